@@ -1,0 +1,55 @@
+# The two commands of the README are `make run` and `make test`; everything else is a step of them.
+# `make setup` installs what is missing from Debian's archive (through sudo when not root).
+SHELL := /bin/bash
+BUILD ?= build
+JOBS ?= $(shell nproc)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Warnings are errors in CI (CI=true) and whenever ASSESS_WERROR=ON is passed.
+ASSESS_WERROR ?= $(if $(CI),ON,OFF)
+
+APT_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
+  libboost-dev nlohmann-json3-dev libsqlite3-dev doctest-dev libmstch-dev libcli11-dev \
+  libxlsxwriter-dev libsodium-dev clang python3
+
+DEMO_QUESTIONNAIRE := questionnaires/sme-digital-2024/sme-digital-2024.json
+DEMO_ANSWERS := questionnaires/sme-digital-2024/demo-answers.json
+FUZZ_SECONDS ?= 60
+
+.PHONY: setup build test run bench fuzz clean
+
+setup:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	else echo "setup: all packages present"; fi
+
+build:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DASSESS_WERROR=$(ASSESS_WERROR)
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: setup build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+run: setup build
+	./$(BUILD)/assess score --questionnaire $(DEMO_QUESTIONNAIRE) --answers $(DEMO_ANSWERS)
+
+bench: setup build
+	./$(BUILD)/bench/score_bench
+
+# libFuzzer targets need clang; each runs FUZZ_SECONDS seconds on a corpus seeded from the fixtures.
+fuzz: setup
+	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASSESS_FUZZ=ON \
+	  -DBUILD_TESTING=OFF -DASSESS_BENCH=OFF
+	cmake --build build-fuzz -j $(JOBS)
+	@for target in logic_fuzz questionnaire_fuzz; do \
+	  corpus=build-fuzz/corpus/$$target; mkdir -p $$corpus; \
+	  cp tests/fuzz/seeds/$$target/* $$corpus/ 2>/dev/null || true; \
+	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+	  ./build-fuzz/tests/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $$corpus || exit 1; \
+	done
+
+clean:
+	rm -rf $(BUILD) build-fuzz

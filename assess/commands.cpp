@@ -1,0 +1,173 @@
+#include "commands.h"
+
+#include <algorithm>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "assess/answers.h"
+#include "assess/error.h"
+#include "assess/explain.h"
+#include "assess/gap.h"
+#include "assess/logic.h"
+#include "assess/questionnaire.h"
+#include "assess/score.h"
+
+namespace assess::cli {
+namespace {
+
+int exit_code(const Error& e) {
+  switch (e.kind()) {
+    case ErrorKind::kInvalid: return kInvalidData;
+    case ErrorKind::kNotFound: return kNotFound;
+    case ErrorKind::kLimit: return kTooLarge;
+  }
+  return kInvalidData;
+}
+
+// Parses CLI11 options for one subcommand; returns -1 to go on, or the exit code.
+int parse(CLI::App& app, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return kOk;
+  } catch (const CLI::ParseError& e) {
+    err << "assess " << app.get_name() << ": " << e.what() << "\n" << "Run 'assess " << app.get_name()
+        << " --help' for usage.\n";
+    return kUsage;
+  }
+  return -1;
+}
+
+int cmd_help(const std::vector<std::string>&, std::ostream& out, std::ostream&) {
+  out << "assess — digital-maturity assessments for manufacturing enterprises\n\n"
+      << "Usage: assess <command> [options]   (assess <command> --help for details)\n\nCommands:\n";
+  for (const auto& c : commands()) out << "  " << std::left << std::setw(8) << c.name << c.help << "\n";
+  out << "\nExit codes: 0 ok, 1 invalid data, 2 usage error, 3 not found, 4 input too large.\n";
+  return kOk;
+}
+
+int cmd_lint(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app("Check questionnaire definitions; prints every error and exits 1 if there is any.", "lint");
+  std::vector<std::string> files;
+  app.add_option("files", files, "Definition files (JSON)")->required()->check(CLI::ExistingFile);
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  int failures = 0;
+  for (const auto& f : files) {
+    try {
+      Questionnaire q = load_questionnaire_file(f);
+      out << f << ": ok (" << q.id << " " << q.version << ", " << q.questions.size() << " questions, "
+          << q.levels.size() << " levels, " << q.content_hash.substr(0, 19) << ")\n";
+    } catch (const Error& e) {
+      err << e.what() << "\n";
+      ++failures;
+    }
+  }
+  if (failures > 0) err << failures << " of " << files.size() << " files have errors\n";
+  return failures > 0 ? kInvalidData : kOk;
+}
+
+int cmd_score(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app("Score an answer set: totals, sections, level, and the gap to the next (or target) level.", "score");
+  std::string questionnaire_file;
+  std::string answers_file;
+  std::string target;
+  std::string lang = "zh-CN";
+  bool as_json = false;
+  app.add_option("--questionnaire,-q", questionnaire_file, "Questionnaire definition (JSON)")->required();
+  app.add_option("--answers,-a", answers_file, "Answer set (JSON)")->required();
+  app.add_option("--target,-t", target, "Target level (id, name or alias) for the gap analysis");
+  app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
+  app.add_flag("--json", as_json, "Print the documented JSON document (docs/score-json.md)");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  try {
+    Questionnaire q = load_questionnaire_file(questionnaire_file);
+    ParsedAnswers parsed = parse_answers(q, read_json_file(answers_file), answers_file);
+    if (!parsed.errors.empty()) {
+      for (const auto& e : parsed.errors) err << e.what() << "\n";
+      err << parsed.errors.size() << " error(s) in " << answers_file << "\n";
+      return kInvalidData;
+    }
+    int target_index = -1;
+    if (!target.empty()) {
+      target_index = q.level_index(target);
+      if (target_index < 0) {
+        std::string names;
+        for (const auto& l : q.levels) names += (names.empty() ? "" : ", ") + l.id;
+        err << "assess score: unknown level \"" << target << "\" (levels: " << names << ")\n";
+        return kUsage;
+      }
+    }
+    ScoreResult result = score(q, parsed.set);
+    Json doc = explain_score(q, parsed.set, result, lang);
+    Json gaps = Json::array();
+    const int next = result.levels.level + 1;
+    if (next < static_cast<int>(q.levels.size())) gaps.push_back(explain_gap(q, parsed.set, find_gap(q, parsed.set, next), lang));
+    if (target_index >= 0 && target_index != next) {
+      gaps.push_back(explain_gap(q, parsed.set, find_gap(q, parsed.set, target_index), lang));
+    }
+    doc["gaps"] = gaps;
+    if (as_json) {
+      out << doc.dump(2) << "\n";
+    } else {
+      out << render_text(doc, lang);
+    }
+    return kOk;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
+}
+
+int cmd_logic(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app("Evaluate a JsonLogic rule against data (both JSON text) and print the result.", "logic");
+  std::string rule_text;
+  std::string data_text = "null";
+  app.add_option("rule", rule_text, "The rule, e.g. '{\"var\":\"a\"}'")->required();
+  app.add_option("data", data_text, "The data, e.g. '{\"a\":1}' (default null)");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  try {
+    const Json rule = parse_json_text(rule_text, "<rule>");
+    const Json data = parse_json_text(data_text, "<data>");
+    Json result;
+    try {
+      result = logic::Rule::compile(rule).evaluate(data);
+    } catch (const Error& e) {
+      throw e.within("<rule>", "");
+    }
+    out << result.dump() << "\n";
+    return kOk;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
+}
+
+}  // namespace
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> kCommands = {
+      {"help", "List the commands", cmd_help},
+      {"lint", "Check questionnaire definitions and report every error", cmd_lint},
+      {"score", "Score answers: sections, level, gap to the next level, with explanations", cmd_score},
+      {"logic", "Evaluate a JsonLogic rule against data, for debugging conditions", cmd_logic},
+  };
+  return kCommands;
+}
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") return cmd_help({}, out, err);
+  const auto& table = commands();
+  auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == args[0]; });
+  if (it == table.end()) {
+    err << "assess: unknown command \"" << args[0] << "\"; run 'assess help' for the list\n";
+    return kUsage;
+  }
+  return it->run(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
+}
+
+}  // namespace assess::cli

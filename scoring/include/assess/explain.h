@@ -1,0 +1,29 @@
+// explain.h — results that explain themselves.
+//
+// Turns a ScoreResult and gaps into one JSON document (the `assess score --json` format, documented
+// in docs/score-json.md): for every question the answer, option, points, weight and citation; for
+// every section its aggregation rule and inputs; for every level requirement met/unmet with actual
+// and needed values; every unconfirmed fact with its confidence; and the definition id, version and
+// content hash the numbers were computed under. The text output is rendered from the same document.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "assess/answers.h"
+#include "assess/gap.h"
+#include "assess/questionnaire.h"
+#include "assess/score.h"
+
+namespace assess {
+
+Json explain_score(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result,
+                   const std::string& lang = "zh-CN");
+
+Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResult& gap,
+                 const std::string& lang = "zh-CN");
+
+// Human-readable text of an explained score (with its "gaps" array when present).
+std::string render_text(const Json& explained, const std::string& lang = "zh-CN");
+
+}  // namespace assess

@@ -1,0 +1,70 @@
+// gap.h — what stands between an enterprise and a level, and the smallest change that closes it.
+//
+// For a target level, the gap lists the requirements that fail and finds the smallest set of answer
+// improvements that reaches the level: fewest option steps first, then most points gained on the
+// total, remaining ties broken in a fixed order. "Steps" count positions on a question's option list (a
+// ladder from 1 to 3 is two steps; each option added to a multiple choice is one step).
+//
+// The search is exact (iterative deepening on steps with branch and bound), not a greedy guess. Its
+// pruning relies on requirements being monotone in answers (score, count and share thresholds over
+// sum / mean / min aggregations are); visibility and computed values are re-evaluated for every
+// candidate, and requirements that no answer change can meet (a fact about the enterprise, a logic
+// condition) are reported as blocking instead of searched.
+#pragma once
+
+#include <vector>
+
+#include "assess/answers.h"
+#include "assess/questionnaire.h"
+#include "assess/score.h"
+
+namespace assess {
+
+// One way to raise one question: the new selection and what it costs and gains.
+struct Move {
+  int question = -1;
+  std::vector<int> to;  // new selected option indices
+  int steps = 0;
+  double points_gained = 0;
+};
+
+struct Improvement {
+  int question = -1;
+  std::vector<int> from;  // selected option indices before (empty when unanswered)
+  std::vector<int> to;
+  int steps = 0;
+  double points_gained = 0;
+};
+
+struct GapResult {
+  int target = -1;            // level index
+  bool already_reached = false;
+  bool reachable = false;     // some set of answer improvements reaches the target
+  std::vector<int> unmet;     // requirement indices of the target level that fail now
+  std::vector<int> blocking;  // unmet requirements that answer changes cannot meet
+  std::vector<int> unmet_lower_levels;  // cumulative levels: lower levels that fail too
+  std::vector<Improvement> improvements;
+  int steps = 0;
+  double points_gained = 0;  // on the total score
+  ScoreResult after;         // the result with the improvements applied
+  long long nodes_searched = 0;
+};
+
+struct GapOptions {
+  long long max_nodes = 5'000'000;  // the search stops (reachable=false, with a note) past this
+};
+
+// The improving moves of one question from the given answers (empty when it cannot improve).
+std::vector<Move> improvement_moves(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& now,
+                                    int question);
+
+// Answers with `moves` applied.
+AnswerSet apply_moves(const Questionnaire& q, const AnswerSet& answers, const std::vector<Move>& moves);
+
+// The gap to `target` (a level index). The next level is `result.levels.level + 1`.
+GapResult find_gap(const Questionnaire& q, const AnswerSet& answers, int target, const GapOptions& options = {});
+
+// Whether no answer change can make the requirement hold (it reads no improvable question).
+bool requirement_fixed(const Questionnaire& q, const Requirement& requirement);
+
+}  // namespace assess

@@ -1,0 +1,222 @@
+// questionnaire.h — a versioned questionnaire definition, loaded and validated once.
+//
+// A definition is data (JSON, see questionnaires/README.md): a tree of sections of any depth, each
+// aggregating its children with a method the official scheme uses (sum, weighted mean, weakest link,
+// mean of requirement ratings); questions of nine types with per-option points; JsonLogic conditions;
+// computed values that derive a fact instead of asking it twice; and ordered levels whose
+// requirements combine score thresholds with gates. Loading validates everything and fails with one
+// assess::Error naming the file and JSON pointer; after that the runtime only asserts invariants.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "assess/logic.h"
+#include "assess/text.h"
+
+namespace assess {
+
+using Json = nlohmann::json;
+
+enum class QuestionType { kSingle, kMulti, kNumber, kPercent, kBand, kLadder, kYesNo, kText, kDate };
+enum class Aggregation { kSum, kWeightedMean, kMin, kRatingMean };
+
+const char* to_string(QuestionType type);
+const char* to_string(Aggregation aggregation);
+
+// How sure we are of a fact taken from a source we could not fully read. Surfaced in every output.
+struct Provenance {
+  std::string cite;        // indicator, clause or document the item rests on
+  std::string confidence;  // "", "high", "medium", "low" or "unconfirmed"
+  Text note;
+};
+
+// A numeric range; absent bounds are open. Used by band options.
+struct Range {
+  std::optional<double> lower;
+  bool lower_inclusive = false;
+  std::optional<double> upper;
+  bool upper_inclusive = false;
+  bool contains(double value) const;
+  std::string describe() const;  // "(10, 20]", "[500, +inf)"
+};
+
+struct Option {
+  std::string id;
+  Text label;
+  double points = 0;
+  bool exclusive = false;     // multi: the "none of these" option
+  int level = 0;              // ladder: the level this option stands for
+  std::optional<Range> range;  // band: the values that select this option
+};
+
+struct EvidenceSlot {
+  std::string id;
+  Text label;
+  std::vector<std::string> accept;  // media types, e.g. "image/*", "application/pdf"
+};
+
+struct Question {
+  std::string id;
+  QuestionType type = QuestionType::kSingle;
+  Text title;
+  Text help;
+  Provenance provenance;
+  std::string pointer;  // where it stands in the definition
+  int section = 0;      // parent section index
+  double weight = 1;
+  std::vector<Option> options;  // single, multi, band, ladder, yes/no (no, yes)
+  std::optional<double> max_points;  // multi: cap on the sum
+  std::optional<double> min;         // number, percent
+  std::optional<double> max;
+  std::string unit;
+  std::size_t max_length = 2000;  // text
+  bool required = false;
+  std::optional<logic::Rule> visible_if;
+  std::optional<logic::Rule> required_if;
+  bool allow_na = false;  // "not applicable" leaves the denominator
+  int value_from = -1;    // band: index of the computed value that selects the band (not asked)
+  std::vector<EvidenceSlot> evidence;
+  std::vector<std::string> tags;
+
+  bool scored() const {
+    return type == QuestionType::kSingle || type == QuestionType::kMulti || type == QuestionType::kBand ||
+           type == QuestionType::kLadder || type == QuestionType::kYesNo;
+  }
+  bool asked() const { return value_from < 0; }
+  int option_index(const std::string& option_id) const;  // -1 when absent
+  int band_of(double value) const;                       // -1 when no band holds the value
+  double max_score() const;                              // best reachable points
+};
+
+struct Computed {
+  std::string id;
+  Text title;
+  Provenance provenance;
+  std::string pointer;
+  std::string unit;
+  logic::Rule expr;
+};
+
+// A section of the tree (index 0 is the whole questionnaire). Children are listed in document order.
+struct Section {
+  struct Child {
+    bool is_section = false;
+    int index = 0;
+  };
+  std::string id;
+  Text title;
+  Provenance provenance;
+  std::string pointer;
+  int parent = -1;
+  int depth = 0;
+  double weight = 1;
+  Aggregation aggregation = Aggregation::kSum;
+  bool scored = true;         // false: computed and shown, but left out of the parent's aggregate
+  double pass_mark = 0.8;     // rating_mean: the node passes when its score reaches this
+  std::vector<Child> children;
+};
+
+// Which questions a count or share requirement looks at.
+struct Selector {
+  std::vector<int> questions;  // resolved question indices
+  Json source;                 // as written, for explanations
+};
+
+enum class RequirementKind { kScore, kCount, kShare, kValue, kLogic };
+enum class Comparison { kGe, kGt, kLe, kLt, kEq };
+const char* to_string(Comparison comparison);
+
+struct Requirement {
+  std::string id;
+  Text title;
+  Provenance provenance;
+  std::string pointer;
+  RequirementKind kind = RequirementKind::kScore;
+  int section = -1;        // kScore: the node whose score is compared
+  Selector selector;       // kCount, kShare: the questions looked at
+  double at_least = 1;     // kCount, kShare: a question counts when its grade reaches this
+  int value = -1;          // kValue: question index, or computed index when value_is_computed
+  bool value_is_computed = false;
+  std::optional<logic::Rule> rule;  // kLogic
+  Comparison comparison = Comparison::kGe;
+  double threshold = 0;
+};
+
+struct Level {
+  std::string id;
+  Text name;
+  std::vector<std::string> aliases;
+  Provenance provenance;
+  std::string pointer;
+  std::vector<Requirement> requirements;
+};
+
+struct Source {
+  std::string id;
+  Text title;
+  std::string reference;  // 文号, standard number or URL
+  std::string note;
+};
+
+struct Questionnaire {
+  std::string file;  // where it was loaded from ("" for in-memory)
+  std::string id;
+  std::string version;
+  Text title;
+  Text description;
+  std::vector<Source> sources;
+  std::string content_hash;  // "sha256:<hex>" of the canonical JSON
+  std::vector<Section> sections;    // [0] is the root
+  std::vector<Question> questions;  // in document order (depth first)
+  std::vector<Computed> computed;   // in evaluation order (dependencies first)
+  std::vector<Level> levels;        // lowest first
+  bool levels_cumulative = false;   // a level counts only when every lower level holds too
+  Text below_levels;                // the name of "no level reached"
+  Json parameters;                  // documented constants of the method (e.g. what counts as flat)
+  Json labels;                      // free-form extras for reports (badges, derived outputs)
+
+  int question_index(const std::string& id) const;
+  int section_index(const std::string& id) const;
+  int computed_index(const std::string& id) const;
+  int level_index(const std::string& id_or_alias) const;  // id, zh/en name or alias; -1 when absent
+
+  // Logic slots: questions take 0..n-1, computed values n..n+m-1.
+  int slot_count() const { return static_cast<int>(questions.size() + computed.size()); }
+
+  std::unordered_map<std::string, int> question_ids_;
+  std::unordered_map<std::string, int> section_ids_;
+  std::unordered_map<std::string, int> computed_ids_;
+};
+
+// Limits that keep an absurd definition from exhausting memory; exceeding one is an Error of kind
+// kLimit naming the place.
+struct DefinitionLimits {
+  std::size_t max_questions = 5000;
+  std::size_t max_options = 200;
+  std::size_t max_sections = 2000;
+  int max_depth = 16;
+  std::size_t max_levels = 20;
+  std::size_t max_bytes = 8u << 20;
+};
+
+// Validates and compiles a parsed definition. `file` is used in error messages only.
+Questionnaire load_questionnaire(const Json& definition, const std::string& file,
+                                 const DefinitionLimits& limits = {});
+// Reads, parses and loads a file. Syntax errors name line and column.
+Questionnaire load_questionnaire_file(const std::string& path, const DefinitionLimits& limits = {});
+
+// Reads a JSON file with the project's error shape: not found, too large, syntax error at line:col.
+Json read_json_file(const std::string& path, std::size_t max_bytes = 64u << 20);
+// Parses JSON text with the same error shape; `file` names the origin in messages.
+Json parse_json_text(const std::string& text, const std::string& file);
+
+// "sha256:<hex>" of the canonical serialisation (sorted keys, no spaces) of a JSON document.
+std::string content_hash(const Json& document);
+
+}  // namespace assess

@@ -1,0 +1,19 @@
+// text.h — a text in the two languages the tool speaks. zh-CN is the reference language of every
+// document we score against; English may be missing, in which case the Chinese text is shown.
+#pragma once
+
+#include <string>
+
+namespace assess {
+
+struct Text {
+  std::string zh;
+  std::string en;
+  const std::string& in(const std::string& lang) const { return lang == "en" && !en.empty() ? en : zh; }
+  bool operator==(const Text&) const = default;
+};
+
+// A number as people write it: at most 4 decimals, no trailing zeros ("12.5", "40", "1.875").
+std::string format_number(double value);
+
+}  // namespace assess

@@ -1,0 +1,372 @@
+#include "assess/explain.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace assess {
+namespace {
+
+Json number(double v) {
+  // Round away binary noise (0.1 + 0.2) while keeping every published decimal.
+  double r = std::round(v * 1e6) / 1e6;
+  if (r == std::floor(r) && std::fabs(r) < 1e15) return static_cast<long long>(r);
+  return r;
+}
+
+Json text(const Text& t, const std::string& lang) { return t.in(lang); }
+
+void add_provenance(Json& out, const Provenance& p, const std::string& lang) {
+  if (!p.cite.empty()) out["cite"] = p.cite;
+  if (!p.confidence.empty()) out["confidence"] = p.confidence;
+  if (!p.note.zh.empty()) out["note"] = p.note.in(lang);
+}
+
+Json option_list(const Question& question, const std::vector<int>& selected, const std::string& lang) {
+  Json out = Json::array();
+  for (int i : selected) {
+    const Option& o = question.options[static_cast<std::size_t>(i)];
+    Json item = {{"id", o.id}, {"label", o.label.in(lang)}, {"points", number(o.points)}};
+    if (o.range) item["range"] = o.range->describe();
+    if (question.type == QuestionType::kLadder) item["level"] = o.level;
+    out.push_back(item);
+  }
+  return out;
+}
+
+std::string requirement_kind(RequirementKind k) {
+  switch (k) {
+    case RequirementKind::kScore: return "score";
+    case RequirementKind::kCount: return "count";
+    case RequirementKind::kShare: return "share";
+    case RequirementKind::kValue: return "value";
+    case RequirementKind::kLogic: return "logic";
+  }
+  return "?";
+}
+
+std::string rule_text(const Questionnaire& q, const Section& s, const SectionResult& r) {
+  std::ostringstream out;
+  int counted = 0;
+  for (const auto& c : s.children) {
+    (void)c;
+    ++counted;
+  }
+  switch (s.aggregation) {
+    case Aggregation::kSum: out << "sum of weighted children"; break;
+    case Aggregation::kWeightedMean: out << "weighted mean of children (weights " << format_number(r.weight_total) << ")"; break;
+    case Aggregation::kMin: out << "weakest child (minimum)"; break;
+    case Aggregation::kRatingMean:
+      out << "mean of requirement ratings 0/0.5/0.8/1 (weights " << format_number(r.weight_total)
+          << "), passes at " << format_number(s.pass_mark);
+      break;
+  }
+  (void)q;
+  (void)counted;
+  return out.str();
+}
+
+Json level_ref(const Questionnaire& q, int li, const std::string& lang) {
+  if (li < 0) return Json{{"id", nullptr}, {"name", q.below_levels.in(lang)}};
+  const Level& l = q.levels[static_cast<std::size_t>(li)];
+  Json out = {{"id", l.id}, {"name", l.name.in(lang)}};
+  if (!l.aliases.empty()) out["aliases"] = l.aliases;
+  return out;
+}
+
+}  // namespace
+
+Json explain_score(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& r, const std::string& lang) {
+  Json doc;
+  doc["definition"] = {{"id", q.id},
+                       {"version", q.version},
+                       {"content_hash", q.content_hash},
+                       {"title", q.title.in(lang)}};
+  if (!q.file.empty()) doc["definition"]["file"] = q.file;
+  doc["total"] = {{"score", number(r.sections[0].score)},
+                  {"max", number(r.sections[0].max)},
+                  {"aggregation", to_string(q.sections[0].aggregation)}};
+  doc["level"] = level_ref(q, r.levels.level, lang);
+  doc["complete"] = r.missing_required.empty();
+  Json missing = Json::array();
+  for (int qi : r.missing_required) missing.push_back(q.questions[static_cast<std::size_t>(qi)].id);
+  doc["missing_required"] = missing;
+
+  Json uncertain = Json::array();
+  auto note_uncertain = [&](const std::string& kind, const std::string& id, const Provenance& p) {
+    if (p.confidence.empty() || p.confidence == "confirmed" || p.confidence == "high") return;
+    Json u = {{"kind", kind}, {"id", id}};
+    add_provenance(u, p, lang);
+    uncertain.push_back(u);
+  };
+
+  Json sections = Json::array();
+  for (std::size_t si = 0; si < q.sections.size(); ++si) {
+    const Section& s = q.sections[si];
+    const SectionResult& sr = r.sections[si];
+    Json item = {{"id", s.id},
+                 {"title", text(s.title, lang)},
+                 {"parent", s.parent < 0 ? Json() : Json(q.sections[static_cast<std::size_t>(s.parent)].id)},
+                 {"aggregation", to_string(s.aggregation)},
+                 {"rule", rule_text(q, s, sr)},
+                 {"weight", number(s.weight)},
+                 {"scored", s.scored},
+                 {"applicable", sr.applicable},
+                 {"score", number(sr.score)},
+                 {"max", number(sr.max)},
+                 {"pointer", s.pointer}};
+    if (s.aggregation == Aggregation::kRatingMean) item["passed"] = sr.passed;
+    add_provenance(item, s.provenance, lang);
+    note_uncertain("section", s.id, s.provenance);
+    sections.push_back(item);
+  }
+  doc["sections"] = sections;
+
+  Json questions = Json::array();
+  for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
+    const Question& question = q.questions[qi];
+    const QuestionResult& qr = r.questions[qi];
+    const Answer& a = answers.answers[qi];
+    Json item = {{"id", question.id},
+                 {"title", text(question.title, lang)},
+                 {"type", to_string(question.type)},
+                 {"section", q.sections[static_cast<std::size_t>(question.section)].id},
+                 {"visible", qr.visible},
+                 {"answered", qr.answered},
+                 {"not_applicable", a.not_applicable},
+                 {"pointer", question.pointer}};
+    if (a.present && !a.not_applicable) item["answer"] = a.value;
+    if (!question.unit.empty()) item["unit"] = question.unit;
+    if (question.scored()) {
+      item["counts"] = qr.counts;
+      item["points"] = number(qr.points);
+      item["max"] = number(qr.max);
+      item["weight"] = number(question.weight);
+      std::vector<int> chosen = a.selected;
+      if (question.type == QuestionType::kBand) chosen = qr.band >= 0 ? std::vector<int>{qr.band} : std::vector<int>{};
+      item["chosen"] = option_list(question, qr.answered ? chosen : std::vector<int>{}, lang);
+      if (question.type == QuestionType::kBand && qr.answered) item["value"] = number(qr.value);
+      if (!question.asked()) item["value_from"] = q.computed[static_cast<std::size_t>(question.value_from)].id;
+      if (question.max_points) item["max_points"] = number(*question.max_points);
+    }
+    if (!question.evidence.empty() || a.present) item["evidence_grade"] = to_string(a.grade());
+    if (!a.evidence.empty()) item["evidence_count"] = a.evidence.size();
+    add_provenance(item, question.provenance, lang);
+    note_uncertain("question", question.id, question.provenance);
+    questions.push_back(item);
+  }
+  doc["questions"] = questions;
+
+  Json computed = Json::array();
+  for (std::size_t ci = 0; ci < q.computed.size(); ++ci) {
+    const Computed& c = q.computed[ci];
+    Json item = {{"id", c.id}, {"title", text(c.title, lang)}, {"value", r.computed[ci]}, {"rule", c.expr.source()}};
+    if (r.computed[ci].is_number()) item["value"] = number(r.computed[ci].get<double>());
+    if (!c.unit.empty()) item["unit"] = c.unit;
+    add_provenance(item, c.provenance, lang);
+    note_uncertain("computed", c.id, c.provenance);
+    computed.push_back(item);
+  }
+  doc["computed"] = computed;
+
+  Json levels = Json::array();
+  for (std::size_t li = 0; li < q.levels.size(); ++li) {
+    const Level& l = q.levels[li];
+    Json item = level_ref(q, static_cast<int>(li), lang);
+    item["holds"] = static_cast<bool>(r.levels.holds[li]);
+    add_provenance(item, l.provenance, lang);
+    note_uncertain("level", l.id, l.provenance);
+    Json reqs = Json::array();
+    for (std::size_t ri = 0; ri < l.requirements.size(); ++ri) {
+      const Requirement& req = l.requirements[ri];
+      const RequirementResult& rr = r.levels.requirements[li][ri];
+      Json ri_json = {{"id", req.id},
+                      {"title", text(req.title, lang)},
+                      {"kind", requirement_kind(req.kind)},
+                      {"met", rr.met},
+                      {"pointer", req.pointer}};
+      if (req.kind != RequirementKind::kLogic) {
+        ri_json["actual"] = number(rr.actual);
+        ri_json["comparison"] = to_string(req.comparison);
+        ri_json["needed"] = number(req.threshold);
+      } else {
+        ri_json["rule"] = req.rule->source();
+      }
+      switch (req.kind) {
+        case RequirementKind::kScore:
+          ri_json["section"] = q.sections[static_cast<std::size_t>(req.section)].id;
+          break;
+        case RequirementKind::kCount:
+        case RequirementKind::kShare:
+          ri_json["selector"] = req.selector.source;
+          ri_json["at_least"] = number(req.at_least);
+          ri_json["counted"] = rr.counted;
+          ri_json["considered"] = rr.considered;
+          break;
+        case RequirementKind::kValue:
+          ri_json["of"] = req.value_is_computed ? q.computed[static_cast<std::size_t>(req.value)].id
+                                                : q.questions[static_cast<std::size_t>(req.value)].id;
+          break;
+        case RequirementKind::kLogic:
+          break;
+      }
+      add_provenance(ri_json, req.provenance, lang);
+      note_uncertain("requirement", req.id, req.provenance);
+      reqs.push_back(ri_json);
+    }
+    item["requirements"] = reqs;
+    if (q.levels_cumulative) item["cumulative"] = true;
+    levels.push_back(item);
+  }
+  doc["levels"] = levels;
+  doc["uncertain"] = uncertain;
+  return doc;
+}
+
+Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResult& gap, const std::string& lang) {
+  Json out = {{"target", level_ref(q, gap.target, lang)},
+              {"already_reached", gap.already_reached},
+              {"reachable", gap.reachable}};
+  if (gap.target < 0) return out;
+  const Level& level = q.levels[static_cast<std::size_t>(gap.target)];
+  Json unmet = Json::array();
+  for (int ri : gap.unmet) {
+    const Requirement& req = level.requirements[static_cast<std::size_t>(ri)];
+    Json u = {{"id", req.id}, {"title", text(req.title, lang)}};
+    const bool blocking = std::find(gap.blocking.begin(), gap.blocking.end(), ri) != gap.blocking.end();
+    u["blocking"] = blocking;
+    add_provenance(u, req.provenance, lang);
+    unmet.push_back(u);
+  }
+  out["unmet"] = unmet;
+  if (!gap.unmet_lower_levels.empty()) {
+    Json lower = Json::array();
+    for (int li : gap.unmet_lower_levels) lower.push_back(q.levels[static_cast<std::size_t>(li)].id);
+    out["unmet_lower_levels"] = lower;
+  }
+  if (!gap.reachable) return out;
+  out["steps"] = gap.steps;
+  out["points_gained"] = number(gap.points_gained);
+  out["level_after"] = level_ref(q, gap.after.levels.level, lang);
+  out["total_after"] = number(gap.after.sections[0].score);
+  Json imps = Json::array();
+  for (const auto& imp : gap.improvements) {
+    const Question& question = q.questions[static_cast<std::size_t>(imp.question)];
+    Json item = {{"question", question.id},
+                 {"title", text(question.title, lang)},
+                 {"from", option_list(question, imp.from, lang)},
+                 {"to", option_list(question, imp.to, lang)},
+                 {"steps", imp.steps},
+                 {"points_gained", number(imp.points_gained)}};
+    add_provenance(item, question.provenance, lang);
+    imps.push_back(item);
+  }
+  out["improvements"] = imps;
+  (void)answers;
+  return out;
+}
+
+namespace {
+std::string dump_value(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number()) return format_number(v.get<double>());
+  return v.dump();
+}
+
+std::string options_text(const Json& options) {
+  if (options.empty()) return "—";
+  std::string out;
+  for (const auto& o : options) {
+    if (!out.empty()) out += ", ";
+    out += o.at("label").get<std::string>();
+  }
+  return out;
+}
+}  // namespace
+
+std::string render_text(const Json& doc, const std::string& lang) {
+  const bool en = lang == "en";
+  std::ostringstream out;
+  const Json& def = doc.at("definition");
+  out << dump_value(def.at("title")) << " (" << dump_value(def.at("id")) << " " << dump_value(def.at("version"))
+      << ", " << dump_value(def.at("content_hash")).substr(0, 19) << ")\n";
+  out << (en ? "Total: " : "总分：") << dump_value(doc.at("total").at("score")) << " / "
+      << dump_value(doc.at("total").at("max")) << "\n";
+  out << (en ? "Level: " : "等级：") << dump_value(doc.at("level").at("name")) << "\n";
+  if (!doc.at("complete").get<bool>()) {
+    out << (en ? "Incomplete, required questions unanswered: " : "未完成，必答题未答：");
+    for (const auto& id : doc.at("missing_required")) out << dump_value(id) << " ";
+    out << "\n";
+  }
+  out << "\n" << (en ? "Sections" : "分项") << "\n";
+  for (const auto& s : doc.at("sections")) {
+    if (s.at("parent").is_null()) continue;
+    out << "  " << dump_value(s.at("id")) << "  " << dump_value(s.at("title")) << ": " << dump_value(s.at("score"))
+        << " / " << dump_value(s.at("max")) << "  [" << dump_value(s.at("aggregation"));
+    if (!s.at("scored").get<bool>()) out << (en ? ", not scored" : "，不计分");
+    if (s.contains("passed")) out << (s.at("passed").get<bool>() ? ", passed" : ", not passed");
+    out << "]\n";
+  }
+  out << "\n" << (en ? "Questions" : "题目") << "\n";
+  for (const auto& qj : doc.at("questions")) {
+    if (!qj.contains("points")) continue;
+    out << "  " << dump_value(qj.at("id")) << "  " << dump_value(qj.at("title")) << ": ";
+    if (!qj.at("visible").get<bool>()) {
+      out << (en ? "hidden" : "不适用（隐藏）") << "\n";
+      continue;
+    }
+    if (qj.at("not_applicable").get<bool>()) {
+      out << (en ? "not applicable" : "不适用") << "\n";
+      continue;
+    }
+    out << options_text(qj.at("chosen")) << " → " << dump_value(qj.at("points")) << "/" << dump_value(qj.at("max"));
+    if (qj.contains("cite")) out << "  ⟨" << dump_value(qj.at("cite")) << "⟩";
+    out << "\n";
+  }
+  if (!doc.at("levels").empty()) out << "\n" << (en ? "Level requirements" : "等级要求") << "\n";
+  for (const auto& l : doc.at("levels")) {
+    out << "  " << dump_value(l.at("name")) << (l.at("holds").get<bool>() ? (en ? "  ✔ holds" : "  ✔ 满足") : (en ? "  ✘ not met" : "  ✘ 未满足")) << "\n";
+    for (const auto& rq : l.at("requirements")) {
+      out << "    " << (rq.at("met").get<bool>() ? "✔ " : "✘ ") << dump_value(rq.at("title"));
+      if (rq.contains("actual")) {
+        out << ": " << dump_value(rq.at("actual")) << " " << dump_value(rq.at("comparison")) << " "
+            << dump_value(rq.at("needed"));
+      }
+      if (rq.contains("confidence")) out << (en ? "  (confidence: " : "（置信度：") << dump_value(rq.at("confidence")) << (en ? ")" : "）");
+      out << "\n";
+    }
+  }
+  if (doc.contains("gaps")) {
+    for (const auto& g : doc.at("gaps")) {
+      out << "\n" << (en ? "Gap to " : "距离") << dump_value(g.at("target").at("name")) << (en ? "" : "的差距") << "\n";
+      if (g.at("already_reached").get<bool>()) {
+        out << (en ? "  already reached\n" : "  已达到\n");
+        continue;
+      }
+      for (const auto& u : g.at("unmet")) {
+        out << "  ✘ " << dump_value(u.at("title")) << (u.at("blocking").get<bool>() ? (en ? " (not changeable by answers)" : "（无法通过改进答案满足）") : "") << "\n";
+      }
+      if (!g.at("reachable").get<bool>()) {
+        out << (en ? "  not reachable by improving answers\n" : "  仅改进答案无法达到\n");
+        continue;
+      }
+      out << (en ? "  Smallest improvement set: " : "  最小改进集：") << dump_value(g.at("steps")) << (en ? " steps, +" : " 步，+")
+          << dump_value(g.at("points_gained")) << (en ? " points\n" : " 分\n");
+      for (const auto& imp : g.at("improvements")) {
+        out << "    " << dump_value(imp.at("question")) << "  " << dump_value(imp.at("title")) << ": "
+            << options_text(imp.at("from")) << " → " << options_text(imp.at("to")) << " (+"
+            << dump_value(imp.at("points_gained")) << ")\n";
+      }
+    }
+  }
+  if (!doc.at("uncertain").empty()) {
+    out << "\n" << (en ? "Unconfirmed data used" : "未经确认的数据") << "\n";
+    for (const auto& u : doc.at("uncertain")) {
+      out << "  " << dump_value(u.at("kind")) << " " << dump_value(u.at("id")) << ": " << dump_value(u.at("confidence"));
+      if (u.contains("note")) out << " — " << dump_value(u.at("note"));
+      out << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace assess

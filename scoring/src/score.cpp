@@ -1,0 +1,252 @@
+#include "assess/score.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+namespace assess {
+namespace {
+
+// Logic slots: answers of questions first, then computed values. Answers of questions already
+// found hidden read as absent.
+class AnswerScope : public logic::Scope {
+ public:
+  AnswerScope(const AnswerSet& answers, const std::vector<Json>& computed, const std::vector<QuestionResult>& qs)
+      : answers_(answers), computed_(computed), questions_(qs) {}
+
+  const Json* lookup(int slot, std::string_view) const override {
+    if (slot < 0) return nullptr;
+    const auto n = answers_.answers.size();
+    const auto s = static_cast<std::size_t>(slot);
+    if (s < n) {
+      const Answer& a = answers_.answers[s];
+      if (!a.present || a.not_applicable || !questions_[s].visible) return nullptr;
+      return &a.value;
+    }
+    const Json& c = computed_[s - n];
+    return c.is_null() ? nullptr : &c;
+  }
+
+ private:
+  const AnswerSet& answers_;
+  const std::vector<Json>& computed_;
+  const std::vector<QuestionResult>& questions_;
+};
+
+double points_of(const Question& question, const std::vector<int>& selected) {
+  double total = 0;
+  for (int i : selected) total += question.options[static_cast<std::size_t>(i)].points;
+  if (question.max_points) total = std::min(total, *question.max_points);
+  return total;
+}
+
+void aggregate(const Questionnaire& q, ScoreResult& r) {
+  // Children always have larger indices than their parents, so one backward pass suffices.
+  for (std::size_t si = q.sections.size(); si-- > 0;) {
+    const Section& section = q.sections[si];
+    SectionResult& out = r.sections[si];
+    double score = 0;
+    double max = 0;
+    double weights = 0;
+    double min_score = std::numeric_limits<double>::infinity();
+    double min_max = std::numeric_limits<double>::infinity();
+    bool any = false;
+    for (const auto& child : section.children) {
+      double s = 0;
+      double m = 0;
+      double w = 0;
+      if (child.is_section) {
+        const Section& cs = q.sections[static_cast<std::size_t>(child.index)];
+        const SectionResult& cr = r.sections[static_cast<std::size_t>(child.index)];
+        if (!cs.scored || !cr.applicable) continue;
+        s = cr.score;
+        m = cr.max;
+        w = cs.weight;
+      } else {
+        const QuestionResult& qr = r.questions[static_cast<std::size_t>(child.index)];
+        if (!qr.counts) continue;
+        s = qr.points;
+        m = qr.max;
+        w = q.questions[static_cast<std::size_t>(child.index)].weight;
+      }
+      any = true;
+      score += w * s;
+      max += w * m;
+      weights += w;
+      min_score = std::min(min_score, s);
+      min_max = std::min(min_max, m);
+    }
+    out.applicable = any;
+    out.weight_total = weights;
+    if (!any) continue;
+    switch (section.aggregation) {
+      case Aggregation::kSum:
+        out.score = score;
+        out.max = max;
+        break;
+      case Aggregation::kWeightedMean:
+      case Aggregation::kRatingMean:
+        out.score = weights > 0 ? score / weights : 0;
+        out.max = weights > 0 ? max / weights : 0;
+        break;
+      case Aggregation::kMin:
+        out.score = min_score;
+        out.max = min_max;
+        break;
+    }
+    out.passed = out.score >= section.pass_mark - 1e-9;
+  }
+}
+
+}  // namespace
+
+bool compare(double actual, Comparison comparison, double threshold) {
+  // Scores are sums of decimal points (1.875, 0.7, ...): compare with a tolerance far below any
+  // published precision so that 39.99999999 reads as the 40 it is.
+  constexpr double kEps = 1e-9;
+  switch (comparison) {
+    case Comparison::kGe: return actual >= threshold - kEps;
+    case Comparison::kGt: return actual > threshold + kEps;
+    case Comparison::kLe: return actual <= threshold + kEps;
+    case Comparison::kLt: return actual < threshold - kEps;
+    case Comparison::kEq: return std::fabs(actual - threshold) <= kEps;
+  }
+  return false;
+}
+
+double question_grade(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result, int qi) {
+  const Question& question = q.questions[static_cast<std::size_t>(qi)];
+  const Answer& a = answers.answers[static_cast<std::size_t>(qi)];
+  const QuestionResult& r = result.questions[static_cast<std::size_t>(qi)];
+  switch (question.type) {
+    case QuestionType::kLadder:
+      return a.selected.empty() ? 0 : question.options[static_cast<std::size_t>(a.selected[0])].level;
+    case QuestionType::kYesNo:
+      return a.selected.empty() ? 0 : a.selected[0];
+    case QuestionType::kNumber:
+    case QuestionType::kPercent:
+      return a.number;
+    default:
+      return r.points;
+  }
+}
+
+namespace {
+
+void decide_levels(const Questionnaire& q, const AnswerSet& answers, ScoreResult& r, const logic::Scope& scope) {
+  LevelResult& lv = r.levels;
+  lv.holds.assign(q.levels.size(), false);
+  lv.requirements.resize(q.levels.size());
+  lv.level = -1;
+  for (std::size_t li = 0; li < q.levels.size(); ++li) {
+    const Level& level = q.levels[li];
+    auto& results = lv.requirements[li];
+    results.assign(level.requirements.size(), {});
+    bool all = true;
+    for (std::size_t ri = 0; ri < level.requirements.size(); ++ri) {
+      const Requirement& req = level.requirements[ri];
+      RequirementResult& out = results[ri];
+      switch (req.kind) {
+        case RequirementKind::kScore:
+          out.actual = r.sections[static_cast<std::size_t>(req.section)].score;
+          out.met = compare(out.actual, req.comparison, req.threshold);
+          break;
+        case RequirementKind::kCount:
+        case RequirementKind::kShare:
+          for (int qi : req.selector.questions) {
+            const QuestionResult& qr = r.questions[static_cast<std::size_t>(qi)];
+            const Answer& a = answers.answers[static_cast<std::size_t>(qi)];
+            if (!qr.visible || a.not_applicable) continue;
+            ++out.considered;
+            if (qr.answered && question_grade(q, answers, r, qi) >= req.at_least - 1e-9) ++out.counted;
+          }
+          out.actual = req.kind == RequirementKind::kCount
+                           ? out.counted
+                           : (out.considered > 0 ? static_cast<double>(out.counted) / out.considered : 0.0);
+          out.met = compare(out.actual, req.comparison, req.threshold);
+          break;
+        case RequirementKind::kValue:
+          if (req.value_is_computed) {
+            const Json& v = r.computed[static_cast<std::size_t>(req.value)];
+            out.met = v.is_number() && compare(v.get<double>(), req.comparison, req.threshold);
+            out.actual = v.is_number() ? v.get<double>() : 0;
+          } else {
+            const QuestionResult& qr = r.questions[static_cast<std::size_t>(req.value)];
+            out.actual = qr.answered ? question_grade(q, answers, r, req.value) : 0;
+            out.met = qr.answered && qr.visible && compare(out.actual, req.comparison, req.threshold);
+          }
+          break;
+        case RequirementKind::kLogic:
+          out.met = logic::truthy(req.rule->evaluate(scope));
+          out.actual = out.met ? 1 : 0;
+          break;
+      }
+      all = all && out.met;
+    }
+    if (q.levels_cumulative && li > 0) all = all && lv.holds[li - 1];
+    lv.holds[li] = all;
+    if (all) lv.level = static_cast<int>(li);
+  }
+}
+
+}  // namespace
+
+ScoreResult score(const Questionnaire& q, const AnswerSet& answers) {
+  assert(answers.answers.size() == q.questions.size());
+  ScoreResult r;
+  r.questions.resize(q.questions.size());
+  r.sections.resize(q.sections.size());
+  r.computed.assign(q.computed.size(), Json());
+  AnswerScope scope(answers, r.computed, r.questions);
+
+  // Computed values read every answer given (visibility comes after them).
+  for (std::size_t ci = 0; ci < q.computed.size(); ++ci) {
+    Json v = q.computed[ci].expr.evaluate(scope);
+    if (v.is_number_float() && !std::isfinite(v.get<double>())) v = nullptr;
+    r.computed[ci] = std::move(v);
+  }
+
+  for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
+    const Question& question = q.questions[qi];
+    const Answer& a = answers.answers[qi];
+    QuestionResult& out = r.questions[qi];
+    // Document order: a condition sees earlier hidden questions as unanswered.
+    out.visible = !question.visible_if || logic::truthy(question.visible_if->evaluate(scope));
+    out.required = out.visible && (question.required || (question.required_if &&
+                                                          logic::truthy(question.required_if->evaluate(scope))));
+    out.answered = a.present;
+    out.value = a.number;
+    std::vector<int> derived;
+    const std::vector<int>* selected = &a.selected;
+    if (question.type == QuestionType::kBand && a.what_if_band >= 0) {
+      // Gap search and what-if: the band is forced, whatever the facts behind it.
+      out.answered = true;
+      derived = {a.what_if_band};
+      selected = &derived;
+    } else if (!question.asked()) {
+      // A band computed from other facts: the question is answered when its value can be computed.
+      const Json& v = r.computed[static_cast<std::size_t>(question.value_from)];
+      out.answered = false;
+      if (v.is_number()) {
+        out.value = v.get<double>();
+        int band = question.band_of(out.value);
+        if (band >= 0) derived = {band};
+        out.answered = band >= 0;
+      }
+      selected = &derived;
+    }
+    if (out.visible && out.required && !out.answered) r.missing_required.push_back(static_cast<int>(qi));
+    if (question.type == QuestionType::kBand && !selected->empty()) out.band = (*selected)[0];
+    if (!question.scored() || !out.visible || a.not_applicable) continue;
+    out.counts = true;
+    out.max = question.max_score();
+    out.points = out.answered ? points_of(question, *selected) : 0;
+  }
+
+  aggregate(q, r);
+  decide_levels(q, answers, r, scope);
+  return r;
+}
+
+}  // namespace assess

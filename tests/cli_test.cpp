@@ -1,0 +1,108 @@
+#include "commands.h"
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Run run(const std::vector<std::string>& args) {
+  std::ostringstream out;
+  std::ostringstream err;
+  int code = assess::cli::run(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+const std::string kDir = ASSESS_SOURCE_DIR "/tests/data/cli/";
+
+}  // namespace
+
+TEST_CASE("assess help lists every command of the table") {
+  Run r = run({"help"});
+  CHECK(r.code == 0);
+  for (const auto& c : assess::cli::commands()) CHECK(r.out.find("  " + c.name) != std::string::npos);
+}
+
+TEST_CASE("an unknown command is a usage error naming the command") {
+  Run r = run({"frobnicate"});
+  CHECK(r.code == assess::cli::kUsage);
+  CHECK(r.err == "assess: unknown command \"frobnicate\"; run 'assess help' for the list\n");
+}
+
+TEST_CASE("assess lint reports every error and exits 1") {
+  SUBCASE("a valid definition is ok") {
+    Run r = run({"lint", kDir + "questionnaire.json"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("ok (cli-demo 1.0, 2 questions, 2 levels, sha256:") != std::string::npos);
+  }
+  SUBCASE("an answer file is not a definition") {
+    Run r = run({"lint", kDir + "questionnaire.json", kDir + "answers.json"});
+    CHECK(r.code == assess::cli::kInvalidData);
+    CHECK(r.err.find(kDir + "answers.json: unknown field \"answers\"") != std::string::npos);
+    CHECK(r.err.find("1 of 2 files have errors") != std::string::npos);
+  }
+}
+
+TEST_CASE("assess score prints level, sections and the gap") {
+  SUBCASE("text output names the level and the improvement to the next one") {
+    Run r = run({"score", "-q", kDir + "questionnaire.json", "-a", kDir + "answers.json", "--lang", "en"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("Total: 5 / 15") != std::string::npos);
+    CHECK(r.out.find("Level: Level 1") != std::string::npos);
+    CHECK(r.out.find("Gap to Level 2") != std::string::npos);
+  }
+  SUBCASE("json output carries definition version and hash, requirements and the gap") {
+    Run r = run({"score", "-q", kDir + "questionnaire.json", "-a", kDir + "answers.json", "--json"});
+    REQUIRE(r.code == 0);
+    auto doc = nlohmann::json::parse(r.out);
+    CHECK(doc["definition"]["id"] == "cli-demo");
+    CHECK(doc["definition"]["version"] == "1.0");
+    CHECK(doc["definition"]["content_hash"].get<std::string>().rfind("sha256:", 0) == 0);
+    CHECK(doc["total"]["score"] == 5);
+    CHECK(doc["level"]["id"] == "L1");
+    CHECK(doc["levels"][1]["requirements"][0]["actual"] == 5);
+    CHECK(doc["levels"][1]["requirements"][0]["needed"] == 15);
+    REQUIRE(doc["gaps"].size() == 1);
+    const auto& gap = doc["gaps"][0];
+    CHECK(gap["reachable"] == true);
+    CHECK(gap["steps"] == 2);  // part -> full (1 step) and no -> yes (1 step): 5 + 5 + 5 = 15
+    CHECK(gap["total_after"] == 15);
+    CHECK(doc["uncertain"][0]["id"] == "security");
+  }
+  SUBCASE("an unknown target level is a usage error listing the levels") {
+    Run r = run({"score", "-q", kDir + "questionnaire.json", "-a", kDir + "answers.json", "--target", "五级"});
+    CHECK(r.code == assess::cli::kUsage);
+    CHECK(r.err == "assess score: unknown level \"五级\" (levels: L1, L2)\n");
+  }
+  SUBCASE("invalid answers are all reported with question id and pointer") {
+    Run r = run({"score", "-q", kDir + "questionnaire.json", "-a", kDir + "bad-answers.json"});
+    CHECK(r.code == assess::cli::kInvalidData);
+    CHECK(r.err.find(kDir + "bad-answers.json:/answers/network: question \"network\": unknown option \"everywhere\" "
+                            "(options: none, part, full)") != std::string::npos);
+    CHECK(r.err.find(kDir + "bad-answers.json:/answers/security: question \"security\": expected true or false, "
+                            "got string") != std::string::npos);
+  }
+  SUBCASE("a missing file is reported as not found") {
+    Run r = run({"score", "-q", kDir + "nope.json", "-a", kDir + "answers.json"});
+    CHECK(r.code == assess::cli::kNotFound);
+    CHECK(r.err == kDir + "nope.json: cannot open file\n");
+  }
+}
+
+TEST_CASE("assess logic evaluates a rule against data") {
+  Run r = run({"logic", R"({"+":[{"var":"a"},2]})", R"({"a":3})"});
+  CHECK(r.code == 0);
+  CHECK(r.out == "5\n");
+  Run bad = run({"logic", R"({"frob":[1]})"});
+  CHECK(bad.code == assess::cli::kInvalidData);
+  CHECK(bad.err == "<rule>: unknown operator \"frob\"\n");
+}
