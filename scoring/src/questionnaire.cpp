@@ -91,9 +91,12 @@ int Question::band_of(double value) const {
   return -1;
 }
 
-double Question::max_score() const {
-  if (!scored() || options.empty()) return 0;
-  if (type == QuestionType::kMulti) {
+namespace {
+double best_points(const Question& question) {
+  const auto& options = question.options;
+  const auto& max_points = question.max_points;
+  if (!question.scored() || options.empty()) return 0;
+  if (question.type == QuestionType::kMulti) {
     double sum = 0;
     for (const auto& o : options) {
       if (!o.exclusive && o.points > 0) sum += o.points;
@@ -109,6 +112,7 @@ double Question::max_score() const {
   for (const auto& o : options) best = std::max(best, o.points);
   return best;
 }
+}  // namespace
 
 namespace {
 int find_id(const std::unordered_map<std::string, int>& ids, const std::string& id) {
@@ -534,6 +538,7 @@ class Loader {
       }
     }
     if (auto tg = r.find("tags")) question.tags = tg->string_list();
+    question.best_ = best_points(question);
     q_.question_ids_[question.id] = index;
     q_.questions.push_back(std::move(question));
     return index;

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
+#include <span>
 
 namespace assess {
 namespace {
@@ -34,7 +35,7 @@ class AnswerScope : public logic::Scope {
   const std::vector<QuestionResult>& questions_;
 };
 
-double points_of(const Question& question, const std::vector<int>& selected) {
+double points_of(const Question& question, std::span<const int> selected) {
   double total = 0;
   for (int i : selected) total += question.options[static_cast<std::size_t>(i)].points;
   if (question.max_points) total = std::min(total, *question.max_points);
@@ -217,31 +218,31 @@ ScoreResult score(const Questionnaire& q, const AnswerSet& answers) {
                                                           logic::truthy(question.required_if->evaluate(scope))));
     out.answered = a.present;
     out.value = a.number;
-    std::vector<int> derived;
-    const std::vector<int>* selected = &a.selected;
+    int derived = -1;  // the option of a band decided here rather than by the answer
+    std::span<const int> selected(a.selected);
     if (question.type == QuestionType::kBand && a.what_if_band >= 0) {
       // Gap search and what-if: the band is forced, whatever the facts behind it.
       out.answered = true;
-      derived = {a.what_if_band};
-      selected = &derived;
+      derived = a.what_if_band;
     } else if (!question.asked()) {
       // A band computed from other facts: the question is answered when its value can be computed.
       const Json& v = r.computed[static_cast<std::size_t>(question.value_from)];
       out.answered = false;
       if (v.is_number()) {
         out.value = v.get<double>();
-        int band = question.band_of(out.value);
-        if (band >= 0) derived = {band};
-        out.answered = band >= 0;
+        derived = question.band_of(out.value);
+        out.answered = derived >= 0;
       }
-      selected = &derived;
+    }
+    if (!question.asked() || a.what_if_band >= 0) {
+      selected = derived >= 0 ? std::span<const int>(&derived, 1) : std::span<const int>();
     }
     if (out.visible && out.required && !out.answered) r.missing_required.push_back(static_cast<int>(qi));
-    if (question.type == QuestionType::kBand && !selected->empty()) out.band = (*selected)[0];
+    if (question.type == QuestionType::kBand && !selected.empty()) out.band = selected[0];
     if (!question.scored() || !out.visible || a.not_applicable) continue;
     out.counts = true;
     out.max = question.max_score();
-    out.points = out.answered ? points_of(question, *selected) : 0;
+    out.points = out.answered ? points_of(question, selected) : 0;
   }
 
   aggregate(q, r);

@@ -91,7 +91,9 @@ struct Question {
   bool asked() const { return value_from < 0; }
   int option_index(const std::string& option_id) const;  // -1 when absent
   int band_of(double value) const;                       // -1 when no band holds the value
-  double max_score() const;                              // best reachable points
+  double max_score() const { return best_; }            // best reachable points
+
+  double best_ = 0;  // computed once on load
 };
 
 struct Computed {

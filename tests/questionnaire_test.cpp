@@ -1,0 +1,347 @@
+#include "assess/questionnaire.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "assess/error.h"
+
+using assess::Json;
+using assess::Questionnaire;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  std::string text = out.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+// Error messages name the file as it was passed, so the fixtures are loaded by their path relative
+// to the source tree, from the source tree.
+class WorkingDirectory {
+ public:
+  explicit WorkingDirectory(const fs::path& to) : previous_(fs::current_path()) { fs::current_path(to); }
+  ~WorkingDirectory() { fs::current_path(previous_); }
+  WorkingDirectory(const WorkingDirectory&) = delete;
+  WorkingDirectory& operator=(const WorkingDirectory&) = delete;
+
+ private:
+  fs::path previous_;
+};
+
+Questionnaire define(const std::string& text) { return assess::load_questionnaire(Json::parse(text), "inline.json"); }
+
+std::string load_error(const std::string& text, const assess::DefinitionLimits& limits = {}) {
+  try {
+    assess::load_questionnaire(Json::parse(text), "inline.json", limits);
+  } catch (const assess::Error& e) {
+    return e.what();
+  }
+  return "(loaded without error)";
+}
+
+const char* const kSmall = R"({
+  "id": "small", "version": "1.0", "title": {"zh-CN": "小问卷", "en": "Small"},
+  "sections": [
+    {"id": "s1", "title": "S1", "questions": [
+      {"id": "q1", "type": "single", "title": "Q1",
+       "options": [{"id": "a", "label": "A", "points": 0}, {"id": "b", "label": "B", "points": 2}]},
+      {"id": "q2", "type": "yesno", "title": "Q2", "points": {"yes": 1}}
+    ]}
+  ],
+  "levels": {"items": [
+    {"id": "L1", "name": {"zh-CN": "一级", "en": "Level 1"}, "aliases": ["初始级", "basic"],
+     "requires": [{"id": "r1", "score": "small", ">=": 1}]},
+    {"id": "L2", "name": "二级", "requires": [{"id": "r2", "score": "s1", ">=": 3}]}
+  ]}
+})";
+
+}  // namespace
+
+TEST_CASE("every malformed definition under tests/data/malformed fails with its one expected message") {
+  const fs::path source(ASSESS_SOURCE_DIR);
+  WorkingDirectory cwd(source);
+  std::vector<std::string> cases;
+  for (const auto& entry : fs::directory_iterator(fs::path("tests") / "data" / "malformed")) {
+    if (entry.is_directory()) cases.push_back(entry.path().filename().string());
+  }
+  std::sort(cases.begin(), cases.end());
+  REQUIRE(cases.size() >= 15);
+  for (const auto& name : cases) {
+    INFO("case ", name);
+    const std::string path = "tests/data/malformed/" + name + "/questionnaire.json";
+    const std::string expected = read_text(fs::path("tests") / "data" / "malformed" / name / "expected.txt");
+    REQUIRE_FALSE(expected.empty());
+    std::string actual = "(loaded without error)";
+    try {
+      assess::load_questionnaire_file(path);
+    } catch (const assess::Error& e) {
+      actual = e.what();
+      CHECK(e.file() == path);
+    }
+    CHECK(actual == expected);
+  }
+}
+
+TEST_CASE("error kinds: limits are kLimit, malformed content kInvalid, a missing file kNotFound") {
+  const fs::path source(ASSESS_SOURCE_DIR);
+  WorkingDirectory cwd(source);
+  auto kind_of = [](const std::string& path) {
+    try {
+      assess::load_questionnaire_file(path);
+    } catch (const assess::Error& e) {
+      return e.kind();
+    }
+    FAIL("loaded without error: ", path);
+    return assess::ErrorKind::kInvalid;
+  };
+  CHECK(kind_of("tests/data/malformed/too-many-options/questionnaire.json") == assess::ErrorKind::kLimit);
+  CHECK(kind_of("tests/data/malformed/too-deep-nesting/questionnaire.json") == assess::ErrorKind::kLimit);
+  CHECK(kind_of("tests/data/malformed/invalid-json-syntax/questionnaire.json") == assess::ErrorKind::kInvalid);
+  CHECK(kind_of("tests/data/malformed/overlapping-bands/questionnaire.json") == assess::ErrorKind::kInvalid);
+  CHECK(kind_of("tests/data/malformed/no-such-case/questionnaire.json") == assess::ErrorKind::kNotFound);
+}
+
+TEST_CASE("a missing file is reported by its path") {
+  try {
+    assess::load_questionnaire_file("does/not/exist.json");
+    FAIL("loaded a file that does not exist");
+  } catch (const assess::Error& e) {
+    CHECK(std::string(e.what()) == "does/not/exist.json: cannot open file");
+  }
+}
+
+TEST_CASE("limits can be lowered by the caller") {
+  const std::string text = R"({"id": "x", "version": "1", "title": "X", "questions": [
+    {"id": "q1", "type": "single", "title": "Q1", "options": [
+      {"id": "a", "label": "A"}, {"id": "b", "label": "B"}, {"id": "c", "label": "C"}]},
+    {"id": "q2", "type": "yesno", "title": "Q2"}]})";
+  SUBCASE("options") {
+    assess::DefinitionLimits limits;
+    limits.max_options = 2;
+    CHECK(load_error(text, limits) == "inline.json:/questions/0/options: more than 2 options");
+  }
+  SUBCASE("questions") {
+    assess::DefinitionLimits limits;
+    limits.max_questions = 1;
+    CHECK(load_error(text, limits) == "inline.json:/questions/1: more than 1 questions");
+  }
+  SUBCASE("file size") {
+    const fs::path source(ASSESS_SOURCE_DIR);
+    WorkingDirectory cwd(source);
+    assess::DefinitionLimits limits;
+    limits.max_bytes = 10;
+    const std::string path = "tests/data/scoring/gate-unmet/questionnaire.json";
+    const auto size = fs::file_size(path);
+    try {
+      assess::load_questionnaire_file(path, limits);
+      FAIL("loaded a file above the size limit");
+    } catch (const assess::Error& e) {
+      CHECK(std::string(e.what()) == path + ": file is " + std::to_string(size) + " bytes; the limit is 10");
+      CHECK(e.kind() == assess::ErrorKind::kLimit);
+    }
+  }
+}
+
+TEST_CASE("load errors in conditions name the place inside the rule") {
+  SUBCASE("wrong argument count of a JsonLogic operator") {
+    const std::string message = load_error(R"({"id": "x", "version": "1", "title": "X", "questions": [
+      {"id": "q1", "type": "yesno", "title": "Q1"},
+      {"id": "q2", "type": "yesno", "title": "Q2", "required_if": {"or": [{"!": [1, 2]}]}}]})");
+    CHECK(message.rfind("inline.json:/questions/1/required_if/or/0: ", 0) == 0);
+  }
+  SUBCASE("a logic requirement reading an unknown question") {
+    CHECK(load_error(R"({"id": "x", "version": "1", "title": "X", "questions": [
+      {"id": "q1", "type": "yesno", "title": "Q1"}],
+      "levels": {"items": [{"id": "L1", "name": "L1", "requires": [
+        {"id": "r1", "logic": {"==": [{"var": "q7"}, true]}}]}]}})") ==
+          "inline.json:/levels/items/0/requires/0/logic: condition refers to unknown question or computed value "
+          "\"q7\"");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST_CASE("content_hash is a property of the JSON value, not of its text") {
+  const Json a = Json::parse(R"({"id": "x", "version": "1", "list": [1, 2, 3], "nested": {"b": 2, "a": 1}})");
+  const Json reordered = Json::parse(R"({
+      "nested": {"a": 1, "b": 2},
+      "list": [1, 2, 3],
+      "version": "1",
+      "id": "x"
+  })");
+  SUBCASE("the same JSON with keys in another order and other spacing hashes the same") {
+    CHECK(assess::content_hash(a) == assess::content_hash(reordered));
+  }
+  SUBCASE("the hash is sha256 in hex") {
+    const std::string h = assess::content_hash(a);
+    CHECK(h.rfind("sha256:", 0) == 0);
+    CHECK(h.size() == 7 + 64);
+    CHECK(h.find_first_not_of("0123456789abcdef", 7) == std::string::npos);
+  }
+  SUBCASE("a changed value changes the hash") {
+    Json changed = a;
+    changed["nested"]["b"] = 3;
+    CHECK(assess::content_hash(a) != assess::content_hash(changed));
+  }
+  SUBCASE("array order matters") {
+    Json changed = a;
+    changed["list"] = {3, 2, 1};
+    CHECK(assess::content_hash(a) != assess::content_hash(changed));
+  }
+  SUBCASE("the hash of the empty object is the sha256 of \"{}\"") {
+    CHECK(assess::content_hash(Json::object()) ==
+          "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+  }
+  SUBCASE("a loaded questionnaire carries the hash of its definition") {
+    const Questionnaire q1 = define(kSmall);
+    const std::string reformatted = Json::parse(kSmall).dump(2);  // other spacing, keys sorted
+    const Questionnaire q2 = assess::load_questionnaire(Json::parse(reformatted), "other.json");
+    CHECK(q1.content_hash == assess::content_hash(Json::parse(kSmall)));
+    CHECK(q1.content_hash == q2.content_hash);
+    Json bumped = Json::parse(kSmall);
+    bumped["sections"][0]["questions"][0]["options"][1]["points"] = 3;
+    CHECK(assess::load_questionnaire(bumped, "bumped.json").content_hash != q1.content_hash);
+  }
+}
+
+TEST_CASE("Range::describe writes intervals the way people read them") {
+  assess::Range r;
+  SUBCASE("open lower, closed upper") {
+    r.lower = 10;
+    r.upper = 20;
+    r.upper_inclusive = true;
+    CHECK(r.describe() == "(10, 20]");
+  }
+  SUBCASE("closed lower, no upper bound") {
+    r.lower = 500;
+    r.lower_inclusive = true;
+    CHECK(r.describe() == "[500, +inf)");
+  }
+  SUBCASE("no lower bound, open upper") {
+    r.upper = 3;
+    CHECK(r.describe() == "(-inf, 3)");
+  }
+  SUBCASE("decimals without trailing zeros") {
+    r.lower = 1.5;
+    r.lower_inclusive = true;
+    r.upper = 2.25;
+    r.upper_inclusive = true;
+    CHECK(r.describe() == "[1.5, 2.25]");
+  }
+  SUBCASE("negative bounds") {
+    r.lower = -5;
+    r.upper = 0;
+    CHECK(r.describe() == "(-5, 0)");
+  }
+}
+
+TEST_CASE("Range::contains honours inclusive and exclusive bounds") {
+  assess::Range r;
+  r.lower = 10;
+  r.lower_inclusive = true;
+  r.upper = 20;
+  CHECK(r.contains(10));
+  CHECK(r.contains(19.999));
+  CHECK_FALSE(r.contains(20));
+  CHECK_FALSE(r.contains(9.999));
+  r.lower_inclusive = false;
+  r.upper_inclusive = true;
+  CHECK_FALSE(r.contains(10));
+  CHECK(r.contains(20));
+}
+
+TEST_CASE("level_index finds a level by id, Chinese or English name, or alias") {
+  const Questionnaire q = define(kSmall);
+  CHECK(q.level_index("L1") == 0);
+  CHECK(q.level_index("L2") == 1);
+  CHECK(q.level_index("一级") == 0);
+  CHECK(q.level_index("Level 1") == 0);
+  CHECK(q.level_index("二级") == 1);
+  CHECK(q.level_index("初始级") == 0);
+  CHECK(q.level_index("basic") == 0);
+  CHECK(q.level_index("三级") == -1);
+  CHECK(q.level_index("") == -1);  // L2 has no English name; "" must not match it
+  CHECK(q.level_index("l1") == -1);  // ids are case-sensitive
+}
+
+TEST_CASE("a loaded definition keeps document order and resolves references") {
+  const Questionnaire q = define(R"({
+    "id": "order", "version": "2", "title": "Order",
+    "questions": [{"id": "top", "type": "number", "title": "Top"}],
+    "sections": [
+      {"id": "a", "title": "A", "weight": 2, "aggregation": "min",
+       "questions": [{"id": "qa", "type": "yesno", "title": "QA", "tags": ["x"]}],
+       "sections": [{"id": "a1", "title": "A1", "questions": [{"id": "qa1", "type": "yesno", "title": "QA1"}]}]},
+      {"id": "b", "title": "B", "questions": [{"id": "qb", "type": "band", "title": "QB", "value_from": "second",
+        "options": [{"id": "lo", "label": "lo", "range": {"lt": 1}}, {"id": "hi", "label": "hi", "range": {"ge": 1}}]}]}
+    ],
+    "computed": [
+      {"id": "second", "expr": {"+": [{"var": "first"}, 1]}},
+      {"id": "first", "expr": {"var": "top"}}
+    ]
+  })");
+  SUBCASE("questions are depth first, a section's own questions before its subsections'") {
+    std::vector<std::string> ids;
+    for (const auto& question : q.questions) ids.push_back(question.id);
+    CHECK(ids == std::vector<std::string>{"top", "qa", "qa1", "qb"});
+  }
+  SUBCASE("sections are numbered from the root, parents before children") {
+    REQUIRE(q.sections.size() == 4);
+    CHECK(q.sections[0].id == "order");
+    CHECK(q.section_index("a") == 1);
+    CHECK(q.section_index("a1") == 2);
+    CHECK(q.section_index("b") == 3);
+    CHECK(q.sections[2].parent == 1);
+    CHECK(q.sections[2].depth == 2);
+    CHECK(q.sections[1].weight == 2);
+    CHECK(q.sections[1].aggregation == assess::Aggregation::kMin);
+    CHECK(q.questions[2].pointer == "/sections/0/sections/0/questions/0");
+  }
+  SUBCASE("computed values are ordered so that each follows what it reads") {
+    REQUIRE(q.computed.size() == 2);
+    CHECK(q.computed[0].id == "first");
+    CHECK(q.computed[1].id == "second");
+    CHECK(q.questions[static_cast<std::size_t>(q.question_index("qb"))].value_from == q.computed_index("second"));
+    CHECK_FALSE(q.questions[static_cast<std::size_t>(q.question_index("qb"))].asked());
+  }
+  SUBCASE("yes/no questions get a no and a yes option") {
+    const auto& yn = q.questions[static_cast<std::size_t>(q.question_index("qa"))];
+    REQUIRE(yn.options.size() == 2);
+    CHECK(yn.options[0].id == "no");
+    CHECK(yn.options[1].id == "yes");
+  }
+}
+
+TEST_CASE("Question::max_score is the best reachable points") {
+  const Questionnaire q = define(R"({"id": "m", "version": "1", "title": "M", "questions": [
+    {"id": "multi", "type": "multi", "title": "M", "options": [
+      {"id": "a", "label": "A", "points": 2}, {"id": "b", "label": "B", "points": 3},
+      {"id": "c", "label": "C", "points": -1}, {"id": "none", "label": "None", "points": 0, "exclusive": true}]},
+    {"id": "capped", "type": "multi", "title": "C", "max_points": 4, "options": [
+      {"id": "a", "label": "A", "points": 2}, {"id": "b", "label": "B", "points": 3}]},
+    {"id": "none_best", "type": "multi", "title": "N", "options": [
+      {"id": "a", "label": "A", "points": 1}, {"id": "none", "label": "None", "points": 5, "exclusive": true}]},
+    {"id": "single", "type": "single", "title": "S", "options": [
+      {"id": "a", "label": "A", "points": 7}, {"id": "b", "label": "B", "points": 3}]},
+    {"id": "text", "type": "text", "title": "T"}]})");
+  auto max_of = [&](const std::string& id) {
+    return q.questions[static_cast<std::size_t>(q.question_index(id))].max_score();
+  };
+  CHECK(max_of("multi") == 5);      // negative options are not chosen
+  CHECK(max_of("capped") == 4);     // min(2 + 3, 4)
+  CHECK(max_of("none_best") == 5);  // the exclusive option alone beats the rest
+  CHECK(max_of("single") == 7);     // the best option wherever it stands
+  CHECK(max_of("text") == 0);
+}
