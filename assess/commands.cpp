@@ -1,6 +1,8 @@
 #include "commands.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <map>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -51,19 +53,85 @@ int cmd_help(const std::vector<std::string>&, std::ostream& out, std::ostream&) 
   return kOk;
 }
 
+// What a JSON file under questionnaires/ or tests/ is: a definition, an answer set or a JSON Schema.
+enum class FileKind { kDefinition, kAnswers, kSchema };
+
+FileKind classify(const Json& doc) {
+  if (doc.is_object() && doc.contains("$schema") && (doc.contains("$defs") || doc.contains("properties"))) {
+    return FileKind::kSchema;
+  }
+  if (doc.is_object() && doc.contains("answers") && !doc.contains("sections") && !doc.contains("questions")) {
+    return FileKind::kAnswers;
+  }
+  return FileKind::kDefinition;
+}
+
 int cmd_lint(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app("Check questionnaire definitions; prints every error and exits 1 if there is any.", "lint");
+  CLI::App app(
+      "Check questionnaire definitions and answer sets; prints every error and exits 1 if there is any.\n"
+      "An answer set is checked against the definition with its \"questionnaire\" id, taken from the files\n"
+      "given or from the answer set's own folder. JSON Schema files are only parsed.",
+      "lint");
   std::vector<std::string> files;
-  app.add_option("files", files, "Definition files (JSON)")->required()->check(CLI::ExistingFile);
+  app.add_option("files", files, "Definition, answer-set or schema files (JSON)")->required()->check(CLI::ExistingFile);
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   int failures = 0;
+  std::map<std::string, Questionnaire> definitions;  // by id
+  std::vector<std::pair<std::string, Json>> answer_sets;
   for (const auto& f : files) {
     try {
-      Questionnaire q = load_questionnaire_file(f);
-      out << f << ": ok (" << q.id << " " << q.version << ", " << q.questions.size() << " questions, "
-          << q.levels.size() << " levels, " << q.content_hash.substr(0, 19) << ")\n";
+      Json doc = read_json_file(f);
+      switch (classify(doc)) {
+        case FileKind::kSchema:
+          out << f << ": ok (JSON Schema)\n";
+          break;
+        case FileKind::kAnswers:
+          answer_sets.emplace_back(f, std::move(doc));
+          break;
+        case FileKind::kDefinition: {
+          Questionnaire q = load_questionnaire(doc, f);
+          out << f << ": ok (" << q.id << " " << q.version << ", " << q.questions.size() << " questions, "
+              << q.levels.size() << " levels, " << q.content_hash.substr(0, 19) << ")\n";
+          definitions.emplace(q.id, std::move(q));
+          break;
+        }
+      }
     } catch (const Error& e) {
       err << e.what() << "\n";
+      ++failures;
+    }
+  }
+  for (const auto& [f, doc] : answer_sets) {
+    const std::string id = doc.value("questionnaire", "");
+    auto it = definitions.find(id);
+    if (it == definitions.end()) {
+      // Look beside the answer set.
+      std::error_code ec;
+      const auto dir = std::filesystem::path(f).parent_path();
+      for (const auto& entry : std::filesystem::directory_iterator(dir.empty() ? "." : dir, ec)) {
+        if (entry.path().extension() != ".json") continue;
+        try {
+          Json candidate = read_json_file(entry.path().string());
+          if (classify(candidate) == FileKind::kDefinition && candidate.value("id", "") == id && !id.empty()) {
+            Questionnaire q = load_questionnaire(candidate, entry.path().string());
+            it = definitions.emplace(q.id, std::move(q)).first;
+            break;
+          }
+        } catch (const Error&) {
+        }
+      }
+    }
+    if (it == definitions.end()) {
+      err << f << ":/questionnaire: no definition with id \"" << id
+          << "\" among the files given or beside this file; pass the definition too\n";
+      ++failures;
+      continue;
+    }
+    ParsedAnswers parsed = parse_answers(it->second, doc, f);
+    for (const auto& e : parsed.errors) err << e.what() << "\n";
+    if (parsed.errors.empty()) {
+      out << f << ": ok (answers for " << id << ", " << doc.at("answers").size() << " answered)\n";
+    } else {
       ++failures;
     }
   }
@@ -152,7 +220,7 @@ int cmd_logic(const std::vector<std::string>& args, std::ostream& out, std::ostr
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"help", "List the commands", cmd_help},
-      {"lint", "Check questionnaire definitions and report every error", cmd_lint},
+      {"lint", "Check definitions and answer sets and report every error", cmd_lint},
       {"score", "Score answers: sections, level, gap to the next level, with explanations", cmd_score},
       {"logic", "Evaluate a JsonLogic rule against data, for debugging conditions", cmd_logic},
   };

@@ -44,11 +44,21 @@ TEST_CASE("assess lint reports every error and exits 1") {
     CHECK(r.code == 0);
     CHECK(r.out.find("ok (cli-demo 1.0, 2 questions, 2 levels, sha256:") != std::string::npos);
   }
-  SUBCASE("an answer file is not a definition") {
-    Run r = run({"lint", kDir + "questionnaire.json", kDir + "answers.json"});
+  SUBCASE("an answer set is checked against its definition") {
+    Run r = run({"lint", kDir + "questionnaire.json", kDir + "answers.json", kDir + "bad-answers.json"});
     CHECK(r.code == assess::cli::kInvalidData);
-    CHECK(r.err.find(kDir + "answers.json: unknown field \"answers\"") != std::string::npos);
-    CHECK(r.err.find("1 of 2 files have errors") != std::string::npos);
+    CHECK(r.out.find(kDir + "answers.json: ok (answers for cli-demo, 2 answered)") != std::string::npos);
+    CHECK(r.err.find(kDir + "bad-answers.json:/answers/network: question \"network\": unknown option") != std::string::npos);
+    CHECK(r.err.find("1 of 3 files have errors") != std::string::npos);
+  }
+  SUBCASE("an answer set finds its definition beside it") {
+    Run r = run({"lint", kDir + "answers.json"});
+    CHECK(r.code == 0);
+  }
+  SUBCASE("a JSON Schema is only parsed") {
+    Run r = run({"lint", std::string(ASSESS_SOURCE_DIR) + "/questionnaires/schema/questionnaire.schema.json"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("ok (JSON Schema)") != std::string::npos);
   }
 }
 

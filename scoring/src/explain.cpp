@@ -225,7 +225,11 @@ Json explain_score(const Questionnaire& q, const AnswerSet& answers, const Score
 Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResult& gap, const std::string& lang) {
   Json out = {{"target", level_ref(q, gap.target, lang)},
               {"already_reached", gap.already_reached},
-              {"reachable", gap.reachable}};
+              {"reachable", gap.reachable},
+              {"search_complete", gap.search_complete},
+              {"proven_minimal", gap.proven_minimal},
+              {"lower_bound_steps", gap.lower_bound_steps},
+              {"nodes_searched", gap.nodes_searched}};
   if (gap.target < 0) return out;
   const Level& level = q.levels[static_cast<std::size_t>(gap.target)];
   Json unmet = Json::array();
@@ -300,8 +304,12 @@ std::string render_text(const Json& doc, const std::string& lang) {
   out << "\n" << (en ? "Sections" : "分项") << "\n";
   for (const auto& s : doc.at("sections")) {
     if (s.at("parent").is_null()) continue;
-    out << "  " << dump_value(s.at("id")) << "  " << dump_value(s.at("title")) << ": " << dump_value(s.at("score"))
-        << " / " << dump_value(s.at("max")) << "  [" << dump_value(s.at("aggregation"));
+    out << "  " << dump_value(s.at("id")) << "  " << dump_value(s.at("title")) << ": ";
+    if (!s.at("applicable").get<bool>()) {
+      out << (en ? "not applicable" : "不适用") << "\n";
+      continue;
+    }
+    out << dump_value(s.at("score")) << " / " << dump_value(s.at("max")) << "  [" << dump_value(s.at("aggregation"));
     if (!s.at("scored").get<bool>()) out << (en ? ", not scored" : "，不计分");
     if (s.contains("passed")) out << (s.at("passed").get<bool>() ? ", passed" : ", not passed");
     out << "]\n";
@@ -349,8 +357,14 @@ std::string render_text(const Json& doc, const std::string& lang) {
         out << (en ? "  not reachable by improving answers\n" : "  仅改进答案无法达到\n");
         continue;
       }
-      out << (en ? "  Smallest improvement set: " : "  最小改进集：") << dump_value(g.at("steps")) << (en ? " steps, +" : " 步，+")
-          << dump_value(g.at("points_gained")) << (en ? " points\n" : " 分\n");
+      if (g.at("proven_minimal").get<bool>()) {
+        out << (en ? "  Smallest improvement set: " : "  最小改进集：");
+      } else {
+        out << (en ? "  Improvement set (not proven smallest; no set has fewer than " : "  改进方案（未证明最小；任何方案至少需 ")
+            << dump_value(g.at("lower_bound_steps")) << (en ? " steps): " : " 步）：");
+      }
+      out << dump_value(g.at("steps")) << (en ? " steps, +" : " 步，+") << dump_value(g.at("points_gained"))
+          << (en ? " points\n" : " 分\n");
       for (const auto& imp : g.at("improvements")) {
         out << "    " << dump_value(imp.at("question")) << "  " << dump_value(imp.at("title")) << ": "
             << options_text(imp.at("from")) << " → " << options_text(imp.at("to")) << " (+"
@@ -359,11 +373,21 @@ std::string render_text(const Json& doc, const std::string& lang) {
     }
   }
   if (!doc.at("uncertain").empty()) {
+    // Unconfirmed and low-confidence items are listed; medium ones are counted (all are in --json).
     out << "\n" << (en ? "Unconfirmed data used" : "未经确认的数据") << "\n";
+    int medium = 0;
     for (const auto& u : doc.at("uncertain")) {
+      if (u.at("confidence") == "medium") {
+        ++medium;
+        continue;
+      }
       out << "  " << dump_value(u.at("kind")) << " " << dump_value(u.at("id")) << ": " << dump_value(u.at("confidence"));
       if (u.contains("note")) out << " — " << dump_value(u.at("note"));
       out << "\n";
+    }
+    if (medium > 0) {
+      out << (en ? "  and " : "  另有 ") << medium
+          << (en ? " items of medium confidence (see --json)\n" : " 项中等置信度的数据（见 --json 输出）\n");
     }
   }
   return out.str();

@@ -1,13 +1,20 @@
 #include "assess/gap.h"
 
+#include "assess/text.h"
+
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <numeric>
 
 namespace assess {
 namespace {
 
 constexpr double kEps = 1e-9;
+constexpr int kInfinite = 1 << 28;
 
 int current_position(const Question& question, const Answer& a, const QuestionResult& r) {
   if (question.type == QuestionType::kBand) return r.answered ? r.band : -1;
@@ -97,10 +104,14 @@ std::vector<Move> improvement_moves(const Questionnaire& q, const AnswerSet& ans
     if (jj == position) continue;
     const Option& o = question.options[j];
     const double gained = o.points - current;
-    const bool higher_level = question.type == QuestionType::kLadder && o.level > current_level;
+    // Gates count ladder levels and yes/no answers, so a higher level is an improvement even
+    // without points.
+    const bool higher_level = (question.type == QuestionType::kLadder && o.level > current_level) ||
+                              (question.type == QuestionType::kYesNo && jj > position);
     if (gained <= kEps && !higher_level) continue;
     if (question.type == QuestionType::kLadder && o.level < current_level) continue;
-    const int steps = position < 0 ? jj + 1 : std::abs(jj - position);
+    // An unanswered question starts from its first option: answering with it is one step.
+    const int steps = position < 0 ? std::max(jj, 1) : std::abs(jj - position);
     moves.push_back({qi, {jj}, steps, gained});
   }
   std::stable_sort(moves.begin(), moves.end(), [](const Move& x, const Move& y) { return x.steps < y.steps; });
@@ -115,6 +126,20 @@ AnswerSet apply_moves(const Questionnaire& q, const AnswerSet& answers, const st
   }
   return out;
 }
+
+namespace {
+// Whether a rule reads a scored question, directly or through computed values.
+bool reads_scored(const Questionnaire& q, const std::vector<std::string>& names, int depth = 0) {
+  if (depth > static_cast<int>(q.computed.size())) return false;  // computed values have no cycles
+  for (const auto& name : names) {
+    const int qi = q.question_index(name);
+    if (qi >= 0 && q.questions[static_cast<std::size_t>(qi)].scored()) return true;
+    const int ci = q.computed_index(name);
+    if (ci >= 0 && reads_scored(q, q.computed[static_cast<std::size_t>(ci)].expr.references(), depth + 1)) return true;
+  }
+  return false;
+}
+}  // namespace
 
 bool requirement_fixed(const Questionnaire& q, const Requirement& req) {
   switch (req.kind) {
@@ -133,15 +158,105 @@ bool requirement_fixed(const Questionnaire& q, const Requirement& req) {
       }
       return true;
     case RequirementKind::kValue:
-      return req.value_is_computed || !q.questions[static_cast<std::size_t>(req.value)].scored();
+      if (req.value_is_computed) {
+        return !reads_scored(q, q.computed[static_cast<std::size_t>(req.value)].expr.references());
+      }
+      return !q.questions[static_cast<std::size_t>(req.value)].scored();
     case RequirementKind::kLogic:
-      return true;
+      return !reads_scored(q, req.rule->references());
   }
   return true;
 }
 
 namespace {
 
+// For one linear quantity (a section score, or a weighted sum of several): best(i, s) is the most
+// the questions at search slots >= i can add with at most s steps, one move per question — a
+// multiple-choice knapsack solved exactly by dynamic programming once per search. It gives the
+// exact fewest steps any completion needs for a deficit (a lower bound for the search, as the
+// other requirements are ignored) and the most a completion can gain within a budget.
+class SuffixKnapsack {
+ public:
+  SuffixKnapsack() = default;
+  // options[slot] = (steps, gain) of each move of that slot.
+  SuffixKnapsack(const std::vector<std::vector<std::pair<int, double>>>& options, int max_steps)
+      : slots_(options.size()), width_(static_cast<std::size_t>(max_steps) + 1), table_((slots_ + 1) * width_, 0.0) {
+    for (std::size_t i = slots_; i-- > 0;) {
+      for (std::size_t st = 0; st < width_; ++st) {
+        double best = at(i + 1, st);
+        for (const auto& [steps, gain] : options[i]) {
+          if (gain > kEps && static_cast<std::size_t>(steps) <= st) {
+            best = std::max(best, gain + at(i + 1, st - static_cast<std::size_t>(steps)));
+          }
+        }
+        table_[i * width_ + st] = best;
+      }
+      for (const auto& o : options[i]) {
+        if (o.second > kEps) {
+          support_.push_back(static_cast<int>(i));
+          break;
+        }
+      }
+    }
+  }
+
+  int steps_to_gain(std::size_t from, double deficit) const {
+    if (deficit <= kEps) return 0;
+    if (at(from, width_ - 1) < deficit - kEps) return kInfinite;
+    std::size_t lo = 0;
+    std::size_t hi = width_ - 1;
+    while (lo < hi) {
+      const std::size_t mid = (lo + hi) / 2;
+      if (at(from, mid) >= deficit - kEps) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return static_cast<int>(lo);
+  }
+
+  double gain_within(std::size_t from, int budget) const {
+    if (budget <= 0) return 0;
+    return at(from, std::min(static_cast<std::size_t>(budget), width_ - 1));
+  }
+
+  const std::vector<int>& support() const { return support_; }
+
+ private:
+  double at(std::size_t i, std::size_t st) const { return table_[i * width_ + st]; }
+  std::size_t slots_ = 0;
+  std::size_t width_ = 1;
+  std::vector<double> table_;
+  std::vector<int> support_;
+};
+
+bool has_min_below(const Questionnaire& q, int section) {
+  const Section& s = q.sections[static_cast<std::size_t>(section)];
+  if (s.aggregation == Aggregation::kMin) return true;
+  for (const auto& c : s.children) {
+    if (c.is_section && q.sections[static_cast<std::size_t>(c.index)].scored && has_min_below(q, c.index)) return true;
+  }
+  return false;
+}
+
+double question_grade_after(const Question& question, const Move& m, double points_after) {
+  switch (question.type) {
+    case QuestionType::kLadder: return question.options[static_cast<std::size_t>(m.to[0])].level;
+    case QuestionType::kYesNo: return m.to[0];
+    default: return points_after;
+  }
+}
+
+// Iterative deepening on steps with branch and bound. At each node the open questions are those at
+// or after `i` in the search order; decided ones keep their choice. Bounds:
+//  - requirements on sums and means (no weakest-link below) are linear in answers, so the LP
+//    relaxation over the open questions' hulls bounds the steps still needed from below;
+//  - a count requirement needs at least the cheapest k open questions that can reach the grade;
+//  - requirements touching disjoint questions add up, the others take the maximum;
+//  - the total's LP relaxation bounds the points any completion can still gain (tie-break).
+// When improvable answers feed conditions or computed values, none of this is sound, and the
+// search falls back to checking "everything open at its best" at each node.
 class Search {
  public:
   Search(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& now, int target, long long max_nodes)
@@ -150,33 +265,63 @@ class Search {
       auto moves = improvement_moves(q, answers, now, static_cast<int>(qi));
       if (moves.empty()) continue;
       questions_.push_back(static_cast<int>(qi));
-      std::size_t best = 0;
-      for (std::size_t k = 1; k < moves.size(); ++k) {
-        if (moves[k].points_gained > moves[best].points_gained + kEps) best = k;
-        if (std::fabs(moves[k].points_gained - moves[best].points_gained) <= kEps &&
-            q.questions[qi].type == QuestionType::kLadder && moves[k].to[0] > moves[best].to[0]) {
-          best = k;
-        }
-      }
-      best_move_.push_back(best);
       moves_.push_back(std::move(moves));
     }
     choice_.assign(questions_.size(), -1);
+    slot_of_.assign(q.questions.size(), -1);
+    for (std::size_t i = 0; i < questions_.size(); ++i) slot_of_[static_cast<std::size_t>(questions_[i])] = static_cast<int>(i);
+    detect_interactions();
+    collect_goals();
+    if (sound_) prepare_bounds();
   }
 
+  // Iterative deepening from 1 step up to what a greedy plan needs. Past the node limit the greedy
+  // plan stands, labelled as not proven minimal, with the smallest step count not yet refuted.
   bool run() {
-    // Is the target reachable at all? Every question at its best.
-    if (!reached_with_remaining_at_best(0)) return false;
-    int total_steps = 0;
-    for (std::size_t i = 0; i < moves_.size(); ++i) total_steps += moves_[i][best_move_[i]].steps;
-    // All questions at their best reach the target, so the budget never needs to exceed that.
-    for (budget_ = 1; budget_ <= total_steps; ++budget_) {
-      dfs(0, 0);
-      if (aborted_) return false;
-      if (found_) return true;
+    if (!reached_with_open_at_best(0)) return false;
+    const bool have_plan = greedy();
+    int limit = 0;
+    if (have_plan) {
+      limit = plan_steps_;
+    } else {
+      for (const auto& moves : moves_) {
+        int most = 0;
+        for (const auto& m : moves) most = std::max(most, m.steps);
+        limit += most;
+      }
     }
-    return false;
+    for (budget_ = 1; budget_ <= limit; ++budget_) {
+      if (have_plan && budget_ == plan_steps_) {
+        // Seed the last round with the plan, so only better-scoring sets are explored.
+        found_ = true;
+        best_steps_ = plan_steps_;
+        best_total_ = plan_total_;
+        best_choice_ = plan_choice_;
+      }
+      dfs(0, 0, &now_);
+      if (std::getenv("ASSESS_GAP_DEBUG")) {
+        std::fprintf(stderr, "gap: budget %d, nodes %lld, sound %d, slots %zu, found %d, plan %d\n", budget_, nodes_,
+                     sound_ ? 1 : 0, questions_.size(), found_ ? 1 : 0, have_plan ? plan_steps_ : -1);
+      }
+      if (aborted_) break;
+      if (found_) {
+        proven_ = true;
+        lower_bound_ = best_steps_;
+        return true;
+      }
+    }
+    lower_bound_ = budget_;
+    if (have_plan) {
+      found_ = true;
+      best_steps_ = plan_steps_;
+      best_total_ = plan_total_;
+      best_choice_ = plan_choice_;
+    }
+    return found_;
   }
+
+  bool proven() const { return proven_; }
+  int lower_bound_steps() const { return lower_bound_; }
 
   std::vector<Improvement> improvements() const {
     std::vector<Improvement> out;
@@ -203,8 +348,358 @@ class Search {
   int best_steps() const { return best_steps_; }
   long long nodes() const { return nodes_; }
   bool aborted() const { return aborted_; }
+  bool found() const { return found_; }
 
  private:
+  // A requirement the bounds understand, relative to the current state at a node.
+  // kLinear bounds one requirement on a sum/mean section, or a weighted sum of several (any
+  // solution meets each g_r >= D_r, so it meets sum w_r g_r >= sum w_r max(D_r, 0) too: gains
+  // are never negative). Combining is what makes the bound tight when a section threshold and
+  // a total threshold must both hold.
+  struct Part {
+    int level = 0;
+    int requirement = 0;
+    int section = -1;
+    double weight = 1;
+  };
+  struct Bounded {
+    std::vector<Part> parts;
+    int group = 0;
+    enum Kind { kLinear, kCount, kOpaque } kind = kOpaque;
+    SuffixKnapsack knapsack;       // kLinear
+    std::vector<int> count_steps;  // kCount: per search slot, fewest steps to reach the grade (kInfinite: never)
+  };
+
+  void detect_interactions() {
+    // Improvable answers read by a condition or a computed value make scores non-linear in answers.
+    std::vector<std::string> names;
+    for (const auto& question : q_.questions) {
+      if (question.visible_if) for (auto& n : question.visible_if->references()) names.push_back(n);
+      if (question.required_if) for (auto& n : question.required_if->references()) names.push_back(n);
+    }
+    for (const auto& c : q_.computed) for (auto& n : c.expr.references()) names.push_back(n);
+    for (const auto& n : names) {
+      const int qi = q_.question_index(n);
+      if (qi >= 0 && slot_of_[static_cast<std::size_t>(qi)] >= 0) sound_ = false;
+    }
+  }
+
+  // The levels whose holding reaches the target: with cumulative levels every level up to the
+  // target must hold; otherwise any one level at or above it will do.
+  void collect_goals() {
+    const int n = static_cast<int>(q_.levels.size());
+    if (q_.levels_cumulative) {
+      std::vector<int> all;
+      for (int l = 0; l <= target_; ++l) all.push_back(l);
+      goals_.push_back(all);
+    } else {
+      for (int l = target_; l < n; ++l) goals_.push_back({l});
+    }
+  }
+
+  void prepare_bounds() {
+    // Gains of each move alone, on every section a linear requirement or the total reads.
+    std::vector<std::vector<ScoreResult>> alone(questions_.size());
+    for (std::size_t i = 0; i < questions_.size(); ++i) {
+      for (const Move& m : moves_[i]) alone[i].push_back(score(q_, apply_moves(q_, original_, {m})));
+    }
+    // Questions whose moves cost and gain the same on every section are interchangeable: the
+    // search then only considers their choices in non-increasing order (symmetry breaking).
+    reorder_by_class(alone);
+    int max_steps = 0;
+    for (const auto& moves : moves_) {
+      int most = 0;
+      for (const auto& m : moves) most = std::max(most, m.steps);
+      max_steps += most;
+    }
+    auto knapsack_for = [&](const std::vector<Part>& parts) {
+      std::vector<std::vector<std::pair<int, double>>> options(questions_.size());
+      for (std::size_t i = 0; i < questions_.size(); ++i) {
+        for (std::size_t k = 0; k < moves_[i].size(); ++k) {
+          double gain = 0;
+          for (const Part& part : parts) {
+            gain += part.weight * (alone[i][k].sections[static_cast<std::size_t>(part.section)].score -
+                                   now_.sections[static_cast<std::size_t>(part.section)].score);
+          }
+          options[i].emplace_back(moves_[i][k].steps, gain);
+        }
+      }
+      return SuffixKnapsack(options, max_steps);
+    };
+    auto knapsack_of_section = [&](int section) { return knapsack_for({Part{0, 0, section, 1}}); };
+    total_linear_ = !has_min_below(q_, 0);
+    if (total_linear_) total_knapsack_ = knapsack_of_section(0);
+
+    // Union-find over search slots: requirements whose questions overlap share a group.
+    std::vector<int> parent(questions_.size() + 1);
+    std::iota(parent.begin(), parent.end(), 0);
+    std::function<int(int)> find = [&](int x) { return parent[static_cast<std::size_t>(x)] == x ? x : parent[static_cast<std::size_t>(x)] = find(parent[static_cast<std::size_t>(x)]); };
+    std::vector<std::vector<int>> supports;
+
+    std::vector<bool> seen_level(q_.levels.size(), false);
+    for (const auto& goal : goals_) {
+      for (int l : goal) seen_level[static_cast<std::size_t>(l)] = true;
+    }
+    for (std::size_t l = 0; l < q_.levels.size(); ++l) {
+      if (!seen_level[l]) continue;
+      const auto& reqs = q_.levels[l].requirements;
+      for (std::size_t ri = 0; ri < reqs.size(); ++ri) {
+        const Requirement& req = reqs[ri];
+        Bounded b;
+        b.parts = {Part{static_cast<int>(l), static_cast<int>(ri), req.section, 1}};
+        std::vector<int> support;
+        if (req.kind == RequirementKind::kScore && !has_min_below(q_, req.section) &&
+            (req.comparison == Comparison::kGe || req.comparison == Comparison::kGt)) {
+          b.kind = Bounded::kLinear;
+          b.knapsack = knapsack_of_section(req.section);
+          support = b.knapsack.support();
+        } else if (req.kind == RequirementKind::kCount &&
+                   (req.comparison == Comparison::kGe || req.comparison == Comparison::kGt)) {
+          b.kind = Bounded::kCount;
+          b.count_steps.assign(questions_.size(), kInfinite);
+          for (int qi : req.selector.questions) {
+            const int slot = slot_of_[static_cast<std::size_t>(qi)];
+            if (slot < 0) continue;
+            const Question& question = q_.questions[static_cast<std::size_t>(qi)];
+            const double before = now_.questions[static_cast<std::size_t>(qi)].points;
+            for (const Move& m : moves_[static_cast<std::size_t>(slot)]) {
+              if (question_grade_after(question, m, before + m.points_gained) >= req.at_least - kEps) {
+                b.count_steps[static_cast<std::size_t>(slot)] = std::min(b.count_steps[static_cast<std::size_t>(slot)], m.steps);
+              }
+            }
+            support.push_back(slot);
+          }
+        }
+        supports.push_back(support);
+        bounded_.push_back(std::move(b));
+      }
+    }
+    for (const auto& support : supports) {
+      for (std::size_t k = 1; k < support.size(); ++k) parent[static_cast<std::size_t>(find(support[k]))] = find(support[0]);
+    }
+    for (std::size_t k = 0; k < bounded_.size(); ++k) {
+      bounded_[k].group = supports[k].empty() ? static_cast<int>(questions_.size()) : find(supports[k][0]);
+    }
+    // Mixtures of two linear requirements of one group that both fail now, weighted by their
+    // current deficits so that each mixture is a plausible binding combination.
+    const std::size_t singles = bounded_.size();
+    for (std::size_t a = 0; a < singles; ++a) {
+      for (std::size_t b = a + 1; b < singles; ++b) {
+        // Copies: bounded_ grows below.
+        const Bounded::Kind kx = bounded_[a].kind;
+        const Bounded::Kind ky = bounded_[b].kind;
+        const int group = bounded_[a].group;
+        if (kx != Bounded::kLinear || ky != Bounded::kLinear || group != bounded_[b].group) continue;
+        const Part px = bounded_[a].parts[0];
+        const Part py = bounded_[b].parts[0];
+        const double dx = deficit_now(px);
+        const double dy = deficit_now(py);
+        if (dx <= kEps || dy <= kEps) continue;
+        for (int step = 1; step < 10; ++step) {
+          const double lambda = step / 10.0;
+          Bounded mix;
+          mix.kind = Bounded::kLinear;
+          mix.group = group;
+          mix.parts = {px, py};
+          mix.parts[0].weight = lambda / dx;
+          mix.parts[1].weight = (1 - lambda) / dy;
+          mix.knapsack = knapsack_for(mix.parts);
+          bounded_.push_back(std::move(mix));
+        }
+      }
+    }
+  }
+
+  double deficit_now(const Part& part) const { return deficit(part, now_); }
+
+  double deficit(const Part& part, const ScoreResult& r) const {
+    const Requirement& req =
+        q_.levels[static_cast<std::size_t>(part.level)].requirements[static_cast<std::size_t>(part.requirement)];
+    const RequirementResult& rr =
+        r.levels.requirements[static_cast<std::size_t>(part.level)][static_cast<std::size_t>(part.requirement)];
+    if (rr.met) return 0;
+    return std::max(0.0, req.threshold - rr.actual + (req.comparison == Comparison::kGt ? 2 * kEps : 0));
+  }
+
+  void reorder_by_class(std::vector<std::vector<ScoreResult>>& alone) {
+    std::vector<std::string> keys(questions_.size());
+    for (std::size_t i = 0; i < questions_.size(); ++i) {
+      std::string key;
+      for (std::size_t k = 0; k < moves_[i].size(); ++k) {
+        key += std::to_string(moves_[i][k].steps);
+        key += ':';
+        key += format_number(moves_[i][k].points_gained);
+        key += '|';
+        for (std::size_t sct = 0; sct < q_.sections.size(); ++sct) {
+          key += format_number(alone[i][k].sections[sct].score - now_.sections[sct].score);
+          key += ',';
+        }
+        // Count and share requirements read grades, so the grade after the move is part of the key.
+        const Question& question = q_.questions[static_cast<std::size_t>(questions_[i])];
+        const double before = now_.questions[static_cast<std::size_t>(questions_[i])].points;
+        key += 'g';
+        key += format_number(question_grade_after(question, moves_[i][k], before + moves_[i][k].points_gained));
+        key += ';';
+      }
+      // Selectors name questions, so membership in every selector is part of the key too.
+      for (const auto& level : q_.levels) {
+        for (const auto& req : level.requirements) {
+          const auto& qs = req.selector.questions;
+          key += std::find(qs.begin(), qs.end(), questions_[i]) != qs.end() ? "1" : "0";
+        }
+      }
+      keys[i] = key;
+    }
+    std::vector<std::size_t> order(questions_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+    auto permute = [&](auto& v) {
+      auto copy = v;
+      for (std::size_t i = 0; i < order.size(); ++i) v[i] = std::move(copy[order[i]]);
+    };
+    permute(questions_);
+    permute(moves_);
+    permute(alone);
+    permute(keys);
+    same_as_previous_.assign(questions_.size(), false);
+    for (std::size_t i = 1; i < questions_.size(); ++i) same_as_previous_[i] = keys[i] == keys[i - 1];
+    for (std::size_t i = 0; i < questions_.size(); ++i) slot_of_[static_cast<std::size_t>(questions_[i])] = static_cast<int>(i);
+  }
+
+  // Lower bound on the steps still needed from this node to make every level of `goal` hold.
+  int lower_bound(const std::vector<int>& goal, std::size_t from, const ScoreResult& r) const {
+    std::vector<int> per_group(questions_.size() + 1, 0);
+    auto in_goal = [&](const Bounded& b) {
+      for (const Part& part : b.parts) {
+        if (std::find(goal.begin(), goal.end(), part.level) == goal.end()) return false;
+      }
+      return true;
+    };
+    for (const Bounded& b : bounded_) {
+      if (b.kind == Bounded::kOpaque || !in_goal(b)) continue;
+      int need = 0;
+      if (b.kind == Bounded::kLinear) {
+        double d = 0;
+        for (const Part& part : b.parts) d += part.weight * deficit(part, r);
+        need = b.knapsack.steps_to_gain(from, d);
+      } else {
+        const Part& part = b.parts[0];
+        const Requirement& req =
+            q_.levels[static_cast<std::size_t>(part.level)].requirements[static_cast<std::size_t>(part.requirement)];
+        const RequirementResult& rr =
+            r.levels.requirements[static_cast<std::size_t>(part.level)][static_cast<std::size_t>(part.requirement)];
+        if (rr.met) continue;
+        const double missing = req.threshold - rr.actual + (req.comparison == Comparison::kGt ? 1 : 0);
+        const int k = static_cast<int>(std::ceil(missing - kEps));
+        std::vector<int> costs;
+        for (std::size_t slot = from; slot < questions_.size(); ++slot) {
+          if (b.count_steps[slot] < kInfinite) costs.push_back(b.count_steps[slot]);
+        }
+        if (static_cast<int>(costs.size()) < k) return kInfinite;
+        std::partial_sort(costs.begin(), costs.begin() + k, costs.end());
+        need = std::accumulate(costs.begin(), costs.begin() + k, 0);
+      }
+      int& g = per_group[static_cast<std::size_t>(b.group)];
+      g = std::max(g, need);
+    }
+    long long sum = 0;
+    for (int g : per_group) sum += g;
+    return static_cast<int>(std::min<long long>(sum, kInfinite));
+  }
+
+  // How far a result is from the target: per goal, the sum of unmet requirements' deficits,
+  // each relative to its deficit now; the goal closest to holding counts.
+  double distance(const ScoreResult& r) const {
+    double best = std::numeric_limits<double>::infinity();
+    for (const auto& goal : goals_) {
+      double d = 0;
+      for (int l : goal) {
+        const auto& reqs = q_.levels[static_cast<std::size_t>(l)].requirements;
+        for (std::size_t ri = 0; ri < reqs.size(); ++ri) {
+          const RequirementResult& rr = r.levels.requirements[static_cast<std::size_t>(l)][ri];
+          if (rr.met) continue;
+          const Requirement& req = reqs[ri];
+          const RequirementResult& base = now_.levels.requirements[static_cast<std::size_t>(l)][ri];
+          if (req.kind == RequirementKind::kLogic ||
+              (req.comparison != Comparison::kGe && req.comparison != Comparison::kGt)) {
+            d += 1;
+            continue;
+          }
+          const double scale = std::max(std::fabs(req.threshold - base.actual), 1e-6);
+          d += std::max(0.0, req.threshold - rr.actual) / scale + 1e-3;
+        }
+      }
+      best = std::min(best, d);
+    }
+    return best;
+  }
+
+  // A plan that reaches the target, built by taking the move with the most progress per step and
+  // then dropping or shrinking every move the target can do without.
+  bool greedy() {
+    std::vector<int> plan(questions_.size(), -1);
+    auto steps_of = [&](std::size_t i, int k) { return k < 0 ? 0 : moves_[i][static_cast<std::size_t>(k)].steps; };
+    for (std::size_t i = 0; i < questions_.size(); ++i) set(i, -1);
+    ScoreResult r = score(q_, work_);
+    for (int round = 0; !reached(r); ++round) {
+      if (round > 10000) return restore_after_plan(false);
+      const double before = distance(r);
+      double best_value = -1;
+      std::size_t best_i = 0;
+      int best_k = -1;
+      for (std::size_t i = 0; i < questions_.size(); ++i) {
+        for (int k = 0; k < static_cast<int>(moves_[i].size()); ++k) {
+          const int extra = steps_of(i, k) - steps_of(i, plan[i]);
+          if (extra <= 0 || (plan[i] >= 0 && moves_[i][static_cast<std::size_t>(k)].points_gained <=
+                                                 moves_[i][static_cast<std::size_t>(plan[i])].points_gained)) {
+            continue;
+          }
+          set(i, k);
+          const ScoreResult after = score(q_, work_);
+          set(i, plan[i]);
+          const double progress = before - distance(after);
+          const double value = (progress + 1e-9 * (after.sections[0].score - r.sections[0].score)) / extra;
+          if (value > best_value) {
+            best_value = value;
+            best_i = i;
+            best_k = k;
+          }
+        }
+      }
+      if (best_k < 0) return restore_after_plan(false);
+      plan[best_i] = best_k;
+      set(best_i, best_k);
+      r = score(q_, work_);
+    }
+    // Drop or shrink moves that the target does not need, largest first.
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (std::size_t i = 0; i < questions_.size(); ++i) {
+        if (plan[i] < 0) continue;
+        for (int k = -1; k < plan[i]; ++k) {
+          if (steps_of(i, k) >= steps_of(i, plan[i])) continue;
+          set(i, k);
+          if (reached(score(q_, work_))) {
+            plan[i] = k;
+            changed = true;
+            break;
+          }
+          set(i, plan[i]);
+        }
+      }
+    }
+    plan_choice_ = plan;
+    plan_steps_ = 0;
+    for (std::size_t i = 0; i < plan.size(); ++i) plan_steps_ += steps_of(i, plan[i]);
+    plan_total_ = score(q_, work_).sections[0].score;
+    return restore_after_plan(true);
+  }
+
+  bool restore_after_plan(bool ok) {
+    for (std::size_t i = 0; i < questions_.size(); ++i) set(i, -1);
+    return ok;
+  }
+
   void set(std::size_t i, int choice) {
     const int qi = questions_[i];
     Answer& a = work_.answers[static_cast<std::size_t>(qi)];
@@ -217,47 +712,66 @@ class Search {
 
   bool reached(const ScoreResult& r) const { return r.levels.level >= target_; }
 
-  bool reached_with_remaining_at_best(std::size_t from) {
-    for (std::size_t i = from; i < questions_.size(); ++i) set(i, static_cast<int>(best_move_[i]));
+  bool reached_with_open_at_best(std::size_t from) {
+    for (std::size_t i = from; i < questions_.size(); ++i) {
+      std::size_t best = 0;
+      for (std::size_t k = 1; k < moves_[i].size(); ++k) {
+        if (moves_[i][k].points_gained > moves_[i][best].points_gained + kEps ||
+            (std::fabs(moves_[i][k].points_gained - moves_[i][best].points_gained) <= kEps &&
+             moves_[i][k].to.size() >= moves_[i][best].to.size() && moves_[i][k].to.back() > moves_[i][best].to.back())) {
+          best = k;
+        }
+      }
+      set(i, static_cast<int>(best));
+    }
     const bool ok = reached(score(q_, work_));
     for (std::size_t i = from; i < questions_.size(); ++i) set(i, choice_[i]);
     return ok;
   }
 
-  void leaf(int used) {
-    ScoreResult r = score(q_, work_);
-    if (!reached(r)) return;
-    const double total = r.sections[0].score;
-    if (!found_ || used < best_steps_ || (used == best_steps_ && total > best_total_ + kEps)) {
-      found_ = true;
-      best_steps_ = used;
-      best_total_ = total;
-      best_choice_ = choice_;
-    }
-  }
-
-  void dfs(std::size_t i, int used) {
+  // `known` is the score of the current state when the caller already has it.
+  void dfs(std::size_t i, int used, const ScoreResult* known) {
     if (aborted_) return;
     if (++nodes_ > max_nodes_) {
       aborted_ = true;
       return;
     }
-    if (i == questions_.size() || used == budget_) {
-      leaf(used);
+    ScoreResult computed;
+    if (!known) computed = score(q_, work_);
+    const ScoreResult& r = known ? *known : computed;
+    const double total = r.sections[0].score;
+    if (reached(r)) {
+      if (!found_ || used < best_steps_ || (used == best_steps_ && total > best_total_ + kEps)) {
+        found_ = true;
+        best_steps_ = used;
+        best_total_ = total;
+        best_choice_ = choice_;
+      }
       return;
     }
-    if (!reached_with_remaining_at_best(i)) return;
-    // Leave this question as it is, then try each move that fits the budget, cheapest first.
-    dfs(i + 1, used);
-    for (std::size_t k = 0; k < moves_[i].size(); ++k) {
-      const int steps = moves_[i][k].steps;
-      if (used + steps > budget_) break;
-      choice_[i] = static_cast<int>(k);
-      set(i, choice_[i]);
-      dfs(i + 1, used + steps);
+    if (used >= budget_ || i == questions_.size()) return;
+    if (sound_) {
+      int best_lb = kInfinite;
+      for (const auto& goal : goals_) best_lb = std::min(best_lb, lower_bound(goal, i, r));
+      if (used + best_lb > budget_) return;
+      // A completion with more points than the best so far must still be possible.
+      if (found_ && total_linear_ && total + total_knapsack_.gain_within(i, budget_ - used) <= best_total_ + kEps) return;
+    } else if (!reached_with_open_at_best(i)) {
+      return;
+    }
+    // Interchangeable neighbours take non-increasing choices (-1, no change, is the lowest).
+    const int cap = sound_ && i > 0 && same_as_previous_[i] ? choice_[i - 1] : static_cast<int>(moves_[i].size()) - 1;
+    for (int k = cap; k >= 0; --k) {
+      const int steps = moves_[i][static_cast<std::size_t>(k)].steps;
+      if (used + steps > budget_) continue;
+      choice_[i] = k;
+      set(i, k);
+      dfs(i + 1, used + steps, nullptr);
       choice_[i] = -1;
       set(i, -1);
+      if (aborted_) return;
     }
+    dfs(i + 1, used, &r);
   }
 
   const Questionnaire& q_;
@@ -266,14 +780,25 @@ class Search {
   const ScoreResult& now_;
   int target_;
   long long max_nodes_;
-  std::vector<int> questions_;
+  std::vector<int> questions_;  // search order -> question index
+  std::vector<int> slot_of_;    // question index -> search order, -1 when not improvable
+  std::vector<bool> same_as_previous_;  // interchangeable with the previous slot
   std::vector<std::vector<Move>> moves_;
-  std::vector<std::size_t> best_move_;
   std::vector<int> choice_;
   std::vector<int> best_choice_;
+  std::vector<std::vector<int>> goals_;
+  std::vector<Bounded> bounded_;
+  SuffixKnapsack total_knapsack_;
+  bool total_linear_ = false;
+  bool sound_ = true;
   int budget_ = 0;
   bool found_ = false;
   bool aborted_ = false;
+  bool proven_ = false;
+  int lower_bound_ = 0;
+  std::vector<int> plan_choice_;
+  int plan_steps_ = 0;
+  double plan_total_ = 0;
   int best_steps_ = 0;
   double best_total_ = 0;
   long long nodes_ = 0;
@@ -309,6 +834,9 @@ GapResult find_gap(const Questionnaire& q, const AnswerSet& answers, int target,
   Search search(q, answers, now, target, options.max_nodes);
   gap.reachable = search.run();
   gap.nodes_searched = search.nodes();
+  gap.search_complete = !search.aborted();
+  gap.proven_minimal = search.proven();
+  gap.lower_bound_steps = search.lower_bound_steps();
   if (gap.reachable) {
     gap.improvements = search.improvements();
     gap.steps = search.best_steps();

@@ -172,6 +172,9 @@ class Loader {
     root.id = q_.id;
     root.title = q_.title;
     root.pointer = "";
+    root.provenance = provenance(r);
+    // The questionnaire id names the root section (the total) in score requirements.
+    claim_id(r.at("id"), q_.id);
     read_section_body(r, 0);
     if (q_.questions.empty()) r.fail("a questionnaire needs at least one question");
 
@@ -274,7 +277,7 @@ class Loader {
         s.pass_mark = pm->number();
         if (s.pass_mark < 0 || s.pass_mark > 1) pm->fail("\"pass_mark\" must be between 0 and 1");
       }
-      if (index != 0) s.provenance = provenance(r);
+
     }
     bool has_children = false;
     if (auto qs = r.find("questions")) {
@@ -333,6 +336,7 @@ class Loader {
     s.parent = parent;
     s.depth = depth;
     if (auto sc = r.find("scored")) s.scored = sc->boolean();
+    s.provenance = provenance(r);
     const int index = static_cast<int>(q_.sections.size());
     q_.section_ids_[s.id] = index;
     q_.sections.push_back(std::move(s));
@@ -669,11 +673,12 @@ class Loader {
       claim_id(lr.at("id"), level.id);
       level.name = lr.at("name").text();
       if (auto a = lr.find("aliases")) level.aliases = a->string_list();
-      for (const auto& n : std::vector<std::string>{level.name.zh, level.name.en}) {
-        if (!n.empty() && !names.insert(n).second) lr.at("name").fail("duplicate level name \"" + n + "\"");
-      }
-      for (const auto& n : level.aliases) {
-        if (!names.insert(n).second) lr.at("aliases").fail("duplicate level name \"" + n + "\"");
+      // Names and aliases must tell levels apart (a level may use one word in both languages).
+      std::set<std::string> own = {level.name.zh};
+      if (!level.name.en.empty()) own.insert(level.name.en);
+      for (const auto& n : level.aliases) own.insert(n);
+      for (const auto& n : own) {
+        if (!names.insert(n).second) lr.fail("level name or alias \"" + n + "\" is used by another level");
       }
       level.provenance = provenance(lr);
       level.pointer = lr.pointer();

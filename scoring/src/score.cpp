@@ -174,8 +174,9 @@ void decide_levels(const Questionnaire& q, const AnswerSet& answers, ScoreResult
             out.actual = v.is_number() ? v.get<double>() : 0;
           } else {
             const QuestionResult& qr = r.questions[static_cast<std::size_t>(req.value)];
-            out.actual = qr.answered ? question_grade(q, answers, r, req.value) : 0;
-            out.met = qr.answered && qr.visible && compare(out.actual, req.comparison, req.threshold);
+            const bool has_value = qr.answered && qr.visible && !answers.answers[static_cast<std::size_t>(req.value)].not_applicable;
+            out.actual = has_value ? question_grade(q, answers, r, req.value) : 0;
+            out.met = has_value && compare(out.actual, req.comparison, req.threshold);
           }
           break;
         case RequirementKind::kLogic:

@@ -5,11 +5,14 @@
 // total, remaining ties broken in a fixed order. "Steps" count positions on a question's option list (a
 // ladder from 1 to 3 is two steps; each option added to a multiple choice is one step).
 //
-// The search is exact (iterative deepening on steps with branch and bound), not a greedy guess. Its
-// pruning relies on requirements being monotone in answers (score, count and share thresholds over
-// sum / mean / min aggregations are); visibility and computed values are re-evaluated for every
-// candidate, and requirements that no answer change can meet (a fact about the enterprise, a logic
-// condition) are reported as blocking instead of searched.
+// The search is exact (iterative deepening on steps with branch and bound), not a greedy guess:
+// exact knapsack bounds for requirements on sums and means, cheapest-k bounds for count gates,
+// symmetry breaking between interchangeable questions. Its pruning relies on requirements being
+// monotone in answers (score, count and share thresholds over sum / mean / min aggregations are).
+// Visibility and computed values are re-evaluated for every candidate. A greedy plan seeds the
+// search; if the node limit stops the search first (large gaps in large questionnaires), the plan is
+// returned with proven_minimal=false and the step count below which no set exists. Requirements
+// that no answer change can meet (a fact about the enterprise) are reported as blocking.
 #pragma once
 
 #include <vector>
@@ -48,10 +51,13 @@ struct GapResult {
   double points_gained = 0;  // on the total score
   ScoreResult after;         // the result with the improvements applied
   long long nodes_searched = 0;
+  bool search_complete = true;  // false: the node limit stopped the exact search
+  bool proven_minimal = false;  // the improvement set is proven to have the fewest steps
+  int lower_bound_steps = 0;    // no set with fewer steps exists (when not proven, the plan may have more)
 };
 
 struct GapOptions {
-  long long max_nodes = 5'000'000;  // the search stops (reachable=false, with a note) past this
+  long long max_nodes = 2'000'000;  // past this the search stops and says so (search_complete=false)
 };
 
 // The improving moves of one question from the given answers (empty when it cannot improve).

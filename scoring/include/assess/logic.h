@@ -53,7 +53,9 @@ class Rule {
   static Rule compile(const Json& rule);
 
   // Evaluates against a JSON data document (JsonLogic semantics, incl. truthiness and
-  // loose equality as in the reference implementation).
+  // loose equality as in the reference implementation). Throws assess::Error of kind kLimit when
+  // one evaluation runs away (more than 2^26 steps, a `cat` over 1 MiB, a `merge` over 262,144
+  // elements) — a guard against hostile rules such as a doubling `reduce`.
   Json evaluate(const Json& data) const;
   // Evaluates against a Scope (see above). Inside map/filter/reduce/all/some/none the element
   // being iterated is the data, as in the reference implementation.
