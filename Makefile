@@ -47,8 +47,12 @@ fuzz: setup
 	@for target in logic_fuzz questionnaire_fuzz; do \
 	  corpus=build-fuzz/corpus/$$target; mkdir -p $$corpus; \
 	  cp tests/fuzz/seeds/$$target/* $$corpus/ 2>/dev/null || true; \
+	  if [ $$target = questionnaire_fuzz ]; then \
+	    for f in tests/data/*/*/questionnaire.json tests/data/cli/questionnaire.json; do cp $$f $$corpus/$$(echo $$f | tr / _); done; \
+	  fi; \
+	  dict=""; [ -f tests/fuzz/$${target%_fuzz}.dict ] && dict=-dict=tests/fuzz/$${target%_fuzz}.dict; \
 	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
-	  ./build-fuzz/tests/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $$corpus || exit 1; \
+	  ./build-fuzz/tests/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $$dict $$corpus || exit 1; \
 	done
 
 clean:

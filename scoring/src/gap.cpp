@@ -59,13 +59,29 @@ void set_selection(const Question& question, Answer& a, const std::vector<int>& 
 
 }  // namespace
 
+namespace {
+// Whether a rule reads a scored question, directly or through computed values.
+bool reads_scored(const Questionnaire& q, const std::vector<std::string>& names, int depth = 0) {
+  if (depth > static_cast<int>(q.computed.size())) return false;  // computed values have no cycles
+  for (const auto& name : names) {
+    const int qi = q.question_index(name);
+    if (qi >= 0 && q.questions[static_cast<std::size_t>(qi)].scored()) return true;
+    const int ci = q.computed_index(name);
+    if (ci >= 0 && reads_scored(q, q.computed[static_cast<std::size_t>(ci)].expr.references(), depth + 1)) return true;
+  }
+  return false;
+}
+}  // namespace
+
 std::vector<Move> improvement_moves(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& now,
                                     int qi) {
   std::vector<Move> moves;
   const Question& question = q.questions[static_cast<std::size_t>(qi)];
   const Answer& a = answers.answers[static_cast<std::size_t>(qi)];
   const QuestionResult& r = now.questions[static_cast<std::size_t>(qi)];
-  if (!question.scored() || !r.visible || a.not_applicable) return moves;
+  if (!question.scored() || a.not_applicable) return moves;
+  // A hidden question is a candidate only when raising another answer can show it.
+  if (!r.visible && !(question.visible_if && reads_scored(q, question.visible_if->references()))) return moves;
   const double current = r.answered ? r.points : 0;
   if (question.type == QuestionType::kMulti) {
     std::vector<int> base;
@@ -126,20 +142,6 @@ AnswerSet apply_moves(const Questionnaire& q, const AnswerSet& answers, const st
   }
   return out;
 }
-
-namespace {
-// Whether a rule reads a scored question, directly or through computed values.
-bool reads_scored(const Questionnaire& q, const std::vector<std::string>& names, int depth = 0) {
-  if (depth > static_cast<int>(q.computed.size())) return false;  // computed values have no cycles
-  for (const auto& name : names) {
-    const int qi = q.question_index(name);
-    if (qi >= 0 && q.questions[static_cast<std::size_t>(qi)].scored()) return true;
-    const int ci = q.computed_index(name);
-    if (ci >= 0 && reads_scored(q, q.computed[static_cast<std::size_t>(ci)].expr.references(), depth + 1)) return true;
-  }
-  return false;
-}
-}  // namespace
 
 bool requirement_fixed(const Questionnaire& q, const Requirement& req) {
   switch (req.kind) {

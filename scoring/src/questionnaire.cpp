@@ -794,9 +794,26 @@ Questionnaire load_questionnaire_file(const std::string& path, const DefinitionL
   return load_questionnaire(read_json_file(path, limits.max_bytes), path, limits);
 }
 
+namespace {
+struct TooDeep {};
+}  // namespace
+
 Json parse_json_text(const std::string& text, const std::string& file) {
+  // Nothing we read nests deeper than this; deeper documents would only exhaust the stack of
+  // the recursive code that walks them later.
+  constexpr int kMaxDepth = 128;
   try {
-    return Json::parse(text);
+    return Json::parse(text, [](int depth, Json::parse_event_t, Json&) {
+      if (depth > kMaxDepth) throw TooDeep{};
+      return true;
+    });
+  } catch (const TooDeep&) {
+    throw Error(file, "", "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels", ErrorKind::kLimit);
+  } catch (const Json::out_of_range& e) {
+    // Numbers beyond double precision ("1e999").
+    std::string what = e.what();
+    auto bracket = what.find("] ");
+    throw Error(file, "", "invalid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
   } catch (const Json::parse_error& e) {
     // Turn the byte offset into line and column, which is what an editor shows.
     std::size_t line = 1;

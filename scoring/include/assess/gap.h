@@ -57,7 +57,7 @@ struct GapResult {
 };
 
 struct GapOptions {
-  long long max_nodes = 2'000'000;  // past this the search stops and says so (search_complete=false)
+  long long max_nodes = 500'000;  // past this the search stops and says so (search_complete=false)
 };
 
 // The improving moves of one question from the given answers (empty when it cannot improve).
