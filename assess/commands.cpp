@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "assess/answers.h"
+#include "assess/assessment.h"
 #include "assess/error.h"
 #include "assess/explain.h"
 #include "assess/gap.h"
@@ -139,46 +140,116 @@ int cmd_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
   return failures > 0 ? kInvalidData : kOk;
 }
 
+// The questionnaires folder: --questionnaires, else ./questionnaires, else the source tree's.
+std::string questionnaires_dir(const std::string& given) {
+  if (!given.empty()) return given;
+  if (std::filesystem::is_directory("questionnaires")) return "questionnaires";
+  return ASSESS_DATA_DIR "/questionnaires";
+}
+
+// Explains one module's result with its gaps: the next level, and `target` when it names a level.
+Json explain_module(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result, const std::string& target,
+                    const std::string& lang) {
+  Json doc = explain_score(q, answers, result, lang);
+  Json gaps = Json::array();
+  const int next = result.levels.level + 1;
+  if (next < static_cast<int>(q.levels.size())) gaps.push_back(explain_gap(q, answers, find_gap(q, answers, next), lang));
+  const int target_index = target.empty() ? -1 : q.level_index(target);
+  if (target_index >= 0 && target_index != next) {
+    gaps.push_back(explain_gap(q, answers, find_gap(q, answers, target_index), lang));
+  }
+  doc["gaps"] = gaps;
+  return doc;
+}
+
+int score_whole_assessment(const Json& doc, const std::string& file, const std::string& dir, const std::string& target,
+                           const std::string& lang, bool as_json, std::ostream& out, std::ostream& err) {
+  Library library = Library::load_dir(dir);
+  const std::string crosswalk_file = dir + "/crosswalk.json";
+  Crosswalk crosswalk;
+  if (std::filesystem::exists(crosswalk_file)) crosswalk = load_crosswalk(read_json_file(crosswalk_file), crosswalk_file, library);
+  AssessmentResult result = score_assessment(library, crosswalk, doc, file);
+  if (!result.errors.empty()) {
+    for (const auto& e : result.errors) err << e.what() << "\n";
+    err << result.errors.size() << " error(s) in " << file << "\n";
+    return kInvalidData;
+  }
+  Json report = {{"assessment", result.meta}, {"modules", Json::array()}};
+  for (const auto& id : result.order) {
+    const ModuleResult& m = result.modules.at(id);
+    Json module = explain_module(*m.questionnaire, m.answers, m.result, target, lang);
+    Json filled = Json::array();
+    for (const auto& f : m.filled) filled.push_back({{"link", f.link}, {"question", f.question}, {"value", f.value}});
+    Json conflicts = Json::array();
+    for (const auto& c : m.conflicts) {
+      conflicts.push_back({{"link", c.link}, {"question", c.question}, {"given", c.given}, {"from_link", c.from_link},
+                           {"reason", c.reason}});
+    }
+    module["crosswalk"] = {{"filled", filled}, {"conflicts", conflicts}};
+    report["modules"].push_back(module);
+  }
+  if (as_json) {
+    out << report.dump(2) << "\n";
+    return kOk;
+  }
+  const bool en = lang == "en";
+  for (const auto& module : report["modules"]) {
+    out << "════════════════════════════════════════\n" << render_text(module, lang);
+    for (const auto& f : module["crosswalk"]["filled"]) {
+      out << (en ? "  from the crosswalk: " : "  由关联数据填入：") << f["question"].get<std::string>() << " = " << f["value"].dump()
+          << " (" << f["link"].get<std::string>() << ")\n";
+    }
+    for (const auto& c : module["crosswalk"]["conflicts"]) {
+      out << (en ? "  crosswalk conflict: " : "  关联数据冲突：") << c["question"].get<std::string>() << ": "
+          << c["given"].dump() << (en ? " vs linked " : " 与关联值 ") << c["from_link"].dump() << "\n";
+    }
+  }
+  return kOk;
+}
+
 int cmd_score(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app("Score an answer set: totals, sections, level, and the gap to the next (or target) level.", "score");
+  CLI::App app(
+      "Score an answer set — or a whole assessment (profile plus modules, one file) — with totals, sections,\n"
+      "level, and the gap to the next (or target) level.",
+      "score");
   std::string questionnaire_file;
   std::string answers_file;
+  std::string dir;
   std::string target;
   std::string lang = "zh-CN";
   bool as_json = false;
-  app.add_option("--questionnaire,-q", questionnaire_file, "Questionnaire definition (JSON)")->required();
-  app.add_option("--answers,-a", answers_file, "Answer set (JSON)")->required();
+  app.add_option("--questionnaire,-q", questionnaire_file, "Questionnaire definition (JSON); omit for a whole assessment");
+  app.add_option("--answers,-a", answers_file, "Answer set, or a whole assessment with \"modules\" (JSON)")->required();
+  app.add_option("--questionnaires", dir, "Folder of definitions and crosswalk.json for whole assessments (default: questionnaires)");
   app.add_option("--target,-t", target, "Target level (id, name or alias) for the gap analysis");
   app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
   app.add_flag("--json", as_json, "Print the documented JSON document (docs/score-json.md)");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
+    Json answers_doc = read_json_file(answers_file);
+    if (questionnaire_file.empty()) {
+      if (!answers_doc.is_object() || !answers_doc.contains("modules")) {
+        err << "assess score: " << answers_file
+            << " is not a whole assessment (no \"modules\"); pass its questionnaire with --questionnaire\n";
+        return kUsage;
+      }
+      return score_whole_assessment(answers_doc, answers_file, questionnaires_dir(dir), target, lang, as_json, out, err);
+    }
     Questionnaire q = load_questionnaire_file(questionnaire_file);
-    ParsedAnswers parsed = parse_answers(q, read_json_file(answers_file), answers_file);
+    ParsedAnswers parsed = parse_answers(q, answers_doc, answers_file);
     if (!parsed.errors.empty()) {
       for (const auto& e : parsed.errors) err << e.what() << "\n";
       err << parsed.errors.size() << " error(s) in " << answers_file << "\n";
       return kInvalidData;
     }
-    int target_index = -1;
-    if (!target.empty()) {
-      target_index = q.level_index(target);
-      if (target_index < 0) {
-        std::string names;
-        for (const auto& l : q.levels) names += (names.empty() ? "" : ", ") + l.id;
-        err << "assess score: unknown level \"" << target << "\" (levels: " << names << ")\n";
-        return kUsage;
-      }
+    if (!target.empty() && q.level_index(target) < 0) {
+      std::string names;
+      for (const auto& l : q.levels) names += (names.empty() ? "" : ", ") + l.id;
+      err << "assess score: unknown level \"" << target << "\" (levels: " << names << ")\n";
+      return kUsage;
     }
     ScoreResult result = score(q, parsed.set);
-    Json doc = explain_score(q, parsed.set, result, lang);
-    Json gaps = Json::array();
-    const int next = result.levels.level + 1;
-    if (next < static_cast<int>(q.levels.size())) gaps.push_back(explain_gap(q, parsed.set, find_gap(q, parsed.set, next), lang));
-    if (target_index >= 0 && target_index != next) {
-      gaps.push_back(explain_gap(q, parsed.set, find_gap(q, parsed.set, target_index), lang));
-    }
-    doc["gaps"] = gaps;
+    Json doc = explain_module(q, parsed.set, result, target, lang);
     if (as_json) {
       out << doc.dump(2) << "\n";
     } else {

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <set>
 
+#include "assess/profile.h"
+
 namespace assess {
 
 const char* to_string(EvidenceGrade grade) {
@@ -118,6 +120,16 @@ void parse_value(const Question& question, const Json& v, Answer& out, const std
       if (!v.is_string()) fail("expected a string, got " + std::string(v.type_name()));
       if (v.get_ref<const std::string&>().size() > question.max_length) {
         fail("text is longer than " + std::to_string(question.max_length) + " bytes");
+      }
+      if (question.format == "uscc") {
+        UsccCheck check = check_uscc(v.get<std::string>());
+        if (!check.valid) fail("unified social credit code " + v.dump() + ": " + check.error);
+        out.value = check.normalized;  // stored normalised: upper-case, half-width, no separators
+        out.present = true;
+        return;
+      }
+      if (question.format == "code" && !question.code_list->find(v.get<std::string>())) {
+        fail("unknown code " + v.dump() + " in " + question.code_list->id);
       }
       break;
     case QuestionType::kDate:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -152,7 +153,7 @@ class Loader {
     r.expect_object();
     r.allow_only({"$schema", "id", "version", "title", "description", "sources", "parameters", "labels",
                   "aggregation", "weight", "sections", "questions", "computed", "levels", "cite", "confidence",
-                  "note", "pass_mark"});
+                  "note", "pass_mark", "code_lists"});
     q_.file = file_;
     q_.id = r.at("id").identifier();
     q_.version = r.at("version").string();
@@ -164,6 +165,7 @@ class Loader {
       q_.parameters = p->json();
     }
     if (auto l = r.find("labels")) q_.labels = l->json();
+    if (auto cl = r.find("code_lists")) load_code_lists(*cl);
     q_.content_hash = content_hash(doc);
 
     // The root section is the questionnaire itself.
@@ -238,6 +240,23 @@ class Loader {
     }
     if (auto n = r.find("note")) p.note = n->text();
     return p;
+  }
+
+  // Code lists live beside the definition: {"region": "regions.json"}.
+  void load_code_lists(const Reader& r) {
+    r.expect_object();
+    const auto dir = std::filesystem::path(file_).parent_path();
+    for (auto it = r.json().begin(); it != r.json().end(); ++it) {
+      Reader entry = r.at(it.key());
+      const std::string name = it.key();
+      const auto path = (dir / entry.string()).lexically_normal().string();
+      try {
+        q_.code_lists[name] = std::make_shared<const CodeList>(load_code_list_file(path));
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::kNotFound) entry.fail("code list file \"" + path + "\" not found", ErrorKind::kNotFound);
+        throw;
+      }
+    }
   }
 
   void load_sources(const Reader& s) {
@@ -452,7 +471,7 @@ class Loader {
     r.expect_object();
     r.allow_only({"id", "type", "title", "help", "cite", "confidence", "note", "weight", "options", "max_points",
                   "min", "max", "unit", "max_length", "required", "visible_if", "required_if", "not_applicable",
-                  "value_from", "evidence", "tags", "points"});
+                  "value_from", "evidence", "tags", "points", "format"});
     if (q_.questions.size() >= limits_.max_questions) {
       r.fail("more than " + std::to_string(limits_.max_questions) + " questions", ErrorKind::kLimit);
     }
@@ -510,6 +529,22 @@ class Loader {
       double v = ml->number();
       if (v < 1 || v > 100000 || v != std::floor(v)) ml->fail("\"max_length\" must be a whole number from 1 to 100000");
       question.max_length = static_cast<std::size_t>(v);
+    }
+    if (auto f = r.find("format")) {
+      if (t != QuestionType::kText) f->fail("\"format\" applies to text questions only");
+      const std::string format = f->string();
+      if (format == "uscc") {
+        question.format = "uscc";
+      } else if (format.rfind("code:", 0) == 0) {
+        auto it = q_.code_lists.find(format.substr(5));
+        if (it == q_.code_lists.end()) {
+          f->fail("\"format\" names code list \"" + format.substr(5) + "\", which \"code_lists\" does not declare");
+        }
+        question.format = "code";
+        question.code_list = it->second;
+      } else {
+        f->fail("\"format\" must be \"uscc\" or \"code:<list>\"");
+      }
     }
     if (auto rq = r.find("required")) question.required = rq->boolean();
     if (auto v = r.find("visible_if")) {

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -16,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "assess/code_list.h"
 #include "assess/logic.h"
 #include "assess/text.h"
 
@@ -76,6 +79,8 @@ struct Question {
   std::optional<double> max;
   std::string unit;
   std::size_t max_length = 2000;  // text
+  std::string format;             // text: "" (free), "uscc" (GB 32100 check), "code" (in code_list)
+  std::shared_ptr<const CodeList> code_list;  // text with format "code"
   bool required = false;
   std::optional<logic::Rule> visible_if;
   std::optional<logic::Rule> required_if;
@@ -182,6 +187,7 @@ struct Questionnaire {
   Text below_levels;                // the name of "no level reached"
   Json parameters;                  // documented constants of the method (e.g. what counts as flat)
   Json labels;                      // free-form extras for reports (badges, derived outputs)
+  std::map<std::string, std::shared_ptr<const CodeList>> code_lists;  // by the name questions use
 
   int question_index(const std::string& id) const;
   int section_index(const std::string& id) const;

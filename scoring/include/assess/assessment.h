@@ -1,0 +1,90 @@
+// assessment.h — one enterprise assessed once: the profile plus any modules (SME digital level,
+// smart-factory tiers, CMMM self-check), scored together from one file.
+//
+// The crosswalk (questionnaires/crosswalk.json) lets a fact asked once feed every module that needs
+// it: each link copies an answer, or a module's level, into questions of other modules that were left
+// unanswered, optionally through a value map. A target that was answered differently is kept and
+// reported as a conflict, never silently overwritten. Modules are scored in dependency order.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "assess/answers.h"
+#include "assess/error.h"
+#include "assess/questionnaire.h"
+#include "assess/score.h"
+
+namespace assess {
+
+// Every definition found under a folder, by id.
+class Library {
+ public:
+  // Loads every *.json below `dir` that is a questionnaire definition (answer sets, schemas and code
+  // lists are skipped). A broken definition is an error.
+  static Library load_dir(const std::string& dir);
+  void add(Questionnaire q);
+  const Questionnaire* find(const std::string& id) const;
+  std::vector<std::string> ids() const;
+
+ private:
+  std::map<std::string, Questionnaire> by_id_;
+};
+
+struct CrosswalkEnd {
+  std::string module;
+  std::string question;  // empty with level = true
+  bool level = false;    // the source is the module's level id ("cmmm#level")
+};
+
+struct CrosswalkLink {
+  std::string id;
+  Text title;
+  CrosswalkEnd from;
+  std::vector<CrosswalkEnd> to;
+  Json map;  // optional: source value (as a string key) -> target value
+  Provenance provenance;
+};
+
+struct Crosswalk {
+  std::vector<CrosswalkLink> links;
+};
+
+// Validates links against the library: modules and questions must exist.
+Crosswalk load_crosswalk(const Json& document, const std::string& file, const Library& library);
+
+struct CrosswalkFill {
+  std::string link;
+  std::string question;
+  Json value;
+};
+
+struct CrosswalkConflict {
+  std::string link;
+  std::string question;
+  Json given;     // what the module's own answer says
+  Json from_link; // what the linked fact says
+  std::string reason;
+};
+
+struct ModuleResult {
+  const Questionnaire* questionnaire = nullptr;
+  AnswerSet answers;
+  ScoreResult result;
+  std::vector<CrosswalkFill> filled;
+  std::vector<CrosswalkConflict> conflicts;
+};
+
+struct AssessmentResult {
+  Json meta;                                   // "assessment": id, date, assessor, enterprise...
+  std::vector<std::string> order;              // modules in the order they were scored
+  std::map<std::string, ModuleResult> modules; // by questionnaire id
+  std::vector<Error> errors;                   // answer errors, pointers under /modules/<id>/answers
+};
+
+// Scores `{"assessment": {...}, "modules": {"<questionnaire id>": {"answers": {...}}, ...}}`.
+AssessmentResult score_assessment(const Library& library, const Crosswalk& crosswalk, const Json& document,
+                                  const std::string& file);
+
+}  // namespace assess
