@@ -11,8 +11,7 @@ APT_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   libboost-dev nlohmann-json3-dev libsqlite3-dev doctest-dev libmstch-dev libcli11-dev \
   libxlsxwriter-dev libsodium-dev clang python3
 
-DEMO_QUESTIONNAIRE := questionnaires/sme-digital-2024/sme-digital-2024.json
-DEMO_ANSWERS := questionnaires/sme-digital-2024/demo-answers.json
+DEMO_ASSESSMENT := questionnaires/demo/assessment.json
 FUZZ_SECONDS ?= 60
 
 .PHONY: setup build test run bench fuzz clean
@@ -34,7 +33,7 @@ test: setup build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 run: setup build
-	./$(BUILD)/assess score --questionnaire $(DEMO_QUESTIONNAIRE) --answers $(DEMO_ANSWERS)
+	./$(BUILD)/assess score --answers $(DEMO_ASSESSMENT)
 
 bench: setup build
 	./$(BUILD)/bench/score_bench

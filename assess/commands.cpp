@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <iomanip>
@@ -15,6 +16,9 @@
 #include "assess/explain.h"
 #include "assess/gap.h"
 #include "assess/logic.h"
+#include "assess/policy.h"
+#include "assess/policy_tests.h"
+#include "assess/rewards.h"
 #include "assess/questionnaire.h"
 #include "assess/score.h"
 
@@ -54,10 +58,14 @@ int cmd_help(const std::vector<std::string>&, std::ostream& out, std::ostream&) 
   return kOk;
 }
 
-// What a JSON file under questionnaires/ or tests/ is: a definition, an answer set or a JSON Schema.
-enum class FileKind { kDefinition, kAnswers, kSchema };
+// What a JSON file under questionnaires/ or tests/ is.
+enum class FileKind { kDefinition, kAnswers, kSchema, kCodeList, kCrosswalk };
 
 FileKind classify(const Json& doc) {
+  if (doc.is_object() && doc.contains("codes") && doc.contains("source") && !doc.contains("sections")) {
+    return FileKind::kCodeList;
+  }
+  if (doc.is_object() && doc.contains("links") && !doc.contains("id")) return FileKind::kCrosswalk;
   if (doc.is_object() && doc.contains("$schema") && (doc.contains("$defs") || doc.contains("properties"))) {
     return FileKind::kSchema;
   }
@@ -79,12 +87,21 @@ int cmd_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
   int failures = 0;
   std::map<std::string, Questionnaire> definitions;  // by id
   std::vector<std::pair<std::string, Json>> answer_sets;
+  std::vector<std::pair<std::string, Json>> crosswalks;
   for (const auto& f : files) {
     try {
       Json doc = read_json_file(f);
       switch (classify(doc)) {
         case FileKind::kSchema:
           out << f << ": ok (JSON Schema)\n";
+          break;
+        case FileKind::kCodeList: {
+          CodeList list = load_code_list(doc, f);
+          out << f << ": ok (code list " << list.id << ", " << list.codes.size() << " codes)\n";
+          break;
+        }
+        case FileKind::kCrosswalk:
+          crosswalks.emplace_back(f, std::move(doc));
           break;
         case FileKind::kAnswers:
           answer_sets.emplace_back(f, std::move(doc));
@@ -97,6 +114,18 @@ int cmd_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
           break;
         }
       }
+    } catch (const Error& e) {
+      err << e.what() << "\n";
+      ++failures;
+    }
+  }
+  for (const auto& [f, doc] : crosswalks) {
+    // Links are checked against the definitions in the crosswalk's own folder tree.
+    try {
+      const auto dir = std::filesystem::path(f).parent_path();
+      Library library = Library::load_dir(dir.empty() ? "." : dir.string());
+      Crosswalk cw = load_crosswalk(doc, f, library);
+      out << f << ": ok (crosswalk, " << cw.links.size() << " links)\n";
     } catch (const Error& e) {
       err << e.what() << "\n";
       ++failures;
@@ -162,6 +191,10 @@ Json explain_module(const Questionnaire& q, const AnswerSet& answers, const Scor
   return doc;
 }
 
+std::string policies_dir(const std::string& given);
+std::string today();
+void print_rewards(const Json& rewards, const std::string& lang, std::ostream& out);
+
 int score_whole_assessment(const Json& doc, const std::string& file, const std::string& dir, const std::string& target,
                            const std::string& lang, bool as_json, std::ostream& out, std::ostream& err) {
   Library library = Library::load_dir(dir);
@@ -175,6 +208,17 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
     return kInvalidData;
   }
   Json report = {{"assessment", result.meta}, {"modules", Json::array()}};
+  // Rewards: what the enterprise is eligible for now, and what each module's next level unlocks.
+  const std::string pdir = policies_dir("");
+  const bool have_policies = std::filesystem::exists(pdir) && result.modules.count("profile");
+  Catalogue catalogue;
+  Json facts;
+  const std::string date = result.meta.value("date", today());
+  if (have_policies) {
+    catalogue = load_catalogue_dir(pdir);
+    facts = enterprise_facts(result);
+    if (facts.contains("region")) report["rewards"] = rewards_to_json(evaluate_rewards(catalogue, facts, result.projects, date), lang);
+  }
   for (const auto& id : result.order) {
     const ModuleResult& m = result.modules.at(id);
     Json module = explain_module(*m.questionnaire, m.answers, m.result, target, lang);
@@ -186,6 +230,14 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
                            {"reason", c.reason}});
     }
     module["crosswalk"] = {{"filled", filled}, {"conflicts", conflicts}};
+    const int next = m.result.levels.level + 1;
+    if (report.contains("rewards") && next < static_cast<int>(m.questionnaire->levels.size())) {
+      const std::string next_id = m.questionnaire->levels[static_cast<std::size_t>(next)].id;
+      RewardsResult unlocked;
+      for (auto& o : rewards_unlocked(catalogue, facts, result.projects, date, id, next_id)) unlocked.outcomes.push_back(o);
+      Json u = rewards_to_json(unlocked, lang);
+      module["next_level_unlocks"] = {{"level", next_id}, {"rewards", u["outcomes"]}};
+    }
     report["modules"].push_back(module);
   }
   if (as_json) {
@@ -193,6 +245,10 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
     return kOk;
   }
   const bool en = lang == "en";
+  if (report.contains("rewards")) {
+    out << "════════════════════════════════════════\n";
+    print_rewards(report["rewards"], lang, out);
+  }
   for (const auto& module : report["modules"]) {
     out << "════════════════════════════════════════\n" << render_text(module, lang);
     for (const auto& f : module["crosswalk"]["filled"]) {
@@ -202,6 +258,13 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
     for (const auto& c : module["crosswalk"]["conflicts"]) {
       out << (en ? "  crosswalk conflict: " : "  关联数据冲突：") << c["question"].get<std::string>() << ": "
           << c["given"].dump() << (en ? " vs linked " : " 与关联值 ") << c["from_link"].dump() << "\n";
+    }
+    if (module.contains("next_level_unlocks")) {
+      for (const auto& o : module["next_level_unlocks"]["rewards"]) {
+        out << (en ? "  reaching the next level unlocks: " : "  达到下一等级可获：") << o["title"].get<std::string>();
+        if (o["amount"].contains("display")) out << " " << o["amount"]["display"].get<std::string>();
+        out << " ⟨" << o["cite"].get<std::string>() << "⟩\n";
+      }
     }
   }
   return kOk;
@@ -262,6 +325,164 @@ int cmd_score(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
 }
 
+std::string policies_dir(const std::string& given) {
+  if (!given.empty()) return given;
+  if (std::filesystem::is_directory("policies")) return "policies";
+  return ASSESS_DATA_DIR "/policies";
+}
+
+std::string today() {
+  const std::time_t now = std::time(nullptr);
+  char buffer[16];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d", std::localtime(&now));
+  return buffer;
+}
+
+void print_rewards(const Json& rewards, const std::string& lang, std::ostream& out) {
+  const bool en = lang == "en";
+  out << (en ? "Rewards (jurisdictions " : "奖补政策（适用辖区 ");
+  for (const auto& j : rewards["jurisdictions"]) out << j.get<std::string>() << " ";
+  out << (en ? ")\n" : "）\n");
+  static const std::map<std::string, std::pair<std::string, std::string>> kStatus = {
+      {"eligible", {"符合", "eligible"}}, {"eligible_if", {"补充条件后可能符合", "eligible if"}}, {"not_eligible", {"不符合", "not eligible"}}};
+  for (const auto& o : rewards["outcomes"]) {
+    const auto& st = kStatus.at(o["status"].get<std::string>());
+    out << "  [" << (en ? st.second : st.first) << "] " << o["title"].get<std::string>();
+    if (o.contains("project")) out << " (" << o["project"].get<std::string>() << ")";
+    if (o["amount"].contains("display")) out << "  " << o["amount"]["display"].get<std::string>();
+    out << "  ⟨" << o["document_title"].get<std::string>() << " " << o["cite"].get<std::string>() << "⟩";
+    for (const auto& f : o["flags"]) {
+      const std::string flag = f.get<std::string>();
+      out << (flag == "draft" ? (en ? " [DRAFT policy]" : " 【征求意见稿】") : flag == "expired" ? (en ? " [expired]" : " 【已过期】")
+                                                                                             : (en ? " [not yet in force]" : " 【尚未生效】"));
+    }
+    out << "\n";
+    for (const auto& step : o["amount"]["steps"]) out << "      " << step.get<std::string>() << "\n";
+    if (o.contains("failed")) out << (en ? "      failed: " : "      未满足：") << o["failed"]["title"].get<std::string>() << "\n";
+    if (o.contains("missing")) {
+      out << (en ? "      needs: " : "      需补充：");
+      for (const auto& m : o["missing"]) out << m.get<std::string>() << " ";
+      out << "\n";
+    }
+  }
+  for (const auto& c : rewards["enterprise_caps"]) out << "  " << c["explanation"].get<std::string>() << "\n";
+  out << (en ? "Total computable: " : "可计算金额合计：") << rewards["total_exact_display"].get<std::string>()
+      << (en ? "; plus ceilings up to " : "；另有上限金额合计最高 ") << rewards["total_up_to_display"].get<std::string>() << "\n";
+}
+
+int cmd_rewards(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app(
+      "Which rewards of the local policies an enterprise is eligible for now, with the computation and clause\n"
+      "behind every number. Facts come from a whole assessment, or a profile answer set plus module results.",
+      "rewards");
+  std::string assessment_file;
+  std::string profile_file;
+  std::string results_file;
+  std::string projects_file;
+  std::vector<std::string> inline_projects;
+  std::string date = today();
+  std::string dir;
+  std::string qdir;
+  std::string lang = "zh-CN";
+  bool as_json = false;
+  app.add_option("--assessment", assessment_file, "A whole assessment (profile, modules and \"projects\")");
+  app.add_option("--profile", profile_file, "A profile answer set (questionnaire \"profile\")");
+  app.add_option("--results", results_file, "Module results: {\"<module>\": {\"level\": \"<level id>\"}}");
+  app.add_option("--projects", projects_file, "Projects (JSON array; see policies/README.md)");
+  app.add_option("--project", inline_projects, "One project as JSON, for a what-if (repeatable)");
+  app.add_option("--date", date, "Evaluation date YYYY-MM-DD (default today)");
+  app.add_option("--policies", dir, "Policy catalogue folder (default: policies)");
+  app.add_option("--questionnaires", qdir, "Definitions folder (default: questionnaires)");
+  app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
+  app.add_flag("--json", as_json, "Print JSON");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  if (assessment_file.empty() == profile_file.empty()) {
+    err << "assess rewards: give exactly one of --assessment or --profile\n";
+    return kUsage;
+  }
+  try {
+    Catalogue catalogue = load_catalogue_dir(policies_dir(dir));
+    Library library = Library::load_dir(questionnaires_dir(qdir));
+    Json doc;
+    std::vector<Json> projects;
+    if (!assessment_file.empty()) {
+      doc = read_json_file(assessment_file);
+      if (doc.contains("projects")) {
+        for (const auto& p : doc["projects"]) projects.push_back(p);
+        doc.erase("projects");
+      }
+    } else {
+      doc = {{"modules", {{"profile", read_json_file(profile_file)}}}};
+    }
+    Crosswalk crosswalk;
+    const std::string cw = questionnaires_dir(qdir) + "/crosswalk.json";
+    if (std::filesystem::exists(cw)) crosswalk = load_crosswalk(read_json_file(cw), cw, library);
+    AssessmentResult scored = score_assessment(library, crosswalk, doc, assessment_file.empty() ? profile_file : assessment_file);
+    for (const auto& e : scored.errors) err << e.what() << "\n";
+    if (!scored.errors.empty()) return kInvalidData;
+    Json facts = enterprise_facts(scored);
+    if (!results_file.empty()) {
+      for (auto& [k, v] : read_json_file(results_file).items()) facts["results"][k] = v;
+    }
+    if (!projects_file.empty()) {
+      for (const auto& p : read_json_file(projects_file)) projects.push_back(p);
+    }
+    for (const auto& p : inline_projects) projects.push_back(parse_json_text(p, "--project"));
+    if (!facts.contains("region")) {
+      err << "assess rewards: the profile has no region, so no jurisdiction applies\n";
+      return kInvalidData;
+    }
+    RewardsResult result = evaluate_rewards(catalogue, facts, projects, date);
+    Json j = rewards_to_json(result, lang);
+    j["date"] = date;
+    if (as_json) {
+      out << j.dump(2) << "\n";
+    } else {
+      print_rewards(j, lang, out);
+    }
+    return kOk;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
+}
+
+int cmd_policies(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app("Check the policy catalogue (lint) or run its rule tests (test).", "policies");
+  std::string action;
+  std::string dir;
+  app.add_option("action", action, "lint or test")->required()->check(CLI::IsMember({"lint", "test"}));
+  app.add_option("--policies", dir, "Policy catalogue folder (default: policies)");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  try {
+    const std::string d = policies_dir(dir);
+    Catalogue catalogue = load_catalogue_dir(d);
+    PolicyTestReport report = run_policy_tests(catalogue, d + "/tests");
+    if (action == "lint") {
+      std::size_t rules = 0;
+      std::size_t targets = 0;
+      for (const auto& doc : catalogue.documents) {
+        out << doc.file << ": ok (" << doc.id << (doc.draft ? ", draft" : ", in force") << ", " << doc.rules.size()
+            << " rules, " << doc.targets.size() << " targets)\n";
+        rules += doc.rules.size();
+        targets += doc.targets.size();
+      }
+      for (const auto& r : report.untested_rules) err << "rule \"" << r << "\" has no test case in " << d << "/tests\n";
+      out << catalogue.documents.size() << " documents, " << rules << " rules, " << targets << " targets\n";
+      return report.untested_rules.empty() ? kOk : kInvalidData;
+    }
+    for (const auto& c : report.cases) {
+      if (!c.passed) err << c.file << ":" << c.pointer << ": " << c.rule << " \"" << c.name << "\": " << c.message << "\n";
+    }
+    for (const auto& r : report.untested_rules) err << "rule \"" << r << "\" has no test case\n";
+    out << report.passed() << " passed, " << report.failed() << " failed\n";
+    return report.failed() == 0 && report.untested_rules.empty() ? kOk : kInvalidData;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
+}
+
 int cmd_logic(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app("Evaluate a JsonLogic rule against data (both JSON text) and print the result.", "logic");
   std::string rule_text;
@@ -293,6 +514,8 @@ const std::vector<Command>& commands() {
       {"help", "List the commands", cmd_help},
       {"lint", "Check definitions and answer sets and report every error", cmd_lint},
       {"score", "Score answers: sections, level, gap to the next level, with explanations", cmd_score},
+      {"rewards", "Rewards the local policies give an enterprise now, with computation and clause", cmd_rewards},
+      {"policies", "Check the policy catalogue (lint) or run its rule tests (test)", cmd_policies},
       {"logic", "Evaluate a JsonLogic rule against data, for debugging conditions", cmd_logic},
   };
   return kCommands;

@@ -111,6 +111,8 @@ long long compare_with_brute_force(const Questionnaire& q, const AnswerSet& answ
     const Reference& expected = reference.per_target[t];
     CHECK(gap.target == static_cast<int>(t));
     CHECK(gap.already_reached == (now.levels.level >= static_cast<int>(t)));
+    // The instances here are small enough for the exact search to finish within its node limit.
+    CHECK(gap.search_complete);
     CHECK(gap.reachable == expected.reachable);
     if (gap.reachable && expected.reachable) {
       CHECK(gap.steps == expected.steps);

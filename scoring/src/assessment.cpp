@@ -128,10 +128,19 @@ AssessmentResult score_assessment(const Library& library, const Crosswalk& cross
   AssessmentResult out;
   detail::Reader r(document, file);
   r.expect_object();
-  r.allow_only({"$schema", "assessment", "modules"});
+  r.allow_only({"$schema", "assessment", "modules", "projects"});
   if (auto a = r.find("assessment")) {
     a->expect_object();
     out.meta = a->json();
+  }
+  if (auto p = r.find("projects")) {
+    p->expect_array();
+    for (std::size_t i = 0; i < p->size(); ++i) {
+      detail::Reader project = p->at(i);
+      project.expect_object();
+      project.at("kind").string();
+      out.projects.push_back(project.json());
+    }
   }
   detail::Reader modules = r.at("modules");
   modules.expect_object();
@@ -222,6 +231,28 @@ AssessmentResult score_assessment(const Library& library, const Crosswalk& cross
     out.modules.emplace(id, std::move(mr));
   }
   return out;
+}
+
+Json enterprise_facts(const AssessmentResult& result) {
+  Json facts = {{"profile", Json::object()}, {"results", Json::object()}};
+  for (const auto& [id, m] : result.modules) {
+    const Questionnaire& q = *m.questionnaire;
+    if (id == "profile") {
+      for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
+        const Answer& a = m.answers.answers[qi];
+        if (a.present && !a.not_applicable && m.result.questions[qi].visible) facts["profile"][q.questions[qi].id] = a.value;
+      }
+      for (std::size_t ci = 0; ci < q.computed.size(); ++ci) {
+        if (!m.result.computed[ci].is_null()) facts["profile"][q.computed[ci].id] = m.result.computed[ci];
+      }
+      if (facts["profile"].contains("region")) facts["region"] = facts["profile"]["region"];
+      continue;
+    }
+    const int level = m.result.levels.level;
+    facts["results"][id] = {{"level", level < 0 ? Json() : Json(q.levels[static_cast<std::size_t>(level)].id)},
+                            {"total", m.result.sections[0].score}};
+  }
+  return facts;
 }
 
 }  // namespace assess

@@ -293,9 +293,12 @@ std::string render_text(const Json& doc, const std::string& lang) {
   const Json& def = doc.at("definition");
   out << dump_value(def.at("title")) << " (" << dump_value(def.at("id")) << " " << dump_value(def.at("version"))
       << ", " << dump_value(def.at("content_hash")).substr(0, 19) << ")\n";
-  out << (en ? "Total: " : "总分：") << dump_value(doc.at("total").at("score")) << " / "
-      << dump_value(doc.at("total").at("max")) << "\n";
-  out << (en ? "Level: " : "等级：") << dump_value(doc.at("level").at("name")) << "\n";
+  const bool scored = doc.at("total").at("max") != 0 || !doc.at("levels").empty();
+  if (scored) {
+    out << (en ? "Total: " : "总分：") << dump_value(doc.at("total").at("score")) << " / "
+        << dump_value(doc.at("total").at("max")) << "\n";
+  }
+  if (!doc.at("levels").empty()) out << (en ? "Level: " : "等级：") << dump_value(doc.at("level").at("name")) << "\n";
   if (!doc.at("complete").get<bool>()) {
     out << (en ? "Incomplete, required questions unanswered: " : "未完成，必答题未答：");
     for (const auto& id : doc.at("missing_required")) out << dump_value(id) << " ";

@@ -1296,6 +1296,16 @@ void collect_references(const Node& node, std::vector<std::string>& out) {
   for (const Node& arg : node.args) collect_references(arg, out);
 }
 
+void collect_paths(const Node& node, std::vector<std::string>& out) {
+  if (node.top_level) {
+    for (const VarPath& path : node.paths) {
+      if (path.segments.empty()) continue;
+      if (std::find(out.begin(), out.end(), path.text) == out.end()) out.push_back(path.text);
+    }
+  }
+  for (const Node& arg : node.args) collect_paths(arg, out);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -1335,6 +1345,12 @@ void Rule::bind(const std::function<int(std::string_view)>& binder) {
   auto copy = std::make_shared<Node>(*root_);  // other copies of this Rule keep their slots
   bind_node(*copy, binder);
   root_ = std::move(copy);
+}
+
+std::vector<std::string> Rule::paths() const {
+  std::vector<std::string> out;
+  if (root_ != nullptr) collect_paths(*root_, out);
+  return out;
 }
 
 std::vector<std::string> Rule::references() const {

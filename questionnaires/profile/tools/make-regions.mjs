@@ -139,7 +139,7 @@ const doc = {
     `Prefecture-level cities without county-level divisions (东莞 441900, 中山 442000, 儋州 460400, 嘉峪关 620200) appear once, as prefecture; the package repeats them as their own county (${sameAsCity} entries dropped).`,
     'Entries with "functional_zone": true (county digits 71–79, e.g. 320576 苏州工业园区) are development zones of the NBS statistical division code; they are not in GB/T 2260 but are where many enterprises are registered and supervised. Their parent is the city.',
     '710000 台湾省, 810000 香港特别行政区 and 820000 澳门特别行政区 are added from GB/T 2260 (the package lists them without codes); no subdivisions.',
-    'The statistical code list agrees with the GB/T 2260 / 民政部 county-level codes except for the functional zones; changes after 2023-06-30 are not included.',
+    'Otherwise the statistical county-level codes are those of GB/T 2260 / 民政部, with known exceptions: changes after 2023-06-30 are missing, and 三沙市 keeps the statistical entries 460321–460323 where 民政部 lists 西沙区 460301 and 南沙区 460302 (not corrected).',
   ].join(' '),
   codes: codes.map(({ code, name, parent, level, functional_zone }) => {
     const e = { code, name };

@@ -78,10 +78,15 @@ struct ModuleResult {
 
 struct AssessmentResult {
   Json meta;                                   // "assessment": id, date, assessor, enterprise...
+  std::vector<Json> projects;                  // planned or actual projects, for the rewards
   std::vector<std::string> order;              // modules in the order they were scored
   std::map<std::string, ModuleResult> modules; // by questionnaire id
   std::vector<Error> errors;                   // answer errors, pointers under /modules/<id>/answers
 };
+
+// The facts reward rules read (policies/README.md): {"profile": answers and computed values of the
+// "profile" module, "region": its region, "results": {module: {"level", "total"}}}.
+Json enterprise_facts(const AssessmentResult& result);
 
 // Scores `{"assessment": {...}, "modules": {"<questionnaire id>": {"answers": {...}}, ...}}`.
 AssessmentResult score_assessment(const Library& library, const Crosswalk& crosswalk, const Json& document,

@@ -70,6 +70,9 @@ class Rule {
   // they are literal. Used to check references and to find cycles between computed values.
   std::vector<std::string> references() const;
 
+  // The full literal var paths that read the top-level data ("project.loan_wan"), each once.
+  std::vector<std::string> paths() const;
+
   const Json& source() const { return source_; }
 
  private:

@@ -22,6 +22,7 @@ class Reader {
 
   const nlohmann::json& json() const { return *value_; }
   const std::string& pointer() const { return pointer_; }
+  const std::string& file() const { return *file_; }
 
   [[noreturn]] void fail(const std::string& message, ErrorKind kind = ErrorKind::kInvalid) const {
     throw Error(*file_, pointer_, message, kind);

@@ -1,0 +1,83 @@
+// rewards.h — what an enterprise's position is worth under the local policies.
+//
+// `evaluate_rewards` is a pure function of the catalogue, the enterprise's facts (profile, region,
+// module results), its projects and the date: for every rule of every document whose jurisdiction
+// contains the enterprise's region (district → city → province → nation) it says eligible, not
+// eligible (naming the failed condition or disqualifier) or eligible if (naming the missing facts),
+// and the amount with its computation: basis × rate, which band and why, which bonus, which cap.
+// Draft, expired and not-yet-in-force documents are flagged on every outcome that uses them. No
+// number is invented: a ceiling is "up to", an unpublished base is "amount decided case by case".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "assess/policy.h"
+#include "assess/text.h"
+
+namespace assess {
+
+enum class Eligibility { kEligible, kNotEligible, kEligibleIf };
+const char* to_string(Eligibility e);
+
+enum class AmountShape { kExact, kUpTo, kRange, kUnknown, kNone };
+const char* to_string(AmountShape s);
+
+struct RewardAmount {
+  AmountShape shape = AmountShape::kNone;
+  long long value = 0;  // kExact; kUpTo: the ceiling; kRange: the upper end
+  long long low = 0;    // kRange: the lower end
+  std::vector<Text> steps;  // the computation, one line each
+};
+
+struct RuleOutcome {
+  const PolicyDocument* document = nullptr;
+  const PolicyRule* rule = nullptr;
+  std::string project;  // project id for per-project rules ("" when no project was given)
+  Eligibility status = Eligibility::kNotEligible;
+  std::string failed;   // id of the failed condition or disqualifier, or "basis"
+  Text failed_title;
+  std::vector<std::string> missing;  // fact paths that would decide the rule
+  RewardAmount amount;
+  std::vector<std::string> flags;  // "draft", "expired", "not_yet_in_force"
+};
+
+// A per-enterprise cap applied over several outcomes of one rule.
+struct CapApplied {
+  std::string rule;
+  long long before = 0;
+  long long after = 0;
+  Text explanation;
+};
+
+struct RewardsResult {
+  std::string region;
+  std::vector<std::string> regions;  // the jurisdiction walk, nearest first
+  std::vector<RuleOutcome> outcomes;
+  std::vector<CapApplied> caps;
+  long long total_exact = 0;  // sum of exact amounts of eligible outcomes, after enterprise caps
+  long long total_up_to = 0;  // sum of ceilings and range tops of eligible outcomes
+};
+
+// The GB/T 2260 walk: "320583" → 320583, 320500, 320000, 100000 (the code structure: province
+// xx0000, city xxxx00).
+std::vector<std::string> region_walk(const std::string& code);
+
+// `enterprise`: {"profile": {...}, "region": "320205", "results": {...}}; each project
+// {"id", "kind", ...} (policies/README.md). `date` is YYYY-MM-DD.
+RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterprise, const std::vector<Json>& projects,
+                               const std::string& date);
+
+// Rules whose outcome improves when a module reaches `level` (status becomes eligible or
+// eligible-if, or the amount grows): what the next step is worth.
+std::vector<RuleOutcome> rewards_unlocked(const Catalogue& catalogue, const Json& enterprise,
+                                          const std::vector<Json>& projects, const std::string& date,
+                                          const std::string& module, const std::string& level);
+
+// "150万", "12.5万", "8000元".
+std::string format_yuan(long long yuan);
+
+Json rewards_to_json(const RewardsResult& result, const std::string& lang = "zh-CN");
+
+}  // namespace assess
