@@ -1,0 +1,216 @@
+#include "assess/rewards.h"
+
+#include <doctest/doctest.h>
+
+#include "assess/policy.h"
+
+namespace {
+
+const std::string kDir = ASSESS_SOURCE_DIR "/tests/data/rewards";
+
+const assess::RuleOutcome* outcome(const assess::RewardsResult& r, const std::string& rule, const std::string& project = "") {
+  for (const auto& o : r.outcomes) {
+    if (o.rule->id == rule && (project.empty() || o.project == project)) return &o;
+  }
+  return nullptr;
+}
+
+assess::Json xishan() { return {{"region", "320205"}, {"profile", assess::Json::object()}, {"results", assess::Json::object()}}; }
+
+assess::Json project(double investment, bool park = false) {
+  return {{"id", "p"}, {"kind", "tech_transformation"}, {"investment_two_years_wan", investment}, {"in_specialty_park", park}};
+}
+
+}  // namespace
+
+TEST_CASE("the jurisdiction walk goes district, city, province, nation") {
+  CHECK(assess::region_walk("320205") == std::vector<std::string>{"320205", "320200", "320000", "100000"});
+  CHECK(assess::region_walk("320583") == std::vector<std::string>{"320583", "320500", "320000", "100000"});
+  CHECK(assess::region_walk("330400") == std::vector<std::string>{"330400", "330000", "100000"});
+}
+
+TEST_CASE("rate bands take the band whose inclusive lower bound holds the basis (（含）)") {
+  auto catalogue = assess::load_catalogue_dir(kDir);
+  auto at = [&](double wan, bool park = false) {
+    auto r = assess::evaluate_rewards(catalogue, xishan(), {project(wan, park)}, "2025-06-01");
+    return *outcome(r, "testdoc.bands");
+  };
+  SUBCASE("below 500万 is not eligible and says why") {
+    auto o = at(499.99);
+    CHECK(o.status == assess::Eligibility::kNotEligible);
+    CHECK(o.failed == "basis");
+    CHECK(o.failed_title.en == "basis 499.99万 is below the first band [500, 1000)万");
+  }
+  SUBCASE("exactly 500万 is the first band: 5 %") {
+    auto o = at(500);
+    CHECK(o.status == assess::Eligibility::kEligible);
+    CHECK(o.amount.value == 250000);
+  }
+  SUBCASE("exactly 1000万 is the second band: 6 %") { CHECK(at(1000).amount.value == 600000); }
+  SUBCASE("999.99万 stays in the first band") { CHECK(at(999.99).amount.value == 499995); }
+  SUBCASE("a specialty-park project gains 2 points: 2500万 × 8 % = 200万") {
+    auto o = at(2500, true);
+    CHECK(o.amount.value == 2000000);
+    CHECK(o.amount.steps.back().zh == "2500万 × 8% = 200万");
+  }
+  SUBCASE("the per-project cap of 2000万 applies above it, and says so") {
+    auto o = at(30000, true);  // 3亿 × 10 % = 3000万 → 2000万
+    CHECK(o.amount.value == 20000000);
+    CHECK(o.amount.steps.back().en == "per-project cap 2000万: 3000万 → 2000万");
+  }
+}
+
+TEST_CASE("draft documents are flagged on every outcome that uses them") {
+  auto catalogue = assess::load_catalogue_dir(kDir);
+  auto r = assess::evaluate_rewards(catalogue, xishan(), {project(800)}, "2025-06-01");
+  CHECK(outcome(r, "testdoc.bands")->flags == std::vector<std::string>{"draft"});
+  CHECK(outcome(r, "testdoc.award")->flags == std::vector<std::string>{"draft"});
+  auto early = assess::evaluate_rewards(catalogue, xishan(), {project(800)}, "2025-03-01");
+  CHECK(outcome(early, "testdoc.bands")->flags == std::vector<std::string>{"draft", "not_yet_in_force"});
+}
+
+TEST_CASE("conditions say which one failed, and missing facts make a rule eligible-if") {
+  auto catalogue = assess::load_catalogue_dir(kDir);
+  SUBCASE("an unmet condition names the condition") {
+    auto facts = xishan();
+    facts["results"]["sf"]["level"] = "SF2";
+    auto o = *outcome(assess::evaluate_rewards(catalogue, facts, {}, "2025-06-01"), "testdoc.award");
+    CHECK(o.status == assess::Eligibility::kNotEligible);
+    CHECK(o.failed == "tier");
+  }
+  SUBCASE("a missing fact is listed") {
+    auto o = *outcome(assess::evaluate_rewards(catalogue, xishan(), {}, "2025-06-01"), "testdoc.award");
+    CHECK(o.status == assess::Eligibility::kEligibleIf);
+    CHECK(o.missing == std::vector<std::string>{"results.sf.level"});
+  }
+  SUBCASE("a ceiling is an up-to amount, decided case by case") {
+    auto facts = xishan();
+    facts["results"]["sf"]["level"] = "SF3";
+    auto o = *outcome(assess::evaluate_rewards(catalogue, facts, {}, "2025-06-01"), "testdoc.award");
+    CHECK(o.status == assess::Eligibility::kEligible);
+    CHECK(o.amount.shape == assess::AmountShape::kUpTo);
+    CHECK(o.amount.value == 500000);
+  }
+  SUBCASE("a disqualifier that holds makes the rule not eligible") {
+    auto facts = xishan();
+    facts["profile"]["substandard_equipment"] = true;
+    auto o = *outcome(assess::evaluate_rewards(catalogue, facts, {}, "2025-06-01"), "testdoc.fixed");
+    CHECK(o.status == assess::Eligibility::kNotEligible);
+    CHECK(o.failed == "substandard");
+    facts["profile"]["substandard_equipment"] = false;
+    auto ok = *outcome(assess::evaluate_rewards(catalogue, facts, {}, "2025-06-01"), "testdoc.fixed");
+    CHECK(ok.status == assess::Eligibility::kEligible);
+    CHECK(ok.amount.value == 200000);
+  }
+  SUBCASE("a per-project rule without a project says it needs one") {
+    auto o = *outcome(assess::evaluate_rewards(catalogue, xishan(), {}, "2025-06-01"), "testdoc.bands");
+    CHECK(o.status == assess::Eligibility::kEligibleIf);
+    CHECK(o.missing.front() == "project (tech_transformation)");
+  }
+}
+
+TEST_CASE("parent-level rules apply down the walk, and only there") {
+  auto catalogue = assess::load_catalogue_dir(kDir);
+  assess::Json kunshan = {{"region", "320583"}};
+  auto r = assess::evaluate_rewards(catalogue, kunshan, {}, "2024-06-01");
+  CHECK(outcome(r, "testprov.interest") != nullptr);   // 江苏 (320000) rule reaches 昆山
+  CHECK(outcome(r, "testprov.range") != nullptr);      // 苏州 (320500) document reaches 昆山
+  CHECK(outcome(r, "testdoc.bands") == nullptr);       // 锡山 does not
+  assess::Json xs = xishan();
+  auto r2 = assess::evaluate_rewards(catalogue, xs, {}, "2024-06-01");
+  CHECK(outcome(r2, "testprov.interest") != nullptr);  // the 江苏 rule reaches 锡山 too
+  CHECK(outcome(r2, "testprov.range") == nullptr);     // the 苏州 one does not
+  auto late = assess::evaluate_rewards(catalogue, kunshan, {}, "2025-01-01");
+  CHECK(outcome(late, "testprov.support")->flags == std::vector<std::string>{"expired"});
+}
+
+TEST_CASE("per-enterprise annual caps hold across several projects (昆山 provincial interest)") {
+  auto catalogue = assess::load_catalogue_dir(kDir);
+  assess::Json kunshan = {{"region", "320583"}};
+  auto loan = [](const std::string& id, double wan) {
+    return assess::Json{{"id", id}, {"kind", "loan"}, {"loan_wan", wan}, {"loan_equipment_wan", 600}};
+  };
+  SUBCASE("one project: 1 pt of 6亿 = 600万, capped at 500万 per project") {
+    auto r = assess::evaluate_rewards(catalogue, kunshan, {loan("a", 60000)}, "2024-06-01");
+    CHECK(outcome(r, "testprov.interest")->amount.value == 5000000);
+  }
+  SUBCASE("three projects of 500万 each are capped at 1000万 for the enterprise") {
+    auto r = assess::evaluate_rewards(catalogue, kunshan, {loan("a", 60000), loan("b", 60000), loan("c", 60000)}, "2024-06-01");
+    CHECK(outcome(r, "testprov.interest", "a")->amount.value == 5000000);
+    CHECK(outcome(r, "testprov.interest", "b")->amount.value == 5000000);
+    CHECK(outcome(r, "testprov.interest", "c")->amount.value == 0);
+    REQUIRE(r.caps.size() == 1);
+    CHECK(r.caps[0].before == 15000000);
+    CHECK(r.caps[0].after == 10000000);
+    CHECK(r.total_exact == 10000000);
+  }
+  SUBCASE("a loan with too little equipment fails its condition") {
+    auto small = loan("a", 1000);
+    small["loan_equipment_wan"] = 499;
+    auto r = assess::evaluate_rewards(catalogue, kunshan, {small}, "2024-06-01");
+    CHECK(outcome(r, "testprov.interest")->failed == "equipment");
+  }
+}
+
+TEST_CASE("ranges, unpublished bases and support without a sum never invent a number") {
+  auto catalogue = assess::load_catalogue_dir(kDir);
+  assess::Json kunshan = {{"region", "320583"}, {"profile", {{"digital_investment_this_year", 600}}}};
+  assess::Json energy = {{"id", "e"}, {"kind", "energy_saving"}, {"equipment_investment_wan", 200}, {"first_set_wan", 100}};
+  auto r = assess::evaluate_rewards(catalogue, kunshan, {energy}, "2024-06-01");
+  const auto* range = outcome(r, "testprov.range");
+  CHECK(range->amount.shape == assess::AmountShape::kRange);
+  CHECK(range->amount.low == 200000);    // (200 + 0.5 × 100)万 × 8 %
+  CHECK(range->amount.value == 300000);  // × 12 %
+  const auto* coefficient = outcome(r, "testprov.coefficient");
+  CHECK(coefficient->amount.shape == assess::AmountShape::kUpTo);
+  CHECK(coefficient->amount.value == 10000000);
+  CHECK(coefficient->amount.steps[1].en == "coefficient ×2 applies");
+  const auto* support = outcome(r, "testprov.support");
+  CHECK(support->amount.shape == assess::AmountShape::kNone);
+  CHECK(support->status == assess::Eligibility::kEligible);
+}
+
+TEST_CASE("reaching the next level shows which rewards it unlocks") {
+  auto catalogue = assess::load_catalogue_dir(kDir);
+  auto facts = xishan();
+  facts["results"]["sf"]["level"] = "SF2";
+  auto unlocked = assess::rewards_unlocked(catalogue, facts, {}, "2025-06-01", "sf", "SF3");
+  REQUIRE(unlocked.size() == 1);
+  CHECK(unlocked[0].rule->id == "testdoc.award");
+  CHECK(unlocked[0].amount.value == 500000);
+}
+
+TEST_CASE("policy documents are validated on load") {
+  auto base = assess::read_json_file(kDir + "/test-doc.json");
+  SUBCASE("a rule id must start with its document id") {
+    auto doc = base;
+    doc["rules"][0]["id"] = "other.bands";
+    CHECK_THROWS_WITH(assess::load_policy_document(doc, "d.json"),
+                      "d.json:/rules/0/id: rule id \"other.bands\" must start with \"testdoc.\"");
+  }
+  SUBCASE("bands must continue each other") {
+    auto doc = base;
+    doc["rules"][0]["amount"]["bands"][1]["ge"] = 1100;
+    CHECK_THROWS_WITH(assess::load_policy_document(doc, "d.json"),
+                      "d.json:/rules/0/amount/bands/1: band [1100, 3000) does not continue [500, 1000)");
+  }
+  SUBCASE("a condition may read only the documented facts") {
+    auto doc = base;
+    doc["rules"][1]["conditions"][0]["logic"] = {{"==", {{{"var", "projcet.kind"}}, "x"}}};
+    CHECK_THROWS_WITH(assess::load_policy_document(doc, "d.json"),
+                      "d.json:/rules/1/conditions/0/logic: reads unknown fact \"projcet\" (facts: profile, region, "
+                      "regions, results, project, enterprise_year)");
+  }
+  SUBCASE("a rate is a fraction") {
+    auto doc = base;
+    doc["rules"][0]["amount"]["bands"][0]["rate"] = 5;
+    CHECK_THROWS_WITH(assess::load_policy_document(doc, "d.json"),
+                      "d.json:/rules/0/amount/bands/0/rate: \"rate\" is a fraction between 0 and 1 (8 % = 0.08)");
+  }
+}
+
+TEST_CASE("amounts display in 万 where Chinese readers expect it") {
+  CHECK(assess::format_yuan(2000000) == "200万");
+  CHECK(assess::format_yuan(125000) == "12.5万");
+  CHECK(assess::format_yuan(8001) == "8001元");
+}
