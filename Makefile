@@ -9,7 +9,8 @@ ASSESS_WERROR ?= $(if $(CI),ON,OFF)
 
 APT_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   libboost-dev nlohmann-json3-dev libsqlite3-dev doctest-dev libmstch-dev libcli11-dev \
-  libxlsxwriter-dev libsodium-dev clang python3
+  libxlsxwriter-dev libsodium-dev clang python3 \
+  chromium fonts-noto-cjk poppler-utils
 
 DEMO_ASSESSMENT := questionnaires/demo/assessment.json
 FUZZ_SECONDS ?= 60
@@ -37,6 +38,7 @@ run: setup build
 
 bench: setup build
 	./$(BUILD)/bench/score_bench
+	./$(BUILD)/bench/report_bench
 
 # libFuzzer targets need clang; each runs FUZZ_SECONDS seconds on a corpus seeded from the fixtures.
 fuzz: setup

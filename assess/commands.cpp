@@ -1,7 +1,10 @@
 #include "commands.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
+#include <fstream>
+#include <optional>
 #include <filesystem>
 #include <map>
 #include <iomanip>
@@ -18,6 +21,7 @@
 #include "assess/logic.h"
 #include "assess/policy.h"
 #include "assess/policy_tests.h"
+#include "assess/report.h"
 #include "assess/rewards.h"
 #include "assess/questionnaire.h"
 #include "assess/score.h"
@@ -53,7 +57,7 @@ int parse(CLI::App& app, const std::vector<std::string>& args, std::ostream& out
 int cmd_help(const std::vector<std::string>&, std::ostream& out, std::ostream&) {
   out << "assess — digital-maturity assessments for manufacturing enterprises\n\n"
       << "Usage: assess <command> [options]   (assess <command> --help for details)\n\nCommands:\n";
-  for (const auto& c : commands()) out << "  " << std::left << std::setw(8) << c.name << c.help << "\n";
+  for (const auto& c : commands()) out << "  " << std::left << std::setw(10) << c.name << c.help << "\n";
   out << "\nExit codes: 0 ok, 1 invalid data, 2 usage error, 3 not found, 4 input too large.\n";
   return kOk;
 }
@@ -483,6 +487,118 @@ int cmd_policies(const std::vector<std::string>& args, std::ostream& out, std::o
   }
 }
 
+std::string templates_dir() {
+  if (std::filesystem::is_directory("templates")) return "templates";
+  return ASSESS_DATA_DIR "/templates";
+}
+
+// Prints `html_file` to PDF with headless Chromium; returns an empty string or the reason it failed.
+std::string print_pdf(const std::string& html_file, const std::string& pdf_file) {
+  std::string chromium;
+  for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}) {
+    if (std::filesystem::exists(candidate)) {
+      chromium = candidate;
+      break;
+    }
+  }
+  if (chromium.empty()) {
+    return "PDF output needs Chromium, which is not installed: run 'make setup' (it installs Debian's chromium) or "
+           "'apt-get install chromium', or print the HTML report to PDF from any browser";
+  }
+  auto quote = [](const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+  };
+  const std::string url = "file://" + std::filesystem::absolute(html_file).string();
+  const std::string profile = (std::filesystem::temp_directory_path() / "assess-chromium-profile").string();
+  const std::string cmd = quote(chromium) +
+                          " --headless --no-sandbox --disable-gpu --disable-background-networking"
+                          " --disable-component-update --disable-sync --no-first-run --no-pdf-header-footer"
+                          " --user-data-dir=" + quote(profile) + " --print-to-pdf=" + quote(pdf_file) + " " + quote(url) +
+                          " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0 || !std::filesystem::exists(pdf_file)) return "Chromium could not print " + html_file;
+  return "";
+}
+
+int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app("Write the self-contained HTML improvement report of a whole assessment (and a PDF with Chromium).", "report");
+  std::string assessment_file;
+  std::string output;
+  std::string pdf;
+  std::string previous_file;
+  std::string lang = "zh-CN";
+  std::string generated_at;
+  std::string qdir;
+  app.add_option("--assessment", assessment_file, "A whole assessment (JSON)")->required();
+  app.add_option("-o,--output", output, "The HTML file to write")->required();
+  app.add_option("--pdf", pdf, "Also print it to this PDF (needs Chromium)");
+  app.add_option("--previous", previous_file, "The previous assessment of the same enterprise, for T0 → T1");
+  app.add_option("--lang", lang, "zh-CN (default) or en")->check(CLI::IsMember({"zh-CN", "en"}));
+  app.add_option("--generated-at", generated_at, "The generation time shown (default now; fixed for golden files)");
+  app.add_option("--questionnaires", qdir, "Definitions folder (default: questionnaires)");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  try {
+    if (generated_at.empty()) {
+      const std::time_t now = std::time(nullptr);
+      char buffer[32];
+      std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M", std::localtime(&now));
+      generated_at = buffer;
+    }
+    const std::string dir = questionnaires_dir(qdir);
+    Library library = Library::load_dir(dir);
+    Crosswalk crosswalk;
+    if (std::filesystem::exists(dir + "/crosswalk.json")) {
+      crosswalk = load_crosswalk(read_json_file(dir + "/crosswalk.json"), dir + "/crosswalk.json", library);
+    }
+    AssessmentResult result = score_assessment(library, crosswalk, read_json_file(assessment_file), assessment_file);
+    for (const auto& e : result.errors) err << e.what() << "\n";
+    if (!result.errors.empty()) return kInvalidData;
+    std::optional<AssessmentResult> previous;
+    if (!previous_file.empty()) {
+      previous = score_assessment(library, crosswalk, read_json_file(previous_file), previous_file);
+      for (const auto& e : previous->errors) err << e.what() << "\n";
+      if (!previous->errors.empty()) return kInvalidData;
+    }
+    std::optional<CodeList> regions;
+    if (std::filesystem::exists(dir + "/profile/regions.json")) regions = load_code_list_file(dir + "/profile/regions.json");
+    Catalogue catalogue;
+    std::optional<RewardsResult> rewards;
+    Json facts = enterprise_facts(result);
+    if (std::filesystem::exists(policies_dir(""))) {
+      catalogue = load_catalogue_dir(policies_dir(""));
+      if (facts.contains("region")) {
+        rewards = evaluate_rewards(catalogue, facts, result.projects, result.meta.value("date", today()));
+      }
+    }
+    ReportOptions options;
+    options.lang = lang;
+    options.generated_at = generated_at;
+    options.previous = previous ? &*previous : nullptr;
+    options.regions = regions ? &*regions : nullptr;
+    const Json view = report_view(result, rewards ? &*rewards : nullptr, &catalogue, options);
+    const std::string html = ReportRenderer(templates_dir()).render(view);
+    {
+      std::ofstream file(output, std::ios::binary);
+      if (!file) throw Error(output, "", "cannot write file", ErrorKind::kNotFound);
+      file << html;
+    }
+    out << "wrote " << output << " (" << html.size() << " bytes)\n";
+    if (!pdf.empty()) {
+      const std::string problem = print_pdf(output, pdf);
+      if (!problem.empty()) {
+        err << "assess report: " << problem << "\n";
+        return kNotFound;
+      }
+      out << "wrote " << pdf << "\n";
+    }
+    return kOk;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
+}
+
 int cmd_logic(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app("Evaluate a JsonLogic rule against data (both JSON text) and print the result.", "logic");
   std::string rule_text;
@@ -514,6 +630,7 @@ const std::vector<Command>& commands() {
       {"help", "List the commands", cmd_help},
       {"lint", "Check definitions and answer sets and report every error", cmd_lint},
       {"score", "Score answers: sections, level, gap to the next level, with explanations", cmd_score},
+      {"report", "Write the HTML improvement report of an assessment (and a PDF with Chromium)", cmd_report},
       {"rewards", "Rewards the local policies give an enterprise now, with computation and clause", cmd_rewards},
       {"policies", "Check the policy catalogue (lint) or run its rule tests (test)", cmd_policies},
       {"logic", "Evaluate a JsonLogic rule against data, for debugging conditions", cmd_logic},

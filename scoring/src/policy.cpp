@@ -257,7 +257,7 @@ PolicyDocument load_policy_document(const Json& document, const std::string& fil
     Reader x = rules.at(i);
     x.expect_object();
     x.allow_only({"id", "title", "cite", "quote", "jurisdiction", "kind", "per", "project_kinds", "conditions",
-                  "disqualifiers", "amount", "stacking", "confidence", "note"});
+                  "disqualifiers", "amount", "stacking", "confidence", "note", "alternative_to", "status"});
     PolicyRule rule;
     rule.pointer = x.pointer();
     const std::string id = x.at("id").string();
@@ -280,6 +280,12 @@ PolicyDocument load_policy_document(const Json& document, const std::string& fil
     if (auto c = x.find("disqualifiers")) rule.disqualifiers = conditions(*c);
     rule.amount = amount(x.at("amount"));
     if (auto s = x.find("stacking")) rule.stacking = s->text();
+    if (auto alt = x.find("alternative_to")) rule.alternative_to = alt->string_list();
+    if (auto st = x.find("status")) {
+      const std::string value = st->string();
+      if (value != "draft" && value != "in_force") st->fail("\"status\" must be \"draft\" or \"in_force\"");
+      rule.draft = value == "draft";
+    }
     if (auto c = x.find("confidence")) rule.provenance.confidence = c->string();
     if (auto n = x.find("note")) rule.provenance.note = n->text();
     rule.provenance.cite = rule.cite;
@@ -321,6 +327,15 @@ Catalogue load_catalogue_dir(const std::string& dir) {
       if (!inserted) throw Error(f, rule.pointer, "rule id \"" + rule.id + "\" is also used in " + it->second);
     }
     c.documents.push_back(std::move(d));
+  }
+  for (const auto& d : c.documents) {
+    for (const auto& rule : d.rules) {
+      for (const auto& alt : rule.alternative_to) {
+        if (!rule_files.count(alt)) {
+          throw Error(d.file, rule.pointer + "/alternative_to", "names unknown rule \"" + alt + "\"");
+        }
+      }
+    }
   }
   return c;
 }

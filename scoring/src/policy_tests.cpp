@@ -72,6 +72,17 @@ std::string check_case(const Catalogue& catalogue, const Json& c) {
   if (expect.contains("flags")) note("flags", expect["flags"], o.flags);
   if (expect.contains("kind")) note("kind", expect["kind"], rule->kind);
   if (expect.contains("shape")) note("shape", expect["shape"], to_string(o.amount.shape));
+  if (expect.contains("steps_contain")) {
+    // Every listed text must appear in some computation line (zh-CN or en).
+    for (const auto& want : expect["steps_contain"]) {
+      bool found = false;
+      for (const auto& step : o.amount.steps) {
+        found = found || step.zh.find(want.get<std::string>()) != std::string::npos ||
+                step.en.find(want.get<std::string>()) != std::string::npos;
+      }
+      if (!found) diff += (diff.empty() ? "" : "; ") + std::string("no computation line contains ") + want.dump();
+    }
+  }
   return diff;
 }
 

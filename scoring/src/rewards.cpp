@@ -97,7 +97,9 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
   auto basis_value = [&](double& wan) {
     Json v = a.basis->evaluate(facts);
     if (!v.is_number()) {
-      for (const auto& p : missing_paths(facts, *a.basis)) out.missing.push_back(p);
+      for (const auto& p : missing_paths(facts, *a.basis)) {
+        if (std::find(out.missing.begin(), out.missing.end(), p) == out.missing.end()) out.missing.push_back(p);
+      }
       if (out.missing.empty()) out.missing.push_back("basis");
       return false;
     }
@@ -237,7 +239,8 @@ RuleOutcome evaluate_rule(const PolicyDocument& d, const PolicyRule& rule, const
   RuleOutcome out;
   out.document = &d;
   out.rule = &rule;
-  if (d.draft) out.flags.push_back("draft");
+  // A rule restating a parent government's rule carries that rule's own status.
+  if (rule.draft.value_or(d.draft)) out.flags.push_back("draft");
   if (!d.valid_from.empty() && date < d.valid_from) out.flags.push_back("not_yet_in_force");
   if (!d.valid_to.empty() && date > d.valid_to) out.flags.push_back("expired");
   for (const auto& c : rule.conditions) {
@@ -345,8 +348,26 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
                                 "the enterprise's total under this rule, " + format_yuan(sum) + ", exceeds the annual cap of " +
                                     format_yuan(*cap)}});
   }
+  // Alternatives (锡山's 2 points for projects without the provincial interest subsidy): of a rule
+  // and its alternatives for the same project, only the largest counts toward the totals.
+  for (auto& o : result.outcomes) {
+    if (o.status != Eligibility::kEligible) continue;
+    for (const auto& alt : o.rule->alternative_to) {
+      for (auto& other : result.outcomes) {
+        if (other.rule->id != alt || other.project != o.project || other.status != Eligibility::kEligible) continue;
+        RuleOutcome& smaller = other.amount.value <= o.amount.value ? other : o;
+        const RuleOutcome& larger = &smaller == &other ? o : other;
+        if (std::find(smaller.flags.begin(), smaller.flags.end(), "alternative") == smaller.flags.end()) {
+          smaller.flags.push_back("alternative");
+          smaller.amount.steps.push_back(Text{"与“" + larger.rule->title.zh + "”二选一，合计只计较高者",
+                                              "an alternative to \"" + larger.rule->title.in("en") + "\"; totals count the larger"});
+        }
+      }
+    }
+  }
   for (const auto& o : result.outcomes) {
     if (o.status != Eligibility::kEligible) continue;
+    if (std::find(o.flags.begin(), o.flags.end(), "alternative") != o.flags.end()) continue;
     if (o.amount.shape == AmountShape::kExact) result.total_exact += o.amount.value;
     if (o.amount.shape == AmountShape::kUpTo || o.amount.shape == AmountShape::kRange) result.total_up_to += o.amount.value;
   }

@@ -76,6 +76,8 @@ struct PolicyRule {
   std::vector<PolicyCondition> disqualifiers;
   Amount amount;
   Text stacking;
+  std::vector<std::string> alternative_to;  // rules this one replaces for the same project (totals count the larger)
+  std::optional<bool> draft;                // a restated parent rule's own status, when it differs from the document's
   Provenance provenance;
   std::string pointer;
 };

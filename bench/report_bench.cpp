@@ -1,0 +1,45 @@
+// report_bench — HTML reports rendered per second for the demo assessment (view model + Mustache
+// layout; the assessment is scored once, as the web app does before rendering). Prints figures.
+#include <chrono>
+#include <cstdio>
+
+#include "assess/assessment.h"
+#include "assess/report.h"
+#include "assess/rewards.h"
+
+int main(int argc, char** argv) {
+  using namespace assess;
+  const std::string src = argc > 1 ? argv[1] : ASSESS_SOURCE_DIR;
+  Library library = Library::load_dir(src + "/questionnaires");
+  Crosswalk crosswalk = load_crosswalk(read_json_file(src + "/questionnaires/crosswalk.json"), "crosswalk.json", library);
+  Catalogue catalogue = load_catalogue_dir(src + "/policies");
+  CodeList regions = load_code_list_file(src + "/questionnaires/profile/regions.json");
+  ReportRenderer renderer(src + "/templates");
+  const std::string file = src + "/questionnaires/demo/assessment.json";
+  AssessmentResult result = score_assessment(library, crosswalk, read_json_file(file), file);
+  RewardsResult rewards = evaluate_rewards(catalogue, enterprise_facts(result), result.projects, "2026-11-20");
+  ReportOptions options;
+  options.generated_at = "2026-11-24 10:00";
+  options.regions = &regions;
+
+  auto run = [&](const char* what, auto&& body) {
+    int n = 0;
+    std::size_t bytes = 0;
+    const auto start = std::chrono::steady_clock::now();
+    double elapsed = 0;
+    while (elapsed < 3.0) {
+      bytes += body();
+      ++n;
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    std::printf("%-52s %8.1f reports/s  (%zu bytes each)\n", what, n / elapsed, bytes / static_cast<std::size_t>(n));
+  };
+  run("layout only (view model ready)", [&] {
+    static const Json view = report_view(result, &rewards, &catalogue, options);
+    return renderer.render(view).size();
+  });
+  run("view model + layout (gap searches included)", [&] {
+    return renderer.render(report_view(result, &rewards, &catalogue, options)).size();
+  });
+  return 0;
+}

@@ -1,0 +1,48 @@
+// report.h — the HTML improvement report the consultant leaves behind: where the enterprise stands,
+// what to do next, and what each step is worth.
+//
+// Two steps, as the guide asks: `report_view` builds a plain JSON view model from the scored
+// assessment and the rewards (every number already formatted, every chart already an inline SVG
+// with escaped labels), and `render_report` lays it out with the Mustache templates in templates/.
+// The result is one self-contained file: inline CSS and SVG, no script, no external URL, print CSS
+// for A4. Both steps are pure functions of their inputs (the generation time is an argument).
+#pragma once
+
+#include <string>
+
+#include "assess/assessment.h"
+#include "assess/code_list.h"
+#include "assess/rewards.h"
+
+namespace assess {
+
+struct ReportOptions {
+  std::string lang = "zh-CN";
+  std::string generated_at;  // shown on the cover and in the footer, e.g. "2026-11-24 10:00"
+  const AssessmentResult* previous = nullptr;  // the earlier assessment, for T0 → T1
+  const CodeList* regions = nullptr;           // to name the region
+  long long max_gap_nodes = 200'000;
+};
+
+Json report_view(const AssessmentResult& assessment, const RewardsResult* rewards, const Catalogue* catalogue,
+                 const ReportOptions& options);
+
+// Templates: templates/report.html (the page), templates/report.css (inlined), templates/strings.json
+// (zh-CN and en labels). Throws Error when a template is missing.
+class ReportRenderer {
+ public:
+  explicit ReportRenderer(const std::string& templates_dir);
+  std::string render(const Json& view) const;
+
+ private:
+  std::string page_;
+  std::string css_;
+  Json strings_;
+};
+
+// Chart helpers (exposed for tests): inline SVG with every label escaped.
+std::string radar_svg(const std::vector<std::string>& labels, const std::vector<double>& shares);
+std::string bars_svg(const std::vector<std::string>& labels, const std::vector<double>& values, double max);
+std::string xml_escape(const std::string& text);
+
+}  // namespace assess

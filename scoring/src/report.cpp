@@ -1,0 +1,506 @@
+#include "assess/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <mstch/mstch.hpp>
+
+#include "assess/explain.h"
+#include "assess/gap.h"
+
+namespace assess {
+
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string fixed(double v, int decimals) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
+  return buffer;
+}
+
+// Cuts a label to `n` characters (UTF-8 aware) so that chart labels stay on the chart.
+std::string clip(const std::string& s, std::size_t n) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (chars == n) return s.substr(0, i) + "…";
+      ++chars;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string radar_svg(const std::vector<std::string>& labels, const std::vector<double>& shares) {
+  const std::size_t n = labels.size();
+  std::ostringstream svg;
+  svg << R"(<svg class="radar" viewBox="0 0 360 300" role="img">)";
+  if (n < 3) {
+    // A radar needs three axes; fewer are drawn as bars.
+    svg << "</svg>";
+    return bars_svg(labels, shares, 1.0);
+  }
+  const double cx = 180, cy = 150, radius = 105, pi = 3.14159265358979;
+  auto point = [&](std::size_t i, double r) {
+    const double a = -pi / 2 + 2 * pi * static_cast<double>(i) / static_cast<double>(n);
+    return std::pair<double, double>{cx + r * std::cos(a), cy + r * std::sin(a)};
+  };
+  for (int ring = 1; ring <= 4; ++ring) {
+    svg << R"(<polygon class="grid" points=")";
+    for (std::size_t i = 0; i < n; ++i) {
+      auto [x, y] = point(i, radius * ring / 4.0);
+      svg << fixed(x, 1) << ',' << fixed(y, 1) << ' ';
+    }
+    svg << R"("/>)";
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    auto [x, y] = point(i, radius);
+    svg << R"(<line class="axis" x1=")" << fixed(cx, 1) << R"(" y1=")" << fixed(cy, 1) << R"(" x2=")" << fixed(x, 1)
+        << R"(" y2=")" << fixed(y, 1) << R"("/>)";
+  }
+  svg << R"(<polygon class="value" points=")";
+  for (std::size_t i = 0; i < n; ++i) {
+    auto [x, y] = point(i, radius * std::clamp(shares[i], 0.0, 1.0));
+    svg << fixed(x, 1) << ',' << fixed(y, 1) << ' ';
+  }
+  svg << R"("/>)";
+  for (std::size_t i = 0; i < n; ++i) {
+    auto [x, y] = point(i, radius + 18);
+    const char* anchor = x < cx - 5 ? "end" : (x > cx + 5 ? "start" : "middle");
+    svg << R"(<text x=")" << fixed(x, 1) << R"(" y=")" << fixed(y + 4, 1) << R"(" text-anchor=")" << anchor << R"(">)"
+        << xml_escape(clip(labels[i], 10)) << " " << fixed(shares[i] * 100, 0) << "%</text>";
+  }
+  svg << "</svg>";
+  return svg.str();
+}
+
+std::string bars_svg(const std::vector<std::string>& labels, const std::vector<double>& values, double max) {
+  const double row = 18;
+  const double height = row * static_cast<double>(labels.size()) + 10;
+  std::ostringstream svg;
+  svg << R"(<svg class="bars" viewBox="0 0 520 )" << fixed(height, 0)
+      << R"(" role="img">)";
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const double y = 5 + row * static_cast<double>(i);
+    const double share = max > 0 ? std::clamp(values[i] / max, 0.0, 1.0) : 0;
+    svg << R"(<text x="0" y=")" << fixed(y + 12, 1) << R"(">)" << xml_escape(clip(labels[i], 12)) << "</text>";
+    svg << R"(<rect class="track" x="170" y=")" << fixed(y + 3, 1) << R"(" width="300" height="11"/>)";
+    svg << R"(<rect class="fill" x="170" y=")" << fixed(y + 3, 1) << R"(" width=")" << fixed(300 * share, 1)
+        << R"(" height="11"/>)";
+    svg << R"(<text x="478" y=")" << fixed(y + 12, 1) << R"(">)" << xml_escape(format_number(values[i])) << "</text>";
+  }
+  svg << "</svg>";
+  return svg.str();
+}
+
+namespace {
+
+const Json& strings_for(const Json& strings, const std::string& lang) {
+  return strings.contains(lang) ? strings.at(lang) : strings.at("zh-CN");
+}
+
+std::string answer_text(const Question& q, const Answer& a, const std::string& lang) {
+  if (a.not_applicable) return lang == "en" ? "not applicable" : "不适用";
+  if (!a.present) return "—";
+  switch (q.type) {
+    case QuestionType::kSingle:
+    case QuestionType::kLadder:
+    case QuestionType::kYesNo: {
+      std::string out;
+      for (int i : a.selected) out += q.options[static_cast<std::size_t>(i)].label.in(lang);
+      return out;
+    }
+    case QuestionType::kMulti: {
+      std::string out;
+      for (int i : a.selected) out += (out.empty() ? "" : "；") + q.options[static_cast<std::size_t>(i)].label.in(lang);
+      return out;
+    }
+    case QuestionType::kNumber:
+    case QuestionType::kPercent:
+    case QuestionType::kBand:
+      return format_number(a.number) + (q.unit.empty() ? "" : " " + q.unit);
+    default:
+      return a.value.is_string() ? a.value.get<std::string>() : a.value.dump();
+  }
+}
+
+std::string level_name(const Questionnaire& q, int level, const std::string& lang) {
+  return level < 0 ? q.below_levels.in(lang) : q.levels[static_cast<std::size_t>(level)].name.in(lang);
+}
+
+std::string options_label(const Question& q, const std::vector<int>& options, const std::string& lang) {
+  if (options.empty()) return lang == "en" ? "unanswered" : "未作答";
+  std::string out;
+  for (int i : options) out += (out.empty() ? "" : "；") + q.options[static_cast<std::size_t>(i)].label.in(lang);
+  return out;
+}
+
+}  // namespace
+
+Json report_view(const AssessmentResult& assessment, const RewardsResult* rewards, const Catalogue* catalogue,
+                 const ReportOptions& options) {
+  const std::string& lang = options.lang;
+  const bool en = lang == "en";
+  Json view;
+  view["lang"] = lang;
+  view["generated_at"] = options.generated_at;
+  view["assessment"] = {{"id", assessment.meta.value("id", "")},
+                        {"date", assessment.meta.value("date", "")},
+                        {"assessor", assessment.meta.value("assessor", "")}};
+
+  // Enterprise facts from the profile module, when there is one.
+  Json enterprise = {{"name", assessment.meta.value("enterprise", "")}};
+  if (auto it = assessment.modules.find("profile"); it != assessment.modules.end()) {
+    const ModuleResult& m = it->second;
+    const Questionnaire& q = *m.questionnaire;
+    auto value = [&](const std::string& id) -> std::string {
+      const int qi = q.question_index(id);
+      if (qi < 0) return "";
+      const Answer& a = m.answers.answers[static_cast<std::size_t>(qi)];
+      return a.present && a.value.is_string() ? a.value.get<std::string>() : "";
+    };
+    if (!value("name").empty()) enterprise["name"] = value("name");
+    enterprise["uscc"] = value("uscc");
+    enterprise["region_code"] = value("region");
+    enterprise["industry"] = value("industry");
+    std::string region_name;
+    if (options.regions) {
+      for (const auto& code : options.regions->ancestry(value("region"))) {
+        if (code == "100000") continue;
+        const Code* c = options.regions->find(code);
+        region_name = c->name + (region_name.empty() ? "" : " " + region_name);
+      }
+    }
+    enterprise["region_name"] = region_name;
+    const int size = q.computed_index("size_class");
+    if (size >= 0 && m.result.computed[static_cast<std::size_t>(size)].is_string()) {
+      enterprise["size_class"] = m.result.computed[static_cast<std::size_t>(size)];
+    }
+  }
+  view["enterprise"] = enterprise;
+
+  Json versions = Json::array();
+  Json modules = Json::array();
+  Json steps_all = Json::array();
+  Json badges = Json::array();
+  Json evidence = Json::array();
+  Json uncertain = Json::array();
+  Json appendix = Json::array();
+  for (const auto& id : assessment.order) {
+    const ModuleResult& m = assessment.modules.at(id);
+    const Questionnaire& q = *m.questionnaire;
+    versions.push_back({{"id", q.id}, {"title", q.title.in(lang)}, {"version", q.version}, {"hash", q.content_hash.substr(7, 12)}});
+    // Answers for the appendix and the evidence table.
+    Json answers = Json::array();
+    for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
+      const Question& question = q.questions[qi];
+      const Answer& a = m.answers.answers[qi];
+      const QuestionResult& qr = m.result.questions[qi];
+      if (!qr.visible && !a.present) continue;
+      Json row = {{"id", question.id},
+                  {"title", question.title.in(lang)},
+                  {"answer", answer_text(question, a, lang)},
+                  {"points", question.scored() && qr.counts ? format_number(qr.points) + " / " + format_number(qr.max) : ""}};
+      row["grade_key"] = to_string(a.grade());
+      row["cite"] = question.provenance.cite;
+      if (a.note.rfind("crosswalk:", 0) == 0) row["from_crosswalk"] = a.note.substr(10);
+      answers.push_back(row);
+      if (a.present && (question.scored() || !question.evidence.empty())) {
+        evidence.push_back({{"module", q.title.in(lang)},
+                            {"question", question.title.in(lang)},
+                            {"answer", answer_text(question, a, lang)},
+                            {"grade_key", to_string(a.grade())},
+                            {"files", a.evidence.size()}});
+      }
+    }
+    if (q.id != "profile" || !answers.empty()) {
+      appendix.push_back({{"module", q.title.in(lang)}, {"answers", answers}});
+    }
+    if (q.levels.empty()) continue;  // the profile: facts only
+
+    Json explained = explain_score(q, m.answers, m.result, lang);
+    for (const auto& u : explained["uncertain"]) {
+      Json row = u;
+      row["module"] = q.title.in(lang);
+      if (!row.contains("note")) row["note"] = "";
+      uncertain.push_back(row);
+    }
+    // Radar over the top-level scored sections, as shares of their maximum.
+    std::vector<std::string> labels;
+    std::vector<double> shares;
+    std::vector<std::string> bar_labels;
+    std::vector<double> bar_values;
+    double bar_max = 0;
+    for (const auto& child : q.sections[0].children) {
+      if (!child.is_section) continue;
+      const Section& s = q.sections[static_cast<std::size_t>(child.index)];
+      const SectionResult& sr = m.result.sections[static_cast<std::size_t>(child.index)];
+      if (!sr.applicable || sr.max <= 0) continue;
+      labels.push_back(s.title.in(lang));
+      shares.push_back(sr.score / sr.max);
+    }
+    // Bars: ladder questions (scenes, scenarios) by their level.
+    for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
+      const Question& question = q.questions[qi];
+      if (question.type != QuestionType::kLadder || !m.result.questions[qi].visible) continue;
+      const Answer& a = m.answers.answers[qi];
+      bar_labels.push_back(question.title.in(lang));
+      bar_values.push_back(a.selected.empty() ? 0 : question.options[static_cast<std::size_t>(a.selected[0])].level);
+      bar_max = std::max(bar_max, static_cast<double>(question.options.size() - 1));
+    }
+    Json module = {{"id", q.id},
+                   {"title", q.title.in(lang)},
+                   {"level_name", level_name(q, m.result.levels.level, lang)},
+                   {"reached", m.result.levels.level >= 0},
+                   {"total", format_number(m.result.sections[0].score)},
+                   {"max", format_number(m.result.sections[0].max)},
+                   {"radar_svg", labels.empty() ? "" : radar_svg(labels, shares)},
+                   {"has_radar", !labels.empty()},
+                   {"bars_svg", bar_labels.empty() ? "" : bars_svg(bar_labels, bar_values, bar_max)},
+                   {"has_bars", !bar_labels.empty()},
+                   {"indicative", q.id == "cmmm"}};
+    badges.push_back({{"title", q.title.in(lang)}, {"level_name", module["level_name"]}, {"reached", module["reached"]},
+                      {"total", module["total"]}, {"max", module["max"]}});
+    Json sections = Json::array();
+    for (const auto& s : explained["sections"]) {
+      if (s["parent"] != q.id) continue;
+      sections.push_back({{"title", s["title"]},
+                          {"score", s["applicable"].get<bool>() ? format_number(s["score"].get<double>()) : "—"},
+                          {"max", format_number(s["max"].get<double>())},
+                          {"aggregation", s["aggregation"]},
+                          {"scored", s["scored"]}});
+    }
+    module["sections"] = sections;
+
+    const int next = m.result.levels.level + 1;
+    if (next < static_cast<int>(q.levels.size())) {
+      GapOptions gap_options;
+      gap_options.max_nodes = options.max_gap_nodes;
+      GapResult gap = find_gap(q, m.answers, next, gap_options);
+      Json requirements = Json::array();
+      const Level& level = q.levels[static_cast<std::size_t>(next)];
+      for (std::size_t ri = 0; ri < level.requirements.size(); ++ri) {
+        const Requirement& req = level.requirements[ri];
+        const RequirementResult& rr = m.result.levels.requirements[static_cast<std::size_t>(next)][ri];
+        requirements.push_back({{"title", req.title.in(lang)},
+                                {"met", rr.met},
+                                {"actual", req.kind == RequirementKind::kLogic ? (rr.met ? "✔" : "✘") : format_number(rr.actual)},
+                                {"needed", req.kind == RequirementKind::kLogic ? "" : std::string(to_string(req.comparison)) + " " + format_number(req.threshold)},
+                                {"cite", req.provenance.cite},
+                                {"uncertain", !req.provenance.confidence.empty() && req.provenance.confidence != "high" &&
+                                                  req.provenance.confidence != "confirmed"}});
+      }
+      Json improvements = Json::array();
+      for (const auto& imp : gap.improvements) {
+        const Question& question = q.questions[static_cast<std::size_t>(imp.question)];
+        Json row = {{"title", question.title.in(lang)},
+                    {"from", options_label(question, imp.from, lang)},
+                    {"to", options_label(question, imp.to, lang)},
+                    {"points", format_number(imp.points_gained)},
+                    {"steps", imp.steps},
+                    {"cite", question.provenance.cite},
+                    {"module", q.title.in(lang)}};
+        improvements.push_back(row);
+        steps_all.push_back(row);
+      }
+      Json unlocks = Json::array();
+      if (rewards && catalogue) {
+        // What the next level is worth: rules whose outcome improves at that level.
+        Json facts = enterprise_facts(assessment);
+        for (const auto& o : rewards_unlocked(*catalogue, facts, assessment.projects,
+                                              assessment.meta.value("date", std::string("2026-01-01")), q.id, level.id)) {
+          Json u = {{"title", o.rule->title.in(lang)}, {"cite", o.document->title.in(lang) + " " + o.rule->cite},
+                    {"draft", o.document->draft}};
+          u["amount"] = o.amount.shape == AmountShape::kExact ? format_yuan(o.amount.value)
+                        : o.amount.shape == AmountShape::kUpTo ? (en ? "up to " : "最高") + format_yuan(o.amount.value)
+                        : o.amount.shape == AmountShape::kRange ? format_yuan(o.amount.low) + "–" + format_yuan(o.amount.value)
+                                                                : (en ? "case by case" : "个案确定");
+          unlocks.push_back(u);
+        }
+      }
+      module["next"] = {{"level_name", level.name.in(lang)},
+                        {"requirements", requirements},
+                        {"reachable", gap.reachable},
+                        {"proven", gap.proven_minimal},
+                        {"steps", gap.steps},
+                        {"lower_bound", gap.lower_bound_steps},
+                        {"points", format_number(gap.points_gained)},
+                        {"level_after", level_name(q, gap.after.levels.level, lang)},
+                        {"improvements", improvements},
+                        {"unlocks", unlocks},
+                        {"has_unlocks", !unlocks.empty()}};
+    }
+    Json crosswalk = Json::array();
+    for (const auto& f : m.filled) {
+      const int qi = q.question_index(f.question);
+      crosswalk.push_back({{"question", q.questions[static_cast<std::size_t>(qi)].title.in(lang)}, {"link", f.link},
+                           {"value", f.value.is_string() ? f.value.get<std::string>() : f.value.dump()}});
+    }
+    module["crosswalk"] = crosswalk;
+    module["has_crosswalk"] = !crosswalk.empty();
+    modules.push_back(module);
+  }
+  // The three most valuable next steps: most points per step across modules.
+  std::stable_sort(steps_all.begin(), steps_all.end(), [](const Json& a, const Json& b) {
+    return std::stod(a["points"].get<std::string>()) / a["steps"].get<int>() >
+           std::stod(b["points"].get<std::string>()) / b["steps"].get<int>();
+  });
+  Json top = Json::array();
+  for (std::size_t i = 0; i < steps_all.size() && i < 3; ++i) top.push_back(steps_all[i]);
+
+  Json reward_rows = Json::array();
+  Json policy_docs = Json::array();
+  if (rewards) {
+    Json rj = rewards_to_json(*rewards, lang);
+    for (const auto& o : rj["outcomes"]) {
+      Json row = {{"title", o["title"]},
+                  {"status", o["status"]},
+                  {"eligible", o["status"] == "eligible"},
+                  {"eligible_if", o["status"] == "eligible_if"},
+                  {"amount", o["amount"].value("display", o["amount"]["shape"] == "none" ? (en ? "no sum" : "无金额") : (en ? "case by case" : "个案确定"))},
+                  {"steps", o["amount"]["steps"]},
+                  {"document", o["document_title"]},
+                  {"cite", o["cite"]},
+                  {"quote", o["quote"]},
+                  {"draft", std::find(o["flags"].begin(), o["flags"].end(), "draft") != o["flags"].end()},
+                  {"expired", std::find(o["flags"].begin(), o["flags"].end(), "expired") != o["flags"].end()},
+                  {"missing", o.contains("missing") ? o["missing"] : Json::array()},
+                  {"failed", o.contains("failed") ? o["failed"]["title"] : Json("")},
+                  {"project", o.value("project", "")}};
+      if (o["status"] != "not_eligible") reward_rows.push_back(row);
+    }
+    view["reward_total_exact"] = rj["total_exact_display"];
+    view["reward_total_up_to"] = rj["total_up_to_display"];
+    view["has_rewards"] = !reward_rows.empty();
+    if (catalogue) {
+      for (const auto& d : catalogue->documents) {
+        policy_docs.push_back({{"title", d.title.in(lang)}, {"number", d.number}, {"draft", d.draft},
+                               {"hash", d.content_hash.substr(7, 12)}});
+      }
+    }
+  }
+  view["rewards"] = reward_rows;
+  view["policies"] = policy_docs;
+
+  Json comparison = Json::array();
+  if (options.previous) {
+    for (const auto& id : assessment.order) {
+      auto before = options.previous->modules.find(id);
+      const ModuleResult& after = assessment.modules.at(id);
+      if (before == options.previous->modules.end() || after.questionnaire->levels.empty()) continue;
+      const double b = before->second.result.sections[0].score;
+      const double a = after.result.sections[0].score;
+      comparison.push_back({{"module", after.questionnaire->title.in(lang)},
+                            {"before_level", level_name(*before->second.questionnaire, before->second.result.levels.level, lang)},
+                            {"after_level", level_name(*after.questionnaire, after.result.levels.level, lang)},
+                            {"before_total", format_number(b)},
+                            {"after_total", format_number(a)},
+                            {"delta", (a >= b ? "+" : "") + format_number(a - b)},
+                            {"up", a > b}});
+    }
+    view["previous_date"] = options.previous->meta.value("date", "");
+  }
+  view["comparison"] = comparison;
+  view["has_comparison"] = !comparison.empty();
+  view["versions"] = versions;
+  view["badges"] = badges;
+  view["next_steps"] = top;
+  view["has_next_steps"] = !top.empty();
+  view["modules"] = modules;
+  view["evidence"] = evidence;
+  view["uncertain"] = uncertain;
+  view["has_uncertain"] = !uncertain.empty();
+  view["appendix"] = appendix;
+  // The print footer names the data versions; it lives in CSS, so it is escaped for a CSS string.
+  std::string footer;
+  for (const auto& v : versions) footer += (footer.empty() ? "" : " · ") + v["id"].get<std::string>() + " " + v["version"].get<std::string>();
+  std::string css_footer;
+  for (char c : footer) {
+    if (c == '"' || c == '\\') css_footer += '\\';
+    if (c == '<' || c == '>' || c == '\n') continue;
+    css_footer += c;
+  }
+  view["footer_css"] = css_footer;
+  return view;
+}
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path, "", "cannot open template", ErrorKind::kNotFound);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+mstch::node to_node(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::null: return std::string();
+    case Json::value_t::boolean: return j.get<bool>();
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return std::to_string(j.get<long long>());
+    case Json::value_t::number_float: return format_number(j.get<double>());
+    case Json::value_t::string: return j.get<std::string>();
+    case Json::value_t::array: {
+      mstch::array a;
+      a.reserve(j.size());
+      for (const auto& e : j) a.push_back(to_node(e));
+      return a;
+    }
+    case Json::value_t::object: {
+      mstch::map m;
+      for (auto it = j.begin(); it != j.end(); ++it) m.emplace(it.key(), to_node(it.value()));
+      return m;
+    }
+    default: return std::string();
+  }
+}
+
+}  // namespace
+
+ReportRenderer::ReportRenderer(const std::string& templates_dir)
+    : page_(read_text(templates_dir + "/report.html")),
+      css_(read_text(templates_dir + "/report.css")),
+      strings_(read_json_file(templates_dir + "/strings.json")) {}
+
+std::string ReportRenderer::render(const Json& view) const {
+  Json full = view;
+  const std::string lang = view.value("lang", std::string("zh-CN"));
+  full["t"] = strings_for(strings_, lang);
+  // Grade labels for evidence rows, in the report's language.
+  for (auto* list : {&full["evidence"]}) {
+    for (auto& row : *list) row["grade"] = full["t"].value("grade_" + row["grade_key"].get<std::string>(), "");
+  }
+  for (auto& module : full["appendix"]) {
+    for (auto& row : module["answers"]) row["grade"] = full["t"].value("grade_" + row["grade_key"].get<std::string>(), "");
+  }
+  std::string css = css_;
+  const std::string marker = "/*FOOTER*/";
+  if (auto pos = css.find(marker); pos != std::string::npos) {
+    css.replace(pos, marker.size(), "\"" + view.value("footer_css", std::string()) + "\"");
+  }
+  full["css"] = css;
+  return mstch::render(page_, to_node(full));
+}
+
+}  // namespace assess

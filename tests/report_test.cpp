@@ -1,0 +1,104 @@
+#include "assess/report.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <doctest/doctest.h>
+
+namespace {
+
+const std::string kSource = ASSESS_SOURCE_DIR;
+
+std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Env {
+  assess::Library library = assess::Library::load_dir(kSource + "/questionnaires");
+  assess::Crosswalk crosswalk = assess::load_crosswalk(assess::read_json_file(kSource + "/questionnaires/crosswalk.json"),
+                                                       "crosswalk.json", library);
+  assess::Catalogue catalogue = assess::load_catalogue_dir(kSource + "/policies");
+  assess::CodeList regions = assess::load_code_list_file(kSource + "/questionnaires/profile/regions.json");
+  assess::ReportRenderer renderer{kSource + "/templates"};
+
+  std::string render(const std::string& assessment_file, const std::string& lang) {
+    auto result = assess::score_assessment(library, crosswalk, assess::read_json_file(assessment_file), assessment_file);
+    REQUIRE(result.errors.empty());
+    auto facts = assess::enterprise_facts(result);
+    auto rewards = assess::evaluate_rewards(catalogue, facts, result.projects, result.meta.value("date", "2026-01-01"));
+    assess::ReportOptions options;
+    options.lang = lang;
+    options.generated_at = "2026-11-24 10:00";  // fixed, so golden files compare byte for byte
+    options.regions = &regions;
+    return renderer.render(assess::report_view(result, &rewards, &catalogue, options));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("no template loads anything from outside the file") {
+  for (const auto& entry : std::filesystem::directory_iterator(kSource + "/templates")) {
+    const std::string text = read(entry.path().string());
+    INFO(entry.path().string());
+    CHECK(text.find("http://") == std::string::npos);
+    CHECK(text.find("https://") == std::string::npos);
+    CHECK(text.find("<script") == std::string::npos);
+    CHECK(text.find("<link") == std::string::npos);
+    CHECK(text.find("@import") == std::string::npos);
+    CHECK(text.find("url(") == std::string::npos);
+  }
+}
+
+TEST_CASE("a hostile enterprise name renders as text everywhere") {
+  Env env;
+  const std::string html = env.render(kSource + "/tests/data/reports/hostile/assessment.json", "zh-CN");
+  CHECK(html.find("<script>alert(1)") == std::string::npos);
+  CHECK(html.find("<img src=x") == std::string::npos);
+  CHECK(html.find("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;") != std::string::npos);
+  CHECK(html.find("&amp;") != std::string::npos);
+  CHECK(html.find("&quot;双引号&quot;") != std::string::npos);
+  CHECK(html.find("http") == std::string::npos);  // no external URL in the output either
+}
+
+TEST_CASE("chart labels are escaped inside the inline SVG") {
+  const std::string svg = assess::radar_svg({"<b>&", "二", "三"}, {0.5, 1.0, 0.25});
+  CHECK(svg.find("&lt;b&gt;&amp;") != std::string::npos);
+  CHECK(svg.find("<b>") == std::string::npos);
+  const std::string bars = assess::bars_svg({"\"x\""}, {2}, 4);
+  CHECK(bars.find("&quot;x&quot;") != std::string::npos);
+}
+
+// Golden reports: ASSESS_UPDATE_GOLDEN=1 rewrites them; review the change with `git diff`.
+TEST_CASE("golden reports match byte for byte") {
+  Env env;
+  const bool update = std::getenv("ASSESS_UPDATE_GOLDEN") != nullptr;
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"demo", kSource + "/questionnaires/demo/assessment.json"}};
+  const std::string enterprises = kSource + "/tests/data/enterprises";
+  if (std::filesystem::exists(enterprises)) {
+    for (const auto& entry : std::filesystem::directory_iterator(enterprises)) {
+      if (std::filesystem::exists(entry.path() / "assessment.json")) {
+        cases.emplace_back(entry.path().filename().string(), (entry.path() / "assessment.json").string());
+      }
+    }
+  }
+  std::sort(cases.begin(), cases.end());
+  for (const auto& [name, file] : cases) {
+    for (const std::string lang : {"zh-CN", "en"}) {
+      const std::string golden = kSource + "/tests/data/reports/golden/" + name + "." + lang + ".html";
+      const std::string html = env.render(file, lang);
+      if (update) {
+        std::filesystem::create_directories(std::filesystem::path(golden).parent_path());
+        std::ofstream(golden, std::ios::binary) << html;
+      }
+      INFO("golden file: " << golden << " (regenerate with ASSESS_UPDATE_GOLDEN=1 and review the diff)");
+      REQUIRE(std::filesystem::exists(golden));
+      CHECK(html == read(golden));
+    }
+  }
+}
