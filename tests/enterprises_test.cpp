@@ -20,6 +20,7 @@
 //
 // expected.json: {"modules": {"<questionnaire id>": {
 //   "total", "level" (level id or null), "missing_required" (optional, question ids),
+//   "computed": {computed id: value} (optional),
 //   "sections": {section id: score}, "requirements": {requirement id: {"met", "actual"}},
 //   "gap_target", "gap_steps", "gap_points_gained"   (only when the hand search proves minimality),
 //   "gap_tie_break_unproven_by_search": true          the program proves the steps, not the points,
@@ -127,6 +128,21 @@ void check_module(const assess::ModuleResult& m, const assess::Json& e) {
     for (int qi : r.missing_required) missing.push_back(q.questions[static_cast<std::size_t>(qi)].id);
     std::sort(missing.begin(), missing.end());
     CHECK(missing == sorted_strings(e.at("missing_required")));
+  }
+
+  if (e.contains("computed")) {
+    for (const auto& [id, value] : e.at("computed").items()) {
+      INFO("computed ", id);
+      const int ci = q.computed_index(id);
+      REQUIRE(ci >= 0);
+      const assess::Json& actual = r.computed[static_cast<std::size_t>(ci)];
+      if (value.is_number()) {
+        REQUIRE(actual.is_number());
+        CHECK_NEAR(actual.get<double>(), value.get<double>());
+      } else {
+        CHECK(actual == value);
+      }
+    }
   }
 
   for (const auto& [id, score] : e.at("sections").items()) {

@@ -456,10 +456,9 @@ TEST_CASE("a band's improvements move its band, whether asked or computed") {
   }
 }
 
-// Fails today: improvement_moves offers no move that gains no points, but a yes/no question's grade
-// (what value/count requirements compare) rises from 0 to 1 on "yes" whatever its points. Kept as
-// may_fail so that the suite documents the case without blocking; see the report.
-TEST_CASE("a yes/no gate without points can be closed by answering yes" * doctest::may_fail()) {
+// A yes/no question's grade (what value and count requirements compare) rises from 0 to 1 on "yes"
+// whatever its points, so "yes" is an improvement even when it gains no points.
+TEST_CASE("a yes/no gate without points can be closed by answering yes") {
   // A common shape: "has a digital-transformation plan" is a gate, not a scored item.
   const Questionnaire q = assess::load_questionnaire(Json::parse(R"({
     "id": "g", "version": "1", "title": "G",
