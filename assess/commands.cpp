@@ -9,6 +9,7 @@
 #include <map>
 #include <iomanip>
 #include <iostream>
+#include <string>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +23,8 @@
 #include "assess/policy.h"
 #include "assess/policy_tests.h"
 #include "assess/report.h"
+#include "server.h"
+#include "store.h"
 #include "assess/rewards.h"
 #include "assess/questionnaire.h"
 #include "assess/score.h"
@@ -62,10 +65,13 @@ int cmd_help(const std::vector<std::string>&, std::ostream& out, std::ostream&) 
   return kOk;
 }
 
+std::string questionnaires_dir(const std::string& given);
+
 // What a JSON file under questionnaires/ or tests/ is.
-enum class FileKind { kDefinition, kAnswers, kSchema, kCodeList, kCrosswalk };
+enum class FileKind { kDefinition, kAnswers, kSchema, kCodeList, kCrosswalk, kAssessment };
 
 FileKind classify(const Json& doc) {
+  if (doc.is_object() && doc.contains("modules") && !doc.contains("sections")) return FileKind::kAssessment;
   if (doc.is_object() && doc.contains("codes") && doc.contains("source") && !doc.contains("sections")) {
     return FileKind::kCodeList;
   }
@@ -107,6 +113,21 @@ int cmd_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
         case FileKind::kCrosswalk:
           crosswalks.emplace_back(f, std::move(doc));
           break;
+        case FileKind::kAssessment: {
+          // A whole assessment is checked against the shipped questionnaires and crosswalk.
+          const std::string dir = questionnaires_dir("");
+          Library library = Library::load_dir(dir);
+          Crosswalk cw;
+          if (std::filesystem::exists(dir + "/crosswalk.json")) cw = load_crosswalk(read_json_file(dir + "/crosswalk.json"), dir + "/crosswalk.json", library);
+          AssessmentResult result = score_assessment(library, cw, doc, f);
+          for (const auto& e : result.errors) err << e.what() << "\n";
+          if (!result.errors.empty()) {
+            ++failures;
+          } else {
+            out << f << ": ok (whole assessment, " << result.order.size() << " modules)\n";
+          }
+          break;
+        }
         case FileKind::kAnswers:
           answer_sets.emplace_back(f, std::move(doc));
           break;
@@ -599,6 +620,155 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
 }
 
+std::string web_dir() {
+  if (std::filesystem::is_directory("web")) return "web";
+  return ASSESS_DATA_DIR "/web";
+}
+
+// Seeds an empty database with the demo enterprise and its assessment (questionnaires/demo).
+void seed_demo(Store& store, const App& app, const std::string& qdir) {
+  if (!store.enterprises("", 1, 0).empty()) return;
+  const Json demo = read_json_file(qdir + "/demo/assessment.json");
+  const Json& profile = demo["modules"]["profile"]["answers"];
+  auto fact = [&](const char* id) {
+    // An answer is a bare value or {"value": ..., "verified": ...}.
+    if (!profile.contains(id)) return std::string();
+    const Json& v = profile[id].is_object() ? profile[id].value("value", Json()) : profile[id];
+    return v.is_string() ? v.get<std::string>() : std::string();
+  };
+  EnterpriseRow e;
+  e.name = fact("name").empty() ? demo["assessment"].value("enterprise", std::string("演示企业")) : fact("name");
+  e.uscc = fact("uscc");
+  e.region = fact("region");
+  e.industry = fact("industry");
+  const EnterpriseRow saved = store.add_enterprise(e);
+  AssessmentRow a;
+  a.enterprise_id = saved.id;
+  for (auto it = demo["modules"].begin(); it != demo["modules"].end(); ++it) {
+    if (app.library().find(it.key())) a.modules.push_back(it.key());
+  }
+  a.date = demo["assessment"].value("date", "");
+  a.assessor = demo["assessment"].value("assessor", "");
+  const AssessmentRow created = store.add_assessment(a);
+  for (const auto& m : a.modules) {
+    for (auto it = demo["modules"][m]["answers"].begin(); it != demo["modules"][m]["answers"].end(); ++it) {
+      store.save_answer(created.id, m, it.key(), it.value(), std::nullopt, "demo");
+    }
+  }
+  if (demo.contains("projects")) store.set_projects(created.id, demo["projects"]);
+}
+
+int cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app("Start the local web app: the browser UI and the JSON API (docs/api.md), on one SQLite file.", "serve");
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  std::string data_dir = "var";
+  std::string qdir;
+  bool demo = false;
+  app.add_option("--host", host, "Address to listen on (default 127.0.0.1: this computer only)");
+  app.add_option("--port", port, "Port (default 8080; 0 picks a free one)");
+  app.add_option("--data-dir", data_dir, "Folder of the database and evidence files (default var)");
+  app.add_option("--questionnaires", qdir, "Definitions folder (default: questionnaires)");
+  app.add_flag("--demo", demo, "Load the demo enterprise into an empty database");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  try {
+    std::filesystem::create_directories(data_dir);
+    auto store = Store::open(data_dir + "/assess.db");
+    std::string first_password;
+    if (store->user_count() == 0) {
+      first_password = random_token(9);
+      store->add_user("admin", first_password, "admin");
+    }
+    AppConfig config;
+    config.data_dir = data_dir;
+    config.web_dir = web_dir();
+    config.questionnaires_dir = questionnaires_dir(qdir);
+    config.policies_dir = policies_dir("");
+    config.templates_dir = templates_dir();
+    App web(config, *store);
+    if (demo) seed_demo(*store, web, config.questionnaires_dir);
+    serve(web, host, port, ServerLimits{}, [&](unsigned short bound) {
+      out << "assess is running at http://" << host << ":" << bound << "/  (database " << data_dir << "/assess.db)\n";
+      if (!first_password.empty()) {
+        out << "first start: log in as admin with the one-time password " << first_password
+            << "  (change it with: assess user passwd admin)\n";
+      }
+      out.flush();
+    });
+    return kOk;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  } catch (const std::exception& e) {
+    err << "assess serve: " << e.what() << "\n";
+    return kUsage;
+  }
+}
+
+int cmd_user(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app("Manage users of the web app: add NAME --role ROLE, or passwd NAME.", "user");
+  std::string action;
+  std::string name;
+  std::string role = "consultant";
+  std::string password;
+  std::string data_dir = "var";
+  std::int64_t enterprise = 0;
+  app.add_option("action", action, "add or passwd")->required()->check(CLI::IsMember({"add", "passwd"}));
+  app.add_option("name", name, "User name")->required();
+  app.add_option("--role", role, "admin, consultant, enterprise or bureau")
+      ->check(CLI::IsMember({"admin", "consultant", "enterprise", "bureau"}));
+  app.add_option("--enterprise", enterprise, "The enterprise id an enterprise user may see");
+  app.add_option("--password", password, "The password (read from standard input when omitted)");
+  app.add_option("--data-dir", data_dir, "Folder of the database (default var)");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  if (password.empty()) std::getline(std::cin, password);
+  if (password.size() < 8) {
+    err << "assess user: a password needs at least 8 characters\n";
+    return kUsage;
+  }
+  try {
+    std::filesystem::create_directories(data_dir);
+    auto store = Store::open(data_dir + "/assess.db");
+    if (action == "add") {
+      if (role == "enterprise" && enterprise <= 0) {
+        err << "assess user: an enterprise user needs --enterprise ID\n";
+        return kUsage;
+      }
+      User u = store->add_user(name, password, role, role == "enterprise" ? std::optional<std::int64_t>(enterprise) : std::nullopt);
+      out << "added " << u.name << " (" << u.role << ")\n";
+    } else {
+      store->set_password(name, password);
+      out << "password of " << name << " changed\n";
+    }
+    return kOk;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
+}
+
+int cmd_backup(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app("Copy the database to FILE with SQLite's online backup (safe while the server runs).", "backup");
+  std::string file;
+  std::string data_dir = "var";
+  app.add_option("file", file, "The backup file to write")->required();
+  app.add_option("--data-dir", data_dir, "Folder of the database (default var)");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  try {
+    if (!std::filesystem::exists(data_dir + "/assess.db")) {
+      err << "assess backup: no database at " << data_dir << "/assess.db\n";
+      return kNotFound;
+    }
+    auto store = Store::open(data_dir + "/assess.db");
+    store->backup_to(file);
+    out << "backed up " << data_dir << "/assess.db to " << file << "\n";
+    return kOk;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
+}
+
 int cmd_logic(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app("Evaluate a JsonLogic rule against data (both JSON text) and print the result.", "logic");
   std::string rule_text;
@@ -628,6 +798,9 @@ int cmd_logic(const std::vector<std::string>& args, std::ostream& out, std::ostr
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"help", "List the commands", cmd_help},
+      {"serve", "Start the web app (browser UI and JSON API) on one SQLite file", cmd_serve},
+      {"user", "Add a web-app user or change a password", cmd_user},
+      {"backup", "Copy the database with SQLite's online backup", cmd_backup},
       {"lint", "Check definitions and answer sets and report every error", cmd_lint},
       {"score", "Score answers: sections, level, gap to the next level, with explanations", cmd_score},
       {"report", "Write the HTML improvement report of an assessment (and a PDF with Chromium)", cmd_report},

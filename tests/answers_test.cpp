@@ -171,7 +171,7 @@ TEST_CASE("option answers must name options of the question") {
   }
   SUBCASE("the exclusive none option cannot be combined with another option") {
     CHECK(error_of("q_multi", Json::array({"x", "nothing"})) ==
-          R"(answers.json:/answers/q_multi: question "q_multi": an exclusive option ("none") cannot be combined with other options)");
+          R"(answers.json:/answers/q_multi: question "q_multi": the exclusive option "nothing" cannot be combined with other options)");
     CHECK(errors_of(Json{{"q_multi", Json::array({"nothing"})}}).empty());
   }
   SUBCASE("a band computed from other answers is not answered directly") {

@@ -43,7 +43,7 @@ constexpr double kTolerance = 1e-9;
     CHECK(std::fabs(actual_value - expected_value) <= kTolerance);     \
   } while (false)
 
-struct Library {
+struct Fixture {
   assess::Library library = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
   assess::Crosswalk crosswalk = assess::load_crosswalk(
       assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/crosswalk.json"), "crosswalk.json", library);
@@ -198,7 +198,7 @@ void check_module(const assess::ModuleResult& m, const assess::Json& e) {
 }  // namespace
 
 TEST_CASE("every enterprise case under tests/data/enterprises matches the figures worked out by hand in its README") {
-  const Library lib;
+  const Fixture lib;
   std::vector<fs::path> cases;
   for (const auto& entry : fs::directory_iterator(kCases)) {
     if (entry.is_directory()) cases.push_back(entry.path());

@@ -344,7 +344,7 @@ TEST_CASE("answers to hidden questions are kept but ignored") {
   }
 }
 
-TEST_CASE("not applicable leaves the denominator; unanswered counts as zero") {
+TEST_CASE("not applicable leaves the denominator, unanswered counts as zero") {
   Json b = single("b", {0, 10});
   b["not_applicable"] = true;
   const Questionnaire q = define(

@@ -74,18 +74,19 @@ void parse_value(const Question& question, const Json& v, Answer& out, const std
     case QuestionType::kMulti: {
       if (!v.is_array()) fail("expected an array of option ids, got " + std::string(v.type_name()));
       std::set<int> seen;
-      bool exclusive = false;
+      int exclusive_index = -1;
       for (std::size_t i = 0; i < v.size(); ++i) {
         const std::string where = ptr + "/" + std::to_string(i);
         int index = option_of(v[i], where);
         if (!seen.insert(index).second) {
           throw Error(file, where, "question \"" + question.id + "\": option " + v[i].dump() + " is given twice");
         }
-        exclusive = exclusive || question.options[static_cast<std::size_t>(index)].exclusive;
+        if (question.options[static_cast<std::size_t>(index)].exclusive) exclusive_index = index;
         out.selected.push_back(index);
       }
-      if (exclusive && out.selected.size() > 1) {
-        fail("an exclusive option (\"none\") cannot be combined with other options");
+      if (exclusive_index >= 0 && out.selected.size() > 1) {
+        fail("the exclusive option \"" + question.options[static_cast<std::size_t>(exclusive_index)].id +
+             "\" cannot be combined with other options");
       }
       break;
     }

@@ -228,6 +228,7 @@ Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResu
               {"reachable", gap.reachable},
               {"search_complete", gap.search_complete},
               {"proven_minimal", gap.proven_minimal},
+              {"tie_break_complete", gap.tie_break_complete},
               {"lower_bound_steps", gap.lower_bound_steps},
               {"nodes_searched", gap.nodes_searched}};
   if (gap.target < 0) return out;

@@ -313,11 +313,18 @@ class Search {
       }
     }
     lower_bound_ = budget_;
+    if (found_) {
+      // Stopped in the round that already found sets of `budget_` steps: the step count is proven,
+      // only the points tie-break among them is incomplete.
+      proven_ = best_steps_ == lower_bound_;
+      return true;
+    }
     if (have_plan) {
       found_ = true;
       best_steps_ = plan_steps_;
       best_total_ = plan_total_;
       best_choice_ = plan_choice_;
+      proven_ = plan_steps_ == lower_bound_;
     }
     return found_;
   }
@@ -838,6 +845,7 @@ GapResult find_gap(const Questionnaire& q, const AnswerSet& answers, int target,
   gap.nodes_searched = search.nodes();
   gap.search_complete = !search.aborted();
   gap.proven_minimal = search.proven();
+  gap.tie_break_complete = !search.aborted();
   gap.lower_bound_steps = search.lower_bound_steps();
   if (gap.reachable) {
     gap.improvements = search.improvements();

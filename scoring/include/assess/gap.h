@@ -53,6 +53,7 @@ struct GapResult {
   long long nodes_searched = 0;
   bool search_complete = true;  // false: the node limit stopped the exact search
   bool proven_minimal = false;  // the improvement set is proven to have the fewest steps
+  bool tie_break_complete = true;  // false: among sets of that many steps, more points may exist
   int lower_bound_steps = 0;    // no set with fewer steps exists (when not proven, the plan may have more)
 };
 

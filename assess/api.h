@@ -1,0 +1,72 @@
+// api.h — the JSON API and static files of `assess serve`, as one pure request handler.
+//
+// `App::handle(request, now)` maps a request to a response without any socket: tests call it
+// directly, and the Beast listener (server.h) only moves bytes and enforces connection limits. Every
+// response carries the security headers (CSP without inline script, no sniffing, no framing).
+// Errors are JSON {"error": {"status", "message", "pointer"}}. Routes are listed in docs/api.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "assess/assessment.h"
+#include "assess/policy.h"
+#include "assess/report.h"
+#include "store.h"
+
+namespace assess {
+
+struct HttpRequest {
+  std::string method;
+  std::string target;  // path and query, as received
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string header(const std::string& name) const;
+};
+
+struct AppConfig {
+  std::string data_dir = "var";
+  std::string web_dir;
+  std::string questionnaires_dir;
+  std::string policies_dir;
+  std::string templates_dir;
+  std::size_t max_body = 12u << 20;      // larger bodies are refused with 413
+  std::size_t max_evidence = 10u << 20;  // one evidence file
+  std::int64_t session_seconds = 12 * 3600;
+};
+
+class App {
+ public:
+  App(AppConfig config, Store& store);
+  HttpResponse handle(const HttpRequest& request, std::int64_t now);
+
+  const Library& library() const { return library_; }
+
+ private:
+  struct Context;
+  HttpResponse route(Context& c);
+  HttpResponse api(Context& c, const std::vector<std::string>& parts);
+  HttpResponse static_file(const std::string& path);
+  Json assessment_document(const AssessmentRow& a);
+  Json live_summary(const AssessmentResult& result);
+
+  AppConfig config_;
+  Store& store_;
+  Library library_;
+  Crosswalk crosswalk_;
+  Catalogue catalogue_;
+  std::unique_ptr<ReportRenderer> renderer_;
+  std::unique_ptr<CodeList> regions_;
+};
+
+}  // namespace assess

@@ -1,0 +1,588 @@
+#include "store.h"
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "assess/error.h"
+
+namespace assess {
+
+namespace {
+
+// Versioned migrations: index i brings the schema from version i to i + 1. Never edit a shipped
+// step; add a new one.
+const std::vector<const char*> kMigrations = {
+    // 1: the first schema.
+    R"sql(
+CREATE TABLE enterprises(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  uscc TEXT UNIQUE,
+  region TEXT NOT NULL DEFAULT '',
+  industry TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL);
+CREATE TABLE users(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'consultant', 'enterprise', 'bureau')),
+  password_hash TEXT NOT NULL,
+  enterprise_id INTEGER REFERENCES enterprises(id),
+  created_at TEXT NOT NULL DEFAULT (datetime('now')));
+CREATE TABLE sessions(
+  token TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf TEXT NOT NULL,
+  expires_at INTEGER NOT NULL);
+CREATE TABLE assessments(
+  id INTEGER PRIMARY KEY,
+  enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+  modules TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'submitted')),
+  date TEXT NOT NULL DEFAULT '',
+  assessor TEXT NOT NULL DEFAULT '',
+  previous_id INTEGER REFERENCES assessments(id),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE TABLE answers(
+  assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+  module TEXT NOT NULL,
+  question TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by INTEGER REFERENCES users(id),
+  PRIMARY KEY (assessment_id, module, question));
+CREATE TABLE audit(
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  user_id INTEGER,
+  assessment_id INTEGER NOT NULL,
+  module TEXT NOT NULL,
+  question TEXT NOT NULL,
+  old TEXT,
+  new TEXT);
+CREATE INDEX audit_by_assessment ON audit(assessment_id, id);
+CREATE TABLE evidence(
+  id INTEGER PRIMARY KEY,
+  assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+  module TEXT NOT NULL,
+  question TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mime TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL DEFAULT (datetime('now')));
+)sql",
+    // 2: projects per assessment, which the reward rules read.
+    R"sql(
+ALTER TABLE assessments ADD COLUMN projects TEXT NOT NULL DEFAULT '[]';
+)sql",
+};
+
+[[noreturn]] void fail(sqlite3* db, const std::string& what) {
+  throw Error("database", "", what + ": " + sqlite3_errmsg(db));
+}
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) fail(db, "prepare");
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& bind_null(int i) {
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+  // True while there is a row.
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(db_, "step");
+  }
+  void run() {
+    while (step()) {
+    }
+  }
+  std::string text(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : "";
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string m = message ? message : "unknown";
+    sqlite3_free(message);
+    throw Error("database", "", m);
+  }
+}
+
+// A transaction that rolls back unless committed.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) { exec(db, "BEGIN IMMEDIATE"); }
+  ~Transaction() {
+    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  void commit() {
+    exec(db_, "COMMIT");
+    done_ = true;
+  }
+
+ private:
+  sqlite3* db_;
+  bool done_ = false;
+};
+
+User read_user(const Statement& s, int first) {
+  User u;
+  u.id = s.integer(first);
+  u.name = s.text(first + 1);
+  u.role = s.text(first + 2);
+  if (!s.null(first + 3)) u.enterprise_id = s.integer(first + 3);
+  return u;
+}
+
+AssessmentRow read_assessment(const Statement& s) {
+  AssessmentRow a;
+  a.id = s.integer(0);
+  a.enterprise_id = s.integer(1);
+  a.modules = Json::parse(s.text(2)).get<std::vector<std::string>>();
+  a.status = s.text(3);
+  a.date = s.text(4);
+  a.assessor = s.text(5);
+  if (!s.null(6)) a.previous_id = s.integer(6);
+  a.created_at = s.text(7);
+  a.updated_at = s.text(8);
+  return a;
+}
+
+constexpr const char* kAssessmentColumns =
+    "SELECT id, enterprise_id, modules, status, date, assessor, previous_id, created_at, updated_at FROM assessments";
+
+bool ensure_sodium() {
+  static const bool ok = sodium_init() >= 0;
+  return ok;
+}
+
+}  // namespace
+
+std::string random_token(std::size_t bytes) {
+  ensure_sodium();
+  std::string raw(bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::string sha256_hex(const std::string& bytes) {
+  ensure_sodium();
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : digest) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::unique_ptr<Store> Store::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
+      SQLITE_OK) {
+    std::string m = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw Error(path, "", "cannot open database: " + m, ErrorKind::kNotFound);
+  }
+  std::unique_ptr<Store> store(new Store(db));
+  sqlite3_busy_timeout(db, 5000);
+  exec(db, "PRAGMA foreign_keys = ON");
+  if (path != ":memory:") {
+    exec(db, "PRAGMA journal_mode = WAL");
+    // WAL + NORMAL: a commit survives a crash of the process (SIGKILL); power loss may lose the last
+    // commits before a checkpoint.
+    exec(db, "PRAGMA synchronous = NORMAL");
+  }
+  store->migrate();
+  return store;
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+int Store::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+int Store::schema_version() const {
+  Statement s(db_, "PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.integer(0));
+}
+
+void Store::migrate() {
+  const int from = schema_version();
+  if (from > latest_schema_version()) {
+    throw Error("database", "", "the database has schema version " + std::to_string(from) +
+                                    ", newer than this program knows (" + std::to_string(latest_schema_version()) +
+                                    "); use a newer assess");
+  }
+  for (int v = from; v < latest_schema_version(); ++v) {
+    Transaction t(db_);
+    exec(db_, kMigrations[static_cast<std::size_t>(v)]);
+    exec(db_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+    t.commit();
+  }
+}
+
+User Store::add_user(const std::string& name, const std::string& password, const std::string& role,
+                     std::optional<std::int64_t> enterprise_id) {
+  ensure_sodium();
+  char hash[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(hash, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    throw Error("database", "", "out of memory while hashing a password");
+  }
+  Statement s(db_, "INSERT INTO users(name, role, password_hash, enterprise_id) VALUES (?, ?, ?, ?)");
+  s.bind(1, name).bind(2, role).bind(3, std::string(hash));
+  if (enterprise_id) {
+    s.bind(4, *enterprise_id);
+  } else {
+    s.bind_null(4);
+  }
+  try {
+    s.run();
+  } catch (const Error&) {
+    throw Error("users", "/name", "user \"" + name + "\" exists already or the role is not one of admin, consultant, enterprise, bureau");
+  }
+  return *find_user(name);
+}
+
+void Store::set_password(const std::string& name, const std::string& password) {
+  ensure_sodium();
+  char hash[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(hash, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    throw Error("database", "", "out of memory while hashing a password");
+  }
+  Statement s(db_, "UPDATE users SET password_hash = ? WHERE name = ?");
+  s.bind(1, std::string(hash)).bind(2, name).run();
+  if (sqlite3_changes(db_) == 0) throw Error("users", "", "no user \"" + name + "\"", ErrorKind::kNotFound);
+}
+
+std::optional<User> Store::check_password(const std::string& name, const std::string& password) {
+  Statement s(db_, "SELECT id, name, role, enterprise_id, password_hash FROM users WHERE name = ?");
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  const std::string hash = s.text(4);
+  if (crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) != 0) return std::nullopt;
+  return read_user(s, 0);
+}
+
+std::optional<User> Store::find_user(const std::string& name) {
+  Statement s(db_, "SELECT id, name, role, enterprise_id FROM users WHERE name = ?");
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return read_user(s, 0);
+}
+
+std::vector<User> Store::users() {
+  Statement s(db_, "SELECT id, name, role, enterprise_id FROM users ORDER BY name");
+  std::vector<User> out;
+  while (s.step()) out.push_back(read_user(s, 0));
+  return out;
+}
+
+std::int64_t Store::user_count() {
+  Statement s(db_, "SELECT count(*) FROM users");
+  s.step();
+  return s.integer(0);
+}
+
+Session Store::create_session(const User& user, std::int64_t now, std::int64_t lifetime_seconds) {
+  Session session{random_token(), random_token(16), user};
+  Statement s(db_, "INSERT INTO sessions(token, user_id, csrf, expires_at) VALUES (?, ?, ?, ?)");
+  s.bind(1, session.token).bind(2, user.id).bind(3, session.csrf).bind(4, now + lifetime_seconds).run();
+  Statement cleanup(db_, "DELETE FROM sessions WHERE expires_at < ?");
+  cleanup.bind(1, now).run();
+  return session;
+}
+
+std::optional<Session> Store::find_session(const std::string& token, std::int64_t now) {
+  Statement s(db_,
+              "SELECT s.token, s.csrf, u.id, u.name, u.role, u.enterprise_id FROM sessions s JOIN users u ON u.id = s.user_id "
+              "WHERE s.token = ? AND s.expires_at >= ?");
+  s.bind(1, token).bind(2, now);
+  if (!s.step()) return std::nullopt;
+  return Session{s.text(0), s.text(1), read_user(s, 2)};
+}
+
+void Store::delete_session(const std::string& token) {
+  Statement s(db_, "DELETE FROM sessions WHERE token = ?");
+  s.bind(1, token).run();
+}
+
+EnterpriseRow Store::add_enterprise(const EnterpriseRow& e) {
+  Statement s(db_, "INSERT INTO enterprises(name, uscc, region, industry, created_at) VALUES (?, ?, ?, ?, datetime('now'))");
+  s.bind(1, e.name);
+  if (e.uscc.empty()) {
+    s.bind_null(2);
+  } else {
+    s.bind(2, e.uscc);
+  }
+  s.bind(3, e.region).bind(4, e.industry);
+  try {
+    s.run();
+  } catch (const Error&) {
+    throw Error("enterprises", "/uscc", "an enterprise with unified social credit code " + e.uscc + " exists already");
+  }
+  return *enterprise(sqlite3_last_insert_rowid(db_));
+}
+
+namespace {
+EnterpriseRow read_enterprise(const Statement& s) {
+  return {s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)};
+}
+constexpr const char* kEnterpriseColumns = "SELECT id, name, coalesce(uscc, ''), region, industry, created_at FROM enterprises";
+}  // namespace
+
+std::optional<EnterpriseRow> Store::enterprise(std::int64_t id) {
+  Statement s(db_, (std::string(kEnterpriseColumns) + " WHERE id = ?").c_str());
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_enterprise(s);
+}
+
+std::optional<EnterpriseRow> Store::enterprise_by_uscc(const std::string& uscc) {
+  Statement s(db_, (std::string(kEnterpriseColumns) + " WHERE uscc = ?").c_str());
+  s.bind(1, uscc);
+  if (!s.step()) return std::nullopt;
+  return read_enterprise(s);
+}
+
+std::vector<EnterpriseRow> Store::enterprises(const std::string& search, int limit, int offset) {
+  // Parameterised LIKE with the user's text escaped, so % and _ match themselves.
+  std::string pattern = "%";
+  for (char c : search) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += "%";
+  Statement s(db_, (std::string(kEnterpriseColumns) +
+                    " WHERE name LIKE ?1 ESCAPE '\\' OR uscc LIKE ?1 ESCAPE '\\' OR region LIKE ?1 ESCAPE '\\'"
+                    " ORDER BY name LIMIT ?2 OFFSET ?3")
+                       .c_str());
+  s.bind(1, pattern).bind(2, static_cast<std::int64_t>(limit)).bind(3, static_cast<std::int64_t>(offset));
+  std::vector<EnterpriseRow> out;
+  while (s.step()) out.push_back(read_enterprise(s));
+  return out;
+}
+
+AssessmentRow Store::add_assessment(const AssessmentRow& a) {
+  Statement s(db_,
+              "INSERT INTO assessments(enterprise_id, modules, status, date, assessor, previous_id, created_at, updated_at) "
+              "VALUES (?, ?, 'open', ?, ?, ?, datetime('now'), datetime('now'))");
+  s.bind(1, a.enterprise_id).bind(2, Json(a.modules).dump()).bind(3, a.date).bind(4, a.assessor);
+  if (a.previous_id) {
+    s.bind(5, *a.previous_id);
+  } else {
+    s.bind_null(5);
+  }
+  s.run();
+  return *assessment(sqlite3_last_insert_rowid(db_));
+}
+
+std::optional<AssessmentRow> Store::assessment(std::int64_t id) {
+  Statement s(db_, (std::string(kAssessmentColumns) + " WHERE id = ?").c_str());
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_assessment(s);
+}
+
+std::vector<AssessmentRow> Store::assessments_of(std::int64_t enterprise_id) {
+  Statement s(db_, (std::string(kAssessmentColumns) + " WHERE enterprise_id = ? ORDER BY id").c_str());
+  s.bind(1, enterprise_id);
+  std::vector<AssessmentRow> out;
+  while (s.step()) out.push_back(read_assessment(s));
+  return out;
+}
+
+void Store::set_status(std::int64_t id, const std::string& status) {
+  Statement s(db_, "UPDATE assessments SET status = ?, updated_at = datetime('now') WHERE id = ?");
+  s.bind(1, status).bind(2, id).run();
+}
+
+Json Store::answers(std::int64_t assessment_id) {
+  Statement s(db_, "SELECT module, question, answer FROM answers WHERE assessment_id = ? ORDER BY module, question");
+  s.bind(1, assessment_id);
+  Json out = Json::object();
+  while (s.step()) out[s.text(0)][s.text(1)] = Json::parse(s.text(2));
+  return out;
+}
+
+Json Store::save_answer(std::int64_t assessment_id, const std::string& module, const std::string& question,
+                        const Json& answer, std::optional<std::int64_t> user_id, const std::string& now) {
+  Transaction t(db_);
+  Json old;
+  {
+    Statement s(db_, "SELECT answer FROM answers WHERE assessment_id = ? AND module = ? AND question = ?");
+    s.bind(1, assessment_id).bind(2, module).bind(3, question);
+    if (s.step()) old = Json::parse(s.text(0));
+  }
+  if (answer.is_null()) {
+    Statement s(db_, "DELETE FROM answers WHERE assessment_id = ? AND module = ? AND question = ?");
+    s.bind(1, assessment_id).bind(2, module).bind(3, question).run();
+  } else {
+    Statement s(db_,
+                "INSERT INTO answers(assessment_id, module, question, answer, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(assessment_id, module, question) DO UPDATE SET answer = excluded.answer, "
+                "updated_at = excluded.updated_at, updated_by = excluded.updated_by");
+    s.bind(1, assessment_id).bind(2, module).bind(3, question).bind(4, answer.dump()).bind(5, now);
+    if (user_id) {
+      s.bind(6, *user_id);
+    } else {
+      s.bind_null(6);
+    }
+    s.run();
+  }
+  {
+    Statement s(db_, "INSERT INTO audit(at, user_id, assessment_id, module, question, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, now).bind(3, assessment_id).bind(4, module).bind(5, question);
+    if (user_id) {
+      s.bind(2, *user_id);
+    } else {
+      s.bind_null(2);
+    }
+    if (old.is_null()) {
+      s.bind_null(6);
+    } else {
+      s.bind(6, old.dump());
+    }
+    if (answer.is_null()) {
+      s.bind_null(7);
+    } else {
+      s.bind(7, answer.dump());
+    }
+    s.run();
+  }
+  {
+    Statement s(db_, "UPDATE assessments SET updated_at = ? WHERE id = ?");
+    s.bind(1, now).bind(2, assessment_id).run();
+  }
+  t.commit();
+  return old;
+}
+
+void Store::copy_answers(std::int64_t from_assessment, std::int64_t to_assessment, const std::string& now) {
+  Transaction t(db_);
+  Statement s(db_,
+              "INSERT INTO answers(assessment_id, module, question, answer, updated_at, updated_by) "
+              "SELECT ?, module, question, answer, ?, NULL FROM answers WHERE assessment_id = ?");
+  s.bind(1, to_assessment).bind(2, now).bind(3, from_assessment).run();
+  Statement p(db_, "UPDATE assessments SET projects = (SELECT projects FROM assessments WHERE id = ?) WHERE id = ?");
+  p.bind(1, from_assessment).bind(2, to_assessment).run();
+  t.commit();
+}
+
+Json Store::audit(std::int64_t assessment_id, int limit) {
+  Statement s(db_,
+              "SELECT a.at, coalesce(u.name, ''), a.module, a.question, a.old, a.new FROM audit a LEFT JOIN users u ON u.id = a.user_id "
+              "WHERE a.assessment_id = ? ORDER BY a.id DESC LIMIT ?");
+  s.bind(1, assessment_id).bind(2, static_cast<std::int64_t>(limit));
+  Json out = Json::array();
+  while (s.step()) {
+    out.push_back({{"at", s.text(0)},
+                   {"user", s.text(1)},
+                   {"module", s.text(2)},
+                   {"question", s.text(3)},
+                   {"old", s.null(4) ? Json() : Json::parse(s.text(4))},
+                   {"new", s.null(5) ? Json() : Json::parse(s.text(5))}});
+  }
+  return out;
+}
+
+Json Store::projects(std::int64_t assessment_id) {
+  Statement s(db_, "SELECT projects FROM assessments WHERE id = ?");
+  s.bind(1, assessment_id);
+  return s.step() ? Json::parse(s.text(0)) : Json::array();
+}
+
+void Store::set_projects(std::int64_t assessment_id, const Json& projects) {
+  Statement s(db_, "UPDATE assessments SET projects = ?, updated_at = datetime('now') WHERE id = ?");
+  s.bind(1, projects.dump()).bind(2, assessment_id).run();
+}
+
+EvidenceRow Store::add_evidence(const EvidenceRow& e) {
+  Statement s(db_, "INSERT INTO evidence(assessment_id, module, question, sha256, size, mime, name) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, e.assessment_id).bind(2, e.module).bind(3, e.question).bind(4, e.sha256).bind(5, e.size).bind(6, e.mime).bind(7, e.name).run();
+  EvidenceRow out = e;
+  out.id = sqlite3_last_insert_rowid(db_);
+  return out;
+}
+
+std::vector<EvidenceRow> Store::evidence(std::int64_t assessment_id) {
+  Statement s(db_, "SELECT id, assessment_id, module, question, sha256, size, mime, name FROM evidence WHERE assessment_id = ? ORDER BY id");
+  s.bind(1, assessment_id);
+  std::vector<EvidenceRow> out;
+  while (s.step()) {
+    out.push_back({s.integer(0), s.integer(1), s.text(2), s.text(3), s.text(4), s.integer(5), s.text(6), s.text(7)});
+  }
+  return out;
+}
+
+std::vector<std::pair<std::int64_t, std::string>> Store::evidence_owners(const std::string& sha256) {
+  Statement s(db_, "SELECT a.enterprise_id, e.mime FROM evidence e JOIN assessments a ON a.id = e.assessment_id WHERE e.sha256 = ?");
+  s.bind(1, sha256);
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  while (s.step()) out.emplace_back(s.integer(0), s.text(1));
+  return out;
+}
+
+void Store::backup_to(const std::string& path) {
+  sqlite3* target = nullptr;
+  if (sqlite3_open(path.c_str(), &target) != SQLITE_OK) {
+    std::string m = target ? sqlite3_errmsg(target) : "out of memory";
+    sqlite3_close(target);
+    throw Error(path, "", "cannot open backup file: " + m);
+  }
+  sqlite3_backup* b = sqlite3_backup_init(target, "main", db_, "main");
+  if (!b) {
+    std::string m = sqlite3_errmsg(target);
+    sqlite3_close(target);
+    throw Error(path, "", "cannot start backup: " + m);
+  }
+  int rc;
+  do {
+    rc = sqlite3_backup_step(b, 256);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
+  } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+  sqlite3_backup_finish(b);
+  const bool ok = rc == SQLITE_DONE;
+  std::string m = sqlite3_errmsg(target);
+  sqlite3_close(target);
+  if (!ok) throw Error(path, "", "backup failed: " + m);
+}
+
+}  // namespace assess
