@@ -15,16 +15,21 @@ APT_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
 DEMO_ASSESSMENT := questionnaires/demo/assessment.json
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup build test run bench fuzz clean
+.PHONY: setup build test run demo bench fuzz clean
 
 setup:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "setup: installing$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	else echo "setup: all packages present"; fi
+	@# Browser tests drive Debian's chromium with playwright-core and axe-core from npm (no browser download).
+	@if [ -f tests/browser/package-lock.json ]; then \
+	  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null && echo "setup: browser test packages installed"; \
+	fi
 
 build:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DASSESS_WERROR=$(ASSESS_WERROR)
@@ -33,7 +38,13 @@ build:
 test: setup build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
+# The main job: the web app on var/assess.db with the demo enterprise; prints the URL and, on the first
+# start, the admin's one-time password.
 run: setup build
+	./$(BUILD)/assess serve --data-dir var --demo
+
+# The same demo, scored on the command line.
+demo: setup build
 	./$(BUILD)/assess score --answers $(DEMO_ASSESSMENT)
 
 bench: setup build

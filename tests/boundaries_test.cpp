@@ -1,5 +1,7 @@
 #include "assess/score.h"
 
+#include "support.h"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -23,15 +25,7 @@ using assess::ScoreResult;
 
 namespace {
 
-constexpr double kTolerance = 1e-9;
 
-#define CHECK_NEAR(actual, expected)                                   \
-  do {                                                                 \
-    const double actual_value = (actual);                              \
-    const double expected_value = (expected);                          \
-    INFO("actual ", actual_value, ", expected ", expected_value);      \
-    CHECK(std::fabs(actual_value - expected_value) <= kTolerance);     \
-  } while (false)
 
 const std::string kDir = ASSESS_SOURCE_DIR "/questionnaires/";
 
@@ -510,7 +504,7 @@ TEST_CASE("smart-factory: every requirement of every tier flips at its threshold
       CHECK(requirement(q, r_meet, req.id).met);
       CHECK_FALSE(requirement(q, r_miss, req.id).met);
       CHECK(requirement(q, r_miss, req.id).actual < req.threshold);
-      CHECK(requirement(q, r_meet, req.id).actual >= req.threshold - kTolerance);
+      CHECK(requirement(q, r_meet, req.id).actual >= req.threshold - assess::testing::kTolerance);
       CHECK(level_id(q, r_meet) == tier.id);
       CHECK(failing(q, r_miss, tier.id) == std::vector<std::string>{req.id});
       CHECK(level_id(q, r_miss) == f.level_after_miss);

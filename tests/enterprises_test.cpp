@@ -1,5 +1,7 @@
 #include "assess/assessment.h"
 
+#include "support.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -33,15 +35,7 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kCases = fs::path(ASSESS_SOURCE_DIR) / "tests" / "data" / "enterprises";
-constexpr double kTolerance = 1e-9;
 
-#define CHECK_NEAR(actual, expected)                                   \
-  do {                                                                 \
-    const double actual_value = (actual);                              \
-    const double expected_value = (expected);                          \
-    INFO("actual ", actual_value, ", expected ", expected_value);      \
-    CHECK(std::fabs(actual_value - expected_value) <= kTolerance);     \
-  } while (false)
 
 struct Fixture {
   assess::Library library = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");

@@ -1,5 +1,7 @@
 #include "assess/gap.h"
 
+#include "support.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -27,15 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kGapData = fs::path(ASSESS_SOURCE_DIR) / "tests" / "data" / "gap";
-constexpr double kTolerance = 1e-9;
 
-#define CHECK_NEAR(actual, expected)                                   \
-  do {                                                                 \
-    const double actual_value = (actual);                              \
-    const double expected_value = (expected);                          \
-    INFO("actual ", actual_value, ", expected ", expected_value);      \
-    CHECK(std::fabs(actual_value - expected_value) <= kTolerance);     \
-  } while (false)
 
 AnswerSet parse(const Questionnaire& q, const Json& document) {
   assess::ParsedAnswers parsed = assess::parse_answers(q, document, "answers.json");
@@ -43,9 +37,7 @@ AnswerSet parse(const Questionnaire& q, const Json& document) {
   return parsed.set;
 }
 
-AnswerSet answer(const Questionnaire& q, const Json& answers) {
-  return parse(q, Json{{"questionnaire", q.id}, {"answers", answers}});
-}
+AnswerSet answer(const Questionnaire& q, const Json& answers) { return assess::testing::answers_for(q, answers); }
 
 // The reference: every combination of improvement moves (each question: no change or one of its
 // moves), scored from scratch. For each target level: the fewest steps that reach it, then the
@@ -85,7 +77,7 @@ BruteForce brute_force(const Questionnaire& q, const AnswerSet& answers) {
     for (std::size_t t = 0; t < q.levels.size(); ++t) {
       if (r.levels.level < static_cast<int>(t)) continue;
       Reference& best = out.per_target[t];
-      if (!best.reachable || steps < best.steps || (steps == best.steps && total > best.total + kTolerance)) {
+      if (!best.reachable || steps < best.steps || (steps == best.steps && total > best.total + assess::testing::kTolerance)) {
         best = {true, steps, total};
       }
     }

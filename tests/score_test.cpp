@@ -1,5 +1,7 @@
 #include "assess/score.h"
 
+#include "support.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -23,25 +25,11 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kScoringData = fs::path(ASSESS_SOURCE_DIR) / "tests" / "data" / "scoring";
-constexpr double kTolerance = 1e-9;
 
-// Numeric comparison with the tolerance the expectations are written to.
-#define CHECK_NEAR(actual, expected)                                   \
-  do {                                                                 \
-    const double actual_value = (actual);                              \
-    const double expected_value = (expected);                          \
-    INFO("actual ", actual_value, ", expected ", expected_value);      \
-    CHECK(std::fabs(actual_value - expected_value) <= kTolerance);     \
-  } while (false)
 
 Questionnaire define(const Json& definition) { return assess::load_questionnaire(definition, "inline.json"); }
 
-AnswerSet answer(const Questionnaire& q, const Json& answers) {
-  assess::ParsedAnswers parsed =
-      assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "answers.json");
-  for (const auto& e : parsed.errors) FAIL_CHECK("unexpected answer error: ", e.what());
-  return parsed.set;
-}
+AnswerSet answer(const Questionnaire& q, const Json& answers) { return assess::testing::answers_for(q, answers); }
 
 ScoreResult score_of(const Questionnaire& q, const Json& answers) { return assess::score(q, answer(q, answers)); }
 

@@ -24,19 +24,6 @@ std::string number_text(double v) {
   return j.dump();
 }
 
-bool valid_date(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  const int y = std::stoi(s.substr(0, 4));
-  const int m = std::stoi(s.substr(5, 2));
-  const int d = std::stoi(s.substr(8, 2));
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1) return false;
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= kDays[m - 1] + ((m == 2 && leap) ? 1 : 0);
-}
 
 // Parses the bare value of an answer into `out`.
 void parse_value(const Question& question, const Json& v, Answer& out, const std::string& file,
@@ -134,7 +121,7 @@ void parse_value(const Question& question, const Json& v, Answer& out, const std
       }
       break;
     case QuestionType::kDate:
-      if (!v.is_string() || !valid_date(v.get<std::string>())) fail("expected a date as \"YYYY-MM-DD\", got " + v.dump());
+      if (!v.is_string() || !is_iso_date(v.get<std::string>())) fail("expected a date as \"YYYY-MM-DD\", got " + v.dump());
       break;
   }
   out.value = v;

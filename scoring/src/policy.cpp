@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "detail/bounds.h"
 #include "detail/reader.h"
 
 namespace assess {
@@ -40,19 +41,10 @@ const PolicyRule* Catalogue::find_rule(const std::string& id, const PolicyDocume
 
 namespace {
 
-bool valid_date(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  const int m = std::stoi(s.substr(5, 2));
-  const int d = std::stoi(s.substr(8, 2));
-  return m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
 
 std::string date_field(const Reader& r) {
   const std::string s = r.string();
-  if (!valid_date(s)) r.fail("\"" + s + "\" is not a date as YYYY-MM-DD");
+  if (!is_iso_date(s)) r.fail("\"" + s + "\" is not a date as YYYY-MM-DD");
   return s;
 }
 
@@ -110,19 +102,7 @@ std::vector<PolicyCondition> conditions(const Reader& list) {
 }
 
 Range band_range(const Reader& r) {
-  Range out;
-  if (r.find("gt") && r.find("ge")) r.fail("a band takes \"gt\" or \"ge\", not both");
-  if (r.find("lt") && r.find("le")) r.fail("a band takes \"lt\" or \"le\", not both");
-  if (auto v = r.find("gt")) out.lower = v->number();
-  if (auto v = r.find("ge")) {
-    out.lower = v->number();
-    out.lower_inclusive = true;
-  }
-  if (auto v = r.find("lt")) out.upper = v->number();
-  if (auto v = r.find("le")) {
-    out.upper = v->number();
-    out.upper_inclusive = true;
-  }
+  Range out = detail::read_bounds(r, "band");
   if (!out.lower) r.fail("a band needs a lower bound (\"ge\" where the text says （含）, else \"gt\")");
   return out;
 }

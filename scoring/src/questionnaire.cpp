@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "assess/error.h"
+#include "detail/bounds.h"
 #include "detail/reader.h"
 
 namespace assess {
@@ -58,6 +59,20 @@ bool Range::contains(double value) const {
   if (lower && (lower_inclusive ? value < *lower : value <= *lower)) return false;
   if (upper && (upper_inclusive ? value > *upper : value >= *upper)) return false;
   return true;
+}
+
+bool is_iso_date(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  const int y = std::stoi(s.substr(0, 4));
+  const int m = std::stoi(s.substr(5, 2));
+  const int d = std::stoi(s.substr(8, 2));
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1) return false;
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= kDays[m - 1] + ((m == 2 && leap) ? 1 : 0);
 }
 
 std::string format_number(double value) {
@@ -378,19 +393,7 @@ class Loader {
   Range range(const Reader& r) {
     r.expect_object();
     r.allow_only({"gt", "ge", "lt", "le"});
-    Range out;
-    if (r.find("gt") && r.find("ge")) r.fail("a range takes \"gt\" or \"ge\", not both");
-    if (r.find("lt") && r.find("le")) r.fail("a range takes \"lt\" or \"le\", not both");
-    if (auto v = r.find("gt")) out.lower = v->number();
-    if (auto v = r.find("ge")) {
-      out.lower = v->number();
-      out.lower_inclusive = true;
-    }
-    if (auto v = r.find("lt")) out.upper = v->number();
-    if (auto v = r.find("le")) {
-      out.upper = v->number();
-      out.upper_inclusive = true;
-    }
+    Range out = detail::read_bounds(r, "range");
     if (!out.lower && !out.upper) r.fail("a range needs a lower or an upper bound");
     if (out.lower && out.upper &&
         (*out.lower > *out.upper || (*out.lower == *out.upper && !(out.lower_inclusive && out.upper_inclusive)))) {

@@ -16,4 +16,7 @@ struct Text {
 // A number as people write it: at most 4 decimals, no trailing zeros ("12.5", "40", "1.875").
 std::string format_number(double value);
 
+// A calendar date written YYYY-MM-DD (leap years included).
+bool is_iso_date(const std::string& text);
+
 }  // namespace assess

@@ -1,0 +1,33 @@
+// support.h — helpers several test files share (not tests themselves).
+#pragma once
+
+#include <cmath>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "assess/answers.h"
+#include "assess/questionnaire.h"
+
+namespace assess::testing {
+
+// Expectations are written to this precision (hand arithmetic on published decimals).
+constexpr double kTolerance = 1e-9;
+
+// Parses {"<question>": value, ...} for `q`, failing the test on any answer error.
+inline AnswerSet answers_for(const Questionnaire& q, const Json& answers) {
+  ParsedAnswers parsed = parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "answers.json");
+  for (const auto& e : parsed.errors) FAIL_CHECK("unexpected answer error: ", e.what());
+  return parsed.set;
+}
+
+}  // namespace assess::testing
+
+// Numeric comparison with the tolerance the expectations are written to.
+#define CHECK_NEAR(actual, expected)                                                  \
+  do {                                                                                \
+    const double actual_value = (actual);                                             \
+    const double expected_value = (expected);                                         \
+    INFO("actual ", actual_value, ", expected ", expected_value);                     \
+    CHECK(std::fabs(actual_value - expected_value) <= assess::testing::kTolerance);   \
+  } while (false)
