@@ -347,6 +347,17 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     c.extra_headers.emplace_back("Set-Cookie", "assess_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     return json_response(200, {{"ok", true}});
   }
+  if (is({"invites", "*", "accept"}, "POST")) {
+    // Anyone holding the link may create the enterprise's account once, before it expires.
+    const Json body = parse_body(c.request);
+    const std::string password = text_field(body, "password", true, 1000);
+    if (password.size() < 8) http_fail(400, "a password needs at least 8 characters", "/password");
+    User u = store_.accept_invite(p[1], text_field(body, "name", true, 100), password, c.now);
+    Session s = store_.create_session(u, c.now, config_.session_seconds);
+    c.extra_headers.emplace_back("Set-Cookie", "assess_session=" + s.token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                                   std::to_string(config_.session_seconds));
+    return json_response(201, {{"user", user_json(u)}, {"csrf", s.csrf}});
+  }
   if (is({"uscc"}, "GET")) {
     UsccCheck check = check_uscc(c.query["code"]);
     Json out = {{"valid", check.valid}, {"normalized", check.normalized}, {"error", check.error}, {"error_zh", check.error_zh},
@@ -442,6 +453,15 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     AssessmentRow created = store_.add_assessment(a);
     if (copy_from) store_.copy_answers(*copy_from, created.id, now_text(c.now));
     return json_response(201, assessment_json(created));
+  }
+  if (is({"enterprises", "*", "invites"}, "POST")) {
+    require_role({"admin", "consultant"});
+    const std::int64_t id = to_id(p[1], "enterprise");
+    if (!store_.enterprise(id)) http_fail(404, "no enterprise " + p[1]);
+    const std::int64_t days = c.query.count("days") ? std::clamp<std::int64_t>(std::atoll(c.query["days"].c_str()), 1, 90) : 14;
+    const std::int64_t expires = c.now + days * 86400;
+    const std::string token = store_.create_invite(id, user.id, expires);
+    return json_response(201, {{"token", token}, {"expires_at", now_text(expires)}, {"path", "/#/invite/" + token}});
   }
   if (is({"assessments", "*"}, "GET")) {
     AssessmentRow a = load_assessment(p[1]);

@@ -76,6 +76,15 @@ CREATE TABLE evidence(
     R"sql(
 ALTER TABLE assessments ADD COLUMN projects TEXT NOT NULL DEFAULT '[]';
 )sql",
+    // 3: invite links that let an enterprise create its own account, scoped to itself.
+    R"sql(
+CREATE TABLE invites(
+  token TEXT PRIMARY KEY,
+  enterprise_id INTEGER NOT NULL REFERENCES enterprises(id) ON DELETE CASCADE,
+  created_by INTEGER REFERENCES users(id),
+  expires_at INTEGER NOT NULL,
+  used_by INTEGER REFERENCES users(id));
+)sql",
 };
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -558,6 +567,33 @@ std::vector<std::pair<std::int64_t, std::string>> Store::evidence_owners(const s
   std::vector<std::pair<std::int64_t, std::string>> out;
   while (s.step()) out.emplace_back(s.integer(0), s.text(1));
   return out;
+}
+
+std::string Store::create_invite(std::int64_t enterprise_id, std::optional<std::int64_t> created_by, std::int64_t expires_at) {
+  const std::string token = random_token(24);
+  Statement s(db_, "INSERT INTO invites(token, enterprise_id, created_by, expires_at) VALUES (?, ?, ?, ?)");
+  s.bind(1, token).bind(2, enterprise_id);
+  if (created_by) {
+    s.bind(3, *created_by);
+  } else {
+    s.bind_null(3);
+  }
+  s.bind(4, expires_at).run();
+  return token;
+}
+
+User Store::accept_invite(const std::string& token, const std::string& name, const std::string& password, std::int64_t now) {
+  std::int64_t enterprise_id = 0;
+  {
+    Statement s(db_, "SELECT enterprise_id FROM invites WHERE token = ? AND used_by IS NULL AND expires_at >= ?");
+    s.bind(1, token).bind(2, now);
+    if (!s.step()) throw Error("invite", "", "this invite link is unknown, used or expired", ErrorKind::kNotFound);
+    enterprise_id = s.integer(0);
+  }
+  User u = add_user(name, password, "enterprise", enterprise_id);
+  Statement s(db_, "UPDATE invites SET used_by = ? WHERE token = ?");
+  s.bind(1, u.id).bind(2, token).run();
+  return u;
 }
 
 void Store::backup_to(const std::string& path) {

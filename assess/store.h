@@ -116,6 +116,11 @@ class Store {
   // Enterprises whose assessments reference a stored file, with its media type.
   std::vector<std::pair<std::int64_t, std::string>> evidence_owners(const std::string& sha256);
 
+  // Invite links: a token scoped to one enterprise, valid until `expires_at` (unix seconds), used once.
+  std::string create_invite(std::int64_t enterprise_id, std::optional<std::int64_t> created_by, std::int64_t expires_at);
+  // Creates the enterprise user the invite allows; throws Error (kNotFound) for a bad, used or old token.
+  User accept_invite(const std::string& token, const std::string& name, const std::string& password, std::int64_t now);
+
   // Online backup to another file (SQLite's backup API), safe while the server runs.
   void backup_to(const std::string& path);
 
