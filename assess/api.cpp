@@ -10,6 +10,7 @@
 #include "assess/gap.h"
 #include "assess/profile.h"
 #include "assess/rewards.h"
+#include "assess/text.h"
 
 namespace assess {
 
@@ -47,7 +48,8 @@ HttpResponse json_response(int status, const Json& body) {
   HttpResponse r;
   r.status = status;
   r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-  r.body = body.dump();
+  // Invalid UTF-8 (from a hostile path or file name) is replaced, never thrown.
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   return r;
 }
 
@@ -66,14 +68,31 @@ std::string now_text(std::int64_t now) {
   return buffer;
 }
 
-std::string url_decode(const std::string& s) {
+// Keeps valid UTF-8 sequences, replaces anything else with "?", and cuts at a character boundary
+// at most `max` bytes long.
+std::string clean_utf8(const std::string& s, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
+    const std::size_t take = ok ? len : 1;
+    if (out.size() + (ok ? len : 1) > max) break;
+    out += ok ? s.substr(i, len) : std::string("?");
+    i += take;
+  }
+  return out;
+}
+
+std::string url_decode(const std::string& s, bool plus_is_space = false) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
       i += 2;
-    } else if (s[i] == '+') {
+    } else if (s[i] == '+' && plus_is_space) {
       out += ' ';
     } else {
       out += s[i];
@@ -88,7 +107,7 @@ std::map<std::string, std::string> parse_query(const std::string& q) {
   std::string pair;
   while (std::getline(ss, pair, '&')) {
     const auto eq = pair.find('=');
-    out[url_decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1));
+    out[url_decode(pair.substr(0, eq), true)] = eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1), true);
   }
   return out;
 }
@@ -203,8 +222,9 @@ App::App(AppConfig config, Store& store) : config_(std::move(config)), store_(st
 HttpResponse App::handle(const HttpRequest& request, std::int64_t now) {
   HttpResponse response;
   try {
+    if (request.target.empty() || request.target[0] != '/') http_fail(400, "the request target must start with \"/\"");
     const auto q = request.target.find('?');
-    Context c{request, now, url_decode(request.target.substr(0, q)),
+    Context c{request, now, clean_utf8(url_decode(request.target.substr(0, q)), 2048),
               q == std::string::npos ? std::map<std::string, std::string>{} : parse_query(request.target.substr(q + 1)),
               std::nullopt,
               {}};
@@ -296,7 +316,7 @@ Json App::live_summary(const AssessmentResult& result) {
 }
 
 HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
-  const std::string& method = c.request.method;
+  const std::string method = c.request.method == "HEAD" ? std::string("GET") : c.request.method;
   auto is = [&](std::initializer_list<const char*> shape, const char* m) {
     if (method != m || shape.size() != p.size()) return false;
     std::size_t i = 0;
@@ -335,7 +355,7 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     const Json body = parse_body(c.request);
     const std::string name = text_field(body, "name", true, 100);
     const std::string password = text_field(body, "password", true, 1000);
-    auto user = store_.check_password(name, password);
+    auto user = store_.check_password(name, password);  // hashes even for unknown names (no timing hint)
     if (!user) http_fail(401, "wrong name or password");
     Session s = store_.create_session(*user, c.now, config_.session_seconds);
     c.extra_headers.emplace_back("Set-Cookie", "assess_session=" + s.token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
@@ -409,6 +429,10 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     e.region = text_field(body, "region", false, 6);
     if (!e.region.empty() && regions_ && !regions_->find(e.region)) http_fail(400, "unknown region code \"" + e.region + "\"", "/region");
     e.industry = text_field(body, "industry", false, 10);
+    e.created_at = now_text(c.now);
+    if (!e.uscc.empty() && store_.enterprise_by_uscc(e.uscc)) {
+      http_fail(409, "an enterprise with unified social credit code " + e.uscc + " exists already", "/uscc");
+    }
     return json_response(201, enterprise_json(store_.add_enterprise(e)));
   }
   if (is({"enterprises", "*"}, "GET")) {
@@ -440,6 +464,8 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     }
     a.date = text_field(body, "date", false, 10);
     if (a.date.empty()) a.date = now_text(c.now).substr(0, 10);
+    if (!is_iso_date(a.date)) http_fail(400, "\"date\" must be a date as YYYY-MM-DD", "/date");
+    a.created_at = now_text(c.now);
     a.assessor = text_field(body, "assessor", false, 100);
     if (a.assessor.empty()) a.assessor = user.name;
     std::optional<std::int64_t> copy_from;
@@ -491,6 +517,13 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     Json answer;
     if (method == "PUT") {
       answer = parse_body(c.request);
+      // Evidence files are attached by their own route; a changed value keeps them.
+      const Json stored = store_.answers(a.id);
+      if (stored.contains(module) && stored[module].contains(question) && stored[module][question].is_object() &&
+          stored[module][question].contains("evidence") && !(answer.is_object() && answer.contains("evidence"))) {
+        if (!answer.is_object()) answer = Json{{"value", answer}};
+        answer["evidence"] = stored[module][question]["evidence"];
+      }
       // Validates exactly as the scoring library will read it; the error names question and pointer.
       (void)parse_answer(q, qi, answer, "request", "");
     }
@@ -510,13 +543,14 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
         http_fail(400, "a project needs a \"kind\"", "/" + std::to_string(i));
       }
     }
-    store_.set_projects(a.id, body);
+    if (a.status != "open") http_fail(409, "the assessment is submitted; reopen it to change projects");
+    store_.set_projects(a.id, body, now_text(c.now));
     return json_response(200, {{"saved", true}});
   }
   if (is({"assessments", "*", "submit"}, "POST") || is({"assessments", "*", "reopen"}, "POST")) {
     AssessmentRow a = load_assessment(p[1]);
     can_write(a.enterprise_id);
-    store_.set_status(a.id, p[2] == "submit" ? "submitted" : "open");
+    store_.set_status(a.id, p[2] == "submit" ? "submitted" : "open", now_text(c.now));
     return json_response(200, assessment_json(*store_.assessment(a.id)));
   }
   if (is({"assessments", "*", "score"}, "GET")) {
@@ -577,6 +611,7 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
   if (is({"assessments", "*", "evidence", "*", "*"}, "POST")) {
     AssessmentRow a = load_assessment(p[1]);
     can_write(a.enterprise_id);
+    if (a.status != "open") http_fail(409, "the assessment is submitted; reopen it to add evidence");
     const std::string& module = p[3];
     const std::string& question = p[4];
     if (std::find(a.modules.begin(), a.modules.end(), module) == a.modules.end()) http_fail(404, "no module \"" + module + "\"");
@@ -599,7 +634,7 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     e.sha256 = sha256_hex(c.request.body);
     e.size = static_cast<std::int64_t>(c.request.body.size());
     e.mime = mime;
-    e.name = c.query["name"].substr(0, 200);
+    e.name = clean_utf8(c.query["name"], 200);
     const std::string file = config_.data_dir + "/evidence/" + e.sha256;
     if (!std::filesystem::exists(file)) {
       // Write then rename, so a crash never leaves a half file under the final name.
@@ -654,6 +689,9 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     std::optional<std::int64_t> enterprise_id;
     if (body.contains("enterprise_id") && body["enterprise_id"].is_number_integer()) enterprise_id = body["enterprise_id"].get<std::int64_t>();
     if (role == "enterprise" && !enterprise_id) http_fail(400, "an enterprise user needs \"enterprise_id\"", "/enterprise_id");
+    if (enterprise_id && !store_.enterprise(*enterprise_id)) {
+      http_fail(400, "no enterprise " + std::to_string(*enterprise_id), "/enterprise_id");
+    }
     const std::string password = text_field(body, "password", true, 1000);
     if (password.size() < 8) http_fail(400, "a password needs at least 8 characters", "/password");
     return json_response(201, user_json(store_.add_user(text_field(body, "name", true, 100), password, role, enterprise_id)));

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <ctime>
 #include <iostream>
+#include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 
@@ -23,7 +25,27 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-std::mutex app_mutex;  // one request at a time through the handler: each save is one transaction
+// One request at a time through the handler (each save is one SQLite transaction), served in
+// arrival order so that no client waits behind a crowd of later ones (a plain mutex is unfair).
+std::mutex app_mutex;
+std::condition_variable app_turn;
+std::uint64_t next_ticket = 0;
+std::uint64_t now_serving = 0;
+
+struct FifoLock {
+  FifoLock() {
+    std::unique_lock<std::mutex> lock(app_mutex);
+    const std::uint64_t ticket = next_ticket++;
+    app_turn.wait(lock, [&] { return now_serving == ticket; });
+  }
+  ~FifoLock() {
+    {
+      std::lock_guard<std::mutex> lock(app_mutex);
+      ++now_serving;
+    }
+    app_turn.notify_all();
+  }
+};
 std::atomic<int> open_connections{0};
 
 void set_timeout(tcp::socket& socket, int seconds) {
@@ -35,6 +57,9 @@ void set_timeout(tcp::socket& socket, int seconds) {
 void write_plain(tcp::socket& socket, http::status status, const std::string& body) {
   http::response<http::string_body> res{status, 11};
   res.set(http::field::content_type, "application/json; charset=utf-8");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   res.set(http::field::connection, "close");
   res.body() = body;
   res.prepare_payload();
@@ -58,7 +83,16 @@ void session(tcp::socket socket, App& app, ServerLimits limits) {
     parser.body_limit(limits.max_body);
     parser.header_limit(16 * 1024);
     beast::error_code ec;
-    http::read(socket, buffer, parser, ec);
+    // Read piece by piece against one deadline for the whole request, so a client that trickles
+    // bytes cannot hold a connection (each piece also has the socket timeout).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limits.request_timeout_seconds);
+    while (!ec && !parser.is_done()) {
+      http::read_some(socket, buffer, parser, ec);
+      if (std::chrono::steady_clock::now() > deadline) {
+        write_plain(socket, http::status::request_timeout, R"({"error":{"status":408,"message":"the request took too long"}})");
+        return;
+      }
+    }
     if (ec == http::error::body_limit) {
       write_plain(socket, http::status::payload_too_large,
                   R"({"error":{"status":413,"message":"the request body is larger than the limit"}})");
@@ -76,9 +110,13 @@ void session(tcp::socket socket, App& app, ServerLimits limits) {
     }
     request.body = std::move(req.body());
     HttpResponse response;
-    {
-      std::lock_guard<std::mutex> lock(app_mutex);
+    try {
+      FifoLock lock;
       response = app.handle(request, static_cast<std::int64_t>(std::time(nullptr)));
+    } catch (const std::exception&) {
+      // App::handle answers every error itself; this is the last guard for the process.
+      write_plain(socket, http::status::internal_server_error, R"({"error":{"status":500,"message":"internal error"}})");
+      return;
     }
     http::response<http::string_body> res{static_cast<http::status>(response.status), req.version()};
     for (const auto& [k, v] : response.headers) res.insert(k, v);

@@ -304,7 +304,17 @@ void Store::set_password(const std::string& name, const std::string& password) {
 std::optional<User> Store::check_password(const std::string& name, const std::string& password) {
   Statement s(db_, "SELECT id, name, role, enterprise_id, password_hash FROM users WHERE name = ?");
   s.bind(1, name);
-  if (!s.step()) return std::nullopt;
+  if (!s.step()) {
+    // Spend the same time as a real check, so response times do not reveal which names exist.
+    static const std::string dummy = [] {
+      ensure_sodium();
+      char h[crypto_pwhash_STRBYTES];
+      if (crypto_pwhash_str(h, "x", 1, crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) h[0] = 0;
+      return std::string(h);
+    }();
+    if (!dummy.empty() && crypto_pwhash_str_verify(dummy.c_str(), password.data(), password.size()) == 0) return std::nullopt;
+    return std::nullopt;
+  }
   const std::string hash = s.text(4);
   if (crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) != 0) return std::nullopt;
   return read_user(s, 0);
@@ -354,14 +364,15 @@ void Store::delete_session(const std::string& token) {
 }
 
 EnterpriseRow Store::add_enterprise(const EnterpriseRow& e) {
-  Statement s(db_, "INSERT INTO enterprises(name, uscc, region, industry, created_at) VALUES (?, ?, ?, ?, datetime('now'))");
+  // Times are ISO 8601 UTC: the request time when the caller gives one, else SQLite's clock.
+  Statement s(db_, "INSERT INTO enterprises(name, uscc, region, industry, created_at) VALUES (?, ?, ?, ?, coalesce(nullif(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
   s.bind(1, e.name);
   if (e.uscc.empty()) {
     s.bind_null(2);
   } else {
     s.bind(2, e.uscc);
   }
-  s.bind(3, e.region).bind(4, e.industry);
+  s.bind(3, e.region).bind(4, e.industry).bind(5, e.created_at);
   try {
     s.run();
   } catch (const Error&) {
@@ -412,8 +423,8 @@ std::vector<EnterpriseRow> Store::enterprises(const std::string& search, int lim
 AssessmentRow Store::add_assessment(const AssessmentRow& a) {
   Statement s(db_,
               "INSERT INTO assessments(enterprise_id, modules, status, date, assessor, previous_id, created_at, updated_at) "
-              "VALUES (?, ?, 'open', ?, ?, ?, datetime('now'), datetime('now'))");
-  s.bind(1, a.enterprise_id).bind(2, Json(a.modules).dump()).bind(3, a.date).bind(4, a.assessor);
+              "VALUES (?, ?, 'open', ?, ?, ?, coalesce(nullif(?6, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), coalesce(nullif(?6, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
+  s.bind(1, a.enterprise_id).bind(2, Json(a.modules).dump()).bind(3, a.date).bind(4, a.assessor).bind(6, a.created_at);
   if (a.previous_id) {
     s.bind(5, *a.previous_id);
   } else {
@@ -438,9 +449,9 @@ std::vector<AssessmentRow> Store::assessments_of(std::int64_t enterprise_id) {
   return out;
 }
 
-void Store::set_status(std::int64_t id, const std::string& status) {
-  Statement s(db_, "UPDATE assessments SET status = ?, updated_at = datetime('now') WHERE id = ?");
-  s.bind(1, status).bind(2, id).run();
+void Store::set_status(std::int64_t id, const std::string& status, const std::string& now) {
+  Statement s(db_, "UPDATE assessments SET status = ?1, updated_at = coalesce(nullif(?3, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
+  s.bind(1, status).bind(2, id).bind(3, now).run();
 }
 
 Json Store::answers(std::int64_t assessment_id) {
@@ -468,7 +479,7 @@ Json Store::save_answer(std::int64_t assessment_id, const std::string& module, c
                 "INSERT INTO answers(assessment_id, module, question, answer, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(assessment_id, module, question) DO UPDATE SET answer = excluded.answer, "
                 "updated_at = excluded.updated_at, updated_by = excluded.updated_by");
-    s.bind(1, assessment_id).bind(2, module).bind(3, question).bind(4, answer.dump()).bind(5, now);
+    s.bind(1, assessment_id).bind(2, module).bind(3, question).bind(4, answer.dump(-1, ' ', false, Json::error_handler_t::replace)).bind(5, now);
     if (user_id) {
       s.bind(6, *user_id);
     } else {
@@ -487,12 +498,12 @@ Json Store::save_answer(std::int64_t assessment_id, const std::string& module, c
     if (old.is_null()) {
       s.bind_null(6);
     } else {
-      s.bind(6, old.dump());
+      s.bind(6, old.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
     if (answer.is_null()) {
       s.bind_null(7);
     } else {
-      s.bind(7, answer.dump());
+      s.bind(7, answer.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
     s.run();
   }
@@ -508,7 +519,8 @@ void Store::copy_answers(std::int64_t from_assessment, std::int64_t to_assessmen
   Transaction t(db_);
   Statement s(db_,
               "INSERT INTO answers(assessment_id, module, question, answer, updated_at, updated_by) "
-              "SELECT ?, module, question, answer, ?, NULL FROM answers WHERE assessment_id = ?");
+              "SELECT ?1, module, question, answer, ?2, NULL FROM answers WHERE assessment_id = ?3 AND module IN "
+              "(SELECT value FROM json_each((SELECT modules FROM assessments WHERE id = ?1)))");
   s.bind(1, to_assessment).bind(2, now).bind(3, from_assessment).run();
   Statement p(db_, "UPDATE assessments SET projects = (SELECT projects FROM assessments WHERE id = ?) WHERE id = ?");
   p.bind(1, from_assessment).bind(2, to_assessment).run();
@@ -538,9 +550,9 @@ Json Store::projects(std::int64_t assessment_id) {
   return s.step() ? Json::parse(s.text(0)) : Json::array();
 }
 
-void Store::set_projects(std::int64_t assessment_id, const Json& projects) {
-  Statement s(db_, "UPDATE assessments SET projects = ?, updated_at = datetime('now') WHERE id = ?");
-  s.bind(1, projects.dump()).bind(2, assessment_id).run();
+void Store::set_projects(std::int64_t assessment_id, const Json& projects, const std::string& now) {
+  Statement s(db_, "UPDATE assessments SET projects = ?1, updated_at = coalesce(nullif(?3, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
+  s.bind(1, projects.dump(-1, ' ', false, Json::error_handler_t::replace)).bind(2, assessment_id).bind(3, now).run();
 }
 
 EvidenceRow Store::add_evidence(const EvidenceRow& e) {

@@ -89,7 +89,8 @@ class Store {
   std::optional<Session> find_session(const std::string& token, std::int64_t now);
   void delete_session(const std::string& token);
 
-  // Enterprises.
+  // Enterprises. Times are ISO 8601 UTC ("2026-09-21T14:13:20Z"): the row's created_at when set
+  // (the request time), else SQLite's clock.
   EnterpriseRow add_enterprise(const EnterpriseRow& e);
   std::optional<EnterpriseRow> enterprise(std::int64_t id);
   std::optional<EnterpriseRow> enterprise_by_uscc(const std::string& uscc);
@@ -99,7 +100,7 @@ class Store {
   AssessmentRow add_assessment(const AssessmentRow& a);
   std::optional<AssessmentRow> assessment(std::int64_t id);
   std::vector<AssessmentRow> assessments_of(std::int64_t enterprise_id);
-  void set_status(std::int64_t id, const std::string& status);
+  void set_status(std::int64_t id, const std::string& status, const std::string& now = "");
   // Answers of one assessment: {module: {question: answer}}.
   Json answers(std::int64_t assessment_id);
   // Saves one answer (null clears it) and its audit row in one transaction; returns the old value.
@@ -108,7 +109,7 @@ class Store {
   void copy_answers(std::int64_t from_assessment, std::int64_t to_assessment, const std::string& now);
   Json audit(std::int64_t assessment_id, int limit);
   Json projects(std::int64_t assessment_id);
-  void set_projects(std::int64_t assessment_id, const Json& projects);
+  void set_projects(std::int64_t assessment_id, const Json& projects, const std::string& now = "");
 
   // Evidence records.
   EvidenceRow add_evidence(const EvidenceRow& e);

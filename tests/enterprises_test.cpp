@@ -12,7 +12,9 @@
 #include <doctest/doctest.h>
 
 #include "assess/gap.h"
+#include "assess/policy.h"
 #include "assess/questionnaire.h"
+#include "assess/rewards.h"
 #include "assess/score.h"
 
 // End-to-end cases: tests/data/enterprises/<case>/{assessment.json, expected.json, README.md}.
@@ -28,7 +30,14 @@
 //   "gap_tie_break_unproven_by_search": true          the program proves the steps, not the points,
 //   "gap_improvements": [{"question", "to": [option ids]}]   the whole set, when it is unique,
 //   "gap_includes": [...]                                       moves every minimal set must contain,
-//   "filled": [{"link", "question", "value"}], "conflicts": [{"link", "question", "given", "from_link"}]}}}
+//   "filled": [{"link", "question", "value"}], "conflicts": [{"link", "question", "given", "from_link"}]}},
+//  "rewards": {"date", "total_exact", "total_up_to",          (元, as assess::RewardsResult defines them)
+//   "rules": {"<rule id>[@<project id>]": {                   every eligible and eligible-if outcome, no other
+//     "status": "eligible" | "eligible_if",
+//     "amount": 元 (exact sums), "max": 元 (ceilings, range tops), "min": 元 (range bottoms),
+//     "flags": [...] (default none), "missing": [...] (optional, the facts an eligible-if waits for)}}}}
+//  The rewards are those of the README's section "Rewards (assess rewards --assessment assessment.json
+//  --date …)", worked out by hand from the seed clauses, with the catalogue in policies/.
 
 namespace {
 
@@ -42,6 +51,15 @@ struct Fixture {
   assess::Crosswalk crosswalk = assess::load_crosswalk(
       assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/crosswalk.json"), "crosswalk.json", library);
 };
+
+std::vector<fs::path> case_dirs() {
+  std::vector<fs::path> cases;
+  for (const auto& entry : fs::directory_iterator(kCases)) {
+    if (entry.is_directory()) cases.push_back(entry.path());
+  }
+  std::sort(cases.begin(), cases.end());
+  return cases;
+}
 
 std::string level_id(const assess::Questionnaire& q, int level) {
   return level < 0 ? std::string("(none)") : q.levels[static_cast<std::size_t>(level)].id;
@@ -189,15 +207,58 @@ void check_module(const assess::ModuleResult& m, const assess::Json& e) {
   if (e.contains("gap_steps")) check_gap(m, e);
 }
 
+std::string outcome_key(const assess::RuleOutcome& o) {
+  return o.rule->id + (o.project.empty() ? "" : "@" + o.project);
+}
+
+std::vector<std::string> sorted_copy(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// One eligible or eligible-if outcome against its expected entry: status, amount by shape, flags and
+// (when given) the missing facts.
+void check_outcome(const assess::RuleOutcome& o, const assess::Json& e) {
+  CHECK(std::string(assess::to_string(o.status)) == e.at("status").get<std::string>());
+  const assess::RewardAmount& a = o.amount;
+  INFO("shape ", std::string(assess::to_string(a.shape)), ", value ", a.value, ", low ", a.low);
+  switch (a.shape) {
+    case assess::AmountShape::kExact:
+      CHECK_MESSAGE(e.contains("amount"), "an exact amount, not in expected.json");
+      if (e.contains("amount")) CHECK(a.value == e.at("amount").get<long long>());
+      CHECK_FALSE(e.contains("max"));
+      CHECK_FALSE(e.contains("min"));
+      break;
+    case assess::AmountShape::kUpTo:
+      CHECK_MESSAGE(e.contains("max"), "a ceiling, not in expected.json");
+      if (e.contains("max")) CHECK(a.value == e.at("max").get<long long>());
+      CHECK_FALSE(e.contains("amount"));
+      CHECK_FALSE(e.contains("min"));
+      break;
+    case assess::AmountShape::kRange:
+      CHECK_MESSAGE((e.contains("min") && e.contains("max")), "a range, not in expected.json");
+      if (e.contains("min")) CHECK(a.low == e.at("min").get<long long>());
+      if (e.contains("max")) CHECK(a.value == e.at("max").get<long long>());
+      CHECK_FALSE(e.contains("amount"));
+      break;
+    case assess::AmountShape::kUnknown:
+    case assess::AmountShape::kNone:
+      CHECK_FALSE(e.contains("amount"));
+      CHECK_FALSE(e.contains("max"));
+      CHECK_FALSE(e.contains("min"));
+      break;
+  }
+  const std::vector<std::string> flags =
+      e.contains("flags") ? sorted_strings(e.at("flags")) : std::vector<std::string>{};
+  CHECK(sorted_copy(o.flags) == flags);
+  if (e.contains("missing")) CHECK(sorted_copy(o.missing) == sorted_strings(e.at("missing")));
+}
+
 }  // namespace
 
 TEST_CASE("every enterprise case under tests/data/enterprises matches the figures worked out by hand in its README") {
   const Fixture lib;
-  std::vector<fs::path> cases;
-  for (const auto& entry : fs::directory_iterator(kCases)) {
-    if (entry.is_directory()) cases.push_back(entry.path());
-  }
-  std::sort(cases.begin(), cases.end());
+  const std::vector<fs::path> cases = case_dirs();
   CHECK(cases.size() >= 5);
   for (const fs::path& dir : cases) {
     const std::string name = dir.filename().string();
@@ -220,6 +281,53 @@ TEST_CASE("every enterprise case under tests/data/enterprises matches the figure
       auto it = result.modules.find(id);
       REQUIRE(it != result.modules.end());
       check_module(it->second, e);
+    }
+  }
+}
+
+TEST_CASE("every enterprise case's rewards match the amounts worked out by hand in its README") {
+  const Fixture lib;
+  const assess::Catalogue catalogue = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies");
+  const std::vector<fs::path> cases = case_dirs();
+  CHECK(cases.size() >= 5);
+  for (const fs::path& dir : cases) {
+    const std::string name = dir.filename().string();
+    CAPTURE(name);
+    const assess::Json doc = assess::read_json_file((dir / "assessment.json").string());
+    const assess::Json expected = assess::read_json_file((dir / "expected.json").string());
+    REQUIRE_MESSAGE(expected.contains("rewards"), "expected.json has no \"rewards\"");
+    const assess::Json& e = expected.at("rewards");
+    const assess::AssessmentResult result =
+        assess::score_assessment(lib.library, lib.crosswalk, doc, (dir / "assessment.json").string());
+    for (const auto& error : result.errors) FAIL_CHECK("unexpected answer error: ", error.what());
+    const assess::RewardsResult rewards = assess::evaluate_rewards(
+        catalogue, assess::enterprise_facts(result), result.projects, e.at("date").get<std::string>());
+
+    CHECK(rewards.total_exact == e.at("total_exact").get<long long>());
+    CHECK(rewards.total_up_to == e.at("total_up_to").get<long long>());
+
+    // Every eligible and eligible-if outcome is expected, and every expected one is there; the rest are
+    // not eligible.
+    const assess::Json& rules = e.at("rules");
+    std::set<std::string> seen;
+    for (const auto& o : rewards.outcomes) {
+      const std::string key = outcome_key(o);
+      CAPTURE(key);
+      CHECK_MESSAGE(seen.insert(key).second, "two outcomes with the same key");
+      if (o.status == assess::Eligibility::kNotEligible) {
+        CHECK_MESSAGE(!rules.contains(key), "expected ", rules.contains(key) ? rules.at(key).dump() : "",
+                      ", but not eligible: ", o.failed, " ", o.failed_title.zh);
+        continue;
+      }
+      if (!rules.contains(key)) {
+        FAIL_CHECK("not in expected.json: ", std::string(assess::to_string(o.status)), " ", assess::format_yuan(o.amount.value));
+        continue;
+      }
+      check_outcome(o, rules.at(key));
+    }
+    for (const auto& [key, value] : rules.items()) {
+      CAPTURE(key);
+      CHECK_MESSAGE(seen.count(key) == 1, "expected ", value.dump(), ", but the rule gave no such outcome");
     }
   }
 }

@@ -128,7 +128,7 @@ TEST_CASE("per-enterprise annual caps hold across several projects (昆山 provi
   auto catalogue = assess::load_catalogue_dir(kDir);
   assess::Json kunshan = {{"region", "320583"}};
   auto loan = [](const std::string& id, double wan) {
-    return assess::Json{{"id", id}, {"kind", "loan"}, {"loan_wan", wan}, {"loan_equipment_wan", 600}};
+    return assess::Json{{"id", id}, {"kind", "loan"}, {"loan_wan", wan}, {"loan_equipment_wan", 600}, {"loan_rate_over_lpr_bp", 30}};
   };
   SUBCASE("one project: 1 pt of 6亿 = 600万, capped at 500万 per project") {
     auto r = assess::evaluate_rewards(catalogue, kunshan, {loan("a", 60000)}, "2024-06-01");
@@ -143,6 +143,13 @@ TEST_CASE("per-enterprise annual caps hold across several projects (昆山 provi
     CHECK(r.caps[0].before == 15000000);
     CHECK(r.caps[0].after == 10000000);
     CHECK(r.total_exact == 10000000);
+  }
+  SUBCASE("an absent fact decides nothing, even where JsonLogic would read it as 0 (null <= 50)") {
+    auto unknown_rate = loan("a", 1000);
+    unknown_rate.erase("loan_rate_over_lpr_bp");
+    auto r = assess::evaluate_rewards(catalogue, kunshan, {unknown_rate}, "2024-06-01");
+    CHECK(outcome(r, "testprov.interest")->status == assess::Eligibility::kEligibleIf);
+    CHECK(outcome(r, "testprov.interest")->missing == std::vector<std::string>{"project.loan_rate_over_lpr_bp"});
   }
   SUBCASE("a loan with too little equipment fails its condition") {
     auto small = loan("a", 1000);
@@ -161,6 +168,12 @@ TEST_CASE("ranges, unpublished bases and support without a sum never invent a nu
   CHECK(range->amount.shape == assess::AmountShape::kRange);
   CHECK(range->amount.low == 200000);    // (200 + 0.5 × 100)万 × 8 %
   CHECK(range->amount.value == 300000);  // × 12 %
+  SUBCASE("a fact with a default is never missing") {
+    assess::Json plain = {{"id", "e2"}, {"kind", "energy_saving"}, {"equipment_investment_wan", 200}};
+    auto r2 = assess::evaluate_rewards(catalogue, kunshan, {plain}, "2024-06-01");
+    CHECK(outcome(r2, "testprov.range")->status == assess::Eligibility::kEligible);
+    CHECK(outcome(r2, "testprov.range")->amount.low == 160000);
+  }
   const auto* coefficient = outcome(r, "testprov.coefficient");
   CHECK(coefficient->amount.shape == assess::AmountShape::kUpTo);
   CHECK(coefficient->amount.value == 10000000);

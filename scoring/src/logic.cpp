@@ -1297,7 +1297,9 @@ void collect_references(const Node& node, std::vector<std::string>& out) {
 }
 
 void collect_paths(const Node& node, std::vector<std::string>& out) {
-  if (node.top_level) {
+  // A var with a default never reads as missing.
+  const bool has_default = node.op == Op::kVar && !node.dynamic && node.args.size() > 1;  // args: path, default
+  if (node.top_level && !has_default) {
     for (const VarPath& path : node.paths) {
       if (path.segments.empty()) continue;
       if (std::find(out.begin(), out.end(), path.text) == out.end()) out.push_back(path.text);

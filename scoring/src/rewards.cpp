@@ -158,8 +158,8 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
       for (const auto& bonus : a.bonuses) {
         if (logic::truthy(bonus.when.evaluate(facts))) {
           rate += bonus.rate_points;
-          r.steps.push_back(line(bonus.title.zh + "：比例提高 " + percent(bonus.rate_points) + "（" + bonus.cite + "）",
-                                 bonus.title.in("en") + ": rate + " + percent(bonus.rate_points) + " (" + bonus.cite + ")"));
+          r.steps.push_back(line(bonus.title.zh + "：比例提高 " + format_number(bonus.rate_points * 100) + " 个百分点（" + bonus.cite + "）",
+                                 bonus.title.in("en") + ": rate + " + format_number(bonus.rate_points * 100) + " percentage points (" + bonus.cite + ")"));
         }
       }
       const long long raw = round_yuan(wan * 10000 * rate);
@@ -213,12 +213,12 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
       for (const auto& bonus : a.bonuses) {
         if (logic::truthy(bonus.when.evaluate(facts))) {
           rate += bonus.rate_points;
-          r.steps.push_back(line(bonus.title.zh + "：比例提高 " + percent(bonus.rate_points) + "（" + bonus.cite + "）",
-                                 bonus.title.in("en") + ": rate + " + percent(bonus.rate_points) + " (" + bonus.cite + ")"));
+          r.steps.push_back(line(bonus.title.zh + "：比例提高 " + format_number(bonus.rate_points * 100) + " 个百分点（" + bonus.cite + "）",
+                                 bonus.title.in("en") + ": rate + " + format_number(bonus.rate_points * 100) + " percentage points (" + bonus.cite + ")"));
         } else {
           auto m = missing_paths(facts, bonus.when);
           if (!m.empty()) {
-            r.steps.push_back(line("若" + bonus.title.zh + "，比例可再提高 " + percent(bonus.rate_points) + "（需提供 " + m[0] + "）",
+            r.steps.push_back(line("若" + bonus.title.zh + "，比例可再提高 " + format_number(bonus.rate_points * 100) + " 个百分点（需提供 " + m[0] + "）",
                                    "if " + bonus.title.in("en") + ", the rate rises by " + percent(bonus.rate_points) +
                                        " (needs " + m[0] + ")"));
           }
@@ -244,8 +244,10 @@ RuleOutcome evaluate_rule(const PolicyDocument& d, const PolicyRule& rule, const
   if (!d.valid_from.empty() && date < d.valid_from) out.flags.push_back("not_yet_in_force");
   if (!d.valid_to.empty() && date > d.valid_to) out.flags.push_back("expired");
   for (const auto& c : rule.conditions) {
-    if (logic::truthy(c.logic.evaluate(facts))) continue;
+    // A condition that reads an absent fact decides nothing, even when JsonLogic's coercions make it
+    // true ({"<=": [null, 50]}): the rule is eligible only if that fact is given.
     auto m = missing_paths(facts, c.logic);
+    if (m.empty() && logic::truthy(c.logic.evaluate(facts))) continue;
     if (!m.empty()) {
       for (auto& p : m) {
         if (std::find(out.missing.begin(), out.missing.end(), p) == out.missing.end()) out.missing.push_back(p);

@@ -70,7 +70,8 @@ class Rule {
   // they are literal. Used to check references and to find cycles between computed values.
   std::vector<std::string> references() const;
 
-  // The full literal var paths that read the top-level data ("project.loan_wan"), each once.
+  // The full literal var paths that read the top-level data ("project.loan_wan"), each once; vars
+  // with a default value are left out (they never read as missing).
   std::vector<std::string> paths() const;
 
   const Json& source() const { return source_; }

@@ -1,0 +1,313 @@
+// serve_bench — answer saves per second through `assess serve`, with the latency each client sees.
+//
+// Starts `assess serve --port 0` on a temporary data folder (or uses a running server given by
+// --url and --password), logs in as admin, creates an enterprise and an assessment, then runs
+// --clients threads, each on its own keep-alive HTTP/1.1 connection, saving number answers one
+// after another (PUT /api/assessments/{id}/answers/{module}/{question}) for --seconds. Prints
+// saves/s and p50/p99/max latency. Not a test: it asserts nothing about time, it reports.
+//
+//   serve_bench [--assess PATH | --url http://127.0.0.1:8080 --password PW]
+//               [--clients 50] [--seconds 10] [--rate SAVES_PER_S] [--empty]
+//
+// By default the server is started with --demo and the clients write into a copy of the demo
+// assessment (every module answered), so each save rescores a realistic assessment. --rate paces
+// the clients to an offered load instead of a closed loop (latency then includes queueing).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+
+struct Response {
+  int status = 0;
+  std::string set_cookie;
+  std::string body;
+};
+
+// One keep-alive HTTP/1.1 connection over a plain POSIX socket. Enough HTTP for this server: every
+// response has a Content-Length.
+class Connection {
+ public:
+  Connection(const std::string& host, int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd_ < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) throw std::runtime_error("bad address " + host);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      throw std::runtime_error("connect to " + host + ":" + std::to_string(port) + ": " + std::strerror(errno));
+    }
+  }
+  ~Connection() { ::close(fd_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Response request(const std::string& method, const std::string& target, const std::string& body,
+                   const std::string& extra_headers) {
+    std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+                      extra_headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    for (std::size_t sent = 0; sent < req.size();) {
+      const ssize_t n = ::send(fd_, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) throw std::runtime_error("send: " + std::string(std::strerror(errno)));
+      sent += static_cast<std::size_t>(n);
+    }
+    std::size_t end;
+    while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) fill();
+    const std::string head = buffer_.substr(0, end + 2);
+    buffer_.erase(0, end + 4);
+    Response r;
+    r.status = std::atoi(head.c_str() + head.find(' ') + 1);
+    std::size_t length = 0;
+    for (std::size_t pos = head.find("\r\n") + 2; pos < head.size();) {
+      const std::size_t eol = head.find("\r\n", pos);
+      const std::string line = head.substr(pos, eol - pos);
+      pos = eol + 2;
+      const std::size_t colon = line.find(':');
+      std::string name = line.substr(0, colon);
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      if (name == "content-length") length = std::strtoull(value.c_str(), nullptr, 10);
+      if (name == "set-cookie") r.set_cookie = value;
+    }
+    while (buffer_.size() < length) fill();
+    r.body = buffer_.substr(0, length);
+    buffer_.erase(0, length);
+    return r;
+  }
+
+ private:
+  void fill() {
+    char chunk[16384];
+    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) throw std::runtime_error(n == 0 ? "the server closed the connection" : std::strerror(errno));
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// A server this benchmark started, stopped again at the end.
+struct Child {
+  pid_t pid = 0;
+  std::filesystem::path dir;
+  ~Child() {
+    if (pid > 0) {
+      ::kill(pid, SIGTERM);
+      ::waitpid(pid, nullptr, 0);
+    }
+    if (!dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+};
+
+// Starts `assess serve --port 0` on a fresh data folder; returns the port and the one-time password.
+void start_server(const std::string& assess, Child& child, int& port, std::string& password) {
+  char tmpl[] = "/tmp/serve-bench-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  child.dir = tmpl;
+  int out[2];
+  if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+  child.pid = ::fork();
+  if (child.pid == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::close(out[0]);
+    ::close(out[1]);
+    const std::string data = (child.dir / "data").string();
+    ::execl(assess.c_str(), assess.c_str(), "serve", "--port", "0", "--data-dir", data.c_str(), "--demo",
+            static_cast<char*>(nullptr));
+    std::perror("exec assess");
+    std::_Exit(127);
+  }
+  ::close(out[1]);
+  std::string text;
+  char chunk[4096];
+  while (text.find("one-time password") == std::string::npos || text.find("\n", text.find("one-time password")) == std::string::npos) {
+    const ssize_t n = ::read(out[0], chunk, sizeof chunk);
+    if (n <= 0) throw std::runtime_error("the server exited before it was ready: " + text);
+    text.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(out[0]);
+  const auto at = text.find("127.0.0.1:");
+  port = std::atoi(text.c_str() + at + 10);
+  const auto pw = text.find("one-time password ") + 18;
+  password = text.substr(pw, text.find_first_of(" \n", pw) - pw);
+}
+
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(i, sorted.size() - 1)];
+}
+
+bool has(int argc, char** argv, const std::string& name) {
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i] == name) return true;
+  }
+  return false;
+}
+
+std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (argv[i] == name) return argv[i + 1];
+  }
+  return fallback;
+}
+
+// Number questions of the SME questionnaire (min 0, no max), cycled through by the clients.
+const std::vector<std::string> kQuestions = {
+    "raw_equipment_total",       "raw_equipment_digitised", "raw_equipment_networked",    "raw_revenue_last_year",
+    "raw_revenue_year_before",   "raw_employees_last_year", "raw_employees_year_before",  "raw_digital_spend_avg3",
+    "raw_energy_before",         "raw_revenue_before_retrofit", "raw_energy_after",       "raw_revenue_after_retrofit",
+    "raw_cost_per_100_last_year", "raw_cost_per_100_year_before"};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const int clients = std::atoi(arg(argc, argv, "--clients", "50").c_str());
+    const double seconds = std::atof(arg(argc, argv, "--seconds", "10").c_str());
+    std::string url = arg(argc, argv, "--url", "");
+    std::string password = arg(argc, argv, "--password", "");
+    const double rate = std::atof(arg(argc, argv, "--rate", "0").c_str());
+    Child child;
+    int port = 0;
+    if (url.empty()) {
+      start_server(arg(argc, argv, "--assess", ASSESS_BINARY), child, port, password);
+      url = "http://127.0.0.1:" + std::to_string(port);
+    } else {
+      port = std::atoi(url.c_str() + url.rfind(':') + 1);
+    }
+
+    // Log in and create what the clients write to.
+    Connection setup("127.0.0.1", port);
+    const Response login = setup.request("POST", "/api/login", Json{{"name", "admin"}, {"password", password}}.dump(), "");
+    if (login.status != 200) throw std::runtime_error("login: " + std::to_string(login.status) + " " + login.body);
+    const std::string headers = "Cookie: " + login.set_cookie.substr(0, login.set_cookie.find(';')) +
+                                "\r\nX-CSRF-Token: " + Json::parse(login.body)["csrf"].get<std::string>() + "\r\n";
+    // By default the clients write into a copy of the demo assessment (all its modules answered), so
+    // every save rescores a full assessment; --empty writes into a new, empty SME-only assessment.
+    Json modules = Json::array();
+    std::string create;
+    std::string create_body;
+    const Json listed = Json::parse(setup.request("GET", "/api/enterprises?limit=1", "", headers).body);
+    if (!has(argc, argv, "--empty") && listed.is_array() && !listed.empty()) {
+      const int enterprise = listed[0]["id"].get<int>();
+      const Json detail = Json::parse(setup.request("GET", "/api/enterprises/" + std::to_string(enterprise), "", headers).body);
+      if (!detail["assessments"].empty()) {
+        const Json& demo = detail["assessments"][0];
+        modules = demo["modules"];
+        create = "/api/enterprises/" + std::to_string(enterprise) + "/assessments";
+        create_body = Json{{"modules", modules}, {"copy_from", demo["id"]}}.dump();
+      }
+    }
+    if (create.empty()) {
+      const Response e = setup.request("POST", "/api/enterprises", R"({"name": "serve_bench"})", headers);
+      if (e.status != 201) throw std::runtime_error("create enterprise: " + e.body);
+      modules = Json::array({"sme-digital-2024"});
+      create = "/api/enterprises/" + std::to_string(Json::parse(e.body)["id"].get<int>()) + "/assessments";
+      create_body = Json{{"modules", modules}}.dump();
+    }
+    const Response a = setup.request("POST", create, create_body, headers);
+    if (a.status != 201) throw std::runtime_error("create assessment: " + a.body);
+    const int assessment = Json::parse(a.body)["id"].get<int>();
+    const std::string base = "/api/assessments/" + std::to_string(assessment) + "/answers/sme-digital-2024/";
+    const std::size_t answered = [&] {
+      const Json doc = Json::parse(setup.request("GET", "/api/assessments/" + std::to_string(assessment), "", headers).body);
+      std::size_t n = 0;
+      for (const auto& [m, answers] : doc["answers"].items()) n += answers.size();
+      return n;
+    }();
+
+    std::atomic<bool> go{false};
+    std::atomic<bool> stop{false};
+    std::atomic<long> errors{0};
+    std::vector<std::vector<double>> latencies(static_cast<std::size_t>(clients));
+    std::vector<std::string> first_error(static_cast<std::size_t>(clients));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < clients; ++i) {
+      threads.emplace_back([&, i] {
+        auto& mine = latencies[static_cast<std::size_t>(i)];
+        mine.reserve(100000);
+        try {
+          Connection c("127.0.0.1", port);
+          while (!go) std::this_thread::yield();
+          // With --rate, each client sends at rate/clients per second on a fixed schedule (staggered),
+          // and latency counts from the scheduled time, so queueing behind a slow save is not hidden.
+          const auto interval = std::chrono::duration<double>(rate > 0 ? clients / rate : 0);
+          auto next = Clock::now() + std::chrono::duration_cast<Clock::duration>(interval * (static_cast<double>(i) / clients));
+          for (long n = 0; !stop; ++n) {
+            if (rate > 0) {
+              std::this_thread::sleep_until(next);
+              if (stop) break;
+            }
+            const std::string& q = kQuestions[static_cast<std::size_t>(i + n) % kQuestions.size()];
+            const auto start = rate > 0 ? next : Clock::now();
+            if (rate > 0) next += std::chrono::duration_cast<Clock::duration>(interval);
+            const Response r = c.request("PUT", base + q, std::to_string(i * 1'000'000 + n), headers);
+            mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+            if (r.status != 200) {
+              if (errors++ == 0) first_error[static_cast<std::size_t>(i)] = std::to_string(r.status) + " " + r.body;
+            }
+          }
+        } catch (const std::exception& ex) {
+          ++errors;
+          first_error[static_cast<std::size_t>(i)] = ex.what();
+        }
+      });
+    }
+    const auto start = Clock::now();
+    go = true;
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    stop = true;
+    for (auto& t : threads) t.join();
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+
+    std::vector<double> all;
+    for (const auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
+    std::sort(all.begin(), all.end());
+    std::printf("serve_bench: %s, %d clients, %.1f s, %s, assessment of modules %s with %zu answers\n", url.c_str(),
+                clients, elapsed, rate > 0 ? ("offered " + std::to_string(static_cast<int>(rate)) + " saves/s").c_str() : "closed loop",
+                modules.dump().c_str(), answered);
+    std::printf("  saves:   %zu (%.0f saves/s), %ld errors\n", all.size(), static_cast<double>(all.size()) / elapsed,
+                errors.load());
+    std::printf("  latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", percentile(all, 0.50), percentile(all, 0.99),
+                all.empty() ? 0.0 : all.back());
+    for (const auto& m : first_error) {
+      if (!m.empty()) {
+        std::printf("  first error: %s\n", m.c_str());
+        break;
+      }
+    }
+    return errors == 0 ? 0 : 1;
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "serve_bench: %s\n", ex.what());
+    return 1;
+  }
+}

@@ -1,0 +1,137 @@
+// dashboard.h — a region measured against the targets of its action plan, and an enterprise measured
+// against its peers.
+//
+// The bureau tracks the indicators the seed documents set (policies-from-seeds.md, "Indicators the
+// seeds measure regions by"): share of 规上 enterprises at each smart-factory tier (锡山), SME digital
+// level by recognition class (锡山), digital R&D design tool penetration and key-process CNC rate
+// (嘉兴 / 聊城 / 攀枝花), green factories (嘉兴 / 聊城 / 攀枝花). Every figure carries its numerator,
+// denominator, formula, the enterprises left out for a missing fact, and each target it is compared
+// with (document, clause, quote, met or not). Figures over fewer than `min_group` enterprises are
+// suppressed: their value is withheld, with the reason. Pure functions over the candidates.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "assess/policy.h"
+#include "assess/rank.h"
+#include "assess/text.h"
+
+namespace assess {
+
+// A regional target with the document it comes from.
+struct DashboardTarget {
+  std::string document;  // policy document id
+  Text document_title;
+  std::string number;    // 文号 ("" for a draft without one)
+  std::string jurisdiction;
+  bool draft = false;
+  PolicyTarget target;
+};
+
+// Every target of every document in the catalogue, in catalogue order.
+std::vector<DashboardTarget> dashboard_targets(const Catalogue& catalogue);
+
+// What "at tier X" means for the smart-factory shares: the tier the enterprise has been recognised at
+// (profile.smart_factory_tier: 基础级 is self-assessed by design, 先进级 and up are recognised by the
+// province or the ministries) — the figure the action plan will be judged on — or the level its
+// smart-factory-2025 self-check reaches (results.smart-factory-2025.level), an indication of who is ready.
+enum class TierBasis { kRecognised, kAssessed };
+const char* to_string(TierBasis basis);
+
+struct DashboardOptions {
+  std::size_t min_group = 5;  // aggregates over fewer enterprises are suppressed
+  TierBasis tier_basis = TierBasis::kRecognised;
+  // The profile records an enterprise's highest SME recognition only. The ladder is progressive
+  // (创新型 → 省级专精特新 → 小巨人), so by default a class includes the rungs above it: a 小巨人
+  // also counts as a 省级专精特新 and as a 创新型 SME. false: the exact class only.
+  bool sme_class_includes_higher = true;
+};
+
+struct TargetCheck {
+  std::string id;
+  Text title;
+  std::string document;
+  Text document_title;
+  std::string number;
+  std::string jurisdiction;
+  bool draft = false;
+  // How the target's jurisdiction relates to the dashboard's region: "same"; "contains" (the target
+  // covers a larger area that holds the region); "within" (the region holds the target's area);
+  // "other" (another jurisdiction's target, shown as a benchmark).
+  std::string relation;
+  std::string cite;
+  std::string quote;
+  std::string comparator;  // ">", ">=", "<", "<=", "≈" or ""
+  std::string unit;
+  std::string by;
+  std::optional<double> value;  // the target figure
+  std::optional<bool> met;      // null: suppressed figure, no figure, or a comparator that cannot be judged
+  Text note;
+};
+
+struct Figure {
+  std::string id;         // "sf_tier_share/SF2", "sme_level_by_class/provincial_zjtx/L2", ...
+  std::string indicator;  // as in policy targets
+  Text title;
+  std::string unit;       // "percent" or "count"
+  std::optional<double> value;      // null when suppressed
+  std::optional<double> numerator;  // a count, or a sum for a mean; null when suppressed
+  std::size_t denominator = 0;      // enterprises in scope with the fact known
+  std::size_t unknown = 0;          // enterprises in scope without the fact (left out of the denominator)
+  bool suppressed = false;
+  Text reason;
+  Text formula;
+  Json breakdown = Json::object();  // counts by class (withheld when suppressed)
+  std::vector<TargetCheck> targets;
+};
+
+struct NotMeasured {
+  TargetCheck target;
+  Text reason;
+};
+
+struct Dashboard {
+  std::string region;
+  std::size_t min_group = 5;
+  TierBasis tier_basis = TierBasis::kRecognised;
+  std::size_t enterprises = 0;         // candidates in the region
+  std::size_t above_size = 0;          // of which 规上 (profile.above_designated_size)
+  std::size_t above_size_unknown = 0;  // of which the 规上 flag is missing
+  std::vector<Figure> figures;
+  std::vector<NotMeasured> not_measured;  // targets of related jurisdictions that no fact measures
+};
+
+// `region`: a GB/T 2260 code (or prefix); candidates whose facts.region lies in it are counted.
+Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<DashboardTarget>& targets,
+                    const std::string& region, const DashboardOptions& options = {});
+
+Json dashboard_to_json(const Dashboard& dashboard, const std::string& lang = "zh-CN");
+
+// The percentile of one enterprise's module total among its peers: same GB/T 4754 division (first
+// two digits of profile.industry) and same size class (profile.size_class), optionally inside a
+// region. Percentile rank = (peers below + ½ × peers equal, the enterprise included) ÷ group × 100.
+struct PeerBenchmark {
+  std::string enterprise;
+  std::string module;
+  std::string division;
+  std::string size_class;
+  std::optional<double> total;        // the enterprise's own total
+  std::size_t group_size = 0;         // peers with a total (the enterprise included when it matches)
+  std::size_t below = 0;
+  std::size_t same = 0;
+  std::optional<double> percentile;   // null when suppressed
+  bool suppressed = false;
+  Text reason;
+};
+
+// `division` / `size_class` empty: the enterprise's own. Throws Error (kNotFound) for an unknown id.
+PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::string& enterprise, const std::string& module,
+                         const std::string& division = "", const std::string& size_class = "",
+                         const std::string& region = "", std::size_t min_group = 5);
+
+Json peer_to_json(const PeerBenchmark& peer, const std::string& lang = "zh-CN");
+
+}  // namespace assess

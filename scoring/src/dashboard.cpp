@@ -1,0 +1,580 @@
+#include "assess/dashboard.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+
+#include "assess/error.h"
+
+namespace assess {
+
+const char* to_string(TierBasis basis) { return basis == TierBasis::kRecognised ? "recognised" : "assessed"; }
+
+std::vector<DashboardTarget> dashboard_targets(const Catalogue& catalogue) {
+  std::vector<DashboardTarget> out;
+  for (const auto& d : catalogue.documents) {
+    for (const auto& t : d.targets) out.push_back({d.id, d.title, d.number, d.jurisdiction, d.draft, t});
+  }
+  return out;
+}
+
+namespace {
+
+const Json kNull;
+
+const Json& member(const Json& object, const char* key) {
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+const Json& profile_fact(const Json& facts, const char* key) { return member(member(facts, "profile"), key); }
+
+std::string region_of(const Json& facts) {
+  const Json& r = member(facts, "region");
+  return r.is_string() ? r.get<std::string>() : "";
+}
+
+// Position on a ladder of ids (index), or -1 when the value is not one of them.
+int rung(const Json& value, std::initializer_list<const char*> ladder) {
+  if (!value.is_string()) return -1;
+  const std::string& s = value.get_ref<const std::string&>();
+  int i = 0;
+  for (const char* id : ladder) {
+    if (s == id) return i;
+    ++i;
+  }
+  return -1;
+}
+
+// A module level: 0 below the first level (null), 1..n for the ids, -1 when the module was not
+// assessed or the level is not one of the ids.
+int module_level(const Json& facts, const char* module, std::initializer_list<const char*> levels) {
+  const Json& result = member(member(facts, "results"), module);
+  if (!result.is_object()) return -1;
+  const Json& level = member(result, "level");
+  if (level.is_null()) return 0;
+  const int r = rung(level, levels);
+  return r < 0 ? -1 : r + 1;
+}
+
+constexpr std::initializer_list<const char*> kTiers = {"none", "basic", "advanced", "excellent", "leading"};
+constexpr std::initializer_list<const char*> kSfLevels = {"SF1", "SF2", "SF3", "SF4"};
+constexpr std::initializer_list<const char*> kSmeLevels = {"L1", "L2", "L3", "L4"};
+constexpr std::initializer_list<const char*> kSmeClasses = {"none", "innovative", "provincial_zjtx", "little_giant"};
+constexpr std::initializer_list<const char*> kGreen = {"none", "municipal", "provincial", "national"};
+
+const char* kTierZh[] = {"", "基础级", "先进级", "卓越级", "领航级"};
+const char* kTierEn[] = {"", "basic", "advanced", "excellent", "leading"};
+const char* kSmeLevelZh[] = {"", "一级（初始级）", "二级（规范级）", "三级（集成级）", "四级（协同级）"};
+const char* kSmeClassZh[] = {"", "创新型中小企业", "省级专精特新中小企业", "专精特新“小巨人”企业"};
+const char* kSmeClassEn[] = {"", "innovative SMEs", "provincial specialised SMEs", "little giants"};
+
+// Policy targets name SME classes with their own ids; the profile's sme_quality_tier options differ.
+std::string class_of_target(const std::string& recognition) {
+  if (recognition == "innovative_sme" || recognition == "innovative") return "innovative";
+  if (recognition == "specialized_sme_provincial" || recognition == "provincial_zjtx") return "provincial_zjtx";
+  if (recognition == "little_giant") return "little_giant";
+  return "";
+}
+
+int index_of(const std::string& id, std::initializer_list<const char*> ids) { return rung(Json(id), ids); }
+
+// Which green-factory count a target means: its "level" when it has one, else read from its scope
+// ("省级以上绿色工厂" → provincial or higher; "绿色工厂" alone → any recognised level).
+std::string green_scope(const PolicyTarget& t) {
+  const Json& level = member(t.data, "level");
+  if (level.is_string()) return level.get<std::string>();
+  const Json& scope = member(t.data, "scope");
+  const std::string s = scope.is_string() ? scope.get<std::string>() : "";
+  if (s.find("国家级") != std::string::npos) return "national";
+  if (s.find("省级以上") != std::string::npos || s.find("省级及以上") != std::string::npos) return "provincial_or_higher";
+  return "municipal_or_higher";
+}
+
+std::string relation(const std::string& jurisdiction, const std::string& region) {
+  const bool holds_region = region_within(region, jurisdiction);
+  const bool inside_region = region_within(jurisdiction, region);
+  if (holds_region && inside_region) return "same";
+  if (holds_region) return "contains";
+  if (inside_region) return "within";
+  return "other";
+}
+
+std::optional<double> as_number(const Json& v) {
+  if (v.is_number()) return v.get<double>();
+  return std::nullopt;
+}
+
+TargetCheck check_of(const DashboardTarget& t, const std::string& region) {
+  TargetCheck c;
+  c.id = t.target.id;
+  c.title = t.target.title;
+  c.document = t.document;
+  c.document_title = t.document_title;
+  c.number = t.number;
+  c.jurisdiction = t.jurisdiction;
+  c.draft = t.draft;
+  c.relation = relation(t.jurisdiction, region);
+  c.cite = t.target.cite;
+  c.quote = t.target.quote;
+  const Json& data = t.target.data;
+  if (member(data, "comparator").is_string()) c.comparator = member(data, "comparator").get<std::string>();
+  if (member(data, "unit").is_string()) c.unit = member(data, "unit").get<std::string>();
+  if (member(data, "by").is_string()) c.by = member(data, "by").get<std::string>();
+  c.value = as_number(member(data, "target"));
+  return c;
+}
+
+std::optional<bool> judge(double value, const std::string& comparator, double target) {
+  if (comparator == ">") return value > target;
+  if (comparator == ">=" || comparator.empty()) return value >= target;
+  if (comparator == "<") return value < target;
+  if (comparator == "<=") return value <= target;
+  return std::nullopt;  // "≈": the text gives no tolerance
+}
+
+Text suppressed_reason(std::size_t n, std::size_t min_group) {
+  return {"参与统计的企业不足" + std::to_string(min_group) + "家（" + std::to_string(n) + "家），不公布数值",
+          "fewer than " + std::to_string(min_group) + " enterprises in this aggregate (" + std::to_string(n) +
+              "); value withheld"};
+}
+
+void finish(Figure& f, std::size_t min_group) {
+  if (f.denominator < min_group) {
+    f.suppressed = true;
+    f.reason = suppressed_reason(f.denominator, min_group);
+    f.value.reset();
+    f.numerator.reset();
+    f.breakdown = Json::object();
+  }
+}
+
+Figure share(std::string id, std::string indicator, Text title, Text formula, std::size_t yes, std::size_t known,
+             std::size_t unknown, std::size_t min_group) {
+  Figure f;
+  f.id = std::move(id);
+  f.indicator = std::move(indicator);
+  f.title = std::move(title);
+  f.formula = std::move(formula);
+  f.unit = "percent";
+  f.denominator = known;
+  f.unknown = unknown;
+  f.numerator = static_cast<double>(yes);
+  if (known > 0) f.value = 100.0 * static_cast<double>(yes) / static_cast<double>(known);
+  finish(f, min_group);
+  return f;
+}
+
+}  // namespace
+
+Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<DashboardTarget>& targets,
+                    const std::string& region, const DashboardOptions& options) {
+  Dashboard d;
+  d.region = region;
+  d.min_group = options.min_group;
+  d.tier_basis = options.tier_basis;
+
+  std::vector<const Json*> all;
+  std::vector<const Json*> above;
+  for (const auto& c : candidates) {
+    if (!region_within(region_of(c.facts), region)) continue;
+    all.push_back(&c.facts);
+    const Json& flag = profile_fact(c.facts, "above_designated_size");
+    if (!flag.is_boolean()) {
+      ++d.above_size_unknown;
+    } else if (flag.get<bool>()) {
+      above.push_back(&c.facts);
+    }
+  }
+  d.enterprises = all.size();
+  d.above_size = above.size();
+  const std::size_t min_group = options.min_group;
+
+  // 1. Smart-factory tiers among 规上 enterprises (锡山 二、（二）4: 50 / 10 / 5 / 1 %).
+  {
+    std::size_t known = 0;
+    std::size_t at_least[5] = {0, 0, 0, 0, 0};
+    for (const Json* f : above) {
+      const int tier = options.tier_basis == TierBasis::kRecognised
+                           ? rung(profile_fact(*f, "smart_factory_tier"), kTiers)
+                           : module_level(*f, "smart-factory-2025", kSfLevels);
+      if (tier < 0) continue;
+      ++known;
+      for (int k = 1; k <= tier; ++k) ++at_least[k];
+    }
+    const bool recognised = options.tier_basis == TierBasis::kRecognised;
+    for (int k = 1; k <= 4; ++k) {
+      const std::string t = kTierZh[k];
+      const std::string te = kTierEn[k];
+      const std::string and_up = k == 4 ? "" : "及以上";
+      Figure f = share("sf_tier_share/SF" + std::to_string(k), "sf_tier_share",
+                       {"规上工业企业中" + t + and_up + "智能工厂占比", std::string("share of above-size firms at the ") + te +
+                                                                  " smart-factory tier" + (k == 4 ? "" : " or higher")},
+                       recognised ? Text{"已认定（基础级为自建自评）" + t + and_up + "的规上企业数 ÷ 填报了智能工厂梯度的规上企业数",
+                                         "above-size firms recognised (基础级: self-assessed) at " + te + (k == 4 ? "" : " or higher") +
+                                             " ÷ above-size firms whose tier is recorded"}
+                                  : Text{"smart-factory-2025 自评达到" + t + and_up + "的规上企业数 ÷ 做过该自评的规上企业数（仅为参考）",
+                                         "above-size firms whose smart-factory-2025 self-check reaches " + te + (k == 4 ? "" : " or higher") +
+                                             " ÷ above-size firms with that self-check (indicative)"},
+                       at_least[k], known, above.size() - known, min_group);
+      if (!f.suppressed) f.breakdown = {{"at_or_above", at_least[k]}, {"basis", to_string(options.tier_basis)}};
+      d.figures.push_back(std::move(f));
+    }
+  }
+
+  // 2. SME digital level by recognition class (锡山 二、（二）5). The pairs are 锡山's, plus any other
+  // class/level pair a target asks for.
+  {
+    std::vector<std::pair<std::string, std::string>> pairs = {
+        {"innovative", "L1"}, {"provincial_zjtx", "L2"}, {"little_giant", "L3"}};
+    for (const auto& t : targets) {
+      if (t.target.indicator != "sme_level_by_class") continue;
+      const Json& rec = member(t.target.data, "recognition");
+      const Json& lvl = member(t.target.data, "level");
+      if (!rec.is_string() || !lvl.is_string()) continue;
+      std::pair<std::string, std::string> p{class_of_target(rec.get<std::string>()), lvl.get<std::string>()};
+      if (p.first.empty() || index_of(p.second, kSmeLevels) < 0) continue;
+      if (std::find(pairs.begin(), pairs.end(), p) == pairs.end()) pairs.push_back(p);
+    }
+    for (const auto& [cls, level] : pairs) {
+      const int class_rank = index_of(cls, kSmeClasses);
+      const int need = index_of(level, kSmeLevels) + 1;
+      std::size_t members = 0;
+      std::size_t known = 0;
+      std::size_t yes = 0;
+      std::size_t by_level[5] = {0, 0, 0, 0, 0};
+      for (const Json* f : all) {
+        const int r = rung(profile_fact(*f, "sme_quality_tier"), kSmeClasses);
+        if (options.sme_class_includes_higher ? r < class_rank : r != class_rank) continue;
+        ++members;
+        const int l = module_level(*f, "sme-digital-2024", kSmeLevels);
+        if (l < 0) continue;
+        ++known;
+        ++by_level[l];
+        if (l >= need) ++yes;
+      }
+      const std::string cz = kSmeClassZh[class_rank];
+      const std::string ce = kSmeClassEn[class_rank];
+      const std::string lz = kSmeLevelZh[need];
+      const bool wider = options.sme_class_includes_higher && class_rank < 3;  // 小巨人 is the top rung
+      const std::string higher_zh = wider ? "（含更高层级）" : "";
+      const std::string higher_en = wider ? " (higher rungs included)" : "";
+      Figure f = share("sme_level_by_class/" + cls + "/" + level, "sme_level_by_class",
+                       {cz + higher_zh + "中数字化水平达到" + lz + "及以上的占比",
+                        "share of " + ce + higher_en + " at SME digital level " + level + " or higher"},
+                       {cz + higher_zh + "中 sme-digital-2024 评测达到" + lz + "及以上的企业数 ÷ 其中已完成评测的企业数",
+                        ce + higher_en + " whose sme-digital-2024 level is " + level + " or higher ÷ those assessed"},
+                       yes, known, members - known, min_group);
+      if (!f.suppressed) {
+        f.breakdown = {{"below_L1", by_level[0]}, {"L1", by_level[1]}, {"L2", by_level[2]},
+                       {"L3", by_level[3]},       {"L4", by_level[4]},  {"not_assessed", members - known}};
+      }
+      d.figures.push_back(std::move(f));
+    }
+  }
+
+  // 3. 数字化研发设计工具普及率 (嘉兴 > 95 %, 聊城 > 92 %, 攀枝花 > 90 %): the share of 规上 firms that
+  // use digital R&D design tools, as the profile's note defines it.
+  {
+    std::size_t known = 0;
+    std::size_t yes = 0;
+    for (const Json* f : above) {
+      const Json& v = profile_fact(*f, "digital_rd_tools");
+      if (!v.is_boolean()) continue;
+      ++known;
+      if (v.get<bool>()) ++yes;
+    }
+    d.figures.push_back(share("rd_design_tool_penetration", "rd_design_tool_penetration",
+                              {"规上工业企业数字化研发设计工具普及率", "digital R&D design tool penetration (above-size firms)"},
+                              {"使用数字化研发设计工具的规上企业数 ÷ 填报该项的规上企业数",
+                               "above-size firms using digital R&D design tools ÷ above-size firms that answered"},
+                              yes, known, above.size() - known, min_group));
+  }
+
+  // 4. 关键工序数控化率 (嘉兴 > 90 %, 聊城 > 75 %, 攀枝花 > 75 %). The seeds do not define how a region's
+  // rate is formed. We take the unweighted mean of the enterprises' own rates over 规上 firms:
+  //   rate = Σ key_process_cnc_rate ÷ number of 规上 firms that answered.
+  // Why: (1) the profile records a percentage per enterprise, not the counts of key processes behind
+  // it, so the pooled ratio (all CNC key processes ÷ all key processes) cannot be formed; (2) each
+  // target is stated for "规模以上工业企业" as a population, and the companion indicator (R&D tool
+  // penetration) counts each firm once, so weighting each firm equally keeps the two comparable;
+  // (3) a revenue-weighted mean would let a few large firms carry the figure. The profile's own note
+  // on key_process_cnc_rate reads the indicator as an average over 规上 firms (medium confidence).
+  {
+    std::size_t known = 0;
+    double sum = 0;
+    for (const Json* f : above) {
+      const Json& v = profile_fact(*f, "key_process_cnc_rate");
+      if (!v.is_number()) continue;
+      const double x = v.get<double>();
+      if (!std::isfinite(x) || x < 0 || x > 100) continue;
+      ++known;
+      sum += x;
+    }
+    Figure f;
+    f.id = "key_process_cnc_rate";
+    f.indicator = "key_process_cnc_rate";
+    f.title = {"规上工业企业关键工序数控化率（企业简单平均）", "key-process CNC rate (above-size firms, unweighted mean)"};
+    f.formula = {"Σ 各规上企业关键工序数控化率 ÷ 填报该项的规上企业数（每家企业权重相同；未掌握工序数，无法按工序合计）",
+                 "Σ above-size firms' key-process CNC rates ÷ above-size firms that answered (each firm weighs the same; "
+                 "process counts are not collected, so a pooled ratio cannot be formed)"};
+    f.unit = "percent";
+    f.denominator = known;
+    f.unknown = above.size() - known;
+    f.numerator = sum;
+    if (known > 0) f.value = sum / static_cast<double>(known);
+    finish(f, min_group);
+    d.figures.push_back(std::move(f));
+  }
+
+  // 5. Green factories by level (嘉兴 100+ and 聊城 55+ provincial-or-higher; 攀枝花 20+).
+  {
+    std::size_t known = 0;
+    std::size_t by_level[4] = {0, 0, 0, 0};
+    for (const Json* f : all) {
+      const int g = rung(profile_fact(*f, "green_factory_level"), kGreen);
+      if (g < 0) continue;
+      ++known;
+      ++by_level[g];
+    }
+    struct Count {
+      const char* id;
+      int from;
+      Text title;
+    };
+    const Count counts[] = {
+        {"municipal_or_higher", 1, {"绿色工厂数（市级及以上）", "green factories (municipal or higher)"}},
+        {"provincial_or_higher", 2, {"绿色工厂数（省级及以上）", "green factories (provincial or higher)"}},
+        {"national", 3, {"国家级绿色工厂数", "national green factories"}},
+    };
+    for (const auto& c : counts) {
+      Figure f;
+      f.id = std::string("green_factories/") + c.id;
+      f.indicator = "green_factories";
+      f.title = c.title;
+      f.unit = "count";
+      f.formula = {"本区域内填报了绿色工厂等级的企业中，达到该级别的企业数（只计入本系统中的企业）",
+                   "enterprises in the region recorded at this green-factory level or higher (only enterprises in this workspace)"};
+      std::size_t n = 0;
+      for (int g = c.from; g <= 3; ++g) n += by_level[g];
+      f.denominator = known;
+      f.unknown = all.size() - known;
+      f.numerator = static_cast<double>(n);
+      f.value = static_cast<double>(n);
+      f.breakdown = {{"municipal", by_level[1]}, {"provincial", by_level[2]}, {"national", by_level[3]}, {"none", by_level[0]}};
+      finish(f, min_group);
+      d.figures.push_back(std::move(f));
+    }
+  }
+
+  // Targets: each measurable one next to its figure; the others of related jurisdictions listed as
+  // not measured, with the reason.
+  for (const auto& t : targets) {
+    TargetCheck check = check_of(t, region);
+    const std::string& ind = t.target.indicator;
+    std::string figure_id;
+    if (ind == "sf_tier_share") {
+      const Json& tier = member(t.target.data, "tier");
+      if (tier.is_string()) figure_id = "sf_tier_share/" + tier.get<std::string>();
+    } else if (ind == "sme_level_by_class") {
+      const Json& rec = member(t.target.data, "recognition");
+      const Json& lvl = member(t.target.data, "level");
+      if (rec.is_string() && lvl.is_string()) {
+        figure_id = "sme_level_by_class/" + class_of_target(rec.get<std::string>()) + "/" + lvl.get<std::string>();
+      }
+    } else if (ind == "rd_design_tool_penetration" || ind == "key_process_cnc_rate") {
+      figure_id = ind;
+    } else if (ind == "green_factories") {
+      figure_id = "green_factories/" + green_scope(t.target);
+    }
+    auto figure = std::find_if(d.figures.begin(), d.figures.end(), [&](const Figure& f) { return f.id == figure_id; });
+    if (figure == d.figures.end()) {
+      if (check.relation == "other") continue;
+      Text reason;
+      if (ind == "digital_transformation_share") {
+        reason = {"企业画像没有“已完成数字化改造/转型”这一事实，无法统计", "the profile asks no fact for digital retrofit / transformation, so it cannot be counted"};
+      } else if (ind == "tech_projects") {
+        reason = {"按项目计数，本系统尚未保存项目台账", "counted per project; the workspace holds no project records yet"};
+      } else if (figure_id.empty() || ind == "other") {
+        reason = {"不是本系统采集的企业事实", "not an enterprise fact this workspace collects"};
+      } else {
+        reason = {"没有与该目标对应的统计项（" + figure_id + "）", "no figure matches this target (" + figure_id + ")"};
+      }
+      d.not_measured.push_back({std::move(check), std::move(reason)});
+      continue;
+    }
+    if (figure->suppressed) {
+      check.note = {"统计值因样本不足未公布，无法判断", "the figure is withheld (too few enterprises); not judged"};
+    } else if (!figure->value || !check.value) {
+      check.note = {"没有可比较的数值", "no number to compare"};
+    } else {
+      check.met = judge(*figure->value, check.comparator, *check.value);
+      if (!check.met) check.note = {"目标为约数，原文未给出容差，不作判断", "an approximate target without a stated tolerance; not judged"};
+    }
+    if (figure->unit == "count" && check.met.has_value() && !*check.met) {
+      check.note = {"只计入本系统中的企业；未达标也可能是尚未录入", "only enterprises in this workspace are counted; unmet may mean not yet recorded"};
+    }
+    if (check.relation == "other") {
+      check.note.zh += check.note.zh.empty() ? "其他地区的目标，仅作对照" : "；其他地区的目标，仅作对照";
+      check.note.en += check.note.en.empty() ? "another jurisdiction's target, shown as a benchmark" : "; another jurisdiction's target, shown as a benchmark";
+    }
+    figure->targets.push_back(std::move(check));
+  }
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peer benchmark
+
+namespace {
+
+std::string division_of(const Json& facts) {
+  const Json& industry = profile_fact(facts, "industry");
+  if (!industry.is_string()) return "";
+  std::string s = industry.get<std::string>();
+  if (!s.empty() && s[0] == 'C') s.erase(0, 1);
+  if (s.size() < 2 || !std::isdigit(static_cast<unsigned char>(s[0])) || !std::isdigit(static_cast<unsigned char>(s[1]))) return "";
+  return s.substr(0, 2);
+}
+
+std::string size_of(const Json& facts) {
+  const Json& v = profile_fact(facts, "size_class");
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
+std::optional<double> total_of(const Json& facts, const std::string& module) {
+  const Json& results = member(facts, "results");
+  if (!results.is_object()) return std::nullopt;
+  auto it = results.find(module);
+  if (it == results.end()) return std::nullopt;
+  const Json& total = member(*it, "total");
+  if (!total.is_number()) return std::nullopt;
+  const double v = total.get<double>();
+  return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+
+}  // namespace
+
+PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::string& enterprise, const std::string& module,
+                         const std::string& division, const std::string& size_class, const std::string& region,
+                         std::size_t min_group) {
+  auto self = std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& c) { return c.id == enterprise; });
+  if (self == candidates.end()) throw Error("", "", "no enterprise \"" + enterprise + "\"", ErrorKind::kNotFound);
+  PeerBenchmark p;
+  p.enterprise = enterprise;
+  p.module = module;
+  p.division = division.empty() ? division_of(self->facts) : (division[0] == 'C' ? division.substr(1) : division);
+  p.size_class = size_class.empty() ? size_of(self->facts) : size_class;
+  p.total = total_of(self->facts, module);
+  auto withhold = [&](Text reason) {
+    p.suppressed = true;
+    p.reason = std::move(reason);
+    p.percentile.reset();
+    return p;
+  };
+  if (!p.total) return withhold({"该企业没有 " + module + " 的评测结果", "the enterprise has no " + module + " result"});
+  if (p.division.size() != 2) {
+    return withhold({"该企业的行业代码没有到大类（两位数字），无法确定同行", "the enterprise's industry code has no 2-digit division, so it has no peer group"});
+  }
+  if (p.size_class.empty()) return withhold({"该企业的规模类型未知", "the enterprise's size class is unknown"});
+
+  // Totals are compared at 6 decimals, as in the ranking.
+  const double mine = std::nearbyint(*p.total * 1e6);
+  for (const auto& c : candidates) {
+    if (!region.empty() && !region_within(region_of(c.facts), region)) continue;
+    if (division_of(c.facts) != p.division || size_of(c.facts) != p.size_class) continue;
+    const auto t = total_of(c.facts, module);
+    if (!t) continue;
+    ++p.group_size;
+    const double q = std::nearbyint(*t * 1e6);
+    if (q < mine) ++p.below;
+    if (q == mine) ++p.same;
+  }
+  if (p.group_size < min_group) {
+    return withhold({"同行业大类（" + p.division + "）同规模（" + p.size_class + "）有评测结果的企业不足" + std::to_string(min_group) + "家（" +
+                         std::to_string(p.group_size) + "家），不公布百分位",
+                     "fewer than " + std::to_string(min_group) + " peers with a result in division " + p.division + " and size class " +
+                         p.size_class + " (" + std::to_string(p.group_size) + "); percentile withheld"});
+  }
+  p.percentile = 100.0 * (static_cast<double>(p.below) + 0.5 * static_cast<double>(p.same)) / static_cast<double>(p.group_size);
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+namespace {
+
+Json optional_json(const std::optional<double>& v) { return v ? Json(*v) : Json(); }
+Json optional_json(const std::optional<bool>& v) { return v ? Json(*v) : Json(); }
+
+Json target_json(const TargetCheck& c, const std::string& lang) {
+  Json j = {{"id", c.id},
+            {"title", c.title.in(lang)},
+            {"document", c.document},
+            {"document_title", c.document_title.in(lang)},
+            {"number", c.number},
+            {"jurisdiction", c.jurisdiction},
+            {"draft", c.draft},
+            {"relation", c.relation},
+            {"cite", c.cite},
+            {"quote", c.quote},
+            {"comparator", c.comparator},
+            {"target", optional_json(c.value)},
+            {"unit", c.unit},
+            {"by", c.by},
+            {"met", optional_json(c.met)}};
+  if (!c.note.zh.empty()) j["note"] = c.note.in(lang);
+  return j;
+}
+
+}  // namespace
+
+Json dashboard_to_json(const Dashboard& d, const std::string& lang) {
+  Json figures = Json::array();
+  for (const auto& f : d.figures) {
+    Json targets = Json::array();
+    for (const auto& t : f.targets) targets.push_back(target_json(t, lang));
+    Json j = {{"id", f.id},
+              {"indicator", f.indicator},
+              {"title", f.title.in(lang)},
+              {"unit", f.unit},
+              {"value", optional_json(f.value)},
+              {"numerator", optional_json(f.numerator)},
+              {"denominator", f.denominator},
+              {"unknown", f.unknown},
+              {"suppressed", f.suppressed},
+              {"formula", f.formula.in(lang)},
+              {"breakdown", f.breakdown},
+              {"targets", targets}};
+    if (f.suppressed) j["reason"] = f.reason.in(lang);
+    figures.push_back(std::move(j));
+  }
+  Json not_measured = Json::array();
+  for (const auto& n : d.not_measured) {
+    Json j = target_json(n.target, lang);
+    j["reason"] = n.reason.in(lang);
+    not_measured.push_back(std::move(j));
+  }
+  return {{"region", d.region},
+          {"min_group", d.min_group},
+          {"tier_basis", to_string(d.tier_basis)},
+          {"enterprises", d.enterprises},
+          {"above_size", d.above_size},
+          {"above_size_unknown", d.above_size_unknown},
+          {"figures", figures},
+          {"not_measured", not_measured}};
+}
+
+Json peer_to_json(const PeerBenchmark& p, const std::string& lang) {
+  Json j = {{"enterprise", p.enterprise}, {"module", p.module},         {"division", p.division},
+            {"size_class", p.size_class}, {"total", optional_json(p.total)}, {"group_size", p.group_size},
+            {"below", p.below},           {"same", p.same},             {"percentile", optional_json(p.percentile)},
+            {"suppressed", p.suppressed}};
+  if (p.suppressed) j["reason"] = p.reason.in(lang);
+  return j;
+}
+
+}  // namespace assess

@@ -1,0 +1,651 @@
+#include "assess/rank.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string_view>
+
+#include "detail/reader.h"
+
+namespace assess {
+
+using detail::Reader;
+
+// ---------------------------------------------------------------------------------------------
+// Regions, industries, candidates
+
+bool region_within(const std::string& region, const std::string& area) {
+  std::string prefix = area;
+  if (prefix == "100000") return true;
+  if (prefix.size() == 6) {
+    while (prefix.size() > 2 && prefix.compare(prefix.size() - 2, 2, "00") == 0) prefix.resize(prefix.size() - 2);
+  }
+  return region.compare(0, prefix.size(), prefix) == 0 && region.size() >= prefix.size();
+}
+
+bool industry_within(const std::string& industry, const std::string& prefix) {
+  std::string_view p = prefix;
+  if (!p.empty() && p[0] == 'C') p.remove_prefix(1);
+  std::string_view code = industry;
+  if (!code.empty() && code[0] == 'C') code.remove_prefix(1);
+  return code.substr(0, p.size()) == p && code.size() >= p.size();
+}
+
+std::vector<Candidate> candidates_from_json(const Json& array, const std::string& file) {
+  Reader r(array, file);
+  r.expect_array();
+  std::vector<Candidate> out;
+  out.reserve(r.size());
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    Reader c = r.at(i);
+    c.expect_object();
+    c.allow_only({"id", "name", "facts"});
+    Candidate candidate;
+    candidate.id = c.at("id").string();
+    if (candidate.id.empty()) c.at("id").fail("a candidate id must not be empty");
+    if (!ids.insert(candidate.id).second) c.at("id").fail("duplicate candidate id \"" + candidate.id + "\"");
+    if (auto n = c.find("name")) candidate.name = n->string();
+    Reader facts = c.at("facts");
+    facts.expect_object();
+    if (auto region = facts.find("region")) region->string();
+    candidate.facts = facts.json();
+    out.push_back(std::move(candidate));
+  }
+  return out;
+}
+
+Json candidates_to_json(const std::vector<Candidate>& candidates) {
+  Json out = Json::array();
+  for (const auto& c : candidates) out.push_back({{"id", c.id}, {"name", c.name}, {"facts", c.facts}});
+  return out;
+}
+
+const char* to_string(SortOrder order) { return order == SortOrder::kDesc ? "desc" : "asc"; }
+
+// ---------------------------------------------------------------------------------------------
+// Loading criteria
+
+namespace {
+
+// Criteria read the candidate's facts through these roots only; a typo is caught on load.
+void check_roots(const Reader& r, const logic::Rule& rule) {
+  static const std::set<std::string> kRoots = {"profile", "region", "results", "bureau"};
+  for (const auto& name : rule.references()) {
+    if (!kRoots.count(name)) r.fail("reads unknown fact \"" + name + "\" (facts: profile, region, results, bureau)");
+  }
+}
+
+logic::Rule compile_checked(const Reader& r) {
+  logic::Rule rule;
+  try {
+    rule = logic::Rule::compile(r.json());
+  } catch (const Error& e) {
+    throw e.within(r.file(), r.pointer());
+  }
+  check_roots(r, rule);
+  return rule;
+}
+
+std::string confidence(const Reader& r) {
+  const std::string c = r.string();
+  if (c != "high" && c != "medium" && c != "low" && c != "unconfirmed") {
+    r.fail("\"confidence\" must be one of high, medium, low, unconfirmed");
+  }
+  return c;
+}
+
+std::vector<std::string> code_list(const Reader& r, bool industry) {
+  std::vector<std::string> out = r.string_list();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    std::string_view s = out[i];
+    if (industry && !s.empty() && s[0] == 'C') s.remove_prefix(1);
+    const bool digits = std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool ok = digits && (industry ? s.size() <= 4 : (!s.empty() && s.size() <= 6));
+    if (!ok) {
+      r.at(i).fail(industry ? "\"" + out[i] + "\" is not a GB/T 4754 code or prefix (\"C\", \"36\", \"C367\")"
+                            : "\"" + out[i] + "\" is not a GB/T 2260 code or prefix (\"320205\", \"3202\")");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Criteria load_criteria(const Json& document, const std::string& file) {
+  Reader r(document, file);
+  r.expect_object();
+  r.allow_only({"$schema", "id", "title", "cite", "quote", "document", "status", "top", "filters", "eligibility",
+                "score", "tie_breakers", "confidence", "note"});
+  Criteria c;
+  c.file = file;
+  c.id = r.at("id").identifier();
+  c.title = r.at("title").text();
+  c.cite = r.at("cite").string();
+  if (auto q = r.find("quote")) c.quote = q->string();
+  if (auto d = r.find("document")) c.document = d->identifier();
+  if (auto s = r.find("status")) {
+    const std::string status = s->string();
+    if (status != "draft" && status != "in_force") s->fail("\"status\" must be \"draft\" or \"in_force\"");
+    c.draft = status == "draft";
+  }
+  if (auto t = r.find("top")) {
+    const double v = t->number();
+    if (v < 0 || v != std::floor(v) || v > 1e9) t->fail("\"top\" must be a whole number of candidates, 0 or more");
+    c.top = static_cast<std::size_t>(v);
+  }
+  if (auto f = r.find("filters")) {
+    f->expect_object();
+    f->allow_only({"regions", "industries"});
+    if (auto x = f->find("regions")) c.regions = code_list(*x, false);
+    if (auto x = f->find("industries")) c.industries = code_list(*x, true);
+  }
+  if (auto x = r.find("confidence")) c.provenance.confidence = confidence(*x);
+  if (auto n = r.find("note")) c.provenance.note = n->text();
+  c.provenance.cite = c.cite;
+
+  if (auto list = r.find("eligibility")) {
+    list->expect_array();
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      Reader e = list->at(i);
+      e.expect_object();
+      e.allow_only({"id", "title", "logic", "cite", "note"});
+      CriteriaCondition cc;
+      cc.id = e.at("id").identifier();
+      if (!ids.insert(cc.id).second) e.at("id").fail("duplicate condition id \"" + cc.id + "\"");
+      cc.title = e.at("title").text();
+      if (auto ci = e.find("cite")) cc.cite = ci->string();
+      cc.pointer = e.pointer();
+      cc.logic = compile_checked(e.at("logic"));
+      c.eligibility.push_back(std::move(cc));
+    }
+  }
+
+  Reader terms = r.at("score");
+  terms.expect_array();
+  if (terms.size() == 0) terms.fail("\"score\" needs at least one term");
+  std::set<std::string> term_ids;
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    Reader t = terms.at(i);
+    t.expect_object();
+    t.allow_only({"id", "title", "weight", "value", "cite", "note"});
+    ScoreTerm term;
+    term.id = t.at("id").identifier();
+    if (!term_ids.insert(term.id).second) t.at("id").fail("duplicate score term id \"" + term.id + "\"");
+    term.title = t.at("title").text();
+    term.weight = t.at("weight").number();
+    if (auto ci = t.find("cite")) term.cite = ci->string();
+    term.pointer = t.pointer();
+    term.value = compile_checked(t.at("value"));
+    c.score.push_back(std::move(term));
+  }
+
+  if (auto list = r.find("tie_breakers")) {
+    list->expect_array();
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      Reader t = list->at(i);
+      t.expect_object();
+      t.allow_only({"id", "title", "value", "order", "note"});
+      TieBreaker tb;
+      tb.id = t.at("id").identifier();
+      if (tb.id == "score" || tb.id == "id") t.at("id").fail("\"score\" and \"id\" are reserved: name the tie-breaker otherwise");
+      if (!ids.insert(tb.id).second) t.at("id").fail("duplicate tie-breaker id \"" + tb.id + "\"");
+      tb.title = t.at("title").text();
+      const std::string order = t.at("order").string();
+      if (order != "desc" && order != "asc") t.at("order").fail("\"order\" must be \"desc\" or \"asc\"");
+      tb.order = order == "desc" ? SortOrder::kDesc : SortOrder::kAsc;
+      tb.pointer = t.pointer();
+      tb.value = compile_checked(t.at("value"));
+      c.tie_breakers.push_back(std::move(tb));
+    }
+  }
+  c.content_hash = content_hash(document);
+  return c;
+}
+
+std::vector<Criteria> load_criteria_dir(const std::string& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path().string());
+  }
+  if (ec) throw Error(dir, "", "cannot read folder: " + ec.message(), ErrorKind::kNotFound);
+  std::sort(files.begin(), files.end());
+  std::vector<Criteria> out;
+  std::map<std::string, std::string> seen;
+  for (const auto& f : files) {
+    Criteria c = load_criteria(read_json_file(f), f);
+    auto [it, inserted] = seen.emplace(c.id, f);
+    if (!inserted) throw Error(f, "/id", "criteria id \"" + c.id + "\" is also used in " + it->second);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ranking
+
+namespace {
+
+// Scores and numeric tie-breaker values are compared at 6 decimals, so that two sums that are equal
+// on paper but differ in the last bit of a double still tie (and the comparison stays transitive).
+double quantize(double v) { return std::nearbyint(v * 1e6); }
+
+// Whether a dotted fact path is present and not null.
+bool has_fact(const Json& facts, const std::string& path) {
+  const Json* at = &facts;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = path.find('.', start);
+    const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (at->is_object()) {
+      auto it = at->find(key);
+      if (it == at->end()) return false;
+      at = &*it;
+    } else if (at->is_array()) {
+      char* end = nullptr;
+      const unsigned long index = std::strtoul(key.c_str(), &end, 10);
+      if (key.empty() || *end != '\0' || index >= at->size()) return false;
+      at = &(*at)[index];
+    } else {
+      return false;
+    }
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return !at->is_null();
+}
+
+std::optional<double> as_number(const Json& v) {
+  if (v.is_number()) {
+    const double d = v.get<double>();
+    if (std::isfinite(d)) return d;
+    return std::nullopt;
+  }
+  if (v.is_boolean()) return v.get<bool>() ? 1.0 : 0.0;
+  return std::nullopt;
+}
+
+// A tie-breaker value as compared: numbers before strings, missing last in either order.
+struct TieKey {
+  enum Kind : unsigned char { kNumber, kString, kMissing } kind = kMissing;
+  double number = 0;
+  std::string text;
+};
+
+TieKey tie_key(const Json& v) {
+  TieKey k;
+  if (auto n = as_number(v)) {
+    k.kind = TieKey::kNumber;
+    k.number = quantize(*n);
+  } else if (v.is_string()) {
+    k.kind = TieKey::kString;
+    k.text = v.get<std::string>();
+  }
+  return k;
+}
+
+// < 0 when `a` goes first.
+int compare_tie(const TieKey& a, const TieKey& b, SortOrder order) {
+  if (a.kind != b.kind) return a.kind < b.kind ? -1 : 1;
+  int c = 0;
+  if (a.kind == TieKey::kNumber) {
+    c = a.number < b.number ? -1 : (a.number > b.number ? 1 : 0);
+  } else if (a.kind == TieKey::kString) {
+    c = a.text.compare(b.text);
+    c = c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  return order == SortOrder::kDesc ? -c : c;
+}
+
+// A runaway rule (assess::Error kLimit) is reported at its place in the criteria file.
+Json evaluate(const logic::Rule& rule, const Json& facts, const Criteria& criteria, const std::string& pointer,
+              const char* field) {
+  try {
+    return rule.evaluate(facts);
+  } catch (const Error& e) {
+    throw e.within(criteria.file, pointer + "/" + field);
+  }
+}
+
+std::vector<std::string> missing_paths(const logic::Rule& rule, const Json& facts) {
+  std::vector<std::string> out;
+  for (const auto& p : rule.paths()) {
+    if (!has_fact(facts, p)) out.push_back(p);
+  }
+  return out;
+}
+
+// The sort state of one eligible row.
+struct Entry {
+  std::size_t row = 0;
+  double key = 0;  // quantized score
+  std::vector<TieKey> ties;
+  const std::string* id = nullptr;
+};
+
+struct Order {
+  const std::vector<TieBreaker>* breakers;
+  // < 0 when `a` ranks above `b`; `*by` names the key that decided.
+  int compare(const Entry& a, double a_key, const Entry& b, double b_key, std::string* by = nullptr) const {
+    if (a_key != b_key) {
+      if (by) *by = "score";
+      return a_key > b_key ? -1 : 1;
+    }
+    for (std::size_t t = 0; t < breakers->size(); ++t) {
+      const int c = compare_tie(a.ties[t], b.ties[t], (*breakers)[t].order);
+      if (c != 0) {
+        if (by) *by = (*breakers)[t].id;
+        return c;
+      }
+    }
+    if (by) *by = "id";
+    return a.id->compare(*b.id) < 0 ? -1 : (*a.id == *b.id ? 0 : 1);
+  }
+};
+
+std::string show(const Json& v) {
+  if (v.is_null()) return "—";
+  if (auto n = as_number(v); n && !v.is_boolean()) return format_number(*n);
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+Text explain_position(const RankRow& row, const RankRow* above, const Criteria& criteria) {
+  const std::string score = format_number(row.score);
+  if (above == nullptr) {
+    return {"第1名：总分最高（" + score + "）", "1st: highest score (" + score + ")"};
+  }
+  const std::string pos = std::to_string(row.position);
+  if (row.separated_by == "score") {
+    return {"第" + pos + "名：总分 " + score + "，低于上一名（" + format_number(above->score) + "）",
+            "#" + pos + ": score " + score + ", below the row above (" + format_number(above->score) + ")"};
+  }
+  if (row.separated_by == "id") {
+    return {"第" + pos + "名：总分（" + score + "）和全部决胜项与上一名相同，按企业编号排序（" + above->id + " 在 " + row.id + " 之前）",
+            "#" + pos + ": same score (" + score + ") and tie-breaker values as the row above; ordered by id (" + above->id +
+                " before " + row.id + ")"};
+  }
+  for (std::size_t t = 0; t < criteria.tie_breakers.size(); ++t) {
+    const TieBreaker& tb = criteria.tie_breakers[t];
+    if (tb.id != row.separated_by) continue;
+    const bool desc = tb.order == SortOrder::kDesc;
+    const std::string mine = show(row.tie_values[t]);
+    const std::string theirs = show(above->tie_values[t]);
+    return {"第" + pos + "名：总分与上一名相同（" + score + "），按决胜项“" + tb.title.zh + "”（" + (desc ? "从高到低" : "从低到高") +
+                "）排在其后：" + mine + " 对 " + theirs,
+            "#" + pos + ": same score as the row above (" + score + "); placed after it by tie-breaker \"" + tb.title.in("en") +
+                "\" (" + (desc ? "highest first" : "lowest first") + "): " + mine + " vs " + theirs};
+  }
+  return {};
+}
+
+Text explain_ineligible(const RankRow& row, const Criteria& criteria) {
+  std::string zh = "不符合条件：";
+  std::string en = "not eligible: ";
+  bool first = true;
+  for (std::size_t k = 0; k < row.checks.size(); ++k) {
+    const ConditionCheck& c = row.checks[k];
+    const Text& title = criteria.eligibility[k].title;
+    if (c.met) continue;
+    if (!first) {
+      zh += "；";
+      en += "; ";
+    }
+    first = false;
+    zh += title.zh;
+    en += title.in("en");
+    if (!c.missing.empty()) {
+      std::string list;
+      for (const auto& m : c.missing) list += (list.empty() ? "" : ", ") + m;
+      zh += "（缺少 " + list + "）";
+      en += " (missing " + list + ")";
+    }
+  }
+  return {zh, en};
+}
+
+}  // namespace
+
+RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidates, const RankOptions& options) {
+  RankResult result;
+  result.criteria = &criteria;
+  const Order order{&criteria.tie_breakers};
+
+  std::vector<Entry> entries;
+  for (const auto& candidate : candidates) {
+    const Json& facts = candidate.facts;
+    const auto region_it = facts.find("region");
+    const std::string region = region_it != facts.end() && region_it->is_string() ? region_it->get<std::string>() : "";
+    std::string industry;
+    if (auto p = facts.find("profile"); p != facts.end() && p->is_object()) {
+      if (auto i = p->find("industry"); i != p->end() && i->is_string()) industry = i->get<std::string>();
+    }
+    bool inside = options.region.empty() || region_within(region, options.region);
+    inside = inside && (options.industry.empty() || industry_within(industry, options.industry));
+    if (inside && !criteria.regions.empty()) {
+      inside = std::any_of(criteria.regions.begin(), criteria.regions.end(),
+                           [&](const std::string& a) { return region_within(region, a); });
+    }
+    if (inside && !criteria.industries.empty()) {
+      inside = std::any_of(criteria.industries.begin(), criteria.industries.end(),
+                           [&](const std::string& p) { return industry_within(industry, p); });
+    }
+    if (!inside) {
+      ++result.filtered_out;
+      continue;
+    }
+    ++result.considered;
+
+    RankRow row;
+    row.id = candidate.id;
+    row.name = candidate.name;
+    row.eligible = true;
+    row.checks.reserve(criteria.eligibility.size());
+    for (const auto& cond : criteria.eligibility) {
+      ConditionCheck check;
+      check.id = cond.id;
+      check.met = logic::truthy(evaluate(cond.logic, facts, criteria, cond.pointer, "logic"));
+      if (!check.met) check.missing = missing_paths(cond.logic, facts);
+      row.eligible = row.eligible && check.met;
+      row.checks.push_back(std::move(check));
+    }
+    if (!row.eligible) {
+      row.explanation = explain_ineligible(row, criteria);
+      result.ineligible.push_back(std::move(row));
+      continue;
+    }
+    row.terms.reserve(criteria.score.size());
+    for (const auto& term : criteria.score) {
+      TermValue tv;
+      tv.id = term.id;
+      tv.weight = term.weight;
+      const auto n = as_number(evaluate(term.value, facts, criteria, term.pointer, "value"));
+      tv.missing = !n.has_value();
+      tv.value = n.value_or(0);
+      tv.contribution = tv.value * tv.weight;
+      row.score += tv.contribution;
+      row.terms.push_back(tv);
+    }
+    Entry e;
+    e.key = quantize(row.score);
+    for (const auto& tb : criteria.tie_breakers) {
+      Json v = evaluate(tb.value, facts, criteria, tb.pointer, "value");
+      if (!as_number(v) && !v.is_string()) v = nullptr;
+      e.ties.push_back(tie_key(v));
+      row.tie_values.push_back(std::move(v));
+    }
+    e.row = result.rows.size();
+    result.rows.push_back(std::move(row));
+    entries.push_back(std::move(e));
+  }
+  for (auto& e : entries) e.id = &result.rows[e.row].id;
+
+  std::sort(entries.begin(), entries.end(),
+            [&](const Entry& a, const Entry& b) { return order.compare(a, a.key, b, b.key) < 0; });
+
+  result.top = options.top != 0 ? options.top : criteria.top;
+  for (std::size_t i = 1; i < entries.size(); ++i) {
+    order.compare(entries[i], entries[i].key, entries[i - 1], entries[i - 1].key, &result.rows[entries[i].row].separated_by);
+  }
+  std::vector<RankRow> sorted;
+  sorted.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    RankRow row = std::move(result.rows[entries[i].row]);
+    row.position = i + 1;
+    row.in_top = result.top == 0 || i < result.top;
+    row.explanation = explain_position(row, i > 0 ? &sorted.back() : nullptr, criteria);
+    sorted.push_back(std::move(row));
+  }
+  result.rows = std::move(sorted);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    entries[i].row = i;
+    entries[i].id = &result.rows[i].id;
+  }
+  std::sort(result.ineligible.begin(), result.ineligible.end(),
+            [](const RankRow& a, const RankRow& b) { return a.id < b.id; });
+
+  // Sensitivity: one weight at a time moves by ±step; the top N is recomputed from the stored term
+  // values with the same order (score, tie-breakers, id) and compared with the baseline top N.
+  Sensitivity& s = result.sensitivity;
+  s.top = result.top;
+  const std::size_t n = entries.size();
+  if (result.top == 0 || result.top >= n) {
+    s.note = {"入围名单包含全部符合条件的企业（" + std::to_string(n) + " 家），权重变化不会改变名单",
+              "the shortlist holds every eligible candidate (" + std::to_string(n) + "), so no weight change can alter it"};
+  }
+  const std::size_t top = std::min(result.top == 0 ? n : result.top, n);
+  std::vector<double> keys(n);
+  std::vector<std::size_t> index(n);
+  std::vector<char> in_base(n, 0);
+  for (std::size_t i = 0; i < top; ++i) in_base[i] = 1;
+  for (std::size_t k = 0; k < criteria.score.size(); ++k) {
+    for (const double factor : {1 + options.step, 1 - options.step}) {
+      SensitivityCase sc;
+      sc.term = criteria.score[k].id;
+      sc.factor = factor;
+      sc.weight = criteria.score[k].weight * factor;
+      if (top < n) {
+        for (std::size_t i = 0; i < n; ++i) {
+          double total = 0;
+          for (std::size_t j = 0; j < criteria.score.size(); ++j) {
+            const TermValue& tv = result.rows[i].terms[j];
+            total += tv.value * (j == k ? sc.weight : tv.weight);
+          }
+          keys[i] = quantize(total);
+          index[i] = i;
+        }
+        std::partial_sort(index.begin(), index.begin() + static_cast<std::ptrdiff_t>(top), index.end(),
+                          [&](std::size_t a, std::size_t b) {
+                            return order.compare(entries[a], keys[a], entries[b], keys[b]) < 0;
+                          });
+        std::vector<char> in_moved(n, 0);
+        for (std::size_t i = 0; i < top; ++i) {
+          in_moved[index[i]] = 1;
+          if (!in_base[index[i]]) sc.entering.push_back(result.rows[index[i]].id);
+        }
+        for (std::size_t i = 0; i < top; ++i) {
+          if (!in_moved[i]) sc.leaving.push_back(result.rows[i].id);
+        }
+      }
+      s.stable = s.stable && sc.entering.empty();
+      s.cases.push_back(std::move(sc));
+    }
+  }
+  if (s.note.zh.empty()) {
+    s.note = s.stable ? Text{"任一权重上下浮动" + format_number(options.step * 100) + "%，前" + std::to_string(top) + "名名单不变",
+                             "moving any one weight by ±" + format_number(options.step * 100) + " % leaves the top " +
+                                 std::to_string(top) + " unchanged"}
+                      : Text{"部分权重上下浮动" + format_number(options.step * 100) + "%会改变前" + std::to_string(top) + "名名单，见各项",
+                             "moving some weights by ±" + format_number(options.step * 100) + " % changes the top " +
+                                 std::to_string(top) + "; see the cases"};
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+namespace {
+// Scores as compared: 6 decimals (68, not 67.99999999999999).
+double shown(double v) { return std::nearbyint(v * 1e6) / 1e6; }
+}  // namespace
+
+Json rank_to_json(const RankResult& result, const std::string& lang, std::size_t limit) {
+  const auto keep = [&](std::size_t n) { return limit == 0 ? n : std::min(n, limit); };
+  const Criteria& c = *result.criteria;
+  Json out;
+  out["criteria"] = {{"id", c.id},       {"title", c.title.in(lang)}, {"cite", c.cite},
+                     {"quote", c.quote}, {"document", c.document},    {"draft", c.draft},
+                     {"file", c.file},   {"content_hash", c.content_hash}};
+  if (!c.provenance.confidence.empty()) out["criteria"]["confidence"] = c.provenance.confidence;
+  if (!c.provenance.note.zh.empty()) out["criteria"]["note"] = c.provenance.note.in(lang);
+  out["considered"] = result.considered;
+  out["filtered_out"] = result.filtered_out;
+  out["eligible"] = result.rows.size();
+  out["ineligible_count"] = result.ineligible.size();
+  out["top"] = result.top;
+  Json rows = Json::array();
+  for (std::size_t i = 0; i < keep(result.rows.size()); ++i) {
+    const RankRow& row = result.rows[i];
+    Json checks = Json::array();
+    for (std::size_t k = 0; k < row.checks.size(); ++k) {
+      checks.push_back({{"id", row.checks[k].id}, {"title", c.eligibility[k].title.in(lang)}, {"met", row.checks[k].met}});
+    }
+    Json terms = Json::array();
+    for (std::size_t j = 0; j < row.terms.size(); ++j) {
+      const TermValue& tv = row.terms[j];
+      terms.push_back({{"id", tv.id},
+                       {"title", c.score[j].title.in(lang)},
+                       {"value", tv.value},
+                       {"weight", tv.weight},
+                       {"contribution", shown(tv.contribution)},
+                       {"missing", tv.missing}});
+    }
+    Json ties = Json::array();
+    for (std::size_t t = 0; t < row.tie_values.size(); ++t) {
+      ties.push_back({{"id", c.tie_breakers[t].id},
+                      {"title", c.tie_breakers[t].title.in(lang)},
+                      {"order", to_string(c.tie_breakers[t].order)},
+                      {"value", row.tie_values[t]}});
+    }
+    rows.push_back({{"position", row.position},
+                    {"id", row.id},
+                    {"name", row.name},
+                    {"in_top", row.in_top},
+                    {"eligibility", checks},
+                    {"score", shown(row.score)},
+                    {"terms", terms},
+                    {"tie_breakers", ties},
+                    {"separated_by", row.separated_by},
+                    {"explanation", row.explanation.in(lang)}});
+  }
+  out["rows"] = rows;
+  Json ineligible = Json::array();
+  for (std::size_t i = 0; i < keep(result.ineligible.size()); ++i) {
+    const RankRow& row = result.ineligible[i];
+    Json failed = Json::array();
+    for (std::size_t k = 0; k < row.checks.size(); ++k) {
+      const ConditionCheck& check = row.checks[k];
+      if (!check.met) failed.push_back({{"id", check.id}, {"title", c.eligibility[k].title.in(lang)}, {"missing", check.missing}});
+    }
+    ineligible.push_back({{"id", row.id}, {"name", row.name}, {"failed", failed}, {"explanation", row.explanation.in(lang)}});
+  }
+  out["ineligible"] = ineligible;
+  Json cases = Json::array();
+  for (const auto& sc : result.sensitivity.cases) {
+    cases.push_back({{"term", sc.term}, {"factor", sc.factor}, {"weight", sc.weight}, {"entering", sc.entering}, {"leaving", sc.leaving}});
+  }
+  out["sensitivity"] = {{"top", result.sensitivity.top},
+                        {"stable", result.sensitivity.stable},
+                        {"note", result.sensitivity.note.in(lang)},
+                        {"cases", cases}};
+  return out;
+}
+
+}  // namespace assess

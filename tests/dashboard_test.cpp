@@ -1,0 +1,473 @@
+#include "assess/dashboard.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "../bench/synthetic_enterprises.h"
+#include "assess/error.h"
+#include "assess/policy.h"
+#include "support.h"
+
+namespace {
+
+const std::string kData = ASSESS_SOURCE_DIR "/tests/data/bureau";
+
+const std::vector<assess::DashboardTarget>& shipped_targets() {
+  static const auto targets = assess::dashboard_targets(assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies"));
+  return targets;
+}
+
+std::vector<assess::Candidate> small() {
+  return assess::candidates_from_json(assess::read_json_file(kData + "/dashboard-small/candidates.json"), "candidates.json");
+}
+
+const assess::Figure& figure(const assess::Dashboard& d, const std::string& id) {
+  auto it = std::find_if(d.figures.begin(), d.figures.end(), [&](const assess::Figure& f) { return f.id == id; });
+  REQUIRE_MESSAGE(it != d.figures.end(), "no figure ", id);
+  return *it;
+}
+
+const assess::TargetCheck* target(const assess::Figure& f, const std::string& id) {
+  for (const auto& t : f.targets) {
+    if (t.id == id) return &t;
+  }
+  return nullptr;
+}
+
+void check_figure(const assess::Figure& f, const assess::Json& e) {
+  INFO("figure ", f.id);
+  CHECK(f.denominator == e["denominator"].get<std::size_t>());
+  CHECK(f.unknown == e["unknown"].get<std::size_t>());
+  const bool suppressed = e.value("suppressed", false);
+  CHECK(f.suppressed == suppressed);
+  if (suppressed) {
+    CHECK_FALSE(f.value.has_value());
+    CHECK_FALSE(f.numerator.has_value());
+    CHECK(f.breakdown.empty());
+    if (e.contains("reason_en")) CHECK(f.reason.en == e["reason_en"].get<std::string>());
+    return;
+  }
+  REQUIRE(f.value.has_value());
+  REQUIRE(f.numerator.has_value());
+  CHECK_NEAR(*f.numerator, e["numerator"].get<double>());
+  CHECK(std::fabs(*f.value - e["value"].get<double>()) < 1e-9);
+  if (e.contains("breakdown")) {
+    for (const auto& item_ : e["breakdown"].items()) {
+      const std::string k = item_.key();
+      const auto& v = item_.value();
+      INFO(k);
+      CHECK(f.breakdown[k] == v);
+    }
+  }
+}
+
+// ---- Independent counts with plain loops -------------------------------------------------------
+
+struct Count {
+  std::size_t num = 0;
+  double sum = 0;
+  std::size_t known = 0;
+  std::size_t unknown = 0;
+};
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+// "320200" → "3202", "320000" → "32", "100000" → "".
+std::string prefix_of(const std::string& region) {
+  if (region == "100000") return "";
+  if (region.substr(2) == "0000") return region.substr(0, 2);
+  if (region.substr(4) == "00") return region.substr(0, 4);
+  return region;
+}
+
+int index_in(const assess::Json& v, const std::vector<std::string>& ids) {
+  if (!v.is_string()) return -1;
+  auto it = std::find(ids.begin(), ids.end(), v.get<std::string>());
+  return it == ids.end() ? -1 : static_cast<int>(it - ids.begin());
+}
+
+void check_against_plain_counts(const std::vector<assess::Candidate>& all, const std::string& region) {
+  INFO("region ", region);
+  const auto d = assess::dashboard(all, shipped_targets(), region);
+  const std::string prefix = prefix_of(region);
+  std::vector<const assess::Json*> in;
+  std::vector<const assess::Json*> above;
+  std::size_t above_unknown = 0;
+  for (const auto& c : all) {
+    if (!starts_with(c.facts["region"].get<std::string>(), prefix)) continue;
+    in.push_back(&c.facts);
+    const auto& p = c.facts["profile"];
+    if (!p.contains("above_designated_size")) {
+      ++above_unknown;
+    } else if (p["above_designated_size"].get<bool>()) {
+      above.push_back(&c.facts);
+    }
+  }
+  CHECK(d.enterprises == in.size());
+  CHECK(d.above_size == above.size());
+  CHECK(d.above_size_unknown == above_unknown);
+
+  auto expect = [&](const std::string& id, const Count& c, bool mean = false, bool count = false) {
+    const auto& f = figure(d, id);
+    INFO("figure ", id);
+    CHECK(f.denominator == c.known);
+    CHECK(f.unknown == c.unknown);
+    CHECK(f.suppressed == (c.known < 5));
+    if (c.known < 5) {
+      CHECK_FALSE(f.value.has_value());
+      CHECK_FALSE(f.numerator.has_value());
+      return;
+    }
+    REQUIRE(f.value.has_value());
+    if (mean) {
+      CHECK(*f.value == doctest::Approx(c.sum / static_cast<double>(c.known)).epsilon(1e-12));
+      CHECK(*f.numerator == doctest::Approx(c.sum).epsilon(1e-12));
+    } else if (count) {
+      CHECK(*f.value == static_cast<double>(c.num));
+    } else {
+      CHECK(*f.numerator == static_cast<double>(c.num));
+      CHECK(*f.value == doctest::Approx(100.0 * static_cast<double>(c.num) / static_cast<double>(c.known)).epsilon(1e-12));
+    }
+  };
+
+  const std::vector<std::string> tiers = {"none", "basic", "advanced", "excellent", "leading"};
+  for (int k = 1; k <= 4; ++k) {
+    Count c;
+    for (const auto* f : above) {
+      const int t = index_in((*f)["profile"].value("smart_factory_tier", assess::Json()), tiers);
+      if (t < 0) {
+        ++c.unknown;
+        continue;
+      }
+      ++c.known;
+      if (t >= k) ++c.num;
+    }
+    expect("sf_tier_share/SF" + std::to_string(k), c);
+  }
+  const std::vector<std::string> classes = {"none", "innovative", "provincial_zjtx", "little_giant"};
+  const std::vector<std::pair<std::string, int>> pairs = {{"innovative", 1}, {"provincial_zjtx", 2}, {"little_giant", 3}};
+  for (const auto& [cls, need] : pairs) {
+    Count c;
+    const int rank = index_in(assess::Json(cls), classes);
+    for (const auto* f : in) {
+      if (index_in((*f)["profile"]["sme_quality_tier"], classes) < rank) continue;
+      const auto& res = (*f)["results"];
+      if (!res.contains("sme-digital-2024")) {
+        ++c.unknown;
+        continue;
+      }
+      ++c.known;
+      const auto& level = res["sme-digital-2024"]["level"];
+      const int l = level.is_null() ? 0 : level.get<std::string>()[1] - '0';
+      if (l >= need) ++c.num;
+    }
+    expect("sme_level_by_class/" + cls + "/L" + std::to_string(need), c);
+  }
+  {
+    Count rd;
+    Count cnc;
+    for (const auto* f : above) {
+      const auto& p = (*f)["profile"];
+      if (p.contains("digital_rd_tools")) {
+        ++rd.known;
+        if (p["digital_rd_tools"].get<bool>()) ++rd.num;
+      } else {
+        ++rd.unknown;
+      }
+      if (p.contains("key_process_cnc_rate")) {
+        ++cnc.known;
+        cnc.sum += p["key_process_cnc_rate"].get<double>();
+      } else {
+        ++cnc.unknown;
+      }
+    }
+    expect("rd_design_tool_penetration", rd);
+    expect("key_process_cnc_rate", cnc, true);
+  }
+  {
+    Count any;
+    Count provincial;
+    Count national;
+    for (const auto* f : in) {
+      const auto& p = (*f)["profile"];
+      if (!p.contains("green_factory_level")) {
+        ++any.unknown;
+        ++provincial.unknown;
+        ++national.unknown;
+        continue;
+      }
+      ++any.known;
+      ++provincial.known;
+      ++national.known;
+      const std::string g = p["green_factory_level"].get<std::string>();
+      if (g != "none") ++any.num;
+      if (g == "provincial" || g == "national") ++provincial.num;
+      if (g == "national") ++national.num;
+    }
+    expect("green_factories/municipal_or_higher", any, false, true);
+    expect("green_factories/provincial_or_higher", provincial, false, true);
+    expect("green_factories/national", national, false, true);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the dashboard of a hand-made region matches the figures worked by hand (tests/data/bureau/dashboard-small)") {
+  const auto candidates = small();
+  const auto expected = assess::read_json_file(kData + "/dashboard-small/expected.json");
+  for (const auto& item_ : expected["regions"].items()) {
+    const std::string region = item_.key();
+    const auto& e = item_.value();
+    INFO("region ", region);
+    const auto d = assess::dashboard(candidates, shipped_targets(), region);
+    CHECK(d.enterprises == e["enterprises"].get<std::size_t>());
+    CHECK(d.above_size == e["above_size"].get<std::size_t>());
+    CHECK(d.above_size_unknown == e["above_size_unknown"].get<std::size_t>());
+    if (e.contains("figures")) {
+      for (const auto& [id, fe] : e["figures"].items()) check_figure(figure(d, id), fe);
+    }
+    if (e.contains("targets")) {
+      for (const auto& by_figure : e["targets"].items()) {
+        const std::string fid = by_figure.key();
+        const auto& targets = by_figure.value();
+        const auto& f = figure(d, fid);
+        for (const auto& by_target : targets.items()) {
+          const std::string tid = by_target.key();
+          const auto& te = by_target.value();
+          INFO("target ", tid);
+          const auto* t = target(f, tid);
+          REQUIRE(t != nullptr);
+          CHECK(t->relation == te["relation"].get<std::string>());
+          if (te["met"].is_null()) {
+            CHECK_FALSE(t->met.has_value());
+          } else {
+            REQUIRE(t->met.has_value());
+            CHECK(*t->met == te["met"].get<bool>());
+          }
+        }
+      }
+    }
+    if (e.contains("not_measured_count")) CHECK(d.not_measured.size() == e["not_measured_count"].get<std::size_t>());
+    if (e.value("all_suppressed", false)) {
+      for (const auto& f : d.figures) {
+        INFO(f.id);
+        CHECK(f.suppressed);
+        CHECK_FALSE(f.value.has_value());
+        for (const auto& t : f.targets) CHECK_FALSE(t.met.has_value());
+      }
+    }
+  }
+}
+
+TEST_CASE("each figure states its target with document, clause and quote") {
+  const auto d = assess::dashboard(small(), shipped_targets(), "320205");
+  const auto* t = target(figure(d, "sf_tier_share/SF2"), "xishan-2025-equipment.sf-advanced-share");
+  REQUIRE(t != nullptr);
+  CHECK(t->document == "xishan-2025-equipment");
+  CHECK(t->draft);
+  CHECK(t->cite == "二、（二）4");
+  CHECK(t->quote == "达到先进级及以上智能工厂水平的规上工业企业覆盖率超10%");
+  CHECK(t->comparator == ">");
+  CHECK(t->value == 10);
+  CHECK(t->by == "2027-12-31");
+  const auto& cnc = figure(d, "key_process_cnc_rate");
+  const auto* jx = target(cnc, "jiaxing-equipment.key-process-cnc");
+  REQUIRE(jx != nullptr);
+  CHECK(jx->note.en == "another jurisdiction's target, shown as a benchmark");
+  const auto* green = target(figure(d, "green_factories/provincial_or_higher"), "liaocheng-equipment.green-factories");
+  REQUIRE(green != nullptr);
+  CHECK(green->note.en ==
+        "only enterprises in this workspace are counted; unmet may mean not yet recorded; another jurisdiction's target, shown as a benchmark");
+  CHECK(cnc.formula.en.find("each firm weighs the same") != std::string::npos);
+
+  auto not_measured = std::find_if(d.not_measured.begin(), d.not_measured.end(),
+                                   [](const assess::NotMeasured& n) { return n.target.id == "xishan-2025-equipment.digital-coverage"; });
+  REQUIRE(not_measured != d.not_measured.end());
+  CHECK(not_measured->reason.en == "the profile asks no fact for digital retrofit / transformation, so it cannot be counted");
+  // Other jurisdictions' unmeasurable targets stay out of a 锡山 dashboard.
+  for (const auto& n : d.not_measured) CHECK(n.target.relation != "other");
+
+  SUBCASE("the JSON form withholds suppressed values and says why") {
+    const auto j = assess::dashboard_to_json(d, "en");
+    for (const auto& f : j["figures"]) {
+      if (f["id"] != "sme_level_by_class/little_giant/L3") continue;
+      CHECK(f["suppressed"] == true);
+      CHECK(f["value"].is_null());
+      CHECK(f["numerator"].is_null());
+      CHECK(f["denominator"] == 2);
+      CHECK(f["reason"] == "fewer than 5 enterprises in this aggregate (2); value withheld");
+      CHECK(f["targets"][0]["met"].is_null());
+    }
+  }
+}
+
+TEST_CASE("dashboard options: assessed tiers, exact SME classes, a different suppression threshold") {
+  const auto candidates = small();
+  const auto expected = assess::read_json_file(kData + "/dashboard-small/expected.json");
+  SUBCASE("tiers read from the smart-factory self-check") {
+    assess::DashboardOptions options;
+    options.tier_basis = assess::TierBasis::kAssessed;
+    const auto d = assess::dashboard(candidates, shipped_targets(), "320205", options);
+    for (const auto& item_ : expected["assessed_basis_320205"].items()) {
+      const std::string id = item_.key();
+      const auto& e = item_.value();
+      const auto& f = figure(d, id);
+      INFO(id);
+      CHECK(f.denominator == e["denominator"].get<std::size_t>());
+      CHECK(f.unknown == e["unknown"].get<std::size_t>());
+      REQUIRE(f.numerator.has_value());
+      CHECK(*f.numerator == e["numerator"].get<double>());
+    }
+    CHECK(figure(d, "sf_tier_share/SF2").formula.en.find("(indicative)") != std::string::npos);
+  }
+  SUBCASE("exact classes: four innovative SMEs, three of them assessed, are too few") {
+    assess::DashboardOptions options;
+    options.sme_class_includes_higher = false;
+    const auto d = assess::dashboard(candidates, shipped_targets(), "320205", options);
+    const auto& f = figure(d, "sme_level_by_class/innovative/L1");
+    CHECK(f.denominator == 3);
+    CHECK(f.unknown == 1);
+    CHECK(f.suppressed);
+  }
+  SUBCASE("a threshold of 2 shows the two little giants: one of them (X04, L3) meets 集成级") {
+    assess::DashboardOptions options;
+    options.min_group = 2;
+    const auto d = assess::dashboard(candidates, shipped_targets(), "320205", options);
+    const auto& f = figure(d, "sme_level_by_class/little_giant/L3");
+    CHECK_FALSE(f.suppressed);
+    CHECK(f.value == 50);
+    CHECK(target(f, "xishan-2025-equipment.sme-little-giant-l3")->met == false);
+  }
+}
+
+TEST_CASE("1,000 synthetic enterprises: every dashboard figure equals an independent count") {
+  const auto candidates = assess::bench::synthetic_enterprises(1000, 2024);
+  for (const char* region : {"320205", "320200", "320000", "320583", "330400", "371500", "510400", "510421", "440300", "100000"}) {
+    check_against_plain_counts(candidates, region);
+  }
+  SUBCASE("an enterprise in 320205 counts for 320200 and 320000") {
+    const auto district = assess::dashboard(candidates, shipped_targets(), "320205");
+    const auto city = assess::dashboard(candidates, shipped_targets(), "320200");
+    const auto province = assess::dashboard(candidates, shipped_targets(), "320000");
+    std::size_t wuxi = 0;
+    std::size_t jiangsu = 0;
+    for (const auto& c : candidates) {
+      const std::string r = c.facts["region"];
+      wuxi += starts_with(r, "3202");
+      jiangsu += starts_with(r, "32");
+    }
+    CHECK(district.enterprises < city.enterprises);
+    CHECK(city.enterprises == wuxi);
+    CHECK(province.enterprises == jiangsu);
+  }
+  SUBCASE("a small county suppresses some figures and not others") {
+    const auto d = assess::dashboard(candidates, shipped_targets(), "510421");
+    std::size_t suppressed = 0;
+    for (const auto& f : d.figures) suppressed += f.suppressed;
+    CHECK(suppressed > 0);
+  }
+  SUBCASE("targets of the region itself are judged by their comparator") {
+    const auto d = assess::dashboard(candidates, shipped_targets(), "330400");
+    const auto& rd = figure(d, "rd_design_tool_penetration");
+    const auto* t = target(rd, "jiaxing-equipment.rd-design-tools");
+    REQUIRE(t != nullptr);
+    CHECK(t->relation == "same");
+    REQUIRE(rd.value.has_value());
+    CHECK(t->met == (*rd.value > 95));
+    const auto& cnc = figure(d, "key_process_cnc_rate");
+    CHECK(target(cnc, "jiaxing-equipment.key-process-cnc")->met == (*cnc.value > 90));
+    CHECK(target(cnc, "liaocheng-equipment.key-process-cnc")->met == (*cnc.value > 75));
+  }
+}
+
+TEST_CASE("peer percentile within industry division and size class, suppressed below 5 peers") {
+  const auto candidates = small();
+  const auto expected = assess::read_json_file(kData + "/dashboard-small/expected.json");
+  for (const auto& item_ : expected["percentile_sme_digital"].items()) {
+    const std::string id = item_.key();
+    const auto& e = item_.value();
+    INFO(id);
+    const auto p = assess::percentile(candidates, id, "sme-digital-2024");
+    CHECK(p.group_size == e["group_size"].get<std::size_t>());
+    CHECK(p.suppressed == e.value("suppressed", false));
+    if (p.suppressed) {
+      CHECK_FALSE(p.percentile.has_value());
+      CHECK(p.reason.en == e["reason_en"].get<std::string>());
+    } else {
+      CHECK(p.below == e["below"].get<std::size_t>());
+      CHECK(p.same == e["same"].get<std::size_t>());
+      REQUIRE(p.percentile.has_value());
+      CHECK(std::fabs(*p.percentile - e["percentile"].get<double>()) < 1e-9);
+    }
+  }
+  SUBCASE("another peer group can be named: X10 (微型, 62) among the 小型 peers of division 36") {
+    const auto p = assess::percentile(candidates, "X10", "sme-digital-2024", "C36", "小型");
+    CHECK(p.division == "36");
+    CHECK(p.group_size == 6);
+    CHECK(p.below == 5);
+    CHECK(p.same == 0);
+    CHECK(std::fabs(*p.percentile - 500.0 / 6.0) < 1e-9);
+  }
+  SUBCASE("a region narrows the group") {
+    const auto p = assess::percentile(candidates, "X02", "sme-digital-2024", "", "", "320583");
+    CHECK(p.suppressed);
+    CHECK(p.group_size == 0);
+  }
+  SUBCASE("an unknown enterprise is an error") {
+    try {
+      assess::percentile(candidates, "Z99", "sme-digital-2024");
+      FAIL("no error");
+    } catch (const assess::Error& e) {
+      CHECK(std::string(e.what()) == "<input>: no enterprise \"Z99\"");
+      CHECK(e.kind() == assess::ErrorKind::kNotFound);
+    }
+  }
+  SUBCASE("the JSON form") {
+    const auto j = assess::peer_to_json(assess::percentile(candidates, "X10", "sme-digital-2024"), "en");
+    CHECK(j["percentile"].is_null());
+    CHECK(j["suppressed"] == true);
+    CHECK(j["group_size"] == 1);
+  }
+}
+
+TEST_CASE("1,000 synthetic enterprises: percentiles equal an independent count, and small groups are withheld") {
+  const auto candidates = assess::bench::synthetic_enterprises(1000, 99);
+  int shown = 0;
+  int withheld = 0;
+  for (std::size_t i = 0; i < candidates.size(); i += 7) {
+    const auto& me = candidates[i];
+    const auto& res = me.facts["results"];
+    if (!res.contains("sme-digital-2024")) continue;
+    const double mine = res["sme-digital-2024"]["total"].get<double>();
+    const std::string industry = me.facts["profile"]["industry"];
+    const std::string size = me.facts["profile"]["size_class"];
+    std::size_t n = 0, below = 0, same = 0;
+    for (const auto& c : candidates) {
+      const auto& p = c.facts["profile"];
+      if (p["industry"].get<std::string>().substr(0, 2) != industry.substr(0, 2) || p["size_class"] != size) continue;
+      if (!c.facts["results"].contains("sme-digital-2024")) continue;
+      const double t = c.facts["results"]["sme-digital-2024"]["total"].get<double>();
+      ++n;
+      below += t < mine;
+      same += t == mine;
+    }
+    const auto p = assess::percentile(candidates, me.id, "sme-digital-2024");
+    INFO(me.id);
+    CHECK(p.group_size == n);
+    CHECK(p.suppressed == (n < 5));
+    if (n < 5) {
+      ++withheld;
+      CHECK_FALSE(p.percentile.has_value());
+    } else {
+      ++shown;
+      CHECK(*p.percentile == doctest::Approx(100.0 * (static_cast<double>(below) + 0.5 * static_cast<double>(same)) / static_cast<double>(n)));
+    }
+  }
+  CHECK(shown > 0);
+  CHECK(withheld > 0);
+}

@@ -1,0 +1,428 @@
+#include "store.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "assess/error.h"
+
+namespace {
+
+using assess::Json;
+using assess::Store;
+
+// A fresh folder under the system temp directory, removed at the end of the test.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() / ("assess-store-test-" + assess::random_token(8));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+// The first schema exactly as version 1 of assess shipped it (store.cpp, kMigrations[0]). A copy, on
+// purpose: migration tests must start from what old databases really contain.
+constexpr const char* kSchemaVersion1 = R"sql(
+CREATE TABLE enterprises(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  uscc TEXT UNIQUE,
+  region TEXT NOT NULL DEFAULT '',
+  industry TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL);
+CREATE TABLE users(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'consultant', 'enterprise', 'bureau')),
+  password_hash TEXT NOT NULL,
+  enterprise_id INTEGER REFERENCES enterprises(id),
+  created_at TEXT NOT NULL DEFAULT (datetime('now')));
+CREATE TABLE sessions(
+  token TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf TEXT NOT NULL,
+  expires_at INTEGER NOT NULL);
+CREATE TABLE assessments(
+  id INTEGER PRIMARY KEY,
+  enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+  modules TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'submitted')),
+  date TEXT NOT NULL DEFAULT '',
+  assessor TEXT NOT NULL DEFAULT '',
+  previous_id INTEGER REFERENCES assessments(id),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE TABLE answers(
+  assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+  module TEXT NOT NULL,
+  question TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by INTEGER REFERENCES users(id),
+  PRIMARY KEY (assessment_id, module, question));
+CREATE TABLE audit(
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  user_id INTEGER,
+  assessment_id INTEGER NOT NULL,
+  module TEXT NOT NULL,
+  question TEXT NOT NULL,
+  old TEXT,
+  new TEXT);
+CREATE INDEX audit_by_assessment ON audit(assessment_id, id);
+CREATE TABLE evidence(
+  id INTEGER PRIMARY KEY,
+  assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+  module TEXT NOT NULL,
+  question TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mime TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL DEFAULT (datetime('now')));
+PRAGMA user_version = 1;
+)sql";
+
+// Runs SQL on a database file without the Store, as an old or foreign program would.
+void raw_exec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  const std::string error = message ? message : "";
+  sqlite3_free(message);
+  sqlite3_close(db);
+  REQUIRE_MESSAGE(rc == SQLITE_OK, error);
+}
+
+// One text value (the first column of the first row) of a query on the store's own connection.
+std::string query_text(Store& store, const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(store.handle(), sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+  std::string out;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    const auto* p = sqlite3_column_text(stmt, 0);
+    if (p) out = reinterpret_cast<const char*>(p);
+  }
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+assess::EnterpriseRow enterprise_named(const std::string& name, const std::string& uscc = "") {
+  assess::EnterpriseRow e;
+  e.name = name;
+  e.uscc = uscc;
+  e.region = "320205";
+  e.industry = "367";
+  return e;
+}
+
+assess::AssessmentRow assessment_of(std::int64_t enterprise_id) {
+  assess::AssessmentRow a;
+  a.enterprise_id = enterprise_id;
+  a.modules = {"sme-digital-2024"};
+  a.date = "2026-05-01";
+  a.assessor = "张顾问";
+  return a;
+}
+
+std::vector<std::string> names_of(const std::vector<assess::EnterpriseRow>& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r.name);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("an empty database is migrated to the latest schema version") {
+  SUBCASE("in memory") {
+    auto store = Store::open(":memory:");
+    CHECK(store->schema_version() == Store::latest_schema_version());
+  }
+  SUBCASE("in a new file, which is left in WAL mode") {
+    TempDir dir;
+    auto store = Store::open(dir.file("assess.db"));
+    CHECK(store->schema_version() == Store::latest_schema_version());
+    CHECK(query_text(*store, "PRAGMA journal_mode") == "wal");
+    CHECK(query_text(*store, "PRAGMA foreign_keys") == "1");
+  }
+  SUBCASE("opening a migrated file again changes nothing") {
+    TempDir dir;
+    { Store::open(dir.file("assess.db"))->add_enterprise(enterprise_named("甲")); }
+    auto store = Store::open(dir.file("assess.db"));
+    CHECK(store->schema_version() == Store::latest_schema_version());
+    CHECK(names_of(store->enterprises("", 10, 0)) == std::vector<std::string>{"甲"});
+  }
+}
+
+TEST_CASE("a version-1 database is migrated to the latest version and keeps its rows") {
+  TempDir dir;
+  const std::string path = dir.file("old.db");
+  raw_exec(path, kSchemaVersion1);
+  raw_exec(path, R"sql(
+INSERT INTO enterprises(id, name, uscc, region, industry, created_at)
+  VALUES (7, '旧企业', '91320205MA1Y8KQ38L', '320205', '367', '2024-01-02 03:04:05');
+INSERT INTO assessments(id, enterprise_id, modules, status, date, assessor, created_at, updated_at)
+  VALUES (3, 7, '["sme-digital-2024"]', 'submitted', '2024-01-02', '老顾问', '2024-01-02', '2024-01-03');
+INSERT INTO answers VALUES (3, 'sme-digital-2024', 'q05_information_systems', '"most"', '2024-01-03', NULL);
+INSERT INTO audit(at, user_id, assessment_id, module, question, old, new)
+  VALUES ('2024-01-03', NULL, 3, 'sme-digital-2024', 'q05_information_systems', NULL, '"most"');
+)sql");
+
+  auto store = Store::open(path);
+  CHECK(store->schema_version() == Store::latest_schema_version());
+  const auto e = store->enterprise(7);
+  REQUIRE(e);
+  CHECK(e->name == "旧企业");
+  CHECK(e->uscc == "91320205MA1Y8KQ38L");
+  const auto a = store->assessment(3);
+  REQUIRE(a);
+  CHECK(a->status == "submitted");
+  CHECK(a->assessor == "老顾问");
+  CHECK(a->modules == std::vector<std::string>{"sme-digital-2024"});
+  CHECK(store->answers(3) == Json::parse(R"({"sme-digital-2024": {"q05_information_systems": "most"}})"));
+  CHECK(store->audit(3, 10).size() == 1);
+  SUBCASE("projects, added in version 2, default to an empty list") { CHECK(store->projects(3) == Json::array()); }
+  SUBCASE("the migrated database takes new rows") {
+    store->set_projects(3, Json::parse(R"([{"kind": "tech_upgrade"}])"));
+    CHECK(store->projects(3) == Json::parse(R"([{"kind": "tech_upgrade"}])"));
+  }
+}
+
+TEST_CASE("a database from a newer assess is refused with a message naming both versions") {
+  TempDir dir;
+  const std::string path = dir.file("future.db");
+  raw_exec(path, "CREATE TABLE t(x); PRAGMA user_version = 99;");
+  const std::string latest = std::to_string(Store::latest_schema_version());
+  CHECK_THROWS_WITH_AS(Store::open(path),
+                       ("database: the database has schema version 99, newer than this program knows (" + latest +
+                        "); use a newer assess")
+                           .c_str(),
+                       assess::Error);
+}
+
+TEST_CASE("save_answer stores the answer and an audit row with the old and the new value") {
+  auto store = Store::open(":memory:");
+  const auto e = store->add_enterprise(enterprise_named("甲"));
+  const auto a = store->add_assessment(assessment_of(e.id));
+  const auto other = store->add_assessment(assessment_of(e.id));
+  const auto user = store->add_user("zhang", "correct horse", "consultant");
+  store->save_answer(other.id, "sme-digital-2024", "raw_equipment_total", 5, std::nullopt, "2026-05-01T08:00:00Z");
+
+  CHECK(store->save_answer(a.id, "sme-digital-2024", "raw_equipment_total", 280, user.id, "2026-05-01T09:00:00Z").is_null());
+  CHECK(store->save_answer(a.id, "sme-digital-2024", "raw_equipment_total", 300, user.id, "2026-05-01T09:01:00Z") == 280);
+  CHECK(store->answers(a.id) == Json::parse(R"({"sme-digital-2024": {"raw_equipment_total": 300}})"));
+  CHECK(store->assessment(a.id)->updated_at == "2026-05-01T09:01:00Z");
+
+  const Json audit = store->audit(a.id, 10);  // newest first
+  REQUIRE(audit.size() == 2);
+  CHECK(audit[0] == Json{{"at", "2026-05-01T09:01:00Z"}, {"user", "zhang"}, {"module", "sme-digital-2024"},
+                         {"question", "raw_equipment_total"}, {"old", 280}, {"new", 300}});
+  CHECK(audit[1] == Json{{"at", "2026-05-01T09:00:00Z"}, {"user", "zhang"}, {"module", "sme-digital-2024"},
+                         {"question", "raw_equipment_total"}, {"old", nullptr}, {"new", 280}});
+
+  SUBCASE("answers of another assessment are untouched") {
+    CHECK(store->answers(other.id) == Json::parse(R"({"sme-digital-2024": {"raw_equipment_total": 5}})"));
+    CHECK(store->audit(other.id, 10).size() == 1);
+  }
+  SUBCASE("null clears the answer and the audit row records the clearing") {
+    CHECK(store->save_answer(a.id, "sme-digital-2024", "raw_equipment_total", nullptr, user.id, "2026-05-01T09:02:00Z") == 300);
+    CHECK(store->answers(a.id) == Json::object());
+    const Json latest = store->audit(a.id, 1);
+    REQUIRE(latest.size() == 1);
+    CHECK(latest[0]["old"] == 300);
+    CHECK(latest[0]["new"].is_null());
+  }
+  SUBCASE("a save without a user is audited with an empty user name") {
+    store->save_answer(a.id, "sme-digital-2024", "q08_planning", "aware", std::nullopt, "2026-05-01T09:03:00Z");
+    CHECK(store->audit(a.id, 1)[0]["user"] == "");
+  }
+  SUBCASE("object answers round-trip unchanged") {
+    const Json answer = {{"value", 12}, {"verified", true}, {"note", "现场核对"}};
+    store->save_answer(a.id, "sme-digital-2024", "raw_equipment_digitised", answer, user.id, "2026-05-01T09:04:00Z");
+    CHECK(store->answers(a.id)["sme-digital-2024"]["raw_equipment_digitised"] == answer);
+  }
+}
+
+TEST_CASE("copy_answers starts a re-assessment from the previous answers and projects") {
+  auto store = Store::open(":memory:");
+  const auto e = store->add_enterprise(enterprise_named("甲"));
+  const auto before = store->add_assessment(assessment_of(e.id));
+  store->save_answer(before.id, "sme-digital-2024", "raw_equipment_total", 280, std::nullopt, "t1");
+  store->save_answer(before.id, "sme-digital-2024", "q08_planning", "planned", std::nullopt, "t1");
+  store->set_projects(before.id, Json::parse(R"([{"kind": "tech_upgrade", "investment": 800}])"));
+  auto next_row = assessment_of(e.id);
+  next_row.previous_id = before.id;
+  const auto next = store->add_assessment(next_row);
+
+  store->copy_answers(before.id, next.id, "t2");
+  CHECK(store->answers(next.id) == store->answers(before.id));
+  CHECK(store->projects(next.id) == Json::parse(R"([{"kind": "tech_upgrade", "investment": 800}])"));
+  CHECK(store->assessment(next.id)->previous_id == before.id);
+
+  SUBCASE("changing the copy leaves the original as it was") {
+    store->save_answer(next.id, "sme-digital-2024", "raw_equipment_total", 300, std::nullopt, "t3");
+    CHECK(store->answers(before.id)["sme-digital-2024"]["raw_equipment_total"] == 280);
+  }
+}
+
+TEST_CASE("enterprise search treats % and _ as ordinary characters") {
+  auto store = Store::open(":memory:");
+  for (const char* name : {"100% 数字化工厂", "1000 数字化工厂", "a_b 机械", "axb 机械", "back\\slash"}) {
+    store->add_enterprise(enterprise_named(name));
+  }
+  CHECK(names_of(store->enterprises("%", 10, 0)) == std::vector<std::string>{"100% 数字化工厂"});
+  CHECK(names_of(store->enterprises("0%", 10, 0)) == std::vector<std::string>{"100% 数字化工厂"});
+  CHECK(names_of(store->enterprises("a_b", 10, 0)) == std::vector<std::string>{"a_b 机械"});
+  CHECK(names_of(store->enterprises("_", 10, 0)) == std::vector<std::string>{"a_b 机械"});
+  CHECK(names_of(store->enterprises("\\", 10, 0)) == std::vector<std::string>{"back\\slash"});
+  CHECK(store->enterprises("", 10, 0).size() == 5);
+  SUBCASE("limit and offset page through the names in order") {
+    CHECK(names_of(store->enterprises("", 2, 0)) == std::vector<std::string>{"100% 数字化工厂", "1000 数字化工厂"});
+    CHECK(names_of(store->enterprises("", 2, 2)) == std::vector<std::string>{"a_b 机械", "axb 机械"});
+  }
+  SUBCASE("search also matches the code and the region") {
+    store->add_enterprise(enterprise_named("有代码", "91320205MA1Y8KQ38L"));
+    CHECK(names_of(store->enterprises("MA1Y8", 10, 0)) == std::vector<std::string>{"有代码"});
+    CHECK(store->enterprises("320205", 10, 0).size() == 6);
+  }
+}
+
+TEST_CASE("SQL metacharacters are stored verbatim and found by search") {
+  auto store = Store::open(":memory:");
+  const std::string hostile = "Robert'); DROP TABLE enterprises;--";
+  const auto e = store->add_enterprise(enterprise_named(hostile));
+  CHECK(store->enterprise(e.id)->name == hostile);
+  CHECK(names_of(store->enterprises("'); DROP", 10, 0)) == std::vector<std::string>{hostile});
+  const auto a = store->add_assessment(assessment_of(e.id));
+  store->save_answer(a.id, "profile", "name", hostile, std::nullopt, "t'; --");
+  CHECK(store->answers(a.id)["profile"]["name"] == hostile);
+  CHECK(store->audit(a.id, 1)[0]["at"] == "t'; --");
+  CHECK(store->enterprises("", 10, 0).size() == 1);  // the table is still there
+}
+
+TEST_CASE("a second enterprise with the same credit code is refused") {
+  auto store = Store::open(":memory:");
+  store->add_enterprise(enterprise_named("甲", "91320205MA1Y8KQ38L"));
+  CHECK_THROWS_WITH_AS(store->add_enterprise(enterprise_named("乙", "91320205MA1Y8KQ38L")),
+                       "enterprises:/uscc: an enterprise with unified social credit code 91320205MA1Y8KQ38L exists already",
+                       assess::Error);
+  SUBCASE("enterprises without a code do not collide") {
+    store->add_enterprise(enterprise_named("丙"));
+    store->add_enterprise(enterprise_named("丁"));
+    CHECK(store->enterprises("", 10, 0).size() == 3);
+  }
+}
+
+TEST_CASE("sessions are found until they expire and not after") {
+  auto store = Store::open(":memory:");
+  const auto user = store->add_user("zhang", "correct horse", "consultant");
+  const auto session = store->create_session(user, 1000, 60);
+  CHECK(session.token.size() == 64);
+  CHECK(session.csrf.size() == 32);
+  CHECK(session.csrf != session.token);
+  REQUIRE(store->find_session(session.token, 1000));
+  CHECK(store->find_session(session.token, 1060)->user.name == "zhang");
+  CHECK(store->find_session(session.token, 1060)->csrf == session.csrf);
+  CHECK_FALSE(store->find_session(session.token, 1061));
+  CHECK_FALSE(store->find_session("not-a-token", 1000));
+  SUBCASE("a deleted session is gone at once") {
+    store->delete_session(session.token);
+    CHECK_FALSE(store->find_session(session.token, 1000));
+  }
+  SUBCASE("creating a session removes the expired ones") {
+    store->create_session(user, 2000, 60);
+    CHECK(query_text(*store, "SELECT count(*) FROM sessions WHERE token = '" + session.token + "'") == "0");
+  }
+}
+
+TEST_CASE("passwords are verified against an Argon2id hash that is not the password") {
+  auto store = Store::open(":memory:");
+  store->add_user("zhang", "correct horse", "consultant");
+  CHECK(store->check_password("zhang", "correct horse")->role == "consultant");
+  CHECK_FALSE(store->check_password("zhang", "correct horsE"));
+  CHECK_FALSE(store->check_password("zhang", ""));
+  CHECK_FALSE(store->check_password("nobody", "correct horse"));
+  const std::string hash = query_text(*store, "SELECT password_hash FROM users WHERE name = 'zhang'");
+  CHECK(hash.rfind("$argon2id$", 0) == 0);
+  CHECK(hash.find("correct horse") == std::string::npos);
+  SUBCASE("set_password replaces the old password") {
+    store->set_password("zhang", "battery staple");
+    CHECK(store->check_password("zhang", "battery staple"));
+    CHECK_FALSE(store->check_password("zhang", "correct horse"));
+  }
+  SUBCASE("set_password of an unknown user names the user") {
+    CHECK_THROWS_WITH_AS(store->set_password("nobody", "battery staple"), "users: no user \"nobody\"", assess::Error);
+  }
+  SUBCASE("a second user of the same name is refused") {
+    CHECK_THROWS_WITH_AS(
+        store->add_user("zhang", "other password", "consultant"),
+        "users:/name: user \"zhang\" exists already or the role is not one of admin, consultant, enterprise, bureau",
+        assess::Error);
+  }
+}
+
+TEST_CASE("an enterprise user is tied to its enterprise") {
+  auto store = Store::open(":memory:");
+  const auto e = store->add_enterprise(enterprise_named("甲"));
+  const auto user = store->add_user("jia", "correct horse", "enterprise", e.id);
+  CHECK(user.enterprise_id == e.id);
+  CHECK(store->find_user("jia")->enterprise_id == e.id);
+  CHECK_FALSE(store->find_user("consultant-nobody"));
+}
+
+TEST_CASE("backup_to writes a readable copy with the same rows") {
+  TempDir dir;
+  auto store = Store::open(dir.file("assess.db"));
+  const auto e = store->add_enterprise(enterprise_named("甲", "91320205MA1Y8KQ38L"));
+  const auto a = store->add_assessment(assessment_of(e.id));
+  store->save_answer(a.id, "sme-digital-2024", "raw_equipment_total", 280, std::nullopt, "t1");
+  store->add_user("zhang", "correct horse", "consultant");
+  store->backup_to(dir.file("copy.db"));
+  store->save_answer(a.id, "sme-digital-2024", "raw_equipment_total", 300, std::nullopt, "t2");  // after the backup
+
+  auto copy = Store::open(dir.file("copy.db"));
+  CHECK(copy->schema_version() == Store::latest_schema_version());
+  CHECK(copy->enterprise(e.id)->uscc == "91320205MA1Y8KQ38L");
+  CHECK(copy->answers(a.id) == Json::parse(R"({"sme-digital-2024": {"raw_equipment_total": 280}})"));
+  CHECK(copy->audit(a.id, 10).size() == 1);
+  CHECK(copy->check_password("zhang", "correct horse"));
+}
+
+TEST_CASE("evidence records list per assessment and name the owning enterprise") {
+  auto store = Store::open(":memory:");
+  const auto e = store->add_enterprise(enterprise_named("甲"));
+  const auto a = store->add_assessment(assessment_of(e.id));
+  assess::EvidenceRow row;
+  row.assessment_id = a.id;
+  row.module = "sme-digital-2024";
+  row.question = "q05_information_systems";
+  row.sha256 = assess::sha256_hex("abc");
+  row.size = 3;
+  row.mime = "image/png";
+  row.name = "photo.png";
+  const auto stored = store->add_evidence(row);
+  CHECK(stored.id > 0);
+  REQUIRE(store->evidence(a.id).size() == 1);
+  CHECK(store->evidence(a.id)[0].name == "photo.png");
+  CHECK(store->evidence_owners(row.sha256) ==
+        std::vector<std::pair<std::int64_t, std::string>>{{e.id, "image/png"}});
+  CHECK(store->evidence_owners(assess::sha256_hex("abd")).empty());
+}
+
+TEST_CASE("sha256_hex and random_token give lower-case hex") {
+  // FIPS 180-2 test vector.
+  CHECK(assess::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::string t = assess::random_token(4);
+  CHECK(t.size() == 8);
+  CHECK(t.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(assess::random_token() != assess::random_token());
+}

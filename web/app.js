@@ -1,0 +1,814 @@
+// assess web UI: login, enterprises, assessments (form, live level, evidence), results, report.
+// Plain ES modules, no build step. Every piece of data reaches the page through textContent.
+
+import { t, tx, lang, setLang } from './i18n.js';
+import { h, clear, api, session, fmt, debounce } from './util.js';
+import { indexDefinition, AnswerStore, renderModule, showUscc } from './form.js';
+import { renderModuleResult, renderRewards, renderSummary } from './results.js';
+
+const MODULE_ORDER = ['profile', 'sme-digital-2024', 'smart-factory-2025', 'cmmm'];
+const PAGE = 50;
+
+const app = {
+  questionnaires: null, // [{id, title, title_en, …}]
+  defs: new Map(), // id → {def, index}
+  assess: null, // the open assessment: {id, assessment, enterprise, store, live, …}
+  pendingFocus: null,
+  searchQuery: '',
+};
+
+const top = document.getElementById('top');
+const main = document.getElementById('main');
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function sortModules(mods) {
+  return [...mods].sort((a, b) => {
+    const ia = MODULE_ORDER.indexOf(a);
+    const ib = MODULE_ORDER.indexOf(b);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+  });
+}
+
+function moduleTitle(id) {
+  const q = (app.questionnaires || []).find((x) => x.id === id);
+  if (!q) return id;
+  return lang() === 'en' ? q.title_en || q.title : q.title;
+}
+
+// Short tab labels for the shipped modules; other modules show their full title.
+const SHORT = {
+  profile: { 'zh-CN': '企业基本情况', en: 'Profile' },
+  'sme-digital-2024': { 'zh-CN': '中小企业数字化水平（2024）', en: 'SME digital level (2024)' },
+  'smart-factory-2025': { 'zh-CN': '智能工厂梯度（2025）', en: 'Smart-factory tiers (2025)' },
+  cmmm: { 'zh-CN': '智能制造成熟度（自评参考）', en: 'CMMM maturity (indicative)' },
+};
+
+function moduleShort(id) {
+  return SHORT[id] ? SHORT[id][lang()] : moduleTitle(id);
+}
+
+function roleName(role) {
+  return t(`role_${role}`);
+}
+
+function canWriteRole() {
+  return session.user && session.user.role !== 'bureau';
+}
+
+function canCreateEnterprise() {
+  return session.user && (session.user.role === 'admin' || session.user.role === 'consultant');
+}
+
+function errorBox(e) {
+  const msg = e && e.network ? t('error_network', { msg: e.message }) : t('error_generic', { msg: e && e.message ? e.message : String(e) });
+  return h('p', { class: 'alert', role: 'alert' }, msg);
+}
+
+function pageTitle(text) {
+  document.title = text ? `${text} · ${t('app_title')}` : t('app_title');
+}
+
+function focusHeading() {
+  const h1 = main.querySelector('h1');
+  if (h1) {
+    h1.setAttribute('tabindex', '-1');
+    h1.focus({ preventScroll: true });
+  }
+}
+
+async function loadQuestionnaires() {
+  if (!app.questionnaires) app.questionnaires = await api('GET', '/api/questionnaires');
+  return app.questionnaires;
+}
+
+async function loadDef(id) {
+  if (!app.defs.has(id)) {
+    const def = await api('GET', `/api/questionnaires/${encodeURIComponent(id)}`);
+    app.defs.set(id, { def, index: indexDefinition(def) });
+  }
+  return app.defs.get(id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// header
+
+function renderHeader() {
+  clear(top);
+  const skip = h('a', { class: 'skip', href: '#main' }, t('skip'));
+  skip.addEventListener('click', (ev) => {
+    ev.preventDefault();
+    main.focus();
+  });
+  const brand = h('a', { class: 'brand', href: '#/enterprises' }, t('app_title'));
+  const right = h('div', { class: 'top-right' });
+  const langBtn = h('button', { type: 'button', class: 'btn ghost', id: 'lang-toggle', lang: lang() === 'en' ? 'zh-CN' : 'en', 'aria-label': t('lang_toggle_label') }, t('lang_toggle'));
+  langBtn.addEventListener('click', () => {
+    setLang(lang() === 'en' ? 'zh-CN' : 'en');
+    renderHeader();
+    route({ keepFocus: true });
+    document.getElementById('lang-toggle')?.focus();
+  });
+  const nav = h('nav', { class: 'top-nav', 'aria-label': t('app_title') });
+  if (session.user) {
+    nav.append(h('a', { href: '#/enterprises' }, t('nav_enterprises')));
+    right.append(h('span', { class: 'who' }, `${session.user.name} · ${roleName(session.user.role)}`));
+  }
+  right.append(langBtn);
+  if (session.user) {
+    const out = h('button', { type: 'button', class: 'btn ghost' }, t('logout'));
+    out.addEventListener('click', async () => {
+      if (app.assess) await app.assess.store.flushAll();
+      try {
+        await api('POST', '/api/logout');
+      } catch {
+        // the session may already be gone
+      }
+      session.user = null;
+      session.csrf = '';
+      app.assess = null;
+      app.loggedOut = true;
+      renderHeader();
+      go('#/login');
+    });
+    right.append(out);
+  }
+  top.append(h('div', { class: 'top-inner' }, skip, brand, nav, right));
+}
+
+// ---------------------------------------------------------------------------------------------
+// login
+
+function viewLogin() {
+  pageTitle(t('login_title'));
+  const name = h('input', { id: 'login-name', name: 'username', autocomplete: 'username', required: true });
+  const pw = h('input', { id: 'login-password', type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  const msg = h('p', { class: 'form-error', role: 'alert', id: 'login-error' });
+  const btn = h('button', { type: 'submit', class: 'btn primary' }, t('login_submit'));
+  const form = h('form', { class: 'card login', novalidate: true },
+    h('h1', null, t('login_title')),
+    h('p', { class: 'muted' }, t('login_intro')),
+    h('div', { class: 'field' }, h('label', { for: 'login-name' }, t('login_name')), name),
+    h('div', { class: 'field' }, h('label', { for: 'login-password' }, t('login_password')), pw),
+    msg, btn);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    msg.textContent = '';
+    if (!name.value.trim() || !pw.value) {
+      msg.textContent = t('required_field');
+      (name.value.trim() ? pw : name).focus();
+      return;
+    }
+    btn.disabled = true;
+    btn.textContent = t('login_busy');
+    try {
+      const r = await api('POST', '/api/login', { name: name.value.trim(), password: pw.value });
+      session.user = r.user;
+      session.csrf = r.csrf;
+      app.loggedOut = false;
+      renderHeader();
+      const target = app.afterLogin || '#/enterprises';
+      app.afterLogin = null;
+      go(target);
+    } catch (e) {
+      msg.textContent = e.status === 401 ? t('login_failed') : e.network ? t('error_network', { msg: e.message }) : e.message;
+      btn.disabled = false;
+      btn.textContent = t('login_submit');
+      pw.focus();
+    }
+  });
+  main.append(h('div', { class: 'narrow' }, form));
+  name.focus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// enterprises
+
+async function viewEnterprises() {
+  pageTitle(t('ent_title'));
+  const search = h('input', { type: 'search', id: 'ent-search', placeholder: t('ent_search_placeholder'), value: app.searchQuery, autocomplete: 'off' });
+  const count = h('p', { class: 'muted', role: 'status', id: 'ent-count' });
+  const tbody = h('tbody');
+  const more = h('button', { type: 'button', class: 'btn', hidden: true }, t('ent_more'));
+  const table = h('table', { class: 'list' },
+    h('caption', { class: 'sr-only' }, t('ent_title')),
+    h('thead', null, h('tr', null,
+      h('th', { scope: 'col' }, t('ent_name')), h('th', { scope: 'col' }, t('ent_uscc')),
+      h('th', { scope: 'col' }, t('ent_region')), h('th', { scope: 'col' }, t('ent_industry')),
+      h('th', { scope: 'col' }, t('ent_created')))),
+    tbody);
+  const head = h('div', { class: 'page-head' }, h('h1', null, t('ent_title')));
+  if (canCreateEnterprise()) head.append(h('a', { class: 'btn primary', href: '#/enterprises/new', id: 'new-enterprise' }, t('ent_new')));
+  main.append(h('div', { class: 'page' }, head,
+    h('div', { class: 'field search' }, h('label', { for: 'ent-search' }, t('ent_search')), search),
+    count, table, more));
+
+  let offset = 0;
+  let shown = 0;
+  let seq = 0;
+  async function load(reset) {
+    const mine = ++seq;
+    if (reset) offset = 0;
+    try {
+      const q = search.value.trim();
+      const list = await api('GET', `/api/enterprises?q=${encodeURIComponent(q)}&limit=${PAGE}&offset=${offset}`);
+      if (mine !== seq) return;
+      if (reset) {
+        clear(tbody);
+        shown = 0;
+      }
+      for (const e of list) {
+        tbody.append(h('tr', null,
+          h('td', null, h('a', { href: `#/enterprise/${e.id}`, class: 'ent-link' }, e.name)),
+          h('td', { class: 'mono' }, e.uscc || ''),
+          h('td', { class: 'mono' }, e.region || ''),
+          h('td', { class: 'mono' }, e.industry || ''),
+          h('td', null, e.created_at || '')));
+      }
+      shown += list.length;
+      offset += list.length;
+      count.textContent = shown ? t('ent_count', { n: shown }) : t('ent_none');
+      more.hidden = list.length < PAGE;
+    } catch (e) {
+      if (mine === seq) count.textContent = e.message;
+    }
+  }
+  search.addEventListener('input', debounce(() => {
+    app.searchQuery = search.value;
+    load(true);
+  }, 250));
+  more.addEventListener('click', () => load(false));
+  await load(true);
+}
+
+function viewNewEnterprise() {
+  pageTitle(t('new_title'));
+  const fields = {};
+  function field(key, label, help, attrs = {}) {
+    const id = `ne-${key}`;
+    const input = h('input', { id, name: key, autocomplete: 'off', 'aria-describedby': `${id}-help ${id}-msg`, ...attrs });
+    const msg = h('p', { class: 'field-msg', id: `${id}-msg`, 'aria-live': 'polite' });
+    fields[key] = { input, msg };
+    return h('div', { class: 'field' },
+      h('label', { for: id }, label, attrs.required ? h('span', { class: 'req-star', 'aria-hidden': 'true' }, ' *') : null),
+      input, h('p', { class: 'help', id: `${id}-help` }, help), msg);
+  }
+  const general = h('p', { class: 'form-error', role: 'alert' });
+  const submit = h('button', { type: 'submit', class: 'btn primary' }, t('new_submit'));
+  const form = h('form', { class: 'card', novalidate: true },
+    h('h1', null, t('new_title')),
+    field('name', t('ent_name'), t('new_name_help'), { required: true, maxlength: '200' }),
+    field('uscc', t('ent_uscc'), t('new_uscc_help'), { maxlength: '100', spellcheck: 'false' }),
+    field('region', t('ent_region'), t('new_region_help'), { maxlength: '6', inputmode: 'numeric', pattern: '[0-9]{6}' }),
+    field('industry', t('ent_industry'), t('new_industry_help'), { maxlength: '10' }),
+    general,
+    h('div', { class: 'actions' }, submit, h('a', { class: 'btn', href: '#/enterprises' }, t('new_cancel'))));
+
+  // Live USCC check while typing.
+  let seq = 0;
+  let last = null;
+  const uscc = fields.uscc;
+  const check = debounce(async () => {
+    const code = uscc.input.value.trim();
+    if (!code) {
+      uscc.msg.textContent = '';
+      uscc.msg.className = 'field-msg';
+      uscc.input.removeAttribute('aria-invalid');
+      return;
+    }
+    const mine = ++seq;
+    try {
+      const r = await api('GET', `/api/uscc?code=${encodeURIComponent(code)}`);
+      if (mine !== seq) return;
+      last = r;
+      showUscc(uscc.msg, r);
+      uscc.msg.className = `field-msg ${r.valid ? 'ok' : 'bad'}`;
+      if (r.valid) uscc.input.removeAttribute('aria-invalid');
+      else uscc.input.setAttribute('aria-invalid', 'true');
+    } catch (e) {
+      if (mine === seq) uscc.msg.textContent = e.message;
+    }
+  }, 250);
+  uscc.input.addEventListener('input', () => {
+    uscc.msg.textContent = t('uscc_checking');
+    uscc.msg.className = 'field-msg';
+    check();
+  });
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    general.textContent = '';
+    for (const f of Object.values(fields)) f.input.removeAttribute('aria-invalid');
+    const body = {};
+    for (const [k, f] of Object.entries(fields)) {
+      const v = f.input.value.trim();
+      if (v) body[k] = v;
+    }
+    if (!body.name) {
+      fields.name.msg.textContent = t('required_field');
+      fields.name.input.setAttribute('aria-invalid', 'true');
+      fields.name.input.focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const e = await api('POST', '/api/enterprises', body);
+      go(`#/enterprise/${e.id}`);
+    } catch (e) {
+      submit.disabled = false;
+      const key = (e.pointer || '').replace(/^\//, '');
+      if (fields[key]) {
+        // the server's message is English; for the USCC the live check has the Chinese text
+        if (key === 'uscc' && last && !last.valid) showUscc(fields.uscc.msg, last);
+        else fields[key].msg.textContent = e.message;
+        fields[key].msg.className = 'field-msg bad';
+        fields[key].input.setAttribute('aria-invalid', 'true');
+        fields[key].input.focus();
+      } else {
+        general.textContent = t('create_failed', { msg: e.message });
+      }
+    }
+  });
+  main.append(h('div', { class: 'narrow' }, h('p', null, h('a', { href: '#/enterprises' }, `← ${t('ent_title')}`)), form));
+}
+
+// ---------------------------------------------------------------------------------------------
+// enterprise page
+
+async function viewEnterprise(id) {
+  const [e] = await Promise.all([api('GET', `/api/enterprises/${id}`), loadQuestionnaires()]);
+  pageTitle(e.name);
+  const assessments = [...(e.assessments || [])].sort((a, b) => b.id - a.id);
+  const latest = assessments[0];
+  const dl = h('dl', { class: 'facts' },
+    h('dt', null, t('ent_uscc')), h('dd', { class: 'mono' }, e.uscc || '–'),
+    h('dt', null, t('ent_region')), h('dd', { class: 'mono' }, e.region || '–'),
+    h('dt', null, t('ent_industry')), h('dd', { class: 'mono' }, e.industry || '–'));
+
+  const list = h('div', null);
+  if (!assessments.length) list.append(h('p', { class: 'muted' }, t('ep_no_assessments')));
+  else {
+    const tbody = h('tbody');
+    for (const a of assessments) {
+      tbody.append(h('tr', null,
+        h('td', null, h('a', { href: `#/assessment/${a.id}`, class: 'as-link' }, `#${a.id}`)),
+        h('td', null, a.date || ''),
+        h('td', null, sortModules(a.modules).map(moduleTitle).join('；')),
+        h('td', null, h('span', { class: `badge st-${a.status}` }, t(`status_${a.status}`))),
+        h('td', null, a.assessor || ''),
+        h('td', null, a.previous_id ? t('a_previous', { id: a.previous_id }) : '')));
+    }
+    list.append(h('table', { class: 'list' },
+      h('caption', { class: 'sr-only' }, t('ep_assessments')),
+      h('thead', null, h('tr', null,
+        h('th', { scope: 'col' }, t('as_id')), h('th', { scope: 'col' }, t('as_date')),
+        h('th', { scope: 'col' }, t('as_modules')), h('th', { scope: 'col' }, t('as_status')),
+        h('th', { scope: 'col' }, t('as_assessor')), h('th', { scope: 'col' }, t('as_based_on')))),
+      tbody));
+  }
+
+  const page = h('div', { class: 'page' },
+    h('p', null, h('a', { href: '#/enterprises' }, `← ${t('ent_title')}`)),
+    h('h1', null, e.name), dl,
+    h('h2', null, t('ep_assessments')), list);
+
+  if (canWriteRole()) {
+    // start a new assessment
+    const msg = h('p', { class: 'form-error', role: 'alert' });
+    const boxes = [];
+    const fs = h('fieldset', { class: 'modules' }, h('legend', null, t('ep_start_legend')));
+    for (const q of sortModules(app.questionnaires.map((x) => x.id))) {
+      const bid = `mod-${q}`;
+      const box = h('input', { type: 'checkbox', id: bid, value: q, checked: q === 'profile' });
+      boxes.push(box);
+      fs.append(h('label', { class: 'opt', for: bid }, box, h('span', null, moduleTitle(q))));
+    }
+    const start = h('button', { type: 'submit', class: 'btn primary', id: 'start-assessment' }, t('ep_start_submit'));
+    const form = h('form', { class: 'card start', novalidate: true }, h('h2', null, t('ep_start')), fs, msg, start);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const modules = boxes.filter((b) => b.checked).map((b) => b.value);
+      if (!modules.length) {
+        msg.textContent = t('ep_choose_one');
+        boxes[0].focus();
+        return;
+      }
+      start.disabled = true;
+      try {
+        const a = await api('POST', `/api/enterprises/${e.id}/assessments`, { modules });
+        if (modules.includes('profile')) await prefillProfile(a.id, e);
+        go(`#/assessment/${a.id}`);
+      } catch (err) {
+        start.disabled = false;
+        msg.textContent = err.message;
+      }
+    });
+    page.append(form);
+
+    if (latest) {
+      const rmsg = h('p', { class: 'form-error', role: 'alert' });
+      const re = h('button', { type: 'button', class: 'btn', id: 'reassess' }, t('ep_reassess'));
+      re.addEventListener('click', async () => {
+        re.disabled = true;
+        try {
+          const a = await api('POST', `/api/enterprises/${e.id}/assessments`, { modules: latest.modules, copy_from: latest.id });
+          go(`#/assessment/${a.id}`);
+        } catch (err) {
+          re.disabled = false;
+          rmsg.textContent = err.message;
+        }
+      });
+      page.append(h('div', { class: 'card' }, h('h2', null, t('ep_reassess')), h('p', { class: 'muted' }, t('ep_reassess_help', { id: latest.id })), rmsg, re));
+    }
+  }
+  main.append(page);
+}
+
+// The enterprise record already holds name, code, region and industry: fill them into the
+// profile module so they are asked once. A value the profile rejects is simply left to the user.
+async function prefillProfile(assessmentId, e) {
+  const facts = { name: e.name, uscc: e.uscc, region: e.region, industry: e.industry };
+  for (const [q, v] of Object.entries(facts)) {
+    if (!v) continue;
+    try {
+      await api('PUT', `/api/assessments/${assessmentId}/answers/profile/${q}`, v);
+    } catch {
+      // left unanswered
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// assessment
+
+async function openAssessment(id) {
+  // Reuse the open assessment while moving between its tabs (and while saves are pending);
+  // coming back from another page reads the answers afresh.
+  if (app.assess && app.assess.id === id) {
+    const c = app.assess.store.counts();
+    if (!app.assess.stale || c.busy || c.failed) {
+      app.assess.stale = false;
+      return app.assess;
+    }
+  }
+  if (app.assess) await app.assess.store.flushAll();
+  const [assessment] = await Promise.all([api('GET', `/api/assessments/${id}`), loadQuestionnaires()]);
+  const enterprise = await api('GET', `/api/enterprises/${assessment.enterprise_id}`);
+  await Promise.all(assessment.modules.map((m) => loadDef(m)));
+  const ctx = {
+    id,
+    assessment,
+    enterprise,
+    modules: sortModules(assessment.modules),
+    live: null,
+    ui: {},
+  };
+  ctx.store = new AnswerStore(assessment, {
+    onLive: (live) => updateLive(ctx, live),
+    onStatus: (c) => updateSaveStatus(ctx, c),
+  });
+  app.assess = ctx;
+  return ctx;
+}
+
+// The live panel starts from the stored answers (later every save brings a fresh one), and the
+// crosswalk's filled answers come with the same request.
+function refreshScore(ctx, mod) {
+  api('GET', `/api/assessments/${ctx.id}/score?lang=${lang()}`).then((r) => {
+    if (!r) return;
+    if (r.live && !ctx.live) updateLive(ctx, r.live);
+    ctx.store.setLinked(r);
+    if (mod && mod.refreshAll && ctx.ui.mod === mod) mod.refreshAll();
+  }).catch(() => {});
+}
+
+function updateSaveStatus(ctx, c) {
+  const el = ctx.ui.saveStatus;
+  if (!el) return;
+  let text;
+  let cls;
+  if (c.failed) {
+    text = c.expired ? t('q_session') : c.retrying ? t('a_retrying') : t('a_unsaved', { n: c.failed });
+    cls = 'error';
+  } else if (c.busy) {
+    text = t('a_saving');
+    cls = 'saving';
+  } else {
+    text = `✓ ${t('a_all_saved')}`;
+    cls = 'saved';
+  }
+  if (el.textContent !== text) el.textContent = text;
+  el.className = `save-status ${cls}`;
+  el.dataset.state = cls;
+}
+
+function updateLive(ctx, live) {
+  const before = ctx.live;
+  ctx.live = live;
+  renderLive(ctx);
+  // Announce a change of level, not every save.
+  if (before && ctx.ui.liveAnnounce) {
+    for (const m of ctx.modules) {
+      const a = before[m];
+      const b = live[m];
+      if (a && b && b.has_levels && a.level !== b.level) {
+        ctx.ui.liveAnnounce.textContent = t('live_level_now', { module: moduleTitle(m), level: lang() === 'en' ? b.level_name_en : b.level_name });
+      }
+    }
+  }
+}
+
+function renderLive(ctx) {
+  const box = ctx.ui.liveList;
+  if (!box) return;
+  clear(box);
+  if (!ctx.live) {
+    box.append(h('p', { class: 'muted' }, t('live_pending')));
+    return;
+  }
+  for (const m of ctx.modules) {
+    const l = ctx.live[m];
+    if (!l) continue;
+    const current = m === ctx.ui.module;
+    const item = h('div', { class: `live-item${current ? ' current' : ''}`, dataset: { module: m } });
+    item.append(h('p', { class: 'live-mod', title: moduleTitle(m) }, moduleShort(m)));
+    if (l.has_levels) {
+      item.append(h('p', { class: 'live-level' },
+        h('span', { class: 'sr-only' }, `${t('live_level')}: `),
+        h('strong', { class: 'level-name' }, lang() === 'en' ? l.level_name_en : l.level_name),
+        h('span', { class: 'live-score' }, `${fmt(l.total)} / ${fmt(l.max)}`)));
+    } else {
+      item.append(h('p', { class: 'muted small' }, t('live_no_levels')));
+    }
+    if (l.missing_required) item.append(h('p', { class: 'small warn-text' }, t('live_missing', { n: l.missing_required })));
+    box.append(item);
+  }
+}
+
+function assessmentHeader(ctx, tab) {
+  const a = ctx.assessment;
+  const reportBase = `/api/assessments/${a.id}/report?lang=${lang()}`;
+  const actions = h('div', { class: 'a-actions' },
+    h('a', { class: 'btn', href: reportBase, target: '_blank', rel: 'noopener', id: 'open-report' },
+      t('a_report'), h('span', { class: 'sr-only' }, t('a_report_hint')), h('span', { 'aria-hidden': 'true' }, ' ↗')),
+    h('a', { class: 'btn', href: `${reportBase}&download=1`, download: `assessment-${a.id}.html`, id: 'download-report' }, t('a_download')));
+  if (canWriteRole()) {
+    const confirmBox = h('span', { class: 'confirm', hidden: true });
+    if (a.status === 'open') {
+      const submit = h('button', { type: 'button', class: 'btn primary', id: 'submit-assessment' }, t('a_submit'));
+      const yes = h('button', { type: 'button', class: 'btn danger', id: 'confirm-submit' }, t('a_submit'));
+      const no = h('button', { type: 'button', class: 'btn' }, t('new_cancel'));
+      confirmBox.append(h('span', { class: 'small' }, t('a_confirm_submit')), yes, no);
+      submit.addEventListener('click', () => {
+        confirmBox.hidden = false;
+        submit.hidden = true;
+        yes.focus();
+      });
+      no.addEventListener('click', () => {
+        confirmBox.hidden = true;
+        submit.hidden = false;
+        submit.focus();
+      });
+      yes.addEventListener('click', () => setStatus(ctx, 'submit'));
+      actions.append(submit, confirmBox);
+    } else {
+      const reopen = h('button', { type: 'button', class: 'btn', id: 'reopen-assessment' }, t('a_reopen'));
+      reopen.addEventListener('click', () => setStatus(ctx, 'reopen'));
+      actions.append(reopen);
+    }
+  }
+  const meta = [a.date, a.assessor, a.previous_id ? t('a_previous', { id: a.previous_id }) : ''].filter(Boolean).join(' · ');
+  const head = h('div', { class: 'a-head' },
+    h('div', { class: 'a-title' },
+      h('p', { class: 'crumb' }, h('a', { href: `#/enterprise/${ctx.enterprise.id}` }, ctx.enterprise.name)),
+      h('h1', null, t('a_title', { id: a.id }), ' ', h('span', { class: `badge st-${a.status}` }, t(`status_${a.status}`))),
+      h('p', { class: 'muted small' }, meta)),
+    actions);
+
+  const tabs = h('ul', { class: 'tabs' });
+  for (const m of ctx.modules) {
+    const link = h('a', { href: `#/assessment/${a.id}/${m}`, 'aria-current': tab === m ? 'page' : undefined, title: moduleTitle(m), dataset: { module: m } }, moduleShort(m));
+    tabs.append(h('li', null, link));
+  }
+  tabs.append(h('li', { class: 'tab-results' }, h('a', { href: `#/assessment/${a.id}/results`, 'aria-current': tab === 'results' ? 'page' : undefined, id: 'results-tab' }, t('a_results'))));
+  return { head, tabs: h('nav', { class: 'tabs-nav', 'aria-label': t('a_modules_nav') }, tabs) };
+}
+
+async function setStatus(ctx, action) {
+  await ctx.store.flushAll();
+  try {
+    const a = await api('POST', `/api/assessments/${ctx.id}/${action}`);
+    ctx.assessment.status = a.status;
+    route({ keepFocus: false });
+  } catch (e) {
+    main.prepend(errorBox(e));
+  }
+}
+
+async function viewAssessment(id, tab) {
+  const ctx = await openAssessment(id);
+  const a = ctx.assessment;
+  if (!tab || (tab !== 'results' && !ctx.modules.includes(tab))) tab = ctx.modules.find((m) => m !== 'profile') || ctx.modules[0];
+  if (tab === 'profile' && !ctx.modules.includes('profile')) tab = ctx.modules[0];
+  ctx.ui = { module: tab };
+  const { head, tabs } = assessmentHeader(ctx, tab);
+  pageTitle(`${ctx.enterprise.name} · ${tab === 'results' ? t('a_results') : moduleTitle(tab)}`);
+
+  const saveStatus = h('p', { class: 'save-status saved', id: 'save-status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+  ctx.ui.saveStatus = saveStatus;
+  const bar = h('div', { class: 'a-bar' }, tabs, saveStatus);
+  main.append(h('div', { class: 'a-page' }, head, bar));
+  updateSaveStatus(ctx, ctx.store.counts());
+
+  if (tab === 'results') {
+    await viewResults(ctx);
+    return;
+  }
+
+  const { index } = app.defs.get(tab);
+  const canWrite = canWriteRole() && a.status === 'open';
+  const canVerify = session.user.role === 'admin' || session.user.role === 'consultant';
+  const progress = h('progress', { id: 'progress', max: '1', value: '0', 'aria-labelledby': 'progress-label' });
+  const progressText = h('span', { id: 'progress-text' });
+  const progressBox = h('div', { class: 'progress' },
+    h('p', { id: 'progress-label', class: 'small' }, t('a_progress_label'), ': ', progressText), progress);
+  const mod = renderModule({
+    store: ctx.store,
+    module: tab,
+    index,
+    canWrite,
+    canVerify,
+    onProgress: (done, visible) => {
+      progress.max = Math.max(visible, 1);
+      progress.value = done;
+      progressText.textContent = t('a_progress', { a: done, v: visible });
+      progress.dataset.answered = String(done);
+      progress.dataset.visible = String(visible);
+    },
+  });
+
+  ctx.ui.mod = mod;
+  refreshScore(ctx, mod);
+  const liveList = h('div', { class: 'live-list', id: 'live-panel' });
+  const liveAnnounce = h('p', { class: 'sr-only', 'aria-live': 'polite' });
+  ctx.ui.liveList = liveList;
+  ctx.ui.liveAnnounce = liveAnnounce;
+  const side = h('aside', { class: 'a-side', 'aria-label': t('live_title') },
+    progressBox,
+    h('section', { class: 'live', 'aria-labelledby': 'live-h' }, h('h2', { id: 'live-h' }, t('live_title')), liveList, liveAnnounce),
+    h('nav', { class: 'sections', 'aria-labelledby': 'sections-h' }, h('h2', { id: 'sections-h' }, t('a_sections')), mod.nav));
+  renderLive(ctx);
+
+  const banners = [];
+  if (a.status !== 'open') banners.push(h('p', { class: 'banner' }, t('a_submitted_banner')));
+  else if (!canWriteRole()) banners.push(h('p', { class: 'banner' }, t('a_readonly_banner')));
+  const def = app.defs.get(tab).def;
+  const intro = h('div', { class: 'module-intro' },
+    h('h2', { class: 'module-title' }, tx(def.title)),
+    def.description ? h('p', { class: 'muted small' }, tx(def.description)) : null);
+  const content = h('div', { class: 'a-main' }, banners, intro, mod.form);
+  main.querySelector('.a-page').append(h('div', { class: 'a-body' }, side, content));
+
+  if (app.pendingFocus && app.pendingFocus.module === tab) {
+    const card = document.getElementById(`q-${tab}-${app.pendingFocus.qid}`);
+    app.pendingFocus = null;
+    if (card) {
+      card.scrollIntoView({ block: 'center' });
+      const input = card.querySelector('input:not([disabled]), textarea:not([disabled])');
+      if (input) input.focus({ preventScroll: true });
+      return 'focused';
+    }
+  }
+  return undefined;
+}
+
+async function viewResults(ctx) {
+  const box = h('div', { class: 'results', id: 'results' }, h('p', { class: 'muted' }, t('loading')));
+  const refresh = h('button', { type: 'button', class: 'btn' }, t('r_refresh'));
+  const wrap = h('div', { class: 'a-results' },
+    h('div', { class: 'page-head' }, h('h2', null, t('r_title')), refresh), box);
+  main.querySelector('.a-page').append(wrap);
+  async function load() {
+    await ctx.store.flushAll();
+    let r;
+    try {
+      r = await api('GET', `/api/assessments/${ctx.id}/score?lang=${lang()}`);
+    } catch (e) {
+      clear(box).append(errorBox(e));
+      return;
+    }
+    if (r.live) ctx.live = r.live;
+    ctx.store.setLinked(r);
+    clear(box);
+    if (Array.isArray(r.errors) && r.errors.length) {
+      const ul = h('ul', null);
+      for (const e of r.errors) ul.append(h('li', null, `${e.pointer || ''} ${e.message}`));
+      box.append(h('div', { class: 'alert' }, h('h3', null, t('r_errors')), ul));
+    }
+    box.append(renderSummary(ctx.modules, r, moduleTitle));
+    for (const m of ctx.modules) {
+      const doc = r.modules && r.modules[m];
+      if (!doc) continue;
+      const d = app.defs.get(m);
+      box.append(renderModuleResult(m, doc, {
+        title: moduleTitle(m),
+        questionTitle: (qid) => {
+          const item = d && d.index.byId.get(qid);
+          return item ? tx(item.def.title) : qid;
+        },
+        goTo: (qid) => {
+          app.pendingFocus = { module: m, qid };
+          go(`#/assessment/${ctx.id}/${m}`);
+        },
+      }));
+    }
+    box.append(renderRewards(r.rewards));
+  }
+  refresh.addEventListener('click', load);
+  await load();
+}
+
+// ---------------------------------------------------------------------------------------------
+// routing
+
+async function ensureSession() {
+  if (session.user) return true;
+  if (app.loggedOut) return false; // known: no session until the login form succeeds
+  try {
+    const r = await api('GET', '/api/me');
+    session.user = r.user;
+    session.csrf = r.csrf;
+    return true;
+  } catch {
+    app.loggedOut = true;
+    return false;
+  }
+}
+
+let routing = 0;
+async function route(opts = {}) {
+  const mine = ++routing;
+  const hash = location.hash || '#/enterprises';
+  const parts = hash.replace(/^#\/?/, '').split('?')[0].split('/').filter(Boolean);
+  if (!(await ensureSession()) && parts[0] !== 'login') {
+    app.afterLogin = hash;
+    renderHeader();
+    if (location.hash !== '#/login') {
+      location.replace('#/login');
+      return;
+    }
+  }
+  if (mine !== routing) return;
+  if (app.assess && parts[0] !== 'assessment') app.assess.stale = true;
+  clear(main);
+  main.setAttribute('aria-busy', 'true');
+  let focused;
+  try {
+    if (parts[0] === 'login' || !session.user) viewLogin();
+    else if (parts[0] === 'enterprises' && parts[1] === 'new') viewNewEnterprise();
+    else if (parts[0] === 'enterprise' && parts[1]) await viewEnterprise(parts[1]);
+    else if (parts[0] === 'assessment' && parts[1]) focused = await viewAssessment(Number(parts[1]), parts[2]);
+    else await viewEnterprises();
+  } catch (e) {
+    if (e.status === 401) {
+      session.user = null;
+      app.loggedOut = true;
+      app.afterLogin = hash;
+      renderHeader();
+      location.replace('#/login');
+      return;
+    }
+    if (mine === routing) main.append(errorBox(e));
+  }
+  main.removeAttribute('aria-busy');
+  if (!opts.keepFocus && focused !== 'focused' && parts[0] !== 'login' && session.user) focusHeading();
+  if (!opts.keepFocus && focused !== 'focused') window.scrollTo(0, 0);
+}
+
+window.addEventListener('hashchange', () => route());
+// Leaving the tab or closing the laptop lid: send what is still waiting for its debounce.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden' && app.assess) app.assess.store.flushAll();
+});
+window.addEventListener('pagehide', () => {
+  if (app.assess) app.assess.store.flushAll();
+});
+window.addEventListener('beforeunload', (ev) => {
+  if (!app.assess) return;
+  const c = app.assess.store.counts();
+  if (c.busy || c.failed) {
+    app.assess.store.flushAll();
+    ev.preventDefault();
+    ev.returnValue = t('a_unsaved_leave');
+  }
+});
+
+setLang(lang());
+renderHeader();
+route().then(() => renderHeader());

@@ -1,0 +1,119 @@
+// DOM building (text only, never HTML strings) and the JSON API client.
+
+// h('p', {class: 'x'}, 'text', child) — strings become text nodes, so data is never parsed as HTML.
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') el.className = v;
+      else if (k === 'text') el.textContent = v;
+      else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+      else if (k === 'dataset') Object.assign(el.dataset, v);
+      else if (k === 'checked' || k === 'disabled' || k === 'hidden' || k === 'value' || k === 'selected' ||
+               k === 'indeterminate' || k === 'multiple' || k === 'required') {
+        el[k] = v;
+      } else el.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function clear(el) {
+  while (el.firstChild) el.removeChild(el.firstChild);
+  return el;
+}
+
+// Numbers for people: at most 2 decimals, no trailing zeros.
+export function fmt(n) {
+  if (n === null || n === undefined || n === '') return '–';
+  if (typeof n !== 'number') return String(n);
+  if (!Number.isFinite(n)) return '–';
+  return String(Math.round(n * 100) / 100);
+}
+
+export function utf8Length(s) {
+  return new TextEncoder().encode(s).length;
+}
+
+export class ApiError extends Error {
+  constructor(status, message, pointer) {
+    super(message);
+    this.status = status;
+    this.pointer = pointer || '';
+  }
+}
+
+export const session = { user: null, csrf: '' };
+
+// Calls the JSON API. body: a value to send as JSON, or {raw: Blob|ArrayBuffer, type} for files.
+export async function api(method, path, body, opts = {}) {
+  try {
+    return await request(method, path, body, opts);
+  } catch (e) {
+    // The session may have been renewed in another tab: take its CSRF token and try once more.
+    if (e.status === 403 && /CSRF/.test(e.message) && method !== 'GET') {
+      const me = await request('GET', '/api/me');
+      session.user = me.user;
+      session.csrf = me.csrf;
+      return request(method, path, body, opts);
+    }
+    throw e;
+  }
+}
+
+async function request(method, path, body, { raw, type } = {}) {
+  const headers = {};
+  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (method !== 'GET' && method !== 'HEAD' && session.csrf) headers['X-CSRF-Token'] = session.csrf;
+  if (raw !== undefined) {
+    headers['Content-Type'] = type;
+    init.body = raw;
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  // A save started while the page closes still reaches the server (keepalive allows 64 KiB).
+  if (raw === undefined && method !== 'GET' && (!init.body || init.body.length < 16000)) init.keepalive = true;
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    const err = new ApiError(0, e && e.message ? e.message : 'network error');
+    err.network = true;
+    throw err;
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const e = data && data.error ? data.error : {};
+    throw new ApiError(res.status, e.message || `HTTP ${res.status}`, e.pointer);
+  }
+  return data;
+}
+
+export function debounce(fn, ms) {
+  let timer = null;
+  const d = (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+  d.cancel = () => clearTimeout(timer);
+  return d;
+}
