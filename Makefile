@@ -50,6 +50,8 @@ demo: setup build
 bench: setup build
 	./$(BUILD)/bench/score_bench
 	./$(BUILD)/bench/report_bench
+	./$(BUILD)/bench/serve_bench
+	./$(BUILD)/bench/bureau_bench
 
 # libFuzzer targets need clang; each runs FUZZ_SECONDS seconds on a corpus seeded from the fixtures.
 fuzz: setup

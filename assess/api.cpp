@@ -216,6 +216,8 @@ App::App(AppConfig config, Store& store) : config_(std::move(config)), store_(st
   renderer_ = std::make_unique<ReportRenderer>(config_.templates_dir);
   const std::string regions = config_.questionnaires_dir + "/profile/regions.json";
   if (std::filesystem::exists(regions)) regions_ = std::make_unique<CodeList>(load_code_list_file(regions));
+  const std::string industries = config_.questionnaires_dir + "/profile/industries.json";
+  if (std::filesystem::exists(industries)) industries_ = std::make_unique<CodeList>(load_code_list_file(industries));
   std::filesystem::create_directories(config_.data_dir + "/evidence");
 }
 
@@ -284,8 +286,21 @@ HttpResponse App::static_file(const std::string& path) {
   return r;
 }
 
-Json App::assessment_document(const AssessmentRow& a) {
+void App::remember_answer(std::int64_t id, const std::string& module, const std::string& question, const Json& answer) {
+  auto it = documents_.find(id);
+  if (it == documents_.end()) return;
+  Json& answers = it->second["modules"][module]["answers"];
+  if (answer.is_null()) {
+    answers.erase(question);
+  } else {
+    answers[question] = answer;
+  }
+}
+
+const Json& App::assessment_document(const AssessmentRow& a) {
   // The whole-assessment document the scoring library reads, from the stored answers.
+  if (auto it = documents_.find(a.id); it != documents_.end()) return it->second;
+  if (documents_.size() > 2000) documents_.clear();  // bounded: a bureau server may open thousands
   const auto e = store_.enterprise(a.enterprise_id);
   Json doc = {{"assessment", {{"id", std::to_string(a.id)}, {"date", a.date}, {"assessor", a.assessor},
                               {"enterprise", e ? e->name : ""}}},
@@ -295,7 +310,7 @@ Json App::assessment_document(const AssessmentRow& a) {
   for (const auto& m : a.modules) {
     doc["modules"][m] = {{"answers", answers.contains(m) ? answers[m] : Json::object()}};
   }
-  return doc;
+  return documents_.emplace(a.id, std::move(doc)).first->second;
 }
 
 Json App::live_summary(const AssessmentResult& result) {
@@ -429,6 +444,9 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     e.region = text_field(body, "region", false, 6);
     if (!e.region.empty() && regions_ && !regions_->find(e.region)) http_fail(400, "unknown region code \"" + e.region + "\"", "/region");
     e.industry = text_field(body, "industry", false, 10);
+    if (!e.industry.empty() && industries_ && !industries_->find(e.industry)) {
+      http_fail(400, "unknown industry code \"" + e.industry + "\" (GB/T 4754-2017 section C)", "/industry");
+    }
     e.created_at = now_text(c.now);
     if (!e.uscc.empty() && store_.enterprise_by_uscc(e.uscc)) {
       http_fail(409, "an enterprise with unified social credit code " + e.uscc + " exists already", "/uscc");
@@ -518,16 +536,22 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     if (method == "PUT") {
       answer = parse_body(c.request);
       // Evidence files are attached by their own route; a changed value keeps them.
-      const Json stored = store_.answers(a.id);
-      if (stored.contains(module) && stored[module].contains(question) && stored[module][question].is_object() &&
-          stored[module][question].contains("evidence") && !(answer.is_object() && answer.contains("evidence"))) {
+      const Json& stored = assessment_document(a)["modules"][module]["answers"];
+      auto previous = stored.find(question);
+      if (previous != stored.end() && previous->is_object() && previous->contains("evidence") &&
+          !(answer.is_object() && answer.contains("evidence"))) {
         if (!answer.is_object()) answer = Json{{"value", answer}};
-        answer["evidence"] = stored[module][question]["evidence"];
+        answer["evidence"] = (*previous)["evidence"];
+      }
+      // "Verified on site" is the assessor's word: only consultants and admins may set it.
+      if (answer.is_object() && answer.value("verified", false) && user.role != "consultant" && user.role != "admin") {
+        http_fail(403, "only a consultant or an admin marks an answer verified on site", "/verified");
       }
       // Validates exactly as the scoring library will read it; the error names question and pointer.
       (void)parse_answer(q, qi, answer, "request", "");
     }
     const Json old = store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now));
+    remember_answer(a.id, module, question, answer);
     AssessmentRow updated = *store_.assessment(a.id);
     AssessmentResult result = score_assessment(library_, crosswalk_, assessment_document(updated), "assessment");
     return json_response(200, {{"saved", true}, {"updated_at", updated.updated_at}, {"old", old},
@@ -545,6 +569,7 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     }
     if (a.status != "open") http_fail(409, "the assessment is submitted; reopen it to change projects");
     store_.set_projects(a.id, body, now_text(c.now));
+    documents_.erase(a.id);
     return json_response(200, {{"saved", true}});
   }
   if (is({"assessments", "*", "submit"}, "POST") || is({"assessments", "*", "reopen"}, "POST")) {
@@ -568,11 +593,29 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
         options.max_nodes = 50'000;  // interactive: the plan arrives fast, marked when not proven
         doc["gaps"] = Json::array({explain_gap(*m.questionnaire, m.answers, find_gap(*m.questionnaire, m.answers, next, options), lang)});
       }
+      Json filled = Json::array();
+      for (const auto& f : m.filled) filled.push_back({{"link", f.link}, {"question", f.question}, {"value", f.value}});
+      Json conflicts = Json::array();
+      for (const auto& cf : m.conflicts) {
+        conflicts.push_back({{"link", cf.link}, {"question", cf.question}, {"given", cf.given}, {"from_link", cf.from_link},
+                             {"reason", cf.reason}});
+      }
+      doc["crosswalk"] = {{"filled", filled}, {"conflicts", conflicts}};
       out["modules"][id] = doc;
     }
     Json facts = enterprise_facts(result);
     if (facts.contains("region") && !catalogue_.documents.empty()) {
       out["rewards"] = rewards_to_json(evaluate_rewards(catalogue_, facts, result.projects, a.date), lang);
+      // What each module's next level is worth.
+      for (const auto& id : result.order) {
+        const Questionnaire& q = *result.modules.at(id).questionnaire;
+        const int next = result.modules.at(id).result.levels.level + 1;
+        if (next >= static_cast<int>(q.levels.size())) continue;
+        RewardsResult unlocked;
+        const std::string level = q.levels[static_cast<std::size_t>(next)].id;
+        for (auto& o : rewards_unlocked(catalogue_, facts, result.projects, a.date, id, level)) unlocked.outcomes.push_back(o);
+        out["modules"][id]["next_level_unlocks"] = {{"level", level}, {"rewards", rewards_to_json(unlocked, lang)["outcomes"]}};
+      }
     }
     return json_response(200, out);
   }
@@ -635,6 +678,13 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     e.size = static_cast<std::int64_t>(c.request.body.size());
     e.mime = mime;
     e.name = clean_utf8(c.query["name"], 200);
+    const std::string slot = c.query["slot"];
+    if (!slot.empty()) {
+      const auto& slots = q.questions[static_cast<std::size_t>(q.question_index(question))].evidence;
+      if (std::none_of(slots.begin(), slots.end(), [&](const EvidenceSlot& es) { return es.id == slot; })) {
+        http_fail(400, "question \"" + question + "\" has no evidence slot \"" + clean_utf8(slot, 64) + "\"");
+      }
+    }
     const std::string file = config_.data_dir + "/evidence/" + e.sha256;
     if (!std::filesystem::exists(file)) {
       // Write then rename, so a crash never leaves a half file under the final name.
@@ -651,8 +701,11 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     Json answers = store_.answers(a.id);
     Json answer = answers.contains(module) && answers[module].contains(question) ? answers[module][question] : Json();
     if (!answer.is_object()) answer = answer.is_null() ? Json::object() : Json{{"value", answer}};
-    answer["evidence"].push_back({{"file", "sha256:" + e.sha256}, {"name", e.name}});
+    Json ref = {{"file", "sha256:" + e.sha256}, {"name", e.name}};
+    if (!slot.empty()) ref["slot"] = slot;
+    answer["evidence"].push_back(ref);
     store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now));
+    remember_answer(a.id, module, question, answer);
     return json_response(201, {{"id", stored.id}, {"sha256", e.sha256}, {"size", e.size}, {"mime", e.mime}, {"name", e.name}});
   }
   if (is({"evidence", "*"}, "GET")) {

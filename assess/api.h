@@ -57,7 +57,10 @@ class App {
   HttpResponse route(Context& c);
   HttpResponse api(Context& c, const std::vector<std::string>& parts);
   HttpResponse static_file(const std::string& path);
-  Json assessment_document(const AssessmentRow& a);
+  // The whole-assessment document of a stored assessment, kept in memory after the first read and
+  // updated by every save (all writes go through this App), so a save does not re-read every answer.
+  const Json& assessment_document(const AssessmentRow& a);
+  void remember_answer(std::int64_t id, const std::string& module, const std::string& question, const Json& answer);
   Json live_summary(const AssessmentResult& result);
 
   AppConfig config_;
@@ -67,6 +70,8 @@ class App {
   Catalogue catalogue_;
   std::unique_ptr<ReportRenderer> renderer_;
   std::unique_ptr<CodeList> regions_;
+  std::unique_ptr<CodeList> industries_;
+  std::map<std::int64_t, Json> documents_;
 };
 
 }  // namespace assess

@@ -1,5 +1,7 @@
 #include "store.h"
 
+#include <map>
+
 #include <sodium.h>
 #include <sqlite3.h>
 
@@ -91,12 +93,23 @@ CREATE TABLE invites(
   throw Error("database", "", what + ": " + sqlite3_errmsg(db));
 }
 
+// A prepared statement borrowed from the store's cache: prepared once per SQL text, reset after
+// each use (preparing was a seventh of the time of an answer save).
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) fail(db, "prepare");
+  Statement(sqlite3* db, std::map<std::string, sqlite3_stmt*>& cache, const std::string& sql) : db_(db) {
+    auto it = cache.find(sql);
+    if (it == cache.end()) {
+      sqlite3_stmt* stmt = nullptr;
+      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) fail(db, "prepare");
+      it = cache.emplace(sql, stmt).first;
+    }
+    stmt_ = it->second;
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  ~Statement() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -241,12 +254,15 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
   return store;
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
 
 int Store::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
 int Store::schema_version() const {
-  Statement s(db_, "PRAGMA user_version");
+  Statement s(db_, statements_, "PRAGMA user_version");
   s.step();
   return static_cast<int>(s.integer(0));
 }
@@ -274,7 +290,7 @@ User Store::add_user(const std::string& name, const std::string& password, const
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
     throw Error("database", "", "out of memory while hashing a password");
   }
-  Statement s(db_, "INSERT INTO users(name, role, password_hash, enterprise_id) VALUES (?, ?, ?, ?)");
+  Statement s(db_, statements_, "INSERT INTO users(name, role, password_hash, enterprise_id) VALUES (?, ?, ?, ?)");
   s.bind(1, name).bind(2, role).bind(3, std::string(hash));
   if (enterprise_id) {
     s.bind(4, *enterprise_id);
@@ -296,13 +312,13 @@ void Store::set_password(const std::string& name, const std::string& password) {
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
     throw Error("database", "", "out of memory while hashing a password");
   }
-  Statement s(db_, "UPDATE users SET password_hash = ? WHERE name = ?");
+  Statement s(db_, statements_, "UPDATE users SET password_hash = ? WHERE name = ?");
   s.bind(1, std::string(hash)).bind(2, name).run();
   if (sqlite3_changes(db_) == 0) throw Error("users", "", "no user \"" + name + "\"", ErrorKind::kNotFound);
 }
 
 std::optional<User> Store::check_password(const std::string& name, const std::string& password) {
-  Statement s(db_, "SELECT id, name, role, enterprise_id, password_hash FROM users WHERE name = ?");
+  Statement s(db_, statements_, "SELECT id, name, role, enterprise_id, password_hash FROM users WHERE name = ?");
   s.bind(1, name);
   if (!s.step()) {
     // Spend the same time as a real check, so response times do not reveal which names exist.
@@ -321,36 +337,36 @@ std::optional<User> Store::check_password(const std::string& name, const std::st
 }
 
 std::optional<User> Store::find_user(const std::string& name) {
-  Statement s(db_, "SELECT id, name, role, enterprise_id FROM users WHERE name = ?");
+  Statement s(db_, statements_, "SELECT id, name, role, enterprise_id FROM users WHERE name = ?");
   s.bind(1, name);
   if (!s.step()) return std::nullopt;
   return read_user(s, 0);
 }
 
 std::vector<User> Store::users() {
-  Statement s(db_, "SELECT id, name, role, enterprise_id FROM users ORDER BY name");
+  Statement s(db_, statements_, "SELECT id, name, role, enterprise_id FROM users ORDER BY name");
   std::vector<User> out;
   while (s.step()) out.push_back(read_user(s, 0));
   return out;
 }
 
 std::int64_t Store::user_count() {
-  Statement s(db_, "SELECT count(*) FROM users");
+  Statement s(db_, statements_, "SELECT count(*) FROM users");
   s.step();
   return s.integer(0);
 }
 
 Session Store::create_session(const User& user, std::int64_t now, std::int64_t lifetime_seconds) {
   Session session{random_token(), random_token(16), user};
-  Statement s(db_, "INSERT INTO sessions(token, user_id, csrf, expires_at) VALUES (?, ?, ?, ?)");
+  Statement s(db_, statements_, "INSERT INTO sessions(token, user_id, csrf, expires_at) VALUES (?, ?, ?, ?)");
   s.bind(1, session.token).bind(2, user.id).bind(3, session.csrf).bind(4, now + lifetime_seconds).run();
-  Statement cleanup(db_, "DELETE FROM sessions WHERE expires_at < ?");
+  Statement cleanup(db_, statements_, "DELETE FROM sessions WHERE expires_at < ?");
   cleanup.bind(1, now).run();
   return session;
 }
 
 std::optional<Session> Store::find_session(const std::string& token, std::int64_t now) {
-  Statement s(db_,
+  Statement s(db_, statements_,
               "SELECT s.token, s.csrf, u.id, u.name, u.role, u.enterprise_id FROM sessions s JOIN users u ON u.id = s.user_id "
               "WHERE s.token = ? AND s.expires_at >= ?");
   s.bind(1, token).bind(2, now);
@@ -359,13 +375,13 @@ std::optional<Session> Store::find_session(const std::string& token, std::int64_
 }
 
 void Store::delete_session(const std::string& token) {
-  Statement s(db_, "DELETE FROM sessions WHERE token = ?");
+  Statement s(db_, statements_, "DELETE FROM sessions WHERE token = ?");
   s.bind(1, token).run();
 }
 
 EnterpriseRow Store::add_enterprise(const EnterpriseRow& e) {
   // Times are ISO 8601 UTC: the request time when the caller gives one, else SQLite's clock.
-  Statement s(db_, "INSERT INTO enterprises(name, uscc, region, industry, created_at) VALUES (?, ?, ?, ?, coalesce(nullif(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
+  Statement s(db_, statements_, "INSERT INTO enterprises(name, uscc, region, industry, created_at) VALUES (?, ?, ?, ?, coalesce(nullif(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
   s.bind(1, e.name);
   if (e.uscc.empty()) {
     s.bind_null(2);
@@ -389,14 +405,14 @@ constexpr const char* kEnterpriseColumns = "SELECT id, name, coalesce(uscc, ''),
 }  // namespace
 
 std::optional<EnterpriseRow> Store::enterprise(std::int64_t id) {
-  Statement s(db_, (std::string(kEnterpriseColumns) + " WHERE id = ?").c_str());
+  Statement s(db_, statements_, (std::string(kEnterpriseColumns) + " WHERE id = ?").c_str());
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_enterprise(s);
 }
 
 std::optional<EnterpriseRow> Store::enterprise_by_uscc(const std::string& uscc) {
-  Statement s(db_, (std::string(kEnterpriseColumns) + " WHERE uscc = ?").c_str());
+  Statement s(db_, statements_, (std::string(kEnterpriseColumns) + " WHERE uscc = ?").c_str());
   s.bind(1, uscc);
   if (!s.step()) return std::nullopt;
   return read_enterprise(s);
@@ -410,7 +426,7 @@ std::vector<EnterpriseRow> Store::enterprises(const std::string& search, int lim
     pattern += c;
   }
   pattern += "%";
-  Statement s(db_, (std::string(kEnterpriseColumns) +
+  Statement s(db_, statements_, (std::string(kEnterpriseColumns) +
                     " WHERE name LIKE ?1 ESCAPE '\\' OR uscc LIKE ?1 ESCAPE '\\' OR region LIKE ?1 ESCAPE '\\'"
                     " ORDER BY name LIMIT ?2 OFFSET ?3")
                        .c_str());
@@ -421,7 +437,7 @@ std::vector<EnterpriseRow> Store::enterprises(const std::string& search, int lim
 }
 
 AssessmentRow Store::add_assessment(const AssessmentRow& a) {
-  Statement s(db_,
+  Statement s(db_, statements_,
               "INSERT INTO assessments(enterprise_id, modules, status, date, assessor, previous_id, created_at, updated_at) "
               "VALUES (?, ?, 'open', ?, ?, ?, coalesce(nullif(?6, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), coalesce(nullif(?6, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
   s.bind(1, a.enterprise_id).bind(2, Json(a.modules).dump()).bind(3, a.date).bind(4, a.assessor).bind(6, a.created_at);
@@ -435,14 +451,14 @@ AssessmentRow Store::add_assessment(const AssessmentRow& a) {
 }
 
 std::optional<AssessmentRow> Store::assessment(std::int64_t id) {
-  Statement s(db_, (std::string(kAssessmentColumns) + " WHERE id = ?").c_str());
+  Statement s(db_, statements_, (std::string(kAssessmentColumns) + " WHERE id = ?").c_str());
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_assessment(s);
 }
 
 std::vector<AssessmentRow> Store::assessments_of(std::int64_t enterprise_id) {
-  Statement s(db_, (std::string(kAssessmentColumns) + " WHERE enterprise_id = ? ORDER BY id").c_str());
+  Statement s(db_, statements_, (std::string(kAssessmentColumns) + " WHERE enterprise_id = ? ORDER BY id").c_str());
   s.bind(1, enterprise_id);
   std::vector<AssessmentRow> out;
   while (s.step()) out.push_back(read_assessment(s));
@@ -450,12 +466,12 @@ std::vector<AssessmentRow> Store::assessments_of(std::int64_t enterprise_id) {
 }
 
 void Store::set_status(std::int64_t id, const std::string& status, const std::string& now) {
-  Statement s(db_, "UPDATE assessments SET status = ?1, updated_at = coalesce(nullif(?3, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
+  Statement s(db_, statements_, "UPDATE assessments SET status = ?1, updated_at = coalesce(nullif(?3, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
   s.bind(1, status).bind(2, id).bind(3, now).run();
 }
 
 Json Store::answers(std::int64_t assessment_id) {
-  Statement s(db_, "SELECT module, question, answer FROM answers WHERE assessment_id = ? ORDER BY module, question");
+  Statement s(db_, statements_, "SELECT module, question, answer FROM answers WHERE assessment_id = ? ORDER BY module, question");
   s.bind(1, assessment_id);
   Json out = Json::object();
   while (s.step()) out[s.text(0)][s.text(1)] = Json::parse(s.text(2));
@@ -467,15 +483,15 @@ Json Store::save_answer(std::int64_t assessment_id, const std::string& module, c
   Transaction t(db_);
   Json old;
   {
-    Statement s(db_, "SELECT answer FROM answers WHERE assessment_id = ? AND module = ? AND question = ?");
+    Statement s(db_, statements_, "SELECT answer FROM answers WHERE assessment_id = ? AND module = ? AND question = ?");
     s.bind(1, assessment_id).bind(2, module).bind(3, question);
     if (s.step()) old = Json::parse(s.text(0));
   }
   if (answer.is_null()) {
-    Statement s(db_, "DELETE FROM answers WHERE assessment_id = ? AND module = ? AND question = ?");
+    Statement s(db_, statements_, "DELETE FROM answers WHERE assessment_id = ? AND module = ? AND question = ?");
     s.bind(1, assessment_id).bind(2, module).bind(3, question).run();
   } else {
-    Statement s(db_,
+    Statement s(db_, statements_,
                 "INSERT INTO answers(assessment_id, module, question, answer, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(assessment_id, module, question) DO UPDATE SET answer = excluded.answer, "
                 "updated_at = excluded.updated_at, updated_by = excluded.updated_by");
@@ -488,7 +504,7 @@ Json Store::save_answer(std::int64_t assessment_id, const std::string& module, c
     s.run();
   }
   {
-    Statement s(db_, "INSERT INTO audit(at, user_id, assessment_id, module, question, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    Statement s(db_, statements_, "INSERT INTO audit(at, user_id, assessment_id, module, question, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, now).bind(3, assessment_id).bind(4, module).bind(5, question);
     if (user_id) {
       s.bind(2, *user_id);
@@ -508,7 +524,7 @@ Json Store::save_answer(std::int64_t assessment_id, const std::string& module, c
     s.run();
   }
   {
-    Statement s(db_, "UPDATE assessments SET updated_at = ? WHERE id = ?");
+    Statement s(db_, statements_, "UPDATE assessments SET updated_at = ? WHERE id = ?");
     s.bind(1, now).bind(2, assessment_id).run();
   }
   t.commit();
@@ -517,18 +533,18 @@ Json Store::save_answer(std::int64_t assessment_id, const std::string& module, c
 
 void Store::copy_answers(std::int64_t from_assessment, std::int64_t to_assessment, const std::string& now) {
   Transaction t(db_);
-  Statement s(db_,
+  Statement s(db_, statements_,
               "INSERT INTO answers(assessment_id, module, question, answer, updated_at, updated_by) "
               "SELECT ?1, module, question, answer, ?2, NULL FROM answers WHERE assessment_id = ?3 AND module IN "
               "(SELECT value FROM json_each((SELECT modules FROM assessments WHERE id = ?1)))");
   s.bind(1, to_assessment).bind(2, now).bind(3, from_assessment).run();
-  Statement p(db_, "UPDATE assessments SET projects = (SELECT projects FROM assessments WHERE id = ?) WHERE id = ?");
+  Statement p(db_, statements_, "UPDATE assessments SET projects = (SELECT projects FROM assessments WHERE id = ?) WHERE id = ?");
   p.bind(1, from_assessment).bind(2, to_assessment).run();
   t.commit();
 }
 
 Json Store::audit(std::int64_t assessment_id, int limit) {
-  Statement s(db_,
+  Statement s(db_, statements_,
               "SELECT a.at, coalesce(u.name, ''), a.module, a.question, a.old, a.new FROM audit a LEFT JOIN users u ON u.id = a.user_id "
               "WHERE a.assessment_id = ? ORDER BY a.id DESC LIMIT ?");
   s.bind(1, assessment_id).bind(2, static_cast<std::int64_t>(limit));
@@ -545,18 +561,18 @@ Json Store::audit(std::int64_t assessment_id, int limit) {
 }
 
 Json Store::projects(std::int64_t assessment_id) {
-  Statement s(db_, "SELECT projects FROM assessments WHERE id = ?");
+  Statement s(db_, statements_, "SELECT projects FROM assessments WHERE id = ?");
   s.bind(1, assessment_id);
   return s.step() ? Json::parse(s.text(0)) : Json::array();
 }
 
 void Store::set_projects(std::int64_t assessment_id, const Json& projects, const std::string& now) {
-  Statement s(db_, "UPDATE assessments SET projects = ?1, updated_at = coalesce(nullif(?3, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
+  Statement s(db_, statements_, "UPDATE assessments SET projects = ?1, updated_at = coalesce(nullif(?3, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
   s.bind(1, projects.dump(-1, ' ', false, Json::error_handler_t::replace)).bind(2, assessment_id).bind(3, now).run();
 }
 
 EvidenceRow Store::add_evidence(const EvidenceRow& e) {
-  Statement s(db_, "INSERT INTO evidence(assessment_id, module, question, sha256, size, mime, name) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  Statement s(db_, statements_, "INSERT INTO evidence(assessment_id, module, question, sha256, size, mime, name) VALUES (?, ?, ?, ?, ?, ?, ?)");
   s.bind(1, e.assessment_id).bind(2, e.module).bind(3, e.question).bind(4, e.sha256).bind(5, e.size).bind(6, e.mime).bind(7, e.name).run();
   EvidenceRow out = e;
   out.id = sqlite3_last_insert_rowid(db_);
@@ -564,7 +580,7 @@ EvidenceRow Store::add_evidence(const EvidenceRow& e) {
 }
 
 std::vector<EvidenceRow> Store::evidence(std::int64_t assessment_id) {
-  Statement s(db_, "SELECT id, assessment_id, module, question, sha256, size, mime, name FROM evidence WHERE assessment_id = ? ORDER BY id");
+  Statement s(db_, statements_, "SELECT id, assessment_id, module, question, sha256, size, mime, name FROM evidence WHERE assessment_id = ? ORDER BY id");
   s.bind(1, assessment_id);
   std::vector<EvidenceRow> out;
   while (s.step()) {
@@ -574,7 +590,7 @@ std::vector<EvidenceRow> Store::evidence(std::int64_t assessment_id) {
 }
 
 std::vector<std::pair<std::int64_t, std::string>> Store::evidence_owners(const std::string& sha256) {
-  Statement s(db_, "SELECT a.enterprise_id, e.mime FROM evidence e JOIN assessments a ON a.id = e.assessment_id WHERE e.sha256 = ?");
+  Statement s(db_, statements_, "SELECT a.enterprise_id, e.mime FROM evidence e JOIN assessments a ON a.id = e.assessment_id WHERE e.sha256 = ?");
   s.bind(1, sha256);
   std::vector<std::pair<std::int64_t, std::string>> out;
   while (s.step()) out.emplace_back(s.integer(0), s.text(1));
@@ -583,7 +599,7 @@ std::vector<std::pair<std::int64_t, std::string>> Store::evidence_owners(const s
 
 std::string Store::create_invite(std::int64_t enterprise_id, std::optional<std::int64_t> created_by, std::int64_t expires_at) {
   const std::string token = random_token(24);
-  Statement s(db_, "INSERT INTO invites(token, enterprise_id, created_by, expires_at) VALUES (?, ?, ?, ?)");
+  Statement s(db_, statements_, "INSERT INTO invites(token, enterprise_id, created_by, expires_at) VALUES (?, ?, ?, ?)");
   s.bind(1, token).bind(2, enterprise_id);
   if (created_by) {
     s.bind(3, *created_by);
@@ -597,13 +613,13 @@ std::string Store::create_invite(std::int64_t enterprise_id, std::optional<std::
 User Store::accept_invite(const std::string& token, const std::string& name, const std::string& password, std::int64_t now) {
   std::int64_t enterprise_id = 0;
   {
-    Statement s(db_, "SELECT enterprise_id FROM invites WHERE token = ? AND used_by IS NULL AND expires_at >= ?");
+    Statement s(db_, statements_, "SELECT enterprise_id FROM invites WHERE token = ? AND used_by IS NULL AND expires_at >= ?");
     s.bind(1, token).bind(2, now);
     if (!s.step()) throw Error("invite", "", "this invite link is unknown, used or expired", ErrorKind::kNotFound);
     enterprise_id = s.integer(0);
   }
   User u = add_user(name, password, "enterprise", enterprise_id);
-  Statement s(db_, "UPDATE invites SET used_by = ? WHERE token = ?");
+  Statement s(db_, statements_, "UPDATE invites SET used_by = ? WHERE token = ?");
   s.bind(1, u.id).bind(2, token).run();
   return u;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace assess {
 
@@ -131,6 +133,7 @@ class Store {
   explicit Store(sqlite3* db) : db_(db) {}
   void migrate();
   sqlite3* db_;
+  mutable std::map<std::string, sqlite3_stmt*> statements_;  // prepared once, reused
 };
 
 // A random token of `bytes` bytes as hex (libsodium's randombytes).

@@ -909,3 +909,43 @@ TEST_CASE("an assessment's timestamps are the request time in one format") {
   const HttpResponse submitted = c.send("POST", "/api/assessments/" + std::to_string(body_of(r)["id"].get<int>()) + "/submit");
   CHECK(body_of(submitted)["updated_at"] == "2026-09-21T14:13:20Z");
 }
+
+TEST_CASE("only consultants and admins mark an answer verified on site") {
+  Fixture f;
+  const Client admin = f.login("admin");
+  const std::int64_t e = f.add_enterprise(admin, {{"name", "甲"}});
+  const std::int64_t a = f.add_assessment(admin, e, {{"modules", {kSme}}});
+  f.store->add_user("factory", kPassword, "enterprise", e);
+  const Client factory = f.login("factory");
+  const HttpResponse refused = factory.put(answer_url(a, kSme, "q08_planning"), {{"value", "aware"}, {"verified", true}});
+  CHECK(refused.status == 403);
+  CHECK(body_of(refused) == error_body(403, "only a consultant or an admin marks an answer verified on site", "/verified"));
+  CHECK(factory.put(answer_url(a, kSme, "q08_planning"), {{"value", "aware"}}).status == 200);
+  const Client zhang = f.login("zhang");
+  CHECK(zhang.put(answer_url(a, kSme, "q08_planning"), {{"value", "aware"}, {"verified", true}}).status == 200);
+}
+
+TEST_CASE("industry codes are checked against GB/T 4754 when an enterprise is created") {
+  Fixture f;
+  const Client c = f.login("zhang");
+  const HttpResponse r = c.post("/api/enterprises", {{"name", "甲"}, {"industry", "9999"}});
+  CHECK(r.status == 400);
+  CHECK(body_of(r) == error_body(400, "unknown industry code \"9999\" (GB/T 4754-2017 section C)", "/industry"));
+  CHECK(c.post("/api/enterprises", {{"name", "乙"}, {"industry", "36"}}).status == 201);
+}
+
+TEST_CASE("the live score shows what the crosswalk carried and what the next level unlocks") {
+  Fixture f;
+  const Client c = f.login("zhang");
+  const std::int64_t e = f.add_enterprise(c, {{"name", "甲"}, {"region", "320205"}});
+  const std::int64_t a = f.add_assessment(c, e, {{"modules", {"profile", "smart-factory-2025"}}});
+  REQUIRE(c.put(answer_url(a, "profile", "region"), "320205").status == 200);
+  REQUIRE(c.put(answer_url(a, "profile", "revenue_last_year"), 36000).status == 200);
+  const HttpResponse r = c.get("/api/assessments/" + std::to_string(a) + "/score");
+  REQUIRE(r.status == 200);
+  const Json sf = body_of(r)["modules"]["smart-factory-2025"];
+  REQUIRE(sf["crosswalk"]["filled"].size() == 1);
+  CHECK(sf["crosswalk"]["filled"][0] == Json{{"link", "profile-revenue-to-sf"}, {"question", "main_business_revenue_last_year"}, {"value", 36000}});
+  CHECK(sf["next_level_unlocks"]["level"] == "SF1");
+  CHECK(body_of(r)["rewards"]["region"] == "320205");
+}
