@@ -7,6 +7,7 @@
 
 #include "detail/bounds.h"
 #include "detail/reader.h"
+#include "detail/rule_reader.h"
 
 namespace assess {
 
@@ -48,26 +49,8 @@ std::string date_field(const Reader& r) {
   return s;
 }
 
-// Rules read facts through four roots only; a typo such as "projcet" is caught on load.
-void check_roots(const Reader& r, const logic::Rule& rule) {
-  static const std::set<std::string> kRoots = {"profile", "region", "regions", "results", "project", "enterprise_year"};
-  for (const auto& name : rule.references()) {
-    if (!kRoots.count(name)) {
-      r.fail("reads unknown fact \"" + name + "\" (facts: profile, region, regions, results, project, enterprise_year)");
-    }
-  }
-}
-
-logic::Rule compile_checked(const Reader& r) {
-  logic::Rule rule;
-  try {
-    rule = logic::Rule::compile(r.json());
-  } catch (const Error& e) {
-    throw e.within(r.file(), r.pointer());
-  }
-  check_roots(r, rule);
-  return rule;
-}
+// Rules read facts through the documented roots only; a typo such as "projcet" is caught on load.
+logic::Rule compile_checked(const Reader& r) { return detail::read_rule(r, {"profile", "region", "regions", "results", "project", "enterprise_year"}); }
 
 long long money(const Reader& r) {
   const double v = r.number();

@@ -14,6 +14,7 @@
 #include "assess/error.h"
 #include "detail/bounds.h"
 #include "detail/reader.h"
+#include "detail/rule_reader.h"
 
 namespace assess {
 
@@ -586,13 +587,7 @@ class Loader {
     return index;
   }
 
-  logic::Rule compile_rule(const Reader& r) {
-    try {
-      return logic::Rule::compile(r.json());
-    } catch (const Error& e) {
-      throw e.within(file_, r.pointer());
-    }
-  }
+  logic::Rule compile_rule(const Reader& r) { return detail::read_rule(r); }
 
   // Every var in a condition must name a question or computed value.
   void check_references(const Reader& r, const std::vector<std::string>& names) {

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "detail/reader.h"
+#include "detail/rule_reader.h"
 
 namespace assess {
 
@@ -71,24 +72,8 @@ const char* to_string(SortOrder order) { return order == SortOrder::kDesc ? "des
 
 namespace {
 
-// Criteria read the candidate's facts through these roots only; a typo is caught on load.
-void check_roots(const Reader& r, const logic::Rule& rule) {
-  static const std::set<std::string> kRoots = {"profile", "region", "results", "bureau"};
-  for (const auto& name : rule.references()) {
-    if (!kRoots.count(name)) r.fail("reads unknown fact \"" + name + "\" (facts: profile, region, results, bureau)");
-  }
-}
-
-logic::Rule compile_checked(const Reader& r) {
-  logic::Rule rule;
-  try {
-    rule = logic::Rule::compile(r.json());
-  } catch (const Error& e) {
-    throw e.within(r.file(), r.pointer());
-  }
-  check_roots(r, rule);
-  return rule;
-}
+// Rules read facts through the documented roots only; a typo such as "projcet" is caught on load.
+logic::Rule compile_checked(const Reader& r) { return detail::read_rule(r, {"profile", "region", "results", "bureau"}); }
 
 std::string confidence(const Reader& r) {
   const std::string c = r.string();
