@@ -1,6 +1,8 @@
 #include "commands.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -28,6 +30,10 @@
 #include "assess/rewards.h"
 #include "assess/questionnaire.h"
 #include "assess/score.h"
+#include "assess/dashboard.h"
+#include "assess/export.h"
+#include "assess/rank.h"
+#include "assess/text.h"
 
 namespace assess::cli {
 namespace {
@@ -793,6 +799,215 @@ int cmd_logic(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
 }
 
+// Writes a table to `path` as XLSX or CSV by its extension; returns -1 when written, else the exit code.
+int export_table(const std::string& command, const std::string& path, const std::string& sheet,
+                 const std::vector<std::string>& header, const std::vector<std::vector<Json>>& rows, std::ostream& out,
+                 std::ostream& err) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ext == ".xlsx") {
+    write_xlsx(path, sheet, header, rows);
+  } else if (ext == ".csv") {
+    write_csv(path, header, rows);
+  } else {
+    err << "assess " << command << ": --export " << path << ": the file name must end in .xlsx or .csv\n";
+    return kUsage;
+  }
+  out << "wrote " << path << " (" << rows.size() << " rows)\n";
+  return -1;
+}
+
+int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app(
+      "Rank candidate enterprises by a criteria file (policies/criteria/*.json): eligibility, weighted score,\n"
+      "tie-breakers, each row's explanation, and who enters or leaves the top N when a weight moves ±10 %.",
+      "rank");
+  std::string criteria_file;
+  std::string candidates_file;
+  std::string export_file;
+  std::string lang = "zh-CN";
+  RankOptions options;
+  bool as_json = false;
+  app.add_option("--criteria", criteria_file, "Ranking criteria (JSON)")->required()->check(CLI::ExistingFile);
+  app.add_option("--candidates", candidates_file, "Candidates: [{\"id\", \"name\", \"facts\"}, ...] (JSON)")->required()->check(CLI::ExistingFile);
+  app.add_option("--region", options.region, "Only enterprises in this GB/T 2260 area (code or prefix)");
+  app.add_option("--industry", options.industry, "Only enterprises under this GB/T 4754 prefix");
+  app.add_option("--top", options.top, "Shortlist size (default: the criteria's \"top\")");
+  app.add_option("--export", export_file, "Also write every ranked and ineligible row to FILE.xlsx or FILE.csv");
+  app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
+  app.add_flag("--json", as_json, "Print JSON (the shortlist rows; counts are complete)");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  try {
+    const Criteria criteria = load_criteria(read_json_file(criteria_file), criteria_file);
+    const std::vector<Candidate> candidates = candidates_from_json(read_json_file(candidates_file), candidates_file);
+    const RankResult result = rank(criteria, candidates, options);
+    const bool en = lang == "en";
+    if (!export_file.empty()) {
+      std::vector<std::string> header = {en ? "rank" : "名次", "id", en ? "name" : "名称", en ? "score" : "得分",
+                                         en ? "in top" : "入围", en ? "eligible" : "符合资格"};
+      for (const auto& t : criteria.score) {
+        header.push_back(t.title.in(lang) + " (" + t.id + ")");
+        header.push_back(t.title.in(lang) + " (" + t.id + " × " + format_number(t.weight) + ")");
+      }
+      for (const auto& t : criteria.tie_breakers) header.push_back(t.title.in(lang) + " (" + t.id + ", " + to_string(t.order) + ")");
+      header.push_back(en ? "separated by" : "区分依据");
+      header.push_back(en ? "failed conditions" : "未满足条件");
+      std::vector<std::vector<Json>> rows;
+      auto add = [&](const RankRow& r) {
+        std::vector<Json> row = {r.eligible ? Json(r.position) : Json(), r.id, r.name,
+                                 r.eligible ? Json(std::round(r.score * 1e6) / 1e6) : Json(), r.in_top, r.eligible};
+        for (std::size_t j = 0; j < criteria.score.size(); ++j) {
+          if (j < r.terms.size() && r.eligible) {
+            row.push_back(r.terms[j].missing ? Json() : Json(std::round(r.terms[j].value * 1e6) / 1e6));
+            row.push_back(std::round(r.terms[j].contribution * 1e6) / 1e6);
+          } else {
+            row.insert(row.end(), {Json(), Json()});
+          }
+        }
+        for (std::size_t t = 0; t < criteria.tie_breakers.size(); ++t) row.push_back(t < r.tie_values.size() ? r.tie_values[t] : Json());
+        row.push_back(r.separated_by);
+        std::string failed;
+        for (std::size_t k = 0; k < r.checks.size(); ++k) {
+          if (!r.checks[k].met) failed += (failed.empty() ? "" : "; ") + criteria.eligibility[k].title.in(lang) + " (" + r.checks[k].id + ")";
+        }
+        row.push_back(failed);
+        rows.push_back(std::move(row));
+      };
+      for (const auto& r : result.rows) add(r);
+      for (const auto& r : result.ineligible) add(r);
+      if (int rc = export_table("rank", export_file, criteria.id, header, rows, out, err); rc >= 0) return rc;
+    }
+    const Json doc = rank_to_json(result, lang, result.top);
+    if (as_json) {
+      out << doc.dump(2) << "\n";
+      return kOk;
+    }
+    out << doc["criteria"]["title"].get<std::string>() << " (" << criteria.id << ")" << (criteria.draft ? (en ? " [draft]" : " 【征求意见稿】") : "")
+        << "  ⟨" << criteria.cite << "⟩\n";
+    out << (en ? "considered " : "纳入 ") << result.considered << (en ? ", outside the filters " : "，范围外 ") << result.filtered_out
+        << (en ? ", eligible " : "，符合资格 ") << result.rows.size() << (en ? ", ineligible " : "，不符合 ") << result.ineligible.size()
+        << (en ? "; top " : "；入围名额 ") << result.top << "\n\n";
+    for (const auto& row : doc["rows"]) {
+      out << std::right << std::setw(4) << row["position"].get<std::size_t>() << ". " << row["id"].get<std::string>() << "  "
+          << row["name"].get<std::string>() << "  " << (en ? "score " : "得分 ") << format_number(row["score"].get<double>())
+          << (row["in_top"].get<bool>() ? "" : (en ? "  (outside the top)" : "（未入围）")) << "\n";
+      std::istringstream lines(row["explanation"].get<std::string>());
+      for (std::string line; std::getline(lines, line);) out << "      " << line << "\n";
+    }
+    if (result.rows.size() > doc["rows"].size()) {
+      out << "      … " << result.rows.size() - doc["rows"].size() << (en ? " more eligible (--export or --top to see them)\n" : " 家符合资格未列出（用 --export 或 --top 查看）\n");
+    }
+    out << "\n" << (en ? "Sensitivity: " : "敏感性：") << doc["sensitivity"]["note"].get<std::string>() << "\n";
+    for (const auto& c : result.sensitivity.cases) {
+      if (c.entering.empty() && c.leaving.empty()) continue;
+      std::string entering;
+      std::string leaving;
+      for (const auto& id : c.entering) entering += (entering.empty() ? "" : ", ") + id;
+      for (const auto& id : c.leaving) leaving += (leaving.empty() ? "" : ", ") + id;
+      out << "  " << c.term << " × " << format_number(c.factor) << " (" << (en ? "weight " : "权重 ") << format_number(c.weight)
+          << "): " << (en ? "enter " : "进入 ") << (entering.empty() ? "—" : entering) << "; " << (en ? "leave " : "退出 ")
+          << (leaving.empty() ? "—" : leaving) << "\n";
+    }
+    return kOk;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
+}
+
+int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app(
+      "A region's figures against the targets of the action plans (policies/): numerator, denominator, value,\n"
+      "target, clause and whether it is met; figures over fewer than 5 enterprises are suppressed.",
+      "dashboard");
+  std::string region;
+  std::string candidates_file;
+  std::string export_file;
+  std::string dir;
+  std::string lang = "zh-CN";
+  bool as_json = false;
+  app.add_option("--region", region, "GB/T 2260 area (code or prefix)")->required();
+  app.add_option("--candidates", candidates_file, "Candidates: [{\"id\", \"name\", \"facts\"}, ...] (JSON)")->required()->check(CLI::ExistingFile);
+  app.add_option("--export", export_file, "Also write the figures and targets to FILE.xlsx or FILE.csv");
+  app.add_option("--policies", dir, "Policy catalogue folder (default: policies)");
+  app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
+  app.add_flag("--json", as_json, "Print JSON");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  try {
+    const std::vector<Candidate> candidates = candidates_from_json(read_json_file(candidates_file), candidates_file);
+    const Catalogue catalogue = load_catalogue_dir(policies_dir(dir));
+    const Dashboard d = dashboard(candidates, dashboard_targets(catalogue), region);
+    const Json doc = dashboard_to_json(d, lang);
+    const bool en = lang == "en";
+    auto met_text = [&](const Json& met) -> std::string {
+      if (met.is_null()) return "—";
+      return met.get<bool>() ? (en ? "met" : "达到") : (en ? "not met" : "未达到");
+    };
+    if (!export_file.empty()) {
+      const std::vector<std::string> header = {
+          en ? "figure" : "指标", "indicator", en ? "title" : "名称", en ? "unit" : "单位", en ? "numerator" : "分子",
+          en ? "denominator" : "分母", en ? "unknown" : "缺失", en ? "value" : "数值", en ? "suppressed" : "已抑制",
+          en ? "document" : "文件", en ? "clause" : "条款", en ? "relation" : "关系", en ? "comparator" : "比较",
+          en ? "target" : "目标值", en ? "met" : "达到"};
+      std::vector<std::vector<Json>> rows;
+      for (const auto& f : doc["figures"]) {
+        std::vector<Json> base = {f["id"], f["indicator"], f["title"], f["unit"], f["numerator"], f["denominator"],
+                                  f["unknown"], f["value"], f["suppressed"] ? Json(f.value("reason", std::string())) : Json()};
+        if (f["targets"].empty()) {
+          base.insert(base.end(), 6, Json());
+          rows.push_back(base);
+        }
+        for (const auto& t : f["targets"]) {
+          std::vector<Json> row = base;
+          row.insert(row.end(), {t["document_title"].get<std::string>() + (t["number"].get<std::string>().empty() ? "" : " " + t["number"].get<std::string>()),
+                                 t["cite"], t["relation"], t["comparator"], t["target"], t["met"]});
+          rows.push_back(std::move(row));
+        }
+      }
+      if (int rc = export_table("dashboard", export_file, "dashboard " + region, header, rows, out, err); rc >= 0) return rc;
+    }
+    if (as_json) {
+      out << doc.dump(2) << "\n";
+      return kOk;
+    }
+    out << (en ? "Region " : "地区 ") << d.region << (en ? ": " : "：") << d.enterprises << (en ? " enterprises, " : " 家企业，规上 ")
+        << d.above_size << (en ? " above designated size" : " 家") << (d.above_size_unknown ? (en ? " (" : "（规上未知 ") : "")
+        << (d.above_size_unknown ? std::to_string(d.above_size_unknown) + (en ? " unknown)" : " 家）") : "") << "\n";
+    for (const auto& f : doc["figures"]) {
+      out << "\n" << f["title"].get<std::string>() << "  [" << f["id"].get<std::string>() << "]\n";
+      const std::string unit = f["unit"] == "percent" ? " %" : "";
+      if (f["suppressed"].get<bool>()) {
+        out << (en ? "  suppressed (fewer than " : "  已抑制（少于 ") << d.min_group << (en ? "): " : " 家）：") << f.value("reason", std::string())
+            << "\n";
+      } else {
+        out << "  " << (f["value"].is_number() ? format_number(f["value"].get<double>()) + unit : std::string("—")) << "  = "
+            << (f["numerator"].is_number() ? format_number(f["numerator"].get<double>()) : std::string("—")) << " / "
+            << f["denominator"].get<std::size_t>();
+        if (f["unknown"].get<std::size_t>() > 0) out << (en ? "  (unknown " : "  （缺失 ") << f["unknown"].get<std::size_t>() << (en ? ")" : "）");
+        out << "\n";
+      }
+      for (const auto& t : f["targets"]) {
+        out << "  " << (en ? "target " : "目标 ") << t["comparator"].get<std::string>() << " "
+            << (t["target"].is_number() ? format_number(t["target"].get<double>()) : std::string("—")) << " "
+            << t["unit"].get<std::string>() << "  " << met_text(t["met"]) << "  ⟨" << t["document_title"].get<std::string>() << " "
+            << t["cite"].get<std::string>() << "⟩" << (t["relation"] == "other" ? (en ? " (benchmark)" : "（参照）") : "")
+            << (t["draft"].get<bool>() ? (en ? " [draft]" : " 【征求意见稿】") : "") << "\n";
+      }
+    }
+    if (!doc["not_measured"].empty()) {
+      out << "\n" << (en ? "Targets no fact measures:\n" : "无数据可衡量的目标：\n");
+      for (const auto& n : doc["not_measured"]) {
+        out << "  " << n["title"].get<std::string>() << "  ⟨" << n["document_title"].get<std::string>() << " " << n["cite"].get<std::string>()
+            << "⟩: " << n["reason"].get<std::string>() << "\n";
+      }
+    }
+    return kOk;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
+}
+
 }  // namespace
 
 const std::vector<Command>& commands() {
@@ -807,6 +1022,8 @@ const std::vector<Command>& commands() {
       {"rewards", "Rewards the local policies give an enterprise now, with computation and clause", cmd_rewards},
       {"policies", "Check the policy catalogue (lint) or run its rule tests (test)", cmd_policies},
       {"logic", "Evaluate a JsonLogic rule against data, for debugging conditions", cmd_logic},
+      {"rank", "Rank candidate enterprises by a criteria file, with explanations and sensitivity", cmd_rank},
+      {"dashboard", "A region's figures against its action-plan targets (suppressing groups under 5)", cmd_dashboard},
   };
   return kCommands;
 }

@@ -1,4 +1,5 @@
 #include "assess/assessment.h"
+#include "assess/explain.h"
 
 #include <doctest/doctest.h>
 
@@ -40,4 +41,18 @@ TEST_CASE("the crosswalk links facts between the shipped questionnaires") {
   for (const auto& f : sf.filled) filled.push_back(f.question);
   CHECK(filled == std::vector<std::string>{"main_business_revenue_last_year", "recognised_tier", "mat_level", "mat_source"});
   CHECK(result.order.front() != "smart-factory-2025");  // its sources are scored first
+}
+
+TEST_CASE("derived outputs of the SME level: 专精特新 points and the city-pilot target") {
+  const auto library = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
+  const auto& q = *library.find("sme-digital-2024");
+  auto parsed = assess::parse_answers(q, assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/demo-answers.json"), "demo");
+  REQUIRE(parsed.errors.empty());
+  const auto doc = assess::explain_score(q, parsed.set, assess::score(q, parsed.set));
+  REQUIRE(doc["level"]["id"] == "L2");
+  REQUIRE(doc["derived"].size() == 2);
+  for (const auto& d : doc["derived"]) {
+    if (d["id"] == "zjtx_points") CHECK(d["value"] == 3);  // 二级 → 3 points
+    if (d["id"] == "city_pilot_target") CHECK(d["met"] == true);  // 二级 or higher
+  }
 }

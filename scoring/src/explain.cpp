@@ -218,6 +218,45 @@ Json explain_score(const Questionnaire& q, const AnswerSet& answers, const Score
     levels.push_back(item);
   }
   doc["levels"] = levels;
+  // Derived outputs written as data in the definition's labels: a value per level
+  // ({"L1": 0, "L2": 3, "below": 0}) or a target level ({"at_least": "L2"}).
+  Json derived = Json::array();
+  if (q.labels.is_object()) {
+    const int level = r.levels.level;
+    const std::string level_key = level < 0 ? "below" : q.levels[static_cast<std::size_t>(level)].id;
+    for (auto it = q.labels.begin(); it != q.labels.end(); ++it) {
+      const Json& label = it.value();
+      if (!label.is_object()) continue;
+      Json item = {{"id", it.key()}};
+      if (label.contains("title")) {
+        const Json& t = label["title"];
+        item["title"] = t.is_object() ? Json(t.value(lang == "en" && t.contains("en") ? "en" : "zh-CN", "")) : t;
+      }
+      if (label.contains("at_least") && label["at_least"].is_string()) {
+        const int needed = q.level_index(label["at_least"].get<std::string>());
+        item["met"] = needed >= 0 && level >= needed;
+        item["needed"] = label["at_least"];
+      } else if (label.contains(level_key)) {
+        item["value"] = label[level_key];
+      } else {
+        continue;
+      }
+      for (const char* key : {"cite", "confidence"}) {
+        if (label.contains(key)) item[key] = label[key];
+      }
+      if (label.contains("note")) {
+        const Json& n = label["note"];
+        item["note"] = n.is_object() ? Json(n.value(lang == "en" && n.contains("en") ? "en" : "zh-CN", "")) : n;
+      }
+      derived.push_back(item);
+      if (item.contains("confidence") && item["confidence"] != "high" && item["confidence"] != "confirmed") {
+        Json u = {{"kind", "derived"}, {"id", it.key()}, {"confidence", item["confidence"]}};
+        if (item.contains("note")) u["note"] = item["note"];
+        uncertain.push_back(u);
+      }
+    }
+  }
+  doc["derived"] = derived;
   doc["uncertain"] = uncertain;
   return doc;
 }
@@ -344,6 +383,19 @@ std::string render_text(const Json& doc, const std::string& lang) {
             << dump_value(rq.at("needed"));
       }
       if (rq.contains("confidence")) out << (en ? "  (confidence: " : "（置信度：") << dump_value(rq.at("confidence")) << (en ? ")" : "）");
+      out << "\n";
+    }
+  }
+  if (doc.contains("derived") && !doc.at("derived").empty()) {
+    out << "\n" << (en ? "Derived" : "衍生结果") << "\n";
+    for (const auto& d : doc.at("derived")) {
+      out << "  " << (d.contains("title") ? dump_value(d.at("title")) : dump_value(d.at("id"))) << ": ";
+      if (d.contains("met")) {
+        out << (d.at("met").get<bool>() ? (en ? "met" : "达到") : (en ? "not met" : "未达到"));
+      } else {
+        out << dump_value(d.at("value"));
+      }
+      if (d.contains("cite")) out << "  ⟨" << dump_value(d.at("cite")) << "⟩";
       out << "\n";
     }
   }

@@ -290,6 +290,21 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                           {"scored", s["scored"]}});
     }
     module["sections"] = sections;
+    Json derived = Json::array();
+    for (const auto& d : explained["derived"]) {
+      std::string value;
+      if (d.contains("met")) {
+        value = d["met"].get<bool>() ? (en ? "met" : "达到") : (en ? "not met" : "未达到");
+      } else {
+        value = d["value"].is_string() ? d["value"].get<std::string>() : d["value"].dump();
+      }
+      derived.push_back({{"title", d.value("title", d["id"].get<std::string>())},
+                         {"value", value},
+                         {"cite", d.value("cite", "")},
+                         {"uncertain", d.contains("confidence") && d["confidence"] != "high" && d["confidence"] != "confirmed"}});
+    }
+    module["derived"] = derived;
+    module["has_derived"] = !derived.empty();
 
     const int next = m.result.levels.level + 1;
     if (next < static_cast<int>(q.levels.size())) {
