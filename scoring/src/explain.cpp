@@ -44,13 +44,9 @@ std::string requirement_kind(RequirementKind k) {
   return "?";
 }
 
-std::string rule_text(const Questionnaire& q, const Section& s, const SectionResult& r) {
+// How a section combines its children, in words (the formulas are in score.h).
+std::string rule_text(const Section& s, const SectionResult& r) {
   std::ostringstream out;
-  int counted = 0;
-  for (const auto& c : s.children) {
-    (void)c;
-    ++counted;
-  }
   switch (s.aggregation) {
     case Aggregation::kSum: out << "sum of weighted children"; break;
     case Aggregation::kWeightedMean: out << "weighted mean of children (weights " << format_number(r.weight_total) << ")"; break;
@@ -60,8 +56,6 @@ std::string rule_text(const Questionnaire& q, const Section& s, const SectionRes
           << "), passes at " << format_number(s.pass_mark);
       break;
   }
-  (void)q;
-  (void)counted;
   return out.str();
 }
 
@@ -107,7 +101,7 @@ Json explain_score(const Questionnaire& q, const AnswerSet& answers, const Score
                  {"title", text(s.title, lang)},
                  {"parent", s.parent < 0 ? Json() : Json(q.sections[static_cast<std::size_t>(s.parent)].id)},
                  {"aggregation", to_string(s.aggregation)},
-                 {"rule", rule_text(q, s, sr)},
+                 {"rule", rule_text(s, sr)},
                  {"weight", number(s.weight)},
                  {"scored", s.scored},
                  {"applicable", sr.applicable},
