@@ -52,6 +52,7 @@ bench: setup build
 	./$(BUILD)/bench/report_bench
 	./$(BUILD)/bench/serve_bench
 	./$(BUILD)/bench/bureau_bench
+	./$(BUILD)/bench/import_bench
 
 # libFuzzer targets need clang; each runs FUZZ_SECONDS seconds on a corpus seeded from the fixtures.
 fuzz: setup

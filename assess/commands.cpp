@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
+#include <unistd.h>
 #include <fstream>
 #include <optional>
 #include <filesystem>
@@ -24,6 +25,7 @@
 #include "assess/logic.h"
 #include "assess/policy.h"
 #include "assess/policy_tests.h"
+#include "assess/import.h"
 #include "assess/report.h"
 #include "server.h"
 #include "store.h"
@@ -775,6 +777,97 @@ int cmd_backup(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
 }
 
+// Candidates from a JSON file, or from the bureau records imported into the database.
+std::vector<Candidate> load_candidates(const std::string& file, const std::string& data_dir) {
+  if (!file.empty()) return candidates_from_json(read_json_file(file), file);
+  if (!std::filesystem::exists(data_dir + "/assess.db")) {
+    throw Error(data_dir + "/assess.db", "", "no database: import enterprises first (assess import FILE) or pass --candidates",
+                ErrorKind::kNotFound);
+  }
+  auto store = Store::open(data_dir + "/assess.db");
+  return candidates_from_json(store->bureau_candidates(), data_dir + "/assess.db");
+}
+
+int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app(
+      "Import enterprises in bulk (CSV in UTF-8 or GBK, or JSON) into the bureau records of the database.\n"
+      "Columns are profile question ids and <module>.level / <module>.total; --template writes the header.",
+      "import");
+  std::string file;
+  std::string template_kind;
+  std::string output;
+  std::string data_dir = "var";
+  std::string on_error = "skip";
+  std::string round = "update";
+  std::string qdir;
+  app.add_option("file", file, "The file to import (.csv or .json)");
+  app.add_option("--template", template_kind, "Write the import template instead: csv or xlsx")
+      ->check(CLI::IsMember({"csv", "xlsx"}));
+  app.add_option("-o,--output", output, "Where --template writes (default import-template.<kind>)");
+  app.add_option("--data-dir", data_dir, "Folder of the database (default var)");
+  app.add_option("--on-error", on_error, "skip: import the good rows and report the bad ones; abort: import nothing")
+      ->check(CLI::IsMember({"skip", "abort"}));
+  app.add_option("--round", round, "update: replace an enterprise's latest round; new: add a new assessment round")
+      ->check(CLI::IsMember({"update", "new"}));
+  app.add_option("--questionnaires", qdir, "Definitions folder (default: questionnaires)");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  try {
+    if (!template_kind.empty()) {
+      const auto rows = import_template();
+      std::vector<std::string> header = rows[0];
+      std::vector<std::vector<Json>> body;
+      for (std::size_t i = 1; i < rows.size(); ++i) body.emplace_back(rows[i].begin(), rows[i].end());
+      if (output.empty()) output = "import-template." + template_kind;
+      if (template_kind == "xlsx") {
+        write_xlsx(output, "import", header, body);
+      } else {
+        write_csv(output, header, body);
+      }
+      out << "wrote " << output << "\n";
+      return kOk;
+    }
+    if (file.empty()) {
+      err << "assess import: give a FILE to import, or --template csv|xlsx\n";
+      return kUsage;
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Error(file, "", "cannot open file", ErrorKind::kNotFound);
+    std::ostringstream content;
+    content << in.rdbuf();
+    Library library = Library::load_dir(questionnaires_dir(qdir));
+    const bool tty = isatty(2);
+    ImportResult result = import_table(content.str(), file, library, [&](std::size_t done, std::size_t total) {
+      if (!tty) return;
+      const int width = 30;
+      const int filled = static_cast<int>(width * done / std::max<std::size_t>(total, 1));
+      err << "\r[" << std::string(static_cast<std::size_t>(filled), '#') << std::string(static_cast<std::size_t>(width - filled), '.')
+          << "] " << done << "/" << total << std::flush;
+      if (done == total) err << "\n";
+    });
+    for (const auto& issue : result.issues) {
+      err << file << ": row " << issue.row << (issue.column.empty() ? "" : ", column " + issue.column) << ": " << issue.reason << "\n";
+    }
+    if (!result.issues.empty() && on_error == "abort") {
+      err << "assess import: " << result.issues.size() << " problem(s); nothing imported (--on-error abort)\n";
+      return kInvalidData;
+    }
+    std::filesystem::create_directories(data_dir);
+    auto store = Store::open(data_dir + "/assess.db");
+    std::vector<Store::BureauRecord> records;
+    for (const auto& c : result.candidates) {
+      records.push_back({c.id, c.name, c.facts.value("region", std::string()), c.facts});
+    }
+    const auto counts = store->save_bureau_records(records, round == "new", file, today());
+    out << "imported " << records.size() << " of " << result.rows << " rows from " << file << " (" << result.encoding
+        << "): " << counts.added << " new, " << counts.updated << " updated, " << counts.new_rounds << " new rounds; "
+        << result.issues.size() << " problem(s) reported\n";
+    return result.issues.empty() ? kOk : kInvalidData;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
+}
+
 int cmd_logic(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app("Evaluate a JsonLogic rule against data (both JSON text) and print the result.", "logic");
   std::string rule_text;
@@ -829,7 +922,11 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
   RankOptions options;
   bool as_json = false;
   app.add_option("--criteria", criteria_file, "Ranking criteria (JSON)")->required()->check(CLI::ExistingFile);
-  app.add_option("--candidates", candidates_file, "Candidates: [{\"id\", \"name\", \"facts\"}, ...] (JSON)")->required()->check(CLI::ExistingFile);
+  app.add_option("--candidates", candidates_file,
+                 "Candidates: [{\"id\", \"name\", \"facts\"}, ...] (JSON); default: the records imported into --data-dir")
+      ->check(CLI::ExistingFile);
+  std::string data_dir = "var";
+  app.add_option("--data-dir", data_dir, "Folder of the database with imported records (default var)");
   app.add_option("--region", options.region, "Only enterprises in this GB/T 2260 area (code or prefix)");
   app.add_option("--industry", options.industry, "Only enterprises under this GB/T 4754 prefix");
   app.add_option("--top", options.top, "Shortlist size (default: the criteria's \"top\")");
@@ -839,7 +936,7 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
     const Criteria criteria = load_criteria(read_json_file(criteria_file), criteria_file);
-    const std::vector<Candidate> candidates = candidates_from_json(read_json_file(candidates_file), candidates_file);
+    const std::vector<Candidate> candidates = load_candidates(candidates_file, data_dir);
     const RankResult result = rank(criteria, candidates, options);
     const bool en = lang == "en";
     if (!export_file.empty()) {
@@ -927,14 +1024,18 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
   std::string lang = "zh-CN";
   bool as_json = false;
   app.add_option("--region", region, "GB/T 2260 area (code or prefix)")->required();
-  app.add_option("--candidates", candidates_file, "Candidates: [{\"id\", \"name\", \"facts\"}, ...] (JSON)")->required()->check(CLI::ExistingFile);
+  app.add_option("--candidates", candidates_file,
+                 "Candidates: [{\"id\", \"name\", \"facts\"}, ...] (JSON); default: the records imported into --data-dir")
+      ->check(CLI::ExistingFile);
+  std::string data_dir = "var";
+  app.add_option("--data-dir", data_dir, "Folder of the database with imported records (default var)");
   app.add_option("--export", export_file, "Also write the figures and targets to FILE.xlsx or FILE.csv");
   app.add_option("--policies", dir, "Policy catalogue folder (default: policies)");
   app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
   app.add_flag("--json", as_json, "Print JSON");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
-    const std::vector<Candidate> candidates = candidates_from_json(read_json_file(candidates_file), candidates_file);
+    const std::vector<Candidate> candidates = load_candidates(candidates_file, data_dir);
     const Catalogue catalogue = load_catalogue_dir(policies_dir(dir));
     const Dashboard d = dashboard(candidates, dashboard_targets(catalogue), region);
     const Json doc = dashboard_to_json(d, lang);
@@ -1016,6 +1117,7 @@ const std::vector<Command>& commands() {
       {"serve", "Start the web app (browser UI and JSON API) on one SQLite file", cmd_serve},
       {"user", "Add a web-app user or change a password", cmd_user},
       {"backup", "Copy the database with SQLite's online backup", cmd_backup},
+      {"import", "Import enterprises in bulk (CSV UTF-8/GBK or JSON) for ranking and the dashboard", cmd_import},
       {"lint", "Check definitions and answer sets and report every error", cmd_lint},
       {"score", "Score answers: sections, level, gap to the next level, with explanations", cmd_score},
       {"report", "Write the HTML improvement report of an assessment (and a PDF with Chromium)", cmd_report},

@@ -87,6 +87,18 @@ CREATE TABLE invites(
   expires_at INTEGER NOT NULL,
   used_by INTEGER REFERENCES users(id));
 )sql",
+    // 4: bureau records imported in bulk: one row per enterprise (by USCC) and assessment round.
+    R"sql(
+CREATE TABLE bureau_records(
+  uscc TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  region TEXT NOT NULL DEFAULT '',
+  facts TEXT NOT NULL,
+  source TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  PRIMARY KEY (uscc, round));
+)sql",
 };
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -622,6 +634,46 @@ User Store::accept_invite(const std::string& token, const std::string& name, con
   Statement s(db_, statements_, "UPDATE invites SET used_by = ? WHERE token = ?");
   s.bind(1, u.id).bind(2, token).run();
   return u;
+}
+
+Store::ImportCounts Store::save_bureau_records(const std::vector<BureauRecord>& records, bool new_round,
+                                               const std::string& source, const std::string& now) {
+  ImportCounts counts;
+  Transaction t(db_);
+  for (const auto& r : records) {
+    std::int64_t latest = 0;
+    {
+      Statement s(db_, statements_, "SELECT max(round) FROM bureau_records WHERE uscc = ?");
+      s.bind(1, r.uscc);
+      if (s.step() && !s.null(0)) latest = s.integer(0);
+    }
+    const std::int64_t round = latest == 0 ? 1 : (new_round ? latest + 1 : latest);
+    if (latest == 0) {
+      ++counts.added;
+    } else if (new_round) {
+      ++counts.new_rounds;
+    } else {
+      ++counts.updated;
+    }
+    Statement s(db_, statements_,
+                "INSERT INTO bureau_records(uscc, round, name, region, facts, source, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(uscc, round) DO UPDATE SET name = excluded.name, region = excluded.region, "
+                "facts = excluded.facts, source = excluded.source, imported_at = excluded.imported_at");
+    s.bind(1, r.uscc).bind(2, round).bind(3, r.name).bind(4, r.region)
+        .bind(5, r.facts.dump(-1, ' ', false, Json::error_handler_t::replace)).bind(6, source).bind(7, now).run();
+  }
+  t.commit();
+  return counts;
+}
+
+Json Store::bureau_candidates() {
+  // The latest round of every enterprise, as ranking candidates.
+  Statement s(db_, statements_,
+              "SELECT b.uscc, b.name, b.facts FROM bureau_records b JOIN (SELECT uscc, max(round) AS round FROM bureau_records "
+              "GROUP BY uscc) l ON l.uscc = b.uscc AND l.round = b.round ORDER BY b.uscc");
+  Json out = Json::array();
+  while (s.step()) out.push_back({{"id", s.text(0)}, {"name", s.text(1)}, {"facts", Json::parse(s.text(2))}});
+  return out;
 }
 
 void Store::backup_to(const std::string& path) {

@@ -124,6 +124,24 @@ class Store {
   // Creates the enterprise user the invite allows; throws Error (kNotFound) for a bad, used or old token.
   User accept_invite(const std::string& token, const std::string& name, const std::string& password, std::int64_t now);
 
+  // Bureau records imported in bulk (one transaction per call): the latest round is updated, or a
+  // new round is added with `new_round`.
+  struct BureauRecord {
+    std::string uscc;
+    std::string name;
+    std::string region;
+    Json facts;
+  };
+  struct ImportCounts {
+    std::size_t added = 0;
+    std::size_t updated = 0;
+    std::size_t new_rounds = 0;
+  };
+  ImportCounts save_bureau_records(const std::vector<BureauRecord>& records, bool new_round, const std::string& source,
+                                   const std::string& now);
+  // The latest round of every enterprise: [{"id": uscc, "name", "facts"}].
+  Json bureau_candidates();
+
   // Online backup to another file (SQLite's backup API), safe while the server runs.
   void backup_to(const std::string& path);
 
