@@ -6,7 +6,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "assess/dashboard.h"
 #include "assess/explain.h"
+#include "assess/import.h"
+#include "assess/rank.h"
 #include "assess/gap.h"
 #include "assess/profile.h"
 #include "assess/rewards.h"
@@ -728,6 +731,54 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     r.headers.emplace_back("Content-Disposition", "attachment");
     r.body = read_file(config_.data_dir + "/evidence/" + sha);
     return r;
+  }
+  // Bureau workspace: bulk import (the CSV or JSON file as the body), ranking and the dashboard
+  // over the imported records.
+  if (is({"bureau", "import"}, "POST")) {
+    require_role({"admin", "bureau"});
+    const std::string name = clean_utf8(c.query.count("name") ? c.query["name"] : "upload.csv", 200);
+    ImportResult imported = import_table(c.request.body, name, library_);
+    Json issues = Json::array();
+    for (const auto& i : imported.issues) issues.push_back({{"row", i.row}, {"column", i.column}, {"reason", i.reason}});
+    if (!imported.issues.empty() && c.query["on_error"] == "abort") {
+      return json_response(400, {{"error", {{"status", 400}, {"message", "problems in the file; nothing imported"}}}, {"issues", issues}});
+    }
+    std::vector<Store::BureauRecord> records;
+    for (const auto& cand : imported.candidates) records.push_back({cand.id, cand.name, cand.facts.value("region", std::string()), cand.facts});
+    const auto counts = store_.save_bureau_records(records, c.query["round"] == "new", name, now_text(c.now));
+    return json_response(200, {{"rows", imported.rows}, {"imported", records.size()}, {"encoding", imported.encoding},
+                               {"added", counts.added}, {"updated", counts.updated}, {"new_rounds", counts.new_rounds},
+                               {"issues", issues}});
+  }
+  if (is({"bureau", "criteria"}, "GET")) {
+    require_role({"admin", "bureau", "consultant"});
+    Json list = Json::array();
+    for (const auto& cr : load_criteria_dir(config_.policies_dir + "/criteria")) {
+      list.push_back({{"id", cr.id}, {"title", cr.title.zh}, {"title_en", cr.title.in("en")}});
+    }
+    return json_response(200, list);
+  }
+  if (is({"bureau", "rank"}, "GET")) {
+    require_role({"admin", "bureau", "consultant"});
+    const std::string id = c.query["criteria"];
+    const auto all = load_criteria_dir(config_.policies_dir + "/criteria");
+    auto it = std::find_if(all.begin(), all.end(), [&](const Criteria& cr) { return cr.id == id; });
+    if (it == all.end()) http_fail(404, "no ranking criteria \"" + clean_utf8(id, 100) + "\"");
+    RankOptions options;
+    options.region = c.query["region"];
+    options.industry = c.query["industry"];
+    if (c.query.count("top")) options.top = static_cast<std::size_t>(std::clamp(std::atoi(c.query["top"].c_str()), 1, 10000));
+    const auto candidates = candidates_from_json(store_.bureau_candidates(), "bureau records");
+    const std::size_t limit = c.query.count("limit") ? static_cast<std::size_t>(std::clamp(std::atoi(c.query["limit"].c_str()), 1, 100000)) : 200;
+    return json_response(200, rank_to_json(rank(*it, candidates, options), c.query["lang"] == "en" ? "en" : "zh-CN", limit));
+  }
+  if (is({"bureau", "dashboard"}, "GET")) {
+    require_role({"admin", "bureau", "consultant"});
+    const std::string region = c.query["region"];
+    if (region.empty()) http_fail(400, "give ?region= a GB/T 2260 code or prefix");
+    const auto candidates = candidates_from_json(store_.bureau_candidates(), "bureau records");
+    return json_response(200, dashboard_to_json(dashboard(candidates, dashboard_targets(catalogue_), region),
+                                                c.query["lang"] == "en" ? "en" : "zh-CN"));
   }
   if (is({"users"}, "GET")) {
     require_role({"admin"});

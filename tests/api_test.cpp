@@ -949,3 +949,33 @@ TEST_CASE("the live score shows what the crosswalk carried and what the next lev
   CHECK(sf["next_level_unlocks"]["level"] == "SF1");
   CHECK(body_of(r)["rewards"]["region"] == "320205");
 }
+
+TEST_CASE("the bureau imports a CSV, ranks the records and reads the regional dashboard") {
+  Fixture f;
+  const Client bureau = f.login("bureau");
+  const std::string csv =
+      "uscc,name,region,revenue_last_year,employees,smart_factory_tier,sme-digital-2024.level\n"
+      "91320205MA1Y8KQ38L,甲,320205,36000,560,basic,L2\n"
+      "91320205MA1Y8KQ38X,坏,320205,100,10,none,L1\n";
+  const HttpResponse r = bureau.send("POST", "/api/bureau/import?name=b.csv", csv);
+  REQUIRE(r.status == 200);
+  CHECK(body_of(r)["imported"] == 1);
+  CHECK(body_of(r)["added"] == 1);
+  REQUIRE(body_of(r)["issues"].size() == 1);
+  CHECK(body_of(r)["issues"][0]["row"] == 2);
+  CHECK(body_of(r)["issues"][0]["column"] == "uscc");
+
+  const HttpResponse criteria = bureau.get("/api/bureau/criteria");
+  REQUIRE(criteria.status == 200);
+  CHECK(body_of(criteria).size() >= 3);
+  const HttpResponse ranked = bureau.get("/api/bureau/rank?criteria=sme-digital-pilot-l2&region=320205");
+  CHECK(ranked.status == 200);
+  const HttpResponse unknown = bureau.get("/api/bureau/rank?criteria=nope");
+  CHECK(unknown.status == 404);
+  const HttpResponse dash = bureau.get("/api/bureau/dashboard?region=320205");
+  REQUIRE(dash.status == 200);
+  CHECK(body_of(dash).dump().find("suppressed") != std::string::npos);  // one enterprise: every aggregate is suppressed
+
+  const Client zhang = f.login("zhang");
+  CHECK(zhang.send("POST", "/api/bureau/import", csv).status == 403);  // consultants do not import bureau data
+}
