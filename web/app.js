@@ -5,6 +5,7 @@ import { t, tx, lang, setLang } from './i18n.js';
 import { h, clear, api, session, fmt, debounce } from './util.js';
 import { indexDefinition, AnswerStore, renderModule, showUscc } from './form.js';
 import { renderModuleResult, renderRewards, renderSummary } from './results.js';
+import { viewBureau, canUseBureau } from './bureau.js';
 
 const MODULE_ORDER = ['profile', 'sme-digital-2024', 'smart-factory-2025', 'cmmm'];
 const PAGE = 50;
@@ -117,7 +118,9 @@ function renderHeader() {
   });
   const nav = h('nav', { class: 'top-nav', 'aria-label': t('app_title') });
   if (session.user) {
+    const here = (location.hash || '').startsWith('#/bureau');
     nav.append(h('a', { href: '#/enterprises' }, t('nav_enterprises')));
+    if (canUseBureau()) nav.append(h('a', { href: '#/bureau', id: 'nav-bureau', 'aria-current': here ? 'page' : undefined }, t('nav_bureau')));
     right.append(h('span', { class: 'who' }, `${session.user.name} · ${roleName(session.user.role)}`));
   }
   right.append(langBtn);
@@ -772,6 +775,7 @@ async function route(opts = {}) {
   try {
     if (parts[0] === 'login' || !session.user) viewLogin();
     else if (parts[0] === 'enterprises' && parts[1] === 'new') viewNewEnterprise();
+    else if (parts[0] === 'bureau') await viewBureau(main, parts[1], pageTitle);
     else if (parts[0] === 'enterprise' && parts[1]) await viewEnterprise(parts[1]);
     else if (parts[0] === 'assessment' && parts[1]) focused = await viewAssessment(Number(parts[1]), parts[2]);
     else await viewEnterprises();
@@ -791,7 +795,10 @@ async function route(opts = {}) {
   if (!opts.keepFocus && focused !== 'focused') window.scrollTo(0, 0);
 }
 
-window.addEventListener('hashchange', () => route());
+window.addEventListener('hashchange', () => {
+  if (session.user) renderHeader(); // the current nav entry
+  route();
+});
 // Leaving the tab or closing the laptop lid: send what is still waiting for its debounce.
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'hidden' && app.assess) app.assess.store.flushAll();

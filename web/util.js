@@ -103,7 +103,9 @@ async function request(method, path, body, { raw, type } = {}) {
   }
   if (!res.ok) {
     const e = data && data.error ? data.error : {};
-    throw new ApiError(res.status, e.message || `HTTP ${res.status}`, e.pointer);
+    const err = new ApiError(res.status, e.message || `HTTP ${res.status}`, e.pointer);
+    err.data = data; // e.g. the issues of a refused import
+    throw err;
   }
   return data;
 }
