@@ -9,7 +9,7 @@ ASSESS_WERROR ?= $(if $(CI),ON,OFF)
 
 APT_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   libboost-dev nlohmann-json3-dev libsqlite3-dev doctest-dev libmstch-dev libcli11-dev \
-  libxlsxwriter-dev libsodium-dev clang python3 \
+  libxlsxwriter-dev libminizip-dev libsodium-dev clang python3 \
   chromium fonts-noto-cjk poppler-utils python3-jsonschema xlsx2csv
 
 DEMO_ASSESSMENT := questionnaires/demo/assessment.json

@@ -790,7 +790,7 @@ std::vector<Candidate> load_candidates(const std::string& file, const std::strin
 
 int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app(
-      "Import enterprises in bulk (CSV in UTF-8 or GBK, or JSON) into the bureau records of the database.\n"
+      "Import enterprises in bulk (XLSX, CSV in UTF-8 or GBK, or JSON) into the bureau records of the database.\n"
       "Columns are profile question ids and <module>.level / <module>.total; --template writes the header.",
       "import");
   std::string file;
@@ -800,7 +800,7 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::string on_error = "skip";
   std::string round = "update";
   std::string qdir;
-  app.add_option("file", file, "The file to import (.csv or .json)");
+  app.add_option("file", file, "The file to import (.xlsx, .csv or .json)");
   app.add_option("--template", template_kind, "Write the import template instead: csv or xlsx")
       ->check(CLI::IsMember({"csv", "xlsx"}));
   app.add_option("-o,--output", output, "Where --template writes (default import-template.<kind>)");
@@ -1117,7 +1117,7 @@ const std::vector<Command>& commands() {
       {"serve", "Start the web app (browser UI and JSON API) on one SQLite file", cmd_serve},
       {"user", "Add a web-app user or change a password", cmd_user},
       {"backup", "Copy the database with SQLite's online backup", cmd_backup},
-      {"import", "Import enterprises in bulk (CSV UTF-8/GBK or JSON) for ranking and the dashboard", cmd_import},
+      {"import", "Import enterprises in bulk (XLSX, CSV UTF-8/GBK, JSON) for ranking and the dashboard", cmd_import},
       {"lint", "Check definitions and answer sets and report every error", cmd_lint},
       {"score", "Score answers: sections, level, gap to the next level, with explanations", cmd_score},
       {"report", "Write the HTML improvement report of an assessment (and a PDF with Chromium)", cmd_report},

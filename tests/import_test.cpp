@@ -142,3 +142,24 @@ TEST_CASE("assess import --template writes a header the importer accepts") {
   CHECK(result.candidates[0].facts["results"]["cmmm"]["level"] == "CMMM2");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("an XLSX import reads the first sheet: shared strings, numbers and empty cells") {
+  const auto path = std::filesystem::temp_directory_path() / ("assess-import-" + assess::random_token(4) + ".xlsx");
+  assess::write_xlsx(path.string(), "import", {"uscc", "name", "region", "employees", "revenue_last_year", "sme-digital-2024.level"},
+                     {{"91320205MA1Y8KQ38L", "无锡锡泰 & <甲>", "320205", 560, 36000, "L2"},
+                      {"91110000600037341L", "北京乙", assess::Json(), 12, 250, "L9"}});
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::filesystem::remove(path);
+  const auto result = assess::import_table(bytes, "bureau.xlsx", library());
+  CHECK(result.encoding == "xlsx");
+  CHECK(result.rows == 2);
+  REQUIRE(result.candidates.size() == 1);
+  CHECK(result.candidates[0].name == "无锡锡泰 & <甲>");
+  CHECK(result.candidates[0].facts["profile"]["employees"] == 560);
+  CHECK(result.candidates[0].facts["profile"]["size_class"] == "中型");
+  REQUIRE(result.issues.size() == 1);
+  CHECK(result.issues[0].row == 2);
+  CHECK(result.issues[0].reason == "\"L9\" is not a level of sme-digital-2024");
+  CHECK_THROWS_WITH(assess::import_table("not a zip", "x.xlsx", library()), "x.xlsx: not an XLSX file (it is not a zip archive)");
+}

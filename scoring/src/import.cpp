@@ -5,7 +5,11 @@
 #include <cstring>
 #include <functional>
 
+#include <filesystem>
+#include <fstream>
+
 #include <iconv.h>
+#include <minizip/unzip.h>
 
 #include "assess/answers.h"
 #include "assess/profile.h"
@@ -84,6 +88,159 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
   return rows;
 }
 
+namespace {
+
+std::string xml_unescape(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '&') {
+      out += s[i];
+      continue;
+    }
+    const auto semi = s.find(';', i);
+    if (semi == std::string::npos) {
+      out += s[i];
+      continue;
+    }
+    const std::string entity = s.substr(i + 1, semi - i - 1);
+    if (entity == "amp") out += '&';
+    else if (entity == "lt") out += '<';
+    else if (entity == "gt") out += '>';
+    else if (entity == "quot") out += '"';
+    else if (entity == "apos") out += '\'';
+    else if (!entity.empty() && entity[0] == '#') {
+      const unsigned long cp = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X')
+                                   ? std::strtoul(entity.c_str() + 2, nullptr, 16)
+                                   : std::strtoul(entity.c_str() + 1, nullptr, 10);
+      // UTF-8 encode.
+      if (cp < 0x80) out += static_cast<char>(cp);
+      else if (cp < 0x800) { out += static_cast<char>(0xC0 | (cp >> 6)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
+      else if (cp < 0x10000) { out += static_cast<char>(0xE0 | (cp >> 12)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
+      else { out += static_cast<char>(0xF0 | (cp >> 18)); out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
+    } else {
+      out += s.substr(i, semi - i + 1);
+    }
+    i = semi;
+  }
+  return out;
+}
+
+// The text of every <t>…</t> inside `xml` (rich-text runs of one shared string), joined.
+std::string t_texts(const std::string& xml) {
+  std::string out;
+  for (std::size_t at = 0; (at = xml.find("<t", at)) != std::string::npos;) {
+    const auto open_end = xml.find('>', at);
+    if (open_end == std::string::npos) break;
+    if (xml[open_end - 1] == '/') {  // <t/>
+      at = open_end;
+      continue;
+    }
+    if (xml.compare(at, 2, "<t") == 0 && (xml[at + 2] == '>' || xml[at + 2] == ' ')) {
+      const auto close = xml.find("</t>", open_end);
+      if (close == std::string::npos) break;
+      out += xml_unescape(xml.substr(open_end + 1, close - open_end - 1));
+      at = close + 4;
+    } else {
+      at = open_end;
+    }
+  }
+  return out;
+}
+
+std::string read_zip_entry(unzFile zip, const char* name) {
+  if (unzLocateFile(zip, name, 0) != UNZ_OK) return "";
+  if (unzOpenCurrentFile(zip) != UNZ_OK) return "";
+  std::string out;
+  char buffer[65536];
+  int n;
+  while ((n = unzReadCurrentFile(zip, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<std::size_t>(n));
+  unzCloseCurrentFile(zip);
+  return out;
+}
+
+// Rows of the first worksheet of an XLSX file, as text cells (numbers as written in the sheet).
+std::vector<std::vector<std::string>> read_xlsx(const std::string& bytes, const std::string& file) {
+  const auto tmp = std::filesystem::temp_directory_path() / ("assess-import-" + std::to_string(std::hash<std::string>{}(bytes)) + ".xlsx");
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  unzFile zip = unzOpen(tmp.string().c_str());
+  if (!zip) {
+    std::filesystem::remove(tmp);
+    throw Error(file, "", "not an XLSX file (it is not a zip archive)");
+  }
+  const std::string shared = read_zip_entry(zip, "xl/sharedStrings.xml");
+  const std::string sheet = read_zip_entry(zip, "xl/worksheets/sheet1.xml");
+  unzClose(zip);
+  std::filesystem::remove(tmp);
+  if (sheet.empty()) throw Error(file, "", "the XLSX file has no first worksheet (xl/worksheets/sheet1.xml)");
+  std::vector<std::string> strings;
+  for (std::size_t at = 0; (at = shared.find("<si", at)) != std::string::npos;) {
+    const auto end = shared.find("</si>", at);
+    if (end == std::string::npos) break;
+    strings.push_back(t_texts(shared.substr(at, end - at)));
+    at = end + 5;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t at = 0; (at = sheet.find("<row", at)) != std::string::npos;) {
+    const auto open_end = sheet.find('>', at);
+    if (open_end == std::string::npos) break;
+    if (sheet[open_end - 1] == '/') {  // <row .../>: an empty row
+      rows.emplace_back();
+      at = open_end;
+      continue;
+    }
+    const auto end = sheet.find("</row>", open_end);
+    if (end == std::string::npos) break;
+    const std::string row_xml = sheet.substr(at, end - at);
+    std::vector<std::string> row;
+    for (std::size_t c = 0; (c = row_xml.find("<c ", c)) != std::string::npos;) {
+      const auto tag_end = row_xml.find('>', c);
+      const std::string tag = row_xml.substr(c, tag_end - c);
+      std::size_t column = row.size();
+      if (auto r = tag.find(" r=\""); r != std::string::npos) {
+        column = 0;
+        for (std::size_t k = r + 4; k < tag.size() && tag[k] >= 'A' && tag[k] <= 'Z'; ++k) column = column * 26 + static_cast<std::size_t>(tag[k] - 'A' + 1);
+        column -= 1;
+      }
+      std::string type;
+      if (auto t = tag.find(" t=\""); t != std::string::npos) type = tag.substr(t + 4, tag.find('"', t + 4) - t - 4);
+      std::string value;
+      std::size_t next = tag_end + 1;
+      if (tag.back() != '/') {
+        const auto close = row_xml.find("</c>", tag_end);
+        const std::string inner = row_xml.substr(tag_end + 1, close - tag_end - 1);
+        next = close + 4;
+        if (type == "inlineStr") {
+          value = t_texts(inner);
+        } else if (auto v = inner.find("<v>"); v != std::string::npos) {
+          value = xml_unescape(inner.substr(v + 3, inner.find("</v>", v) - v - 3));
+          if (type == "s") {
+            const auto index = static_cast<std::size_t>(std::strtoul(value.c_str(), nullptr, 10));
+            value = index < strings.size() ? strings[index] : "";
+          } else if (type == "b") {
+            value = value == "1" ? "true" : "false";
+          }
+        }
+      }
+      if (row.size() <= column) row.resize(column + 1);
+      row[column] = value;
+      c = next;
+    }
+    rows.push_back(std::move(row));
+    at = end + 6;
+  }
+  // Pad every row to the header's width (empty trailing cells are not written in XLSX).
+  const std::size_t width = rows.empty() ? 0 : rows.front().size();
+  for (auto& row : rows) {
+    if (row.size() < width) row.resize(width);
+  }
+  return rows;
+}
+
+}  // namespace
+
 std::vector<std::vector<std::string>> import_template() {
   return {{"uscc", "name", "region", "industry", "employees", "revenue_last_year", "sme_quality_tier",
            "smart_factory_tier", "green_factory_level", "digital_rd_tools", "key_process_cnc_rate",
@@ -157,6 +314,13 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
       }
       cells.push_back(std::move(line));
     }
+  } else if (file.size() >= 5 && file.substr(file.size() - 5) == ".xlsx") {
+    result.encoding = "xlsx";
+    auto rows = read_xlsx(bytes, file);
+    if (rows.empty()) throw Error(file, "", "the sheet is empty; the first row names the columns (see assess import --template)");
+    header = rows.front();
+    rows.erase(rows.begin());
+    cells = std::move(rows);
   } else {
     std::string text = bytes;
     if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);

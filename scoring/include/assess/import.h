@@ -1,5 +1,5 @@
-// import.h — bureau data in bulk: a CSV (UTF-8, with or without BOM, or the GBK that Excel writes on
-// Chinese Windows) or JSON table of enterprises becomes ranking candidates.
+// import.h — bureau data in bulk: an XLSX (first sheet), CSV (UTF-8, with or without BOM, or the GBK
+// that Excel writes on Chinese Windows) or JSON table of enterprises becomes ranking candidates.
 //
 // Columns are named by the profile questionnaire's ids (uscc, name, region, industry, employees,
 // revenue_last_year, smart_factory_tier, …) and by `<module>.level` / `<module>.total` for module
@@ -37,7 +37,8 @@ bool is_utf8(const std::string& bytes);
 // Splits RFC 4180 CSV into rows of cells.
 std::vector<std::vector<std::string>> parse_csv(const std::string& text);
 
-// `bytes` is the file's content; `.json` files are an array of objects with the same column names.
+// `bytes` is the file's content, read by the file's extension: `.xlsx` (first worksheet; Debian's
+// minizip unpacks it), `.json` (an array of objects with the same column names), else CSV.
 ImportResult import_table(const std::string& bytes, const std::string& file, const Library& library,
                           const std::function<void(std::size_t done, std::size_t total)>& progress = {});
 
