@@ -642,6 +642,8 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     options.previous = previous ? &*previous : nullptr;
     options.regions = regions_.get();
     options.max_gap_nodes = 50'000;
+    const std::vector<Candidate> peers = candidates_from_json(store_.bureau_candidates(), "bureau records");
+    if (!peers.empty()) options.peers = &peers;
     HttpResponse r;
     r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
     if (c.query["download"] == "1") {

@@ -566,6 +566,8 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ost
   app.add_option("--lang", lang, "zh-CN (default) or en")->check(CLI::IsMember({"zh-CN", "en"}));
   app.add_option("--generated-at", generated_at, "The generation time shown (default now; fixed for golden files)");
   app.add_option("--questionnaires", qdir, "Definitions folder (default: questionnaires)");
+  std::string peers_file;
+  app.add_option("--peers", peers_file, "Peer enterprises for the benchmark: candidates JSON (as assess rank reads)");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
     if (generated_at.empty()) {
@@ -605,6 +607,11 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ost
     options.generated_at = generated_at;
     options.previous = previous ? &*previous : nullptr;
     options.regions = regions ? &*regions : nullptr;
+    std::vector<Candidate> peers;
+    if (!peers_file.empty()) {
+      peers = candidates_from_json(read_json_file(peers_file), peers_file);
+      options.peers = &peers;
+    }
     const Json view = report_view(result, rewards ? &*rewards : nullptr, &catalogue, options);
     const std::string html = ReportRenderer(templates_dir()).render(view);
     {

@@ -12,6 +12,8 @@
 
 #include <doctest/doctest.h>
 
+#include "assess/profile.h"
+
 namespace {
 
 using assess::App;
@@ -978,4 +980,30 @@ TEST_CASE("the bureau imports a CSV, ranks the records and reads the regional da
 
   const Client zhang = f.login("zhang");
   CHECK(zhang.send("POST", "/api/bureau/import", csv).status == 403);  // consultants do not import bureau data
+}
+
+TEST_CASE("the report benchmarks the enterprise against imported peers of its division and size class") {
+  Fixture f;
+  const Client admin = f.login("admin");
+  // Six imported peers: industry division 36, medium-sized (300+ staff, 2000万+ revenue), SME totals 10..60.
+  std::string csv = "uscc,name,industry,employees,revenue_last_year,sme-digital-2024.total\n";
+  for (int i = 0; i < 6; ++i) {
+    std::string body = "9132020" + std::to_string(i) + "MA1Y8KQ38";
+    body = body.substr(0, 17);
+    csv += body + assess::uscc_check_character(body) + ",同行" + std::to_string(i) + ",367,400,5000," + std::to_string(10 * (i + 1)) + "\n";
+  }
+  const HttpResponse imported = admin.send("POST", "/api/bureau/import?name=peers.csv", csv);
+  REQUIRE(imported.status == 200);
+  REQUIRE(body_of(imported)["imported"] == 6);
+  const std::int64_t e = f.add_enterprise(admin, {{"name", "本企业"}});
+  const std::int64_t a = f.add_assessment(admin, e, {{"modules", {"profile", kSme}}});
+  for (const auto& [q, v] : std::vector<std::pair<std::string, Json>>{{"uscc", "91110000600037341L"}, {"industry", "367"},
+                                                                      {"employees", 500}, {"revenue_last_year", 8000}}) {
+    REQUIRE(admin.put(answer_url(a, "profile", q), v).status == 200);
+  }
+  const HttpResponse report = admin.get("/api/assessments/" + std::to_string(a) + "/report");
+  REQUIRE(report.status == 200);
+  CHECK(report.body.find("同行对标") != std::string::npos);
+  CHECK(report.body.find("7 家") != std::string::npos);  // six peers and the enterprise itself
+  CHECK(report.body.find("百分位") != std::string::npos);
 }

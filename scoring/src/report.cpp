@@ -8,6 +8,7 @@
 #include <mstch/mstch.hpp>
 
 #include "assess/explain.h"
+#include "assess/dashboard.h"
 #include "assess/gap.h"
 
 namespace assess {
@@ -305,6 +306,23 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
     }
     module["derived"] = derived;
     module["has_derived"] = !derived.empty();
+    if (options.peers) {
+      // The enterprise itself joins the peer list under its USCC (replacing an imported record).
+      const Json facts = enterprise_facts(assessment);
+      const std::string uscc = facts["profile"].value("uscc", std::string());
+      if (!uscc.empty()) {
+        std::vector<Candidate> group;
+        for (const auto& peer : *options.peers) {
+          if (peer.id != uscc) group.push_back(peer);
+        }
+        group.push_back({uscc, facts["profile"].value("name", uscc), facts});
+        const PeerBenchmark peer = percentile(group, uscc, q.id);
+        Json pj = {{"division", peer.division}, {"size_class", peer.size_class}, {"group", peer.group_size},
+                   {"suppressed", peer.suppressed}, {"reason", peer.reason.in(lang)}};
+        if (peer.percentile) pj["percentile"] = format_number(std::round(*peer.percentile * 10) / 10);
+        module["peer"] = pj;
+      }
+    }
 
     const int next = m.result.levels.level + 1;
     if (next < static_cast<int>(q.levels.size())) {

@@ -12,6 +12,7 @@
 
 #include "assess/assessment.h"
 #include "assess/code_list.h"
+#include "assess/rank.h"
 #include "assess/rewards.h"
 
 namespace assess {
@@ -22,6 +23,9 @@ struct ReportOptions {
   const AssessmentResult* previous = nullptr;  // the earlier assessment, for T0 → T1
   const CodeList* regions = nullptr;           // to name the region
   long long max_gap_nodes = 200'000;
+  // Peer group for the benchmark (bureau records): the enterprise's percentile within its industry
+  // division and size class, shown only where the group has at least 5 enterprises.
+  const std::vector<Candidate>* peers = nullptr;
 };
 
 Json report_view(const AssessmentResult& assessment, const RewardsResult* rewards, const Catalogue* catalogue,
