@@ -3,8 +3,6 @@
 #include "assess/text.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -301,10 +299,6 @@ class Search {
         best_choice_ = plan_choice_;
       }
       dfs(0, 0, &now_);
-      if (std::getenv("ASSESS_GAP_DEBUG")) {
-        std::fprintf(stderr, "gap: budget %d, nodes %lld, sound %d, slots %zu, found %d, plan %d\n", budget_, nodes_,
-                     sound_ ? 1 : 0, questions_.size(), found_ ? 1 : 0, have_plan ? plan_steps_ : -1);
-      }
       if (aborted_) break;
       if (found_) {
         proven_ = true;

@@ -50,7 +50,9 @@ std::string date_field(const Reader& r) {
 }
 
 // Rules read facts through the documented roots only; a typo such as "projcet" is caught on load.
-logic::Rule compile_checked(const Reader& r) { return detail::read_rule(r, {"profile", "region", "regions", "results", "project", "enterprise_year"}); }
+const std::vector<std::string> kFactRoots = {"profile", "region", "regions", "results", "project", "enterprise_year"};
+
+logic::Rule compile_checked(const Reader& r) { return detail::read_rule(r, kFactRoots); }
 
 long long money(const Reader& r) {
   const double v = r.number();
@@ -64,25 +66,7 @@ double fraction(const Reader& r, const char* what) {
   return v;
 }
 
-std::vector<PolicyCondition> conditions(const Reader& list) {
-  list.expect_array();
-  std::vector<PolicyCondition> out;
-  std::set<std::string> ids;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    Reader c = list.at(i);
-    c.expect_object();
-    c.allow_only({"id", "title", "logic", "cite", "note"});
-    PolicyCondition pc;
-    pc.id = c.at("id").identifier();
-    if (!ids.insert(pc.id).second) c.at("id").fail("duplicate condition id \"" + pc.id + "\"");
-    pc.title = c.at("title").text();
-    if (auto ci = c.find("cite")) pc.cite = ci->string();
-    pc.pointer = c.pointer();
-    pc.logic = compile_checked(c.at("logic"));
-    out.push_back(std::move(pc));
-  }
-  return out;
-}
+std::vector<PolicyCondition> conditions(const Reader& list) { return detail::read_conditions(list, kFactRoots); }
 
 Range band_range(const Reader& r) {
   Range out = detail::read_bounds(r, "band");

@@ -73,7 +73,9 @@ const char* to_string(SortOrder order) { return order == SortOrder::kDesc ? "des
 namespace {
 
 // Rules read facts through the documented roots only; a typo such as "projcet" is caught on load.
-logic::Rule compile_checked(const Reader& r) { return detail::read_rule(r, {"profile", "region", "results", "bureau"}); }
+const std::vector<std::string> kFactRoots = {"profile", "region", "results", "bureau"};
+
+logic::Rule compile_checked(const Reader& r) { return detail::read_rule(r, kFactRoots); }
 
 std::string confidence(const Reader& r) {
   const std::string c = r.string();
@@ -132,23 +134,7 @@ Criteria load_criteria(const Json& document, const std::string& file) {
   if (auto n = r.find("note")) c.provenance.note = n->text();
   c.provenance.cite = c.cite;
 
-  if (auto list = r.find("eligibility")) {
-    list->expect_array();
-    std::set<std::string> ids;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      Reader e = list->at(i);
-      e.expect_object();
-      e.allow_only({"id", "title", "logic", "cite", "note"});
-      CriteriaCondition cc;
-      cc.id = e.at("id").identifier();
-      if (!ids.insert(cc.id).second) e.at("id").fail("duplicate condition id \"" + cc.id + "\"");
-      cc.title = e.at("title").text();
-      if (auto ci = e.find("cite")) cc.cite = ci->string();
-      cc.pointer = e.pointer();
-      cc.logic = compile_checked(e.at("logic"));
-      c.eligibility.push_back(std::move(cc));
-    }
-  }
+  if (auto list = r.find("eligibility")) c.eligibility = detail::read_conditions(*list, kFactRoots);
 
   Reader terms = r.at("score");
   terms.expect_array();

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { startServer } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -54,31 +55,6 @@ function toCsv(list) {
   return `${lines.join('\n')}\n`;
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assess-bureau-'));
-    server = spawn(bin, ['serve', '--port', '0', '--data-dir', dataDir, '--demo'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`assess serve did not start in 20 s\n${out}\n${err}`)), 20000);
-    server.stdout.on('data', (d) => {
-      out += d.toString();
-      const u = out.match(/assess is running at (http:\/\/[^\s/]+\/)/);
-      const p = out.match(/one-time password (\S+)/);
-      if (u && p) {
-        clearTimeout(timer);
-        resolve({ url: u[1], password: p[1] });
-      }
-    });
-    server.stderr.on('data', (d) => {
-      err += d.toString();
-    });
-    server.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`assess serve exited with ${code}\n${out}\n${err}`));
-    });
-  });
-}
 
 async function newPage() {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
@@ -124,7 +100,7 @@ before(async () => {
   assert.equal(list.length, 30);
   csvPath = path.join(tmpDir, 'candidates.csv');
   fs.writeFileSync(csvPath, toCsv(list));
-  ({ url: baseUrl, password } = await startServer());
+  ({ server, dataDir, url: baseUrl, password } = await startServer({ bin, root, prefix: 'assess-bureau-' }));
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

@@ -11,6 +11,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { startServer } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -87,31 +88,6 @@ function tinyPng() {
   ]);
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assess-e2e-'));
-    server = spawn(bin, ['serve', '--port', '0', '--data-dir', dataDir, '--demo'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`assess serve did not start in 20 s\n${out}\n${err}`)), 20000);
-    server.stdout.on('data', (d) => {
-      out += d.toString();
-      const u = out.match(/assess is running at (http:\/\/[^\s/]+\/)/);
-      const p = out.match(/one-time password (\S+)/);
-      if (u && p) {
-        clearTimeout(timer);
-        resolve({ url: u[1], password: p[1] });
-      }
-    });
-    server.stderr.on('data', (d) => {
-      err += d.toString();
-    });
-    server.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`assess serve exited with ${code}\n${out}\n${err}`));
-    });
-  });
-}
 
 async function newPage(options = {}) {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, ...options });
@@ -237,7 +213,7 @@ async function checkAnswer(page, qid, raw) {
 before(async () => {
   assert.ok(fs.existsSync(bin), `ASSESS_BIN ${bin} does not exist; build first (cmake --build build)`);
   assert.ok(fs.existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install chromium (make setup does it)`);
-  ({ url: baseUrl, password } = await startServer());
+  ({ server, dataDir, url: baseUrl, password } = await startServer({ bin, root, prefix: 'assess-e2e-' }));
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

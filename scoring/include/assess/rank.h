@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "assess/logic.h"
+#include "assess/policy.h"
 #include "assess/questionnaire.h"
 #include "assess/text.h"
 
@@ -53,13 +54,8 @@ bool region_within(const std::string& region, const std::string& area);
 // manufacturing section and is dropped: "C36" = "36", "C" = all).
 bool industry_within(const std::string& industry, const std::string& prefix);
 
-struct CriteriaCondition {
-  std::string id;
-  Text title;
-  std::string cite;
-  std::string pointer;
-  logic::Rule logic;
-};
+// An eligibility condition has the shape of a reward rule's condition.
+using CriteriaCondition = PolicyCondition;
 
 struct ScoreTerm {
   std::string id;

@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include <set>
+
 #include "assess/logic.h"
+#include "assess/policy.h"
 #include "reader.h"
 
 namespace assess::detail {
@@ -29,6 +32,28 @@ inline logic::Rule read_rule(const Reader& r, const std::vector<std::string>& ro
     }
   }
   return rule;
+}
+
+// A list of named conditions [{"id", "title", "logic", "cite"?, "note"?}] with unique ids: reward-rule
+// conditions and disqualifiers, ranking eligibility.
+inline std::vector<PolicyCondition> read_conditions(const Reader& list, const std::vector<std::string>& roots) {
+  list.expect_array();
+  std::vector<PolicyCondition> out;
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    Reader c = list.at(i);
+    c.expect_object();
+    c.allow_only({"id", "title", "logic", "cite", "note"});
+    PolicyCondition pc;
+    pc.id = c.at("id").identifier();
+    if (!ids.insert(pc.id).second) c.at("id").fail("duplicate condition id \"" + pc.id + "\"");
+    pc.title = c.at("title").text();
+    if (auto ci = c.find("cite")) pc.cite = ci->string();
+    pc.pointer = c.pointer();
+    pc.logic = read_rule(c.at("logic"), roots);
+    out.push_back(std::move(pc));
+  }
+  return out;
 }
 
 }  // namespace assess::detail
