@@ -648,3 +648,81 @@ TEST_CASE("CMMM: the total S at exactly 0.8 / 1.8 / 2.8 / 3.8 / 4.8 enters the b
     CHECK(level_id(q, below) == b.level_below);
   }
 }
+
+// ------------------------------------------------------------------------------------------------
+// Decimal figures on a band edge (issue 10, item 3). The answers are decimals as typed; a relative
+// change of exactly ±2 % is "flat" (bands: down < −0.02 ≤ flat ≤ 0.02 < up, parameters.flat_tolerance),
+// and a digital spend of exactly 10 % of revenue is in [0, 10] (中小企业数字化水平评测指标（2024年版）
+// 数字化成效/资金投入: "近三年数字化投入占营业收入比重"). Each expected band was worked out by hand in
+// exact decimals; in binary floating point every one of these figures lands just past the edge.
+
+namespace {
+std::string band_id(const Questionnaire& q, const ScoreResult& r, const std::string& question) {
+  const int qi = q.question_index(question);
+  REQUIRE(qi >= 0);
+  const int band = r.questions[static_cast<std::size_t>(qi)].band;
+  return band < 0 ? std::string("(none)") : q.questions[static_cast<std::size_t>(qi)].options[static_cast<std::size_t>(band)].id;
+}
+}  // namespace
+
+TEST_CASE("SME bands: a decimal figure exactly on a band edge lands in the band that includes the edge") {
+  const Questionnaire& q = sme().q;
+  Json a = sme().demo;
+  SUBCASE("q13 pass rate 95 → 93.1 is (93.1 − 95) ÷ 95 = −1.9 ÷ 95 = −0.02 exactly: flat, 3.5 points") {
+    a["raw_pass_rate_before"] = 95;
+    a["raw_pass_rate_after"] = 93.1;
+    const ScoreResult r = score(q, a);
+    CHECK(band_id(q, r, "q13_quality") == "flat");
+    CHECK(r.questions[static_cast<std::size_t>(q.question_index("q13_quality"))].points == 3.5);
+    CHECK(r.questions[static_cast<std::size_t>(q.question_index("q13_quality"))].value == -0.02);
+  }
+  SUBCASE("q11 spend 4843.1 of revenue 48431 is 484310 ÷ 48431 = 10 % exactly: band [0, 10], 0 points") {
+    a["raw_digital_spend_avg3"] = 4843.1;
+    a["raw_revenue_last_year"] = 48431;
+    const ScoreResult r = score(q, a);
+    CHECK(band_id(q, r, "q11_funding") == "b0");
+    CHECK(r.questions[static_cast<std::size_t>(q.question_index("q11_funding"))].value == 10.0);
+  }
+  SUBCASE("q12 energy 33.3 → 33.966 on equal revenue (100 and 100) is +0.666 ÷ 33.3 = +2 % exactly: flat, 3.5 points") {
+    a["raw_energy_before"] = 33.3;
+    a["raw_energy_after"] = 33.966;
+    a["raw_revenue_before_retrofit"] = 100;
+    a["raw_revenue_after_retrofit"] = 100;
+    const ScoreResult r = score(q, a);
+    CHECK(band_id(q, r, "q12_energy") == "flat");
+    CHECK(r.questions[static_cast<std::size_t>(q.question_index("q12_energy"))].points == 3.5);
+  }
+  SUBCASE("q14 revenue 48431 → 49399.62 with 560 staff both years is +968.62 ÷ 48431 = +2 % exactly: flat, 1.5 points") {
+    a["raw_revenue_year_before"] = 48431;
+    a["raw_revenue_last_year"] = 49399.62;
+    a["raw_employees_year_before"] = 560;
+    a["raw_employees_last_year"] = 560;
+    const ScoreResult r = score(q, a);
+    CHECK(band_id(q, r, "q14_market") == "flat");
+    CHECK(r.questions[static_cast<std::size_t>(q.question_index("q14_market"))].points == 1.5);
+  }
+  SUBCASE("q15 cost per 100 of revenue 95 → 93.1 is −2 % exactly: flat, 1.5 points") {
+    a["raw_cost_per_100_year_before"] = 95;
+    a["raw_cost_per_100_last_year"] = 93.1;
+    const ScoreResult r = score(q, a);
+    CHECK(band_id(q, r, "q15_value") == "flat");
+    CHECK(r.questions[static_cast<std::size_t>(q.question_index("q15_value"))].points == 1.5);
+  }
+}
+
+TEST_CASE("SME rule L2: pass rate 95 → 93.1 (exactly −2 %, flat) completes exactly 40.0 and gives 二级") {
+  // total_40 less q14 flat → down (−1.5) and q01 control network → none (−2) is 36.5 with q13 down;
+  // q13 flat adds 3.5: 36.5 + 3.5 = 40.0 ≥ 40 with every 二级 scene gate met.
+  const Questionnaire& q = sme().q;
+  SmePoints p = total_40();
+  p.q14 = "down";
+  p.q01 = {};
+  Json a = sme_answers(p, 2);
+  a["raw_pass_rate_before"] = 95;
+  a["raw_pass_rate_after"] = 93.1;
+  const ScoreResult r = score(q, a);
+  CHECK(band_id(q, r, "q13_quality") == "flat");
+  CHECK(r.sections[0].score == doctest::Approx(40.0).epsilon(1e-12));
+  CHECK(requirement(q, r, "L2_score").met);
+  CHECK(level_id(q, r) == "L2");
+}

@@ -111,12 +111,16 @@ long long compare_with_brute_force(const Questionnaire& q, const AnswerSet& answ
       CHECK_NEAR(gap.after.sections[0].score, expected.total);
       // The improvements find_gap reports add up to its steps and do reach the target.
       int steps = 0;
+      double total_effect = 0;
       std::vector<Move> moves;
       for (const auto& imp : gap.improvements) {
         steps += imp.steps;
+        total_effect += imp.total_gained;
         moves.push_back({imp.question, imp.to, imp.steps, imp.points_gained});
       }
       CHECK(steps == gap.steps);
+      // ... and their effects on the total add up to the plan's change of the total.
+      CHECK_NEAR(total_effect, gap.points_gained);
       const ScoreResult after = assess::score(q, assess::apply_moves(q, answers, moves));
       CHECK(after.levels.level >= static_cast<int>(t));
       CHECK_NEAR(after.sections[0].score, gap.after.sections[0].score);
@@ -467,4 +471,67 @@ TEST_CASE("a yes/no gate without points can be closed by answering yes") {
   CHECK(gap.blocking.empty());
   CHECK(gap.reachable);  // answering "yes" (one step) meets r_plan
   CHECK(gap.steps == 1);
+}
+
+TEST_CASE("gap steps follow the options' points, not the order they are listed in") {
+  // SME q12 (energy) and q15 (cost) list their bands best first: down 7/3, flat 3.5/1.5, up 0. On the
+  // points scale up < flat < down, so up → down is two steps and unanswered → down is two steps too,
+  // exactly as for q13 (quality), whose bands are listed worst first (down 0, flat 3.5, up 7).
+  const Questionnaire q = assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/sme-digital-2024.json");
+  auto steps_to = [&](const Json& answers, const std::string& id, const std::string& option) {
+    assess::ParsedAnswers parsed = assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "a.json");
+    REQUIRE(parsed.errors.empty());
+    const ScoreResult now = assess::score(q, parsed.set);
+    const int qi = q.question_index(id);
+    const auto& options = q.questions[static_cast<std::size_t>(qi)].options;
+    for (const auto& m : assess::improvement_moves(q, parsed.set, now, qi)) {
+      if (options[static_cast<std::size_t>(m.to[0])].id == option) return m.steps;
+    }
+    return -1;
+  };
+  // Worst answers: energy per revenue up 10 % (100 → 110), cost per 100 up 10 %, pass rate down 10 %.
+  const Json worst = {{"raw_energy_before", 100}, {"raw_energy_after", 110}, {"raw_revenue_before_retrofit", 100},
+                      {"raw_revenue_after_retrofit", 100}, {"raw_cost_per_100_year_before", 100},
+                      {"raw_cost_per_100_last_year", 110}, {"raw_pass_rate_before", 90}, {"raw_pass_rate_after", 81}};
+  CHECK(steps_to(worst, "q12_energy", "flat") == 1);
+  CHECK(steps_to(worst, "q12_energy", "down") == 2);
+  CHECK(steps_to(worst, "q15_value", "flat") == 1);
+  CHECK(steps_to(worst, "q15_value", "down") == 2);
+  CHECK(steps_to(worst, "q13_quality", "up") == 2);
+  const Json none = Json::object();
+  CHECK(steps_to(none, "q12_energy", "down") == 2);
+  CHECK(steps_to(none, "q12_energy", "flat") == 1);
+  CHECK(steps_to(none, "q15_value", "down") == 2);
+  CHECK(steps_to(none, "q13_quality", "up") == 2);
+}
+
+TEST_CASE("a roadmap adds up: an improvement in an unscored section shows +0 on the total, the rest sum to the gain") {
+  // smart-factory-2025: the maturity section is shown but not scored ("scored": false), so raising
+  // the maturity level meets a tier requirement without adding to the total; the scenarios are
+  // scored. Whatever plan the search finds, the items' effects on the total must add up.
+  const Questionnaire q = assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/smart-factory-2025.json");
+  Json answers = assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/demo-answers.json").at("answers");
+  assess::ParsedAnswers parsed = assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "a.json");
+  REQUIRE(parsed.errors.empty());
+  const ScoreResult now = assess::score(q, parsed.set);
+  for (int target = now.levels.level + 1; target < static_cast<int>(q.levels.size()); ++target) {
+    const GapResult gap = assess::find_gap(q, parsed.set, target, {20'000});
+    if (!gap.reachable) continue;
+    INFO("target ", q.levels[static_cast<std::size_t>(target)].id);
+    double sum = 0;
+    int steps = 0;
+    for (const auto& imp : gap.improvements) {
+      sum += imp.total_gained;
+      steps += imp.steps;
+      const int section = q.questions[static_cast<std::size_t>(imp.question)].section;
+      bool scored = true;
+      for (int s = section; s > 0; s = q.sections[static_cast<std::size_t>(s)].parent) {
+        scored = scored && q.sections[static_cast<std::size_t>(s)].scored;
+      }
+      if (!scored) CHECK(imp.total_gained == 0);
+    }
+    CHECK(steps == gap.steps);
+    CHECK_NEAR(sum, gap.points_gained);
+    CHECK_NEAR(now.sections[0].score + gap.points_gained, gap.after.sections[0].score);
+  }
 }

@@ -570,3 +570,23 @@ TEST_CASE("compare tolerates float noise but keeps strict comparisons strict") {
   CHECK(assess::compare(40.001, assess::Comparison::kGt, 40));
   CHECK_FALSE(assess::compare(39.999, assess::Comparison::kGe, 40));
 }
+
+TEST_CASE("parts of a change are shown so that they add up to the change shown") {
+  // 2.25 → 2.8184 (+0.5684 shown) in 24 parts of 0.2/19, 0.5/19, 0.3/19 and 0.8/19 each: rounding
+  // each part alone would not add up; the shown parts do.
+  const std::vector<double> thirds = {1.0 / 3, 1.0 / 3, 1.0 / 3};
+  CHECK(assess::format_parts(thirds, 0, 1) == std::vector<std::string>{"0.3334", "0.3333", "0.3333"});
+  CHECK(assess::format_parts({2.0 / 3, 1.0 / 3}, 1, 2) == std::vector<std::string>{"0.6667", "0.3333"});
+  CHECK(assess::format_parts({0, 1}, 47, 48) == std::vector<std::string>{"0", "1"});
+  std::vector<double> parts;
+  double after = 2.25;
+  for (double p : {0.2, 0.5, 0.3, 0.8, 0.5, 0.5}) {
+    for (int k = 0; k < 4; ++k) {
+      parts.push_back(p / 19);
+      after += p / 19;
+    }
+  }
+  long long shown_sum = 0;
+  for (const auto& s : assess::format_parts(parts, 2.25, after)) shown_sum += std::llround(std::stod(s) * 1e4);
+  CHECK(shown_sum == std::llround(after * 1e4) - 22500);
+}

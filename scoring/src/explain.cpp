@@ -79,6 +79,17 @@ Json explain_score(const Questionnaire& q, const AnswerSet& answers, const Score
   doc["total"] = {{"score", number(r.sections[0].score)},
                   {"max", number(r.sections[0].max)},
                   {"aggregation", to_string(q.sections[0].aggregation)}};
+  // The maximum counts only the scored questions that are shown and applicable now; say how many
+  // are left out, so that a maximum that moves while answering is explained.
+  int hidden = 0;
+  int not_applicable = 0;
+  for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
+    if (!q.questions[qi].scored()) continue;
+    if (!r.questions[qi].visible) ++hidden;
+    else if (answers.answers[qi].not_applicable) ++not_applicable;
+  }
+  doc["total"]["hidden_scored_questions"] = hidden;
+  doc["total"]["not_applicable_questions"] = not_applicable;
   doc["level"] = level_ref(q, r.levels.level, lang);
   doc["complete"] = r.missing_required.empty();
   Json missing = Json::array();
@@ -284,6 +295,7 @@ Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResu
   if (!gap.reachable) return out;
   out["steps"] = gap.steps;
   out["points_gained"] = number(gap.points_gained);
+  out["total_before"] = number(gap.after.sections[0].score - gap.points_gained);
   out["level_after"] = level_ref(q, gap.after.levels.level, lang);
   out["total_after"] = number(gap.after.sections[0].score);
   Json imps = Json::array();
@@ -294,7 +306,8 @@ Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResu
                  {"from", option_list(question, imp.from, lang)},
                  {"to", option_list(question, imp.to, lang)},
                  {"steps", imp.steps},
-                 {"points_gained", number(imp.points_gained)}};
+                 {"points_gained", number(imp.points_gained)},
+                 {"total_gained", number(imp.total_gained)}};
     add_provenance(item, question.provenance, lang);
     imps.push_back(item);
   }
@@ -330,7 +343,18 @@ std::string render_text(const Json& doc, const std::string& lang) {
   const bool scored = doc.at("total").at("max") != 0 || !doc.at("levels").empty();
   if (scored) {
     out << (en ? "Total: " : "总分：") << dump_value(doc.at("total").at("score")) << " / "
-        << dump_value(doc.at("total").at("max")) << "\n";
+        << dump_value(doc.at("total").at("max"));
+    const int hidden = doc.at("total").value("hidden_scored_questions", 0);
+    const int na = doc.at("total").value("not_applicable_questions", 0);
+    if (hidden > 0 || na > 0) {
+      out << (en ? " (the maximum counts only the questions shown and applicable for these answers; "
+                 : "（满分只计这些回答下显示且适用的题；");
+      if (hidden > 0) out << hidden << (en ? " scored questions are hidden until their condition holds" : " 道计分题在其前提满足前不显示");
+      if (hidden > 0 && na > 0) out << (en ? ", " : "，");
+      if (na > 0) out << na << (en ? " are marked not applicable" : " 道标为不适用");
+      out << (en ? ")" : "）");
+    }
+    out << "\n";
   }
   if (!doc.at("levels").empty()) out << (en ? "Level: " : "等级：") << dump_value(doc.at("level").at("name")) << "\n";
   if (!doc.at("complete").get<bool>()) {
@@ -413,12 +437,29 @@ std::string render_text(const Json& doc, const std::string& lang) {
         out << (en ? "  Improvement set (not proven smallest; no set has fewer than " : "  改进方案（未证明最小；任何方案至少需 ")
             << dump_value(g.at("lower_bound_steps")) << (en ? " steps): " : " 步）：");
       }
-      out << dump_value(g.at("steps")) << (en ? " steps, +" : " 步，+") << dump_value(g.at("points_gained"))
-          << (en ? " points\n" : " 分\n");
+      // Every figure of the plan adds up: the items' steps to the plan's steps, their effects on the
+      // total to the change of the total.
+      const double before = g.at("total_before").get<double>();
+      const double after = g.at("total_after").get<double>();
+      std::vector<double> parts;
+      for (const auto& imp : g.at("improvements")) parts.push_back(imp.at("total_gained").get<double>());
+      const std::vector<std::string> shown = format_parts(parts, before, after);
+      out << dump_value(g.at("steps")) << (en ? " steps, total " : " 步，总分 ") << format_number(before) << " → "
+          << format_number(after) << (en ? " (+" : "（+") << format_parts({after - before}, before, after)[0]
+          << (en ? ")\n" : "）\n");
+      bool gate_only = false;
+      std::size_t item = 0;
       for (const auto& imp : g.at("improvements")) {
         out << "    " << dump_value(imp.at("question")) << "  " << dump_value(imp.at("title")) << ": "
-            << options_text(imp.at("from")) << " → " << options_text(imp.at("to")) << " (+"
-            << dump_value(imp.at("points_gained")) << ")\n";
+            << options_text(imp.at("from")) << " → " << options_text(imp.at("to")) << (en ? " (" : "（")
+            << dump_value(imp.at("steps")) << (en ? " step" : " 步") << (en && imp.at("steps") != 1 ? "s" : "")
+            << (en ? ", question +" : "，本题 +") << dump_value(imp.at("points_gained"))
+            << (en ? ", total +" : "，总分 +") << shown[item++] << (en ? ")\n" : "）\n");
+        if (imp.at("total_gained") == 0) gate_only = true;
+      }
+      if (gate_only) {
+        out << (en ? "    (an item with total +0 sits in a section that is not scored: it meets a requirement of the level, not points)\n"
+                   : "    （总分 +0 的项目所在部分不计分：它满足等级要求，不增加总分）\n");
       }
     }
   }

@@ -19,6 +19,25 @@ int current_position(const Question& question, const Answer& a, const QuestionRe
   return a.present && !a.selected.empty() ? a.selected[0] : -1;
 }
 
+// Where an option stands on the question's scale, counted from 0 at the lowest: ladders by level,
+// yes/no as no < yes, every other choice by points (options with equal points share a rank). Steps
+// follow this scale, never the order the options happen to be listed in (some list best first).
+int option_rank(const Question& question, int option) {
+  const Option& o = question.options[static_cast<std::size_t>(option)];
+  if (question.type == QuestionType::kYesNo) return option;
+  int rank = 0;
+  std::vector<double> below;
+  for (const Option& other : question.options) {
+    const double key = question.type == QuestionType::kLadder ? other.level : other.points;
+    const double mine = question.type == QuestionType::kLadder ? o.level : o.points;
+    if (key < mine - kEps && std::none_of(below.begin(), below.end(), [&](double b) { return std::fabs(b - key) <= kEps; })) {
+      below.push_back(key);
+      ++rank;
+    }
+  }
+  return rank;
+}
+
 double option_points(const Question& question, const std::vector<int>& selected) {
   double total = 0;
   for (int i : selected) total += question.options[static_cast<std::size_t>(i)].points;
@@ -124,8 +143,10 @@ std::vector<Move> improvement_moves(const Questionnaire& q, const AnswerSet& ans
                               (question.type == QuestionType::kYesNo && jj > position);
     if (gained <= kEps && !higher_level) continue;
     if (question.type == QuestionType::kLadder && o.level < current_level) continue;
-    // An unanswered question starts from its first option: answering with it is one step.
-    const int steps = position < 0 ? std::max(jj, 1) : std::abs(jj - position);
+    // Steps count ranks on the question's scale; an unanswered question starts from its lowest
+    // rank, and answering at all is one step.
+    const int rank = option_rank(question, jj);
+    const int steps = position < 0 ? std::max(rank, 1) : std::max(std::abs(rank - option_rank(question, position)), 1);
     moves.push_back({qi, {jj}, steps, gained});
   }
   std::stable_sort(moves.begin(), moves.end(), [](const Move& x, const Move& y) { return x.steps < y.steps; });
@@ -844,8 +865,16 @@ GapResult find_gap(const Questionnaire& q, const AnswerSet& answers, int target,
   if (gap.reachable) {
     gap.improvements = search.improvements();
     gap.steps = search.best_steps();
+    // Each improvement's effect on the total, applied in order: these add up to the plan's gain,
+    // whereas the points on the questions need not (unscored sections, weights, means).
     std::vector<Move> moves;
-    for (const auto& imp : gap.improvements) moves.push_back({imp.question, imp.to, imp.steps, imp.points_gained});
+    double before = now.sections[0].score;
+    for (auto& imp : gap.improvements) {
+      moves.push_back({imp.question, imp.to, imp.steps, imp.points_gained});
+      const double total = score(q, apply_moves(q, answers, moves)).sections[0].score;
+      imp.total_gained = total - before;
+      before = total;
+    }
     gap.after = score(q, apply_moves(q, answers, moves));
     gap.points_gained = gap.after.sections[0].score - now.sections[0].score;
   } else {

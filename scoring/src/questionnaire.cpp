@@ -62,6 +62,26 @@ bool Range::contains(double value) const {
   return true;
 }
 
+bool Range::contains(const exact::Rational& value) const {
+  // A bound that has no exact form (never the case for a written decimal) falls back to doubles.
+  auto side = [&](const std::optional<double>& bound) -> std::optional<int> {
+    auto b = exact::from_double(*bound);
+    if (!b) return std::nullopt;
+    return exact::compare(value, *b);
+  };
+  if (lower) {
+    auto c = side(lower);
+    if (!c) return contains(value.to_double());
+    if (lower_inclusive ? *c < 0 : *c <= 0) return false;
+  }
+  if (upper) {
+    auto c = side(upper);
+    if (!c) return contains(value.to_double());
+    if (upper_inclusive ? *c > 0 : *c >= 0) return false;
+  }
+  return true;
+}
+
 bool is_iso_date(const std::string& s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
   for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
@@ -87,6 +107,31 @@ std::string format_number(double value) {
   return out;
 }
 
+std::vector<std::string> format_parts(const std::vector<double>& parts, double before, double after) {
+  // In units of 0.0001, the precision format_number shows.
+  const long long total = std::llround(after * 1e4) - std::llround(before * 1e4);
+  std::vector<long long> units;
+  std::vector<std::pair<double, std::size_t>> remainders;
+  long long sum = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const double scaled = parts[i] * 1e4;
+    const double base = std::floor(scaled + 1e-6);
+    units.push_back(static_cast<long long>(base));
+    sum += units.back();
+    remainders.emplace_back(scaled - base, i);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t k = 0; sum < total && !remainders.empty(); k = (k + 1) % remainders.size(), ++sum) {
+    ++units[remainders[k].second];
+  }
+  for (std::size_t k = 0; sum > total && !remainders.empty(); k = (k + 1) % remainders.size(), --sum) {
+    --units[remainders[remainders.size() - 1 - k].second];
+  }
+  std::vector<std::string> out;
+  for (long long u : units) out.push_back(format_number(static_cast<double>(u) / 1e4));
+  return out;
+}
+
 std::string Range::describe() const {
   std::string out = lower ? (lower_inclusive ? "[" : "(") + format_number(*lower) : "(-inf";
   out += ", ";
@@ -102,6 +147,13 @@ int Question::option_index(const std::string& option_id) const {
 }
 
 int Question::band_of(double value) const {
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    if (options[i].range && options[i].range->contains(value)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int Question::band_of(const exact::Rational& value) const {
   for (std::size_t i = 0; i < options.size(); ++i) {
     if (options[i].range && options[i].range->contains(value)) return static_cast<int>(i);
   }
@@ -800,7 +852,10 @@ class Loader {
       if (question.visible_if) question.visible_if->bind(binder);
       if (question.required_if) question.required_if->bind(binder);
     }
-    for (auto& comp : q_.computed) comp.expr.bind(binder);
+    for (auto& comp : q_.computed) {
+      comp.expr.bind(binder);
+      comp.exact = exact::Expr::compile(comp.expr.source(), [&](const std::string& name) { return binder(name); });
+    }
     for (auto& level : q_.levels) {
       for (auto& req : level.requirements) {
         if (req.rule) req.rule->bind(binder);

@@ -274,6 +274,8 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                    {"reached", m.result.levels.level >= 0},
                    {"total", format_number(m.result.sections[0].score)},
                    {"max", format_number(m.result.sections[0].max)},
+                   {"max_hidden", explained["total"]["hidden_scored_questions"]},
+                   {"has_max_hidden", explained["total"]["hidden_scored_questions"].get<int>() > 0},
                    {"radar_svg", labels.empty() ? "" : radar_svg(labels, shares)},
                    {"has_radar", !labels.empty()},
                    {"bars_svg", bar_labels.empty() ? "" : bars_svg(bar_labels, bar_values, bar_max)},
@@ -343,12 +345,19 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                                                   req.provenance.confidence != "confirmed"}});
       }
       Json improvements = Json::array();
-      for (const auto& imp : gap.improvements) {
+      const double before = m.result.sections[0].score;
+      const double after = gap.after.sections[0].score;
+      std::vector<double> effects;
+      for (const auto& imp : gap.improvements) effects.push_back(imp.total_gained);
+      const std::vector<std::string> shown_effects = format_parts(effects, before, after);
+      for (std::size_t ii = 0; ii < gap.improvements.size(); ++ii) {
+        const Improvement& imp = gap.improvements[ii];
         const Question& question = q.questions[static_cast<std::size_t>(imp.question)];
         Json row = {{"title", question.title.in(lang)},
                     {"from", options_label(question, imp.from, lang)},
                     {"to", options_label(question, imp.to, lang)},
                     {"points", format_number(imp.points_gained)},
+                    {"total_points", shown_effects[ii]},
                     {"steps", imp.steps},
                     {"cite", question.provenance.cite},
                     {"module", q.title.in(lang)}};
@@ -376,7 +385,9 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                         {"proven", gap.proven_minimal},
                         {"steps", gap.steps},
                         {"lower_bound", gap.lower_bound_steps},
-                        {"points", format_number(gap.points_gained)},
+                        {"points", format_parts({after - before}, before, after)[0]},
+                        {"total_before", format_number(before)},
+                        {"total_after", format_number(after)},
                         {"level_after", level_name(q, gap.after.levels.level, lang)},
                         {"improvements", improvements},
                         {"unlocks", unlocks},

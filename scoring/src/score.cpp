@@ -116,6 +116,20 @@ bool compare(double actual, Comparison comparison, double threshold) {
   return false;
 }
 
+bool compare_exact(const exact::Rational& actual, Comparison comparison, double threshold) {
+  const auto t = exact::from_double(threshold);
+  const auto c = t ? exact::compare(actual, *t) : std::nullopt;
+  if (!c) return compare(actual.to_double(), comparison, threshold);
+  switch (comparison) {
+    case Comparison::kGe: return *c >= 0;
+    case Comparison::kGt: return *c > 0;
+    case Comparison::kLe: return *c <= 0;
+    case Comparison::kLt: return *c < 0;
+    case Comparison::kEq: return *c == 0;
+  }
+  return false;
+}
+
 double question_grade(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result, int qi) {
   const Question& question = q.questions[static_cast<std::size_t>(qi)];
   const Answer& a = answers.answers[static_cast<std::size_t>(qi)];
@@ -170,7 +184,9 @@ void decide_levels(const Questionnaire& q, const AnswerSet& answers, ScoreResult
         case RequirementKind::kValue:
           if (req.value_is_computed) {
             const Json& v = r.computed[static_cast<std::size_t>(req.value)];
-            out.met = v.is_number() && compare(v.get<double>(), req.comparison, req.threshold);
+            const auto& exact_value = r.computed_exact[static_cast<std::size_t>(req.value)];
+            out.met = v.is_number() && (exact_value ? compare_exact(*exact_value, req.comparison, req.threshold)
+                                                    : compare(v.get<double>(), req.comparison, req.threshold));
             out.actual = v.is_number() ? v.get<double>() : 0;
           } else {
             const QuestionResult& qr = r.questions[static_cast<std::size_t>(req.value)];
@@ -202,9 +218,26 @@ ScoreResult score(const Questionnaire& q, const AnswerSet& answers) {
   r.computed.assign(q.computed.size(), Json());
   AnswerScope scope(answers, r.computed, r.questions);
 
-  // Computed values read every answer given (visibility comes after them).
+  // Computed values read every answer given (visibility comes after them). Arithmetic over typed
+  // decimals is done exactly; the floating-point engine covers what the exact subset does not.
+  r.computed_exact.assign(q.computed.size(), std::nullopt);
+  const auto slot_value = [&scope](int slot) { return scope.lookup(slot, {}); };
   for (std::size_t ci = 0; ci < q.computed.size(); ++ci) {
-    Json v = q.computed[ci].expr.evaluate(scope);
+    const Computed& comp = q.computed[ci];
+    if (comp.exact) {
+      if (auto v = comp.exact->evaluate(slot_value)) {
+        if (v->kind == exact::Value::Kind::kNumber) {
+          r.computed[ci] = v->number.to_double();
+          r.computed_exact[ci] = v->number;
+          continue;
+        }
+        if (v->kind == exact::Value::Kind::kNull) {
+          r.computed[ci] = nullptr;
+          continue;
+        }
+      }
+    }
+    Json v = comp.expr.evaluate(scope);
     if (v.is_number_float() && !std::isfinite(v.get<double>())) v = nullptr;
     r.computed[ci] = std::move(v);
   }
@@ -228,10 +261,11 @@ ScoreResult score(const Questionnaire& q, const AnswerSet& answers) {
     } else if (!question.asked()) {
       // A band computed from other facts: the question is answered when its value can be computed.
       const Json& v = r.computed[static_cast<std::size_t>(question.value_from)];
+      const auto& exact_value = r.computed_exact[static_cast<std::size_t>(question.value_from)];
       out.answered = false;
       if (v.is_number()) {
         out.value = v.get<double>();
-        derived = question.band_of(out.value);
+        derived = exact_value ? question.band_of(*exact_value) : question.band_of(out.value);
         out.answered = derived >= 0;
       }
     }

@@ -36,7 +36,10 @@ struct Improvement {
   std::vector<int> from;  // selected option indices before (empty when unanswered)
   std::vector<int> to;
   int steps = 0;
-  double points_gained = 0;
+  double points_gained = 0;  // on the question itself
+  // On the total, with the earlier improvements of the plan applied: the plan's items add up to
+  // GapResult::points_gained. 0 for a question in an unscored section (it serves a gate only).
+  double total_gained = 0;
 };
 
 struct GapResult {

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "assess/code_list.h"
+#include "assess/exact.h"
 #include "assess/logic.h"
 #include "assess/text.h"
 
@@ -46,6 +47,8 @@ struct Range {
   std::optional<double> upper;
   bool upper_inclusive = false;
   bool contains(double value) const;
+  // Exact: the bounds read as the decimals they were written as (see exact.h).
+  bool contains(const exact::Rational& value) const;
   std::string describe() const;  // "(10, 20]", "[500, +inf)"
 };
 
@@ -96,6 +99,7 @@ struct Question {
   bool asked() const { return value_from < 0; }
   int option_index(const std::string& option_id) const;  // -1 when absent
   int band_of(double value) const;                       // -1 when no band holds the value
+  int band_of(const exact::Rational& value) const;       // the same, exactly
   double max_score() const { return best_; }            // best reachable points
 
   double best_ = 0;  // computed once on load
@@ -108,6 +112,8 @@ struct Computed {
   std::string pointer;
   std::string unit;
   logic::Rule expr;
+  // The same rule for exact evaluation over decimals (null when it uses more than arithmetic).
+  std::shared_ptr<const exact::Expr> exact;
 };
 
 // A section of the tree (index 0 is the whole questionnaire). Children are listed in document order.

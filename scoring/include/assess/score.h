@@ -15,6 +15,7 @@
 //   rating_mean    as weighted_mean over ratings 0/0.5/0.8/1; passed when S >= pass_mark
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "assess/answers.h"
@@ -58,6 +59,9 @@ struct ScoreResult {
   std::vector<QuestionResult> questions;
   std::vector<SectionResult> sections;  // [0] is the total
   std::vector<Json> computed;           // in Questionnaire::computed order; null when not computable
+  // The same values as exact rationals where the rule is arithmetic over typed decimals (see exact.h);
+  // bands and thresholds are decided on these. nullopt: not computable, or only in floating point.
+  std::vector<std::optional<exact::Rational>> computed_exact;
   std::vector<int> missing_required;    // visible, required, unanswered questions
   LevelResult levels;
 };
@@ -69,5 +73,7 @@ ScoreResult score(const Questionnaire& q, const AnswerSet& answers);
 double question_grade(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result, int qi);
 
 bool compare(double actual, Comparison comparison, double threshold);
+// The same for an exact computed value against a threshold written as a decimal: no tolerance.
+bool compare_exact(const exact::Rational& actual, Comparison comparison, double threshold);
 
 }  // namespace assess

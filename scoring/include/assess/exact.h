@@ -1,0 +1,87 @@
+// exact.h — exact arithmetic for figures computed from typed decimals.
+//
+// A computed value (a share, a relative change) selects a band whose edge is a decimal such as
+// −0.02 or 10 %. Binary floating point holds neither 0.1 nor 93.1, so (93.1 − 95) ÷ 95 comes out as
+// −0.020000000000000018 and lands one band too low, and 4843.1 × 100 ÷ 48431 comes out just above
+// 10. Answers are decimals as typed: each number is read back as the shortest decimal that
+// round-trips to the same double (which is what the person typed), and the arithmetic subset of
+// JsonLogic that computed values use (+ − × ÷, comparisons, if/and/or/!, min/max) is evaluated
+// over exact rationals. Band edges and thresholds are read the same way, so a lookup compares two
+// exact numbers and no tolerance moves an edge.
+//
+// Rationals are 128-bit numerator/denominator pairs kept in lowest terms. A figure beyond that
+// range (never met with typed business figures) makes the exact evaluation give up (nullopt), and
+// the caller keeps the floating-point value; `Expr::compile` returns null for a rule that uses an
+// operator outside the subset.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace assess::exact {
+
+__extension__ typedef __int128 Int;
+__extension__ typedef unsigned __int128 UInt;
+
+class Rational {
+ public:
+  Rational() = default;
+  static std::optional<Rational> make(Int num, Int den);  // nullopt when den is 0 or on overflow
+  static Rational integer(long long value) { return Rational(value, 1); }
+
+  Int num() const { return num_; }
+  Int den() const { return den_; }
+  bool is_zero() const { return num_ == 0; }
+  double to_double() const;
+  std::string to_string() const;  // "-1/50", "7"
+
+ private:
+  Rational(Int num, Int den) : num_(num), den_(den) {}
+  Int num_ = 0;
+  Int den_ = 1;
+};
+
+// The shortest decimal that reads back as `value` (what was typed), as a rational; nullopt for
+// non-finite values and decimals too long for 128 bits.
+std::optional<Rational> from_double(double value);
+
+std::optional<Rational> add(const Rational& a, const Rational& b);
+std::optional<Rational> sub(const Rational& a, const Rational& b);
+std::optional<Rational> mul(const Rational& a, const Rational& b);
+std::optional<Rational> div(const Rational& a, const Rational& b);  // nullopt when b is 0
+// -1, 0 or 1; nullopt on overflow.
+std::optional<int> compare(const Rational& a, const Rational& b);
+
+// A value of the subset: null, a boolean or a number.
+struct Value {
+  enum class Kind { kNull, kBool, kNumber } kind = Kind::kNull;
+  bool boolean = false;
+  Rational number;
+};
+
+struct Node;
+
+// A computed value's rule, compiled once for exact evaluation.
+class Expr {
+ public:
+  // Vars are resolved to slots by `binder` (-1: unknown name, which makes the rule unsupported).
+  // Returns null when the rule uses anything outside the subset.
+  static std::shared_ptr<const Expr> compile(const nlohmann::json& rule,
+                                              const std::function<int(const std::string&)>& binder);
+
+  // `lookup(slot)` returns the JSON value of a slot or nullptr when absent. nullopt: the exact
+  // evaluation gave up (an operand outside the subset at run time, overflow, division by zero);
+  // the caller then keeps the floating-point result.
+  std::optional<Value> evaluate(const std::function<const nlohmann::json*(int)>& lookup) const;
+
+  explicit Expr(std::shared_ptr<const Node> root) : root_(std::move(root)) {}
+
+ private:
+  std::shared_ptr<const Node> root_;
+};
+
+}  // namespace assess::exact

@@ -1,0 +1,165 @@
+#include "assess/exact.h"
+
+#include "support.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "assess/answers.h"
+#include "assess/questionnaire.h"
+#include "assess/score.h"
+
+using assess::Json;
+namespace exact = assess::exact;
+
+TEST_CASE("a typed decimal reads back as the decimal that was typed") {
+  CHECK(exact::from_double(93.1)->to_string() == "931/10");
+  CHECK(exact::from_double(-0.02)->to_string() == "-1/50");
+  CHECK(exact::from_double(4843.1)->to_string() == "48431/10");
+  CHECK(exact::from_double(48431)->to_string() == "48431");
+  CHECK(exact::from_double(1e20)->to_string() == "100000000000000000000");
+  CHECK(exact::from_double(0.1)->to_string() == "1/10");
+  CHECK_FALSE(exact::from_double(1.0 / 0.0));
+  CHECK_FALSE(exact::from_double(1e300));  // beyond 128 bits: the caller keeps floating point
+}
+
+TEST_CASE("exact arithmetic: (93.1 − 95) ÷ 95 is −0.02 and 4843.1 × 100 ÷ 48431 is 10") {
+  const auto a = *exact::from_double(93.1);
+  const auto b = *exact::from_double(95);
+  const auto change = *exact::div(*exact::sub(a, b), b);
+  CHECK(change.to_string() == "-1/50");
+  CHECK(*exact::compare(change, *exact::from_double(-0.02)) == 0);
+  CHECK(change.to_double() == -0.02);
+  const auto share = *exact::div(*exact::mul(*exact::from_double(4843.1), exact::Rational::integer(100)),
+                                 *exact::from_double(48431));
+  CHECK(share.to_string() == "10");
+  CHECK_FALSE(exact::div(share, exact::Rational::integer(0)));
+}
+
+TEST_CASE("exact expressions: the arithmetic subset of JsonLogic, null where an input is missing") {
+  // Slots: 0 = before, 1 = after.
+  auto binder = [](const std::string& name) { return name == "before" ? 0 : name == "after" ? 1 : -1; };
+  const Json rule = Json::parse(R"({"if": [{"or": [{"==": [{"var": "before"}, null]}, {"<=": [{"var": "before"}, 0]},
+                                                  {"==": [{"var": "after"}, null]}]},
+                                          null,
+                                          {"/": [{"-": [{"var": "after"}, {"var": "before"}]}, {"var": "before"}]}]})");
+  const auto expr = exact::Expr::compile(rule, binder);
+  REQUIRE(expr);
+  Json before = 95;
+  Json after = 93.1;
+  auto eval = [&](const Json* b, const Json* a) {
+    return expr->evaluate([&](int slot) { return slot == 0 ? b : a; });
+  };
+  auto v = eval(&before, &after);
+  REQUIRE(v);
+  CHECK(v->kind == exact::Value::Kind::kNumber);
+  CHECK(v->number.to_string() == "-1/50");
+  v = eval(nullptr, &after);
+  REQUIRE(v);
+  CHECK(v->kind == exact::Value::Kind::kNull);
+  Json zero = 0;
+  v = eval(&zero, &after);
+  REQUIRE(v);
+  CHECK(v->kind == exact::Value::Kind::kNull);
+  SUBCASE("an operator outside the subset leaves the rule to the floating-point engine") {
+    CHECK_FALSE(exact::Expr::compile(Json::parse(R"({"cat": ["a", {"var": "before"}]})"), binder));
+    CHECK_FALSE(exact::Expr::compile(Json::parse(R"({"var": "unknown"})"), binder));
+    CHECK_FALSE(exact::Expr::compile(Json::parse(R"({"var": "before.x"})"), binder));
+  }
+  SUBCASE("a string operand at run time gives up instead of guessing a coercion") {
+    Json text = "95";
+    CHECK_FALSE(eval(&text, &after));
+  }
+}
+
+// A randomized comparison with a second, independent computation: the SME relative-change bands
+// (q12–q15, bands down < −0.02 ≤ flat ≤ 0.02 < up) and the digital-spend share (q11, edges at 10 /
+// 20 / 40 / 60 %) decided in integer arithmetic on figures with two decimals (scaled by 100), with
+// about a third of the cases placed exactly on an edge.
+TEST_CASE("SME bands agree with integer arithmetic on 3,000 random decimal answer sets, edges included") {
+  const assess::Questionnaire q =
+      assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/sme-digital-2024.json");
+  std::mt19937_64 rng(20261206);
+  auto uniform = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
+  auto as_decimal = [](std::int64_t cents) { return Json(static_cast<double>(cents) / 100.0); };
+  // Band of a relative change (after − before) ÷ before with both in cents: 50·(after − before)
+  // against ±before. Returns "down", "flat" or "up".
+  auto change_band = [](std::int64_t before, std::int64_t after) {
+    const std::int64_t d = 50 * (after - before);
+    if (d < -before) return std::string("down");
+    if (d > before) return std::string("up");
+    return std::string("flat");
+  };
+  // A value 2 % above or below `before` in cents when that is a whole number of cents, else random.
+  auto edge_or_random = [&](std::int64_t before) {
+    const auto roll = uniform(0, 2);
+    if (roll < 2 && before % 50 == 0) return before + (roll == 0 ? 1 : -1) * before / 50;
+    return before + uniform(-before / 10, before / 10);
+  };
+  int on_edge = 0;
+  for (int i = 0; i < 3000; ++i) {
+    Json a = Json::object();
+    // q13: pass rate before/after in cents of a percent.
+    const std::int64_t pass_before = uniform(1, 200) * 50;
+    const std::int64_t pass_after = std::min<std::int64_t>(edge_or_random(pass_before), 10000);  // a rate ≤ 100 %
+    a["raw_pass_rate_before"] = as_decimal(pass_before);
+    a["raw_pass_rate_after"] = as_decimal(pass_after);
+    // q15: cost per 100 of revenue.
+    const std::int64_t cost_before = uniform(1, 400) * 50;
+    const std::int64_t cost_after = edge_or_random(cost_before);
+    a["raw_cost_per_100_year_before"] = as_decimal(cost_before);
+    a["raw_cost_per_100_last_year"] = as_decimal(cost_after);
+    // q12: energy per revenue with equal revenues (the intensity change is then the energy change).
+    const std::int64_t energy_before = uniform(1, 2000) * 50;
+    const std::int64_t energy_after = edge_or_random(energy_before);
+    const std::int64_t revenue = uniform(1, 100000);
+    a["raw_energy_before"] = as_decimal(energy_before);
+    a["raw_energy_after"] = as_decimal(energy_after);
+    a["raw_revenue_before_retrofit"] = as_decimal(revenue);
+    a["raw_revenue_after_retrofit"] = as_decimal(revenue);
+    // q14: revenue per employee with equal staff.
+    const std::int64_t staff = uniform(1, 900);
+    const std::int64_t rev_before = uniform(1, 2000) * 50;
+    const std::int64_t rev_after = edge_or_random(rev_before);
+    a["raw_revenue_year_before"] = as_decimal(rev_before);
+    a["raw_revenue_last_year"] = as_decimal(rev_after);
+    a["raw_employees_year_before"] = staff;
+    a["raw_employees_last_year"] = staff;
+    // q11: digital spend over last year's revenue, sometimes exactly 10/20/40/60 %.
+    const std::int64_t edge_pct = std::vector<std::int64_t>{10, 20, 40, 60}[static_cast<std::size_t>(uniform(0, 3))];
+    const std::int64_t spend = uniform(0, 1) == 0 ? rev_after * edge_pct / 100 : uniform(0, rev_after);
+    a["raw_digital_spend_avg3"] = as_decimal(spend);
+    const bool spend_exact = (rev_after * edge_pct) % 100 == 0;
+
+    assess::ParsedAnswers parsed = assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", a}}, "random.json");
+    for (const auto& e : parsed.errors) FAIL("case " << i << ": " << e.what() << " in " << a.dump());
+    const assess::ScoreResult r = assess::score(q, parsed.set);
+    auto band = [&](const std::string& id) {
+      const int qi = q.question_index(id);
+      const int b = r.questions[static_cast<std::size_t>(qi)].band;
+      return b < 0 ? std::string("(none)") : q.questions[static_cast<std::size_t>(qi)].options[static_cast<std::size_t>(b)].id;
+    };
+    INFO("case ", i, ": ", a.dump());
+    CHECK(band("q13_quality") == change_band(pass_before, pass_after));
+    CHECK(band("q15_value") == change_band(cost_before, cost_after));
+    CHECK(band("q12_energy") == change_band(energy_before, energy_after));
+    CHECK(band("q14_market") == change_band(rev_before, rev_after));
+    // q11 band by 100·spend against revenue × edge, in cents: [0,10] b0, (10,20] b1, (20,40] b2, (40,60] b3, (60,100] b4.
+    const std::int64_t s100 = 100 * spend;
+    std::string expected = "b4";
+    if (s100 <= 10 * rev_after) expected = "b0";
+    else if (s100 <= 20 * rev_after) expected = "b1";
+    else if (s100 <= 40 * rev_after) expected = "b2";
+    else if (s100 <= 60 * rev_after) expected = "b3";
+    if (s100 > 100 * rev_after) expected = "(none)";
+    CHECK(band("q11_funding") == expected);
+    on_edge += (50 * (pass_after - pass_before) == -pass_before || 50 * (pass_after - pass_before) == pass_before) ? 1 : 0;
+    on_edge += spend_exact && s100 == edge_pct * rev_after ? 1 : 0;
+  }
+  MESSAGE(on_edge, " of 6,000 checked figures sat exactly on a band edge");
+  CHECK(on_edge > 1000);
+}
