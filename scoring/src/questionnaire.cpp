@@ -169,7 +169,7 @@ class Loader {
     r.expect_object();
     r.allow_only({"$schema", "id", "version", "title", "description", "sources", "parameters", "labels",
                   "aggregation", "weight", "sections", "questions", "computed", "levels", "cite", "confidence",
-                  "note", "pass_mark", "code_lists"});
+                  "note", "maintainer_note", "pass_mark", "count_until_failed", "code_lists"});
     q_.file = file_;
     q_.id = r.at("id").identifier();
     q_.version = r.at("version").string();
@@ -203,7 +203,7 @@ class Loader {
       for (std::size_t i = 0; i < c->size(); ++i) {
         Reader cr = c->at(i);
         cr.expect_object();
-        cr.allow_only({"id", "title", "expr", "unit", "cite", "confidence", "note"});
+        cr.allow_only({"id", "title", "expr", "unit", "cite", "confidence", "note", "maintainer_note"});
         Computed comp;
         comp.id = cr.at("id").identifier();
         claim_id(cr.at("id"), comp.id);
@@ -255,6 +255,7 @@ class Loader {
       }
     }
     if (auto n = r.find("note")) p.note = n->text();
+    if (auto m = r.find("maintainer_note")) p.maintainer_note = m->string();
     return p;
   }
 
@@ -281,7 +282,7 @@ class Loader {
     for (std::size_t i = 0; i < s.size(); ++i) {
       Reader e = s.at(i);
       e.expect_object();
-      e.allow_only({"id", "title", "reference", "note", "url"});
+      e.allow_only({"id", "title", "reference", "note", "maintainer_note", "url"});
       Source src;
       src.id = e.at("id").identifier();
       if (!seen.insert(src.id).second) e.at("id").fail("duplicate source id \"" + src.id + "\"");
@@ -311,6 +312,12 @@ class Loader {
       if (auto pm = r.find("pass_mark")) {
         s.pass_mark = pm->number();
         if (s.pass_mark < 0 || s.pass_mark > 1) pm->fail("\"pass_mark\" must be between 0 and 1");
+      }
+      if (auto c = r.find("count_until_failed")) {
+        s.count_until_failed = c->boolean();
+        if (s.count_until_failed && s.aggregation != Aggregation::kSum) {
+          c->fail("\"count_until_failed\" needs \"aggregation\": \"sum\"");
+        }
       }
 
     }
@@ -354,8 +361,8 @@ class Loader {
 
   int load_section(const Reader& r, int parent) {
     r.expect_object();
-    r.allow_only({"id", "title", "weight", "aggregation", "scored", "pass_mark", "cite", "confidence", "note",
-                  "sections", "questions", "description"});
+    r.allow_only({"id", "title", "weight", "aggregation", "scored", "pass_mark", "count_until_failed", "cite",
+                  "confidence", "note", "maintainer_note", "sections", "questions", "description"});
     if (q_.sections.size() >= limits_.max_sections) {
       r.fail("more than " + std::to_string(limits_.max_sections) + " sections", ErrorKind::kLimit);
     }
@@ -473,8 +480,8 @@ class Loader {
 
   int load_question(const Reader& r, int section) {
     r.expect_object();
-    r.allow_only({"id", "type", "title", "help", "cite", "confidence", "note", "weight", "options", "max_points",
-                  "min", "max", "unit", "max_length", "required", "visible_if", "required_if", "not_applicable",
+    r.allow_only({"id", "type", "title", "help", "cite", "confidence", "note", "maintainer_note", "weight", "options",
+                  "max_points", "min", "max", "unit", "max_length", "required", "visible_if", "required_if", "not_applicable",
                   "value_from", "evidence", "tags", "points", "format"});
     if (q_.questions.size() >= limits_.max_questions) {
       r.fail("more than " + std::to_string(limits_.max_questions) + " questions", ErrorKind::kLimit);
@@ -700,7 +707,8 @@ class Loader {
     for (std::size_t i = 0; i < items.size(); ++i) {
       Reader lr = items.at(i);
       lr.expect_object();
-      lr.allow_only({"id", "name", "aliases", "cite", "confidence", "note", "requires", "description"});
+      lr.allow_only(
+          {"id", "name", "aliases", "cite", "confidence", "note", "maintainer_note", "requires", "description"});
       Level level;
       level.id = lr.at("id").identifier();
       claim_id(lr.at("id"), level.id);
@@ -724,8 +732,8 @@ class Loader {
 
   Requirement requirement(const Reader& r) {
     r.expect_object();
-    r.allow_only({"id", "title", "cite", "confidence", "note", "score", "count", "share", "value", "logic",
-                  "at_least", ">=", ">", "<=", "<", "=="});
+    r.allow_only({"id", "title", "cite", "confidence", "note", "maintainer_note", "score", "count", "share", "value",
+                  "logic", "at_least", ">=", ">", "<=", "<", "=="});
     Requirement req;
     req.id = r.at("id").identifier();
     claim_id(r.at("id"), req.id);
