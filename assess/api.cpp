@@ -671,9 +671,19 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     }
     auto ct = c.request.headers.find("content-type");
     const std::string mime = ct == c.request.headers.end() ? "" : ct->second.substr(0, ct->second.find(';'));
-    static const std::vector<std::string> kAllowed = {"image/jpeg", "image/png", "image/webp", "application/pdf"};
+    // Acceptance reports are often Word, Excel or PowerPoint files; all evidence is served back as
+    // an attachment (never rendered inline).
+    static const std::vector<std::string> kAllowed = {
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
     if (std::find(kAllowed.begin(), kAllowed.end(), mime) == kAllowed.end()) {
-      http_fail(415, "evidence must be a JPEG, PNG or WebP photo or a PDF, not \"" + mime + "\"");
+      http_fail(415, "evidence must be a JPEG, PNG or WebP photo, a PDF or a Word, Excel or PowerPoint file (docx, xlsx, "
+                     "pptx), not \"" + mime + "\"");
     }
     EvidenceRow e;
     e.assessment_id = a.id;

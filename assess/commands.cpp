@@ -988,6 +988,8 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
     }
     out << doc["criteria"]["title"].get<std::string>() << " (" << criteria.id << ")" << (criteria.draft ? (en ? " [draft]" : " 【征求意见稿】") : "")
         << "  ⟨" << criteria.cite << "⟩\n";
+    // The criteria's note (what the list means, what is uncertain), as the bureau web page shows it.
+    if (doc["criteria"].contains("note")) out << (en ? "Note: " : "说明：") << doc["criteria"]["note"].get<std::string>() << "\n";
     out << (en ? "considered " : "纳入 ") << result.considered << (en ? ", outside the filters " : "，范围外 ") << result.filtered_out
         << (en ? ", eligible " : "，符合资格 ") << result.rows.size() << (en ? ", ineligible " : "，不符合 ") << result.ineligible.size()
         << (en ? "; top " : "；入围名额 ") << result.top << "\n\n";

@@ -374,3 +374,24 @@ TEST_CASE("answers_to_json is the inverse of parse_answers") {
           Json{{"questionnaire", "ans"}, {"version", "3"}, {"answers", Json::object()}});
   }
 }
+
+TEST_CASE("an answer saved with an option's former id reads as the corrected option") {
+  // smart-factory-2025 mat_level once split GB/T 39116 levels into invented 中/高 grades
+  // (l2_medium, l2_high, ...); the levels are plain now and answers saved before still read.
+  const assess::Questionnaire q = assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/smart-factory-2025.json");
+  const int qi = q.question_index("mat_level");
+  REQUIRE(qi >= 0);
+  const auto& question = q.questions[static_cast<std::size_t>(qi)];
+  for (const auto& [former, now] : std::vector<std::pair<std::string, std::string>>{
+           {"l2_medium", "l2"}, {"l2_high", "l2"}, {"l3_medium", "l3"}, {"l3_high", "l3"}, {"l4_medium", "l4"}, {"l4_high", "l4"}}) {
+    assess::ParsedAnswers parsed = assess::parse_answers(
+        q, assess::Json{{"questionnaire", q.id}, {"answers", {{"mat_level", former}}}}, "saved.json");
+    CHECK(parsed.errors.empty());
+    const auto& a = parsed.set.answers[static_cast<std::size_t>(qi)];
+    REQUIRE(a.selected.size() == 1);
+    CHECK(question.options[static_cast<std::size_t>(a.selected[0])].id == now);
+  }
+  assess::ParsedAnswers unknown = assess::parse_answers(
+      q, assess::Json{{"questionnaire", q.id}, {"answers", {{"mat_level", "l2_invented"}}}}, "saved.json");
+  CHECK_FALSE(unknown.errors.empty());
+}

@@ -725,9 +725,31 @@ TEST_CASE("evidence is stored under data_dir/evidence named by its SHA-256 and m
     const HttpResponse r = c.send("POST", evidence_url(a, kSme, "q05_information_systems", "x.html"),
                                   "<script>alert(1)</script>", {{"content-type", "text/html; charset=utf-8"}});
     CHECK(r.status == 415);
-    CHECK(body_of(r) == error_body(415, "evidence must be a JPEG, PNG or WebP photo or a PDF, not \"text/html\""));
+    CHECK(body_of(r) == error_body(415, "evidence must be a JPEG, PNG or WebP photo, a PDF or a Word, Excel or PowerPoint "
+                                        "file (docx, xlsx, pptx), not \"text/html\""));
     CHECK(!std::filesystem::exists(f.data / "evidence" / assess::sha256_hex("<script>alert(1)</script>")));
     CHECK(body_of(c.get("/api/assessments/" + std::to_string(a)))["evidence"].size() == 1);
+  }
+  SUBCASE("a Word, Excel or PowerPoint acceptance report is taken and served back as an attachment of its type") {
+    // Issue 10, item 15: evidence accepts "the documents acceptance reports are written in (docx, xlsx,
+    // pptx), served as attachments like the rest".
+    const std::vector<std::pair<std::string, std::string>> office = {
+        {"report.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+        {"kpi.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        {"review.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"}};
+    for (const auto& [name, type] : office) {
+      CAPTURE(name);
+      const std::string bytes = "PK office " + name;
+      const HttpResponse r = c.send("POST", evidence_url(a, kSme, "q05_information_systems", name), bytes,
+                                    {{"content-type", type}});
+      REQUIRE_MESSAGE(r.status == 201, r.body);
+      CHECK(body_of(r)["mime"] == type);
+      const HttpResponse back = c.get("/api/evidence/" + assess::sha256_hex(bytes));
+      CHECK(back.status == 200);
+      CHECK(back.body == bytes);
+      CHECK(back.header("Content-Type") == type);
+      CHECK(back.header("Content-Disposition") == "attachment");
+    }
   }
   SUBCASE("an upload without a type is refused with 415") {
     CHECK(c.send("POST", evidence_url(a, kSme, "q05_information_systems", "x"), "abc").status == 415);

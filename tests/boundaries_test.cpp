@@ -379,11 +379,13 @@ struct TierBase {
   std::string benchmark, benchmark_below;
   std::string tier_held, tier_held_below;
 };
+// Maturity (shared/domain/smart-factory-tiers.md, corrected): "GB/T 39116 maturity level (a plain
+// level; GB/T 39116 has no 中/高 grades inside a level) | ≥ 二级 | ≥ 二级 | ≥ 三级 | ≥ 四级".
 const std::vector<TierBase> kTierBases = {
-    {"l2_medium", "l1", "above_avg", "below_avg", "none", "none"},
-    {"l2_high", "l2_medium", "province_leader", "above_avg", "basic_self", "none"},
-    {"l3_high", "l3_medium", "national_leader", "province_leader", "advanced", "basic_self"},
-    {"l4_medium", "l3_high", "global_leader", "national_leader", "excellent", "advanced"}};
+    {"l2", "l1", "above_avg", "below_avg", "none", "none"},
+    {"l2", "l1", "province_leader", "above_avg", "basic_self", "none"},
+    {"l3", "l2", "national_leader", "province_leader", "advanced", "basic_self"},
+    {"l4", "l3", "global_leader", "national_leader", "excellent", "advanced"}};
 
 // Every requirement of tier `t` (0-based) just met: revenue exactly 2000 万元, maturity / benchmark /
 // tier held exactly at the tier's threshold, exactly one scenario built (试点, status 2) per
@@ -434,7 +436,8 @@ Flip flip_for(int t, const std::string& rid) {
   auto set = [](const std::string& id, Json v) { return [id, v](Json& a) { a[id] = v; }; };
   if (suffix == "above_size") return {set("main_business_revenue_last_year", 2000), set("main_business_revenue_last_year", 1999), "(none)"};
   if (suffix.rfind("bc_", 0) == 0) return {set(suffix, true), set(suffix, false), "(none)"};
-  if (suffix == "maturity") return {set("mat_level", b.maturity), set("mat_level", b.maturity_below), below};
+  // 基础级 and 先进级 both need 二级: a 先进级 base at 一级 misses 基础级 too.
+  if (suffix == "maturity") return {set("mat_level", b.maturity), set("mat_level", b.maturity_below), t == 1 ? "(none)" : below};
   if (suffix == "benchmark") return {set("results_benchmark", b.benchmark), set("results_benchmark", b.benchmark_below), below};
   if (suffix == "prerequisite") return {set("recognised_tier", b.tier_held), set("recognised_tier", b.tier_held_below), below};
   if (suffix == "talent") return {set(t == 2 ? "ex_talent_system" : "ex_leading_talent", true),
@@ -613,6 +616,37 @@ TEST_CASE("CMMM: a level section at exactly 0.8 passes and 0.79 fails (GB/T 3911
     const ScoreResult fail = score(q, a);
     CHECK_NEAR(fail.sections[static_cast<std::size_t>(q.section_index("L3"))].score, 14.9 / 19);
     CHECK_FALSE(requirement(q, fail, "CMMM3_level").met);
+  }
+}
+
+TEST_CASE("CMMM: the total S counts levels up to and including the first level not met; higher levels count 0") {
+  // shared/domain/smart-factory-tiers.md (GB/T 39117): "a level counts when its score ≥ 0.8, and higher
+  // levels count only after lower ones; the total S = sum of level scores" — issue 10, item 15: "the
+  // CMMM total S counts levels only up to the first level that fails".
+  const Questionnaire& q = cmmm().q;
+  SUBCASE("L1 = L2 = 0.8, L3 = 0, L4 = L5 = 1: S = 0.8 + 0.8 + 0 = 1.6, so 一级 (a plain sum would give 3.6)") {
+    const ScoreResult r = score(q, cmmm_answers({0.8, 0.8, 0, 1, 1}));
+    CHECK_NEAR(r.sections[0].score, 1.6);
+    CHECK_NEAR(r.sections[0].max, 5);
+    CHECK_FALSE(requirement(q, r, "CMMM2_total").met);
+    CHECK(level_id(q, r) == "CMMM1");
+  }
+  SUBCASE("L1 = 1, L2 = 0.79, L3..L5 = 1: the failing level's own 0.79 counts, the rest do not: S = 1.79") {
+    const ScoreResult r = score(q, cmmm_answers({1, 0.79, 1, 1, 1}));
+    CHECK_NEAR(r.sections[0].score, 1.79);
+    CHECK(level_id(q, r) == "CMMM1");
+    // Each level's own score is still reported as rated.
+    CHECK_NEAR(r.sections[static_cast<std::size_t>(q.section_index("L3"))].score, 1);
+  }
+  SUBCASE("L1 = 0.79: nothing above counts, S = 0.79, no level") {
+    const ScoreResult r = score(q, cmmm_answers({0.79, 1, 1, 1, 1}));
+    CHECK_NEAR(r.sections[0].score, 0.79);
+    CHECK(level_id(q, r) == "(none)");
+  }
+  SUBCASE("every level met: all five count, S = 5") {
+    const ScoreResult r = score(q, cmmm_answers({1, 1, 1, 1, 1}));
+    CHECK_NEAR(r.sections[0].score, 5);
+    CHECK(level_id(q, r) == "CMMM5");
   }
 }
 

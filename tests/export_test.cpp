@@ -267,6 +267,10 @@ TEST_CASE("assess rank --export writes the same ranking to CSV and XLSX") {
   const Run en_run = run({"rank", "--criteria", kCriteria, "--candidates", candidates, "--top", "5", "--export", dir / "rank-en.xlsx", "--lang", "en"});
   REQUIRE(en_run.code == 0);
   CHECK(en_run.out.find("Sensitivity: ") != std::string::npos);
+  // Issue 10, item 17: "`assess rank` prints each criteria file's note as the web page does."
+  CHECK(csv_run.out.find("说明：试点在改造前选定企业，二级是改造后的验收目标") != std::string::npos);
+  CHECK(en_run.out.find("Note: Pilots choose their firms before the retrofit, and level 2 is the acceptance target afterwards") !=
+        std::string::npos);
   CHECK(parse_csv(xlsx2csv(dir / "rank-en.xlsx"))[0][0] == "rank");
 
   // The same ranking computed directly.

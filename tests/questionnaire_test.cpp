@@ -10,6 +10,9 @@
 #include <doctest/doctest.h>
 
 #include "assess/error.h"
+#include "assess/explain.h"
+#include "assess/score.h"
+#include "support.h"
 
 using assess::Json;
 using assess::Questionnaire;
@@ -344,4 +347,59 @@ TEST_CASE("Question::max_score is the best reachable points") {
   CHECK(max_of("none_best") == 5);  // the exclusive option alone beats the rest
   CHECK(max_of("single") == 7);     // the best option wherever it stands
   CHECK(max_of("text") == 0);
+}
+
+TEST_CASE("maintainer_note is read on every provenance item and never output") {
+  // Issue 10, item 16: a user-facing note apart from a maintainer note (never shown).
+  const Questionnaire q = define(R"({
+    "id": "m", "version": "1", "title": "M", "maintainer_note": "root: edit with care",
+    "sources": [{"id": "src", "title": "Src", "note": "for users", "maintainer_note": "source: see file"}],
+    "sections": [{"id": "s", "title": "S", "maintainer_note": "section: keep order",
+      "questions": [{"id": "q", "type": "yesno", "title": "Q", "points": {"yes": 1}, "confidence": "medium",
+                     "note": {"zh-CN": "不确定之处", "en": "what is unsure"}, "maintainer_note": "question: change both places"}]}],
+    "computed": [{"id": "c", "expr": {"var": "q"}, "maintainer_note": "computed: same value as parameter"}],
+    "levels": {"items": [{"id": "L1", "name": "一级", "maintainer_note": "level: alias list",
+      "requires": [{"id": "r", "score": "m", ">=": 1, "confidence": "low", "note": "用户说明", "maintainer_note": "requirement: threshold also in parameters"}]}]}
+  })");
+  CHECK(q.sections[1].provenance.maintainer_note == "section: keep order");
+  CHECK(q.questions[0].provenance.maintainer_note == "question: change both places");
+  CHECK(q.questions[0].provenance.note.zh == "不确定之处");
+  CHECK(q.computed[0].provenance.maintainer_note == "computed: same value as parameter");
+  CHECK(q.levels[0].provenance.maintainer_note == "level: alias list");
+  CHECK(q.levels[0].requirements[0].provenance.maintainer_note == "requirement: threshold also in parameters");
+  const auto answers = assess::testing::answers_for(q, Json{{"q", true}});
+  for (const char* lang : {"zh-CN", "en"}) {
+    const std::string out = assess::explain_score(q, answers, assess::score(q, answers), lang).dump();
+    CHECK(out.find("maintainer") == std::string::npos);
+    for (const char* m : {"edit with care", "see file", "keep order", "change both places", "same value", "alias list", "also in parameters"}) {
+      CHECK(out.find(m) == std::string::npos);
+    }
+    CHECK(out.find(lang == std::string("en") ? "what is unsure" : "不确定之处") != std::string::npos);
+  }
+}
+
+TEST_CASE("count_until_failed sums child sections up to and including the first one that does not pass") {
+  const Questionnaire q = define(R"({
+    "id": "c", "version": "1", "title": "C", "count_until_failed": true,
+    "sections": [
+      {"id": "a", "title": "A", "aggregation": "rating_mean", "questions": [
+        {"id": "qa", "type": "single", "title": "QA", "options": [{"id": "full", "label": "F", "points": 1}, {"id": "mostly", "label": "M", "points": 0.8}, {"id": "partly", "label": "P", "points": 0.5}, {"id": "none", "label": "N", "points": 0}]}]},
+      {"id": "b", "title": "B", "aggregation": "rating_mean", "questions": [
+        {"id": "qb", "type": "single", "title": "QB", "options": [{"id": "full", "label": "F", "points": 1}, {"id": "mostly", "label": "M", "points": 0.8}, {"id": "partly", "label": "P", "points": 0.5}, {"id": "none", "label": "N", "points": 0}]}]},
+      {"id": "c3", "title": "C3", "aggregation": "rating_mean", "questions": [
+        {"id": "qc", "type": "single", "title": "QC", "options": [{"id": "full", "label": "F", "points": 1}, {"id": "mostly", "label": "M", "points": 0.8}, {"id": "partly", "label": "P", "points": 0.5}, {"id": "none", "label": "N", "points": 0}]}]}
+    ]
+  })");
+  auto total = [&](const char* a, const char* b, const char* c) {
+    const auto set = assess::testing::answers_for(q, Json{{"qa", a}, {"qb", b}, {"qc", c}});
+    const auto r = assess::score(q, set);
+    CHECK(r.sections[0].max == 3);
+    return r.sections[0].score;
+  };
+  CHECK_NEAR(total("full", "full", "full"), 3);
+  CHECK_NEAR(total("mostly", "partly", "full"), 1.3);  // b fails (0.5 < 0.8): a + b, c does not count
+  CHECK_NEAR(total("partly", "full", "full"), 0.5);    // a fails: only a counts
+  CHECK(load_error(R"({"id": "x", "version": "1", "title": "X", "aggregation": "min", "count_until_failed": true,
+                       "questions": [{"id": "q", "type": "yesno", "title": "Q"}]})") ==
+        "inline.json:/count_until_failed: \"count_until_failed\" needs \"aggregation\": \"sum\"");
 }

@@ -441,20 +441,29 @@ TEST_CASE("1,000 synthetic enterprises: the 先进级 recommendation matches an 
   CHECK(r.rows.size() + r.ineligible.size() == considered);
   REQUIRE(r.rows.size() >= 20);
 
-  // Scores by hand: 0.5 × smart-factory total + 0.2 × 20 × CMMM S + 0.2 × CNC rate + 0.1 × (R&D tools ? 100 : 0).
+  // Scores by hand, on scales that mean the same for every firm (issue 10, item 17: not "a total whose
+  // maximum varies", not "an uncertified CMMM score"): 0.5 × CNC rate + 0.25 × (R&D tools ? 100 : 0)
+  // + 0.25 × (a provincial smart-manufacturing label other than "none" ? 100 : 0).
   std::map<std::string, const assess::Candidate*> by_id;
   for (const auto& cand : candidates) by_id[cand.id] = &cand;
   for (const auto& row : r.rows) {
     const auto& f = by_id.at(row.id)->facts;
     const auto& p = f["profile"];
-    const auto& res = f["results"];
-    double expect = 0.5 * res["smart-factory-2025"]["total"].get<double>();
-    if (res.contains("cmmm")) expect += 0.2 * 20 * res["cmmm"]["total"].get<double>();
-    if (p.contains("key_process_cnc_rate")) expect += 0.2 * p["key_process_cnc_rate"].get<double>();
-    if (p.value("digital_rd_tools", false)) expect += 0.1 * 100;
+    double expect = 0;
+    if (p.contains("key_process_cnc_rate")) expect += 0.5 * p["key_process_cnc_rate"].get<double>();
+    if (p.value("digital_rd_tools", false)) expect += 0.25 * 100;
+    bool label = false;
+    if (p.contains("provincial_labels")) {
+      for (const auto& l : p["provincial_labels"]) label = label || l != "none";
+    }
+    if (label) expect += 0.25 * 100;
     INFO(row.id);
     CHECK(row.score == doctest::Approx(expect).epsilon(1e-12));
-    CHECK(row.terms[1].missing == !res.contains("cmmm"));
+    CHECK(row.terms[0].missing == !p.contains("key_process_cnc_rate"));
+  }
+  for (const auto& t : c.score) {
+    INFO(t.id);
+    for (const auto& path : t.value.paths()) CHECK(path.rfind("results.", 0) != 0);  // no module total or CMMM score
   }
   check_sensitivity(everywhere, r, candidates, c.top);
 
@@ -469,6 +478,58 @@ TEST_CASE("1,000 synthetic enterprises: the 先进级 recommendation matches an 
     CHECK(a == b);
     for (const auto& row : local.rows) CHECK(by_id.at(row.id)->facts["region"] == "320205");
     CHECK(local.considered + local.filtered_out == 1000);
+  }
+}
+
+TEST_CASE("1,000 synthetic enterprises: the SME city-pilot list holds the SMEs the pilot can lift, smallest proven gap to 二级 first") {
+  // Issue 10, item 17: "pilots choose firms before the retrofit, with 二级 as the acceptance target
+  // afterwards: rank the firms the pilot can lift (below 二级, with the smallest proven gap, in the
+  // pilot's 细分行业)". The proven gap is the points short of 二级's 40-point line ("二级 40–60 points",
+  // shared/domain/sme-digital-level-2024.md, Levels).
+  const auto candidates = assess::bench::synthetic_enterprises(1000, 42);
+  const auto c = criteria_file(kCriteria + "/sme-digital-pilot-l2.json");
+  const auto r = assess::rank(c, candidates);
+  std::map<std::string, double> expected;
+  for (const auto& cand : candidates) {
+    const auto& p = cand.facts["profile"];
+    const auto& res = cand.facts["results"];
+    if (!p.value("is_sme", false) || !res.contains("sme-digital-2024")) continue;
+    const auto& sme = res["sme-digital-2024"];
+    if (!sme.contains("total") || !sme["total"].is_number()) continue;
+    const std::string level = sme["level"].is_string() ? sme["level"].get<std::string>() : "";
+    if (level == "L2" || level == "L3" || level == "L4") continue;
+    const double short_of_40 = std::max(0.0, 40 - sme["total"].get<double>());
+    expected[cand.id] = 100 - 2.5 * short_of_40;
+  }
+  REQUIRE(expected.size() >= 30);
+  std::map<std::string, double> got;
+  for (const auto& row : r.rows) got[row.id] = row.score;
+  REQUIRE(got.size() == expected.size());
+  for (const auto& [id, score] : expected) {
+    INFO(id);
+    REQUIRE(got.count(id) == 1);
+    CHECK(got[id] == doctest::Approx(score).epsilon(1e-12));
+  }
+  // No firm already at 二级 or above is listed, and the order is by the gap (smallest first).
+  for (std::size_t i = 1; i < r.rows.size(); ++i) CHECK(r.rows[i - 1].score >= r.rows[i].score);
+  for (const auto& row : r.ineligible) {
+    if (expected.count(row.id) == 0) continue;
+    FAIL("eligible firm listed as ineligible: " << row.id);
+  }
+
+  SUBCASE("the pilot's 细分行业: the industry option keeps only that sub-sector") {
+    assess::RankOptions options;
+    options.industry = "C36";
+    const auto in_36 = assess::rank(c, candidates, options);
+    REQUIRE(!in_36.rows.empty());
+    std::map<std::string, const assess::Candidate*> by_id;
+    for (const auto& cand : candidates) by_id[cand.id] = &cand;
+    for (const auto& row : in_36.rows) {
+      std::string industry = by_id.at(row.id)->facts["profile"]["industry"].get<std::string>();
+      if (!industry.empty() && industry[0] == 'C') industry.erase(0, 1);
+      CHECK(industry.rfind("36", 0) == 0);
+      CHECK(got.count(row.id) == 1);
+    }
   }
 }
 

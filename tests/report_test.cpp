@@ -102,3 +102,30 @@ TEST_CASE("golden reports match byte for byte") {
     }
   }
 }
+
+TEST_CASE("the report's uncertainty section shows each item by title with its user note, never ids or editing instructions") {
+  // Issue 10, item 16: users saw "未经确认的数据（22 项）" with question ids and maintainer instructions
+  // ("修改时两处同改", "只需修改本题各选项的分值", "以后可通过交叉映射带入").
+  Env env;
+  for (const char* lang : {"zh-CN", "en"}) {
+    CAPTURE(lang);
+    const std::string html = env.render(kSource + "/questionnaires/demo/assessment.json", lang);
+    const auto from = html.find(std::string(lang) == "en" ? "4. What is uncertain in this result" : "四、结果中的不确定因素");
+    REQUIRE(from != std::string::npos);
+    const auto to = html.find("</section>", from);
+    const std::string section = html.substr(from, to - from);
+    for (const char* id : {"<td>q04_data_collection</td>", "<td>q12_energy</td>", "<td>mat_source</td>", "<td>L1_scenes</td>",
+                           "<td>L1</td>"}) {
+      CHECK_MESSAGE(section.find(id) == std::string::npos, id);
+    }
+    for (const char* instruction : {"同改", "只需修改", "以后可", "parameters.", "change both", "change them together"}) {
+      CHECK_MESSAGE(html.find(instruction) == std::string::npos, instruction);
+    }
+    if (std::string(lang) == "zh-CN") {
+      // By title: the data-collection question and a level requirement, with the localised confidence.
+      CHECK(section.find("以下哪些业务环节的数据已能自动采集") != std::string::npos);
+      CHECK(section.find("<td>未确认</td>") != std::string::npos);
+      CHECK(section.find("<td>medium</td>") == std::string::npos);  // the confidence in the report's language
+    }
+  }
+}

@@ -5,7 +5,11 @@ import { apply, truthy } from './jsonlogic.js';
 import { t, tx } from './i18n.js';
 import { api, h, append, clear, fmt, utf8Length } from './util.js';
 
-const EVIDENCE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf'];
+const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const PPTX = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
+// The types the server takes (assess/api.cpp); acceptance reports are often Office files.
+const EVIDENCE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf', DOCX, XLSX, PPTX];
 const EVIDENCE_MAX = 10 * 1024 * 1024;
 const TYPE_DELAY = 400;
 
@@ -331,7 +335,8 @@ function confidenceNote(def) {
 }
 
 function acceptText(accept) {
-  return accept.split(',').map((a) => ({ 'image/*': 'JPEG/PNG/WebP', 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WebP', 'application/pdf': 'PDF' }[a] || a)).join(' · ');
+  const names = { 'image/*': 'JPEG/PNG/WebP', 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WebP', 'application/pdf': 'PDF', [DOCX]: 'Word (docx)', [XLSX]: 'Excel (xlsx)', [PPTX]: 'PowerPoint (pptx)' };
+  return accept.split(',').map((a) => names[a] || a).join(' · ');
 }
 
 function evidenceLink(entry, rows) {

@@ -17,6 +17,33 @@ function confidenceFlag(item) {
   return null;
 }
 
+// A level's badge says whether an uncertain fact could change this verdict: a level reached shows
+// it only when one of its requirements rests on an unconfirmed or low-confidence fact (a different
+// threshold could undo it); a level not reached only when an unmet requirement does (a different
+// threshold could grant it). The level's own note (e.g. an unconfirmed alias) never makes a badge.
+function levelFlag(level) {
+  const reqs = Array.isArray(level.requirements) ? level.requirements : [];
+  const weak = (r) => r && (r.confidence === 'unconfirmed' || r.confidence === 'low');
+  const could = level.holds ? reqs.filter(weak) : reqs.filter((r) => r.met !== true && weak(r));
+  if (could.length === 0) return null;
+  const c = could.some((r) => r.confidence === 'unconfirmed') ? 'unconfirmed' : 'low';
+  return h('span', { class: 'badge warn', title: could.map((r) => r.title || r.id).join('；') }, t(`conf_${c}`));
+}
+
+// The uncertain items of a score document, by title rather than id.
+function uncertainTitle(u, doc, questionTitle) {
+  if (u.kind === 'question') return questionTitle(u.id) || u.id;
+  if (u.kind === 'requirement' || u.kind === 'level') {
+    for (const level of doc.levels || []) {
+      if (u.kind === 'level' && level.id === u.id) return level.name || u.id;
+      for (const r of level.requirements || []) if (r.id === u.id) return `${level.name}：${r.title || r.id}`;
+    }
+  }
+  const lists = { section: doc.sections, computed: doc.computed, derived: doc.derived };
+  for (const item of lists[u.kind] || []) if (item.id === u.id) return item.title || u.id;
+  return u.title || u.id;
+}
+
 function requirementRow(r) {
   const met = r.met === true;
   const parts = [];
@@ -101,7 +128,7 @@ export function renderModuleResult(id, doc, { title, questionTitle, goTo }) {
         h('span', { class: 'mark', 'aria-hidden': 'true' }, level.holds ? '✓' : '✗'),
         h('span', { class: 'level-n' }, level.name),
         h('span', { class: `badge ${level.holds ? 'ok' : 'plain'}` }, level.holds ? t('r_holds') : t('r_not_holds')),
-        confidenceFlag(level)));
+        levelFlag(level)));
       const ul = h('ul', { class: 'reqs' });
       for (const r of level.requirements || []) ul.append(requirementRow(r));
       d.append(ul);
@@ -118,9 +145,9 @@ export function renderModuleResult(id, doc, { title, questionTitle, goTo }) {
     const d = h('details', { class: 'uncertain' }, h('summary', null, t('r_uncertain', { n: doc.uncertain.length })));
     const ul = h('ul', null);
     for (const u of doc.uncertain) {
-      ul.append(h('li', null, h('code', null, u.id), ' ', h('span', { class: 'badge warn' }, t(`conf_${u.confidence}`)), ' ', u.note || '', u.cite ? h('span', { class: 'req-cite' }, u.cite) : null));
+      ul.append(h('li', null, h('strong', null, uncertainTitle(u, doc, questionTitle)), ' ', h('span', { class: 'badge warn' }, t(`conf_${u.confidence}`)), ' ', u.note || '', u.cite ? h('span', { class: 'req-cite' }, u.cite) : null));
     }
-    d.append(ul);
+    d.append(h('p', { class: 'muted small' }, t('r_uncertain_intro')), ul);
     sec.append(d);
   }
   return sec;

@@ -48,7 +48,10 @@ std::string requirement_kind(RequirementKind k) {
 std::string rule_text(const Section& s, const SectionResult& r) {
   std::ostringstream out;
   switch (s.aggregation) {
-    case Aggregation::kSum: out << "sum of weighted children"; break;
+    case Aggregation::kSum:
+      out << (s.count_until_failed ? "sum of weighted children up to and including the first that does not pass (later ones count 0)"
+                                   : "sum of weighted children");
+      break;
     case Aggregation::kWeightedMean: out << "weighted mean of children (weights " << format_number(r.weight_total) << ")"; break;
     case Aggregation::kMin: out << "weakest child (minimum)"; break;
     case Aggregation::kRatingMean:

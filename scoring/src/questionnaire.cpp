@@ -143,6 +143,11 @@ int Question::option_index(const std::string& option_id) const {
   for (std::size_t i = 0; i < options.size(); ++i) {
     if (options[i].id == option_id) return static_cast<int>(i);
   }
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    for (const auto& former : options[i].replaces) {
+      if (former == option_id) return static_cast<int>(i);
+    }
+  }
   return -1;
 }
 
@@ -221,7 +226,7 @@ class Loader {
     r.expect_object();
     r.allow_only({"$schema", "id", "version", "title", "description", "sources", "parameters", "labels",
                   "aggregation", "weight", "sections", "questions", "computed", "levels", "cite", "confidence",
-                  "note", "pass_mark", "code_lists"});
+                  "note", "maintainer_note", "pass_mark", "count_until_failed", "code_lists"});
     q_.file = file_;
     q_.id = r.at("id").identifier();
     q_.version = r.at("version").string();
@@ -255,7 +260,7 @@ class Loader {
       for (std::size_t i = 0; i < c->size(); ++i) {
         Reader cr = c->at(i);
         cr.expect_object();
-        cr.allow_only({"id", "title", "expr", "unit", "cite", "confidence", "note"});
+        cr.allow_only({"id", "title", "expr", "unit", "cite", "confidence", "note", "maintainer_note"});
         Computed comp;
         comp.id = cr.at("id").identifier();
         claim_id(cr.at("id"), comp.id);
@@ -307,6 +312,7 @@ class Loader {
       }
     }
     if (auto n = r.find("note")) p.note = n->text();
+    if (auto m = r.find("maintainer_note")) p.maintainer_note = m->string();
     return p;
   }
 
@@ -333,7 +339,7 @@ class Loader {
     for (std::size_t i = 0; i < s.size(); ++i) {
       Reader e = s.at(i);
       e.expect_object();
-      e.allow_only({"id", "title", "reference", "note", "url"});
+      e.allow_only({"id", "title", "reference", "note", "maintainer_note", "url"});
       Source src;
       src.id = e.at("id").identifier();
       if (!seen.insert(src.id).second) e.at("id").fail("duplicate source id \"" + src.id + "\"");
@@ -363,6 +369,12 @@ class Loader {
       if (auto pm = r.find("pass_mark")) {
         s.pass_mark = pm->number();
         if (s.pass_mark < 0 || s.pass_mark > 1) pm->fail("\"pass_mark\" must be between 0 and 1");
+      }
+      if (auto c = r.find("count_until_failed")) {
+        s.count_until_failed = c->boolean();
+        if (s.count_until_failed && s.aggregation != Aggregation::kSum) {
+          c->fail("\"count_until_failed\" needs \"aggregation\": \"sum\"");
+        }
       }
 
     }
@@ -406,8 +418,8 @@ class Loader {
 
   int load_section(const Reader& r, int parent) {
     r.expect_object();
-    r.allow_only({"id", "title", "weight", "aggregation", "scored", "pass_mark", "cite", "confidence", "note",
-                  "sections", "questions", "description"});
+    r.allow_only({"id", "title", "weight", "aggregation", "scored", "pass_mark", "count_until_failed", "cite",
+                  "confidence", "note", "maintainer_note", "sections", "questions", "description"});
     if (q_.sections.size() >= limits_.max_sections) {
       r.fail("more than " + std::to_string(limits_.max_sections) + " sections", ErrorKind::kLimit);
     }
@@ -466,10 +478,19 @@ class Loader {
     for (std::size_t i = 0; i < os.size(); ++i) {
       Reader o = os.at(i);
       o.expect_object();
-      o.allow_only({"id", "label", "points", "exclusive", "level", "range", "description"});
+      o.allow_only({"id", "label", "points", "exclusive", "level", "range", "description", "replaces"});
       Option opt;
       opt.id = o.at("id").identifier();
       if (!seen.insert(opt.id).second) o.at("id").fail("duplicate option id \"" + opt.id + "\"");
+      if (auto rp = o.find("replaces")) {
+        // Former ids of this option (answers saved before a correction still read, as this option).
+        rp->expect_array();
+        for (std::size_t k = 0; k < rp->size(); ++k) {
+          Reader former = rp->at(k);
+          opt.replaces.push_back(former.identifier());
+          if (!seen.insert(opt.replaces.back()).second) former.fail("duplicate option id \"" + opt.replaces.back() + "\"");
+        }
+      }
       opt.label = o.at("label").text();
       if (auto p = o.find("points")) opt.points = p->number();
       if (auto e = o.find("exclusive")) {
@@ -525,8 +546,8 @@ class Loader {
 
   int load_question(const Reader& r, int section) {
     r.expect_object();
-    r.allow_only({"id", "type", "title", "help", "cite", "confidence", "note", "weight", "options", "max_points",
-                  "min", "max", "unit", "max_length", "required", "visible_if", "required_if", "not_applicable",
+    r.allow_only({"id", "type", "title", "help", "cite", "confidence", "note", "maintainer_note", "weight", "options",
+                  "max_points", "min", "max", "unit", "max_length", "required", "visible_if", "required_if", "not_applicable",
                   "value_from", "evidence", "tags", "points", "format"});
     if (q_.questions.size() >= limits_.max_questions) {
       r.fail("more than " + std::to_string(limits_.max_questions) + " questions", ErrorKind::kLimit);
@@ -550,8 +571,8 @@ class Loader {
       o->fail("\"options\" does not apply to " + std::string(to_string(t)) + " questions");
     }
     if (t == QuestionType::kYesNo) {
-      Option no{"no", {"否", "No"}, 0, false, 0, std::nullopt};
-      Option yes{"yes", {"是", "Yes"}, 0, false, 1, std::nullopt};
+      Option no{"no", {"否", "No"}, 0, false, 0, std::nullopt, {}};
+      Option yes{"yes", {"是", "Yes"}, 0, false, 1, std::nullopt, {}};
       if (auto p = r.find("points")) {
         p->expect_object();
         p->allow_only({"yes", "no"});
@@ -752,7 +773,8 @@ class Loader {
     for (std::size_t i = 0; i < items.size(); ++i) {
       Reader lr = items.at(i);
       lr.expect_object();
-      lr.allow_only({"id", "name", "aliases", "cite", "confidence", "note", "requires", "description"});
+      lr.allow_only(
+          {"id", "name", "aliases", "cite", "confidence", "note", "maintainer_note", "requires", "description"});
       Level level;
       level.id = lr.at("id").identifier();
       claim_id(lr.at("id"), level.id);
@@ -776,8 +798,8 @@ class Loader {
 
   Requirement requirement(const Reader& r) {
     r.expect_object();
-    r.allow_only({"id", "title", "cite", "confidence", "note", "score", "count", "share", "value", "logic",
-                  "at_least", ">=", ">", "<=", "<", "=="});
+    r.allow_only({"id", "title", "cite", "confidence", "note", "maintainer_note", "score", "count", "share", "value",
+                  "logic", "at_least", ">=", ">", "<=", "<", "=="});
     Requirement req;
     req.id = r.at("id").identifier();
     claim_id(r.at("id"), req.id);

@@ -155,6 +155,35 @@ std::string options_label(const Question& q, const std::vector<int>& options, co
   return out;
 }
 
+// What an uncertain item is called on the page: its title, never its id (users do not see ids).
+std::string uncertain_title(const Json& explained, const Json& u) {
+  const std::string kind = u.value("kind", std::string());
+  const std::string id = u.value("id", std::string());
+  auto from = [&](const char* list) -> std::string {
+    if (!explained.contains(list)) return id;
+    for (const auto& item : explained.at(list)) {
+      if (item.value("id", std::string()) == id && item.contains("title") && item["title"].is_string()) {
+        return item["title"].get<std::string>();
+      }
+    }
+    return id;
+  };
+  if (kind == "question") return from("questions");
+  if (kind == "section") return from("sections");
+  if (kind == "computed") return from("computed");
+  if (kind == "derived") return from("derived");
+  if (!explained.contains("levels")) return id;
+  for (const auto& level : explained.at("levels")) {
+    const std::string name = level.contains("name") && level.at("name").is_string() ? level.at("name").get<std::string>() : id;
+    if (kind == "level" && level.value("id", std::string()) == id) return name;
+    if (!level.contains("requirements")) continue;
+    for (const auto& r : level.at("requirements")) {
+      if (r.value("id", std::string()) == id) return name + "：" + r.value("title", id);
+    }
+  }
+  return id;
+}
+
 }  // namespace
 
 Json report_view(const AssessmentResult& assessment, const RewardsResult* rewards, const Catalogue* catalogue,
@@ -242,6 +271,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
     for (const auto& u : explained["uncertain"]) {
       Json row = u;
       row["module"] = q.title.in(lang);
+      row["title"] = uncertain_title(explained, u);
       if (!row.contains("note")) row["note"] = "";
       uncertain.push_back(row);
     }
@@ -537,6 +567,10 @@ std::string ReportRenderer::render(const Json& view) const {
   }
   for (auto& module : full["appendix"]) {
     for (auto& row : module["answers"]) row["grade"] = full["t"].value("grade_" + row["grade_key"].get<std::string>(), "");
+  }
+  for (auto& row : full["uncertain"]) {
+    const std::string c = row.value("confidence", std::string());
+    row["confidence_text"] = full["t"].value("conf_" + c, c);
   }
   std::string css = css_;
   const std::string marker = "/*FOOTER*/";

@@ -53,6 +53,7 @@ void aggregate(const Questionnaire& q, ScoreResult& r) {
     double min_score = std::numeric_limits<double>::infinity();
     double min_max = std::numeric_limits<double>::infinity();
     bool any = false;
+    bool failed_before = false;  // count_until_failed: a child section before this one did not pass
     for (const auto& child : section.children) {
       double s = 0;
       double m = 0;
@@ -61,9 +62,10 @@ void aggregate(const Questionnaire& q, ScoreResult& r) {
         const Section& cs = q.sections[static_cast<std::size_t>(child.index)];
         const SectionResult& cr = r.sections[static_cast<std::size_t>(child.index)];
         if (!cs.scored || !cr.applicable) continue;
-        s = cr.score;
+        s = failed_before ? 0 : cr.score;
         m = cr.max;
         w = cs.weight;
+        if (section.count_until_failed && !cr.passed) failed_before = true;
       } else {
         const QuestionResult& qr = r.questions[static_cast<std::size_t>(child.index)];
         if (!qr.counts) continue;

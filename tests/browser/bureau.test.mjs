@@ -33,7 +33,8 @@ let browser;
 let csvPath;
 
 const COLUMNS = ['uscc', 'name', 'region', 'industry', 'employees', 'revenue_last_year', 'sme_quality_tier', 'smart_factory_tier',
-  'green_factory_level', 'digital_rd_tools', 'key_process_cnc_rate', 'sme-digital-2024.level', 'smart-factory-2025.level'];
+  'green_factory_level', 'digital_rd_tools', 'key_process_cnc_rate', 'sme-digital-2024.level', 'sme-digital-2024.total',
+  'smart-factory-2025.level'];
 
 function csvCell(v) {
   if (v === undefined || v === null) return '';
@@ -48,8 +49,9 @@ function toCsv(list) {
     const p = (e.facts && e.facts.profile) || {};
     const r = (e.facts && e.facts.results) || {};
     lines.push(COLUMNS.map((c) => {
-      const m = c.match(/^(.+)\.level$/);
-      return csvCell(m ? r[m[1]] && r[m[1]].level : p[c]);
+      // The SME pilot criteria rank by the total's gap to 二级, so the total is imported as well.
+      const m = c.match(/^(.+)\.(level|total)$/);
+      return csvCell(m ? r[m[1]] && r[m[1]][m[2]] : p[c]);
     }).join(','));
   }
   return `${lines.join('\n')}\n`;

@@ -33,11 +33,14 @@ enum class Aggregation { kSum, kWeightedMean, kMin, kRatingMean };
 const char* to_string(QuestionType type);
 const char* to_string(Aggregation aggregation);
 
-// How sure we are of a fact taken from a source we could not fully read. Surfaced in every output.
+// How sure we are of a fact taken from a source we could not fully read. cite, confidence and note
+// are surfaced in every output; maintainer_note stays in the data file (instructions for editors,
+// e.g. "change both places together"), never shown to users.
 struct Provenance {
-  std::string cite;        // indicator, clause or document the item rests on
-  std::string confidence;  // "", "high", "medium", "low" or "unconfirmed"
-  Text note;
+  std::string cite;             // indicator, clause or document the item rests on
+  std::string confidence;       // "", "high", "medium", "low" or "unconfirmed"
+  Text note;                    // for users: what is uncertain and what it means for the result
+  std::string maintainer_note;  // for whoever edits the data; read, never output
 };
 
 // A numeric range; absent bounds are open. Used by band options.
@@ -59,6 +62,8 @@ struct Option {
   bool exclusive = false;     // multi: the "none of these" option
   int level = 0;              // ladder: the level this option stands for
   std::optional<Range> range;  // band: the values that select this option
+  // Ids this option had before a correction: saved answers that use one read as this option.
+  std::vector<std::string> replaces;
 };
 
 struct EvidenceSlot {
@@ -132,6 +137,9 @@ struct Section {
   Aggregation aggregation = Aggregation::kSum;
   bool scored = true;         // false: computed and shown, but left out of the parent's aggregate
   double pass_mark = 0.8;     // rating_mean: the node passes when its score reaches this
+  // Child sections count in order up to and including the first one that does not pass; later
+  // ones count 0 (GB/T 39117: a higher level's score counts only when the lower levels hold).
+  bool count_until_failed = false;
   std::vector<Child> children;
 };
 
