@@ -401,6 +401,11 @@ void print_rewards(const Json& rewards, const std::string& lang, std::ostream& o
     out << "\n";
     for (const auto& step : o["amount"]["steps"]) out << "      " << step.get<std::string>() << "\n";
     if (o.contains("failed")) out << (en ? "      failed: " : "      未满足：") << o["failed"]["title"].get<std::string>() << "\n";
+    if (o.contains("restated_by")) {
+      for (const auto& r : o["restated_by"]) {
+        out << (en ? "      restated by: " : "      地方转述：") << r["document"].get<std::string>() << " " << r["cite"].get<std::string>() << "\n";
+      }
+    }
     if (o.contains("missing")) {
       out << (en ? "      needs: " : "      需补充：");
       for (const auto& m : o["missing"]) out << m.get<std::string>() << " ";

@@ -414,7 +414,10 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                   {"stacking_open", std::find(o["flags"].begin(), o["flags"].end(), "stacking_not_stated") != o["flags"].end()},
                   {"steps", o["amount"]["steps"]},
                   {"document", o["document_title"]},
-                  {"cite", o["cite"]},
+                  {"cite", o.contains("restated_by") ? Json(o["cite"].get<std::string>() + (en ? " (restated by " : "（地方转述：") +
+                                                                   o["restated_by"][0]["document"].get<std::string>() + " " +
+                                                                   o["restated_by"][0]["cite"].get<std::string>() + (en ? ")" : "）"))
+                                                      : o["cite"]},
                   {"quote", o["quote"]},
                   {"draft", std::find(o["flags"].begin(), o["flags"].end(), "draft") != o["flags"].end()},
                   {"expired", std::find(o["flags"].begin(), o["flags"].end(), "expired") != o["flags"].end()},

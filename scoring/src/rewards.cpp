@@ -606,7 +606,14 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
       if (std::find(with.begin(), with.end(), b.rule->id) == with.end()) continue;
       if (!(a.project == b.project || !a.rule->per_project || !b.rule->per_project)) continue;
       parent[find(i)] = find(j);
+      // Each side says it once: `b` hears it here only when its own list does not name `a`.
+      const auto& back = b.rule->stacking_not_stated_with;
+      const bool b_lists_a = std::find(back.begin(), back.end(), a.rule->id) != back.end();
       for (RuleOutcome* o : {&a, &b}) {
+        if (o == &b && b_lists_a) {
+          if (!has_flag(b, "stacking_not_stated")) b.flags.push_back("stacking_not_stated");
+          continue;
+        }
         const RuleOutcome& other = o == &a ? b : a;
         if (!has_flag(*o, "stacking_not_stated")) o->flags.push_back("stacking_not_stated");
         o->amount.steps.push_back(Text{"能否与“" + other.rule->title.zh + "”同时享受，文件未说明：合计下限只计较高者",
