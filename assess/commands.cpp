@@ -297,6 +297,7 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
         out << (en ? "  reaching the next level unlocks: " : "  达到下一等级可获：") << o["title"].get<std::string>();
         if (o["amount"].contains("display")) out << " " << o["amount"]["display"].get<std::string>();
         out << " ⟨" << o["cite"].get<std::string>() << "⟩\n";
+        if (o.contains("unlock")) out << "    " << o["unlock"].get<std::string>() << "\n";
       }
     }
   }
@@ -386,12 +387,25 @@ void print_rewards(const Json& rewards, const std::string& lang, std::ostream& o
     out << "  ⟨" << o["document_title"].get<std::string>() << " " << o["cite"].get<std::string>() << "⟩";
     for (const auto& f : o["flags"]) {
       const std::string flag = f.get<std::string>();
-      out << (flag == "draft" ? (en ? " [DRAFT policy]" : " 【征求意见稿】") : flag == "expired" ? (en ? " [expired]" : " 【已过期】")
-                                                                                             : (en ? " [not yet in force]" : " 【尚未生效】"));
+      static const std::map<std::string, std::pair<std::string, std::string>> kFlags = {
+          {"draft", {" 【征求意见稿】", " [DRAFT policy]"}},
+          {"expired", {" 【已过期】", " [expired]"}},
+          {"not_yet_in_force", {" 【尚未生效】", " [not yet in force]"}},
+          {"alternative", {" 【二选一，合计计较高者】", " [alternative: totals count the larger]"}},
+          {"stacking_not_stated", {" 【能否叠加未说明】", " [stacking not stated]"}},
+          {"from_profile", {" 【按企业合计估算】", " [estimated from enterprise totals]"}},
+          {"apply_for_recognition", {" 【可申请认定】", " [apply for recognition]"}}};
+      auto it = kFlags.find(flag);
+      if (it != kFlags.end()) out << (en ? it->second.second : it->second.first);
     }
     out << "\n";
     for (const auto& step : o["amount"]["steps"]) out << "      " << step.get<std::string>() << "\n";
     if (o.contains("failed")) out << (en ? "      failed: " : "      未满足：") << o["failed"]["title"].get<std::string>() << "\n";
+    if (o.contains("restated_by")) {
+      for (const auto& r : o["restated_by"]) {
+        out << (en ? "      restated by: " : "      地方转述：") << r["document"].get<std::string>() << " " << r["cite"].get<std::string>() << "\n";
+      }
+    }
     if (o.contains("missing")) {
       out << (en ? "      needs: " : "      需补充：");
       for (const auto& m : o["missing"]) out << m.get<std::string>() << " ";
@@ -399,8 +413,14 @@ void print_rewards(const Json& rewards, const std::string& lang, std::ostream& o
     }
   }
   for (const auto& c : rewards["enterprise_caps"]) out << "  " << c["explanation"].get<std::string>() << "\n";
-  out << (en ? "Total computable: " : "可计算金额合计：") << rewards["total_exact_display"].get<std::string>()
-      << (en ? "; plus ceilings up to " : "；另有上限金额合计最高 ") << rewards["total_up_to_display"].get<std::string>() << "\n";
+  out << (en ? "Total: " : "合计：") << rewards["total_display"].get<std::string>()
+      << (en ? " (floor: exact sums and range floors, of rewards whose stacking is not stated only the larger; top: plus range tops, ceilings and every open stack)"
+             : "（下限：确定金额与区间下限，未说明能否叠加的只计较高者；上限：另加区间上限、最高金额及未说明能否叠加的各项）");
+  if (rewards["case_by_case"].get<int>() > 0) {
+    out << (en ? "; plus " : "；另有 ") << rewards["case_by_case"].get<int>()
+        << (en ? " item(s) of money decided case by case" : " 项资金支持金额个案确定（一事一议）");
+  }
+  out << "\n";
 }
 
 int cmd_rewards(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

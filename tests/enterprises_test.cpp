@@ -31,10 +31,11 @@
 //   "gap_improvements": [{"question", "to": [option ids]}]   the whole set, when it is unique,
 //   "gap_includes": [...]                                       moves every minimal set must contain,
 //   "filled": [{"link", "question", "value"}], "conflicts": [{"link", "question", "given", "from_link"}]}},
-//  "rewards": {"date", "total_exact", "total_up_to",          (元, as assess::RewardsResult defines them)
+//  "rewards": {"date", "total_exact", "total_up_to", "total_low", "total_high",   (元, as assess::RewardsResult defines them)
 //   "rules": {"<rule id>[@<project id>]": {                   every eligible and eligible-if outcome, no other
 //     "status": "eligible" | "eligible_if",
-//     "amount": 元 (exact sums), "max": 元 (ceilings, range tops), "min": 元 (range bottoms),
+//     "amount": 元 (exact sums), "max": 元 (ceilings, range tops, the "if" of two outcomes),
+//     "min": 元 (range bottoms, the "otherwise" of two outcomes),
 //     "flags": [...] (default none), "missing": [...] (optional, the facts an eligible-if waits for)}}}}
 //  The rewards are those of the README's section "Rewards (assess rewards --assessment assessment.json
 //  --date …)", worked out by hand from the seed clauses, with the catalogue in policies/.
@@ -241,7 +242,13 @@ void check_outcome(const assess::RuleOutcome& o, const assess::Json& e) {
       if (e.contains("max")) CHECK(a.value == e.at("max").get<long long>());
       CHECK_FALSE(e.contains("amount"));
       break;
-    case assess::AmountShape::kUnknown:
+    case assess::AmountShape::kEither:
+      CHECK_MESSAGE((e.contains("min") && e.contains("max")), "two outcomes, not in expected.json");
+      if (e.contains("min")) CHECK(a.low == e.at("min").get<long long>());
+      if (e.contains("max")) CHECK(a.value == e.at("max").get<long long>());
+      CHECK_FALSE(e.contains("amount"));
+      break;
+    case assess::AmountShape::kCaseByCase:
     case assess::AmountShape::kNone:
       CHECK_FALSE(e.contains("amount"));
       CHECK_FALSE(e.contains("max"));
@@ -305,6 +312,8 @@ TEST_CASE("every enterprise case's rewards match the amounts worked out by hand 
 
     CHECK(rewards.total_exact == e.at("total_exact").get<long long>());
     CHECK(rewards.total_up_to == e.at("total_up_to").get<long long>());
+    CHECK(rewards.total_low == e.at("total_low").get<long long>());
+    CHECK(rewards.total_high == e.at("total_high").get<long long>());
 
     // Every eligible and eligible-if outcome is expected, and every expected one is there; the rest are
     // not eligible.

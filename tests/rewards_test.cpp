@@ -227,3 +227,135 @@ TEST_CASE("amounts display in 万 where Chinese readers expect it") {
   CHECK(assess::format_yuan(125000) == "12.5万");
   CHECK(assess::format_yuan(8001) == "8001元");
 }
+
+// Issue 10: rewards the seeds give, read fully. Each case quotes its clause; amounts by hand.
+namespace {
+
+const assess::Catalogue& real_catalogue() {
+  static const assess::Catalogue c = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies");
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a bonus fact that is not known shows both outcomes, never the lower one as exact") {
+  // 锡山 三、（二）"对落户先进制造业特色专业园区且符合园区产业发展定位的技改项目，在技改补助比例上再提高2个百分点"
+  const auto& catalogue = real_catalogue();
+  assess::Json project = {{"id", "p"}, {"kind", "tech_transformation"}, {"investment_two_years_wan", 2500}};
+  auto r = assess::evaluate_rewards(catalogue, xishan(), {project}, "2026-06-01");
+  const auto* o = outcome(r, "xishan-2025-equipment.tech-subsidy");
+  REQUIRE(o);
+  CHECK(o->status == assess::Eligibility::kEligibleIf);
+  CHECK(o->amount.shape == assess::AmountShape::kEither);
+  CHECK(o->amount.low == 1500000);    // 2500万 × 6 %
+  CHECK(o->amount.value == 2000000);  // 2500万 × (6 + 2) %
+  CHECK(assess::amount_display(o->amount, "zh-CN") == "200万（若落户先进制造业特色专业园区且符合园区产业发展定位），否则150万");
+  CHECK(r.total_low == 0);  // an eligible-if outcome is not in the totals
+  SUBCASE("the profile's park answers (asked once) decide it: 200万 exact") {
+    auto facts = xishan();
+    facts["profile"]["specialty_park"] = true;
+    facts["profile"]["park_fits_positioning"] = true;
+    auto r2 = assess::evaluate_rewards(catalogue, facts, {project}, "2026-06-01");
+    const auto* o2 = outcome(r2, "xishan-2025-equipment.tech-subsidy");
+    CHECK(o2->status == assess::Eligibility::kEligible);
+    CHECK(o2->amount.shape == assess::AmountShape::kExact);
+    CHECK(o2->amount.value == 2000000);
+  }
+  SUBCASE("the project's own fact wins over the profile") {
+    auto facts = xishan();
+    facts["profile"]["specialty_park"] = true;
+    facts["profile"]["park_fits_positioning"] = true;
+    auto outside = project;
+    outside["in_specialty_park"] = false;
+    auto r2 = assess::evaluate_rewards(catalogue, facts, {outside}, "2026-06-01");
+    CHECK(outcome(r2, "xishan-2025-equipment.tech-subsidy")->amount.value == 1500000);
+  }
+}
+
+TEST_CASE("totals keep range floors: 50万 + (40–60万) = 90–110万") {
+  // 嘉兴 三、11 "对经认定的…省级智能工厂…分别给予…50万元…奖励" and "给予设备投资额8%-12%的补助"
+  const auto& catalogue = real_catalogue();
+  assess::Json facts = {{"region", "330402"},
+                        {"profile", {{"substandard_equipment", false}, {"provincial_labels", {"smart_factory"}}, {"green_factory_level", "none"}}}};
+  assess::Json energy = {{"id", "e"}, {"kind", "energy_saving"}, {"equipment_investment_wan", 500}};
+  auto r = assess::evaluate_rewards(catalogue, facts, {energy}, "2026-06-01");
+  CHECK(outcome(r, "jiaxing-equipment.smart-factory-provincial")->amount.value == 500000);
+  CHECK(outcome(r, "jiaxing-equipment.energy-water-saving")->amount.low == 400000);    // 500万 × 8 %
+  CHECK(outcome(r, "jiaxing-equipment.energy-water-saving")->amount.value == 600000);  // 500万 × 12 %
+  CHECK(r.total_low == 900000);
+  CHECK(r.total_high == 1100000);
+  CHECK(assess::total_display(r, "zh-CN") == "90万–110万");
+  const auto j = assess::rewards_to_json(r);
+  CHECK(j["total_display"] == "90万–110万");
+}
+
+TEST_CASE("money decided case by case is its own shape, apart from support without money") {
+  // 攀枝花 三、（二）"按“一事一议”原则给予奖补支持"; 三、（一）"开展供需推广对接活动" (no money)
+  const auto& catalogue = real_catalogue();
+  assess::Json facts = {{"region", "510402"}, {"profile", assess::Json::object()}};
+  assess::Json project = {{"id", "p"}, {"kind", "tech_transformation"}};
+  auto r = assess::evaluate_rewards(catalogue, facts, {project}, "2026-06-01");
+  const auto* money = outcome(r, "panzhihua-2024-equipment.case-by-case-rewards");
+  const auto* support = outcome(r, "panzhihua-2024-equipment.supply-demand-matching");
+  CHECK(money->amount.shape == assess::AmountShape::kCaseByCase);
+  CHECK(support->amount.shape == assess::AmountShape::kNone);
+  CHECK(r.case_by_case == 1);
+  const auto j = assess::rewards_to_json(r);
+  bool seen = false;
+  for (const auto& o : j["outcomes"]) {
+    if (o["rule"] == "panzhihua-2024-equipment.case-by-case-rewards") {
+      seen = true;
+      CHECK(o["amount"]["shape"] == "case_by_case");
+      CHECK(o["amount"]["display"] == "资金支持，金额个案确定");
+    }
+    if (o["rule"] == "panzhihua-2024-equipment.supply-demand-matching") CHECK(o["amount"]["display"] == "非资金支持");
+  }
+  CHECK(seen);
+  CHECK(j["case_by_case"] == 1);
+}
+
+TEST_CASE("a recognition award is decided by the recognition; a self-check that reaches the tier says what to apply for") {
+  // 锡山 三、（二）"对新认定的国家领航级智能工厂、国家卓越级智能工厂、省先进级智能工厂分别给予不超过100万元、50万元、20万元奖励"
+  const auto& catalogue = real_catalogue();
+  auto facts = xishan();
+  facts["profile"] = {{"smart_factory_tier", "advanced"}, {"smart_factory_by", "province"}, {"smart_factory_year", 2026}};
+  facts["results"]["smart-factory-2025"]["level"] = "SF1";
+  auto r = assess::evaluate_rewards(catalogue, facts, {}, "2026-06-01");
+  const auto* award = outcome(r, "xishan-2025-equipment.sf-advanced-provincial");
+  CHECK(award->status == assess::Eligibility::kEligible);  // the self-check (基础级) does not gate it
+  CHECK(award->amount.value == 200000);
+
+  auto unrecognised = xishan();
+  unrecognised["profile"] = {{"smart_factory_tier", "basic"}, {"smart_factory_by", "self"}, {"smart_factory_year", 2026}};
+  unrecognised["results"]["smart-factory-2025"]["level"] = "SF1";
+  auto unlocked = assess::rewards_unlocked(catalogue, unrecognised, {}, "2026-06-01", "smart-factory-2025", "SF2");
+  const assess::RuleOutcome* hint = nullptr;
+  for (const auto& o : unlocked) {
+    if (o.rule->id == "xishan-2025-equipment.sf-advanced-provincial") hint = &o;
+  }
+  REQUIRE(hint);
+  CHECK(hint->status == assess::Eligibility::kNotEligible);
+  CHECK(hint->unlock.zh == "自评已达到该等级：申请省先进级智能工厂认定，获认定后可争取最高20万");
+  CHECK(hint->amount.value == 200000);
+  for (const auto& o : unlocked) CHECK(o.rule->id != "xishan-2025-equipment.sf-excellent-national");  // SF2 is not 卓越级
+}
+
+TEST_CASE("interest points of all levels on one project are capped together") {
+  // 昆山 附件 四、（二）"单个项目累计可享受各级财政最高3个百分点的贷款贴息" — four 1-point rules on one loan: the fourth is cut
+  assess::Catalogue catalogue;
+  assess::Json doc = {{"id", "pts"}, {"title", "t"}, {"issuer", "i"}, {"jurisdiction", "320583"}, {"status", "in_force"}, {"source", "s"},
+                      {"rules", assess::Json::array()}};
+  for (int i = 1; i <= 4; ++i) {
+    doc["rules"].push_back({{"id", "pts.r" + std::to_string(i)}, {"title", "贴息" + std::to_string(i)}, {"cite", "四"}, {"quote", "q"},
+                            {"kind", "interest"}, {"per", "project"}, {"project_kinds", {"loan"}},
+                            {"amount", {{"type", "interest"}, {"basis", {{"var", "project.loan_wan"}}}, {"points", 0.01},
+                                        {"caps", {{"per_project_points", {{"group", "g"}, {"max", 0.03}}}}}}}});
+  }
+  catalogue.documents.push_back(assess::load_policy_document(doc, "pts.json"));
+  assess::Json loan = {{"id", "l"}, {"kind", "loan"}, {"loan_wan", 10000}};
+  auto r = assess::evaluate_rewards(catalogue, {{"region", "320583"}}, {loan}, "2026-06-01");
+  CHECK(outcome(r, "pts.r1")->amount.value == 1000000);  // 1亿 × 1 %
+  CHECK(outcome(r, "pts.r3")->amount.value == 1000000);
+  CHECK(outcome(r, "pts.r4")->amount.value == 0);  // 3 points used up
+  CHECK(r.total_low == 3000000);
+}

@@ -24,6 +24,7 @@ const char* to_string(AmountType type) {
     case AmountType::kUnpublishedBase: return "unpublished_base";
     case AmountType::kNone: return "none";
     case AmountType::kTax: return "tax";
+    case AmountType::kCaseByCase: return "case_by_case";
   }
   return "?";
 }
@@ -84,11 +85,11 @@ Amount amount(const Reader& r) {
       {"rate", AmountType::kRate},           {"rate_bands", AmountType::kRateBands},
       {"rate_range", AmountType::kRateRange}, {"interest", AmountType::kInterest},
       {"unpublished_base", AmountType::kUnpublishedBase}, {"none", AmountType::kNone},
-      {"tax", AmountType::kTax}};
+      {"tax", AmountType::kTax},             {"case_by_case", AmountType::kCaseByCase}};
   const std::string type = r.at("type").string();
   auto it = std::find_if(kTypes.begin(), kTypes.end(), [&](const auto& p) { return p.first == type; });
   if (it == kTypes.end()) {
-    r.at("type").fail("\"type\" must be one of fixed, ceiling, rate, rate_bands, rate_range, interest, unpublished_base, none, tax");
+    r.at("type").fail("\"type\" must be one of fixed, ceiling, rate, rate_bands, rate_range, interest, unpublished_base, none, tax, case_by_case");
   }
   a.type = it->second;
   const bool needs_basis = a.type == AmountType::kRate || a.type == AmountType::kRateBands ||
@@ -140,6 +141,7 @@ Amount amount(const Reader& r) {
     }
     case AmountType::kNone:
     case AmountType::kTax:
+    case AmountType::kCaseByCase:
       if (a.description.zh.empty()) r.fail("a \"" + type + "\" amount needs a \"description\"");
       break;
   }
@@ -163,8 +165,15 @@ Amount amount(const Reader& r) {
   }
   if (auto c = r.find("caps")) {
     c->expect_object();
-    c->allow_only({"per_project", "per_enterprise_year", "per_enterprise"});
+    c->allow_only({"per_project", "per_enterprise_year", "per_enterprise", "per_project_points"});
     if (auto v = c->find("per_project")) a.caps.per_project = money(*v);
+    if (auto v = c->find("per_project_points")) {
+      if (a.type != AmountType::kInterest) v->fail("\"per_project_points\" applies to interest amounts only");
+      v->expect_object();
+      v->allow_only({"group", "max", "cite"});
+      a.caps.points_group = v->at("group").identifier();
+      a.caps.points_max = fraction(v->at("max"), "max");
+    }
     if (auto v = c->find("per_enterprise_year")) a.caps.per_enterprise_year = money(*v);
     if (auto v = c->find("per_enterprise")) a.caps.per_enterprise = money(*v);
   }
@@ -204,7 +213,8 @@ PolicyDocument load_policy_document(const Json& document, const std::string& fil
     Reader x = rules.at(i);
     x.expect_object();
     x.allow_only({"id", "title", "cite", "quote", "jurisdiction", "kind", "per", "project_kinds", "conditions",
-                  "disqualifiers", "amount", "stacking", "confidence", "note", "alternative_to", "status"});
+                  "disqualifiers", "amount", "stacking", "confidence", "note", "alternative_to", "status",
+                  "stacking_not_stated_with", "recognition_route", "flags", "restated_by"});
     PolicyRule rule;
     rule.pointer = x.pointer();
     const std::string id = x.at("id").string();
@@ -228,6 +238,48 @@ PolicyDocument load_policy_document(const Json& document, const std::string& fil
     rule.amount = amount(x.at("amount"));
     if (auto s = x.find("stacking")) rule.stacking = s->text();
     if (auto alt = x.find("alternative_to")) rule.alternative_to = alt->string_list();
+    if (auto st = x.find("stacking_not_stated_with")) rule.stacking_not_stated_with = st->string_list();
+    if (auto rr = x.find("recognition_route")) {
+      rr->expect_object();
+      rr->allow_only({"module", "levels", "apply", "unless_failed"});
+      RecognitionRoute route;
+      route.module = rr->at("module").string();
+      route.levels = rr->at("levels").string_list();
+      route.apply = rr->at("apply").text();
+      if (auto uf = rr->find("unless_failed")) route.unless_failed = uf->string_list();
+      if (route.levels.empty()) rr->at("levels").fail("\"levels\" must not be empty");
+      rule.recognition_route = std::move(route);
+    }
+    if (auto fl = x.find("flags")) {
+      fl->expect_array();
+      for (std::size_t k = 0; k < fl->size(); ++k) {
+        Reader f = fl->at(k);
+        f.expect_object();
+        f.allow_only({"flag", "when", "title", "else_flag", "else_title", "cite"});
+        RuleFlag flag;
+        flag.flag = f.at("flag").identifier();
+        flag.when = compile_checked(f.at("when"));
+        flag.title = f.at("title").text();
+        if (auto e = f.find("else_flag")) flag.else_flag = e->identifier();
+        if (auto e = f.find("else_title")) flag.else_title = e->text();
+        if (flag.else_flag.empty() != flag.else_title.zh.empty()) f.fail("\"else_flag\" and \"else_title\" go together");
+        rule.flags.push_back(std::move(flag));
+      }
+    }
+    if (auto rb = x.find("restated_by")) {
+      rb->expect_array();
+      for (std::size_t k = 0; k < rb->size(); ++k) {
+        Reader f = rb->at(k);
+        f.expect_object();
+        f.allow_only({"document", "cite", "quote", "note"});
+        Restatement re;
+        re.document = f.at("document").identifier();
+        re.cite = f.at("cite").string();
+        re.quote = f.at("quote").string();
+        if (auto n = f.find("note")) re.note = n->text();
+        rule.restated_by.push_back(std::move(re));
+      }
+    }
     if (auto st = x.find("status")) {
       const std::string value = st->string();
       if (value != "draft" && value != "in_force") st->fail("\"status\" must be \"draft\" or \"in_force\"");
@@ -257,6 +309,29 @@ PolicyDocument load_policy_document(const Json& document, const std::string& fil
   return d;
 }
 
+std::vector<ProjectDefault> load_project_defaults(const Json& document, const std::string& file) {
+  Reader r(document, file);
+  r.expect_object();
+  r.allow_only({"$schema", "note", "defaults"});
+  Reader list = r.at("defaults");
+  list.expect_array();
+  std::vector<ProjectDefault> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    Reader x = list.at(i);
+    x.expect_object();
+    x.allow_only({"project", "profile", "kinds", "scope", "cite", "note"});
+    ProjectDefault d;
+    d.project = x.at("project").identifier();
+    d.profile = x.at("profile").identifier();
+    if (auto k = x.find("kinds")) d.kinds = k->string_list();
+    const std::string scope = x.at("scope").string();
+    if (scope != "every_project" && scope != "stand_in") x.at("scope").fail("\"scope\" must be \"every_project\" or \"stand_in\"");
+    d.every_project = scope == "every_project";
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 Catalogue load_catalogue_dir(const std::string& dir) {
   Catalogue c;
   std::vector<std::string> files;
@@ -275,6 +350,8 @@ Catalogue load_catalogue_dir(const std::string& dir) {
     }
     c.documents.push_back(std::move(d));
   }
+  std::set<std::string> document_ids;
+  for (const auto& d : c.documents) document_ids.insert(d.id);
   for (const auto& d : c.documents) {
     for (const auto& rule : d.rules) {
       for (const auto& alt : rule.alternative_to) {
@@ -282,7 +359,22 @@ Catalogue load_catalogue_dir(const std::string& dir) {
           throw Error(d.file, rule.pointer + "/alternative_to", "names unknown rule \"" + alt + "\"");
         }
       }
+      for (const auto& other : rule.stacking_not_stated_with) {
+        if (!rule_files.count(other)) {
+          throw Error(d.file, rule.pointer + "/stacking_not_stated_with", "names unknown rule \"" + other + "\"");
+        }
+      }
+      for (std::size_t k = 0; k < rule.restated_by.size(); ++k) {
+        if (!document_ids.count(rule.restated_by[k].document)) {
+          throw Error(d.file, rule.pointer + "/restated_by/" + std::to_string(k) + "/document",
+                      "names unknown document \"" + rule.restated_by[k].document + "\"");
+        }
+      }
     }
+  }
+  const std::filesystem::path defaults = std::filesystem::path(dir) / "facts" / "project-defaults.json";
+  if (std::filesystem::exists(defaults)) {
+    c.project_defaults = load_project_defaults(read_json_file(defaults.string()), defaults.string());
   }
   return c;
 }

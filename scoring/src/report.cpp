@@ -402,10 +402,9 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                                               assessment.meta.value("date", std::string("2026-01-01")), q.id, level.id)) {
           Json u = {{"title", o.rule->title.in(lang)}, {"cite", o.document->title.in(lang) + " " + o.rule->cite},
                     {"draft", o.document->draft}};
-          u["amount"] = o.amount.shape == AmountShape::kExact ? format_yuan(o.amount.value)
-                        : o.amount.shape == AmountShape::kUpTo ? (en ? "up to " : "最高") + format_yuan(o.amount.value)
-                        : o.amount.shape == AmountShape::kRange ? format_yuan(o.amount.low) + "–" + format_yuan(o.amount.value)
-                                                                : (en ? "case by case" : "个案确定");
+          u["amount"] = amount_display(o.amount, lang);
+          u["unlock"] = o.unlock.in(lang);
+          u["has_unlock"] = !o.unlock.zh.empty();
           unlocks.push_back(u);
         }
       }
@@ -450,10 +449,16 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                   {"status", o["status"]},
                   {"eligible", o["status"] == "eligible"},
                   {"eligible_if", o["status"] == "eligible_if"},
-                  {"amount", o["amount"].value("display", o["amount"]["shape"] == "none" ? (en ? "no sum" : "无金额") : (en ? "case by case" : "个案确定"))},
+                  {"amount", o["amount"]["display"]},
+                  {"shape", o["amount"]["shape"]},
+                  {"unlock", o.value("unlock", "")},
+                  {"stacking_open", std::find(o["flags"].begin(), o["flags"].end(), "stacking_not_stated") != o["flags"].end()},
                   {"steps", o["amount"]["steps"]},
                   {"document", o["document_title"]},
-                  {"cite", o["cite"]},
+                  {"cite", o.contains("restated_by") ? Json(o["cite"].get<std::string>() + (en ? " (restated by " : "（地方转述：") +
+                                                                   o["restated_by"][0]["document"].get<std::string>() + " " +
+                                                                   o["restated_by"][0]["cite"].get<std::string>() + (en ? ")" : "）"))
+                                                      : o["cite"]},
                   {"quote", o["quote"]},
                   {"draft", std::find(o["flags"].begin(), o["flags"].end(), "draft") != o["flags"].end()},
                   {"expired", std::find(o["flags"].begin(), o["flags"].end(), "expired") != o["flags"].end()},
@@ -464,6 +469,9 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
     }
     view["reward_total_exact"] = rj["total_exact_display"];
     view["reward_total_up_to"] = rj["total_up_to_display"];
+    view["reward_total_range"] = rj["total_display"];
+    view["reward_case_by_case"] = rj["case_by_case"];
+    view["has_reward_case_by_case"] = rj["case_by_case"].get<int>() > 0;
     view["has_rewards"] = !reward_rows.empty();
     if (catalogue) {
       for (const auto& d : catalogue->documents) {

@@ -20,7 +20,8 @@ const char* to_string(AmountShape s) {
     case AmountShape::kExact: return "exact";
     case AmountShape::kUpTo: return "up_to";
     case AmountShape::kRange: return "range";
-    case AmountShape::kUnknown: return "case_by_case";
+    case AmountShape::kEither: return "either";
+    case AmountShape::kCaseByCase: return "case_by_case";
     case AmountShape::kNone: return "none";
   }
   return "?";
@@ -91,6 +92,68 @@ long long cap_project(const Amount& a, long long value, std::vector<Text>& steps
   return value;
 }
 
+// Whether a rule could still hold once its missing facts are given: tries yes/no for each missing
+// fact (the facts bonuses read are yes/no answers). {"and": [in_park, fits]} with in_park = false
+// cannot hold whatever fits is, so it is decided, not pending.
+bool could_hold(const logic::Rule& rule, const Json& facts, const std::vector<std::string>& missing) {
+  if (missing.empty() || missing.size() > 6) return !missing.empty();
+  for (unsigned mask = 0; mask < (1u << missing.size()); ++mask) {
+    Json trial = facts;
+    for (std::size_t i = 0; i < missing.size(); ++i) {
+      Json* at = &trial;
+      std::size_t start = 0;
+      const std::string& path = missing[i];
+      while (true) {
+        const auto dot = path.find('.', start);
+        const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        if (!at->is_object()) *at = Json::object();
+        at = &(*at)[key];
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+      }
+      *at = static_cast<bool>(mask & (1u << i));
+    }
+    if (logic::truthy(rule.evaluate(trial))) return true;
+  }
+  return false;
+}
+
+struct Bonuses {
+  double rate = 0;     // the rate with every bonus that holds
+  double pending = 0;  // points of bonuses whose facts are missing
+  Text condition;      // those bonuses' titles
+};
+
+// Adds the bonuses that hold; a bonus whose fact is missing is pending (the rule becomes eligible if
+// that fact is given, and the amount shows both outcomes).
+Bonuses apply_bonuses(const Amount& a, double base, const Json& facts, RuleOutcome& out) {
+  Bonuses b;
+  b.rate = base;
+  for (const auto& bonus : a.bonuses) {
+    if (logic::truthy(bonus.when.evaluate(facts)) && missing_paths(facts, bonus.when).empty()) {
+      b.rate += bonus.rate_points;
+      out.amount.steps.push_back(line(bonus.title.zh + "：比例提高 " + format_number(bonus.rate_points * 100) + " 个百分点（" + bonus.cite + "）",
+                                      bonus.title.in("en") + ": rate + " + format_number(bonus.rate_points * 100) + " percentage points (" + bonus.cite + ")"));
+      continue;
+    }
+    auto m = missing_paths(facts, bonus.when);
+    if (m.empty() || !could_hold(bonus.when, facts, m)) continue;
+    b.pending += bonus.rate_points;
+    b.condition.zh += (b.condition.zh.empty() ? "" : "且") + bonus.title.zh;
+    b.condition.en += (b.condition.en.empty() ? "" : " and ") + bonus.title.in("en");
+    std::string facts_list;
+    for (const auto& p : m) {
+      facts_list += (facts_list.empty() ? "" : ", ") + p;
+      if (std::find(out.missing.begin(), out.missing.end(), p) == out.missing.end()) out.missing.push_back(p);
+    }
+    out.amount.steps.push_back(line("若" + bonus.title.zh + "，比例再提高 " + format_number(bonus.rate_points * 100) + " 个百分点（" + bonus.cite +
+                                        "；需提供 " + facts_list + "）",
+                                    "if " + bonus.title.in("en") + ", the rate rises by " + format_number(bonus.rate_points * 100) +
+                                        " percentage points (" + bonus.cite + "; needs " + facts_list + ")"));
+  }
+  return b;
+}
+
 void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out) {
   const Amount& a = rule.amount;
   RewardAmount& r = out.amount;
@@ -126,9 +189,15 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
       r.shape = AmountShape::kNone;
       r.steps.push_back(a.description);
       return;
+    case AmountType::kCaseByCase:
+      r.shape = AmountShape::kCaseByCase;
+      r.steps.push_back(line("资金支持，金额个案确定（文件未公布金额或上限）",
+                             "money, the sum decided case by case (the text gives no amount or ceiling)"));
+      r.steps.push_back(a.description);
+      return;
     case AmountType::kUnpublishedBase: {
       r.shape = a.caps.per_enterprise || a.caps.per_project || a.caps.per_enterprise_year ? AmountShape::kUpTo
-                                                                                            : AmountShape::kUnknown;
+                                                                                            : AmountShape::kCaseByCase;
       long long cap = a.caps.per_enterprise ? *a.caps.per_enterprise
                                             : (a.caps.per_enterprise_year ? *a.caps.per_enterprise_year
                                                                           : (a.caps.per_project ? *a.caps.per_project : 0));
@@ -154,20 +223,22 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
     case AmountType::kInterest: {
       double wan = 0;
       if (!basis_value(wan)) return;
-      double rate = a.rate;
-      for (const auto& bonus : a.bonuses) {
-        if (logic::truthy(bonus.when.evaluate(facts))) {
-          rate += bonus.rate_points;
-          r.steps.push_back(line(bonus.title.zh + "：比例提高 " + format_number(bonus.rate_points * 100) + " 个百分点（" + bonus.cite + "）",
-                                 bonus.title.in("en") + ": rate + " + format_number(bonus.rate_points * 100) + " percentage points (" + bonus.cite + ")"));
-        }
-      }
-      const long long raw = round_yuan(wan * 10000 * rate);
+      const Bonuses b = apply_bonuses(a, a.rate, facts, out);
       const bool interest = a.type == AmountType::kInterest;
-      r.steps.push_back(line(format_number(wan) + "万 × " + percent(rate) + (interest ? "（贴息，按一年计）" : "") + " = " + format_yuan(raw),
-                             format_number(wan) + "万 × " + percent(rate) + (interest ? " (interest, one year)" : "") + " = " + format_yuan(raw)));
+      auto compute = [&](double rate) {
+        const long long raw = round_yuan(wan * 10000 * rate);
+        r.steps.push_back(line(format_number(wan) + "万 × " + percent(rate) + (interest ? "（贴息，按一年计）" : "") + " = " + format_yuan(raw),
+                               format_number(wan) + "万 × " + percent(rate) + (interest ? " (interest, one year)" : "") + " = " + format_yuan(raw)));
+        return cap_project(a, raw, r.steps);
+      };
       r.shape = AmountShape::kExact;
-      r.value = cap_project(a, raw, r.steps);
+      r.value = compute(b.rate);
+      if (b.pending > 0) {
+        r.shape = AmountShape::kEither;
+        r.low = r.value;
+        r.value = compute(b.rate + b.pending);
+        r.condition = b.condition;
+      }
       return;
     }
     case AmountType::kRateRange: {
@@ -209,26 +280,22 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
       }
       r.steps.push_back(line("所在档次 " + band->range.describe() + "万 → " + percent(band->rate),
                              "band " + band->range.describe() + "万 → " + percent(band->rate)));
-      double rate = band->rate;
-      for (const auto& bonus : a.bonuses) {
-        if (logic::truthy(bonus.when.evaluate(facts))) {
-          rate += bonus.rate_points;
-          r.steps.push_back(line(bonus.title.zh + "：比例提高 " + format_number(bonus.rate_points * 100) + " 个百分点（" + bonus.cite + "）",
-                                 bonus.title.in("en") + ": rate + " + format_number(bonus.rate_points * 100) + " percentage points (" + bonus.cite + ")"));
-        } else {
-          auto m = missing_paths(facts, bonus.when);
-          if (!m.empty()) {
-            r.steps.push_back(line("若" + bonus.title.zh + "，比例可再提高 " + format_number(bonus.rate_points * 100) + " 个百分点（需提供 " + m[0] + "）",
-                                   "if " + bonus.title.in("en") + ", the rate rises by " + percent(bonus.rate_points) +
-                                       " (needs " + m[0] + ")"));
-          }
-        }
-      }
-      const long long raw = round_yuan(wan * 10000 * rate);
-      r.steps.push_back(line(format_number(wan) + "万 × " + percent(rate) + " = " + format_yuan(raw),
-                             format_number(wan) + "万 × " + percent(rate) + " = " + format_yuan(raw)));
+      const Bonuses b = apply_bonuses(a, band->rate, facts, out);
+      auto compute = [&](double rate) {
+        const long long raw = round_yuan(wan * 10000 * rate);
+        r.steps.push_back(line(format_number(wan) + "万 × " + percent(rate) + " = " + format_yuan(raw),
+                               format_number(wan) + "万 × " + percent(rate) + " = " + format_yuan(raw)));
+        return cap_project(a, raw, r.steps);
+      };
       r.shape = AmountShape::kExact;
-      r.value = cap_project(a, raw, r.steps);
+      r.value = compute(b.rate);
+      if (b.pending > 0) {
+        // A bonus fact not yet known: both outcomes, never the lower one as exact.
+        r.shape = AmountShape::kEither;
+        r.low = r.value;
+        r.value = compute(b.rate + b.pending);
+        r.condition = b.condition;
+      }
       return;
     }
   }
@@ -273,7 +340,87 @@ RuleOutcome evaluate_rule(const PolicyDocument& d, const PolicyRule& rule, const
   out.status = Eligibility::kEligible;
   compute_amount(rule, facts, out);
   if (out.status == Eligibility::kEligible && !out.missing.empty()) out.status = Eligibility::kEligibleIf;
+  if (out.status != Eligibility::kNotEligible) {
+    for (const auto& f : rule.flags) {
+      // A fact that is absent does not prove the flag: the else branch applies.
+      if (missing_paths(facts, f.when).empty() && logic::truthy(f.when.evaluate(facts))) {
+        out.flags.push_back(f.flag);
+        out.amount.steps.push_back(f.title);
+      } else if (!f.else_flag.empty()) {
+        out.flags.push_back(f.else_flag);
+        out.amount.steps.push_back(f.else_title);
+      }
+    }
+  }
   return out;
+}
+
+// A recognition award not earned (no recognition) whose self-check level is reached: say what to
+// apply for and what it is worth.
+void recognition_hint(const PolicyRule& rule, const Json& facts, RuleOutcome& out) {
+  if (!rule.recognition_route || out.status == Eligibility::kEligible) return;
+  const RecognitionRoute& route = *rule.recognition_route;
+  if (std::find(route.unless_failed.begin(), route.unless_failed.end(), out.failed) != route.unless_failed.end()) return;
+  const Json* level = nullptr;
+  if (facts.contains("results") && facts["results"].contains(route.module) && facts["results"][route.module].contains("level")) {
+    level = &facts["results"][route.module]["level"];
+  }
+  if (!level || !level->is_string()) return;
+  if (std::find(route.levels.begin(), route.levels.end(), level->get<std::string>()) == route.levels.end()) return;
+  RuleOutcome worth;
+  compute_amount(rule, facts, worth);
+  out.amount = worth.amount;
+  const std::string zh = amount_display(worth.amount, "zh-CN");
+  const std::string en = amount_display(worth.amount, "en");
+  out.unlock = Text{"自评已达到该等级：" + route.apply.zh + "，获认定后可争取" + zh,
+                    "the self-check reaches this tier: " + route.apply.in("en") + "; once recognised, " + en};
+  out.amount.steps.push_back(out.unlock);
+  out.flags.push_back("apply_for_recognition");
+}
+
+bool has_flag(const RuleOutcome& o, const std::string& flag) {
+  return std::find(o.flags.begin(), o.flags.end(), flag) != o.flags.end();
+}
+
+bool kind_listed(const std::vector<std::string>& kinds, const std::string& kind) {
+  return kinds.empty() || std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+// The project with the profile's facts under it: the project's own facts win.
+Json with_defaults(const std::vector<ProjectDefault>& defaults, const Json& profile, Json project, bool stand_in) {
+  const std::string kind = project.value("kind", std::string());
+  for (const auto& d : defaults) {
+    if (!(d.every_project || stand_in) || !kind_listed(d.kinds, kind)) continue;
+    if (project.contains(d.project) && !project[d.project].is_null()) continue;
+    auto it = profile.find(d.profile);
+    if (it != profile.end() && !it->is_null()) project[d.project] = *it;
+  }
+  return project;
+}
+
+// Whether the profile holds any enterprise total that a stand-in project of `kind` would read.
+bool stand_in_has_data(const std::vector<ProjectDefault>& defaults, const Json& profile, const std::string& kind) {
+  for (const auto& d : defaults) {
+    if (d.every_project || !kind_listed(d.kinds, kind)) continue;
+    // A total of zero means there is no such project: nothing to stand in for.
+    auto it = profile.find(d.profile);
+    if (it != profile.end() && it->is_number() && it->get<double>() > 0) return true;
+  }
+  return false;
+}
+
+struct Span {
+  long long low = 0;
+  long long high = 0;
+};
+
+Span span_of(const RuleOutcome& o) {
+  switch (o.amount.shape) {
+    case AmountShape::kExact: return {o.amount.value, o.amount.value};
+    case AmountShape::kUpTo: return {0, o.amount.value};
+    case AmountShape::kRange: return {o.amount.low, o.amount.value};
+    default: return {};
+  }
 }
 
 }  // namespace
@@ -288,12 +435,15 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
   if (!base.contains("profile")) base["profile"] = Json::object();
   if (!base.contains("results")) base["results"] = Json::object();
   base["enterprise_year"] = {{"projects", projects.size()}};
+  const Json& profile = base["profile"];
 
   for (const auto& d : catalogue.documents) {
     for (const auto& rule : d.rules) {
       if (std::find(result.regions.begin(), result.regions.end(), rule.jurisdiction) == result.regions.end()) continue;
       if (!rule.per_project) {
-        result.outcomes.push_back(evaluate_rule(d, rule, base, date));
+        RuleOutcome o = evaluate_rule(d, rule, base, date);
+        recognition_hint(rule, base, o);
+        result.outcomes.push_back(std::move(o));
         continue;
       }
       bool any = false;
@@ -302,24 +452,92 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
         if (std::find(rule.project_kinds.begin(), rule.project_kinds.end(), kind) == rule.project_kinds.end()) continue;
         any = true;
         Json facts = base;
-        facts["project"] = project;
+        facts["project"] = with_defaults(catalogue.project_defaults, profile, project, false);
         RuleOutcome o = evaluate_rule(d, rule, facts, date);
+        recognition_hint(rule, facts, o);
         o.project = project.value("id", std::string("project"));
         result.outcomes.push_back(std::move(o));
       }
-      if (!any) {
-        // No project of this kind yet: say what the rule would need, without a project.
-        RuleOutcome o = evaluate_rule(d, rule, base, date);
+      if (any) continue;
+      // No project of this kind listed. The profile's enterprise totals make a stand-in project:
+      // below a threshold no single project can reach it (not eligible); otherwise the rule is
+      // eligible if a project is confirmed, with the amount as if the totals were one project.
+      std::string stand_in_kind;
+      for (const auto& k : rule.project_kinds) {
+        if (stand_in_has_data(catalogue.project_defaults, profile, k)) {
+          stand_in_kind = k;
+          break;
+        }
+      }
+      if (!stand_in_kind.empty()) {
+        Json facts = base;
+        facts["project"] = with_defaults(catalogue.project_defaults, profile, Json{{"id", "profile"}, {"kind", stand_in_kind}}, true);
+        RuleOutcome o = evaluate_rule(d, rule, facts, date);
+        o.flags.push_back("from_profile");
         if (o.status != Eligibility::kNotEligible) {
           o.status = Eligibility::kEligibleIf;
-          o.missing.insert(o.missing.begin(), "project (" + rule.project_kinds.front() + ")");
-          o.amount = {};
-          if (rule.amount.type == AmountType::kCeiling) {
-            o.amount.shape = AmountShape::kUpTo;
-            o.amount.value = rule.amount.ceiling;
-          }
+          o.missing.insert(o.missing.begin(), "project (" + stand_in_kind + ")");
+          o.amount.steps.insert(o.amount.steps.begin(),
+                                line("尚未列出项目：按企业基本情况中的企业合计视作一个项目估算，需以具体项目确认",
+                                     "no project listed: estimated from the profile's enterprise totals taken as one project; a real project must confirm it"));
         }
         result.outcomes.push_back(std::move(o));
+        continue;
+      }
+      // Nothing to go on: say what the rule would need, without a project.
+      RuleOutcome o = evaluate_rule(d, rule, base, date);
+      if (o.status != Eligibility::kNotEligible) {
+        o.status = Eligibility::kEligibleIf;
+        o.missing.insert(o.missing.begin(), "project (" + rule.project_kinds.front() + ")");
+        const AmountShape shape = o.amount.shape;
+        o.amount = {};
+        if (rule.amount.type == AmountType::kCeiling) {
+          o.amount.shape = AmountShape::kUpTo;
+          o.amount.value = rule.amount.ceiling;
+        } else if (shape == AmountShape::kCaseByCase || shape == AmountShape::kNone) {
+          o.amount.shape = shape;
+        }
+      }
+      result.outcomes.push_back(std::move(o));
+    }
+  }
+
+  // Interest points of several governments on one project, capped together (昆山: 3 points).
+  {
+    std::map<std::pair<std::string, std::string>, std::vector<RuleOutcome*>> groups;
+    for (auto& o : result.outcomes) {
+      if (o.status != Eligibility::kEligible || o.amount.shape != AmountShape::kExact) continue;
+      if (o.rule->amount.caps.points_group.empty() || !o.rule->amount.caps.points_max) continue;
+      groups[{o.rule->amount.caps.points_group, o.project}].push_back(&o);
+    }
+    for (auto& [key, list] : groups) {
+      const double max = *list.front()->rule->amount.caps.points_max;
+      double used = 0;
+      std::string names;
+      for (auto* o : list) names += (names.empty() ? "" : "、") + o->rule->title.zh;
+      for (auto* o : list) used += o->rule->amount.rate;
+      const std::string used_text = format_number(used * 100);
+      const std::string max_text = format_number(max * 100);
+      double left = max;
+      for (auto* o : list) {
+        const double points = o->rule->amount.rate;
+        if (used <= max + 1e-12) {
+          o->amount.steps.push_back(line("本项目各级贴息合计 " + used_text + " 个百分点，未超过单个项目最高 " + max_text + " 个百分点",
+                                         "all levels together " + used_text + " percentage points on this project, within the " +
+                                             max_text + "-point cap per project"));
+          continue;
+        }
+        const double allowed = std::max(0.0, std::min(points, left));
+        left -= allowed;
+        if (allowed < points) {
+          const long long before = o->amount.value;
+          o->amount.value = round_yuan(static_cast<double>(before) * allowed / points);
+          o->amount.steps.push_back(line("单个项目各级贴息最高 " + max_text + " 个百分点：本项 " + format_number(points * 100) + " → " +
+                                             format_number(allowed * 100) + " 个百分点，" + format_yuan(before) + " → " + format_yuan(o->amount.value),
+                                         "at most " + max_text + " points per project from all levels: " + format_number(points * 100) +
+                                             " → " + format_number(allowed * 100) + " points, " + format_yuan(before) + " → " +
+                                             format_yuan(o->amount.value)));
+        }
       }
     }
   }
@@ -359,7 +577,7 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
         if (other.rule->id != alt || other.project != o.project || other.status != Eligibility::kEligible) continue;
         RuleOutcome& smaller = other.amount.value <= o.amount.value ? other : o;
         const RuleOutcome& larger = &smaller == &other ? o : other;
-        if (std::find(smaller.flags.begin(), smaller.flags.end(), "alternative") == smaller.flags.end()) {
+        if (!has_flag(smaller, "alternative")) {
           smaller.flags.push_back("alternative");
           smaller.amount.steps.push_back(Text{"与“" + larger.rule->title.zh + "”二选一，合计只计较高者",
                                               "an alternative to \"" + larger.rule->title.in("en") + "\"; totals count the larger"});
@@ -367,11 +585,57 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
       }
     }
   }
-  for (const auto& o : result.outcomes) {
-    if (o.status != Eligibility::kEligible) continue;
-    if (std::find(o.flags.begin(), o.flags.end(), "alternative") != o.flags.end()) continue;
+  // Rules whose stacking on one project the text leaves open (昆山 附件 一–三): both shown, flagged,
+  // and the totals count only the larger as sure. An enterprise-level rule meets every project.
+  std::vector<RuleOutcome*> counted;
+  for (auto& o : result.outcomes) {
+    if (o.status == Eligibility::kEligible && !has_flag(o, "alternative")) counted.push_back(&o);
+  }
+  std::vector<std::size_t> parent(counted.size());
+  for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = i;
+  auto find = [&](std::size_t i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  for (std::size_t i = 0; i < counted.size(); ++i) {
+    for (std::size_t j = 0; j < counted.size(); ++j) {
+      RuleOutcome& a = *counted[i];
+      RuleOutcome& b = *counted[j];
+      if (i == j) continue;
+      const auto& with = a.rule->stacking_not_stated_with;
+      if (std::find(with.begin(), with.end(), b.rule->id) == with.end()) continue;
+      if (!(a.project == b.project || !a.rule->per_project || !b.rule->per_project)) continue;
+      parent[find(i)] = find(j);
+      // Each side says it once: `b` hears it here only when its own list does not name `a`.
+      const auto& back = b.rule->stacking_not_stated_with;
+      const bool b_lists_a = std::find(back.begin(), back.end(), a.rule->id) != back.end();
+      for (RuleOutcome* o : {&a, &b}) {
+        if (o == &b && b_lists_a) {
+          if (!has_flag(b, "stacking_not_stated")) b.flags.push_back("stacking_not_stated");
+          continue;
+        }
+        const RuleOutcome& other = o == &a ? b : a;
+        if (!has_flag(*o, "stacking_not_stated")) o->flags.push_back("stacking_not_stated");
+        o->amount.steps.push_back(Text{"能否与“" + other.rule->title.zh + "”同时享受，文件未说明：合计下限只计较高者",
+                                       "whether it stacks with \"" + other.rule->title.in("en") +
+                                           "\" is not stated: the total's floor counts only the larger"});
+      }
+    }
+  }
+  std::map<std::size_t, Span> groups;
+  for (std::size_t i = 0; i < counted.size(); ++i) {
+    const RuleOutcome& o = *counted[i];
     if (o.amount.shape == AmountShape::kExact) result.total_exact += o.amount.value;
     if (o.amount.shape == AmountShape::kUpTo || o.amount.shape == AmountShape::kRange) result.total_up_to += o.amount.value;
+    if (o.amount.shape == AmountShape::kCaseByCase) ++result.case_by_case;
+    const Span sp = span_of(o);
+    Span& g = groups[find(i)];
+    g.low = std::max(g.low, sp.low);
+    g.high += sp.high;
+  }
+  for (const auto& [root, g] : groups) {
+    result.total_low += g.low;
+    result.total_high += g.high;
   }
   return result;
 }
@@ -389,9 +653,31 @@ std::vector<RuleOutcome> rewards_unlocked(const Catalogue& catalogue, const Json
     const RuleOutcome& a = after.outcomes[i];
     const bool newly = b.status == Eligibility::kNotEligible && a.status != Eligibility::kNotEligible;
     const bool more = a.status == Eligibility::kEligible && b.status == Eligibility::kEligible && a.amount.value > b.amount.value;
-    if (newly || more) out.push_back(a);
+    const bool apply = has_flag(a, "apply_for_recognition") && !has_flag(b, "apply_for_recognition");
+    if (newly || more || apply) out.push_back(a);
   }
   return out;
+}
+
+std::string amount_display(const RewardAmount& a, const std::string& lang) {
+  const bool en = lang == "en";
+  switch (a.shape) {
+    case AmountShape::kExact: return format_yuan(a.value);
+    case AmountShape::kUpTo: return (en ? "up to " : "最高") + format_yuan(a.value);
+    case AmountShape::kRange: return format_yuan(a.low) + "–" + format_yuan(a.value);
+    case AmountShape::kEither:
+      return en ? format_yuan(a.value) + " if " + a.condition.in("en") + ", else " + format_yuan(a.low)
+                : format_yuan(a.value) + "（若" + a.condition.zh + "），否则" + format_yuan(a.low);
+    case AmountShape::kCaseByCase: return en ? "money, amount case by case" : "资金支持，金额个案确定";
+    case AmountShape::kNone: return en ? "no money (support or treatment)" : "非资金支持";
+  }
+  return "";
+}
+
+std::string total_display(const RewardsResult& r, const std::string& lang) {
+  (void)lang;
+  if (r.total_low == r.total_high) return format_yuan(r.total_low);
+  return format_yuan(r.total_low) + "–" + format_yuan(r.total_high);
 }
 
 Json rewards_to_json(const RewardsResult& result, const std::string& lang) {
@@ -412,15 +698,24 @@ Json rewards_to_json(const RewardsResult& result, const std::string& lang) {
                  {"flags", o.flags},
                  {"amount", {{"shape", to_string(o.amount.shape)}, {"steps", steps}}}};
     if (!o.project.empty()) item["project"] = o.project;
-    if (o.amount.shape == AmountShape::kExact || o.amount.shape == AmountShape::kUpTo) {
-      item["amount"]["value"] = o.amount.value;
-      item["amount"]["display"] = (o.amount.shape == AmountShape::kUpTo ? (lang == "en" ? "up to " : "最高") : "") +
-                                  format_yuan(o.amount.value);
-    }
+    item["amount"]["display"] = amount_display(o.amount, lang);
+    if (o.amount.shape == AmountShape::kExact || o.amount.shape == AmountShape::kUpTo) item["amount"]["value"] = o.amount.value;
     if (o.amount.shape == AmountShape::kRange) {
       item["amount"]["low"] = o.amount.low;
       item["amount"]["value"] = o.amount.value;
-      item["amount"]["display"] = format_yuan(o.amount.low) + "–" + format_yuan(o.amount.value);
+    }
+    if (o.amount.shape == AmountShape::kEither) {
+      item["amount"]["if_true"] = o.amount.value;
+      item["amount"]["otherwise"] = o.amount.low;
+      item["amount"]["condition"] = o.amount.condition.in(lang);
+    }
+    if (!o.unlock.zh.empty()) item["unlock"] = o.unlock.in(lang);
+    if (!o.rule->restated_by.empty()) {
+      Json restated = Json::array();
+      for (const auto& re : o.rule->restated_by) {
+        restated.push_back({{"document", re.document}, {"cite", re.cite}, {"quote", re.quote}});
+      }
+      item["restated_by"] = restated;
     }
     if (!o.failed.empty()) item["failed"] = {{"id", o.failed}, {"title", o.failed_title.in(lang)}};
     if (!o.missing.empty()) item["missing"] = o.missing;
@@ -440,7 +735,11 @@ Json rewards_to_json(const RewardsResult& result, const std::string& lang) {
           {"total_exact", result.total_exact},
           {"total_exact_display", format_yuan(result.total_exact)},
           {"total_up_to", result.total_up_to},
-          {"total_up_to_display", format_yuan(result.total_up_to)}};
+          {"total_up_to_display", format_yuan(result.total_up_to)},
+          {"total_low", result.total_low},
+          {"total_high", result.total_high},
+          {"total_display", total_display(result, lang)},
+          {"case_by_case", result.case_by_case}};
 }
 
 }  // namespace assess

@@ -24,7 +24,9 @@ struct PolicyCondition {
   logic::Rule logic;
 };
 
-enum class AmountType { kFixed, kCeiling, kRate, kRateBands, kRateRange, kInterest, kUnpublishedBase, kNone, kTax };
+// kCaseByCase: money, the sum decided case by case with no ceiling published (攀枝花 一事一议, 聊城 奖补);
+// kNone: support without money (recommendation, priority, simplified approval).
+enum class AmountType { kFixed, kCeiling, kRate, kRateBands, kRateRange, kInterest, kUnpublishedBase, kNone, kTax, kCaseByCase };
 const char* to_string(AmountType type);
 
 struct RateBand {
@@ -44,6 +46,10 @@ struct Caps {
   std::optional<long long> per_project;           // 元
   std::optional<long long> per_enterprise_year;   // 元, over the enterprise's projects under the rule in a year
   std::optional<long long> per_enterprise;        // 元
+  // Interest points of several rules (several levels of government) on one project together at most
+  // `points_max` (昆山 附件 四、（二）: 各级财政最高3个百分点); rules share the cap through `points_group`.
+  std::string points_group;
+  std::optional<double> points_max;
 };
 
 struct Amount {
@@ -63,6 +69,33 @@ struct Amount {
   Text description;           // kNone, kTax, and a note for any type
 };
 
+// A recognition award a self-check cannot earn: when the module's level is one of `levels` but the
+// recognition is not held, the outcome says "apply for recognition to unlock ≤ X" (锡山 三、（二）).
+struct RecognitionRoute {
+  std::string module;
+  std::vector<std::string> levels;
+  Text apply;  // what to apply for, e.g. "申请省先进级智能工厂认定"
+  std::vector<std::string> unless_failed;  // conditions whose failure means "already recognised, not newly"
+};
+
+// A flag the rule's outcome carries depending on a fact (锡山: key projects are exempt from the
+// fiscal-contribution and tax-per-mu limits; other projects face thresholds not encoded here).
+struct RuleFlag {
+  std::string flag;
+  logic::Rule when;
+  Text title;
+  std::string else_flag;
+  Text else_title;
+};
+
+// A local text that restates a national rule; cited beside the national source, never as it.
+struct Restatement {
+  std::string document;
+  std::string cite;
+  std::string quote;
+  Text note;
+};
+
 struct PolicyRule {
   std::string id;
   Text title;
@@ -77,6 +110,12 @@ struct PolicyRule {
   Amount amount;
   Text stacking;
   std::vector<std::string> alternative_to;  // rules this one replaces for the same project (totals count the larger)
+  // Rules the text does not say whether this one stacks with on the same project (昆山 附件 一–三):
+  // both are shown, flagged "stacking_not_stated"; totals count the larger as sure, the sum as the top.
+  std::vector<std::string> stacking_not_stated_with;
+  std::optional<RecognitionRoute> recognition_route;
+  std::vector<RuleFlag> flags;
+  std::vector<Restatement> restated_by;
   std::optional<bool> draft;                // a restated parent rule's own status, when it differs from the document's
   Provenance provenance;
   std::string pointer;
@@ -110,13 +149,28 @@ struct PolicyDocument {
   std::vector<PolicyTarget> targets;
 };
 
+// A project fact that defaults to a profile fact when the project does not state it: one fact asked
+// once in the profile, read by every rule (policies/facts/project-defaults.json).
+// `every_project`: fills every project (where the project sits: the specialty park); otherwise the
+// fact is an enterprise total that only builds the stand-in project of a rule whose enterprise has
+// listed no project of its kinds.
+struct ProjectDefault {
+  std::string project;  // project field, e.g. "in_specialty_park"
+  std::string profile;  // profile answer id, e.g. "specialty_park"
+  std::vector<std::string> kinds;  // project kinds it applies to (empty = all)
+  bool every_project = false;
+};
+
 struct Catalogue {
   std::vector<PolicyDocument> documents;
+  std::vector<ProjectDefault> project_defaults;
   const PolicyRule* find_rule(const std::string& id, const PolicyDocument** document = nullptr) const;
 };
 
 PolicyDocument load_policy_document(const Json& document, const std::string& file);
 // Every *.json directly in `dir` (not tests/ or tools/). Rule ids must be unique across documents.
+// `dir/facts/project-defaults.json`, when present, gives the project facts that default to profile facts.
 Catalogue load_catalogue_dir(const std::string& dir);
+std::vector<ProjectDefault> load_project_defaults(const Json& document, const std::string& file);
 
 }  // namespace assess

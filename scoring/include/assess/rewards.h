@@ -21,13 +21,18 @@ namespace assess {
 enum class Eligibility { kEligible, kNotEligible, kEligibleIf };
 const char* to_string(Eligibility e);
 
-enum class AmountShape { kExact, kUpTo, kRange, kUnknown, kNone };
+// kExact: a sum; kUpTo: a ceiling, the sum decided case by case; kRange: low–value (a rate decided
+// case by case); kEither: `value` if `condition` holds, else `low` (a bonus fact not yet known);
+// kCaseByCase: money decided case by case with no published ceiling (一事一议); kNone: support
+// without money, or a tax treatment.
+enum class AmountShape { kExact, kUpTo, kRange, kEither, kCaseByCase, kNone };
 const char* to_string(AmountShape s);
 
 struct RewardAmount {
   AmountShape shape = AmountShape::kNone;
-  long long value = 0;  // kExact; kUpTo: the ceiling; kRange: the upper end
-  long long low = 0;    // kRange: the lower end
+  long long value = 0;  // kExact; kUpTo: the ceiling; kRange: the upper end; kEither: if `condition` holds
+  long long low = 0;    // kRange: the lower end; kEither: otherwise
+  Text condition;       // kEither: what decides between the two
   std::vector<Text> steps;  // the computation, one line each
 };
 
@@ -40,7 +45,12 @@ struct RuleOutcome {
   Text failed_title;
   std::vector<std::string> missing;  // fact paths that would decide the rule
   RewardAmount amount;
-  std::vector<std::string> flags;  // "draft", "expired", "not_yet_in_force"
+  // "draft", "expired", "not_yet_in_force", "alternative", "stacking_not_stated", "from_profile"
+  // (a stand-in project built from the profile's enterprise totals), "apply_for_recognition", and
+  // the rule's own flags.
+  std::vector<std::string> flags;
+  // A recognition award the self-check reaches but no recognition is held: "apply for … to unlock ≤ X".
+  Text unlock;
 };
 
 // A per-enterprise cap applied over several outcomes of one rule.
@@ -58,6 +68,12 @@ struct RewardsResult {
   std::vector<CapApplied> caps;
   long long total_exact = 0;  // sum of exact amounts of eligible outcomes, after enterprise caps
   long long total_up_to = 0;  // sum of ceilings and range tops of eligible outcomes
+  // The total as a range: `total_low` counts exact sums and range floors (of rules whose stacking the
+  // text leaves open, only the largest); `total_high` adds range tops, ceilings and every open stack.
+  // 50万 + (40–60万) = 90–110万.
+  long long total_low = 0;
+  long long total_high = 0;
+  int case_by_case = 0;  // eligible outcomes paying money decided case by case, no ceiling (not in the totals)
 };
 
 // The GB/T 2260 walk: "320583" → 320583, 320500, 320000, 100000 (the code structure: province
@@ -70,13 +86,19 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
                                const std::string& date);
 
 // Rules whose outcome improves when a module reaches `level` (status becomes eligible or
-// eligible-if, or the amount grows): what the next step is worth.
+// eligible-if, or the amount grows), and recognition awards the level makes the enterprise ready to
+// apply for (flag "apply_for_recognition", `unlock` says what): what the next step is worth.
 std::vector<RuleOutcome> rewards_unlocked(const Catalogue& catalogue, const Json& enterprise,
                                           const std::vector<Json>& projects, const std::string& date,
                                           const std::string& module, const std::string& level);
 
 // "150万", "12.5万", "8000元".
 std::string format_yuan(long long yuan);
+
+// The amount as shown: "150万", "最高100万", "16万–24万", "200万（若…）；否则150万", "金额一事一议", "无资金".
+std::string amount_display(const RewardAmount& amount, const std::string& lang);
+// "90万–110万", or "90万" when low == high.
+std::string total_display(const RewardsResult& result, const std::string& lang);
 
 Json rewards_to_json(const RewardsResult& result, const std::string& lang = "zh-CN");
 
