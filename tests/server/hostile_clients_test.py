@@ -13,7 +13,9 @@ behaviour with generous time bounds only (the behaviour is "does not stall"):
     within 5 s;
   - at the connection cap, silent sockets make room for a new client; only when every connection
     is busy does a new one get 503;
-  - a second server on the same data folder refuses to start, naming the lock.
+  - a second server on the same data folder refuses to start, naming the lock;
+  - a foreign Host header gets 421; a non-loopback --host warns (192.0.2.1, TEST-NET: the bind
+    fails after the warning, so nothing listens beyond 127.0.0.1).
 
 usage: hostile_clients_test.py ASSESS_BINARY
 """
@@ -234,6 +236,14 @@ def main():
         check(429 in statuses, "guessing clients get 429")
         check(retry_after and all(r and r.isdigit() and int(r) >= 1 for r in retry_after), "every 429 carries Retry-After")
         check(statuses.count(401) <= 40, f"guesses that reached the password check are bounded ({statuses.count(401)} of {len(statuses)})")
+
+        # Item 12: a foreign Host is refused (DNS rebinding); a non-loopback --host warns.
+        status, body, _ = request(port, "GET", "/api/me", headers={**auth(admin), "Host": "evil.example"})
+        check(status == 421, "a request for another host name is refused with 421")
+        warned = subprocess.run([ASSESS, "serve", "--host", "192.0.2.1", "--port", "0", "--data-dir",
+                                 os.path.join(work, "warn")], cwd=ROOT, capture_output=True, text=True, timeout=30)
+        check("unencrypted" in warned.stderr and "docs/deploy.md" in warned.stderr,
+              "a non-loopback --host warns about unencrypted traffic and points to docs/deploy.md")
 
         # Item 4: a second server on the same data folder refuses to start.
         second_server = subprocess.run([ASSESS, "serve", "--port", "0", "--data-dir", data], cwd=ROOT, capture_output=True,
