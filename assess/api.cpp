@@ -1,10 +1,16 @@
 #include "api.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "assess/dashboard.h"
 #include "assess/explain.h"
@@ -31,6 +37,7 @@ struct HttpError {
   int status;
   std::string message;
   std::string pointer;
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 [[noreturn]] void http_fail(int status, const std::string& message, const std::string& pointer = "") {
@@ -134,8 +141,24 @@ std::int64_t to_id(const std::string& s, const std::string& what) {
   return std::stoll(s);
 }
 
+// The media type of a request, lower-case, without parameters.
+std::string media_type(const HttpRequest& r) {
+  auto it = r.headers.find("content-type");
+  if (it == r.headers.end()) return "";
+  std::string t = it->second.substr(0, it->second.find(';'));
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  while (!t.empty() && t.front() == ' ') t.erase(0, 1);
+  for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return t;
+}
+
 Json parse_body(const HttpRequest& r) {
   if (r.body.empty()) http_fail(400, "the request needs a JSON body");
+  // A JSON route reads only JSON: a form or text/plain post (what a foreign page can send without
+  // asking) is refused before the body is parsed.
+  if (media_type(r) != "application/json") {
+    http_fail(415, "send the body as JSON with \"Content-Type: application/json\"");
+  }
   try {
     return parse_json_text(r.body, "request");
   } catch (const Error& e) {
@@ -159,6 +182,7 @@ std::string text_field(const Json& body, const std::string& key, bool required, 
 Json user_json(const User& u) {
   Json j = {{"id", u.id}, {"name", u.name}, {"role", u.role}};
   if (u.enterprise_id) j["enterprise_id"] = *u.enterprise_id;
+  if (u.disabled) j["disabled"] = true;
   return j;
 }
 
@@ -194,6 +218,82 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+// The host of a Host header or of an Origin's authority, lower-case, without the port ("[::1]"
+// keeps its brackets).
+std::string host_only(std::string h) {
+  for (auto& ch : h) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (!h.empty() && h[0] == '[') return h.substr(0, h.find(']') + 1);
+  const auto colon = h.rfind(':');
+  return colon == std::string::npos ? h : h.substr(0, colon);
+}
+
+// An evidence file stored under its SHA-256: written to a private temporary file (mkstemp, 0600)
+// in the same folder, flushed to disk, checked for size and hash, then renamed into place and the
+// folder flushed, so no reader ever sees a half file under the final name. A file already there
+// with the right size and hash is kept; a damaged one (e.g. 0 bytes after a full disk) is replaced.
+// A full disk answers 507 and leaves nothing behind.
+void store_evidence_file(const std::string& dir, const std::string& sha, const std::string& bytes) {
+  const std::string file = dir + "/" + sha;
+  std::error_code ec;
+  if (std::filesystem::file_size(file, ec) == bytes.size() && !ec && sha256_hex(read_file(file)) == sha) return;
+  std::string tmp = dir + "/.upload-XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) {
+    const int e = errno;
+    if (e == ENOSPC || e == EDQUOT) http_fail(507, "the server's disk is full; the evidence file was not stored");
+    http_fail(500, "cannot store the evidence file");
+  }
+  auto fail = [&](int e) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    if (e == ENOSPC || e == EDQUOT || e == EFBIG) http_fail(507, "the server's disk is full; the evidence file was not stored");
+    http_fail(500, "cannot store the evidence file");
+  };
+  for (std::size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail(n < 0 ? errno : ENOSPC);
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) fail(errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) != bytes.size()) fail(EIO);
+  if (::close(fd) != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    if (e == ENOSPC || e == EDQUOT) http_fail(507, "the server's disk is full; the evidence file was not stored");
+    http_fail(500, "cannot store the evidence file");
+  }
+  if (sha256_hex(read_file(tmp)) != sha) {
+    ::unlink(tmp.c_str());
+    http_fail(500, "the stored evidence file does not match what was sent; nothing was kept");
+  }
+  if (::rename(tmp.c_str(), file.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    http_fail(500, "cannot store the evidence file");
+  }
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+// The client's address: the peer, or behind a TLS proxy on this machine (--behind-tls-proxy) the
+// address the proxy appended last to X-Forwarded-For.
+std::string client_address(const HttpRequest& r, bool behind_proxy) {
+  auto it = r.headers.find("x-forwarded-for");
+  if (!behind_proxy || it == r.headers.end() || (r.remote != "127.0.0.1" && r.remote != "::1")) return r.remote;
+  std::string last = it->second.substr(it->second.rfind(',') == std::string::npos ? 0 : it->second.rfind(',') + 1);
+  while (!last.empty() && last.front() == ' ') last.erase(0, 1);
+  while (!last.empty() && last.back() == ' ') last.pop_back();
+  return last.empty() ? r.remote : last.substr(0, 64);
+}
+
+constexpr int kFreeAttempts = 5;          // failed logins per address or name before backoff
+constexpr std::int64_t kMaxBackoff = 900;  // seconds
+constexpr std::int64_t kForgetAfter = 3600;
+
 }  // namespace
 
 struct App::Context {
@@ -203,6 +303,7 @@ struct App::Context {
   std::map<std::string, std::string> query;
   std::optional<Session> session;
   std::vector<std::pair<std::string, std::string>> extra_headers;
+  std::unique_lock<std::mutex>* lock = nullptr;  // the App's; released only around password hashing
 
   const User& user() const {
     if (!session) http_fail(401, "log in first");
@@ -226,13 +327,38 @@ App::App(AppConfig config, Store& store) : config_(std::move(config)), store_(st
 
 HttpResponse App::handle(const HttpRequest& request, std::int64_t now) {
   HttpResponse response;
+  std::unique_lock<std::mutex> lock(mutex_);
   try {
     if (request.target.empty() || request.target[0] != '/') http_fail(400, "the request target must start with \"/\"");
     const auto q = request.target.find('?');
     Context c{request, now, clean_utf8(url_decode(request.target.substr(0, q)), 2048),
               q == std::string::npos ? std::map<std::string, std::string>{} : parse_query(request.target.substr(q + 1)),
               std::nullopt,
-              {}};
+              {},
+              &lock};
+    // DNS rebinding: a foreign name that resolves to this machine must not reach the API.
+    auto host = request.headers.find("host");
+    if (host != request.headers.end() && !config_.allowed_hosts.empty() &&
+        std::find(config_.allowed_hosts.begin(), config_.allowed_hosts.end(), host_only(host->second)) ==
+            config_.allowed_hosts.end()) {
+      http_fail(421, "this server does not answer to the host \"" + clean_utf8(host->second, 100) +
+                         "\"; start it with --allowed-host NAME to allow a name");
+    }
+    // A state change sent by a browser names the page's origin; it must be this server.
+    auto origin = request.headers.find("origin");
+    if (c.writes() && origin != request.headers.end()) {
+      const std::string& o = origin->second;
+      const auto scheme = o.find("://");
+      const std::string scheme_name = scheme == std::string::npos ? "" : o.substr(0, scheme);
+      const std::string origin_host = scheme == std::string::npos ? "" : host_only(o.substr(scheme + 3));
+      bool same = scheme_name == "http" || scheme_name == "https";
+      if (same && !config_.allowed_hosts.empty()) {
+        same = std::find(config_.allowed_hosts.begin(), config_.allowed_hosts.end(), origin_host) != config_.allowed_hosts.end();
+      } else if (same) {
+        same = host != request.headers.end() && host_only(host->second) == origin_host;
+      }
+      if (!same) http_fail(403, "the request comes from another site (Origin \"" + clean_utf8(o, 100) + "\")");
+    }
     if (request.body.size() > config_.max_body) {
       http_fail(413, "the request body is " + std::to_string(request.body.size()) + " bytes; the limit is " +
                          std::to_string(config_.max_body));
@@ -243,11 +369,15 @@ HttpResponse App::handle(const HttpRequest& request, std::int64_t now) {
     for (auto& h : c.extra_headers) response.headers.push_back(std::move(h));
   } catch (const HttpError& e) {
     response = error_response(e.status, e.message, e.pointer);
+    for (const auto& h : e.headers) response.headers.push_back(h);
   } catch (const Error& e) {
     response = error_response(e.kind() == ErrorKind::kNotFound ? 404 : e.kind() == ErrorKind::kLimit ? 413 : 400,
                               e.message(), e.pointer());
-  } catch (const std::exception& e) {
-    response = error_response(500, std::string("internal error: ") + e.what());
+  } catch (const Json::exception&) {
+    // A value of the wrong type that a check above missed: the client's fault, and no library text.
+    response = error_response(400, "a field of the request has the wrong type");
+  } catch (const std::exception&) {
+    response = error_response(500, "internal error");
   }
   security_headers(response);
   return response;
@@ -333,6 +463,46 @@ Json App::live_summary(const AssessmentResult& result) {
   return out;
 }
 
+std::int64_t App::throttle_wait(const std::string& key, std::int64_t now) {
+  auto it = attempts_.find(key);
+  if (it == attempts_.end()) return 0;
+  if (now - it->second.last > kForgetAfter && now >= it->second.next_allowed) {
+    attempts_.erase(it);
+    return 0;
+  }
+  return std::max<std::int64_t>(0, it->second.next_allowed - now);
+}
+
+void App::throttle_count(const std::string& key, std::int64_t now) {
+  if (attempts_.size() > 100'000) {
+    // Bounded: forget what no longer delays anyone.
+    for (auto it = attempts_.begin(); it != attempts_.end();) {
+      it = now >= it->second.next_allowed && now - it->second.last > 60 ? attempts_.erase(it) : std::next(it);
+    }
+  }
+  Attempts& a = attempts_[key];
+  ++a.count;
+  a.last = now;
+  if (a.count > kFreeAttempts) {
+    const int doublings = std::min(a.count - kFreeAttempts - 1, 20);
+    a.next_allowed = now + std::min<std::int64_t>(std::int64_t{1} << doublings, kMaxBackoff);
+  }
+}
+
+// Counts one password attempt against the client's address and the user name, or refuses it with
+// 429 while either is in its backoff. Counted before the check, so parallel guesses count too.
+void App::throttle_attempt(Context& c, const std::string& name) {
+  const std::string address = "address " + client_address(c.request, config_.secure_cookie);
+  const std::string user = "name " + name;
+  const std::int64_t wait = std::max(throttle_wait(address, c.now), throttle_wait(user, c.now));
+  if (wait > 0) {
+    throw HttpError{429, "too many failed attempts; try again in " + std::to_string(wait) + " s", "",
+                    {{"Retry-After", std::to_string(wait)}}};
+  }
+  throttle_count(address, c.now);
+  throttle_count(user, c.now);
+}
+
 HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
   const std::string method = c.request.method == "HEAD" ? std::string("GET") : c.request.method;
   auto is = [&](std::initializer_list<const char*> shape, const char* m) {
@@ -369,31 +539,83 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     return *a;
   };
 
+  auto session_cookie = [&](const std::string& token, std::int64_t max_age) {
+    c.extra_headers.emplace_back("Set-Cookie", "assess_session=" + token + "; Path=/; HttpOnly; SameSite=Strict; " +
+                                                   (config_.secure_cookie ? "Secure; " : "") + "Max-Age=" +
+                                                   std::to_string(max_age));
+  };
+  // Audit of a change that is not an answer.
+  auto log = [&](const std::string& action, const std::string& target, const Json& detail) {
+    const User* u = c.session ? &c.session->user : nullptr;
+    store_.log_event(now_text(c.now), u ? std::optional<std::int64_t>(u->id) : std::nullopt, u ? u->role : "", action,
+                     target, detail);
+  };
+  // Argon2 runs with the App's lock released, so other requests go on meanwhile.
+  auto without_lock = [&](auto&& work) {
+    c.lock->unlock();
+    struct Relock {
+      std::unique_lock<std::mutex>* lock;
+      ~Relock() { lock->lock(); }
+    } relock{c.lock};
+    return work();
+  };
+  auto new_password = [&](const Json& body, const std::string& key) {
+    const std::string password = text_field(body, key, true, 1000);
+    if (const std::string problem = password_problem(password); !problem.empty()) http_fail(400, problem, "/" + key);
+    return password;
+  };
+  auto new_user_name = [&](const Json& body) {
+    const std::string name = text_field(body, "name", true, 256);
+    if (const std::string problem = user_name_problem(name); !problem.empty()) http_fail(400, problem, "/name");
+    return name;
+  };
+
   if (is({"login"}, "POST")) {
     const Json body = parse_body(c.request);
     const std::string name = text_field(body, "name", true, 100);
     const std::string password = text_field(body, "password", true, 1000);
-    auto user = store_.check_password(name, password);  // hashes even for unknown names (no timing hint)
-    if (!user) http_fail(401, "wrong name or password");
-    Session s = store_.create_session(*user, c.now, config_.session_seconds);
-    c.extra_headers.emplace_back("Set-Cookie", "assess_session=" + s.token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                                                   std::to_string(config_.session_seconds));
-    return json_response(200, {{"user", user_json(s.user)}, {"csrf", s.csrf}});
+    throttle_attempt(c, name);
+    const auto found = store_.credentials(name);
+    static const std::string dummy = hash_password("not a password");
+    // Hashes even for unknown names, so response times do not reveal which names exist.
+    const bool ok = without_lock([&] { return verify_password(found ? found->second : dummy, password); }) && found;
+    if (!ok) {
+      store_.log_event(now_text(c.now), found ? std::optional<std::int64_t>(found->first.id) : std::nullopt, "", "login_failed",
+                       clean_utf8(name, 100), {{"address", client_address(c.request, config_.secure_cookie)}});
+      http_fail(401, "wrong name or password");
+    }
+    const User user = *store_.user(found->first.id);
+    if (user.disabled) http_fail(403, "this account is disabled; ask an admin");
+    attempts_.erase("address " + client_address(c.request, config_.secure_cookie));
+    attempts_.erase("name " + name);
+    Session s = store_.create_session(user, c.now, config_.session_seconds);
+    session_cookie(s.token, config_.session_seconds);
+    Json out = {{"user", user_json(s.user)}, {"csrf", s.csrf}};
+    if (user.must_change_password) out["must_change_password"] = true;
+    return json_response(200, out);
   }
   if (is({"logout"}, "POST")) {
     if (c.session) store_.delete_session(c.session->token);
-    c.extra_headers.emplace_back("Set-Cookie", "assess_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    session_cookie("", 0);
     return json_response(200, {{"ok", true}});
   }
   if (is({"invites", "*", "accept"}, "POST")) {
     // Anyone holding the link may create the enterprise's account once, before it expires.
     const Json body = parse_body(c.request);
-    const std::string password = text_field(body, "password", true, 1000);
-    if (password.size() < 8) http_fail(400, "a password needs at least 8 characters", "/password");
-    User u = store_.accept_invite(p[1], text_field(body, "name", true, 100), password, c.now);
+    const std::string password = new_password(body, "password");
+    const std::string name = new_user_name(body);
+    throttle_attempt(c, "invite " + p[1]);
+    const auto enterprise_id = store_.invite_enterprise(p[1], c.now);
+    if (!enterprise_id) http_fail(404, "this invite link is unknown, used or expired");
+    const std::string hash = without_lock([&] { return hash_password(password); });
+    // A taken name gets the same answer as any other name the server will not use, without saying
+    // whether an account of that name exists.
+    if (store_.find_user(name)) http_fail(400, "this name cannot be used; choose another", "/name");
+    User u = store_.accept_invite(p[1], name, hash, c.now);
     Session s = store_.create_session(u, c.now, config_.session_seconds);
-    c.extra_headers.emplace_back("Set-Cookie", "assess_session=" + s.token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                                                   std::to_string(config_.session_seconds));
+    store_.log_event(now_text(c.now), u.id, u.role, "invite_accepted", "enterprise " + std::to_string(*enterprise_id),
+                     {{"user", u.name}});
+    session_cookie(s.token, config_.session_seconds);
     return json_response(201, {{"user", user_json(u)}, {"csrf", s.csrf}});
   }
   if (is({"uscc"}, "GET")) {
@@ -404,7 +626,37 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     return json_response(200, out);
   }
   const User& user = c.user();  // everything below needs a session
-  if (is({"me"}, "GET")) return json_response(200, {{"user", user_json(user)}, {"csrf", c.session->csrf}});
+  if (is({"me"}, "GET")) {
+    Json out = {{"user", user_json(user)}, {"csrf", c.session->csrf}};
+    if (user.must_change_password) out["must_change_password"] = true;
+    return json_response(200, out);
+  }
+  if (is({"password"}, "POST")) {
+    // Changing one's password ends every other session of the user (this one stays).
+    const Json body = parse_body(c.request);
+    const std::string current = text_field(body, "current_password", true, 1000);
+    const std::string next = new_password(body, "new_password");
+    if (next == current) http_fail(400, "the new password must differ from the current one", "/new_password");
+    throttle_attempt(c, user.name);
+    const auto found = store_.credentials(user.name);
+    if (!found) http_fail(401, "log in first");
+    const std::string hash = without_lock([&]() -> std::string {
+      if (!verify_password(found->second, current)) return "";
+      return hash_password(next);
+    });
+    if (hash.empty()) {
+      log("password_change_failed", "user " + std::to_string(user.id), Json::object());
+      http_fail(403, "the current password is wrong", "/current_password");
+    }
+    attempts_.erase("name " + user.name);
+    store_.set_password_hash(user.id, hash, c.session->token);
+    log("password_changed", "user " + std::to_string(user.id), Json::object());
+    return json_response(200, {{"ok", true}, {"user", user_json(*store_.user(user.id))}});
+  }
+  // The first-start admin password is printed on a terminal: nothing else until it is changed.
+  if (user.must_change_password) {
+    http_fail(403, "change the one-time password first (POST /api/password with current_password and new_password)");
+  }
   if (is({"questionnaires"}, "GET")) {
     Json list = Json::array();
     for (const auto& id : library_.ids()) {
@@ -454,7 +706,9 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     if (!e.uscc.empty() && store_.enterprise_by_uscc(e.uscc)) {
       http_fail(409, "an enterprise with unified social credit code " + e.uscc + " exists already", "/uscc");
     }
-    return json_response(201, enterprise_json(store_.add_enterprise(e)));
+    const EnterpriseRow created = store_.add_enterprise(e);
+    log("enterprise_added", "enterprise " + std::to_string(created.id), {{"name", created.name}, {"uscc", created.uscc}});
+    return json_response(201, enterprise_json(created));
   }
   if (is({"enterprises", "*"}, "GET")) {
     const std::int64_t id = to_id(p[1], "enterprise");
@@ -499,6 +753,8 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     }
     AssessmentRow created = store_.add_assessment(a);
     if (copy_from) store_.copy_answers(*copy_from, created.id, now_text(c.now));
+    log("assessment_added", "assessment " + std::to_string(created.id),
+        {{"enterprise_id", id}, {"modules", a.modules}, {"copy_from", copy_from ? Json(*copy_from) : Json()}});
     return json_response(201, assessment_json(created));
   }
   if (is({"enterprises", "*", "invites"}, "POST")) {
@@ -508,6 +764,7 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     const std::int64_t days = c.query.count("days") ? std::clamp<std::int64_t>(std::atoll(c.query["days"].c_str()), 1, 90) : 14;
     const std::int64_t expires = c.now + days * 86400;
     const std::string token = store_.create_invite(id, user.id, expires);
+    log("invite_created", "enterprise " + std::to_string(id), {{"expires_at", now_text(expires)}});
     return json_response(201, {{"token", token}, {"expires_at", now_text(expires)}, {"path", "/#/invite/" + token}});
   }
   if (is({"assessments", "*"}, "GET")) {
@@ -546,6 +803,47 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
         if (!answer.is_object()) answer = Json{{"value", answer}};
         answer["evidence"] = (*previous)["evidence"];
       }
+      if (answer.is_object()) {
+        for (const char* flag : {"verified", "na"}) {
+          if (answer.contains(flag) && !answer[flag].is_boolean()) {
+            http_fail(400, "\"" + std::string(flag) + "\" must be true or false", "/" + std::string(flag));
+          }
+        }
+        if (answer.contains("note") && !answer["note"].is_string()) http_fail(400, "\"note\" must be a string", "/note");
+        if (answer.contains("evidence")) {
+          // Only files uploaded to this assessment (or already on this answer, e.g. copied from the
+          // previous assessment) may be claimed, and only so many.
+          const Json& list = answer["evidence"];
+          if (!list.is_array()) http_fail(400, "\"evidence\" must be an array", "/evidence");
+          if (list.size() > config_.max_evidence_per_answer) {
+            http_fail(400, "an answer may list at most " + std::to_string(config_.max_evidence_per_answer) + " evidence files",
+                      "/evidence");
+          }
+          std::set<std::string> known;
+          for (const auto& e : store_.evidence(a.id)) known.insert("sha256:" + e.sha256);
+          if (previous != stored.end() && previous->is_object() && previous->contains("evidence") &&
+              (*previous)["evidence"].is_array()) {
+            for (const auto& e : (*previous)["evidence"]) {
+              if (e.is_object() && e.contains("file") && e["file"].is_string()) known.insert(e["file"].get<std::string>());
+            }
+          }
+          for (std::size_t i = 0; i < list.size(); ++i) {
+            const std::string at = "/evidence/" + std::to_string(i);
+            if (!list[i].is_object() || !list[i].contains("file") || !list[i]["file"].is_string()) {
+              http_fail(400, "an evidence entry needs \"file\" (\"sha256:…\")", at);
+            }
+            if (!known.count(list[i]["file"].get<std::string>())) {
+              http_fail(400, "no evidence file " + clean_utf8(list[i]["file"].get<std::string>(), 80) +
+                                 " was uploaded to this assessment", at + "/file");
+            }
+            for (const char* key : {"name", "slot"}) {
+              if (list[i].contains(key) && (!list[i][key].is_string() || list[i][key].get<std::string>().size() > 200)) {
+                http_fail(400, "\"" + std::string(key) + "\" must be a text of at most 200 bytes", at + "/" + key);
+              }
+            }
+          }
+        }
+      }
       // "Verified on site" is the assessor's word: only consultants and admins may set it.
       if (answer.is_object() && answer.value("verified", false) && user.role != "consultant" && user.role != "admin") {
         http_fail(403, "only a consultant or an admin marks an answer verified on site", "/verified");
@@ -553,7 +851,7 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
       // Validates exactly as the scoring library will read it; the error names question and pointer.
       (void)parse_answer(q, qi, answer, "request", "");
     }
-    const Json old = store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now));
+    const Json old = store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now), user.role);
     remember_answer(a.id, module, question, answer);
     AssessmentRow updated = *store_.assessment(a.id);
     AssessmentResult result = score_assessment(library_, crosswalk_, assessment_document(updated), "assessment");
@@ -571,14 +869,14 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
       }
     }
     if (a.status != "open") http_fail(409, "the assessment is submitted; reopen it to change projects");
-    store_.set_projects(a.id, body, now_text(c.now));
+    store_.set_projects(a.id, body, now_text(c.now), user.id, user.role);
     documents_.erase(a.id);
     return json_response(200, {{"saved", true}});
   }
   if (is({"assessments", "*", "submit"}, "POST") || is({"assessments", "*", "reopen"}, "POST")) {
     AssessmentRow a = load_assessment(p[1]);
     can_write(a.enterprise_id);
-    store_.set_status(a.id, p[2] == "submit" ? "submitted" : "open", now_text(c.now));
+    store_.set_status(a.id, p[2] == "submit" ? "submitted" : "open", now_text(c.now), user.id, user.role);
     return json_response(200, assessment_json(*store_.assessment(a.id)));
   }
   if (is({"assessments", "*", "score"}, "GET")) {
@@ -700,26 +998,20 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
         http_fail(400, "question \"" + question + "\" has no evidence slot \"" + clean_utf8(slot, 64) + "\"");
       }
     }
-    const std::string file = config_.data_dir + "/evidence/" + e.sha256;
-    if (!std::filesystem::exists(file)) {
-      // Write then rename, so a crash never leaves a half file under the final name.
-      const std::string tmp = file + ".tmp";
-      {
-        std::ofstream out(tmp, std::ios::binary);
-        out.write(c.request.body.data(), static_cast<std::streamsize>(c.request.body.size()));
-        if (!out) http_fail(500, "cannot store the evidence file");
-      }
-      std::filesystem::rename(tmp, file);
-    }
-    EvidenceRow stored = store_.add_evidence(e);
-    // Record it on the answer, so the grade reads "evidence attached".
     Json answers = store_.answers(a.id);
     Json answer = answers.contains(module) && answers[module].contains(question) ? answers[module][question] : Json();
+    if (answer.is_object() && answer.contains("evidence") && answer["evidence"].is_array() &&
+        answer["evidence"].size() >= config_.max_evidence_per_answer) {
+      http_fail(409, "an answer may list at most " + std::to_string(config_.max_evidence_per_answer) + " evidence files");
+    }
+    store_evidence_file(config_.data_dir + "/evidence", e.sha256, c.request.body);
+    EvidenceRow stored = store_.add_evidence(e);
+    // Record it on the answer, so the grade reads "evidence attached".
     if (!answer.is_object()) answer = answer.is_null() ? Json::object() : Json{{"value", answer}};
     Json ref = {{"file", "sha256:" + e.sha256}, {"name", e.name}};
     if (!slot.empty()) ref["slot"] = slot;
     answer["evidence"].push_back(ref);
-    store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now));
+    store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now), user.role);
     remember_answer(a.id, module, question, answer);
     return json_response(201, {{"id", stored.id}, {"sha256", e.sha256}, {"size", e.size}, {"mime", e.mime}, {"name", e.name}});
   }
@@ -758,6 +1050,8 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     std::vector<Store::BureauRecord> records;
     for (const auto& cand : imported.candidates) records.push_back({cand.id, cand.name, cand.facts.value("region", std::string()), cand.facts});
     const auto counts = store_.save_bureau_records(records, c.query["round"] == "new", name, now_text(c.now));
+    log("bureau_import", name, {{"rows", imported.rows}, {"imported", records.size()}, {"added", counts.added},
+                                {"updated", counts.updated}, {"new_rounds", counts.new_rounds}});
     return json_response(200, {{"rows", imported.rows}, {"imported", records.size()}, {"encoding", imported.encoding},
                                {"added", counts.added}, {"updated", counts.updated}, {"new_rounds", counts.new_rounds},
                                {"issues", issues}});
@@ -801,16 +1095,43 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
   if (is({"users"}, "POST")) {
     require_role({"admin"});
     const Json body = parse_body(c.request);
+    if (!body.is_object()) http_fail(400, "the body must be a JSON object");
     const std::string role = text_field(body, "role", true, 20);
+    if (role != "admin" && role != "consultant" && role != "enterprise" && role != "bureau") {
+      http_fail(400, "\"role\" must be one of admin, consultant, enterprise, bureau", "/role");
+    }
     std::optional<std::int64_t> enterprise_id;
-    if (body.contains("enterprise_id") && body["enterprise_id"].is_number_integer()) enterprise_id = body["enterprise_id"].get<std::int64_t>();
+    if (body.contains("enterprise_id") && !body["enterprise_id"].is_null()) {
+      if (!body["enterprise_id"].is_number_integer()) http_fail(400, "\"enterprise_id\" must be an enterprise id", "/enterprise_id");
+      enterprise_id = body["enterprise_id"].get<std::int64_t>();
+    }
     if (role == "enterprise" && !enterprise_id) http_fail(400, "an enterprise user needs \"enterprise_id\"", "/enterprise_id");
     if (enterprise_id && !store_.enterprise(*enterprise_id)) {
       http_fail(400, "no enterprise " + std::to_string(*enterprise_id), "/enterprise_id");
     }
-    const std::string password = text_field(body, "password", true, 1000);
-    if (password.size() < 8) http_fail(400, "a password needs at least 8 characters", "/password");
-    return json_response(201, user_json(store_.add_user(text_field(body, "name", true, 100), password, role, enterprise_id)));
+    const std::string name = new_user_name(body);
+    const std::string password = new_password(body, "password");
+    if (store_.find_user(name)) http_fail(400, "user \"" + name + "\" exists already", "/name");
+    const std::string hash = without_lock([&] { return hash_password(password); });
+    const User added = store_.add_user_hash(name, hash, role, enterprise_id);
+    log("user_added", "user " + std::to_string(added.id), user_json(added));
+    return json_response(201, user_json(added));
+  }
+  if (is({"users", "*", "disable"}, "POST") || is({"users", "*", "enable"}, "POST")) {
+    // Disabling ends every session of the user at once; the account keeps its history.
+    require_role({"admin"});
+    const std::int64_t id = to_id(p[1], "user");
+    if (!store_.user(id)) http_fail(404, "no user " + p[1]);
+    const bool disable = p[2] == "disable";
+    if (disable && id == user.id) http_fail(409, "an admin cannot disable their own account");
+    store_.set_disabled(id, disable);
+    log(disable ? "user_disabled" : "user_enabled", "user " + std::to_string(id), Json::object());
+    return json_response(200, user_json(*store_.user(id)));
+  }
+  if (is({"events"}, "GET")) {
+    require_role({"admin"});
+    const int limit = std::clamp(c.query.count("limit") ? std::atoi(c.query["limit"].c_str()) : 200, 1, 2000);
+    return json_response(200, store_.events(limit));
   }
   http_fail(404, "no API route " + method + " /api/" + [&] {
     std::string s;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,7 @@ struct HttpRequest {
   std::string target;  // path and query, as received
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  std::string remote;  // the client's address (login throttling, failed-login audit)
 };
 
 struct HttpResponse {
@@ -43,8 +45,17 @@ struct AppConfig {
   std::size_t max_body = 12u << 20;      // larger bodies are refused with 413
   std::size_t max_evidence = 10u << 20;  // one evidence file
   std::int64_t session_seconds = 12 * 3600;
+  // Host names and addresses this server answers to (DNS rebinding); empty accepts any Host. The
+  // Origin of a state change must name one of them (or, when empty, the request's own Host).
+  std::vector<std::string> allowed_hosts;
+  bool secure_cookie = false;  // behind a TLS reverse proxy: the session cookie gets `Secure`
+  std::size_t max_evidence_per_answer = 20;
 };
 
+// App::handle may be called from several threads: it serializes its work (and so every SQLite
+// write) on one mutex, which it releases only around password hashing, so a login never delays
+// another request by the ~0.5 s an Argon2 check takes. Failed logins are throttled per client
+// address and per user name with exponential backoff (429 with Retry-After).
 class App {
  public:
   App(AppConfig config, Store& store);
@@ -72,6 +83,19 @@ class App {
   std::unique_ptr<CodeList> regions_;
   std::unique_ptr<CodeList> industries_;
   std::map<std::int64_t, Json> documents_;
+
+  // Login throttling: attempts per key ("address …", "name …"); after kFreeAttempts the next
+  // attempt waits 1, 2, 4 … seconds (capped); a success or an hour without attempts forgets them.
+  struct Attempts {
+    int count = 0;
+    std::int64_t next_allowed = 0;
+    std::int64_t last = 0;
+  };
+  std::int64_t throttle_wait(const std::string& key, std::int64_t now);
+  void throttle_count(const std::string& key, std::int64_t now);
+  void throttle_attempt(Context& c, const std::string& name);
+  std::map<std::string, Attempts> attempts_;
+  std::mutex mutex_;
 };
 
 }  // namespace assess

@@ -4,7 +4,11 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <termios.h>
 #include <unistd.h>
 #include <fstream>
 #include <optional>
@@ -693,6 +697,25 @@ void seed_demo(Store& store, const App& app, const std::string& qdir) {
   if (demo.contains("projects")) store.set_projects(created.id, demo["projects"]);
 }
 
+// Holds an exclusive lock on <data-dir>/assess.lock for the life of the process, so a second server
+// on the same folder refuses to start (two servers keep caches that disagree and lose evidence links).
+// Returns "" when the lock is taken, else why not.
+std::string lock_data_dir(const std::string& data_dir) {
+  const std::string path = data_dir + "/assess.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return "cannot open " + path + ": " + std::strerror(errno);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return "another assess serve is already using the data folder " + data_dir + " (" + path +
+           " is locked); stop it first or give another --data-dir";
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) == 0 && ::write(fd, pid.data(), pid.size()) < 0) {
+    // the pid is only a hint for people; the lock is what counts
+  }
+  return "";  // the descriptor stays open (and locked) until the process ends
+}
+
 int cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app("Start the local web app: the browser UI and the JSON API (docs/api.md), on one SQLite file.", "serve");
   std::string host = "127.0.0.1";
@@ -700,19 +723,33 @@ int cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::string data_dir = "var";
   std::string qdir;
   bool demo = false;
+  bool behind_tls_proxy = false;
+  std::vector<std::string> allowed_hosts;
+  ServerLimits limits;
   app.add_option("--host", host, "Address to listen on (default 127.0.0.1: this computer only)");
   app.add_option("--port", port, "Port (default 8080; 0 picks a free one)");
   app.add_option("--data-dir", data_dir, "Folder of the database and evidence files (default var)");
   app.add_option("--questionnaires", qdir, "Definitions folder (default: questionnaires)");
   app.add_flag("--demo", demo, "Load the demo enterprise into an empty database");
+  app.add_option("--allowed-host", allowed_hosts,
+                 "Another host name the server answers to (repeatable); localhost, 127.0.0.1, [::1] and --host always are");
+  app.add_flag("--behind-tls-proxy", behind_tls_proxy,
+               "The server sits behind a TLS reverse proxy (docs/deploy.md): the session cookie gets Secure");
+  app.add_option("--max-connections", limits.max_connections, "Open connections at most (default 512)")
+      ->check(CLI::Range(1, 100000));
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
     std::filesystem::create_directories(data_dir);
+    if (const std::string problem = lock_data_dir(data_dir); !problem.empty()) {
+      err << "assess serve: " << problem << "\n";
+      return kInvalidData;
+    }
     auto store = Store::open(data_dir + "/assess.db");
     std::string first_password;
     if (store->user_count() == 0) {
+      // Printed on the terminal, so it must be replaced at the first login.
       first_password = random_token(9);
-      store->add_user("admin", first_password, "admin");
+      store->add_user_hash("admin", hash_password(first_password), "admin", std::nullopt, true);
     }
     AppConfig config;
     config.data_dir = data_dir;
@@ -720,13 +757,27 @@ int cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     config.questionnaires_dir = questionnaires_dir(qdir);
     config.policies_dir = policies_dir("");
     config.templates_dir = templates_dir();
+    config.secure_cookie = behind_tls_proxy;
+    auto lower = [](std::string h) {
+      for (auto& ch : h) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      return h;
+    };
+    config.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
+    const bool any_address = host == "0.0.0.0" || host == "::" || host == "[::]";
+    if (!any_address) config.allowed_hosts.push_back(lower(host.find(':') != std::string::npos && host[0] != '[' ? "[" + host + "]" : host));
+    for (const auto& h : allowed_hosts) config.allowed_hosts.push_back(lower(h));
     App web(config, *store);
     if (demo) seed_demo(*store, web, config.questionnaires_dir);
-    serve(web, host, port, ServerLimits{}, [&](unsigned short bound) {
+    if (host != "127.0.0.1" && host != "localhost" && host != "::1") {
+      err << "assess serve: warning: listening on " << host
+          << " sends passwords and answers unencrypted over the network; put a TLS reverse proxy in front "
+             "(docs/deploy.md) and start with --behind-tls-proxy and --allowed-host NAME\n";
+    }
+    serve(web, host, port, limits, [&](unsigned short bound) {
       out << "assess is running at http://" << host << ":" << bound << "/  (database " << data_dir << "/assess.db)\n";
       if (!first_password.empty()) {
         out << "first start: log in as admin with the one-time password " << first_password
-            << "  (change it with: assess user passwd admin)\n";
+            << "  (you must change it at the first login)\n";
       }
       out.flush();
     });
@@ -740,12 +791,34 @@ int cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
 }
 
+// A password from the terminal without echo, or one line of standard input when it is not a terminal.
+std::string read_password(std::ostream& out, const std::string& prompt) {
+  std::string password;
+  if (::isatty(STDIN_FILENO)) {
+    out << prompt << std::flush;
+    termios old{};
+    const bool tty = ::tcgetattr(STDIN_FILENO, &old) == 0;
+    if (tty) {
+      termios silent = old;
+      silent.c_lflag &= static_cast<tcflag_t>(~ECHO);
+      ::tcsetattr(STDIN_FILENO, TCSANOW, &silent);
+    }
+    std::getline(std::cin, password);
+    if (tty) ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    out << "\n";
+  } else {
+    std::getline(std::cin, password);
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
+
 int cmd_user(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app("Manage users of the web app: add NAME --role ROLE, or passwd NAME.", "user");
+  CLI::App app("Manage users of the web app: add NAME --role ROLE, or passwd NAME. The password is read from "
+               "standard input (a prompt on a terminal), never from the command line.", "user");
   std::string action;
   std::string name;
   std::string role = "consultant";
-  std::string password;
   std::string data_dir = "var";
   std::int64_t enterprise = 0;
   app.add_option("action", action, "add or passwd")->required()->check(CLI::IsMember({"add", "passwd"}));
@@ -753,12 +826,17 @@ int cmd_user(const std::vector<std::string>& args, std::ostream& out, std::ostre
   app.add_option("--role", role, "admin, consultant, enterprise or bureau")
       ->check(CLI::IsMember({"admin", "consultant", "enterprise", "bureau"}));
   app.add_option("--enterprise", enterprise, "The enterprise id an enterprise user may see");
-  app.add_option("--password", password, "The password (read from standard input when omitted)");
   app.add_option("--data-dir", data_dir, "Folder of the database (default var)");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
-  if (password.empty()) std::getline(std::cin, password);
-  if (password.size() < 8) {
-    err << "assess user: a password needs at least 8 characters\n";
+  if (action == "add") {
+    if (const std::string problem = user_name_problem(name); !problem.empty()) {
+      err << "assess user: " << problem << "\n";
+      return kUsage;
+    }
+  }
+  const std::string password = read_password(out, "password for " + name + ": ");
+  if (const std::string problem = password_problem(password); !problem.empty()) {
+    err << "assess user: " << problem << "\n";
     return kUsage;
   }
   try {
@@ -773,7 +851,7 @@ int cmd_user(const std::vector<std::string>& args, std::ostream& out, std::ostre
       out << "added " << u.name << " (" << u.role << ")\n";
     } else {
       store->set_password(name, password);
-      out << "password of " << name << " changed\n";
+      out << "password of " << name << " changed; every session of " << name << " ended\n";
     }
     return kOk;
   } catch (const Error& e) {

@@ -3,17 +3,17 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
-#include <iostream>
-#include <condition_variable>
-#include <deque>
-#include <cstdint>
+#include <list>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
-
-#include <sys/socket.h>
-#include <sys/time.h>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -26,117 +26,233 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-// One request at a time through the handler (each save is one SQLite transaction), served in
-// arrival order so that no client waits behind a crowd of later ones (a plain mutex is unfair).
-// Each waiter sleeps on its own condition variable and only the next one is woken: waking every
-// waiter on each release costs more than the request itself with 50 clients on 2 cores.
-std::mutex app_mutex;
-bool app_busy = false;
-std::deque<std::condition_variable*> app_waiters;
-std::atomic<int> open_connections{0};
+class Session;
 
-struct FifoLock {
-  FifoLock() {
-    std::unique_lock<std::mutex> lock(app_mutex);
-    if (!app_busy && app_waiters.empty()) {
-      app_busy = true;
-      return;
-    }
-    std::condition_variable turn;
-    app_waiters.push_back(&turn);
-    turn.wait(lock, [&] { return !app_busy && app_waiters.front() == &turn; });
-    app_waiters.pop_front();
-    app_busy = true;
-  }
-  ~FifoLock() {
-    std::lock_guard<std::mutex> lock(app_mutex);
-    app_busy = false;
-    if (!app_waiters.empty()) app_waiters.front()->notify_one();
-  }
+// What every connection shares: the handler, the pools and the list of connections waiting for a
+// header (the ones that may be closed to make room at the cap).
+struct Shared {
+  Shared(App& a, const ServerLimits& l, net::thread_pool& w, net::thread_pool& p)
+      : app(a), limits(l), workers(w), password_workers(p) {}
+  App& app;
+  ServerLimits limits;
+  net::thread_pool& workers;
+  net::thread_pool& password_workers;
+  std::atomic<int> open{0};
+  std::mutex idle_mutex;
+  std::list<std::weak_ptr<Session>> idle;  // oldest first
 };
 
-void set_timeout(tcp::socket& socket, int seconds) {
-  timeval tv{seconds, 0};
-  setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+// Requests that hash a password go to their own pool.
+bool hashes_password(const std::string& method, const std::string& target) {
+  if (method != "POST") return false;
+  const std::string path = target.substr(0, target.find('?'));
+  if (path == "/api/login" || path == "/api/password" || path == "/api/users") return true;
+  return path.rfind("/api/invites/", 0) == 0 && path.size() > 7 && path.substr(path.size() - 7) == "/accept";
 }
 
-void write_plain(tcp::socket& socket, http::status status, const std::string& body) {
-  http::response<http::string_body> res{status, 11};
+http::response<http::string_body> plain_response(http::status status, const std::string& message, unsigned version) {
+  http::response<http::string_body> res{status, version};
   res.set(http::field::content_type, "application/json; charset=utf-8");
   res.set("X-Content-Type-Options", "nosniff");
   res.set("X-Frame-Options", "DENY");
   res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   res.set(http::field::connection, "close");
-  res.body() = body;
+  res.body() = R"({"error":{"status":)" + std::to_string(static_cast<int>(status)) + R"(,"message":")" + message + "\"}}";
+  res.keep_alive(false);
   res.prepare_payload();
-  beast::error_code ec;
-  http::write(socket, res, ec);
+  return res;
 }
 
-void session(tcp::socket socket, App& app, ServerLimits limits) {
-  struct Count {
-    Count() { ++open_connections; }
-    ~Count() { --open_connections; }
-  } count;
-  set_timeout(socket, limits.request_timeout_seconds);
-  if (open_connections > limits.max_connections) {
-    write_plain(socket, http::status::service_unavailable, R"({"error":{"status":503,"message":"too many connections"}})");
-    return;
-  }
-  beast::flat_buffer buffer;
-  for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(limits.max_body);
-    parser.header_limit(16 * 1024);
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
+    ++shared_.open;
     beast::error_code ec;
-    // Read piece by piece against one deadline for the whole request, so a client that trickles
-    // bytes cannot hold a connection (each piece also has the socket timeout).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limits.request_timeout_seconds);
-    while (!ec && !parser.is_done()) {
-      http::read_some(socket, buffer, parser, ec);
-      if (std::chrono::steady_clock::now() > deadline) {
-        write_plain(socket, http::status::request_timeout, R"({"error":{"status":408,"message":"the request took too long"}})");
-        return;
-      }
-    }
+    const auto endpoint = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = endpoint.address().to_string();
+  }
+  ~Session() {
+    leave_idle();
+    --shared_.open;
+  }
+
+  void start() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read_header, shared_from_this()));
+  }
+  void refuse() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->send(plain_response(http::status::service_unavailable, "too many connections", 11));
+    });
+  }
+  // Takes this connection off the idle list; the caller holds idle_mutex.
+  void forget_idle_locked() {
+    if (!idle_it_) return;
+    shared_.idle.erase(*idle_it_);
+    idle_it_.reset();
+  }
+  // Closes a connection that waits for a header (called from another thread, at the cap).
+  void evict() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->waiting_for_header_) self->stream_.close();
+    });
+  }
+
+ private:
+  void read_header() {
+    parser_.emplace();
+    parser_->body_limit(shared_.limits.max_body);
+    parser_->header_limit(16 * 1024);
+    waiting_for_header_ = true;
+    enter_idle();
+    stream_.expires_after(std::chrono::seconds(shared_.limits.header_timeout_seconds));
+    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    waiting_for_header_ = false;
+    leave_idle();
     if (ec == http::error::body_limit) {
-      write_plain(socket, http::status::payload_too_large,
-                  R"({"error":{"status":413,"message":"the request body is larger than the limit"}})");
-      return;
+      return send(plain_response(http::status::payload_too_large, "the request body is larger than the limit", 11));
     }
-    if (ec == http::error::end_of_stream || ec) return;
-    auto& req = parser.get();
-    HttpRequest request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
+    if (ec) return close();  // timeout, closed by the client, malformed or over-long header
+    stream_.expires_after(std::chrono::seconds(shared_.limits.body_timeout_seconds));
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::body_limit) {
+      return send(plain_response(http::status::payload_too_large, "the request body is larger than the limit", 11));
+    }
+    if (ec) return close();
+    stream_.expires_never();  // no socket operation runs while the handler works
+    auto& req = parser_->get();
+    auto request = std::make_shared<HttpRequest>();
+    request->method = std::string(req.method_string());
+    request->target = std::string(req.target());
+    request->remote = remote_;
     for (const auto& field : req) {
       std::string name(field.name_string());
       for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      request.headers[name] = std::string(field.value());
+      request->headers[name] = std::string(field.value());
     }
-    request.body = std::move(req.body());
-    HttpResponse response;
-    try {
-      FifoLock lock;
-      response = app.handle(request, static_cast<std::int64_t>(std::time(nullptr)));
-    } catch (const std::exception&) {
-      // App::handle answers every error itself; this is the last guard for the process.
-      write_plain(socket, http::status::internal_server_error, R"({"error":{"status":500,"message":"internal error"}})");
-      return;
-    }
-    http::response<http::string_body> res{static_cast<http::status>(response.status), req.version()};
+    request->body = std::move(req.body());
+    version_ = req.version();
+    keep_alive_ = req.keep_alive();
+    auto& pool = hashes_password(request->method, request->target) ? shared_.password_workers : shared_.workers;
+    net::post(pool, [self = shared_from_this(), request] {
+      auto response = std::make_shared<HttpResponse>();
+      bool failed = false;
+      try {
+        *response = self->shared_.app.handle(*request, static_cast<std::int64_t>(std::time(nullptr)));
+      } catch (const std::exception&) {
+        failed = true;  // App::handle answers every error itself; this is the last guard
+      }
+      net::post(self->stream_.get_executor(), [self, request, response, failed] {
+        if (failed) return self->send(plain_response(http::status::internal_server_error, "internal error", self->version_));
+        self->answer(*request, *response);
+      });
+    });
+  }
+
+  void answer(const HttpRequest& request, HttpResponse& response) {
+    http::response<http::string_body> res{static_cast<http::status>(response.status), version_};
     for (const auto& [k, v] : response.headers) res.insert(k, v);
-    res.keep_alive(req.keep_alive());
+    res.keep_alive(keep_alive_);
     res.body() = std::move(response.body);
     res.prepare_payload();
     if (request.method == "HEAD") res.body().clear();
-    http::write(socket, res, ec);
-    if (ec || !res.keep_alive()) break;
+    send(std::move(res));
   }
-  beast::error_code ec;
-  socket.shutdown(tcp::socket::shutdown_send, ec);
-}
+
+  void send(http::response<http::string_body>&& res) {
+    response_ = std::make_shared<http::response<http::string_body>>(std::move(res));
+    stream_.expires_after(std::chrono::seconds(shared_.limits.write_timeout_seconds));
+    http::async_write(stream_, *response_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    const bool again = !ec && response_->keep_alive();
+    response_.reset();
+    if (!again) return close();
+    read_header();
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  void enter_idle() {
+    std::lock_guard<std::mutex> lock(shared_.idle_mutex);
+    if (idle_it_) return;
+    idle_it_ = shared_.idle.insert(shared_.idle.end(), weak_from_this());
+  }
+  void leave_idle() {
+    std::lock_guard<std::mutex> lock(shared_.idle_mutex);
+    if (!idle_it_) return;
+    shared_.idle.erase(*idle_it_);
+    idle_it_.reset();
+  }
+
+  beast::tcp_stream stream_;
+  Shared& shared_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::string_body>> response_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool waiting_for_header_ = false;
+  std::optional<std::list<std::weak_ptr<Session>>::iterator> idle_it_;  // guarded by idle_mutex
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(net::io_context& ioc, tcp::acceptor& acceptor, Shared& shared) : ioc_(ioc), acceptor_(acceptor), shared_(shared) {}
+
+  void accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  }
+
+ private:
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (!ec) {
+      bool room = shared_.open < shared_.limits.max_connections;
+      if (!room) room = evict_one();
+      auto session = std::make_shared<Session>(std::move(socket), shared_);
+      if (room) {
+        session->start();
+      } else {
+        session->refuse();
+      }
+    } else if (ec == net::error::no_descriptors) {
+      // Out of file descriptors: wait a moment instead of spinning.
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    accept();
+  }
+
+  // Closes the connection that has waited longest for a header; false when none waits.
+  bool evict_one() {
+    std::shared_ptr<Session> victim;
+    {
+      std::lock_guard<std::mutex> lock(shared_.idle_mutex);
+      for (const auto& entry : shared_.idle) {
+        victim = entry.lock();  // an expired entry is taken off by its own destructor
+        if (victim) break;
+      }
+      if (victim) victim->forget_idle_locked();
+    }
+    if (!victim) return false;
+    victim->evict();
+    return true;
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor& acceptor_;
+  Shared& shared_;
+};
 
 }  // namespace
 
@@ -144,16 +260,23 @@ void serve(App& app, const std::string& host, unsigned short port, const ServerL
            const std::function<void(unsigned short)>& ready) {
   // Runs until the process is stopped; the database is crash-safe (WAL), so SIGTERM or SIGKILL
   // loses nothing that was acknowledged.
-  net::io_context ioc{1};
-  tcp::acceptor acceptor{ioc, {net::ip::make_address(host), port}};
+  const int io_threads = std::max(1, limits.io_threads);
+  net::io_context ioc{io_threads};
+  tcp::acceptor acceptor{ioc};
+  const tcp::endpoint endpoint{net::ip::make_address(host), port};
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(net::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(net::socket_base::max_listen_connections);
+  net::thread_pool workers(static_cast<std::size_t>(std::max(1, limits.worker_threads)));
+  net::thread_pool password_workers(static_cast<std::size_t>(std::max(1, limits.password_threads)));
+  Shared shared(app, limits, workers, password_workers);
+  std::make_shared<Listener>(ioc, acceptor, shared)->accept();
   ready(acceptor.local_endpoint().port());
-  for (;;) {
-    beast::error_code ec;
-    tcp::socket socket{ioc};
-    acceptor.accept(socket, ec);
-    if (ec) continue;
-    std::thread(session, std::move(socket), std::ref(app), limits).detach();
-  }
+  std::vector<std::thread> threads;
+  for (int i = 1; i < io_threads; ++i) threads.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
 }
 
 }  // namespace assess

@@ -1,7 +1,12 @@
-// server.h — the Beast HTTP listener of `assess serve`. It only moves bytes: it reads a request
-// within the size and time limits, hands it to App::handle (one at a time, so each answer save is
-// one SQLite transaction), and writes the response. Over-long bodies get 413 before they are read;
-// connections beyond the cap get 503. Beast stays in this one translation unit.
+// server.h — the Beast HTTP listener of `assess serve`. It only moves bytes, asynchronously: a few
+// I/O threads read and write every connection with a deadline per step (a complete request header
+// within 30 s, which also bounds the idle time between keep-alive requests), and hand each complete
+// request to App::handle on a worker pool, so a silent, trickling or slow client never holds a
+// thread another client needs. Password routes (login, password change, invite accept, new users)
+// run on their own small pool, so Argon2 hashing never delays a page view. Over-long bodies get 413
+// before they are read; at the connection cap the connection idle longest (waiting for a header) is
+// closed to make room, and only when none is idle does a new one get 503. Beast stays in this one
+// translation unit.
 #pragma once
 
 #include <cstddef>
@@ -14,8 +19,13 @@ namespace assess {
 
 struct ServerLimits {
   std::size_t max_body = 12u << 20;
-  int request_timeout_seconds = 30;
-  int max_connections = 256;
+  int header_timeout_seconds = 30;  // a complete header, counted from connect or from the previous answer
+  int body_timeout_seconds = 60;    // the body after its header (12 MiB at a slow 200 KiB/s)
+  int write_timeout_seconds = 30;   // one answer
+  int max_connections = 512;
+  int io_threads = 2;
+  int worker_threads = 2;
+  int password_threads = 2;
 };
 
 // Serves until stopped (SIGINT/SIGTERM). `ready` is called with the bound port.

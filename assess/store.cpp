@@ -1,5 +1,7 @@
 #include "store.h"
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 
 #include <sodium.h>
@@ -99,6 +101,22 @@ CREATE TABLE bureau_records(
   imported_at TEXT NOT NULL,
   PRIMARY KEY (uscc, round));
 )sql",
+    // 5: accounts that can be disabled, a first password that must be changed, session tokens kept
+    // only as their SHA-256 (the step rehashes the stored ones, see migrate()), the role beside the
+    // user id in the audit, and an audit of changes that are not answers.
+    R"sql(
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE audit ADD COLUMN role TEXT NOT NULL DEFAULT '';
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  user_id INTEGER,
+  role TEXT NOT NULL DEFAULT '',
+  action TEXT NOT NULL,
+  target TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '{}');
+)sql",
 };
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -192,8 +210,13 @@ User read_user(const Statement& s, int first) {
   u.name = s.text(first + 1);
   u.role = s.text(first + 2);
   if (!s.null(first + 3)) u.enterprise_id = s.integer(first + 3);
+  u.disabled = s.integer(first + 4) != 0;
+  u.must_change_password = s.integer(first + 5) != 0;
   return u;
 }
+
+// The columns read_user reads, in its order.
+constexpr const char* kUserColumns = "id, name, role, enterprise_id, disabled, must_change_password";
 
 AssessmentRow read_assessment(const Statement& s) {
   AssessmentRow a;
@@ -289,21 +312,99 @@ void Store::migrate() {
   for (int v = from; v < latest_schema_version(); ++v) {
     Transaction t(db_);
     exec(db_, kMigrations[static_cast<std::size_t>(v)]);
+    if (v == 4) {
+      // Session tokens were stored as given; keep only their SHA-256 from now on.
+      std::vector<std::string> tokens;
+      {
+        Statement s(db_, statements_, "SELECT token FROM sessions");
+        while (s.step()) tokens.push_back(s.text(0));
+      }
+      for (const auto& token : tokens) {
+        Statement u(db_, statements_, "UPDATE sessions SET token = ? WHERE token = ?");
+        u.bind(1, sha256_hex(token)).bind(2, token).run();
+      }
+    }
     exec(db_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
     t.commit();
   }
 }
 
-User Store::add_user(const std::string& name, const std::string& password, const std::string& role,
-                     std::optional<std::int64_t> enterprise_id) {
+std::string hash_password(const std::string& password) {
   ensure_sodium();
   char hash[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str(hash, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
     throw Error("database", "", "out of memory while hashing a password");
   }
-  Statement s(db_, statements_, "INSERT INTO users(name, role, password_hash, enterprise_id) VALUES (?, ?, ?, ?)");
-  s.bind(1, name).bind(2, role).bind(3, std::string(hash));
+  return hash;
+}
+
+bool verify_password(const std::string& hash, const std::string& password) {
+  ensure_sodium();
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+std::string password_problem(const std::string& password) {
+  if (password.size() < 10) return "a password needs at least 10 characters";
+  // The most common passwords of public leak lists that are 10 characters or longer.
+  static const char* kCommon[] = {
+      "1234567890", "0123456789", "12345678910", "1234567890a", "123456789a", "a123456789", "qwertyuiop",
+      "1q2w3e4r5t", "1qaz2wsx3edc", "password123", "password1234", "passw0rd123", "iloveyou123", "qwerty1234",
+      "qwerty12345", "qwertyuiop123", "abcdefghij", "abc1234567", "1111111111", "0000000000", "aaaaaaaaaa",
+      "administrator", "admin12345", "admin123456", "adminadmin", "welcome123", "letmein123", "changeme123",
+      "woaini1314", "woaini520520", "5201314520", "1314520520", "a1234567890", "88888888888", "6666666666",
+      "1234qwerasdf", "qazwsxedcrfv", "zxcvbnm123", "asdfghjkl123", "p@ssw0rd123"};
+  std::string lower;
+  for (char c : password) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* c : kCommon) {
+    if (lower == c) return "this password is on the list of common passwords; choose another";
+  }
+  if (std::all_of(password.begin(), password.end(), [&](char c) { return c == password[0]; })) {
+    return "a password of one repeated character is too easy to guess";
+  }
+  return "";
+}
+
+std::string user_name_problem(const std::string& name) {
+  static const std::string kRule =
+      "a user name has 1 to 64 characters: ASCII letters, digits, \".\", \"_\", \"-\" and Chinese characters";
+  if (name.empty()) return kRule;
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < name.size();) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if (c < 0x80) {
+      if (!std::isalnum(c) && c != '.' && c != '_' && c != '-') return kRule;
+      ++i;
+    } else {
+      // Decode one UTF-8 sequence; only CJK unified ideographs (and their extensions) are allowed.
+      const std::size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+      if (len < 3 || i + len > name.size()) return kRule;
+      char32_t cp = len == 3 ? (c & 0x0F) : (c & 0x07);
+      for (std::size_t k = 1; k < len; ++k) {
+        const auto b = static_cast<unsigned char>(name[i + k]);
+        if ((b >> 6) != 2) return kRule;
+        cp = (cp << 6) | (b & 0x3F);
+      }
+      const bool cjk = (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2EBEF) ||
+                       (cp >= 0x30000 && cp <= 0x323AF);
+      if (!cjk || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return kRule;
+      i += len;
+    }
+    if (++chars > 64) return kRule;
+  }
+  return "";
+}
+
+User Store::add_user(const std::string& name, const std::string& password, const std::string& role,
+                     std::optional<std::int64_t> enterprise_id) {
+  return add_user_hash(name, hash_password(password), role, enterprise_id);
+}
+
+User Store::add_user_hash(const std::string& name, const std::string& hash, const std::string& role,
+                          std::optional<std::int64_t> enterprise_id, bool must_change_password) {
+  Statement s(db_, statements_,
+              "INSERT INTO users(name, role, password_hash, enterprise_id, must_change_password) VALUES (?, ?, ?, ?, ?)");
+  s.bind(1, name).bind(2, role).bind(3, hash).bind(5, static_cast<std::int64_t>(must_change_password ? 1 : 0));
   if (enterprise_id) {
     s.bind(4, *enterprise_id);
   } else {
@@ -318,47 +419,100 @@ User Store::add_user(const std::string& name, const std::string& password, const
 }
 
 void Store::set_password(const std::string& name, const std::string& password) {
-  ensure_sodium();
-  char hash[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str(hash, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-    throw Error("database", "", "out of memory while hashing a password");
-  }
-  Statement s(db_, statements_, "UPDATE users SET password_hash = ? WHERE name = ?");
-  s.bind(1, std::string(hash)).bind(2, name).run();
-  if (sqlite3_changes(db_) == 0) throw Error("users", "", "no user \"" + name + "\"", ErrorKind::kNotFound);
+  const auto u = find_user(name);
+  if (!u) throw Error("users", "", "no user \"" + name + "\"", ErrorKind::kNotFound);
+  set_password_hash(u->id, hash_password(password));
+}
+
+void Store::set_password_hash(std::int64_t user_id, const std::string& hash, const std::string& keep_token) {
+  Transaction t(db_);
+  Statement s(db_, statements_, "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?");
+  s.bind(1, hash).bind(2, user_id).run();
+  if (sqlite3_changes(db_) == 0) throw Error("users", "", "no user " + std::to_string(user_id), ErrorKind::kNotFound);
+  Statement d(db_, statements_, "DELETE FROM sessions WHERE user_id = ? AND token <> ?");
+  d.bind(1, user_id).bind(2, keep_token.empty() ? std::string() : sha256_hex(keep_token)).run();
+  t.commit();
+}
+
+std::optional<std::pair<User, std::string>> Store::credentials(const std::string& name) {
+  Statement s(db_, statements_, std::string("SELECT ") + kUserColumns + ", password_hash FROM users WHERE name = ?");
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return std::make_pair(read_user(s, 0), s.text(6));
 }
 
 std::optional<User> Store::check_password(const std::string& name, const std::string& password) {
-  Statement s(db_, statements_, "SELECT id, name, role, enterprise_id, password_hash FROM users WHERE name = ?");
-  s.bind(1, name);
-  if (!s.step()) {
+  auto found = credentials(name);
+  if (!found) {
     // Spend the same time as a real check, so response times do not reveal which names exist.
-    static const std::string dummy = [] {
-      ensure_sodium();
-      char h[crypto_pwhash_STRBYTES];
-      if (crypto_pwhash_str(h, "x", 1, crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) h[0] = 0;
-      return std::string(h);
-    }();
-    if (!dummy.empty() && crypto_pwhash_str_verify(dummy.c_str(), password.data(), password.size()) == 0) return std::nullopt;
+    static const std::string dummy = hash_password("x");
+    (void)verify_password(dummy, password);
     return std::nullopt;
   }
-  const std::string hash = s.text(4);
-  if (crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) != 0) return std::nullopt;
-  return read_user(s, 0);
+  if (!verify_password(found->second, password)) return std::nullopt;
+  return found->first;
 }
 
 std::optional<User> Store::find_user(const std::string& name) {
-  Statement s(db_, statements_, "SELECT id, name, role, enterprise_id FROM users WHERE name = ?");
+  Statement s(db_, statements_, std::string("SELECT ") + kUserColumns + " FROM users WHERE name = ?");
   s.bind(1, name);
   if (!s.step()) return std::nullopt;
   return read_user(s, 0);
 }
 
+std::optional<User> Store::user(std::int64_t id) {
+  Statement s(db_, statements_, std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_user(s, 0);
+}
+
 std::vector<User> Store::users() {
-  Statement s(db_, statements_, "SELECT id, name, role, enterprise_id FROM users ORDER BY name");
+  Statement s(db_, statements_, std::string("SELECT ") + kUserColumns + " FROM users ORDER BY name");
   std::vector<User> out;
   while (s.step()) out.push_back(read_user(s, 0));
+  return out;
+}
+
+void Store::set_disabled(std::int64_t user_id, bool disabled) {
+  Transaction t(db_);
+  Statement s(db_, statements_, "UPDATE users SET disabled = ? WHERE id = ?");
+  s.bind(1, static_cast<std::int64_t>(disabled ? 1 : 0)).bind(2, user_id).run();
+  if (sqlite3_changes(db_) == 0) throw Error("users", "", "no user " + std::to_string(user_id), ErrorKind::kNotFound);
+  if (disabled) {
+    Statement d(db_, statements_, "DELETE FROM sessions WHERE user_id = ?");
+    d.bind(1, user_id).run();
+  }
+  t.commit();
+}
+
+void Store::log_event(const std::string& at, std::optional<std::int64_t> user_id, const std::string& role,
+                      const std::string& action, const std::string& target, const Json& detail) {
+  Statement s(db_, statements_, "INSERT INTO events(at, user_id, role, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)");
+  s.bind(1, at).bind(3, role).bind(4, action).bind(5, target).bind(6, detail.dump(-1, ' ', false, Json::error_handler_t::replace));
+  if (user_id) {
+    s.bind(2, *user_id);
+  } else {
+    s.bind_null(2);
+  }
+  s.run();
+}
+
+Json Store::events(int limit) {
+  Statement s(db_, statements_,
+              "SELECT e.at, e.user_id, coalesce(u.name, ''), e.role, e.action, e.target, e.detail FROM events e "
+              "LEFT JOIN users u ON u.id = e.user_id ORDER BY e.id DESC LIMIT ?");
+  s.bind(1, static_cast<std::int64_t>(limit));
+  Json out = Json::array();
+  while (s.step()) {
+    out.push_back({{"at", s.text(0)},
+                   {"user_id", s.null(1) ? Json() : Json(s.integer(1))},
+                   {"user", s.text(2)},
+                   {"role", s.text(3)},
+                   {"action", s.text(4)},
+                   {"target", s.text(5)},
+                   {"detail", Json::parse(s.text(6))}});
+  }
   return out;
 }
 
@@ -371,7 +525,7 @@ std::int64_t Store::user_count() {
 Session Store::create_session(const User& user, std::int64_t now, std::int64_t lifetime_seconds) {
   Session session{random_token(), random_token(16), user};
   Statement s(db_, statements_, "INSERT INTO sessions(token, user_id, csrf, expires_at) VALUES (?, ?, ?, ?)");
-  s.bind(1, session.token).bind(2, user.id).bind(3, session.csrf).bind(4, now + lifetime_seconds).run();
+  s.bind(1, sha256_hex(session.token)).bind(2, user.id).bind(3, session.csrf).bind(4, now + lifetime_seconds).run();
   Statement cleanup(db_, statements_, "DELETE FROM sessions WHERE expires_at < ?");
   cleanup.bind(1, now).run();
   return session;
@@ -379,16 +533,16 @@ Session Store::create_session(const User& user, std::int64_t now, std::int64_t l
 
 std::optional<Session> Store::find_session(const std::string& token, std::int64_t now) {
   Statement s(db_, statements_,
-              "SELECT s.token, s.csrf, u.id, u.name, u.role, u.enterprise_id FROM sessions s JOIN users u ON u.id = s.user_id "
-              "WHERE s.token = ? AND s.expires_at >= ?");
-  s.bind(1, token).bind(2, now);
+              "SELECT s.csrf, u.id, u.name, u.role, u.enterprise_id, u.disabled, u.must_change_password FROM sessions s "
+              "JOIN users u ON u.id = s.user_id WHERE s.token = ? AND s.expires_at >= ? AND u.disabled = 0");
+  s.bind(1, sha256_hex(token)).bind(2, now);
   if (!s.step()) return std::nullopt;
-  return Session{s.text(0), s.text(1), read_user(s, 2)};
+  return Session{token, s.text(0), read_user(s, 1)};
 }
 
 void Store::delete_session(const std::string& token) {
   Statement s(db_, statements_, "DELETE FROM sessions WHERE token = ?");
-  s.bind(1, token).run();
+  s.bind(1, sha256_hex(token)).run();
 }
 
 EnterpriseRow Store::add_enterprise(const EnterpriseRow& e) {
@@ -477,9 +631,39 @@ std::vector<AssessmentRow> Store::assessments_of(std::int64_t enterprise_id) {
   return out;
 }
 
-void Store::set_status(std::int64_t id, const std::string& status, const std::string& now) {
+void Store::set_status(std::int64_t id, const std::string& status, const std::string& now,
+                       std::optional<std::int64_t> user_id, const std::string& role) {
+  Transaction t(db_);
+  const auto before = assessment(id);
   Statement s(db_, statements_, "UPDATE assessments SET status = ?1, updated_at = coalesce(nullif(?3, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
   s.bind(1, status).bind(2, id).bind(3, now).run();
+  if (before) audit_row(id, "", "#status", before->status, status, user_id, role, now);
+  t.commit();
+}
+
+void Store::audit_row(std::int64_t assessment_id, const std::string& module, const std::string& question, const Json& old,
+                      const Json& now_value, std::optional<std::int64_t> user_id, const std::string& role,
+                      const std::string& at) {
+  Statement s(db_, statements_,
+              "INSERT INTO audit(at, user_id, assessment_id, module, question, old, new, role) VALUES "
+              "(coalesce(nullif(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), ?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, at).bind(3, assessment_id).bind(4, module).bind(5, question).bind(8, role);
+  if (user_id) {
+    s.bind(2, *user_id);
+  } else {
+    s.bind_null(2);
+  }
+  if (old.is_null()) {
+    s.bind_null(6);
+  } else {
+    s.bind(6, old.dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
+  if (now_value.is_null()) {
+    s.bind_null(7);
+  } else {
+    s.bind(7, now_value.dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
+  s.run();
 }
 
 Json Store::answers(std::int64_t assessment_id) {
@@ -491,7 +675,8 @@ Json Store::answers(std::int64_t assessment_id) {
 }
 
 Json Store::save_answer(std::int64_t assessment_id, const std::string& module, const std::string& question,
-                        const Json& answer, std::optional<std::int64_t> user_id, const std::string& now) {
+                        const Json& answer, std::optional<std::int64_t> user_id, const std::string& now,
+                        const std::string& role) {
   Transaction t(db_);
   Json old;
   {
@@ -516,8 +701,8 @@ Json Store::save_answer(std::int64_t assessment_id, const std::string& module, c
     s.run();
   }
   {
-    Statement s(db_, statements_, "INSERT INTO audit(at, user_id, assessment_id, module, question, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    s.bind(1, now).bind(3, assessment_id).bind(4, module).bind(5, question);
+    Statement s(db_, statements_, "INSERT INTO audit(at, user_id, assessment_id, module, question, old, new, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, now).bind(3, assessment_id).bind(4, module).bind(5, question).bind(8, role);
     if (user_id) {
       s.bind(2, *user_id);
     } else {
@@ -557,13 +742,16 @@ void Store::copy_answers(std::int64_t from_assessment, std::int64_t to_assessmen
 
 Json Store::audit(std::int64_t assessment_id, int limit) {
   Statement s(db_, statements_,
-              "SELECT a.at, coalesce(u.name, ''), a.module, a.question, a.old, a.new FROM audit a LEFT JOIN users u ON u.id = a.user_id "
+              "SELECT a.at, coalesce(u.name, ''), a.module, a.question, a.old, a.new, a.user_id, a.role FROM audit a "
+              "LEFT JOIN users u ON u.id = a.user_id "
               "WHERE a.assessment_id = ? ORDER BY a.id DESC LIMIT ?");
   s.bind(1, assessment_id).bind(2, static_cast<std::int64_t>(limit));
   Json out = Json::array();
   while (s.step()) {
     out.push_back({{"at", s.text(0)},
                    {"user", s.text(1)},
+                   {"user_id", s.null(6) ? Json() : Json(s.integer(6))},
+                   {"role", s.text(7)},
                    {"module", s.text(2)},
                    {"question", s.text(3)},
                    {"old", s.null(4) ? Json() : Json::parse(s.text(4))},
@@ -578,9 +766,14 @@ Json Store::projects(std::int64_t assessment_id) {
   return s.step() ? Json::parse(s.text(0)) : Json::array();
 }
 
-void Store::set_projects(std::int64_t assessment_id, const Json& projects, const std::string& now) {
+void Store::set_projects(std::int64_t assessment_id, const Json& projects, const std::string& now,
+                         std::optional<std::int64_t> user_id, const std::string& role) {
+  Transaction t(db_);
+  const Json before = this->projects(assessment_id);
   Statement s(db_, statements_, "UPDATE assessments SET projects = ?1, updated_at = coalesce(nullif(?3, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
   s.bind(1, projects.dump(-1, ' ', false, Json::error_handler_t::replace)).bind(2, assessment_id).bind(3, now).run();
+  if (before != projects) audit_row(assessment_id, "", "#projects", before, projects, user_id, role, now);
+  t.commit();
 }
 
 EvidenceRow Store::add_evidence(const EvidenceRow& e) {
@@ -622,17 +815,26 @@ std::string Store::create_invite(std::int64_t enterprise_id, std::optional<std::
   return token;
 }
 
-User Store::accept_invite(const std::string& token, const std::string& name, const std::string& password, std::int64_t now) {
-  std::int64_t enterprise_id = 0;
-  {
-    Statement s(db_, statements_, "SELECT enterprise_id FROM invites WHERE token = ? AND used_by IS NULL AND expires_at >= ?");
-    s.bind(1, token).bind(2, now);
-    if (!s.step()) throw Error("invite", "", "this invite link is unknown, used or expired", ErrorKind::kNotFound);
-    enterprise_id = s.integer(0);
+std::optional<std::int64_t> Store::invite_enterprise(const std::string& token, std::int64_t now) {
+  Statement s(db_, statements_, "SELECT enterprise_id FROM invites WHERE token = ? AND used_by IS NULL AND expires_at >= ?");
+  s.bind(1, token).bind(2, now);
+  if (!s.step()) return std::nullopt;
+  return s.integer(0);
+}
+
+User Store::accept_invite(const std::string& token, const std::string& name, const std::string& password_hash, std::int64_t now) {
+  Transaction t(db_);
+  const auto enterprise_id = invite_enterprise(token, now);
+  if (!enterprise_id) throw Error("invite", "", "this invite link is unknown, used or expired", ErrorKind::kNotFound);
+  User u;
+  try {
+    u = add_user_hash(name, password_hash, "enterprise", enterprise_id);
+  } catch (const Error&) {
+    throw Error("invite", "/name", "this name cannot be used; choose another");
   }
-  User u = add_user(name, password, "enterprise", enterprise_id);
   Statement s(db_, statements_, "UPDATE invites SET used_by = ? WHERE token = ?");
   s.bind(1, u.id).bind(2, token).run();
+  t.commit();
   return u;
 }
 

@@ -28,10 +28,12 @@ struct User {
   std::string name;
   std::string role;  // admin, consultant, enterprise, bureau
   std::optional<std::int64_t> enterprise_id;  // the only enterprise an enterprise user sees
+  bool disabled = false;               // an admin switched the account off: no login, no session
+  bool must_change_password = false;   // the first-start admin: only a password change is allowed
 };
 
 struct Session {
-  std::string token;
+  std::string token;  // as the client holds it; the store keeps only its SHA-256
   std::string csrf;
   User user;
 };
@@ -79,11 +81,25 @@ class Store {
   int schema_version() const;
   static int latest_schema_version();
 
-  // Users and sessions. Passwords are hashed with libsodium's crypto_pwhash (Argon2id).
+  // Users and sessions. Passwords are hashed with libsodium's crypto_pwhash (Argon2id); the
+  // `_hash` variants take a hash made by hash_password() outside any lock (it takes ~0.5 s).
   User add_user(const std::string& name, const std::string& password, const std::string& role,
                 std::optional<std::int64_t> enterprise_id = std::nullopt);
+  User add_user_hash(const std::string& name, const std::string& hash, const std::string& role,
+                     std::optional<std::int64_t> enterprise_id = std::nullopt, bool must_change_password = false);
+  // Replaces the password and ends every session of the user except `keep_token` (the caller's own).
   void set_password(const std::string& name, const std::string& password);
+  void set_password_hash(std::int64_t user_id, const std::string& hash, const std::string& keep_token = "");
   std::optional<User> check_password(const std::string& name, const std::string& password);
+  // The user and the stored hash, for a check made outside the lock.
+  std::optional<std::pair<User, std::string>> credentials(const std::string& name);
+  std::optional<User> user(std::int64_t id);
+  // Disables (ending every session) or enables an account.
+  void set_disabled(std::int64_t user_id, bool disabled);
+  // Audit rows of changes that are not answers: {at, user_id, role, action, target, detail}.
+  void log_event(const std::string& at, std::optional<std::int64_t> user_id, const std::string& role,
+                 const std::string& action, const std::string& target, const Json& detail);
+  Json events(int limit);
   std::optional<User> find_user(const std::string& name);
   std::vector<User> users();
   std::int64_t user_count();
@@ -102,16 +118,21 @@ class Store {
   AssessmentRow add_assessment(const AssessmentRow& a);
   std::optional<AssessmentRow> assessment(std::int64_t id);
   std::vector<AssessmentRow> assessments_of(std::int64_t enterprise_id);
-  void set_status(std::int64_t id, const std::string& status, const std::string& now = "");
+  // Status and project changes are audited like answers (module "", question "#status" or
+  // "#projects"), in the same transaction.
+  void set_status(std::int64_t id, const std::string& status, const std::string& now = "",
+                  std::optional<std::int64_t> user_id = std::nullopt, const std::string& role = "");
   // Answers of one assessment: {module: {question: answer}}.
   Json answers(std::int64_t assessment_id);
   // Saves one answer (null clears it) and its audit row in one transaction; returns the old value.
   Json save_answer(std::int64_t assessment_id, const std::string& module, const std::string& question,
-                   const Json& answer, std::optional<std::int64_t> user_id, const std::string& now);
+                   const Json& answer, std::optional<std::int64_t> user_id, const std::string& now,
+                   const std::string& role = "");
   void copy_answers(std::int64_t from_assessment, std::int64_t to_assessment, const std::string& now);
   Json audit(std::int64_t assessment_id, int limit);
   Json projects(std::int64_t assessment_id);
-  void set_projects(std::int64_t assessment_id, const Json& projects, const std::string& now = "");
+  void set_projects(std::int64_t assessment_id, const Json& projects, const std::string& now = "",
+                    std::optional<std::int64_t> user_id = std::nullopt, const std::string& role = "");
 
   // Evidence records.
   EvidenceRow add_evidence(const EvidenceRow& e);
@@ -121,8 +142,11 @@ class Store {
 
   // Invite links: a token scoped to one enterprise, valid until `expires_at` (unix seconds), used once.
   std::string create_invite(std::int64_t enterprise_id, std::optional<std::int64_t> created_by, std::int64_t expires_at);
-  // Creates the enterprise user the invite allows; throws Error (kNotFound) for a bad, used or old token.
-  User accept_invite(const std::string& token, const std::string& name, const std::string& password, std::int64_t now);
+  // The enterprise of a usable invite (known, unused, not expired).
+  std::optional<std::int64_t> invite_enterprise(const std::string& token, std::int64_t now);
+  // Creates the enterprise user the invite allows (the password as hash_password() made it);
+  // throws Error (kNotFound) for a bad, used or old token.
+  User accept_invite(const std::string& token, const std::string& name, const std::string& password_hash, std::int64_t now);
 
   // Bureau records imported in bulk (one transaction per call): the latest round is updated, or a
   // new round is added with `new_round`.
@@ -150,6 +174,8 @@ class Store {
  private:
   explicit Store(sqlite3* db) : db_(db) {}
   void migrate();
+  void audit_row(std::int64_t assessment_id, const std::string& module, const std::string& question, const Json& old,
+                 const Json& now_value, std::optional<std::int64_t> user_id, const std::string& role, const std::string& at);
   sqlite3* db_;
   mutable std::map<std::string, sqlite3_stmt*> statements_;  // prepared once, reused
 };
@@ -158,5 +184,14 @@ class Store {
 std::string random_token(std::size_t bytes = 32);
 // Lower-case hex SHA-256 of a byte string.
 std::string sha256_hex(const std::string& bytes);
+// Argon2id hash of a password (libsodium crypto_pwhash_str, interactive limits), and its check.
+std::string hash_password(const std::string& password);
+bool verify_password(const std::string& hash, const std::string& password);
+// Why a new password is refused ("" when it is fine): under 10 characters, or on a short list of
+// common passwords.
+std::string password_problem(const std::string& password);
+// Why a user name is refused ("" when it is fine): 1-64 characters of ASCII letters, digits, ". _ -"
+// and CJK ideographs; nothing else, so no control, zero-width, format or look-alike characters.
+std::string user_name_problem(const std::string& name);
 
 }  // namespace assess

@@ -6,8 +6,13 @@
 // after another (PUT /api/assessments/{id}/answers/{module}/{question}) for --seconds. Prints
 // saves/s and p50/p99/max latency. Not a test: it asserts nothing about time, it reports.
 //
+// Then it runs the same load a second time while --idle silent connections are open (default 300)
+// and --guessers clients (default 16) post wrong passwords to /api/login as fast as they are
+// answered, and reports both runs plus how the guesses were answered (401 checked, 429 throttled).
+//
 //   serve_bench [--assess PATH | --url http://127.0.0.1:8080 --password PW]
 //               [--clients 50] [--seconds 10] [--rate SAVES_PER_S] [--empty]
+//               [--idle 300] [--guessers 16]
 //
 // By default the server is started with --demo and the clients write into a copy of the demo
 // assessment (every module answered), so each save rescores a realistic assessment. --rate paces
@@ -27,6 +32,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -63,6 +69,7 @@ class Connection {
     }
   }
   ~Connection() { ::close(fd_); }
+  int fd() const { return fd_; }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -187,6 +194,111 @@ const std::vector<std::string> kQuestions = {
     "raw_energy_before",         "raw_revenue_before_retrofit", "raw_energy_after",       "raw_revenue_after_retrofit",
     "raw_cost_per_100_last_year", "raw_cost_per_100_year_before"};
 
+// What one load run measured.
+struct Figures {
+  std::vector<double> latencies;  // sorted, ms
+  double elapsed = 0;
+  long errors = 0;
+  std::string first_error;
+  long guesses = 0;
+  long refused = 0;
+  long throttled = 0;
+};
+
+// --clients threads saving answers for `seconds`, while `idle` silent connections are open and
+// `guessers` threads post wrong passwords to /api/login.
+Figures run_load(int port, const std::string& base, const std::string& headers, int clients, double seconds, double rate,
+                 int idle, int guessers) {
+  std::vector<std::unique_ptr<Connection>> silent;
+  for (int i = 0; i < idle; ++i) silent.push_back(std::make_unique<Connection>("127.0.0.1", port));
+  std::atomic<bool> go{false};
+  std::atomic<bool> stop{false};
+  std::atomic<long> errors{0};
+  std::atomic<long> guesses{0};
+  std::atomic<long> refused{0};
+  std::atomic<long> throttled{0};
+  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(clients));
+  std::vector<std::string> first_error(static_cast<std::size_t>(clients));
+  std::vector<std::thread> threads;
+  for (int g = 0; g < guessers; ++g) {
+    threads.emplace_back([&, g] {
+      while (!go) std::this_thread::yield();
+      long n = 0;
+      while (!stop) {
+        try {
+          Connection c("127.0.0.1", port);
+          while (!stop) {
+            const Json body = {{"name", g % 2 == 0 ? "admin" : "guess" + std::to_string(g)},
+                               {"password", "guess-" + std::to_string(g) + "-" + std::to_string(n++)}};
+            const Response r = c.request("POST", "/api/login", body.dump(), "");
+            ++guesses;
+            if (r.status == 401) ++refused;
+            if (r.status == 429) {
+              ++throttled;
+              std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+          }
+        } catch (const std::exception&) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));  // closed by the server: reconnect
+        }
+      }
+    });
+  }
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back([&, i] {
+      auto& mine = latencies[static_cast<std::size_t>(i)];
+      mine.reserve(100000);
+      try {
+        Connection c("127.0.0.1", port);
+        while (!go) std::this_thread::yield();
+        // With --rate, each client sends at rate/clients per second on a fixed schedule (staggered),
+        // and latency counts from the scheduled time, so queueing behind a slow save is not hidden.
+        const auto interval = std::chrono::duration<double>(rate > 0 ? clients / rate : 0);
+        auto next = Clock::now() + std::chrono::duration_cast<Clock::duration>(interval * (static_cast<double>(i) / clients));
+        for (long n = 0; !stop; ++n) {
+          if (rate > 0) {
+            std::this_thread::sleep_until(next);
+            if (stop) break;
+          }
+          const std::string& q = kQuestions[static_cast<std::size_t>(i + n) % kQuestions.size()];
+          const auto start = rate > 0 ? next : Clock::now();
+          if (rate > 0) next += std::chrono::duration_cast<Clock::duration>(interval);
+          const Response r = c.request("PUT", base + q, std::to_string(i * 1'000'000 + n), headers);
+          mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+          if (r.status != 200) {
+            if (errors++ == 0) first_error[static_cast<std::size_t>(i)] = std::to_string(r.status) + " " + r.body;
+          }
+        }
+      } catch (const std::exception& ex) {
+        ++errors;
+        first_error[static_cast<std::size_t>(i)] = ex.what();
+      }
+    });
+  }
+  const auto start = Clock::now();
+  go = true;
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  silent.clear();
+  Figures f;
+  f.elapsed = elapsed;
+  for (const auto& v : latencies) f.latencies.insert(f.latencies.end(), v.begin(), v.end());
+  std::sort(f.latencies.begin(), f.latencies.end());
+  f.errors = errors;
+  for (const auto& m : first_error) {
+    if (!m.empty()) {
+      f.first_error = m;
+      break;
+    }
+  }
+  f.guesses = guesses;
+  f.refused = refused;
+  f.throttled = throttled;
+  return f;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -211,6 +323,13 @@ int main(int argc, char** argv) {
     if (login.status != 200) throw std::runtime_error("login: " + std::to_string(login.status) + " " + login.body);
     const std::string headers = "Cookie: " + login.set_cookie.substr(0, login.set_cookie.find(';')) +
                                 "\r\nX-CSRF-Token: " + Json::parse(login.body)["csrf"].get<std::string>() + "\r\n";
+    if (Json::parse(login.body).value("must_change_password", false)) {
+      // A fresh server: the one-time password must be replaced before anything else.
+      const Response changed = setup.request(
+          "POST", "/api/password", Json{{"current_password", password}, {"new_password", "serve-bench-" + password}}.dump(),
+          headers);
+      if (changed.status != 200) throw std::runtime_error("password change: " + changed.body);
+    }
     // By default the clients write into a copy of the demo assessment (all its modules answered), so
     // every save rescores a full assessment; --empty writes into a new, empty SME-only assessment.
     Json modules = Json::array();
@@ -245,65 +364,32 @@ int main(int argc, char** argv) {
       return n;
     }();
 
-    std::atomic<bool> go{false};
-    std::atomic<bool> stop{false};
-    std::atomic<long> errors{0};
-    std::vector<std::vector<double>> latencies(static_cast<std::size_t>(clients));
-    std::vector<std::string> first_error(static_cast<std::size_t>(clients));
-    std::vector<std::thread> threads;
-    for (int i = 0; i < clients; ++i) {
-      threads.emplace_back([&, i] {
-        auto& mine = latencies[static_cast<std::size_t>(i)];
-        mine.reserve(100000);
-        try {
-          Connection c("127.0.0.1", port);
-          while (!go) std::this_thread::yield();
-          // With --rate, each client sends at rate/clients per second on a fixed schedule (staggered),
-          // and latency counts from the scheduled time, so queueing behind a slow save is not hidden.
-          const auto interval = std::chrono::duration<double>(rate > 0 ? clients / rate : 0);
-          auto next = Clock::now() + std::chrono::duration_cast<Clock::duration>(interval * (static_cast<double>(i) / clients));
-          for (long n = 0; !stop; ++n) {
-            if (rate > 0) {
-              std::this_thread::sleep_until(next);
-              if (stop) break;
-            }
-            const std::string& q = kQuestions[static_cast<std::size_t>(i + n) % kQuestions.size()];
-            const auto start = rate > 0 ? next : Clock::now();
-            if (rate > 0) next += std::chrono::duration_cast<Clock::duration>(interval);
-            const Response r = c.request("PUT", base + q, std::to_string(i * 1'000'000 + n), headers);
-            mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-            if (r.status != 200) {
-              if (errors++ == 0) first_error[static_cast<std::size_t>(i)] = std::to_string(r.status) + " " + r.body;
-            }
-          }
-        } catch (const std::exception& ex) {
-          ++errors;
-          first_error[static_cast<std::size_t>(i)] = ex.what();
-        }
-      });
-    }
-    const auto start = Clock::now();
-    go = true;
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-    stop = true;
-    for (auto& t : threads) t.join();
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-
-    std::vector<double> all;
-    for (const auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
-    std::sort(all.begin(), all.end());
-    std::printf("serve_bench: %s, %d clients, %.1f s, %s, assessment of modules %s with %zu answers\n", url.c_str(),
-                clients, elapsed, rate > 0 ? ("offered " + std::to_string(static_cast<int>(rate)) + " saves/s").c_str() : "closed loop",
-                modules.dump().c_str(), answered);
-    std::printf("  saves:   %zu (%.0f saves/s), %ld errors\n", all.size(), static_cast<double>(all.size()) / elapsed,
-                errors.load());
-    std::printf("  latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", percentile(all, 0.50), percentile(all, 0.99),
-                all.empty() ? 0.0 : all.back());
-    for (const auto& m : first_error) {
-      if (!m.empty()) {
-        std::printf("  first error: %s\n", m.c_str());
-        break;
+    Json out_modules = modules;
+    auto report = [&](const Figures& f, const std::string& label) {
+      std::printf("serve_bench: %s, %d clients, %.1f s, %s, assessment of modules %s with %zu answers%s\n", url.c_str(),
+                  clients, f.elapsed,
+                  rate > 0 ? ("offered " + std::to_string(static_cast<int>(rate)) + " saves/s").c_str() : "closed loop",
+                  out_modules.dump().c_str(), answered, label.c_str());
+      std::printf("  saves:   %zu (%.0f saves/s), %ld errors\n", f.latencies.size(),
+                  static_cast<double>(f.latencies.size()) / f.elapsed, f.errors);
+      std::printf("  latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", percentile(f.latencies, 0.50),
+                  percentile(f.latencies, 0.99), f.latencies.empty() ? 0.0 : f.latencies.back());
+      if (f.guesses > 0) {
+        std::printf("  guesses: %ld answered (%ld checked and refused with 401, %ld throttled with 429, %ld other)\n",
+                    f.guesses, f.refused, f.throttled, f.guesses - f.refused - f.throttled);
       }
+      if (!f.first_error.empty()) std::printf("  first error: %s\n", f.first_error.c_str());
+    };
+    const Figures plain = run_load(port, base, headers, clients, seconds, rate, 0, 0);
+    report(plain, "");
+    const int idle = std::atoi(arg(argc, argv, "--idle", "300").c_str());
+    const int guessers = std::atoi(arg(argc, argv, "--guessers", "16").c_str());
+    long errors = plain.errors;
+    if (idle > 0 || guessers > 0) {
+      const Figures hostile = run_load(port, base, headers, clients, seconds, rate, idle, guessers);
+      report(hostile, ", with " + std::to_string(idle) + " idle connections and " + std::to_string(guessers) +
+                          " password-guessing clients");
+      errors += hostile.errors;
     }
     return errors == 0 ? 0 : 1;
   } catch (const std::exception& ex) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -11,6 +12,10 @@
 #include <vector>
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 #include "assess/profile.h"
 
@@ -81,6 +86,7 @@ struct Client {
     r.method = method;
     r.target = target;
     r.body = body;
+    if (!body.empty()) headers.emplace("content-type", "application/json");
     if (!token.empty()) headers.emplace("cookie", "theme=dark; assess_session=" + token);
     if (!csrf.empty()) headers.emplace("x-csrf-token", csrf);
     r.headers = std::move(headers);
@@ -100,7 +106,7 @@ struct Fixture {
   std::unique_ptr<Store> store = Store::open(":memory:");
   std::unique_ptr<App> app;
 
-  Fixture() {
+  explicit Fixture(const std::function<void(assess::AppConfig&)>& tweak = {}) {
     write_file(web / "index.html", "<!doctype html><title>assess</title>");
     write_file(web / "app.js", "console.log('assess');");
     write_file(dir.path / "secret.txt", "TOP SECRET outside the web folder");
@@ -110,6 +116,7 @@ struct Fixture {
     config.questionnaires_dir = ASSESS_SOURCE_DIR "/questionnaires";
     config.policies_dir = ASSESS_SOURCE_DIR "/policies";
     config.templates_dir = ASSESS_SOURCE_DIR "/templates";
+    if (tweak) tweak(config);
     app = std::make_unique<App>(config, *store);
     store->add_user("admin", kPassword, "admin");
     store->add_user("zhang", kPassword, "consultant");
@@ -510,9 +517,9 @@ TEST_CASE("the audit log records every change with the old and new value and the
   CHECK(r.status == 200);
   const Json at = "2026-09-21T14:13:20Z";
   CHECK(body_of(r) == Json::array({
-                          {{"at", at}, {"user", "zhang"}, {"module", kSme}, {"question", "raw_equipment_total"}, {"old", 300}, {"new", nullptr}},
-                          {{"at", at}, {"user", "admin"}, {"module", kSme}, {"question", "raw_equipment_total"}, {"old", 280}, {"new", 300}},
-                          {{"at", at}, {"user", "zhang"}, {"module", kSme}, {"question", "raw_equipment_total"}, {"old", nullptr}, {"new", 280}},
+                          {{"at", at}, {"user", "zhang"}, {"user_id", 2}, {"role", "consultant"}, {"module", kSme}, {"question", "raw_equipment_total"}, {"old", 300}, {"new", nullptr}},
+                          {{"at", at}, {"user", "admin"}, {"user_id", 1}, {"role", "admin"}, {"module", kSme}, {"question", "raw_equipment_total"}, {"old", 280}, {"new", 300}},
+                          {{"at", at}, {"user", "zhang"}, {"user_id", 2}, {"role", "consultant"}, {"module", kSme}, {"question", "raw_equipment_total"}, {"old", nullptr}, {"new", 280}},
                       }));
 }
 
@@ -793,7 +800,8 @@ TEST_CASE("a submitted assessment refuses answer changes with 409 until it is re
   CHECK(body_of(c.put(url, 2)) == refused);
   CHECK(body_of(c.send("DELETE", url)) == refused);
   CHECK(body_of(c.get("/api/assessments/" + id))["answers"][kSme]["raw_equipment_total"] == 1);
-  CHECK(body_of(c.get("/api/assessments/" + id + "/audit")).size() == 1);
+  // The answer and the submit are audited; the refused changes are not.
+  CHECK(body_of(c.get("/api/assessments/" + id + "/audit")).size() == 2);
 
   const HttpResponse reopened = c.send("POST", "/api/assessments/" + id + "/reopen");
   CHECK(body_of(reopened)["status"] == "open");
@@ -863,15 +871,15 @@ TEST_CASE("only an admin manages users") {
   CHECK(body_of(zhang.get("/api/users")) == error_body(403, "the consultant role may not do this"));
   CHECK(body_of(zhang.post("/api/users", {{"name", "x"}, {"role", "admin"}, {"password", "12345678"}})) ==
         error_body(403, "the consultant role may not do this"));
-  const HttpResponse r = admin.post("/api/users", {{"name", "yi"}, {"role", "enterprise"}, {"enterprise_id", e}, {"password", "12345678"}});
+  const HttpResponse r = admin.post("/api/users", {{"name", "yi"}, {"role", "enterprise"}, {"enterprise_id", e}, {"password", "yi-secret-123"}});
   CHECK(r.status == 201);
   CHECK(body_of(r)["enterprise_id"] == e);
   CHECK(body_of(admin.get("/api/users")).size() == 4);
   CHECK(body_of(admin.post("/api/users", {{"name", "z"}, {"role", "enterprise"}, {"password", "12345678"}})) ==
         error_body(400, "an enterprise user needs \"enterprise_id\"", "/enterprise_id"));
-  CHECK(body_of(admin.post("/api/users", {{"name", "z"}, {"role", "consultant"}, {"password", "1234567"}})) ==
-        error_body(400, "a password needs at least 8 characters", "/password"));
-  CHECK(f.login("yi", "12345678").get("/api/me").status == 200);
+  CHECK(body_of(admin.post("/api/users", {{"name", "z"}, {"role", "consultant"}, {"password", "123456789"}})) ==
+        error_body(400, "a password needs at least 10 characters", "/password"));
+  CHECK(f.login("yi", "yi-secret-123").get("/api/me").status == 200);
 }
 
 TEST_CASE("an unknown API route is 404 naming the method and path") {
@@ -1028,4 +1036,389 @@ TEST_CASE("the report benchmarks the enterprise against imported peers of its di
   CHECK(report.body.find("同行对标") != std::string::npos);
   CHECK(report.body.find("7 家") != std::string::npos);  // six peers and the enterprise itself
   CHECK(report.body.find("百分位") != std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile clients (issue 11): content types, login throttling, accounts, evidence, audit, names,
+// types, hosts and origins.
+
+TEST_CASE("a JSON route refuses a body that is not sent as application/json") {
+  Fixture f;
+  const std::string body = Json{{"name", "zhang"}, {"password", kPassword}}.dump();
+  for (const std::string type : {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
+    INFO(type);
+    const HttpResponse r = f.anonymous().send("POST", "/api/login", body, {{"content-type", type}});
+    CHECK(body_of(r) == error_body(415, "send the body as JSON with \"Content-Type: application/json\""));
+  }
+  CHECK(f.anonymous().send("POST", "/api/login", body, {{"content-type", "Application/JSON; charset=utf-8"}}).status == 200);
+}
+
+TEST_CASE("failed logins are throttled per address and per user name with a growing Retry-After") {
+  Fixture f;
+  auto attempt = [&](const std::string& name, const std::string& password, const std::string& address, std::int64_t now) {
+    HttpRequest r;
+    r.method = "POST";
+    r.target = "/api/login";
+    r.body = Json{{"name", name}, {"password", password}}.dump();
+    r.headers = {{"content-type", "application/json"}};
+    r.remote = address;
+    return f.app->handle(r, now);
+  };
+  SUBCASE("from one address: five free failures, then 1 s, 2 s, 4 s between attempts") {
+    for (int i = 0; i < 5; ++i) CHECK(attempt("zhang", "wrong password", "10.0.0.1", kNow).status == 401);
+    CHECK(attempt("zhang", "wrong password", "10.0.0.1", kNow).status == 401);  // the 6th is checked, then 1 s
+    const HttpResponse refused = attempt("zhang", kPassword, "10.0.0.1", kNow);
+    CHECK(body_of(refused) == error_body(429, "too many failed attempts; try again in 1 s"));
+    CHECK(refused.header("Retry-After") == "1");
+    CHECK(attempt("zhang", "wrong password", "10.0.0.1", kNow + 1).status == 401);  // then 2 s
+    CHECK(attempt("zhang", kPassword, "10.0.0.1", kNow + 2).header("Retry-After") == "1");
+    CHECK(attempt("admin", kPassword, "10.0.0.1", kNow + 2).status == 429);  // the address, whatever the name
+    CHECK(attempt("zhang", "wrong password", "10.0.0.1", kNow + 3).status == 401);  // then 4 s
+    CHECK(attempt("zhang", kPassword, "10.0.0.1", kNow + 4).header("Retry-After") == "3");
+    // Another address and another name are not held back.
+    CHECK(attempt("admin", kPassword, "10.0.0.2", kNow + 4).status == 200);
+    // After the wait the right password works, and clears the count.
+    CHECK(attempt("zhang", kPassword, "10.0.0.1", kNow + 7).status == 200);
+    CHECK(attempt("zhang", "wrong password", "10.0.0.1", kNow + 7).status == 401);
+    CHECK(attempt("zhang", kPassword, "10.0.0.1", kNow + 7).status == 200);
+  }
+  SUBCASE("one user name from many addresses") {
+    for (int i = 0; i < 6; ++i) CHECK(attempt("zhang", "wrong password", "10.0.1." + std::to_string(i), kNow).status == 401);
+    CHECK(attempt("zhang", kPassword, "10.0.2.1", kNow).status == 429);
+    CHECK(attempt("admin", kPassword, "10.0.2.1", kNow).status == 200);
+  }
+  SUBCASE("the backoff stops growing at 15 minutes") {
+    // Each round: try, and when refused, wait exactly as long as Retry-After says.
+    std::int64_t now = kNow;
+    std::int64_t longest = 0;
+    int checked = 0;
+    for (int i = 0; i < 60 && checked < 25; ++i) {
+      const HttpResponse r = attempt("zhang", "wrong password", "10.0.0.9", now);
+      if (r.status == 429) {
+        const std::int64_t wait = std::stoll(r.header("Retry-After"));
+        longest = std::max(longest, wait);
+        now += wait;
+      } else {
+        CHECK(r.status == 401);
+        ++checked;
+      }
+    }
+    CHECK(checked == 25);
+    CHECK(longest == 900);
+  }
+  SUBCASE("failed logins are in the audit of events with the address") {
+    attempt("zhang", "wrong password", "10.0.0.1", kNow);
+    attempt("nobody", "wrong password", "10.0.0.1", kNow);
+    const Json events = body_of(f.login("admin").get("/api/events"));
+    REQUIRE(events.size() == 2);
+    CHECK(events[0] == Json{{"at", "2026-09-21T14:13:20Z"}, {"user_id", nullptr}, {"user", ""}, {"role", ""},
+                            {"action", "login_failed"}, {"target", "nobody"}, {"detail", {{"address", "10.0.0.1"}}}});
+    CHECK(events[1]["user_id"] == 2);
+    CHECK(events[1]["target"] == "zhang");
+  }
+}
+
+TEST_CASE("changing a password ends the user's other sessions and needs the current one") {
+  Fixture f;
+  const Client laptop = f.login("zhang");
+  const Client phone = f.login("zhang");
+  const Client admin = f.login("admin");
+  SUBCASE("a weak new password is refused") {
+    CHECK(body_of(laptop.post("/api/password", {{"current_password", kPassword}, {"new_password", "short"}})) ==
+          error_body(400, "a password needs at least 10 characters", "/new_password"));
+    CHECK(body_of(laptop.post("/api/password", {{"current_password", kPassword}, {"new_password", "Password123"}})) ==
+          error_body(400, "this password is on the list of common passwords; choose another", "/new_password"));
+    CHECK(body_of(laptop.post("/api/password", {{"current_password", kPassword}, {"new_password", "zzzzzzzzzzzz"}})) ==
+          error_body(400, "a password of one repeated character is too easy to guess", "/new_password"));
+  }
+  SUBCASE("a wrong current password is refused and nothing ends") {
+    CHECK(body_of(laptop.post("/api/password", {{"current_password", "not it at all"}, {"new_password", "a new long secret"}})) ==
+          error_body(403, "the current password is wrong", "/current_password"));
+    CHECK(phone.get("/api/me").status == 200);
+  }
+  SUBCASE("the change ends the other sessions, keeps this one, and the new password works") {
+    REQUIRE(laptop.post("/api/password", {{"current_password", kPassword}, {"new_password", "a new long secret"}}).status == 200);
+    CHECK(laptop.get("/api/me").status == 200);
+    CHECK(body_of(phone.get("/api/me")) == error_body(401, "log in first"));
+    CHECK(admin.get("/api/me").status == 200);  // another user's session is untouched
+    CHECK(f.anonymous().post("/api/login", {{"name", "zhang"}, {"password", kPassword}}).status == 401);
+    CHECK(f.anonymous().post("/api/login", {{"name", "zhang"}, {"password", "a new long secret"}}).status == 200);
+    const Json events = body_of(admin.get("/api/events"));
+    REQUIRE(events.size() == 2);  // newest first: the login with the old password, then the change
+    CHECK(events[0]["action"] == "login_failed");
+    CHECK(events[1]["action"] == "password_changed");
+    CHECK(events[1]["user_id"] == 2);
+    CHECK(events[1]["role"] == "consultant");
+  }
+}
+
+TEST_CASE("an admin disables a user, which ends the user's sessions at once") {
+  Fixture f;
+  const Client admin = f.login("admin");
+  const Client zhang = f.login("zhang");
+  CHECK(body_of(zhang.post("/api/users/2/disable", Json::object())) == error_body(403, "the consultant role may not do this"));
+  const HttpResponse r = admin.post("/api/users/2/disable", Json::object());
+  CHECK(body_of(r) == Json{{"id", 2}, {"name", "zhang"}, {"role", "consultant"}, {"disabled", true}});
+  CHECK(zhang.get("/api/me").status == 401);
+  CHECK(body_of(f.anonymous().post("/api/login", {{"name", "zhang"}, {"password", kPassword}})) ==
+        error_body(403, "this account is disabled; ask an admin"));
+  CHECK(body_of(admin.post("/api/users/1/disable", Json::object())) == error_body(409, "an admin cannot disable their own account"));
+  CHECK(admin.post("/api/users/99/disable", Json::object()).status == 404);
+  REQUIRE(admin.post("/api/users/2/enable", Json::object()).status == 200);
+  CHECK(f.anonymous().post("/api/login", {{"name", "zhang"}, {"password", kPassword}}).status == 200);
+  const Json events = body_of(admin.get("/api/events"));
+  CHECK(events[0]["action"] == "user_enabled");
+  CHECK(events[1]["action"] == "user_disabled");
+  CHECK(events[1]["target"] == "user 2");
+  CHECK(events[1]["user_id"] == 1);
+  CHECK(events[1]["role"] == "admin");
+}
+
+TEST_CASE("session tokens are stored only as their SHA-256") {
+  Fixture f;
+  const Client zhang = f.login("zhang");
+  sqlite3* db = f.store->handle();
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT token FROM sessions", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  const std::string stored = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sqlite3_finalize(stmt);
+  CHECK(stored != zhang.token);
+  CHECK(stored == assess::sha256_hex(zhang.token));
+  // The stored value itself does not open a session.
+  CHECK(Client{f.app.get(), stored, zhang.csrf}.get("/api/me").status == 401);
+}
+
+TEST_CASE("the first-start admin must change the one-time password before anything else") {
+  Fixture f;
+  f.store->add_user_hash("first", assess::hash_password("one-time-123"), "admin", std::nullopt, true);
+  const HttpResponse login = f.anonymous().post("/api/login", {{"name", "first"}, {"password", "one-time-123"}});
+  REQUIRE(login.status == 200);
+  CHECK(body_of(login)["must_change_password"] == true);
+  const Client first = f.login("first", "one-time-123");
+  const Json refused =
+      error_body(403, "change the one-time password first (POST /api/password with current_password and new_password)");
+  CHECK(body_of(first.get("/api/enterprises")) == refused);
+  CHECK(body_of(first.post("/api/enterprises", {{"name", "甲"}})) == refused);
+  CHECK(body_of(first.get("/api/me"))["must_change_password"] == true);
+  REQUIRE(first.post("/api/password", {{"current_password", "one-time-123"}, {"new_password", "my own long secret"}}).status == 200);
+  CHECK(first.get("/api/enterprises").status == 200);
+  CHECK_FALSE(body_of(first.get("/api/me")).contains("must_change_password"));
+}
+
+TEST_CASE("new users need a long, uncommon password and a plain name") {
+  Fixture f;
+  const Client admin = f.login("admin");
+  auto add = [&](const std::string& name, const std::string& password) {
+    return body_of(admin.post("/api/users", {{"name", name}, {"role", "consultant"}, {"password", password}}));
+  };
+  const Json name_rule = error_body(
+      400, "a user name has 1 to 64 characters: ASCII letters, digits, \".\", \"_\", \"-\" and Chinese characters", "/name");
+  CHECK(add("li", "12345678") == error_body(400, "a password needs at least 10 characters", "/password"));
+  CHECK(add("li", "qwertyuiop") == error_body(400, "this password is on the list of common passwords; choose another", "/password"));
+  CHECK(add("zhang\u200b", "a long secret here") == name_rule);  // zero-width space: looks like "zhang"
+  CHECK(add("zh\u202eang", "a long secret here") == name_rule);  // right-to-left override
+  CHECK(add("li\tsi", "a long secret here") == name_rule);
+  CHECK(add("li si", "a long secret here") == name_rule);
+  CHECK(add("\uff5ahang", "a long secret here") == name_rule);  // full-width z
+  CHECK(add("\uf900", "a long secret here") == name_rule);      // CJK compatibility ideograph (not NFC)
+  CHECK(add(std::string(65, 'a'), "a long secret here") == name_rule);
+  CHECK(add("", "a long secret here") == error_body(400, "\"name\" must not be empty", "/name"));
+  CHECK(add("zhang", "a long secret here") == error_body(400, "user \"zhang\" exists already", "/name"));
+  CHECK(add("张三.li_si-2", "a long secret here")["name"] == "张三.li_si-2");
+  CHECK(add(std::string(64, 'a'), "a long secret here")["name"] == std::string(64, 'a'));
+}
+
+TEST_CASE("a wrong JSON type is a 400 naming the field, never a 500") {
+  Fixture f;
+  const Client admin = f.login("admin");
+  const std::int64_t e = f.add_enterprise(admin, {{"name", "甲"}});
+  const std::int64_t a = f.add_assessment(admin, e, {{"modules", {kSme}}});
+  const std::string url = answer_url(a, kSme, "q05_information_systems");
+  CHECK(body_of(admin.put(url, {{"value", "most"}, {"verified", "true"}})) == error_body(400, "\"verified\" must be true or false", "/verified"));
+  CHECK(body_of(admin.put(url, {{"value", "most"}, {"na", 1}})) == error_body(400, "\"na\" must be true or false", "/na"));
+  CHECK(body_of(admin.put(url, {{"value", "most"}, {"note", 5}})) == error_body(400, "\"note\" must be a string", "/note"));
+  CHECK(body_of(admin.put(url, {{"value", "most"}, {"evidence", "x"}})) == error_body(400, "\"evidence\" must be an array", "/evidence"));
+  CHECK(body_of(admin.post("/api/users", {{"name", "yi"}, {"role", "enterprise"}, {"enterprise_id", "1"}, {"password", "a long secret here"}})) ==
+        error_body(400, "\"enterprise_id\" must be an enterprise id", "/enterprise_id"));
+  CHECK(body_of(admin.post("/api/users", {{"name", "yi"}, {"role", "root"}, {"password", "a long secret here"}})) ==
+        error_body(400, "\"role\" must be one of admin, consultant, enterprise, bureau", "/role"));
+  for (const Json& body : {Json::array(), Json(5), Json("x"), Json{{"name", 5}, {"password", kPassword}}}) {
+    INFO(body.dump());
+    CHECK(f.anonymous().post("/api/login", body).status == 400);
+    CHECK(admin.post("/api/users", body).status == 400);
+    CHECK(admin.post("/api/enterprises", body).status == 400);
+    CHECK(admin.post("/api/enterprises/" + std::to_string(e) + "/assessments", body).status == 400);
+  }
+}
+
+TEST_CASE("an answer may claim only evidence uploaded to the same assessment, and only so many") {
+  Fixture f;
+  const Client admin = f.login("admin");
+  const std::int64_t e = f.add_enterprise(admin, {{"name", "甲"}});
+  const std::int64_t a = f.add_assessment(admin, e, {{"modules", {kSme}}});
+  const std::int64_t other = f.add_assessment(admin, e, {{"modules", {kSme}}});
+  const std::string q = "q05_information_systems";
+  const HttpResponse up = admin.send("POST", evidence_url(other, kSme, q, "photo.png"), "other photo", {{"content-type", "image/png"}});
+  REQUIRE(up.status == 201);
+  const std::string elsewhere = "sha256:" + body_of(up)["sha256"].get<std::string>();
+  const std::string made_up = "sha256:" + std::string(64, 'a');
+  CHECK(body_of(admin.put(answer_url(a, kSme, q), {{"value", "most"}, {"evidence", {{{"file", made_up}, {"name", "x.png"}}}}})) ==
+        error_body(400, "no evidence file " + made_up + " was uploaded to this assessment", "/evidence/0/file"));
+  CHECK(body_of(admin.put(answer_url(a, kSme, q), {{"value", "most"}, {"evidence", {{{"file", elsewhere}}}}})) ==
+        error_body(400, "no evidence file " + elsewhere + " was uploaded to this assessment", "/evidence/0/file"));
+  CHECK(body_of(admin.put(answer_url(a, kSme, q), {{"value", "most"}, {"evidence", {{{"name", "x"}}}}})) ==
+        error_body(400, "an evidence entry needs \"file\" (\"sha256:…\")", "/evidence/0"));
+  // Uploaded here: claimable, with a bounded name.
+  const HttpResponse mine = admin.send("POST", evidence_url(a, kSme, q, "mine.png"), "my photo", {{"content-type", "image/png"}});
+  REQUIRE(mine.status == 201);
+  const std::string own = "sha256:" + body_of(mine)["sha256"].get<std::string>();
+  CHECK(admin.put(answer_url(a, kSme, q), {{"value", "most"}, {"evidence", {{{"file", own}, {"name", "renamed.png"}}}}}).status == 200);
+  CHECK(body_of(admin.put(answer_url(a, kSme, q), {{"value", "most"}, {"evidence", {{{"file", own}, {"name", std::string(201, 'n')}}}}})) ==
+        error_body(400, "\"name\" must be a text of at most 200 bytes", "/evidence/0/name"));
+  Json many = Json::array();
+  for (int i = 0; i < 21; ++i) many.push_back({{"file", own}});
+  CHECK(body_of(admin.put(answer_url(a, kSme, q), {{"value", "most"}, {"evidence", many}})) ==
+        error_body(400, "an answer may list at most 20 evidence files", "/evidence"));
+  // Uploads stop at the cap too.
+  for (int i = 0; i < 19; ++i) {
+    REQUIRE(admin.send("POST", evidence_url(a, kSme, q, "p.png"), "photo " + std::to_string(i), {{"content-type", "image/png"}}).status == 201);
+  }
+  CHECK(body_of(admin.send("POST", evidence_url(a, kSme, q, "p.png"), "one more", {{"content-type", "image/png"}})) ==
+        error_body(409, "an answer may list at most 20 evidence files"));
+}
+
+TEST_CASE("an evidence file is stored whole or not at all") {
+  Fixture f;
+  const Client admin = f.login("admin");
+  const std::int64_t e = f.add_enterprise(admin, {{"name", "甲"}});
+  const std::int64_t a = f.add_assessment(admin, e, {{"modules", {kSme}}});
+  const std::string q = "q05_information_systems";
+  const std::string photo(5000, 'p');
+  const std::string sha = assess::sha256_hex(photo);
+  const auto dir = f.data / "evidence";
+  auto leftovers = [&] {
+    int n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) n += entry.path().filename().string().rfind(".upload-", 0) == 0;
+    return n;
+  };
+  SUBCASE("a full disk answers 507 and keeps nothing") {
+    // The file size limit stands in for a full disk: the write fails part-way, as with ENOSPC.
+    struct rlimit old {};
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    auto* previous = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = old;
+    small.rlim_cur = 1000;
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    const HttpResponse r = admin.send("POST", evidence_url(a, kSme, q, "photo.png"), photo, {{"content-type", "image/png"}});
+    setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, previous);
+    CHECK(body_of(r) == error_body(507, "the server's disk is full; the evidence file was not stored"));
+    CHECK_FALSE(std::filesystem::exists(dir / sha));
+    CHECK(leftovers() == 0);
+    const Json stored = body_of(admin.get("/api/assessments/" + std::to_string(a)));
+    CHECK(stored["evidence"] == Json::array());
+    CHECK(stored["answers"] == Json::object());
+    // With room again, the same upload succeeds whole.
+    REQUIRE(admin.send("POST", evidence_url(a, kSme, q, "photo.png"), photo, {{"content-type", "image/png"}}).status == 201);
+    CHECK(read_file(dir / sha) == photo);
+  }
+  SUBCASE("a damaged file left by an earlier failure is replaced by the next upload") {
+    std::filesystem::create_directories(dir);
+    write_file(dir / sha, "");
+    REQUIRE(admin.send("POST", evidence_url(a, kSme, q, "photo.png"), photo, {{"content-type", "image/png"}}).status == 201);
+    CHECK(read_file(dir / sha) == photo);
+    CHECK(leftovers() == 0);
+  }
+  SUBCASE("the stored file is private to the server's user") {
+    REQUIRE(admin.send("POST", evidence_url(a, kSme, q, "photo.png"), photo, {{"content-type", "image/png"}}).status == 201);
+    const auto perms = std::filesystem::status(dir / sha).permissions();
+    CHECK((perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) == std::filesystem::perms::none);
+  }
+}
+
+TEST_CASE("submit, reopen and projects are audited with the user's id and role") {
+  Fixture f;
+  const Client zhang = f.login("zhang");
+  const std::int64_t e = f.add_enterprise(zhang, {{"name", "甲"}});
+  const std::int64_t a = f.add_assessment(zhang, e, {{"modules", {kSme}}});
+  const std::string id = std::to_string(a);
+  REQUIRE(zhang.put("/api/assessments/" + id + "/projects", Json::array({{{"kind", "tech_upgrade"}}})).status == 200);
+  REQUIRE(zhang.post("/api/assessments/" + id + "/submit", Json::object()).status == 200);
+  REQUIRE(zhang.post("/api/assessments/" + id + "/reopen", Json::object()).status == 200);
+  const Json at = "2026-09-21T14:13:20Z";
+  auto row = [&](const std::string& question, const Json& old, const Json& now) {
+    return Json{{"at", at}, {"user", "zhang"}, {"user_id", 2}, {"role", "consultant"}, {"module", ""}, {"question", question}, {"old", old}, {"new", now}};
+  };
+  CHECK(body_of(zhang.get("/api/assessments/" + id + "/audit")) ==
+        Json::array({row("#status", "submitted", "open"), row("#status", "open", "submitted"),
+                     row("#projects", Json::array(), Json::array({{{"kind", "tech_upgrade"}}}))}));
+}
+
+TEST_CASE("users, invites, enterprises, assessments and imports are in the audit of events") {
+  Fixture f;
+  const Client admin = f.login("admin");
+  const std::int64_t e = f.add_enterprise(admin, {{"name", "甲"}});
+  f.add_assessment(admin, e, {{"modules", {kSme}}});
+  REQUIRE(admin.post("/api/enterprises/" + std::to_string(e) + "/invites", Json::object()).status == 201);
+  REQUIRE(admin.post("/api/users", {{"name", "li"}, {"role", "bureau"}, {"password", "a long secret here"}}).status == 201);
+  const std::string csv =
+      "uscc,name,region,revenue_last_year,employees,smart_factory_tier,sme-digital-2024.level\n"
+      "91320205MA1Y8KQ38L,甲,320205,36000,560,basic,L2\n";
+  REQUIRE(admin.send("POST", "/api/bureau/import?name=a.csv", csv, {{"content-type", "text/csv"}}).status == 200);
+  std::vector<std::string> actions;
+  for (const auto& ev : body_of(admin.get("/api/events"))) {
+    actions.push_back(ev["action"]);
+    CHECK(ev["user_id"] == 1);
+    CHECK(ev["role"] == "admin");
+  }
+  CHECK(actions == std::vector<std::string>{"bureau_import", "user_added", "invite_created", "assessment_added", "enterprise_added"});
+  CHECK(f.login("zhang").get("/api/events").status == 403);
+}
+
+TEST_CASE("an invite accepted with a taken name does not say the name exists, and the invite stays usable") {
+  Fixture f;
+  const Client admin = f.login("admin");
+  const std::int64_t e = f.add_enterprise(admin, {{"name", "甲"}});
+  const std::string token = body_of(admin.post("/api/enterprises/" + std::to_string(e) + "/invites", Json::object()))["token"];
+  const std::string url = "/api/invites/" + token + "/accept";
+  const HttpResponse taken = f.anonymous().post(url, {{"name", "zhang"}, {"password", "a long secret here"}});
+  CHECK(body_of(taken) == error_body(400, "this name cannot be used; choose another", "/name"));
+  CHECK(taken.body.find("exist") == std::string::npos);
+  CHECK(body_of(f.anonymous().post(url, {{"name", "cons\u200b"}, {"password", "a long secret here"}}))["error"]["pointer"] == "/name");
+  CHECK(f.anonymous().post(url, {{"name", "factory"}, {"password", "a long secret here"}}).status == 201);
+}
+
+TEST_CASE("requests for another host are refused, and state changes from another origin") {
+  Fixture f([](assess::AppConfig& c) { c.allowed_hosts = {"localhost", "127.0.0.1", "[::1]", "assess.example.cn"}; });
+  const Client admin = f.login("admin");
+  for (const std::string host : {"127.0.0.1:8080", "localhost", "[::1]:8080", "ASSESS.example.cn"}) {
+    INFO(host);
+    CHECK(admin.send("GET", "/api/me", "", {{"host", host}}).status == 200);
+  }
+  for (const std::string host : {"evil.example", "127.0.0.1.evil.example:8080", "assess.example.cn.evil"}) {
+    INFO(host);
+    CHECK(body_of(admin.send("GET", "/api/me", "", {{"host", host}})) ==
+          error_body(421, "this server does not answer to the host \"" + host + "\"; start it with --allowed-host NAME to allow a name"));
+    CHECK(f.anonymous().send("GET", "/", "", {{"host", host}}).status == 421);
+  }
+  CHECK(admin.send("POST", "/api/enterprises", R"({"name": "乙"})", {{"host", "127.0.0.1:8080"}, {"origin", "http://127.0.0.1:8080"}}).status == 201);
+  CHECK(admin.send("POST", "/api/enterprises", R"({"name": "丙"})", {{"origin", "https://assess.example.cn"}}).status == 201);
+  for (const std::string origin : {"http://evil.example", "null", "http://127.0.0.1.evil.example"}) {
+    INFO(origin);
+    CHECK(body_of(admin.send("POST", "/api/enterprises", R"({"name": "丁"})", {{"origin", origin}})) ==
+          error_body(403, "the request comes from another site (Origin \"" + origin + "\")"));
+  }
+  // Reads are not refused for their Origin (a cross-site read cannot see the answer anyway).
+  CHECK(admin.send("GET", "/api/me", "", {{"origin", "http://evil.example"}}).status == 200);
+}
+
+TEST_CASE("the session cookie is Secure when the server sits behind a TLS proxy") {
+  Fixture plain;
+  CHECK(plain.anonymous().post("/api/login", {{"name", "zhang"}, {"password", kPassword}}).header("Set-Cookie").find("Secure") ==
+        std::string::npos);
+  Fixture proxied([](assess::AppConfig& c) { c.secure_cookie = true; });
+  const std::string cookie =
+      proxied.anonymous().post("/api/login", {{"name", "zhang"}, {"password", kPassword}}).header("Set-Cookie");
+  CHECK(cookie.find("; Secure; ") != std::string::npos);
 }

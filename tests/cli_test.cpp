@@ -116,3 +116,9 @@ TEST_CASE("assess logic evaluates a rule against data") {
   CHECK(bad.code == assess::cli::kInvalidData);
   CHECK(bad.err == "<rule>: unknown operator \"frob\"\n");
 }
+
+TEST_CASE("assess user takes no password on the command line (it would stay in the shell history)") {
+  const Run r = run({"user", "add", "li", "--password", "a long secret here", "--data-dir", "/nonexistent/assess-cli-test"});
+  CHECK(r.code == assess::cli::kUsage);
+  CHECK(r.err.find("--password") != std::string::npos);
+}

@@ -28,7 +28,8 @@ struct Server {
 
   assess::HttpResponse call(const std::string& method, const std::string& target, const std::string& body = "",
                             std::int64_t now = 1'800'000'000) {
-    assess::HttpRequest r{method, target, {}, body};
+    assess::HttpRequest r{method, target, {}, body, "127.0.0.1"};
+    if (!body.empty()) r.headers["content-type"] = "application/json";
     if (!cookie.empty()) r.headers["cookie"] = cookie;
     if (!csrf.empty()) r.headers["x-csrf-token"] = csrf;
     return app->handle(r, now);

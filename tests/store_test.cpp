@@ -197,6 +197,27 @@ INSERT INTO audit(at, user_id, assessment_id, module, question, old, new)
   }
 }
 
+TEST_CASE("sessions of an older database keep working, stored from then on only as SHA-256") {
+  TempDir dir;
+  const std::string path = dir.file("old.db");
+  raw_exec(path, kSchemaVersion1);
+  raw_exec(path, R"sql(
+INSERT INTO users(id, name, role, password_hash) VALUES (1, 'zhang', 'consultant', 'x');
+INSERT INTO sessions(token, user_id, csrf, expires_at) VALUES ('plain-token-of-an-old-session', 1, 'csrf-1', 5000);
+)sql");
+  auto store = Store::open(path);
+  const auto session = store->find_session("plain-token-of-an-old-session", 1000);
+  REQUIRE(session);
+  CHECK(session->user.name == "zhang");
+  CHECK(session->csrf == "csrf-1");
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(store->handle(), "SELECT token FROM sessions", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) ==
+        assess::sha256_hex("plain-token-of-an-old-session"));
+  sqlite3_finalize(stmt);
+}
+
 TEST_CASE("a database from a newer assess is refused with a message naming both versions") {
   TempDir dir;
   const std::string path = dir.file("future.db");
@@ -224,10 +245,10 @@ TEST_CASE("save_answer stores the answer and an audit row with the old and the n
 
   const Json audit = store->audit(a.id, 10);  // newest first
   REQUIRE(audit.size() == 2);
-  CHECK(audit[0] == Json{{"at", "2026-05-01T09:01:00Z"}, {"user", "zhang"}, {"module", "sme-digital-2024"},
-                         {"question", "raw_equipment_total"}, {"old", 280}, {"new", 300}});
-  CHECK(audit[1] == Json{{"at", "2026-05-01T09:00:00Z"}, {"user", "zhang"}, {"module", "sme-digital-2024"},
-                         {"question", "raw_equipment_total"}, {"old", nullptr}, {"new", 280}});
+  CHECK(audit[0] == Json{{"at", "2026-05-01T09:01:00Z"}, {"user", "zhang"}, {"user_id", user.id}, {"role", ""},
+                         {"module", "sme-digital-2024"}, {"question", "raw_equipment_total"}, {"old", 280}, {"new", 300}});
+  CHECK(audit[1] == Json{{"at", "2026-05-01T09:00:00Z"}, {"user", "zhang"}, {"user_id", user.id}, {"role", ""},
+                         {"module", "sme-digital-2024"}, {"question", "raw_equipment_total"}, {"old", nullptr}, {"new", 280}});
 
   SUBCASE("answers of another assessment are untouched") {
     CHECK(store->answers(other.id) == Json::parse(R"({"sme-digital-2024": {"raw_equipment_total": 5}})"));

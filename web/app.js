@@ -174,8 +174,13 @@ function viewLogin() {
       const r = await api('POST', '/api/login', { name: name.value.trim(), password: pw.value });
       session.user = r.user;
       session.csrf = r.csrf;
+      session.mustChange = !!r.must_change_password;
       app.loggedOut = false;
       renderHeader();
+      if (session.mustChange) {
+        go('#/password');
+        return;
+      }
       const target = app.afterLogin || '#/enterprises';
       app.afterLogin = null;
       go(target);
@@ -188,6 +193,48 @@ function viewLogin() {
   });
   main.append(h('div', { class: 'narrow' }, form));
   name.focus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// password change (required after the first start's one-time password)
+
+function viewPassword() {
+  pageTitle(t('pw_title'));
+  const field = (id, label, autocomplete) => {
+    const input = h('input', { id, type: 'password', autocomplete, required: true });
+    return [input, h('div', { class: 'field' }, h('label', { for: id }, label), input)];
+  };
+  const [current, currentField] = field('pw-current', t('pw_current'), 'current-password');
+  const [next, nextField] = field('pw-new', t('pw_new'), 'new-password');
+  const [repeat, repeatField] = field('pw-repeat', t('pw_repeat'), 'new-password');
+  const msg = h('p', { class: 'form-error', role: 'alert', id: 'pw-error' });
+  const btn = h('button', { type: 'submit', class: 'btn primary' }, t('pw_submit'));
+  const form = h('form', { class: 'card login', novalidate: true },
+    h('h1', null, t('pw_title')),
+    h('p', { class: 'muted' }, session.mustChange ? t('pw_intro_first') : t('pw_intro')),
+    currentField, nextField, repeatField, msg, btn);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    msg.textContent = '';
+    if (next.value !== repeat.value) {
+      msg.textContent = t('pw_mismatch');
+      repeat.focus();
+      return;
+    }
+    btn.disabled = true;
+    try {
+      await api('POST', '/api/password', { current_password: current.value, new_password: next.value });
+      session.mustChange = false;
+      const target = app.afterLogin || '#/enterprises';
+      app.afterLogin = null;
+      go(target);
+    } catch (e) {
+      msg.textContent = e.message;
+      btn.disabled = false;
+    }
+  });
+  main.append(h('div', { class: 'narrow' }, form));
+  current.focus();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -747,6 +794,7 @@ async function ensureSession() {
     const r = await api('GET', '/api/me');
     session.user = r.user;
     session.csrf = r.csrf;
+    session.mustChange = !!r.must_change_password;
     return true;
   } catch {
     app.loggedOut = true;
@@ -774,6 +822,7 @@ async function route(opts = {}) {
   let focused;
   try {
     if (parts[0] === 'login' || !session.user) viewLogin();
+    else if (parts[0] === 'password' || session.mustChange) viewPassword();
     else if (parts[0] === 'enterprises' && parts[1] === 'new') viewNewEnterprise();
     else if (parts[0] === 'bureau') await viewBureau(main, parts[1], pageTitle);
     else if (parts[0] === 'enterprise' && parts[1]) await viewEnterprise(parts[1]);

@@ -5,6 +5,27 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+// The first start's one-time password must be replaced before the API allows anything else; the
+// tests log in with the replacement.
+async function replaceOneTimePassword(url, oneTime) {
+  const login = await fetch(`${url}api/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'admin', password: oneTime }),
+  });
+  if (!login.ok) throw new Error(`login with the one-time password: ${login.status} ${await login.text()}`);
+  const cookie = (login.headers.get('set-cookie') || '').split(';')[0];
+  const { csrf } = await login.json();
+  const password = `browser-${oneTime}`;
+  const r = await fetch(`${url}api/password`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
+    body: JSON.stringify({ current_password: oneTime, new_password: password }),
+  });
+  if (!r.ok) throw new Error(`replacing the one-time password: ${r.status} ${await r.text()}`);
+  return password;
+}
+
 // Resolves to { server, dataDir, url, password }; rejects when the server exits or is silent 20 s.
 export function startServer({ bin, root, prefix }) {
   return new Promise((resolve, reject) => {
@@ -19,7 +40,10 @@ export function startServer({ bin, root, prefix }) {
       const p = out.match(/one-time password (\S+)/);
       if (u && p) {
         clearTimeout(timer);
-        resolve({ server, dataDir, url: u[1], password: p[1] });
+        replaceOneTimePassword(u[1], p[1]).then(
+          (password) => resolve({ server, dataDir, url: u[1], password }),
+          (e) => reject(e),
+        );
       }
     });
     server.stderr.on('data', (d) => {

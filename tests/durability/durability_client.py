@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """HTTP side of the SIGKILL durability test (sigkill_test.sh drives the server process).
 
+  first-login --port P --password PW
+      replaces the admin's one-time password (nothing else is allowed before) and prints the new one.
   setup  --port P --password PW --state FILE
       logs in as admin, creates an enterprise and an assessment, writes the state file.
   load   --port P --password PW --state FILE --round R --clients N --ready FILE
@@ -219,12 +221,21 @@ def cmd_verify(args):
           f"({audit_rows} rows) holds every acknowledged value in order; integrity_check ok")
 
 
+def cmd_first_login(args):
+    """Replaces the first-start one-time password (the API allows nothing else before) and prints
+    the new one."""
+    s = Session(args.port, args.password)
+    new = args.password + "-durability"
+    s.json("POST", "/api/password", {"current_password": args.password, "new_password": new})
+    print(new)
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("command", choices=["setup", "load", "verify"])
+    p.add_argument("command", choices=["first-login", "setup", "load", "verify"])
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--password", required=True)
-    p.add_argument("--state", required=True)
+    p.add_argument("--state", default="")
     p.add_argument("--round", type=int, default=1)
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--seconds", type=float, default=30)
@@ -232,7 +243,7 @@ def main():
     p.add_argument("--ready-after", type=int, default=300)
     p.add_argument("--db", default="")
     args = p.parse_args()
-    {"setup": cmd_setup, "load": cmd_load, "verify": cmd_verify}[args.command](args)
+    {"first-login": cmd_first_login, "setup": cmd_setup, "load": cmd_load, "verify": cmd_verify}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ start_server() {
 start_server
 password=$(sed -n 's/.*one-time password \([0-9a-f]*\).*/\1/p' "$work/server.log")
 [ -n "$password" ] || fail "no one-time admin password in the server output"
+password=$($client first-login --port "$port" --password "$password") || fail "changing the one-time password"
 $client setup --port "$port" --password "$password" --state "$work/state.json" || fail "setup"
 
 for round in $(seq 1 "$rounds"); do
