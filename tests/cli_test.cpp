@@ -1,5 +1,8 @@
 #include "commands.h"
 
+#include <filesystem>
+#include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -115,4 +118,43 @@ TEST_CASE("assess logic evaluates a rule against data") {
   Run bad = run({"logic", R"({"frob":[1]})"});
   CHECK(bad.code == assess::cli::kInvalidData);
   CHECK(bad.err == "<rule>: unknown operator \"frob\"\n");
+}
+
+TEST_CASE("assess rewards --results reads the module results file (the document outlives the loop)") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("assess-cli-results-" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary) << text;
+    return (dir / name).string();
+  };
+  const auto assessment = nlohmann::json::parse(std::ifstream(ASSESS_SOURCE_DIR "/tests/data/enterprises/xishan-auto-parts/assessment.json"));
+  const std::string profile = write("profile.json", assessment["modules"]["profile"].dump());
+  // 锡山 2025 equipment policy, 三、（二）: a newly recognised national leading-tier smart factory needs the
+  // self-assessment at SF4 ("tier-reached"); the project says it was recognised.
+  const std::string project = R"({"id":"rec","kind":"recognition","recognition":"sf_leading_national"})";
+  const auto outcome = [&](const std::string& results_text) {
+    const std::string results = write("results.json", results_text);
+    Run r = run({"rewards", "--profile", profile, "--results", results, "--project", project, "--json", "--questionnaires",
+                 ASSESS_SOURCE_DIR "/questionnaires", "--policies", ASSESS_SOURCE_DIR "/policies"});
+    REQUIRE_MESSAGE(r.code == 0, r.err);
+    for (const auto& o : nlohmann::json::parse(r.out)["outcomes"]) {
+      if (o["rule"] == "xishan-2025-equipment.sf-leading-national") return o;
+    }
+    FAIL("no outcome for xishan-2025-equipment.sf-leading-national");
+    return nlohmann::json();
+  };
+  const auto reached = outcome(R"({"smart-factory-2025": {"level": "SF4"}, "cmmm": {"level": "CMMM2"}})");
+  CHECK_FALSE(reached.contains("failed"));
+  CHECK_FALSE(reached.contains("missing"));
+  const auto below = outcome(R"({"smart-factory-2025": {"level": "SF1"}})");
+  REQUIRE(below.contains("failed"));
+  CHECK(below["failed"]["id"] == "tier-reached");
+
+  const std::string bad = write("bad.json", "[1, 2]");
+  Run r = run({"rewards", "--profile", profile, "--results", bad, "--questionnaires", ASSESS_SOURCE_DIR "/questionnaires",
+               "--policies", ASSESS_SOURCE_DIR "/policies"});
+  CHECK(r.code == 1);
+  CHECK(r.err == bad + ": the results file is an object keyed by questionnaire id\n");
+  fs::remove_all(dir);
 }
