@@ -138,7 +138,8 @@ TEST_CASE("assess rewards --results reads the module results file (the document 
     Run r = run({"rewards", "--profile", profile, "--results", results, "--project", project, "--json", "--questionnaires",
                  ASSESS_SOURCE_DIR "/questionnaires", "--policies", ASSESS_SOURCE_DIR "/policies"});
     REQUIRE_MESSAGE(r.code == 0, r.err);
-    for (const auto& o : nlohmann::json::parse(r.out)["outcomes"]) {
+    const auto doc = nlohmann::json::parse(r.out);
+    for (const auto& o : doc["outcomes"]) {
       if (o["rule"] == "xishan-2025-equipment.sf-leading-national") return o;
     }
     FAIL("no outcome for xishan-2025-equipment.sf-leading-national");

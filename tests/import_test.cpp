@@ -211,11 +211,12 @@ TEST_CASE("hostile XLSX files are refused with the place named, never a crash, a
   SUBCASE("a missing </c> before the row ends") {
     const std::string row = "<row r=\"2\"><c r=\"A2\"><v>1</v></row>";
     const auto bytes = assess::testing::xlsx_with_sheet(kHeaderRow + row);
-    // expat stops at the </row> that does not match the open <c>: line 1, column of "</row>" + 1 (1-based).
+    // expat stops at the </row> that does not match the open <c>, pointing at its name: the column
+    // (1-based) of the "r" after "</".
     const std::string before = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet "
                                "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>" +
                                kHeaderRow + "<row r=\"2\"><c r=\"A2\"><v>1</v>";
-    CHECK(import_error(bytes, "b.xlsx") == "b.xlsx: xl/worksheets/sheet1.xml line 1, column " + std::to_string(before.size() + 1) +
+    CHECK(import_error(bytes, "b.xlsx") == "b.xlsx: xl/worksheets/sheet1.xml line 1, column " + std::to_string(before.size() + 3) +
                                                ": invalid XML (mismatched tag), in row 2, cell A2");
   }
   SUBCASE("a missing </c> before the next cell") {

@@ -837,7 +837,7 @@ struct TooDeep {};
 class DepthLimitedBuilder : public nlohmann::detail::json_sax_dom_parser<Json> {
  public:
   using Base = nlohmann::detail::json_sax_dom_parser<Json>;
-  DepthLimitedBuilder(Json& root, std::size_t max_depth) : Base(root, true), max_depth_(max_depth) {}
+  DepthLimitedBuilder(Json& result, std::size_t max_depth) : Base(result, true), max_depth_(max_depth) {}
 
   bool null() { return check() && Base::null(); }
   bool boolean(bool v) { return check() && Base::boolean(v); }
