@@ -9,13 +9,13 @@ ASSESS_WERROR ?= $(if $(CI),ON,OFF)
 
 APT_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   libboost-dev nlohmann-json3-dev libsqlite3-dev doctest-dev libmstch-dev libcli11-dev \
-  libxlsxwriter-dev libminizip-dev libsodium-dev clang python3 \
+  libxlsxwriter-dev libminizip-dev libexpat1-dev libsodium-dev clang python3 \
   chromium fonts-noto-cjk poppler-utils python3-jsonschema xlsx2csv
 
 DEMO_ASSESSMENT := questionnaires/demo/assessment.json
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup build test run demo bench fuzz clean
+.PHONY: setup build test sanitize run demo bench fuzz clean
 
 setup:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -38,6 +38,16 @@ build:
 test: setup build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
+# The unit tests again under AddressSanitizer + UBSan (any finding is fatal), in their own build
+# directory at -O1; .ci/run runs it after `make test`. Browser, durability and schema checks are not
+# repeated: they test the same binary's behaviour, not its memory.
+sanitize: setup
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+	  -DASSESS_SANITIZE=ON -DASSESS_BENCH=OFF -DASSESS_WERROR=OFF
+	cmake --build build-asan -j $(JOBS) --target assess_tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ./build-asan/tests/assess_tests --no-intro=true
+
 # The main job: the web app on var/assess.db with the demo enterprise; prints the URL and, on the first
 # start, the admin's one-time password.
 run: setup build
@@ -54,12 +64,15 @@ bench: setup build
 	./$(BUILD)/bench/bureau_bench
 	./$(BUILD)/bench/import_bench
 
-# libFuzzer targets need clang; each runs FUZZ_SECONDS seconds on a corpus seeded from the fixtures.
+# libFuzzer targets need clang; each runs FUZZ_SECONDS seconds on a corpus seeded from the fixtures
+# (tests/fuzz/seeds/<target>/, plus the definitions for questionnaire_fuzz). Only the fuzz targets
+# and what they link are built.
+FUZZ_TARGETS := logic_fuzz questionnaire_fuzz csv_import_fuzz gbk_import_fuzz xlsx_import_fuzz api_fuzz
 fuzz: setup
 	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASSESS_FUZZ=ON \
 	  -DBUILD_TESTING=OFF -DASSESS_BENCH=OFF
-	cmake --build build-fuzz -j $(JOBS)
-	@for target in logic_fuzz questionnaire_fuzz; do \
+	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	@for target in $(FUZZ_TARGETS); do \
 	  corpus=build-fuzz/corpus/$$target; mkdir -p $$corpus; \
 	  cp tests/fuzz/seeds/$$target/* $$corpus/ 2>/dev/null || true; \
 	  if [ $$target = questionnaire_fuzz ]; then \
@@ -67,8 +80,9 @@ fuzz: setup
 	  fi; \
 	  dict=""; [ -f tests/fuzz/$${target%_fuzz}.dict ] && dict=-dict=tests/fuzz/$${target%_fuzz}.dict; \
 	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
-	  ./build-fuzz/tests/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $$dict $$corpus || exit 1; \
+	  ./build-fuzz/tests/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=30 -rss_limit_mb=4096 \
+	    $$dict $$corpus || exit 1; \
 	done
 
 clean:
-	rm -rf $(BUILD) build-fuzz
+	rm -rf $(BUILD) build-fuzz build-asan

@@ -407,10 +407,15 @@ HttpResponse App::route(Context& c) {
 }
 
 HttpResponse App::static_file(const std::string& path) {
-  const auto full = std::filesystem::weakly_canonical(std::filesystem::path(config_.web_dir) / path.substr(1));
-  const auto root = std::filesystem::weakly_canonical(config_.web_dir);
+  // error_code overloads: a name the file system refuses (too long, …) is a missing file, not a 500
+  // (found by tests/fuzz/api_fuzz).
+  std::error_code ec;
+  const auto full = std::filesystem::weakly_canonical(std::filesystem::path(config_.web_dir) / path.substr(1), ec);
+  if (ec) http_fail(404, "no file " + path);
+  const auto root = std::filesystem::weakly_canonical(config_.web_dir, ec);
+  if (ec) http_fail(404, "no file " + path);
   const auto rel = full.lexically_relative(root);
-  if (rel.empty() || rel.native().rfind("..", 0) == 0 || !std::filesystem::is_regular_file(full)) {
+  if (rel.empty() || rel.native().rfind("..", 0) == 0 || !std::filesystem::is_regular_file(full, ec)) {
     http_fail(404, "no file " + path);
   }
   HttpResponse r;

@@ -479,7 +479,11 @@ int cmd_rewards(const std::vector<std::string>& args, std::ostream& out, std::os
     if (!scored.errors.empty()) return kInvalidData;
     Json facts = enterprise_facts(scored);
     if (!results_file.empty()) {
-      for (auto& [k, v] : read_json_file(results_file).items()) facts["results"][k] = v;
+      // Bound to a name: items() only refers to the document, so iterating it on the temporary
+      // read_json_file(...) would read a destroyed value.
+      const Json results = read_json_file(results_file);
+      if (!results.is_object()) throw Error(results_file, "", "the results file is an object keyed by questionnaire id");
+      for (const auto& [k, v] : results.items()) facts["results"][k] = v;
     }
     if (!projects_file.empty()) {
       for (const auto& p : read_json_file(projects_file)) projects.push_back(p);

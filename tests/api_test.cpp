@@ -18,6 +18,7 @@
 #include <csignal>
 
 #include "assess/profile.h"
+#include "xlsx_builder.h"
 
 namespace {
 
@@ -1010,6 +1011,36 @@ TEST_CASE("the bureau imports a CSV, ranks the records and reads the regional da
 
   const Client zhang = f.login("zhang");
   CHECK(zhang.send("POST", "/api/bureau/import", csv).status == 403);  // consultants do not import bureau data
+}
+
+TEST_CASE("a static path the file system refuses (a name too long) is a 404, never a 500") {
+  Fixture f;
+  const HttpResponse r = f.anonymous().get("/" + std::string(5000, 'a'));
+  CHECK(r.status == 404);
+  CHECK(r.body.find("internal error") == std::string::npos);
+}
+
+// The API's message is the error without the file name (the client sent the file).
+TEST_CASE("a hostile bureau import is a 400 naming the place, and nothing is imported") {
+  Fixture f;
+  const Client bureau = f.login("bureau");
+  const auto import = [&](const std::string& name, const std::string& body) {
+    return bureau.send("POST", "/api/bureau/import?name=" + name, body);
+  };
+  const std::string header = "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>uscc</t></is></c></row>";
+  HttpResponse r = import("b.xlsx", assess::testing::xlsx_with_sheet(header + "<row r=\"2\"><c r=\"2\"><v>1</v></c></row>"));
+  CHECK(r.status == 400);
+  CHECK(body_of(r) == error_body(400, "xl/worksheets/sheet1.xml, row 2, cell 2: the cell reference \"2\" has no column letters"));
+  r = import("b.xlsx", assess::testing::xlsx_with_sheet(header + "<row r=\"2\"><c r=\"ZZZZZZ2\"><v>1</v></c></row>"));
+  CHECK(r.status == 400);
+  CHECK(body_of(r) == error_body(400, "xl/worksheets/sheet1.xml, row 2, cell ZZZZZZ2: column ZZZZZZ is beyond XFD, Excel's last column (16,384 columns)"));
+  r = import("b.xlsx", assess::testing::zip_archive({{"xl/worksheets/sheet1.xml", std::string(1u << 20, ' '), 200}}));
+  CHECK(r.status == 400);
+  CHECK(body_of(r)["error"]["message"].get<std::string>().find("refused as a zip bomb") != std::string::npos);
+  r = import("m.csv", "uscc,name\n91320205MA1Y8KQ38L,\xE6\x97\xA0\xE9\x94\xA1\n91110000600037341L,\xCE\xDE\xCE\xFD\n");
+  CHECK(r.status == 400);
+  CHECK(body_of(r) == error_body(400, "mixed encodings: row 1 is UTF-8 but row 2 is not (GBK?); save the whole file in one encoding, preferably UTF-8"));
+  CHECK(f.store->bureau_candidates().empty());
 }
 
 TEST_CASE("the report benchmarks the enterprise against imported peers of its division and size class") {

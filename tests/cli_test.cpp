@@ -1,5 +1,9 @@
 #include "commands.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -121,4 +125,47 @@ TEST_CASE("assess user takes no password on the command line (it would stay in t
   const Run r = run({"user", "add", "li", "--password", "a long secret here", "--data-dir", "/nonexistent/assess-cli-test"});
   CHECK(r.code == assess::cli::kUsage);
   CHECK(r.err.find("--password") != std::string::npos);
+}
+
+TEST_CASE("assess rewards --results reads the module results file (the document outlives the loop)") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("assess-cli-results-" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary) << text;
+    return (dir / name).string();
+  };
+  const auto assessment = nlohmann::json::parse(std::ifstream(ASSESS_SOURCE_DIR "/tests/data/enterprises/xishan-auto-parts/assessment.json"));
+  const std::string profile = write("profile.json", assessment["modules"]["profile"].dump());
+  // 锡山 2025 equipment policy, 三、（二）"对新认定的国家领航级智能工厂…给予不超过100万元…奖励": the recognition
+  // decides; a self-check (the results file) at SF4 without the recognition shows "apply for recognition".
+  const auto outcome = [&](const std::string& results_text) {
+    const std::string results = write("results.json", results_text);
+    Run r = run({"rewards", "--profile", profile, "--results", results, "--json", "--questionnaires",
+                 ASSESS_SOURCE_DIR "/questionnaires", "--policies", ASSESS_SOURCE_DIR "/policies"});
+    REQUIRE_MESSAGE(r.code == 0, r.err);
+    const auto doc = nlohmann::json::parse(r.out);
+    for (const auto& o : doc["outcomes"]) {
+      if (o["rule"] == "xishan-2025-equipment.sf-leading-national") return o;
+    }
+    FAIL("no outcome for xishan-2025-equipment.sf-leading-national");
+    return nlohmann::json();
+  };
+  auto flagged = [](const nlohmann::json& o) {
+    return o.contains("flags") && std::find(o["flags"].begin(), o["flags"].end(), "apply_for_recognition") != o["flags"].end();
+  };
+  const auto reached = outcome(R"({"smart-factory-2025": {"level": "SF4"}, "cmmm": {"level": "CMMM2"}})");
+  REQUIRE(reached.contains("failed"));
+  CHECK(reached["failed"]["id"] == "recognised");
+  CHECK(flagged(reached));
+  const auto below = outcome(R"({"smart-factory-2025": {"level": "SF1"}})");
+  CHECK(below["failed"]["id"] == "recognised");
+  CHECK_FALSE(flagged(below));
+
+  const std::string bad = write("bad.json", "[1, 2]");
+  Run r = run({"rewards", "--profile", profile, "--results", bad, "--questionnaires", ASSESS_SOURCE_DIR "/questionnaires",
+               "--policies", ASSESS_SOURCE_DIR "/policies"});
+  CHECK(r.code == 1);
+  CHECK(r.err == bad + ": the results file is an object keyed by questionnaire id\n");
+  fs::remove_all(dir);
 }

@@ -250,6 +250,24 @@ TEST_CASE("to_csv: UTF-8 BOM, CRLF, RFC 4180 quoting of commas, quotes and newli
   CHECK(assess::to_csv({}, {}) == "\xEF\xBB\xBF\r\n");
 }
 
+TEST_CASE("to_csv neutralises text a spreadsheet would run as a formula (= + - @ tab CR), never numbers") {
+  const std::string csv = assess::to_csv({"=header", "name"}, {
+                                                                {"=HYPERLINK(\"http://x\")", "+1"},
+                                                                {"-2+3", "@SUM(A1)"},
+                                                                {"\tcmd", "\rcmd"},
+                                                                {-5, 1.5},
+                                                                {"a=b", "甲-乙"},
+                                                            });
+  CHECK(csv ==
+        "\xEF\xBB\xBF"
+        "'=header,name\r\n"
+        "\"'=HYPERLINK(\"\"http://x\"\")\",'+1\r\n"
+        "'-2+3,'@SUM(A1)\r\n"
+        "'\tcmd,\"'\rcmd\"\r\n"
+        "-5,1.5\r\n"
+        "a=b,甲-乙\r\n");
+}
+
 TEST_CASE("assess rank --export writes the same ranking to CSV and XLSX") {
   TempDir dir;
   const std::string candidates = dir / "candidates.json";

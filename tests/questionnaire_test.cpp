@@ -1,6 +1,7 @@
 #include "assess/questionnaire.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -402,4 +403,31 @@ TEST_CASE("count_until_failed sums child sections up to and including the first 
   CHECK(load_error(R"({"id": "x", "version": "1", "title": "X", "aggregation": "min", "count_until_failed": true,
                        "questions": [{"id": "q", "type": "yesno", "title": "Q"}]})") ==
         "inline.json:/count_until_failed: \"count_until_failed\" needs \"aggregation\": \"sum\"");
+}
+
+TEST_CASE("parse_json_text is linear: 200,000 empty objects parse at once, and depth is still bounded") {
+  // `[{},{},…]`: the depth callback this replaced re-scanned the array on every "}" (31 s for this body).
+  std::string flat = "[";
+  for (int i = 0; i < 200000; ++i) flat += i ? ",{}" : "{}";
+  flat += "]";
+  const auto start = std::chrono::steady_clock::now();
+  const Json doc = assess::parse_json_text(flat, "request");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(doc.size() == 200000);
+  CHECK(doc[199999] == Json::object());
+  CHECK(seconds < 5.0);  // a generous bound: the behaviour is "does not stall", not a speed
+
+  // The limit is 128 containers around any value: a scalar inside 128 arrays is read, inside 129 it is not.
+  const auto nested = [](int depth) { return std::string(static_cast<std::size_t>(depth), '[') + "1" + std::string(static_cast<std::size_t>(depth), ']'); };
+  CHECK(assess::parse_json_text(nested(128), "x.json").dump() == nested(128));
+  CHECK_THROWS_WITH(assess::parse_json_text(nested(129), "x.json"), "x.json: JSON nested deeper than 128 levels");
+  CHECK_THROWS_WITH(assess::parse_json_text(std::string(100000, '['), "x.json"), "x.json: JSON nested deeper than 128 levels");
+  std::string deep_objects;
+  for (int i = 0; i < 200; ++i) deep_objects += "{\"a\":";
+  CHECK_THROWS_WITH(assess::parse_json_text(deep_objects, "x.json"), "x.json: JSON nested deeper than 128 levels");
+  // Syntax errors before the limit keep their place.
+  CHECK_THROWS_WITH(assess::parse_json_text("[[1,]]", "x.json"),
+                    "x.json: invalid JSON at line 1, column 5: syntax error while parsing value - unexpected ']'; expected '[', '{', or a literal");
+  CHECK_THROWS_WITH(assess::parse_json_text("[1e999]", "x.json"),
+                    "x.json: invalid JSON: number overflow parsing '1e999'");
 }

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <xlsxwriter.h>
@@ -68,6 +69,12 @@ std::string csv_field(const std::string& text) {
     out += c;
   }
   return out + "\"";
+}
+
+// A spreadsheet runs text beginning with these as a formula (CSV injection).
+std::string neutralised(const std::string& text) {
+  if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) return "'" + text;
+  return text;
 }
 
 }  // namespace
@@ -137,10 +144,13 @@ void write_xlsx(const std::string& path, const std::string& sheet, const std::ve
 
 std::string to_csv(const std::vector<std::string>& header, const std::vector<std::vector<Json>>& rows) {
   std::string out = "\xEF\xBB\xBF";
-  for (std::size_t c = 0; c < header.size(); ++c) out += (c ? "," : "") + csv_field(header[c]);
+  for (std::size_t c = 0; c < header.size(); ++c) out += (c ? "," : "") + csv_field(neutralised(header[c]));
   out += "\r\n";
   for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) out += (c ? "," : "") + csv_field(cell_text(row[c]));
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const std::string text = cell_text(row[c]);
+      out += (c ? "," : "") + csv_field(row[c].is_string() ? neutralised(text) : text);
+    }
     out += "\r\n";
   }
   return out;

@@ -5,26 +5,60 @@
 #include <cstring>
 #include <functional>
 
-#include <filesystem>
-#include <fstream>
-
 #include <iconv.h>
-#include <minizip/unzip.h>
 
 #include "assess/answers.h"
 #include "assess/profile.h"
 #include "assess/score.h"
+#include "detail/xlsx_reader.h"
 
 namespace assess {
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no surrogates,
+// nothing above U+10FFFF), or 0. Strictness matters: GBK text such as 联通 (C1 AA CD A8) passes a
+// lax check.
+std::size_t utf8_sequence(const std::string& s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const auto c = b(0);
+  if (c < 0x80) return 1;
+  const std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return 0;
+  }
+  if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
+  if (c == 0xED && b(1) > 0x9F) return 0;   // surrogates
+  if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
+  if (c == 0xF4 && b(1) > 0x8F) return 0;   // above U+10FFFF
+  return len;
+}
+
+// How a row's bytes read: plain ASCII, UTF-8 with characters of 3 or 4 bytes (Chinese text), or not UTF-8.
+enum class RowEncoding { kAscii, kUtf8, kOther };
+
+RowEncoding row_encoding(const std::vector<std::string>& row) {
+  RowEncoding out = RowEncoding::kAscii;
+  for (const auto& cell : row) {
+    for (std::size_t i = 0; i < cell.size();) {
+      const std::size_t len = utf8_sequence(cell, i);
+      if (len == 0) return RowEncoding::kOther;
+      if (len >= 3) out = RowEncoding::kUtf8;
+      i += len;
+    }
+  }
+  return out;
+}
+
+std::string row_name(std::size_t index) { return index == 0 ? "the header row" : "row " + std::to_string(index); }
+
+}  // namespace
+
 bool is_utf8(const std::string& s) {
   for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    }
+    const std::size_t len = utf8_sequence(s, i);
+    if (len == 0) return false;
     i += len;
   }
   return true;
@@ -87,159 +121,6 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
   }
   return rows;
 }
-
-namespace {
-
-std::string xml_unescape(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '&') {
-      out += s[i];
-      continue;
-    }
-    const auto semi = s.find(';', i);
-    if (semi == std::string::npos) {
-      out += s[i];
-      continue;
-    }
-    const std::string entity = s.substr(i + 1, semi - i - 1);
-    if (entity == "amp") out += '&';
-    else if (entity == "lt") out += '<';
-    else if (entity == "gt") out += '>';
-    else if (entity == "quot") out += '"';
-    else if (entity == "apos") out += '\'';
-    else if (!entity.empty() && entity[0] == '#') {
-      const unsigned long cp = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X')
-                                   ? std::strtoul(entity.c_str() + 2, nullptr, 16)
-                                   : std::strtoul(entity.c_str() + 1, nullptr, 10);
-      // UTF-8 encode.
-      if (cp < 0x80) out += static_cast<char>(cp);
-      else if (cp < 0x800) { out += static_cast<char>(0xC0 | (cp >> 6)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
-      else if (cp < 0x10000) { out += static_cast<char>(0xE0 | (cp >> 12)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
-      else { out += static_cast<char>(0xF0 | (cp >> 18)); out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
-    } else {
-      out += s.substr(i, semi - i + 1);
-    }
-    i = semi;
-  }
-  return out;
-}
-
-// The text of every <t>…</t> inside `xml` (rich-text runs of one shared string), joined.
-std::string t_texts(const std::string& xml) {
-  std::string out;
-  for (std::size_t at = 0; (at = xml.find("<t", at)) != std::string::npos;) {
-    const auto open_end = xml.find('>', at);
-    if (open_end == std::string::npos) break;
-    if (xml[open_end - 1] == '/') {  // <t/>
-      at = open_end;
-      continue;
-    }
-    if (xml.compare(at, 2, "<t") == 0 && (xml[at + 2] == '>' || xml[at + 2] == ' ')) {
-      const auto close = xml.find("</t>", open_end);
-      if (close == std::string::npos) break;
-      out += xml_unescape(xml.substr(open_end + 1, close - open_end - 1));
-      at = close + 4;
-    } else {
-      at = open_end;
-    }
-  }
-  return out;
-}
-
-std::string read_zip_entry(unzFile zip, const char* name) {
-  if (unzLocateFile(zip, name, 0) != UNZ_OK) return "";
-  if (unzOpenCurrentFile(zip) != UNZ_OK) return "";
-  std::string out;
-  char buffer[65536];
-  int n;
-  while ((n = unzReadCurrentFile(zip, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<std::size_t>(n));
-  unzCloseCurrentFile(zip);
-  return out;
-}
-
-// Rows of the first worksheet of an XLSX file, as text cells (numbers as written in the sheet).
-std::vector<std::vector<std::string>> read_xlsx(const std::string& bytes, const std::string& file) {
-  const auto tmp = std::filesystem::temp_directory_path() / ("assess-import-" + std::to_string(std::hash<std::string>{}(bytes)) + ".xlsx");
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  }
-  unzFile zip = unzOpen(tmp.string().c_str());
-  if (!zip) {
-    std::filesystem::remove(tmp);
-    throw Error(file, "", "not an XLSX file (it is not a zip archive)");
-  }
-  const std::string shared = read_zip_entry(zip, "xl/sharedStrings.xml");
-  const std::string sheet = read_zip_entry(zip, "xl/worksheets/sheet1.xml");
-  unzClose(zip);
-  std::filesystem::remove(tmp);
-  if (sheet.empty()) throw Error(file, "", "the XLSX file has no first worksheet (xl/worksheets/sheet1.xml)");
-  std::vector<std::string> strings;
-  for (std::size_t at = 0; (at = shared.find("<si", at)) != std::string::npos;) {
-    const auto end = shared.find("</si>", at);
-    if (end == std::string::npos) break;
-    strings.push_back(t_texts(shared.substr(at, end - at)));
-    at = end + 5;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (std::size_t at = 0; (at = sheet.find("<row", at)) != std::string::npos;) {
-    const auto open_end = sheet.find('>', at);
-    if (open_end == std::string::npos) break;
-    if (sheet[open_end - 1] == '/') {  // <row .../>: an empty row
-      rows.emplace_back();
-      at = open_end;
-      continue;
-    }
-    const auto end = sheet.find("</row>", open_end);
-    if (end == std::string::npos) break;
-    const std::string row_xml = sheet.substr(at, end - at);
-    std::vector<std::string> row;
-    for (std::size_t c = 0; (c = row_xml.find("<c ", c)) != std::string::npos;) {
-      const auto tag_end = row_xml.find('>', c);
-      const std::string tag = row_xml.substr(c, tag_end - c);
-      std::size_t column = row.size();
-      if (auto r = tag.find(" r=\""); r != std::string::npos) {
-        column = 0;
-        for (std::size_t k = r + 4; k < tag.size() && tag[k] >= 'A' && tag[k] <= 'Z'; ++k) column = column * 26 + static_cast<std::size_t>(tag[k] - 'A' + 1);
-        column -= 1;
-      }
-      std::string type;
-      if (auto t = tag.find(" t=\""); t != std::string::npos) type = tag.substr(t + 4, tag.find('"', t + 4) - t - 4);
-      std::string value;
-      std::size_t next = tag_end + 1;
-      if (tag.back() != '/') {
-        const auto close = row_xml.find("</c>", tag_end);
-        const std::string inner = row_xml.substr(tag_end + 1, close - tag_end - 1);
-        next = close + 4;
-        if (type == "inlineStr") {
-          value = t_texts(inner);
-        } else if (auto v = inner.find("<v>"); v != std::string::npos) {
-          value = xml_unescape(inner.substr(v + 3, inner.find("</v>", v) - v - 3));
-          if (type == "s") {
-            const auto index = static_cast<std::size_t>(std::strtoul(value.c_str(), nullptr, 10));
-            value = index < strings.size() ? strings[index] : "";
-          } else if (type == "b") {
-            value = value == "1" ? "true" : "false";
-          }
-        }
-      }
-      if (row.size() <= column) row.resize(column + 1);
-      row[column] = value;
-      c = next;
-    }
-    rows.push_back(std::move(row));
-    at = end + 6;
-  }
-  // Pad every row to the header's width (empty trailing cells are not written in XLSX).
-  const std::size_t width = rows.empty() ? 0 : rows.front().size();
-  for (auto& row : rows) {
-    if (row.size() < width) row.resize(width);
-  }
-  return rows;
-}
-
-}  // namespace
 
 std::vector<std::vector<std::string>> import_template() {
   return {{"uscc", "name", "region", "industry", "employees", "revenue_last_year", "sme_quality_tier",
@@ -316,7 +197,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     }
   } else if (file.size() >= 5 && file.substr(file.size() - 5) == ".xlsx") {
     result.encoding = "xlsx";
-    auto rows = read_xlsx(bytes, file);
+    auto rows = detail::read_xlsx(bytes, file);
     if (rows.empty()) throw Error(file, "", "the sheet is empty; the first row names the columns (see assess import --template)");
     header = rows.front();
     rows.erase(rows.begin());
@@ -327,6 +208,21 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     if (is_utf8(text)) {
       result.encoding = "utf-8";
     } else {
+      // Not UTF-8 as a whole: GBK, unless some rows are Chinese in UTF-8 and others are not (a file
+      // pasted together from two sources), which GBK would turn into mojibake without a word.
+      // The delimiters are ASCII and GBK's second bytes never are, so the raw bytes split into rows.
+      const auto raw = parse_csv(text);
+      std::size_t utf8_row = raw.size();
+      std::size_t other_row = raw.size();
+      for (std::size_t r = 0; r < raw.size() && (utf8_row == raw.size() || other_row == raw.size()); ++r) {
+        const RowEncoding e = row_encoding(raw[r]);
+        if (e == RowEncoding::kUtf8 && utf8_row == raw.size()) utf8_row = r;
+        if (e == RowEncoding::kOther && other_row == raw.size()) other_row = r;
+      }
+      if (utf8_row < raw.size() && other_row < raw.size()) {
+        throw Error(file, "", "mixed encodings: " + row_name(utf8_row) + " is UTF-8 but " + row_name(other_row) +
+                                  " is not (GBK?); save the whole file in one encoding, preferably UTF-8");
+      }
       text = gbk_to_utf8(text, file);
       result.encoding = "gbk";
     }

@@ -906,6 +906,51 @@ Questionnaire load_questionnaire_file(const std::string& path, const DefinitionL
 
 namespace {
 struct TooDeep {};
+
+// nlohmann's DOM builder driven through its SAX interface, refusing values nested deeper than
+// `max_depth` as they are read. Linear in the input: the callback form of Json::parse (which this
+// replaces) scans the parent container again on every closing bracket, so `[{},{},…]` was quadratic.
+// The depth checked is the one the callback saw: the number of containers open around an event.
+class DepthLimitedBuilder : public nlohmann::detail::json_sax_dom_parser<Json> {
+ public:
+  using Base = nlohmann::detail::json_sax_dom_parser<Json>;
+  DepthLimitedBuilder(Json& result, std::size_t max_depth) : Base(result, true), max_depth_(max_depth) {}
+
+  bool null() { return check() && Base::null(); }
+  bool boolean(bool v) { return check() && Base::boolean(v); }
+  bool number_integer(Json::number_integer_t v) { return check() && Base::number_integer(v); }
+  bool number_unsigned(Json::number_unsigned_t v) { return check() && Base::number_unsigned(v); }
+  bool number_float(Json::number_float_t v, const Json::string_t& s) { return check() && Base::number_float(v, s); }
+  bool string(Json::string_t& v) { return check() && Base::string(v); }
+  bool binary(Json::binary_t& v) { return check() && Base::binary(v); }
+  bool key(Json::string_t& v) { return check() && Base::key(v); }
+  bool start_object(std::size_t n) {
+    check();
+    ++depth_;
+    return Base::start_object(n);
+  }
+  bool start_array(std::size_t n) {
+    check();
+    ++depth_;
+    return Base::start_array(n);
+  }
+  bool end_object() {
+    --depth_;
+    return Base::end_object();
+  }
+  bool end_array() {
+    --depth_;
+    return Base::end_array();
+  }
+
+ private:
+  bool check() const {
+    if (depth_ > max_depth_) throw TooDeep{};
+    return true;
+  }
+  std::size_t depth_ = 0;
+  std::size_t max_depth_;
+};
 }  // namespace
 
 Json parse_json_text(const std::string& text, const std::string& file) {
@@ -913,10 +958,10 @@ Json parse_json_text(const std::string& text, const std::string& file) {
   // the recursive code that walks them later.
   constexpr int kMaxDepth = 128;
   try {
-    return Json::parse(text, [](int depth, Json::parse_event_t, Json&) {
-      if (depth > kMaxDepth) throw TooDeep{};
-      return true;
-    });
+    Json result;
+    DepthLimitedBuilder builder(result, kMaxDepth);
+    Json::sax_parse(text, &builder);
+    return result;
   } catch (const TooDeep&) {
     throw Error(file, "", "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels", ErrorKind::kLimit);
   } catch (const Json::out_of_range& e) {
