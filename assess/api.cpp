@@ -591,7 +591,8 @@ HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
     }
     const User user = *store_.user(found->first.id);
     if (user.disabled) http_fail(403, "this account is disabled; ask an admin");
-    attempts_.erase("address " + client_address(c.request, config_.secure_cookie));
+    // A success clears the name's count only: the address keeps its own, or one valid account of
+    // the attacker's would reset the count of a client spraying guesses across other names.
     attempts_.erase("name " + name);
     Session s = store_.create_session(user, c.now, config_.session_seconds);
     session_cookie(s.token, config_.session_seconds);

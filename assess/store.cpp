@@ -700,26 +700,7 @@ Json Store::save_answer(std::int64_t assessment_id, const std::string& module, c
     }
     s.run();
   }
-  {
-    Statement s(db_, statements_, "INSERT INTO audit(at, user_id, assessment_id, module, question, old, new, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    s.bind(1, now).bind(3, assessment_id).bind(4, module).bind(5, question).bind(8, role);
-    if (user_id) {
-      s.bind(2, *user_id);
-    } else {
-      s.bind_null(2);
-    }
-    if (old.is_null()) {
-      s.bind_null(6);
-    } else {
-      s.bind(6, old.dump(-1, ' ', false, Json::error_handler_t::replace));
-    }
-    if (answer.is_null()) {
-      s.bind_null(7);
-    } else {
-      s.bind(7, answer.dump(-1, ' ', false, Json::error_handler_t::replace));
-    }
-    s.run();
-  }
+  audit_row(assessment_id, module, question, old, answer, user_id, role, now);
   {
     Statement s(db_, statements_, "UPDATE assessments SET updated_at = ? WHERE id = ?");
     s.bind(1, now).bind(2, assessment_id).run();

@@ -1108,10 +1108,17 @@ TEST_CASE("failed logins are throttled per address and per user name with a grow
     CHECK(attempt("zhang", kPassword, "10.0.0.1", kNow + 4).header("Retry-After") == "3");
     // Another address and another name are not held back.
     CHECK(attempt("admin", kPassword, "10.0.0.2", kNow + 4).status == 200);
-    // After the wait the right password works, and clears the count.
+    // After the wait the right password works. It clears the name's count but not the address's:
+    // otherwise one valid account would let a client spray guesses across names without backoff.
+    // (Every attempt is counted before the password check, the successful one too.)
     CHECK(attempt("zhang", kPassword, "10.0.0.1", kNow + 7).status == 200);
-    CHECK(attempt("zhang", "wrong password", "10.0.0.1", kNow + 7).status == 401);
-    CHECK(attempt("zhang", kPassword, "10.0.0.1", kNow + 7).status == 200);
+    CHECK(attempt("zhang", "wrong password", "10.0.0.1", kNow + 7).status == 429);  // the address still waits
+    CHECK(attempt("zhang", kPassword, "10.0.0.5", kNow + 7).status == 200);       // the name is not held back
+  }
+  SUBCASE("logging in to one's own account does not reset the address's count of guesses at others") {
+    for (int i = 0; i < 5; ++i) CHECK(attempt("nobody" + std::to_string(i), "wrong password", "10.0.3.1", kNow).status == 401);
+    CHECK(attempt("zhang", kPassword, "10.0.3.1", kNow).status == 200);                // the 6th attempt
+    CHECK(attempt("nobody9", "wrong password", "10.0.3.1", kNow).status == 429);       // then the backoff holds
   }
   SUBCASE("one user name from many addresses") {
     for (int i = 0; i < 6; ++i) CHECK(attempt("zhang", "wrong password", "10.0.1." + std::to_string(i), kNow).status == 401);

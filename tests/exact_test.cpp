@@ -80,6 +80,22 @@ TEST_CASE("exact expressions: the arithmetic subset of JsonLogic, null where an 
 // (q12–q15, bands down < −0.02 ≤ flat ≤ 0.02 < up) and the digital-spend share (q11, edges at 10 /
 // 20 / 40 / 60 %) decided in integer arithmetic on figures with two decimals (scaled by 100), with
 // about a third of the cases placed exactly on an edge.
+TEST_CASE("a computed value read by another stays exact: x ÷ 3 × 3 is x") {
+  const assess::Questionnaire q = assess::load_questionnaire(Json::parse(R"({
+    "id": "chain", "version": "1", "title": "Chain",
+    "questions": [{"id": "x", "type": "number", "title": "x"}],
+    "computed": [{"id": "third", "title": "x ÷ 3", "expr": {"/": [{"var": "x"}, 3]}},
+                 {"id": "whole", "title": "third × 3", "expr": {"*": [{"var": "third"}, 3]}}],
+    "levels": {"items": [{"id": "L1", "name": "L1", "requires": [{"id": "r", "value": "whole", ">=": 1}]}]}})"),
+                                                              "chain.json");
+  assess::ParsedAnswers parsed = assess::parse_answers(q, Json{{"questionnaire", "chain"}, {"answers", {{"x", 1}}}}, "a.json");
+  REQUIRE(parsed.errors.empty());
+  const assess::ScoreResult r = assess::score(q, parsed.set);
+  REQUIRE(r.computed_exact[1]);
+  CHECK(r.computed_exact[1]->to_string() == "1");  // the nearest double of 1/3, tripled, would be 0.9999999999999999
+  CHECK(r.levels.level == 0);
+}
+
 TEST_CASE("SME bands agree with integer arithmetic on 3,000 random decimal answer sets, edges included") {
   const assess::Questionnaire q =
       assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/sme-digital-2024.json");

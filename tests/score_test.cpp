@@ -575,9 +575,13 @@ TEST_CASE("parts of a change are shown so that they add up to the change shown")
   // 2.25 → 2.8184 (+0.5684 shown) in 24 parts of 0.2/19, 0.5/19, 0.3/19 and 0.8/19 each: rounding
   // each part alone would not add up; the shown parts do.
   const std::vector<double> thirds = {1.0 / 3, 1.0 / 3, 1.0 / 3};
-  CHECK(assess::format_parts(thirds, 0, 1) == std::vector<std::string>{"0.3334", "0.3333", "0.3333"});
-  CHECK(assess::format_parts({2.0 / 3, 1.0 / 3}, 1, 2) == std::vector<std::string>{"0.6667", "0.3333"});
-  CHECK(assess::format_parts({0, 1}, 47, 48) == std::vector<std::string>{"0", "1"});
+  CHECK(assess::format_parts(thirds, 0, 1) == std::vector<std::string>{"+0.3334", "+0.3333", "+0.3333"});
+  CHECK(assess::format_parts({2.0 / 3, 1.0 / 3}, 1, 2) == std::vector<std::string>{"+0.6667", "+0.3333"});
+  CHECK(assess::format_parts({0, 1}, 47, 48) == std::vector<std::string>{"+0", "+1"});
+  // A part that lowers the total keeps its sign (a question shown by the plan joins a mean at 0).
+  CHECK(assess::format_parts({2, -1.5}, 10, 10.5) == std::vector<std::string>{"+2", "-1.5"});
+  // The change is taken as shown: 0.03125 is shown as 0.0312 (a half rounds to even), so the parts add up to 0.0312.
+  CHECK(assess::format_parts({0.03125}, 0, 0.03125) == std::vector<std::string>{"+0.0312"});
   std::vector<double> parts;
   double after = 2.25;
   for (double p : {0.2, 0.5, 0.3, 0.8, 0.5, 0.5}) {

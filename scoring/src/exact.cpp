@@ -344,7 +344,10 @@ std::optional<bool> strict_equal(const Value& a, const Value& b) {
   return *c == 0;
 }
 
-using Lookup = std::function<const Json*(int)>;
+struct Lookup {
+  const std::function<const Json*(int)>& json;
+  const std::function<const Rational*(int)>& exact;
+};
 
 std::optional<Value> eval(const Node& node, const Lookup& lookup);
 
@@ -362,7 +365,10 @@ std::optional<Value> eval(const Node& node, const Lookup& lookup) {
     case Op::kLiteral:
       return node.literal;
     case Op::kVar: {
-      const Json* j = lookup(node.slot);
+      if (lookup.exact) {
+        if (const Rational* r = lookup.exact(node.slot)) return number(*r);
+      }
+      const Json* j = lookup.json(node.slot);
       if (j == nullptr || j->is_null()) {
         if (node.has_default) return node.literal;
         return Value{};
@@ -494,8 +500,9 @@ std::shared_ptr<const Expr> Expr::compile(const nlohmann::json& rule,
   return std::make_shared<const Expr>(std::move(root));
 }
 
-std::optional<Value> Expr::evaluate(const std::function<const nlohmann::json*(int)>& lookup) const {
-  return eval(*root_, lookup);
+std::optional<Value> Expr::evaluate(const std::function<const nlohmann::json*(int)>& lookup,
+                                    const std::function<const Rational*(int)>& exact_lookup) const {
+  return eval(*root_, Lookup{lookup, exact_lookup});
 }
 
 }  // namespace assess::exact

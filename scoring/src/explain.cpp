@@ -448,7 +448,7 @@ std::string render_text(const Json& doc, const std::string& lang) {
       for (const auto& imp : g.at("improvements")) parts.push_back(imp.at("total_gained").get<double>());
       const std::vector<std::string> shown = format_parts(parts, before, after);
       out << dump_value(g.at("steps")) << (en ? " steps, total " : " 步，总分 ") << format_number(before) << " → "
-          << format_number(after) << (en ? " (+" : "（+") << format_parts({after - before}, before, after)[0]
+          << format_number(after) << (en ? " (" : "（") << format_parts({after - before}, before, after)[0]
           << (en ? ")\n" : "）\n");
       bool gate_only = false;
       std::size_t item = 0;
@@ -457,8 +457,8 @@ std::string render_text(const Json& doc, const std::string& lang) {
             << options_text(imp.at("from")) << " → " << options_text(imp.at("to")) << (en ? " (" : "（")
             << dump_value(imp.at("steps")) << (en ? " step" : " 步") << (en && imp.at("steps") != 1 ? "s" : "")
             << (en ? ", question +" : "，本题 +") << dump_value(imp.at("points_gained"))
-            << (en ? ", total +" : "，总分 +") << shown[item++] << (en ? ")\n" : "）\n");
-        if (imp.at("total_gained") == 0) gate_only = true;
+            << (en ? ", total " : "，总分 ") << shown[item++] << (en ? ")\n" : "）\n");
+        if (shown[item - 1] == "+0") gate_only = true;
       }
       if (gate_only) {
         out << (en ? "    (an item with total +0 sits in a section that is not scored: it meets a requirement of the level, not points)\n"

@@ -108,8 +108,10 @@ std::string format_number(double value) {
 }
 
 std::vector<std::string> format_parts(const std::vector<double>& parts, double before, double after) {
-  // In units of 0.0001, the precision format_number shows.
-  const long long total = std::llround(after * 1e4) - std::llround(before * 1e4);
+  // In units of 0.0001, the precision format_number shows, taken from the shown texts themselves
+  // (printf rounds a half to even, llround away from zero).
+  const auto shown_units = [](double v) { return std::llround(std::stod(format_number(v)) * 1e4); };
+  const long long total = shown_units(after) - shown_units(before);
   std::vector<long long> units;
   std::vector<std::pair<double, std::size_t>> remainders;
   long long sum = 0;
@@ -128,7 +130,7 @@ std::vector<std::string> format_parts(const std::vector<double>& parts, double b
     --units[remainders[remainders.size() - 1 - k].second];
   }
   std::vector<std::string> out;
-  for (long long u : units) out.push_back(format_number(static_cast<double>(u) / 1e4));
+  for (long long u : units) out.push_back((u >= 0 ? "+" : "") + format_number(static_cast<double>(u) / 1e4));
   return out;
 }
 

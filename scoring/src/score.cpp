@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <span>
 
@@ -223,11 +224,17 @@ ScoreResult score(const Questionnaire& q, const AnswerSet& answers) {
   // Computed values read every answer given (visibility comes after them). Arithmetic over typed
   // decimals is done exactly; the floating-point engine covers what the exact subset does not.
   r.computed_exact.assign(q.computed.size(), std::nullopt);
-  const auto slot_value = [&scope](int slot) { return scope.lookup(slot, {}); };
+  const std::function<const Json*(int)> slot_value = [&scope](int slot) { return scope.lookup(slot, {}); };
+  const int first_computed = static_cast<int>(q.questions.size());
+  const std::function<const exact::Rational*(int)> exact_slot = [&r, first_computed](int slot) -> const exact::Rational* {
+    if (slot < first_computed) return nullptr;
+    const auto& v = r.computed_exact[static_cast<std::size_t>(slot - first_computed)];
+    return v ? &*v : nullptr;
+  };
   for (std::size_t ci = 0; ci < q.computed.size(); ++ci) {
     const Computed& comp = q.computed[ci];
     if (comp.exact) {
-      if (auto v = comp.exact->evaluate(slot_value)) {
+      if (auto v = comp.exact->evaluate(slot_value, exact_slot)) {
         if (v->kind == exact::Value::Kind::kNumber) {
           r.computed[ci] = v->number.to_double();
           r.computed_exact[ci] = v->number;

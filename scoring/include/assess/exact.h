@@ -73,10 +73,12 @@ class Expr {
   static std::shared_ptr<const Expr> compile(const nlohmann::json& rule,
                                               const std::function<int(const std::string&)>& binder);
 
-  // `lookup(slot)` returns the JSON value of a slot or nullptr when absent. nullopt: the exact
-  // evaluation gave up (an operand outside the subset at run time, overflow, division by zero);
-  // the caller then keeps the floating-point result.
-  std::optional<Value> evaluate(const std::function<const nlohmann::json*(int)>& lookup) const;
+  // `lookup(slot)` returns the JSON value of a slot or nullptr when absent; `exact_lookup(slot)`, when
+  // given, an exact value for a slot that has one (a computed value read by another: its double is
+  // only the nearest binary number). nullopt: the exact evaluation gave up (an operand outside the
+  // subset at run time, overflow, division by zero); the caller then keeps the floating-point result.
+  std::optional<Value> evaluate(const std::function<const nlohmann::json*(int)>& lookup,
+                                const std::function<const Rational*(int)>& exact_lookup = {}) const;
 
   explicit Expr(std::shared_ptr<const Node> root) : root_(std::move(root)) {}
 

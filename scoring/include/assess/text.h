@@ -17,9 +17,10 @@ struct Text {
 // A number as people write it: at most 4 decimals, no trailing zeros ("12.5", "40", "1.875").
 std::string format_number(double value);
 
-// Parts of a change from `before` to `after`, each formatted like format_number and rounded so that
-// the parts shown add up exactly to format_number(after) − format_number(before) (largest
-// remainder): the items of a plan then sum on the page to the change shown above them.
+// Parts of a change from `before` to `after`, each formatted like format_number with its sign ("+0.2",
+// "-1.5", "+0") and rounded so that the parts shown add up exactly to format_number(after) −
+// format_number(before) (largest remainder): the items of a plan then sum on the page to the
+// change shown above them.
 std::vector<std::string> format_parts(const std::vector<double>& parts, double before, double after);
 
 // A calendar date written YYYY-MM-DD (leap years included).
