@@ -154,6 +154,20 @@ Bonuses apply_bonuses(const Amount& a, double base, const Json& facts, RuleOutco
   return b;
 }
 
+// The amount at the rate that holds; with a bonus whose fact is missing, both outcomes (never the
+// lower one as exact).
+template <typename Compute>
+void rate_amount(const Bonuses& b, Compute compute, RewardAmount& r) {
+  r.shape = AmountShape::kExact;
+  r.value = compute(b.rate);
+  if (b.pending > 0) {
+    r.shape = AmountShape::kEither;
+    r.low = r.value;
+    r.value = compute(b.rate + b.pending);
+    r.condition = b.condition;
+  }
+}
+
 void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out) {
   const Amount& a = rule.amount;
   RewardAmount& r = out.amount;
@@ -231,14 +245,7 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
                                format_number(wan) + "万 × " + percent(rate) + (interest ? " (interest, one year)" : "") + " = " + format_yuan(raw)));
         return cap_project(a, raw, r.steps);
       };
-      r.shape = AmountShape::kExact;
-      r.value = compute(b.rate);
-      if (b.pending > 0) {
-        r.shape = AmountShape::kEither;
-        r.low = r.value;
-        r.value = compute(b.rate + b.pending);
-        r.condition = b.condition;
-      }
+      rate_amount(b, compute, r);
       return;
     }
     case AmountType::kRateRange: {
@@ -287,15 +294,7 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
                                format_number(wan) + "万 × " + percent(rate) + " = " + format_yuan(raw)));
         return cap_project(a, raw, r.steps);
       };
-      r.shape = AmountShape::kExact;
-      r.value = compute(b.rate);
-      if (b.pending > 0) {
-        // A bonus fact not yet known: both outcomes, never the lower one as exact.
-        r.shape = AmountShape::kEither;
-        r.low = r.value;
-        r.value = compute(b.rate + b.pending);
-        r.condition = b.condition;
-      }
+      rate_amount(b, compute, r);
       return;
     }
   }
