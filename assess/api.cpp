@@ -290,6 +290,17 @@ std::string client_address(const HttpRequest& r, bool behind_proxy) {
   return last.empty() ? r.remote : last.substr(0, 64);
 }
 
+std::vector<std::string> api_parts(const std::string& path) {
+  std::vector<std::string> parts;
+  std::stringstream ss(path.substr(5));
+  std::string part;
+  while (std::getline(ss, part, '/')) {
+    if (!part.empty()) parts.push_back(part);
+  }
+  return parts;
+}
+
+
 constexpr int kFreeAttempts = 5;          // failed logins per address or name before backoff
 constexpr std::int64_t kMaxBackoff = 900;  // seconds
 constexpr std::int64_t kForgetAfter = 3600;
@@ -303,7 +314,9 @@ struct App::Context {
   std::map<std::string, std::string> query;
   std::optional<Session> session;
   std::vector<std::pair<std::string, std::string>> extra_headers;
-  std::unique_lock<std::mutex>* lock = nullptr;  // the App's; released only around password hashing
+  std::unique_lock<std::mutex>* lock = nullptr;  // the write lock (held for state changes only)
+  std::vector<std::string> parts;                // an API path's segments after /api/
+  std::string method;                            // HEAD reads as GET
 
   const User& user() const {
     if (!session) http_fail(401, "log in first");
@@ -327,7 +340,9 @@ App::App(AppConfig config, Store& store) : config_(std::move(config)), store_(st
 
 HttpResponse App::handle(const HttpRequest& request, std::int64_t now) {
   HttpResponse response;
-  std::unique_lock<std::mutex> lock(mutex_);
+  // State changes run one at a time; reads take no App-wide lock.
+  std::unique_lock<std::mutex> lock(write_mutex_, std::defer_lock);
+  if (request.method != "GET" && request.method != "HEAD") lock.lock();
   try {
     if (request.target.empty() || request.target[0] != '/') http_fail(400, "the request target must start with \"/\"");
     const auto q = request.target.find('?');
@@ -335,7 +350,9 @@ HttpResponse App::handle(const HttpRequest& request, std::int64_t now) {
               q == std::string::npos ? std::map<std::string, std::string>{} : parse_query(request.target.substr(q + 1)),
               std::nullopt,
               {},
-              &lock};
+              &lock,
+              {},
+              {}};
     // DNS rebinding: a foreign name that resolves to this machine must not reach the API.
     auto host = request.headers.find("host");
     if (host != request.headers.end() && !config_.allowed_hosts.empty() &&
@@ -389,18 +406,14 @@ HttpResponse App::route(Context& c) {
     http_fail(400, "the path must not contain \"..\"");
   }
   if (path.rfind("/api/", 0) == 0) {
-    std::vector<std::string> parts;
-    std::stringstream ss(path.substr(5));
-    std::string part;
-    while (std::getline(ss, part, '/')) {
-      if (!part.empty()) parts.push_back(part);
-    }
+    c.parts = api_parts(path);
+    c.method = c.request.method == "HEAD" ? std::string("GET") : c.request.method;
     // CSRF: every state change carries the session's token in a header a foreign page cannot set.
-    if (c.writes() && c.session && !(parts.size() == 1 && parts[0] == "login")) {
+    if (c.writes() && c.session && !(c.parts.size() == 1 && c.parts[0] == "login")) {
       auto it = c.request.headers.find("x-csrf-token");
       if (it == c.request.headers.end() || it->second != c.session->csrf) http_fail(403, "missing or wrong CSRF token");
     }
-    return api(c, parts);
+    return api(c);
   }
   if (c.request.method != "GET" && c.request.method != "HEAD") http_fail(405, "static files are read-only");
   return static_file(path == "/" ? "/index.html" : path);
@@ -424,21 +437,11 @@ HttpResponse App::static_file(const std::string& path) {
   return r;
 }
 
-void App::remember_answer(std::int64_t id, const std::string& module, const std::string& question, const Json& answer) {
-  auto it = documents_.find(id);
-  if (it == documents_.end()) return;
-  Json& answers = it->second["modules"][module]["answers"];
-  if (answer.is_null()) {
-    answers.erase(question);
-  } else {
-    answers[question] = answer;
-  }
-}
-
-const Json& App::assessment_document(const AssessmentRow& a) {
+std::shared_ptr<App::Cached> App::cached(const AssessmentRow& a) {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  if (auto it = cache_.find(a.id); it != cache_.end()) return it->second;
+  if (cache_.size() > 2000) cache_.clear();  // bounded: a bureau server may open thousands
   // The whole-assessment document the scoring library reads, from the stored answers.
-  if (auto it = documents_.find(a.id); it != documents_.end()) return it->second;
-  if (documents_.size() > 2000) documents_.clear();  // bounded: a bureau server may open thousands
   const auto e = store_.enterprise(a.enterprise_id);
   Json doc = {{"assessment", {{"id", std::to_string(a.id)}, {"date", a.date}, {"assessor", a.assessor},
                               {"enterprise", e ? e->name : ""}}},
@@ -448,7 +451,32 @@ const Json& App::assessment_document(const AssessmentRow& a) {
   for (const auto& m : a.modules) {
     doc["modules"][m] = {{"answers", answers.contains(m) ? answers[m] : Json::object()}};
   }
-  return documents_.emplace(a.id, std::move(doc)).first->second;
+  auto entry = std::make_shared<Cached>();
+  entry->parsed = parse_assessment(library_, doc, "assessment");
+  return cache_.emplace(a.id, std::move(entry)).first->second;
+}
+
+AssessmentResult App::score_cached(const AssessmentRow& a) {
+  auto entry = cached(a);
+  std::lock_guard<std::mutex> lock(entry->mutex);
+  if (!entry->result) entry->result = score_assessment(crosswalk_, entry->parsed);
+  return *entry->result;
+}
+
+Json App::update_cached(Cached& entry, const std::string& module, const std::string& question, const Json& answer) {
+  std::lock_guard<std::mutex> lock(entry.mutex);
+  set_answer(entry.parsed, module, question, answer);
+  if (entry.result) {
+    rescore_module(crosswalk_, entry.parsed, module, *entry.result);
+  } else {
+    entry.result = score_assessment(crosswalk_, entry.parsed);
+  }
+  return live_summary(*entry.result);
+}
+
+void App::forget(std::int64_t id) {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  cache_.erase(id);
 }
 
 Json App::live_summary(const AssessmentResult& result) {
@@ -508,642 +536,782 @@ void App::throttle_attempt(Context& c, const std::string& name) {
   throttle_count(user, c.now);
 }
 
-HttpResponse App::api(Context& c, const std::vector<std::string>& p) {
-  const std::string method = c.request.method == "HEAD" ? std::string("GET") : c.request.method;
-  auto is = [&](std::initializer_list<const char*> shape, const char* m) {
-    if (method != m || shape.size() != p.size()) return false;
-    std::size_t i = 0;
-    for (const char* s : shape) {
-      if (std::string(s) != "*" && p[i] != s) return false;
-      ++i;
-    }
-    return true;
-  };
-  auto require_role = [&](std::initializer_list<const char*> roles) {
-    const User& u = c.user();
-    for (const char* r : roles) {
-      if (u.role == r) return;
-    }
-    http_fail(403, "the " + u.role + " role may not do this");
-  };
-  // Enterprise users see only their own enterprise; bureau users only read.
-  auto can_see = [&](std::int64_t enterprise_id) {
-    const User& u = c.user();
-    if (u.role == "enterprise" && (!u.enterprise_id || *u.enterprise_id != enterprise_id)) {
-      http_fail(403, "this enterprise is not yours");
-    }
-  };
-  auto can_write = [&](std::int64_t enterprise_id) {
-    can_see(enterprise_id);
-    if (c.user().role == "bureau") http_fail(403, "the bureau role reads and ranks; it does not change assessments");
-  };
-  auto load_assessment = [&](const std::string& id) {
-    auto a = store_.assessment(to_id(id, "assessment"));
-    if (!a) http_fail(404, "no assessment " + id);
-    can_see(a->enterprise_id);
-    return *a;
-  };
+namespace {
 
-  auto session_cookie = [&](const std::string& token, std::int64_t max_age) {
-    c.extra_headers.emplace_back("Set-Cookie", "assess_session=" + token + "; Path=/; HttpOnly; SameSite=Strict; " +
-                                                   (config_.secure_cookie ? "Secure; " : "") + "Max-Age=" +
-                                                   std::to_string(max_age));
-  };
-  // Audit of a change that is not an answer.
-  auto log = [&](const std::string& action, const std::string& target, const Json& detail) {
-    const User* u = c.session ? &c.session->user : nullptr;
-    store_.log_event(now_text(c.now), u ? std::optional<std::int64_t>(u->id) : std::nullopt, u ? u->role : "", action,
-                     target, detail);
-  };
-  // Argon2 runs with the App's lock released, so other requests go on meanwhile.
-  auto without_lock = [&](auto&& work) {
-    c.lock->unlock();
-    struct Relock {
-      std::unique_lock<std::mutex>* lock;
-      ~Relock() { lock->lock(); }
-    } relock{c.lock};
-    return work();
-  };
-  auto new_password = [&](const Json& body, const std::string& key) {
-    const std::string password = text_field(body, key, true, 1000);
-    if (const std::string problem = password_problem(password); !problem.empty()) http_fail(400, problem, "/" + key);
-    return password;
-  };
-  auto new_user_name = [&](const Json& body) {
-    const std::string name = text_field(body, "name", true, 256);
-    if (const std::string problem = user_name_problem(name); !problem.empty()) http_fail(400, problem, "/name");
-    return name;
-  };
+// Enterprise users see only their own enterprise.
+void check_sees(const User& u, std::int64_t enterprise_id) {
+  if (u.role == "enterprise" && (!u.enterprise_id || *u.enterprise_id != enterprise_id)) {
+    http_fail(403, "this enterprise is not yours");
+  }
+}
 
-  if (is({"login"}, "POST")) {
-    const Json body = parse_body(c.request);
-    const std::string name = text_field(body, "name", true, 100);
-    const std::string password = text_field(body, "password", true, 1000);
-    throttle_attempt(c, name);
-    const auto found = store_.credentials(name);
-    static const std::string dummy = hash_password("not a password");
-    // Hashes even for unknown names, so response times do not reveal which names exist.
-    const bool ok = without_lock([&] { return verify_password(found ? found->second : dummy, password); }) && found;
-    if (!ok) {
-      store_.log_event(now_text(c.now), found ? std::optional<std::int64_t>(found->first.id) : std::nullopt, "", "login_failed",
-                       clean_utf8(name, 100), {{"address", client_address(c.request, config_.secure_cookie)}});
-      http_fail(401, "wrong name or password");
+std::string new_password(const Json& body, const std::string& key) {
+  const std::string password = text_field(body, key, true, 1000);
+  if (const std::string problem = password_problem(password); !problem.empty()) http_fail(400, problem, "/" + key);
+  return password;
+}
+
+std::string new_user_name(const Json& body) {
+  const std::string name = text_field(body, "name", true, 256);
+  if (const std::string problem = user_name_problem(name); !problem.empty()) http_fail(400, problem, "/name");
+  return name;
+}
+
+constexpr unsigned kAdmin = 1, kConsultant = 2, kEnterprise = 4, kBureau = 8;
+constexpr unsigned kEveryRole = kAdmin | kConsultant | kEnterprise | kBureau;
+
+unsigned role_bit(const std::string& role) {
+  if (role == "admin") return kAdmin;
+  if (role == "consultant") return kConsultant;
+  if (role == "enterprise") return kEnterprise;
+  if (role == "bureau") return kBureau;
+  return 0;
+}
+
+}  // namespace
+
+
+// The API, one row per route: method, path (segments; "*" is a parameter), who may call it, where the
+// server runs it, and the handler. Authorization reads at a glance here; ownership (an enterprise
+// user's own enterprise) is checked by load_assessment / can_see inside the handlers.
+const std::vector<App::Route>& App::routes() {
+  using W = Work;
+  const Access kPublic{false, 0, true, false};
+  const Access kAnyUser{};
+  const Access kAnyUserFirst{true, kEveryRole, true, false};
+  const Access kChanges{true, kAdmin | kConsultant | kEnterprise, false, true};
+  auto only = [](unsigned roles) { return Access{true, roles, false, false}; };
+  static const std::vector<Route> table = {
+      {"POST", {"login"}, kPublic, W::kPassword, &App::on_login},
+      {"POST", {"logout"}, kPublic, W::kInline, &App::on_logout},
+      {"POST", {"invites", "*", "accept"}, kPublic, W::kPassword, &App::on_invite_accept},
+      {"GET", {"uscc"}, kPublic, W::kInline, &App::on_uscc},
+      {"GET", {"me"}, kAnyUserFirst, W::kInline, &App::on_me},
+      {"POST", {"password"}, kAnyUserFirst, W::kPassword, &App::on_password},
+      {"GET", {"questionnaires"}, kAnyUser, W::kInline, &App::on_questionnaires},
+      {"GET", {"questionnaires", "*"}, kAnyUser, W::kHeavy, &App::on_questionnaire},
+      {"GET", {"enterprises"}, kAnyUser, W::kInline, &App::on_enterprises},
+      {"POST", {"enterprises"}, only(kAdmin | kConsultant), W::kInline, &App::on_enterprise_add},
+      {"GET", {"enterprises", "*"}, kAnyUser, W::kInline, &App::on_enterprise},
+      {"POST", {"enterprises", "*", "assessments"}, kChanges, W::kInline, &App::on_assessment_add},
+      {"POST", {"enterprises", "*", "invites"}, only(kAdmin | kConsultant), W::kInline, &App::on_invite_add},
+      {"GET", {"assessments", "*"}, kAnyUser, W::kInline, &App::on_assessment},
+      {"PUT", {"assessments", "*", "answers", "*", "*"}, kChanges, W::kInline, &App::on_answer},
+      {"DELETE", {"assessments", "*", "answers", "*", "*"}, kChanges, W::kInline, &App::on_answer},
+      {"PUT", {"assessments", "*", "projects"}, kChanges, W::kInline, &App::on_projects},
+      {"POST", {"assessments", "*", "submit"}, kChanges, W::kInline, &App::on_status},
+      {"POST", {"assessments", "*", "reopen"}, kChanges, W::kInline, &App::on_status},
+      {"GET", {"assessments", "*", "score"}, kAnyUser, W::kHeavy, &App::on_score},
+      {"GET", {"assessments", "*", "report"}, kAnyUser, W::kHeavy, &App::on_report},
+      {"GET", {"assessments", "*", "audit"}, kAnyUser, W::kInline, &App::on_audit},
+      {"POST", {"assessments", "*", "evidence", "*", "*"}, kChanges, W::kHeavy, &App::on_evidence_add},
+      {"GET", {"evidence", "*"}, kAnyUser, W::kHeavy, &App::on_evidence},
+      {"POST", {"bureau", "import"}, only(kAdmin | kBureau), W::kHeavy, &App::on_bureau_import},
+      {"GET", {"bureau", "criteria"}, only(kAdmin | kBureau | kConsultant), W::kInline, &App::on_bureau_criteria},
+      {"GET", {"bureau", "rank"}, only(kAdmin | kBureau | kConsultant), W::kHeavy, &App::on_bureau_rank},
+      {"GET", {"bureau", "dashboard"}, only(kAdmin | kBureau | kConsultant), W::kHeavy, &App::on_bureau_dashboard},
+      {"GET", {"users"}, only(kAdmin), W::kInline, &App::on_users},
+      {"POST", {"users"}, only(kAdmin), W::kPassword, &App::on_user_add},
+      {"POST", {"users", "*", "disable"}, only(kAdmin), W::kInline, &App::on_user_enable},
+      {"POST", {"users", "*", "enable"}, only(kAdmin), W::kInline, &App::on_user_enable},
+      {"GET", {"events"}, only(kAdmin), W::kInline, &App::on_events},
+  };
+  return table;
+}
+
+
+const App::Route* App::find_route(const std::string& method, const std::vector<std::string>& parts) {
+  const std::string m = method == "HEAD" ? std::string("GET") : method;
+  for (const Route& r : routes()) {
+    if (r.method != m || r.path.size() != parts.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < parts.size() && same; ++i) same = r.path[i] == "*" || r.path[i] == parts[i];
+    if (same) return &r;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> App::route_names() {
+  std::vector<std::string> out;
+  for (const Route& r : routes()) {
+    std::string name = r.method + " /api";
+    for (const auto& segment : r.path) name += "/" + segment;
+    out.push_back(name);
+  }
+  return out;
+}
+
+App::Work App::work_of(const std::string& method, const std::string& target) {
+  const std::string path = target.substr(0, target.find('?'));
+  if (path.rfind("/api/", 0) != 0) return Work::kInline;  // static files: small, read from the page cache
+  const Route* r = find_route(method, api_parts(path));
+  return r ? r->work : Work::kInline;
+}
+
+HttpResponse App::api(Context& c) {
+  const Route* route = find_route(c.request.method, c.parts);
+  if (!route) {
+    http_fail(404, "no API route " + c.method + " /api/" + [&] {
+      std::string s;
+      for (const auto& x : c.parts) s += (s.empty() ? "" : "/") + x;
+      return s;
+    }());
+  }
+  const Access& access = route->access;
+  if (access.session) {
+    const User& user = c.user();  // 401 without a session
+    // The first-start admin password is printed on a terminal: nothing else until it is changed.
+    if (user.must_change_password && !access.before_password_change) {
+      http_fail(403, "change the one-time password first (POST /api/password with current_password and new_password)");
     }
-    const User user = *store_.user(found->first.id);
-    if (user.disabled) http_fail(403, "this account is disabled; ask an admin");
-    // A success clears the name's count only: the address keeps its own, or one valid account of
-    // the attacker's would reset the count of a client spraying guesses across other names.
-    attempts_.erase("name " + name);
-    Session s = store_.create_session(user, c.now, config_.session_seconds);
-    session_cookie(s.token, config_.session_seconds);
-    Json out = {{"user", user_json(s.user)}, {"csrf", s.csrf}};
-    if (user.must_change_password) out["must_change_password"] = true;
-    return json_response(200, out);
-  }
-  if (is({"logout"}, "POST")) {
-    if (c.session) store_.delete_session(c.session->token);
-    session_cookie("", 0);
-    return json_response(200, {{"ok", true}});
-  }
-  if (is({"invites", "*", "accept"}, "POST")) {
-    // Anyone holding the link may create the enterprise's account once, before it expires.
-    const Json body = parse_body(c.request);
-    const std::string password = new_password(body, "password");
-    const std::string name = new_user_name(body);
-    throttle_attempt(c, "invite " + p[1]);
-    const auto enterprise_id = store_.invite_enterprise(p[1], c.now);
-    if (!enterprise_id) http_fail(404, "this invite link is unknown, used or expired");
-    const std::string hash = without_lock([&] { return hash_password(password); });
-    // A taken name gets the same answer as any other name the server will not use, without saying
-    // whether an account of that name exists.
-    if (store_.find_user(name)) http_fail(400, "this name cannot be used; choose another", "/name");
-    User u = store_.accept_invite(p[1], name, hash, c.now);
-    Session s = store_.create_session(u, c.now, config_.session_seconds);
-    store_.log_event(now_text(c.now), u.id, u.role, "invite_accepted", "enterprise " + std::to_string(*enterprise_id),
-                     {{"user", u.name}});
-    session_cookie(s.token, config_.session_seconds);
-    return json_response(201, {{"user", user_json(u)}, {"csrf", s.csrf}});
-  }
-  if (is({"uscc"}, "GET")) {
-    UsccCheck check = check_uscc(c.query["code"]);
-    Json out = {{"valid", check.valid}, {"normalized", check.normalized}, {"error", check.error}, {"error_zh", check.error_zh},
-                {"warnings", check.warnings}};
-    if (check.expected_check) out["expected_check"] = std::string(1, check.expected_check);
-    return json_response(200, out);
-  }
-  const User& user = c.user();  // everything below needs a session
-  if (is({"me"}, "GET")) {
-    Json out = {{"user", user_json(user)}, {"csrf", c.session->csrf}};
-    if (user.must_change_password) out["must_change_password"] = true;
-    return json_response(200, out);
-  }
-  if (is({"password"}, "POST")) {
-    // Changing one's password ends every other session of the user (this one stays).
-    const Json body = parse_body(c.request);
-    const std::string current = text_field(body, "current_password", true, 1000);
-    const std::string next = new_password(body, "new_password");
-    if (next == current) http_fail(400, "the new password must differ from the current one", "/new_password");
-    throttle_attempt(c, user.name);
-    const auto found = store_.credentials(user.name);
-    if (!found) http_fail(401, "log in first");
-    const std::string hash = without_lock([&]() -> std::string {
-      if (!verify_password(found->second, current)) return "";
-      return hash_password(next);
-    });
-    if (hash.empty()) {
-      log("password_change_failed", "user " + std::to_string(user.id), Json::object());
-      http_fail(403, "the current password is wrong", "/current_password");
-    }
-    attempts_.erase("name " + user.name);
-    store_.set_password_hash(user.id, hash, c.session->token);
-    log("password_changed", "user " + std::to_string(user.id), Json::object());
-    return json_response(200, {{"ok", true}, {"user", user_json(*store_.user(user.id))}});
-  }
-  // The first-start admin password is printed on a terminal: nothing else until it is changed.
-  if (user.must_change_password) {
-    http_fail(403, "change the one-time password first (POST /api/password with current_password and new_password)");
-  }
-  if (is({"questionnaires"}, "GET")) {
-    Json list = Json::array();
-    for (const auto& id : library_.ids()) {
-      const Questionnaire& q = *library_.find(id);
-      list.push_back({{"id", q.id}, {"version", q.version}, {"title", q.title.zh}, {"title_en", q.title.in("en")},
-                      {"questions", q.questions.size()}, {"levels", q.levels.size()}});
-    }
-    return json_response(200, list);
-  }
-  if (is({"questionnaires", "*"}, "GET")) {
-    const Questionnaire* q = library_.find(p[1]);
-    if (!q) http_fail(404, "no questionnaire \"" + p[1] + "\"");
-    return json_response(200, read_json_file(q->file));
-  }
-  if (is({"enterprises"}, "GET")) {
-    const int limit = std::clamp(c.query.count("limit") ? std::atoi(c.query["limit"].c_str()) : 50, 1, 500);
-    const int offset = std::max(0, c.query.count("offset") ? std::atoi(c.query["offset"].c_str()) : 0);
-    Json list = Json::array();
-    if (user.role == "enterprise") {
-      if (user.enterprise_id) {
-        if (auto e = store_.enterprise(*user.enterprise_id)) list.push_back(enterprise_json(*e));
+    if (!(role_bit(user.role) & access.roles)) {
+      if (access.changes_assessments && user.role == "bureau") {
+        http_fail(403, "the bureau role reads and ranks; it does not change assessments");
       }
-    } else {
-      for (const auto& e : store_.enterprises(c.query["q"], limit, offset)) list.push_back(enterprise_json(e));
+      http_fail(403, "the " + user.role + " role may not do this");
     }
-    return json_response(200, list);
   }
-  if (is({"enterprises"}, "POST")) {
-    require_role({"admin", "consultant"});
-    const Json body = parse_body(c.request);
-    if (!body.is_object()) http_fail(400, "the body must be a JSON object");
-    EnterpriseRow e;
-    e.name = text_field(body, "name", true, 200);
-    const std::string uscc = text_field(body, "uscc", false, 100);
-    if (!uscc.empty()) {
-      UsccCheck check = check_uscc(uscc);
-      if (!check.valid) http_fail(400, "unified social credit code: " + check.error, "/uscc");
-      e.uscc = check.normalized;
-    }
-    e.region = text_field(body, "region", false, 6);
-    if (!e.region.empty() && regions_ && !regions_->find(e.region)) http_fail(400, "unknown region code \"" + e.region + "\"", "/region");
-    e.industry = text_field(body, "industry", false, 10);
-    if (!e.industry.empty() && industries_ && !industries_->find(e.industry)) {
-      http_fail(400, "unknown industry code \"" + e.industry + "\" (GB/T 4754-2017 section C)", "/industry");
-    }
-    e.created_at = now_text(c.now);
-    if (!e.uscc.empty() && store_.enterprise_by_uscc(e.uscc)) {
-      http_fail(409, "an enterprise with unified social credit code " + e.uscc + " exists already", "/uscc");
-    }
-    const EnterpriseRow created = store_.add_enterprise(e);
-    log("enterprise_added", "enterprise " + std::to_string(created.id), {{"name", created.name}, {"uscc", created.uscc}});
-    return json_response(201, enterprise_json(created));
+  return (this->*(route->handler))(c);
+}
+
+void App::can_see(Context& c, std::int64_t enterprise_id) { check_sees(c.user(), enterprise_id); }
+
+void App::can_write(Context& c, std::int64_t enterprise_id) {
+  check_sees(c.user(), enterprise_id);
+  if (c.user().role == "bureau") http_fail(403, "the bureau role reads and ranks; it does not change assessments");
+}
+
+AssessmentRow App::load_assessment(Context& c, const std::string& id) {
+  auto a = store_.assessment(to_id(id, "assessment"));
+  if (!a) http_fail(404, "no assessment " + id);
+  can_see(c, a->enterprise_id);
+  return *a;
+}
+
+void App::session_cookie(Context& c, const std::string& token, std::int64_t max_age) {
+  c.extra_headers.emplace_back("Set-Cookie", "assess_session=" + token + "; Path=/; HttpOnly; SameSite=Strict; " +
+                                                 (config_.secure_cookie ? "Secure; " : "") + "Max-Age=" +
+                                                 std::to_string(max_age));
+}
+
+// Audit of a change that is not an answer.
+void App::log(Context& c, const std::string& action, const std::string& target, const Json& detail) {
+  const User* u = c.session ? &c.session->user : nullptr;
+  store_.log_event(now_text(c.now), u ? std::optional<std::int64_t>(u->id) : std::nullopt, u ? u->role : "", action,
+                   target, detail);
+}
+
+// Argon2 (and other slow work of a state change) runs with the write lock released, so other
+// requests go on meanwhile.
+template <class F>
+auto App::without_lock(Context& c, F&& work) {
+  if (!c.lock || !c.lock->owns_lock()) return work();
+  c.lock->unlock();
+  struct Relock {
+    std::unique_lock<std::mutex>* lock;
+    ~Relock() { lock->lock(); }
+  } relock{c.lock};
+  return work();
+}
+
+HttpResponse App::on_login(Context& c) {
+  const Json body = parse_body(c.request);
+  const std::string name = text_field(body, "name", true, 100);
+  const std::string password = text_field(body, "password", true, 1000);
+  throttle_attempt(c, name);
+  const auto found = store_.credentials(name);
+  static const std::string dummy = hash_password("not a password");
+  // Hashes even for unknown names, so response times do not reveal which names exist.
+  const bool ok = without_lock(c, [&] { return verify_password(found ? found->second : dummy, password); }) && found;
+  if (!ok) {
+    store_.log_event(now_text(c.now), found ? std::optional<std::int64_t>(found->first.id) : std::nullopt, "", "login_failed",
+                     clean_utf8(name, 100), {{"address", client_address(c.request, config_.secure_cookie)}});
+    http_fail(401, "wrong name or password");
   }
-  if (is({"enterprises", "*"}, "GET")) {
-    const std::int64_t id = to_id(p[1], "enterprise");
-    can_see(id);
-    auto e = store_.enterprise(id);
-    if (!e) http_fail(404, "no enterprise " + p[1]);
-    Json out = enterprise_json(*e);
-    out["assessments"] = Json::array();
-    for (const auto& a : store_.assessments_of(id)) out["assessments"].push_back(assessment_json(a));
-    return json_response(200, out);
+  const User user = *store_.user(found->first.id);
+  if (user.disabled) http_fail(403, "this account is disabled; ask an admin");
+  // A success clears the name's count only: the address keeps its own, or one valid account of
+  // the attacker's would reset the count of a client spraying guesses across other names.
+  attempts_.erase("name " + name);
+  Session s = store_.create_session(user, c.now, config_.session_seconds);
+  session_cookie(c, s.token, config_.session_seconds);
+  Json out = {{"user", user_json(s.user)}, {"csrf", s.csrf}};
+  if (user.must_change_password) out["must_change_password"] = true;
+  return json_response(200, out);
+}
+
+HttpResponse App::on_logout(Context& c) {
+  if (c.session) store_.delete_session(c.session->token);
+  session_cookie(c, "", 0);
+  return json_response(200, {{"ok", true}});
+}
+
+HttpResponse App::on_invite_accept(Context& c) {
+  const auto& p = c.parts;
+  // Anyone holding the link may create the enterprise's account once, before it expires.
+  const Json body = parse_body(c.request);
+  const std::string password = new_password(body, "password");
+  const std::string name = new_user_name(body);
+  throttle_attempt(c, "invite " + p[1]);
+  const auto enterprise_id = store_.invite_enterprise(p[1], c.now);
+  if (!enterprise_id) http_fail(404, "this invite link is unknown, used or expired");
+  const std::string hash = without_lock(c, [&] { return hash_password(password); });
+  // A taken name gets the same answer as any other name the server will not use, without saying
+  // whether an account of that name exists.
+  if (store_.find_user(name)) http_fail(400, "this name cannot be used; choose another", "/name");
+  User u = store_.accept_invite(p[1], name, hash, c.now);
+  Session s = store_.create_session(u, c.now, config_.session_seconds);
+  store_.log_event(now_text(c.now), u.id, u.role, "invite_accepted", "enterprise " + std::to_string(*enterprise_id),
+                   {{"user", u.name}});
+  session_cookie(c, s.token, config_.session_seconds);
+  return json_response(201, {{"user", user_json(u)}, {"csrf", s.csrf}});
+}
+
+HttpResponse App::on_uscc(Context& c) {
+  UsccCheck check = check_uscc(c.query["code"]);
+  Json out = {{"valid", check.valid}, {"normalized", check.normalized}, {"error", check.error}, {"error_zh", check.error_zh},
+              {"warnings", check.warnings}};
+  if (check.expected_check) out["expected_check"] = std::string(1, check.expected_check);
+  return json_response(200, out);
+}
+
+HttpResponse App::on_me(Context& c) {
+  const User& user = c.user();
+  Json out = {{"user", user_json(user)}, {"csrf", c.session->csrf}};
+  if (user.must_change_password) out["must_change_password"] = true;
+  return json_response(200, out);
+}
+
+HttpResponse App::on_password(Context& c) {
+  const User& user = c.user();
+  // Changing one's password ends every other session of the user (this one stays).
+  const Json body = parse_body(c.request);
+  const std::string current = text_field(body, "current_password", true, 1000);
+  const std::string next = new_password(body, "new_password");
+  if (next == current) http_fail(400, "the new password must differ from the current one", "/new_password");
+  throttle_attempt(c, user.name);
+  const auto found = store_.credentials(user.name);
+  if (!found) http_fail(401, "log in first");
+  const std::string hash = without_lock(c, [&]() -> std::string {
+    if (!verify_password(found->second, current)) return "";
+    return hash_password(next);
+  });
+  if (hash.empty()) {
+    log(c, "password_change_failed", "user " + std::to_string(user.id), Json::object());
+    http_fail(403, "the current password is wrong", "/current_password");
   }
-  if (is({"enterprises", "*", "assessments"}, "POST")) {
-    const std::int64_t id = to_id(p[1], "enterprise");
-    can_write(id);
-    if (!store_.enterprise(id)) http_fail(404, "no enterprise " + p[1]);
-    const Json body = parse_body(c.request);
-    AssessmentRow a;
-    a.enterprise_id = id;
-    if (!body.contains("modules") || !body["modules"].is_array() || body["modules"].empty()) {
-      http_fail(400, "\"modules\" must be a non-empty array of questionnaire ids", "/modules");
+  attempts_.erase("name " + user.name);
+  store_.set_password_hash(user.id, hash, c.session->token);
+  log(c, "password_changed", "user " + std::to_string(user.id), Json::object());
+  return json_response(200, {{"ok", true}, {"user", user_json(*store_.user(user.id))}});
+}
+
+HttpResponse App::on_questionnaires(Context&) {
+  Json list = Json::array();
+  for (const auto& id : library_.ids()) {
+    const Questionnaire& q = *library_.find(id);
+    list.push_back({{"id", q.id}, {"version", q.version}, {"title", q.title.zh}, {"title_en", q.title.in("en")},
+                    {"questions", q.questions.size()}, {"levels", q.levels.size()}});
+  }
+  return json_response(200, list);
+}
+
+HttpResponse App::on_questionnaire(Context& c) {
+  const auto& p = c.parts;
+  const Questionnaire* q = library_.find(p[1]);
+  if (!q) http_fail(404, "no questionnaire \"" + p[1] + "\"");
+  return json_response(200, read_json_file(q->file));
+}
+
+HttpResponse App::on_enterprises(Context& c) {
+  const User& user = c.user();
+  const int limit = std::clamp(c.query.count("limit") ? std::atoi(c.query["limit"].c_str()) : 50, 1, 500);
+  const int offset = std::max(0, c.query.count("offset") ? std::atoi(c.query["offset"].c_str()) : 0);
+  Json list = Json::array();
+  if (user.role == "enterprise") {
+    if (user.enterprise_id) {
+      if (auto e = store_.enterprise(*user.enterprise_id)) list.push_back(enterprise_json(*e));
     }
-    for (std::size_t i = 0; i < body["modules"].size(); ++i) {
-      const Json& m = body["modules"][i];
-      if (!m.is_string() || !library_.find(m.get<std::string>())) {
-        http_fail(400, "unknown questionnaire " + m.dump(), "/modules/" + std::to_string(i));
+  } else {
+    for (const auto& e : store_.enterprises(c.query["q"], limit, offset)) list.push_back(enterprise_json(e));
+  }
+  return json_response(200, list);
+}
+
+HttpResponse App::on_enterprise_add(Context& c) {
+  const Json body = parse_body(c.request);
+  if (!body.is_object()) http_fail(400, "the body must be a JSON object");
+  EnterpriseRow e;
+  e.name = text_field(body, "name", true, 200);
+  const std::string uscc = text_field(body, "uscc", false, 100);
+  if (!uscc.empty()) {
+    UsccCheck check = check_uscc(uscc);
+    if (!check.valid) http_fail(400, "unified social credit code: " + check.error, "/uscc");
+    e.uscc = check.normalized;
+  }
+  e.region = text_field(body, "region", false, 6);
+  if (!e.region.empty() && regions_ && !regions_->find(e.region)) http_fail(400, "unknown region code \"" + e.region + "\"", "/region");
+  e.industry = text_field(body, "industry", false, 10);
+  if (!e.industry.empty() && industries_ && !industries_->find(e.industry)) {
+    http_fail(400, "unknown industry code \"" + e.industry + "\" (GB/T 4754-2017 section C)", "/industry");
+  }
+  e.created_at = now_text(c.now);
+  if (!e.uscc.empty() && store_.enterprise_by_uscc(e.uscc)) {
+    http_fail(409, "an enterprise with unified social credit code " + e.uscc + " exists already", "/uscc");
+  }
+  const EnterpriseRow created = store_.add_enterprise(e);
+  log(c, "enterprise_added", "enterprise " + std::to_string(created.id), {{"name", created.name}, {"uscc", created.uscc}});
+  return json_response(201, enterprise_json(created));
+}
+
+HttpResponse App::on_enterprise(Context& c) {
+  const auto& p = c.parts;
+  const std::int64_t id = to_id(p[1], "enterprise");
+  can_see(c, id);
+  auto e = store_.enterprise(id);
+  if (!e) http_fail(404, "no enterprise " + p[1]);
+  Json out = enterprise_json(*e);
+  out["assessments"] = Json::array();
+  for (const auto& a : store_.assessments_of(id)) out["assessments"].push_back(assessment_json(a));
+  return json_response(200, out);
+}
+
+HttpResponse App::on_assessment_add(Context& c) {
+  const auto& p = c.parts;
+  const User& user = c.user();
+  const std::int64_t id = to_id(p[1], "enterprise");
+  can_write(c, id);
+  if (!store_.enterprise(id)) http_fail(404, "no enterprise " + p[1]);
+  const Json body = parse_body(c.request);
+  AssessmentRow a;
+  a.enterprise_id = id;
+  if (!body.contains("modules") || !body["modules"].is_array() || body["modules"].empty()) {
+    http_fail(400, "\"modules\" must be a non-empty array of questionnaire ids", "/modules");
+  }
+  for (std::size_t i = 0; i < body["modules"].size(); ++i) {
+    const Json& m = body["modules"][i];
+    if (!m.is_string() || !library_.find(m.get<std::string>())) {
+      http_fail(400, "unknown questionnaire " + m.dump(), "/modules/" + std::to_string(i));
+    }
+    a.modules.push_back(m.get<std::string>());
+  }
+  a.date = text_field(body, "date", false, 10);
+  if (a.date.empty()) a.date = now_text(c.now).substr(0, 10);
+  if (!is_iso_date(a.date)) http_fail(400, "\"date\" must be a date as YYYY-MM-DD", "/date");
+  a.created_at = now_text(c.now);
+  a.assessor = text_field(body, "assessor", false, 100);
+  if (a.assessor.empty()) a.assessor = user.name;
+  std::optional<std::int64_t> copy_from;
+  if (body.contains("copy_from") && !body["copy_from"].is_null()) {
+    if (!body["copy_from"].is_number_integer()) http_fail(400, "\"copy_from\" must be an assessment id", "/copy_from");
+    auto previous = store_.assessment(body["copy_from"].get<std::int64_t>());
+    if (!previous || previous->enterprise_id != id) http_fail(400, "\"copy_from\" names no assessment of this enterprise", "/copy_from");
+    copy_from = previous->id;
+    a.previous_id = previous->id;
+  }
+  AssessmentRow created = store_.add_assessment(a);
+  if (copy_from) store_.copy_answers(*copy_from, created.id, now_text(c.now));
+  log(c, "assessment_added", "assessment " + std::to_string(created.id),
+      {{"enterprise_id", id}, {"modules", a.modules}, {"copy_from", copy_from ? Json(*copy_from) : Json()}});
+  return json_response(201, assessment_json(created));
+}
+
+HttpResponse App::on_invite_add(Context& c) {
+  const auto& p = c.parts;
+  const User& user = c.user();
+  const std::int64_t id = to_id(p[1], "enterprise");
+  if (!store_.enterprise(id)) http_fail(404, "no enterprise " + p[1]);
+  const std::int64_t days = c.query.count("days") ? std::clamp<std::int64_t>(std::atoll(c.query["days"].c_str()), 1, 90) : 14;
+  const std::int64_t expires = c.now + days * 86400;
+  const std::string token = store_.create_invite(id, user.id, expires);
+  log(c, "invite_created", "enterprise " + std::to_string(id), {{"expires_at", now_text(expires)}});
+  return json_response(201, {{"token", token}, {"expires_at", now_text(expires)}, {"path", "/#/invite/" + token}});
+}
+
+HttpResponse App::on_assessment(Context& c) {
+  const auto& p = c.parts;
+  AssessmentRow a = load_assessment(c, p[1]);
+  Json out = assessment_json(a);
+  out["answers"] = store_.answers(a.id);
+  out["projects"] = store_.projects(a.id);
+  Json ev = Json::array();
+  for (const auto& e : store_.evidence(a.id)) {
+    ev.push_back({{"id", e.id}, {"module", e.module}, {"question", e.question}, {"sha256", e.sha256}, {"size", e.size},
+                  {"mime", e.mime}, {"name", e.name}});
+  }
+  out["evidence"] = ev;
+  return json_response(200, out);
+}
+
+HttpResponse App::on_answer(Context& c) {
+  const auto& p = c.parts;
+  const std::string& method = c.method;
+  const User& user = c.user();
+  AssessmentRow a = load_assessment(c, p[1]);
+  can_write(c, a.enterprise_id);
+  if (a.status != "open") http_fail(409, "the assessment is submitted; reopen it to change answers");
+  const std::string& module = p[3];
+  const std::string& question = p[4];
+  if (std::find(a.modules.begin(), a.modules.end(), module) == a.modules.end()) {
+    http_fail(404, "the assessment has no module \"" + module + "\"");
+  }
+  const Questionnaire& q = *library_.find(module);
+  const int qi = q.question_index(question);
+  if (qi < 0) http_fail(404, "questionnaire \"" + module + "\" has no question \"" + question + "\"");
+  Json answer;
+  if (method == "PUT") {
+    answer = parse_body(c.request);
+    // Evidence files are attached by their own route; a changed value keeps them.
+    const Json previous = store_.answer(a.id, module, question);
+    if (previous.is_object() && previous.contains("evidence") && !(answer.is_object() && answer.contains("evidence"))) {
+      if (!answer.is_object()) answer = Json{{"value", answer}};
+      answer["evidence"] = previous["evidence"];
+    }
+    if (answer.is_object()) {
+      for (const char* flag : {"verified", "na"}) {
+        if (answer.contains(flag) && !answer[flag].is_boolean()) {
+          http_fail(400, "\"" + std::string(flag) + "\" must be true or false", "/" + std::string(flag));
+        }
       }
-      a.modules.push_back(m.get<std::string>());
-    }
-    a.date = text_field(body, "date", false, 10);
-    if (a.date.empty()) a.date = now_text(c.now).substr(0, 10);
-    if (!is_iso_date(a.date)) http_fail(400, "\"date\" must be a date as YYYY-MM-DD", "/date");
-    a.created_at = now_text(c.now);
-    a.assessor = text_field(body, "assessor", false, 100);
-    if (a.assessor.empty()) a.assessor = user.name;
-    std::optional<std::int64_t> copy_from;
-    if (body.contains("copy_from") && !body["copy_from"].is_null()) {
-      if (!body["copy_from"].is_number_integer()) http_fail(400, "\"copy_from\" must be an assessment id", "/copy_from");
-      auto previous = store_.assessment(body["copy_from"].get<std::int64_t>());
-      if (!previous || previous->enterprise_id != id) http_fail(400, "\"copy_from\" names no assessment of this enterprise", "/copy_from");
-      copy_from = previous->id;
-      a.previous_id = previous->id;
-    }
-    AssessmentRow created = store_.add_assessment(a);
-    if (copy_from) store_.copy_answers(*copy_from, created.id, now_text(c.now));
-    log("assessment_added", "assessment " + std::to_string(created.id),
-        {{"enterprise_id", id}, {"modules", a.modules}, {"copy_from", copy_from ? Json(*copy_from) : Json()}});
-    return json_response(201, assessment_json(created));
-  }
-  if (is({"enterprises", "*", "invites"}, "POST")) {
-    require_role({"admin", "consultant"});
-    const std::int64_t id = to_id(p[1], "enterprise");
-    if (!store_.enterprise(id)) http_fail(404, "no enterprise " + p[1]);
-    const std::int64_t days = c.query.count("days") ? std::clamp<std::int64_t>(std::atoll(c.query["days"].c_str()), 1, 90) : 14;
-    const std::int64_t expires = c.now + days * 86400;
-    const std::string token = store_.create_invite(id, user.id, expires);
-    log("invite_created", "enterprise " + std::to_string(id), {{"expires_at", now_text(expires)}});
-    return json_response(201, {{"token", token}, {"expires_at", now_text(expires)}, {"path", "/#/invite/" + token}});
-  }
-  if (is({"assessments", "*"}, "GET")) {
-    AssessmentRow a = load_assessment(p[1]);
-    Json out = assessment_json(a);
-    out["answers"] = store_.answers(a.id);
-    out["projects"] = store_.projects(a.id);
-    Json ev = Json::array();
-    for (const auto& e : store_.evidence(a.id)) {
-      ev.push_back({{"id", e.id}, {"module", e.module}, {"question", e.question}, {"sha256", e.sha256}, {"size", e.size},
-                    {"mime", e.mime}, {"name", e.name}});
-    }
-    out["evidence"] = ev;
-    return json_response(200, out);
-  }
-  if ((is({"assessments", "*", "answers", "*", "*"}, "PUT") || is({"assessments", "*", "answers", "*", "*"}, "DELETE"))) {
-    AssessmentRow a = load_assessment(p[1]);
-    can_write(a.enterprise_id);
-    if (a.status != "open") http_fail(409, "the assessment is submitted; reopen it to change answers");
-    const std::string& module = p[3];
-    const std::string& question = p[4];
-    if (std::find(a.modules.begin(), a.modules.end(), module) == a.modules.end()) {
-      http_fail(404, "the assessment has no module \"" + module + "\"");
-    }
-    const Questionnaire& q = *library_.find(module);
-    const int qi = q.question_index(question);
-    if (qi < 0) http_fail(404, "questionnaire \"" + module + "\" has no question \"" + question + "\"");
-    Json answer;
-    if (method == "PUT") {
-      answer = parse_body(c.request);
-      // Evidence files are attached by their own route; a changed value keeps them.
-      const Json& stored = assessment_document(a)["modules"][module]["answers"];
-      auto previous = stored.find(question);
-      if (previous != stored.end() && previous->is_object() && previous->contains("evidence") &&
-          !(answer.is_object() && answer.contains("evidence"))) {
-        if (!answer.is_object()) answer = Json{{"value", answer}};
-        answer["evidence"] = (*previous)["evidence"];
-      }
-      if (answer.is_object()) {
-        for (const char* flag : {"verified", "na"}) {
-          if (answer.contains(flag) && !answer[flag].is_boolean()) {
-            http_fail(400, "\"" + std::string(flag) + "\" must be true or false", "/" + std::string(flag));
+      if (answer.contains("note") && !answer["note"].is_string()) http_fail(400, "\"note\" must be a string", "/note");
+      if (answer.contains("evidence")) {
+        // Only files uploaded to this assessment (or already on this answer, e.g. copied from the
+        // previous assessment) may be claimed, and only so many.
+        const Json& list = answer["evidence"];
+        if (!list.is_array()) http_fail(400, "\"evidence\" must be an array", "/evidence");
+        if (list.size() > config_.max_evidence_per_answer) {
+          http_fail(400, "an answer may list at most " + std::to_string(config_.max_evidence_per_answer) + " evidence files",
+                    "/evidence");
+        }
+        std::set<std::string> known;
+        for (const auto& e : store_.evidence(a.id)) known.insert("sha256:" + e.sha256);
+        if (previous.is_object() && previous.contains("evidence") && previous["evidence"].is_array()) {
+          for (const auto& e : previous["evidence"]) {
+            if (e.is_object() && e.contains("file") && e["file"].is_string()) known.insert(e["file"].get<std::string>());
           }
         }
-        if (answer.contains("note") && !answer["note"].is_string()) http_fail(400, "\"note\" must be a string", "/note");
-        if (answer.contains("evidence")) {
-          // Only files uploaded to this assessment (or already on this answer, e.g. copied from the
-          // previous assessment) may be claimed, and only so many.
-          const Json& list = answer["evidence"];
-          if (!list.is_array()) http_fail(400, "\"evidence\" must be an array", "/evidence");
-          if (list.size() > config_.max_evidence_per_answer) {
-            http_fail(400, "an answer may list at most " + std::to_string(config_.max_evidence_per_answer) + " evidence files",
-                      "/evidence");
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          const std::string at = "/evidence/" + std::to_string(i);
+          if (!list[i].is_object() || !list[i].contains("file") || !list[i]["file"].is_string()) {
+            http_fail(400, "an evidence entry needs \"file\" (\"sha256:…\")", at);
           }
-          std::set<std::string> known;
-          for (const auto& e : store_.evidence(a.id)) known.insert("sha256:" + e.sha256);
-          if (previous != stored.end() && previous->is_object() && previous->contains("evidence") &&
-              (*previous)["evidence"].is_array()) {
-            for (const auto& e : (*previous)["evidence"]) {
-              if (e.is_object() && e.contains("file") && e["file"].is_string()) known.insert(e["file"].get<std::string>());
-            }
+          if (!known.count(list[i]["file"].get<std::string>())) {
+            http_fail(400, "no evidence file " + clean_utf8(list[i]["file"].get<std::string>(), 80) +
+                               " was uploaded to this assessment", at + "/file");
           }
-          for (std::size_t i = 0; i < list.size(); ++i) {
-            const std::string at = "/evidence/" + std::to_string(i);
-            if (!list[i].is_object() || !list[i].contains("file") || !list[i]["file"].is_string()) {
-              http_fail(400, "an evidence entry needs \"file\" (\"sha256:…\")", at);
-            }
-            if (!known.count(list[i]["file"].get<std::string>())) {
-              http_fail(400, "no evidence file " + clean_utf8(list[i]["file"].get<std::string>(), 80) +
-                                 " was uploaded to this assessment", at + "/file");
-            }
-            for (const char* key : {"name", "slot"}) {
-              if (list[i].contains(key) && (!list[i][key].is_string() || list[i][key].get<std::string>().size() > 200)) {
-                http_fail(400, "\"" + std::string(key) + "\" must be a text of at most 200 bytes", at + "/" + key);
-              }
+          for (const char* key : {"name", "slot"}) {
+            if (list[i].contains(key) && (!list[i][key].is_string() || list[i][key].get<std::string>().size() > 200)) {
+              http_fail(400, "\"" + std::string(key) + "\" must be a text of at most 200 bytes", at + "/" + key);
             }
           }
         }
       }
-      // "Verified on site" is the assessor's word: only consultants and admins may set it.
-      if (answer.is_object() && answer.value("verified", false) && user.role != "consultant" && user.role != "admin") {
-        http_fail(403, "only a consultant or an admin marks an answer verified on site", "/verified");
-      }
-      // Validates exactly as the scoring library will read it; the error names question and pointer.
-      (void)parse_answer(q, qi, answer, "request", "");
     }
-    const Json old = store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now), user.role);
-    remember_answer(a.id, module, question, answer);
-    AssessmentRow updated = *store_.assessment(a.id);
-    AssessmentResult result = score_assessment(library_, crosswalk_, assessment_document(updated), "assessment");
-    return json_response(200, {{"saved", true}, {"updated_at", updated.updated_at}, {"old", old},
-                               {"live", live_summary(result)}});
-  }
-  if (is({"assessments", "*", "projects"}, "PUT")) {
-    AssessmentRow a = load_assessment(p[1]);
-    can_write(a.enterprise_id);
-    const Json body = parse_body(c.request);
-    if (!body.is_array() || body.size() > 100) http_fail(400, "projects must be an array of at most 100 projects");
-    for (std::size_t i = 0; i < body.size(); ++i) {
-      if (!body[i].is_object() || !body[i].contains("kind") || !body[i]["kind"].is_string()) {
-        http_fail(400, "a project needs a \"kind\"", "/" + std::to_string(i));
-      }
+    // "Verified on site" is the assessor's word: only consultants and admins may set it.
+    if (answer.is_object() && answer.value("verified", false) && user.role != "consultant" && user.role != "admin") {
+      http_fail(403, "only a consultant or an admin marks an answer verified on site", "/verified");
     }
-    if (a.status != "open") http_fail(409, "the assessment is submitted; reopen it to change projects");
-    store_.set_projects(a.id, body, now_text(c.now), user.id, user.role);
-    documents_.erase(a.id);
-    return json_response(200, {{"saved", true}});
+    // Validates exactly as the scoring library will read it; the error names question and pointer.
+    (void)parse_answer(q, qi, answer, "request", "");
   }
-  if (is({"assessments", "*", "submit"}, "POST") || is({"assessments", "*", "reopen"}, "POST")) {
-    AssessmentRow a = load_assessment(p[1]);
-    can_write(a.enterprise_id);
-    store_.set_status(a.id, p[2] == "submit" ? "submitted" : "open", now_text(c.now), user.id, user.role);
-    return json_response(200, assessment_json(*store_.assessment(a.id)));
+  // The cache entry exists before the write, so no reader can cache the assessment as it was.
+  const auto entry = cached(a);
+  const std::string now = now_text(c.now);
+  const Json old = store_.save_answer(a.id, module, question, answer, user.id, now, user.role);
+  const Json live = update_cached(*entry, module, question, answer);
+  return json_response(200, {{"saved", true}, {"updated_at", now}, {"old", old},
+                             {"live", live}});
+}
+
+HttpResponse App::on_projects(Context& c) {
+  const auto& p = c.parts;
+  const User& user = c.user();
+  AssessmentRow a = load_assessment(c, p[1]);
+  can_write(c, a.enterprise_id);
+  const Json body = parse_body(c.request);
+  if (!body.is_array() || body.size() > 100) http_fail(400, "projects must be an array of at most 100 projects");
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (!body[i].is_object() || !body[i].contains("kind") || !body[i]["kind"].is_string()) {
+      http_fail(400, "a project needs a \"kind\"", "/" + std::to_string(i));
+    }
   }
-  if (is({"assessments", "*", "score"}, "GET")) {
-    AssessmentRow a = load_assessment(p[1]);
-    const std::string lang = c.query["lang"] == "en" ? "en" : "zh-CN";
-    AssessmentResult result = score_assessment(library_, crosswalk_, assessment_document(a), "assessment");
-    Json out = {{"live", live_summary(result)}, {"modules", Json::object()}, {"errors", Json::array()}};
-    for (const auto& e : result.errors) out["errors"].push_back({{"message", e.message()}, {"pointer", e.pointer()}});
+  if (a.status != "open") http_fail(409, "the assessment is submitted; reopen it to change projects");
+  store_.set_projects(a.id, body, now_text(c.now), user.id, user.role);
+  forget(a.id);
+  return json_response(200, {{"saved", true}});
+}
+
+HttpResponse App::on_status(Context& c) {
+  const auto& p = c.parts;
+  const User& user = c.user();
+  AssessmentRow a = load_assessment(c, p[1]);
+  can_write(c, a.enterprise_id);
+  store_.set_status(a.id, p[2] == "submit" ? "submitted" : "open", now_text(c.now), user.id, user.role);
+  return json_response(200, assessment_json(*store_.assessment(a.id)));
+}
+
+HttpResponse App::on_score(Context& c) {
+  const auto& p = c.parts;
+  AssessmentRow a = load_assessment(c, p[1]);
+  const std::string lang = c.query["lang"] == "en" ? "en" : "zh-CN";
+  AssessmentResult result = score_cached(a);
+  Json out = {{"live", live_summary(result)}, {"modules", Json::object()}, {"errors", Json::array()}};
+  for (const auto& e : result.errors) out["errors"].push_back({{"message", e.message()}, {"pointer", e.pointer()}});
+  for (const auto& id : result.order) {
+    const ModuleResult& m = result.modules.at(id);
+    Json doc = explain_score(*m.questionnaire, m.answers, m.result, lang);
+    const int next = m.result.levels.level + 1;
+    if (next < static_cast<int>(m.questionnaire->levels.size())) {
+      GapOptions options;
+      options.max_nodes = 50'000;  // interactive: the plan arrives fast, marked when not proven
+      doc["gaps"] = Json::array({explain_gap(*m.questionnaire, m.answers, find_gap(*m.questionnaire, m.answers, next, options), lang)});
+    }
+    Json filled = Json::array();
+    for (const auto& f : m.filled) filled.push_back({{"link", f.link}, {"question", f.question}, {"value", f.value}});
+    Json conflicts = Json::array();
+    for (const auto& cf : m.conflicts) {
+      conflicts.push_back({{"link", cf.link}, {"question", cf.question}, {"given", cf.given}, {"from_link", cf.from_link},
+                           {"reason", cf.reason}});
+    }
+    doc["crosswalk"] = {{"filled", filled}, {"conflicts", conflicts}};
+    out["modules"][id] = doc;
+  }
+  Json facts = enterprise_facts(result);
+  if (facts.contains("region") && !catalogue_.documents.empty()) {
+    out["rewards"] = rewards_to_json(evaluate_rewards(catalogue_, facts, result.projects, a.date), lang);
+    // What each module's next level is worth.
     for (const auto& id : result.order) {
-      const ModuleResult& m = result.modules.at(id);
-      Json doc = explain_score(*m.questionnaire, m.answers, m.result, lang);
-      const int next = m.result.levels.level + 1;
-      if (next < static_cast<int>(m.questionnaire->levels.size())) {
-        GapOptions options;
-        options.max_nodes = 50'000;  // interactive: the plan arrives fast, marked when not proven
-        doc["gaps"] = Json::array({explain_gap(*m.questionnaire, m.answers, find_gap(*m.questionnaire, m.answers, next, options), lang)});
-      }
-      Json filled = Json::array();
-      for (const auto& f : m.filled) filled.push_back({{"link", f.link}, {"question", f.question}, {"value", f.value}});
-      Json conflicts = Json::array();
-      for (const auto& cf : m.conflicts) {
-        conflicts.push_back({{"link", cf.link}, {"question", cf.question}, {"given", cf.given}, {"from_link", cf.from_link},
-                             {"reason", cf.reason}});
-      }
-      doc["crosswalk"] = {{"filled", filled}, {"conflicts", conflicts}};
-      out["modules"][id] = doc;
+      const Questionnaire& q = *result.modules.at(id).questionnaire;
+      const int next = result.modules.at(id).result.levels.level + 1;
+      if (next >= static_cast<int>(q.levels.size())) continue;
+      RewardsResult unlocked;
+      const std::string level = q.levels[static_cast<std::size_t>(next)].id;
+      for (auto& o : rewards_unlocked(catalogue_, facts, result.projects, a.date, id, level)) unlocked.outcomes.push_back(o);
+      out["modules"][id]["next_level_unlocks"] = {{"level", level}, {"rewards", rewards_to_json(unlocked, lang)["outcomes"]}};
     }
-    Json facts = enterprise_facts(result);
-    if (facts.contains("region") && !catalogue_.documents.empty()) {
-      out["rewards"] = rewards_to_json(evaluate_rewards(catalogue_, facts, result.projects, a.date), lang);
-      // What each module's next level is worth.
-      for (const auto& id : result.order) {
-        const Questionnaire& q = *result.modules.at(id).questionnaire;
-        const int next = result.modules.at(id).result.levels.level + 1;
-        if (next >= static_cast<int>(q.levels.size())) continue;
-        RewardsResult unlocked;
-        const std::string level = q.levels[static_cast<std::size_t>(next)].id;
-        for (auto& o : rewards_unlocked(catalogue_, facts, result.projects, a.date, id, level)) unlocked.outcomes.push_back(o);
-        out["modules"][id]["next_level_unlocks"] = {{"level", level}, {"rewards", rewards_to_json(unlocked, lang)["outcomes"]}};
-      }
-    }
-    return json_response(200, out);
   }
-  if (is({"assessments", "*", "report"}, "GET")) {
-    AssessmentRow a = load_assessment(p[1]);
-    AssessmentResult result = score_assessment(library_, crosswalk_, assessment_document(a), "assessment");
-    std::optional<AssessmentResult> previous;
-    if (a.previous_id) {
-      if (auto pa = store_.assessment(*a.previous_id)) {
-        previous = score_assessment(library_, crosswalk_, assessment_document(*pa), "previous");
-      }
-    }
-    Json facts = enterprise_facts(result);
-    std::optional<RewardsResult> rewards;
-    if (facts.contains("region") && !catalogue_.documents.empty()) {
-      rewards = evaluate_rewards(catalogue_, facts, result.projects, a.date);
-    }
-    ReportOptions options;
-    options.lang = c.query["lang"] == "en" ? "en" : "zh-CN";
-    options.generated_at = now_text(c.now).substr(0, 16);
-    options.previous = previous ? &*previous : nullptr;
-    options.regions = regions_.get();
-    options.max_gap_nodes = 50'000;
-    const std::vector<Candidate> peers = candidates_from_json(store_.bureau_candidates(), "bureau records");
-    if (!peers.empty()) options.peers = &peers;
-    HttpResponse r;
-    r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
-    if (c.query["download"] == "1") {
-      r.headers.emplace_back("Content-Disposition", "attachment; filename=\"assessment-" + std::to_string(a.id) + ".html\"");
-    }
-    r.body = renderer_->render(report_view(result, rewards ? &*rewards : nullptr, &catalogue_, options));
-    return r;
+  return json_response(200, out);
+}
+
+HttpResponse App::on_report(Context& c) {
+  const auto& p = c.parts;
+  AssessmentRow a = load_assessment(c, p[1]);
+  AssessmentResult result = score_cached(a);
+  std::optional<AssessmentResult> previous;
+  if (a.previous_id) {
+    if (auto pa = store_.assessment(*a.previous_id)) previous = score_cached(*pa);
   }
-  if (is({"assessments", "*", "audit"}, "GET")) {
-    AssessmentRow a = load_assessment(p[1]);
-    return json_response(200, store_.audit(a.id, 500));
+  Json facts = enterprise_facts(result);
+  std::optional<RewardsResult> rewards;
+  if (facts.contains("region") && !catalogue_.documents.empty()) {
+    rewards = evaluate_rewards(catalogue_, facts, result.projects, a.date);
   }
-  if (is({"assessments", "*", "evidence", "*", "*"}, "POST")) {
-    AssessmentRow a = load_assessment(p[1]);
-    can_write(a.enterprise_id);
-    if (a.status != "open") http_fail(409, "the assessment is submitted; reopen it to add evidence");
-    const std::string& module = p[3];
-    const std::string& question = p[4];
-    if (std::find(a.modules.begin(), a.modules.end(), module) == a.modules.end()) http_fail(404, "no module \"" + module + "\"");
-    const Questionnaire& q = *library_.find(module);
-    if (q.question_index(question) < 0) http_fail(404, "no question \"" + question + "\"");
-    if (c.request.body.empty()) http_fail(400, "the evidence file is empty");
-    if (c.request.body.size() > config_.max_evidence) {
-      http_fail(413, "an evidence file may have at most " + std::to_string(config_.max_evidence) + " bytes");
-    }
-    auto ct = c.request.headers.find("content-type");
-    const std::string mime = ct == c.request.headers.end() ? "" : ct->second.substr(0, ct->second.find(';'));
-    // Acceptance reports are often Word, Excel or PowerPoint files; all evidence is served back as
-    // an attachment (never rendered inline).
-    static const std::vector<std::string> kAllowed = {
-        "image/jpeg",
-        "image/png",
-        "image/webp",
-        "application/pdf",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
-    if (std::find(kAllowed.begin(), kAllowed.end(), mime) == kAllowed.end()) {
-      http_fail(415, "evidence must be a JPEG, PNG or WebP photo, a PDF or a Word, Excel or PowerPoint file (docx, xlsx, "
-                     "pptx), not \"" + mime + "\"");
-    }
-    EvidenceRow e;
-    e.assessment_id = a.id;
-    e.module = module;
-    e.question = question;
-    e.sha256 = sha256_hex(c.request.body);
-    e.size = static_cast<std::int64_t>(c.request.body.size());
-    e.mime = mime;
-    e.name = clean_utf8(c.query["name"], 200);
-    const std::string slot = c.query["slot"];
-    if (!slot.empty()) {
-      const auto& slots = q.questions[static_cast<std::size_t>(q.question_index(question))].evidence;
-      if (std::none_of(slots.begin(), slots.end(), [&](const EvidenceSlot& es) { return es.id == slot; })) {
-        http_fail(400, "question \"" + question + "\" has no evidence slot \"" + clean_utf8(slot, 64) + "\"");
-      }
-    }
-    Json answers = store_.answers(a.id);
-    Json answer = answers.contains(module) && answers[module].contains(question) ? answers[module][question] : Json();
-    if (answer.is_object() && answer.contains("evidence") && answer["evidence"].is_array() &&
-        answer["evidence"].size() >= config_.max_evidence_per_answer) {
-      http_fail(409, "an answer may list at most " + std::to_string(config_.max_evidence_per_answer) + " evidence files");
-    }
-    store_evidence_file(config_.data_dir + "/evidence", e.sha256, c.request.body);
-    EvidenceRow stored = store_.add_evidence(e);
-    // Record it on the answer, so the grade reads "evidence attached".
-    if (!answer.is_object()) answer = answer.is_null() ? Json::object() : Json{{"value", answer}};
-    Json ref = {{"file", "sha256:" + e.sha256}, {"name", e.name}};
-    if (!slot.empty()) ref["slot"] = slot;
-    answer["evidence"].push_back(ref);
-    store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now), user.role);
-    remember_answer(a.id, module, question, answer);
-    return json_response(201, {{"id", stored.id}, {"sha256", e.sha256}, {"size", e.size}, {"mime", e.mime}, {"name", e.name}});
+  ReportOptions options;
+  options.lang = c.query["lang"] == "en" ? "en" : "zh-CN";
+  options.generated_at = now_text(c.now).substr(0, 16);
+  options.previous = previous ? &*previous : nullptr;
+  options.regions = regions_.get();
+  options.max_gap_nodes = 50'000;
+  const std::vector<Candidate> peers = candidates_from_json(store_.bureau_candidates(), "bureau records");
+  if (!peers.empty()) options.peers = &peers;
+  HttpResponse r;
+  r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+  if (c.query["download"] == "1") {
+    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"assessment-" + std::to_string(a.id) + ".html\"");
   }
-  if (is({"evidence", "*"}, "GET")) {
-    const std::string sha = p[1];
-    if (sha.size() != 64 || !std::all_of(sha.begin(), sha.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); })) {
-      http_fail(404, "no evidence " + sha);
+  r.body = renderer_->render(report_view(result, rewards ? &*rewards : nullptr, &catalogue_, options));
+  return r;
+}
+
+HttpResponse App::on_audit(Context& c) {
+  const auto& p = c.parts;
+  AssessmentRow a = load_assessment(c, p[1]);
+  return json_response(200, store_.audit(a.id, 500));
+}
+
+HttpResponse App::on_evidence_add(Context& c) {
+  const auto& p = c.parts;
+  const User& user = c.user();
+  AssessmentRow a = load_assessment(c, p[1]);
+  can_write(c, a.enterprise_id);
+  if (a.status != "open") http_fail(409, "the assessment is submitted; reopen it to add evidence");
+  const std::string& module = p[3];
+  const std::string& question = p[4];
+  if (std::find(a.modules.begin(), a.modules.end(), module) == a.modules.end()) http_fail(404, "no module \"" + module + "\"");
+  const Questionnaire& q = *library_.find(module);
+  if (q.question_index(question) < 0) http_fail(404, "no question \"" + question + "\"");
+  if (c.request.body.empty()) http_fail(400, "the evidence file is empty");
+  if (c.request.body.size() > config_.max_evidence) {
+    http_fail(413, "an evidence file may have at most " + std::to_string(config_.max_evidence) + " bytes");
+  }
+  auto ct = c.request.headers.find("content-type");
+  const std::string mime = ct == c.request.headers.end() ? "" : ct->second.substr(0, ct->second.find(';'));
+  // Acceptance reports are often Word, Excel or PowerPoint files; all evidence is served back as
+  // an attachment (never rendered inline).
+  static const std::vector<std::string> kAllowed = {
+      "image/jpeg",
+      "image/png",
+      "image/webp",
+      "application/pdf",
+      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
+  if (std::find(kAllowed.begin(), kAllowed.end(), mime) == kAllowed.end()) {
+    http_fail(415, "evidence must be a JPEG, PNG or WebP photo, a PDF or a Word, Excel or PowerPoint file (docx, xlsx, "
+                   "pptx), not \"" + mime + "\"");
+  }
+  EvidenceRow e;
+  e.assessment_id = a.id;
+  e.module = module;
+  e.question = question;
+  e.sha256 = sha256_hex(c.request.body);
+  e.size = static_cast<std::int64_t>(c.request.body.size());
+  e.mime = mime;
+  e.name = clean_utf8(c.query["name"], 200);
+  const std::string slot = c.query["slot"];
+  if (!slot.empty()) {
+    const auto& slots = q.questions[static_cast<std::size_t>(q.question_index(question))].evidence;
+    if (std::none_of(slots.begin(), slots.end(), [&](const EvidenceSlot& es) { return es.id == slot; })) {
+      http_fail(400, "question \"" + question + "\" has no evidence slot \"" + clean_utf8(slot, 64) + "\"");
     }
-    // Only someone who can see an assessment that references the file may read it.
-    bool allowed = false;
-    std::string mime = "application/octet-stream";
-    for (const auto& [enterprise_id, type] : store_.evidence_owners(sha)) {
-      if (user.role != "enterprise" || (user.enterprise_id && *user.enterprise_id == enterprise_id)) {
-        allowed = true;
-        mime = type;
-      }
+  }
+  Json answer = store_.answer(a.id, module, question);
+  if (answer.is_object() && answer.contains("evidence") && answer["evidence"].is_array() &&
+      answer["evidence"].size() >= config_.max_evidence_per_answer) {
+    http_fail(409, "an answer may list at most " + std::to_string(config_.max_evidence_per_answer) + " evidence files");
+  }
+  store_evidence_file(config_.data_dir + "/evidence", e.sha256, c.request.body);
+  EvidenceRow stored = store_.add_evidence(e);
+  // Record it on the answer, so the grade reads "evidence attached".
+  if (!answer.is_object()) answer = answer.is_null() ? Json::object() : Json{{"value", answer}};
+  Json ref = {{"file", "sha256:" + e.sha256}, {"name", e.name}};
+  if (!slot.empty()) ref["slot"] = slot;
+  answer["evidence"].push_back(ref);
+  const auto entry = cached(a);
+  store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now), user.role);
+  update_cached(*entry, module, question, answer);
+  return json_response(201, {{"id", stored.id}, {"sha256", e.sha256}, {"size", e.size}, {"mime", e.mime}, {"name", e.name}});
+}
+
+HttpResponse App::on_evidence(Context& c) {
+  const auto& p = c.parts;
+  const User& user = c.user();
+  const std::string sha = p[1];
+  if (sha.size() != 64 || !std::all_of(sha.begin(), sha.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); })) {
+    http_fail(404, "no evidence " + sha);
+  }
+  // Only someone who can see an assessment that references the file may read it.
+  bool allowed = false;
+  std::string mime = "application/octet-stream";
+  for (const auto& [enterprise_id, type] : store_.evidence_owners(sha)) {
+    if (user.role != "enterprise" || (user.enterprise_id && *user.enterprise_id == enterprise_id)) {
+      allowed = true;
+      mime = type;
     }
-    if (!allowed) http_fail(404, "no evidence " + sha);
-    HttpResponse r;
-    r.headers.emplace_back("Content-Type", mime);
-    r.headers.emplace_back("Content-Disposition", "attachment");
-    r.body = read_file(config_.data_dir + "/evidence/" + sha);
-    return r;
   }
-  // Bureau workspace: bulk import (the CSV or JSON file as the body), ranking and the dashboard
-  // over the imported records.
-  if (is({"bureau", "import"}, "POST")) {
-    require_role({"admin", "bureau"});
-    const std::string name = clean_utf8(c.query.count("name") ? c.query["name"] : "upload.csv", 200);
-    ImportResult imported = import_table(c.request.body, name, library_);
-    Json issues = Json::array();
-    for (const auto& i : imported.issues) issues.push_back({{"row", i.row}, {"column", i.column}, {"reason", i.reason}});
-    if (!imported.issues.empty() && c.query["on_error"] == "abort") {
-      return json_response(400, {{"error", {{"status", 400}, {"message", "problems in the file; nothing imported"}}}, {"issues", issues}});
-    }
-    std::vector<Store::BureauRecord> records;
-    for (const auto& cand : imported.candidates) records.push_back({cand.id, cand.name, cand.facts.value("region", std::string()), cand.facts});
-    const auto counts = store_.save_bureau_records(records, c.query["round"] == "new", name, now_text(c.now));
-    log("bureau_import", name, {{"rows", imported.rows}, {"imported", records.size()}, {"added", counts.added},
-                                {"updated", counts.updated}, {"new_rounds", counts.new_rounds}});
-    return json_response(200, {{"rows", imported.rows}, {"imported", records.size()}, {"encoding", imported.encoding},
-                               {"added", counts.added}, {"updated", counts.updated}, {"new_rounds", counts.new_rounds},
-                               {"issues", issues}});
+  if (!allowed) http_fail(404, "no evidence " + sha);
+  HttpResponse r;
+  r.headers.emplace_back("Content-Type", mime);
+  r.headers.emplace_back("Content-Disposition", "attachment");
+  r.body = read_file(config_.data_dir + "/evidence/" + sha);
+  return r;
+}
+
+HttpResponse App::on_bureau_import(Context& c) {
+  const std::string name = clean_utf8(c.query.count("name") ? c.query["name"] : "upload.csv", 200);
+  ImportResult imported = import_table(c.request.body, name, library_);
+  Json issues = Json::array();
+  for (const auto& i : imported.issues) issues.push_back({{"row", i.row}, {"column", i.column}, {"reason", i.reason}});
+  if (!imported.issues.empty() && c.query["on_error"] == "abort") {
+    return json_response(400, {{"error", {{"status", 400}, {"message", "problems in the file; nothing imported"}}}, {"issues", issues}});
   }
-  if (is({"bureau", "criteria"}, "GET")) {
-    require_role({"admin", "bureau", "consultant"});
-    Json list = Json::array();
-    for (const auto& cr : load_criteria_dir(config_.policies_dir + "/criteria")) {
-      list.push_back({{"id", cr.id}, {"title", cr.title.zh}, {"title_en", cr.title.in("en")}});
-    }
-    return json_response(200, list);
+  std::vector<Store::BureauRecord> records;
+  for (const auto& cand : imported.candidates) records.push_back({cand.id, cand.name, cand.facts.value("region", std::string()), cand.facts});
+  const auto counts = store_.save_bureau_records(records, c.query["round"] == "new", name, now_text(c.now));
+  log(c, "bureau_import", name, {{"rows", imported.rows}, {"imported", records.size()}, {"added", counts.added},
+                              {"updated", counts.updated}, {"new_rounds", counts.new_rounds}});
+  return json_response(200, {{"rows", imported.rows}, {"imported", records.size()}, {"encoding", imported.encoding},
+                             {"added", counts.added}, {"updated", counts.updated}, {"new_rounds", counts.new_rounds},
+                             {"issues", issues}});
+}
+
+HttpResponse App::on_bureau_criteria(Context&) {
+  Json list = Json::array();
+  for (const auto& cr : load_criteria_dir(config_.policies_dir + "/criteria")) {
+    list.push_back({{"id", cr.id}, {"title", cr.title.zh}, {"title_en", cr.title.in("en")}});
   }
-  if (is({"bureau", "rank"}, "GET")) {
-    require_role({"admin", "bureau", "consultant"});
-    const std::string id = c.query["criteria"];
-    const auto all = load_criteria_dir(config_.policies_dir + "/criteria");
-    auto it = std::find_if(all.begin(), all.end(), [&](const Criteria& cr) { return cr.id == id; });
-    if (it == all.end()) http_fail(404, "no ranking criteria \"" + clean_utf8(id, 100) + "\"");
-    RankOptions options;
-    options.region = c.query["region"];
-    options.industry = c.query["industry"];
-    if (c.query.count("top")) options.top = static_cast<std::size_t>(std::clamp(std::atoi(c.query["top"].c_str()), 1, 10000));
-    const auto candidates = candidates_from_json(store_.bureau_candidates(), "bureau records");
-    const std::size_t limit = c.query.count("limit") ? static_cast<std::size_t>(std::clamp(std::atoi(c.query["limit"].c_str()), 1, 100000)) : 200;
-    return json_response(200, rank_to_json(rank(*it, candidates, options), c.query["lang"] == "en" ? "en" : "zh-CN", limit));
+  return json_response(200, list);
+}
+
+HttpResponse App::on_bureau_rank(Context& c) {
+  const std::string id = c.query["criteria"];
+  const auto all = load_criteria_dir(config_.policies_dir + "/criteria");
+  auto it = std::find_if(all.begin(), all.end(), [&](const Criteria& cr) { return cr.id == id; });
+  if (it == all.end()) http_fail(404, "no ranking criteria \"" + clean_utf8(id, 100) + "\"");
+  RankOptions options;
+  options.region = c.query["region"];
+  options.industry = c.query["industry"];
+  if (c.query.count("top")) options.top = static_cast<std::size_t>(std::clamp(std::atoi(c.query["top"].c_str()), 1, 10000));
+  const auto candidates = candidates_from_json(store_.bureau_candidates(), "bureau records");
+  const std::size_t limit = c.query.count("limit") ? static_cast<std::size_t>(std::clamp(std::atoi(c.query["limit"].c_str()), 1, 100000)) : 200;
+  return json_response(200, rank_to_json(rank(*it, candidates, options), c.query["lang"] == "en" ? "en" : "zh-CN", limit));
+}
+
+HttpResponse App::on_bureau_dashboard(Context& c) {
+  const std::string region = c.query["region"];
+  if (region.empty()) http_fail(400, "give ?region= a GB/T 2260 code or prefix");
+  const auto candidates = candidates_from_json(store_.bureau_candidates(), "bureau records");
+  return json_response(200, dashboard_to_json(dashboard(candidates, dashboard_targets(catalogue_), region),
+                                              c.query["lang"] == "en" ? "en" : "zh-CN"));
+}
+
+HttpResponse App::on_users(Context&) {
+  Json list = Json::array();
+  for (const auto& u : store_.users()) list.push_back(user_json(u));
+  return json_response(200, list);
+}
+
+HttpResponse App::on_user_add(Context& c) {
+  const Json body = parse_body(c.request);
+  if (!body.is_object()) http_fail(400, "the body must be a JSON object");
+  const std::string role = text_field(body, "role", true, 20);
+  if (role != "admin" && role != "consultant" && role != "enterprise" && role != "bureau") {
+    http_fail(400, "\"role\" must be one of admin, consultant, enterprise, bureau", "/role");
   }
-  if (is({"bureau", "dashboard"}, "GET")) {
-    require_role({"admin", "bureau", "consultant"});
-    const std::string region = c.query["region"];
-    if (region.empty()) http_fail(400, "give ?region= a GB/T 2260 code or prefix");
-    const auto candidates = candidates_from_json(store_.bureau_candidates(), "bureau records");
-    return json_response(200, dashboard_to_json(dashboard(candidates, dashboard_targets(catalogue_), region),
-                                                c.query["lang"] == "en" ? "en" : "zh-CN"));
+  std::optional<std::int64_t> enterprise_id;
+  if (body.contains("enterprise_id") && !body["enterprise_id"].is_null()) {
+    if (!body["enterprise_id"].is_number_integer()) http_fail(400, "\"enterprise_id\" must be an enterprise id", "/enterprise_id");
+    enterprise_id = body["enterprise_id"].get<std::int64_t>();
   }
-  if (is({"users"}, "GET")) {
-    require_role({"admin"});
-    Json list = Json::array();
-    for (const auto& u : store_.users()) list.push_back(user_json(u));
-    return json_response(200, list);
+  if (role == "enterprise" && !enterprise_id) http_fail(400, "an enterprise user needs \"enterprise_id\"", "/enterprise_id");
+  if (enterprise_id && !store_.enterprise(*enterprise_id)) {
+    http_fail(400, "no enterprise " + std::to_string(*enterprise_id), "/enterprise_id");
   }
-  if (is({"users"}, "POST")) {
-    require_role({"admin"});
-    const Json body = parse_body(c.request);
-    if (!body.is_object()) http_fail(400, "the body must be a JSON object");
-    const std::string role = text_field(body, "role", true, 20);
-    if (role != "admin" && role != "consultant" && role != "enterprise" && role != "bureau") {
-      http_fail(400, "\"role\" must be one of admin, consultant, enterprise, bureau", "/role");
-    }
-    std::optional<std::int64_t> enterprise_id;
-    if (body.contains("enterprise_id") && !body["enterprise_id"].is_null()) {
-      if (!body["enterprise_id"].is_number_integer()) http_fail(400, "\"enterprise_id\" must be an enterprise id", "/enterprise_id");
-      enterprise_id = body["enterprise_id"].get<std::int64_t>();
-    }
-    if (role == "enterprise" && !enterprise_id) http_fail(400, "an enterprise user needs \"enterprise_id\"", "/enterprise_id");
-    if (enterprise_id && !store_.enterprise(*enterprise_id)) {
-      http_fail(400, "no enterprise " + std::to_string(*enterprise_id), "/enterprise_id");
-    }
-    const std::string name = new_user_name(body);
-    const std::string password = new_password(body, "password");
-    if (store_.find_user(name)) http_fail(400, "user \"" + name + "\" exists already", "/name");
-    const std::string hash = without_lock([&] { return hash_password(password); });
-    const User added = store_.add_user_hash(name, hash, role, enterprise_id);
-    log("user_added", "user " + std::to_string(added.id), user_json(added));
-    return json_response(201, user_json(added));
-  }
-  if (is({"users", "*", "disable"}, "POST") || is({"users", "*", "enable"}, "POST")) {
-    // Disabling ends every session of the user at once; the account keeps its history.
-    require_role({"admin"});
-    const std::int64_t id = to_id(p[1], "user");
-    if (!store_.user(id)) http_fail(404, "no user " + p[1]);
-    const bool disable = p[2] == "disable";
-    if (disable && id == user.id) http_fail(409, "an admin cannot disable their own account");
-    store_.set_disabled(id, disable);
-    log(disable ? "user_disabled" : "user_enabled", "user " + std::to_string(id), Json::object());
-    return json_response(200, user_json(*store_.user(id)));
-  }
-  if (is({"events"}, "GET")) {
-    require_role({"admin"});
-    const int limit = std::clamp(c.query.count("limit") ? std::atoi(c.query["limit"].c_str()) : 200, 1, 2000);
-    return json_response(200, store_.events(limit));
-  }
-  http_fail(404, "no API route " + method + " /api/" + [&] {
-    std::string s;
-    for (const auto& x : p) s += (s.empty() ? "" : "/") + x;
-    return s;
-  }());
+  const std::string name = new_user_name(body);
+  const std::string password = new_password(body, "password");
+  if (store_.find_user(name)) http_fail(400, "user \"" + name + "\" exists already", "/name");
+  const std::string hash = without_lock(c, [&] { return hash_password(password); });
+  const User added = store_.add_user_hash(name, hash, role, enterprise_id);
+  log(c, "user_added", "user " + std::to_string(added.id), user_json(added));
+  return json_response(201, user_json(added));
+}
+
+HttpResponse App::on_user_enable(Context& c) {
+  const auto& p = c.parts;
+  const User& user = c.user();
+  // Disabling ends every session of the user at once; the account keeps its history.
+  const std::int64_t id = to_id(p[1], "user");
+  if (!store_.user(id)) http_fail(404, "no user " + p[1]);
+  const bool disable = p[2] == "disable";
+  if (disable && id == user.id) http_fail(409, "an admin cannot disable their own account");
+  store_.set_disabled(id, disable);
+  log(c, disable ? "user_disabled" : "user_enabled", "user " + std::to_string(id), Json::object());
+  return json_response(200, user_json(*store_.user(id)));
+}
+
+HttpResponse App::on_events(Context& c) {
+  const int limit = std::clamp(c.query.count("limit") ? std::atoi(c.query["limit"].c_str()) : 200, 1, 2000);
+  return json_response(200, store_.events(limit));
 }
 
 }  // namespace assess

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,26 +53,107 @@ struct AppConfig {
   std::size_t max_evidence_per_answer = 20;
 };
 
-// App::handle may be called from several threads: it serializes its work (and so every SQLite
-// write) on one mutex, which it releases only around password hashing, so a login never delays
-// another request by the ~0.5 s an Argon2 check takes. Failed logins are throttled per client
-// address and per user name with exponential backoff (429 with Retry-After).
+// App::handle may be called from several threads at once. State changes run one at a time (their
+// SQLite writes and the cache updates stay in order) and release that lock only around slow work such
+// as password hashing (Argon2 takes ~0.5 s); reads take no App-wide lock, so a report or a score
+// with its gap search never holds up a save. Failed logins are throttled per client address and per
+// user name with exponential backoff (429 with Retry-After).
 class App {
  public:
   App(AppConfig config, Store& store);
   HttpResponse handle(const HttpRequest& request, std::int64_t now);
 
+  // Where the server should run a request: on the connection's own thread (answers in well under a
+  // millisecond), on the pool for slow work (reports, scores with their gap search, imports,
+  // evidence files), or on the password pool (Argon2). Read from the route table.
+  enum class Work { kInline, kHeavy, kPassword };
+  static Work work_of(const std::string& method, const std::string& target);
+
+  // Every API route as "METHOD /api/path" with "*" for a parameter, in table order (docs/api.md is
+  // checked against it).
+  static std::vector<std::string> route_names();
+
   const Library& library() const { return library_; }
 
  private:
   struct Context;
+  // Who may call a route, checked before its handler runs.
+  struct Access {
+    bool session = true;                  // false: public (login, invite accept, USCC check)
+    unsigned roles = 15;                  // bit set of the roles allowed (api.cpp: kAdmin …)
+    bool before_password_change = false;  // allowed while the one-time password is unchanged
+    bool changes_assessments = false;     // the bureau gets its own refusal: it reads and ranks
+  };
+  using Handler = HttpResponse (App::*)(Context&);
+  struct Route {
+    std::string method;
+    std::vector<std::string> path;  // segments after /api/; "*" is a parameter
+    Access access;
+    Work work;
+    Handler handler;
+  };
+  static const std::vector<Route>& routes();
+  static const Route* find_route(const std::string& method, const std::vector<std::string>& parts);
+
   HttpResponse route(Context& c);
-  HttpResponse api(Context& c, const std::vector<std::string>& parts);
+  HttpResponse api(Context& c);
   HttpResponse static_file(const std::string& path);
-  // The whole-assessment document of a stored assessment, kept in memory after the first read and
-  // updated by every save (all writes go through this App), so a save does not re-read every answer.
-  const Json& assessment_document(const AssessmentRow& a);
-  void remember_answer(std::int64_t id, const std::string& module, const std::string& question, const Json& answer);
+
+  // Route handlers (the table in api.cpp says who may call each).
+  HttpResponse on_login(Context& c);
+  HttpResponse on_logout(Context& c);
+  HttpResponse on_invite_accept(Context& c);
+  HttpResponse on_uscc(Context& c);
+  HttpResponse on_me(Context& c);
+  HttpResponse on_password(Context& c);
+  HttpResponse on_questionnaires(Context& c);
+  HttpResponse on_questionnaire(Context& c);
+  HttpResponse on_enterprises(Context& c);
+  HttpResponse on_enterprise_add(Context& c);
+  HttpResponse on_enterprise(Context& c);
+  HttpResponse on_assessment_add(Context& c);
+  HttpResponse on_invite_add(Context& c);
+  HttpResponse on_assessment(Context& c);
+  HttpResponse on_answer(Context& c);
+  HttpResponse on_projects(Context& c);
+  HttpResponse on_status(Context& c);
+  HttpResponse on_score(Context& c);
+  HttpResponse on_report(Context& c);
+  HttpResponse on_audit(Context& c);
+  HttpResponse on_evidence_add(Context& c);
+  HttpResponse on_evidence(Context& c);
+  HttpResponse on_bureau_import(Context& c);
+  HttpResponse on_bureau_criteria(Context& c);
+  HttpResponse on_bureau_rank(Context& c);
+  HttpResponse on_bureau_dashboard(Context& c);
+  HttpResponse on_users(Context& c);
+  HttpResponse on_user_add(Context& c);
+  HttpResponse on_user_enable(Context& c);
+  HttpResponse on_events(Context& c);
+
+  // Helpers of the handlers.
+  void can_see(Context& c, std::int64_t enterprise_id);
+  void can_write(Context& c, std::int64_t enterprise_id);
+  AssessmentRow load_assessment(Context& c, const std::string& id);
+  void session_cookie(Context& c, const std::string& token, std::int64_t max_age);
+  void log(Context& c, const std::string& action, const std::string& target, const Json& detail);
+  template <class F>
+  auto without_lock(Context& c, F&& work);
+
+  // A stored assessment parsed once and kept up to date by every save (all writes go through this
+  // App): a save re-parses the one answer it changes, a read scores without parsing. Readers and the
+  // save lock the entry only while they score it.
+  struct Cached {
+    std::mutex mutex;
+    ParsedAssessment parsed;
+    std::optional<AssessmentResult> result;  // scored when first read, then rescored by each save
+  };
+  // Changes one answer of the cached assessment and rescores the modules it reaches; returns the
+  // live summary of the new result.
+  Json update_cached(Cached& entry, const std::string& module, const std::string& question, const Json& answer);
+  std::shared_ptr<Cached> cached(const AssessmentRow& a);
+  AssessmentResult score_cached(const AssessmentRow& a);
+  void forget(std::int64_t id);
   Json live_summary(const AssessmentResult& result);
 
   AppConfig config_;
@@ -82,10 +164,13 @@ class App {
   std::unique_ptr<ReportRenderer> renderer_;
   std::unique_ptr<CodeList> regions_;
   std::unique_ptr<CodeList> industries_;
-  std::map<std::int64_t, Json> documents_;
+  std::mutex write_mutex_;
+  std::mutex cache_mutex_;
+  std::map<std::int64_t, std::shared_ptr<Cached>> cache_;
 
-  // Login throttling: attempts per key ("address …", "name …"); after kFreeAttempts the next
-  // attempt waits 1, 2, 4 … seconds (capped); a success or an hour without attempts forgets them.
+  // Login throttling (under the write lock: every attempt is a POST): attempts per key
+  // ("address …", "name …"); after kFreeAttempts the next attempt waits 1, 2, 4 … seconds (capped);
+  // a success or an hour without attempts forgets them.
   struct Attempts {
     int count = 0;
     std::int64_t next_allowed = 0;
@@ -95,7 +180,6 @@ class App {
   void throttle_count(const std::string& key, std::int64_t now);
   void throttle_attempt(Context& c, const std::string& name);
   std::map<std::string, Attempts> attempts_;
-  std::mutex mutex_;
 };
 
 }  // namespace assess

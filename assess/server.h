@@ -1,11 +1,13 @@
 // server.h — the Beast HTTP listener of `assess serve`. It only moves bytes, asynchronously: a few
 // I/O threads read and write every connection with a deadline per step (a complete request header
-// within 30 s, which also bounds the idle time between keep-alive requests), and hand each complete
-// request to App::handle on a worker pool, so a silent, trickling or slow client never holds a
-// thread another client needs. Password routes (login, password change, invite accept, new users)
-// run on their own small pool, so Argon2 hashing never delays a page view. Over-long bodies get 413
-// before they are read; at the connection cap the connection idle longest (waiting for a header) is
-// closed to make room, and only when none is idle does a new one get 503. Beast stays in this one
+// within 30 s, which also bounds the idle time between keep-alive requests), so a silent, trickling
+// or slow client never holds a thread another client needs. Each complete request runs where the
+// route table (App::work_of) says: quick ones (a save, a list, a static file) on the I/O thread
+// itself, with no thread hop; slow ones (reports, scores with their gap search, imports, evidence
+// files) on a worker pool; password routes (login, password change, invite accept, new users) on
+// their own small pool, so Argon2 hashing never delays a page view. Over-long bodies get 413 before
+// they are read; at the connection cap the connection idle longest (waiting for a header) is closed
+// to make room, and only when none is idle does a new one get 503. Beast stays in this one
 // translation unit.
 #pragma once
 

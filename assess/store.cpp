@@ -297,6 +297,7 @@ Store::~Store() {
 int Store::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
 int Store::schema_version() const {
+  const auto lock = guard();
   Statement s(db_, statements_, "PRAGMA user_version");
   s.step();
   return static_cast<int>(s.integer(0));
@@ -397,11 +398,13 @@ std::string user_name_problem(const std::string& name) {
 
 User Store::add_user(const std::string& name, const std::string& password, const std::string& role,
                      std::optional<std::int64_t> enterprise_id) {
+  const auto lock = guard();
   return add_user_hash(name, hash_password(password), role, enterprise_id);
 }
 
 User Store::add_user_hash(const std::string& name, const std::string& hash, const std::string& role,
                           std::optional<std::int64_t> enterprise_id, bool must_change_password) {
+  const auto lock = guard();
   Statement s(db_, statements_,
               "INSERT INTO users(name, role, password_hash, enterprise_id, must_change_password) VALUES (?, ?, ?, ?, ?)");
   s.bind(1, name).bind(2, role).bind(3, hash).bind(5, static_cast<std::int64_t>(must_change_password ? 1 : 0));
@@ -419,12 +422,14 @@ User Store::add_user_hash(const std::string& name, const std::string& hash, cons
 }
 
 void Store::set_password(const std::string& name, const std::string& password) {
+  const auto lock = guard();
   const auto u = find_user(name);
   if (!u) throw Error("users", "", "no user \"" + name + "\"", ErrorKind::kNotFound);
   set_password_hash(u->id, hash_password(password));
 }
 
 void Store::set_password_hash(std::int64_t user_id, const std::string& hash, const std::string& keep_token) {
+  const auto lock = guard();
   Transaction t(db_);
   Statement s(db_, statements_, "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?");
   s.bind(1, hash).bind(2, user_id).run();
@@ -435,6 +440,7 @@ void Store::set_password_hash(std::int64_t user_id, const std::string& hash, con
 }
 
 std::optional<std::pair<User, std::string>> Store::credentials(const std::string& name) {
+  const auto lock = guard();
   Statement s(db_, statements_, std::string("SELECT ") + kUserColumns + ", password_hash FROM users WHERE name = ?");
   s.bind(1, name);
   if (!s.step()) return std::nullopt;
@@ -442,6 +448,7 @@ std::optional<std::pair<User, std::string>> Store::credentials(const std::string
 }
 
 std::optional<User> Store::check_password(const std::string& name, const std::string& password) {
+  const auto lock = guard();
   auto found = credentials(name);
   if (!found) {
     // Spend the same time as a real check, so response times do not reveal which names exist.
@@ -454,6 +461,7 @@ std::optional<User> Store::check_password(const std::string& name, const std::st
 }
 
 std::optional<User> Store::find_user(const std::string& name) {
+  const auto lock = guard();
   Statement s(db_, statements_, std::string("SELECT ") + kUserColumns + " FROM users WHERE name = ?");
   s.bind(1, name);
   if (!s.step()) return std::nullopt;
@@ -461,6 +469,7 @@ std::optional<User> Store::find_user(const std::string& name) {
 }
 
 std::optional<User> Store::user(std::int64_t id) {
+  const auto lock = guard();
   Statement s(db_, statements_, std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
@@ -468,6 +477,7 @@ std::optional<User> Store::user(std::int64_t id) {
 }
 
 std::vector<User> Store::users() {
+  const auto lock = guard();
   Statement s(db_, statements_, std::string("SELECT ") + kUserColumns + " FROM users ORDER BY name");
   std::vector<User> out;
   while (s.step()) out.push_back(read_user(s, 0));
@@ -475,6 +485,7 @@ std::vector<User> Store::users() {
 }
 
 void Store::set_disabled(std::int64_t user_id, bool disabled) {
+  const auto lock = guard();
   Transaction t(db_);
   Statement s(db_, statements_, "UPDATE users SET disabled = ? WHERE id = ?");
   s.bind(1, static_cast<std::int64_t>(disabled ? 1 : 0)).bind(2, user_id).run();
@@ -488,6 +499,7 @@ void Store::set_disabled(std::int64_t user_id, bool disabled) {
 
 void Store::log_event(const std::string& at, std::optional<std::int64_t> user_id, const std::string& role,
                       const std::string& action, const std::string& target, const Json& detail) {
+  const auto lock = guard();
   Statement s(db_, statements_, "INSERT INTO events(at, user_id, role, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)");
   s.bind(1, at).bind(3, role).bind(4, action).bind(5, target).bind(6, detail.dump(-1, ' ', false, Json::error_handler_t::replace));
   if (user_id) {
@@ -499,6 +511,7 @@ void Store::log_event(const std::string& at, std::optional<std::int64_t> user_id
 }
 
 Json Store::events(int limit) {
+  const auto lock = guard();
   Statement s(db_, statements_,
               "SELECT e.at, e.user_id, coalesce(u.name, ''), e.role, e.action, e.target, e.detail FROM events e "
               "LEFT JOIN users u ON u.id = e.user_id ORDER BY e.id DESC LIMIT ?");
@@ -517,12 +530,14 @@ Json Store::events(int limit) {
 }
 
 std::int64_t Store::user_count() {
+  const auto lock = guard();
   Statement s(db_, statements_, "SELECT count(*) FROM users");
   s.step();
   return s.integer(0);
 }
 
 Session Store::create_session(const User& user, std::int64_t now, std::int64_t lifetime_seconds) {
+  const auto lock = guard();
   Session session{random_token(), random_token(16), user};
   Statement s(db_, statements_, "INSERT INTO sessions(token, user_id, csrf, expires_at) VALUES (?, ?, ?, ?)");
   s.bind(1, sha256_hex(session.token)).bind(2, user.id).bind(3, session.csrf).bind(4, now + lifetime_seconds).run();
@@ -532,6 +547,7 @@ Session Store::create_session(const User& user, std::int64_t now, std::int64_t l
 }
 
 std::optional<Session> Store::find_session(const std::string& token, std::int64_t now) {
+  const auto lock = guard();
   Statement s(db_, statements_,
               "SELECT s.csrf, u.id, u.name, u.role, u.enterprise_id, u.disabled, u.must_change_password FROM sessions s "
               "JOIN users u ON u.id = s.user_id WHERE s.token = ? AND s.expires_at >= ? AND u.disabled = 0");
@@ -541,11 +557,13 @@ std::optional<Session> Store::find_session(const std::string& token, std::int64_
 }
 
 void Store::delete_session(const std::string& token) {
+  const auto lock = guard();
   Statement s(db_, statements_, "DELETE FROM sessions WHERE token = ?");
   s.bind(1, sha256_hex(token)).run();
 }
 
 EnterpriseRow Store::add_enterprise(const EnterpriseRow& e) {
+  const auto lock = guard();
   // Times are ISO 8601 UTC: the request time when the caller gives one, else SQLite's clock.
   Statement s(db_, statements_, "INSERT INTO enterprises(name, uscc, region, industry, created_at) VALUES (?, ?, ?, ?, coalesce(nullif(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
   s.bind(1, e.name);
@@ -571,6 +589,7 @@ constexpr const char* kEnterpriseColumns = "SELECT id, name, coalesce(uscc, ''),
 }  // namespace
 
 std::optional<EnterpriseRow> Store::enterprise(std::int64_t id) {
+  const auto lock = guard();
   Statement s(db_, statements_, (std::string(kEnterpriseColumns) + " WHERE id = ?").c_str());
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
@@ -578,6 +597,7 @@ std::optional<EnterpriseRow> Store::enterprise(std::int64_t id) {
 }
 
 std::optional<EnterpriseRow> Store::enterprise_by_uscc(const std::string& uscc) {
+  const auto lock = guard();
   Statement s(db_, statements_, (std::string(kEnterpriseColumns) + " WHERE uscc = ?").c_str());
   s.bind(1, uscc);
   if (!s.step()) return std::nullopt;
@@ -585,6 +605,7 @@ std::optional<EnterpriseRow> Store::enterprise_by_uscc(const std::string& uscc) 
 }
 
 std::vector<EnterpriseRow> Store::enterprises(const std::string& search, int limit, int offset) {
+  const auto lock = guard();
   // Parameterised LIKE with the user's text escaped, so % and _ match themselves.
   std::string pattern = "%";
   for (char c : search) {
@@ -603,6 +624,7 @@ std::vector<EnterpriseRow> Store::enterprises(const std::string& search, int lim
 }
 
 AssessmentRow Store::add_assessment(const AssessmentRow& a) {
+  const auto lock = guard();
   Statement s(db_, statements_,
               "INSERT INTO assessments(enterprise_id, modules, status, date, assessor, previous_id, created_at, updated_at) "
               "VALUES (?, ?, 'open', ?, ?, ?, coalesce(nullif(?6, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), coalesce(nullif(?6, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
@@ -617,6 +639,7 @@ AssessmentRow Store::add_assessment(const AssessmentRow& a) {
 }
 
 std::optional<AssessmentRow> Store::assessment(std::int64_t id) {
+  const auto lock = guard();
   Statement s(db_, statements_, (std::string(kAssessmentColumns) + " WHERE id = ?").c_str());
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
@@ -624,6 +647,7 @@ std::optional<AssessmentRow> Store::assessment(std::int64_t id) {
 }
 
 std::vector<AssessmentRow> Store::assessments_of(std::int64_t enterprise_id) {
+  const auto lock = guard();
   Statement s(db_, statements_, (std::string(kAssessmentColumns) + " WHERE enterprise_id = ? ORDER BY id").c_str());
   s.bind(1, enterprise_id);
   std::vector<AssessmentRow> out;
@@ -633,6 +657,7 @@ std::vector<AssessmentRow> Store::assessments_of(std::int64_t enterprise_id) {
 
 void Store::set_status(std::int64_t id, const std::string& status, const std::string& now,
                        std::optional<std::int64_t> user_id, const std::string& role) {
+  const auto lock = guard();
   Transaction t(db_);
   const auto before = assessment(id);
   Statement s(db_, statements_, "UPDATE assessments SET status = ?1, updated_at = coalesce(nullif(?3, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
@@ -667,6 +692,7 @@ void Store::audit_row(std::int64_t assessment_id, const std::string& module, con
 }
 
 Json Store::answers(std::int64_t assessment_id) {
+  const auto lock = guard();
   Statement s(db_, statements_, "SELECT module, question, answer FROM answers WHERE assessment_id = ? ORDER BY module, question");
   s.bind(1, assessment_id);
   Json out = Json::object();
@@ -674,9 +700,17 @@ Json Store::answers(std::int64_t assessment_id) {
   return out;
 }
 
+Json Store::answer(std::int64_t assessment_id, const std::string& module, const std::string& question) {
+  const auto lock = guard();
+  Statement s(db_, statements_, "SELECT answer FROM answers WHERE assessment_id = ? AND module = ? AND question = ?");
+  s.bind(1, assessment_id).bind(2, module).bind(3, question);
+  return s.step() ? Json::parse(s.text(0)) : Json();
+}
+
 Json Store::save_answer(std::int64_t assessment_id, const std::string& module, const std::string& question,
                         const Json& answer, std::optional<std::int64_t> user_id, const std::string& now,
                         const std::string& role) {
+  const auto lock = guard();
   Transaction t(db_);
   Json old;
   {
@@ -710,6 +744,7 @@ Json Store::save_answer(std::int64_t assessment_id, const std::string& module, c
 }
 
 void Store::copy_answers(std::int64_t from_assessment, std::int64_t to_assessment, const std::string& now) {
+  const auto lock = guard();
   Transaction t(db_);
   Statement s(db_, statements_,
               "INSERT INTO answers(assessment_id, module, question, answer, updated_at, updated_by) "
@@ -722,6 +757,7 @@ void Store::copy_answers(std::int64_t from_assessment, std::int64_t to_assessmen
 }
 
 Json Store::audit(std::int64_t assessment_id, int limit) {
+  const auto lock = guard();
   Statement s(db_, statements_,
               "SELECT a.at, coalesce(u.name, ''), a.module, a.question, a.old, a.new, a.user_id, a.role FROM audit a "
               "LEFT JOIN users u ON u.id = a.user_id "
@@ -742,6 +778,7 @@ Json Store::audit(std::int64_t assessment_id, int limit) {
 }
 
 Json Store::projects(std::int64_t assessment_id) {
+  const auto lock = guard();
   Statement s(db_, statements_, "SELECT projects FROM assessments WHERE id = ?");
   s.bind(1, assessment_id);
   return s.step() ? Json::parse(s.text(0)) : Json::array();
@@ -749,6 +786,7 @@ Json Store::projects(std::int64_t assessment_id) {
 
 void Store::set_projects(std::int64_t assessment_id, const Json& projects, const std::string& now,
                          std::optional<std::int64_t> user_id, const std::string& role) {
+  const auto lock = guard();
   Transaction t(db_);
   const Json before = this->projects(assessment_id);
   Statement s(db_, statements_, "UPDATE assessments SET projects = ?1, updated_at = coalesce(nullif(?3, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
@@ -758,6 +796,7 @@ void Store::set_projects(std::int64_t assessment_id, const Json& projects, const
 }
 
 EvidenceRow Store::add_evidence(const EvidenceRow& e) {
+  const auto lock = guard();
   Statement s(db_, statements_, "INSERT INTO evidence(assessment_id, module, question, sha256, size, mime, name) VALUES (?, ?, ?, ?, ?, ?, ?)");
   s.bind(1, e.assessment_id).bind(2, e.module).bind(3, e.question).bind(4, e.sha256).bind(5, e.size).bind(6, e.mime).bind(7, e.name).run();
   EvidenceRow out = e;
@@ -766,6 +805,7 @@ EvidenceRow Store::add_evidence(const EvidenceRow& e) {
 }
 
 std::vector<EvidenceRow> Store::evidence(std::int64_t assessment_id) {
+  const auto lock = guard();
   Statement s(db_, statements_, "SELECT id, assessment_id, module, question, sha256, size, mime, name FROM evidence WHERE assessment_id = ? ORDER BY id");
   s.bind(1, assessment_id);
   std::vector<EvidenceRow> out;
@@ -776,6 +816,7 @@ std::vector<EvidenceRow> Store::evidence(std::int64_t assessment_id) {
 }
 
 std::vector<std::pair<std::int64_t, std::string>> Store::evidence_owners(const std::string& sha256) {
+  const auto lock = guard();
   Statement s(db_, statements_, "SELECT a.enterprise_id, e.mime FROM evidence e JOIN assessments a ON a.id = e.assessment_id WHERE e.sha256 = ?");
   s.bind(1, sha256);
   std::vector<std::pair<std::int64_t, std::string>> out;
@@ -784,6 +825,7 @@ std::vector<std::pair<std::int64_t, std::string>> Store::evidence_owners(const s
 }
 
 std::string Store::create_invite(std::int64_t enterprise_id, std::optional<std::int64_t> created_by, std::int64_t expires_at) {
+  const auto lock = guard();
   const std::string token = random_token(24);
   Statement s(db_, statements_, "INSERT INTO invites(token, enterprise_id, created_by, expires_at) VALUES (?, ?, ?, ?)");
   s.bind(1, token).bind(2, enterprise_id);
@@ -797,6 +839,7 @@ std::string Store::create_invite(std::int64_t enterprise_id, std::optional<std::
 }
 
 std::optional<std::int64_t> Store::invite_enterprise(const std::string& token, std::int64_t now) {
+  const auto lock = guard();
   Statement s(db_, statements_, "SELECT enterprise_id FROM invites WHERE token = ? AND used_by IS NULL AND expires_at >= ?");
   s.bind(1, token).bind(2, now);
   if (!s.step()) return std::nullopt;
@@ -804,6 +847,7 @@ std::optional<std::int64_t> Store::invite_enterprise(const std::string& token, s
 }
 
 User Store::accept_invite(const std::string& token, const std::string& name, const std::string& password_hash, std::int64_t now) {
+  const auto lock = guard();
   Transaction t(db_);
   const auto enterprise_id = invite_enterprise(token, now);
   if (!enterprise_id) throw Error("invite", "", "this invite link is unknown, used or expired", ErrorKind::kNotFound);
@@ -821,6 +865,7 @@ User Store::accept_invite(const std::string& token, const std::string& name, con
 
 Store::ImportCounts Store::save_bureau_records(const std::vector<BureauRecord>& records, bool new_round,
                                                const std::string& source, const std::string& now) {
+  const auto lock = guard();
   ImportCounts counts;
   Transaction t(db_);
   for (const auto& r : records) {
@@ -850,6 +895,7 @@ Store::ImportCounts Store::save_bureau_records(const std::vector<BureauRecord>& 
 }
 
 Json Store::bureau_candidates() {
+  const auto lock = guard();
   // The latest round of every enterprise, as ranking candidates.
   Statement s(db_, statements_,
               "SELECT b.uscc, b.name, b.facts FROM bureau_records b JOIN (SELECT uscc, max(round) AS round FROM bureau_records "
@@ -860,6 +906,7 @@ Json Store::bureau_candidates() {
 }
 
 void Store::backup_to(const std::string& path) {
+  const auto lock = guard();
   sqlite3* target = nullptr;
   if (sqlite3_open(path.c_str(), &target) != SQLITE_OK) {
     std::string m = target ? sqlite3_errmsg(target) : "out of memory";

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -124,6 +125,8 @@ class Store {
                   std::optional<std::int64_t> user_id = std::nullopt, const std::string& role = "");
   // Answers of one assessment: {module: {question: answer}}.
   Json answers(std::int64_t assessment_id);
+  // One stored answer as saved (null when there is none).
+  Json answer(std::int64_t assessment_id, const std::string& module, const std::string& question);
   // Saves one answer (null clears it) and its audit row in one transaction; returns the old value.
   Json save_answer(std::int64_t assessment_id, const std::string& module, const std::string& question,
                    const Json& answer, std::optional<std::int64_t> user_id, const std::string& now,
@@ -176,8 +179,12 @@ class Store {
   void migrate();
   void audit_row(std::int64_t assessment_id, const std::string& module, const std::string& question, const Json& old,
                  const Json& now_value, std::optional<std::int64_t> user_id, const std::string& role, const std::string& at);
+  // Every public method holds this lock: one connection and its cached statements serve several
+  // threads of the server, and a method's statements (a transaction) never interleave with another's.
+  std::unique_lock<std::recursive_mutex> guard() const { return std::unique_lock<std::recursive_mutex>(mutex_); }
   sqlite3* db_;
   mutable std::map<std::string, sqlite3_stmt*> statements_;  // prepared once, reused
+  mutable std::recursive_mutex mutex_;
 };
 
 // A random token of `bytes` bytes as hex (libsodium's randombytes).

@@ -9,10 +9,12 @@
 // Then it runs the same load a second time while --idle silent connections are open (default 300)
 // and --guessers clients (default 16) post wrong passwords to /api/login as fast as they are
 // answered, and reports both runs plus how the guesses were answered (401 checked, 429 throttled).
+// A third run has one client polling GET score and another GET report of the assessment being
+// written (reads must not wait behind the saves, nor the saves behind them), with their latencies.
 //
 //   serve_bench [--assess PATH | --url http://127.0.0.1:8080 --password PW]
 //               [--clients 50] [--seconds 10] [--rate SAVES_PER_S] [--empty]
-//               [--idle 300] [--guessers 16]
+//               [--idle 300] [--guessers 16] [--no-readers]
 //
 // By default the server is started with --demo and the clients write into a copy of the demo
 // assessment (every module answered), so each save rescores a realistic assessment. --rate paces
@@ -203,12 +205,14 @@ struct Figures {
   long guesses = 0;
   long refused = 0;
   long throttled = 0;
+  std::vector<double> score_reads;   // sorted, ms: GET …/score while the saves run
+  std::vector<double> report_reads;  // sorted, ms: GET …/report while the saves run
 };
 
 // --clients threads saving answers for `seconds`, while `idle` silent connections are open and
 // `guessers` threads post wrong passwords to /api/login.
 Figures run_load(int port, const std::string& base, const std::string& headers, int clients, double seconds, double rate,
-                 int idle, int guessers) {
+                 int idle, int guessers, const std::string& readers = "") {
   std::vector<std::unique_ptr<Connection>> silent;
   for (int i = 0; i < idle; ++i) silent.push_back(std::make_unique<Connection>("127.0.0.1", port));
   std::atomic<bool> go{false};
@@ -220,6 +224,26 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(clients));
   std::vector<std::string> first_error(static_cast<std::size_t>(clients));
   std::vector<std::thread> threads;
+  // With `readers` (an assessment's path), one client polls its score and another its report, one
+  // request after another, while the saves run.
+  std::vector<double> score_reads, report_reads;
+  for (int k = 0; k < (readers.empty() ? 0 : 2); ++k) {
+    threads.emplace_back([&, k] {
+      auto& mine = k == 0 ? score_reads : report_reads;
+      try {
+        Connection c("127.0.0.1", port);
+        while (!go) std::this_thread::yield();
+        while (!stop) {
+          const auto start = Clock::now();
+          const Response r = c.request("GET", readers + (k == 0 ? "/score" : "/report"), "", headers);
+          mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+          if (r.status != 200) ++errors;
+        }
+      } catch (const std::exception&) {
+        ++errors;
+      }
+    });
+  }
   for (int g = 0; g < guessers; ++g) {
     threads.emplace_back([&, g] {
       while (!go) std::this_thread::yield();
@@ -296,6 +320,10 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
   f.guesses = guesses;
   f.refused = refused;
   f.throttled = throttled;
+  std::sort(score_reads.begin(), score_reads.end());
+  std::sort(report_reads.begin(), report_reads.end());
+  f.score_reads = std::move(score_reads);
+  f.report_reads = std::move(report_reads);
   return f;
 }
 
@@ -378,6 +406,11 @@ int main(int argc, char** argv) {
         std::printf("  guesses: %ld answered (%ld checked and refused with 401, %ld throttled with 429, %ld other)\n",
                     f.guesses, f.refused, f.throttled, f.guesses - f.refused - f.throttled);
       }
+      for (const auto* reads : {&f.score_reads, &f.report_reads}) {
+        if (reads->empty()) continue;
+        std::printf("  GET %s: %zu answered, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", reads == &f.score_reads ? "score " : "report",
+                    reads->size(), percentile(*reads, 0.50), percentile(*reads, 0.99), reads->back());
+      }
       if (!f.first_error.empty()) std::printf("  first error: %s\n", f.first_error.c_str());
     };
     const Figures plain = run_load(port, base, headers, clients, seconds, rate, 0, 0);
@@ -390,6 +423,11 @@ int main(int argc, char** argv) {
       report(hostile, ", with " + std::to_string(idle) + " idle connections and " + std::to_string(guessers) +
                           " password-guessing clients");
       errors += hostile.errors;
+    }
+    if (!has(argc, argv, "--no-readers")) {
+      const Figures read = run_load(port, base, headers, clients, seconds, rate, 0, 0, "/api/assessments/" + std::to_string(assessment));
+      report(read, ", while one client polls GET score and another GET report of the same assessment");
+      errors += read.errors;
     }
     return errors == 0 ? 0 : 1;
   } catch (const std::exception& ex) {

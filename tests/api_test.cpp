@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -881,6 +883,44 @@ TEST_CASE("only an admin manages users") {
   CHECK(body_of(admin.post("/api/users", {{"name", "z"}, {"role", "consultant"}, {"password", "123456789"}})) ==
         error_body(400, "a password needs at least 10 characters", "/password"));
   CHECK(f.login("yi", "yi-secret-123").get("/api/me").status == 200);
+}
+
+// docs/api.md is the API's reference: every route in the table is documented, and every route the
+// document names exists. Routes are read from the document's `METHOD /api/...` mentions, with
+// {parameters} as "*" and the query left out.
+TEST_CASE("docs/api.md names exactly the routes of the route table") {
+  std::ifstream in(ASSESS_SOURCE_DIR "/docs/api.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string doc = text.str();
+  std::set<std::string> documented;
+  for (const char* method : {"GET", "POST", "PUT", "DELETE"}) {
+    const std::string needle = std::string("`") + method + " /api/";
+    for (auto at = doc.find(needle); at != std::string::npos; at = doc.find(needle, at + 1)) {
+      std::string path;
+      for (std::size_t i = at + 1 + std::strlen(method) + 1; i < doc.size(); ++i) {
+        const char ch = doc[i];
+        if (ch == '`' || ch == '?' || ch == ' ' || ch == '[') break;
+        path += ch;
+      }
+      std::string normalised;
+      for (std::size_t i = 0; i < path.size(); ++i) {
+        if (path[i] == '{') {
+          normalised += '*';
+          i = path.find('}', i);
+          if (i == std::string::npos) break;
+        } else {
+          normalised += path[i];
+        }
+      }
+      documented.insert(std::string(method) + " " + normalised);
+    }
+  }
+  const auto names = assess::App::route_names();
+  const std::set<std::string> routes(names.begin(), names.end());
+  CHECK(names.size() == routes.size());  // no route twice
+  for (const auto& r : routes) CHECK_MESSAGE(documented.count(r), r << " is not in docs/api.md");
+  for (const auto& d : documented) CHECK_MESSAGE(routes.count(d), d << " is in docs/api.md but not a route");
 }
 
 TEST_CASE("an unknown API route is 404 naming the method and path") {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <set>
+#include <stdexcept>
 
 #include "detail/reader.h"
 
@@ -123,9 +124,31 @@ std::string map_key(const Json& v) { return v.is_string() ? v.get<std::string>()
 
 }  // namespace
 
-AssessmentResult score_assessment(const Library& library, const Crosswalk& crosswalk, const Json& document,
-                                  const std::string& file) {
-  AssessmentResult out;
+namespace {
+
+// The answer under `key`: parse_answers' loop body, for one entry.
+void parse_one(ParsedModule& m, const std::string& key, const Json& value, const std::string& file) {
+  const Questionnaire& q = *m.questionnaire;
+  m.answer_errors.erase(key);
+  const std::string pointer = "/answers/" + pointer_token(key);
+  const int qi = q.question_index(key);
+  if (qi < 0) {
+    m.answer_errors.emplace(key, Error(file, pointer, "unknown question \"" + key + "\""));
+    return;
+  }
+  try {
+    m.answers.answers[static_cast<std::size_t>(qi)] = parse_answer(q, qi, value, file, pointer);
+  } catch (const Error& e) {
+    m.answers.answers[static_cast<std::size_t>(qi)] = Answer{};
+    m.answer_errors.emplace(key, e);
+  }
+}
+
+}  // namespace
+
+ParsedAssessment parse_assessment(const Library& library, const Json& document, const std::string& file) {
+  ParsedAssessment out;
+  out.file = file;
   detail::Reader r(document, file);
   r.expect_object();
   r.allow_only({"$schema", "assessment", "modules", "projects"});
@@ -145,7 +168,6 @@ AssessmentResult score_assessment(const Library& library, const Crosswalk& cross
   detail::Reader modules = r.at("modules");
   modules.expect_object();
   if (modules.size() == 0) modules.fail("an assessment needs at least one module");
-  std::vector<std::string> present;
   for (auto it = modules.json().begin(); it != modules.json().end(); ++it) {
     if (!library.find(it.key())) {
       modules.fail("unknown questionnaire \"" + it.key() + "\" (known: " + [&] {
@@ -154,10 +176,67 @@ AssessmentResult score_assessment(const Library& library, const Crosswalk& cross
         return known;
       }() + ")");
     }
-    present.push_back(it.key());
   }
+  for (auto it = modules.json().begin(); it != modules.json().end(); ++it) {
+    const Questionnaire* q = library.find(it.key());
+    ParsedModule m;
+    m.questionnaire = q;
+    m.answers.answers.resize(q->questions.size());
+    // parse_answers' checks of the module document, then its answers one by one.
+    const Json& doc = it.value();
+    if (!doc.is_object()) throw Error(file, "", "an answer set must be a JSON object");
+    for (auto f = doc.begin(); f != doc.end(); ++f) {
+      const std::string& k = f.key();
+      if (k != "questionnaire" && k != "version" && k != "answers" && k != "meta") {
+        m.document_errors.emplace_back(file, "", "unknown field \"" + k + "\" (expected questionnaire, version, answers, meta)");
+      }
+    }
+    if (auto id = doc.find("questionnaire"); id != doc.end()) {
+      if (!id->is_string() || id->get<std::string>() != q->id) {
+        m.document_errors.emplace_back(file, "/questionnaire", "answers are for " + id->dump() + ", not for questionnaire \"" + q->id + "\"");
+      }
+    }
+    auto answers = doc.find("answers");
+    if (answers == doc.end()) {
+      m.document_errors.emplace_back(file, "", "missing required field \"answers\"");
+    } else if (!answers->is_object()) {
+      m.document_errors.emplace_back(file, "/answers", "\"answers\" must be an object keyed by question id");
+    } else {
+      m.has_answers_object = true;
+      for (auto a = answers->begin(); a != answers->end(); ++a) parse_one(m, a.key(), a.value(), file);
+    }
+    out.modules.emplace(it.key(), std::move(m));
+  }
+  return out;
+}
 
-  // Dependency order: a module comes after every module a link reads from.
+void set_answer(ParsedAssessment& assessment, const std::string& module, const std::string& question,
+                const Json& answer) {
+  auto it = assessment.modules.find(module);
+  if (it == assessment.modules.end()) throw std::logic_error("set_answer: the assessment has no module " + module);
+  ParsedModule& m = it->second;
+  if (!m.has_answers_object) throw std::logic_error("set_answer: module " + module + " has no answers object");
+  if (answer.is_null()) {
+    m.answer_errors.erase(question);
+    const int qi = m.questionnaire->question_index(question);
+    if (qi >= 0) m.answers.answers[static_cast<std::size_t>(qi)] = Answer{};
+    return;
+  }
+  parse_one(m, question, answer, assessment.file);
+}
+
+AssessmentResult score_assessment(const Library& library, const Crosswalk& crosswalk, const Json& document,
+                                  const std::string& file) {
+  return score_assessment(crosswalk, parse_assessment(library, document, file));
+}
+
+namespace {
+
+// The modules of an assessment in dependency order: a module comes after every module a link reads from.
+std::vector<std::string> module_order(const Crosswalk& crosswalk, const ParsedAssessment& assessment) {
+  std::vector<std::string> order;
+  std::vector<std::string> present;
+  for (const auto& [id, m] : assessment.modules) present.push_back(id);
   std::map<std::string, std::set<std::string>> deps;
   for (const auto& link : crosswalk.links) {
     for (const auto& to : link.to) deps[to.module].insert(link.from.module);
@@ -168,69 +247,110 @@ AssessmentResult score_assessment(const Library& library, const Crosswalk& cross
     for (const auto& d : deps[m]) {
       if (std::find(present.begin(), present.end(), d) != present.end()) visit(d, depth + 1);
     }
-    if (done.insert(m).second) out.order.push_back(m);
+    if (done.insert(m).second) order.push_back(m);
   };
   for (const auto& m : present) visit(m, 0);
+  return order;
+}
 
-  for (const auto& id : out.order) {
-    const Questionnaire& q = *library.find(id);
+// The answer errors of every module, pointing into the assessment, in scoring order.
+std::vector<Error> assessment_errors(const ParsedAssessment& assessment, const std::vector<std::string>& order) {
+  std::vector<Error> errors;
+  for (const auto& id : order) {
+    const ParsedModule& parsed = assessment.modules.at(id);
     const std::string prefix = "/modules/" + pointer_token(id);
-    Json answers_doc = modules.json().at(id);
-    if (answers_doc.is_object() && !answers_doc.contains("questionnaire")) answers_doc["questionnaire"] = id;
-    ParsedAnswers parsed = parse_answers(q, answers_doc, file);
-    for (auto& e : parsed.errors) out.errors.push_back(Error(e.file(), prefix + e.pointer(), e.message(), e.kind()));
-    ModuleResult mr;
-    mr.questionnaire = &q;
-    mr.answers = std::move(parsed.set);
+    for (const auto& e : parsed.document_errors) errors.push_back(Error(e.file(), prefix + e.pointer(), e.message(), e.kind()));
+    for (const auto& [key, e] : parsed.answer_errors) errors.push_back(Error(e.file(), prefix + e.pointer(), e.message(), e.kind()));
+  }
+  return errors;
+}
 
-    for (const auto& link : crosswalk.links) {
-      auto source = out.modules.find(link.from.module);
-      if (source == out.modules.end()) continue;
-      Json value;
-      if (link.from.level) {
-        const int level = source->second.result.levels.level;
-        const Questionnaire& sq = *source->second.questionnaire;
-        value = level < 0 ? Json("none") : Json(sq.levels[static_cast<std::size_t>(level)].id);
-      } else {
-        const int sqi = source->second.questionnaire->question_index(link.from.question);
-        const Answer& sa = source->second.answers.answers[static_cast<std::size_t>(sqi)];
-        if (!sa.present || sa.not_applicable || !source->second.result.questions[static_cast<std::size_t>(sqi)].visible) {
-          continue;
-        }
-        value = sa.value;
+// One module: its own answers, what the crosswalk fills in from modules scored before it, the score.
+// Only modules before `id` in `order` are read, as when every module is scored in turn.
+ModuleResult score_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment, const std::vector<std::string>& order,
+                          const std::string& id, const std::map<std::string, ModuleResult>& scored) {
+  const auto position = std::find(order.begin(), order.end(), id);
+  const std::string& file = assessment.file;
+  const ParsedModule& parsed = assessment.modules.at(id);
+  const Questionnaire& q = *parsed.questionnaire;
+  const std::string prefix = "/modules/" + pointer_token(id);
+  ModuleResult mr;
+  mr.questionnaire = &q;
+  mr.answers = parsed.answers;
+
+  for (const auto& link : crosswalk.links) {
+    auto source = scored.find(link.from.module);
+    if (source == scored.end() || std::find(order.begin(), position, link.from.module) == position) continue;
+    Json value;
+    if (link.from.level) {
+      const int level = source->second.result.levels.level;
+      const Questionnaire& sq = *source->second.questionnaire;
+      value = level < 0 ? Json("none") : Json(sq.levels[static_cast<std::size_t>(level)].id);
+    } else {
+      const int sqi = source->second.questionnaire->question_index(link.from.question);
+      const Answer& sa = source->second.answers.answers[static_cast<std::size_t>(sqi)];
+      if (!sa.present || sa.not_applicable || !source->second.result.questions[static_cast<std::size_t>(sqi)].visible) {
+        continue;
       }
-      if (!link.map.is_null()) {
-        auto it = link.map.find(map_key(value));
-        if (it == link.map.end()) continue;  // no counterpart: leave the target to be answered
-        value = *it;
+      value = sa.value;
+    }
+    if (!link.map.is_null()) {
+      auto it = link.map.find(map_key(value));
+      if (it == link.map.end()) continue;  // no counterpart: leave the target to be answered
+      value = *it;
+    }
+    for (const auto& to : link.to) {
+      if (to.module != id) continue;
+      const int qi = q.question_index(to.question);
+      Answer& target = mr.answers.answers[static_cast<std::size_t>(qi)];
+      if (target.present) {
+        if (target.value != value) {
+          mr.conflicts.push_back({link.id, to.question, target.value, value,
+                                  "the module's own answer differs from the linked fact; the own answer is kept"});
+        }
+        continue;
       }
-      for (const auto& to : link.to) {
-        if (to.module != id) continue;
-        const int qi = q.question_index(to.question);
-        Answer& target = mr.answers.answers[static_cast<std::size_t>(qi)];
-        if (target.present) {
-          if (target.value != value) {
-            mr.conflicts.push_back({link.id, to.question, target.value, value,
-                                    "the module's own answer differs from the linked fact; the own answer is kept"});
-          }
-          continue;
-        }
-        try {
-          Answer filled = parse_answer(q, qi, value, file, prefix + "/answers/" + pointer_token(to.question));
-          filled.evidence = target.evidence;
-          filled.verified = false;
-          filled.note = "crosswalk:" + link.id;
-          target = std::move(filled);
-          mr.filled.push_back({link.id, to.question, value});
-        } catch (const Error& e) {
-          mr.conflicts.push_back({link.id, to.question, Json(), value, "the linked fact does not fit: " + e.message()});
-        }
+      try {
+        Answer filled = parse_answer(q, qi, value, file, prefix + "/answers/" + pointer_token(to.question));
+        filled.evidence = target.evidence;
+        filled.verified = false;
+        filled.note = "crosswalk:" + link.id;
+        target = std::move(filled);
+        mr.filled.push_back({link.id, to.question, value});
+      } catch (const Error& e) {
+        mr.conflicts.push_back({link.id, to.question, Json(), value, "the linked fact does not fit: " + e.message()});
       }
     }
-    mr.result = score(q, mr.answers);
-    out.modules.emplace(id, std::move(mr));
   }
+  mr.result = score(q, mr.answers);
+  return mr;
+}
+
+}  // namespace
+
+AssessmentResult score_assessment(const Crosswalk& crosswalk, const ParsedAssessment& assessment) {
+  AssessmentResult out;
+  out.meta = assessment.meta;
+  out.projects = assessment.projects;
+  out.order = module_order(crosswalk, assessment);
+  out.errors = assessment_errors(assessment, out.order);
+  for (const auto& id : out.order) out.modules.emplace(id, score_module(crosswalk, assessment, out.order, id, out.modules));
   return out;
+}
+
+void rescore_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment, const std::string& module,
+                    AssessmentResult& result) {
+  if (result.order != module_order(crosswalk, assessment)) throw std::logic_error("rescore_module: the result is of another assessment");
+  result.errors = assessment_errors(assessment, result.order);
+  std::set<std::string> dirty = {module};
+  for (const auto& id : result.order) {
+    if (!dirty.count(id)) continue;
+    result.modules.insert_or_assign(id, score_module(crosswalk, assessment, result.order, id, result.modules));
+    for (const auto& link : crosswalk.links) {
+      if (link.from.module != id) continue;
+      for (const auto& to : link.to) dirty.insert(to.module);
+    }
+  }
 }
 
 Json enterprise_facts(const AssessmentResult& result) {

@@ -89,7 +89,46 @@ struct AssessmentResult {
 Json enterprise_facts(const AssessmentResult& result);
 
 // Scores `{"assessment": {...}, "modules": {"<questionnaire id>": {"answers": {...}}, ...}}`.
+// The same as score_assessment(crosswalk, parse_assessment(library, document, file)).
 AssessmentResult score_assessment(const Library& library, const Crosswalk& crosswalk, const Json& document,
                                   const std::string& file);
+
+// One module's own answers as parsed, before the crosswalk fills anything in: the part of an
+// assessment that a save changes one answer at a time (so a save re-parses one answer, not 261).
+struct ParsedModule {
+  const Questionnaire* questionnaire = nullptr;
+  AnswerSet answers;
+  std::vector<Error> document_errors;          // not tied to one answer (unknown field, no "answers")
+  std::map<std::string, Error> answer_errors;  // by answer key, in the order parse_answers reports them
+  bool has_answers_object = false;             // "answers" was an object: single answers may change
+};
+
+// A whole assessment, parsed and checked but not yet scored.
+struct ParsedAssessment {
+  std::string file;
+  Json meta;
+  std::vector<Json> projects;
+  std::map<std::string, ParsedModule> modules;  // by questionnaire id
+};
+
+// Parses the document score_assessment reads; throws Error for what makes it unusable (not an
+// object, no modules, an unknown questionnaire), as score_assessment does.
+ParsedAssessment parse_assessment(const Library& library, const Json& document, const std::string& file);
+
+// Replaces one answer of a module (null clears it), exactly as if the document had been edited and
+// parsed again. Throws std::logic_error when the module is not in the assessment or its "answers"
+// is not an object (there is no single answer to change).
+void set_answer(ParsedAssessment& assessment, const std::string& module, const std::string& question,
+                const Json& answer);
+
+// Applies the crosswalk and scores every module, in dependency order.
+AssessmentResult score_assessment(const Crosswalk& crosswalk, const ParsedAssessment& assessment);
+
+// After one module's own answers changed (set_answer), rescores that module and every module a
+// crosswalk link carries its facts into, transitively, and keeps the others: `result` becomes what
+// score_assessment(crosswalk, assessment) gives, for the cost of the modules reached. `result` must
+// be a score of the same assessment (the same modules).
+void rescore_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment, const std::string& module,
+                    AssessmentResult& result);
 
 }  // namespace assess
