@@ -1,6 +1,8 @@
 #include "api.h"
 
 #include <algorithm>
+#include <thread>
+#include <atomic>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
@@ -883,6 +885,67 @@ TEST_CASE("only an admin manages users") {
   CHECK(body_of(admin.post("/api/users", {{"name", "z"}, {"role", "consultant"}, {"password", "123456789"}})) ==
         error_body(400, "a password needs at least 10 characters", "/password"));
   CHECK(f.login("yi", "yi-secret-123").get("/api/me").status == 200);
+}
+
+// The server calls App::handle from several threads: saves run one at a time and update the cached
+// assessment in the order they were stored, while reads score the cache without an App-wide lock. After
+// saves from four threads interleaved with reads from two others, the score the App serves equals the
+// score of a second App that reads everything back from the store.
+TEST_CASE("concurrent saves and reads leave the served score equal to the stored answers") {
+  Fixture f;
+  const Client c = f.login("zhang");
+  const std::int64_t e = f.add_enterprise(c, {{"name", "并发"}});
+  const std::int64_t a = f.add_assessment(c, e, {{"modules", {"profile", kSme}}});
+  const std::vector<std::string> questions = {"raw_equipment_total", "raw_equipment_digitised", "raw_equipment_networked",
+                                              "raw_revenue_last_year", "raw_revenue_year_before", "raw_digital_spend_avg3",
+                                              "raw_employees_last_year", "raw_employees_year_before"};
+  std::atomic<int> failures{0};
+  std::atomic<bool> writing{true};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&, w] {
+      for (int n = 0; n < 60; ++n) {
+        const std::string& q = questions[static_cast<std::size_t>(w * 2 + n % 2)];
+        if (c.put(answer_url(a, kSme, q), 100 + w * 1000 + n).status != 200) ++failures;
+      }
+    });
+  }
+  std::atomic<int> reads{0};
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&, r] {
+      while (writing) {
+        const auto path = "/api/assessments/" + std::to_string(a) + (r == 0 ? "/score" : "");
+        if (c.get(path).status != 200) ++failures;
+        ++reads;
+      }
+    });
+  }
+  for (int w = 0; w < 4; ++w) threads[static_cast<std::size_t>(w)].join();
+  writing = false;
+  for (auto& t : threads) {
+    if (t.joinable()) t.join();
+  }
+  CHECK(failures == 0);
+  CHECK(reads > 0);
+  const Json served = body_of(c.get("/api/assessments/" + std::to_string(a) + "/score"));
+  // A second App over the same store has no cache: it parses the stored answers afresh.
+  assess::AppConfig config;
+  config.data_dir = f.data.string();
+  config.web_dir = f.web.string();
+  config.questionnaires_dir = ASSESS_SOURCE_DIR "/questionnaires";
+  config.policies_dir = ASSESS_SOURCE_DIR "/policies";
+  config.templates_dir = ASSESS_SOURCE_DIR "/templates";
+  App fresh(config, *f.store);
+  const Client again{&fresh, c.token, c.csrf};
+  const Json stored = body_of(again.get("/api/assessments/" + std::to_string(a) + "/score"));
+  CHECK(served["live"] == stored["live"]);
+  CHECK(served == stored);  // every module's explained score, gap plan and rewards
+  // The last value of each thread's questions is the one stored (each thread wrote its own two).
+  const Json answers = body_of(c.get("/api/assessments/" + std::to_string(a)))["answers"][kSme];
+  CHECK(answers["raw_equipment_total"] == 100 + 0 + 58);
+  CHECK(answers["raw_equipment_digitised"] == 100 + 0 + 59);
+  CHECK(answers["raw_employees_last_year"] == 100 + 3000 + 58);
+  CHECK(answers["raw_employees_year_before"] == 100 + 3000 + 59);
 }
 
 // docs/api.md is the API's reference: every route in the table is documented, and every route the
