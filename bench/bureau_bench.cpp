@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,30 +37,38 @@ using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
 struct Run {
-  double seconds = 1e9;  // best
+  double seconds = 1e9;  // CPU seconds (user + system), best
+  double wall = 0;       // of the best run
   double peak_mib = 0;   // of the best run
   bool ok = true;
 };
 
-// Runs a command (stdout and stderr to /dev/null), its wall time and peak RSS.
+// Runs a command (stdout and stderr to /dev/null): wall time, CPU time (user + system) and peak RSS.
+// posix_spawn (no copy of this process's memory is charged to the child before exec). The machine
+// is shared, so CPU seconds are the fair comparison; wall seconds are printed beside them.
 Run run_once(const std::vector<std::string>& argv) {
   Run r;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   const auto start = Clock::now();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) {
+    posix_spawn_file_actions_destroy(&actions);
+    r.ok = false;
+    return r;
   }
+  posix_spawn_file_actions_destroy(&actions);
   int status = 0;
   rusage usage{};
   ::wait4(pid, &status, 0, &usage);
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.wall = std::chrono::duration<double>(Clock::now() - start).count();
+  r.seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+              static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   r.peak_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;
   r.ok = WIFEXITED(status) && (WEXITSTATUS(status) == 0);
   return r;
@@ -265,8 +274,8 @@ int main(int argc, char** argv) {
       const std::string scratch = d.dir + "/import-dir";
       fs::remove_all(scratch);
       const Run r = run_once({assess, "import", d.import_csv, "--data-dir", scratch});
-      std::printf("   assess import (%.1f MB CSV)      %8.2f s  peak RSS %7.1f MiB%s\n",
-                  static_cast<double>(fs::file_size(d.import_csv)) / 1e6, r.seconds, r.peak_mib, r.ok ? "" : "  (FAILED)");
+      std::printf("   assess import (%.1f MB CSV)      %8.2f s CPU (%.2f s wall)  peak RSS %7.1f MiB%s\n",
+                  static_cast<double>(fs::file_size(d.import_csv)) / 1e6, r.seconds, r.wall, r.peak_mib, r.ok ? "" : "  (FAILED)");
       fs::remove_all(scratch);
     }
     const auto jobs = jobs_for(d);
@@ -282,12 +291,15 @@ int main(int argc, char** argv) {
         keep(sqlite[j], run_once({"sqlite3", d.dir + "/assess.db", jobs[j].sql}));
       }
     }
-    std::printf("   %-22s %10s %10s %10s %8s %12s %14s\n", "command", "assess", "python", "sqlite3", "÷python", "peak RSS", "bytes/enterprise");
+    std::printf("   CPU seconds (user + system, best of 3; wall seconds of that run in brackets):\n");
+    std::printf("   %-22s %18s %18s %18s %8s %10s %12s\n", "command", "assess", "python csv pass", "sqlite3 CLI", "÷python", "peak RSS",
+                "B/enterprise");
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       const double per = (ours[j].peak_mib - base_mib[j]) * 1048576.0 / static_cast<double>(n - 1000);
-      std::printf("   %-22s %8.3f s %8.3f s %8.3f s %7.2f× %8.1f MiB %12.0f B%s\n", jobs[j].label.c_str(), ours[j].seconds,
-                  python[j].seconds, sqlite[j].seconds, ours[j].seconds / python[j].seconds, ours[j].peak_mib, per,
-                  ours[j].ok && python[j].ok ? "" : "  (a run FAILED)");
+      std::printf("   %-22s %7.3f (%7.3f) %7.3f (%7.3f) %7.3f (%7.3f) %7.2f× %6.1f MiB %10.0f%s\n", jobs[j].label.c_str(),
+                  ours[j].seconds, ours[j].wall, python[j].seconds, python[j].wall, sqlite[j].seconds, sqlite[j].wall,
+                  ours[j].seconds / python[j].seconds, ours[j].peak_mib, per,
+                  ours[j].ok && python[j].ok && sqlite[j].ok ? "" : "  (a run FAILED)");
     }
     std::printf("   (memory per enterprise: peak RSS minus the same command's %.1f–%.1f MiB at 1,000 records)\n",
                 *std::min_element(base_mib.begin(), base_mib.end()), *std::max_element(base_mib.begin(), base_mib.end()));
