@@ -1112,8 +1112,13 @@ HttpResponse App::on_report(Context& c) {
   options.previous = previous ? &*previous : nullptr;
   options.regions = regions_.get();
   options.max_gap_nodes = 50'000;
-  const std::vector<Candidate> peers = candidates_from_json(store_.bureau_candidates(), "bureau records");
-  if (!peers.empty()) options.peers = &peers;
+  // The peer percentile: counts over the indexed summary of the bureau records, not a scan.
+  if (store_.has_bureau_records()) {
+    options.peer_counts = [this](const std::string& module, const std::string& division, const std::string& size_class,
+                                 std::int64_t total_q, const std::string& except_uscc) {
+      return store_.peer_counts(module, division, size_class, total_q, except_uscc);
+    };
+  }
   HttpResponse r;
   r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
   if (c.query["download"] == "1") {
@@ -1252,16 +1257,16 @@ HttpResponse App::on_bureau_rank(Context& c) {
   options.region = c.query["region"];
   options.industry = c.query["industry"];
   if (c.query.count("top")) options.top = static_cast<std::size_t>(std::clamp(std::atoi(c.query["top"].c_str()), 1, 10000));
-  const auto candidates = candidates_from_json(store_.bureau_candidates(), "bureau records");
   const std::size_t limit = c.query.count("limit") ? static_cast<std::size_t>(std::clamp(std::atoi(c.query["limit"].c_str()), 1, 100000)) : 200;
-  return json_response(200, rank_to_json(rank(*it, candidates, options), c.query["lang"] == "en" ? "en" : "zh-CN", limit));
+  const RankResult ranked = rank_rows(*it, [this](const FactQuery& q, const FactRowVisitor& v) { return store_.bureau_rows(q, v); }, options, limit);
+  return json_response(200, rank_to_json(ranked, c.query["lang"] == "en" ? "en" : "zh-CN", limit));
 }
 
 HttpResponse App::on_bureau_dashboard(Context& c) {
   const std::string region = c.query["region"];
   if (region.empty()) http_fail(400, "give ?region= a GB/T 2260 code or prefix");
-  const auto candidates = candidates_from_json(store_.bureau_candidates(), "bureau records");
-  return json_response(200, dashboard_to_json(dashboard(candidates, dashboard_targets(catalogue_), region),
+  const auto rows = [this](const FactQuery& q, const FactRowVisitor& v) { return store_.bureau_rows(q, v); };
+  return json_response(200, dashboard_to_json(dashboard_rows(rows, dashboard_targets(catalogue_), region),
                                               c.query["lang"] == "en" ? "en" : "zh-CN"));
 }
 

@@ -886,15 +886,16 @@ int cmd_backup(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
 }
 
-// Candidates from a JSON file, or from the bureau records imported into the database.
-std::vector<Candidate> load_candidates(const std::string& file, const std::string& data_dir) {
-  if (!file.empty()) return candidates_from_json(read_json_file(file), file);
+// Candidates from a JSON file.
+std::vector<Candidate> load_candidates(const std::string& file) { return candidates_from_json(read_json_file(file), file); }
+
+// The database holding the bureau records imported into `data_dir`.
+std::unique_ptr<Store> open_bureau_store(const std::string& data_dir) {
   if (!std::filesystem::exists(data_dir + "/assess.db")) {
     throw Error(data_dir + "/assess.db", "", "no database: import enterprises first (assess import FILE) or pass --candidates",
                 ErrorKind::kNotFound);
   }
-  auto store = Store::open(data_dir + "/assess.db");
-  return candidates_from_json(store->bureau_candidates(), data_dir + "/assess.db");
+  return Store::open(data_dir + "/assess.db");
 }
 
 int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -1045,8 +1046,16 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
     const Criteria criteria = load_criteria(read_json_file(criteria_file), criteria_file);
-    const std::vector<Candidate> candidates = load_candidates(candidates_file, data_dir);
-    const RankResult result = rank(criteria, candidates, options);
+    // From the database: typed rows filtered in SQL, only the rows shown (or exported) built in full.
+    RankResult result;
+    if (candidates_file.empty()) {
+      auto store = open_bureau_store(data_dir);
+      const std::size_t top = options.top != 0 ? options.top : criteria.top;
+      result = rank_rows(criteria, [&](const FactQuery& q, const FactRowVisitor& v) { return store->bureau_rows(q, v); }, options,
+                         export_file.empty() ? top : 0);
+    } else {
+      result = rank(criteria, load_candidates(candidates_file), options);
+    }
     const bool en = lang == "en";
     if (!export_file.empty()) {
       std::vector<std::string> header = {en ? "rank" : "名次", "id", en ? "name" : "名称", en ? "score" : "得分",
@@ -1093,7 +1102,7 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
     // The criteria's note (what the list means, what is uncertain), as the bureau web page shows it.
     if (doc["criteria"].contains("note")) out << (en ? "Note: " : "说明：") << doc["criteria"]["note"].get<std::string>() << "\n";
     out << (en ? "considered " : "纳入 ") << result.considered << (en ? ", outside the filters " : "，范围外 ") << result.filtered_out
-        << (en ? ", eligible " : "，符合资格 ") << result.rows.size() << (en ? ", ineligible " : "，不符合 ") << result.ineligible.size()
+        << (en ? ", eligible " : "，符合资格 ") << result.eligible_count << (en ? ", ineligible " : "，不符合 ") << result.ineligible_count
         << (en ? "; top " : "；入围名额 ") << result.top << "\n\n";
     for (const auto& row : doc["rows"]) {
       out << std::right << std::setw(4) << row["position"].get<std::size_t>() << ". " << row["id"].get<std::string>() << "  "
@@ -1102,8 +1111,8 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
       std::istringstream lines(row["explanation"].get<std::string>());
       for (std::string line; std::getline(lines, line);) out << "      " << line << "\n";
     }
-    if (result.rows.size() > doc["rows"].size()) {
-      out << "      … " << result.rows.size() - doc["rows"].size() << (en ? " more eligible (--export or --top to see them)\n" : " 家符合资格未列出（用 --export 或 --top 查看）\n");
+    if (result.eligible_count > doc["rows"].size()) {
+      out << "      … " << result.eligible_count - doc["rows"].size() << (en ? " more eligible (--export or --top to see them)\n" : " 家符合资格未列出（用 --export 或 --top 查看）\n");
     }
     out << "\n" << (en ? "Sensitivity: " : "敏感性：") << doc["sensitivity"]["note"].get<std::string>() << "\n";
     for (const auto& c : result.sensitivity.cases) {
@@ -1146,9 +1155,21 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
   app.add_flag("--json", as_json, "Print JSON");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
-    const std::vector<Candidate> candidates = load_candidates(candidates_file, data_dir);
+    std::unique_ptr<Store> store;
+    std::vector<Candidate> candidates;
+    if (candidates_file.empty()) {
+      store = open_bureau_store(data_dir);
+    } else {
+      candidates = load_candidates(candidates_file);
+    }
     const Catalogue catalogue = load_catalogue_dir(policies_dir(dir));
-    const Dashboard d = dashboard(candidates, dashboard_targets(catalogue), region);
+    const std::vector<DashboardTarget> targets = dashboard_targets(catalogue);
+    Dashboard d;
+    if (store) {
+      d = dashboard_rows([&](const FactQuery& q, const FactRowVisitor& v) { return store->bureau_rows(q, v); }, targets, region);
+    } else {
+      d = dashboard(candidates, targets, region);
+    }
     const Json doc = dashboard_to_json(d, lang);
     const bool en = lang == "en";
     auto met_text = [&](const Json& met) -> std::string {

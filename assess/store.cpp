@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -117,6 +118,37 @@ CREATE TABLE events(
   target TEXT NOT NULL DEFAULT '',
   detail TEXT NOT NULL DEFAULT '{}');
 )sql",
+    // 6: the facts that ranking criteria and the dashboard read, as typed columns beside each bureau
+    // record (fact_table.h), and a summary the peer benchmark counts with an index. `latest` marks
+    // an enterprise's latest round; `typed` = 0 when a fact did not fit its column (the record is
+    // then read from its JSON). Fact columns have no declared type, so SQLite keeps each value as
+    // bound (an integer stays an integer, a float a float). Filled from the records by migrate().
+    R"sql(
+CREATE TABLE bureau_facts(
+  uscc TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  latest INTEGER NOT NULL,
+  typed INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  region TEXT NOT NULL,
+  industry TEXT NOT NULL,
+  division TEXT NOT NULL,
+  size_class TEXT NOT NULL,
+  sme_total_q INTEGER,
+  sf_total_q INTEGER,
+  cmmm_total_q INTEGER,
+  f_region, f_industry, f_size_class, f_is_sme, f_above_designated_size, f_employees, f_revenue_last_year,
+  f_sme_quality_tier, f_smart_factory_tier, f_provincial_labels, f_green_factory_level, f_specialty_park,
+  f_park_fits_positioning, f_resource_rating, f_digital_rd_tools, f_key_process_cnc_rate,
+  f_tech_investment_two_years, f_high_tech_enterprise, f_single_champion, f_sme_present, f_sme_level, f_sme_total,
+  f_sf_present, f_sf_level, f_sf_total, f_cmmm_present, f_cmmm_level, f_cmmm_total,
+  PRIMARY KEY (uscc, round),
+  FOREIGN KEY (uscc, round) REFERENCES bureau_records(uscc, round) ON DELETE CASCADE) WITHOUT ROWID;
+CREATE INDEX bureau_facts_region ON bureau_facts(latest, region);
+CREATE INDEX bureau_facts_peers_sme ON bureau_facts(latest, division, size_class, sme_total_q) WHERE sme_total_q IS NOT NULL;
+CREATE INDEX bureau_facts_peers_sf ON bureau_facts(latest, division, size_class, sf_total_q) WHERE sf_total_q IS NOT NULL;
+CREATE INDEX bureau_facts_peers_cmmm ON bureau_facts(latest, division, size_class, cmmm_total_q) WHERE cmmm_total_q IS NOT NULL;
+)sql",
 };
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -171,6 +203,15 @@ class Statement {
     return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : "";
   }
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string_view view(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : "";
+  }
+  sqlite3_stmt* handle() const { return stmt_; }
+  Statement& bind_double(int i, double v) {
+    sqlite3_bind_double(stmt_, i, v);
+    return *this;
+  }
   bool null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
  private:
@@ -323,6 +364,26 @@ void Store::migrate() {
       for (const auto& token : tokens) {
         Statement u(db_, statements_, "UPDATE sessions SET token = ? WHERE token = ?");
         u.bind(1, sha256_hex(token)).bind(2, token).run();
+      }
+    }
+    if (v == 5) {
+      // The typed facts of every record imported before this step.
+      std::vector<BureauRecord> records;
+      std::vector<std::int64_t> rounds;
+      {
+        Statement s(db_, statements_, "SELECT uscc, round, name, facts FROM bureau_records ORDER BY uscc, round");
+        while (s.step()) {
+          BureauRecord r;
+          r.uscc = s.text(0);
+          rounds.push_back(s.integer(1));
+          r.name = s.text(2);
+          r.facts = Json::parse(s.text(3));
+          records.push_back(std::move(r));
+        }
+      }
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        const bool latest = i + 1 == records.size() || records[i + 1].uscc != records[i].uscc;
+        save_facts(records[i], rounds[i], latest);
       }
     }
     exec(db_, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
@@ -887,12 +948,204 @@ Store::ImportCounts Store::save_bureau_records(const std::vector<BureauRecord>& 
                 "INSERT INTO bureau_records(uscc, round, name, region, facts, source, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(uscc, round) DO UPDATE SET name = excluded.name, region = excluded.region, "
                 "facts = excluded.facts, source = excluded.source, imported_at = excluded.imported_at");
-    s.bind(1, r.uscc).bind(2, round).bind(3, r.name).bind(4, r.region)
-        .bind(5, r.facts.dump(-1, ' ', false, Json::error_handler_t::replace)).bind(6, source).bind(7, now).run();
+    // The facts are typed as bureau_candidates() will read them back: a text that is not UTF-8 is
+    // stored with U+FFFD in its place, so the typed columns are made from the stored text then.
+    std::string text;
+    std::optional<BureauRecord> replaced;
+    try {
+      text = r.facts.dump();
+    } catch (const Json::type_error&) {
+      text = r.facts.dump(-1, ' ', false, Json::error_handler_t::replace);
+      replaced = BureauRecord{r.uscc, r.name, r.region, Json::parse(text)};
+    }
+    s.bind(1, r.uscc).bind(2, round).bind(3, r.name).bind(4, r.region).bind(5, text).bind(6, source).bind(7, now).run();
+    if (round > 1 && round != latest) {
+      Statement old(db_, statements_, "UPDATE bureau_facts SET latest = 0 WHERE uscc = ? AND round < ?");
+      old.bind(1, r.uscc).bind(2, round).run();
+    }
+    save_facts(replaced ? *replaced : r, round, true);
   }
   t.commit();
   return counts;
 }
+
+void Store::save_facts(const BureauRecord& r, std::int64_t round, bool latest) {
+  const auto lock = guard();
+  const FactSummary summary = fact_summary(r.facts);
+  const auto values = fact_values(r.facts);
+  const auto& columns = fact_columns();
+  static const std::string sql = [&] {
+    std::string names;
+    std::string marks;
+    for (const auto& c : columns) {
+      names += ", " + c.column;
+      marks += ", ?";
+    }
+    return "INSERT OR REPLACE INTO bureau_facts(uscc, round, latest, typed, name, region, industry, division, size_class, "
+           "sme_total_q, sf_total_q, cmmm_total_q" + names + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" + marks + ")";
+  }();
+  Statement s(db_, statements_, sql);
+  s.bind(1, r.uscc).bind(2, round).bind(3, std::int64_t{latest ? 1 : 0}).bind(4, std::int64_t{values ? 1 : 0}).bind(5, r.name);
+  s.bind(6, summary.region).bind(7, summary.industry).bind(8, summary.division).bind(9, summary.size_class);
+  int i = 10;
+  for (const auto& q : {summary.sme_total_q, summary.sf_total_q, summary.cmmm_total_q}) {
+    if (q) {
+      s.bind(i, *q);
+    } else {
+      s.bind_null(i);
+    }
+    ++i;
+  }
+  for (std::size_t c = 0; c < columns.size(); ++c, ++i) {
+    if (!values) {
+      s.bind_null(i);
+      continue;
+    }
+    const Json& v = (*values)[c];
+    if (v.is_null()) {
+      s.bind_null(i);
+    } else if (v.is_boolean()) {
+      s.bind(i, std::int64_t{v.get<bool>() ? 1 : 0});
+    } else if (v.is_number_integer()) {
+      s.bind(i, v.get<std::int64_t>());
+    } else if (v.is_number()) {
+      s.bind_double(i, v.get<double>());
+    } else {
+      s.bind(i, v.get<std::string>());
+    }
+  }
+  s.run();
+}
+
+bool Store::has_bureau_records() {
+  const auto lock = guard();
+  Statement s(db_, statements_, "SELECT EXISTS (SELECT 1 FROM bureau_facts WHERE latest = 1)");
+  return s.step() && s.integer(0) != 0;
+}
+
+std::size_t Store::bureau_rows(const FactQuery& query, const FactRowVisitor& visit) {
+  const auto lock = guard();
+  const auto& columns = fact_columns();
+  std::string sql = "SELECT f.uscc, f.name, f.typed";
+  for (const auto& c : columns) sql += ", f." + c.column;
+  sql += std::string(", CASE WHEN f.typed = 0 OR ") + (query.want_json ? "1" : "0") +
+         " THEN (SELECT r.facts FROM bureau_records r WHERE r.uscc = f.uscc AND r.round = f.round) END"
+         " FROM bureau_facts f WHERE f.latest = 1";
+  // Region filters as ranges over the index: a prefix p holds p <= region < p + byte 0xFF.
+  std::vector<std::string> binds;
+  auto range = [&](const std::string& prefix) {
+    binds.push_back(prefix);
+    binds.push_back(prefix + std::string(1, static_cast<char>(0xff)));  // no UTF-8 text holds the byte 0xFF
+    return "(f.region >= ? AND f.region < ?)";
+  };
+  if (!query.region.empty()) sql += std::string(" AND ") + range(query.region);
+  if (!query.regions_any.empty()) {
+    sql += " AND (";
+    for (std::size_t i = 0; i < query.regions_any.size(); ++i) sql += (i ? " OR " : "") + std::string(range(query.regions_any[i]));
+    sql += ")";
+  }
+  sql += " ORDER BY f.uscc";
+  Statement s(db_, statements_, sql);
+  for (std::size_t i = 0; i < binds.size(); ++i) s.bind(static_cast<int>(i + 1), binds[i]);
+  std::vector<logic::Typed> values(columns.size());
+  std::vector<std::vector<std::string_view>> lists(columns.size());
+  Json facts;
+  sqlite3_stmt* stmt = s.handle();
+  const int json_col = static_cast<int>(3 + columns.size());
+  std::size_t visited = 0;
+  while (s.step()) {
+    FactRow row;
+    row.id = s.view(0);
+    row.name = s.view(1);
+    const bool typed = sqlite3_column_int64(stmt, 2) != 0;
+    if (typed) {
+      for (std::size_t c = 0; c < columns.size(); ++c) {
+        const int col = static_cast<int>(3 + c);
+        logic::Typed& v = values[c];
+        switch (sqlite3_column_type(stmt, col)) {
+          case SQLITE_NULL:
+            v = logic::Typed::null();
+            break;
+          case SQLITE_INTEGER: {
+            const std::int64_t x = sqlite3_column_int64(stmt, col);
+            const FactKind kind = columns[c].kind;
+            v = kind == FactKind::kBool || kind == FactKind::kPresent ? logic::Typed::of_bool(x != 0) : logic::Typed::of_int(x);
+            break;
+          }
+          case SQLITE_FLOAT:
+            v = logic::Typed::of_double(sqlite3_column_double(stmt, col));
+            break;
+          default: {
+            const std::string_view text = s.view(col);
+            if (columns[c].kind == FactKind::kList) {
+              decode_list(text, lists[c]);
+              v = logic::Typed();
+              v.kind = logic::Typed::kList;
+              v.items = lists[c].data();
+              v.count = static_cast<std::uint32_t>(lists[c].size());
+            } else {
+              v = logic::Typed::of_string(text);
+            }
+          }
+        }
+      }
+      row.values = values.data();
+    }
+    if (!typed || query.want_json) {
+      facts = Json::parse(s.view(json_col));
+      row.facts = &facts;
+    }
+    visit(row);
+    ++visited;
+  }
+  if (query.region.empty() && query.regions_any.empty()) return 0;
+  Statement all(db_, statements_, "SELECT count(*) FROM bureau_facts WHERE latest = 1");
+  all.step();
+  return static_cast<std::size_t>(all.integer(0)) - visited;
+}
+
+PeerCounts Store::peer_counts(const std::string& module, const std::string& division, const std::string& size_class,
+                              std::int64_t total_q, const std::string& except_uscc) {
+  const auto lock = guard();
+  PeerCounts out;
+  const std::string column = total_column(module);
+  if (column.empty()) {
+    // A module without a summary column: read the records (none of the shipped modules).
+    Statement s(db_, statements_,
+                "SELECT r.uscc, r.facts FROM bureau_records r JOIN bureau_facts f ON f.uscc = r.uscc AND f.round = r.round "
+                "WHERE f.latest = 1 AND f.division = ? AND f.size_class = ?");
+    s.bind(1, division).bind(2, size_class);
+    while (s.step()) {
+      if (s.text(0) == except_uscc) continue;
+      const auto q = quantized_total(Json::parse(s.text(1)), module);
+      if (!q) continue;
+      ++out.group;
+      if (*q < total_q) ++out.below;
+      if (*q == total_q) ++out.same;
+    }
+    return out;
+  }
+  // An index range (latest, division, size_class, total): the whole group, those below, those equal.
+  const std::string where = " FROM bureau_facts WHERE latest = 1 AND division = ? AND size_class = ? AND " + column + " IS NOT NULL";
+  Statement s(db_, statements_,
+              "SELECT (SELECT count(*)" + where + "), (SELECT count(*)" + where + " AND " + column + " < ?), (SELECT count(*)" +
+                  where + " AND " + column + " = ?), (SELECT " + column + " FROM bureau_facts WHERE latest = 1 AND uscc = ? AND division = ? AND size_class = ?)");
+  s.bind(1, division).bind(2, size_class).bind(3, division).bind(4, size_class).bind(5, total_q);
+  s.bind(6, division).bind(7, size_class).bind(8, total_q).bind(9, except_uscc).bind(10, division).bind(11, size_class);
+  if (!s.step()) return out;
+  out.group = static_cast<std::size_t>(s.integer(0));
+  out.below = static_cast<std::size_t>(s.integer(1));
+  out.same = static_cast<std::size_t>(s.integer(2));
+  if (!s.null(3)) {
+    // The enterprise's own imported record is not its peer: take it out of the counts.
+    const std::int64_t own = s.integer(3);
+    --out.group;
+    if (own < total_q) --out.below;
+    if (own == total_q) --out.same;
+  }
+  return out;
+}
+
 
 Json Store::bureau_candidates() {
   const auto lock = guard();

@@ -17,6 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "assess/dashboard.h"
+#include "assess/rank.h"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -168,6 +171,16 @@ class Store {
                                    const std::string& now);
   // The latest round of every enterprise: [{"id": uscc, "name", "facts"}].
   Json bureau_candidates();
+  // The latest round of every enterprise as typed rows (bureau_facts), filtered in SQL by the
+  // query's regions, in USCC order: a FactRowSource for rank_rows() and dashboard_rows().
+  // Returns the number of latest records the region filters left out.
+  std::size_t bureau_rows(const FactQuery& query, const FactRowVisitor& visit);
+  bool has_bureau_records();
+  // Peers of one enterprise by an index over the summary columns: latest records in the division
+  // and size class with a total of `module`, those below and equal to `total_q` (a total quantized
+  // at 6 decimals, fact_table.h), leaving out the record of `except_uscc`.
+  PeerCounts peer_counts(const std::string& module, const std::string& division, const std::string& size_class,
+                         std::int64_t total_q, const std::string& except_uscc);
 
   // Online backup to another file (SQLite's backup API), safe while the server runs.
   void backup_to(const std::string& path);
@@ -177,6 +190,7 @@ class Store {
  private:
   explicit Store(sqlite3* db) : db_(db) {}
   void migrate();
+  void save_facts(const BureauRecord& record, std::int64_t round, bool latest);
   void audit_row(std::int64_t assessment_id, const std::string& module, const std::string& question, const Json& old,
                  const Json& now_value, std::optional<std::int64_t> user_id, const std::string& role, const std::string& at);
   // Every public method holds this lock: one connection and its cached statements serve several

@@ -169,41 +169,147 @@ Figure share(std::string id, std::string indicator, Text title, Text formula, st
 
 }  // namespace
 
-Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<DashboardTarget>& targets,
-                    const std::string& region, const DashboardOptions& options) {
+
+DashboardFacts dashboard_facts(const Json& facts) {
+  DashboardFacts f;
+  const Json& flag = profile_fact(facts, "above_designated_size");
+  f.above = flag.is_boolean() ? (flag.get<bool>() ? 1 : 0) : -1;
+  f.sf_tier = static_cast<std::int8_t>(rung(profile_fact(facts, "smart_factory_tier"), kTiers));
+  f.sf_level = static_cast<std::int8_t>(module_level(facts, "smart-factory-2025", kSfLevels));
+  f.sme_class = static_cast<std::int8_t>(rung(profile_fact(facts, "sme_quality_tier"), kSmeClasses));
+  f.sme_level = static_cast<std::int8_t>(module_level(facts, "sme-digital-2024", kSmeLevels));
+  const Json& rd = profile_fact(facts, "digital_rd_tools");
+  f.rd_tools = rd.is_boolean() ? (rd.get<bool>() ? 1 : 0) : -1;
+  const Json& cnc = profile_fact(facts, "key_process_cnc_rate");
+  f.cnc_known = cnc.is_number();
+  if (f.cnc_known) f.cnc = cnc.get<double>();
+  f.green = static_cast<std::int8_t>(rung(profile_fact(facts, "green_factory_level"), kGreen));
+  return f;
+}
+
+namespace {
+
+// rung() and module_level() over typed values (fact_table.h columns).
+int typed_rung(const logic::Typed& v, std::initializer_list<const char*> ladder) {
+  if (v.kind != logic::Typed::kString) return -1;
+  int i = 0;
+  for (const char* id : ladder) {
+    if (v.text == id) return i;
+    ++i;
+  }
+  return -1;
+}
+
+int typed_module_level(const logic::Typed& present, const logic::Typed& l, std::initializer_list<const char*> levels) {
+  if (!present.boolean) return -1;
+  if (l.kind == logic::Typed::kNull) return 0;
+  const int r = typed_rung(l, levels);
+  return r < 0 ? -1 : r + 1;
+}
+
+}  // namespace
+
+DashboardFacts dashboard_facts(const logic::Typed* values) {
+  static const int kAbove = fact_slot("profile.above_designated_size");
+  static const int kSfTier = fact_slot("profile.smart_factory_tier");
+  static const int kSmeClass = fact_slot("profile.sme_quality_tier");
+  static const int kRd = fact_slot("profile.digital_rd_tools");
+  static const int kCnc = fact_slot("profile.key_process_cnc_rate");
+  static const int kGreenLevel = fact_slot("profile.green_factory_level");
+  static const int kSfPresent = fact_column("results.smart-factory-2025");
+  static const int kSfLevel = fact_slot("results.smart-factory-2025.level");
+  static const int kSmePresent = fact_column("results.sme-digital-2024");
+  static const int kSmeLevel = fact_slot("results.sme-digital-2024.level");
+  DashboardFacts f;
+  const logic::Typed& flag = values[kAbove];
+  f.above = flag.kind == logic::Typed::kBool ? (flag.boolean ? 1 : 0) : -1;
+  f.sf_tier = static_cast<std::int8_t>(typed_rung(values[kSfTier], kTiers));
+  f.sf_level = static_cast<std::int8_t>(typed_module_level(values[kSfPresent], values[kSfLevel], kSfLevels));
+  f.sme_class = static_cast<std::int8_t>(typed_rung(values[kSmeClass], kSmeClasses));
+  f.sme_level = static_cast<std::int8_t>(typed_module_level(values[kSmePresent], values[kSmeLevel], kSmeLevels));
+  const logic::Typed& rd = values[kRd];
+  f.rd_tools = rd.kind == logic::Typed::kBool ? (rd.boolean ? 1 : 0) : -1;
+  const logic::Typed& cnc = values[kCnc];
+  f.cnc_known = cnc.is_number();
+  if (f.cnc_known) f.cnc = cnc.number;
+  f.green = static_cast<std::int8_t>(typed_rung(values[kGreenLevel], kGreen));
+  return f;
+}
+
+DashboardTally::DashboardTally(const std::vector<DashboardTarget>& targets, std::string region, const DashboardOptions& options)
+    : targets_(targets), region_(std::move(region)), options_(options) {
+  // SME digital level by recognition class (锡山 二、（二）5). The pairs are 锡山's, plus any other
+  // class/level pair a target asks for.
+  sme_pairs_ = {{"innovative", "L1"}, {"provincial_zjtx", "L2"}, {"little_giant", "L3"}};
+  for (const auto& t : targets) {
+    if (t.target.indicator != "sme_level_by_class") continue;
+    const Json& rec = member(t.target.data, "recognition");
+    const Json& lvl = member(t.target.data, "level");
+    if (!rec.is_string() || !lvl.is_string()) continue;
+    std::pair<std::string, std::string> p{class_of_target(rec.get<std::string>()), lvl.get<std::string>()};
+    if (p.first.empty() || index_of(p.second, kSmeLevels) < 0) continue;
+    if (std::find(sme_pairs_.begin(), sme_pairs_.end(), p) == sme_pairs_.end()) sme_pairs_.push_back(p);
+  }
+  sme_.resize(sme_pairs_.size());
+  for (std::size_t i = 0; i < sme_pairs_.size(); ++i) {
+    sme_[i].class_rank = index_of(sme_pairs_[i].first, kSmeClasses);
+    sme_[i].need = index_of(sme_pairs_[i].second, kSmeLevels) + 1;
+  }
+}
+
+void DashboardTally::add(const DashboardFacts& f) {
+  ++enterprises_;
+  if (f.above < 0) ++above_unknown_;
+  const bool above = f.above == 1;
+  if (above) {
+    ++above_;
+    const int tier = options_.tier_basis == TierBasis::kRecognised ? f.sf_tier : f.sf_level;
+    if (tier >= 0) {
+      ++sf_known_;
+      for (int k = 1; k <= tier; ++k) ++sf_at_least_[k];
+    }
+    if (f.rd_tools >= 0) {
+      ++rd_known_;
+      if (f.rd_tools == 1) ++rd_yes_;
+    }
+    if (f.cnc_known && std::isfinite(f.cnc) && f.cnc >= 0 && f.cnc <= 100) {
+      ++cnc_known_;
+      cnc_sum_ += f.cnc;
+    }
+  }
+  for (auto& s : sme_) {
+    const int r = f.sme_class;
+    if (options_.sme_class_includes_higher ? r < s.class_rank : r != s.class_rank) continue;
+    ++s.members;
+    const int l = f.sme_level;
+    if (l < 0) continue;
+    ++s.known;
+    ++s.by_level[l];
+    if (l >= s.need) ++s.yes;
+  }
+  if (f.green >= 0) {
+    ++green_known_;
+    ++green_by_level_[f.green];
+  }
+}
+
+Dashboard DashboardTally::result() const {
+  const std::string& region = region_;
+  const DashboardOptions& options = options_;
+  const std::vector<DashboardTarget>& targets = targets_;
   Dashboard d;
   d.region = region;
   d.min_group = options.min_group;
   d.tier_basis = options.tier_basis;
-
-  std::vector<const Json*> all;
-  std::vector<const Json*> above;
-  for (const auto& c : candidates) {
-    if (!region_within(region_of(c.facts), region)) continue;
-    all.push_back(&c.facts);
-    const Json& flag = profile_fact(c.facts, "above_designated_size");
-    if (!flag.is_boolean()) {
-      ++d.above_size_unknown;
-    } else if (flag.get<bool>()) {
-      above.push_back(&c.facts);
-    }
-  }
-  d.enterprises = all.size();
-  d.above_size = above.size();
+  d.enterprises = enterprises_;
+  d.above_size = above_;
+  d.above_size_unknown = above_unknown_;
   const std::size_t min_group = options.min_group;
 
   // 1. Smart-factory tiers among 规上 enterprises (锡山 二、（二）4: 50 / 10 / 5 / 1 %).
   {
-    std::size_t known = 0;
-    std::size_t at_least[5] = {0, 0, 0, 0, 0};
-    for (const Json* f : above) {
-      const int tier = options.tier_basis == TierBasis::kRecognised
-                           ? rung(profile_fact(*f, "smart_factory_tier"), kTiers)
-                           : module_level(*f, "smart-factory-2025", kSfLevels);
-      if (tier < 0) continue;
-      ++known;
-      for (int k = 1; k <= tier; ++k) ++at_least[k];
-    }
+    const std::size_t known = sf_known_;
+    const std::size_t* at_least = sf_at_least_;
     const bool recognised = options.tier_basis == TierBasis::kRecognised;
     for (int k = 1; k <= 4; ++k) {
       const std::string t = kTierZh[k];
@@ -218,80 +324,47 @@ Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<
                                   : Text{"smart-factory-2025 自评达到" + t + and_up + "的规上企业数 ÷ 做过该自评的规上企业数（仅为参考）",
                                          "above-size firms whose smart-factory-2025 self-check reaches " + te + (k == 4 ? "" : " or higher") +
                                              " ÷ above-size firms with that self-check (indicative)"},
-                       at_least[k], known, above.size() - known, min_group);
+                       at_least[k], known, above_ - known, min_group);
       if (!f.suppressed) f.breakdown = {{"at_or_above", at_least[k]}, {"basis", to_string(options.tier_basis)}};
       d.figures.push_back(std::move(f));
     }
   }
 
-  // 2. SME digital level by recognition class (锡山 二、（二）5). The pairs are 锡山's, plus any other
-  // class/level pair a target asks for.
-  {
-    std::vector<std::pair<std::string, std::string>> pairs = {
-        {"innovative", "L1"}, {"provincial_zjtx", "L2"}, {"little_giant", "L3"}};
-    for (const auto& t : targets) {
-      if (t.target.indicator != "sme_level_by_class") continue;
-      const Json& rec = member(t.target.data, "recognition");
-      const Json& lvl = member(t.target.data, "level");
-      if (!rec.is_string() || !lvl.is_string()) continue;
-      std::pair<std::string, std::string> p{class_of_target(rec.get<std::string>()), lvl.get<std::string>()};
-      if (p.first.empty() || index_of(p.second, kSmeLevels) < 0) continue;
-      if (std::find(pairs.begin(), pairs.end(), p) == pairs.end()) pairs.push_back(p);
+  // 2. SME digital level by recognition class.
+  for (std::size_t i = 0; i < sme_pairs_.size(); ++i) {
+    const auto& [cls, level] = sme_pairs_[i];
+    const SmeCount& s = sme_[i];
+    const int class_rank = s.class_rank;
+    const int need = s.need;
+    const std::size_t members = s.members;
+    const std::size_t known = s.known;
+    const std::size_t* by_level = s.by_level;
+    const std::string cz = kSmeClassZh[class_rank];
+    const std::string ce = kSmeClassEn[class_rank];
+    const std::string lz = kSmeLevelZh[need];
+    const bool wider = options.sme_class_includes_higher && class_rank < 3;  // 小巨人 is the top rung
+    const std::string higher_zh = wider ? "（含更高层级）" : "";
+    const std::string higher_en = wider ? " (higher rungs included)" : "";
+    Figure f = share("sme_level_by_class/" + cls + "/" + level, "sme_level_by_class",
+                     {cz + higher_zh + "中数字化水平达到" + lz + "及以上的占比",
+                      "share of " + ce + higher_en + " at SME digital level " + level + " or higher"},
+                     {cz + higher_zh + "中 sme-digital-2024 评测达到" + lz + "及以上的企业数 ÷ 其中已完成评测的企业数",
+                      ce + higher_en + " whose sme-digital-2024 level is " + level + " or higher ÷ those assessed"},
+                     s.yes, known, members - known, min_group);
+    if (!f.suppressed) {
+      f.breakdown = {{"below_L1", by_level[0]}, {"L1", by_level[1]}, {"L2", by_level[2]},
+                     {"L3", by_level[3]},       {"L4", by_level[4]},  {"not_assessed", members - known}};
     }
-    for (const auto& [cls, level] : pairs) {
-      const int class_rank = index_of(cls, kSmeClasses);
-      const int need = index_of(level, kSmeLevels) + 1;
-      std::size_t members = 0;
-      std::size_t known = 0;
-      std::size_t yes = 0;
-      std::size_t by_level[5] = {0, 0, 0, 0, 0};
-      for (const Json* f : all) {
-        const int r = rung(profile_fact(*f, "sme_quality_tier"), kSmeClasses);
-        if (options.sme_class_includes_higher ? r < class_rank : r != class_rank) continue;
-        ++members;
-        const int l = module_level(*f, "sme-digital-2024", kSmeLevels);
-        if (l < 0) continue;
-        ++known;
-        ++by_level[l];
-        if (l >= need) ++yes;
-      }
-      const std::string cz = kSmeClassZh[class_rank];
-      const std::string ce = kSmeClassEn[class_rank];
-      const std::string lz = kSmeLevelZh[need];
-      const bool wider = options.sme_class_includes_higher && class_rank < 3;  // 小巨人 is the top rung
-      const std::string higher_zh = wider ? "（含更高层级）" : "";
-      const std::string higher_en = wider ? " (higher rungs included)" : "";
-      Figure f = share("sme_level_by_class/" + cls + "/" + level, "sme_level_by_class",
-                       {cz + higher_zh + "中数字化水平达到" + lz + "及以上的占比",
-                        "share of " + ce + higher_en + " at SME digital level " + level + " or higher"},
-                       {cz + higher_zh + "中 sme-digital-2024 评测达到" + lz + "及以上的企业数 ÷ 其中已完成评测的企业数",
-                        ce + higher_en + " whose sme-digital-2024 level is " + level + " or higher ÷ those assessed"},
-                       yes, known, members - known, min_group);
-      if (!f.suppressed) {
-        f.breakdown = {{"below_L1", by_level[0]}, {"L1", by_level[1]}, {"L2", by_level[2]},
-                       {"L3", by_level[3]},       {"L4", by_level[4]},  {"not_assessed", members - known}};
-      }
-      d.figures.push_back(std::move(f));
-    }
+    d.figures.push_back(std::move(f));
   }
 
   // 3. 数字化研发设计工具普及率 (嘉兴 > 95 %, 聊城 > 92 %, 攀枝花 > 90 %): the share of 规上 firms that
   // use digital R&D design tools, as the profile's note defines it.
-  {
-    std::size_t known = 0;
-    std::size_t yes = 0;
-    for (const Json* f : above) {
-      const Json& v = profile_fact(*f, "digital_rd_tools");
-      if (!v.is_boolean()) continue;
-      ++known;
-      if (v.get<bool>()) ++yes;
-    }
-    d.figures.push_back(share("rd_design_tool_penetration", "rd_design_tool_penetration",
-                              {"规上工业企业数字化研发设计工具普及率", "digital R&D design tool penetration (above-size firms)"},
-                              {"使用数字化研发设计工具的规上企业数 ÷ 填报该项的规上企业数",
-                               "above-size firms using digital R&D design tools ÷ above-size firms that answered"},
-                              yes, known, above.size() - known, min_group));
-  }
+  d.figures.push_back(share("rd_design_tool_penetration", "rd_design_tool_penetration",
+                            {"规上工业企业数字化研发设计工具普及率", "digital R&D design tool penetration (above-size firms)"},
+                            {"使用数字化研发设计工具的规上企业数 ÷ 填报该项的规上企业数",
+                             "above-size firms using digital R&D design tools ÷ above-size firms that answered"},
+                            rd_yes_, rd_known_, above_ - rd_known_, min_group));
 
   // 4. 关键工序数控化率 (嘉兴 > 90 %, 聊城 > 75 %, 攀枝花 > 75 %). The seeds do not define how a region's
   // rate is formed. We take the unweighted mean of the enterprises' own rates over 规上 firms:
@@ -303,16 +376,8 @@ Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<
   // (3) a revenue-weighted mean would let a few large firms carry the figure. The profile's own note
   // on key_process_cnc_rate reads the indicator as an average over 规上 firms (medium confidence).
   {
-    std::size_t known = 0;
-    double sum = 0;
-    for (const Json* f : above) {
-      const Json& v = profile_fact(*f, "key_process_cnc_rate");
-      if (!v.is_number()) continue;
-      const double x = v.get<double>();
-      if (!std::isfinite(x) || x < 0 || x > 100) continue;
-      ++known;
-      sum += x;
-    }
+    const std::size_t known = cnc_known_;
+    const double sum = cnc_sum_;
     Figure f;
     f.id = "key_process_cnc_rate";
     f.indicator = "key_process_cnc_rate";
@@ -322,7 +387,7 @@ Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<
                  "process counts are not collected, so a pooled ratio cannot be formed)"};
     f.unit = "percent";
     f.denominator = known;
-    f.unknown = above.size() - known;
+    f.unknown = above_ - known;
     f.numerator = sum;
     if (known > 0) f.value = sum / static_cast<double>(known);
     finish(f, min_group);
@@ -331,14 +396,8 @@ Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<
 
   // 5. Green factories by level (嘉兴 100+ and 聊城 55+ provincial-or-higher; 攀枝花 20+).
   {
-    std::size_t known = 0;
-    std::size_t by_level[4] = {0, 0, 0, 0};
-    for (const Json* f : all) {
-      const int g = rung(profile_fact(*f, "green_factory_level"), kGreen);
-      if (g < 0) continue;
-      ++known;
-      ++by_level[g];
-    }
+    const std::size_t known = green_known_;
+    const std::size_t* by_level = green_by_level_;
     struct Count {
       const char* id;
       int from;
@@ -360,7 +419,7 @@ Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<
       std::size_t n = 0;
       for (int g = c.from; g <= 3; ++g) n += by_level[g];
       f.denominator = known;
-      f.unknown = all.size() - known;
+      f.unknown = enterprises_ - known;
       f.numerator = static_cast<double>(n);
       f.value = static_cast<double>(n);
       f.breakdown = {{"municipal", by_level[1]}, {"provincial", by_level[2]}, {"national", by_level[3]}, {"none", by_level[0]}};
@@ -423,6 +482,35 @@ Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<
     figure->targets.push_back(std::move(check));
   }
   return d;
+}
+
+Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<DashboardTarget>& targets,
+                    const std::string& region, const DashboardOptions& options) {
+  DashboardTally tally(targets, region, options);
+  for (const auto& c : candidates) {
+    if (!region_within(region_of(c.facts), region)) continue;
+    tally.add(dashboard_facts(c.facts));
+  }
+  return tally.result();
+}
+
+Dashboard dashboard_rows(const FactRowSource& source, const std::vector<DashboardTarget>& targets, const std::string& region,
+                         const DashboardOptions& options) {
+  DashboardTally tally(targets, region, options);
+  FactQuery query;
+  query.region = region_prefix(region);
+  source(query, [&](const FactRow& row) {
+    static const int kRegion = fact_slot("region");
+    if (row.values != nullptr) {
+      const logic::Typed& r = row.values[kRegion];
+      if (!region_within(r.kind == logic::Typed::kString ? std::string(r.text) : std::string(), region)) return;
+      tally.add(dashboard_facts(row.values));
+    } else {
+      if (!region_within(region_of(*row.facts), region)) return;
+      tally.add(dashboard_facts(*row.facts));
+    }
+  });
+  return tally.result();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -492,6 +580,41 @@ PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::st
     if (q < mine) ++p.below;
     if (q == mine) ++p.same;
   }
+  if (p.group_size < min_group) {
+    return withhold({"同行业大类（" + p.division + "）同规模（" + p.size_class + "）有评测结果的企业不足" + std::to_string(min_group) + "家（" +
+                         std::to_string(p.group_size) + "家），不公布百分位",
+                     "fewer than " + std::to_string(min_group) + " peers with a result in division " + p.division + " and size class " +
+                         p.size_class + " (" + std::to_string(p.group_size) + "); percentile withheld"});
+  }
+  p.percentile = 100.0 * (static_cast<double>(p.below) + 0.5 * static_cast<double>(p.same)) / static_cast<double>(p.group_size);
+  return p;
+}
+
+PeerBenchmark percentile_of(const std::string& enterprise, const Json& facts, const std::string& module, const PeerCounter& peers,
+                            std::size_t min_group) {
+  PeerBenchmark p;
+  p.enterprise = enterprise;
+  p.module = module;
+  p.division = division_of(facts);
+  p.size_class = size_of(facts);
+  p.total = total_of(facts, module);
+  auto withhold = [&](Text reason) {
+    p.suppressed = true;
+    p.reason = std::move(reason);
+    p.percentile.reset();
+    return p;
+  };
+  if (!p.total) return withhold({"该企业没有 " + module + " 的评测结果", "the enterprise has no " + module + " result"});
+  if (p.division.size() != 2) {
+    return withhold({"该企业的行业代码没有到大类（两位数字），无法确定同行", "the enterprise's industry code has no 2-digit division, so it has no peer group"});
+  }
+  if (p.size_class.empty()) return withhold({"该企业的规模类型未知", "the enterprise's size class is unknown"});
+  const auto mine = static_cast<std::int64_t>(std::nearbyint(*p.total * 1e6));
+  const PeerCounts counts = peers(p.division, p.size_class, mine);
+  // The enterprise itself is in its group, level with itself.
+  p.group_size = counts.group + 1;
+  p.below = counts.below;
+  p.same = counts.same + 1;
   if (p.group_size < min_group) {
     return withhold({"同行业大类（" + p.division + "）同规模（" + p.size_class + "）有评测结果的企业不足" + std::to_string(min_group) + "家（" +
                          std::to_string(p.group_size) + "家），不公布百分位",

@@ -1385,4 +1385,391 @@ bool truthy(const Json& value) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Typed evaluation
+
+namespace {
+
+// A computed number as number_json() makes it: whole values are integers.
+Typed typed_number(double value) {
+  if (std::isfinite(value) && std::trunc(value) == value && std::fabs(value) < 9.2e18) {
+    Typed t;
+    t.kind = Typed::kInt;
+    t.number = value;
+    return t;
+  }
+  return Typed::of_double(value);
+}
+
+JsType typed_type(const Typed& v) {
+  switch (v.kind) {
+    case Typed::kNull:
+      return JsType::kNull;
+    case Typed::kBool:
+      return JsType::kBoolean;
+    case Typed::kInt:
+    case Typed::kDouble:
+      return JsType::kNumber;
+    case Typed::kString:
+      return JsType::kString;
+    case Typed::kList:
+      return JsType::kObject;
+  }
+  return JsType::kNull;
+}
+
+double typed_to_number(const Typed& v) {
+  switch (v.kind) {
+    case Typed::kNull:
+      return 0;
+    case Typed::kBool:
+      return v.boolean ? 1 : 0;
+    case Typed::kInt:
+    case Typed::kDouble:
+      return v.number;
+    case Typed::kString:
+      return string_to_number(v.text);
+    case Typed::kList:
+      return to_number(to_json(v));
+  }
+  return kNaN;
+}
+
+double typed_parse_float(const Typed& v) {
+  if (v.is_number()) return v.number;
+  if (v.kind == Typed::kString) return parse_float_text(v.text);
+  if (v.kind == Typed::kList) return parse_float(to_json(v));
+  return kNaN;
+}
+
+bool typed_strict_equal(const Typed& a, const Typed& b) {
+  const JsType type = typed_type(a);
+  if (type != typed_type(b)) return false;
+  switch (type) {
+    case JsType::kNull:
+      return true;
+    case JsType::kBoolean:
+      return a.boolean == b.boolean;
+    case JsType::kNumber:
+      return a.number == b.number;
+    case JsType::kString:
+      return a.text == b.text;
+    case JsType::kObject:
+      return a.items == b.items && a.count == b.count;  // the same list
+  }
+  return false;
+}
+
+bool typed_loose_equal_number(double x, const Typed& b) {
+  switch (typed_type(b)) {
+    case JsType::kNull:
+      return false;
+    case JsType::kBoolean:
+      return x == (b.boolean ? 1 : 0);
+    case JsType::kNumber:
+      return x == b.number;
+    case JsType::kString:
+      return x == string_to_number(b.text);
+    case JsType::kObject:
+      return x == string_to_number(js_string(to_json(b)));
+  }
+  return false;
+}
+
+bool typed_loose_equal(const Typed& a, const Typed& b) {
+  const JsType type_a = typed_type(a);
+  const JsType type_b = typed_type(b);
+  if (type_a == type_b) return typed_strict_equal(a, b);
+  if (type_a == JsType::kNull || type_b == JsType::kNull) return false;
+  if (type_a == JsType::kBoolean) return typed_loose_equal_number(a.boolean ? 1 : 0, b);
+  if (type_b == JsType::kBoolean) return typed_loose_equal_number(b.boolean ? 1 : 0, a);
+  if (type_a == JsType::kNumber) return typed_loose_equal_number(a.number, b);
+  if (type_b == JsType::kNumber) return typed_loose_equal_number(b.number, a);
+  return loose_equal(to_json(a), to_json(b));  // a string and a list
+}
+
+Order typed_compare(const Typed& a, const Typed& b) {
+  const bool a_text = a.kind == Typed::kString || a.kind == Typed::kList;
+  const bool b_text = b.kind == Typed::kString || b.kind == Typed::kList;
+  if (a_text && b_text) {
+    if (a.kind == Typed::kString && b.kind == Typed::kString) {
+      const int c = a.text.compare(b.text);
+      return c < 0 ? Order::kLess : (c > 0 ? Order::kGreater : Order::kEqual);
+    }
+    return js_compare(to_json(a), to_json(b));
+  }
+  const double x = typed_to_number(a);
+  const double y = typed_to_number(b);
+  if (std::isnan(x) || std::isnan(y)) return Order::kUnordered;
+  return x < y ? Order::kLess : (x > y ? Order::kGreater : Order::kEqual);
+}
+
+bool typed_op(Op op) {
+  switch (op) {
+    case Op::kLiteral:
+    case Op::kVar:
+    case Op::kIf:
+    case Op::kAnd:
+    case Op::kOr:
+    case Op::kNot:
+    case Op::kNotNot:
+    case Op::kEq:
+    case Op::kStrictEq:
+    case Op::kNe:
+    case Op::kStrictNe:
+    case Op::kGt:
+    case Op::kGe:
+    case Op::kLt:
+    case Op::kLe:
+    case Op::kIn:
+    case Op::kMod:
+    case Op::kMax:
+    case Op::kMin:
+    case Op::kAdd:
+    case Op::kSub:
+    case Op::kMul:
+    case Op::kDiv:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Json to_json(const Typed& value) {
+  switch (value.kind) {
+    case Typed::kNull:
+      return nullptr;
+    case Typed::kBool:
+      return value.boolean;
+    case Typed::kInt:
+      return static_cast<std::int64_t>(value.number);
+    case Typed::kDouble:
+      return value.number;
+    case Typed::kString:
+      return std::string(value.text);
+    case Typed::kList: {
+      Json out = Json::array();
+      for (std::uint32_t i = 0; i < value.count; ++i) out.push_back(std::string(value.items[i]));
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+bool truthy(const Typed& value) {
+  switch (value.kind) {
+    case Typed::kNull:
+      return false;
+    case Typed::kBool:
+      return value.boolean;
+    case Typed::kInt:
+      return value.number != 0;
+    case Typed::kDouble:
+      return value.number != 0 && !std::isnan(value.number);
+    case Typed::kString:
+      return !value.text.empty();
+    case Typed::kList:
+      return value.count > 0;
+  }
+  return false;
+}
+
+std::optional<TypedRule> TypedRule::compile(const Rule& rule, const std::function<int(std::string_view)>& slot_of) {
+  TypedRule out;
+  out.strings_ = std::make_shared<std::deque<std::string>>();
+  out.lists_ = std::make_shared<std::deque<std::vector<std::string_view>>>();
+  if (rule.root_ == nullptr) {
+    out.nodes_.push_back({});
+    return out;
+  }
+  // Breadth by recursion: each node's children are stored contiguously in children_.
+  bool ok = true;
+  std::function<std::uint32_t(const logic::Node&)> add = [&](const logic::Node& node) -> std::uint32_t {
+    const auto index = static_cast<std::uint32_t>(out.nodes_.size());
+    out.nodes_.push_back({});
+    if (!ok) return index;
+    if (!typed_op(node.op) || node.dynamic || !node.top_level) {
+      ok = false;
+      return index;
+    }
+    Node n;
+    n.op = static_cast<std::uint8_t>(node.op);
+    if (node.op == Op::kLiteral) {
+      const Json& v = node.literal;
+      if (v.is_null()) {
+        n.literal = Typed::null();
+      } else if (v.is_boolean()) {
+        n.literal = Typed::of_bool(v.get<bool>());
+      } else if (v.is_number_integer()) {
+        n.literal = Typed::of_int(v.get<std::int64_t>());
+      } else if (v.is_number()) {
+        n.literal = Typed::of_double(v.get<double>());
+      } else if (v.is_string()) {
+        out.strings_->push_back(v.get<std::string>());
+        n.literal = Typed::of_string(out.strings_->back());
+      } else if (v.is_array()) {
+        std::vector<std::string_view> items;
+        for (const Json& e : v) {
+          if (!e.is_string()) {
+            ok = false;
+            return index;
+          }
+          out.strings_->push_back(e.get<std::string>());
+          items.push_back(out.strings_->back());
+        }
+        out.lists_->push_back(std::move(items));
+        n.literal.kind = Typed::kList;
+        n.literal.items = out.lists_->back().data();
+        n.literal.count = static_cast<std::uint32_t>(out.lists_->back().size());
+      } else {
+        ok = false;
+        return index;
+      }
+    } else if (node.op == Op::kVar) {
+      if (node.args.size() > 1 || node.paths.size() != 1) {  // a default: a present null differs from absent
+        ok = false;
+        return index;
+      }
+      n.slot = slot_of(node.paths[0].text);
+      if (n.slot < 0) {
+        ok = false;
+        return index;
+      }
+    } else {
+      std::vector<std::uint32_t> kids;
+      for (const logic::Node& arg : node.args) kids.push_back(add(arg));
+      n.first = static_cast<std::uint32_t>(out.children_.size());
+      n.count = static_cast<std::uint32_t>(kids.size());
+      out.children_.insert(out.children_.end(), kids.begin(), kids.end());
+    }
+    out.nodes_[index] = n;
+    return index;
+  };
+  add(*rule.root_);
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+Typed TypedRule::evaluate(const Typed* slots) const {
+  Typed v = eval(0, slots);
+  if (v.kind == Typed::kDouble && !std::isfinite(v.number)) return Typed::null();  // as JSON prints it
+  return v;
+}
+
+Typed TypedRule::eval(std::uint32_t index, const Typed* slots) const {
+  const Node& node = nodes_[index];
+  const std::uint32_t* kids = children_.data() + node.first;
+  const std::uint32_t n = node.count;
+  switch (static_cast<Op>(node.op)) {
+    case Op::kLiteral:
+      return node.literal;
+    case Op::kVar:
+      return slots[node.slot];
+    case Op::kIf: {
+      std::uint32_t i = 0;
+      for (; i + 1 < n; i += 2) {
+        if (truthy(eval(kids[i], slots))) return eval(kids[i + 1], slots);
+      }
+      if (i < n) return eval(kids[i], slots);
+      return Typed::null();
+    }
+    case Op::kAnd:
+    case Op::kOr: {
+      const bool decides = static_cast<Op>(node.op) == Op::kOr;
+      Typed current;
+      for (std::uint32_t i = 0; i < n; ++i) {
+        current = eval(kids[i], slots);
+        if (truthy(current) == decides) return current;
+      }
+      return current;
+    }
+    case Op::kNot:
+      return Typed::of_bool(!truthy(eval(kids[0], slots)));
+    case Op::kNotNot:
+      return Typed::of_bool(truthy(eval(kids[0], slots)));
+    case Op::kEq:
+    case Op::kNe:
+    case Op::kStrictEq:
+    case Op::kStrictNe: {
+      const Op op = static_cast<Op>(node.op);
+      const Typed a = eval(kids[0], slots);
+      const Typed b = eval(kids[1], slots);
+      const bool strict = op == Op::kStrictEq || op == Op::kStrictNe;
+      const bool equal = strict ? typed_strict_equal(a, b) : typed_loose_equal(a, b);
+      return Typed::of_bool(op == Op::kEq || op == Op::kStrictEq ? equal : !equal);
+    }
+    case Op::kGt:
+    case Op::kGe: {
+      const Order order = typed_compare(eval(kids[0], slots), eval(kids[1], slots));
+      return Typed::of_bool(order == Order::kGreater || (static_cast<Op>(node.op) == Op::kGe && order == Order::kEqual));
+    }
+    case Op::kLt:
+    case Op::kLe: {
+      const bool or_equal = static_cast<Op>(node.op) == Op::kLe;
+      auto holds = [or_equal](Order order) { return order == Order::kLess || (or_equal && order == Order::kEqual); };
+      const Typed a = eval(kids[0], slots);
+      const Typed b = eval(kids[1], slots);
+      bool result = holds(typed_compare(a, b));
+      if (n == 3) {
+        const Typed c = eval(kids[2], slots);
+        result = result && holds(typed_compare(b, c));
+      }
+      return Typed::of_bool(result);
+    }
+    case Op::kIn: {
+      const Typed needle = eval(kids[0], slots);
+      const Typed haystack = eval(kids[1], slots);
+      if (haystack.kind == Typed::kString) {
+        if (haystack.text.empty()) return Typed::of_bool(false);
+        if (needle.kind == Typed::kString) return Typed::of_bool(haystack.text.find(needle.text) != std::string_view::npos);
+        return Typed::of_bool(haystack.text.find(js_string(to_json(needle))) != std::string_view::npos);
+      }
+      if (haystack.kind == Typed::kList && needle.kind == Typed::kString) {
+        for (std::uint32_t i = 0; i < haystack.count; ++i) {
+          if (haystack.items[i] == needle.text) return Typed::of_bool(true);
+        }
+      }
+      return Typed::of_bool(false);  // a list holds strings only: nothing else is strictly equal to an item
+    }
+    case Op::kMod:
+      return typed_number(std::fmod(typed_to_number(eval(kids[0], slots)), typed_to_number(eval(kids[1], slots))));
+    case Op::kMax:
+    case Op::kMin: {
+      const bool max = static_cast<Op>(node.op) == Op::kMax;
+      double result = max ? -kInfinity : kInfinity;
+      bool nan = false;
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const double x = typed_to_number(eval(kids[i], slots));
+        if (std::isnan(x)) nan = true;
+        result = max ? std::max(result, x) : std::min(result, x);
+      }
+      return typed_number(nan ? kNaN : result);
+    }
+    case Op::kAdd: {
+      double sum = 0;
+      for (std::uint32_t i = 0; i < n; ++i) sum += typed_parse_float(eval(kids[i], slots));
+      return typed_number(sum);
+    }
+    case Op::kMul: {
+      if (n == 1) return eval(kids[0], slots);
+      double product = typed_parse_float(eval(kids[0], slots));
+      for (std::uint32_t i = 1; i < n; ++i) product *= typed_parse_float(eval(kids[i], slots));
+      return typed_number(product);
+    }
+    case Op::kSub: {
+      const double a = typed_to_number(eval(kids[0], slots));
+      if (n == 1) return typed_number(-a);
+      return typed_number(a - typed_to_number(eval(kids[1], slots)));
+    }
+    case Op::kDiv: {
+      const double a = typed_to_number(eval(kids[0], slots));
+      return typed_number(a / typed_to_number(eval(kids[1], slots)));
+    }
+    default:
+      return Typed::null();
+  }
+}
+
 }  // namespace assess::logic

@@ -480,6 +480,8 @@ RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidat
   }
   std::sort(result.ineligible.begin(), result.ineligible.end(),
             [](const RankRow& a, const RankRow& b) { return a.id < b.id; });
+  result.eligible_count = result.rows.size();
+  result.ineligible_count = result.ineligible.size();
 
   // Sensitivity: one weight at a time moves by ±step; the top N is recomputed from the stored term
   // values with the same order (score, tie-breakers, id) and compared with the baseline top N.
@@ -540,6 +542,406 @@ RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidat
 }
 
 // ---------------------------------------------------------------------------------------------
+// Ranking at scale
+
+std::string region_prefix(const std::string& area) {
+  std::string prefix = area;
+  if (prefix == "100000") return "";
+  if (prefix.size() == 6) {
+    while (prefix.size() > 2 && prefix.compare(prefix.size() - 2, 2, "00") == 0) prefix.resize(prefix.size() - 2);
+  }
+  return prefix;
+}
+
+namespace {
+
+// Ids, names and tie-breaker texts of up to millions of rows, in one buffer.
+struct Arena {
+  std::string bytes;
+  std::uint64_t add(std::string_view s) {
+    const std::uint64_t at = bytes.size();
+    bytes.append(s);
+    return at;
+  }
+  std::string_view view(std::uint64_t at, std::size_t size) const { return std::string_view(bytes).substr(at, size); }
+};
+
+// A rule's result, from either evaluator.
+struct Result {
+  const Json* json = nullptr;  // JSON path (owned by the caller)
+  logic::Typed typed;          // typed path
+  bool is_typed = false;
+
+  bool truthy() const { return is_typed ? logic::truthy(typed) : logic::truthy(*json); }
+  std::optional<double> number() const {
+    if (!is_typed) return as_number(*json);
+    if (typed.is_number()) return std::isfinite(typed.number) ? std::optional<double>(typed.number) : std::nullopt;
+    if (typed.kind == logic::Typed::kBool) return typed.boolean ? 1.0 : 0.0;
+    return std::nullopt;
+  }
+};
+
+// A tie-breaker value as kept per row: the compared key and what it shows as JSON.
+struct SlimTie {
+  TieKey::Kind kind = TieKey::kMissing;
+  std::uint8_t shown = 0;  // 0 null, 1 bool, 2 integer, 3 float, 4 string
+  double number = 0;       // quantized (kNumber)
+  double raw = 0;          // as given (bool: 0/1)
+  std::uint64_t text_at = 0;
+  std::uint32_t text_size = 0;
+};
+
+struct SlimRow {
+  std::uint64_t at = 0;  // id then name in the arena
+  std::uint32_t id_size = 0;
+  std::uint32_t name_size = 0;
+  double score = 0;
+  double key = 0;
+};
+
+struct Slim {
+  Arena arena;
+  std::vector<SlimRow> rows;
+  std::vector<double> terms;         // rows × score terms
+  std::vector<char> term_missing;    // rows × score terms
+  std::vector<SlimTie> ties;         // rows × tie-breakers
+  std::string_view id(std::size_t i) const { return arena.view(rows[i].at, rows[i].id_size); }
+  std::string_view name(std::size_t i) const { return arena.view(rows[i].at + rows[i].id_size, rows[i].name_size); }
+};
+
+int compare_slim_tie(const SlimTie& a, std::string_view a_text, const SlimTie& b, std::string_view b_text, SortOrder order) {
+  if (a.kind != b.kind) return a.kind < b.kind ? -1 : 1;
+  int c = 0;
+  if (a.kind == TieKey::kNumber) {
+    c = a.number < b.number ? -1 : (a.number > b.number ? 1 : 0);
+  } else if (a.kind == TieKey::kString) {
+    c = a_text.compare(b_text);
+    c = c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  return order == SortOrder::kDesc ? -c : c;
+}
+
+Json shown_tie(const SlimTie& t, const Arena& arena) {
+  switch (t.shown) {
+    case 1:
+      return t.raw != 0;
+    case 2:
+      return static_cast<std::int64_t>(t.raw);
+    case 3:
+      return t.raw;
+    case 4:
+      return std::string(arena.view(t.text_at, t.text_size));
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, const RankOptions& options, std::size_t limit) {
+  RankResult result;
+  result.criteria = &criteria;
+  const std::size_t conditions = criteria.eligibility.size();
+  const std::size_t term_count = criteria.score.size();
+  const std::size_t tie_count = criteria.tie_breakers.size();
+
+  // Typed rules when every rule of the file reads typed facts only.
+  std::vector<std::optional<logic::TypedRule>> typed;
+  std::vector<const logic::Rule*> rules;
+  for (const auto& c : criteria.eligibility) rules.push_back(&c.logic);
+  for (const auto& t : criteria.score) rules.push_back(&t.value);
+  for (const auto& t : criteria.tie_breakers) rules.push_back(&t.value);
+  bool all_typed = true;
+  for (const logic::Rule* r : rules) {
+    typed.push_back(logic::TypedRule::compile(*r, [](std::string_view path) { return fact_slot(path); }));
+    all_typed = all_typed && typed.back().has_value();
+  }
+  // Paths read by the conditions, for the missing facts of ineligible rows: one bit per path.
+  std::vector<std::string> paths;
+  std::vector<std::vector<std::size_t>> condition_paths(conditions);
+  for (std::size_t k = 0; k < conditions; ++k) {
+    for (const auto& p : criteria.eligibility[k].logic.paths()) {
+      auto it = std::find(paths.begin(), paths.end(), p);
+      if (it == paths.end()) it = paths.insert(paths.end(), p);
+      condition_paths[k].push_back(static_cast<std::size_t>(it - paths.begin()));
+    }
+  }
+  std::vector<int> path_slots;
+  for (const auto& p : paths) path_slots.push_back(fact_slot(p));
+  const std::size_t cond_words = (conditions + 63) / 64;
+  const std::size_t path_words = (paths.size() + 63) / 64;
+
+  struct SlimIneligible {
+    std::uint64_t at = 0;
+    std::uint32_t id_size = 0;
+    std::uint32_t name_size = 0;
+  };
+  Slim slim;
+  Arena& arena = slim.arena;
+  std::vector<SlimIneligible> ineligible;
+  std::vector<std::uint64_t> ineligible_met;      // × cond_words
+  std::vector<std::uint64_t> ineligible_missing;  // × path_words
+
+  FactQuery query;
+  query.region = region_prefix(options.region);
+  for (const auto& a : criteria.regions) query.regions_any.push_back(region_prefix(a));
+  if (std::find(query.regions_any.begin(), query.regions_any.end(), "") != query.regions_any.end()) query.regions_any.clear();
+  query.want_json = !all_typed;
+
+  const int region_slot = fact_slot("region");
+  const int industry_slot = fact_slot("profile.industry");
+  std::vector<Json> json_results(rules.size());
+  std::vector<Result> results(rules.size());
+  const std::size_t left_out = source(query, [&](const FactRow& row) {
+    const bool use_typed = all_typed && row.values != nullptr;
+    std::string_view region;
+    std::string_view industry;
+    if (use_typed) {
+      const logic::Typed& r = row.values[region_slot];
+      const logic::Typed& i = row.values[industry_slot];
+      if (r.kind == logic::Typed::kString) region = r.text;
+      if (i.kind == logic::Typed::kString) industry = i.text;
+    } else {
+      const Json& facts = *row.facts;
+      const auto region_it = facts.find("region");
+      if (region_it != facts.end() && region_it->is_string()) region = region_it->get_ref<const std::string&>();
+      if (auto p = facts.find("profile"); p != facts.end() && p->is_object()) {
+        if (auto i = p->find("industry"); i != p->end() && i->is_string()) industry = i->get_ref<const std::string&>();
+      }
+    }
+    const std::string region_s(region);
+    const std::string industry_s(industry);
+    bool inside = options.region.empty() || region_within(region_s, options.region);
+    inside = inside && (options.industry.empty() || industry_within(industry_s, options.industry));
+    if (inside && !criteria.regions.empty()) {
+      inside = std::any_of(criteria.regions.begin(), criteria.regions.end(),
+                           [&](const std::string& a) { return region_within(region_s, a); });
+    }
+    if (inside && !criteria.industries.empty()) {
+      inside = std::any_of(criteria.industries.begin(), criteria.industries.end(),
+                           [&](const std::string& p) { return industry_within(industry_s, p); });
+    }
+    if (!inside) {
+      ++result.filtered_out;
+      return;
+    }
+    ++result.considered;
+    auto run = [&](std::size_t r, const std::string& pointer, const char* field) -> const Result& {
+      Result& out = results[r];
+      if (use_typed) {
+        out.is_typed = true;
+        out.typed = typed[r]->evaluate(row.values);
+      } else {
+        out.is_typed = false;
+        json_results[r] = evaluate(*rules[r], *row.facts, criteria, pointer, field);
+        out.json = &json_results[r];
+      }
+      return out;
+    };
+    bool eligible = true;
+    std::uint64_t met_bits[4] = {0, 0, 0, 0};
+    std::vector<std::uint64_t> met_words;
+    if (cond_words > 4) met_words.assign(cond_words, 0);
+    std::uint64_t* met = cond_words > 4 ? met_words.data() : met_bits;
+    for (std::size_t k = 0; k < conditions; ++k) {
+      const bool ok = run(k, criteria.eligibility[k].pointer, "logic").truthy();
+      if (ok) met[k / 64] |= std::uint64_t{1} << (k % 64);
+      eligible = eligible && ok;
+    }
+    if (!eligible) {
+      SlimIneligible e;
+      e.at = arena.add(row.id);
+      arena.add(row.name);
+      e.id_size = static_cast<std::uint32_t>(row.id.size());
+      e.name_size = static_cast<std::uint32_t>(row.name.size());
+      ineligible.push_back(e);
+      ineligible_met.insert(ineligible_met.end(), met, met + cond_words);
+      const std::size_t base = ineligible_missing.size();
+      ineligible_missing.resize(base + path_words, 0);
+      for (std::size_t p = 0; p < paths.size(); ++p) {
+        const bool present = use_typed ? row.values[path_slots[p]].kind != logic::Typed::kNull : has_fact(*row.facts, paths[p]);
+        if (!present) ineligible_missing[base + p / 64] |= std::uint64_t{1} << (p % 64);
+      }
+      return;
+    }
+    SlimRow e;
+    e.at = arena.add(row.id);
+    arena.add(row.name);
+    e.id_size = static_cast<std::uint32_t>(row.id.size());
+    e.name_size = static_cast<std::uint32_t>(row.name.size());
+    for (std::size_t j = 0; j < term_count; ++j) {
+      const auto n = run(conditions + j, criteria.score[j].pointer, "value").number();
+      const double value = n.value_or(0);
+      slim.terms.push_back(value);
+      slim.term_missing.push_back(n ? 0 : 1);
+      e.score += value * criteria.score[j].weight;
+    }
+    e.key = quantize(e.score);
+    for (std::size_t t = 0; t < tie_count; ++t) {
+      const Result& v = run(conditions + term_count + t, criteria.tie_breakers[t].pointer, "value");
+      SlimTie tie;
+      if (auto n = v.number()) {
+        tie.kind = TieKey::kNumber;
+        tie.number = quantize(*n);
+        tie.raw = *n;
+        const bool is_bool = v.is_typed ? v.typed.kind == logic::Typed::kBool : v.json->is_boolean();
+        const bool is_int = v.is_typed ? v.typed.kind == logic::Typed::kInt : v.json->is_number_integer();
+        tie.shown = is_bool ? 1 : (is_int ? 2 : 3);
+      } else if (v.is_typed ? v.typed.kind == logic::Typed::kString : v.json->is_string()) {
+        const std::string_view text = v.is_typed ? v.typed.text : std::string_view(v.json->get_ref<const std::string&>());
+        tie.kind = TieKey::kString;
+        tie.shown = 4;
+        tie.text_at = arena.add(text);
+        tie.text_size = static_cast<std::uint32_t>(text.size());
+      }
+      slim.ties.push_back(tie);
+    }
+    slim.rows.push_back(e);
+  });
+  result.filtered_out += left_out;
+
+  // Sort: score, tie-breakers, id — as Order::compare.
+  const std::size_t n = slim.rows.size();
+  auto compare = [&](std::size_t a, double a_key, std::size_t b, double b_key, std::string* by) -> int {
+    if (a_key != b_key) {
+      if (by) *by = "score";
+      return a_key > b_key ? -1 : 1;
+    }
+    for (std::size_t t = 0; t < tie_count; ++t) {
+      const SlimTie& x = slim.ties[a * tie_count + t];
+      const SlimTie& y = slim.ties[b * tie_count + t];
+      const int c = compare_slim_tie(x, arena.view(x.text_at, x.text_size), y, arena.view(y.text_at, y.text_size),
+                                     criteria.tie_breakers[t].order);
+      if (c != 0) {
+        if (by) *by = criteria.tie_breakers[t].id;
+        return c;
+      }
+    }
+    if (by) *by = "id";
+    const int c = slim.id(a).compare(slim.id(b));
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  };
+  std::vector<std::uint32_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(i);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return compare(a, slim.rows[a].key, b, slim.rows[b].key, nullptr) < 0;
+  });
+
+  result.top = options.top != 0 ? options.top : criteria.top;
+  result.eligible_count = n;
+  result.ineligible_count = ineligible.size();
+  const std::size_t keep_rows = limit == 0 ? n : std::min(n, limit);
+  result.rows.reserve(keep_rows);
+  for (std::size_t i = 0; i < keep_rows; ++i) {
+    const std::size_t r = order[i];
+    RankRow row;
+    row.id = std::string(slim.id(r));
+    row.name = std::string(slim.name(r));
+    row.position = i + 1;
+    row.eligible = true;
+    row.in_top = result.top == 0 || i < result.top;
+    for (const auto& c : criteria.eligibility) row.checks.push_back({c.id, true, {}});
+    row.score = slim.rows[r].score;
+    for (std::size_t j = 0; j < term_count; ++j) {
+      TermValue tv;
+      tv.id = criteria.score[j].id;
+      tv.weight = criteria.score[j].weight;
+      tv.value = slim.terms[r * term_count + j];
+      tv.missing = slim.term_missing[r * term_count + j] != 0;
+      tv.contribution = tv.value * tv.weight;
+      row.terms.push_back(tv);
+    }
+    for (std::size_t t = 0; t < tie_count; ++t) row.tie_values.push_back(shown_tie(slim.ties[r * tie_count + t], arena));
+    if (i > 0) compare(r, slim.rows[r].key, order[i - 1], slim.rows[order[i - 1]].key, &row.separated_by);
+    row.explanation = explain_position(row, i > 0 ? &result.rows.back() : nullptr, criteria);
+    result.rows.push_back(std::move(row));
+  }
+
+  // Ineligible rows by id; the first `limit` built with their failed conditions.
+  {
+    std::vector<std::uint32_t> by_id(ineligible.size());
+    for (std::size_t i = 0; i < by_id.size(); ++i) by_id[i] = static_cast<std::uint32_t>(i);
+    const std::size_t keep = limit == 0 ? by_id.size() : std::min(by_id.size(), limit);
+    auto id_of = [&](std::uint32_t i) { return arena.view(ineligible[i].at, ineligible[i].id_size); };
+    std::partial_sort(by_id.begin(), by_id.begin() + static_cast<std::ptrdiff_t>(keep), by_id.end(),
+                      [&](std::uint32_t a, std::uint32_t b) { return id_of(a) < id_of(b); });
+    for (std::size_t i = 0; i < keep; ++i) {
+      const std::uint32_t r = by_id[i];
+      RankRow row;
+      row.id = std::string(id_of(r));
+      row.name = std::string(arena.view(ineligible[r].at + ineligible[r].id_size, ineligible[r].name_size));
+      const std::uint64_t* met = ineligible_met.data() + r * cond_words;
+      const std::uint64_t* missing = ineligible_missing.data() + r * path_words;
+      for (std::size_t k = 0; k < conditions; ++k) {
+        ConditionCheck check;
+        check.id = criteria.eligibility[k].id;
+        check.met = (met[k / 64] >> (k % 64)) & 1;
+        if (!check.met) {
+          for (std::size_t p : condition_paths[k]) {
+            if ((missing[p / 64] >> (p % 64)) & 1) check.missing.push_back(paths[p]);
+          }
+        }
+        row.checks.push_back(std::move(check));
+      }
+      row.explanation = explain_ineligible(row, criteria);
+      result.ineligible.push_back(std::move(row));
+    }
+  }
+
+  // Sensitivity, as in rank(), from the kept term values.
+  Sensitivity& s = result.sensitivity;
+  s.top = result.top;
+  if (result.top == 0 || result.top >= n) {
+    s.note = {"入围名单包含全部符合条件的企业（" + std::to_string(n) + " 家），权重变化不会改变名单",
+              "the shortlist holds every eligible candidate (" + std::to_string(n) + "), so no weight change can alter it"};
+  }
+  const std::size_t top = std::min(result.top == 0 ? n : result.top, n);
+  std::vector<double> keys(n);
+  std::vector<std::uint32_t> index(n);
+  std::vector<char> in_base(n, 0);  // by row
+  for (std::size_t i = 0; i < top; ++i) in_base[order[i]] = 1;
+  for (std::size_t k = 0; k < term_count; ++k) {
+    for (const double factor : {1 + options.step, 1 - options.step}) {
+      SensitivityCase sc;
+      sc.term = criteria.score[k].id;
+      sc.factor = factor;
+      sc.weight = criteria.score[k].weight * factor;
+      if (top < n) {
+        for (std::size_t i = 0; i < n; ++i) {
+          double total = 0;
+          for (std::size_t j = 0; j < term_count; ++j) {
+            total += slim.terms[i * term_count + j] * (j == k ? sc.weight : criteria.score[j].weight);
+          }
+          keys[i] = quantize(total);
+          index[i] = static_cast<std::uint32_t>(i);
+        }
+        std::partial_sort(index.begin(), index.begin() + static_cast<std::ptrdiff_t>(top), index.end(),
+                          [&](std::uint32_t a, std::uint32_t b) { return compare(a, keys[a], b, keys[b], nullptr) < 0; });
+        std::vector<char> in_moved(n, 0);
+        for (std::size_t i = 0; i < top; ++i) {
+          in_moved[index[i]] = 1;
+          if (!in_base[index[i]]) sc.entering.emplace_back(slim.id(index[i]));
+        }
+        for (std::size_t i = 0; i < top; ++i) {
+          if (!in_moved[order[i]]) sc.leaving.emplace_back(slim.id(order[i]));
+        }
+      }
+      s.stable = s.stable && sc.entering.empty();
+      s.cases.push_back(std::move(sc));
+    }
+  }
+  if (s.note.zh.empty()) {
+    s.note = s.stable ? Text{"任一权重上下浮动" + format_number(options.step * 100) + "%，前" + std::to_string(top) + "名名单不变",
+                             "moving any one weight by ±" + format_number(options.step * 100) + " % leaves the top " +
+                                 std::to_string(top) + " unchanged"}
+                      : Text{"部分权重上下浮动" + format_number(options.step * 100) + "%会改变前" + std::to_string(top) + "名名单，见各项",
+                             "moving some weights by ±" + format_number(options.step * 100) + " % changes the top " +
+                                 std::to_string(top) + "; see the cases"};
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
 // JSON
 
 namespace {
@@ -558,8 +960,8 @@ Json rank_to_json(const RankResult& result, const std::string& lang, std::size_t
   if (!c.provenance.note.zh.empty()) out["criteria"]["note"] = c.provenance.note.in(lang);
   out["considered"] = result.considered;
   out["filtered_out"] = result.filtered_out;
-  out["eligible"] = result.rows.size();
-  out["ineligible_count"] = result.ineligible.size();
+  out["eligible"] = result.eligible_count;
+  out["ineligible_count"] = result.ineligible_count;
   out["top"] = result.top;
   Json rows = Json::array();
   for (std::size_t i = 0; i < keep(result.rows.size()); ++i) {

@@ -338,17 +338,24 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
     }
     module["derived"] = derived;
     module["has_derived"] = !derived.empty();
-    if (options.peers) {
+    if (options.peers || options.peer_counts) {
       // The enterprise itself joins the peer list under its USCC (replacing an imported record).
       const Json facts = enterprise_facts(assessment);
       const std::string uscc = facts["profile"].value("uscc", std::string());
       if (!uscc.empty()) {
-        std::vector<Candidate> group;
-        for (const auto& peer : *options.peers) {
-          if (peer.id != uscc) group.push_back(peer);
+        PeerBenchmark peer;
+        if (options.peer_counts) {
+          peer = percentile_of(uscc, facts, q.id, [&](const std::string& division, const std::string& size_class, std::int64_t total_q) {
+            return options.peer_counts(q.id, division, size_class, total_q, uscc);
+          });
+        } else {
+          std::vector<Candidate> group;
+          for (const auto& candidate : *options.peers) {
+            if (candidate.id != uscc) group.push_back(candidate);
+          }
+          group.push_back({uscc, facts["profile"].value("name", uscc), facts});
+          peer = percentile(group, uscc, q.id);
         }
-        group.push_back({uscc, facts["profile"].value("name", uscc), facts});
-        const PeerBenchmark peer = percentile(group, uscc, q.id);
         Json pj = {{"division", peer.division}, {"size_class", peer.size_class}, {"group", peer.group_size},
                    {"suppressed", peer.suppressed}, {"reason", peer.reason.in(lang)}};
         if (peer.percentile) pj["percentile"] = format_number(std::round(*peer.percentile * 10) / 10);

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -110,6 +112,55 @@ Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<
 
 Json dashboard_to_json(const Dashboard& dashboard, const std::string& lang = "zh-CN");
 
+// What the dashboard reads of one enterprise (ladder positions as indexes, -1 unknown): the JSON
+// facts and the typed columns (fact_table.h) give the same values.
+struct DashboardFacts {
+  std::int8_t above = -1;      // profile.above_designated_size: 1, 0, -1 not a yes/no
+  std::int8_t sf_tier = -1;    // profile.smart_factory_tier: none 0 … leading 4
+  std::int8_t sf_level = -1;   // results.smart-factory-2025: 0 below SF1, 1..4, -1 not assessed
+  std::int8_t sme_class = -1;  // profile.sme_quality_tier: none 0 … little_giant 3
+  std::int8_t sme_level = -1;  // results.sme-digital-2024: 0 below L1, 1..4, -1 not assessed
+  std::int8_t rd_tools = -1;   // profile.digital_rd_tools
+  std::int8_t green = -1;      // profile.green_factory_level: none 0 … national 3
+  bool cnc_known = false;      // profile.key_process_cnc_rate is a number
+  double cnc = 0;
+};
+DashboardFacts dashboard_facts(const Json& facts);
+DashboardFacts dashboard_facts(const logic::Typed* values);
+
+// The figures, counted one enterprise at a time (in the order given: the CNC mean sums in it).
+class DashboardTally {
+ public:
+  DashboardTally(const std::vector<DashboardTarget>& targets, std::string region, const DashboardOptions& options = {});
+  void add(const DashboardFacts& facts);  // an enterprise inside the region
+  Dashboard result() const;
+
+ private:
+  struct SmeCount {
+    int class_rank = 0;
+    int need = 0;
+    std::size_t members = 0, known = 0, yes = 0;
+    std::size_t by_level[5] = {0, 0, 0, 0, 0};
+  };
+  const std::vector<DashboardTarget>& targets_;
+  std::string region_;
+  DashboardOptions options_;
+  std::vector<std::pair<std::string, std::string>> sme_pairs_;
+  std::vector<SmeCount> sme_;
+  std::size_t enterprises_ = 0, above_ = 0, above_unknown_ = 0;
+  std::size_t sf_known_ = 0;
+  std::size_t sf_at_least_[5] = {0, 0, 0, 0, 0};
+  std::size_t rd_known_ = 0, rd_yes_ = 0;
+  std::size_t cnc_known_ = 0;
+  double cnc_sum_ = 0;
+  std::size_t green_known_ = 0;
+  std::size_t green_by_level_[4] = {0, 0, 0, 0};
+};
+
+// The dashboard over rows a store streams (rank.h's FactRowSource), in constant memory.
+Dashboard dashboard_rows(const FactRowSource& source, const std::vector<DashboardTarget>& targets, const std::string& region,
+                         const DashboardOptions& options = {});
+
 // The percentile of one enterprise's module total among its peers: same GB/T 4754 division (first
 // two digits of profile.industry) and same size class (profile.size_class), optionally inside a
 // region. Percentile rank = (peers below + ½ × peers equal, the enterprise included) ÷ group × 100.
@@ -133,5 +184,18 @@ PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::st
                          const std::string& region = "", std::size_t min_group = 5);
 
 Json peer_to_json(const PeerBenchmark& peer, const std::string& lang = "zh-CN");
+
+// The peer benchmark from counts a store makes with an index (Store::peer_counts) instead of a scan:
+// `peers(division, size_class, quantized_total)` counts the other enterprises of the group with a
+// total, those below and those equal (totals quantized at 6 decimals, fact_table.h). The same
+// result as percentile() over those peers plus the enterprise (`facts`, under `enterprise`).
+struct PeerCounts {
+  std::size_t group = 0;
+  std::size_t below = 0;
+  std::size_t same = 0;
+};
+using PeerCounter = std::function<PeerCounts(const std::string& division, const std::string& size_class, std::int64_t total_q)>;
+PeerBenchmark percentile_of(const std::string& enterprise, const Json& facts, const std::string& module, const PeerCounter& peers,
+                            std::size_t min_group = 5);
 
 }  // namespace assess

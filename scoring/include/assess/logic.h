@@ -13,8 +13,10 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +38,7 @@ class Scope {
 };
 
 struct Node;  // compiled form; internal
+class TypedRule;
 
 class Rule {
  public:
@@ -77,11 +80,66 @@ class Rule {
   const Json& source() const { return source_; }
 
  private:
+  friend class TypedRule;
   std::shared_ptr<const Node> root_;
   Json source_;
 };
 
 // JsonLogic truthiness: false, null, 0, "", [] are falsy; everything else truthy.
 bool truthy(const Json& value);
+
+// ---------------------------------------------------------------------------------------------
+// Typed evaluation: rules over facts that are already typed values in slots (ranking criteria over
+// the typed columns of the bureau's records), without a JSON DOM. A plain value type (no
+// allocation); strings and lists are views owned by the caller's row or by the compiled rule.
+
+struct Typed {
+  enum Kind : std::uint8_t { kNull, kBool, kInt, kDouble, kString, kList };
+  Kind kind = kNull;
+  bool boolean = false;
+  double number = 0;                 // kInt and kDouble (kInt: a whole number the data held as an integer)
+  std::string_view text;             // kString
+  const std::string_view* items = nullptr;  // kList: strings
+  std::uint32_t count = 0;                   // kList: number of items
+
+  static Typed null() { return {}; }
+  static Typed of_bool(bool b) { Typed t; t.kind = kBool; t.boolean = b; return t; }
+  static Typed of_int(std::int64_t v) { Typed t; t.kind = kInt; t.number = static_cast<double>(v); return t; }
+  static Typed of_double(double v) { Typed t; t.kind = kDouble; t.number = v; return t; }
+  static Typed of_string(std::string_view s) { Typed t; t.kind = kString; t.text = s; return t; }
+  bool is_number() const { return kind == kInt || kind == kDouble; }
+};
+
+// The JSON value a typed value stands for (kInt → integer, kDouble → float, kList → array of strings).
+Json to_json(const Typed& value);
+bool truthy(const Typed& value);
+
+// A Rule compiled for typed slots. Covers the operators criteria use (var without a default, if,
+// and, or, !, !!, ==, !=, ===, !==, <, <=, >, >=, in, +, -, *, /, %, max, min, literals); `compile`
+// returns nullopt for anything else, and the caller evaluates the Rule on JSON instead. Results are
+// those of Rule::evaluate with the same facts as JSON (the same JavaScript coercions; a computed
+// number that is not finite is null).
+class TypedRule {
+ public:
+  // `slot_of` maps a full var path ("profile.employees") to a slot, or -1 when it is not typed.
+  static std::optional<TypedRule> compile(const Rule& rule, const std::function<int(std::string_view)>& slot_of);
+  // `slots`: the row's values, indexed by slot. The result may point into `slots` or the rule.
+  Typed evaluate(const Typed* slots) const;
+
+  struct Node {
+    std::uint8_t op = 0;
+    int slot = -1;
+    Typed literal;
+    std::uint32_t first = 0;  // children: nodes_[first .. first + count)
+    std::uint32_t count = 0;
+  };
+
+ private:
+  Typed eval(std::uint32_t index, const Typed* slots) const;
+  std::vector<Node> nodes_;   // nodes_[0] is the root
+  std::vector<std::uint32_t> children_;
+  std::shared_ptr<std::deque<std::string>> strings_;  // literal texts
+  std::shared_ptr<std::deque<std::vector<std::string_view>>> lists_;  // literal lists
+};
 
 }  // namespace assess::logic

@@ -21,10 +21,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "assess/fact_table.h"
 #include "assess/logic.h"
 #include "assess/policy.h"
 #include "assess/questionnaire.h"
@@ -159,12 +161,37 @@ struct RankResult {
   std::size_t considered = 0;    // candidates inside the filters
   std::size_t filtered_out = 0;  // candidates outside them (not listed)
   std::size_t top = 0;
-  std::vector<RankRow> rows;        // eligible, in rank order
-  std::vector<RankRow> ineligible;  // by id, with the failed conditions
+  std::vector<RankRow> rows;        // eligible, in rank order (rank_rows: the first `limit`)
+  std::vector<RankRow> ineligible;  // by id, with the failed conditions (rank_rows: the first `limit`)
+  std::size_t eligible_count = 0;    // all eligible rows, listed or not
+  std::size_t ineligible_count = 0;  // all ineligible rows, listed or not
   Sensitivity sensitivity;
 };
 
 RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidates, const RankOptions& options = {});
+
+// The prefix a GB/T 2260 area stands for ("320200" → "3202"; "100000" → "", the whole country).
+std::string region_prefix(const std::string& area);
+
+// Ranking at scale, over rows a store streams (fact_table.h). What a source is asked for: records
+// whose region starts with `region` (when not empty) and with one of `regions_any` (when not
+// empty) — a hint: rank_rows applies the filters itself, so a source may give more rows; `want_json`:
+// every row must carry its JSON facts (a rule reads a fact outside the typed columns).
+struct FactQuery {
+  std::string region;
+  std::vector<std::string> regions_any;
+  bool want_json = false;
+};
+using FactRowVisitor = std::function<void(const FactRow&)>;
+// Returns how many records it left out without a visit (counted as outside the filters).
+using FactRowSource = std::function<std::size_t(const FactQuery&, const FactRowVisitor&)>;
+
+// The same ranking as rank() over the same candidates — order, scores, explanations, counts and
+// sensitivity — keeping only compact sort state per candidate (rules evaluated with
+// logic::TypedRule on typed rows) and building RankRows for the first `limit` eligible and
+// ineligible rows (0: all).
+RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, const RankOptions& options = {},
+                     std::size_t limit = 0);
 
 // `limit` caps the rows and the ineligible list written (0: all) — a page of 100,000 rows is slow to
 // serialise; the counts are always complete.

@@ -12,6 +12,7 @@
 
 #include "assess/assessment.h"
 #include "assess/code_list.h"
+#include "assess/dashboard.h"
 #include "assess/rank.h"
 #include "assess/rewards.h"
 
@@ -26,6 +27,11 @@ struct ReportOptions {
   // Peer group for the benchmark (bureau records): the enterprise's percentile within its industry
   // division and size class, shown only where the group has at least 5 enterprises.
   const std::vector<Candidate>* peers = nullptr;
+  // Or the counts of that group from a store's index (Store::peer_counts), by module; the record
+  // under the enterprise's own USCC is left out, as above.
+  std::function<PeerCounts(const std::string& module, const std::string& division, const std::string& size_class,
+                           std::int64_t total_q, const std::string& except_uscc)>
+      peer_counts;
 };
 
 Json report_view(const AssessmentResult& assessment, const RewardsResult* rewards, const Catalogue* catalogue,
