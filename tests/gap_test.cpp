@@ -656,3 +656,49 @@ TEST_CASE("a roadmap adds up: an improvement in an unscored section shows +0 on 
     CHECK_NEAR(now.sections[0].score + gap.points_gained, gap.after.sections[0].score);
   }
 }
+
+TEST_CASE("the gap says why its search stopped: complete, out of patience with a plan in hand, or at the node limit") {
+  // smart-factory-2025's demo is one step from the next tier; the search needs 180 nodes to prove it
+  // (docs/gap-search.md: conditions read improvable answers, so only the weak check prunes).
+  const Questionnaire q = assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/smart-factory-2025.json");
+  Json answers = assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/demo-answers.json").at("answers");
+  assess::ParsedAnswers parsed = assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "a.json");
+  REQUIRE(parsed.errors.empty());
+  const int next = assess::score(q, parsed.set).levels.level + 1;
+  REQUIRE(next < static_cast<int>(q.levels.size()));
+
+  SUBCASE("a search that finishes is complete") {
+    const GapResult gap = assess::find_gap(q, parsed.set, next);
+    CHECK(gap.stopped_by == assess::GapStop::kComplete);
+    CHECK(gap.search_complete);
+    CHECK(gap.proven_minimal);
+    CHECK(gap.steps == 1);
+  }
+  SUBCASE("the node limit stops it and says so; the greedy plan stands") {
+    assess::GapOptions options;
+    options.max_nodes = 5;
+    const GapResult gap = assess::find_gap(q, parsed.set, next, options);
+    CHECK(gap.stopped_by == assess::GapStop::kNodeLimit);
+    CHECK_FALSE(gap.search_complete);
+    CHECK_FALSE(gap.tie_break_complete);
+    CHECK(gap.reachable);
+    CHECK(gap.nodes_searched == 6);  // the node past the limit is counted, then the search stops
+  }
+  SUBCASE("without patience it stops at once when it already holds a plan of the steps it tries") {
+    // The greedy plan has one step, so the first round (1 step) starts with a plan in hand: no node
+    // can raise the bound any more, only the points can improve, and no patience is granted.
+    assess::GapOptions options;
+    options.min_patience = 0;
+    const GapResult gap = assess::find_gap(q, parsed.set, next, options);
+    CHECK(gap.stopped_by == assess::GapStop::kNoProgress);
+    CHECK_FALSE(gap.search_complete);
+    CHECK(gap.proven_minimal);  // one step is the fewest any change can take
+    CHECK(gap.steps == 1);
+    CHECK(gap.lower_bound_steps == 1);
+  }
+  SUBCASE("the text and the JSON carry the reason") {
+    CHECK(std::string(assess::to_string(assess::GapStop::kComplete)) == "complete");
+    CHECK(std::string(assess::to_string(assess::GapStop::kNoProgress)) == "no_progress");
+    CHECK(std::string(assess::to_string(assess::GapStop::kNodeLimit)) == "node_limit");
+  }
+}
