@@ -17,6 +17,7 @@
 #include "assess/questionnaire.h"
 #include "assess/score.h"
 
+using assess::Answer;
 using assess::AnswerSet;
 using assess::GapResult;
 using assess::Json;
@@ -39,9 +40,20 @@ AnswerSet parse(const Questionnaire& q, const Json& document) {
 
 AnswerSet answer(const Questionnaire& q, const Json& answers) { return assess::testing::answers_for(q, answers); }
 
-// The reference: every combination of improvement moves (each question: no change or one of its
-// moves), scored from scratch. For each target level: the fewest steps that reach it, then the
-// highest total score among those.
+// The reference: every combination of improvements (each question: no change or one of its
+// improved answers), scored from scratch. For each target level: the fewest steps that reach it,
+// then the highest total score among those.
+//
+// Its improvements are written here from the questionnaire definition, independently of the
+// search's move generator (improvement_moves), so that a bug there cannot hide: an answer improves
+// a question when its grade rises — a ladder's level, yes over no over unanswered, a choice's or a
+// band's points (unanswered counts 0) — or, for a multiple choice, when any set of options is added
+// that raises its points (after its cap). The reference tries every such answer, not only the ones
+// the generator keeps (all subsets of a multiple choice, not the heaviest k). Steps count positions
+// on the question's scale (ladder levels; no < yes; a choice's distinct point values), at least one
+// per changed answer; answering an unanswered question starts from the bottom of the scale; each
+// option added to a multiple choice is a step. Answers are built through parse_answer (bands by
+// forcing the band, as for a derived band no answer names it).
 struct Reference {
   bool reachable = false;
   int steps = 0;
@@ -53,25 +65,134 @@ struct BruteForce {
   long long combinations = 0;
 };
 
+struct Candidate {
+  int question = -1;
+  Answer answer;
+  int steps = 0;
+};
+
+// Where a value stands on a scale of distinct values: how many distinct values lie below it.
+int scale_rank(const std::vector<double>& values, double v) {
+  std::vector<double> below;
+  for (double x : values) {
+    if (x < v - 1e-9 && std::none_of(below.begin(), below.end(), [&](double b) { return std::fabs(b - x) <= 1e-9; })) {
+      below.push_back(x);
+    }
+  }
+  return static_cast<int>(below.size());
+}
+
+std::vector<Candidate> reference_improvements(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& now,
+                                              int qi) {
+  std::vector<Candidate> out;
+  const assess::Question& question = q.questions[static_cast<std::size_t>(qi)];
+  const assess::Answer& given = answers.answers[static_cast<std::size_t>(qi)];
+  if (!question.scored() || given.not_applicable) return out;
+  const auto& options = question.options;
+  const assess::QuestionResult& r = now.questions[static_cast<std::size_t>(qi)];
+  auto parsed = [&](const Json& value) {
+    return assess::parse_answer(q, qi, value, "reference.json", "/answers/" + question.id);
+  };
+  switch (question.type) {
+    case assess::QuestionType::kLadder: {
+      std::vector<double> levels;
+      for (const auto& o : options) levels.push_back(o.level);
+      const bool answered = given.present && !given.selected.empty();
+      const int level = answered ? options[static_cast<std::size_t>(given.selected[0])].level : -1;
+      for (const auto& o : options) {
+        if (o.level <= level) continue;
+        const int rank = scale_rank(levels, o.level);
+        const int steps = answered ? rank - scale_rank(levels, level) : rank;
+        out.push_back({qi, parsed(o.level), std::max(steps, 1)});
+      }
+      break;
+    }
+    case assess::QuestionType::kYesNo: {
+      const bool answered = given.present && !given.selected.empty();
+      const bool yes = answered && given.selected[0] == 1;
+      if (!answered) out.push_back({qi, parsed(false), 1});
+      if (!yes) out.push_back({qi, parsed(true), 1});
+      break;
+    }
+    case assess::QuestionType::kSingle:
+    case assess::QuestionType::kBand: {
+      std::vector<double> points;
+      for (const auto& o : options) points.push_back(o.points);
+      const bool band = question.type == assess::QuestionType::kBand;
+      const int current = band ? (r.answered ? r.band : -1)
+                               : (given.present && !given.selected.empty() ? given.selected[0] : -1);
+      const double before = current >= 0 ? options[static_cast<std::size_t>(current)].points : 0;
+      for (std::size_t j = 0; j < options.size(); ++j) {
+        if (options[j].points <= before + 1e-9) continue;
+        const int rank = scale_rank(points, options[j].points);
+        const int steps = current >= 0 ? rank - scale_rank(points, before) : rank;
+        Answer a;
+        if (band) {
+          a.present = true;
+          a.what_if_band = static_cast<int>(j);
+        } else {
+          a = parsed(options[j].id);
+        }
+        out.push_back({qi, a, std::max(steps, 1)});
+      }
+      break;
+    }
+    case assess::QuestionType::kMulti: {
+      std::vector<std::size_t> kept;  // the current selection without the exclusive "none"
+      std::vector<std::size_t> addable;
+      for (std::size_t j = 0; j < options.size(); ++j) {
+        const bool selected = std::find(given.selected.begin(), given.selected.end(), static_cast<int>(j)) != given.selected.end();
+        if (selected && !options[j].exclusive) kept.push_back(j);
+        if (!selected && !options[j].exclusive) addable.push_back(j);
+      }
+      auto capped = [&](const std::vector<std::size_t>& chosen) {
+        double sum = 0;
+        for (std::size_t j : chosen) sum += options[j].points;
+        return question.max_points ? std::min(sum, *question.max_points) : sum;
+      };
+      const double before = given.present ? capped(kept) : 0;
+      for (std::uint32_t mask = 1; mask < (1u << addable.size()); ++mask) {
+        std::vector<std::size_t> chosen = kept;
+        int added = 0;
+        for (std::size_t b = 0; b < addable.size(); ++b) {
+          if (mask & (1u << b)) {
+            chosen.push_back(addable[b]);
+            ++added;
+          }
+        }
+        if (capped(chosen) <= before + 1e-9) continue;
+        Json ids = Json::array();
+        for (std::size_t j : chosen) ids.push_back(options[j].id);
+        out.push_back({qi, parsed(ids), added});
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
 BruteForce brute_force(const Questionnaire& q, const AnswerSet& answers) {
   const ScoreResult now = assess::score(q, answers);
-  std::vector<std::vector<Move>> moves;
+  std::vector<std::vector<Candidate>> candidates;
   for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
-    std::vector<Move> m = assess::improvement_moves(q, answers, now, static_cast<int>(qi));
-    if (!m.empty()) moves.push_back(std::move(m));
+    std::vector<Candidate> c = reference_improvements(q, answers, now, static_cast<int>(qi));
+    if (!c.empty()) candidates.push_back(std::move(c));
   }
   BruteForce out;
   out.per_target.assign(q.levels.size(), {});
-  std::vector<int> choice(moves.size(), -1);  // -1: no change
+  std::vector<int> choice(candidates.size(), -1);  // -1: no change
   while (true) {
-    std::vector<Move> chosen;
+    AnswerSet changed = answers;
     int steps = 0;
-    for (std::size_t i = 0; i < moves.size(); ++i) {
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
       if (choice[i] < 0) continue;
-      chosen.push_back(moves[i][static_cast<std::size_t>(choice[i])]);
-      steps += chosen.back().steps;
+      const Candidate& c = candidates[i][static_cast<std::size_t>(choice[i])];
+      changed.answers[static_cast<std::size_t>(c.question)] = c.answer;
+      steps += c.steps;
     }
-    const ScoreResult r = assess::score(q, assess::apply_moves(q, answers, chosen));
+    const ScoreResult r = assess::score(q, changed);
     ++out.combinations;
     const double total = r.sections[0].score;
     for (std::size_t t = 0; t < q.levels.size(); ++t) {
@@ -84,7 +205,7 @@ BruteForce brute_force(const Questionnaire& q, const AnswerSet& answers) {
     // Next combination (an odometer over the choices).
     std::size_t i = 0;
     for (; i < choice.size(); ++i) {
-      if (++choice[i] < static_cast<int>(moves[i].size())) break;
+      if (++choice[i] < static_cast<int>(candidates[i].size())) break;
       choice[i] = -1;
     }
     if (i == choice.size()) break;
@@ -533,5 +654,51 @@ TEST_CASE("a roadmap adds up: an improvement in an unscored section shows +0 on 
     CHECK(steps == gap.steps);
     CHECK_NEAR(sum, gap.points_gained);
     CHECK_NEAR(now.sections[0].score + gap.points_gained, gap.after.sections[0].score);
+  }
+}
+
+TEST_CASE("the gap says why its search stopped: complete, out of patience with a plan in hand, or at the node limit") {
+  // smart-factory-2025's demo is one step from the next tier; the search needs 180 nodes to prove it
+  // (docs/gap-search.md: conditions read improvable answers, so only the weak check prunes).
+  const Questionnaire q = assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/smart-factory-2025.json");
+  Json answers = assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/demo-answers.json").at("answers");
+  assess::ParsedAnswers parsed = assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "a.json");
+  REQUIRE(parsed.errors.empty());
+  const int next = assess::score(q, parsed.set).levels.level + 1;
+  REQUIRE(next < static_cast<int>(q.levels.size()));
+
+  SUBCASE("a search that finishes is complete") {
+    const GapResult gap = assess::find_gap(q, parsed.set, next);
+    CHECK(gap.stopped_by == assess::GapStop::kComplete);
+    CHECK(gap.search_complete);
+    CHECK(gap.proven_minimal);
+    CHECK(gap.steps == 1);
+  }
+  SUBCASE("the node limit stops it and says so; the greedy plan stands") {
+    assess::GapOptions options;
+    options.max_nodes = 5;
+    const GapResult gap = assess::find_gap(q, parsed.set, next, options);
+    CHECK(gap.stopped_by == assess::GapStop::kNodeLimit);
+    CHECK_FALSE(gap.search_complete);
+    CHECK_FALSE(gap.tie_break_complete);
+    CHECK(gap.reachable);
+    CHECK(gap.nodes_searched == 6);  // the node past the limit is counted, then the search stops
+  }
+  SUBCASE("without patience it stops at once when it already holds a plan of the steps it tries") {
+    // The greedy plan has one step, so the first round (1 step) starts with a plan in hand: no node
+    // can raise the bound any more, only the points can improve, and no patience is granted.
+    assess::GapOptions options;
+    options.min_patience = 0;
+    const GapResult gap = assess::find_gap(q, parsed.set, next, options);
+    CHECK(gap.stopped_by == assess::GapStop::kNoProgress);
+    CHECK_FALSE(gap.search_complete);
+    CHECK(gap.proven_minimal);  // one step is the fewest any change can take
+    CHECK(gap.steps == 1);
+    CHECK(gap.lower_bound_steps == 1);
+  }
+  SUBCASE("the text and the JSON carry the reason") {
+    CHECK(std::string(assess::to_string(assess::GapStop::kComplete)) == "complete");
+    CHECK(std::string(assess::to_string(assess::GapStop::kNoProgress)) == "no_progress");
+    CHECK(std::string(assess::to_string(assess::GapStop::kNodeLimit)) == "node_limit");
   }
 }

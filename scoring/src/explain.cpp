@@ -274,6 +274,7 @@ Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResu
               {"already_reached", gap.already_reached},
               {"reachable", gap.reachable},
               {"search_complete", gap.search_complete},
+              {"stopped_by", to_string(gap.stopped_by)},
               {"proven_minimal", gap.proven_minimal},
               {"tie_break_complete", gap.tie_break_complete},
               {"lower_bound_steps", gap.lower_bound_steps},
@@ -437,8 +438,16 @@ std::string render_text(const Json& doc, const std::string& lang) {
       if (g.at("proven_minimal").get<bool>()) {
         out << (en ? "  Smallest improvement set: " : "  最小改进集：");
       } else {
+        // Why the search stopped: its budget (no progress for as long as it had searched, or the
+        // node limit), with the bound it had proven.
+        const bool no_progress = g.value("stopped_by", std::string()) == "no_progress";
         out << (en ? "  Improvement set (not proven smallest; no set has fewer than " : "  改进方案（未证明最小；任何方案至少需 ")
-            << dump_value(g.at("lower_bound_steps")) << (en ? " steps): " : " 步）：");
+            << dump_value(g.at("lower_bound_steps"))
+            << (en ? (no_progress ? " steps; the search stopped after " : " steps; the search stopped at its limit of ")
+                   : (no_progress ? " 步；搜索在 " : " 步；搜索达到上限 "))
+            << dump_value(g.at("nodes_searched"))
+            << (en ? (no_progress ? " candidates, at least the second half without progress): " : " candidates): ")
+                   : (no_progress ? " 个候选后停止，至少后一半未再改进）：" : " 个候选）："));
       }
       // Every figure of the plan adds up: the items' steps to the plan's steps, their effects on the
       // total to the change of the total.

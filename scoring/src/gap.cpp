@@ -1,5 +1,6 @@
 #include "assess/gap.h"
 
+#include "assess/incremental.h"
 #include "assess/text.h"
 
 #include <algorithm>
@@ -7,6 +8,8 @@
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <optional>
+#include <tuple>
 
 namespace assess {
 namespace {
@@ -45,24 +48,6 @@ double option_points(const Question& question, const std::vector<int>& selected)
   return total;
 }
 
-Json value_of(const Question& question, const std::vector<int>& selected) {
-  switch (question.type) {
-    case QuestionType::kSingle:
-      return question.options[static_cast<std::size_t>(selected[0])].id;
-    case QuestionType::kMulti: {
-      Json ids = Json::array();
-      for (int i : selected) ids.push_back(question.options[static_cast<std::size_t>(i)].id);
-      return ids;
-    }
-    case QuestionType::kLadder:
-      return question.options[static_cast<std::size_t>(selected[0])].level;
-    case QuestionType::kYesNo:
-      return selected[0] == 1;
-    default:
-      return nullptr;
-  }
-}
-
 void set_selection(const Question& question, Answer& a, const std::vector<int>& to) {
   a.present = true;
   a.not_applicable = false;
@@ -71,7 +56,7 @@ void set_selection(const Question& question, Answer& a, const std::vector<int>& 
     return;
   }
   a.selected = to;
-  a.value = value_of(question, to);
+  a.value = selection_value(question, to);
 }
 
 }  // namespace
@@ -160,6 +145,15 @@ AnswerSet apply_moves(const Questionnaire& q, const AnswerSet& answers, const st
                   m.to);
   }
   return out;
+}
+
+const char* to_string(GapStop stop) {
+  switch (stop) {
+    case GapStop::kComplete: return "complete";
+    case GapStop::kNoProgress: return "no_progress";
+    case GapStop::kNodeLimit: return "node_limit";
+  }
+  return "?";
 }
 
 bool requirement_fixed(const Questionnaire& q, const Requirement& req) {
@@ -252,6 +246,58 @@ class SuffixKnapsack {
   std::vector<int> support_;
 };
 
+// For the tie-break: the most the total can gain from the slots >= i with at most s steps while
+// their moves also add at least c to one count requirement's count (every plan meets the count,
+// so this bounds its points more tightly than the total's knapsack alone). -infinity: no
+// completion reaches the count with s steps.
+class CountedKnapsack {
+ public:
+  CountedKnapsack() = default;
+  // options[slot] = (steps, gain on the total, gain on the count) of each move of that slot.
+  CountedKnapsack(const std::vector<std::vector<std::tuple<int, double, int>>>& options, int max_steps, int max_count)
+      : slots_(options.size()),
+        width_(static_cast<std::size_t>(max_steps) + 1),
+        depth_(static_cast<std::size_t>(std::max(max_count, 0)) + 1),
+        table_((slots_ + 1) * width_ * depth_, kNone) {
+    for (std::size_t st = 0; st < width_; ++st) cell(slots_, st, 0) = 0;
+    for (std::size_t i = slots_; i-- > 0;) {
+      for (std::size_t st = 0; st < width_; ++st) {
+        for (std::size_t c = 0; c < depth_; ++c) {
+          double best = cell(i + 1, st, c);
+          for (const auto& [steps, gain, count] : options[i]) {
+            if (static_cast<std::size_t>(steps) > st) continue;
+            const std::size_t rest = c > static_cast<std::size_t>(count) ? c - static_cast<std::size_t>(count) : 0;
+            const double after = cell(i + 1, st - static_cast<std::size_t>(steps), rest);
+            if (after > kNone) best = std::max(best, gain + after);
+          }
+          cell(i, st, c) = best;
+        }
+      }
+    }
+  }
+
+  bool empty() const { return table_.empty(); }
+
+  // The bound at slot `from` with `budget` steps left and `deficit` still to count.
+  double gain_within(std::size_t from, int budget, int deficit) const {
+    if (budget < 0) return kNone;
+    const std::size_t st = std::min(static_cast<std::size_t>(budget), width_ - 1);
+    const std::size_t c = static_cast<std::size_t>(std::max(deficit, 0));
+    // More than the count lacked at the start cannot happen (counts only rise); no bound then.
+    if (c >= depth_) return std::numeric_limits<double>::infinity();
+    return table_[(from * width_ + st) * depth_ + c];
+  }
+
+  static constexpr double kNone = -std::numeric_limits<double>::infinity();
+
+ private:
+  double& cell(std::size_t i, std::size_t st, std::size_t c) { return table_[(i * width_ + st) * depth_ + c]; }
+  std::size_t slots_ = 0;
+  std::size_t width_ = 1;
+  std::size_t depth_ = 1;
+  std::vector<double> table_;
+};
+
 bool has_min_below(const Questionnaire& q, int section) {
   const Section& s = q.sections[static_cast<std::size_t>(section)];
   if (s.aggregation == Aggregation::kMin) return true;
@@ -280,8 +326,14 @@ double question_grade_after(const Question& question, const Move& m, double poin
 // search falls back to checking "everything open at its best" at each node.
 class Search {
  public:
-  Search(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& now, int target, long long max_nodes)
-      : q_(q), original_(answers), work_(answers), now_(now), target_(target), max_nodes_(max_nodes) {
+  Search(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& now, int target, const GapOptions& options)
+      : q_(q),
+        original_(answers),
+        work_(q, answers),
+        now_(now),
+        target_(target),
+        max_nodes_(options.max_nodes),
+        min_patience_(options.min_patience) {
     for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
       auto moves = improvement_moves(q, answers, now, static_cast<int>(qi));
       if (moves.empty()) continue;
@@ -293,7 +345,8 @@ class Search {
     for (std::size_t i = 0; i < questions_.size(); ++i) slot_of_[static_cast<std::size_t>(questions_[i])] = static_cast<int>(i);
     detect_interactions();
     collect_goals();
-    if (sound_) prepare_bounds();
+    if (sound_) prepare_classes();  // reorders the slots
+    find_best_moves();
   }
 
   // Iterative deepening from 1 step up to what a greedy plan needs. Past the node limit the greedy
@@ -311,6 +364,12 @@ class Search {
         limit += most;
       }
     }
+    // No round goes past `limit` steps, so the bounds' tables need no more.
+    if (sound_) prepare_bounds(limit);
+    if (!sound_) {
+      probe_.emplace(q_, original_);
+      for (std::size_t i = 0; i < questions_.size(); ++i) set_probe(i, best_move_[i]);
+    }
     for (budget_ = 1; budget_ <= limit; ++budget_) {
       if (have_plan && budget_ == plan_steps_) {
         // Seed the last round with the plan, so only better-scoring sets are explored.
@@ -319,8 +378,9 @@ class Search {
         best_total_ = plan_total_;
         best_choice_ = plan_choice_;
       }
-      dfs(0, 0, &now_);
+      dfs(0, 0);
       if (aborted_) break;
+      last_progress_ = nodes_;  // the round ended: either a plan of budget_ steps or budget_ refuted
       if (found_) {
         proven_ = true;
         lower_bound_ = best_steps_;
@@ -372,6 +432,7 @@ class Search {
   int best_steps() const { return best_steps_; }
   long long nodes() const { return nodes_; }
   bool aborted() const { return aborted_; }
+  GapStop stop() const { return stop_; }
   bool found() const { return found_; }
 
  private:
@@ -379,19 +440,21 @@ class Search {
   // kLinear bounds one requirement on a sum/mean section, or a weighted sum of several (any
   // solution meets each g_r >= D_r, so it meets sum w_r g_r >= sum w_r max(D_r, 0) too: gains
   // are never negative). Combining is what makes the bound tight when a section threshold and
-  // a total threshold must both hold.
+  // a total threshold must both hold. A count requirement is linear too: with visibility fixed,
+  // the number of questions that reach a grade is the sum over questions of "reaches it", and a
+  // move adds 1 when it lifts its question to the grade — so counts mix with scores.
   struct Part {
     int level = 0;
     int requirement = 0;
-    int section = -1;
+    int section = -1;    // a score requirement's section
+    bool count = false;  // a count requirement
     double weight = 1;
   };
   struct Bounded {
     std::vector<Part> parts;
     int group = 0;
-    enum Kind { kLinear, kCount, kOpaque } kind = kOpaque;
-    SuffixKnapsack knapsack;       // kLinear
-    std::vector<int> count_steps;  // kCount: per search slot, fewest steps to reach the grade (kInfinite: never)
+    enum Kind { kLinear, kOpaque } kind = kOpaque;
+    SuffixKnapsack knapsack;  // kLinear
   };
 
   void detect_interactions() {
@@ -421,38 +484,70 @@ class Search {
     }
   }
 
-  void prepare_bounds() {
+  void prepare_classes() {
     // Gains of each move alone, on every section a linear requirement or the total reads.
-    std::vector<std::vector<ScoreResult>> alone(questions_.size());
+    std::vector<std::vector<std::vector<double>>> alone(questions_.size());  // [slot][move][section]
     for (std::size_t i = 0; i < questions_.size(); ++i) {
-      for (const Move& m : moves_[i]) alone[i].push_back(score(q_, apply_moves(q_, original_, {m})));
+      for (std::size_t k = 0; k < moves_[i].size(); ++k) {
+        set(i, static_cast<int>(k));
+        std::vector<double>& sections = alone[i].emplace_back();
+        for (const auto& sr : work_.result().sections) sections.push_back(sr.score);
+        set(i, -1);
+      }
     }
     // Questions whose moves cost and gain the same on every section are interchangeable: the
     // search then only considers their choices in non-increasing order (symmetry breaking).
     reorder_by_class(alone);
-    int max_steps = 0;
-    for (const auto& moves : moves_) {
-      int most = 0;
-      for (const auto& m : moves) most = std::max(most, m.steps);
-      max_steps += most;
-    }
+    alone_ = std::move(alone);
+  }
+
+  void prepare_bounds(int max_steps) {
+    const auto& alone = alone_;
     auto knapsack_for = [&](const std::vector<Part>& parts) {
       std::vector<std::vector<std::pair<int, double>>> options(questions_.size());
       for (std::size_t i = 0; i < questions_.size(); ++i) {
         for (std::size_t k = 0; k < moves_[i].size(); ++k) {
           double gain = 0;
           for (const Part& part : parts) {
-            gain += part.weight * (alone[i][k].sections[static_cast<std::size_t>(part.section)].score -
-                                   now_.sections[static_cast<std::size_t>(part.section)].score);
+            gain += part.weight * (part.count ? count_gain(part, i, k)
+                                              : alone[i][k][static_cast<std::size_t>(part.section)] -
+                                                    now_.sections[static_cast<std::size_t>(part.section)].score);
           }
           options[i].emplace_back(moves_[i][k].steps, gain);
         }
       }
       return SuffixKnapsack(options, max_steps);
     };
-    auto knapsack_of_section = [&](int section) { return knapsack_for({Part{0, 0, section, 1}}); };
+    auto knapsack_of_section = [&](int section) { return knapsack_for({Part{0, 0, section, false, 1}}); };
     total_linear_ = !has_min_below(q_, 0);
-    if (total_linear_) total_knapsack_ = knapsack_of_section(0);
+    if (total_linear_) {
+      total_knapsack_ = knapsack_of_section(0);
+      // Per count requirement of a goal: the total's gain while meeting that count.
+      for (std::size_t l = 0; l < q_.levels.size(); ++l) {
+        const auto& reqs = q_.levels[l].requirements;
+        for (std::size_t ri = 0; ri < reqs.size(); ++ri) {
+          const Requirement& req = reqs[ri];
+          const bool in_a_goal = std::any_of(goals_.begin(), goals_.end(), [&](const std::vector<int>& goal) {
+            return std::find(goal.begin(), goal.end(), static_cast<int>(l)) != goal.end();
+          });
+          if (!in_a_goal || req.kind != RequirementKind::kCount ||
+              (req.comparison != Comparison::kGe && req.comparison != Comparison::kGt)) {
+            continue;
+          }
+          const Part part{static_cast<int>(l), static_cast<int>(ri), -1, true, 1};
+          const int lacking = static_cast<int>(std::lround(deficit_now(part)));
+          if (lacking <= 0) continue;
+          std::vector<std::vector<std::tuple<int, double, int>>> options(questions_.size());
+          for (std::size_t i = 0; i < questions_.size(); ++i) {
+            for (std::size_t k = 0; k < moves_[i].size(); ++k) {
+              options[i].emplace_back(moves_[i][k].steps, alone[i][k][0] - now_.sections[0].score,
+                                      static_cast<int>(std::lround(count_gain(part, i, k))));
+            }
+          }
+          counted_totals_.push_back({part, CountedKnapsack(options, max_steps, lacking)});
+        }
+      }
+    }
 
     // Union-find over search slots: requirements whose questions overlap share a group.
     std::vector<int> parent(questions_.size() + 1);
@@ -470,7 +565,7 @@ class Search {
       for (std::size_t ri = 0; ri < reqs.size(); ++ri) {
         const Requirement& req = reqs[ri];
         Bounded b;
-        b.parts = {Part{static_cast<int>(l), static_cast<int>(ri), req.section, 1}};
+        b.parts = {Part{static_cast<int>(l), static_cast<int>(ri), req.section, false, 1}};
         std::vector<int> support;
         if (req.kind == RequirementKind::kScore && !has_min_below(q_, req.section) &&
             (req.comparison == Comparison::kGe || req.comparison == Comparison::kGt)) {
@@ -479,20 +574,10 @@ class Search {
           support = b.knapsack.support();
         } else if (req.kind == RequirementKind::kCount &&
                    (req.comparison == Comparison::kGe || req.comparison == Comparison::kGt)) {
-          b.kind = Bounded::kCount;
-          b.count_steps.assign(questions_.size(), kInfinite);
-          for (int qi : req.selector.questions) {
-            const int slot = slot_of_[static_cast<std::size_t>(qi)];
-            if (slot < 0) continue;
-            const Question& question = q_.questions[static_cast<std::size_t>(qi)];
-            const double before = now_.questions[static_cast<std::size_t>(qi)].points;
-            for (const Move& m : moves_[static_cast<std::size_t>(slot)]) {
-              if (question_grade_after(question, m, before + m.points_gained) >= req.at_least - kEps) {
-                b.count_steps[static_cast<std::size_t>(slot)] = std::min(b.count_steps[static_cast<std::size_t>(slot)], m.steps);
-              }
-            }
-            support.push_back(slot);
-          }
+          b.kind = Bounded::kLinear;
+          b.parts[0].count = true;
+          b.knapsack = knapsack_for(b.parts);
+          support = b.knapsack.support();
         }
         supports.push_back(support);
         bounded_.push_back(std::move(b));
@@ -516,6 +601,12 @@ class Search {
         if (kx != Bounded::kLinear || ky != Bounded::kLinear || group != bounded_[b].group) continue;
         const Part px = bounded_[a].parts[0];
         const Part py = bounded_[b].parts[0];
+        // A mixture serves only a goal that holds both (otherwise no bound ever reads it).
+        const bool shared = std::any_of(goals_.begin(), goals_.end(), [&](const std::vector<int>& goal) {
+          return std::find(goal.begin(), goal.end(), px.level) != goal.end() &&
+                 std::find(goal.begin(), goal.end(), py.level) != goal.end();
+        });
+        if (!shared) continue;
         const double dx = deficit_now(px);
         const double dy = deficit_now(py);
         if (dx <= kEps || dy <= kEps) continue;
@@ -542,10 +633,32 @@ class Search {
     const RequirementResult& rr =
         r.levels.requirements[static_cast<std::size_t>(part.level)][static_cast<std::size_t>(part.requirement)];
     if (rr.met) return 0;
+    if (part.count) {
+      // Whole questions: the count must reach the next integer the comparison accepts.
+      const double needed = req.comparison == Comparison::kGt ? std::floor(req.threshold + 1e-9) + 1
+                                                              : std::ceil(req.threshold - 1e-9);
+      return std::max(0.0, needed - rr.actual);
+    }
     return std::max(0.0, req.threshold - rr.actual + (req.comparison == Comparison::kGt ? 2 * kEps : 0));
   }
 
-  void reorder_by_class(std::vector<std::vector<ScoreResult>>& alone) {
+  // What move k of slot i adds to a count requirement's count: 1 when it lifts a question of the
+  // selector that counts now in the denominator (visible, not N/A) from below the grade to it.
+  double count_gain(const Part& part, std::size_t i, std::size_t k) const {
+    const Requirement& req =
+        q_.levels[static_cast<std::size_t>(part.level)].requirements[static_cast<std::size_t>(part.requirement)];
+    const int qi = questions_[i];
+    const auto& selector = req.selector.questions;
+    if (std::find(selector.begin(), selector.end(), qi) == selector.end()) return 0;
+    const QuestionResult& r = now_.questions[static_cast<std::size_t>(qi)];
+    if (!r.visible || original_.answers[static_cast<std::size_t>(qi)].not_applicable) return 0;
+    if (r.answered && question_grade(q_, original_, now_, qi) >= req.at_least - 1e-9) return 0;
+    const Question& question = q_.questions[static_cast<std::size_t>(qi)];
+    const Move& m = moves_[i][k];
+    return question_grade_after(question, m, r.points + m.points_gained) >= req.at_least - 1e-9 ? 1 : 0;
+  }
+
+  void reorder_by_class(std::vector<std::vector<std::vector<double>>>& alone) {
     std::vector<std::string> keys(questions_.size());
     for (std::size_t i = 0; i < questions_.size(); ++i) {
       std::string key;
@@ -555,7 +668,7 @@ class Search {
         key += format_number(moves_[i][k].points_gained);
         key += '|';
         for (std::size_t sct = 0; sct < q_.sections.size(); ++sct) {
-          key += format_number(alone[i][k].sections[sct].score - now_.sections[sct].score);
+          key += format_number(alone[i][k][sct] - now_.sections[sct].score);
           key += ',';
         }
         // Count and share requirements read grades, so the grade after the move is part of the key.
@@ -592,7 +705,8 @@ class Search {
 
   // Lower bound on the steps still needed from this node to make every level of `goal` hold.
   int lower_bound(const std::vector<int>& goal, std::size_t from, const ScoreResult& r) const {
-    std::vector<int> per_group(questions_.size() + 1, 0);
+    std::vector<int>& per_group = per_group_scratch_;  // a member: no allocation per node
+    per_group.assign(questions_.size() + 1, 0);
     auto in_goal = [&](const Bounded& b) {
       for (const Part& part : b.parts) {
         if (std::find(goal.begin(), goal.end(), part.level) == goal.end()) return false;
@@ -601,34 +715,33 @@ class Search {
     };
     for (const Bounded& b : bounded_) {
       if (b.kind == Bounded::kOpaque || !in_goal(b)) continue;
-      int need = 0;
-      if (b.kind == Bounded::kLinear) {
-        double d = 0;
-        for (const Part& part : b.parts) d += part.weight * deficit(part, r);
-        need = b.knapsack.steps_to_gain(from, d);
-      } else {
-        const Part& part = b.parts[0];
-        const Requirement& req =
-            q_.levels[static_cast<std::size_t>(part.level)].requirements[static_cast<std::size_t>(part.requirement)];
-        const RequirementResult& rr =
-            r.levels.requirements[static_cast<std::size_t>(part.level)][static_cast<std::size_t>(part.requirement)];
-        if (rr.met) continue;
-        const double missing = req.threshold - rr.actual + (req.comparison == Comparison::kGt ? 1 : 0);
-        const int k = static_cast<int>(std::ceil(missing - kEps));
-        std::vector<int> costs;
-        for (std::size_t slot = from; slot < questions_.size(); ++slot) {
-          if (b.count_steps[slot] < kInfinite) costs.push_back(b.count_steps[slot]);
-        }
-        if (static_cast<int>(costs.size()) < k) return kInfinite;
-        std::partial_sort(costs.begin(), costs.begin() + k, costs.end());
-        need = std::accumulate(costs.begin(), costs.begin() + k, 0);
-      }
+      double d = 0;
+      for (const Part& part : b.parts) d += part.weight * deficit(part, r);
+      const int need = b.knapsack.steps_to_gain(from, d);
       int& g = per_group[static_cast<std::size_t>(b.group)];
       g = std::max(g, need);
     }
     long long sum = 0;
     for (int g : per_group) sum += g;
     return static_cast<int>(std::min<long long>(sum, kInfinite));
+  }
+
+  // The most the total can still gain from slot i on with `budget` steps, by a completion that
+  // reaches one of the goals: within a goal, the least of the total's knapsack and of each count
+  // requirement's counted knapsack; over the goals, the most.
+  double total_gain_bound(std::size_t i, int budget, const ScoreResult& r) const {
+    const double plain = total_knapsack_.gain_within(i, budget);
+    if (counted_totals_.empty()) return plain;
+    double best = CountedKnapsack::kNone;
+    for (const auto& goal : goals_) {
+      double bound = plain;
+      for (const auto& [part, table] : counted_totals_) {
+        if (std::find(goal.begin(), goal.end(), part.level) == goal.end()) continue;
+        bound = std::min(bound, table.gain_within(i, budget, static_cast<int>(std::lround(deficit(part, r)))));
+      }
+      best = std::max(best, bound);
+    }
+    return best;
   }
 
   // How far a result is from the target: per goal, the sum of unmet requirements' deficits,
@@ -664,10 +777,11 @@ class Search {
     std::vector<int> plan(questions_.size(), -1);
     auto steps_of = [&](std::size_t i, int k) { return k < 0 ? 0 : moves_[i][static_cast<std::size_t>(k)].steps; };
     for (std::size_t i = 0; i < questions_.size(); ++i) set(i, -1);
-    ScoreResult r = score(q_, work_);
+    const ScoreResult& r = work_.result();  // always the state of the plan so far, or of one candidate
     for (int round = 0; !reached(r); ++round) {
       if (round > 10000) return restore_after_plan(false);
       const double before = distance(r);
+      const double total_before = r.sections[0].score;
       double best_value = -1;
       std::size_t best_i = 0;
       int best_k = -1;
@@ -679,10 +793,9 @@ class Search {
             continue;
           }
           set(i, k);
-          const ScoreResult after = score(q_, work_);
+          const double progress = before - distance(r);
+          const double value = (progress + 1e-9 * (r.sections[0].score - total_before)) / extra;
           set(i, plan[i]);
-          const double progress = before - distance(after);
-          const double value = (progress + 1e-9 * (after.sections[0].score - r.sections[0].score)) / extra;
           if (value > best_value) {
             best_value = value;
             best_i = i;
@@ -693,7 +806,6 @@ class Search {
       if (best_k < 0) return restore_after_plan(false);
       plan[best_i] = best_k;
       set(best_i, best_k);
-      r = score(q_, work_);
     }
     // Drop or shrink moves that the target does not need, largest first.
     for (bool changed = true; changed;) {
@@ -703,7 +815,7 @@ class Search {
         for (int k = -1; k < plan[i]; ++k) {
           if (steps_of(i, k) >= steps_of(i, plan[i])) continue;
           set(i, k);
-          if (reached(score(q_, work_))) {
+          if (reached(r)) {
             plan[i] = k;
             changed = true;
             break;
@@ -715,7 +827,7 @@ class Search {
     plan_choice_ = plan;
     plan_steps_ = 0;
     for (std::size_t i = 0; i < plan.size(); ++i) plan_steps_ += steps_of(i, plan[i]);
-    plan_total_ = score(q_, work_).sections[0].score;
+    plan_total_ = r.sections[0].score;
     return restore_after_plan(true);
   }
 
@@ -724,20 +836,30 @@ class Search {
     return ok;
   }
 
+  // Slot i takes move `choice` (-1: the answer as given). Only what the question reaches is rescored.
   void set(std::size_t i, int choice) {
     const int qi = questions_[i];
-    Answer& a = work_.answers[static_cast<std::size_t>(qi)];
     if (choice < 0) {
-      a = original_.answers[static_cast<std::size_t>(qi)];
+      work_.reset(qi);
     } else {
-      set_selection(q_.questions[static_cast<std::size_t>(qi)], a, moves_[i][static_cast<std::size_t>(choice)].to);
+      work_.select(qi, moves_[i][static_cast<std::size_t>(choice)].to);
     }
   }
 
   bool reached(const ScoreResult& r) const { return r.levels.level >= target_; }
 
   bool reached_with_open_at_best(std::size_t from) {
-    for (std::size_t i = from; i < questions_.size(); ++i) {
+    for (std::size_t i = from; i < questions_.size(); ++i) set(i, best_move_[i]);
+    const bool ok = reached(work_.result());
+    for (std::size_t i = from; i < questions_.size(); ++i) set(i, choice_[i]);
+    return ok;
+  }
+
+  // The move of each slot that gains most (the last listed among equals), for "everything open at
+  // its best".
+  void find_best_moves() {
+    best_move_.assign(questions_.size(), 0);
+    for (std::size_t i = 0; i < questions_.size(); ++i) {
       std::size_t best = 0;
       for (std::size_t k = 1; k < moves_[i].size(); ++k) {
         if (moves_[i][k].points_gained > moves_[i][best].points_gained + kEps ||
@@ -746,23 +868,28 @@ class Search {
           best = k;
         }
       }
-      set(i, static_cast<int>(best));
+      best_move_[i] = static_cast<int>(best);
     }
-    const bool ok = reached(score(q_, work_));
-    for (std::size_t i = from; i < questions_.size(); ++i) set(i, choice_[i]);
-    return ok;
   }
 
-  // `known` is the score of the current state when the caller already has it.
-  void dfs(std::size_t i, int used, const ScoreResult* known) {
+  // The state (work_) holds the choices of the slots before i; the slots from i on are as given.
+  void dfs(std::size_t i, int used) {
     if (aborted_) return;
     if (++nodes_ > max_nodes_) {
       aborted_ = true;
+      stop_ = GapStop::kNodeLimit;
       return;
     }
-    ScoreResult computed;
-    if (!known) computed = score(q_, work_);
-    const ScoreResult& r = known ? *known : computed;
+    // The budget rule, once a plan of budget_ steps is in hand (the step count is then settled and
+    // more nodes can only buy points): as many nodes without a better plan as were used until the
+    // last progress. A round still refuting a step count runs to the node limit: only it can raise
+    // the bound.
+    if (found_ && nodes_ - last_progress_ > std::max(min_patience_, last_progress_)) {
+      aborted_ = true;
+      stop_ = GapStop::kNoProgress;
+      return;
+    }
+    const ScoreResult& r = work_.result();
     const double total = r.sections[0].score;
     if (reached(r)) {
       if (!found_ || used < best_steps_ || (used == best_steps_ && total > best_total_ + kEps)) {
@@ -770,6 +897,7 @@ class Search {
         best_steps_ = used;
         best_total_ = total;
         best_choice_ = choice_;
+        last_progress_ = nodes_;
       }
       return;
     }
@@ -779,9 +907,9 @@ class Search {
       for (const auto& goal : goals_) best_lb = std::min(best_lb, lower_bound(goal, i, r));
       if (used + best_lb > budget_) return;
       // A completion with more points than the best so far must still be possible.
-      if (found_ && total_linear_ && total + total_knapsack_.gain_within(i, budget_ - used) <= best_total_ + kEps) return;
-    } else if (!reached_with_open_at_best(i)) {
-      return;
+      if (found_ && total_linear_ && total + total_gain_bound(i, budget_ - used, r) <= best_total_ + kEps) return;
+    } else if (!reached(probe_->result())) {
+      return;  // even every open slot at its best misses the target
     }
     // Interchangeable neighbours take non-increasing choices (-1, no change, is the lowest).
     const int cap = sound_ && i > 0 && same_as_previous_[i] ? choice_[i - 1] : static_cast<int>(moves_[i].size()) - 1;
@@ -790,29 +918,53 @@ class Search {
       if (used + steps > budget_) continue;
       choice_[i] = k;
       set(i, k);
-      dfs(i + 1, used + steps, nullptr);
+      set_probe(i, k);
+      dfs(i + 1, used + steps);
       choice_[i] = -1;
       set(i, -1);
+      set_probe(i, best_move_[i]);
       if (aborted_) return;
     }
-    dfs(i + 1, used, &r);
+    set_probe(i, -1);
+    dfs(i + 1, used);
+    set_probe(i, best_move_[i]);
+  }
+
+  // Without sound bounds, probe_ holds the slots before i at their choices and the others at their
+  // best moves, kept current one slot at a time like work_.
+  void set_probe(std::size_t i, int choice) {
+    if (sound_) return;
+    const int qi = questions_[i];
+    if (choice < 0) {
+      probe_->reset(qi);
+    } else {
+      probe_->select(qi, moves_[i][static_cast<std::size_t>(choice)].to);
+    }
   }
 
   const Questionnaire& q_;
   const AnswerSet& original_;
-  AnswerSet work_;
+  IncrementalScore work_;  // the answers with the current choices applied, and their score
+  std::optional<IncrementalScore> probe_;  // without sound bounds: the open slots at their best
   const ScoreResult& now_;
   int target_;
   long long max_nodes_;
+  long long min_patience_;
+  long long last_progress_ = 0;  // node count when the plan last improved or the bound last rose
+  GapStop stop_ = GapStop::kComplete;
   std::vector<int> questions_;  // search order -> question index
   std::vector<int> slot_of_;    // question index -> search order, -1 when not improvable
   std::vector<bool> same_as_previous_;  // interchangeable with the previous slot
   std::vector<std::vector<Move>> moves_;
   std::vector<int> choice_;
+  std::vector<int> best_move_;  // per slot: the move that gains most
+  std::vector<std::vector<std::vector<double>>> alone_;  // [slot][move][section]: scores with that move alone
+  mutable std::vector<int> per_group_scratch_;
   std::vector<int> best_choice_;
   std::vector<std::vector<int>> goals_;
   std::vector<Bounded> bounded_;
   SuffixKnapsack total_knapsack_;
+  std::vector<std::pair<Part, CountedKnapsack>> counted_totals_;
   bool total_linear_ = false;
   bool sound_ = true;
   int budget_ = 0;
@@ -855,10 +1007,11 @@ GapResult find_gap(const Questionnaire& q, const AnswerSet& answers, int target,
     gap.after = std::move(now);
     return gap;
   }
-  Search search(q, answers, now, target, options.max_nodes);
+  Search search(q, answers, now, target, options);
   gap.reachable = search.run();
   gap.nodes_searched = search.nodes();
   gap.search_complete = !search.aborted();
+  gap.stopped_by = search.stop();
   gap.proven_minimal = search.proven();
   gap.tie_break_complete = !search.aborted();
   gap.lower_bound_steps = search.lower_bound_steps();

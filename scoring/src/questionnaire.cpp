@@ -64,22 +64,29 @@ bool Range::contains(double value) const {
 
 bool Range::contains(const exact::Rational& value) const {
   // A bound that has no exact form (never the case for a written decimal) falls back to doubles.
-  auto side = [&](const std::optional<double>& bound) -> std::optional<int> {
+  auto side = [&](const std::optional<double>& bound, const std::optional<exact::Rational>& ready) -> std::optional<int> {
+    if (exact_ready_) return ready ? exact::compare(value, *ready) : std::nullopt;
     auto b = exact::from_double(*bound);
     if (!b) return std::nullopt;
     return exact::compare(value, *b);
   };
   if (lower) {
-    auto c = side(lower);
+    auto c = side(lower, lower_exact_);
     if (!c) return contains(value.to_double());
     if (lower_inclusive ? *c < 0 : *c <= 0) return false;
   }
   if (upper) {
-    auto c = side(upper);
+    auto c = side(upper, upper_exact_);
     if (!c) return contains(value.to_double());
     if (upper_inclusive ? *c > 0 : *c >= 0) return false;
   }
   return true;
+}
+
+void Range::prepare_exact() {
+  lower_exact_ = lower ? exact::from_double(*lower) : std::nullopt;
+  upper_exact_ = upper ? exact::from_double(*upper) : std::nullopt;
+  exact_ready_ = true;
 }
 
 bool is_iso_date(const std::string& s) {
@@ -466,6 +473,7 @@ class Loader {
         (*out.lower > *out.upper || (*out.lower == *out.upper && !(out.lower_inclusive && out.upper_inclusive)))) {
       r.fail("the range " + out.describe() + " is empty");
     }
+    out.prepare_exact();
     return out;
   }
 

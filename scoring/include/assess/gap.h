@@ -10,8 +10,10 @@
 // symmetry breaking between interchangeable questions. Its pruning relies on requirements being
 // monotone in answers (score, count and share thresholds over sum / mean / min aggregations are).
 // Visibility and computed values are re-evaluated for every candidate. A greedy plan seeds the
-// search; if the node limit stops the search first (large gaps in large questionnaires), the plan is
-// returned with proven_minimal=false and the step count below which no set exists. Requirements
+// search; if the budget stops the search first (large gaps in large questionnaires), the plan is
+// returned with proven_minimal=false, the step count below which no set exists, and why it stopped
+// (see GapOptions). The search state is incremental (incremental.h): a move rescores only what the
+// changed question reaches. docs/gap-search.md explains the design. Requirements
 // that no answer change can meet (a fact about the enterprise) are reported as blocking.
 #pragma once
 
@@ -42,6 +44,14 @@ struct Improvement {
   double total_gained = 0;
 };
 
+// Why the search ended.
+enum class GapStop {
+  kComplete,    // it finished: the step count is proven and the tie-break done
+  kNoProgress,  // with a plan of the steps tried: as many nodes as before it, none improving the plan
+  kNodeLimit,   // GapOptions::max_nodes
+};
+const char* to_string(GapStop stop);  // "complete", "no_progress", "node_limit"
+
 struct GapResult {
   int target = -1;            // level index
   bool already_reached = false;
@@ -54,14 +64,21 @@ struct GapResult {
   double points_gained = 0;  // on the total score
   ScoreResult after;         // the result with the improvements applied
   long long nodes_searched = 0;
-  bool search_complete = true;  // false: the node limit stopped the exact search
+  bool search_complete = true;  // false: the search stopped before it finished (see stopped_by)
+  GapStop stopped_by = GapStop::kComplete;
   bool proven_minimal = false;  // the improvement set is proven to have the fewest steps
   bool tie_break_complete = true;  // false: among sets of that many steps, more points may exist
   int lower_bound_steps = 0;    // no set with fewer steps exists (when not proven, the plan may have more)
 };
 
+// The node budget. The search goes on while it buys something: each step count refuted raises the
+// lower bound, each better plan improves the answer. Once it holds a plan of the step count it is
+// trying, it allows as many nodes again after the last progress as it had used until then (at least
+// `min_patience`), then stops with the plan and the bound it has (stopped_by = kNoProgress);
+// `max_nodes` caps it in any case.
 struct GapOptions {
   long long max_nodes = 500'000;  // past this the search stops and says so (search_complete=false)
+  long long min_patience = 100'000;
 };
 
 // The improving moves of one question from the given answers (empty when it cannot improve).

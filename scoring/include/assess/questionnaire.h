@@ -53,6 +53,13 @@ struct Range {
   // Exact: the bounds read as the decimals they were written as (see exact.h).
   bool contains(const exact::Rational& value) const;
   std::string describe() const;  // "(10, 20]", "[500, +inf)"
+  // Reads the bounds as exact decimals once (the loader calls it), so that exact lookups do not
+  // convert them again at every call; a range built by hand converts them per call instead.
+  void prepare_exact();
+
+  std::optional<exact::Rational> lower_exact_;  // set by prepare_exact (nullopt: no exact form)
+  std::optional<exact::Rational> upper_exact_;
+  bool exact_ready_ = false;
 };
 
 struct Option {
