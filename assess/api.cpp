@@ -464,6 +464,11 @@ Json App::live_summary(const AssessmentResult& result) {
                {"level_name_en", level < 0 ? q.below_levels.in("en") : q.levels[static_cast<std::size_t>(level)].name.in("en")},
                {"has_levels", !q.levels.empty()},
                {"missing_required", m.result.missing_required.size()}};
+    // The computed values as the server has them (exact where they come from typed decimals): the
+    // browser's preview takes them where its floating-point figures agree (web/rules.js).
+    Json computed = Json::object();
+    for (std::size_t ci = 0; ci < q.computed.size(); ++ci) computed[q.computed[ci].id] = m.result.computed[ci];
+    out[id]["computed"] = std::move(computed);
   }
   return out;
 }

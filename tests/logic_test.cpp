@@ -141,6 +141,24 @@ TEST_CASE("jsonlogic conformance suite passes") {
   CHECK(passed == cases);
 }
 
+TEST_CASE("the cases the browser's engine once read differently give the shared expected values") {
+  // tests/data/jsonlogic/agreement.json: web/jsonlogic.js runs the same file (web_logic_check.mjs).
+  std::ifstream in(std::filesystem::path(ASSESS_SOURCE_DIR) / "tests/data/jsonlogic/agreement.json");
+  REQUIRE(in.good());
+  const Json cases = Json::parse(in);
+  int checked = 0;
+  for (const Json& entry : cases) {
+    if (entry.is_string()) continue;
+    ++checked;
+    const Json got = Rule::compile(entry[0]).evaluate(entry[1]);
+    CHECK_MESSAGE(same_json(got, entry[2]), entry[0].dump() << " on " << entry[1].dump() << " gave " << got.dump()
+                                                            << ", expected " << entry[2].dump());
+  }
+  CHECK(checked >= 30);
+  // The case of issue 12: a missing var is null under strict equality.
+  CHECK(eval(R"({"===": [{"var": "x"}, null]})", "{}") == true);
+}
+
 TEST_CASE("an unknown operator is rejected at compile time") {
   const assess::Error error = compile_error(R"({"foo": 1})");
   CHECK(error.file().empty());
