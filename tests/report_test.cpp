@@ -133,10 +133,41 @@ TEST_CASE("chart labels are escaped inside the inline SVG") {
   CHECK(bars.find("&quot;x&quot;") != std::string::npos);
 }
 
-// Golden reports: ASSESS_UPDATE_GOLDEN=1 rewrites them; review the change with `git diff`.
+// Golden reports: ASSESS_UPDATE_GOLDEN=1 rewrites them; review the change with `git diff`. Never in
+// CI: a run with CI set (to anything but "" or "0" / "false") and ASSESS_UPDATE_GOLDEN set fails, so
+// a pipeline cannot bless its own output.
+namespace {
+
+enum class GoldenMode { kCompare, kUpdate, kRefused };
+
+GoldenMode golden_mode(const char* update, const char* ci) {
+  if (update == nullptr) return GoldenMode::kCompare;
+  const std::string c = ci == nullptr ? "" : ci;
+  const bool in_ci = !c.empty() && c != "0" && c != "false";
+  return in_ci ? GoldenMode::kRefused : GoldenMode::kUpdate;
+}
+
+}  // namespace
+
+TEST_CASE("golden updates are refused when CI is set") {
+  CHECK(golden_mode(nullptr, nullptr) == GoldenMode::kCompare);
+  CHECK(golden_mode(nullptr, "true") == GoldenMode::kCompare);
+  CHECK(golden_mode("1", nullptr) == GoldenMode::kUpdate);
+  CHECK(golden_mode("1", "") == GoldenMode::kUpdate);
+  CHECK(golden_mode("1", "0") == GoldenMode::kUpdate);
+  CHECK(golden_mode("1", "false") == GoldenMode::kUpdate);
+  CHECK(golden_mode("1", "1") == GoldenMode::kRefused);
+  CHECK(golden_mode("1", "true") == GoldenMode::kRefused);
+  CHECK(golden_mode("", "yes") == GoldenMode::kRefused);
+}
+
 TEST_CASE("golden reports match byte for byte") {
   Env env;
-  const bool update = std::getenv("ASSESS_UPDATE_GOLDEN") != nullptr;
+  const GoldenMode mode = golden_mode(std::getenv("ASSESS_UPDATE_GOLDEN"), std::getenv("CI"));
+  REQUIRE_MESSAGE(mode != GoldenMode::kRefused,
+                  "ASSESS_UPDATE_GOLDEN is refused when CI is set: regenerate golden reports on a developer "
+                  "machine and review the diff (CONTRIBUTING.md)");
+  const bool update = mode == GoldenMode::kUpdate;
   std::vector<std::pair<std::string, std::string>> cases = {
       {"demo", kSource + "/questionnaires/demo/assessment.json"}};
   const std::string enterprises = kSource + "/tests/data/enterprises";

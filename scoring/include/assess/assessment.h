@@ -23,10 +23,10 @@ class Library {
  public:
   // Loads every *.json below `dir` that is a questionnaire definition (answer sets, schemas and code
   // lists are skipped). A broken definition is an error.
-  static Library load_dir(const std::string& dir);
+  [[nodiscard]] static Library load_dir(const std::string& dir);
   void add(Questionnaire q);
-  const Questionnaire* find(const std::string& id) const;
-  std::vector<std::string> ids() const;
+  [[nodiscard]] const Questionnaire* find(const std::string& id) const;
+  [[nodiscard]] std::vector<std::string> ids() const;
 
  private:
   std::map<std::string, Questionnaire> by_id_;
@@ -52,7 +52,7 @@ struct Crosswalk {
 };
 
 // Validates links against the library: modules and questions must exist.
-Crosswalk load_crosswalk(const Json& document, const std::string& file, const Library& library);
+[[nodiscard]] Crosswalk load_crosswalk(const Json& document, const std::string& file, const Library& library);
 
 struct CrosswalkFill {
   std::string link;
@@ -86,10 +86,10 @@ struct AssessmentResult {
 
 // The facts reward rules read (policies/README.md): {"profile": answers and computed values of the
 // "profile" module, "region": its region, "results": {module: {"level", "total"}}}.
-Json enterprise_facts(const AssessmentResult& result);
+[[nodiscard]] Json enterprise_facts(const AssessmentResult& result);
 
 // Scores `{"assessment": {...}, "modules": {"<questionnaire id>": {"answers": {...}}, ...}}`.
-AssessmentResult score_assessment(const Library& library, const Crosswalk& crosswalk, const Json& document,
-                                  const std::string& file);
+[[nodiscard]] AssessmentResult score_assessment(const Library& library, const Crosswalk& crosswalk,
+                                                const Json& document, const std::string& file);
 
 }  // namespace assess
