@@ -944,7 +944,7 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
   try {
     if (!template_kind.empty()) {
       const auto rows = import_template();
-      std::vector<std::string> header = rows[0];
+      const std::vector<std::string>& header = rows[0];
       std::vector<std::vector<Json>> body;
       for (std::size_t i = 1; i < rows.size(); ++i) body.emplace_back(rows[i].begin(), rows[i].end());
       if (output.empty()) output = "import-template." + template_kind;
