@@ -6,16 +6,18 @@ JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Warnings are errors in CI (CI=true) and whenever ASSESS_WERROR=ON is passed.
 ASSESS_WERROR ?= $(if $(CI),ON,OFF)
+# The clang-format check as a CTest test (tests/CMakeLists.txt); .ci/run switches it on.
+ASSESS_FORMAT_CHECK ?= OFF
 
 APT_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   libboost-dev nlohmann-json3-dev libsqlite3-dev doctest-dev libmstch-dev libcli11-dev \
-  libxlsxwriter-dev libminizip-dev libexpat1-dev libsodium-dev clang python3 \
+  libxlsxwriter-dev libminizip-dev libexpat1-dev libsodium-dev clang clang-format clang-tidy python3 \
   chromium fonts-noto-cjk poppler-utils python3-jsonschema xlsx2csv
 
 DEMO_ASSESSMENT := questionnaires/demo/assessment.json
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup build test sanitize run demo bench fuzz clean
+.PHONY: setup build test sanitize run demo bench fuzz clean format-check tidy
 
 setup:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -32,7 +34,8 @@ setup:
 	fi
 
 build:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DASSESS_WERROR=$(ASSESS_WERROR)
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DASSESS_WERROR=$(ASSESS_WERROR) \
+	  -DASSESS_FORMAT_CHECK=$(ASSESS_FORMAT_CHECK)
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: setup build
@@ -83,6 +86,16 @@ fuzz: setup
 	  ./build-fuzz/tests/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=30 -rss_limit_mb=4096 \
 	    $$dict $$corpus || exit 1; \
 	done
+
+# Every tracked .cpp/.h against .clang-format, changing nothing (clang-format --dry-run --Werror).
+format-check:
+	tests/tools/format_check.sh .
+
+# clang-tidy with .clang-tidy over the library and the executable (compile_commands.json of $(BUILD));
+# any finding fails. The compile flags are GCC's: clang is told to ignore the GCC-only warning options.
+TIDY_FILES := '(scoring/src|assess)/[^/]*\.cpp$$'
+tidy: build
+	run-clang-tidy -p $(BUILD) -quiet -j $(JOBS) -extra-arg=-Wno-unknown-warning-option $(TIDY_FILES)
 
 clean:
 	rm -rf $(BUILD) build-fuzz build-asan

@@ -492,6 +492,11 @@ Json App::live_summary(const AssessmentResult& result) {
                {"level_name_en", level < 0 ? q.below_levels.in("en") : q.levels[static_cast<std::size_t>(level)].name.in("en")},
                {"has_levels", !q.levels.empty()},
                {"missing_required", m.result.missing_required.size()}};
+    // The computed values as the server has them (exact where they come from typed decimals): the
+    // browser's preview takes them where its floating-point figures agree (web/rules.js).
+    Json computed = Json::object();
+    for (std::size_t ci = 0; ci < q.computed.size(); ++ci) computed[q.computed[ci].id] = m.result.computed[ci];
+    out[id]["computed"] = std::move(computed);
   }
   return out;
 }
@@ -1201,7 +1206,7 @@ HttpResponse App::on_evidence_add(Context& c) {
 HttpResponse App::on_evidence(Context& c) {
   const auto& p = c.parts;
   const User& user = c.user();
-  const std::string sha = p[1];
+  const std::string& sha = p[1];
   if (sha.size() != 64 || !std::all_of(sha.begin(), sha.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); })) {
     http_fail(404, "no evidence " + sha);
   }

@@ -31,6 +31,7 @@
 #include "assess/policy_tests.h"
 #include "assess/import.h"
 #include "assess/report.h"
+#include "data_root.h"
 #include "server.h"
 #include "store.h"
 #include "assess/rewards.h"
@@ -73,8 +74,26 @@ int cmd_help(const std::vector<std::string>&, std::ostream& out, std::ostream&) 
   out << "assess — digital-maturity assessments for manufacturing enterprises\n\n"
       << "Usage: assess <command> [options]   (assess <command> --help for details)\n\nCommands:\n";
   for (const auto& c : commands()) out << "  " << std::left << std::setw(10) << c.name << c.help << "\n";
+  out << "\nEvery command takes --data-root DIR: the folder of questionnaires/, policies/, templates/ and web/\n"
+      << "(default: ASSESS_DATA_ROOT, else ../share/assess next to the executable; 'assess where' shows it).\n";
   out << "\nExit codes: 0 ok, 1 invalid data, 2 usage error, 3 not found, 4 input too large.\n";
   return kOk;
+}
+
+// Prints the data root in use and how it was chosen (data_root.h), or the places tried.
+int cmd_where(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (!args.empty()) {
+    err << "assess where: takes no arguments\n";
+    return kUsage;
+  }
+  try {
+    const DataRoot root = find_data_root();
+    out << "data root: " << root.path << " (" << root.how << ")\n";
+    return kOk;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
 }
 
 std::string questionnaires_dir(const std::string& given);
@@ -206,11 +225,10 @@ int cmd_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
   return failures > 0 ? kInvalidData : kOk;
 }
 
-// The questionnaires folder: --questionnaires, else ./questionnaires, else the source tree's.
+// The questionnaires folder: --questionnaires, else the data root's (data_root.h).
 std::string questionnaires_dir(const std::string& given) {
   if (!given.empty()) return given;
-  if (std::filesystem::is_directory("questionnaires")) return "questionnaires";
-  return ASSESS_DATA_DIR "/questionnaires";
+  return find_data_root().path + "/questionnaires";
 }
 
 // Explains one module's result with its gaps: the next level, and `target` when it names a level.
@@ -321,7 +339,9 @@ int cmd_score(const std::vector<std::string>& args, std::ostream& out, std::ostr
   bool as_json = false;
   app.add_option("--questionnaire,-q", questionnaire_file, "Questionnaire definition (JSON); omit for a whole assessment");
   app.add_option("--answers,-a", answers_file, "Answer set, or a whole assessment with \"modules\" (JSON)")->required();
-  app.add_option("--questionnaires", dir, "Folder of definitions and crosswalk.json for whole assessments (default: questionnaires)");
+  app.add_option("--questionnaires", dir,
+                 "Folder of definitions and crosswalk.json for whole assessments (default: questionnaires/ of the data "
+                 "root; assess where)");
   app.add_option("--target,-t", target, "Target level (id, name or alias) for the gap analysis");
   app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
   app.add_flag("--json", as_json, "Print the documented JSON document (docs/score-json.md)");
@@ -365,8 +385,7 @@ int cmd_score(const std::vector<std::string>& args, std::ostream& out, std::ostr
 
 std::string policies_dir(const std::string& given) {
   if (!given.empty()) return given;
-  if (std::filesystem::is_directory("policies")) return "policies";
-  return ASSESS_DATA_DIR "/policies";
+  return find_data_root().path + "/policies";
 }
 
 std::string today() {
@@ -448,8 +467,9 @@ int cmd_rewards(const std::vector<std::string>& args, std::ostream& out, std::os
   app.add_option("--projects", projects_file, "Projects (JSON array; see policies/README.md)");
   app.add_option("--project", inline_projects, "One project as JSON, for a what-if (repeatable)");
   app.add_option("--date", date, "Evaluation date YYYY-MM-DD (default today)");
-  app.add_option("--policies", dir, "Policy catalogue folder (default: policies)");
-  app.add_option("--questionnaires", qdir, "Definitions folder (default: questionnaires)");
+  app.add_option("--policies", dir, "Policy catalogue folder (default: policies/ of the data root)");
+  app.add_option("--questionnaires", qdir,
+                 "Definitions folder (default: questionnaires/ of the data root; assess where)");
   app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
   app.add_flag("--json", as_json, "Print JSON");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
@@ -513,7 +533,7 @@ int cmd_policies(const std::vector<std::string>& args, std::ostream& out, std::o
   std::string action;
   std::string dir;
   app.add_option("action", action, "lint or test")->required()->check(CLI::IsMember({"lint", "test"}));
-  app.add_option("--policies", dir, "Policy catalogue folder (default: policies)");
+  app.add_option("--policies", dir, "Policy catalogue folder (default: policies/ of the data root)");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
     const std::string d = policies_dir(dir);
@@ -545,8 +565,7 @@ int cmd_policies(const std::vector<std::string>& args, std::ostream& out, std::o
 }
 
 std::string templates_dir() {
-  if (std::filesystem::is_directory("templates")) return "templates";
-  return ASSESS_DATA_DIR "/templates";
+  return find_data_root().path + "/templates";
 }
 
 // Prints `html_file` to PDF with headless Chromium; returns an empty string or the reason it failed.
@@ -593,7 +612,8 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ost
   app.add_option("--previous", previous_file, "The previous assessment of the same enterprise, for T0 → T1");
   app.add_option("--lang", lang, "zh-CN (default) or en")->check(CLI::IsMember({"zh-CN", "en"}));
   app.add_option("--generated-at", generated_at, "The generation time shown (default now; fixed for golden files)");
-  app.add_option("--questionnaires", qdir, "Definitions folder (default: questionnaires)");
+  app.add_option("--questionnaires", qdir,
+                 "Definitions folder (default: questionnaires/ of the data root; assess where)");
   std::string peers_file;
   app.add_option("--peers", peers_file, "Peer enterprises for the benchmark: candidates JSON (as assess rank reads)");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
@@ -664,8 +684,7 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ost
 }
 
 std::string web_dir() {
-  if (std::filesystem::is_directory("web")) return "web";
-  return ASSESS_DATA_DIR "/web";
+  return find_data_root().path + "/web";
 }
 
 // Seeds an empty database with the demo enterprise and its assessment (questionnaires/demo).
@@ -733,7 +752,8 @@ int cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   app.add_option("--host", host, "Address to listen on (default 127.0.0.1: this computer only)");
   app.add_option("--port", port, "Port (default 8080; 0 picks a free one)");
   app.add_option("--data-dir", data_dir, "Folder of the database and evidence files (default var)");
-  app.add_option("--questionnaires", qdir, "Definitions folder (default: questionnaires)");
+  app.add_option("--questionnaires", qdir,
+                 "Definitions folder (default: questionnaires/ of the data root; assess where)");
   app.add_flag("--demo", demo, "Load the demo enterprise into an empty database");
   app.add_option("--allowed-host", allowed_hosts,
                  "Another host name the server answers to (repeatable); localhost, 127.0.0.1, [::1] and --host always are");
@@ -919,12 +939,13 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
       ->check(CLI::IsMember({"skip", "abort"}));
   app.add_option("--round", round, "update: replace an enterprise's latest round; new: add a new assessment round")
       ->check(CLI::IsMember({"update", "new"}));
-  app.add_option("--questionnaires", qdir, "Definitions folder (default: questionnaires)");
+  app.add_option("--questionnaires", qdir,
+                 "Definitions folder (default: questionnaires/ of the data root; assess where)");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
     if (!template_kind.empty()) {
       const auto rows = import_template();
-      std::vector<std::string> header = rows[0];
+      const std::vector<std::string>& header = rows[0];
       std::vector<std::vector<Json>> body;
       for (std::size_t i = 1; i < rows.size(); ++i) body.emplace_back(rows[i].begin(), rows[i].end());
       if (output.empty()) output = "import-template." + template_kind;
@@ -1150,7 +1171,7 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
   std::string data_dir = "var";
   app.add_option("--data-dir", data_dir, "Folder of the database with imported records (default var)");
   app.add_option("--export", export_file, "Also write the figures and targets to FILE.xlsx or FILE.csv");
-  app.add_option("--policies", dir, "Policy catalogue folder (default: policies)");
+  app.add_option("--policies", dir, "Policy catalogue folder (default: policies/ of the data root)");
   app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
   app.add_flag("--json", as_json, "Print JSON");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
@@ -1258,11 +1279,29 @@ const std::vector<Command>& commands() {
       {"logic", "Evaluate a JsonLogic rule against data, for debugging conditions", cmd_logic},
       {"rank", "Rank candidate enterprises by a criteria file, with explanations and sensitivity", cmd_rank},
       {"dashboard", "A region's figures against its action-plan targets (suppressing groups under 5)", cmd_dashboard},
+      {"where", "Show the data folder in use (questionnaires, policies, templates, web) and why", cmd_where},
   };
   return kCommands;
 }
 
-int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int run(const std::vector<std::string>& given, std::ostream& out, std::ostream& err) {
+  // --data-root DIR (or --data-root=DIR) is taken by every command, wherever it stands.
+  std::vector<std::string> args;
+  std::string data_root;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    if (given[i] == "--data-root") {
+      if (i + 1 == given.size()) {
+        err << "assess: --data-root needs a folder\n";
+        return kUsage;
+      }
+      data_root = given[++i];
+    } else if (given[i].starts_with("--data-root=")) {
+      data_root = given[i].substr(std::string_view("--data-root=").size());
+    } else {
+      args.push_back(given[i]);
+    }
+  }
+  set_data_root_option(data_root);
   if (args.empty() || args[0] == "--help" || args[0] == "-h") return cmd_help({}, out, err);
   const auto& table = commands();
   auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == args[0]; });

@@ -244,7 +244,7 @@ TEST_CASE("the answer set document") {
   }
   SUBCASE("a document that is not an object throws") {
     try {
-      assess::parse_answers(definition(), Json::array(), "answers.json");
+      (void)assess::parse_answers(definition(), Json::array(), "answers.json");
       FAIL("no error for an array document");
     } catch (const assess::Error& e) {
       CHECK(std::string(e.what()) == "answers.json: an answer set must be a JSON object");
@@ -302,7 +302,7 @@ TEST_CASE("parse_answer checks one answer as the form sends it") {
   }
   SUBCASE("errors use the given file and pointer") {
     try {
-      assess::parse_answer(q, index_of("q_ladder"), 9, "form", "/q_ladder");
+      (void)assess::parse_answer(q, index_of("q_ladder"), 9, "form", "/q_ladder");
       FAIL("no error for level 9");
     } catch (const assess::Error& e) {
       CHECK(std::string(e.what()) == R"(form:/q_ladder: question "q_ladder": level 9 is outside 0..2)");

@@ -417,6 +417,23 @@ TEST_CASE("an assessment is created for an enterprise with known questionnaires"
   }
 }
 
+TEST_CASE("each save returns the module's computed values as the server computes them, exactly") {
+  // The browser's preview computes in floating point and takes these when they agree (web/rules.js).
+  // Pass rate 95 % before, 93.1 % after: (93.1 − 95) ÷ 95 = −1.9 ÷ 95 = −0.02 exactly, where floating
+  // point gives −0.02000000000000006.
+  Fixture f;
+  const Client c = f.login("zhang");
+  const std::int64_t e = f.add_enterprise(c, {{"name", "甲"}});
+  const std::int64_t a = f.add_assessment(c, e, {{"modules", {kSme}}});
+  const Json before = body_of(c.put(answer_url(a, kSme, "raw_pass_rate_before"), 95));
+  CHECK(before["live"][kSme]["computed"]["c_pass_rate_change"].is_null());  // the second figure is missing
+  const Json after = body_of(c.put(answer_url(a, kSme, "raw_pass_rate_after"), 93.1));
+  const Json& computed = after["live"][kSme]["computed"];
+  REQUIRE(computed.contains("c_pass_rate_change"));
+  CHECK(computed["c_pass_rate_change"].get<double>() == -0.02);
+  CHECK(computed["c_equipment_digitised_pct"].is_null());
+}
+
 TEST_CASE("answers are saved one change at a time and each save returns the live totals") {
   Fixture f;
   const Client c = f.login("zhang");

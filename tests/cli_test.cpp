@@ -36,6 +36,33 @@ TEST_CASE("assess help lists every command of the table") {
   for (const auto& c : assess::cli::commands()) CHECK(r.out.find("  " + c.name) != std::string::npos);
 }
 
+TEST_CASE("the data root is the one --data-root names, wherever the option stands") {
+  const std::string source = ASSESS_SOURCE_DIR;
+  Run r = run({"--data-root", source, "where"});
+  CHECK(r.code == 0);
+  CHECK(r.out == "data root: " + source + " (--data-root)\n");
+  r = run({"where", "--data-root=" + source});
+  CHECK(r.out == "data root: " + source + " (--data-root)\n");
+  // The option holds for one command line only.
+  r = run({"where"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("(--data-root)") == std::string::npos);
+}
+
+TEST_CASE("an unusable --data-root is refused with the reason, never replaced by another folder") {
+  Run r = run({"report", "--assessment", std::string(ASSESS_SOURCE_DIR) + "/questionnaires/demo/assessment.json", "-o",
+               "/nonexistent/report.html", "--data-root", "/nonexistent/assess-root"});
+  CHECK(r.code == assess::cli::kNotFound);
+  CHECK(r.err == "/nonexistent/assess-root: the data root given by --data-root is unusable: no such folder\n");
+  r = run({"where", "--data-root", std::string(ASSESS_SOURCE_DIR) + "/docs"});
+  CHECK(r.code == assess::cli::kNotFound);
+  CHECK(r.err == std::string(ASSESS_SOURCE_DIR) +
+                     "/docs: the data root given by --data-root is unusable: no questionnaires/ in it\n");
+  r = run({"where", "--data-root"});
+  CHECK(r.code == assess::cli::kUsage);
+  CHECK(r.err == "assess: --data-root needs a folder\n");
+}
+
 TEST_CASE("an unknown command is a usage error naming the command") {
   Run r = run({"frobnicate"});
   CHECK(r.code == assess::cli::kUsage);

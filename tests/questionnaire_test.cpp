@@ -48,7 +48,7 @@ Questionnaire define(const std::string& text) { return assess::load_questionnair
 
 std::string load_error(const std::string& text, const assess::DefinitionLimits& limits = {}) {
   try {
-    assess::load_questionnaire(Json::parse(text), "inline.json", limits);
+    (void)assess::load_questionnaire(Json::parse(text), "inline.json", limits);
   } catch (const assess::Error& e) {
     return e.what();
   }
@@ -89,7 +89,7 @@ TEST_CASE("every malformed definition under tests/data/malformed fails with its 
     REQUIRE_FALSE(expected.empty());
     std::string actual = "(loaded without error)";
     try {
-      assess::load_questionnaire_file(path);
+      (void)assess::load_questionnaire_file(path);
     } catch (const assess::Error& e) {
       actual = e.what();
       CHECK(e.file() == path);
@@ -103,7 +103,7 @@ TEST_CASE("error kinds: limits are kLimit, malformed content kInvalid, a missing
   WorkingDirectory cwd(source);
   auto kind_of = [](const std::string& path) {
     try {
-      assess::load_questionnaire_file(path);
+      (void)assess::load_questionnaire_file(path);
     } catch (const assess::Error& e) {
       return e.kind();
     }
@@ -119,7 +119,7 @@ TEST_CASE("error kinds: limits are kLimit, malformed content kInvalid, a missing
 
 TEST_CASE("a missing file is reported by its path") {
   try {
-    assess::load_questionnaire_file("does/not/exist.json");
+    (void)assess::load_questionnaire_file("does/not/exist.json");
     FAIL("loaded a file that does not exist");
   } catch (const assess::Error& e) {
     CHECK(std::string(e.what()) == "does/not/exist.json: cannot open file");
@@ -149,7 +149,7 @@ TEST_CASE("limits can be lowered by the caller") {
     const std::string path = "tests/data/scoring/gate-unmet/questionnaire.json";
     const auto size = fs::file_size(path);
     try {
-      assess::load_questionnaire_file(path, limits);
+      (void)assess::load_questionnaire_file(path, limits);
       FAIL("loaded a file above the size limit");
     } catch (const assess::Error& e) {
       CHECK(std::string(e.what()) == path + ": file is " + std::to_string(size) + " bytes; the limit is 10");

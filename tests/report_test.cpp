@@ -27,7 +27,11 @@ struct Env {
   assess::ReportRenderer renderer{kSource + "/templates"};
 
   std::string render(const std::string& assessment_file, const std::string& lang) {
-    auto result = assess::score_assessment(library, crosswalk, assess::read_json_file(assessment_file), assessment_file);
+    return render_doc(assess::read_json_file(assessment_file), assessment_file, lang);
+  }
+
+  std::string render_doc(const assess::Json& doc, const std::string& file, const std::string& lang) {
+    auto result = assess::score_assessment(library, crosswalk, doc, file);
     REQUIRE(result.errors.empty());
     auto facts = assess::enterprise_facts(result);
     auto rewards = assess::evaluate_rewards(catalogue, facts, result.projects, result.meta.value("date", "2026-01-01"));
@@ -65,6 +69,62 @@ TEST_CASE("a hostile enterprise name renders as text everywhere") {
   CHECK(html.find("http") == std::string::npos);  // no external URL in the output either
 }
 
+TEST_CASE("every user text that can reach the report renders escaped, never as markup") {
+  // Issue 12, item 8: the demo assessment with a distinct hostile string in every field a user types:
+  // the assessment's header, the enterprise's name, a free-text answer, notes (plain and the
+  // "crosswalk:" form the report shows), evidence names, and the fields of a project.
+  auto hostile = [](const std::string& field) {
+    return "<script>alert(\"" + field + "\")</script><img src=x onerror=" + field + "> & '" + field + "'";
+  };
+  // The same text as the template engine escapes it (& < > " ' / all escaped).
+  auto escaped = [](const std::string& field) {
+    return "&lt;script&gt;alert(&quot;" + field + "&quot;)&lt;&#x2F;script&gt;&lt;img src=x onerror=" + field +
+           "&gt; &amp; &#39;" + field + "&#39;";
+  };
+  assess::Json doc = assess::read_json_file(kSource + "/questionnaires/demo/assessment.json");
+  doc["assessment"]["enterprise"] = hostile("meta-enterprise");
+  doc["assessment"]["assessor"] = hostile("assessor");
+  doc["assessment"]["note"] = hostile("meta-note");
+  auto& profile = doc["modules"]["profile"]["answers"];
+  profile["name"] = {{"value", hostile("enterprise-name")}, {"note", hostile("plain-note")}};
+  auto& smart = doc["modules"]["smart-factory-2025"]["answers"];
+  smart["results_benchmark_basis"] = {
+      {"value", hostile("text-answer")},
+      {"note", "crosswalk:" + hostile("crosswalk-note")},
+      {"evidence",
+       {{{"file", "sha256:dbb55040b70c80cdc2253fa548f3e947fd303194b96af21520d53c426874dec9"},
+         {"name", hostile("evidence-name")}}}}};
+  REQUIRE(smart["bc_sound_operations"].contains("evidence"));
+  smart["bc_sound_operations"]["evidence"][0]["name"] = hostile("scored-evidence-name");
+  REQUIRE(doc["projects"].size() >= 1);
+  doc["projects"][0]["id"] = hostile("project-id");
+  doc["projects"][0]["name"] = hostile("project-name");
+  doc["projects"][0]["title"] = hostile("project-title");
+
+  // What the report shows today: each of these is found escaped (so the test sees the field at all).
+  const char* const shown[] = {"assessor", "enterprise-name", "text-answer", "crosswalk-note", "project-id"};
+  // What it does not show today (the evidence table counts files; notes stay in the web app):
+  // proven never to appear as markup, and never raw.
+  const char* const all[] = {"meta-enterprise",      "assessor",    "meta-note",      "enterprise-name",
+                             "plain-note",           "text-answer", "crosswalk-note", "evidence-name",
+                             "scored-evidence-name", "project-id",  "project-name",   "project-title"};
+  Env env;
+  for (const char* lang : {"zh-CN", "en"}) {
+    CAPTURE(lang);
+    const std::string html = env.render_doc(doc, "hostile.json", lang);
+    CHECK(html.find("<script") == std::string::npos);
+    CHECK(html.find("<img") == std::string::npos);
+    for (const char* field : all) {
+      CAPTURE(field);
+      CHECK(html.find("alert(\"" + std::string(field) + "\")") == std::string::npos);  // never unescaped
+    }
+    for (const char* field : shown) {
+      CAPTURE(field);
+      CHECK(html.find(escaped(field)) != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("chart labels are escaped inside the inline SVG") {
   const std::string svg = assess::radar_svg({"<b>&", "二", "三"}, {0.5, 1.0, 0.25});
   CHECK(svg.find("&lt;b&gt;&amp;") != std::string::npos);
@@ -73,10 +133,41 @@ TEST_CASE("chart labels are escaped inside the inline SVG") {
   CHECK(bars.find("&quot;x&quot;") != std::string::npos);
 }
 
-// Golden reports: ASSESS_UPDATE_GOLDEN=1 rewrites them; review the change with `git diff`.
+// Golden reports: ASSESS_UPDATE_GOLDEN=1 rewrites them; review the change with `git diff`. Never in
+// CI: a run with CI set (to anything but "" or "0" / "false") and ASSESS_UPDATE_GOLDEN set fails, so
+// a pipeline cannot bless its own output.
+namespace {
+
+enum class GoldenMode { kCompare, kUpdate, kRefused };
+
+GoldenMode golden_mode(const char* update, const char* ci) {
+  if (update == nullptr) return GoldenMode::kCompare;
+  const std::string c = ci == nullptr ? "" : ci;
+  const bool in_ci = !c.empty() && c != "0" && c != "false";
+  return in_ci ? GoldenMode::kRefused : GoldenMode::kUpdate;
+}
+
+}  // namespace
+
+TEST_CASE("golden updates are refused when CI is set") {
+  CHECK(golden_mode(nullptr, nullptr) == GoldenMode::kCompare);
+  CHECK(golden_mode(nullptr, "true") == GoldenMode::kCompare);
+  CHECK(golden_mode("1", nullptr) == GoldenMode::kUpdate);
+  CHECK(golden_mode("1", "") == GoldenMode::kUpdate);
+  CHECK(golden_mode("1", "0") == GoldenMode::kUpdate);
+  CHECK(golden_mode("1", "false") == GoldenMode::kUpdate);
+  CHECK(golden_mode("1", "1") == GoldenMode::kRefused);
+  CHECK(golden_mode("1", "true") == GoldenMode::kRefused);
+  CHECK(golden_mode("", "yes") == GoldenMode::kRefused);
+}
+
 TEST_CASE("golden reports match byte for byte") {
   Env env;
-  const bool update = std::getenv("ASSESS_UPDATE_GOLDEN") != nullptr;
+  const GoldenMode mode = golden_mode(std::getenv("ASSESS_UPDATE_GOLDEN"), std::getenv("CI"));
+  REQUIRE_MESSAGE(mode != GoldenMode::kRefused,
+                  "ASSESS_UPDATE_GOLDEN is refused when CI is set: regenerate golden reports on a developer "
+                  "machine and review the diff (CONTRIBUTING.md)");
+  const bool update = mode == GoldenMode::kUpdate;
   std::vector<std::pair<std::string, std::string>> cases = {
       {"demo", kSource + "/questionnaires/demo/assessment.json"}};
   const std::string enterprises = kSource + "/tests/data/enterprises";

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "assess/policy.h"
 
 namespace {
@@ -358,4 +360,117 @@ TEST_CASE("interest points of all levels on one project are capped together") {
   CHECK(outcome(r, "pts.r3")->amount.value == 1000000);
   CHECK(outcome(r, "pts.r4")->amount.value == 0);  // 3 points used up
   CHECK(r.total_low == 3000000);
+}
+
+namespace {
+
+// Two rules of one document that replace each other on a project, modelled on 锡山 三、（二）
+// "对于符合省制造业贷款财政贴息条件但未获得省级贴息的项目，市区两级给予2个百分点的贴息" (it replaces, not
+// adds to, the provincial subsidy: `alternative_to`). Both pay `rate` of the project's investment;
+// `city_names_province` / `province_names_city` say which of them declares the alternative.
+assess::Catalogue alternatives(bool city_names_province, bool province_names_city, bool city_park_bonus = false) {
+  auto rule = [](const std::string& id, const std::string& title) {
+    return assess::Json{{"id", id},
+                        {"title", title},
+                        {"cite", "三、（二）"},
+                        {"quote", "q"},
+                        {"kind", "subsidy"},
+                        {"per", "project"},
+                        {"project_kinds", {"tech_transformation"}},
+                        {"amount", {{"type", "rate"}, {"basis", {{"var", "project.investment_wan"}}}, {"rate", 0.1}}}};
+  };
+  assess::Json city = rule("alt.city", "市区补助");
+  assess::Json province = rule("alt.province", "省级补助");
+  if (city_names_province) city["alternative_to"] = {"alt.province"};
+  if (province_names_city) province["alternative_to"] = {"alt.city"};
+  if (city_park_bonus) {
+    city["amount"]["bonuses"] = {{{"id", "park"},
+                                  {"title", "特色园区"},
+                                  {"rate_points", 0.02},
+                                  {"when", {{"==", {{{"var", "project.in_park"}}, true}}}}}};
+  }
+  assess::Json doc = {{"id", "alt"},
+                      {"title", "t"},
+                      {"issuer", "i"},
+                      {"jurisdiction", "320205"},
+                      {"status", "in_force"},
+                      {"source", "s"},
+                      {"rules", {city, province}}};
+  assess::Catalogue catalogue;
+  catalogue.documents.push_back(assess::load_policy_document(doc, "alt.json"));
+  return catalogue;
+}
+
+bool flagged_alternative(const assess::RuleOutcome* o) {
+  return std::find(o->flags.begin(), o->flags.end(), "alternative") != o->flags.end();
+}
+
+}  // namespace
+
+TEST_CASE("a tie between alternative rules counts the sum once") {
+  // 1000万 × 10 % = 100万 under each rule: equal amounts, and the two replace each other, so the
+  // total is 100万 — not 200万 (both) and not 0 (neither).
+  assess::Json project = {{"id", "p"}, {"kind", "tech_transformation"}, {"investment_wan", 1000}};
+  const assess::Json facts = {{"region", "320205"}};
+  SUBCASE("declared by one rule: the rule it names yields, the declaring rule counts") {
+    const auto catalogue = alternatives(true, false);
+    auto r = assess::evaluate_rewards(catalogue, facts, {project}, "2026-06-01");
+    const auto* city = outcome(r, "alt.city");
+    const auto* province = outcome(r, "alt.province");
+    REQUIRE(city);
+    REQUIRE(province);
+    CHECK(city->amount.value == 1000000);
+    CHECK(province->amount.value == 1000000);
+    CHECK_FALSE(flagged_alternative(city));
+    CHECK(flagged_alternative(province));
+    CHECK(province->amount.steps.back().en == "an alternative to \"市区补助\"; totals count the larger");
+    CHECK(r.total_exact == 1000000);
+    CHECK(r.total_low == 1000000);
+    CHECK(r.total_high == 1000000);
+  }
+  SUBCASE("declared by both rules: still exactly one yields, the same one whichever side is read first") {
+    const auto catalogue = alternatives(true, true);
+    auto r = assess::evaluate_rewards(catalogue, facts, {project}, "2026-06-01");
+    const auto* city = outcome(r, "alt.city");
+    const auto* province = outcome(r, "alt.province");
+    REQUIRE(city);
+    REQUIRE(province);
+    CHECK(flagged_alternative(city) != flagged_alternative(province));
+    CHECK(r.total_exact == 1000000);
+    CHECK(r.total_low == 1000000);
+    CHECK(r.total_high == 1000000);
+  }
+  SUBCASE("an alternative whose amount is still open (either shape) decides nothing yet") {
+    // The city rule adds 2 points in a specialty park; the park is unknown, so it shows 120万 or
+    // 100万 and stays eligible-if, outside the totals: the province's 100万 counts, unflagged.
+    const auto catalogue = alternatives(true, false, true);
+    auto r = assess::evaluate_rewards(catalogue, facts, {project}, "2026-06-01");
+    const auto* city = outcome(r, "alt.city");
+    const auto* province = outcome(r, "alt.province");
+    REQUIRE(city);
+    REQUIRE(province);
+    CHECK(city->status == assess::Eligibility::kEligibleIf);
+    CHECK(city->amount.shape == assess::AmountShape::kEither);
+    CHECK(city->amount.low == 1000000);    // 1000万 × 10 %
+    CHECK(city->amount.value == 1200000);  // 1000万 × (10 + 2) %
+    CHECK_FALSE(flagged_alternative(province));
+    CHECK(r.total_low == 1000000);
+    CHECK(r.total_high == 1000000);
+    SUBCASE("outside the park the amounts tie again: one counts") {
+      project["in_park"] = false;
+      auto r2 = assess::evaluate_rewards(catalogue, facts, {project}, "2026-06-01");
+      CHECK(outcome(r2, "alt.city")->amount.shape == assess::AmountShape::kExact);
+      CHECK(flagged_alternative(outcome(r2, "alt.city")) != flagged_alternative(outcome(r2, "alt.province")));
+      CHECK(r2.total_low == 1000000);
+      CHECK(r2.total_high == 1000000);
+    }
+    SUBCASE("in the park the city's 120万 is the larger: the province yields") {
+      project["in_park"] = true;
+      auto r2 = assess::evaluate_rewards(catalogue, facts, {project}, "2026-06-01");
+      CHECK_FALSE(flagged_alternative(outcome(r2, "alt.city")));
+      CHECK(flagged_alternative(outcome(r2, "alt.province")));
+      CHECK(r2.total_low == 1200000);
+      CHECK(r2.total_high == 1200000);
+    }
+  }
 }

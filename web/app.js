@@ -534,6 +534,7 @@ function refreshScore(ctx, mod) {
     if (!r) return;
     if (r.live && !ctx.live) updateLive(ctx, r.live);
     ctx.store.setLinked(r);
+    if (r.live) ctx.store.setComputed(r.live);
     if (mod && mod.refreshAll && ctx.ui.mod === mod) mod.refreshAll();
   }).catch(() => {});
 }

@@ -1,7 +1,7 @@
 // The questionnaire form: rendered from a definition, evaluated client-side for visibility,
 // saved answer by answer (debounced for typing, immediate for choices) with a state per question.
 
-import { apply, truthy } from './jsonlogic.js';
+import { indexDefinition, isDerived, bandOf, toState, answered, evaluate } from './rules.js';
 import { t, tx } from './i18n.js';
 import { api, h, append, clear, fmt, utf8Length } from './util.js';
 
@@ -13,66 +13,10 @@ const EVIDENCE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/pd
 const EVIDENCE_MAX = 10 * 1024 * 1024;
 const TYPE_DELAY = 400;
 
-// ---------------------------------------------------------------------------------------------
-// Definitions
-
-// Flattens a definition: questions in document order (a section's own questions before those of
-// its subsections), each with its section path; sections as a tree.
-export function indexDefinition(def) {
-  const questions = [];
-  const byId = new Map();
-  const sections = [];
-  function walk(sec, depth, path) {
-    const node = { id: sec.id, title: sec.title, depth, def: sec, children: [], questions: [] };
-    const here = [...path, node];
-    for (const q of sec.questions || []) {
-      const item = { def: q, id: q.id, index: questions.length, sections: here };
-      questions.push(item);
-      byId.set(q.id, item);
-      node.questions.push(item);
-    }
-    for (const child of sec.sections || []) node.children.push(walk(child, depth + 1, here));
-    sections.push(node);
-    return node;
-  }
-  const root = walk(def, 0, []);
-  return { def, root, questions, byId, sections, computed: def.computed || [] };
-}
-
-export function isDerived(q) {
-  return q.type === 'band' && !!q.value_from;
-}
-
-function bandOf(q, v) {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return null;
-  for (const o of q.options || []) {
-    const r = o.range || {};
-    if ('gt' in r && !(v > r.gt)) continue;
-    if ('ge' in r && !(v >= r.ge)) continue;
-    if ('lt' in r && !(v < r.lt)) continue;
-    if ('le' in r && !(v <= r.le)) continue;
-    return o;
-  }
-  return null;
-}
+export { indexDefinition, isDerived, toState, evaluate };
 
 // ---------------------------------------------------------------------------------------------
 // Answers
-
-export function toState(raw) {
-  const st = { value: null, na: false, verified: false, note: '', evidence: [] };
-  if (raw === null || raw === undefined) return st;
-  if (typeof raw === 'object' && !Array.isArray(raw)) {
-    st.value = raw.value === undefined ? null : raw.value;
-    st.na = raw.na === true;
-    st.verified = raw.verified === true;
-    st.note = typeof raw.note === 'string' ? raw.note : '';
-    st.evidence = Array.isArray(raw.evidence) ? raw.evidence.slice() : [];
-    return st;
-  }
-  st.value = raw;
-  return st;
-}
 
 // The request body for a state; undefined means "delete the answer".
 export function toBody(st) {
@@ -83,69 +27,6 @@ export function toBody(st) {
   if (st.na) return { na: true, ...extras };
   if (Object.keys(extras).length === 0) return st.value === null ? undefined : st.value;
   return st.value === null ? extras : { value: st.value, ...extras };
-}
-
-function answered(st) {
-  return st.na || st.value !== null;
-}
-
-// Computed values, then visibility in document order (the rules of questionnaires/README.md).
-// linked: answers the server fills in through the crosswalk (qid → {value}) for questions left
-// unanswered here; they read like answers, as they do when the server scores.
-export function evaluate(index, states, linked = new Map()) {
-  const data = {};
-  for (const item of index.questions) {
-    const st = states.get(item.id);
-    if (isDerived(item.def)) data[item.id] = null;
-    else if (st && answered(st)) data[item.id] = st.na ? null : st.value;
-    else data[item.id] = linked.has(item.id) ? linked.get(item.id).value : null;
-  }
-  const computed = {};
-  const list = index.computed;
-  for (let pass = 0; pass <= list.length; ++pass) {
-    let changed = false;
-    for (const c of list) {
-      let v;
-      try {
-        v = apply(c.expr, { ...data, ...computed });
-      } catch {
-        v = null;
-      }
-      if (typeof v === 'number' && !Number.isFinite(v)) v = null;
-      if (v === undefined) v = null;
-      if (computed[c.id] !== v) {
-        computed[c.id] = v;
-        changed = true;
-      }
-    }
-    if (!changed) break;
-  }
-  const vars = { ...data, ...computed };
-  const visible = new Map();
-  const required = new Map();
-  for (const item of index.questions) {
-    const q = item.def;
-    let vis = true;
-    if (q.visible_if !== undefined) {
-      try {
-        vis = truthy(apply(q.visible_if, vars));
-      } catch {
-        vis = true;
-      }
-    }
-    visible.set(item.id, vis);
-    if (!vis) vars[item.id] = null;
-    let req = q.required === true;
-    if (vis && !req && q.required_if !== undefined) {
-      try {
-        req = truthy(apply(q.required_if, vars));
-      } catch {
-        req = false;
-      }
-    }
-    required.set(item.id, vis && req);
-  }
-  return { computed, visible, required };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,6 +48,18 @@ export class AnswerStore {
     this.onStatus = onStatus;
     this.listeners = new Map(); // key → fn(saver) for the question's status display
     this.linked = new Map(); // module → Map(qid → {value, label}) filled by the crosswalk
+    this.computed = new Map(); // module → {id: value}: the server's exact figures of the last save
+    this.computedListeners = new Map(); // module → fn() re-evaluating the open form
+  }
+
+  // From a save's (or GET /score's) live summary: the server's computed values, per module.
+  setComputed(live) {
+    for (const [m, summary] of Object.entries(live || {})) {
+      if (!summary || typeof summary.computed !== 'object' || summary.computed === null) continue;
+      this.computed.set(m, summary.computed);
+      const fn = this.computedListeners.get(m);
+      if (fn) fn();
+    }
   }
 
   // From GET /score: questions answered there but not here were filled through the crosswalk.
@@ -289,7 +182,10 @@ export class AnswerStore {
       s.network = false;
       // A newer change may have arrived while this one was in flight.
       this.setStatus(key, s.timer || s.queued ? 'pending' : 'saved');
-      if (res && res.live) this.onLive(res.live);
+      if (res && res.live) {
+        this.setComputed(res.live);
+        this.onLive(res.live);
+      }
     } catch (e) {
       // Lost connection or expired session: keep the answer here and try again, so logging in
       // again (in another tab) or restarting the server loses nothing typed on this page.
@@ -354,13 +250,14 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
   const cards = new Map(); // qid → {card, update()}
   const sectionEls = new Map(); // section id → {count, navCount, body, toggle}
   const linkedOf = () => store.linked.get(module) || new Map();
-  let evaluation = evaluate(index, states, linkedOf());
+  const serverOf = () => store.computed.get(module) || null;
+  let evaluation = evaluate(index, states, linkedOf(), serverOf());
   let number = 0;
 
   const stateOf = (qid) => store.state(module, qid);
 
   function recompute() {
-    evaluation = evaluate(index, states, linkedOf());
+    evaluation = evaluate(index, states, linkedOf(), serverOf());
     for (const [qid, c] of cards) c.sync(evaluation);
     let answeredAll = 0;
     let visibleAll = 0;
@@ -394,6 +291,8 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
     }
     onProgress(answeredAll, visibleAll);
   }
+
+  store.computedListeners.set(module, recompute);
 
   function change(qid, delay) {
     recompute();

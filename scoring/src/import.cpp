@@ -303,7 +303,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
             parse_answer(*profile, qi, typed_cell(profile->questions[static_cast<std::size_t>(qi)], cell), file, "");
       } catch (const Error& e) {
         // "question \"x\": reason" → the reason; the column already names the question.
-        std::string reason = e.message();
+        const std::string& reason = e.message();
         const auto colon = reason.find(": ");
         issue(column, colon == std::string::npos ? reason : reason.substr(colon + 2));
       }

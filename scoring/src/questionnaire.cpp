@@ -331,7 +331,7 @@ class Loader {
     const auto dir = std::filesystem::path(file_).parent_path();
     for (auto it = r.json().begin(); it != r.json().end(); ++it) {
       Reader entry = r.at(it.key());
-      const std::string name = it.key();
+      const std::string& name = it.key();
       const auto path = (dir / entry.string()).lexically_normal().string();
       try {
         q_.code_lists[name] = std::make_shared<const CodeList>(load_code_list_file(path));

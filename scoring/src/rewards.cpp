@@ -574,7 +574,13 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
     for (const auto& alt : o.rule->alternative_to) {
       for (auto& other : result.outcomes) {
         if (other.rule->id != alt || other.project != o.project || other.status != Eligibility::kEligible) continue;
-        RuleOutcome& smaller = other.amount.value <= o.amount.value ? other : o;
+        // At equal amounts the rule that names the other is kept; when both name each other, the
+        // earlier outcome is kept — the same choice from either side, so exactly one of them counts.
+        const auto& back = other.rule->alternative_to;
+        const bool mutual = std::find(back.begin(), back.end(), o.rule->id) != back.end();
+        const bool other_yields =
+            other.amount.value < o.amount.value || (other.amount.value == o.amount.value && (!mutual || &other > &o));
+        RuleOutcome& smaller = other_yields ? other : o;
         const RuleOutcome& larger = &smaller == &other ? o : other;
         if (!has_flag(smaller, "alternative")) {
           smaller.flags.push_back("alternative");

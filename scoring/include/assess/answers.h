@@ -16,7 +16,7 @@
 namespace assess {
 
 enum class EvidenceGrade { kSelfDeclared, kEvidenceAttached, kVerified };
-const char* to_string(EvidenceGrade grade);
+[[nodiscard]] const char* to_string(EvidenceGrade grade);
 
 struct EvidenceRef {
   std::string slot;  // evidence slot id of the question
@@ -35,7 +35,7 @@ struct Answer {
   bool verified = false;  // checked on site by the assessor
   std::string note;
 
-  EvidenceGrade grade() const {
+  [[nodiscard]] EvidenceGrade grade() const {
     if (verified) return EvidenceGrade::kVerified;
     return evidence.empty() ? EvidenceGrade::kSelfDeclared : EvidenceGrade::kEvidenceAttached;
   }
@@ -54,14 +54,14 @@ struct ParsedAnswers {
 // Parses `{"questionnaire": id, "answers": {...}}`. Never throws for content problems: every one is
 // collected in `errors` and the offending answer is left out. Throws only when the document is not
 // an object.
-ParsedAnswers parse_answers(const Questionnaire& q, const Json& document, const std::string& file);
+[[nodiscard]] ParsedAnswers parse_answers(const Questionnaire& q, const Json& document, const std::string& file);
 
 // Parses the answer to question `qi` (a bare value or {"value", "na", "evidence", "verified",
 // "note"}), as the web form sends it one change at a time. Throws Error at `file`:`pointer`.
-Answer parse_answer(const Questionnaire& q, int qi, const Json& given, const std::string& file,
-                    const std::string& pointer);
+[[nodiscard]] Answer parse_answer(const Questionnaire& q, int qi, const Json& given, const std::string& file,
+                                  const std::string& pointer);
 
 // The JSON form of an answer set (the inverse of parse_answers).
-Json answers_to_json(const Questionnaire& q, const AnswerSet& set);
+[[nodiscard]] Json answers_to_json(const Questionnaire& q, const AnswerSet& set);
 
 }  // namespace assess

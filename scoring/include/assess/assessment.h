@@ -23,10 +23,10 @@ class Library {
  public:
   // Loads every *.json below `dir` that is a questionnaire definition (answer sets, schemas and code
   // lists are skipped). A broken definition is an error.
-  static Library load_dir(const std::string& dir);
+  [[nodiscard]] static Library load_dir(const std::string& dir);
   void add(Questionnaire q);
-  const Questionnaire* find(const std::string& id) const;
-  std::vector<std::string> ids() const;
+  [[nodiscard]] const Questionnaire* find(const std::string& id) const;
+  [[nodiscard]] std::vector<std::string> ids() const;
 
  private:
   std::map<std::string, Questionnaire> by_id_;
@@ -52,7 +52,7 @@ struct Crosswalk {
 };
 
 // Validates links against the library: modules and questions must exist.
-Crosswalk load_crosswalk(const Json& document, const std::string& file, const Library& library);
+[[nodiscard]] Crosswalk load_crosswalk(const Json& document, const std::string& file, const Library& library);
 
 struct CrosswalkFill {
   std::string link;
@@ -86,12 +86,12 @@ struct AssessmentResult {
 
 // The facts reward rules read (policies/README.md): {"profile": answers and computed values of the
 // "profile" module, "region": its region, "results": {module: {"level", "total"}}}.
-Json enterprise_facts(const AssessmentResult& result);
+[[nodiscard]] Json enterprise_facts(const AssessmentResult& result);
 
 // Scores `{"assessment": {...}, "modules": {"<questionnaire id>": {"answers": {...}}, ...}}`.
 // The same as score_assessment(crosswalk, parse_assessment(library, document, file)).
-AssessmentResult score_assessment(const Library& library, const Crosswalk& crosswalk, const Json& document,
-                                  const std::string& file);
+[[nodiscard]] AssessmentResult score_assessment(const Library& library, const Crosswalk& crosswalk,
+                                                const Json& document, const std::string& file);
 
 // One module's own answers as parsed, before the crosswalk fills anything in: the part of an
 // assessment that a save changes one answer at a time (so a save re-parses one answer, not 261).
@@ -113,7 +113,7 @@ struct ParsedAssessment {
 
 // Parses the document score_assessment reads; throws Error for what makes it unusable (not an
 // object, no modules, an unknown questionnaire), as score_assessment does.
-ParsedAssessment parse_assessment(const Library& library, const Json& document, const std::string& file);
+[[nodiscard]] ParsedAssessment parse_assessment(const Library& library, const Json& document, const std::string& file);
 
 // Replaces one answer of a module (null clears it), exactly as if the document had been edited and
 // parsed again. Throws std::logic_error when the module is not in the assessment or its "answers"
@@ -122,7 +122,7 @@ void set_answer(ParsedAssessment& assessment, const std::string& module, const s
                 const Json& answer);
 
 // Applies the crosswalk and scores every module, in dependency order.
-AssessmentResult score_assessment(const Crosswalk& crosswalk, const ParsedAssessment& assessment);
+[[nodiscard]] AssessmentResult score_assessment(const Crosswalk& crosswalk, const ParsedAssessment& assessment);
 
 // After one module's own answers changed (set_answer), rescores that module and every module a
 // crosswalk link carries its facts into, transitively, and keeps the others: `result` becomes what

@@ -29,17 +29,17 @@ struct CodeList {
   std::string license;
   std::map<std::string, Code> codes;
 
-  const Code* find(const std::string& code) const {
+  [[nodiscard]] const Code* find(const std::string& code) const {
     auto it = codes.find(code);
     return it == codes.end() ? nullptr : &it->second;
   }
   // The code and its ancestors, nearest first ("320205" → 320205, 320200, 320000, 100000).
-  std::vector<std::string> ancestry(const std::string& code) const;
+  [[nodiscard]] std::vector<std::string> ancestry(const std::string& code) const;
 };
 
 // Validates and loads a code list; errors name file and JSON pointer (duplicate code, unknown
 // parent, a cycle of parents).
-CodeList load_code_list(const nlohmann::json& document, const std::string& file);
-CodeList load_code_list_file(const std::string& path);
+[[nodiscard]] CodeList load_code_list(const nlohmann::json& document, const std::string& file);
+[[nodiscard]] CodeList load_code_list_file(const std::string& path);
 
 }  // namespace assess

@@ -34,14 +34,14 @@ struct DashboardTarget {
 };
 
 // Every target of every document in the catalogue, in catalogue order.
-std::vector<DashboardTarget> dashboard_targets(const Catalogue& catalogue);
+[[nodiscard]] std::vector<DashboardTarget> dashboard_targets(const Catalogue& catalogue);
 
 // What "at tier X" means for the smart-factory shares: the tier the enterprise has been recognised at
 // (profile.smart_factory_tier: 基础级 is self-assessed by design, 先进级 and up are recognised by the
 // province or the ministries) — the figure the action plan will be judged on — or the level its
 // smart-factory-2025 self-check reaches (results.smart-factory-2025.level), an indication of who is ready.
 enum class TierBasis { kRecognised, kAssessed };
-const char* to_string(TierBasis basis);
+[[nodiscard]] const char* to_string(TierBasis basis);
 
 struct DashboardOptions {
   std::size_t min_group = 5;  // aggregates over fewer enterprises are suppressed
@@ -107,10 +107,10 @@ struct Dashboard {
 };
 
 // `region`: a GB/T 2260 code (or prefix); candidates whose facts.region lies in it are counted.
-Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<DashboardTarget>& targets,
-                    const std::string& region, const DashboardOptions& options = {});
+[[nodiscard]] Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<DashboardTarget>& targets,
+                                  const std::string& region, const DashboardOptions& options = {});
 
-Json dashboard_to_json(const Dashboard& dashboard, const std::string& lang = "zh-CN");
+[[nodiscard]] Json dashboard_to_json(const Dashboard& dashboard, const std::string& lang = "zh-CN");
 
 // What the dashboard reads of one enterprise (ladder positions as indexes, -1 unknown): the JSON
 // facts and the typed columns (fact_table.h) give the same values.
@@ -179,11 +179,12 @@ struct PeerBenchmark {
 };
 
 // `division` / `size_class` empty: the enterprise's own. Throws Error (kNotFound) for an unknown id.
-PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::string& enterprise, const std::string& module,
-                         const std::string& division = "", const std::string& size_class = "",
-                         const std::string& region = "", std::size_t min_group = 5);
+[[nodiscard]] PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::string& enterprise,
+                                       const std::string& module, const std::string& division = "",
+                                       const std::string& size_class = "", const std::string& region = "",
+                                       std::size_t min_group = 5);
 
-Json peer_to_json(const PeerBenchmark& peer, const std::string& lang = "zh-CN");
+[[nodiscard]] Json peer_to_json(const PeerBenchmark& peer, const std::string& lang = "zh-CN");
 
 // The peer benchmark from counts a store makes with an index (Store::peer_counts) instead of a scan:
 // `peers(division, size_class, quantized_total)` counts the other enterprises of the group with a

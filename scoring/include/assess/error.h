@@ -22,14 +22,14 @@ class Error : public std::runtime_error {
   Error(std::string file, std::string pointer, std::string message,
         ErrorKind kind = ErrorKind::kInvalid);
 
-  const std::string& file() const { return file_; }
-  const std::string& pointer() const { return pointer_; }
-  const std::string& message() const { return message_; }
-  ErrorKind kind() const { return kind_; }
+  [[nodiscard]] const std::string& file() const { return file_; }
+  [[nodiscard]] const std::string& pointer() const { return pointer_; }
+  [[nodiscard]] const std::string& message() const { return message_; }
+  [[nodiscard]] ErrorKind kind() const { return kind_; }
 
   // The same error seen from an enclosing document: `prefix` is prepended to the pointer and the
   // file is set when it was empty.
-  Error within(const std::string& file, const std::string& prefix) const;
+  [[nodiscard]] Error within(const std::string& file, const std::string& prefix) const;
 
  private:
   std::string file_;
@@ -39,6 +39,6 @@ class Error : public std::runtime_error {
 };
 
 // Escapes one reference token for a JSON pointer (RFC 6901: "~" -> "~0", "/" -> "~1").
-std::string pointer_token(const std::string& key);
+[[nodiscard]] std::string pointer_token(const std::string& key);
 
 }  // namespace assess

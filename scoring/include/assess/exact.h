@@ -30,14 +30,14 @@ __extension__ typedef unsigned __int128 UInt;
 class Rational {
  public:
   Rational() = default;
-  static std::optional<Rational> make(Int num, Int den);  // nullopt when den is 0 or on overflow
-  static Rational integer(long long value) { return Rational(value, 1); }
+  [[nodiscard]] static std::optional<Rational> make(Int num, Int den);  // nullopt when den is 0 or on overflow
+  [[nodiscard]] static Rational integer(long long value) { return Rational(value, 1); }
 
-  Int num() const { return num_; }
-  Int den() const { return den_; }
-  bool is_zero() const { return num_ == 0; }
-  double to_double() const;
-  std::string to_string() const;  // "-1/50", "7"
+  [[nodiscard]] Int num() const { return num_; }
+  [[nodiscard]] Int den() const { return den_; }
+  [[nodiscard]] bool is_zero() const { return num_ == 0; }
+  [[nodiscard]] double to_double() const;
+  [[nodiscard]] std::string to_string() const;  // "-1/50", "7"
 
  private:
   Rational(Int num, Int den) : num_(num), den_(den) {}
@@ -47,14 +47,14 @@ class Rational {
 
 // The shortest decimal that reads back as `value` (what was typed), as a rational; nullopt for
 // non-finite values and decimals too long for 128 bits.
-std::optional<Rational> from_double(double value);
+[[nodiscard]] std::optional<Rational> from_double(double value);
 
-std::optional<Rational> add(const Rational& a, const Rational& b);
-std::optional<Rational> sub(const Rational& a, const Rational& b);
-std::optional<Rational> mul(const Rational& a, const Rational& b);
-std::optional<Rational> div(const Rational& a, const Rational& b);  // nullopt when b is 0
+[[nodiscard]] std::optional<Rational> add(const Rational& a, const Rational& b);
+[[nodiscard]] std::optional<Rational> sub(const Rational& a, const Rational& b);
+[[nodiscard]] std::optional<Rational> mul(const Rational& a, const Rational& b);
+[[nodiscard]] std::optional<Rational> div(const Rational& a, const Rational& b);  // nullopt when b is 0
 // -1, 0 or 1; nullopt on overflow.
-std::optional<int> compare(const Rational& a, const Rational& b);
+[[nodiscard]] std::optional<int> compare(const Rational& a, const Rational& b);
 
 // A value of the subset: null, a boolean or a number.
 struct Value {
@@ -70,15 +70,15 @@ class Expr {
  public:
   // Vars are resolved to slots by `binder` (-1: unknown name, which makes the rule unsupported).
   // Returns null when the rule uses anything outside the subset.
-  static std::shared_ptr<const Expr> compile(const nlohmann::json& rule,
-                                              const std::function<int(const std::string&)>& binder);
+  [[nodiscard]] static std::shared_ptr<const Expr> compile(const nlohmann::json& rule,
+                                                           const std::function<int(const std::string&)>& binder);
 
   // `lookup(slot)` returns the JSON value of a slot or nullptr when absent; `exact_lookup(slot)`, when
   // given, an exact value for a slot that has one (a computed value read by another: its double is
   // only the nearest binary number). nullopt: the exact evaluation gave up (an operand outside the
   // subset at run time, overflow, division by zero); the caller then keeps the floating-point result.
-  std::optional<Value> evaluate(const std::function<const nlohmann::json*(int)>& lookup,
-                                const std::function<const Rational*(int)>& exact_lookup = {}) const;
+  [[nodiscard]] std::optional<Value> evaluate(const std::function<const nlohmann::json*(int)>& lookup,
+                                              const std::function<const Rational*(int)>& exact_lookup = {}) const;
 
   explicit Expr(std::shared_ptr<const Node> root) : root_(std::move(root)) {}
 

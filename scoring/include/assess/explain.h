@@ -17,13 +17,13 @@
 
 namespace assess {
 
-Json explain_score(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result,
-                   const std::string& lang = "zh-CN");
+[[nodiscard]] Json explain_score(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result,
+                                 const std::string& lang = "zh-CN");
 
-Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResult& gap,
-                 const std::string& lang = "zh-CN");
+[[nodiscard]] Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResult& gap,
+                               const std::string& lang = "zh-CN");
 
 // Human-readable text of an explained score (with its "gaps" array when present).
-std::string render_text(const Json& explained, const std::string& lang = "zh-CN");
+[[nodiscard]] std::string render_text(const Json& explained, const std::string& lang = "zh-CN");
 
 }  // namespace assess

@@ -28,7 +28,7 @@ void write_xlsx(const std::string& path, const std::string& sheet, const std::ve
 // Text (header cells and string values, never numbers) that begins with = + - @, a tab or a CR is
 // prefixed with a single quote, so that a spreadsheet shows it instead of running it as a formula
 // (CSV injection; OWASP's advice). XLSX needs no such care: its strings are never formulas.
-std::string to_csv(const std::vector<std::string>& header, const std::vector<std::vector<Json>>& rows);
+[[nodiscard]] std::string to_csv(const std::vector<std::string>& header, const std::vector<std::vector<Json>>& rows);
 
 // Writes to_csv(header, rows) to `path`; throws Error (kNotFound) naming `path` when it cannot.
 void write_csv(const std::string& path, const std::vector<std::string>& header, const std::vector<std::vector<Json>>& rows);

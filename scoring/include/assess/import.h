@@ -31,18 +31,18 @@ struct ImportResult {
 };
 
 // Converts GBK bytes to UTF-8 (iconv); throws Error when the bytes are not GBK either.
-std::string gbk_to_utf8(const std::string& bytes, const std::string& file);
-bool is_utf8(const std::string& bytes);
+[[nodiscard]] std::string gbk_to_utf8(const std::string& bytes, const std::string& file);
+[[nodiscard]] bool is_utf8(const std::string& bytes);
 
 // Splits RFC 4180 CSV into rows of cells.
-std::vector<std::vector<std::string>> parse_csv(const std::string& text);
+[[nodiscard]] std::vector<std::vector<std::string>> parse_csv(const std::string& text);
 
 // `bytes` is the file's content, read by the file's extension: `.xlsx` (first worksheet; Debian's
 // minizip unpacks it), `.json` (an array of objects with the same column names), else CSV.
-ImportResult import_table(const std::string& bytes, const std::string& file, const Library& library,
-                          const std::function<void(std::size_t done, std::size_t total)>& progress = {});
+[[nodiscard]] ImportResult import_table(const std::string& bytes, const std::string& file, const Library& library,
+                                        const std::function<void(std::size_t done, std::size_t total)>& progress = {});
 
 // The header row of the import template, with one example row.
-std::vector<std::vector<std::string>> import_template();
+[[nodiscard]] std::vector<std::vector<std::string>> import_template();
 
 }  // namespace assess

@@ -34,7 +34,7 @@ using Json = nlohmann::json;
 class Scope {
  public:
   virtual ~Scope() = default;
-  virtual const Json* lookup(int slot, std::string_view path) const = 0;
+  [[nodiscard]] virtual const Json* lookup(int slot, std::string_view path) const = 0;
 };
 
 struct Node;  // compiled form; internal
@@ -53,16 +53,16 @@ class Rule {
   // "/and/1": unknown operator "foo") for unknown operators, operator objects with more than one
   // key, non-string/number var paths, wrong argument counts where the operator fixes them, and
   // rules nested deeper than 256 levels.
-  static Rule compile(const Json& rule);
+  [[nodiscard]] static Rule compile(const Json& rule);
 
   // Evaluates against a JSON data document (JsonLogic semantics, incl. truthiness and
   // loose equality as in the reference implementation). Throws assess::Error of kind kLimit when
   // one evaluation runs away (more than 2^26 steps, a `cat` over 1 MiB, a `merge` over 262,144
   // elements) — a guard against hostile rules such as a doubling `reduce`.
-  Json evaluate(const Json& data) const;
+  [[nodiscard]] Json evaluate(const Json& data) const;
   // Evaluates against a Scope (see above). Inside map/filter/reduce/all/some/none the element
   // being iterated is the data, as in the reference implementation.
-  Json evaluate(const Scope& scope) const;
+  [[nodiscard]] Json evaluate(const Scope& scope) const;
 
   // Assigns slots: `binder` receives the first segment of each top-level var path ("q1" for
   // "q1.value") and returns a slot or -1. Vars inside map/filter/... bodies are not bound.
@@ -71,13 +71,13 @@ class Rule {
   // First segments of every var path that reads the top-level data (not iteration bodies),
   // each once, in order of appearance; also those named by `missing` / `missing_some` when
   // they are literal. Used to check references and to find cycles between computed values.
-  std::vector<std::string> references() const;
+  [[nodiscard]] std::vector<std::string> references() const;
 
   // The full literal var paths that read the top-level data ("project.loan_wan"), each once; vars
   // with a default value are left out (they never read as missing).
-  std::vector<std::string> paths() const;
+  [[nodiscard]] std::vector<std::string> paths() const;
 
-  const Json& source() const { return source_; }
+  [[nodiscard]] const Json& source() const { return source_; }
 
  private:
   friend class TypedRule;
@@ -86,7 +86,7 @@ class Rule {
 };
 
 // JsonLogic truthiness: false, null, 0, "", [] are falsy; everything else truthy.
-bool truthy(const Json& value);
+[[nodiscard]] bool truthy(const Json& value);
 
 // ---------------------------------------------------------------------------------------------
 // Typed evaluation: rules over facts that are already typed values in slots (ranking criteria over

@@ -27,7 +27,7 @@ struct PolicyCondition {
 // kCaseByCase: money, the sum decided case by case with no ceiling published (攀枝花 一事一议, 聊城 奖补);
 // kNone: support without money (recommendation, priority, simplified approval).
 enum class AmountType { kFixed, kCeiling, kRate, kRateBands, kRateRange, kInterest, kUnpublishedBase, kNone, kTax, kCaseByCase };
-const char* to_string(AmountType type);
+[[nodiscard]] const char* to_string(AmountType type);
 
 struct RateBand {
   Range range;  // of the basis, in 万元
@@ -164,13 +164,13 @@ struct ProjectDefault {
 struct Catalogue {
   std::vector<PolicyDocument> documents;
   std::vector<ProjectDefault> project_defaults;
-  const PolicyRule* find_rule(const std::string& id, const PolicyDocument** document = nullptr) const;
+  [[nodiscard]] const PolicyRule* find_rule(const std::string& id, const PolicyDocument** document = nullptr) const;
 };
 
-PolicyDocument load_policy_document(const Json& document, const std::string& file);
+[[nodiscard]] PolicyDocument load_policy_document(const Json& document, const std::string& file);
 // Every *.json directly in `dir` (not tests/ or tools/). Rule ids must be unique across documents.
 // `dir/facts/project-defaults.json`, when present, gives the project facts that default to profile facts.
-Catalogue load_catalogue_dir(const std::string& dir);
-std::vector<ProjectDefault> load_project_defaults(const Json& document, const std::string& file);
+[[nodiscard]] Catalogue load_catalogue_dir(const std::string& dir);
+[[nodiscard]] std::vector<ProjectDefault> load_project_defaults(const Json& document, const std::string& file);
 
 }  // namespace assess

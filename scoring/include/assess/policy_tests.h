@@ -22,11 +22,11 @@ struct PolicyCaseResult {
 struct PolicyTestReport {
   std::vector<PolicyCaseResult> cases;
   std::vector<std::string> untested_rules;
-  int passed() const;
-  int failed() const;
+  [[nodiscard]] int passed() const;
+  [[nodiscard]] int failed() const;
 };
 
 // Runs every case in every *.json of `tests_dir` against `catalogue`.
-PolicyTestReport run_policy_tests(const Catalogue& catalogue, const std::string& tests_dir);
+[[nodiscard]] PolicyTestReport run_policy_tests(const Catalogue& catalogue, const std::string& tests_dir);
 
 }  // namespace assess

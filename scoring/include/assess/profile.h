@@ -22,22 +22,22 @@ struct UsccCheck {
 
 // Validates a USCC. Accepts registration-authority codes 1–9, A, N and Y; the GB 11714 check inside
 // the code is only a warning because some legitimately issued codes fail it.
-UsccCheck check_uscc(std::string_view input);
+[[nodiscard]] UsccCheck check_uscc(std::string_view input);
 
 // GB 32100 check character for the first 17 characters (already normalised); 0 when a character is
 // outside the alphabet.
-char uscc_check_character(std::string_view first17);
+[[nodiscard]] char uscc_check_character(std::string_view first17);
 
 enum class SizeClass { kLarge, kMedium, kSmall, kMicro };
-const char* to_string(SizeClass size);      // "large", "medium", "small", "micro"
-const char* to_chinese(SizeClass size);     // 大型, 中型, 小型, 微型
+[[nodiscard]] const char* to_string(SizeClass size);   // "large", "medium", "small", "micro"
+[[nodiscard]] const char* to_chinese(SizeClass size);  // 大型, 中型, 小型, 微型
 
 // Industry clause of 工信部联企业〔2011〕300号: tested from the top, a firm must reach both bounds of a
 // class (large: ≥1000 staff and ≥40000万元; medium: ≥300 and ≥2000万元; small: ≥20 and ≥300万元);
 // otherwise it drops one class.
-SizeClass industry_size_class(double employees, double revenue_wan);
+[[nodiscard]] SizeClass industry_size_class(double employees, double revenue_wan);
 
 // 规上工业企业: annual main-business revenue of at least 2000万元.
-bool above_designated_size(double revenue_wan);
+[[nodiscard]] bool above_designated_size(double revenue_wan);
 
 }  // namespace assess

@@ -30,8 +30,8 @@ using Json = nlohmann::json;
 enum class QuestionType { kSingle, kMulti, kNumber, kPercent, kBand, kLadder, kYesNo, kText, kDate };
 enum class Aggregation { kSum, kWeightedMean, kMin, kRatingMean };
 
-const char* to_string(QuestionType type);
-const char* to_string(Aggregation aggregation);
+[[nodiscard]] const char* to_string(QuestionType type);
+[[nodiscard]] const char* to_string(Aggregation aggregation);
 
 // How sure we are of a fact taken from a source we could not fully read. cite, confidence and note
 // are surfaced in every output; maintainer_note stays in the data file (instructions for editors,
@@ -49,10 +49,10 @@ struct Range {
   bool lower_inclusive = false;
   std::optional<double> upper;
   bool upper_inclusive = false;
-  bool contains(double value) const;
+  [[nodiscard]] bool contains(double value) const;
   // Exact: the bounds read as the decimals they were written as (see exact.h).
-  bool contains(const exact::Rational& value) const;
-  std::string describe() const;  // "(10, 20]", "[500, +inf)"
+  [[nodiscard]] bool contains(const exact::Rational& value) const;
+  [[nodiscard]] std::string describe() const;  // "(10, 20]", "[500, +inf)"
   // Reads the bounds as exact decimals once (the loader calls it), so that exact lookups do not
   // convert them again at every call; a range built by hand converts them per call instead.
   void prepare_exact();
@@ -104,15 +104,15 @@ struct Question {
   std::vector<EvidenceSlot> evidence;
   std::vector<std::string> tags;
 
-  bool scored() const {
+  [[nodiscard]] bool scored() const {
     return type == QuestionType::kSingle || type == QuestionType::kMulti || type == QuestionType::kBand ||
            type == QuestionType::kLadder || type == QuestionType::kYesNo;
   }
-  bool asked() const { return value_from < 0; }
-  int option_index(const std::string& option_id) const;  // -1 when absent
-  int band_of(double value) const;                       // -1 when no band holds the value
-  int band_of(const exact::Rational& value) const;       // the same, exactly
-  double max_score() const { return best_; }            // best reachable points
+  [[nodiscard]] bool asked() const { return value_from < 0; }
+  [[nodiscard]] int option_index(const std::string& option_id) const;  // -1 when absent
+  [[nodiscard]] int band_of(double value) const;                       // -1 when no band holds the value
+  [[nodiscard]] int band_of(const exact::Rational& value) const;       // the same, exactly
+  [[nodiscard]] double max_score() const { return best_; }             // best reachable points
 
   double best_ = 0;  // computed once on load
 };
@@ -158,7 +158,7 @@ struct Selector {
 
 enum class RequirementKind { kScore, kCount, kShare, kValue, kLogic };
 enum class Comparison { kGe, kGt, kLe, kLt, kEq };
-const char* to_string(Comparison comparison);
+[[nodiscard]] const char* to_string(Comparison comparison);
 
 struct Requirement {
   std::string id;
@@ -210,13 +210,13 @@ struct Questionnaire {
   Json labels;                      // free-form extras for reports (badges, derived outputs)
   std::map<std::string, std::shared_ptr<const CodeList>> code_lists;  // by the name questions use
 
-  int question_index(const std::string& id) const;
-  int section_index(const std::string& id) const;
-  int computed_index(const std::string& id) const;
-  int level_index(const std::string& id_or_alias) const;  // id, zh/en name or alias; -1 when absent
+  [[nodiscard]] int question_index(const std::string& id) const;
+  [[nodiscard]] int section_index(const std::string& id) const;
+  [[nodiscard]] int computed_index(const std::string& id) const;
+  [[nodiscard]] int level_index(const std::string& id_or_alias) const;  // id, zh/en name or alias; -1 when absent
 
   // Logic slots: questions take 0..n-1, computed values n..n+m-1.
-  int slot_count() const { return static_cast<int>(questions.size() + computed.size()); }
+  [[nodiscard]] int slot_count() const { return static_cast<int>(questions.size() + computed.size()); }
 
   std::unordered_map<std::string, int> question_ids_;
   std::unordered_map<std::string, int> section_ids_;
@@ -235,17 +235,17 @@ struct DefinitionLimits {
 };
 
 // Validates and compiles a parsed definition. `file` is used in error messages only.
-Questionnaire load_questionnaire(const Json& definition, const std::string& file,
-                                 const DefinitionLimits& limits = {});
+[[nodiscard]] Questionnaire load_questionnaire(const Json& definition, const std::string& file,
+                                               const DefinitionLimits& limits = {});
 // Reads, parses and loads a file. Syntax errors name line and column.
-Questionnaire load_questionnaire_file(const std::string& path, const DefinitionLimits& limits = {});
+[[nodiscard]] Questionnaire load_questionnaire_file(const std::string& path, const DefinitionLimits& limits = {});
 
 // Reads a JSON file with the project's error shape: not found, too large, syntax error at line:col.
-Json read_json_file(const std::string& path, std::size_t max_bytes = 64u << 20);
+[[nodiscard]] Json read_json_file(const std::string& path, std::size_t max_bytes = 64u << 20);
 // Parses JSON text with the same error shape; `file` names the origin in messages.
-Json parse_json_text(const std::string& text, const std::string& file);
+[[nodiscard]] Json parse_json_text(const std::string& text, const std::string& file);
 
 // "sha256:<hex>" of the canonical serialisation (sorted keys, no spaces) of a JSON document.
-std::string content_hash(const Json& document);
+[[nodiscard]] std::string content_hash(const Json& document);
 
 }  // namespace assess

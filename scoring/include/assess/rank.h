@@ -44,17 +44,17 @@ struct Candidate {
 };
 
 // `[{"id", "name", "facts"}, ...]`, validated with the project's error shape (file + JSON pointer).
-std::vector<Candidate> candidates_from_json(const Json& array, const std::string& file);
-Json candidates_to_json(const std::vector<Candidate>& candidates);
+[[nodiscard]] std::vector<Candidate> candidates_from_json(const Json& array, const std::string& file);
+[[nodiscard]] Json candidates_to_json(const std::vector<Candidate>& candidates);
 
 // Whether a GB/T 2260 region code lies in `area`: a six-digit code stands for its prefix without
 // trailing "00" pairs (320000 → "32", 320200 → "3202", 320205 → "320205"), so an enterprise in
 // 320205 counts for 320205, 320200 and 320000; 100000 or "" is the whole country; a shorter string
 // is taken as the prefix itself.
-bool region_within(const std::string& region, const std::string& area);
+[[nodiscard]] bool region_within(const std::string& region, const std::string& area);
 // Whether a GB/T 4754 code lies under `prefix` ("36" holds "367" and "3670"; a leading "C" is the
 // manufacturing section and is dropped: "C36" = "36", "C" = all).
-bool industry_within(const std::string& industry, const std::string& prefix);
+[[nodiscard]] bool industry_within(const std::string& industry, const std::string& prefix);
 
 // An eligibility condition has the shape of a reward rule's condition.
 using CriteriaCondition = PolicyCondition;
@@ -69,7 +69,7 @@ struct ScoreTerm {
 };
 
 enum class SortOrder { kDesc, kAsc };
-const char* to_string(SortOrder order);
+[[nodiscard]] const char* to_string(SortOrder order);
 
 struct TieBreaker {
   std::string id;
@@ -98,9 +98,9 @@ struct Criteria {
 };
 
 // Validates a criteria document; fails with assess::Error naming the file and the JSON pointer.
-Criteria load_criteria(const Json& document, const std::string& file);
+[[nodiscard]] Criteria load_criteria(const Json& document, const std::string& file);
 // Every *.json directly in `dir`, sorted by file name; ids must be unique.
-std::vector<Criteria> load_criteria_dir(const std::string& dir);
+[[nodiscard]] std::vector<Criteria> load_criteria_dir(const std::string& dir);
 
 struct RankOptions {
   std::string region;    // GB/T 2260 area or prefix, in addition to the criteria's filters
@@ -168,7 +168,8 @@ struct RankResult {
   Sensitivity sensitivity;
 };
 
-RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidates, const RankOptions& options = {});
+[[nodiscard]] RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidates,
+                              const RankOptions& options = {});
 
 // The prefix a GB/T 2260 area stands for ("320200" → "3202"; "100000" → "", the whole country).
 std::string region_prefix(const std::string& area);
@@ -195,6 +196,6 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
 
 // `limit` caps the rows and the ineligible list written (0: all) — a page of 100,000 rows is slow to
 // serialise; the counts are always complete.
-Json rank_to_json(const RankResult& result, const std::string& lang = "zh-CN", std::size_t limit = 0);
+[[nodiscard]] Json rank_to_json(const RankResult& result, const std::string& lang = "zh-CN", std::size_t limit = 0);
 
 }  // namespace assess

@@ -34,15 +34,15 @@ struct ReportOptions {
       peer_counts;
 };
 
-Json report_view(const AssessmentResult& assessment, const RewardsResult* rewards, const Catalogue* catalogue,
-                 const ReportOptions& options);
+[[nodiscard]] Json report_view(const AssessmentResult& assessment, const RewardsResult* rewards,
+                               const Catalogue* catalogue, const ReportOptions& options);
 
 // Templates: templates/report.html (the page), templates/report.css (inlined), templates/strings.json
 // (zh-CN and en labels). Throws Error when a template is missing.
 class ReportRenderer {
  public:
   explicit ReportRenderer(const std::string& templates_dir);
-  std::string render(const Json& view) const;
+  [[nodiscard]] std::string render(const Json& view) const;
 
  private:
   std::string page_;
@@ -51,8 +51,9 @@ class ReportRenderer {
 };
 
 // Chart helpers (exposed for tests): inline SVG with every label escaped.
-std::string radar_svg(const std::vector<std::string>& labels, const std::vector<double>& shares);
-std::string bars_svg(const std::vector<std::string>& labels, const std::vector<double>& values, double max);
-std::string xml_escape(const std::string& text);
+[[nodiscard]] std::string radar_svg(const std::vector<std::string>& labels, const std::vector<double>& shares);
+[[nodiscard]] std::string bars_svg(const std::vector<std::string>& labels, const std::vector<double>& values,
+                                   double max);
+[[nodiscard]] std::string xml_escape(const std::string& text);
 
 }  // namespace assess

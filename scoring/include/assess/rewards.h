@@ -19,14 +19,14 @@
 namespace assess {
 
 enum class Eligibility { kEligible, kNotEligible, kEligibleIf };
-const char* to_string(Eligibility e);
+[[nodiscard]] const char* to_string(Eligibility e);
 
 // kExact: a sum; kUpTo: a ceiling, the sum decided case by case; kRange: low–value (a rate decided
 // case by case); kEither: `value` if `condition` holds, else `low` (a bonus fact not yet known);
 // kCaseByCase: money decided case by case with no published ceiling (一事一议); kNone: support
 // without money, or a tax treatment.
 enum class AmountShape { kExact, kUpTo, kRange, kEither, kCaseByCase, kNone };
-const char* to_string(AmountShape s);
+[[nodiscard]] const char* to_string(AmountShape s);
 
 struct RewardAmount {
   AmountShape shape = AmountShape::kNone;
@@ -78,28 +78,28 @@ struct RewardsResult {
 
 // The GB/T 2260 walk: "320583" → 320583, 320500, 320000, 100000 (the code structure: province
 // xx0000, city xxxx00).
-std::vector<std::string> region_walk(const std::string& code);
+[[nodiscard]] std::vector<std::string> region_walk(const std::string& code);
 
 // `enterprise`: {"profile": {...}, "region": "320205", "results": {...}}; each project
 // {"id", "kind", ...} (policies/README.md). `date` is YYYY-MM-DD.
-RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterprise, const std::vector<Json>& projects,
-                               const std::string& date);
+[[nodiscard]] RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterprise,
+                                             const std::vector<Json>& projects, const std::string& date);
 
 // Rules whose outcome improves when a module reaches `level` (status becomes eligible or
 // eligible-if, or the amount grows), and recognition awards the level makes the enterprise ready to
 // apply for (flag "apply_for_recognition", `unlock` says what): what the next step is worth.
-std::vector<RuleOutcome> rewards_unlocked(const Catalogue& catalogue, const Json& enterprise,
-                                          const std::vector<Json>& projects, const std::string& date,
-                                          const std::string& module, const std::string& level);
+[[nodiscard]] std::vector<RuleOutcome> rewards_unlocked(const Catalogue& catalogue, const Json& enterprise,
+                                                        const std::vector<Json>& projects, const std::string& date,
+                                                        const std::string& module, const std::string& level);
 
 // "150万", "12.5万", "8000元".
-std::string format_yuan(long long yuan);
+[[nodiscard]] std::string format_yuan(long long yuan);
 
 // The amount as shown: "150万", "最高100万", "16万–24万", "200万（若…）；否则150万", "金额一事一议", "无资金".
-std::string amount_display(const RewardAmount& amount, const std::string& lang);
+[[nodiscard]] std::string amount_display(const RewardAmount& amount, const std::string& lang);
 // "90万–110万", or "90万" when low == high.
-std::string total_display(const RewardsResult& result, const std::string& lang);
+[[nodiscard]] std::string total_display(const RewardsResult& result, const std::string& lang);
 
-Json rewards_to_json(const RewardsResult& result, const std::string& lang = "zh-CN");
+[[nodiscard]] Json rewards_to_json(const RewardsResult& result, const std::string& lang = "zh-CN");
 
 }  // namespace assess

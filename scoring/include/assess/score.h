@@ -66,14 +66,15 @@ struct ScoreResult {
   LevelResult levels;
 };
 
-ScoreResult score(const Questionnaire& q, const AnswerSet& answers);
+[[nodiscard]] ScoreResult score(const Questionnaire& q, const AnswerSet& answers);
 
 // The grade a count/share requirement compares with `at_least`: the level of a ladder, 1/0 for
 // yes/no, the value of a number, the points of a choice.
-double question_grade(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result, int qi);
+[[nodiscard]] double question_grade(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result,
+                                    int qi);
 
-bool compare(double actual, Comparison comparison, double threshold);
+[[nodiscard]] bool compare(double actual, Comparison comparison, double threshold);
 // The same for an exact computed value against a threshold written as a decimal: no tolerance.
-bool compare_exact(const exact::Rational& actual, Comparison comparison, double threshold);
+[[nodiscard]] bool compare_exact(const exact::Rational& actual, Comparison comparison, double threshold);
 
 }  // namespace assess

@@ -10,20 +10,20 @@ namespace assess {
 struct Text {
   std::string zh;
   std::string en;
-  const std::string& in(const std::string& lang) const { return lang == "en" && !en.empty() ? en : zh; }
+  [[nodiscard]] const std::string& in(const std::string& lang) const { return lang == "en" && !en.empty() ? en : zh; }
   bool operator==(const Text&) const = default;
 };
 
 // A number as people write it: at most 4 decimals, no trailing zeros ("12.5", "40", "1.875").
-std::string format_number(double value);
+[[nodiscard]] std::string format_number(double value);
 
 // Parts of a change from `before` to `after`, each formatted like format_number with its sign ("+0.2",
 // "-1.5", "+0") and rounded so that the parts shown add up exactly to format_number(after) −
 // format_number(before) (largest remainder): the items of a plan then sum on the page to the
 // change shown above them.
-std::vector<std::string> format_parts(const std::vector<double>& parts, double before, double after);
+[[nodiscard]] std::vector<std::string> format_parts(const std::vector<double>& parts, double before, double after);
 
 // A calendar date written YYYY-MM-DD (leap years included).
-bool is_iso_date(const std::string& text);
+[[nodiscard]] bool is_iso_date(const std::string& text);
 
 }  // namespace assess
