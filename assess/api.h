@@ -94,6 +94,7 @@ class App {
   std::int64_t throttle_wait(const std::string& key, std::int64_t now);
   void throttle_count(const std::string& key, std::int64_t now);
   void throttle_attempt(Context& c, const std::string& name);
+  void throttle_success(Context& c, const std::string& name);
   std::map<std::string, Attempts> attempts_;
   std::mutex mutex_;
 };

@@ -47,6 +47,10 @@ bool hashes_password(const std::string& method, const std::string& target) {
   if (method != "POST") return false;
   const std::string path = target.substr(0, target.find('?'));
   if (path == "/api/login" || path == "/api/password" || path == "/api/users") return true;
+  const auto ends = [&](const std::string& tail) {
+    return path.size() > tail.size() && path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (path.rfind("/api/users/", 0) == 0 && ends("/password")) return true;  // an admin's reset
   return path.rfind("/api/invites/", 0) == 0 && path.size() > 7 && path.substr(path.size() - 7) == "/accept";
 }
 
