@@ -413,7 +413,10 @@ async function viewEnterprises() {
     if (reset) offset = 0;
     try {
       const q = search.value.trim();
-      const list = await api('GET', `/api/enterprises?q=${encodeURIComponent(q)}&limit=${PAGE}&offset=${offset}`);
+      // One more than a page: "show more" appears only when there is more to show.
+      const list = await api('GET', `/api/enterprises?q=${encodeURIComponent(q)}&limit=${PAGE + 1}&offset=${offset}`);
+      const hasMore = list.length > PAGE;
+      if (hasMore) list.length = PAGE;
       if (mine !== seq) return;
       if (reset) {
         clear(tbody);
@@ -425,12 +428,12 @@ async function viewEnterprises() {
           h('td', { class: 'mono' }, e.uscc || ''),
           h('td', { class: 'mono' }, e.region || ''),
           h('td', { class: 'mono' }, e.industry || ''),
-          h('td', null, e.created_at || '')));
+          h('td', null, e.created_at ? h('time', { datetime: e.created_at }, localTime(e.created_at)) : '')));
       }
       shown += list.length;
       offset += list.length;
       count.textContent = shown ? t('ent_count', { n: shown }) : t('ent_none');
-      more.hidden = list.length < PAGE;
+      more.hidden = !hasMore;
     } catch (e) {
       if (mine === seq) count.textContent = e.message;
     }

@@ -28,6 +28,7 @@ const bin = process.env.ASSESS_BIN || path.join(root, 'build', 'assess');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const shotRoot = process.env.SCREENSHOT_DIR || path.join(root, 'build', 'screenshots');
 const SME = 'sme-digital-2024';
+const axePath = require.resolve('axe-core/axe.min.js');
 const definition = JSON.parse(fs.readFileSync(path.join(root, 'questionnaires', SME, `${SME}.json`), 'utf8'));
 const fixture = JSON.parse(fs.readFileSync(path.join(root, 'questionnaires', SME, 'demo-answers.json'), 'utf8')).answers;
 
@@ -44,7 +45,7 @@ const W = {
     copied: '链接已复制到剪贴板。', revoke: '撤销', revoked: '邀请链接已撤销。', expires: '有效期至', acceptTitle: '接受邀请',
     accept: '创建账号并开始填写', home: '继续您的评估', cont: '继续填写', nextQ: '下一个未答问题', submit: '提交评估',
     missing: /还有 (\d+) 个必答问题未填写/, anyway: '仍然提交', draft: '草稿 / 未完成', print: '打印 / 存为 PDF',
-    download: '下载报告', submitted: '已提交', short: '密码至少需要 10 个字符。', mismatch: '两次输入的新密码不一致。',
+    download: '下载报告', submitted: '已提交', more: '显示更多', short: '密码至少需要 10 个字符。', mismatch: '两次输入的新密码不一致。',
   },
   en: {
     toggle: '中文', name: 'User name', password: 'Password', login: 'Log in', current: 'Current password',
@@ -59,7 +60,7 @@ const W = {
     revoked: 'Invite link revoked.', expires: 'valid until', acceptTitle: 'Accept the invitation',
     accept: 'Create account and start', home: 'Continue your assessment', cont: 'Continue', nextQ: 'Next unanswered question',
     submit: 'Submit', missing: /(\d+) required questions are still empty/, anyway: 'Submit anyway', draft: 'Draft / incomplete',
-    print: 'Print / save as PDF', download: 'Download report', submitted: 'submitted',
+    print: 'Print / save as PDF', download: 'Download report', submitted: 'submitted', more: 'Show more',
     short: 'A password needs at least 10 characters.', mismatch: 'The two new passwords differ.',
   },
 };
@@ -78,7 +79,8 @@ function questionOrder(def) {
 const smeOrder = questionOrder(definition);
 
 async function newPage(lang, options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, ...options });
+  // CSP is bypassed only so that axe-core can be injected as a script tag.
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, bypassCSP: true, ...options });
   // The print dialog cannot be driven; count the calls instead (the report page keeps its CSP).
   await context.addInitScript(() => {
     window.print = () => {
@@ -111,7 +113,9 @@ function shooter(journey, lang) {
   let n = 0;
   return async (page, name) => {
     n += 1;
-    await page.screenshot({ path: path.join(dir, `${String(n).padStart(2, '0')}-${name}.png`), fullPage: true });
+    // Whole pages while they are short; a long form is shot as the screen shows it.
+    const tall = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.screenshot({ path: path.join(dir, `${String(n).padStart(2, '0')}-${name}.png`), fullPage: tall <= 2400 });
   };
 }
 
@@ -153,6 +157,17 @@ async function waitText(locator, text) {
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(last, text);
+}
+
+// axe-core on the page as it is now: no serious or critical violation.
+async function axeCheck(page, label) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `${label} (${page.lang}): axe found serious or critical violations:\n${JSON.stringify(bad, null, 2)}`);
 }
 
 function userRow(page, name) {
@@ -207,6 +222,7 @@ for (const lang of ['zh-CN', 'en']) {
     await login(page, 'admin', srv.oneTime);
     await page.getByRole('heading', { level: 1, name: w.change }).waitFor();
     await shot(page, 'must-change');
+    await axeCheck(page, 'password change');
     await page.getByLabel(w.current, { exact: true }).fill(srv.oneTime);
     await page.getByLabel(w.next, { exact: true }).fill('short');
     await page.getByLabel(w.repeat, { exact: true }).fill('short');
@@ -242,6 +258,7 @@ for (const lang of ['zh-CN', 'en']) {
     await userRow(page, other).waitFor();
     assert.equal(await userRow(page, other).locator('.u-state').textContent(), w.active);
     await shot(page, 'users-added');
+    await axeCheck(page, 'users page');
 
     // Re-role li to consultant.
     await page.getByLabel(w.roleOf(other), { exact: true }).selectOption({ label: w.consultant });
@@ -295,6 +312,10 @@ for (const lang of ['zh-CN', 'en']) {
     await setLanguage(page);
     await login(page, consultant, consultantPw);
     await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor();
+    // Item 13: local times instead of raw UTC stamps.
+    await page.locator('.ent-link').first().waitFor();
+    const created = await page.locator('table.list tbody tr td:last-child').first().textContent();
+    assert.match(created, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
 
     // The enterprise and an SME assessment.
     await page.getByRole('link', { name: w.newEnt }).click();
@@ -334,6 +355,7 @@ for (const lang of ['zh-CN', 'en']) {
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
     assert.match(link, /\/#\/invite\/[0-9a-f]+$/);
     await shot(page, 'invite-copied');
+    await axeCheck(page, 'enterprise page with invites');
     const revokedLink = links.find((l) => l !== link);
 
     // A fresh browser: the revoked link says so; the copied one asks for a name and a password.
@@ -347,12 +369,14 @@ for (const lang of ['zh-CN', 'en']) {
     await fresh.getByRole('heading', { level: 1, name: w.acceptTitle }).waitFor();
     assert.match(await fresh.locator('main').textContent(), new RegExp(enterprise.replace(/[.]/g, '\\.')));
     await fshot(fresh, 'accept-page');
+    await axeCheck(fresh, 'invite accept page');
     await fresh.getByLabel(w.name, { exact: true }).fill(factoryUser);
     await fresh.getByLabel(w.next, { exact: true }).fill(factoryPw);
     await fresh.getByLabel(w.repeat, { exact: true }).fill(factoryPw);
     await fresh.getByRole('button', { name: w.accept }).click();
     await fresh.getByRole('heading', { level: 1, name: w.home }).waitFor();
     await fshot(fresh, 'continue-page');
+    await axeCheck(fresh, 'continue page');
     await fresh.getByRole('link', { name: w.cont, exact: true }).click();
     await fresh.locator('.qform').waitFor();
     // Nothing answered yet: the first question has the focus.
@@ -402,6 +426,7 @@ for (const lang of ['zh-CN', 'en']) {
     for (const q of requiredOpen) assert.ok(listed.includes(q.id), `${q.id} is listed`);
     for (const q of filled) assert.ok(!listed.includes(q.id), `${q.id} is answered, not listed`);
     await fshot(back, 'submit-missing');
+    await axeCheck(back, 'form with the missing-questions list');
     const target = listed[3];
     await box.locator(`a.missing-link[data-qid="${target}"]`).click();
     await back.waitForFunction((id) => document.activeElement?.closest('.q')?.dataset.qid === id, target);
