@@ -478,7 +478,9 @@ for (const lang of ['zh-CN', 'en']) {
       ['form', `#/assessment/1/${SME}`, '.qform'],
       ['results', '#/assessment/1/results', '.result'],
       ['users', '#/users', 'tr[data-user]'],
-      ['bureau', '#/bureau', 'h1'],
+      ['bureau-import', '#/bureau/import', 'h1'],
+      ['bureau-rank', '#/bureau/rank', 'h1'],
+      ['bureau-dashboard', '#/bureau/dashboard', 'h1'],
       ['password', '#/password', '#pw-current'],
     ];
     for (const [width, height] of [[390, 844], [1024, 768], [1366, 768]]) {
