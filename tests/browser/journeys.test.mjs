@@ -159,6 +159,28 @@ async function waitText(locator, text) {
   assert.equal(last, text);
 }
 
+// The bureau's CSV import columns (as tests/browser/bureau.test.mjs writes them) from generated records.
+function bureauCsv(list) {
+  const columns = ['uscc', 'name', 'region', 'industry', 'employees', 'revenue_last_year', 'sme_quality_tier', 'smart_factory_tier',
+    'green_factory_level', 'digital_rd_tools', 'key_process_cnc_rate', 'sme-digital-2024.level', 'sme-digital-2024.total',
+    'smart-factory-2025.level'];
+  const cell = (v) => {
+    if (v === undefined || v === null) return '';
+    const t = typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v);
+    return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+  };
+  const lines = [columns.join(',')];
+  for (const e of list) {
+    const p = (e.facts && e.facts.profile) || {};
+    const r = (e.facts && e.facts.results) || {};
+    lines.push(columns.map((c) => {
+      const m = c.match(/^(.+)\.(level|total)$/);
+      return cell(m ? r[m[1]] && r[m[1]][m[2]] : p[c]);
+    }).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 // axe-core on the page as it is now: no serious or critical violation.
 async function axeCheck(page, label) {
   if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.addScriptTag({ path: axePath });
@@ -479,17 +501,44 @@ for (const lang of ['zh-CN', 'en']) {
       ['results', '#/assessment/1/results', '.result'],
       ['users', '#/users', 'tr[data-user]'],
       ['bureau-import', '#/bureau/import', 'h1'],
-      ['bureau-rank', '#/bureau/rank', 'h1'],
-      ['bureau-dashboard', '#/bureau/dashboard', 'h1'],
+      ['bureau-rank', '#/bureau/rank', '#b-criteria', async (page) => {
+        await page.locator('#b-criteria').selectOption('sme-digital-pilot-l2');
+        await page.locator('#b-rank-submit').click();
+        await page.locator('#b-rank-table tbody tr').first().waitFor();
+      }],
+      ['bureau-dashboard', '#/bureau/dashboard', '#b-dash-region', async (page) => {
+        await page.locator('#b-dash-region').fill('32');
+        await page.locator('#b-dash-submit').click();
+        await page.locator('#b-figures > li').first().waitFor();
+      }],
       ['password', '#/password', '#pw-current'],
     ];
+    // Bureau records to rank and chart: 30 generated enterprises, imported through the file input.
+    const generator = path.join(path.dirname(bin), 'bench', 'generate_enterprises');
+    const generated = path.join(shotRoot, `records-${lang}.json`);
+    const records = path.join(shotRoot, `records-${lang}.csv`);
+    fs.mkdirSync(shotRoot, { recursive: true });
+    execFileSync(generator, ['30', '3', generated], { stdio: 'ignore' });
+    fs.writeFileSync(records, bureauCsv(JSON.parse(fs.readFileSync(generated, 'utf8'))));
+    {
+      const page = await newPage(lang);
+      await page.goto(srv.url);
+      await setLanguage(page);
+      await login(page, 'admin', adminPw);
+      await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor();
+      await page.goto(`${srv.url}#/bureau/import`);
+      await page.locator('#b-file').setInputFiles(records);
+      await page.locator('#b-import-submit').click();
+      await page.locator('#b-import-summary').waitFor();
+      await page.context().close();
+    }
     for (const [width, height] of [[390, 844], [1024, 768], [1366, 768]]) {
       const shot = shooter(`layout-${width}`, lang);
       const page = await newPage(lang, { viewport: { width, height } });
       await page.goto(srv.url);
       await setLanguage(page);
       let loggedIn = false;
-      for (const [name, hash, ready] of pages) {
+      for (const [name, hash, ready, act] of pages) {
         if (name !== 'login' && !loggedIn) {
           await login(page, 'admin', adminPw);
           await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor().catch(async (e) => {
@@ -500,6 +549,7 @@ for (const lang of ['zh-CN', 'en']) {
         }
         await page.goto(`${srv.url}${hash}`);
         await page.locator(ready).first().waitFor();
+        if (act) await act(page);
         await page.waitForTimeout(300);
         const m = await page.evaluate(() => {
           const vw = document.documentElement.clientWidth;
