@@ -541,6 +541,16 @@ void App::throttle_attempt(Context& c, const std::string& name) {
   throttle_count(user, c.now);
 }
 
+// A right password: the name's count is forgotten, and the attempt itself no longer counts against
+// the address (a backoff already running stays). Only failures build up the address's backoff, so
+// the people of one laptop or one office behind NAT are not locked out by logging in (issue 14:
+// the sixth login of an hour from 127.0.0.1 was refused, the fifteenth waited minutes).
+void App::throttle_success(Context& c, const std::string& name) {
+  attempts_.erase("name " + name);
+  auto it = attempts_.find("address " + client_address(c.request, config_.secure_cookie));
+  if (it != attempts_.end() && it->second.count > 0) --it->second.count;
+}
+
 namespace {
 
 // Enterprise users see only their own enterprise.
@@ -590,6 +600,7 @@ const std::vector<App::Route>& App::routes() {
       {"POST", {"login"}, kPublic, W::kPassword, &App::on_login},
       {"POST", {"logout"}, kPublic, W::kInline, &App::on_logout},
       {"POST", {"invites", "*", "accept"}, kPublic, W::kPassword, &App::on_invite_accept},
+      {"GET", {"invites", "*"}, kPublic, W::kInline, &App::on_invite},
       {"GET", {"uscc"}, kPublic, W::kInline, &App::on_uscc},
       {"GET", {"me"}, kAnyUserFirst, W::kInline, &App::on_me},
       {"POST", {"password"}, kAnyUserFirst, W::kPassword, &App::on_password},
@@ -600,6 +611,8 @@ const std::vector<App::Route>& App::routes() {
       {"GET", {"enterprises", "*"}, kAnyUser, W::kInline, &App::on_enterprise},
       {"POST", {"enterprises", "*", "assessments"}, kChanges, W::kInline, &App::on_assessment_add},
       {"POST", {"enterprises", "*", "invites"}, only(kAdmin | kConsultant), W::kInline, &App::on_invite_add},
+      {"GET", {"enterprises", "*", "invites"}, only(kAdmin | kConsultant), W::kInline, &App::on_invites},
+      {"DELETE", {"enterprises", "*", "invites", "*"}, only(kAdmin | kConsultant), W::kInline, &App::on_invite_revoke},
       {"GET", {"assessments", "*"}, kAnyUser, W::kInline, &App::on_assessment},
       {"PUT", {"assessments", "*", "answers", "*", "*"}, kChanges, W::kInline, &App::on_answer},
       {"DELETE", {"assessments", "*", "answers", "*", "*"}, kChanges, W::kInline, &App::on_answer},
@@ -619,6 +632,8 @@ const std::vector<App::Route>& App::routes() {
       {"POST", {"users"}, only(kAdmin), W::kPassword, &App::on_user_add},
       {"POST", {"users", "*", "disable"}, only(kAdmin), W::kInline, &App::on_user_enable},
       {"POST", {"users", "*", "enable"}, only(kAdmin), W::kInline, &App::on_user_enable},
+      {"POST", {"users", "*", "role"}, only(kAdmin), W::kInline, &App::on_user_role},
+      {"POST", {"users", "*", "password"}, only(kAdmin), W::kPassword, &App::on_user_password},
       {"GET", {"events"}, only(kAdmin), W::kInline, &App::on_events},
   };
   return table;
@@ -735,9 +750,10 @@ HttpResponse App::on_login(Context& c) {
   }
   const User user = *store_.user(found->first.id);
   if (user.disabled) http_fail(403, "this account is disabled; ask an admin");
-  // A success clears the name's count only: the address keeps its own, or one valid account of
-  // the attacker's would reset the count of a client spraying guesses across other names.
-  attempts_.erase("name " + name);
+  // A success clears the name's count and takes back its own count of the address; the address's
+  // failures stay, or one valid account of the attacker's would reset the count of a client spraying
+  // guesses across other names.
+  throttle_success(c, name);
   Session s = store_.create_session(user, c.now, config_.session_seconds);
   session_cookie(c, s.token, config_.session_seconds);
   Json out = {{"user", user_json(s.user)}, {"csrf", s.csrf}};
@@ -765,6 +781,7 @@ HttpResponse App::on_invite_accept(Context& c) {
   // whether an account of that name exists.
   if (store_.find_user(name)) http_fail(400, "this name cannot be used; choose another", "/name");
   User u = store_.accept_invite(p[1], name, hash, c.now);
+  throttle_success(c, "invite " + p[1]);
   Session s = store_.create_session(u, c.now, config_.session_seconds);
   store_.log_event(now_text(c.now), u.id, u.role, "invite_accepted", "enterprise " + std::to_string(*enterprise_id),
                    {{"user", u.name}});
@@ -805,7 +822,7 @@ HttpResponse App::on_password(Context& c) {
     log(c, "password_change_failed", "user " + std::to_string(user.id), Json::object());
     http_fail(403, "the current password is wrong", "/current_password");
   }
-  attempts_.erase("name " + user.name);
+  throttle_success(c, user.name);
   store_.set_password_hash(user.id, hash, c.session->token);
   log(c, "password_changed", "user " + std::to_string(user.id), Json::object());
   return json_response(200, {{"ok", true}, {"user", user_json(*store_.user(user.id))}});
@@ -1117,6 +1134,7 @@ HttpResponse App::on_report(Context& c) {
   options.previous = previous ? &*previous : nullptr;
   options.regions = regions_.get();
   options.max_gap_nodes = 50'000;
+  options.status = a.status;  // an open assessment's report is marked as a draft
   // The peer percentile: counts over the indexed summary of the bureau records, not a scan.
   if (store_.has_bureau_records()) {
     options.peer_counts = [this](const std::string& module, const std::string& division, const std::string& size_class,
@@ -1277,7 +1295,11 @@ HttpResponse App::on_bureau_dashboard(Context& c) {
 
 HttpResponse App::on_users(Context&) {
   Json list = Json::array();
-  for (const auto& u : store_.users()) list.push_back(user_json(u));
+  for (const auto& u : store_.users()) {
+    Json j = user_json(u);
+    if (u.must_change_password) j["must_change_password"] = true;
+    list.push_back(j);
+  }
   return json_response(200, list);
 }
 
@@ -1301,7 +1323,12 @@ HttpResponse App::on_user_add(Context& c) {
   const std::string password = new_password(body, "password");
   if (store_.find_user(name)) http_fail(400, "user \"" + name + "\" exists already", "/name");
   const std::string hash = without_lock(c, [&] { return hash_password(password); });
-  const User added = store_.add_user_hash(name, hash, role, enterprise_id);
+  bool must_change = false;
+  if (body.contains("must_change_password")) {
+    if (!body["must_change_password"].is_boolean()) http_fail(400, "\"must_change_password\" must be true or false", "/must_change_password");
+    must_change = body["must_change_password"].get<bool>();
+  }
+  const User added = store_.add_user_hash(name, hash, role, enterprise_id, must_change);
   log(c, "user_added", "user " + std::to_string(added.id), user_json(added));
   return json_response(201, user_json(added));
 }
@@ -1316,6 +1343,80 @@ HttpResponse App::on_user_enable(Context& c) {
   if (disable && id == user.id) http_fail(409, "an admin cannot disable their own account");
   store_.set_disabled(id, disable);
   log(c, disable ? "user_disabled" : "user_enabled", "user " + std::to_string(id), Json::object());
+  return json_response(200, user_json(*store_.user(id)));
+}
+
+HttpResponse App::on_invite(Context& c) {
+  // The accept page names the enterprise and the expiry before anyone types a password.
+  const auto& p = c.parts;
+  const auto enterprise_id = store_.invite_enterprise(p[1], c.now);
+  if (!enterprise_id) http_fail(404, "this invite link is unknown, used or expired");
+  const auto e = store_.enterprise(*enterprise_id);
+  Json out = {{"enterprise", e ? e->name : ""}};
+  for (const auto& i : store_.open_invites(*enterprise_id, c.now)) {
+    if (i.token == p[1]) out["expires_at"] = now_text(i.expires_at);
+  }
+  return json_response(200, out);
+}
+
+HttpResponse App::on_invites(Context& c) {
+  const auto& p = c.parts;
+  const std::int64_t id = to_id(p[1], "enterprise");
+  if (!store_.enterprise(id)) http_fail(404, "no enterprise " + p[1]);
+  Json list = Json::array();
+  for (const auto& i : store_.open_invites(id, c.now)) {
+    list.push_back({{"token", i.token}, {"expires_at", now_text(i.expires_at)}, {"path", "/#/invite/" + i.token}});
+  }
+  return json_response(200, list);
+}
+
+HttpResponse App::on_invite_revoke(Context& c) {
+  const auto& p = c.parts;
+  const std::int64_t id = to_id(p[1], "enterprise");
+  if (!store_.enterprise(id)) http_fail(404, "no enterprise " + p[1]);
+  if (!store_.revoke_invite(id, p[3])) http_fail(404, "this invite link is unknown, used or expired");
+  log(c, "invite_revoked", "enterprise " + std::to_string(id), Json::object());
+  return json_response(200, {{"ok", true}});
+}
+
+HttpResponse App::on_user_role(Context& c) {
+  // Takes effect at the user's next request (sessions read the role afresh).
+  const auto& p = c.parts;
+  const User& user = c.user();
+  const std::int64_t id = to_id(p[1], "user");
+  if (!store_.user(id)) http_fail(404, "no user " + p[1]);
+  if (id == user.id) http_fail(409, "an admin cannot change their own role");
+  const Json body = parse_body(c.request);
+  if (!body.is_object()) http_fail(400, "the body must be a JSON object");
+  const std::string role = text_field(body, "role", true, 20);
+  if (role != "admin" && role != "consultant" && role != "enterprise" && role != "bureau") {
+    http_fail(400, "\"role\" must be one of admin, consultant, enterprise, bureau", "/role");
+  }
+  std::optional<std::int64_t> enterprise_id;
+  if (role == "enterprise") {
+    if (!body.contains("enterprise_id") || !body["enterprise_id"].is_number_integer()) {
+      http_fail(400, "an enterprise user needs \"enterprise_id\"", "/enterprise_id");
+    }
+    enterprise_id = body["enterprise_id"].get<std::int64_t>();
+    if (!store_.enterprise(*enterprise_id)) http_fail(400, "no enterprise " + std::to_string(*enterprise_id), "/enterprise_id");
+  }
+  store_.set_role(id, role, enterprise_id);
+  const User changed = *store_.user(id);
+  log(c, "user_role_changed", "user " + std::to_string(id), user_json(changed));
+  return json_response(200, user_json(changed));
+}
+
+HttpResponse App::on_user_password(Context& c) {
+  // An admin's reset: the user must replace the new password at the next login.
+  const auto& p = c.parts;
+  const User& user = c.user();
+  const std::int64_t id = to_id(p[1], "user");
+  if (!store_.user(id)) http_fail(404, "no user " + p[1]);
+  if (id == user.id) http_fail(409, "change your own password with POST /api/password");
+  const std::string password = new_password(parse_body(c.request), "password");
+  const std::string hash = without_lock(c, [&] { return hash_password(password); });
+  store_.reset_password_hash(id, hash);
+  log(c, "password_reset", "user " + std::to_string(id), Json::object());
   return json_response(200, user_json(*store_.user(id)));
 }
 

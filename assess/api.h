@@ -129,6 +129,11 @@ class App {
   HttpResponse on_users(Context& c);
   HttpResponse on_user_add(Context& c);
   HttpResponse on_user_enable(Context& c);
+  HttpResponse on_invite(Context& c);
+  HttpResponse on_invites(Context& c);
+  HttpResponse on_invite_revoke(Context& c);
+  HttpResponse on_user_role(Context& c);
+  HttpResponse on_user_password(Context& c);
   HttpResponse on_events(Context& c);
 
   // Helpers of the handlers.
@@ -179,6 +184,7 @@ class App {
   std::int64_t throttle_wait(const std::string& key, std::int64_t now);
   void throttle_count(const std::string& key, std::int64_t now);
   void throttle_attempt(Context& c, const std::string& name);
+  void throttle_success(Context& c, const std::string& name);
   std::map<std::string, Attempts> attempts_;
 };
 

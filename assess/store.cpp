@@ -558,6 +558,30 @@ void Store::set_disabled(std::int64_t user_id, bool disabled) {
   t.commit();
 }
 
+void Store::set_role(std::int64_t user_id, const std::string& role, std::optional<std::int64_t> enterprise_id) {
+  const auto lock = guard();
+  Statement s(db_, statements_, "UPDATE users SET role = ?, enterprise_id = ? WHERE id = ?");
+  s.bind(1, role).bind(3, user_id);
+  if (enterprise_id) {
+    s.bind(2, *enterprise_id);
+  } else {
+    s.bind_null(2);
+  }
+  s.run();
+  if (sqlite3_changes(db_) == 0) throw Error("users", "", "no user " + std::to_string(user_id), ErrorKind::kNotFound);
+}
+
+void Store::reset_password_hash(std::int64_t user_id, const std::string& hash) {
+  const auto lock = guard();
+  Transaction t(db_);
+  Statement s(db_, statements_, "UPDATE users SET password_hash = ?, must_change_password = 1 WHERE id = ?");
+  s.bind(1, hash).bind(2, user_id).run();
+  if (sqlite3_changes(db_) == 0) throw Error("users", "", "no user " + std::to_string(user_id), ErrorKind::kNotFound);
+  Statement d(db_, statements_, "DELETE FROM sessions WHERE user_id = ?");
+  d.bind(1, user_id).run();
+  t.commit();
+}
+
 void Store::log_event(const std::string& at, std::optional<std::int64_t> user_id, const std::string& role,
                       const std::string& action, const std::string& target, const Json& detail) {
   const auto lock = guard();
@@ -922,6 +946,24 @@ User Store::accept_invite(const std::string& token, const std::string& name, con
   s.bind(1, u.id).bind(2, token).run();
   t.commit();
   return u;
+}
+
+std::vector<Store::InviteRow> Store::open_invites(std::int64_t enterprise_id, std::int64_t now) {
+  const auto lock = guard();
+  Statement s(db_, statements_,
+              "SELECT token, expires_at FROM invites WHERE enterprise_id = ? AND used_by IS NULL AND expires_at >= ? "
+              "ORDER BY expires_at DESC, rowid DESC");
+  s.bind(1, enterprise_id).bind(2, now);
+  std::vector<InviteRow> out;
+  while (s.step()) out.push_back({s.text(0), s.integer(1)});
+  return out;
+}
+
+bool Store::revoke_invite(std::int64_t enterprise_id, const std::string& token) {
+  const auto lock = guard();
+  Statement s(db_, statements_, "DELETE FROM invites WHERE token = ? AND enterprise_id = ? AND used_by IS NULL");
+  s.bind(1, token).bind(2, enterprise_id).run();
+  return sqlite3_changes(db_) > 0;
 }
 
 Store::ImportCounts Store::save_bureau_records(const std::vector<BureauRecord>& records, bool new_round,

@@ -100,6 +100,10 @@ class Store {
   std::optional<User> user(std::int64_t id);
   // Disables (ending every session) or enables an account.
   void set_disabled(std::int64_t user_id, bool disabled);
+  // Changes the role (and the enterprise an enterprise user sees; none for other roles).
+  void set_role(std::int64_t user_id, const std::string& role, std::optional<std::int64_t> enterprise_id);
+  // An admin's reset: the new password must be changed at the next login; every session ends.
+  void reset_password_hash(std::int64_t user_id, const std::string& hash);
   // Audit rows of changes that are not answers: {at, user_id, role, action, target, detail}.
   void log_event(const std::string& at, std::optional<std::int64_t> user_id, const std::string& role,
                  const std::string& action, const std::string& target, const Json& detail);
@@ -153,6 +157,14 @@ class Store {
   // Creates the enterprise user the invite allows (the password as hash_password() made it);
   // throws Error (kNotFound) for a bad, used or old token.
   User accept_invite(const std::string& token, const std::string& name, const std::string& password_hash, std::int64_t now);
+  // The usable (unused, unexpired) invites of an enterprise, newest first, and the revocation of one
+  // (false when it is not usable any more).
+  struct InviteRow {
+    std::string token;
+    std::int64_t expires_at = 0;
+  };
+  std::vector<InviteRow> open_invites(std::int64_t enterprise_id, std::int64_t now);
+  bool revoke_invite(std::int64_t enterprise_id, const std::string& token);
 
   // Bureau records imported in bulk (one transaction per call): the latest round is updated, or a
   // new round is added with `new_round`.

@@ -26,12 +26,12 @@ struct Env {
   assess::CodeList regions = assess::load_code_list_file(kSource + "/questionnaires/profile/regions.json");
   assess::ReportRenderer renderer{kSource + "/templates"};
 
-  std::string render(const std::string& assessment_file, const std::string& lang) {
-    return render_doc(assess::read_json_file(assessment_file), assessment_file, lang);
+  std::string render(const std::string& assessment_file, const std::string& lang, const std::string& status = "") {
+    return render_json(assess::read_json_file(assessment_file), assessment_file, lang, status);
   }
-
-  std::string render_doc(const assess::Json& doc, const std::string& file, const std::string& lang) {
-    auto result = assess::score_assessment(library, crosswalk, doc, file);
+  std::string render_json(const assess::Json& document, const std::string& assessment_file, const std::string& lang,
+                          const std::string& status = "") {
+    auto result = assess::score_assessment(library, crosswalk, document, assessment_file);
     REQUIRE(result.errors.empty());
     auto facts = assess::enterprise_facts(result);
     auto rewards = assess::evaluate_rewards(catalogue, facts, result.projects, result.meta.value("date", "2026-01-01"));
@@ -39,6 +39,7 @@ struct Env {
     options.lang = lang;
     options.generated_at = "2026-11-24 10:00";  // fixed, so golden files compare byte for byte
     options.regions = &regions;
+    options.status = status;
     return renderer.render(assess::report_view(result, &rewards, &catalogue, options));
   }
 };
@@ -111,7 +112,7 @@ TEST_CASE("every user text that can reach the report renders escaped, never as m
   Env env;
   for (const char* lang : {"zh-CN", "en"}) {
     CAPTURE(lang);
-    const std::string html = env.render_doc(doc, "hostile.json", lang);
+    const std::string html = env.render_json(doc, "hostile.json", lang);
     CHECK(html.find("<script") == std::string::npos);
     CHECK(html.find("<img") == std::string::npos);
     for (const char* field : all) {
@@ -218,5 +219,34 @@ TEST_CASE("the report's uncertainty section shows each item by title with its us
       CHECK(section.find("<td>未确认</td>") != std::string::npos);
       CHECK(section.find("<td>medium</td>") == std::string::npos);  // the confidence in the report's language
     }
+  }
+}
+
+TEST_CASE("a report of an open or incomplete assessment says draft on its first page and on every printed page") {
+  // Issue 14, item 7: an incomplete assessment was submitted and its report looked final.
+  Env env;
+  const std::string demo = kSource + "/questionnaires/demo/assessment.json";
+  const std::string margin = "@page { @top-center { content: \"草稿 / 未完成\"";
+  SUBCASE("the demo, every required question answered and submitted, is not a draft") {
+    const std::string html = env.render(demo, "zh-CN", "submitted");
+    CHECK(html.find("draft-banner\">") == std::string::npos);
+    CHECK(html.find("@top-center") == std::string::npos);
+  }
+  // Mustache escapes "/" in the page (&#x2F;); the CSS of the print margin holds the plain text.
+  SUBCASE("the same answers while the assessment is open are a draft") {
+    const std::string html = env.render(demo, "zh-CN", "open");
+    CHECK(html.find("<div class=\"draft-banner\"><strong>草稿 &#x2F; 未完成</strong> 评估尚未提交，结果还可能变化。</div>") != std::string::npos);
+    CHECK(html.find(margin) != std::string::npos);
+    CHECK(html.find("class=\"draft-mark\"") != std::string::npos);  // the mark repeated on every page
+  }
+  SUBCASE("one required answer removed (nothing else reads q01_network): a draft naming one missing question") {
+    assess::Json doc = assess::read_json_file(demo);
+    REQUIRE(doc["modules"]["sme-digital-2024"]["answers"].erase("q01_network") == 1);
+    const std::string zh = env.render_json(doc, demo, "zh-CN", "submitted");
+    CHECK(zh.find("<div class=\"draft-banner\"><strong>草稿 &#x2F; 未完成</strong> 还有 1 个必答问题未填写") != std::string::npos);
+    CHECK(zh.find(margin) != std::string::npos);
+    const std::string en = env.render_json(doc, demo, "en", "submitted");
+    CHECK(en.find("<div class=\"draft-banner\"><strong>Draft &#x2F; incomplete</strong> 1 required questions are unanswered") != std::string::npos);
+    CHECK(en.find("@page { @top-center { content: \"Draft / incomplete\"") != std::string::npos);
   }
 }

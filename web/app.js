@@ -3,9 +3,10 @@
 
 import { t, tx, lang, setLang } from './i18n.js';
 import { h, clear, api, session, fmt, debounce } from './util.js';
-import { indexDefinition, AnswerStore, renderModule, showUscc } from './form.js';
+import { indexDefinition, AnswerStore, renderModule, showUscc, unansweredQuestions } from './form.js';
 import { renderModuleResult, renderRewards, renderSummary } from './results.js';
 import { viewBureau, canUseBureau } from './bureau.js';
+import { viewUsers } from './users.js';
 
 const MODULE_ORDER = ['profile', 'sme-digital-2024', 'smart-factory-2025', 'cmmm'];
 const PAGE = 50;
@@ -67,6 +68,27 @@ function canCreateEnterprise() {
   return session.user && (session.user.role === 'admin' || session.user.role === 'consultant');
 }
 
+// Where a user starts: an enterprise user on its own assessment, everyone else on the list.
+function homeHash() {
+  return session.user && session.user.role === 'enterprise' ? '#/home' : '#/enterprises';
+}
+
+// Dates for people: "2026-12-20 14:13" in local time instead of a raw UTC stamp.
+function localTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso || '';
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+// A one-time notice for the next page ("password changed"), read once.
+function flashBox() {
+  if (!app.flash) return null;
+  const box = h('p', { class: 'notice', role: 'status', id: 'flash' }, app.flash);
+  app.flash = null;
+  return box;
+}
+
 function errorBox(e) {
   const msg = e && e.network ? t('error_network', { msg: e.message }) : t('error_generic', { msg: e && e.message ? e.message : String(e) });
   return h('p', { class: 'alert', role: 'alert' }, msg);
@@ -119,9 +141,14 @@ function renderHeader() {
   const nav = h('nav', { class: 'top-nav', 'aria-label': t('app_title') });
   if (session.user) {
     const here = (location.hash || '').startsWith('#/bureau');
-    nav.append(h('a', { href: '#/enterprises' }, t('nav_enterprises')));
+    if (session.user.role === 'enterprise') nav.append(h('a', { href: '#/home', id: 'nav-home' }, t('nav_home')));
+    else nav.append(h('a', { href: '#/enterprises' }, t('nav_enterprises')));
     if (canUseBureau()) nav.append(h('a', { href: '#/bureau', id: 'nav-bureau', 'aria-current': here ? 'page' : undefined }, t('nav_bureau')));
+    if (session.user.role === 'admin') {
+      nav.append(h('a', { href: '#/users', id: 'nav-users', 'aria-current': (location.hash || '').startsWith('#/users') ? 'page' : undefined }, t('nav_users')));
+    }
     right.append(h('span', { class: 'who' }, `${session.user.name} · ${roleName(session.user.role)}`));
+    right.append(h('a', { class: 'btn ghost', href: '#/password', id: 'change-password' }, t('pw_link')));
   }
   right.append(langBtn);
   if (session.user) {
@@ -181,7 +208,7 @@ function viewLogin() {
         go('#/password');
         return;
       }
-      const target = app.afterLogin || '#/enterprises';
+      const target = app.afterLogin || homeHash();
       app.afterLogin = null;
       go(target);
     } catch (e) {
@@ -216,6 +243,11 @@ function viewPassword() {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     msg.textContent = '';
+    if (next.value.length < 10) {
+      msg.textContent = t('pw_short');
+      next.focus();
+      return;
+    }
     if (next.value !== repeat.value) {
       msg.textContent = t('pw_mismatch');
       repeat.focus();
@@ -225,16 +257,130 @@ function viewPassword() {
     try {
       await api('POST', '/api/password', { current_password: current.value, new_password: next.value });
       session.mustChange = false;
-      const target = app.afterLogin || '#/enterprises';
+      app.flash = t('pw_changed');
+      const target = app.afterLogin || homeHash();
       app.afterLogin = null;
       go(target);
     } catch (e) {
-      msg.textContent = e.message;
+      msg.textContent = e.pointer === '/current_password' ? t('pw_wrong') : e.message;
       btn.disabled = false;
     }
   });
   main.append(h('div', { class: 'narrow' }, form));
   current.focus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// invite link: the enterprise chooses its user name and password, then continues its assessment
+
+async function viewInvite(token) {
+  pageTitle(t('inv_title'));
+  let info;
+  try {
+    info = await api('GET', `/api/invites/${encodeURIComponent(token)}`);
+  } catch (e) {
+    if (e.status !== 404) throw e;
+    main.append(h('div', { class: 'narrow' }, h('div', { class: 'card' },
+      h('h1', null, t('inv_title')), h('p', { class: 'alert', role: 'alert' }, t('inv_gone')),
+      h('p', null, h('a', { href: '#/login' }, t('login_title'))))));
+    return;
+  }
+  const name = h('input', { id: 'inv-name', autocomplete: 'username', maxlength: '64', required: true, 'aria-describedby': 'inv-name-help inv-name-msg' });
+  const nameMsg = h('p', { class: 'field-msg bad', id: 'inv-name-msg', 'aria-live': 'polite' });
+  const pw = h('input', { id: 'inv-password', type: 'password', autocomplete: 'new-password', required: true, 'aria-describedby': 'inv-password-help' });
+  const repeat = h('input', { id: 'inv-repeat', type: 'password', autocomplete: 'new-password', required: true });
+  const msg = h('p', { class: 'form-error', role: 'alert', id: 'inv-error' });
+  const btn = h('button', { type: 'submit', class: 'btn primary' }, t('inv_submit'));
+  const form = h('form', { class: 'card login', novalidate: true },
+    h('h1', null, t('inv_title')),
+    h('p', null, t('inv_intro', { name: info.enterprise })),
+    info.expires_at ? h('p', { class: 'muted small' }, t('inv_expires', { at: localTime(info.expires_at) })) : null,
+    h('div', { class: 'field' }, h('label', { for: 'inv-name' }, t('login_name')), name,
+      h('p', { class: 'help', id: 'inv-name-help' }, t('u_name_help')), nameMsg),
+    h('div', { class: 'field' }, h('label', { for: 'inv-password' }, t('pw_new')), pw,
+      h('p', { class: 'help', id: 'inv-password-help' }, t('pw_rules'))),
+    h('div', { class: 'field' }, h('label', { for: 'inv-repeat' }, t('pw_repeat')), repeat),
+    msg, btn);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    msg.textContent = '';
+    nameMsg.textContent = '';
+    name.removeAttribute('aria-invalid');
+    if (!name.value.trim()) {
+      nameMsg.textContent = t('required_field');
+      name.setAttribute('aria-invalid', 'true');
+      name.focus();
+      return;
+    }
+    if (pw.value.length < 10) {
+      msg.textContent = t('pw_short');
+      pw.focus();
+      return;
+    }
+    if (pw.value !== repeat.value) {
+      msg.textContent = t('pw_mismatch');
+      repeat.focus();
+      return;
+    }
+    btn.disabled = true;
+    try {
+      const r = await api('POST', `/api/invites/${encodeURIComponent(token)}/accept`, { name: name.value.trim(), password: pw.value });
+      session.user = r.user;
+      session.csrf = r.csrf;
+      session.mustChange = false;
+      app.loggedOut = false;
+      app.assess = null;
+      renderHeader();
+      go('#/home');
+    } catch (e) {
+      btn.disabled = false;
+      if (e.pointer === '/name') {
+        nameMsg.textContent = e.status === 400 && /cannot be used/.test(e.message) ? t('inv_name_taken') : e.message;
+        name.setAttribute('aria-invalid', 'true');
+        name.focus();
+      } else {
+        msg.textContent = e.status === 404 ? t('inv_gone') : e.message;
+      }
+    }
+  });
+  main.append(h('div', { class: 'narrow' }, form));
+  name.focus();
+}
+
+// An enterprise user's start: its open assessment, one click from where it stopped.
+async function viewHome() {
+  const id = session.user.enterprise_id;
+  if (!id) {
+    await viewEnterprises();
+    return;
+  }
+  const e = await api('GET', `/api/enterprises/${id}`);
+  await loadQuestionnaires();
+  pageTitle(t('home_title'));
+  const assessments = [...(e.assessments || [])].sort((a, b) => b.id - a.id);
+  const open = assessments.filter((a) => a.status === 'open');
+  const page = h('div', { class: 'page' }, flashBox(), h('h1', null, t('home_title')), h('p', { class: 'muted' }, e.name));
+  if (open.length) {
+    for (const a of open) {
+      page.append(h('div', { class: 'card home-card' },
+        h('h2', null, t('a_title', { id: a.id }), ' ', h('span', { class: `badge st-${a.status}` }, t(`status_${a.status}`))),
+        h('p', { class: 'muted small' }, [a.date, sortModules(a.modules).map(moduleShort).join('、')].filter(Boolean).join(' · ')),
+        h('p', null, h('a', { class: 'btn primary', href: `#/assessment/${a.id}/continue`, id: `continue-${a.id}` }, t('home_continue')))));
+    }
+  } else {
+    page.append(h('p', null, t('home_none_open')));
+  }
+  const done = assessments.filter((a) => a.status !== 'open');
+  if (done.length) {
+    const ul = h('ul', null);
+    for (const a of done) {
+      ul.append(h('li', null, h('a', { href: `#/assessment/${a.id}/results` }, t('a_title', { id: a.id })), ` · ${a.date || ''} · `,
+        h('span', { class: `badge st-${a.status}` }, t(`status_${a.status}`))));
+    }
+    page.append(h('h2', null, t('home_done')), ul);
+  }
+  page.append(h('p', null, h('a', { href: `#/enterprise/${e.id}` }, t('home_enterprise_page'))));
+  main.append(page);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,7 +401,7 @@ async function viewEnterprises() {
     tbody);
   const head = h('div', { class: 'page-head' }, h('h1', null, t('ent_title')));
   if (canCreateEnterprise()) head.append(h('a', { class: 'btn primary', href: '#/enterprises/new', id: 'new-enterprise' }, t('ent_new')));
-  main.append(h('div', { class: 'page' }, head,
+  main.append(h('div', { class: 'page' }, flashBox(), head,
     h('div', { class: 'field search' }, h('label', { for: 'ent-search' }, t('ent_search')), search),
     count, table, more));
 
@@ -267,7 +413,10 @@ async function viewEnterprises() {
     if (reset) offset = 0;
     try {
       const q = search.value.trim();
-      const list = await api('GET', `/api/enterprises?q=${encodeURIComponent(q)}&limit=${PAGE}&offset=${offset}`);
+      // One more than a page: "show more" appears only when there is more to show.
+      const list = await api('GET', `/api/enterprises?q=${encodeURIComponent(q)}&limit=${PAGE + 1}&offset=${offset}`);
+      const hasMore = list.length > PAGE;
+      if (hasMore) list.length = PAGE;
       if (mine !== seq) return;
       if (reset) {
         clear(tbody);
@@ -279,12 +428,12 @@ async function viewEnterprises() {
           h('td', { class: 'mono' }, e.uscc || ''),
           h('td', { class: 'mono' }, e.region || ''),
           h('td', { class: 'mono' }, e.industry || ''),
-          h('td', null, e.created_at || '')));
+          h('td', null, e.created_at ? h('time', { datetime: e.created_at }, localTime(e.created_at)) : '')));
       }
       shown += list.length;
       offset += list.length;
       count.textContent = shown ? t('ent_count', { n: shown }) : t('ent_none');
-      more.hidden = list.length < PAGE;
+      more.hidden = !hasMore;
     } catch (e) {
       if (mine === seq) count.textContent = e.message;
     }
@@ -477,7 +626,73 @@ async function viewEnterprise(id) {
       page.append(h('div', { class: 'card' }, h('h2', null, t('ep_reassess')), h('p', { class: 'muted' }, t('ep_reassess_help', { id: latest.id })), rmsg, re));
     }
   }
+  if (canCreateEnterprise()) page.append(await invitesCard(e));
   main.append(page);
+}
+
+// Invite links of an enterprise: create one (expiry chosen), copy it, revoke it.
+async function invitesCard(e) {
+  const list = h('ul', { class: 'invites', id: 'invite-list' });
+  const msg = h('p', { class: 'form-error', role: 'alert' });
+  const status = h('p', { role: 'status', class: 'small ok-text', id: 'invite-status' });
+  const days = h('select', { id: 'invite-days' });
+  for (const d of [7, 14, 30]) days.append(h('option', { value: String(d), selected: d === 14 }, t('inv_days', { n: d })));
+  const create = h('button', { type: 'button', class: 'btn primary', id: 'create-invite' }, t('inv_create'));
+
+  async function copy(url, input) {
+    try {
+      await navigator.clipboard.writeText(url);
+    } catch {
+      input.select();
+      document.execCommand('copy');
+    }
+    status.textContent = t('inv_copied');
+  }
+  async function load() {
+    const invites = await api('GET', `/api/enterprises/${e.id}/invites`);
+    clear(list);
+    if (!invites.length) list.append(h('li', { class: 'muted' }, t('inv_none')));
+    invites.forEach((inv, i) => {
+      const url = new URL(inv.path, location.href).href;
+      const input = h('input', { readonly: true, value: url, class: 'invite-url mono', id: `invite-url-${i}`, 'aria-label': t('inv_link_n', { n: i + 1 }) });
+      const copyBtn = h('button', { type: 'button', class: 'btn', id: `invite-copy-${i}` }, t('inv_copy'), h('span', { class: 'sr-only' }, ` ${i + 1}`));
+      copyBtn.addEventListener('click', () => copy(url, input));
+      const revoke = h('button', { type: 'button', class: 'btn', id: `invite-revoke-${i}` }, t('inv_revoke'), h('span', { class: 'sr-only' }, ` ${i + 1}`));
+      revoke.addEventListener('click', async () => {
+        msg.textContent = '';
+        try {
+          await api('DELETE', `/api/enterprises/${e.id}/invites/${encodeURIComponent(inv.token)}`);
+          await load();
+          status.textContent = t('inv_revoked');
+        } catch (err) {
+          msg.textContent = err.message;
+        }
+      });
+      list.append(h('li', { class: 'invite' }, input,
+        h('span', { class: 'small muted invite-exp' }, t('inv_expires', { at: localTime(inv.expires_at) })),
+        h('span', { class: 'invite-actions' }, copyBtn, revoke)));
+    });
+  }
+  create.addEventListener('click', async () => {
+    msg.textContent = '';
+    create.disabled = true;
+    try {
+      await api('POST', `/api/enterprises/${e.id}/invites?days=${days.value}`);
+      await load();
+      status.textContent = t('inv_created');
+      document.getElementById('invite-url-0')?.focus();
+    } catch (err) {
+      msg.textContent = err.message;
+    } finally {
+      create.disabled = false;
+    }
+  });
+  await load();
+  return h('section', { class: 'card', 'aria-labelledby': 'invites-h' },
+    h('h2', { id: 'invites-h' }, t('inv_heading')),
+    h('p', { class: 'muted small' }, t('inv_help')),
+    h('div', { class: 'inline-form' }, h('label', { for: 'invite-days' }, t('inv_valid_for')), days, create),
+    msg, status, list);
 }
 
 // The enterprise record already holds name, code, region and industry: fill them into the
@@ -605,24 +820,57 @@ function renderLive(ctx) {
 function assessmentHeader(ctx, tab) {
   const a = ctx.assessment;
   const reportBase = `/api/assessments/${a.id}/report?lang=${lang()}`;
+  // The report's own print button would need a script in the report; the opener prints it instead
+  // (the browser's print dialog also saves a PDF).
+  const print = h('button', { type: 'button', class: 'btn', id: 'print-report' }, t('a_print'));
+  print.addEventListener('click', () => {
+    const w = window.open(reportBase, '_blank');
+    if (!w) return;
+    let tries = 0;
+    const timer = setInterval(() => {
+      tries += 1;
+      let ready = false;
+      try {
+        ready = w.location.href !== 'about:blank' && w.document.readyState === 'complete';
+      } catch {
+        ready = false;
+      }
+      if (ready || tries > 150 || w.closed) clearInterval(timer);
+      if (ready) {
+        w.focus();
+        w.print();
+      }
+    }, 200);
+  });
   const actions = h('div', { class: 'a-actions' },
     h('a', { class: 'btn', href: reportBase, target: '_blank', rel: 'noopener', id: 'open-report' },
       t('a_report'), h('span', { class: 'sr-only' }, t('a_report_hint')), h('span', { 'aria-hidden': 'true' }, ' ↗')),
+    print,
     h('a', { class: 'btn', href: `${reportBase}&download=1`, download: `assessment-${a.id}.html`, id: 'download-report' }, t('a_download')));
+  const missingBox = h('div', { class: 'missing-box', id: 'submit-missing', hidden: true, tabindex: '-1' });
   if (canWriteRole()) {
     const confirmBox = h('span', { class: 'confirm', hidden: true });
     if (a.status === 'open') {
       const submit = h('button', { type: 'button', class: 'btn primary', id: 'submit-assessment' }, t('a_submit'));
       const yes = h('button', { type: 'button', class: 'btn danger', id: 'confirm-submit' }, t('a_submit'));
       const no = h('button', { type: 'button', class: 'btn' }, t('new_cancel'));
-      confirmBox.append(h('span', { class: 'small' }, t('a_confirm_submit')), yes, no);
-      submit.addEventListener('click', () => {
+      const question = h('span', { class: 'small' }, t('a_confirm_submit'));
+      confirmBox.append(question, yes, no);
+      submit.addEventListener('click', async () => {
+        submit.disabled = true;
+        const missing = await missingRequired(ctx);
+        submit.disabled = false;
+        renderMissing(ctx, missingBox, missing);
+        question.textContent = missing.length ? t('a_confirm_submit_missing', { n: missing.length }) : t('a_confirm_submit');
+        yes.textContent = missing.length ? t('a_submit_anyway') : t('a_submit');
         confirmBox.hidden = false;
         submit.hidden = true;
-        yes.focus();
+        if (missing.length) missingBox.focus();
+        else yes.focus();
       });
       no.addEventListener('click', () => {
         confirmBox.hidden = true;
+        missingBox.hidden = true;
         submit.hidden = false;
         submit.focus();
       });
@@ -640,7 +888,7 @@ function assessmentHeader(ctx, tab) {
       h('p', { class: 'crumb' }, h('a', { href: `#/enterprise/${ctx.enterprise.id}` }, ctx.enterprise.name)),
       h('h1', null, t('a_title', { id: a.id }), ' ', h('span', { class: `badge st-${a.status}` }, t(`status_${a.status}`))),
       h('p', { class: 'muted small' }, meta)),
-    actions);
+    actions, missingBox);
 
   const tabs = h('ul', { class: 'tabs' });
   for (const m of ctx.modules) {
@@ -649,6 +897,85 @@ function assessmentHeader(ctx, tab) {
   }
   tabs.append(h('li', { class: 'tab-results' }, h('a', { href: `#/assessment/${a.id}/results`, 'aria-current': tab === 'results' ? 'page' : undefined, id: 'results-tab' }, t('a_results'))));
   return { head, tabs: h('nav', { class: 'tabs-nav', 'aria-label': t('a_modules_nav') }, tabs) };
+}
+
+// The required questions still empty, module by module, as the server scores them.
+async function missingRequired(ctx) {
+  await ctx.store.flushAll();
+  let r;
+  try {
+    r = await api('GET', `/api/assessments/${ctx.id}/score?lang=${lang()}`);
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const m of ctx.modules) {
+    const d = app.defs.get(m);
+    for (const qid of (r.modules && r.modules[m] && r.modules[m].missing_required) || []) {
+      const item = d && d.index.byId.get(qid);
+      out.push({ module: m, qid, title: item ? tx(item.def.title) : qid });
+    }
+  }
+  return out;
+}
+
+function renderMissing(ctx, box, missing) {
+  clear(box);
+  box.hidden = !missing.length;
+  if (!missing.length) return;
+  box.append(h('h2', null, t('a_missing_title', { n: missing.length })), h('p', { class: 'small' }, t('a_missing_help')));
+  for (const m of ctx.modules) {
+    const mine = missing.filter((x) => x.module === m);
+    if (!mine.length) continue;
+    const ul = h('ul', { class: 'missing' });
+    for (const x of mine) {
+      const a = h('a', { href: `#/assessment/${ctx.id}/${m}`, class: 'missing-link', dataset: { qid: x.qid } }, x.title);
+      a.addEventListener('click', (ev) => {
+        ev.preventDefault();
+        app.pendingFocus = { module: m, qid: x.qid };
+        go(`#/assessment/${ctx.id}/${m}`);
+      });
+      ul.append(h('li', null, a));
+    }
+    box.append(h('h3', null, `${moduleShort(m)}（${mine.length}）`), ul);
+  }
+}
+
+// Shows one question: opens the sections around it, scrolls it to the middle, focuses its input.
+function revealQuestion(card) {
+  for (let el = card.parentElement; el; el = el.parentElement) {
+    if (el.classList && el.classList.contains('sec-body') && el.hidden) {
+      el.hidden = false;
+      const toggle = document.querySelector(`[aria-controls="${el.id}"]`);
+      if (toggle) toggle.setAttribute('aria-expanded', 'true');
+    }
+  }
+  card.scrollIntoView({ block: 'center' });
+  const input = card.querySelector('input:not([disabled]), textarea:not([disabled]), select:not([disabled])');
+  if (input) input.focus({ preventScroll: true });
+  else {
+    card.setAttribute('tabindex', '-1');
+    card.focus({ preventScroll: true });
+  }
+}
+
+// The first unanswered question after `after` (module, qid) in the order of the modules and forms.
+function nextUnanswered(ctx, after) {
+  const startAt = after ? Math.max(0, ctx.modules.indexOf(after.module)) : 0;
+  for (let i = 0; i < ctx.modules.length; ++i) {
+    const m = ctx.modules[(startAt + i) % ctx.modules.length];
+    const d = app.defs.get(m);
+    if (!d) continue;
+    let list = unansweredQuestions(d.index, ctx.store, m);
+    if (i === 0 && after && after.qid) {
+      const order = d.index.questions.map((q) => q.id);
+      const pos = order.indexOf(after.qid);
+      const later = list.filter((x) => order.indexOf(x.qid) > pos);
+      list = later.length ? later : list;
+    }
+    if (list.length) return { module: m, qid: list[0].qid };
+  }
+  return null;
 }
 
 async function setStatus(ctx, action) {
@@ -665,6 +992,21 @@ async function setStatus(ctx, action) {
 async function viewAssessment(id, tab) {
   const ctx = await openAssessment(id);
   const a = ctx.assessment;
+  if (tab === 'continue') {
+    // "Continue your assessment": the first question still unanswered, with the crosswalk's
+    // carried answers counted as given.
+    try {
+      ctx.store.setLinked(await api('GET', `/api/assessments/${ctx.id}/score?lang=${lang()}`));
+    } catch {
+      // without the crosswalk a carried answer simply counts as open
+    }
+    const next = a.status === 'open' ? nextUnanswered(ctx, null) : null;
+    if (next) {
+      app.pendingFocus = next;
+      tab = next.module;
+    } else tab = 'results';
+    history.replaceState(null, '', `#/assessment/${ctx.id}/${tab}`);
+  }
   if (!tab || (tab !== 'results' && !ctx.modules.includes(tab))) tab = ctx.modules.find((m) => m !== 'profile') || ctx.modules[0];
   if (tab === 'profile' && !ctx.modules.includes('profile')) tab = ctx.modules[0];
   ctx.ui = { module: tab };
@@ -687,8 +1029,27 @@ async function viewAssessment(id, tab) {
   const canVerify = session.user.role === 'admin' || session.user.role === 'consultant';
   const progress = h('progress', { id: 'progress', max: '1', value: '0', 'aria-labelledby': 'progress-label' });
   const progressText = h('span', { id: 'progress-text' });
+  const nextBtn = h('button', { type: 'button', class: 'btn next-btn', id: 'next-unanswered' }, t('a_next_unanswered'));
+  const nextMsg = h('p', { class: 'small', role: 'status', id: 'next-msg' });
+  nextBtn.addEventListener('click', () => {
+    nextMsg.textContent = '';
+    const after = { module: tab, qid: ctx.ui.lastQ || null };
+    const next = nextUnanswered(ctx, after);
+    if (!next) {
+      nextMsg.textContent = t('a_all_answered');
+      return;
+    }
+    if (next.module === tab) {
+      const card = document.getElementById(`q-${tab}-${next.qid}`);
+      if (card) revealQuestion(card);
+    } else {
+      app.pendingFocus = next;
+      go(`#/assessment/${ctx.id}/${next.module}`);
+    }
+  });
   const progressBox = h('div', { class: 'progress' },
-    h('p', { id: 'progress-label', class: 'small' }, t('a_progress_label'), ': ', progressText), progress);
+    h('p', { id: 'progress-label', class: 'small' }, t('a_progress_label'), ': ', progressText), progress,
+    canWrite ? nextBtn : null, nextMsg);
   const mod = renderModule({
     store: ctx.store,
     module: tab,
@@ -705,6 +1066,11 @@ async function viewAssessment(id, tab) {
   });
 
   ctx.ui.mod = mod;
+  // "Next unanswered" starts after the question last worked on.
+  mod.form.addEventListener('focusin', (ev) => {
+    const card = ev.target.closest ? ev.target.closest('.q') : null;
+    if (card) ctx.ui.lastQ = card.dataset.qid;
+  });
   refreshScore(ctx, mod);
   const liveList = h('div', { class: 'live-list', id: 'live-panel' });
   const liveAnnounce = h('p', { class: 'sr-only', 'aria-live': 'polite' });
@@ -730,9 +1096,7 @@ async function viewAssessment(id, tab) {
     const card = document.getElementById(`q-${tab}-${app.pendingFocus.qid}`);
     app.pendingFocus = null;
     if (card) {
-      card.scrollIntoView({ block: 'center' });
-      const input = card.querySelector('input:not([disabled]), textarea:not([disabled])');
-      if (input) input.focus({ preventScroll: true });
+      revealQuestion(card);
       return 'focused';
     }
   }
@@ -808,7 +1172,7 @@ async function route(opts = {}) {
   const mine = ++routing;
   const hash = location.hash || '#/enterprises';
   const parts = hash.replace(/^#\/?/, '').split('?')[0].split('/').filter(Boolean);
-  if (!(await ensureSession()) && parts[0] !== 'login') {
+  if (!(await ensureSession()) && parts[0] !== 'login' && parts[0] !== 'invite') {
     app.afterLogin = hash;
     renderHeader();
     if (location.hash !== '#/login') {
@@ -822,8 +1186,11 @@ async function route(opts = {}) {
   main.setAttribute('aria-busy', 'true');
   let focused;
   try {
-    if (parts[0] === 'login' || !session.user) viewLogin();
+    if (parts[0] === 'invite' && parts[1]) await viewInvite(parts[1]);
+    else if (parts[0] === 'login' || !session.user) viewLogin();
     else if (parts[0] === 'password' || session.mustChange) viewPassword();
+    else if (parts[0] === 'users') await viewUsers(main, { pageTitle });
+    else if (parts[0] === 'home' || (session.user.role === 'enterprise' && (!parts[0] || parts[0] === 'enterprises'))) await viewHome();
     else if (parts[0] === 'enterprises' && parts[1] === 'new') viewNewEnterprise();
     else if (parts[0] === 'bureau') await viewBureau(main, parts[1], pageTitle);
     else if (parts[0] === 'enterprise' && parts[1]) await viewEnterprise(parts[1]);
@@ -841,7 +1208,7 @@ async function route(opts = {}) {
     if (mine === routing) main.append(errorBox(e));
   }
   main.removeAttribute('aria-busy');
-  if (!opts.keepFocus && focused !== 'focused' && parts[0] !== 'login' && session.user) focusHeading();
+  if (!opts.keepFocus && focused !== 'focused' && parts[0] !== 'login' && parts[0] !== 'invite' && session.user) focusHeading();
   if (!opts.keepFocus && focused !== 'focused') window.scrollTo(0, 0);
 }
 

@@ -244,6 +244,22 @@ function evidenceLink(entry, rows) {
     h('span', { class: 'muted' }, size));
 }
 
+// The visible questions of a module still unanswered, in the order of the form (derived ones are
+// never asked; an answer the crosswalk carries in counts as given): [{qid, required}].
+export function unansweredQuestions(index, store, module) {
+  const states = store.module(module);
+  const linked = store.linked.get(module) || new Map();
+  const ev = evaluate(index, states, linked);
+  const out = [];
+  for (const item of index.questions) {
+    if (isDerived(item.def) || !ev.visible.get(item.id)) continue;
+    const st = states.get(item.id);
+    if ((st && answered(st)) || linked.has(item.id)) continue;
+    out.push({ qid: item.id, required: ev.required.get(item.id) === true });
+  }
+  return out;
+}
+
 // Renders one module of an assessment. Returns {nav, form, refresh(), progress()}.
 export function renderModule({ store, module, index, canWrite, canVerify, onProgress }) {
   const states = store.module(module);

@@ -228,6 +228,16 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   }
   view["enterprise"] = enterprise;
 
+  // A draft: still open, or required questions unanswered.
+  std::size_t missing = 0;
+  for (const auto& [id, m] : assessment.modules) missing += m.result.missing_required.size();
+  const bool open = options.status == "open";
+  if (open || missing > 0) {
+    view["draft_state"] = {{"open", open}, {"incomplete", missing > 0}, {"missing", missing}};
+  } else {
+    view["draft_state"] = false;
+  }
+
   Json versions = Json::array();
   Json modules = Json::array();
   Json steps_all = Json::array();
@@ -591,6 +601,16 @@ std::string ReportRenderer::render(const Json& view) const {
   const std::string marker = "/*FOOTER*/";
   if (auto pos = css.find(marker); pos != std::string::npos) {
     css.replace(pos, marker.size(), "\"" + view.value("footer_css", std::string()) + "\"");
+  }
+  // A draft names itself in the top margin of every printed page.
+  const std::string draft_marker = "/*DRAFT*/";
+  if (auto pos = css.find(draft_marker); pos != std::string::npos) {
+    std::string rule;
+    if (view.contains("draft_state") && view["draft_state"].is_object()) {
+      rule = "@page { @top-center { content: \"" + full["t"].value("draft_banner", std::string()) +
+             "\"; color: #b3261e; font-weight: 700; font-size: 9pt; } }";
+    }
+    css.replace(pos, draft_marker.size(), rule);
   }
   full["css"] = css;
   return mstch::render(page_, to_node(full));

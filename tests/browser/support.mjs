@@ -26,8 +26,10 @@ async function replaceOneTimePassword(url, oneTime) {
   return password;
 }
 
-// Resolves to { server, dataDir, url, password }; rejects when the server exits or is silent 20 s.
-export function startServer({ bin, root, prefix }) {
+// Resolves to { server, dataDir, url, password, oneTime }; rejects when the server exits or is silent
+// 20 s. With keepOneTime the one-time password is left for the test to replace (password is then
+// the one-time password).
+export function startServer({ bin, root, prefix, keepOneTime = false }) {
   return new Promise((resolve, reject) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const server = spawn(bin, ['serve', '--port', '0', '--data-dir', dataDir, '--demo'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -40,6 +42,10 @@ export function startServer({ bin, root, prefix }) {
       const p = out.match(/one-time password (\S+)/);
       if (u && p) {
         clearTimeout(timer);
+        if (keepOneTime) {
+          resolve({ server, dataDir, url: u[1], password: p[1], oneTime: p[1] });
+          return;
+        }
         replaceOneTimePassword(u[1], p[1]).then(
           (password) => resolve({ server, dataDir, url: u[1], password }),
           (e) => reject(e),

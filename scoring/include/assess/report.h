@@ -24,6 +24,9 @@ struct ReportOptions {
   const AssessmentResult* previous = nullptr;  // the earlier assessment, for T0 → T1
   const CodeList* regions = nullptr;           // to name the region
   long long max_gap_nodes = 200'000;
+  // "open" or "submitted" from the web app; "" for a file. An open assessment, or one with required
+  // questions unanswered, is a draft: the report says so on its first page and on every printed page.
+  std::string status;
   // Peer group for the benchmark (bureau records): the enterprise's percentile within its industry
   // division and size class, shown only where the group has at least 5 enterprises.
   const std::vector<Candidate>* peers = nullptr;

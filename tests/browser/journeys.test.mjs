@@ -1,0 +1,571 @@
+// Whole journeys of issue 14 in Debian's Chromium, in zh-CN and in English, using only clicks and
+// typing (the one-time password comes from the server's terminal output, as a person reads it):
+//   (a) first start: the admin replaces the one-time password, adds a consultant, re-roles, disables,
+//       enables and resets another user; the consultant replaces the first password at login;
+//   (c) the consultant invites the enterprise (expiry shown, copy, revoke); in a fresh browser the
+//       enterprise accepts, fills part, closes, comes back and continues where it stopped;
+//   submit of an incomplete assessment lists the missing questions with links; the report of an open
+//   or incomplete assessment says "draft / incomplete" on every printed page; print and download.
+// Screenshots of every step: build/screenshots/<journey>-<lang>/ (or $SCREENSHOT_DIR/…).
+// Run from the project root: node --test tests/browser/journeys.test.mjs
+// Env: ASSESS_BIN (default build/assess), CHROMIUM (default /usr/bin/chromium).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './support.mjs';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const bin = process.env.ASSESS_BIN || path.join(root, 'build', 'assess');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const shotRoot = process.env.SCREENSHOT_DIR || path.join(root, 'build', 'screenshots');
+const SME = 'sme-digital-2024';
+const axePath = require.resolve('axe-core/axe.min.js');
+const definition = JSON.parse(fs.readFileSync(path.join(root, 'questionnaires', SME, `${SME}.json`), 'utf8'));
+const fixture = JSON.parse(fs.readFileSync(path.join(root, 'questionnaires', SME, 'demo-answers.json'), 'utf8')).answers;
+
+// The words on the screen, per language (what a person reads and clicks).
+const W = {
+  'zh-CN': {
+    toggle: 'English', name: '用户名', password: '密码', login: '登录', current: '当前密码', next: '新密码',
+    repeat: '再次输入新密码', change: '修改密码', changed: '密码已修改。', enterprises: '企业', users: '用户',
+    role: '角色', firstPw: '初始密码', must: '首次登录时必须修改密码', add: '添加用户', consultant: '顾问',
+    bureau: '主管部门', roleOf: (n) => `${n} 的角色`, roleSaved: (n) => `${n} 的角色已改为顾问。`, saveRole: '保存角色', disable: '停用', enable: '启用',
+    disabled: '已停用', active: '正常', reset: '重置密码', tempPw: (n) => `${n} 的临时密码`, setTemp: '设置临时密码',
+    mustChange: '下次登录须修改密码', logout: '退出登录', newEnt: '新建企业', entName: '企业名称', createEnt: '创建企业',
+    start: '开始评估', validFor: '有效期', days30: '30 天', createInvite: '生成邀请链接', copy: '复制链接',
+    copied: '链接已复制到剪贴板。', revoke: '撤销', revoked: '邀请链接已撤销。', expires: '有效期至', acceptTitle: '接受邀请',
+    accept: '创建账号并开始填写', home: '继续您的评估', cont: '继续填写', nextQ: '下一个未答问题', submit: '提交评估',
+    missing: /还有 (\d+) 个必答问题未填写/, anyway: '仍然提交', draft: '草稿 / 未完成', print: '打印 / 存为 PDF',
+    download: '下载报告', submitted: '已提交', more: '显示更多', short: '密码至少需要 10 个字符。', mismatch: '两次输入的新密码不一致。',
+  },
+  en: {
+    toggle: '中文', name: 'User name', password: 'Password', login: 'Log in', current: 'Current password',
+    next: 'New password', repeat: 'New password again', change: 'Change password', changed: 'Your password has been changed.',
+    enterprises: 'Enterprises', users: 'Users', role: 'Role', firstPw: 'First password', must: 'Must be changed at the first login',
+    add: 'Add user', consultant: 'consultant', bureau: 'bureau', roleOf: (n) => `Role of ${n}`, roleSaved: (n) => `${n} is now consultant.`, saveRole: 'Save role',
+    disable: 'Disable', enable: 'Enable', disabled: 'disabled', active: 'active', reset: 'Reset password',
+    tempPw: (n) => `Temporary password for ${n}`, setTemp: 'Set temporary password',
+    mustChange: 'must change the password at the next login', logout: 'Log out', newEnt: 'New enterprise', entName: 'Name',
+    createEnt: 'Create enterprise', start: 'Start assessment', validFor: 'Valid for', days30: '30 days',
+    createInvite: 'Create invite link', copy: 'Copy link', copied: 'Link copied to the clipboard.', revoke: 'Revoke',
+    revoked: 'Invite link revoked.', expires: 'valid until', acceptTitle: 'Accept the invitation',
+    accept: 'Create account and start', home: 'Continue your assessment', cont: 'Continue', nextQ: 'Next unanswered question',
+    submit: 'Submit', missing: /(\d+) required questions are still empty/, anyway: 'Submit anyway', draft: 'Draft / incomplete',
+    print: 'Print / save as PDF', download: 'Download report', submitted: 'submitted', more: 'Show more',
+    short: 'A password needs at least 10 characters.', mismatch: 'The two new passwords differ.',
+  },
+};
+
+let browser;
+const servers = [];
+
+function questionOrder(def) {
+  const out = [];
+  (function walk(sec) {
+    for (const q of sec.questions || []) out.push(q);
+    for (const s of sec.sections || []) walk(s);
+  })(def);
+  return out;
+}
+const smeOrder = questionOrder(definition);
+
+async function newPage(lang, options = {}) {
+  // CSP is bypassed only so that axe-core can be injected as a script tag.
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, bypassCSP: true, ...options });
+  // The print dialog cannot be driven; count the calls instead (the report page keeps its CSP).
+  await context.addInitScript(() => {
+    window.print = () => {
+      window.__printed = (window.__printed || 0) + 1;
+    };
+  });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/40[13] \((Unauthorized|Forbidden)\)|404 \(Not Found\)|400 \(Bad Request\)/.test(m.text())) page.errors.push(m.text());
+  });
+  page.lang = lang;
+  return page;
+}
+
+// The language is switched the way a person does: with the toggle in the header.
+async function setLanguage(page) {
+  await page.locator('#lang-toggle').waitFor();
+  const now = await page.evaluate(() => document.documentElement.lang);
+  // The button shows the other language's name ("English" on a Chinese page).
+  if (now !== page.lang) await page.getByRole('button', { name: W[now === 'en' ? 'en' : 'zh-CN'].toggle }).click();
+  await page.waitForFunction((l) => document.documentElement.lang === l, page.lang);
+}
+
+function shooter(journey, lang) {
+  const dir = path.join(shotRoot, `${journey}-${lang}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  let n = 0;
+  return async (page, name) => {
+    n += 1;
+    // Whole pages while they are short; a long form is shot as the screen shows it.
+    const tall = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.screenshot({ path: path.join(dir, `${String(n).padStart(2, '0')}-${name}.png`), fullPage: tall <= 2400 });
+  };
+}
+
+async function login(page, name, password) {
+  const w = W[page.lang];
+  await page.getByLabel(w.name, { exact: true }).fill(name);
+  await page.getByLabel(w.password, { exact: true }).fill(password);
+  await page.getByRole('button', { name: w.login, exact: true }).click();
+}
+
+async function logout(page) {
+  await page.getByRole('button', { name: W[page.lang].logout }).click();
+  await page.getByLabel(W[page.lang].name, { exact: true }).waitFor();
+}
+
+async function changePassword(page, current, next) {
+  const w = W[page.lang];
+  await page.getByRole('heading', { level: 1, name: w.change }).waitFor();
+  await page.getByLabel(w.current, { exact: true }).fill(current);
+  await page.getByLabel(w.next, { exact: true }).fill(next);
+  await page.getByLabel(w.repeat, { exact: true }).fill(next);
+  await page.getByRole('button', { name: w.change, exact: true }).click();
+}
+
+async function waitSaved(page) {
+  await page.waitForFunction(() => {
+    const s = document.getElementById('save-status');
+    return s && s.dataset.state === 'saved' && !document.querySelector('.q[data-state="pending"], .q[data-state="saving"]');
+  }, null, { timeout: 30000 });
+}
+
+// Waits until the element reads exactly `text` (the page re-renders after each change).
+async function waitText(locator, text) {
+  const deadline = Date.now() + 20000;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await locator.textContent({ timeout: 20000 })) || '';
+    if (last === text) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(last, text);
+}
+
+// The bureau's CSV import columns (as tests/browser/bureau.test.mjs writes them) from generated records.
+function bureauCsv(list) {
+  const columns = ['uscc', 'name', 'region', 'industry', 'employees', 'revenue_last_year', 'sme_quality_tier', 'smart_factory_tier',
+    'green_factory_level', 'digital_rd_tools', 'key_process_cnc_rate', 'sme-digital-2024.level', 'sme-digital-2024.total',
+    'smart-factory-2025.level'];
+  const cell = (v) => {
+    if (v === undefined || v === null) return '';
+    const t = typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v);
+    return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+  };
+  const lines = [columns.join(',')];
+  for (const e of list) {
+    const p = (e.facts && e.facts.profile) || {};
+    const r = (e.facts && e.facts.results) || {};
+    lines.push(columns.map((c) => {
+      const m = c.match(/^(.+)\.(level|total)$/);
+      return cell(m ? r[m[1]] && r[m[1]][m[2]] : p[c]);
+    }).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// axe-core on the page as it is now: no serious or critical violation.
+async function axeCheck(page, label) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `${label} (${page.lang}): axe found serious or critical violations:\n${JSON.stringify(bad, null, 2)}`);
+}
+
+function userRow(page, name) {
+  return page.locator(`tr[data-user="${name}"]`);
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(bin), `ASSESS_BIN ${bin} does not exist; build first (cmake --build build)`);
+  assert.ok(fs.existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install chromium (make setup does it)`);
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  for (const { server, dataDir } of servers) {
+    if (server.exitCode === null) {
+      server.removeAllListeners('exit');
+      const gone = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+      if (server.exitCode === null) server.kill('SIGKILL');
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+for (const lang of ['zh-CN', 'en']) {
+  const w = W[lang];
+  const adminPw = `admin-own-secret-${lang}`;
+  const consultant = lang === 'en' ? 'wang-en' : '王顾问';
+  const consultantFirst = 'first-pass-for-wang';
+  const consultantPw = 'wang-own-secret-2026';
+  const other = 'li';
+  const enterprise = lang === 'en' ? 'Wuxi Invite Test Machinery Co.' : '无锡邀请测试机械有限公司';
+  const factoryUser = lang === 'en' ? 'factory-en' : '工厂填表人';
+  const factoryPw = 'factory-own-secret';
+  let srv;
+
+  test(`(a) first start in ${lang}: the admin replaces the one-time password, manages users; a new consultant replaces the first password`, { timeout: 240000 }, async () => {
+    srv = await startServer({ bin, root, prefix: `assess-journeys-${lang}-`, keepOneTime: true });
+    servers.push(srv);
+    const shot = shooter('first-start', lang);
+    const page = await newPage(lang);
+    await page.goto(srv.url);
+    await setLanguage(page);
+    await shot(page, 'login');
+
+    // One-time password → forced change; a too short and a mistyped new password are explained.
+    await login(page, 'admin', srv.oneTime);
+    await page.getByRole('heading', { level: 1, name: w.change }).waitFor();
+    await shot(page, 'must-change');
+    await axeCheck(page, 'password change');
+    await page.getByLabel(w.current, { exact: true }).fill(srv.oneTime);
+    await page.getByLabel(w.next, { exact: true }).fill('short');
+    await page.getByLabel(w.repeat, { exact: true }).fill('short');
+    await page.getByRole('button', { name: w.change, exact: true }).click();
+    assert.equal(await page.locator('#pw-error').textContent(), w.short);
+    await page.getByLabel(w.next, { exact: true }).fill(adminPw);
+    await page.getByLabel(w.repeat, { exact: true }).fill(`${adminPw}x`);
+    await page.getByRole('button', { name: w.change, exact: true }).click();
+    assert.equal(await page.locator('#pw-error').textContent(), w.mismatch);
+    // Nothing else opens before the change: the list link leads back here.
+    await page.getByRole('link', { name: w.enterprises, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: w.change }).waitFor();
+    await changePassword(page, srv.oneTime, adminPw);
+    await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor();
+    assert.equal(await page.locator('#flash').textContent(), w.changed);
+    await shot(page, 'password-changed');
+
+    // Add the consultant (first password to be replaced) and another user.
+    await page.getByRole('link', { name: w.users, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: w.users }).waitFor();
+    await page.getByLabel(w.name, { exact: true }).fill(consultant);
+    await page.getByLabel(w.role, { exact: true }).selectOption({ label: w.consultant });
+    await page.getByLabel(w.firstPw, { exact: true }).fill(consultantFirst);
+    assert.ok(await page.getByLabel(w.must).isChecked(), 'a first password must be changed by default');
+    await page.getByRole('button', { name: w.add, exact: true }).click();
+    await userRow(page, consultant).waitFor();
+    assert.match(await userRow(page, consultant).locator('.u-state').textContent(), new RegExp(w.mustChange));
+    await page.getByLabel(w.name, { exact: true }).fill(other);
+    await page.getByLabel(w.role, { exact: true }).selectOption({ label: w.bureau });
+    await page.getByLabel(w.firstPw, { exact: true }).fill('li-first-password');
+    await page.getByLabel(w.must).uncheck();
+    await page.getByRole('button', { name: w.add, exact: true }).click();
+    await userRow(page, other).waitFor();
+    assert.equal(await userRow(page, other).locator('.u-state').textContent(), w.active);
+    await shot(page, 'users-added');
+    await axeCheck(page, 'users page');
+
+    // Re-role li to consultant.
+    await page.getByLabel(w.roleOf(other), { exact: true }).selectOption({ label: w.consultant });
+    await userRow(page, other).getByRole('button', { name: w.saveRole }).click();
+    await page.locator('#users-status', { hasText: w.roleSaved(other) }).waitFor();
+    assert.equal(await page.getByLabel(w.roleOf(other), { exact: true }).inputValue(), 'consultant');
+
+    // Disable li: li cannot log in; enable again.
+    await userRow(page, other).getByRole('button', { name: new RegExp(`^${w.disable}`) }).click();
+    await waitText(userRow(page, other).locator('.u-state'), w.disabled);
+    await shot(page, 'user-disabled');
+    await userRow(page, other).getByRole('button', { name: new RegExp(`^${w.enable}`) }).click();
+    await waitText(userRow(page, other).locator('.u-state'), w.active);
+
+    // Reset li's password: it must be changed at the next login.
+    await userRow(page, other).getByRole('button', { name: new RegExp(`^${w.reset}`) }).click();
+    await page.getByLabel(w.tempPw(other), { exact: true }).fill('li-temporary-pass');
+    await userRow(page, other).getByRole('button', { name: w.setTemp }).click();
+    await waitText(userRow(page, other).locator('.u-state'), `${w.active} · ${w.mustChange}`);
+    await shot(page, 'user-reset');
+
+    // The consultant's first login asks for a password of their own, then opens the list.
+    await logout(page);
+    await login(page, consultant, consultantFirst);
+    await changePassword(page, consultantFirst, consultantPw);
+    await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor();
+    assert.ok(await page.getByRole('link', { name: w.newEnt }).isVisible(), 'the consultant may create enterprises');
+    assert.equal(await page.getByRole('link', { name: w.users, exact: true }).count(), 0, 'only admins see the user page');
+    await shot(page, 'consultant-in');
+
+    // li logs in with the temporary password and is asked to replace it.
+    await logout(page);
+    await login(page, other, 'li-temporary-pass');
+    await page.getByRole('heading', { level: 1, name: w.change }).waitFor();
+    await logout(page);
+
+    // The admin sees the consultant's first password replaced.
+    await login(page, 'admin', adminPw);
+    await page.getByRole('link', { name: w.users, exact: true }).click();
+    await userRow(page, consultant).waitFor();
+    assert.equal(await userRow(page, consultant).locator('.u-state').textContent(), w.active);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test(`(c) invite in ${lang}: the consultant invites; in a fresh browser the enterprise accepts, fills part, comes back and continues`, { timeout: 300000 }, async () => {
+    assert.ok(srv, 'the first-start journey ran');
+    const shot = shooter('invite', lang);
+    const page = await newPage(lang, { permissions: ['clipboard-read', 'clipboard-write'] });
+    await page.goto(srv.url);
+    await setLanguage(page);
+    await login(page, consultant, consultantPw);
+    await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor();
+    // Item 13: local times instead of raw UTC stamps.
+    await page.locator('.ent-link').first().waitFor();
+    const created = await page.locator('table.list tbody tr td:last-child').first().textContent();
+    assert.match(created, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+
+    // The enterprise and an SME assessment.
+    await page.getByRole('link', { name: w.newEnt }).click();
+    await page.getByLabel(w.entName).fill(enterprise);
+    await page.getByRole('button', { name: w.createEnt }).click();
+    await page.getByRole('heading', { level: 1, name: enterprise }).waitFor();
+    for (const box of await page.locator('fieldset.modules input[type=checkbox]').all()) {
+      if ((await box.isChecked()) !== ((await box.getAttribute('value')) === SME)) await box.click();
+    }
+    await page.getByRole('button', { name: w.start }).click();
+    await page.locator('.qform').waitFor();
+    await page.locator('.crumb a').click();
+    await page.getByRole('heading', { level: 1, name: enterprise }).waitFor();
+
+    // Two invites; the second is revoked; the first is copied.
+    await page.getByLabel(w.validFor, { exact: true }).selectOption({ label: w.days30 });
+    await page.getByRole('button', { name: w.createInvite }).click();
+    await page.locator('#invite-url-0').waitFor();
+    const expiry = await page.locator('.invite-exp').first().textContent();
+    assert.ok(expiry.startsWith(w.expires), `the expiry is shown: ${expiry}`);
+    const shown = expiry.match(/(\d{4})-(\d{2})-(\d{2})/);
+    assert.ok(shown, 'the expiry is a date');
+    const days = (Date.UTC(+shown[1], +shown[2] - 1, +shown[3]) - Date.now()) / 86400000;
+    assert.ok(days > 28 && days < 31, `the link is valid for 30 days (${days.toFixed(1)})`);
+    await page.getByRole('button', { name: w.createInvite }).click();
+    await page.locator('#invite-url-1').waitFor();
+    const links = await page.locator('.invite-url').evaluateAll((els) => els.map((e) => e.value));
+    assert.equal(links.length, 2);
+    await shot(page, 'two-invites');
+    await page.getByRole('button', { name: `${w.revoke} 2` }).click();
+    await page.locator('#invite-status', { hasText: w.revoked }).waitFor();
+    assert.equal(await page.locator('.invite-url').count(), 1);
+    const link = await page.locator('#invite-url-0').inputValue();
+    assert.ok(links.includes(link));
+    await page.getByRole('button', { name: `${w.copy} 1` }).click();
+    await page.locator('#invite-status', { hasText: w.copied }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
+    assert.match(link, /\/#\/invite\/[0-9a-f]+$/);
+    await shot(page, 'invite-copied');
+    await axeCheck(page, 'enterprise page with invites');
+    const revokedLink = links.find((l) => l !== link);
+
+    // A fresh browser: the revoked link says so; the copied one asks for a name and a password.
+    const fresh = await newPage(lang);
+    const fshot = shot;
+    await fresh.goto(revokedLink);
+    await setLanguage(fresh);
+    await fresh.getByRole('alert').filter({ hasText: /./ }).first().waitFor();
+    await fresh.goto(link);
+    await fresh.reload();
+    await fresh.getByRole('heading', { level: 1, name: w.acceptTitle }).waitFor();
+    assert.match(await fresh.locator('main').textContent(), new RegExp(enterprise.replace(/[.]/g, '\\.')));
+    await fshot(fresh, 'accept-page');
+    await axeCheck(fresh, 'invite accept page');
+    await fresh.getByLabel(w.name, { exact: true }).fill(factoryUser);
+    await fresh.getByLabel(w.next, { exact: true }).fill(factoryPw);
+    await fresh.getByLabel(w.repeat, { exact: true }).fill(factoryPw);
+    await fresh.getByRole('button', { name: w.accept }).click();
+    await fresh.getByRole('heading', { level: 1, name: w.home }).waitFor();
+    await fshot(fresh, 'continue-page');
+    await axeCheck(fresh, 'continue page');
+    await fresh.getByRole('link', { name: w.cont, exact: true }).click();
+    await fresh.locator('.qform').waitFor();
+    // Nothing answered yet: the first question has the focus.
+    const first = smeOrder[0].id;
+    await fresh.waitForFunction((id) => document.activeElement?.closest('.q')?.dataset.qid === id, first);
+
+    // Fill the first three questions (numbers, typed) and close the browser.
+    const filled = smeOrder.slice(0, 3);
+    for (const q of filled) {
+      assert.equal(q.type, 'number');
+      await fresh.locator(`#q-${SME}-${q.id}-input`).pressSequentially(String(fixture[q.id]), { delay: 20 });
+    }
+    await waitSaved(fresh);
+    await fshot(fresh, 'filled-part');
+    assert.deepEqual(fresh.errors, []);
+    await fresh.context().close();
+
+    // Another fresh browser: log in, land on "continue", continue at the first unanswered question.
+    const back = await newPage(lang);
+    await back.goto(srv.url);
+    await setLanguage(back);
+    await login(back, factoryUser, factoryPw);
+    await back.getByRole('heading', { level: 1, name: w.home }).waitFor();
+    await fshot(back, 'back-home');
+    await back.getByRole('link', { name: w.cont, exact: true }).click();
+    await back.locator('.qform').waitFor();
+    const done = new Set(filled.map((q) => q.id));
+    const expected = smeOrder.find((q) => !done.has(q.id) && !(q.type === 'band' && q.value_from) && q.visible_if === undefined).id;
+    await back.waitForFunction((id) => document.activeElement?.closest('.q')?.dataset.qid === id, expected);
+    for (const q of filled) assert.equal(await back.locator(`#q-${SME}-${q.id}-input`).inputValue(), String(fixture[q.id]));
+    await fshot(back, 'continued');
+
+    // "Next unanswered" moves on from there.
+    await back.getByRole('button', { name: w.nextQ }).click();
+    const after = smeOrder[smeOrder.findIndex((q) => q.id === expected) + 1].id;
+    await back.waitForFunction((id) => document.activeElement?.closest('.q')?.dataset.qid === id, after);
+
+    // Submit: the missing required questions are listed; a link jumps to one.
+    await back.getByRole('button', { name: w.submit, exact: true }).click();
+    const box = back.locator('#submit-missing');
+    await box.waitFor();
+    const count = Number((await box.locator('h2').textContent()).match(w.missing)[1]);
+    const requiredOpen = smeOrder.filter((q) => q.required === true && q.visible_if === undefined && !done.has(q.id) && !(q.type === 'band' && q.value_from));
+    assert.ok(count >= requiredOpen.length, `at least the ${requiredOpen.length} unconditional required questions are listed (got ${count})`);
+    assert.equal(await box.locator('a.missing-link').count(), count);
+    const listed = await box.locator('a.missing-link').evaluateAll((els) => els.map((e) => e.dataset.qid));
+    for (const q of requiredOpen) assert.ok(listed.includes(q.id), `${q.id} is listed`);
+    for (const q of filled) assert.ok(!listed.includes(q.id), `${q.id} is answered, not listed`);
+    await fshot(back, 'submit-missing');
+    await axeCheck(back, 'form with the missing-questions list');
+    const target = listed[3];
+    await box.locator(`a.missing-link[data-qid="${target}"]`).click();
+    await back.waitForFunction((id) => document.activeElement?.closest('.q')?.dataset.qid === id, target);
+    await fshot(back, 'jumped-to-missing');
+
+    // The report of the open, incomplete assessment: a draft on the page and on every printed page.
+    const [tab] = await Promise.all([back.context().waitForEvent('page'), back.locator('#open-report').click()]);
+    await tab.waitForLoadState();
+    assert.match(await tab.locator('.draft-banner').textContent(), new RegExp(w.draft));
+    const pdf = path.join(shotRoot, `invite-${lang}`, 'report-draft.pdf');
+    await tab.pdf({ path: pdf, preferCSSPageSize: true });
+    const pages = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }).split('\f').filter((p) => p.trim());
+    assert.ok(pages.length > 1, `the report has several pages (${pages.length})`);
+    pages.forEach((p, i) => assert.ok(p.includes(w.draft), `printed page ${i + 1} of ${pages.length} says "${w.draft}"`));
+    await tab.close();
+
+    // Print opens the report and calls the browser's print (which also saves a PDF); download keeps a file.
+    const [printed] = await Promise.all([back.context().waitForEvent('page'), back.getByRole('button', { name: w.print }).click()]);
+    await printed.waitForLoadState('load');
+    await printed.waitForFunction(() => window.__printed === 1);
+    assert.match(await printed.locator('h1').first().textContent(), /./);
+    await printed.close();
+    const [download] = await Promise.all([back.waitForEvent('download'), back.getByRole('link', { name: w.download }).click()]);
+    const html = fs.readFileSync(await download.path(), 'utf8');
+    assert.ok(html.includes(w.draft), 'the downloaded report is marked as a draft');
+
+    // Submitting anyway keeps the draft mark (incomplete) and makes the form read-only.
+    await back.getByRole('button', { name: w.submit, exact: true }).click();
+    await back.locator('#submit-missing').waitFor();
+    await back.getByRole('button', { name: w.anyway }).click();
+    await back.locator('#reopen-assessment').waitFor();
+    await fshot(back, 'submitted');
+    const [tab2] = await Promise.all([back.context().waitForEvent('page'), back.locator('#open-report').click()]);
+    await tab2.waitForLoadState();
+    assert.match(await tab2.locator('.draft-banner').textContent(), new RegExp(w.draft));
+    await tab2.close();
+    assert.deepEqual(back.errors, []);
+    await back.context().close();
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test(`layout in ${lang}: at 390, 1024 and 1366 px wide no page scrolls sideways and the header is whole`, { timeout: 300000 }, async () => {
+    assert.ok(srv, 'the first-start journey ran');
+    const pages = [
+      ['login', '#/login', '#login-name'],
+      ['enterprises', '#/enterprises', '.ent-link'],
+      ['enterprise', '#/enterprise/1', '#start-assessment'],
+      ['form', `#/assessment/1/${SME}`, '.qform'],
+      ['results', '#/assessment/1/results', '.result'],
+      ['users', '#/users', 'tr[data-user]'],
+      ['bureau-import', '#/bureau/import', 'h1'],
+      ['bureau-rank', '#/bureau/rank', '#b-criteria', async (page) => {
+        await page.locator('#b-criteria').selectOption('sme-digital-pilot-l2');
+        await page.locator('#b-rank-submit').click();
+        await page.locator('#b-rank-table tbody tr').first().waitFor();
+      }],
+      ['bureau-dashboard', '#/bureau/dashboard', '#b-dash-region', async (page) => {
+        await page.locator('#b-dash-region').fill('32');
+        await page.locator('#b-dash-submit').click();
+        await page.locator('#b-figures > li').first().waitFor();
+      }],
+      ['password', '#/password', '#pw-current'],
+    ];
+    // Bureau records to rank and chart: 30 generated enterprises, imported through the file input.
+    const generator = path.join(path.dirname(bin), 'bench', 'generate_enterprises');
+    const generated = path.join(shotRoot, `records-${lang}.json`);
+    const records = path.join(shotRoot, `records-${lang}.csv`);
+    fs.mkdirSync(shotRoot, { recursive: true });
+    execFileSync(generator, ['30', '3', generated], { stdio: 'ignore' });
+    fs.writeFileSync(records, bureauCsv(JSON.parse(fs.readFileSync(generated, 'utf8'))));
+    {
+      const page = await newPage(lang);
+      await page.goto(srv.url);
+      await setLanguage(page);
+      await login(page, 'admin', adminPw);
+      await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor();
+      await page.goto(`${srv.url}#/bureau/import`);
+      await page.locator('#b-file').setInputFiles(records);
+      await page.locator('#b-import-submit').click();
+      await page.locator('#b-import-summary').waitFor();
+      await page.context().close();
+    }
+    for (const [width, height] of [[390, 844], [1024, 768], [1366, 768]]) {
+      const shot = shooter(`layout-${width}`, lang);
+      const page = await newPage(lang, { viewport: { width, height } });
+      await page.goto(srv.url);
+      await setLanguage(page);
+      let loggedIn = false;
+      for (const [name, hash, ready, act] of pages) {
+        if (name !== 'login' && !loggedIn) {
+          await login(page, 'admin', adminPw);
+          await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor().catch(async (e) => {
+            await shot(page, 'failed-login');
+            throw e;
+          });
+          loggedIn = true;
+        }
+        await page.goto(`${srv.url}${hash}`);
+        await page.locator(ready).first().waitFor();
+        if (act) await act(page);
+        await page.waitForTimeout(300);
+        const m = await page.evaluate(() => {
+          const vw = document.documentElement.clientWidth;
+          const out = { vw, scroll: document.documentElement.scrollWidth, clipped: [] };
+          for (const el of document.querySelectorAll('.top-inner > :not(.skip), .top-inner .top-nav > *, .top-inner .top-right > *')) {
+            const r = el.getBoundingClientRect();
+            if (r.width > 0 && (r.right > vw + 0.5 || r.left < -0.5)) out.clipped.push(`${el.className || el.tagName} ${Math.round(r.left)}–${Math.round(r.right)}`);
+          }
+          return out;
+        });
+        await shot(page, name);
+        assert.ok(m.scroll <= m.vw, `${name} at ${width} px: the page is ${m.scroll} px wide in a ${m.vw} px viewport`);
+        assert.deepEqual(m.clipped, [], `${name} at ${width} px: header items outside the viewport`);
+      }
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    }
+  });
+}
