@@ -566,6 +566,15 @@ std::string new_password(const Json& body, const std::string& key) {
   return password;
 }
 
+// The "role" of a user being added or changed.
+std::string role_field(const Json& body) {
+  const std::string role = text_field(body, "role", true, 20);
+  if (role != "admin" && role != "consultant" && role != "enterprise" && role != "bureau") {
+    http_fail(400, "\"role\" must be one of admin, consultant, enterprise, bureau", "/role");
+  }
+  return role;
+}
+
 std::string new_user_name(const Json& body) {
   const std::string name = text_field(body, "name", true, 256);
   if (const std::string problem = user_name_problem(name); !problem.empty()) http_fail(400, problem, "/name");
@@ -699,6 +708,13 @@ void App::can_see(Context& c, std::int64_t enterprise_id) { check_sees(c.user(),
 void App::can_write(Context& c, std::int64_t enterprise_id) {
   check_sees(c.user(), enterprise_id);
   if (c.user().role == "bureau") http_fail(403, "the bureau role reads and ranks; it does not change assessments");
+}
+
+std::int64_t App::other_user(Context& c, const std::string& refuse_self) {
+  const std::int64_t id = to_id(c.parts[1], "user");
+  if (!store_.user(id)) http_fail(404, "no user " + c.parts[1]);
+  if (!refuse_self.empty() && id == c.user().id) http_fail(409, refuse_self);
+  return id;
 }
 
 AssessmentRow App::load_assessment(Context& c, const std::string& id) {
@@ -1306,10 +1322,7 @@ HttpResponse App::on_users(Context&) {
 HttpResponse App::on_user_add(Context& c) {
   const Json body = parse_body(c.request);
   if (!body.is_object()) http_fail(400, "the body must be a JSON object");
-  const std::string role = text_field(body, "role", true, 20);
-  if (role != "admin" && role != "consultant" && role != "enterprise" && role != "bureau") {
-    http_fail(400, "\"role\" must be one of admin, consultant, enterprise, bureau", "/role");
-  }
+  const std::string role = role_field(body);
   std::optional<std::int64_t> enterprise_id;
   if (body.contains("enterprise_id") && !body["enterprise_id"].is_null()) {
     if (!body["enterprise_id"].is_number_integer()) http_fail(400, "\"enterprise_id\" must be an enterprise id", "/enterprise_id");
@@ -1335,12 +1348,9 @@ HttpResponse App::on_user_add(Context& c) {
 
 HttpResponse App::on_user_enable(Context& c) {
   const auto& p = c.parts;
-  const User& user = c.user();
   // Disabling ends every session of the user at once; the account keeps its history.
-  const std::int64_t id = to_id(p[1], "user");
-  if (!store_.user(id)) http_fail(404, "no user " + p[1]);
   const bool disable = p[2] == "disable";
-  if (disable && id == user.id) http_fail(409, "an admin cannot disable their own account");
+  const std::int64_t id = other_user(c, disable ? "an admin cannot disable their own account" : "");
   store_.set_disabled(id, disable);
   log(c, disable ? "user_disabled" : "user_enabled", "user " + std::to_string(id), Json::object());
   return json_response(200, user_json(*store_.user(id)));
@@ -1381,17 +1391,10 @@ HttpResponse App::on_invite_revoke(Context& c) {
 
 HttpResponse App::on_user_role(Context& c) {
   // Takes effect at the user's next request (sessions read the role afresh).
-  const auto& p = c.parts;
-  const User& user = c.user();
-  const std::int64_t id = to_id(p[1], "user");
-  if (!store_.user(id)) http_fail(404, "no user " + p[1]);
-  if (id == user.id) http_fail(409, "an admin cannot change their own role");
+  const std::int64_t id = other_user(c, "an admin cannot change their own role");
   const Json body = parse_body(c.request);
   if (!body.is_object()) http_fail(400, "the body must be a JSON object");
-  const std::string role = text_field(body, "role", true, 20);
-  if (role != "admin" && role != "consultant" && role != "enterprise" && role != "bureau") {
-    http_fail(400, "\"role\" must be one of admin, consultant, enterprise, bureau", "/role");
-  }
+  const std::string role = role_field(body);
   std::optional<std::int64_t> enterprise_id;
   if (role == "enterprise") {
     if (!body.contains("enterprise_id") || !body["enterprise_id"].is_number_integer()) {
@@ -1408,11 +1411,7 @@ HttpResponse App::on_user_role(Context& c) {
 
 HttpResponse App::on_user_password(Context& c) {
   // An admin's reset: the user must replace the new password at the next login.
-  const auto& p = c.parts;
-  const User& user = c.user();
-  const std::int64_t id = to_id(p[1], "user");
-  if (!store_.user(id)) http_fail(404, "no user " + p[1]);
-  if (id == user.id) http_fail(409, "change your own password with POST /api/password");
+  const std::int64_t id = other_user(c, "change your own password with POST /api/password");
   const std::string password = new_password(parse_body(c.request), "password");
   const std::string hash = without_lock(c, [&] { return hash_password(password); });
   store_.reset_password_hash(id, hash);

@@ -140,6 +140,9 @@ class App {
   void can_see(Context& c, std::int64_t enterprise_id);
   void can_write(Context& c, std::int64_t enterprise_id);
   AssessmentRow load_assessment(Context& c, const std::string& id);
+  // The user id a route about another account names (/api/users/{id}/…): 404 when unknown, 409 with
+  // `refuse_self` when it is the caller's own (an empty `refuse_self` allows it).
+  std::int64_t other_user(Context& c, const std::string& refuse_self);
   void session_cookie(Context& c, const std::string& token, std::int64_t max_age);
   void log(Context& c, const std::string& action, const std::string& target, const Json& detail);
   template <class F>
