@@ -174,16 +174,16 @@ DashboardFacts dashboard_facts(const Json& facts) {
   DashboardFacts f;
   const Json& flag = profile_fact(facts, "above_designated_size");
   f.above = flag.is_boolean() ? (flag.get<bool>() ? 1 : 0) : -1;
-  f.sf_tier = static_cast<std::int8_t>(rung(profile_fact(facts, "smart_factory_tier"), kTiers));
-  f.sf_level = static_cast<std::int8_t>(module_level(facts, "smart-factory-2025", kSfLevels));
-  f.sme_class = static_cast<std::int8_t>(rung(profile_fact(facts, "sme_quality_tier"), kSmeClasses));
-  f.sme_level = static_cast<std::int8_t>(module_level(facts, "sme-digital-2024", kSmeLevels));
+  f.sf_tier = static_cast<std::int16_t>(rung(profile_fact(facts, "smart_factory_tier"), kTiers));
+  f.sf_level = static_cast<std::int16_t>(module_level(facts, "smart-factory-2025", kSfLevels));
+  f.sme_class = static_cast<std::int16_t>(rung(profile_fact(facts, "sme_quality_tier"), kSmeClasses));
+  f.sme_level = static_cast<std::int16_t>(module_level(facts, "sme-digital-2024", kSmeLevels));
   const Json& rd = profile_fact(facts, "digital_rd_tools");
   f.rd_tools = rd.is_boolean() ? (rd.get<bool>() ? 1 : 0) : -1;
   const Json& cnc = profile_fact(facts, "key_process_cnc_rate");
   f.cnc_known = cnc.is_number();
   if (f.cnc_known) f.cnc = cnc.get<double>();
-  f.green = static_cast<std::int8_t>(rung(profile_fact(facts, "green_factory_level"), kGreen));
+  f.green = static_cast<std::int16_t>(rung(profile_fact(facts, "green_factory_level"), kGreen));
   return f;
 }
 
@@ -223,16 +223,16 @@ DashboardFacts dashboard_facts(const logic::Typed* values) {
   DashboardFacts f;
   const logic::Typed& flag = values[kAbove];
   f.above = flag.kind == logic::Typed::kBool ? (flag.boolean ? 1 : 0) : -1;
-  f.sf_tier = static_cast<std::int8_t>(typed_rung(values[kSfTier], kTiers));
-  f.sf_level = static_cast<std::int8_t>(typed_module_level(values[kSfPresent], values[kSfLevel], kSfLevels));
-  f.sme_class = static_cast<std::int8_t>(typed_rung(values[kSmeClass], kSmeClasses));
-  f.sme_level = static_cast<std::int8_t>(typed_module_level(values[kSmePresent], values[kSmeLevel], kSmeLevels));
+  f.sf_tier = static_cast<std::int16_t>(typed_rung(values[kSfTier], kTiers));
+  f.sf_level = static_cast<std::int16_t>(typed_module_level(values[kSfPresent], values[kSfLevel], kSfLevels));
+  f.sme_class = static_cast<std::int16_t>(typed_rung(values[kSmeClass], kSmeClasses));
+  f.sme_level = static_cast<std::int16_t>(typed_module_level(values[kSmePresent], values[kSmeLevel], kSmeLevels));
   const logic::Typed& rd = values[kRd];
   f.rd_tools = rd.kind == logic::Typed::kBool ? (rd.boolean ? 1 : 0) : -1;
   const logic::Typed& cnc = values[kCnc];
   f.cnc_known = cnc.is_number();
   if (f.cnc_known) f.cnc = cnc.number;
-  f.green = static_cast<std::int8_t>(typed_rung(values[kGreenLevel], kGreen));
+  f.green = static_cast<std::int16_t>(typed_rung(values[kGreenLevel], kGreen));
   return f;
 }
 

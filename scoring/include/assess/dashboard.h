@@ -115,13 +115,13 @@ struct Dashboard {
 // What the dashboard reads of one enterprise (ladder positions as indexes, -1 unknown): the JSON
 // facts and the typed columns (fact_table.h) give the same values.
 struct DashboardFacts {
-  std::int8_t above = -1;      // profile.above_designated_size: 1, 0, -1 not a yes/no
-  std::int8_t sf_tier = -1;    // profile.smart_factory_tier: none 0 … leading 4
-  std::int8_t sf_level = -1;   // results.smart-factory-2025: 0 below SF1, 1..4, -1 not assessed
-  std::int8_t sme_class = -1;  // profile.sme_quality_tier: none 0 … little_giant 3
-  std::int8_t sme_level = -1;  // results.sme-digital-2024: 0 below L1, 1..4, -1 not assessed
-  std::int8_t rd_tools = -1;   // profile.digital_rd_tools
-  std::int8_t green = -1;      // profile.green_factory_level: none 0 … national 3
+  std::int16_t above = -1;      // profile.above_designated_size: 1, 0, -1 not a yes/no
+  std::int16_t sf_tier = -1;    // profile.smart_factory_tier: none 0 … leading 4
+  std::int16_t sf_level = -1;   // results.smart-factory-2025: 0 below SF1, 1..4, -1 not assessed
+  std::int16_t sme_class = -1;  // profile.sme_quality_tier: none 0 … little_giant 3
+  std::int16_t sme_level = -1;  // results.sme-digital-2024: 0 below L1, 1..4, -1 not assessed
+  std::int16_t rd_tools = -1;   // profile.digital_rd_tools
+  std::int16_t green = -1;      // profile.green_factory_level: none 0 … national 3
   bool cnc_known = false;      // profile.key_process_cnc_rate is a number
   double cnc = 0;
 };
