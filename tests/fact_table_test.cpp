@@ -149,8 +149,9 @@ TEST_CASE("fact values: typed columns for facts of the expected kind; a record w
   CHECK(at("results.sme-digital-2024") == true);
   CHECK(at("results.cmmm") == false);
   CHECK(at("results.sme-digital-2024.level").is_null());
-  std::vector<std::string_view> items;
-  assess::decode_list(at("profile.provincial_labels").get<std::string>(), items);
+  std::vector<std::string_view> items;  // views into `labels`, which must outlive them
+  const std::string labels = at("profile.provincial_labels").get<std::string>();
+  assess::decode_list(labels, items);
   CHECK(items == std::vector<std::string_view>{"a", "b"});
   const auto summary = assess::fact_summary(facts);
   CHECK(summary.division == "36");
