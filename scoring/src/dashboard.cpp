@@ -545,6 +545,27 @@ std::optional<double> total_of(const Json& facts, const std::string& module) {
 
 }  // namespace
 
+namespace {
+
+PeerBenchmark withheld(PeerBenchmark& p, Text reason) {
+  p.suppressed = true;
+  p.reason = std::move(reason);
+  p.percentile.reset();
+  return p;
+}
+
+// The percentile withheld before any peer is counted: no result, no division, no size class.
+std::optional<PeerBenchmark> without_peer_group(PeerBenchmark& p) {
+  if (!p.total) return withheld(p, {"该企业没有 " + p.module + " 的评测结果", "the enterprise has no " + p.module + " result"});
+  if (p.division.size() != 2) {
+    return withheld(p, {"该企业的行业代码没有到大类（两位数字），无法确定同行", "the enterprise's industry code has no 2-digit division, so it has no peer group"});
+  }
+  if (p.size_class.empty()) return withheld(p, {"该企业的规模类型未知", "the enterprise's size class is unknown"});
+  return std::nullopt;
+}
+
+}  // namespace
+
 PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::string& enterprise, const std::string& module,
                          const std::string& division, const std::string& size_class, const std::string& region,
                          std::size_t min_group) {
@@ -556,17 +577,8 @@ PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::st
   p.division = division.empty() ? division_of(self->facts) : (division[0] == 'C' ? division.substr(1) : division);
   p.size_class = size_class.empty() ? size_of(self->facts) : size_class;
   p.total = total_of(self->facts, module);
-  auto withhold = [&](Text reason) {
-    p.suppressed = true;
-    p.reason = std::move(reason);
-    p.percentile.reset();
-    return p;
-  };
-  if (!p.total) return withhold({"该企业没有 " + module + " 的评测结果", "the enterprise has no " + module + " result"});
-  if (p.division.size() != 2) {
-    return withhold({"该企业的行业代码没有到大类（两位数字），无法确定同行", "the enterprise's industry code has no 2-digit division, so it has no peer group"});
-  }
-  if (p.size_class.empty()) return withhold({"该企业的规模类型未知", "the enterprise's size class is unknown"});
+  auto withhold = [&](Text reason) { return withheld(p, std::move(reason)); };
+  if (auto missing = without_peer_group(p)) return *missing;
 
   // Totals are compared at 6 decimals, as in the ranking.
   const double mine = std::nearbyint(*p.total * 1e6);
@@ -598,17 +610,8 @@ PeerBenchmark percentile_of(const std::string& enterprise, const Json& facts, co
   p.division = division_of(facts);
   p.size_class = size_of(facts);
   p.total = total_of(facts, module);
-  auto withhold = [&](Text reason) {
-    p.suppressed = true;
-    p.reason = std::move(reason);
-    p.percentile.reset();
-    return p;
-  };
-  if (!p.total) return withhold({"该企业没有 " + module + " 的评测结果", "the enterprise has no " + module + " result"});
-  if (p.division.size() != 2) {
-    return withhold({"该企业的行业代码没有到大类（两位数字），无法确定同行", "the enterprise's industry code has no 2-digit division, so it has no peer group"});
-  }
-  if (p.size_class.empty()) return withhold({"该企业的规模类型未知", "the enterprise's size class is unknown"});
+  auto withhold = [&](Text reason) { return withheld(p, std::move(reason)); };
+  if (auto missing = without_peer_group(p)) return *missing;
   const auto mine = static_cast<std::int64_t>(std::nearbyint(*p.total * 1e6));
   const PeerCounts counts = peers(p.division, p.size_class, mine);
   // The enterprise itself is in its group, level with itself.

@@ -35,6 +35,19 @@ bool industry_within(const std::string& industry, const std::string& prefix) {
   return code.substr(0, p.size()) == p && code.size() >= p.size();
 }
 
+// Whether an enterprise is among those ranked: the request's region and industry, then the
+// criteria's own areas and industries (both the in-memory and the database path filter with it).
+static bool in_scope(const Criteria& criteria, const RankOptions& options, const std::string& region, const std::string& industry) {
+  if (!options.region.empty() && !region_within(region, options.region)) return false;
+  if (!options.industry.empty() && !industry_within(industry, options.industry)) return false;
+  if (!criteria.regions.empty() && std::none_of(criteria.regions.begin(), criteria.regions.end(),
+                                                [&](const std::string& a) { return region_within(region, a); })) {
+    return false;
+  }
+  return criteria.industries.empty() || std::any_of(criteria.industries.begin(), criteria.industries.end(),
+                                                    [&](const std::string& p) { return industry_within(industry, p); });
+}
+
 std::vector<Candidate> candidates_from_json(const Json& array, const std::string& file) {
   Reader r(array, file);
   r.expect_array();
@@ -397,17 +410,7 @@ RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidat
     if (auto p = facts.find("profile"); p != facts.end() && p->is_object()) {
       if (auto i = p->find("industry"); i != p->end() && i->is_string()) industry = i->get<std::string>();
     }
-    bool inside = options.region.empty() || region_within(region, options.region);
-    inside = inside && (options.industry.empty() || industry_within(industry, options.industry));
-    if (inside && !criteria.regions.empty()) {
-      inside = std::any_of(criteria.regions.begin(), criteria.regions.end(),
-                           [&](const std::string& a) { return region_within(region, a); });
-    }
-    if (inside && !criteria.industries.empty()) {
-      inside = std::any_of(criteria.industries.begin(), criteria.industries.end(),
-                           [&](const std::string& p) { return industry_within(industry, p); });
-    }
-    if (!inside) {
+    if (!in_scope(criteria, options, region, industry)) {
       ++result.filtered_out;
       continue;
     }
@@ -711,17 +714,7 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
     }
     const std::string region_s(region);
     const std::string industry_s(industry);
-    bool inside = options.region.empty() || region_within(region_s, options.region);
-    inside = inside && (options.industry.empty() || industry_within(industry_s, options.industry));
-    if (inside && !criteria.regions.empty()) {
-      inside = std::any_of(criteria.regions.begin(), criteria.regions.end(),
-                           [&](const std::string& a) { return region_within(region_s, a); });
-    }
-    if (inside && !criteria.industries.empty()) {
-      inside = std::any_of(criteria.industries.begin(), criteria.industries.end(),
-                           [&](const std::string& p) { return industry_within(industry_s, p); });
-    }
-    if (!inside) {
+    if (!in_scope(criteria, options, region_s, industry_s)) {
       ++result.filtered_out;
       return;
     }
