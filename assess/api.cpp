@@ -12,14 +12,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "assess/dashboard.h"
-#include "assess/explain.h"
-#include "assess/import.h"
-#include "assess/rank.h"
-#include "assess/gap.h"
-#include "assess/profile.h"
-#include "assess/rewards.h"
-#include "assess/text.h"
+#include "scoring/dashboard.h"
+#include "scoring/explain.h"
+#include "formats/import.h"
+#include "scoring/rank.h"
+#include "scoring/gap.h"
+#include "scoring/profile.h"
+#include "scoring/rewards.h"
+#include "scoring/text.h"
 
 namespace assess {
 

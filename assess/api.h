@@ -15,9 +15,10 @@
 #include <utility>
 #include <vector>
 
-#include "assess/assessment.h"
-#include "assess/policy.h"
-#include "assess/report.h"
+#include "scoring/assessment.h"
+#include "scoring/policy.h"
+#include "scoring/report.h"
+#include "formats/report_render.h"
 #include "store.h"
 
 namespace assess {

@@ -6,7 +6,7 @@
 #include <system_error>
 #include <vector>
 
-#include "assess/error.h"
+#include "scoring/error.h"
 
 namespace assess::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "assess/error.h"
+#include "scoring/error.h"
 
 namespace assess {
 

@@ -17,8 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "assess/dashboard.h"
-#include "assess/rank.h"
+#include "scoring/dashboard.h"
+#include "scoring/rank.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -24,11 +24,11 @@
 #include <unistd.h>
 
 #include "../bench/synthetic_enterprises.h"
-#include "assess/dashboard.h"
-#include "assess/export.h"
-#include "assess/fact_table.h"
-#include "assess/policy.h"
-#include "assess/rank.h"
+#include "scoring/dashboard.h"
+#include "formats/export.h"
+#include "scoring/fact_table.h"
+#include "scoring/policy.h"
+#include "scoring/rank.h"
 #include "store.h"
 
 namespace {

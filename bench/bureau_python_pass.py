@@ -2,7 +2,7 @@
 """A plain Python csv pass over the bureau's records: the yardstick of bench/bureau_bench.
 
 Reads the facts CSV bureau_bench writes (one row per enterprise: id, name, then the typed fact
-columns of scoring/include/assess/fact_table.h; yes/no as true/false, lists joined by "|", an empty
+columns of scoring/include/scoring/fact_table.h; yes/no as true/false, lists joined by "|", an empty
 cell for a missing fact) and does what `assess rank` / `assess dashboard` do for one criteria file
 or one region, written directly in Python with the csv module:
 

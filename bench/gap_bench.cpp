@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "assess/answers.h"
-#include "assess/gap.h"
-#include "assess/questionnaire.h"
-#include "assess/score.h"
+#include "scoring/answers.h"
+#include "scoring/gap.h"
+#include "scoring/questionnaire.h"
+#include "scoring/score.h"
 
 namespace {
 

@@ -6,9 +6,9 @@
 #include <filesystem>
 
 #include "../bench/synthetic_enterprises.h"
-#include "assess/export.h"
-#include "assess/import.h"
-#include "assess/rank.h"
+#include "formats/export.h"
+#include "formats/import.h"
+#include "scoring/rank.h"
 #include "store.h"
 
 namespace {

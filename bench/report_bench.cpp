@@ -3,9 +3,10 @@
 #include <chrono>
 #include <cstdio>
 
-#include "assess/assessment.h"
-#include "assess/report.h"
-#include "assess/rewards.h"
+#include "scoring/assessment.h"
+#include "scoring/report.h"
+#include "formats/report_render.h"
+#include "scoring/rewards.h"
 
 int main(int argc, char** argv) {
   using namespace assess;

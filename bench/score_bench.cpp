@@ -7,14 +7,14 @@
 #include <vector>
 
 #include "../bench/synthetic_enterprises.h"
-#include "assess/answers.h"
-#include "assess/assessment.h"
-#include "assess/fact_table.h"
-#include "assess/rank.h"
-#include "assess/gap.h"
-#include "assess/logic.h"
-#include "assess/questionnaire.h"
-#include "assess/score.h"
+#include "scoring/answers.h"
+#include "scoring/assessment.h"
+#include "scoring/fact_table.h"
+#include "scoring/rank.h"
+#include "scoring/gap.h"
+#include "scoring/logic.h"
+#include "scoring/questionnaire.h"
+#include "scoring/score.h"
 #include "synthetic.h"
 
 namespace {

@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "assess/profile.h"
-#include "assess/rank.h"
+#include "scoring/profile.h"
+#include "scoring/rank.h"
 
 namespace assess::bench {
 

@@ -1,12 +1,12 @@
-#include "assess/answers.h"
+#include "scoring/answers.h"
 
 #include <string>
 #include <vector>
 
 #include <doctest/doctest.h>
 
-#include "assess/error.h"
-#include "assess/questionnaire.h"
+#include "scoring/error.h"
+#include "scoring/questionnaire.h"
 
 using assess::Json;
 using assess::Questionnaire;

@@ -21,7 +21,7 @@
 
 #include <csignal>
 
-#include "assess/profile.h"
+#include "scoring/profile.h"
 #include "xlsx_builder.h"
 
 namespace {

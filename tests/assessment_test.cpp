@@ -1,13 +1,13 @@
-#include "assess/assessment.h"
+#include "scoring/assessment.h"
 
 #include <doctest/doctest.h>
 
 #include <random>
 #include <stdexcept>
 
-#include "assess/code_list.h"
-#include "assess/explain.h"
-#include "assess/profile.h"
+#include "scoring/code_list.h"
+#include "scoring/explain.h"
+#include "scoring/profile.h"
 
 namespace {
 const std::string kDir = ASSESS_SOURCE_DIR "/tests/data/assessment/";

@@ -1,4 +1,4 @@
-#include "assess/score.h"
+#include "scoring/score.h"
 
 #include "support.h"
 
@@ -11,9 +11,9 @@
 
 #include <doctest/doctest.h>
 
-#include "assess/answers.h"
-#include "assess/gap.h"
-#include "assess/questionnaire.h"
+#include "scoring/answers.h"
+#include "scoring/gap.h"
+#include "scoring/questionnaire.h"
 
 // Boundary tests on the real questionnaires (questionnaires/<module>/<module>.json): every threshold of
 // every level, met exactly and missed by the smallest change an answer allows, all else fixed. Answer

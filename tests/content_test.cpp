@@ -1,5 +1,5 @@
-#include "assess/assessment.h"
-#include "assess/explain.h"
+#include "scoring/assessment.h"
+#include "scoring/explain.h"
 
 #include <fstream>
 #include <iterator>

@@ -1,4 +1,4 @@
-#include "assess/dashboard.h"
+#include "scoring/dashboard.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,8 @@
 #include <doctest/doctest.h>
 
 #include "../bench/synthetic_enterprises.h"
-#include "assess/error.h"
-#include "assess/policy.h"
+#include "scoring/error.h"
+#include "scoring/policy.h"
 #include "support.h"
 
 namespace {

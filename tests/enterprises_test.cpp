@@ -1,4 +1,4 @@
-#include "assess/assessment.h"
+#include "scoring/assessment.h"
 
 #include "support.h"
 
@@ -11,11 +11,11 @@
 
 #include <doctest/doctest.h>
 
-#include "assess/gap.h"
-#include "assess/policy.h"
-#include "assess/questionnaire.h"
-#include "assess/rewards.h"
-#include "assess/score.h"
+#include "scoring/gap.h"
+#include "scoring/policy.h"
+#include "scoring/questionnaire.h"
+#include "scoring/rewards.h"
+#include "scoring/score.h"
 
 // End-to-end cases: tests/data/enterprises/<case>/{assessment.json, expected.json, README.md}.
 // Each case is a whole assessment of a fictional enterprise against the real questionnaires; the

@@ -1,4 +1,4 @@
-#include "assess/exact.h"
+#include "scoring/exact.h"
 
 #include "support.h"
 
@@ -9,9 +9,9 @@
 
 #include <doctest/doctest.h>
 
-#include "assess/answers.h"
-#include "assess/questionnaire.h"
-#include "assess/score.h"
+#include "scoring/answers.h"
+#include "scoring/questionnaire.h"
+#include "scoring/score.h"
 
 using assess::Json;
 namespace exact = assess::exact;

@@ -1,6 +1,6 @@
-// export_test.cpp — XLSX and CSV export (assess/export.h) and `assess rank` / `assess dashboard --export`,
+// export_test.cpp — XLSX and CSV export (formats/export.h) and `assess rank` / `assess dashboard --export`,
 // read back with Debian's xlsx2csv (installed by `make setup`).
-#include "assess/export.h"
+#include "formats/export.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -14,8 +14,8 @@
 #include <doctest/doctest.h>
 
 #include "../bench/synthetic_enterprises.h"
-#include "assess/error.h"
-#include "assess/rank.h"
+#include "scoring/error.h"
+#include "scoring/rank.h"
 #include "commands.h"
 
 namespace {

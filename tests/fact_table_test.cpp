@@ -1,4 +1,4 @@
-#include "assess/fact_table.h"
+#include "scoring/fact_table.h"
 
 #include <filesystem>
 #include <string>
@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "../bench/synthetic_enterprises.h"
-#include "assess/dashboard.h"
-#include "assess/logic.h"
-#include "assess/policy.h"
-#include "assess/rank.h"
+#include "scoring/dashboard.h"
+#include "scoring/logic.h"
+#include "scoring/policy.h"
+#include "scoring/rank.h"
 #include "store.h"
 #include "support.h"
 

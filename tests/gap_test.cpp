@@ -1,4 +1,4 @@
-#include "assess/gap.h"
+#include "scoring/gap.h"
 
 #include "support.h"
 
@@ -12,10 +12,10 @@
 
 #include <doctest/doctest.h>
 
-#include "assess/answers.h"
-#include "assess/error.h"
-#include "assess/questionnaire.h"
-#include "assess/score.h"
+#include "scoring/answers.h"
+#include "scoring/error.h"
+#include "scoring/questionnaire.h"
+#include "scoring/score.h"
 
 using assess::Answer;
 using assess::AnswerSet;

@@ -1,4 +1,4 @@
-#include "assess/import.h"
+#include "formats/import.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -7,7 +7,7 @@
 #include <doctest/doctest.h>
 
 #include "../bench/synthetic_enterprises.h"
-#include "assess/export.h"
+#include "formats/export.h"
 #include "commands.h"
 #include "store.h"
 #include "xlsx_builder.h"

@@ -1,4 +1,4 @@
-#include "assess/incremental.h"
+#include "scoring/incremental.h"
 
 #include "support.h"
 
@@ -11,10 +11,10 @@
 
 #include <doctest/doctest.h>
 
-#include "assess/answers.h"
-#include "assess/gap.h"
-#include "assess/questionnaire.h"
-#include "assess/score.h"
+#include "scoring/answers.h"
+#include "scoring/gap.h"
+#include "scoring/questionnaire.h"
+#include "scoring/score.h"
 
 using assess::Answer;
 using assess::AnswerSet;

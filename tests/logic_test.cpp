@@ -1,4 +1,4 @@
-#include "assess/logic.h"
+#include "scoring/logic.h"
 
 #include <cmath>
 #include <filesystem>
@@ -10,7 +10,7 @@
 
 #include <doctest/doctest.h>
 
-#include "assess/error.h"
+#include "scoring/error.h"
 
 namespace {
 

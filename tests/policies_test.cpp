@@ -1,8 +1,8 @@
-#include "assess/policy_tests.h"
+#include "scoring/policy_tests.h"
 
 #include <doctest/doctest.h>
 
-#include "assess/policy.h"
+#include "scoring/policy.h"
 
 // The catalogue's rule tests (policies/tests/*.json) run here too, so CI proves every rule at its
 // thresholds and caps; a rule without a case fails.

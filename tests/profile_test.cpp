@@ -1,4 +1,4 @@
-#include "assess/profile.h"
+#include "scoring/profile.h"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "assess/questionnaire.h"
+#include "scoring/questionnaire.h"
 
 #include <algorithm>
 #include <chrono>
@@ -10,9 +10,9 @@
 
 #include <doctest/doctest.h>
 
-#include "assess/error.h"
-#include "assess/explain.h"
-#include "assess/score.h"
+#include "scoring/error.h"
+#include "scoring/explain.h"
+#include "scoring/score.h"
 #include "support.h"
 
 using assess::Json;

@@ -1,4 +1,4 @@
-#include "assess/rank.h"
+#include "scoring/rank.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,9 +12,9 @@
 #include <doctest/doctest.h>
 
 #include "../bench/synthetic_enterprises.h"
-#include "assess/assessment.h"
-#include "assess/error.h"
-#include "assess/profile.h"
+#include "scoring/assessment.h"
+#include "scoring/error.h"
+#include "scoring/profile.h"
 #include "support.h"
 
 namespace {

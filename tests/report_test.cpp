@@ -1,4 +1,5 @@
-#include "assess/report.h"
+#include "scoring/report.h"
+#include "formats/report_render.h"
 
 #include <cstdlib>
 #include <filesystem>

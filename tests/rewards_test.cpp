@@ -1,10 +1,10 @@
-#include "assess/rewards.h"
+#include "scoring/rewards.h"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 
-#include "assess/policy.h"
+#include "scoring/policy.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "assess/score.h"
+#include "scoring/score.h"
 
 #include "support.h"
 
@@ -11,9 +11,9 @@
 
 #include <doctest/doctest.h>
 
-#include "assess/answers.h"
-#include "assess/error.h"
-#include "assess/questionnaire.h"
+#include "scoring/answers.h"
+#include "scoring/error.h"
+#include "scoring/questionnaire.h"
 
 using assess::AnswerSet;
 using assess::Json;

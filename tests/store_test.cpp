@@ -7,7 +7,7 @@
 
 #include <doctest/doctest.h>
 
-#include "assess/error.h"
+#include "scoring/error.h"
 
 namespace {
 

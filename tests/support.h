@@ -6,8 +6,8 @@
 
 #include <doctest/doctest.h>
 
-#include "assess/answers.h"
-#include "assess/questionnaire.h"
+#include "scoring/answers.h"
+#include "scoring/questionnaire.h"
 
 namespace assess::testing {
 

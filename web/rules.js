@@ -5,7 +5,7 @@
 //    (`var` gives its default or null), never as a stored null;
 //  - computed values read every answer given, in dependency order, before visibility; a computed
 //    value that is null reads as absent;
-//  - the server computes figures from typed decimals exactly (scoring/include/assess/exact.h). The
+//  - the server computes figures from typed decimals exactly (scoring/include/scoring/exact.h). The
 //    browser computes in floating point for the live preview and takes the server's figure (sent
 //    with every save as live.<module>.computed) whenever the two are the same number up to
 //    floating-point rounding, so a band edge or a condition on it reads as on the server.

@@ -1,9 +1,9 @@
-#include "assess/answers.h"
+#include "scoring/answers.h"
 
 #include <cmath>
 #include <set>
 
-#include "assess/profile.h"
+#include "scoring/profile.h"
 
 namespace assess {
 

@@ -1,4 +1,4 @@
-#include "assess/assessment.h"
+#include "scoring/assessment.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,8 +1,8 @@
-#include "assess/code_list.h"
+#include "scoring/code_list.h"
 
 #include <set>
 
-#include "assess/questionnaire.h"
+#include "scoring/questionnaire.h"
 #include "detail/reader.h"
 
 namespace assess {

@@ -1,11 +1,11 @@
-#include "assess/dashboard.h"
+#include "scoring/dashboard.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <map>
 
-#include "assess/error.h"
+#include "scoring/error.h"
 
 namespace assess {
 

@@ -1,4 +1,4 @@
-#include "assess/error.h"
+#include "scoring/error.h"
 
 namespace assess {
 namespace {

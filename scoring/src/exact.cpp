@@ -1,4 +1,4 @@
-#include "assess/exact.h"
+#include "scoring/exact.h"
 
 #include <charconv>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "assess/explain.h"
+#include "scoring/explain.h"
 
 #include <cmath>
 #include <sstream>

@@ -1,4 +1,4 @@
-#include "assess/fact_table.h"
+#include "scoring/fact_table.h"
 
 #include <cmath>
 #include <limits>

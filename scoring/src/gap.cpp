@@ -1,7 +1,7 @@
-#include "assess/gap.h"
+#include "scoring/gap.h"
 
-#include "assess/incremental.h"
-#include "assess/text.h"
+#include "scoring/incremental.h"
+#include "scoring/text.h"
 
 #include <algorithm>
 #include <cmath>

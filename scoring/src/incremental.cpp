@@ -1,4 +1,4 @@
-#include "assess/incremental.h"
+#include "scoring/incremental.h"
 
 #include <algorithm>
 

@@ -9,7 +9,7 @@
 //
 // Evaluation is bounded: "cat" and "merge" results and the number of steps per evaluation are
 // capped (assess::Error with ErrorKind::kLimit), so a hostile rule cannot exhaust memory or time.
-#include "assess/logic.h"
+#include "scoring/logic.h"
 
 #include <algorithm>
 #include <charconv>
@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "assess/error.h"
+#include "scoring/error.h"
 
 namespace assess::logic {
 

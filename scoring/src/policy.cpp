@@ -1,4 +1,4 @@
-#include "assess/policy.h"
+#include "scoring/policy.h"
 
 #include <algorithm>
 #include <cmath>

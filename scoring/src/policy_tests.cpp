@@ -1,11 +1,11 @@
-#include "assess/policy_tests.h"
+#include "scoring/policy_tests.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <set>
 
-#include "assess/error.h"
-#include "assess/rewards.h"
+#include "scoring/error.h"
+#include "scoring/rewards.h"
 
 namespace assess {
 

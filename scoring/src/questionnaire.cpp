@@ -1,4 +1,4 @@
-#include "assess/questionnaire.h"
+#include "scoring/questionnaire.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -9,9 +9,9 @@
 #include <set>
 #include <sstream>
 
-#include <sodium.h>
 
-#include "assess/error.h"
+#include "scoring/error.h"
+#include "scoring/sha256.h"
 #include "detail/bounds.h"
 #include "detail/reader.h"
 #include "detail/rule_reader.h"
@@ -1017,18 +1017,7 @@ Json read_json_file(const std::string& path, std::size_t max_bytes) {
 }
 
 std::string content_hash(const Json& document) {
-  static const bool ready = sodium_init() >= 0;
-  (void)ready;
-  const std::string canonical = document.dump();  // nlohmann::json keeps object keys sorted
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size());
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned char b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  return "sha256:" + sha256_hex(document.dump());  // nlohmann::json keeps object keys sorted
 }
 
 }  // namespace assess

@@ -1,4 +1,4 @@
-#include "assess/rank.h"
+#include "scoring/rank.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,15 +1,12 @@
-#include "assess/report.h"
+#include "scoring/report.h"
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <sstream>
 
-#include <mstch/mstch.hpp>
-
-#include "assess/explain.h"
-#include "assess/dashboard.h"
-#include "assess/gap.h"
+#include "scoring/explain.h"
+#include "scoring/dashboard.h"
+#include "scoring/gap.h"
 
 namespace assess {
 
@@ -114,10 +111,6 @@ std::string bars_svg(const std::vector<std::string>& labels, const std::vector<d
 }
 
 namespace {
-
-const Json& strings_for(const Json& strings, const std::string& lang) {
-  return strings.contains(lang) ? strings.at(lang) : strings.at("zh-CN");
-}
 
 std::string answer_text(const Question& q, const Answer& a, const std::string& lang) {
   if (a.not_applicable) return lang == "en" ? "not applicable" : "不适用";
@@ -540,80 +533,6 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   }
   view["footer_css"] = css_footer;
   return view;
-}
-
-namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path, "", "cannot open template", ErrorKind::kNotFound);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-mstch::node to_node(const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::null: return std::string();
-    case Json::value_t::boolean: return j.get<bool>();
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return std::to_string(j.get<long long>());
-    case Json::value_t::number_float: return format_number(j.get<double>());
-    case Json::value_t::string: return j.get<std::string>();
-    case Json::value_t::array: {
-      mstch::array a;
-      a.reserve(j.size());
-      for (const auto& e : j) a.push_back(to_node(e));
-      return a;
-    }
-    case Json::value_t::object: {
-      mstch::map m;
-      for (auto it = j.begin(); it != j.end(); ++it) m.emplace(it.key(), to_node(it.value()));
-      return m;
-    }
-    default: return std::string();
-  }
-}
-
-}  // namespace
-
-ReportRenderer::ReportRenderer(const std::string& templates_dir)
-    : page_(read_text(templates_dir + "/report.html")),
-      css_(read_text(templates_dir + "/report.css")),
-      strings_(read_json_file(templates_dir + "/strings.json")) {}
-
-std::string ReportRenderer::render(const Json& view) const {
-  Json full = view;
-  const std::string lang = view.value("lang", std::string("zh-CN"));
-  full["t"] = strings_for(strings_, lang);
-  // Grade labels for evidence rows, in the report's language.
-  for (auto* list : {&full["evidence"]}) {
-    for (auto& row : *list) row["grade"] = full["t"].value("grade_" + row["grade_key"].get<std::string>(), "");
-  }
-  for (auto& module : full["appendix"]) {
-    for (auto& row : module["answers"]) row["grade"] = full["t"].value("grade_" + row["grade_key"].get<std::string>(), "");
-  }
-  for (auto& row : full["uncertain"]) {
-    const std::string c = row.value("confidence", std::string());
-    row["confidence_text"] = full["t"].value("conf_" + c, c);
-  }
-  std::string css = css_;
-  const std::string marker = "/*FOOTER*/";
-  if (auto pos = css.find(marker); pos != std::string::npos) {
-    css.replace(pos, marker.size(), "\"" + view.value("footer_css", std::string()) + "\"");
-  }
-  // A draft names itself in the top margin of every printed page.
-  const std::string draft_marker = "/*DRAFT*/";
-  if (auto pos = css.find(draft_marker); pos != std::string::npos) {
-    std::string rule;
-    if (view.contains("draft_state") && view["draft_state"].is_object()) {
-      rule = "@page { @top-center { content: \"" + full["t"].value("draft_banner", std::string()) +
-             "\"; color: #b3261e; font-weight: 700; font-size: 9pt; } }";
-    }
-    css.replace(pos, draft_marker.size(), rule);
-  }
-  full["css"] = css;
-  return mstch::render(page_, to_node(full));
 }
 
 }  // namespace assess

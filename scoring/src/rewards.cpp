@@ -1,4 +1,4 @@
-#include "assess/rewards.h"
+#include "scoring/rewards.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "assess/score.h"
+#include "scoring/score.h"
 
 #include <algorithm>
 #include <cassert>

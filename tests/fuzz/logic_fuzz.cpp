@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "assess/error.h"
-#include "assess/logic.h"
+#include "scoring/error.h"
+#include "scoring/logic.h"
 
 namespace {
 

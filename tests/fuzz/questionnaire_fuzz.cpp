@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <string>
 
-#include "assess/answers.h"
-#include "assess/error.h"
-#include "assess/gap.h"
-#include "assess/questionnaire.h"
-#include "assess/score.h"
+#include "scoring/answers.h"
+#include "scoring/error.h"
+#include "scoring/gap.h"
+#include "scoring/questionnaire.h"
+#include "scoring/score.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -1,7 +1,7 @@
 // bounds.h — reads the {"gt"|"ge", "lt"|"le"} bounds that band options and reward rate bands share.
 #pragma once
 
-#include "assess/questionnaire.h"
+#include "scoring/questionnaire.h"
 #include "reader.h"
 
 namespace assess::detail {

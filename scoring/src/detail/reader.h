@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "assess/error.h"
-#include "assess/text.h"
+#include "scoring/error.h"
+#include "scoring/text.h"
 
 namespace assess::detail {
 

@@ -8,8 +8,8 @@
 
 #include <set>
 
-#include "assess/logic.h"
-#include "assess/policy.h"
+#include "scoring/logic.h"
+#include "scoring/policy.h"
 #include "reader.h"
 
 namespace assess::detail {

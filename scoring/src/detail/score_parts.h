@@ -3,9 +3,9 @@
 // in the same order and give bit-identical results. Internal to the scoring library.
 #pragma once
 
-#include "assess/answers.h"
-#include "assess/questionnaire.h"
-#include "assess/score.h"
+#include "scoring/answers.h"
+#include "scoring/questionnaire.h"
+#include "scoring/score.h"
 
 namespace assess::detail {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "assess/policy.h"
+#include "scoring/policy.h"
 
 namespace assess {
 

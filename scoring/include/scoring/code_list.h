@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "assess/text.h"
+#include "scoring/text.h"
 
 namespace assess {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "assess/logic.h"
-#include "assess/questionnaire.h"
-#include "assess/text.h"
+#include "scoring/logic.h"
+#include "scoring/questionnaire.h"
+#include "scoring/text.h"
 
 namespace assess {
 

@@ -18,9 +18,9 @@
 #include <utility>
 #include <vector>
 
-#include "assess/answers.h"
-#include "assess/questionnaire.h"
-#include "assess/score.h"
+#include "scoring/answers.h"
+#include "scoring/questionnaire.h"
+#include "scoring/score.h"
 
 namespace assess {
 

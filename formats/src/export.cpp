@@ -1,4 +1,4 @@
-#include "assess/export.h"
+#include "formats/export.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -9,7 +9,7 @@
 
 #include <xlsxwriter.h>
 
-#include "assess/error.h"
+#include "scoring/error.h"
 
 namespace assess {
 namespace {

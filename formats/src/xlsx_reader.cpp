@@ -7,7 +7,7 @@
 #include <expat.h>
 #include <minizip/unzip.h>
 
-#include "assess/error.h"
+#include "scoring/error.h"
 
 namespace assess::detail {
 namespace {

@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "assess/policy.h"
-#include "assess/rank.h"
-#include "assess/text.h"
+#include "scoring/policy.h"
+#include "scoring/rank.h"
+#include "scoring/text.h"
 
 namespace assess {
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "assess/assessment.h"
-#include "assess/rank.h"
+#include "scoring/assessment.h"
+#include "scoring/rank.h"
 
 namespace assess {
 

@@ -26,11 +26,11 @@
 #include <string>
 #include <vector>
 
-#include "assess/fact_table.h"
-#include "assess/logic.h"
-#include "assess/policy.h"
-#include "assess/questionnaire.h"
-#include "assess/text.h"
+#include "scoring/fact_table.h"
+#include "scoring/logic.h"
+#include "scoring/policy.h"
+#include "scoring/questionnaire.h"
+#include "scoring/text.h"
 
 namespace assess {
 

@@ -18,10 +18,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "assess/code_list.h"
-#include "assess/exact.h"
-#include "assess/logic.h"
-#include "assess/text.h"
+#include "scoring/code_list.h"
+#include "scoring/exact.h"
+#include "scoring/logic.h"
+#include "scoring/text.h"
 
 namespace assess {
 

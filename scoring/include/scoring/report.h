@@ -3,18 +3,19 @@
 //
 // Two steps, as the guide asks: `report_view` builds a plain JSON view model from the scored
 // assessment and the rewards (every number already formatted, every chart already an inline SVG
-// with escaped labels), and `render_report` lays it out with the Mustache templates in templates/.
+// with escaped labels), and `ReportRenderer` (formats/report_render.h) lays it out with the Mustache templates in
+// templates/.
 // The result is one self-contained file: inline CSS and SVG, no script, no external URL, print CSS
 // for A4. Both steps are pure functions of their inputs (the generation time is an argument).
 #pragma once
 
 #include <string>
 
-#include "assess/assessment.h"
-#include "assess/code_list.h"
-#include "assess/dashboard.h"
-#include "assess/rank.h"
-#include "assess/rewards.h"
+#include "scoring/assessment.h"
+#include "scoring/code_list.h"
+#include "scoring/dashboard.h"
+#include "scoring/rank.h"
+#include "scoring/rewards.h"
 
 namespace assess {
 
@@ -39,19 +40,6 @@ struct ReportOptions {
 
 [[nodiscard]] Json report_view(const AssessmentResult& assessment, const RewardsResult* rewards,
                                const Catalogue* catalogue, const ReportOptions& options);
-
-// Templates: templates/report.html (the page), templates/report.css (inlined), templates/strings.json
-// (zh-CN and en labels). Throws Error when a template is missing.
-class ReportRenderer {
- public:
-  explicit ReportRenderer(const std::string& templates_dir);
-  [[nodiscard]] std::string render(const Json& view) const;
-
- private:
-  std::string page_;
-  std::string css_;
-  Json strings_;
-};
 
 // Chart helpers (exposed for tests): inline SVG with every label escaped.
 [[nodiscard]] std::string radar_svg(const std::vector<std::string>& labels, const std::vector<double>& shares);

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "assess/error.h"
-#include "assess/questionnaire.h"
+#include "scoring/error.h"
+#include "scoring/questionnaire.h"
 
 namespace assess {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "assess/logic.h"
+#include "scoring/logic.h"
 
 namespace assess {
 

@@ -18,8 +18,8 @@
 #include <optional>
 #include <vector>
 
-#include "assess/answers.h"
-#include "assess/questionnaire.h"
+#include "scoring/answers.h"
+#include "scoring/questionnaire.h"
 
 namespace assess {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "assess/policy.h"
-#include "assess/text.h"
+#include "scoring/policy.h"
+#include "scoring/text.h"
 
 namespace assess {
 

@@ -19,9 +19,9 @@
 
 #include <vector>
 
-#include "assess/answers.h"
-#include "assess/questionnaire.h"
-#include "assess/score.h"
+#include "scoring/answers.h"
+#include "scoring/questionnaire.h"
+#include "scoring/score.h"
 
 namespace assess {
 

@@ -1,4 +1,4 @@
-#include "assess/import.h"
+#include "formats/import.h"
 
 #include <cerrno>
 #include <algorithm>
@@ -7,9 +7,9 @@
 
 #include <iconv.h>
 
-#include "assess/answers.h"
-#include "assess/profile.h"
-#include "assess/score.h"
+#include "scoring/answers.h"
+#include "scoring/profile.h"
+#include "scoring/score.h"
 #include "detail/xlsx_reader.h"
 
 namespace assess {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "assess/questionnaire.h"  // assess::Json
+#include "scoring/questionnaire.h"  // assess::Json
 
 namespace assess {
 
