@@ -6,8 +6,8 @@ JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Warnings are errors in CI (CI=true) and whenever ASSESS_WERROR=ON is passed.
 ASSESS_WERROR ?= $(if $(CI),ON,OFF)
-# The clang-format check as a CTest test (tests/CMakeLists.txt); .ci/run switches it on.
-ASSESS_FORMAT_CHECK ?= OFF
+# The clang-format check as a CTest test (tests/CMakeLists.txt); on by default, as in CI.
+ASSESS_FORMAT_CHECK ?= ON
 
 APT_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   libboost-dev nlohmann-json3-dev libsqlite3-dev doctest-dev libmstch-dev libcli11-dev \
@@ -93,7 +93,7 @@ format-check:
 
 # clang-tidy with .clang-tidy over the library and the executable (compile_commands.json of $(BUILD));
 # any finding fails. The compile flags are GCC's: clang is told to ignore the GCC-only warning options.
-TIDY_FILES := '(scoring/src|assess)/[^/]*\.cpp$$'
+TIDY_FILES := '(scoring/src|formats/src|assess)/[^/]*\.cpp$$'
 tidy: build
 	run-clang-tidy -p $(BUILD) -quiet -j $(JOBS) -extra-arg=-Wno-unknown-warning-option $(TIDY_FILES)
 

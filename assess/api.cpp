@@ -1,5 +1,9 @@
 #include "api.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
@@ -8,16 +12,12 @@
 #include <set>
 #include <sstream>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
+#include "formats/import.h"
 #include "scoring/dashboard.h"
 #include "scoring/explain.h"
-#include "formats/import.h"
-#include "scoring/rank.h"
 #include "scoring/gap.h"
 #include "scoring/profile.h"
+#include "scoring/rank.h"
 #include "scoring/rewards.h"
 #include "scoring/text.h"
 
@@ -48,9 +48,10 @@ void security_headers(HttpResponse& r) {
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("X-Frame-Options", "DENY");
   r.headers.emplace_back("Referrer-Policy", "no-referrer");
-  r.headers.emplace_back("Content-Security-Policy",
-                         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  r.headers.emplace_back(
+      "Content-Security-Policy",
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+      "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
   r.headers.emplace_back("Cache-Control", "no-store");
 }
 
@@ -187,14 +188,14 @@ Json user_json(const User& u) {
 }
 
 Json enterprise_json(const EnterpriseRow& e) {
-  return {{"id", e.id}, {"name", e.name}, {"uscc", e.uscc}, {"region", e.region}, {"industry", e.industry},
-          {"created_at", e.created_at}};
+  return {{"id", e.id},         {"name", e.name},         {"uscc", e.uscc},
+          {"region", e.region}, {"industry", e.industry}, {"created_at", e.created_at}};
 }
 
 Json assessment_json(const AssessmentRow& a) {
-  Json j = {{"id", a.id},         {"enterprise_id", a.enterprise_id}, {"modules", a.modules},
-            {"status", a.status}, {"date", a.date},                   {"assessor", a.assessor},
-            {"created_at", a.created_at}, {"updated_at", a.updated_at}};
+  Json j = {
+      {"id", a.id},     {"enterprise_id", a.enterprise_id}, {"modules", a.modules},       {"status", a.status},
+      {"date", a.date}, {"assessor", a.assessor},           {"created_at", a.created_at}, {"updated_at", a.updated_at}};
   j["previous_id"] = a.previous_id ? Json(*a.previous_id) : Json();
   return j;
 }
@@ -246,7 +247,8 @@ void store_evidence_file(const std::string& dir, const std::string& sha, const s
   auto fail = [&](int e) {
     ::close(fd);
     ::unlink(tmp.c_str());
-    if (e == ENOSPC || e == EDQUOT || e == EFBIG) http_fail(507, "the server's disk is full; the evidence file was not stored");
+    if (e == ENOSPC || e == EDQUOT || e == EFBIG)
+      http_fail(507, "the server's disk is full; the evidence file was not stored");
     http_fail(500, "cannot store the evidence file");
   };
   for (std::size_t done = 0; done < bytes.size();) {
@@ -300,8 +302,7 @@ std::vector<std::string> api_parts(const std::string& path) {
   return parts;
 }
 
-
-constexpr int kFreeAttempts = 5;          // failed logins per address or name before backoff
+constexpr int kFreeAttempts = 5;           // failed logins per address or name before backoff
 constexpr std::int64_t kMaxBackoff = 900;  // seconds
 constexpr std::int64_t kForgetAfter = 3600;
 
@@ -346,7 +347,9 @@ HttpResponse App::handle(const HttpRequest& request, std::int64_t now) {
   try {
     if (request.target.empty() || request.target[0] != '/') http_fail(400, "the request target must start with \"/\"");
     const auto q = request.target.find('?');
-    Context c{request, now, clean_utf8(url_decode(request.target.substr(0, q)), 2048),
+    Context c{request,
+              now,
+              clean_utf8(url_decode(request.target.substr(0, q)), 2048),
               q == std::string::npos ? std::map<std::string, std::string>{} : parse_query(request.target.substr(q + 1)),
               std::nullopt,
               {},
@@ -370,7 +373,8 @@ HttpResponse App::handle(const HttpRequest& request, std::int64_t now) {
       const std::string origin_host = scheme == std::string::npos ? "" : host_only(o.substr(scheme + 3));
       bool same = scheme_name == "http" || scheme_name == "https";
       if (same && !config_.allowed_hosts.empty()) {
-        same = std::find(config_.allowed_hosts.begin(), config_.allowed_hosts.end(), origin_host) != config_.allowed_hosts.end();
+        same = std::find(config_.allowed_hosts.begin(), config_.allowed_hosts.end(), origin_host) !=
+               config_.allowed_hosts.end();
       } else if (same) {
         same = host != request.headers.end() && host_only(host->second) == origin_host;
       }
@@ -388,7 +392,9 @@ HttpResponse App::handle(const HttpRequest& request, std::int64_t now) {
     response = error_response(e.status, e.message, e.pointer);
     for (const auto& h : e.headers) response.headers.push_back(h);
   } catch (const Error& e) {
-    response = error_response(e.kind() == ErrorKind::kNotFound ? 404 : e.kind() == ErrorKind::kLimit ? 413 : 400,
+    response = error_response(e.kind() == ErrorKind::kNotFound ? 404
+                              : e.kind() == ErrorKind::kLimit  ? 413
+                                                               : 400,
                               e.message(), e.pointer());
   } catch (const Json::exception&) {
     // A value of the wrong type that a check above missed: the client's fault, and no library text.
@@ -402,7 +408,8 @@ HttpResponse App::handle(const HttpRequest& request, std::int64_t now) {
 
 HttpResponse App::route(Context& c) {
   const std::string& path = c.path;
-  if (path.find("..") != std::string::npos || path.find('\0') != std::string::npos || path.find('\\') != std::string::npos) {
+  if (path.find("..") != std::string::npos || path.find('\0') != std::string::npos ||
+      path.find('\\') != std::string::npos) {
     http_fail(400, "the path must not contain \"..\"");
   }
   if (path.rfind("/api/", 0) == 0) {
@@ -443,10 +450,11 @@ std::shared_ptr<App::Cached> App::cached(const AssessmentRow& a) {
   if (cache_.size() > 2000) cache_.clear();  // bounded: a bureau server may open thousands
   // The whole-assessment document the scoring library reads, from the stored answers.
   const auto e = store_.enterprise(a.enterprise_id);
-  Json doc = {{"assessment", {{"id", std::to_string(a.id)}, {"date", a.date}, {"assessor", a.assessor},
-                              {"enterprise", e ? e->name : ""}}},
-              {"modules", Json::object()},
-              {"projects", store_.projects(a.id)}};
+  Json doc = {
+      {"assessment",
+       {{"id", std::to_string(a.id)}, {"date", a.date}, {"assessor", a.assessor}, {"enterprise", e ? e->name : ""}}},
+      {"modules", Json::object()},
+      {"projects", store_.projects(a.id)}};
   const Json answers = store_.answers(a.id);
   for (const auto& m : a.modules) {
     doc["modules"][m] = {{"answers", answers.contains(m) ? answers[m] : Json::object()}};
@@ -489,7 +497,8 @@ Json App::live_summary(const AssessmentResult& result) {
                {"max", m.result.sections[0].max},
                {"level", level < 0 ? Json() : Json(q.levels[static_cast<std::size_t>(level)].id)},
                {"level_name", level < 0 ? q.below_levels.zh : q.levels[static_cast<std::size_t>(level)].name.zh},
-               {"level_name_en", level < 0 ? q.below_levels.in("en") : q.levels[static_cast<std::size_t>(level)].name.in("en")},
+               {"level_name_en",
+                level < 0 ? q.below_levels.in("en") : q.levels[static_cast<std::size_t>(level)].name.in("en")},
                {"has_levels", !q.levels.empty()},
                {"missing_required", m.result.missing_required.size()}};
     // The computed values as the server has them (exact where they come from typed decimals): the
@@ -534,7 +543,9 @@ void App::throttle_attempt(Context& c, const std::string& name) {
   const std::string user = "name " + name;
   const std::int64_t wait = std::max(throttle_wait(address, c.now), throttle_wait(user, c.now));
   if (wait > 0) {
-    throw HttpError{429, "too many failed attempts; try again in " + std::to_string(wait) + " s", "",
+    throw HttpError{429,
+                    "too many failed attempts; try again in " + std::to_string(wait) + " s",
+                    "",
                     {{"Retry-After", std::to_string(wait)}}};
   }
   throttle_count(address, c.now);
@@ -594,7 +605,6 @@ unsigned role_bit(const std::string& role) {
 
 }  // namespace
 
-
 // The API, one row per route: method, path (segments; "*" is a parameter), who may call it, where the
 // server runs it, and the handler. Authorization reads at a glance here; ownership (an enterprise
 // user's own enterprise) is checked by load_assessment / can_see inside the handlers.
@@ -648,7 +658,6 @@ const std::vector<App::Route>& App::routes() {
   return table;
 }
 
-
 const App::Route* App::find_route(const std::string& method, const std::vector<std::string>& parts) {
   const std::string m = method == "HEAD" ? std::string("GET") : method;
   for (const Route& r : routes()) {
@@ -680,11 +689,12 @@ App::Work App::work_of(const std::string& method, const std::string& target) {
 HttpResponse App::api(Context& c) {
   const Route* route = find_route(c.request.method, c.parts);
   if (!route) {
-    http_fail(404, "no API route " + c.method + " /api/" + [&] {
-      std::string s;
-      for (const auto& x : c.parts) s += (s.empty() ? "" : "/") + x;
-      return s;
-    }());
+    http_fail(
+        404, "no API route " + c.method + " /api/" + [&] {
+          std::string s;
+          for (const auto& x : c.parts) s += (s.empty() ? "" : "/") + x;
+          return s;
+        }());
   }
   const Access& access = route->access;
   if (access.session) {
@@ -703,7 +713,9 @@ HttpResponse App::api(Context& c) {
   return (this->*(route->handler))(c);
 }
 
-void App::can_see(Context& c, std::int64_t enterprise_id) { check_sees(c.user(), enterprise_id); }
+void App::can_see(Context& c, std::int64_t enterprise_id) {
+  check_sees(c.user(), enterprise_id);
+}
 
 void App::can_write(Context& c, std::int64_t enterprise_id) {
   check_sees(c.user(), enterprise_id);
@@ -726,8 +738,8 @@ AssessmentRow App::load_assessment(Context& c, const std::string& id) {
 
 void App::session_cookie(Context& c, const std::string& token, std::int64_t max_age) {
   c.extra_headers.emplace_back("Set-Cookie", "assess_session=" + token + "; Path=/; HttpOnly; SameSite=Strict; " +
-                                                 (config_.secure_cookie ? "Secure; " : "") + "Max-Age=" +
-                                                 std::to_string(max_age));
+                                                 (config_.secure_cookie ? "Secure; " : "") +
+                                                 "Max-Age=" + std::to_string(max_age));
 }
 
 // Audit of a change that is not an answer.
@@ -760,8 +772,9 @@ HttpResponse App::on_login(Context& c) {
   // Hashes even for unknown names, so response times do not reveal which names exist.
   const bool ok = without_lock(c, [&] { return verify_password(found ? found->second : dummy, password); }) && found;
   if (!ok) {
-    store_.log_event(now_text(c.now), found ? std::optional<std::int64_t>(found->first.id) : std::nullopt, "", "login_failed",
-                     clean_utf8(name, 100), {{"address", client_address(c.request, config_.secure_cookie)}});
+    store_.log_event(now_text(c.now), found ? std::optional<std::int64_t>(found->first.id) : std::nullopt, "",
+                     "login_failed", clean_utf8(name, 100),
+                     {{"address", client_address(c.request, config_.secure_cookie)}});
     http_fail(401, "wrong name or password");
   }
   const User user = *store_.user(found->first.id);
@@ -807,7 +820,10 @@ HttpResponse App::on_invite_accept(Context& c) {
 
 HttpResponse App::on_uscc(Context& c) {
   UsccCheck check = check_uscc(c.query["code"]);
-  Json out = {{"valid", check.valid}, {"normalized", check.normalized}, {"error", check.error}, {"error_zh", check.error_zh},
+  Json out = {{"valid", check.valid},
+              {"normalized", check.normalized},
+              {"error", check.error},
+              {"error_zh", check.error_zh},
               {"warnings", check.warnings}};
   if (check.expected_check) out["expected_check"] = std::string(1, check.expected_check);
   return json_response(200, out);
@@ -848,8 +864,12 @@ HttpResponse App::on_questionnaires(Context&) {
   Json list = Json::array();
   for (const auto& id : library_.ids()) {
     const Questionnaire& q = *library_.find(id);
-    list.push_back({{"id", q.id}, {"version", q.version}, {"title", q.title.zh}, {"title_en", q.title.in("en")},
-                    {"questions", q.questions.size()}, {"levels", q.levels.size()}});
+    list.push_back({{"id", q.id},
+                    {"version", q.version},
+                    {"title", q.title.zh},
+                    {"title_en", q.title.in("en")},
+                    {"questions", q.questions.size()},
+                    {"levels", q.levels.size()}});
   }
   return json_response(200, list);
 }
@@ -888,7 +908,8 @@ HttpResponse App::on_enterprise_add(Context& c) {
     e.uscc = check.normalized;
   }
   e.region = text_field(body, "region", false, 6);
-  if (!e.region.empty() && regions_ && !regions_->find(e.region)) http_fail(400, "unknown region code \"" + e.region + "\"", "/region");
+  if (!e.region.empty() && regions_ && !regions_->find(e.region))
+    http_fail(400, "unknown region code \"" + e.region + "\"", "/region");
   e.industry = text_field(body, "industry", false, 10);
   if (!e.industry.empty() && industries_ && !industries_->find(e.industry)) {
     http_fail(400, "unknown industry code \"" + e.industry + "\" (GB/T 4754-2017 section C)", "/industry");
@@ -898,7 +919,8 @@ HttpResponse App::on_enterprise_add(Context& c) {
     http_fail(409, "an enterprise with unified social credit code " + e.uscc + " exists already", "/uscc");
   }
   const EnterpriseRow created = store_.add_enterprise(e);
-  log(c, "enterprise_added", "enterprise " + std::to_string(created.id), {{"name", created.name}, {"uscc", created.uscc}});
+  log(c, "enterprise_added", "enterprise " + std::to_string(created.id),
+      {{"name", created.name}, {"uscc", created.uscc}});
   return json_response(201, enterprise_json(created));
 }
 
@@ -943,7 +965,8 @@ HttpResponse App::on_assessment_add(Context& c) {
   if (body.contains("copy_from") && !body["copy_from"].is_null()) {
     if (!body["copy_from"].is_number_integer()) http_fail(400, "\"copy_from\" must be an assessment id", "/copy_from");
     auto previous = store_.assessment(body["copy_from"].get<std::int64_t>());
-    if (!previous || previous->enterprise_id != id) http_fail(400, "\"copy_from\" names no assessment of this enterprise", "/copy_from");
+    if (!previous || previous->enterprise_id != id)
+      http_fail(400, "\"copy_from\" names no assessment of this enterprise", "/copy_from");
     copy_from = previous->id;
     a.previous_id = previous->id;
   }
@@ -959,7 +982,8 @@ HttpResponse App::on_invite_add(Context& c) {
   const User& user = c.user();
   const std::int64_t id = to_id(p[1], "enterprise");
   if (!store_.enterprise(id)) http_fail(404, "no enterprise " + p[1]);
-  const std::int64_t days = c.query.count("days") ? std::clamp<std::int64_t>(std::atoll(c.query["days"].c_str()), 1, 90) : 14;
+  const std::int64_t days =
+      c.query.count("days") ? std::clamp<std::int64_t>(std::atoll(c.query["days"].c_str()), 1, 90) : 14;
   const std::int64_t expires = c.now + days * 86400;
   const std::string token = store_.create_invite(id, user.id, expires);
   log(c, "invite_created", "enterprise " + std::to_string(id), {{"expires_at", now_text(expires)}});
@@ -974,8 +998,13 @@ HttpResponse App::on_assessment(Context& c) {
   out["projects"] = store_.projects(a.id);
   Json ev = Json::array();
   for (const auto& e : store_.evidence(a.id)) {
-    ev.push_back({{"id", e.id}, {"module", e.module}, {"question", e.question}, {"sha256", e.sha256}, {"size", e.size},
-                  {"mime", e.mime}, {"name", e.name}});
+    ev.push_back({{"id", e.id},
+                  {"module", e.module},
+                  {"question", e.question},
+                  {"sha256", e.sha256},
+                  {"size", e.size},
+                  {"mime", e.mime},
+                  {"name", e.name}});
   }
   out["evidence"] = ev;
   return json_response(200, out);
@@ -1018,14 +1047,16 @@ HttpResponse App::on_answer(Context& c) {
         const Json& list = answer["evidence"];
         if (!list.is_array()) http_fail(400, "\"evidence\" must be an array", "/evidence");
         if (list.size() > config_.max_evidence_per_answer) {
-          http_fail(400, "an answer may list at most " + std::to_string(config_.max_evidence_per_answer) + " evidence files",
+          http_fail(400,
+                    "an answer may list at most " + std::to_string(config_.max_evidence_per_answer) + " evidence files",
                     "/evidence");
         }
         std::set<std::string> known;
         for (const auto& e : store_.evidence(a.id)) known.insert("sha256:" + e.sha256);
         if (previous.is_object() && previous.contains("evidence") && previous["evidence"].is_array()) {
           for (const auto& e : previous["evidence"]) {
-            if (e.is_object() && e.contains("file") && e["file"].is_string()) known.insert(e["file"].get<std::string>());
+            if (e.is_object() && e.contains("file") && e["file"].is_string())
+              known.insert(e["file"].get<std::string>());
           }
         }
         for (std::size_t i = 0; i < list.size(); ++i) {
@@ -1034,8 +1065,10 @@ HttpResponse App::on_answer(Context& c) {
             http_fail(400, "an evidence entry needs \"file\" (\"sha256:…\")", at);
           }
           if (!known.count(list[i]["file"].get<std::string>())) {
-            http_fail(400, "no evidence file " + clean_utf8(list[i]["file"].get<std::string>(), 80) +
-                               " was uploaded to this assessment", at + "/file");
+            http_fail(400,
+                      "no evidence file " + clean_utf8(list[i]["file"].get<std::string>(), 80) +
+                          " was uploaded to this assessment",
+                      at + "/file");
           }
           for (const char* key : {"name", "slot"}) {
             if (list[i].contains(key) && (!list[i][key].is_string() || list[i][key].get<std::string>().size() > 200)) {
@@ -1057,8 +1090,7 @@ HttpResponse App::on_answer(Context& c) {
   const std::string now = now_text(c.now);
   const Json old = store_.save_answer(a.id, module, question, answer, user.id, now, user.role);
   const Json live = update_cached(*entry, module, question, answer);
-  return json_response(200, {{"saved", true}, {"updated_at", now}, {"old", old},
-                             {"live", live}});
+  return json_response(200, {{"saved", true}, {"updated_at", now}, {"old", old}, {"live", live}});
 }
 
 HttpResponse App::on_projects(Context& c) {
@@ -1102,13 +1134,17 @@ HttpResponse App::on_score(Context& c) {
     if (next < static_cast<int>(m.questionnaire->levels.size())) {
       GapOptions options;
       options.max_nodes = 50'000;  // interactive: the plan arrives fast, marked when not proven
-      doc["gaps"] = Json::array({explain_gap(*m.questionnaire, m.answers, find_gap(*m.questionnaire, m.answers, next, options), lang)});
+      doc["gaps"] = Json::array(
+          {explain_gap(*m.questionnaire, m.answers, find_gap(*m.questionnaire, m.answers, next, options), lang)});
     }
     Json filled = Json::array();
     for (const auto& f : m.filled) filled.push_back({{"link", f.link}, {"question", f.question}, {"value", f.value}});
     Json conflicts = Json::array();
     for (const auto& cf : m.conflicts) {
-      conflicts.push_back({{"link", cf.link}, {"question", cf.question}, {"given", cf.given}, {"from_link", cf.from_link},
+      conflicts.push_back({{"link", cf.link},
+                           {"question", cf.question},
+                           {"given", cf.given},
+                           {"from_link", cf.from_link},
                            {"reason", cf.reason}});
     }
     doc["crosswalk"] = {{"filled", filled}, {"conflicts", conflicts}};
@@ -1124,8 +1160,10 @@ HttpResponse App::on_score(Context& c) {
       if (next >= static_cast<int>(q.levels.size())) continue;
       RewardsResult unlocked;
       const std::string level = q.levels[static_cast<std::size_t>(next)].id;
-      for (auto& o : rewards_unlocked(catalogue_, facts, result.projects, a.date, id, level)) unlocked.outcomes.push_back(o);
-      out["modules"][id]["next_level_unlocks"] = {{"level", level}, {"rewards", rewards_to_json(unlocked, lang)["outcomes"]}};
+      for (auto& o : rewards_unlocked(catalogue_, facts, result.projects, a.date, id, level))
+        unlocked.outcomes.push_back(o);
+      out["modules"][id]["next_level_unlocks"] = {{"level", level},
+                                                  {"rewards", rewards_to_json(unlocked, lang)["outcomes"]}};
     }
   }
   return json_response(200, out);
@@ -1161,7 +1199,8 @@ HttpResponse App::on_report(Context& c) {
   HttpResponse r;
   r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
   if (c.query["download"] == "1") {
-    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"assessment-" + std::to_string(a.id) + ".html\"");
+    r.headers.emplace_back("Content-Disposition",
+                           "attachment; filename=\"assessment-" + std::to_string(a.id) + ".html\"");
   }
   r.body = renderer_->render(report_view(result, rewards ? &*rewards : nullptr, &catalogue_, options));
   return r;
@@ -1181,7 +1220,8 @@ HttpResponse App::on_evidence_add(Context& c) {
   if (a.status != "open") http_fail(409, "the assessment is submitted; reopen it to add evidence");
   const std::string& module = p[3];
   const std::string& question = p[4];
-  if (std::find(a.modules.begin(), a.modules.end(), module) == a.modules.end()) http_fail(404, "no module \"" + module + "\"");
+  if (std::find(a.modules.begin(), a.modules.end(), module) == a.modules.end())
+    http_fail(404, "no module \"" + module + "\"");
   const Questionnaire& q = *library_.find(module);
   if (q.question_index(question) < 0) http_fail(404, "no question \"" + question + "\"");
   if (c.request.body.empty()) http_fail(400, "the evidence file is empty");
@@ -1201,8 +1241,10 @@ HttpResponse App::on_evidence_add(Context& c) {
       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
       "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
   if (std::find(kAllowed.begin(), kAllowed.end(), mime) == kAllowed.end()) {
-    http_fail(415, "evidence must be a JPEG, PNG or WebP photo, a PDF or a Word, Excel or PowerPoint file (docx, xlsx, "
-                   "pptx), not \"" + mime + "\"");
+    http_fail(415,
+              "evidence must be a JPEG, PNG or WebP photo, a PDF or a Word, Excel or PowerPoint file (docx, xlsx, "
+              "pptx), not \"" +
+                  mime + "\"");
   }
   EvidenceRow e;
   e.assessment_id = a.id;
@@ -1234,14 +1276,16 @@ HttpResponse App::on_evidence_add(Context& c) {
   const auto entry = cached(a);
   store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now), user.role);
   update_cached(*entry, module, question, answer);
-  return json_response(201, {{"id", stored.id}, {"sha256", e.sha256}, {"size", e.size}, {"mime", e.mime}, {"name", e.name}});
+  return json_response(201,
+                       {{"id", stored.id}, {"sha256", e.sha256}, {"size", e.size}, {"mime", e.mime}, {"name", e.name}});
 }
 
 HttpResponse App::on_evidence(Context& c) {
   const auto& p = c.parts;
   const User& user = c.user();
   const std::string& sha = p[1];
-  if (sha.size() != 64 || !std::all_of(sha.begin(), sha.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); })) {
+  if (sha.size() != 64 ||
+      !std::all_of(sha.begin(), sha.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); })) {
     http_fail(404, "no evidence " + sha);
   }
   // Only someone who can see an assessment that references the file may read it.
@@ -1267,15 +1311,25 @@ HttpResponse App::on_bureau_import(Context& c) {
   Json issues = Json::array();
   for (const auto& i : imported.issues) issues.push_back({{"row", i.row}, {"column", i.column}, {"reason", i.reason}});
   if (!imported.issues.empty() && c.query["on_error"] == "abort") {
-    return json_response(400, {{"error", {{"status", 400}, {"message", "problems in the file; nothing imported"}}}, {"issues", issues}});
+    return json_response(
+        400, {{"error", {{"status", 400}, {"message", "problems in the file; nothing imported"}}}, {"issues", issues}});
   }
   std::vector<Store::BureauRecord> records;
-  for (const auto& cand : imported.candidates) records.push_back({cand.id, cand.name, cand.facts.value("region", std::string()), cand.facts});
+  for (const auto& cand : imported.candidates)
+    records.push_back({cand.id, cand.name, cand.facts.value("region", std::string()), cand.facts});
   const auto counts = store_.save_bureau_records(records, c.query["round"] == "new", name, now_text(c.now));
-  log(c, "bureau_import", name, {{"rows", imported.rows}, {"imported", records.size()}, {"added", counts.added},
-                              {"updated", counts.updated}, {"new_rounds", counts.new_rounds}});
-  return json_response(200, {{"rows", imported.rows}, {"imported", records.size()}, {"encoding", imported.encoding},
-                             {"added", counts.added}, {"updated", counts.updated}, {"new_rounds", counts.new_rounds},
+  log(c, "bureau_import", name,
+      {{"rows", imported.rows},
+       {"imported", records.size()},
+       {"added", counts.added},
+       {"updated", counts.updated},
+       {"new_rounds", counts.new_rounds}});
+  return json_response(200, {{"rows", imported.rows},
+                             {"imported", records.size()},
+                             {"encoding", imported.encoding},
+                             {"added", counts.added},
+                             {"updated", counts.updated},
+                             {"new_rounds", counts.new_rounds},
                              {"issues", issues}});
 }
 
@@ -1295,9 +1349,13 @@ HttpResponse App::on_bureau_rank(Context& c) {
   RankOptions options;
   options.region = c.query["region"];
   options.industry = c.query["industry"];
-  if (c.query.count("top")) options.top = static_cast<std::size_t>(std::clamp(std::atoi(c.query["top"].c_str()), 1, 10000));
-  const std::size_t limit = c.query.count("limit") ? static_cast<std::size_t>(std::clamp(std::atoi(c.query["limit"].c_str()), 1, 100000)) : 200;
-  const RankResult ranked = rank_rows(*it, [this](const FactQuery& q, const FactRowVisitor& v) { return store_.bureau_rows(q, v); }, options, limit);
+  if (c.query.count("top"))
+    options.top = static_cast<std::size_t>(std::clamp(std::atoi(c.query["top"].c_str()), 1, 10000));
+  const std::size_t limit = c.query.count("limit")
+                                ? static_cast<std::size_t>(std::clamp(std::atoi(c.query["limit"].c_str()), 1, 100000))
+                                : 200;
+  const RankResult ranked = rank_rows(
+      *it, [this](const FactQuery& q, const FactRowVisitor& v) { return store_.bureau_rows(q, v); }, options, limit);
   return json_response(200, rank_to_json(ranked, c.query["lang"] == "en" ? "en" : "zh-CN", limit));
 }
 
@@ -1325,10 +1383,12 @@ HttpResponse App::on_user_add(Context& c) {
   const std::string role = role_field(body);
   std::optional<std::int64_t> enterprise_id;
   if (body.contains("enterprise_id") && !body["enterprise_id"].is_null()) {
-    if (!body["enterprise_id"].is_number_integer()) http_fail(400, "\"enterprise_id\" must be an enterprise id", "/enterprise_id");
+    if (!body["enterprise_id"].is_number_integer())
+      http_fail(400, "\"enterprise_id\" must be an enterprise id", "/enterprise_id");
     enterprise_id = body["enterprise_id"].get<std::int64_t>();
   }
-  if (role == "enterprise" && !enterprise_id) http_fail(400, "an enterprise user needs \"enterprise_id\"", "/enterprise_id");
+  if (role == "enterprise" && !enterprise_id)
+    http_fail(400, "an enterprise user needs \"enterprise_id\"", "/enterprise_id");
   if (enterprise_id && !store_.enterprise(*enterprise_id)) {
     http_fail(400, "no enterprise " + std::to_string(*enterprise_id), "/enterprise_id");
   }
@@ -1338,7 +1398,8 @@ HttpResponse App::on_user_add(Context& c) {
   const std::string hash = without_lock(c, [&] { return hash_password(password); });
   bool must_change = false;
   if (body.contains("must_change_password")) {
-    if (!body["must_change_password"].is_boolean()) http_fail(400, "\"must_change_password\" must be true or false", "/must_change_password");
+    if (!body["must_change_password"].is_boolean())
+      http_fail(400, "\"must_change_password\" must be true or false", "/must_change_password");
     must_change = body["must_change_password"].get<bool>();
   }
   const User added = store_.add_user_hash(name, hash, role, enterprise_id, must_change);
@@ -1401,7 +1462,8 @@ HttpResponse App::on_user_role(Context& c) {
       http_fail(400, "an enterprise user needs \"enterprise_id\"", "/enterprise_id");
     }
     enterprise_id = body["enterprise_id"].get<std::int64_t>();
-    if (!store_.enterprise(*enterprise_id)) http_fail(400, "no enterprise " + std::to_string(*enterprise_id), "/enterprise_id");
+    if (!store_.enterprise(*enterprise_id))
+      http_fail(400, "no enterprise " + std::to_string(*enterprise_id), "/enterprise_id");
   }
   store_.set_role(id, role, enterprise_id);
   const User changed = *store_.user(id);

@@ -15,17 +15,17 @@
 #include <utility>
 #include <vector>
 
+#include "formats/report_render.h"
 #include "scoring/assessment.h"
 #include "scoring/policy.h"
 #include "scoring/report.h"
-#include "formats/report_render.h"
 #include "store.h"
 
 namespace assess {
 
 struct HttpRequest {
   std::string method;
-  std::string target;  // path and query, as received
+  std::string target;                          // path and query, as received
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string remote;  // the client's address (login throttling, failed-login audit)

@@ -1,56 +1,59 @@
 #include "commands.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <termios.h>
-#include <unistd.h>
-#include <fstream>
-#include <optional>
 #include <filesystem>
-#include <map>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
-#include <string>
+#include <map>
+#include <optional>
 #include <sstream>
+#include <string>
 
-#include <CLI/CLI.hpp>
-
+#include "data_root.h"
+#include "formats/export.h"
+#include "formats/import.h"
+#include "formats/report_render.h"
 #include "scoring/answers.h"
 #include "scoring/assessment.h"
+#include "scoring/dashboard.h"
 #include "scoring/error.h"
 #include "scoring/explain.h"
 #include "scoring/gap.h"
 #include "scoring/logic.h"
 #include "scoring/policy.h"
 #include "scoring/policy_tests.h"
-#include "formats/import.h"
+#include "scoring/questionnaire.h"
+#include "scoring/rank.h"
 #include "scoring/report.h"
-#include "formats/report_render.h"
-#include "data_root.h"
+#include "scoring/rewards.h"
+#include "scoring/score.h"
+#include "scoring/text.h"
 #include "server.h"
 #include "store.h"
-#include "scoring/rewards.h"
-#include "scoring/questionnaire.h"
-#include "scoring/score.h"
-#include "scoring/dashboard.h"
-#include "formats/export.h"
-#include "scoring/rank.h"
-#include "scoring/text.h"
 
 namespace assess::cli {
 namespace {
 
 int exit_code(const Error& e) {
   switch (e.kind()) {
-    case ErrorKind::kInvalid: return kInvalidData;
-    case ErrorKind::kNotFound: return kNotFound;
-    case ErrorKind::kLimit: return kTooLarge;
+    case ErrorKind::kInvalid:
+      return kInvalidData;
+    case ErrorKind::kNotFound:
+      return kNotFound;
+    case ErrorKind::kLimit:
+      return kTooLarge;
   }
   return kInvalidData;
 }
@@ -64,8 +67,8 @@ int parse(CLI::App& app, const std::vector<std::string>& args, std::ostream& out
     out << app.help();
     return kOk;
   } catch (const CLI::ParseError& e) {
-    err << "assess " << app.get_name() << ": " << e.what() << "\n" << "Run 'assess " << app.get_name()
-        << " --help' for usage.\n";
+    err << "assess " << app.get_name() << ": " << e.what() << "\n"
+        << "Run 'assess " << app.get_name() << " --help' for usage.\n";
     return kUsage;
   }
   return -1;
@@ -150,7 +153,8 @@ int cmd_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
           const std::string dir = questionnaires_dir("");
           Library library = Library::load_dir(dir);
           Crosswalk cw;
-          if (std::filesystem::exists(dir + "/crosswalk.json")) cw = load_crosswalk(read_json_file(dir + "/crosswalk.json"), dir + "/crosswalk.json", library);
+          if (std::filesystem::exists(dir + "/crosswalk.json"))
+            cw = load_crosswalk(read_json_file(dir + "/crosswalk.json"), dir + "/crosswalk.json", library);
           AssessmentResult result = score_assessment(library, cw, doc, f);
           for (const auto& e : result.errors) err << e.what() << "\n";
           if (!result.errors.empty()) {
@@ -233,12 +237,13 @@ std::string questionnaires_dir(const std::string& given) {
 }
 
 // Explains one module's result with its gaps: the next level, and `target` when it names a level.
-Json explain_module(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result, const std::string& target,
-                    const std::string& lang) {
+Json explain_module(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result,
+                    const std::string& target, const std::string& lang) {
   Json doc = explain_score(q, answers, result, lang);
   Json gaps = Json::array();
   const int next = result.levels.level + 1;
-  if (next < static_cast<int>(q.levels.size())) gaps.push_back(explain_gap(q, answers, find_gap(q, answers, next), lang));
+  if (next < static_cast<int>(q.levels.size()))
+    gaps.push_back(explain_gap(q, answers, find_gap(q, answers, next), lang));
   const int target_index = target.empty() ? -1 : q.level_index(target);
   if (target_index >= 0 && target_index != next) {
     gaps.push_back(explain_gap(q, answers, find_gap(q, answers, target_index), lang));
@@ -256,7 +261,8 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
   Library library = Library::load_dir(dir);
   const std::string crosswalk_file = dir + "/crosswalk.json";
   Crosswalk crosswalk;
-  if (std::filesystem::exists(crosswalk_file)) crosswalk = load_crosswalk(read_json_file(crosswalk_file), crosswalk_file, library);
+  if (std::filesystem::exists(crosswalk_file))
+    crosswalk = load_crosswalk(read_json_file(crosswalk_file), crosswalk_file, library);
   AssessmentResult result = score_assessment(library, crosswalk, doc, file);
   if (!result.errors.empty()) {
     for (const auto& e : result.errors) err << e.what() << "\n";
@@ -273,7 +279,8 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
   if (have_policies) {
     catalogue = load_catalogue_dir(pdir);
     facts = enterprise_facts(result);
-    if (facts.contains("region")) report["rewards"] = rewards_to_json(evaluate_rewards(catalogue, facts, result.projects, date), lang);
+    if (facts.contains("region"))
+      report["rewards"] = rewards_to_json(evaluate_rewards(catalogue, facts, result.projects, date), lang);
   }
   for (const auto& id : result.order) {
     const ModuleResult& m = result.modules.at(id);
@@ -282,7 +289,10 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
     for (const auto& f : m.filled) filled.push_back({{"link", f.link}, {"question", f.question}, {"value", f.value}});
     Json conflicts = Json::array();
     for (const auto& c : m.conflicts) {
-      conflicts.push_back({{"link", c.link}, {"question", c.question}, {"given", c.given}, {"from_link", c.from_link},
+      conflicts.push_back({{"link", c.link},
+                           {"question", c.question},
+                           {"given", c.given},
+                           {"from_link", c.from_link},
                            {"reason", c.reason}});
     }
     module["crosswalk"] = {{"filled", filled}, {"conflicts", conflicts}};
@@ -290,7 +300,8 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
     if (report.contains("rewards") && next < static_cast<int>(m.questionnaire->levels.size())) {
       const std::string next_id = m.questionnaire->levels[static_cast<std::size_t>(next)].id;
       RewardsResult unlocked;
-      for (auto& o : rewards_unlocked(catalogue, facts, result.projects, date, id, next_id)) unlocked.outcomes.push_back(o);
+      for (auto& o : rewards_unlocked(catalogue, facts, result.projects, date, id, next_id))
+        unlocked.outcomes.push_back(o);
       Json u = rewards_to_json(unlocked, lang);
       module["next_level_unlocks"] = {{"level", next_id}, {"rewards", u["outcomes"]}};
     }
@@ -308,8 +319,8 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
   for (const auto& module : report["modules"]) {
     out << "════════════════════════════════════════\n" << render_text(module, lang);
     for (const auto& f : module["crosswalk"]["filled"]) {
-      out << (en ? "  from the crosswalk: " : "  由关联数据填入：") << f["question"].get<std::string>() << " = " << f["value"].dump()
-          << " (" << f["link"].get<std::string>() << ")\n";
+      out << (en ? "  from the crosswalk: " : "  由关联数据填入：") << f["question"].get<std::string>() << " = "
+          << f["value"].dump() << " (" << f["link"].get<std::string>() << ")\n";
     }
     for (const auto& c : module["crosswalk"]["conflicts"]) {
       out << (en ? "  crosswalk conflict: " : "  关联数据冲突：") << c["question"].get<std::string>() << ": "
@@ -338,7 +349,8 @@ int cmd_score(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::string target;
   std::string lang = "zh-CN";
   bool as_json = false;
-  app.add_option("--questionnaire,-q", questionnaire_file, "Questionnaire definition (JSON); omit for a whole assessment");
+  app.add_option("--questionnaire,-q", questionnaire_file,
+                 "Questionnaire definition (JSON); omit for a whole assessment");
   app.add_option("--answers,-a", answers_file, "Answer set, or a whole assessment with \"modules\" (JSON)")->required();
   app.add_option("--questionnaires", dir,
                  "Folder of definitions and crosswalk.json for whole assessments (default: questionnaires/ of the data "
@@ -355,7 +367,8 @@ int cmd_score(const std::vector<std::string>& args, std::ostream& out, std::ostr
             << " is not a whole assessment (no \"modules\"); pass its questionnaire with --questionnaire\n";
         return kUsage;
       }
-      return score_whole_assessment(answers_doc, answers_file, questionnaires_dir(dir), target, lang, as_json, out, err);
+      return score_whole_assessment(answers_doc, answers_file, questionnaires_dir(dir), target, lang, as_json, out,
+                                    err);
     }
     Questionnaire q = load_questionnaire_file(questionnaire_file);
     ParsedAnswers parsed = parse_answers(q, answers_doc, answers_file);
@@ -402,7 +415,9 @@ void print_rewards(const Json& rewards, const std::string& lang, std::ostream& o
   for (const auto& j : rewards["jurisdictions"]) out << j.get<std::string>() << " ";
   out << (en ? ")\n" : "）\n");
   static const std::map<std::string, std::pair<std::string, std::string>> kStatus = {
-      {"eligible", {"符合", "eligible"}}, {"eligible_if", {"补充条件后可能符合", "eligible if"}}, {"not_eligible", {"不符合", "not eligible"}}};
+      {"eligible", {"符合", "eligible"}},
+      {"eligible_if", {"补充条件后可能符合", "eligible if"}},
+      {"not_eligible", {"不符合", "not eligible"}}};
   for (const auto& o : rewards["outcomes"]) {
     const auto& st = kStatus.at(o["status"].get<std::string>());
     out << "  [" << (en ? st.second : st.first) << "] " << o["title"].get<std::string>();
@@ -424,10 +439,12 @@ void print_rewards(const Json& rewards, const std::string& lang, std::ostream& o
     }
     out << "\n";
     for (const auto& step : o["amount"]["steps"]) out << "      " << step.get<std::string>() << "\n";
-    if (o.contains("failed")) out << (en ? "      failed: " : "      未满足：") << o["failed"]["title"].get<std::string>() << "\n";
+    if (o.contains("failed"))
+      out << (en ? "      failed: " : "      未满足：") << o["failed"]["title"].get<std::string>() << "\n";
     if (o.contains("restated_by")) {
       for (const auto& r : o["restated_by"]) {
-        out << (en ? "      restated by: " : "      地方转述：") << r["document"].get<std::string>() << " " << r["cite"].get<std::string>() << "\n";
+        out << (en ? "      restated by: " : "      地方转述：") << r["document"].get<std::string>() << " "
+            << r["cite"].get<std::string>() << "\n";
       }
     }
     if (o.contains("missing")) {
@@ -438,8 +455,10 @@ void print_rewards(const Json& rewards, const std::string& lang, std::ostream& o
   }
   for (const auto& c : rewards["enterprise_caps"]) out << "  " << c["explanation"].get<std::string>() << "\n";
   out << (en ? "Total: " : "合计：") << rewards["total_display"].get<std::string>()
-      << (en ? " (floor: exact sums and range floors, of rewards whose stacking is not stated only the larger; top: plus range tops, ceilings and every open stack)"
-             : "（下限：确定金额与区间下限，未说明能否叠加的只计较高者；上限：另加区间上限、最高金额及未说明能否叠加的各项）");
+      << (en ? " (floor: exact sums and range floors, of rewards whose stacking is not stated only the larger; top: "
+               "plus range tops, ceilings and every open stack)"
+             : "（下限：确定金额与区间下限，未说明能否叠加的只计较高者；上限：另加区间上限、最高金额及未说明能否叠加的"
+               "各项）");
   if (rewards["case_by_case"].get<int>() > 0) {
     out << (en ? "; plus " : "；另有 ") << rewards["case_by_case"].get<int>()
         << (en ? " item(s) of money decided case by case" : " 项资金支持金额个案确定（一事一议）");
@@ -495,7 +514,8 @@ int cmd_rewards(const std::vector<std::string>& args, std::ostream& out, std::os
     Crosswalk crosswalk;
     const std::string cw = questionnaires_dir(qdir) + "/crosswalk.json";
     if (std::filesystem::exists(cw)) crosswalk = load_crosswalk(read_json_file(cw), cw, library);
-    AssessmentResult scored = score_assessment(library, crosswalk, doc, assessment_file.empty() ? profile_file : assessment_file);
+    AssessmentResult scored =
+        score_assessment(library, crosswalk, doc, assessment_file.empty() ? profile_file : assessment_file);
     for (const auto& e : scored.errors) err << e.what() << "\n";
     if (!scored.errors.empty()) return kInvalidData;
     Json facts = enterprise_facts(scored);
@@ -503,7 +523,8 @@ int cmd_rewards(const std::vector<std::string>& args, std::ostream& out, std::os
       // Bound to a name: items() only refers to the document, so iterating it on the temporary
       // read_json_file(...) would read a destroyed value.
       const Json results = read_json_file(results_file);
-      if (!results.is_object()) throw Error(results_file, "", "the results file is an object keyed by questionnaire id");
+      if (!results.is_object())
+        throw Error(results_file, "", "the results file is an object keyed by questionnaire id");
       for (const auto& [k, v] : results.items()) facts["results"][k] = v;
     }
     if (!projects_file.empty()) {
@@ -554,7 +575,8 @@ int cmd_policies(const std::vector<std::string>& args, std::ostream& out, std::o
       return report.untested_rules.empty() ? kOk : kInvalidData;
     }
     for (const auto& c : report.cases) {
-      if (!c.passed) err << c.file << ":" << c.pointer << ": " << c.rule << " \"" << c.name << "\": " << c.message << "\n";
+      if (!c.passed)
+        err << c.file << ":" << c.pointer << ": " << c.rule << " \"" << c.name << "\": " << c.message << "\n";
     }
     for (const auto& r : report.untested_rules) err << "rule \"" << r << "\" has no test case\n";
     out << report.passed() << " passed, " << report.failed() << " failed\n";
@@ -592,14 +614,16 @@ std::string print_pdf(const std::string& html_file, const std::string& pdf_file)
   const std::string cmd = quote(chromium) +
                           " --headless --no-sandbox --disable-gpu --disable-background-networking"
                           " --disable-component-update --disable-sync --no-first-run --no-pdf-header-footer"
-                          " --user-data-dir=" + quote(profile) + " --print-to-pdf=" + quote(pdf_file) + " " + quote(url) +
-                          " >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0 || !std::filesystem::exists(pdf_file)) return "Chromium could not print " + html_file;
+                          " --user-data-dir=" +
+                          quote(profile) + " --print-to-pdf=" + quote(pdf_file) + " " + quote(url) + " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0 || !std::filesystem::exists(pdf_file))
+    return "Chromium could not print " + html_file;
   return "";
 }
 
 int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app("Write the self-contained HTML improvement report of a whole assessment (and a PDF with Chromium).", "report");
+  CLI::App app("Write the self-contained HTML improvement report of a whole assessment (and a PDF with Chromium).",
+               "report");
   std::string assessment_file;
   std::string output;
   std::string pdf;
@@ -641,7 +665,8 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ost
       if (!previous->errors.empty()) return kInvalidData;
     }
     std::optional<CodeList> regions;
-    if (std::filesystem::exists(dir + "/profile/regions.json")) regions = load_code_list_file(dir + "/profile/regions.json");
+    if (std::filesystem::exists(dir + "/profile/regions.json"))
+      regions = load_code_list_file(dir + "/profile/regions.json");
     Catalogue catalogue;
     std::optional<RewardsResult> rewards;
     Json facts = enterprise_facts(result);
@@ -756,8 +781,9 @@ int cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   app.add_option("--questionnaires", qdir,
                  "Definitions folder (default: questionnaires/ of the data root; assess where)");
   app.add_flag("--demo", demo, "Load the demo enterprise into an empty database");
-  app.add_option("--allowed-host", allowed_hosts,
-                 "Another host name the server answers to (repeatable); localhost, 127.0.0.1, [::1] and --host always are");
+  app.add_option(
+      "--allowed-host", allowed_hosts,
+      "Another host name the server answers to (repeatable); localhost, 127.0.0.1, [::1] and --host always are");
   app.add_flag("--behind-tls-proxy", behind_tls_proxy,
                "The server sits behind a TLS reverse proxy (docs/deploy.md): the session cookie gets Secure");
   app.add_option("--max-connections", limits.max_connections, "Open connections at most (default 512)")
@@ -789,7 +815,9 @@ int cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     };
     config.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
     const bool any_address = host == "0.0.0.0" || host == "::" || host == "[::]";
-    if (!any_address) config.allowed_hosts.push_back(lower(host.find(':') != std::string::npos && host[0] != '[' ? "[" + host + "]" : host));
+    if (!any_address)
+      config.allowed_hosts.push_back(
+          lower(host.find(':') != std::string::npos && host[0] != '[' ? "[" + host + "]" : host));
     for (const auto& h : allowed_hosts) config.allowed_hosts.push_back(lower(h));
     App web(config, *store);
     if (demo) seed_demo(*store, web, config.questionnaires_dir);
@@ -839,8 +867,10 @@ std::string read_password(std::ostream& out, const std::string& prompt) {
 }
 
 int cmd_user(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app("Manage users of the web app: add NAME --role ROLE, or passwd NAME. The password is read from "
-               "standard input (a prompt on a terminal), never from the command line.", "user");
+  CLI::App app(
+      "Manage users of the web app: add NAME --role ROLE, or passwd NAME. The password is read from "
+      "standard input (a prompt on a terminal), never from the command line.",
+      "user");
   std::string action;
   std::string name;
   std::string role = "consultant";
@@ -872,7 +902,8 @@ int cmd_user(const std::vector<std::string>& args, std::ostream& out, std::ostre
         err << "assess user: an enterprise user needs --enterprise ID\n";
         return kUsage;
       }
-      User u = store->add_user(name, password, role, role == "enterprise" ? std::optional<std::int64_t>(enterprise) : std::nullopt);
+      User u = store->add_user(name, password, role,
+                               role == "enterprise" ? std::optional<std::int64_t>(enterprise) : std::nullopt);
       out << "added " << u.name << " (" << u.role << ")\n";
     } else {
       store->set_password(name, password);
@@ -908,12 +939,15 @@ int cmd_backup(const std::vector<std::string>& args, std::ostream& out, std::ost
 }
 
 // Candidates from a JSON file.
-std::vector<Candidate> load_candidates(const std::string& file) { return candidates_from_json(read_json_file(file), file); }
+std::vector<Candidate> load_candidates(const std::string& file) {
+  return candidates_from_json(read_json_file(file), file);
+}
 
 // The database holding the bureau records imported into `data_dir`.
 std::unique_ptr<Store> open_bureau_store(const std::string& data_dir) {
   if (!std::filesystem::exists(data_dir + "/assess.db")) {
-    throw Error(data_dir + "/assess.db", "", "no database: import enterprises first (assess import FILE) or pass --candidates",
+    throw Error(data_dir + "/assess.db", "",
+                "no database: import enterprises first (assess import FILE) or pass --candidates",
                 ErrorKind::kNotFound);
   }
   return Store::open(data_dir + "/assess.db");
@@ -972,12 +1006,13 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
       if (!tty) return;
       const int width = 30;
       const int filled = static_cast<int>(width * done / std::max<std::size_t>(total, 1));
-      err << "\r[" << std::string(static_cast<std::size_t>(filled), '#') << std::string(static_cast<std::size_t>(width - filled), '.')
-          << "] " << done << "/" << total << std::flush;
+      err << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+          << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total << std::flush;
       if (done == total) err << "\n";
     });
     for (const auto& issue : result.issues) {
-      err << file << ": row " << issue.row << (issue.column.empty() ? "" : ", column " + issue.column) << ": " << issue.reason << "\n";
+      err << file << ": row " << issue.row << (issue.column.empty() ? "" : ", column " + issue.column) << ": "
+          << issue.reason << "\n";
     }
     if (!result.issues.empty() && on_error == "abort") {
       err << "assess import: " << result.issues.size() << " problem(s); nothing imported (--on-error abort)\n";
@@ -1029,7 +1064,8 @@ int export_table(const std::string& command, const std::string& path, const std:
                  const std::vector<std::string>& header, const std::vector<std::vector<Json>>& rows, std::ostream& out,
                  std::ostream& err) {
   std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (ext == ".xlsx") {
     write_xlsx(path, sheet, header, rows);
   } else if (ext == ".csv") {
@@ -1054,8 +1090,9 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
   RankOptions options;
   bool as_json = false;
   app.add_option("--criteria", criteria_file, "Ranking criteria (JSON)")->required()->check(CLI::ExistingFile);
-  app.add_option("--candidates", candidates_file,
-                 "Candidates: [{\"id\", \"name\", \"facts\"}, ...] (JSON); default: the records imported into --data-dir")
+  app.add_option(
+         "--candidates", candidates_file,
+         "Candidates: [{\"id\", \"name\", \"facts\"}, ...] (JSON); default: the records imported into --data-dir")
       ->check(CLI::ExistingFile);
   std::string data_dir = "var";
   app.add_option("--data-dir", data_dir, "Folder of the database with imported records (default var)");
@@ -1073,26 +1110,33 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (candidates_file.empty()) {
       auto store = open_bureau_store(data_dir);
       const std::size_t top = options.top != 0 ? options.top : criteria.top;
-      result = rank_rows(criteria, [&](const FactQuery& q, const FactRowVisitor& v) { return store->bureau_rows(q, v); }, options,
-                         export_file.empty() ? top : 0);
+      result = rank_rows(
+          criteria, [&](const FactQuery& q, const FactRowVisitor& v) { return store->bureau_rows(q, v); }, options,
+          export_file.empty() ? top : 0);
     } else {
       result = rank(criteria, load_candidates(candidates_file), options);
     }
     const bool en = lang == "en";
     if (!export_file.empty()) {
-      std::vector<std::string> header = {en ? "rank" : "名次", "id", en ? "name" : "名称", en ? "score" : "得分",
+      std::vector<std::string> header = {en ? "rank" : "名次",   "id",
+                                         en ? "name" : "名称",   en ? "score" : "得分",
                                          en ? "in top" : "入围", en ? "eligible" : "符合资格"};
       for (const auto& t : criteria.score) {
         header.push_back(t.title.in(lang) + " (" + t.id + ")");
         header.push_back(t.title.in(lang) + " (" + t.id + " × " + format_number(t.weight) + ")");
       }
-      for (const auto& t : criteria.tie_breakers) header.push_back(t.title.in(lang) + " (" + t.id + ", " + to_string(t.order) + ")");
+      for (const auto& t : criteria.tie_breakers)
+        header.push_back(t.title.in(lang) + " (" + t.id + ", " + to_string(t.order) + ")");
       header.push_back(en ? "separated by" : "区分依据");
       header.push_back(en ? "failed conditions" : "未满足条件");
       std::vector<std::vector<Json>> rows;
       auto add = [&](const RankRow& r) {
-        std::vector<Json> row = {r.eligible ? Json(r.position) : Json(), r.id, r.name,
-                                 r.eligible ? Json(std::round(r.score * 1e6) / 1e6) : Json(), r.in_top, r.eligible};
+        std::vector<Json> row = {r.eligible ? Json(r.position) : Json(),
+                                 r.id,
+                                 r.name,
+                                 r.eligible ? Json(std::round(r.score * 1e6) / 1e6) : Json(),
+                                 r.in_top,
+                                 r.eligible};
         for (std::size_t j = 0; j < criteria.score.size(); ++j) {
           if (j < r.terms.size() && r.eligible) {
             row.push_back(r.terms[j].missing ? Json() : Json(std::round(r.terms[j].value * 1e6) / 1e6));
@@ -1101,11 +1145,14 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
             row.insert(row.end(), {Json(), Json()});
           }
         }
-        for (std::size_t t = 0; t < criteria.tie_breakers.size(); ++t) row.push_back(t < r.tie_values.size() ? r.tie_values[t] : Json());
+        for (std::size_t t = 0; t < criteria.tie_breakers.size(); ++t)
+          row.push_back(t < r.tie_values.size() ? r.tie_values[t] : Json());
         row.push_back(r.separated_by);
         std::string failed;
         for (std::size_t k = 0; k < r.checks.size(); ++k) {
-          if (!r.checks[k].met) failed += (failed.empty() ? "" : "; ") + criteria.eligibility[k].title.in(lang) + " (" + r.checks[k].id + ")";
+          if (!r.checks[k].met)
+            failed +=
+                (failed.empty() ? "" : "; ") + criteria.eligibility[k].title.in(lang) + " (" + r.checks[k].id + ")";
         }
         row.push_back(failed);
         rows.push_back(std::move(row));
@@ -1119,22 +1166,27 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
       out << doc.dump(2) << "\n";
       return kOk;
     }
-    out << doc["criteria"]["title"].get<std::string>() << " (" << criteria.id << ")" << (criteria.draft ? (en ? " [draft]" : " 【征求意见稿】") : "")
-        << "  ⟨" << criteria.cite << "⟩\n";
+    out << doc["criteria"]["title"].get<std::string>() << " (" << criteria.id << ")"
+        << (criteria.draft ? (en ? " [draft]" : " 【征求意见稿】") : "") << "  ⟨" << criteria.cite << "⟩\n";
     // The criteria's note (what the list means, what is uncertain), as the bureau web page shows it.
-    if (doc["criteria"].contains("note")) out << (en ? "Note: " : "说明：") << doc["criteria"]["note"].get<std::string>() << "\n";
-    out << (en ? "considered " : "纳入 ") << result.considered << (en ? ", outside the filters " : "，范围外 ") << result.filtered_out
-        << (en ? ", eligible " : "，符合资格 ") << result.eligible_count << (en ? ", ineligible " : "，不符合 ") << result.ineligible_count
-        << (en ? "; top " : "；入围名额 ") << result.top << "\n\n";
+    if (doc["criteria"].contains("note"))
+      out << (en ? "Note: " : "说明：") << doc["criteria"]["note"].get<std::string>() << "\n";
+    out << (en ? "considered " : "纳入 ") << result.considered << (en ? ", outside the filters " : "，范围外 ")
+        << result.filtered_out << (en ? ", eligible " : "，符合资格 ") << result.eligible_count
+        << (en ? ", ineligible " : "，不符合 ") << result.ineligible_count << (en ? "; top " : "；入围名额 ")
+        << result.top << "\n\n";
     for (const auto& row : doc["rows"]) {
-      out << std::right << std::setw(4) << row["position"].get<std::size_t>() << ". " << row["id"].get<std::string>() << "  "
-          << row["name"].get<std::string>() << "  " << (en ? "score " : "得分 ") << format_number(row["score"].get<double>())
+      out << std::right << std::setw(4) << row["position"].get<std::size_t>() << ". " << row["id"].get<std::string>()
+          << "  " << row["name"].get<std::string>() << "  " << (en ? "score " : "得分 ")
+          << format_number(row["score"].get<double>())
           << (row["in_top"].get<bool>() ? "" : (en ? "  (outside the top)" : "（未入围）")) << "\n";
       std::istringstream lines(row["explanation"].get<std::string>());
       for (std::string line; std::getline(lines, line);) out << "      " << line << "\n";
     }
     if (result.eligible_count > doc["rows"].size()) {
-      out << "      … " << result.eligible_count - doc["rows"].size() << (en ? " more eligible (--export or --top to see them)\n" : " 家符合资格未列出（用 --export 或 --top 查看）\n");
+      out << "      … " << result.eligible_count - doc["rows"].size()
+          << (en ? " more eligible (--export or --top to see them)\n"
+                 : " 家符合资格未列出（用 --export 或 --top 查看）\n");
     }
     out << "\n" << (en ? "Sensitivity: " : "敏感性：") << doc["sensitivity"]["note"].get<std::string>() << "\n";
     for (const auto& c : result.sensitivity.cases) {
@@ -1143,9 +1195,9 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
       std::string leaving;
       for (const auto& id : c.entering) entering += (entering.empty() ? "" : ", ") + id;
       for (const auto& id : c.leaving) leaving += (leaving.empty() ? "" : ", ") + id;
-      out << "  " << c.term << " × " << format_number(c.factor) << " (" << (en ? "weight " : "权重 ") << format_number(c.weight)
-          << "): " << (en ? "enter " : "进入 ") << (entering.empty() ? "—" : entering) << "; " << (en ? "leave " : "退出 ")
-          << (leaving.empty() ? "—" : leaving) << "\n";
+      out << "  " << c.term << " × " << format_number(c.factor) << " (" << (en ? "weight " : "权重 ")
+          << format_number(c.weight) << "): " << (en ? "enter " : "进入 ") << (entering.empty() ? "—" : entering)
+          << "; " << (en ? "leave " : "退出 ") << (leaving.empty() ? "—" : leaving) << "\n";
     }
     return kOk;
   } catch (const Error& e) {
@@ -1166,8 +1218,9 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
   std::string lang = "zh-CN";
   bool as_json = false;
   app.add_option("--region", region, "GB/T 2260 area (code or prefix)")->required();
-  app.add_option("--candidates", candidates_file,
-                 "Candidates: [{\"id\", \"name\", \"facts\"}, ...] (JSON); default: the records imported into --data-dir")
+  app.add_option(
+         "--candidates", candidates_file,
+         "Candidates: [{\"id\", \"name\", \"facts\"}, ...] (JSON); default: the records imported into --data-dir")
       ->check(CLI::ExistingFile);
   std::string data_dir = "var";
   app.add_option("--data-dir", data_dir, "Folder of the database with imported records (default var)");
@@ -1188,7 +1241,8 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
     const std::vector<DashboardTarget> targets = dashboard_targets(catalogue);
     Dashboard d;
     if (store) {
-      d = dashboard_rows([&](const FactQuery& q, const FactRowVisitor& v) { return store->bureau_rows(q, v); }, targets, region);
+      d = dashboard_rows([&](const FactQuery& q, const FactRowVisitor& v) { return store->bureau_rows(q, v); }, targets,
+                         region);
     } else {
       d = dashboard(candidates, targets, region);
     }
@@ -1199,61 +1253,72 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
       return met.get<bool>() ? (en ? "met" : "达到") : (en ? "not met" : "未达到");
     };
     if (!export_file.empty()) {
-      const std::vector<std::string> header = {
-          en ? "figure" : "指标", "indicator", en ? "title" : "名称", en ? "unit" : "单位", en ? "numerator" : "分子",
-          en ? "denominator" : "分母", en ? "unknown" : "缺失", en ? "value" : "数值", en ? "suppressed" : "已抑制",
-          en ? "document" : "文件", en ? "clause" : "条款", en ? "relation" : "关系", en ? "comparator" : "比较",
-          en ? "target" : "目标值", en ? "met" : "达到"};
+      const std::vector<std::string> header = {en ? "figure" : "指标",       "indicator",
+                                               en ? "title" : "名称",        en ? "unit" : "单位",
+                                               en ? "numerator" : "分子",    en ? "denominator" : "分母",
+                                               en ? "unknown" : "缺失",      en ? "value" : "数值",
+                                               en ? "suppressed" : "已抑制", en ? "document" : "文件",
+                                               en ? "clause" : "条款",       en ? "relation" : "关系",
+                                               en ? "comparator" : "比较",   en ? "target" : "目标值",
+                                               en ? "met" : "达到"};
       std::vector<std::vector<Json>> rows;
       for (const auto& f : doc["figures"]) {
-        std::vector<Json> base = {f["id"], f["indicator"], f["title"], f["unit"], f["numerator"], f["denominator"],
-                                  f["unknown"], f["value"], f["suppressed"] ? Json(f.value("reason", std::string())) : Json()};
+        std::vector<Json> base = {
+            f["id"],      f["indicator"], f["title"],
+            f["unit"],    f["numerator"], f["denominator"],
+            f["unknown"], f["value"],     f["suppressed"] ? Json(f.value("reason", std::string())) : Json()};
         if (f["targets"].empty()) {
           base.insert(base.end(), 6, Json());
           rows.push_back(base);
         }
         for (const auto& t : f["targets"]) {
           std::vector<Json> row = base;
-          row.insert(row.end(), {t["document_title"].get<std::string>() + (t["number"].get<std::string>().empty() ? "" : " " + t["number"].get<std::string>()),
-                                 t["cite"], t["relation"], t["comparator"], t["target"], t["met"]});
+          row.insert(row.end(),
+                     {t["document_title"].get<std::string>() +
+                          (t["number"].get<std::string>().empty() ? "" : " " + t["number"].get<std::string>()),
+                      t["cite"], t["relation"], t["comparator"], t["target"], t["met"]});
           rows.push_back(std::move(row));
         }
       }
-      if (int rc = export_table("dashboard", export_file, "dashboard " + region, header, rows, out, err); rc >= 0) return rc;
+      if (int rc = export_table("dashboard", export_file, "dashboard " + region, header, rows, out, err); rc >= 0)
+        return rc;
     }
     if (as_json) {
       out << doc.dump(2) << "\n";
       return kOk;
     }
-    out << (en ? "Region " : "地区 ") << d.region << (en ? ": " : "：") << d.enterprises << (en ? " enterprises, " : " 家企业，规上 ")
-        << d.above_size << (en ? " above designated size" : " 家") << (d.above_size_unknown ? (en ? " (" : "（规上未知 ") : "")
+    out << (en ? "Region " : "地区 ") << d.region << (en ? ": " : "：") << d.enterprises
+        << (en ? " enterprises, " : " 家企业，规上 ") << d.above_size << (en ? " above designated size" : " 家")
+        << (d.above_size_unknown ? (en ? " (" : "（规上未知 ") : "")
         << (d.above_size_unknown ? std::to_string(d.above_size_unknown) + (en ? " unknown)" : " 家）") : "") << "\n";
     for (const auto& f : doc["figures"]) {
       out << "\n" << f["title"].get<std::string>() << "  [" << f["id"].get<std::string>() << "]\n";
       const std::string unit = f["unit"] == "percent" ? " %" : "";
       if (f["suppressed"].get<bool>()) {
-        out << (en ? "  suppressed (fewer than " : "  已抑制（少于 ") << d.min_group << (en ? "): " : " 家）：") << f.value("reason", std::string())
-            << "\n";
+        out << (en ? "  suppressed (fewer than " : "  已抑制（少于 ") << d.min_group << (en ? "): " : " 家）：")
+            << f.value("reason", std::string()) << "\n";
       } else {
-        out << "  " << (f["value"].is_number() ? format_number(f["value"].get<double>()) + unit : std::string("—")) << "  = "
-            << (f["numerator"].is_number() ? format_number(f["numerator"].get<double>()) : std::string("—")) << " / "
-            << f["denominator"].get<std::size_t>();
-        if (f["unknown"].get<std::size_t>() > 0) out << (en ? "  (unknown " : "  （缺失 ") << f["unknown"].get<std::size_t>() << (en ? ")" : "）");
+        out << "  " << (f["value"].is_number() ? format_number(f["value"].get<double>()) + unit : std::string("—"))
+            << "  = " << (f["numerator"].is_number() ? format_number(f["numerator"].get<double>()) : std::string("—"))
+            << " / " << f["denominator"].get<std::size_t>();
+        if (f["unknown"].get<std::size_t>() > 0)
+          out << (en ? "  (unknown " : "  （缺失 ") << f["unknown"].get<std::size_t>() << (en ? ")" : "）");
         out << "\n";
       }
       for (const auto& t : f["targets"]) {
         out << "  " << (en ? "target " : "目标 ") << t["comparator"].get<std::string>() << " "
             << (t["target"].is_number() ? format_number(t["target"].get<double>()) : std::string("—")) << " "
-            << t["unit"].get<std::string>() << "  " << met_text(t["met"]) << "  ⟨" << t["document_title"].get<std::string>() << " "
-            << t["cite"].get<std::string>() << "⟩" << (t["relation"] == "other" ? (en ? " (benchmark)" : "（参照）") : "")
+            << t["unit"].get<std::string>() << "  " << met_text(t["met"]) << "  ⟨"
+            << t["document_title"].get<std::string>() << " " << t["cite"].get<std::string>() << "⟩"
+            << (t["relation"] == "other" ? (en ? " (benchmark)" : "（参照）") : "")
             << (t["draft"].get<bool>() ? (en ? " [draft]" : " 【征求意见稿】") : "") << "\n";
       }
     }
     if (!doc["not_measured"].empty()) {
       out << "\n" << (en ? "Targets no fact measures:\n" : "无数据可衡量的目标：\n");
       for (const auto& n : doc["not_measured"]) {
-        out << "  " << n["title"].get<std::string>() << "  ⟨" << n["document_title"].get<std::string>() << " " << n["cite"].get<std::string>()
-            << "⟩: " << n["reason"].get<std::string>() << "\n";
+        out << "  " << n["title"].get<std::string>() << "  ⟨" << n["document_title"].get<std::string>() << " "
+            << n["cite"].get<std::string>() << "⟩: " << n["reason"].get<std::string>() << "\n";
       }
     }
     return kOk;

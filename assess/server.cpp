@@ -1,6 +1,12 @@
 #include "server.h"
 
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <ctime>
 #include <list>
@@ -9,13 +15,6 @@
 #include <optional>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 namespace assess {
 
@@ -49,7 +48,8 @@ http::response<http::string_body> plain_response(http::status status, const std:
   res.set("X-Frame-Options", "DENY");
   res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   res.set(http::field::connection, "close");
-  res.body() = R"({"error":{"status":)" + std::to_string(static_cast<int>(status)) + R"(,"message":")" + message + "\"}}";
+  res.body() =
+      R"({"error":{"status":)" + std::to_string(static_cast<int>(status)) + R"(,"message":")" + message + "\"}}";
   res.keep_alive(false);
   res.prepare_payload();
   return res;
@@ -97,7 +97,8 @@ class Session : public std::enable_shared_from_this<Session> {
     waiting_for_header_ = true;
     enter_idle();
     stream_.expires_after(std::chrono::seconds(shared_.limits.header_timeout_seconds));
-    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
@@ -152,7 +153,8 @@ class Session : public std::enable_shared_from_this<Session> {
         failed = true;  // App::handle answers every error itself; this is the last guard
       }
       net::post(self->stream_.get_executor(), [self, request, response, failed] {
-        if (failed) return self->send(plain_response(http::status::internal_server_error, "internal error", self->version_));
+        if (failed)
+          return self->send(plain_response(http::status::internal_server_error, "internal error", self->version_));
         self->answer(*request, *response);
       });
     });
@@ -213,7 +215,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& ioc, tcp::acceptor& acceptor, Shared& shared) : ioc_(ioc), acceptor_(acceptor), shared_(shared) {}
+  Listener(net::io_context& ioc, tcp::acceptor& acceptor, Shared& shared)
+      : ioc_(ioc), acceptor_(acceptor), shared_(shared) {}
 
   void accept() {
     acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));

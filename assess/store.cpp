@@ -1,12 +1,12 @@
 #include "store.h"
 
+#include <sodium.h>
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <optional>
-
-#include <sodium.h>
-#include <sqlite3.h>
 
 #include "scoring/error.h"
 
@@ -200,12 +200,15 @@ class Statement {
   }
   std::string text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : "";
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : "";
   }
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string_view view(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
-    return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : "";
+    return p ? std::string_view(reinterpret_cast<const char*>(p),
+                                static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : "";
   }
   sqlite3_stmt* handle() const { return stmt_; }
   Statement& bind_double(int i, double v) {
@@ -335,7 +338,9 @@ Store::~Store() {
   sqlite3_close(db_);
 }
 
-int Store::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+int Store::latest_schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
 
 int Store::schema_version() const {
   const auto lock = guard();
@@ -347,9 +352,9 @@ int Store::schema_version() const {
 void Store::migrate() {
   const int from = schema_version();
   if (from > latest_schema_version()) {
-    throw Error("database", "", "the database has schema version " + std::to_string(from) +
-                                    ", newer than this program knows (" + std::to_string(latest_schema_version()) +
-                                    "); use a newer assess");
+    throw Error("database", "",
+                "the database has schema version " + std::to_string(from) + ", newer than this program knows (" +
+                    std::to_string(latest_schema_version()) + "); use a newer assess");
   }
   for (int v = from; v < latest_schema_version(); ++v) {
     Transaction t(db_);
@@ -410,12 +415,12 @@ std::string password_problem(const std::string& password) {
   if (password.size() < 10) return "a password needs at least 10 characters";
   // The most common passwords of public leak lists that are 10 characters or longer.
   static const char* kCommon[] = {
-      "1234567890", "0123456789", "12345678910", "1234567890a", "123456789a", "a123456789", "qwertyuiop",
-      "1q2w3e4r5t", "1qaz2wsx3edc", "password123", "password1234", "passw0rd123", "iloveyou123", "qwerty1234",
-      "qwerty12345", "qwertyuiop123", "abcdefghij", "abc1234567", "1111111111", "0000000000", "aaaaaaaaaa",
-      "administrator", "admin12345", "admin123456", "adminadmin", "welcome123", "letmein123", "changeme123",
-      "woaini1314", "woaini520520", "5201314520", "1314520520", "a1234567890", "88888888888", "6666666666",
-      "1234qwerasdf", "qazwsxedcrfv", "zxcvbnm123", "asdfghjkl123", "p@ssw0rd123"};
+      "1234567890",    "0123456789",    "12345678910", "1234567890a",  "123456789a",  "a123456789",  "qwertyuiop",
+      "1q2w3e4r5t",    "1qaz2wsx3edc",  "password123", "password1234", "passw0rd123", "iloveyou123", "qwerty1234",
+      "qwerty12345",   "qwertyuiop123", "abcdefghij",  "abc1234567",   "1111111111",  "0000000000",  "aaaaaaaaaa",
+      "administrator", "admin12345",    "admin123456", "adminadmin",   "welcome123",  "letmein123",  "changeme123",
+      "woaini1314",    "woaini520520",  "5201314520",  "1314520520",   "a1234567890", "88888888888", "6666666666",
+      "1234qwerasdf",  "qazwsxedcrfv",  "zxcvbnm123",  "asdfghjkl123", "p@ssw0rd123"};
   std::string lower;
   for (char c : password) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (const char* c : kCommon) {
@@ -447,8 +452,8 @@ std::string user_name_problem(const std::string& name) {
         if ((b >> 6) != 2) return kRule;
         cp = (cp << 6) | (b & 0x3F);
       }
-      const bool cjk = (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2EBEF) ||
-                       (cp >= 0x30000 && cp <= 0x323AF);
+      const bool cjk = (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+                       (cp >= 0x20000 && cp <= 0x2EBEF) || (cp >= 0x30000 && cp <= 0x323AF);
       if (!cjk || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return kRule;
       i += len;
     }
@@ -466,8 +471,9 @@ User Store::add_user(const std::string& name, const std::string& password, const
 User Store::add_user_hash(const std::string& name, const std::string& hash, const std::string& role,
                           std::optional<std::int64_t> enterprise_id, bool must_change_password) {
   const auto lock = guard();
-  Statement s(db_, statements_,
-              "INSERT INTO users(name, role, password_hash, enterprise_id, must_change_password) VALUES (?, ?, ?, ?, ?)");
+  Statement s(
+      db_, statements_,
+      "INSERT INTO users(name, role, password_hash, enterprise_id, must_change_password) VALUES (?, ?, ?, ?, ?)");
   s.bind(1, name).bind(2, role).bind(3, hash).bind(5, static_cast<std::int64_t>(must_change_password ? 1 : 0));
   if (enterprise_id) {
     s.bind(4, *enterprise_id);
@@ -477,7 +483,8 @@ User Store::add_user_hash(const std::string& name, const std::string& hash, cons
   try {
     s.run();
   } catch (const Error&) {
-    throw Error("users", "/name", "user \"" + name + "\" exists already or the role is not one of admin, consultant, enterprise, bureau");
+    throw Error("users", "/name",
+                "user \"" + name + "\" exists already or the role is not one of admin, consultant, enterprise, bureau");
   }
   return *find_user(name);
 }
@@ -585,8 +592,10 @@ void Store::reset_password_hash(std::int64_t user_id, const std::string& hash) {
 void Store::log_event(const std::string& at, std::optional<std::int64_t> user_id, const std::string& role,
                       const std::string& action, const std::string& target, const Json& detail) {
   const auto lock = guard();
-  Statement s(db_, statements_, "INSERT INTO events(at, user_id, role, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)");
-  s.bind(1, at).bind(3, role).bind(4, action).bind(5, target).bind(6, detail.dump(-1, ' ', false, Json::error_handler_t::replace));
+  Statement s(db_, statements_,
+              "INSERT INTO events(at, user_id, role, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)");
+  s.bind(1, at).bind(3, role).bind(4, action).bind(5, target).bind(
+      6, detail.dump(-1, ' ', false, Json::error_handler_t::replace));
   if (user_id) {
     s.bind(2, *user_id);
   } else {
@@ -633,9 +642,10 @@ Session Store::create_session(const User& user, std::int64_t now, std::int64_t l
 
 std::optional<Session> Store::find_session(const std::string& token, std::int64_t now) {
   const auto lock = guard();
-  Statement s(db_, statements_,
-              "SELECT s.csrf, u.id, u.name, u.role, u.enterprise_id, u.disabled, u.must_change_password FROM sessions s "
-              "JOIN users u ON u.id = s.user_id WHERE s.token = ? AND s.expires_at >= ? AND u.disabled = 0");
+  Statement s(
+      db_, statements_,
+      "SELECT s.csrf, u.id, u.name, u.role, u.enterprise_id, u.disabled, u.must_change_password FROM sessions s "
+      "JOIN users u ON u.id = s.user_id WHERE s.token = ? AND s.expires_at >= ? AND u.disabled = 0");
   s.bind(1, sha256_hex(token)).bind(2, now);
   if (!s.step()) return std::nullopt;
   return Session{token, s.text(0), read_user(s, 1)};
@@ -650,7 +660,9 @@ void Store::delete_session(const std::string& token) {
 EnterpriseRow Store::add_enterprise(const EnterpriseRow& e) {
   const auto lock = guard();
   // Times are ISO 8601 UTC: the request time when the caller gives one, else SQLite's clock.
-  Statement s(db_, statements_, "INSERT INTO enterprises(name, uscc, region, industry, created_at) VALUES (?, ?, ?, ?, coalesce(nullif(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
+  Statement s(db_, statements_,
+              "INSERT INTO enterprises(name, uscc, region, industry, created_at) VALUES (?, ?, ?, ?, "
+              "coalesce(nullif(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
   s.bind(1, e.name);
   if (e.uscc.empty()) {
     s.bind_null(2);
@@ -670,7 +682,8 @@ namespace {
 EnterpriseRow read_enterprise(const Statement& s) {
   return {s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)};
 }
-constexpr const char* kEnterpriseColumns = "SELECT id, name, coalesce(uscc, ''), region, industry, created_at FROM enterprises";
+constexpr const char* kEnterpriseColumns =
+    "SELECT id, name, coalesce(uscc, ''), region, industry, created_at FROM enterprises";
 }  // namespace
 
 std::optional<EnterpriseRow> Store::enterprise(std::int64_t id) {
@@ -698,10 +711,11 @@ std::vector<EnterpriseRow> Store::enterprises(const std::string& search, int lim
     pattern += c;
   }
   pattern += "%";
-  Statement s(db_, statements_, (std::string(kEnterpriseColumns) +
-                    " WHERE name LIKE ?1 ESCAPE '\\' OR uscc LIKE ?1 ESCAPE '\\' OR region LIKE ?1 ESCAPE '\\'"
-                    " ORDER BY name LIMIT ?2 OFFSET ?3")
-                       .c_str());
+  Statement s(db_, statements_,
+              (std::string(kEnterpriseColumns) +
+               " WHERE name LIKE ?1 ESCAPE '\\' OR uscc LIKE ?1 ESCAPE '\\' OR region LIKE ?1 ESCAPE '\\'"
+               " ORDER BY name LIMIT ?2 OFFSET ?3")
+                  .c_str());
   s.bind(1, pattern).bind(2, static_cast<std::int64_t>(limit)).bind(3, static_cast<std::int64_t>(offset));
   std::vector<EnterpriseRow> out;
   while (s.step()) out.push_back(read_enterprise(s));
@@ -710,9 +724,11 @@ std::vector<EnterpriseRow> Store::enterprises(const std::string& search, int lim
 
 AssessmentRow Store::add_assessment(const AssessmentRow& a) {
   const auto lock = guard();
-  Statement s(db_, statements_,
-              "INSERT INTO assessments(enterprise_id, modules, status, date, assessor, previous_id, created_at, updated_at) "
-              "VALUES (?, ?, 'open', ?, ?, ?, coalesce(nullif(?6, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), coalesce(nullif(?6, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
+  Statement s(
+      db_, statements_,
+      "INSERT INTO assessments(enterprise_id, modules, status, date, assessor, previous_id, created_at, updated_at) "
+      "VALUES (?, ?, 'open', ?, ?, ?, coalesce(nullif(?6, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), "
+      "coalesce(nullif(?6, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
   s.bind(1, a.enterprise_id).bind(2, Json(a.modules).dump()).bind(3, a.date).bind(4, a.assessor).bind(6, a.created_at);
   if (a.previous_id) {
     s.bind(5, *a.previous_id);
@@ -745,15 +761,17 @@ void Store::set_status(std::int64_t id, const std::string& status, const std::st
   const auto lock = guard();
   Transaction t(db_);
   const auto before = assessment(id);
-  Statement s(db_, statements_, "UPDATE assessments SET status = ?1, updated_at = coalesce(nullif(?3, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
+  Statement s(db_, statements_,
+              "UPDATE assessments SET status = ?1, updated_at = coalesce(nullif(?3, ''), "
+              "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
   s.bind(1, status).bind(2, id).bind(3, now).run();
   if (before) audit_row(id, "", "#status", before->status, status, user_id, role, now);
   t.commit();
 }
 
-void Store::audit_row(std::int64_t assessment_id, const std::string& module, const std::string& question, const Json& old,
-                      const Json& now_value, std::optional<std::int64_t> user_id, const std::string& role,
-                      const std::string& at) {
+void Store::audit_row(std::int64_t assessment_id, const std::string& module, const std::string& question,
+                      const Json& old, const Json& now_value, std::optional<std::int64_t> user_id,
+                      const std::string& role, const std::string& at) {
   Statement s(db_, statements_,
               "INSERT INTO audit(at, user_id, assessment_id, module, question, old, new, role) VALUES "
               "(coalesce(nullif(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), ?, ?, ?, ?, ?, ?, ?)");
@@ -778,7 +796,8 @@ void Store::audit_row(std::int64_t assessment_id, const std::string& module, con
 
 Json Store::answers(std::int64_t assessment_id) {
   const auto lock = guard();
-  Statement s(db_, statements_, "SELECT module, question, answer FROM answers WHERE assessment_id = ? ORDER BY module, question");
+  Statement s(db_, statements_,
+              "SELECT module, question, answer FROM answers WHERE assessment_id = ? ORDER BY module, question");
   s.bind(1, assessment_id);
   Json out = Json::object();
   while (s.step()) out[s.text(0)][s.text(1)] = Json::parse(s.text(2));
@@ -808,10 +827,15 @@ Json Store::save_answer(std::int64_t assessment_id, const std::string& module, c
     s.bind(1, assessment_id).bind(2, module).bind(3, question).run();
   } else {
     Statement s(db_, statements_,
-                "INSERT INTO answers(assessment_id, module, question, answer, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?) "
+                "INSERT INTO answers(assessment_id, module, question, answer, updated_at, updated_by) VALUES (?, ?, ?, "
+                "?, ?, ?) "
                 "ON CONFLICT(assessment_id, module, question) DO UPDATE SET answer = excluded.answer, "
                 "updated_at = excluded.updated_at, updated_by = excluded.updated_by");
-    s.bind(1, assessment_id).bind(2, module).bind(3, question).bind(4, answer.dump(-1, ' ', false, Json::error_handler_t::replace)).bind(5, now);
+    s.bind(1, assessment_id)
+        .bind(2, module)
+        .bind(3, question)
+        .bind(4, answer.dump(-1, ' ', false, Json::error_handler_t::replace))
+        .bind(5, now);
     if (user_id) {
       s.bind(6, *user_id);
     } else {
@@ -836,7 +860,8 @@ void Store::copy_answers(std::int64_t from_assessment, std::int64_t to_assessmen
               "SELECT ?1, module, question, answer, ?2, NULL FROM answers WHERE assessment_id = ?3 AND module IN "
               "(SELECT value FROM json_each((SELECT modules FROM assessments WHERE id = ?1)))");
   s.bind(1, to_assessment).bind(2, now).bind(3, from_assessment).run();
-  Statement p(db_, statements_, "UPDATE assessments SET projects = (SELECT projects FROM assessments WHERE id = ?) WHERE id = ?");
+  Statement p(db_, statements_,
+              "UPDATE assessments SET projects = (SELECT projects FROM assessments WHERE id = ?) WHERE id = ?");
   p.bind(1, from_assessment).bind(2, to_assessment).run();
   t.commit();
 }
@@ -874,7 +899,9 @@ void Store::set_projects(std::int64_t assessment_id, const Json& projects, const
   const auto lock = guard();
   Transaction t(db_);
   const Json before = this->projects(assessment_id);
-  Statement s(db_, statements_, "UPDATE assessments SET projects = ?1, updated_at = coalesce(nullif(?3, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
+  Statement s(db_, statements_,
+              "UPDATE assessments SET projects = ?1, updated_at = coalesce(nullif(?3, ''), "
+              "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) WHERE id = ?2");
   s.bind(1, projects.dump(-1, ' ', false, Json::error_handler_t::replace)).bind(2, assessment_id).bind(3, now).run();
   if (before != projects) audit_row(assessment_id, "", "#projects", before, projects, user_id, role, now);
   t.commit();
@@ -882,8 +909,17 @@ void Store::set_projects(std::int64_t assessment_id, const Json& projects, const
 
 EvidenceRow Store::add_evidence(const EvidenceRow& e) {
   const auto lock = guard();
-  Statement s(db_, statements_, "INSERT INTO evidence(assessment_id, module, question, sha256, size, mime, name) VALUES (?, ?, ?, ?, ?, ?, ?)");
-  s.bind(1, e.assessment_id).bind(2, e.module).bind(3, e.question).bind(4, e.sha256).bind(5, e.size).bind(6, e.mime).bind(7, e.name).run();
+  Statement s(
+      db_, statements_,
+      "INSERT INTO evidence(assessment_id, module, question, sha256, size, mime, name) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, e.assessment_id)
+      .bind(2, e.module)
+      .bind(3, e.question)
+      .bind(4, e.sha256)
+      .bind(5, e.size)
+      .bind(6, e.mime)
+      .bind(7, e.name)
+      .run();
   EvidenceRow out = e;
   out.id = sqlite3_last_insert_rowid(db_);
   return out;
@@ -891,7 +927,9 @@ EvidenceRow Store::add_evidence(const EvidenceRow& e) {
 
 std::vector<EvidenceRow> Store::evidence(std::int64_t assessment_id) {
   const auto lock = guard();
-  Statement s(db_, statements_, "SELECT id, assessment_id, module, question, sha256, size, mime, name FROM evidence WHERE assessment_id = ? ORDER BY id");
+  Statement s(db_, statements_,
+              "SELECT id, assessment_id, module, question, sha256, size, mime, name FROM evidence WHERE assessment_id "
+              "= ? ORDER BY id");
   s.bind(1, assessment_id);
   std::vector<EvidenceRow> out;
   while (s.step()) {
@@ -902,17 +940,21 @@ std::vector<EvidenceRow> Store::evidence(std::int64_t assessment_id) {
 
 std::vector<std::pair<std::int64_t, std::string>> Store::evidence_owners(const std::string& sha256) {
   const auto lock = guard();
-  Statement s(db_, statements_, "SELECT a.enterprise_id, e.mime FROM evidence e JOIN assessments a ON a.id = e.assessment_id WHERE e.sha256 = ?");
+  Statement s(
+      db_, statements_,
+      "SELECT a.enterprise_id, e.mime FROM evidence e JOIN assessments a ON a.id = e.assessment_id WHERE e.sha256 = ?");
   s.bind(1, sha256);
   std::vector<std::pair<std::int64_t, std::string>> out;
   while (s.step()) out.emplace_back(s.integer(0), s.text(1));
   return out;
 }
 
-std::string Store::create_invite(std::int64_t enterprise_id, std::optional<std::int64_t> created_by, std::int64_t expires_at) {
+std::string Store::create_invite(std::int64_t enterprise_id, std::optional<std::int64_t> created_by,
+                                 std::int64_t expires_at) {
   const auto lock = guard();
   const std::string token = random_token(24);
-  Statement s(db_, statements_, "INSERT INTO invites(token, enterprise_id, created_by, expires_at) VALUES (?, ?, ?, ?)");
+  Statement s(db_, statements_,
+              "INSERT INTO invites(token, enterprise_id, created_by, expires_at) VALUES (?, ?, ?, ?)");
   s.bind(1, token).bind(2, enterprise_id);
   if (created_by) {
     s.bind(3, *created_by);
@@ -925,13 +967,15 @@ std::string Store::create_invite(std::int64_t enterprise_id, std::optional<std::
 
 std::optional<std::int64_t> Store::invite_enterprise(const std::string& token, std::int64_t now) {
   const auto lock = guard();
-  Statement s(db_, statements_, "SELECT enterprise_id FROM invites WHERE token = ? AND used_by IS NULL AND expires_at >= ?");
+  Statement s(db_, statements_,
+              "SELECT enterprise_id FROM invites WHERE token = ? AND used_by IS NULL AND expires_at >= ?");
   s.bind(1, token).bind(2, now);
   if (!s.step()) return std::nullopt;
   return s.integer(0);
 }
 
-User Store::accept_invite(const std::string& token, const std::string& name, const std::string& password_hash, std::int64_t now) {
+User Store::accept_invite(const std::string& token, const std::string& name, const std::string& password_hash,
+                          std::int64_t now) {
   const auto lock = guard();
   Transaction t(db_);
   const auto enterprise_id = invite_enterprise(token, now);
@@ -987,7 +1031,8 @@ Store::ImportCounts Store::save_bureau_records(const std::vector<BureauRecord>& 
       ++counts.updated;
     }
     Statement s(db_, statements_,
-                "INSERT INTO bureau_records(uscc, round, name, region, facts, source, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "INSERT INTO bureau_records(uscc, round, name, region, facts, source, imported_at) VALUES (?, ?, ?, ?, "
+                "?, ?, ?) "
                 "ON CONFLICT(uscc, round) DO UPDATE SET name = excluded.name, region = excluded.region, "
                 "facts = excluded.facts, source = excluded.source, imported_at = excluded.imported_at");
     // The facts are typed as bureau_candidates() will read them back: a text that is not UTF-8 is
@@ -1023,11 +1068,17 @@ void Store::save_facts(const BureauRecord& r, std::int64_t round, bool latest) {
       names += ", " + c.column;
       marks += ", ?";
     }
-    return "INSERT OR REPLACE INTO bureau_facts(uscc, round, latest, typed, name, region, industry, division, size_class, "
-           "sme_total_q, sf_total_q, cmmm_total_q" + names + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" + marks + ")";
+    return "INSERT OR REPLACE INTO bureau_facts(uscc, round, latest, typed, name, region, industry, division, "
+           "size_class, "
+           "sme_total_q, sf_total_q, cmmm_total_q" +
+           names + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" + marks + ")";
   }();
   Statement s(db_, statements_, sql);
-  s.bind(1, r.uscc).bind(2, round).bind(3, std::int64_t{latest ? 1 : 0}).bind(4, std::int64_t{values ? 1 : 0}).bind(5, r.name);
+  s.bind(1, r.uscc)
+      .bind(2, round)
+      .bind(3, std::int64_t{latest ? 1 : 0})
+      .bind(4, std::int64_t{values ? 1 : 0})
+      .bind(5, r.name);
   s.bind(6, summary.region).bind(7, summary.industry).bind(8, summary.division).bind(9, summary.size_class);
   int i = 10;
   for (const auto& q : {summary.sme_total_q, summary.sf_total_q, summary.cmmm_total_q}) {
@@ -1083,7 +1134,8 @@ std::size_t Store::bureau_rows(const FactQuery& query, const FactRowVisitor& vis
   if (!query.region.empty()) sql += std::string(" AND ") + range(query.region);
   if (!query.regions_any.empty()) {
     sql += " AND (";
-    for (std::size_t i = 0; i < query.regions_any.size(); ++i) sql += (i ? " OR " : "") + std::string(range(query.regions_any[i]));
+    for (std::size_t i = 0; i < query.regions_any.size(); ++i)
+      sql += (i ? " OR " : "") + std::string(range(query.regions_any[i]));
     sql += ")";
   }
   sql += " ORDER BY f.uscc";
@@ -1111,7 +1163,8 @@ std::size_t Store::bureau_rows(const FactQuery& query, const FactRowVisitor& vis
           case SQLITE_INTEGER: {
             const std::int64_t x = sqlite3_column_int64(stmt, col);
             const FactKind kind = columns[c].kind;
-            v = kind == FactKind::kBool || kind == FactKind::kPresent ? logic::Typed::of_bool(x != 0) : logic::Typed::of_int(x);
+            v = kind == FactKind::kBool || kind == FactKind::kPresent ? logic::Typed::of_bool(x != 0)
+                                                                      : logic::Typed::of_int(x);
             break;
           }
           case SQLITE_FLOAT:
@@ -1153,9 +1206,10 @@ PeerCounts Store::peer_counts(const std::string& module, const std::string& divi
   const std::string column = total_column(module);
   if (column.empty()) {
     // A module without a summary column: read the records (none of the shipped modules).
-    Statement s(db_, statements_,
-                "SELECT r.uscc, r.facts FROM bureau_records r JOIN bureau_facts f ON f.uscc = r.uscc AND f.round = r.round "
-                "WHERE f.latest = 1 AND f.division = ? AND f.size_class = ?");
+    Statement s(
+        db_, statements_,
+        "SELECT r.uscc, r.facts FROM bureau_records r JOIN bureau_facts f ON f.uscc = r.uscc AND f.round = r.round "
+        "WHERE f.latest = 1 AND f.division = ? AND f.size_class = ?");
     s.bind(1, division).bind(2, size_class);
     while (s.step()) {
       if (s.text(0) == except_uscc) continue;
@@ -1168,10 +1222,12 @@ PeerCounts Store::peer_counts(const std::string& module, const std::string& divi
     return out;
   }
   // An index range (latest, division, size_class, total): the whole group, those below, those equal.
-  const std::string where = " FROM bureau_facts WHERE latest = 1 AND division = ? AND size_class = ? AND " + column + " IS NOT NULL";
+  const std::string where =
+      " FROM bureau_facts WHERE latest = 1 AND division = ? AND size_class = ? AND " + column + " IS NOT NULL";
   Statement s(db_, statements_,
-              "SELECT (SELECT count(*)" + where + "), (SELECT count(*)" + where + " AND " + column + " < ?), (SELECT count(*)" +
-                  where + " AND " + column + " = ?), (SELECT " + column + " FROM bureau_facts WHERE latest = 1 AND uscc = ? AND division = ? AND size_class = ?)");
+              "SELECT (SELECT count(*)" + where + "), (SELECT count(*)" + where + " AND " + column +
+                  " < ?), (SELECT count(*)" + where + " AND " + column + " = ?), (SELECT " + column +
+                  " FROM bureau_facts WHERE latest = 1 AND uscc = ? AND division = ? AND size_class = ?)");
   s.bind(1, division).bind(2, size_class).bind(3, division).bind(4, size_class).bind(5, total_q);
   s.bind(6, division).bind(7, size_class).bind(8, total_q).bind(9, except_uscc).bind(10, division).bind(11, size_class);
   if (!s.step()) return out;
@@ -1188,13 +1244,13 @@ PeerCounts Store::peer_counts(const std::string& module, const std::string& divi
   return out;
 }
 
-
 Json Store::bureau_candidates() {
   const auto lock = guard();
   // The latest round of every enterprise, as ranking candidates.
-  Statement s(db_, statements_,
-              "SELECT b.uscc, b.name, b.facts FROM bureau_records b JOIN (SELECT uscc, max(round) AS round FROM bureau_records "
-              "GROUP BY uscc) l ON l.uscc = b.uscc AND l.round = b.round ORDER BY b.uscc");
+  Statement s(
+      db_, statements_,
+      "SELECT b.uscc, b.name, b.facts FROM bureau_records b JOIN (SELECT uscc, max(round) AS round FROM bureau_records "
+      "GROUP BY uscc) l ON l.uscc = b.uscc AND l.round = b.round ORDER BY b.uscc");
   Json out = Json::array();
   while (s.step()) out.push_back({{"id", s.text(0)}, {"name", s.text(1)}, {"facts", Json::parse(s.text(2))}});
   return out;

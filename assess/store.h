@@ -11,11 +11,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "scoring/dashboard.h"
 #include "scoring/rank.h"
@@ -30,10 +29,10 @@ using Json = nlohmann::json;
 struct User {
   std::int64_t id = 0;
   std::string name;
-  std::string role;  // admin, consultant, enterprise, bureau
+  std::string role;                           // admin, consultant, enterprise, bureau
   std::optional<std::int64_t> enterprise_id;  // the only enterprise an enterprise user sees
-  bool disabled = false;               // an admin switched the account off: no login, no session
-  bool must_change_password = false;   // the first-start admin: only a password change is allowed
+  bool disabled = false;                      // an admin switched the account off: no login, no session
+  bool must_change_password = false;          // the first-start admin: only a password change is allowed
 };
 
 struct Session {
@@ -151,12 +150,14 @@ class Store {
   std::vector<std::pair<std::int64_t, std::string>> evidence_owners(const std::string& sha256);
 
   // Invite links: a token scoped to one enterprise, valid until `expires_at` (unix seconds), used once.
-  std::string create_invite(std::int64_t enterprise_id, std::optional<std::int64_t> created_by, std::int64_t expires_at);
+  std::string create_invite(std::int64_t enterprise_id, std::optional<std::int64_t> created_by,
+                            std::int64_t expires_at);
   // The enterprise of a usable invite (known, unused, not expired).
   std::optional<std::int64_t> invite_enterprise(const std::string& token, std::int64_t now);
   // Creates the enterprise user the invite allows (the password as hash_password() made it);
   // throws Error (kNotFound) for a bad, used or old token.
-  User accept_invite(const std::string& token, const std::string& name, const std::string& password_hash, std::int64_t now);
+  User accept_invite(const std::string& token, const std::string& name, const std::string& password_hash,
+                     std::int64_t now);
   // The usable (unused, unexpired) invites of an enterprise, newest first, and the revocation of one
   // (false when it is not usable any more).
   struct InviteRow {
@@ -204,7 +205,8 @@ class Store {
   void migrate();
   void save_facts(const BureauRecord& record, std::int64_t round, bool latest);
   void audit_row(std::int64_t assessment_id, const std::string& module, const std::string& question, const Json& old,
-                 const Json& now_value, std::optional<std::int64_t> user_id, const std::string& role, const std::string& at);
+                 const Json& now_value, std::optional<std::int64_t> user_id, const std::string& role,
+                 const std::string& at);
   // Every public method holds this lock: one connection and its cached statements serve several
   // threads of the server, and a method's statements (a transaction) never interleave with another's.
   std::unique_lock<std::recursive_mutex> guard() const { return std::unique_lock<std::recursive_mutex>(mutex_); }

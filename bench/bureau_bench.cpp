@@ -8,6 +8,12 @@
 // candidates, then rank()/dashboard()) in this process, and `assess import` of an import-template CSV.
 // Not a test: it asserts nothing about time, it reports.
 //   bureau_bench [N ...]            (default: 100000 1000000; data under $TMPDIR/assess-bureau-bench)
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -17,15 +23,9 @@
 #include <string>
 #include <vector>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include "../bench/synthetic_enterprises.h"
-#include "scoring/dashboard.h"
 #include "formats/export.h"
+#include "scoring/dashboard.h"
 #include "scoring/fact_table.h"
 #include "scoring/policy.h"
 #include "scoring/rank.h"
@@ -136,9 +136,18 @@ std::string facts_line(const assess::Candidate& c) {
 }
 
 // The import template's columns (profile question ids, <module>.level / .total), as import_bench.
-const std::vector<std::string> kImportColumns = {"uscc", "name", "region", "industry", "employees", "revenue_last_year",
-                                                 "sme_quality_tier", "smart_factory_tier", "green_factory_level",
-                                                 "digital_rd_tools", "key_process_cnc_rate", "tech_investment_two_years"};
+const std::vector<std::string> kImportColumns = {"uscc",
+                                                 "name",
+                                                 "region",
+                                                 "industry",
+                                                 "employees",
+                                                 "revenue_last_year",
+                                                 "sme_quality_tier",
+                                                 "smart_factory_tier",
+                                                 "green_factory_level",
+                                                 "digital_rd_tools",
+                                                 "key_process_cnc_rate",
+                                                 "tech_investment_two_years"};
 const std::vector<std::string> kModules = {"sme-digital-2024", "smart-factory-2025", "cmmm"};
 
 std::string import_line(const assess::Candidate& c) {
@@ -149,7 +158,8 @@ std::string import_line(const assess::Candidate& c) {
     const auto& col = kImportColumns[i];
     if (!p.contains(col) || p[col].is_null()) continue;
     const auto& v = p[col];
-    line += v.is_boolean() ? (v.get<bool>() ? "是" : "否") : (v.is_string() ? csv_cell(v.get<std::string>()) : v.dump());
+    line +=
+        v.is_boolean() ? (v.get<bool>() ? "是" : "否") : (v.is_string() ? csv_cell(v.get<std::string>()) : v.dump());
   }
   for (const auto& m : kModules) {
     const auto r = c.facts["results"].value(m, assess::Json::object());
@@ -230,27 +240,38 @@ int main(int argc, char** argv) {
   auto jobs_for = [&](const Data& d) {
     const std::string db = d.dir + "/assess.db";
     return std::vector<Job>{
-        {"rank 先进级 (锡山)", {assess, "rank", "--criteria", sf, "--data-dir", d.dir}, {"python3", py, "rank-sf", d.facts_csv},
-         "SELECT uscc, 0.5 * coalesce(f_key_process_cnc_rate, 0) + 25 * coalesce(f_digital_rd_tools, 0) AS s FROM bureau_facts "
-         "WHERE latest = 1 AND region = '320205' AND f_above_designated_size = 1 AND f_sf_level IN ('SF2', 'SF3', 'SF4') "
-         "AND f_smart_factory_tier IN ('none', 'basic') ORDER BY s DESC, f_sf_level DESC, f_tech_investment_two_years DESC LIMIT 10;"},
-        {"rank SME pilot (all)", {assess, "rank", "--criteria", pilot, "--data-dir", d.dir}, {"python3", py, "rank-pilot", d.facts_csv},
-         "SELECT uscc, 100 - 2.5 * max(0, 40 - f_sme_total) AS s FROM bureau_facts WHERE latest = 1 AND f_is_sme = 1 AND "
+        {"rank 先进级 (锡山)",
+         {assess, "rank", "--criteria", sf, "--data-dir", d.dir},
+         {"python3", py, "rank-sf", d.facts_csv},
+         "SELECT uscc, 0.5 * coalesce(f_key_process_cnc_rate, 0) + 25 * coalesce(f_digital_rd_tools, 0) AS s FROM "
+         "bureau_facts "
+         "WHERE latest = 1 AND region = '320205' AND f_above_designated_size = 1 AND f_sf_level IN ('SF2', 'SF3', "
+         "'SF4') "
+         "AND f_smart_factory_tier IN ('none', 'basic') ORDER BY s DESC, f_sf_level DESC, f_tech_investment_two_years "
+         "DESC LIMIT 10;"},
+        {"rank SME pilot (all)",
+         {assess, "rank", "--criteria", pilot, "--data-dir", d.dir},
+         {"python3", py, "rank-pilot", d.facts_csv},
+         "SELECT uscc, 100 - 2.5 * max(0, 40 - f_sme_total) AS s FROM bureau_facts WHERE latest = 1 AND f_is_sme = 1 "
+         "AND "
          "f_sme_total IS NOT NULL AND coalesce(f_sme_level, '') NOT IN ('L2', 'L3', 'L4') ORDER BY s DESC, "
          "f_key_process_cnc_rate DESC, f_employees DESC LIMIT 30;"},
-        {"dashboard 320000", {assess, "dashboard", "--region", "320000", "--data-dir", d.dir},
+        {"dashboard 320000",
+         {assess, "dashboard", "--region", "320000", "--data-dir", d.dir},
          {"python3", py, "dashboard", "320000", d.facts_csv},
          "SELECT count(*), sum(f_above_designated_size = 1), sum(f_above_designated_size IS NULL), "
          "sum(f_above_designated_size = 1 AND f_smart_factory_tier IN ('advanced', 'excellent', 'leading')), "
          "sum(f_above_designated_size = 1 AND f_digital_rd_tools = 1), avg(CASE WHEN f_above_designated_size = 1 THEN "
          "f_key_process_cnc_rate END), sum(f_green_factory_level IN ('provincial', 'national')) FROM bureau_facts "
          "WHERE latest = 1 AND region >= '32' AND region < '33';"},
-        {"dashboard 100000", {assess, "dashboard", "--region", "100000", "--data-dir", d.dir},
+        {"dashboard 100000",
+         {assess, "dashboard", "--region", "100000", "--data-dir", d.dir},
          {"python3", py, "dashboard", "100000", d.facts_csv},
          "SELECT count(*), sum(f_above_designated_size = 1), sum(f_above_designated_size IS NULL), "
          "sum(f_above_designated_size = 1 AND f_smart_factory_tier IN ('advanced', 'excellent', 'leading')), "
          "sum(f_above_designated_size = 1 AND f_digital_rd_tools = 1), avg(CASE WHEN f_above_designated_size = 1 THEN "
-         "f_key_process_cnc_rate END), sum(f_green_factory_level IN ('provincial', 'national')) FROM bureau_facts WHERE latest = 1;"},
+         "f_key_process_cnc_rate END), sum(f_green_factory_level IN ('provincial', 'national')) FROM bureau_facts "
+         "WHERE latest = 1;"},
     };
   };
 
@@ -267,7 +288,8 @@ int main(int argc, char** argv) {
     const Data d = make_data(n, root, first);
     std::printf("\n== %zu enterprises (data dir %s; prepared in %.1f s, of which storing %.1f s)\n", n, d.dir.c_str(),
                 std::chrono::duration<double>(Clock::now() - gen).count(), d.store_seconds);
-    std::printf("   database %.1f MB, facts CSV %.1f MB\n", static_cast<double>(fs::file_size(d.dir + "/assess.db")) / 1e6,
+    std::printf("   database %.1f MB, facts CSV %.1f MB\n",
+                static_cast<double>(fs::file_size(d.dir + "/assess.db")) / 1e6,
                 static_cast<double>(fs::file_size(d.facts_csv)) / 1e6);
     if (first) {
       // `assess import` of the import-template CSV, end to end (issue 15: ≤ 60 s at 100,000).
@@ -275,7 +297,8 @@ int main(int argc, char** argv) {
       fs::remove_all(scratch);
       const Run r = run_once({assess, "import", d.import_csv, "--data-dir", scratch});
       std::printf("   assess import (%.1f MB CSV)      %8.2f s CPU (%.2f s wall)  peak RSS %7.1f MiB%s\n",
-                  static_cast<double>(fs::file_size(d.import_csv)) / 1e6, r.seconds, r.wall, r.peak_mib, r.ok ? "" : "  (FAILED)");
+                  static_cast<double>(fs::file_size(d.import_csv)) / 1e6, r.seconds, r.wall, r.peak_mib,
+                  r.ok ? "" : "  (FAILED)");
       fs::remove_all(scratch);
     }
     const auto jobs = jobs_for(d);
@@ -292,17 +315,18 @@ int main(int argc, char** argv) {
       }
     }
     std::printf("   CPU seconds (user + system, best of 3; wall seconds of that run in brackets):\n");
-    std::printf("   %-22s %18s %18s %18s %8s %10s %12s\n", "command", "assess", "python csv pass", "sqlite3 CLI", "÷python", "peak RSS",
-                "B/enterprise");
+    std::printf("   %-22s %18s %18s %18s %8s %10s %12s\n", "command", "assess", "python csv pass", "sqlite3 CLI",
+                "÷python", "peak RSS", "B/enterprise");
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       const double per = (ours[j].peak_mib - base_mib[j]) * 1048576.0 / static_cast<double>(n - 1000);
-      std::printf("   %-22s %7.3f (%7.3f) %7.3f (%7.3f) %7.3f (%7.3f) %7.2f× %6.1f MiB %10.0f%s\n", jobs[j].label.c_str(),
-                  ours[j].seconds, ours[j].wall, python[j].seconds, python[j].wall, sqlite[j].seconds, sqlite[j].wall,
-                  ours[j].seconds / python[j].seconds, ours[j].peak_mib, per,
+      std::printf("   %-22s %7.3f (%7.3f) %7.3f (%7.3f) %7.3f (%7.3f) %7.2f× %6.1f MiB %10.0f%s\n",
+                  jobs[j].label.c_str(), ours[j].seconds, ours[j].wall, python[j].seconds, python[j].wall,
+                  sqlite[j].seconds, sqlite[j].wall, ours[j].seconds / python[j].seconds, ours[j].peak_mib, per,
                   ours[j].ok && python[j].ok && sqlite[j].ok ? "" : "  (a run FAILED)");
     }
     std::printf("   (memory per enterprise: peak RSS minus the same command's %.1f–%.1f MiB at 1,000 records)\n",
-                *std::min_element(base_mib.begin(), base_mib.end()), *std::max_element(base_mib.begin(), base_mib.end()));
+                *std::min_element(base_mib.begin(), base_mib.end()),
+                *std::max_element(base_mib.begin(), base_mib.end()));
 
     if (first) {
       // The former path, in this process: every latest record's JSON parsed into candidates.
@@ -315,22 +339,29 @@ int main(int argc, char** argv) {
       const double load = best_of(1, [&] { candidates = candidates_from_json(store->bureau_candidates(), "db"); });
       const double ranked = best_of(3, [&] { (void)rank(criteria, candidates); });
       const double dash = best_of(3, [&] { (void)dashboard(candidates, targets, "320000"); });
-      std::printf("   former path in process: load + parse %.2f s, then rank %.3f s, dashboard %.3f s; peak RSS +%.0f MiB (%.0f B/enterprise)\n",
-                  load, ranked, dash, peak_mib() - before, (peak_mib() - before) * 1048576.0 / static_cast<double>(n));
+      std::printf(
+          "   former path in process: load + parse %.2f s, then rank %.3f s, dashboard %.3f s; peak RSS +%.0f MiB "
+          "(%.0f B/enterprise)\n",
+          load, ranked, dash, peak_mib() - before, (peak_mib() - before) * 1048576.0 / static_cast<double>(n));
       const auto rows = [&](const FactQuery& q, const FactRowVisitor& v) { return store->bureau_rows(q, v); };
       const double typed_rank = best_of(3, [&] { (void)rank_rows(criteria, rows, {}, criteria.top); });
       const double typed_dash = best_of(3, [&] { (void)dashboard_rows(rows, targets, "320000"); });
-      std::printf("   typed path in process:  rank %.3f s, dashboard %.3f s (from the database, nothing held)\n", typed_rank, typed_dash);
+      std::printf("   typed path in process:  rank %.3f s, dashboard %.3f s (from the database, nothing held)\n",
+                  typed_rank, typed_dash);
       // The peer percentile of GET report: an indexed count against the former scan of every record.
       const auto& me = candidates.front();
       PeerBenchmark p;
       const double indexed = best_of(3, [&] {
-        p = percentile_of(me.id, me.facts, "sme-digital-2024", [&](const std::string& div, const std::string& size, std::int64_t q) {
-          return store->peer_counts("sme-digital-2024", div, size, q, me.id);
-        });
+        p = percentile_of(me.id, me.facts, "sme-digital-2024",
+                          [&](const std::string& div, const std::string& size, std::int64_t q) {
+                            return store->peer_counts("sme-digital-2024", div, size, q, me.id);
+                          });
       });
-      const double scan = best_of(1, [&] { (void)percentile(candidates_from_json(store->bureau_candidates(), "db"), me.id, "sme-digital-2024"); });
-      std::printf("   peer percentile: indexed %.3f ms (group %zu) vs load-and-scan %.2f s\n", indexed * 1000, p.group_size, scan);
+      const double scan = best_of(1, [&] {
+        (void)percentile(candidates_from_json(store->bureau_candidates(), "db"), me.id, "sme-digital-2024");
+      });
+      std::printf("   peer percentile: indexed %.3f ms (group %zu) vs load-and-scan %.2f s\n", indexed * 1000,
+                  p.group_size, scan);
     }
   }
   return 0;

@@ -4,9 +4,9 @@
 // milliseconds, how often the search was stopped before proving its plan, and the plans' steps.
 // Not a test: it reports. Usage: gap_bench [source dir] [answer sets] [any: print the slowest].
 #include <algorithm>
-#include <ctime>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -42,9 +42,8 @@ Json random_answers(const assess::Questionnaire& q, std::mt19937& rng) {
     switch (question.type) {
       case assess::QuestionType::kSingle:
       case assess::QuestionType::kLadder:
-        answers[question.id] = question.type == assess::QuestionType::kLadder
-                                   ? Json(question.options[roll(n)].level)
-                                   : Json(question.options[roll(n)].id);
+        answers[question.id] = question.type == assess::QuestionType::kLadder ? Json(question.options[roll(n)].level)
+                                                                              : Json(question.options[roll(n)].id);
         break;
       case assess::QuestionType::kMulti: {
         Json selected = Json::array();
@@ -77,7 +76,9 @@ assess::AnswerSet parse(const assess::Questionnaire& q, const Json& answers) {
   return parsed.set;  // answers the parser refuses are left out, as in the web app
 }
 
-double ms_since(Clock::time_point start) { return Clock::now() - start; }
+double ms_since(Clock::time_point start) {
+  return Clock::now() - start;
+}
 
 double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
@@ -134,9 +135,9 @@ int main(int argc, char** argv) {
     if (gap.stopped_by == assess::GapStop::kNoProgress) ++stopped_no_progress;
     if (gap.stopped_by == assess::GapStop::kNodeLimit) ++stopped_node_limit;
     if (argc > 3 && !gap.search_complete) {
-      std::printf("  stopped (%s, %lld nodes, %s, %d steps, bound %d, %.1f ms): %s\n", assess::to_string(gap.stopped_by),
-                  gap.nodes_searched, gap.proven_minimal ? "proven" : "not proven", gap.steps, gap.lower_bound_steps,
-                  ms, given.dump().c_str());
+      std::printf("  stopped (%s, %lld nodes, %s, %d steps, bound %d, %.1f ms): %s\n",
+                  assess::to_string(gap.stopped_by), gap.nodes_searched, gap.proven_minimal ? "proven" : "not proven",
+                  gap.steps, gap.lower_bound_steps, ms, given.dump().c_str());
     }
     if (gap.reachable && !gap.proven_minimal) ++not_proven;
     if (ms > slowest) {
@@ -147,8 +148,11 @@ int main(int argc, char** argv) {
   std::printf("SME gap search to the next level, %d random answer sets (%d searched):\n", count, searched);
   std::printf("  median %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.1f ms\n", percentile(times, 0.5),
               percentile(times, 0.9), percentile(times, 0.99), percentile(times, 1.0));
-  std::printf("  stopped before the end: %d (no progress %d, node limit %d), plans not proven smallest: %d, nodes: %.0f on average, %lld at most\n",
-              stopped, stopped_no_progress, stopped_node_limit, not_proven, static_cast<double>(nodes) / std::max(searched, 1), most_nodes);
+  std::printf(
+      "  stopped before the end: %d (no progress %d, node limit %d), plans not proven smallest: %d, nodes: %.0f on "
+      "average, %lld at most\n",
+      stopped, stopped_no_progress, stopped_node_limit, not_proven, static_cast<double>(nodes) / std::max(searched, 1),
+      most_nodes);
   if (argc > 3) std::printf("  slowest answers: %s\n", slowest_answers.c_str());
   std::printf("Demo answers, gap to the next level:\n");
   for (const char* name : {"sme-digital-2024", "smart-factory-2025", "cmmm"}) {

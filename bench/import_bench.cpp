@@ -23,9 +23,17 @@ int main(int argc, char** argv) {
   const std::string src = ASSESS_SOURCE_DIR;
   const Library library = Library::load_dir(src + "/questionnaires");
   const auto candidates = bench::synthetic_enterprises(n, 5);
-  const std::vector<std::string> columns = {"uscc", "name", "region", "industry", "employees", "revenue_last_year",
-                                            "sme_quality_tier", "smart_factory_tier", "green_factory_level",
-                                            "digital_rd_tools", "key_process_cnc_rate"};
+  const std::vector<std::string> columns = {"uscc",
+                                            "name",
+                                            "region",
+                                            "industry",
+                                            "employees",
+                                            "revenue_last_year",
+                                            "sme_quality_tier",
+                                            "smart_factory_tier",
+                                            "green_factory_level",
+                                            "digital_rd_tools",
+                                            "key_process_cnc_rate"};
   std::vector<std::string> header = columns;
   const std::vector<std::string> modules = {"sme-digital-2024", "smart-factory-2025", "cmmm"};
   for (const auto& m : modules) {
@@ -37,7 +45,8 @@ int main(int argc, char** argv) {
     std::vector<Json> row;
     for (const auto& col : columns) {
       const auto& p = c.facts["profile"];
-      row.push_back(p.contains(col) ? (p[col].is_boolean() ? Json(p[col].get<bool>() ? "true" : "false") : p[col]) : Json());
+      row.push_back(p.contains(col) ? (p[col].is_boolean() ? Json(p[col].get<bool>() ? "true" : "false") : p[col])
+                                    : Json());
     }
     for (const auto& m : modules) {
       const auto& r = c.facts["results"].value(m, Json::object());
@@ -57,7 +66,8 @@ int main(int argc, char** argv) {
   auto store = Store::open(db.string());
   start = std::chrono::steady_clock::now();
   std::vector<Store::BureauRecord> records;
-  for (const auto& c : imported.candidates) records.push_back({c.id, c.name, c.facts.value("region", std::string()), c.facts});
+  for (const auto& c : imported.candidates)
+    records.push_back({c.id, c.name, c.facts.value("region", std::string()), c.facts});
   store->save_bureau_records(records, false, "bench.csv", "2026-11-24");
   const double save = seconds_since(start);
   std::printf("import: %zu rows checked in %.2f s, stored in %.2f s (one transaction): %.2f s in all, %zu problems\n",

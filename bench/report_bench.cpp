@@ -3,16 +3,17 @@
 #include <chrono>
 #include <cstdio>
 
+#include "formats/report_render.h"
 #include "scoring/assessment.h"
 #include "scoring/report.h"
-#include "formats/report_render.h"
 #include "scoring/rewards.h"
 
 int main(int argc, char** argv) {
   using namespace assess;
   const std::string src = argc > 1 ? argv[1] : ASSESS_SOURCE_DIR;
   Library library = Library::load_dir(src + "/questionnaires");
-  Crosswalk crosswalk = load_crosswalk(read_json_file(src + "/questionnaires/crosswalk.json"), "crosswalk.json", library);
+  Crosswalk crosswalk =
+      load_crosswalk(read_json_file(src + "/questionnaires/crosswalk.json"), "crosswalk.json", library);
   Catalogue catalogue = load_catalogue_dir(src + "/policies");
   CodeList regions = load_code_list_file(src + "/questionnaires/profile/regions.json");
   ReportRenderer renderer(src + "/templates");
@@ -39,8 +40,7 @@ int main(int argc, char** argv) {
     static const Json view = report_view(result, &rewards, &catalogue, options);
     return renderer.render(view).size();
   });
-  run("view model + layout (gap searches included)", [&] {
-    return renderer.render(report_view(result, &rewards, &catalogue, options)).size();
-  });
+  run("view model + layout (gap searches included)",
+      [&] { return renderer.render(report_view(result, &rewards, &catalogue, options)).size(); });
   return 0;
 }

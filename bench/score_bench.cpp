@@ -2,18 +2,18 @@
 // evaluations per second. Single-threaded, timed in thread CPU seconds, so figures are per core even
 // on a shared machine. Not a test: it asserts nothing about time, it reports.
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <vector>
 
 #include "../bench/synthetic_enterprises.h"
 #include "scoring/answers.h"
 #include "scoring/assessment.h"
 #include "scoring/fact_table.h"
-#include "scoring/rank.h"
 #include "scoring/gap.h"
 #include "scoring/logic.h"
 #include "scoring/questionnaire.h"
+#include "scoring/rank.h"
 #include "scoring/score.h"
 #include "synthetic.h"
 
@@ -97,8 +97,10 @@ int main() {
     }
     return -1;
   });
-  const logic::Typed slots[] = {logic::Typed::of_int(2500), logic::Typed::of_string("320205"), logic::Typed::of_bool(false)};
-  const double typed_evals = rate(2.0, [&](long long) { sink = sink + (logic::truthy(typed->evaluate(slots)) ? 1 : 0); });
+  const logic::Typed slots[] = {logic::Typed::of_int(2500), logic::Typed::of_string("320205"),
+                                logic::Typed::of_bool(false)};
+  const double typed_evals =
+      rate(2.0, [&](long long) { sink = sink + (logic::truthy(typed->evaluate(slots)) ? 1 : 0); });
   std::printf("JsonLogic (same rule, typed slots):   %8.0f evaluations/s per core\n", typed_evals);
 
   // Every rule of the shipped ranking criteria over typed facts of 1,000 synthetic enterprises
@@ -110,7 +112,8 @@ int main() {
     for (const auto& t : c.score) rules.push_back(&t.value);
     for (const auto& t : c.tie_breakers) rules.push_back(&t.value);
     for (const auto* r : rules) {
-      if (auto t = logic::TypedRule::compile(*r, [](std::string_view path) { return fact_slot(path); })) criteria_rules.push_back(*t);
+      if (auto t = logic::TypedRule::compile(*r, [](std::string_view path) { return fact_slot(path); }))
+        criteria_rules.push_back(*t);
     }
   }
   std::vector<std::vector<logic::Typed>> rows;
@@ -126,10 +129,14 @@ int main() {
     for (std::size_t i = 0; i < stored[r].size(); ++i) {
       const Json& v = stored[r][i];
       const FactKind kind = fact_columns()[i].kind;
-      if (v.is_null()) row.push_back(logic::Typed::null());
-      else if (v.is_boolean()) row.push_back(logic::Typed::of_bool(v.get<bool>()));
-      else if (v.is_number_integer()) row.push_back(logic::Typed::of_int(v.get<std::int64_t>()));
-      else if (v.is_number()) row.push_back(logic::Typed::of_double(v.get<double>()));
+      if (v.is_null())
+        row.push_back(logic::Typed::null());
+      else if (v.is_boolean())
+        row.push_back(logic::Typed::of_bool(v.get<bool>()));
+      else if (v.is_number_integer())
+        row.push_back(logic::Typed::of_int(v.get<std::int64_t>()));
+      else if (v.is_number())
+        row.push_back(logic::Typed::of_double(v.get<double>()));
       else if (kind == FactKind::kList) {
         decode_list(v.get_ref<const std::string&>(), lists[r][i]);
         logic::Typed t;
@@ -144,12 +151,16 @@ int main() {
     rows.push_back(std::move(row));
   }
   const std::size_t per_row = criteria_rules.size();
-  const double criteria_evals = rate(2.0, [&](long long i) {
-    const logic::Typed* row = rows[static_cast<std::size_t>(i) % rows.size()].data();
-    for (const auto& r : criteria_rules) sink = sink + (logic::truthy(r.evaluate(row)) ? 1 : 0);
-  }) * static_cast<double>(per_row);
-  std::printf("JsonLogic (%zu shipped criteria rules, typed facts of 1,000 enterprises): %8.0f evaluations/s per core\n", per_row,
-              criteria_evals);
+  const double criteria_evals = rate(2.0,
+                                     [&](long long i) {
+                                       const logic::Typed* row = rows[static_cast<std::size_t>(i) % rows.size()].data();
+                                       for (const auto& r : criteria_rules)
+                                         sink = sink + (logic::truthy(r.evaluate(row)) ? 1 : 0);
+                                     }) *
+                                static_cast<double>(per_row);
+  std::printf(
+      "JsonLogic (%zu shipped criteria rules, typed facts of 1,000 enterprises): %8.0f evaluations/s per core\n",
+      per_row, criteria_evals);
 
   // SME digital level 2024 on its parsed demo answers, next to the synthetic definition's figure.
   const Library library = Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");

@@ -35,12 +35,11 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -97,7 +96,8 @@ class Connection {
       pos = eol + 2;
       const std::size_t colon = line.find(':');
       std::string name = line.substr(0, colon);
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       std::string value = line.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.erase(0, 1);
       if (name == "content-length") length = std::strtoull(value.c_str(), nullptr, 10);
@@ -157,7 +157,8 @@ void start_server(const std::string& assess, Child& child, int& port, std::strin
   ::close(out[1]);
   std::string text;
   char chunk[4096];
-  while (text.find("one-time password") == std::string::npos || text.find("\n", text.find("one-time password")) == std::string::npos) {
+  while (text.find("one-time password") == std::string::npos ||
+         text.find("\n", text.find("one-time password")) == std::string::npos) {
     const ssize_t n = ::read(out[0], chunk, sizeof chunk);
     if (n <= 0) throw std::runtime_error("the server exited before it was ready: " + text);
     text.append(chunk, static_cast<std::size_t>(n));
@@ -190,11 +191,13 @@ std::string arg(int argc, char** argv, const std::string& name, const std::strin
 }
 
 // Number questions of the SME questionnaire (min 0, no max), cycled through by the clients.
-const std::vector<std::string> kQuestions = {
-    "raw_equipment_total",       "raw_equipment_digitised", "raw_equipment_networked",    "raw_revenue_last_year",
-    "raw_revenue_year_before",   "raw_employees_last_year", "raw_employees_year_before",  "raw_digital_spend_avg3",
-    "raw_energy_before",         "raw_revenue_before_retrofit", "raw_energy_after",       "raw_revenue_after_retrofit",
-    "raw_cost_per_100_last_year", "raw_cost_per_100_year_before"};
+const std::vector<std::string> kQuestions = {"raw_equipment_total",        "raw_equipment_digitised",
+                                             "raw_equipment_networked",    "raw_revenue_last_year",
+                                             "raw_revenue_year_before",    "raw_employees_last_year",
+                                             "raw_employees_year_before",  "raw_digital_spend_avg3",
+                                             "raw_energy_before",          "raw_revenue_before_retrofit",
+                                             "raw_energy_after",           "raw_revenue_after_retrofit",
+                                             "raw_cost_per_100_last_year", "raw_cost_per_100_year_before"};
 
 // What one load run measured.
 struct Figures {
@@ -211,8 +214,8 @@ struct Figures {
 
 // --clients threads saving answers for `seconds`, while `idle` silent connections are open and
 // `guessers` threads post wrong passwords to /api/login.
-Figures run_load(int port, const std::string& base, const std::string& headers, int clients, double seconds, double rate,
-                 int idle, int guessers, const std::string& readers = "") {
+Figures run_load(int port, const std::string& base, const std::string& headers, int clients, double seconds,
+                 double rate, int idle, int guessers, const std::string& readers = "") {
   std::vector<std::unique_ptr<Connection>> silent;
   for (int i = 0; i < idle; ++i) silent.push_back(std::make_unique<Connection>("127.0.0.1", port));
   std::atomic<bool> go{false};
@@ -278,7 +281,8 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
         // With --rate, each client sends at rate/clients per second on a fixed schedule (staggered),
         // and latency counts from the scheduled time, so queueing behind a slow save is not hidden.
         const auto interval = std::chrono::duration<double>(rate > 0 ? clients / rate : 0);
-        auto next = Clock::now() + std::chrono::duration_cast<Clock::duration>(interval * (static_cast<double>(i) / clients));
+        auto next =
+            Clock::now() + std::chrono::duration_cast<Clock::duration>(interval * (static_cast<double>(i) / clients));
         for (long n = 0; !stop; ++n) {
           if (rate > 0) {
             std::this_thread::sleep_until(next);
@@ -347,15 +351,16 @@ int main(int argc, char** argv) {
 
     // Log in and create what the clients write to.
     Connection setup("127.0.0.1", port);
-    const Response login = setup.request("POST", "/api/login", Json{{"name", "admin"}, {"password", password}}.dump(), "");
+    const Response login =
+        setup.request("POST", "/api/login", Json{{"name", "admin"}, {"password", password}}.dump(), "");
     if (login.status != 200) throw std::runtime_error("login: " + std::to_string(login.status) + " " + login.body);
     const std::string headers = "Cookie: " + login.set_cookie.substr(0, login.set_cookie.find(';')) +
                                 "\r\nX-CSRF-Token: " + Json::parse(login.body)["csrf"].get<std::string>() + "\r\n";
     if (Json::parse(login.body).value("must_change_password", false)) {
       // A fresh server: the one-time password must be replaced before anything else.
       const Response changed = setup.request(
-          "POST", "/api/password", Json{{"current_password", password}, {"new_password", "serve-bench-" + password}}.dump(),
-          headers);
+          "POST", "/api/password",
+          Json{{"current_password", password}, {"new_password", "serve-bench-" + password}}.dump(), headers);
       if (changed.status != 200) throw std::runtime_error("password change: " + changed.body);
     }
     // By default the clients write into a copy of the demo assessment (all its modules answered), so
@@ -366,7 +371,8 @@ int main(int argc, char** argv) {
     const Json listed = Json::parse(setup.request("GET", "/api/enterprises?limit=1", "", headers).body);
     if (!has(argc, argv, "--empty") && listed.is_array() && !listed.empty()) {
       const int enterprise = listed[0]["id"].get<int>();
-      const Json detail = Json::parse(setup.request("GET", "/api/enterprises/" + std::to_string(enterprise), "", headers).body);
+      const Json detail =
+          Json::parse(setup.request("GET", "/api/enterprises/" + std::to_string(enterprise), "", headers).body);
       if (!detail["assessments"].empty()) {
         const Json& demo = detail["assessments"][0];
         modules = demo["modules"];
@@ -386,7 +392,8 @@ int main(int argc, char** argv) {
     const int assessment = Json::parse(a.body)["id"].get<int>();
     const std::string base = "/api/assessments/" + std::to_string(assessment) + "/answers/sme-digital-2024/";
     const std::size_t answered = [&] {
-      const Json doc = Json::parse(setup.request("GET", "/api/assessments/" + std::to_string(assessment), "", headers).body);
+      const Json doc =
+          Json::parse(setup.request("GET", "/api/assessments/" + std::to_string(assessment), "", headers).body);
       std::size_t n = 0;
       for (const auto& [m, answers] : doc["answers"].items()) n += answers.size();
       return n;
@@ -408,8 +415,9 @@ int main(int argc, char** argv) {
       }
       for (const auto* reads : {&f.score_reads, &f.report_reads}) {
         if (reads->empty()) continue;
-        std::printf("  GET %s: %zu answered, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", reads == &f.score_reads ? "score " : "report",
-                    reads->size(), percentile(*reads, 0.50), percentile(*reads, 0.99), reads->back());
+        std::printf("  GET %s: %zu answered, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+                    reads == &f.score_reads ? "score " : "report", reads->size(), percentile(*reads, 0.50),
+                    percentile(*reads, 0.99), reads->back());
       }
       if (!f.first_error.empty()) std::printf("  first error: %s\n", f.first_error.c_str());
     };
@@ -425,7 +433,8 @@ int main(int argc, char** argv) {
       errors += hostile.errors;
     }
     if (!has(argc, argv, "--no-readers")) {
-      const Figures read = run_load(port, base, headers, clients, seconds, rate, 0, 0, "/api/assessments/" + std::to_string(assessment));
+      const Figures read =
+          run_load(port, base, headers, clients, seconds, rate, 0, 0, "/api/assessments/" + std::to_string(assessment));
       report(read, ", while one client polls GET score and another GET report of the same assessment");
       errors += read.errors;
     }

@@ -3,10 +3,9 @@
 // and random answer sets for it. Deterministic for a given seed.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace assess::bench {
 
@@ -27,21 +26,24 @@ inline nlohmann::json synthetic_definition(int questions) {
           q["type"] = "single";
           q["options"] = json::array();
           for (int o = 0; o < 5; ++o) {
-            q["options"].push_back({{"id", "o" + std::to_string(o)}, {"label", "选项" + std::to_string(o)}, {"points", o * 1.5}});
+            q["options"].push_back(
+                {{"id", "o" + std::to_string(o)}, {"label", "选项" + std::to_string(o)}, {"points", o * 1.5}});
           }
           break;
         case 2:
           q["type"] = "multi";
           q["options"] = json::array({{{"id", "none"}, {"label", "无"}, {"exclusive", true}}});
           for (int o = 0; o < 4; ++o) {
-            q["options"].push_back({{"id", "m" + std::to_string(o)}, {"label", "能力" + std::to_string(o)}, {"points", 1.25}});
+            q["options"].push_back(
+                {{"id", "m" + std::to_string(o)}, {"label", "能力" + std::to_string(o)}, {"points", 1.25}});
           }
           break;
         case 3:
           q["type"] = "ladder";
           q["options"] = json::array();
           for (int o = 0; o < 5; ++o) {
-            q["options"].push_back({{"id", "l" + std::to_string(o)}, {"label", "等级" + std::to_string(o)}, {"level", o}});
+            q["options"].push_back(
+                {{"id", "l" + std::to_string(o)}, {"label", "等级" + std::to_string(o)}, {"level", o}});
           }
           q["tags"] = json::array({k % 2 ? "constraint" : "guidance"});
           break;
@@ -61,18 +63,23 @@ inline nlohmann::json synthetic_definition(int questions) {
           q["min"] = 0;
           q["unit"] = "台";
           const std::string ratio = "ratio" + std::to_string(made);
-          computed.push_back({{"id", ratio},
-                              {"expr", {{"if", json::array({{{">", json::array({{{"var", id}}, 0})}},
-                                                            {{"*", json::array({100, {{"/", json::array({{{"var", "q" + std::to_string(made - 1)}}, {{"var", id}}})}}})}},
-                                                            nullptr})}}}});
+          computed.push_back(
+              {{"id", ratio},
+               {"expr",
+                {{"if", json::array({{{">", json::array({{{"var", id}}, 0})}},
+                                     {{"*", json::array({100,
+                                                         {{"/", json::array({{{"var", "q" + std::to_string(made - 1)}},
+                                                                             {{"var", id}}})}}})}},
+                                     nullptr})}}}});
           break;
         }
         default: {
           q["type"] = "band";
           q["value_from"] = "ratio" + std::to_string(made - 1);
-          q["options"] = json::array({{{"id", "b0"}, {"label", "≤10%"}, {"points", 0}, {"range", {{"le", 10}}}},
-                                      {{"id", "b1"}, {"label", "10–40%"}, {"points", 3}, {"range", {{"gt", 10}, {"le", 40}}}},
-                                      {{"id", "b2"}, {"label", ">40%"}, {"points", 6}, {"range", {{"gt", 40}}}}});
+          q["options"] =
+              json::array({{{"id", "b0"}, {"label", "≤10%"}, {"points", 0}, {"range", {{"le", 10}}}},
+                           {{"id", "b1"}, {"label", "10–40%"}, {"points", 3}, {"range", {{"gt", 10}, {"le", 40}}}},
+                           {{"id", "b2"}, {"label", ">40%"}, {"points", 6}, {"range", {{"gt", 40}}}}});
           break;
         }
       }
@@ -86,15 +93,16 @@ inline nlohmann::json synthetic_definition(int questions) {
   }
   json levels = json::array();
   for (int l = 1; l <= 4; ++l) {
-    levels.push_back({{"id", "L" + std::to_string(l)},
-                      {"name", std::to_string(l) + "级"},
-                      {"requires", json::array({{{"id", "L" + std::to_string(l) + "-score"}, {"score", "synthetic"}, {">=", 20 * l}},
-                                                {{"id", "L" + std::to_string(l) + "-scenes"},
-                                                 {"count", {{"tag", "constraint"}}},
-                                                 {"at_least", l},
-                                                 {">=", 3}}})}});
+    levels.push_back(
+        {{"id", "L" + std::to_string(l)},
+         {"name", std::to_string(l) + "级"},
+         {"requires", json::array({{{"id", "L" + std::to_string(l) + "-score"}, {"score", "synthetic"}, {">=", 20 * l}},
+                                   {{"id", "L" + std::to_string(l) + "-scenes"},
+                                    {"count", {{"tag", "constraint"}}},
+                                    {"at_least", l},
+                                    {">=", 3}}})}});
   }
-  return {{"id", "synthetic"}, {"version", "1"}, {"title", "合成问卷"}, {"aggregation", "sum"},
+  return {{"id", "synthetic"},    {"version", "1"},       {"title", "合成问卷"},          {"aggregation", "sum"},
           {"sections", sections}, {"computed", computed}, {"levels", {{"items", levels}}}};
 }
 

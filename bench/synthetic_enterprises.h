@@ -63,7 +63,7 @@ namespace detail {
 struct Area {
   const char* name;
   double weight;
-  std::vector<const char*> codes;            // GB/T 2260 counties in it
+  std::vector<const char*> codes;                              // GB/T 2260 counties in it
   std::vector<std::pair<const char*, double>> industry_boost;  // divisions more common here
 };
 
@@ -73,8 +73,13 @@ inline const std::vector<Area>& areas() {
       {"无锡其他", 0.06, {"320206", "320211", "320214", "320281", "320282"}, {{"39", 2}, {"38", 1.5}}},
       {"昆山", 0.14, {"320583"}, {{"39", 4}, {"38", 1.5}, {"34", 1.5}}},
       {"苏州其他", 0.05, {"320506", "320576", "320582", "320585"}, {{"39", 3}, {"35", 1.5}}},
-      {"嘉兴", 0.15, {"330402", "330411", "330421", "330424", "330481", "330482", "330483"}, {{"17", 3}, {"18", 2}, {"28", 3}}},
-      {"聊城", 0.12, {"371502", "371503", "371521", "371522", "371524", "371525", "371526", "371581"},
+      {"嘉兴",
+       0.15,
+       {"330402", "330411", "330421", "330424", "330481", "330482", "330483"},
+       {{"17", 3}, {"18", 2}, {"28", 3}}},
+      {"聊城",
+       0.12,
+       {"371502", "371503", "371521", "371522", "371524", "371525", "371526", "371581"},
        {{"31", 2}, {"32", 2}, {"33", 2}, {"13", 2}}},
       {"攀枝花", 0.07, {"510402", "510403", "510411", "510421", "510422"}, {{"31", 4}, {"32", 3}, {"26", 2}}},
       {"其他", 0.25, {"330106", "330110", "440305", "440306", "370211", "370214"}, {}},
@@ -91,14 +96,35 @@ struct Division {
 
 inline const std::vector<Division>& divisions() {
   static const std::vector<Division> kDivisions = {
-      {"13", 3, {}}, {"14", 2, {}}, {"15", 1, {}}, {"17", 4, {"171", "172", "175", "176", "178"}}, {"18", 2, {}},
-      {"19", 1, {}}, {"20", 1, {}}, {"21", 1, {}}, {"22", 1.5, {}}, {"23", 1, {}}, {"24", 1, {}}, {"25", 0.5, {}},
-      {"26", 6, {"261", "263", "265", "266", "268"}}, {"27", 2, {}}, {"28", 1.5, {}}, {"29", 5, {"291", "292"}},
-      {"30", 4, {"301", "302", "303", "305", "308"}}, {"31", 1.5, {"311", "312", "313", "314"}},
-      {"32", 1.5, {"321", "322", "323", "324", "325"}}, {"33", 8, {"331", "332", "333", "336", "339"}},
-      {"34", 9, {"341", "342", "344", "345", "346", "348"}}, {"35", 7, {"351", "352", "355", "356", "358"}},
-      {"36", 5, {"361", "362", "366", "367"}}, {"37", 2, {}}, {"38", 7, {"381", "382", "383", "384", "385", "387"}},
-      {"39", 7, {"391", "392", "396", "397", "398"}}, {"40", 2, {"401", "402", "403"}}, {"41", 1, {}}, {"42", 1, {}},
+      {"13", 3, {}},
+      {"14", 2, {}},
+      {"15", 1, {}},
+      {"17", 4, {"171", "172", "175", "176", "178"}},
+      {"18", 2, {}},
+      {"19", 1, {}},
+      {"20", 1, {}},
+      {"21", 1, {}},
+      {"22", 1.5, {}},
+      {"23", 1, {}},
+      {"24", 1, {}},
+      {"25", 0.5, {}},
+      {"26", 6, {"261", "263", "265", "266", "268"}},
+      {"27", 2, {}},
+      {"28", 1.5, {}},
+      {"29", 5, {"291", "292"}},
+      {"30", 4, {"301", "302", "303", "305", "308"}},
+      {"31", 1.5, {"311", "312", "313", "314"}},
+      {"32", 1.5, {"321", "322", "323", "324", "325"}},
+      {"33", 8, {"331", "332", "333", "336", "339"}},
+      {"34", 9, {"341", "342", "344", "345", "346", "348"}},
+      {"35", 7, {"351", "352", "355", "356", "358"}},
+      {"36", 5, {"361", "362", "366", "367"}},
+      {"37", 2, {}},
+      {"38", 7, {"381", "382", "383", "384", "385", "387"}},
+      {"39", 7, {"391", "392", "396", "397", "398"}},
+      {"40", 2, {"401", "402", "403"}},
+      {"41", 1, {}},
+      {"42", 1, {}},
       {"43", 0.5, {}},
   };
   return kDivisions;
@@ -109,7 +135,9 @@ inline double round_to(double v, int decimals) {
   const double scale = std::pow(10.0, decimals);
   return std::round(v * scale) / scale;
 }
-inline double clamp(double v, double lo, double hi) { return v < lo ? lo : (v > hi ? hi : v); }
+inline double clamp(double v, double lo, double hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
 
 // A fictional 18-character USCC with a correct GB 32100 check character: "91", the county code,
 // eight random digits, their GB 11714 check character, the USCC check character.
@@ -184,7 +212,8 @@ inline Candidate synthetic_enterprise(std::uint64_t seed, std::size_t index) {
   static const char* kClasses[] = {"none", "innovative", "provincial_zjtx", "little_giant"};
   std::size_t quality = 0;
   if (sme) {
-    quality = above ? rng.pick(std::vector<double>{0.68, 0.16, 0.12, 0.04}) : rng.pick(std::vector<double>{0.85, 0.11, 0.035, 0.005});
+    quality = above ? rng.pick(std::vector<double>{0.68, 0.16, 0.12, 0.04})
+                    : rng.pick(std::vector<double>{0.85, 0.11, 0.035, 0.005});
   }
   p["sme_quality_tier"] = kClasses[quality];
   p["single_champion"] = quality == 3 ? rng.chance(0.1) : rng.chance(0.002);
@@ -205,8 +234,8 @@ inline Candidate synthetic_enterprise(std::uint64_t seed, std::size_t index) {
   }
   static const char* kGreen[] = {"none", "municipal", "provincial", "national"};
   if (!rng.chance(0.03)) {
-    p["green_factory_level"] =
-        kGreen[above ? rng.pick(std::vector<double>{0.88, 0.05, 0.05, 0.02}) : rng.pick(std::vector<double>{0.97, 0.02, 0.01, 0.0})];
+    p["green_factory_level"] = kGreen[above ? rng.pick(std::vector<double>{0.88, 0.05, 0.05, 0.02})
+                                            : rng.pick(std::vector<double>{0.97, 0.02, 0.01, 0.0})];
   }
   p["specialty_park"] = rng.chance(0.15);
   if (p["specialty_park"].get<bool>()) p["park_fits_positioning"] = rng.chance(0.8);
@@ -232,11 +261,12 @@ inline Candidate synthetic_enterprise(std::uint64_t seed, std::size_t index) {
   const double sme_assessed = !sme ? 0.1 : (quality >= 2 ? 0.9 : (quality == 1 ? 0.75 : 0.5));
   if (rng.chance(sme_assessed)) {
     static const double kBonus[] = {0, 5, 12, 20};
-    const double total =
-        round_to(clamp(75 * std::pow(rng.uniform(), 1.4) + kBonus[quality] + (above ? 6 : 0) + rng.normal(0, 4), 0, 100), 1);
+    const double total = round_to(
+        clamp(75 * std::pow(rng.uniform(), 1.4) + kBonus[quality] + (above ? 6 : 0) + rng.normal(0, 4), 0, 100), 1);
     int level = total >= 80 ? 4 : total >= 60 ? 3 : total >= 40 ? 2 : total >= 20 ? 1 : 0;
     if (level > 0 && rng.chance(0.15)) --level;  // the scene gates hold some firms one level down
-    results["sme-digital-2024"] = {{"level", level == 0 ? Json() : Json("L" + std::to_string(level))}, {"total", total}};
+    results["sme-digital-2024"] = {{"level", level == 0 ? Json() : Json("L" + std::to_string(level))},
+                                   {"total", total}};
   }
   // Smart-factory self-check: 规上 only can reach a tier; recognised firms are usually assessed.
   if (rng.chance(above ? (tier > 0 ? 0.85 : 0.5) : 0.05)) {
@@ -246,7 +276,8 @@ inline Candidate synthetic_enterprise(std::uint64_t seed, std::size_t index) {
       if (level < 4 && rng.chance(0.2)) ++level;  // ready for the next tier
     }
     const double total = round_to(clamp(20 * static_cast<double>(level) + 20 * rng.uniform(), 0, 100), 1);
-    results["smart-factory-2025"] = {{"level", level == 0 ? Json() : Json("SF" + std::to_string(level))}, {"total", total}};
+    results["smart-factory-2025"] = {{"level", level == 0 ? Json() : Json("SF" + std::to_string(level))},
+                                     {"total", total}};
   }
   // CMMM indicative self-check (GB/T 39116): S in [0.8, 1.8) → level 1, … [4.8, 5] → level 5.
   if (rng.chance(above ? 0.25 : 0.03)) {

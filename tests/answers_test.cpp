@@ -1,9 +1,9 @@
 #include "scoring/answers.h"
 
+#include <doctest/doctest.h>
+
 #include <string>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "scoring/error.h"
 #include "scoring/questionnaire.h"
@@ -79,7 +79,7 @@ TEST_CASE("well-formed answers parse into selections, numbers and values") {
     "questionnaire": "ans", "answers": {
       "q_single": "b", "q_multi": ["y", "x"], "q_num": 0, "q_pct": 100, "q_band": 10, "q_ladder": 2,
       "q_yn": false, "q_text": "12345", "q_date": "2024-02-29", "q_na": {"na": true}, "staff": null}})"),
-                                                       "answers.json");
+                                                        "answers.json");
   REQUIRE(p.errors.empty());
   CHECK(parsed(p, "q_single").selected == std::vector<int>{1});
   CHECK(parsed(p, "q_multi").selected == std::vector<int>{1, 0});
@@ -89,7 +89,7 @@ TEST_CASE("well-formed answers parse into selections, numbers and values") {
   CHECK(parsed(p, "q_ladder").selected == std::vector<int>{2});
   CHECK(parsed(p, "q_yn").selected == std::vector<int>{0});
   CHECK(parsed(p, "q_text").value == "12345");  // exactly max_length
-  CHECK(parsed(p, "q_date").present);          // 29 February of a leap year
+  CHECK(parsed(p, "q_date").present);           // 29 February of a leap year
   CHECK(parsed(p, "q_na").not_applicable);
   CHECK(parsed(p, "q_na").present);
   CHECK(parsed(p, "q_na").value.is_null());
@@ -99,15 +99,15 @@ TEST_CASE("well-formed answers parse into selections, numbers and values") {
 
 TEST_CASE("a wrongly typed answer names the question and its pointer") {
   CHECK(error_of("q_num", "12") == R"(answers.json:/answers/q_num: question "q_num": expected a number, got string)");
-  CHECK(error_of("q_pct", true) ==
-        R"(answers.json:/answers/q_pct: question "q_pct": expected a number, got boolean)");
+  CHECK(error_of("q_pct", true) == R"(answers.json:/answers/q_pct: question "q_pct": expected a number, got boolean)");
   CHECK(error_of("q_single", 3) ==
         R"(answers.json:/answers/q_single: question "q_single": an option id must be a string)");
   CHECK(error_of("q_multi", "x") ==
         R"(answers.json:/answers/q_multi: question "q_multi": expected an array of option ids, got string)");
   CHECK(error_of("q_multi", Json::array({"x", 1})) ==
         R"(answers.json:/answers/q_multi/1: question "q_multi": an option id must be a string)");
-  CHECK(error_of("q_yn", "yes") == R"(answers.json:/answers/q_yn: question "q_yn": expected true or false, got string)");
+  CHECK(error_of("q_yn", "yes") ==
+        R"(answers.json:/answers/q_yn: question "q_yn": expected true or false, got string)");
   CHECK(error_of("q_ladder", 1.5) ==
         R"(answers.json:/answers/q_ladder: question "q_ladder": expected a whole level number, got 1.5)");
   CHECK(error_of("q_ladder", "2") ==
@@ -139,8 +139,7 @@ TEST_CASE("an out-of-range answer says which bound it breaks") {
           R"(answers.json:/answers/q_band: question "q_band": value -1 is below the minimum 0)");
   }
   SUBCASE("ladder level outside the ladder") {
-    CHECK(error_of("q_ladder", 3) ==
-          R"(answers.json:/answers/q_ladder: question "q_ladder": level 3 is outside 0..2)");
+    CHECK(error_of("q_ladder", 3) == R"(answers.json:/answers/q_ladder: question "q_ladder": level 3 is outside 0..2)");
     CHECK(error_of("q_ladder", -1) ==
           R"(answers.json:/answers/q_ladder: question "q_ladder": level -1 is outside 0..2)");
   }
@@ -170,13 +169,15 @@ TEST_CASE("option answers must name options of the question") {
           R"(answers.json:/answers/q_multi/2: question "q_multi": option "x" is given twice)");
   }
   SUBCASE("the exclusive none option cannot be combined with another option") {
-    CHECK(error_of("q_multi", Json::array({"x", "nothing"})) ==
-          R"(answers.json:/answers/q_multi: question "q_multi": the exclusive option "nothing" cannot be combined with other options)");
+    CHECK(
+        error_of("q_multi", Json::array({"x", "nothing"})) ==
+        R"(answers.json:/answers/q_multi: question "q_multi": the exclusive option "nothing" cannot be combined with other options)");
     CHECK(errors_of(Json{{"q_multi", Json::array({"nothing"})}}).empty());
   }
   SUBCASE("a band computed from other answers is not answered directly") {
-    CHECK(error_of("q_derived", 12) ==
-          R"(answers.json:/answers/q_derived: question "q_derived": this band is computed from other answers and is not answered directly)");
+    CHECK(
+        error_of("q_derived", 12) ==
+        R"(answers.json:/answers/q_derived: question "q_derived": this band is computed from other answers and is not answered directly)");
   }
 }
 
@@ -199,8 +200,9 @@ TEST_CASE("not applicable only where the question allows it") {
 }
 
 TEST_CASE("the object form of an answer is checked field by field") {
-  CHECK(error_of("q_num", {{"valeu", 1}}) ==
-        R"(answers.json:/answers/q_num: question "q_num": unknown field "valeu" (expected value, na, evidence, verified, note))");
+  CHECK(
+      error_of("q_num", {{"valeu", 1}}) ==
+      R"(answers.json:/answers/q_num: question "q_num": unknown field "valeu" (expected value, na, evidence, verified, note))");
   CHECK(error_of("q_num", {{"value", 101}}) ==
         R"(answers.json:/answers/q_num/value: question "q_num": value 101 is above the maximum 100)");
   CHECK(error_of("q_na", {{"value", "a"}, {"evidence", "photo.jpg"}}) ==
@@ -256,14 +258,14 @@ TEST_CASE("every problem is collected at once and the offending answers are left
   const assess::ParsedAnswers p = assess::parse_answers(definition(), Json::parse(R"({
     "questionnaire": "ans",
     "answers": {"q_yn": 1, "q_single": "a", "q_num": "many", "q_ladder": 1, "nope": true}})"),
-                                                       "answers.json");
+                                                        "answers.json");
   std::vector<std::string> messages;
   for (const auto& e : p.errors) messages.push_back(e.what());
   // nlohmann::json keeps object keys sorted, so the errors come in key order.
-  CHECK(messages == std::vector<std::string>{
-                        R"(answers.json:/answers/nope: unknown question "nope")",
-                        R"(answers.json:/answers/q_num: question "q_num": expected a number, got string)",
-                        R"(answers.json:/answers/q_yn: question "q_yn": expected true or false, got number)"});
+  CHECK(messages ==
+        std::vector<std::string>{R"(answers.json:/answers/nope: unknown question "nope")",
+                                 R"(answers.json:/answers/q_num: question "q_num": expected a number, got string)",
+                                 R"(answers.json:/answers/q_yn: question "q_yn": expected true or false, got number)"});
   CHECK(parsed(p, "q_single").present);
   CHECK(parsed(p, "q_ladder").present);
   CHECK_FALSE(parsed(p, "q_num").present);
@@ -271,12 +273,20 @@ TEST_CASE("every problem is collected at once and the offending answers are left
 }
 
 TEST_CASE("every answer error names the question id and points into its answer") {
-  const std::vector<std::pair<std::string, Json>> bad = {
-      {"q_single", "c"},          {"q_single", {{"na", true}}},          {"q_multi", Json::array({"x", "x"})},
-      {"q_multi", Json::array({"y", "nothing"})}, {"q_num", -1},         {"q_pct", "half"},
-      {"q_band", 99},             {"q_ladder", 7},                       {"q_yn", 0},
-      {"q_text", "toolong"},      {"q_date", "2023-13-01"},              {"q_na", {{"na", true}, {"value", "a"}}},
-      {"q_derived", 5},           {"staff", {{"note", 1}}}};
+  const std::vector<std::pair<std::string, Json>> bad = {{"q_single", "c"},
+                                                         {"q_single", {{"na", true}}},
+                                                         {"q_multi", Json::array({"x", "x"})},
+                                                         {"q_multi", Json::array({"y", "nothing"})},
+                                                         {"q_num", -1},
+                                                         {"q_pct", "half"},
+                                                         {"q_band", 99},
+                                                         {"q_ladder", 7},
+                                                         {"q_yn", 0},
+                                                         {"q_text", "toolong"},
+                                                         {"q_date", "2023-13-01"},
+                                                         {"q_na", {{"na", true}, {"value", "a"}}},
+                                                         {"q_derived", 5},
+                                                         {"staff", {{"note", 1}}}};
   for (const auto& [id, value] : bad) {
     INFO(id, " = ", value.dump());
     const assess::ParsedAnswers p =
@@ -339,7 +349,9 @@ TEST_CASE("answers_to_json is the inverse of parse_answers") {
   const assess::ParsedAnswers p = assess::parse_answers(definition(), given, "answers.json");
   REQUIRE(p.errors.empty());
   const Json out = assess::answers_to_json(definition(), p.set);
-  SUBCASE("the JSON form equals the document it was parsed from") { CHECK(out == given); }
+  SUBCASE("the JSON form equals the document it was parsed from") {
+    CHECK(out == given);
+  }
   SUBCASE("parsing the JSON form again gives the same answers") {
     const assess::ParsedAnswers again = assess::parse_answers(definition(), out, "again.json");
     REQUIRE(again.errors.empty());
@@ -378,12 +390,17 @@ TEST_CASE("answers_to_json is the inverse of parse_answers") {
 TEST_CASE("an answer saved with an option's former id reads as the corrected option") {
   // smart-factory-2025 mat_level once split GB/T 39116 levels into invented 中/高 grades
   // (l2_medium, l2_high, ...); the levels are plain now and answers saved before still read.
-  const assess::Questionnaire q = assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/smart-factory-2025.json");
+  const assess::Questionnaire q =
+      assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/smart-factory-2025.json");
   const int qi = q.question_index("mat_level");
   REQUIRE(qi >= 0);
   const auto& question = q.questions[static_cast<std::size_t>(qi)];
-  for (const auto& [former, now] : std::vector<std::pair<std::string, std::string>>{
-           {"l2_medium", "l2"}, {"l2_high", "l2"}, {"l3_medium", "l3"}, {"l3_high", "l3"}, {"l4_medium", "l4"}, {"l4_high", "l4"}}) {
+  for (const auto& [former, now] : std::vector<std::pair<std::string, std::string>>{{"l2_medium", "l2"},
+                                                                                    {"l2_high", "l2"},
+                                                                                    {"l3_medium", "l3"},
+                                                                                    {"l3_high", "l3"},
+                                                                                    {"l4_medium", "l4"},
+                                                                                    {"l4_high", "l4"}}) {
     assess::ParsedAnswers parsed = assess::parse_answers(
         q, assess::Json{{"questionnaire", q.id}, {"answers", {{"mat_level", former}}}}, "saved.json");
     CHECK(parsed.errors.empty());

@@ -1,9 +1,13 @@
 #include "api.h"
 
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+
 #include <algorithm>
-#include <thread>
 #include <atomic>
 #include <cctype>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,13 +17,8 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
-
-#include <doctest/doctest.h>
-#include <sqlite3.h>
-#include <sys/resource.h>
-
-#include <csignal>
 
 #include "scoring/profile.h"
 #include "xlsx_builder.h"
@@ -65,7 +64,9 @@ std::string read_file(const std::filesystem::path& path) {
   return s.str();
 }
 
-Json body_of(const HttpResponse& r) { return Json::parse(r.body); }
+Json body_of(const HttpResponse& r) {
+  return Json::parse(r.body);
+}
 
 // The JSON error body the API answers with.
 Json error_body(int status, const std::string& message, const std::string& pointer = "") {
@@ -233,8 +234,11 @@ TEST_CASE("login sets an HttpOnly SameSite=Strict session cookie and returns the
 
 TEST_CASE("a wrong password or an unknown user is refused with 401 and no cookie") {
   Fixture f;
-  for (const auto& [name, password] : std::vector<std::pair<std::string, std::string>>{
-           {"zhang", "wrong password"}, {"zhang", "correct horse battery "}, {"nobody", kPassword}, {"ZHANG", kPassword}}) {
+  for (const auto& [name, password] :
+       std::vector<std::pair<std::string, std::string>>{{"zhang", "wrong password"},
+                                                        {"zhang", "correct horse battery "},
+                                                        {"nobody", kPassword},
+                                                        {"ZHANG", kPassword}}) {
     INFO(name << " / " << password);
     const HttpResponse r = f.anonymous().post("/api/login", {{"name", name}, {"password", password}});
     CHECK(r.status == 401);
@@ -275,7 +279,8 @@ TEST_CASE("every response carries the CSP without inline script and the no-sniff
       admin.send("POST", "/api/enterprises", "{}", {{"x-csrf-token", "wrong"}}),
       admin.put(answer_url(a, kSme, "raw_equipment_total"), "many"),
       admin.get("/api/assessments/" + std::to_string(a) + "/report"),
-      admin.send("POST", evidence_url(a, kSme, "q05_information_systems", "x.html"), "<p>", {{"content-type", "text/html"}}),
+      admin.send("POST", evidence_url(a, kSme, "q05_information_systems", "x.html"), "<p>",
+                 {{"content-type", "text/html"}}),
   };
   for (const auto& r : responses) check_security_headers(r);
 }
@@ -321,8 +326,9 @@ TEST_CASE("enterprises are created with a checked unified social credit code") {
   Fixture f;
   const Client c = f.login("zhang");
   SUBCASE("a valid code is stored in its normal form") {
-    const HttpResponse r = c.post("/api/enterprises", {{"name", "无锡锡泰"}, {"uscc", "9132 0205-ma1y 8kq3 8l"},
-                                                       {"region", "320205"}, {"industry", "367"}});
+    const HttpResponse r =
+        c.post("/api/enterprises",
+               {{"name", "无锡锡泰"}, {"uscc", "9132 0205-ma1y 8kq3 8l"}, {"region", "320205"}, {"industry", "367"}});
     CHECK(r.status == 201);
     const Json e = body_of(r);
     CHECK(e["uscc"] == kUscc);
@@ -344,8 +350,9 @@ TEST_CASE("enterprises are created with a checked unified social credit code") {
   }
   SUBCASE("a code of the wrong length is refused") {
     const HttpResponse r = c.post("/api/enterprises", {{"name", "无锡锡泰"}, {"uscc", "9132"}});
-    CHECK(body_of(r) ==
-          error_body(400, "unified social credit code: a unified social credit code has 18 characters; got 4", "/uscc"));
+    CHECK(body_of(r) == error_body(400,
+                                   "unified social credit code: a unified social credit code has 18 characters; got 4",
+                                   "/uscc"));
   }
   SUBCASE("the code check is also offered on its own") {
     const HttpResponse r = f.anonymous().get("/api/uscc?code=91320205MA1Y8KQ38X");
@@ -363,7 +370,8 @@ TEST_CASE("enterprises are created with a checked unified social credit code") {
   SUBCASE("the name is required") {
     CHECK(body_of(c.post("/api/enterprises", {{"uscc", kUscc}})) ==
           error_body(400, "missing required field \"name\"", "/name"));
-    CHECK(body_of(c.post("/api/enterprises", {{"name", ""}})) == error_body(400, "\"name\" must not be empty", "/name"));
+    CHECK(body_of(c.post("/api/enterprises", {{"name", ""}})) ==
+          error_body(400, "\"name\" must not be empty", "/name"));
     CHECK(body_of(c.post("/api/enterprises", {{"name", 5}})) == error_body(400, "\"name\" must be a string", "/name"));
   }
   SUBCASE("an unknown region code is refused") {
@@ -539,9 +547,30 @@ TEST_CASE("the audit log records every change with the old and new value and the
   CHECK(r.status == 200);
   const Json at = "2026-09-21T14:13:20Z";
   CHECK(body_of(r) == Json::array({
-                          {{"at", at}, {"user", "zhang"}, {"user_id", 2}, {"role", "consultant"}, {"module", kSme}, {"question", "raw_equipment_total"}, {"old", 300}, {"new", nullptr}},
-                          {{"at", at}, {"user", "admin"}, {"user_id", 1}, {"role", "admin"}, {"module", kSme}, {"question", "raw_equipment_total"}, {"old", 280}, {"new", 300}},
-                          {{"at", at}, {"user", "zhang"}, {"user_id", 2}, {"role", "consultant"}, {"module", kSme}, {"question", "raw_equipment_total"}, {"old", nullptr}, {"new", 280}},
+                          {{"at", at},
+                           {"user", "zhang"},
+                           {"user_id", 2},
+                           {"role", "consultant"},
+                           {"module", kSme},
+                           {"question", "raw_equipment_total"},
+                           {"old", 300},
+                           {"new", nullptr}},
+                          {{"at", at},
+                           {"user", "admin"},
+                           {"user_id", 1},
+                           {"role", "admin"},
+                           {"module", kSme},
+                           {"question", "raw_equipment_total"},
+                           {"old", 280},
+                           {"new", 300}},
+                          {{"at", at},
+                           {"user", "zhang"},
+                           {"user_id", 2},
+                           {"role", "consultant"},
+                           {"module", kSme},
+                           {"question", "raw_equipment_total"},
+                           {"old", nullptr},
+                           {"new", 280}},
                       }));
 }
 
@@ -574,8 +603,7 @@ TEST_CASE("hostile text is stored and returned verbatim and escaped in the HTML 
   }
   SUBCASE("a download names the file") {
     const HttpResponse report = c.get("/api/assessments/" + std::to_string(a) + "/report?download=1");
-    CHECK(report.header("Content-Disposition") ==
-          "attachment; filename=\"assessment-" + std::to_string(a) + ".html\"");
+    CHECK(report.header("Content-Disposition") == "attachment; filename=\"assessment-" + std::to_string(a) + ".html\"");
   }
 }
 
@@ -584,10 +612,11 @@ TEST_CASE("paths that climb out of the web folder are refused") {
   const Client admin = f.login("admin");
   std::filesystem::create_symlink(f.dir.path / "secret.txt", f.web / "link.txt");
   const std::string secret = (f.dir.path / "secret.txt").string();
-  for (const std::string& target : std::vector<std::string>{"/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt", "/..%5csecret.txt",
-        "/api/../../secret.txt", "/api/..%2F..%2Fsecret.txt", "/web/../../secret.txt", "/./../secret.txt",
-        "/" + secret, "//" + secret, "/%2F" + secret.substr(1), "/link.txt", "/..", "/%00../secret.txt",
-        "/%252e%252e/secret.txt", "/../data/evidence"}) {
+  for (const std::string& target : std::vector<std::string>{
+           "/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt", "/..%5csecret.txt",
+           "/api/../../secret.txt", "/api/..%2F..%2Fsecret.txt", "/web/../../secret.txt", "/./../secret.txt",
+           "/" + secret, "//" + secret, "/%2F" + secret.substr(1), "/link.txt", "/..", "/%00../secret.txt",
+           "/%252e%252e/secret.txt", "/../data/evidence"}) {
     for (const Client& c : {f.anonymous(), admin}) {
       INFO(target);
       const HttpResponse r = c.get(target);
@@ -618,8 +647,8 @@ TEST_CASE("a 20 MB body is refused with 413 before anything is parsed or stored"
   const std::string huge = "{\"name\": \"" + std::string(20u << 20, 'x') + "\"}";
   const HttpResponse r = c.send("POST", "/api/enterprises", huge);
   CHECK(r.status == 413);
-  CHECK(body_of(r) == error_body(413, "the request body is " + std::to_string(huge.size()) +
-                                          " bytes; the limit is 12582912"));
+  CHECK(body_of(r) ==
+        error_body(413, "the request body is " + std::to_string(huge.size()) + " bytes; the limit is 12582912"));
   CHECK(body_of(c.get("/api/enterprises")) == Json::array());
   SUBCASE("also without a session") {
     CHECK(f.anonymous().send("POST", "/api/login", huge).status == 413);
@@ -653,7 +682,8 @@ TEST_CASE("an enterprise user sees and changes only its own enterprise") {
     CHECK(body_of(jia.send("POST", evidence_url(other_a, kSme, "raw_equipment_total", "x.png"), "png",
                            {{"content-type", "image/png"}})) == not_yours);
     CHECK(body_of(zhang.get("/api/assessments/" + oa))["answers"][kSme]["raw_equipment_total"] == 7);
-    CHECK(body_of(jia.post("/api/enterprises", {{"name", "新企业"}})) == error_body(403, "the enterprise role may not do this"));
+    CHECK(body_of(jia.post("/api/enterprises", {{"name", "新企业"}})) ==
+          error_body(403, "the enterprise role may not do this"));
     CHECK(body_of(jia.get("/api/users")) == error_body(403, "the enterprise role may not do this"));
   }
   SUBCASE("its own enterprise is open to it") {
@@ -700,10 +730,12 @@ TEST_CASE("a bureau user reads every enterprise but changes nothing") {
   CHECK(body_of(bureau.send("DELETE", answer_url(a, kSme, "raw_equipment_total"))) == reads_only);
   CHECK(body_of(bureau.send("POST", "/api/assessments/" + id + "/submit")) == reads_only);
   CHECK(body_of(bureau.put("/api/assessments/" + id + "/projects", Json::array())) == reads_only);
-  CHECK(body_of(bureau.post("/api/enterprises/" + std::to_string(e) + "/assessments", {{"modules", {kSme}}})) == reads_only);
+  CHECK(body_of(bureau.post("/api/enterprises/" + std::to_string(e) + "/assessments", {{"modules", {kSme}}})) ==
+        reads_only);
   CHECK(body_of(bureau.send("POST", evidence_url(a, kSme, "raw_equipment_total", "x.png"), "png",
                             {{"content-type", "image/png"}})) == reads_only);
-  CHECK(body_of(bureau.post("/api/enterprises", {{"name", "乙"}})) == error_body(403, "the bureau role may not do this"));
+  CHECK(body_of(bureau.post("/api/enterprises", {{"name", "乙"}})) ==
+        error_body(403, "the bureau role may not do this"));
   CHECK(body_of(zhang.get("/api/assessments/" + id))["answers"][kSme]["raw_equipment_total"] == 7);
   CHECK(body_of(zhang.get("/api/assessments/" + id))["status"] == "open");
 }
@@ -716,8 +748,8 @@ TEST_CASE("evidence is stored under data_dir/evidence named by its SHA-256 and m
   REQUIRE(c.put(answer_url(a, kSme, "q05_information_systems"), "most").status == 200);
   const std::string abc_sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";  // SHA-256("abc")
 
-  const HttpResponse up = c.send("POST", evidence_url(a, kSme, "q05_information_systems", "%E7%85%A7%E7%89%87.png"), "abc",
-                                 {{"content-type", "image/png"}});
+  const HttpResponse up = c.send("POST", evidence_url(a, kSme, "q05_information_systems", "%E7%85%A7%E7%89%87.png"),
+                                 "abc", {{"content-type", "image/png"}});
   REQUIRE_MESSAGE(up.status == 201, up.body);
   const Json stored = body_of(up);
   CHECK(stored["sha256"] == abc_sha);
@@ -729,8 +761,13 @@ TEST_CASE("evidence is stored under data_dir/evidence named by its SHA-256 and m
   CHECK(read_file(file) == "abc");
 
   const Json got = body_of(c.get("/api/assessments/" + std::to_string(a)));
-  CHECK(got["evidence"] == Json::array({{{"id", stored["id"]}, {"module", kSme}, {"question", "q05_information_systems"},
-                                         {"sha256", abc_sha}, {"size", 3}, {"mime", "image/png"}, {"name", "照片.png"}}}));
+  CHECK(got["evidence"] == Json::array({{{"id", stored["id"]},
+                                         {"module", kSme},
+                                         {"question", "q05_information_systems"},
+                                         {"sha256", abc_sha},
+                                         {"size", 3},
+                                         {"mime", "image/png"},
+                                         {"name", "照片.png"}}}));
   CHECK(got["answers"][kSme]["q05_information_systems"] ==
         Json{{"value", "most"}, {"evidence", {{{"file", "sha256:" + abc_sha}, {"name", "照片.png"}}}}});
 
@@ -741,7 +778,8 @@ TEST_CASE("evidence is stored under data_dir/evidence named by its SHA-256 and m
     CHECK(r.header("Content-Type") == "image/png");
     CHECK(r.header("Content-Disposition") == "attachment");
     CHECK(body_of(c.get("/api/evidence/../../assess.db")).at("error").at("status") == 400);
-    CHECK(body_of(c.get("/api/evidence/" + std::string(64, 'a'))) == error_body(404, "no evidence " + std::string(64, 'a')));
+    CHECK(body_of(c.get("/api/evidence/" + std::string(64, 'a'))) ==
+          error_body(404, "no evidence " + std::string(64, 'a')));
   }
   SUBCASE("a second upload of the same bytes keeps one file and adds a record") {
     REQUIRE(c.send("POST", evidence_url(a, kSme, "q05_information_systems", "again.pdf"), "abc",
@@ -754,8 +792,9 @@ TEST_CASE("evidence is stored under data_dir/evidence named by its SHA-256 and m
     const HttpResponse r = c.send("POST", evidence_url(a, kSme, "q05_information_systems", "x.html"),
                                   "<script>alert(1)</script>", {{"content-type", "text/html; charset=utf-8"}});
     CHECK(r.status == 415);
-    CHECK(body_of(r) == error_body(415, "evidence must be a JPEG, PNG or WebP photo, a PDF or a Word, Excel or PowerPoint "
-                                        "file (docx, xlsx, pptx), not \"text/html\""));
+    CHECK(body_of(r) == error_body(415,
+                                   "evidence must be a JPEG, PNG or WebP photo, a PDF or a Word, Excel or PowerPoint "
+                                   "file (docx, xlsx, pptx), not \"text/html\""));
     CHECK(!std::filesystem::exists(f.data / "evidence" / assess::sha256_hex("<script>alert(1)</script>")));
     CHECK(body_of(c.get("/api/assessments/" + std::to_string(a)))["evidence"].size() == 1);
   }
@@ -769,8 +808,8 @@ TEST_CASE("evidence is stored under data_dir/evidence named by its SHA-256 and m
     for (const auto& [name, type] : office) {
       CAPTURE(name);
       const std::string bytes = "PK office " + name;
-      const HttpResponse r = c.send("POST", evidence_url(a, kSme, "q05_information_systems", name), bytes,
-                                    {{"content-type", type}});
+      const HttpResponse r =
+          c.send("POST", evidence_url(a, kSme, "q05_information_systems", name), bytes, {{"content-type", type}});
       REQUIRE_MESSAGE(r.status == 201, r.body);
       CHECK(body_of(r)["mime"] == type);
       const HttpResponse back = c.get("/api/evidence/" + assess::sha256_hex(bytes));
@@ -842,8 +881,9 @@ TEST_CASE("a submitted assessment refuses evidence and project changes with 409"
   REQUIRE(c.put(answer_url(a, kSme, "q05_information_systems"), "most").status == 200);
   REQUIRE(c.send("POST", "/api/assessments/" + id + "/submit").status == 200);
   const Json before = body_of(c.get("/api/assessments/" + id));
-  CHECK(c.send("POST", evidence_url(a, kSme, "q05_information_systems", "x.png"), "abc", {{"content-type", "image/png"}})
-            .status == 409);
+  CHECK(
+      c.send("POST", evidence_url(a, kSme, "q05_information_systems", "x.png"), "abc", {{"content-type", "image/png"}})
+          .status == 409);
   CHECK(c.put("/api/assessments/" + id + "/projects", Json::parse(R"([{"kind": "tech_upgrade"}])")).status == 409);
   CHECK(body_of(c.get("/api/assessments/" + id)) == before);
 }
@@ -855,8 +895,7 @@ TEST_CASE("a re-assessment copies the answers of the previous assessment") {
   const std::int64_t first = f.add_assessment(c, e, {{"modules", {kSme}}, {"date", "2025-09-01"}});
   REQUIRE(c.put(answer_url(first, kSme, "raw_equipment_total"), 280).status == 200);
   REQUIRE(c.put(answer_url(first, kSme, "q05_information_systems"), "most").status == 200);
-  REQUIRE(c.put("/api/assessments/" + std::to_string(first) + "/projects",
-                Json::parse(R"([{"kind": "tech_upgrade"}])"))
+  REQUIRE(c.put("/api/assessments/" + std::to_string(first) + "/projects", Json::parse(R"([{"kind": "tech_upgrade"}])"))
               .status == 200);
 
   const HttpResponse r =
@@ -893,7 +932,8 @@ TEST_CASE("only an admin manages users") {
   CHECK(body_of(zhang.get("/api/users")) == error_body(403, "the consultant role may not do this"));
   CHECK(body_of(zhang.post("/api/users", {{"name", "x"}, {"role", "admin"}, {"password", "12345678"}})) ==
         error_body(403, "the consultant role may not do this"));
-  const HttpResponse r = admin.post("/api/users", {{"name", "yi"}, {"role", "enterprise"}, {"enterprise_id", e}, {"password", "yi-secret-123"}});
+  const HttpResponse r = admin.post(
+      "/api/users", {{"name", "yi"}, {"role", "enterprise"}, {"enterprise_id", e}, {"password", "yi-secret-123"}});
   CHECK(r.status == 201);
   CHECK(body_of(r)["enterprise_id"] == e);
   CHECK(body_of(admin.get("/api/users")).size() == 4);
@@ -913,9 +953,9 @@ TEST_CASE("concurrent saves and reads leave the served score equal to the stored
   const Client c = f.login("zhang");
   const std::int64_t e = f.add_enterprise(c, {{"name", "并发"}});
   const std::int64_t a = f.add_assessment(c, e, {{"modules", {"profile", kSme}}});
-  const std::vector<std::string> questions = {"raw_equipment_total", "raw_equipment_digitised", "raw_equipment_networked",
-                                              "raw_revenue_last_year", "raw_revenue_year_before", "raw_digital_spend_avg3",
-                                              "raw_employees_last_year", "raw_employees_year_before"};
+  const std::vector<std::string> questions = {
+      "raw_equipment_total",     "raw_equipment_digitised", "raw_equipment_networked", "raw_revenue_last_year",
+      "raw_revenue_year_before", "raw_digital_spend_avg3",  "raw_employees_last_year", "raw_employees_year_before"};
   std::atomic<int> failures{0};
   std::atomic<bool> writing{true};
   std::vector<std::thread> threads;
@@ -1030,20 +1070,19 @@ TEST_CASE("an evidence name that is not UTF-8 does not break the assessment") {
   const std::int64_t a = f.add_assessment(c, e, {{"modules", {kSme}}});
   std::string name;
   for (int i = 0; i < 67; ++i) name += "%E7%85%A7";  // 67 × 照 = 201 bytes, cut at 200
-  const HttpResponse up = c.send("POST", evidence_url(a, kSme, "q05_information_systems", name), "abc",
-                                 {{"content-type", "image/png"}});
+  const HttpResponse up =
+      c.send("POST", evidence_url(a, kSme, "q05_information_systems", name), "abc", {{"content-type", "image/png"}});
   CHECK(up.status != 500);
   CHECK(c.get("/api/assessments/" + std::to_string(a)).status == 200);
 }
-
 
 // Regression (found by the API tests, fixed): an enterprise user for an enterprise that does not exist
 // fails on the foreign key and is reported as a duplicate name or a wrong role.
 TEST_CASE("a user for an unknown enterprise is refused naming the enterprise") {
   Fixture f;
   const Client admin = f.login("admin");
-  const HttpResponse r =
-      admin.post("/api/users", {{"name", "yi"}, {"role", "enterprise"}, {"enterprise_id", 999}, {"password", "12345678"}});
+  const HttpResponse r = admin.post(
+      "/api/users", {{"name", "yi"}, {"role", "enterprise"}, {"enterprise_id", 999}, {"password", "12345678"}});
   CHECK(r.status == 400);
   CHECK(body_of(r) == error_body(400, "no enterprise 999", "/enterprise_id"));
 }
@@ -1059,7 +1098,8 @@ TEST_CASE("an assessment's timestamps are the request time in one format") {
   const HttpResponse r = c.post("/api/enterprises/" + std::to_string(e) + "/assessments", {{"modules", {kSme}}});
   CHECK(body_of(r)["created_at"] == "2026-09-21T14:13:20Z");
   CHECK(body_of(r)["updated_at"] == "2026-09-21T14:13:20Z");
-  const HttpResponse submitted = c.send("POST", "/api/assessments/" + std::to_string(body_of(r)["id"].get<int>()) + "/submit");
+  const HttpResponse submitted =
+      c.send("POST", "/api/assessments/" + std::to_string(body_of(r)["id"].get<int>()) + "/submit");
   CHECK(body_of(submitted)["updated_at"] == "2026-09-21T14:13:20Z");
 }
 
@@ -1070,9 +1110,11 @@ TEST_CASE("only consultants and admins mark an answer verified on site") {
   const std::int64_t a = f.add_assessment(admin, e, {{"modules", {kSme}}});
   f.store->add_user("factory", kPassword, "enterprise", e);
   const Client factory = f.login("factory");
-  const HttpResponse refused = factory.put(answer_url(a, kSme, "q08_planning"), {{"value", "aware"}, {"verified", true}});
+  const HttpResponse refused =
+      factory.put(answer_url(a, kSme, "q08_planning"), {{"value", "aware"}, {"verified", true}});
   CHECK(refused.status == 403);
-  CHECK(body_of(refused) == error_body(403, "only a consultant or an admin marks an answer verified on site", "/verified"));
+  CHECK(body_of(refused) ==
+        error_body(403, "only a consultant or an admin marks an answer verified on site", "/verified"));
   CHECK(factory.put(answer_url(a, kSme, "q08_planning"), {{"value", "aware"}}).status == 200);
   const Client zhang = f.login("zhang");
   CHECK(zhang.put(answer_url(a, kSme, "q08_planning"), {{"value", "aware"}, {"verified", true}}).status == 200);
@@ -1098,7 +1140,8 @@ TEST_CASE("the live score shows what the crosswalk carried and what the next lev
   REQUIRE(r.status == 200);
   const Json sf = body_of(r)["modules"]["smart-factory-2025"];
   REQUIRE(sf["crosswalk"]["filled"].size() == 1);
-  CHECK(sf["crosswalk"]["filled"][0] == Json{{"link", "profile-revenue-to-sf"}, {"question", "main_business_revenue_last_year"}, {"value", 36000}});
+  CHECK(sf["crosswalk"]["filled"][0] ==
+        Json{{"link", "profile-revenue-to-sf"}, {"question", "main_business_revenue_last_year"}, {"value", 36000}});
   CHECK(sf["next_level_unlocks"]["level"] == "SF1");
   CHECK(body_of(r)["rewards"]["region"] == "320205");
 }
@@ -1148,18 +1191,24 @@ TEST_CASE("a hostile bureau import is a 400 naming the place, and nothing is imp
     return bureau.send("POST", "/api/bureau/import?name=" + name, body);
   };
   const std::string header = "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>uscc</t></is></c></row>";
-  HttpResponse r = import("b.xlsx", assess::testing::xlsx_with_sheet(header + "<row r=\"2\"><c r=\"2\"><v>1</v></c></row>"));
+  HttpResponse r =
+      import("b.xlsx", assess::testing::xlsx_with_sheet(header + "<row r=\"2\"><c r=\"2\"><v>1</v></c></row>"));
   CHECK(r.status == 400);
-  CHECK(body_of(r) == error_body(400, "xl/worksheets/sheet1.xml, row 2, cell 2: the cell reference \"2\" has no column letters"));
+  CHECK(body_of(r) ==
+        error_body(400, "xl/worksheets/sheet1.xml, row 2, cell 2: the cell reference \"2\" has no column letters"));
   r = import("b.xlsx", assess::testing::xlsx_with_sheet(header + "<row r=\"2\"><c r=\"ZZZZZZ2\"><v>1</v></c></row>"));
   CHECK(r.status == 400);
-  CHECK(body_of(r) == error_body(400, "xl/worksheets/sheet1.xml, row 2, cell ZZZZZZ2: column ZZZZZZ is beyond XFD, Excel's last column (16,384 columns)"));
+  CHECK(body_of(r) == error_body(400,
+                                 "xl/worksheets/sheet1.xml, row 2, cell ZZZZZZ2: column ZZZZZZ is beyond XFD, Excel's "
+                                 "last column (16,384 columns)"));
   r = import("b.xlsx", assess::testing::zip_archive({{"xl/worksheets/sheet1.xml", std::string(1u << 20, ' '), 200}}));
   CHECK(r.status == 400);
   CHECK(body_of(r)["error"]["message"].get<std::string>().find("refused as a zip bomb") != std::string::npos);
   r = import("m.csv", "uscc,name\n91320205MA1Y8KQ38L,\xE6\x97\xA0\xE9\x94\xA1\n91110000600037341L,\xCE\xDE\xCE\xFD\n");
   CHECK(r.status == 400);
-  CHECK(body_of(r) == error_body(400, "mixed encodings: row 1 is UTF-8 but row 2 is not (GBK?); save the whole file in one encoding, preferably UTF-8"));
+  CHECK(body_of(r) == error_body(400,
+                                 "mixed encodings: row 1 is UTF-8 but row 2 is not (GBK?); save the whole file in one "
+                                 "encoding, preferably UTF-8"));
   CHECK(f.store->bureau_candidates().empty());
 }
 
@@ -1171,15 +1220,16 @@ TEST_CASE("the report benchmarks the enterprise against imported peers of its di
   for (int i = 0; i < 6; ++i) {
     std::string body = "9132020" + std::to_string(i) + "MA1Y8KQ38";
     body = body.substr(0, 17);
-    csv += body + assess::uscc_check_character(body) + ",同行" + std::to_string(i) + ",367,400,5000," + std::to_string(10 * (i + 1)) + "\n";
+    csv += body + assess::uscc_check_character(body) + ",同行" + std::to_string(i) + ",367,400,5000," +
+           std::to_string(10 * (i + 1)) + "\n";
   }
   const HttpResponse imported = admin.send("POST", "/api/bureau/import?name=peers.csv", csv);
   REQUIRE(imported.status == 200);
   REQUIRE(body_of(imported)["imported"] == 6);
   const std::int64_t e = f.add_enterprise(admin, {{"name", "本企业"}});
   const std::int64_t a = f.add_assessment(admin, e, {{"modules", {"profile", kSme}}});
-  for (const auto& [q, v] : std::vector<std::pair<std::string, Json>>{{"uscc", "91110000600037341L"}, {"industry", "367"},
-                                                                      {"employees", 500}, {"revenue_last_year", 8000}}) {
+  for (const auto& [q, v] : std::vector<std::pair<std::string, Json>>{
+           {"uscc", "91110000600037341L"}, {"industry", "367"}, {"employees", 500}, {"revenue_last_year", 8000}}) {
     REQUIRE(admin.put(answer_url(a, "profile", q), v).status == 200);
   }
   const HttpResponse report = admin.get("/api/assessments/" + std::to_string(a) + "/report");
@@ -1196,17 +1246,20 @@ TEST_CASE("the report benchmarks the enterprise against imported peers of its di
 TEST_CASE("a JSON route refuses a body that is not sent as application/json") {
   Fixture f;
   const std::string body = Json{{"name", "zhang"}, {"password", kPassword}}.dump();
-  for (const std::string type : {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
+  for (const std::string type :
+       {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
     INFO(type);
     const HttpResponse r = f.anonymous().send("POST", "/api/login", body, {{"content-type", type}});
     CHECK(body_of(r) == error_body(415, "send the body as JSON with \"Content-Type: application/json\""));
   }
-  CHECK(f.anonymous().send("POST", "/api/login", body, {{"content-type", "Application/JSON; charset=utf-8"}}).status == 200);
+  CHECK(f.anonymous().send("POST", "/api/login", body, {{"content-type", "Application/JSON; charset=utf-8"}}).status ==
+        200);
 }
 
 TEST_CASE("failed logins are throttled per address and per user name with a growing Retry-After") {
   Fixture f;
-  auto attempt = [&](const std::string& name, const std::string& password, const std::string& address, std::int64_t now) {
+  auto attempt = [&](const std::string& name, const std::string& password, const std::string& address,
+                     std::int64_t now) {
     HttpRequest r;
     r.method = "POST";
     r.target = "/api/login";
@@ -1223,7 +1276,7 @@ TEST_CASE("failed logins are throttled per address and per user name with a grow
     CHECK(refused.header("Retry-After") == "1");
     CHECK(attempt("zhang", "wrong password", "10.0.0.1", kNow + 1).status == 401);  // then 2 s
     CHECK(attempt("zhang", kPassword, "10.0.0.1", kNow + 2).header("Retry-After") == "1");
-    CHECK(attempt("admin", kPassword, "10.0.0.1", kNow + 2).status == 429);  // the address, whatever the name
+    CHECK(attempt("admin", kPassword, "10.0.0.1", kNow + 2).status == 429);         // the address, whatever the name
     CHECK(attempt("zhang", "wrong password", "10.0.0.1", kNow + 3).status == 401);  // then 4 s
     CHECK(attempt("zhang", kPassword, "10.0.0.1", kNow + 4).header("Retry-After") == "3");
     // Another address and another name are not held back.
@@ -1233,12 +1286,13 @@ TEST_CASE("failed logins are throttled per address and per user name with a grow
     // (Every attempt is counted before the password check, the successful one too.)
     CHECK(attempt("zhang", kPassword, "10.0.0.1", kNow + 7).status == 200);
     CHECK(attempt("zhang", "wrong password", "10.0.0.1", kNow + 7).status == 429);  // the address still waits
-    CHECK(attempt("zhang", kPassword, "10.0.0.5", kNow + 7).status == 200);       // the name is not held back
+    CHECK(attempt("zhang", kPassword, "10.0.0.5", kNow + 7).status == 200);         // the name is not held back
   }
   SUBCASE("logging in to one's own account does not reset the address's count of guesses at others") {
-    for (int i = 0; i < 5; ++i) CHECK(attempt("nobody" + std::to_string(i), "wrong password", "10.0.3.1", kNow).status == 401);
-    CHECK(attempt("zhang", kPassword, "10.0.3.1", kNow).status == 200);                // the 6th attempt
-    CHECK(attempt("nobody9", "wrong password", "10.0.3.1", kNow).status == 429);       // then the backoff holds
+    for (int i = 0; i < 5; ++i)
+      CHECK(attempt("nobody" + std::to_string(i), "wrong password", "10.0.3.1", kNow).status == 401);
+    CHECK(attempt("zhang", kPassword, "10.0.3.1", kNow).status == 200);           // the 6th attempt
+    CHECK(attempt("nobody9", "wrong password", "10.0.3.1", kNow).status == 429);  // then the backoff holds
   }
   SUBCASE("successful logins from one address are not failures: the eighth is as quick as the first") {
     // Issue 14: on a consultant's laptop every user logs in from 127.0.0.1 (5 attempts are free).
@@ -1251,7 +1305,8 @@ TEST_CASE("failed logins are throttled per address and per user name with a grow
     CHECK(attempt("admin", kPassword, "10.0.4.1", kNow).status == 429);
   }
   SUBCASE("one user name from many addresses") {
-    for (int i = 0; i < 6; ++i) CHECK(attempt("zhang", "wrong password", "10.0.1." + std::to_string(i), kNow).status == 401);
+    for (int i = 0; i < 6; ++i)
+      CHECK(attempt("zhang", "wrong password", "10.0.1." + std::to_string(i), kNow).status == 401);
     CHECK(attempt("zhang", kPassword, "10.0.2.1", kNow).status == 429);
     CHECK(attempt("admin", kPassword, "10.0.2.1", kNow).status == 200);
   }
@@ -1279,8 +1334,13 @@ TEST_CASE("failed logins are throttled per address and per user name with a grow
     attempt("nobody", "wrong password", "10.0.0.1", kNow);
     const Json events = body_of(f.login("admin").get("/api/events"));
     REQUIRE(events.size() == 2);
-    CHECK(events[0] == Json{{"at", "2026-09-21T14:13:20Z"}, {"user_id", nullptr}, {"user", ""}, {"role", ""},
-                            {"action", "login_failed"}, {"target", "nobody"}, {"detail", {{"address", "10.0.0.1"}}}});
+    CHECK(events[0] == Json{{"at", "2026-09-21T14:13:20Z"},
+                            {"user_id", nullptr},
+                            {"user", ""},
+                            {"role", ""},
+                            {"action", "login_failed"},
+                            {"target", "nobody"},
+                            {"detail", {{"address", "10.0.0.1"}}}});
     CHECK(events[1]["user_id"] == 2);
     CHECK(events[1]["target"] == "zhang");
   }
@@ -1300,12 +1360,15 @@ TEST_CASE("changing a password ends the user's other sessions and needs the curr
           error_body(400, "a password of one repeated character is too easy to guess", "/new_password"));
   }
   SUBCASE("a wrong current password is refused and nothing ends") {
-    CHECK(body_of(laptop.post("/api/password", {{"current_password", "not it at all"}, {"new_password", "a new long secret"}})) ==
+    CHECK(body_of(laptop.post("/api/password",
+                              {{"current_password", "not it at all"}, {"new_password", "a new long secret"}})) ==
           error_body(403, "the current password is wrong", "/current_password"));
     CHECK(phone.get("/api/me").status == 200);
   }
   SUBCASE("the change ends the other sessions, keeps this one, and the new password works") {
-    REQUIRE(laptop.post("/api/password", {{"current_password", kPassword}, {"new_password", "a new long secret"}}).status == 200);
+    REQUIRE(
+        laptop.post("/api/password", {{"current_password", kPassword}, {"new_password", "a new long secret"}}).status ==
+        200);
     CHECK(laptop.get("/api/me").status == 200);
     CHECK(body_of(phone.get("/api/me")) == error_body(401, "log in first"));
     CHECK(admin.get("/api/me").status == 200);  // another user's session is untouched
@@ -1324,13 +1387,15 @@ TEST_CASE("an admin disables a user, which ends the user's sessions at once") {
   Fixture f;
   const Client admin = f.login("admin");
   const Client zhang = f.login("zhang");
-  CHECK(body_of(zhang.post("/api/users/2/disable", Json::object())) == error_body(403, "the consultant role may not do this"));
+  CHECK(body_of(zhang.post("/api/users/2/disable", Json::object())) ==
+        error_body(403, "the consultant role may not do this"));
   const HttpResponse r = admin.post("/api/users/2/disable", Json::object());
   CHECK(body_of(r) == Json{{"id", 2}, {"name", "zhang"}, {"role", "consultant"}, {"disabled", true}});
   CHECK(zhang.get("/api/me").status == 401);
   CHECK(body_of(f.anonymous().post("/api/login", {{"name", "zhang"}, {"password", kPassword}})) ==
         error_body(403, "this account is disabled; ask an admin"));
-  CHECK(body_of(admin.post("/api/users/1/disable", Json::object())) == error_body(409, "an admin cannot disable their own account"));
+  CHECK(body_of(admin.post("/api/users/1/disable", Json::object())) ==
+        error_body(409, "an admin cannot disable their own account"));
   CHECK(admin.post("/api/users/99/disable", Json::object()).status == 404);
   REQUIRE(admin.post("/api/users/2/enable", Json::object()).status == 200);
   CHECK(f.anonymous().post("/api/login", {{"name", "zhang"}, {"password", kPassword}}).status == 200);
@@ -1347,16 +1412,20 @@ TEST_CASE("an admin changes a user's role, which the user's open session follows
   const Client admin = f.login("admin");
   const Client zhang = f.login("zhang");
   const std::int64_t e = f.add_enterprise(admin, {{"name", "甲"}});
-  CHECK(body_of(zhang.post("/api/users/3/role", {{"role", "admin"}})) == error_body(403, "the consultant role may not do this"));
-  CHECK(body_of(admin.post("/api/users/1/role", {{"role", "consultant"}})) == error_body(409, "an admin cannot change their own role"));
+  CHECK(body_of(zhang.post("/api/users/3/role", {{"role", "admin"}})) ==
+        error_body(403, "the consultant role may not do this"));
+  CHECK(body_of(admin.post("/api/users/1/role", {{"role", "consultant"}})) ==
+        error_body(409, "an admin cannot change their own role"));
   CHECK(body_of(admin.post("/api/users/2/role", {{"role", "boss"}})) ==
         error_body(400, "\"role\" must be one of admin, consultant, enterprise, bureau", "/role"));
   CHECK(body_of(admin.post("/api/users/2/role", {{"role", "enterprise"}})) ==
         error_body(400, "an enterprise user needs \"enterprise_id\"", "/enterprise_id"));
   CHECK(admin.post("/api/users/99/role", {{"role", "bureau"}}).status == 404);
   CHECK(zhang.post("/api/enterprises", {{"name", "乙"}}).status == 201);
-  CHECK(body_of(admin.post("/api/users/2/role", {{"role", "bureau"}})) == Json{{"id", 2}, {"name", "zhang"}, {"role", "bureau"}});
-  CHECK(body_of(zhang.post("/api/enterprises", {{"name", "丙"}})) == error_body(403, "the bureau role may not do this"));
+  CHECK(body_of(admin.post("/api/users/2/role", {{"role", "bureau"}})) ==
+        Json{{"id", 2}, {"name", "zhang"}, {"role", "bureau"}});
+  CHECK(body_of(zhang.post("/api/enterprises", {{"name", "丙"}})) ==
+        error_body(403, "the bureau role may not do this"));
   CHECK(body_of(admin.post("/api/users/2/role", {{"role", "enterprise"}, {"enterprise_id", e}})) ==
         Json{{"id", 2}, {"name", "zhang"}, {"role", "enterprise"}, {"enterprise_id", e}});
   CHECK(body_of(zhang.get("/api/enterprises")).size() == 1);
@@ -1384,7 +1453,9 @@ TEST_CASE("an admin resets a password: the user's sessions end and the new one m
   CHECK(again.get("/api/enterprises").status == 403);
   const Json users = body_of(admin.get("/api/users"));
   CHECK(users[2] == Json{{"id", 2}, {"name", "zhang"}, {"role", "consultant"}, {"must_change_password", true}});
-  REQUIRE(again.post("/api/password", {{"current_password", "a temporary secret"}, {"new_password", "zhang's own secret"}}).status == 200);
+  REQUIRE(
+      again.post("/api/password", {{"current_password", "a temporary secret"}, {"new_password", "zhang's own secret"}})
+          .status == 200);
   CHECK(again.get("/api/enterprises").status == 200);
   CHECK(body_of(admin.get("/api/events"))[2]["action"] == "password_reset");  // then login_failed, password_changed
 }
@@ -1392,11 +1463,17 @@ TEST_CASE("an admin resets a password: the user's sessions end and the new one m
 TEST_CASE("a user added with must_change_password replaces the password at the first login") {
   Fixture f;
   const Client admin = f.login("admin");
-  CHECK(body_of(admin.post("/api/users", {{"name", "wang"}, {"role", "consultant"}, {"password", "a long secret here"},
+  CHECK(body_of(admin.post("/api/users", {{"name", "wang"},
+                                          {"role", "consultant"},
+                                          {"password", "a long secret here"},
                                           {"must_change_password", "yes"}})) ==
         error_body(400, "\"must_change_password\" must be true or false", "/must_change_password"));
-  REQUIRE(admin.post("/api/users", {{"name", "wang"}, {"role", "consultant"}, {"password", "a long secret here"},
-                                    {"must_change_password", true}}).status == 201);
+  REQUIRE(admin
+              .post("/api/users", {{"name", "wang"},
+                                   {"role", "consultant"},
+                                   {"password", "a long secret here"},
+                                   {"must_change_password", true}})
+              .status == 201);
   const Client wang = f.login("wang", "a long secret here");
   CHECK(body_of(wang.get("/api/me"))["must_change_password"] == true);
   CHECK(wang.get("/api/enterprises").status == 403);
@@ -1429,7 +1506,8 @@ TEST_CASE("the first-start admin must change the one-time password before anythi
   CHECK(body_of(first.get("/api/enterprises")) == refused);
   CHECK(body_of(first.post("/api/enterprises", {{"name", "甲"}})) == refused);
   CHECK(body_of(first.get("/api/me"))["must_change_password"] == true);
-  REQUIRE(first.post("/api/password", {{"current_password", "one-time-123"}, {"new_password", "my own long secret"}}).status == 200);
+  REQUIRE(first.post("/api/password", {{"current_password", "one-time-123"}, {"new_password", "my own long secret"}})
+              .status == 200);
   CHECK(first.get("/api/enterprises").status == 200);
   CHECK_FALSE(body_of(first.get("/api/me")).contains("must_change_password"));
 }
@@ -1441,9 +1519,11 @@ TEST_CASE("new users need a long, uncommon password and a plain name") {
     return body_of(admin.post("/api/users", {{"name", name}, {"role", "consultant"}, {"password", password}}));
   };
   const Json name_rule = error_body(
-      400, "a user name has 1 to 64 characters: ASCII letters, digits, \".\", \"_\", \"-\" and Chinese characters", "/name");
+      400, "a user name has 1 to 64 characters: ASCII letters, digits, \".\", \"_\", \"-\" and Chinese characters",
+      "/name");
   CHECK(add("li", "12345678") == error_body(400, "a password needs at least 10 characters", "/password"));
-  CHECK(add("li", "qwertyuiop") == error_body(400, "this password is on the list of common passwords; choose another", "/password"));
+  CHECK(add("li", "qwertyuiop") ==
+        error_body(400, "this password is on the list of common passwords; choose another", "/password"));
   CHECK(add("zhang\u200b", "a long secret here") == name_rule);  // zero-width space: looks like "zhang"
   CHECK(add("zh\u202eang", "a long secret here") == name_rule);  // right-to-left override
   CHECK(add("li\tsi", "a long secret here") == name_rule);
@@ -1463,11 +1543,17 @@ TEST_CASE("a wrong JSON type is a 400 naming the field, never a 500") {
   const std::int64_t e = f.add_enterprise(admin, {{"name", "甲"}});
   const std::int64_t a = f.add_assessment(admin, e, {{"modules", {kSme}}});
   const std::string url = answer_url(a, kSme, "q05_information_systems");
-  CHECK(body_of(admin.put(url, {{"value", "most"}, {"verified", "true"}})) == error_body(400, "\"verified\" must be true or false", "/verified"));
-  CHECK(body_of(admin.put(url, {{"value", "most"}, {"na", 1}})) == error_body(400, "\"na\" must be true or false", "/na"));
-  CHECK(body_of(admin.put(url, {{"value", "most"}, {"note", 5}})) == error_body(400, "\"note\" must be a string", "/note"));
-  CHECK(body_of(admin.put(url, {{"value", "most"}, {"evidence", "x"}})) == error_body(400, "\"evidence\" must be an array", "/evidence"));
-  CHECK(body_of(admin.post("/api/users", {{"name", "yi"}, {"role", "enterprise"}, {"enterprise_id", "1"}, {"password", "a long secret here"}})) ==
+  CHECK(body_of(admin.put(url, {{"value", "most"}, {"verified", "true"}})) ==
+        error_body(400, "\"verified\" must be true or false", "/verified"));
+  CHECK(body_of(admin.put(url, {{"value", "most"}, {"na", 1}})) ==
+        error_body(400, "\"na\" must be true or false", "/na"));
+  CHECK(body_of(admin.put(url, {{"value", "most"}, {"note", 5}})) ==
+        error_body(400, "\"note\" must be a string", "/note"));
+  CHECK(body_of(admin.put(url, {{"value", "most"}, {"evidence", "x"}})) ==
+        error_body(400, "\"evidence\" must be an array", "/evidence"));
+  CHECK(body_of(admin.post(
+            "/api/users",
+            {{"name", "yi"}, {"role", "enterprise"}, {"enterprise_id", "1"}, {"password", "a long secret here"}})) ==
         error_body(400, "\"enterprise_id\" must be an enterprise id", "/enterprise_id"));
   CHECK(body_of(admin.post("/api/users", {{"name", "yi"}, {"role", "root"}, {"password", "a long secret here"}})) ==
         error_body(400, "\"role\" must be one of admin, consultant, enterprise, bureau", "/role"));
@@ -1487,22 +1573,27 @@ TEST_CASE("an answer may claim only evidence uploaded to the same assessment, an
   const std::int64_t a = f.add_assessment(admin, e, {{"modules", {kSme}}});
   const std::int64_t other = f.add_assessment(admin, e, {{"modules", {kSme}}});
   const std::string q = "q05_information_systems";
-  const HttpResponse up = admin.send("POST", evidence_url(other, kSme, q, "photo.png"), "other photo", {{"content-type", "image/png"}});
+  const HttpResponse up =
+      admin.send("POST", evidence_url(other, kSme, q, "photo.png"), "other photo", {{"content-type", "image/png"}});
   REQUIRE(up.status == 201);
   const std::string elsewhere = "sha256:" + body_of(up)["sha256"].get<std::string>();
   const std::string made_up = "sha256:" + std::string(64, 'a');
-  CHECK(body_of(admin.put(answer_url(a, kSme, q), {{"value", "most"}, {"evidence", {{{"file", made_up}, {"name", "x.png"}}}}})) ==
+  CHECK(body_of(admin.put(answer_url(a, kSme, q),
+                          {{"value", "most"}, {"evidence", {{{"file", made_up}, {"name", "x.png"}}}}})) ==
         error_body(400, "no evidence file " + made_up + " was uploaded to this assessment", "/evidence/0/file"));
   CHECK(body_of(admin.put(answer_url(a, kSme, q), {{"value", "most"}, {"evidence", {{{"file", elsewhere}}}}})) ==
         error_body(400, "no evidence file " + elsewhere + " was uploaded to this assessment", "/evidence/0/file"));
   CHECK(body_of(admin.put(answer_url(a, kSme, q), {{"value", "most"}, {"evidence", {{{"name", "x"}}}}})) ==
         error_body(400, "an evidence entry needs \"file\" (\"sha256:…\")", "/evidence/0"));
   // Uploaded here: claimable, with a bounded name.
-  const HttpResponse mine = admin.send("POST", evidence_url(a, kSme, q, "mine.png"), "my photo", {{"content-type", "image/png"}});
+  const HttpResponse mine =
+      admin.send("POST", evidence_url(a, kSme, q, "mine.png"), "my photo", {{"content-type", "image/png"}});
   REQUIRE(mine.status == 201);
   const std::string own = "sha256:" + body_of(mine)["sha256"].get<std::string>();
-  CHECK(admin.put(answer_url(a, kSme, q), {{"value", "most"}, {"evidence", {{{"file", own}, {"name", "renamed.png"}}}}}).status == 200);
-  CHECK(body_of(admin.put(answer_url(a, kSme, q), {{"value", "most"}, {"evidence", {{{"file", own}, {"name", std::string(201, 'n')}}}}})) ==
+  CHECK(admin.put(answer_url(a, kSme, q), {{"value", "most"}, {"evidence", {{{"file", own}, {"name", "renamed.png"}}}}})
+            .status == 200);
+  CHECK(body_of(admin.put(answer_url(a, kSme, q),
+                          {{"value", "most"}, {"evidence", {{{"file", own}, {"name", std::string(201, 'n')}}}}})) ==
         error_body(400, "\"name\" must be a text of at most 200 bytes", "/evidence/0/name"));
   Json many = Json::array();
   for (int i = 0; i < 21; ++i) many.push_back({{"file", own}});
@@ -1510,7 +1601,10 @@ TEST_CASE("an answer may claim only evidence uploaded to the same assessment, an
         error_body(400, "an answer may list at most 20 evidence files", "/evidence"));
   // Uploads stop at the cap too.
   for (int i = 0; i < 19; ++i) {
-    REQUIRE(admin.send("POST", evidence_url(a, kSme, q, "p.png"), "photo " + std::to_string(i), {{"content-type", "image/png"}}).status == 201);
+    REQUIRE(admin
+                .send("POST", evidence_url(a, kSme, q, "p.png"), "photo " + std::to_string(i),
+                      {{"content-type", "image/png"}})
+                .status == 201);
   }
   CHECK(body_of(admin.send("POST", evidence_url(a, kSme, q, "p.png"), "one more", {{"content-type", "image/png"}})) ==
         error_body(409, "an answer may list at most 20 evidence files"));
@@ -1527,7 +1621,8 @@ TEST_CASE("an evidence file is stored whole or not at all") {
   const auto dir = f.data / "evidence";
   auto leftovers = [&] {
     int n = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) n += entry.path().filename().string().rfind(".upload-", 0) == 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir))
+      n += entry.path().filename().string().rfind(".upload-", 0) == 0;
     return n;
   };
   SUBCASE("a full disk answers 507 and keeps nothing") {
@@ -1538,7 +1633,8 @@ TEST_CASE("an evidence file is stored whole or not at all") {
     struct rlimit small = old;
     small.rlim_cur = 1000;
     REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
-    const HttpResponse r = admin.send("POST", evidence_url(a, kSme, q, "photo.png"), photo, {{"content-type", "image/png"}});
+    const HttpResponse r =
+        admin.send("POST", evidence_url(a, kSme, q, "photo.png"), photo, {{"content-type", "image/png"}});
     setrlimit(RLIMIT_FSIZE, &old);
     std::signal(SIGXFSZ, previous);
     CHECK(body_of(r) == error_body(507, "the server's disk is full; the evidence file was not stored"));
@@ -1548,20 +1644,24 @@ TEST_CASE("an evidence file is stored whole or not at all") {
     CHECK(stored["evidence"] == Json::array());
     CHECK(stored["answers"] == Json::object());
     // With room again, the same upload succeeds whole.
-    REQUIRE(admin.send("POST", evidence_url(a, kSme, q, "photo.png"), photo, {{"content-type", "image/png"}}).status == 201);
+    REQUIRE(admin.send("POST", evidence_url(a, kSme, q, "photo.png"), photo, {{"content-type", "image/png"}}).status ==
+            201);
     CHECK(read_file(dir / sha) == photo);
   }
   SUBCASE("a damaged file left by an earlier failure is replaced by the next upload") {
     std::filesystem::create_directories(dir);
     write_file(dir / sha, "");
-    REQUIRE(admin.send("POST", evidence_url(a, kSme, q, "photo.png"), photo, {{"content-type", "image/png"}}).status == 201);
+    REQUIRE(admin.send("POST", evidence_url(a, kSme, q, "photo.png"), photo, {{"content-type", "image/png"}}).status ==
+            201);
     CHECK(read_file(dir / sha) == photo);
     CHECK(leftovers() == 0);
   }
   SUBCASE("the stored file is private to the server's user") {
-    REQUIRE(admin.send("POST", evidence_url(a, kSme, q, "photo.png"), photo, {{"content-type", "image/png"}}).status == 201);
+    REQUIRE(admin.send("POST", evidence_url(a, kSme, q, "photo.png"), photo, {{"content-type", "image/png"}}).status ==
+            201);
     const auto perms = std::filesystem::status(dir / sha).permissions();
-    CHECK((perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) == std::filesystem::perms::none);
+    CHECK((perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+          std::filesystem::perms::none);
   }
 }
 
@@ -1576,7 +1676,8 @@ TEST_CASE("submit, reopen and projects are audited with the user's id and role")
   REQUIRE(zhang.post("/api/assessments/" + id + "/reopen", Json::object()).status == 200);
   const Json at = "2026-09-21T14:13:20Z";
   auto row = [&](const std::string& question, const Json& old, const Json& now) {
-    return Json{{"at", at}, {"user", "zhang"}, {"user_id", 2}, {"role", "consultant"}, {"module", ""}, {"question", question}, {"old", old}, {"new", now}};
+    return Json{{"at", at},     {"user", "zhang"},      {"user_id", 2}, {"role", "consultant"},
+                {"module", ""}, {"question", question}, {"old", old},   {"new", now}};
   };
   CHECK(body_of(zhang.get("/api/assessments/" + id + "/audit")) ==
         Json::array({row("#status", "submitted", "open"), row("#status", "open", "submitted"),
@@ -1589,7 +1690,8 @@ TEST_CASE("users, invites, enterprises, assessments and imports are in the audit
   const std::int64_t e = f.add_enterprise(admin, {{"name", "甲"}});
   f.add_assessment(admin, e, {{"modules", {kSme}}});
   REQUIRE(admin.post("/api/enterprises/" + std::to_string(e) + "/invites", Json::object()).status == 201);
-  REQUIRE(admin.post("/api/users", {{"name", "li"}, {"role", "bureau"}, {"password", "a long secret here"}}).status == 201);
+  REQUIRE(admin.post("/api/users", {{"name", "li"}, {"role", "bureau"}, {"password", "a long secret here"}}).status ==
+          201);
   const std::string csv =
       "uscc,name,region,revenue_last_year,employees,smart_factory_tier,sme-digital-2024.level\n"
       "91320205MA1Y8KQ38L,甲,320205,36000,560,basic,L2\n";
@@ -1600,7 +1702,8 @@ TEST_CASE("users, invites, enterprises, assessments and imports are in the audit
     CHECK(ev["user_id"] == 1);
     CHECK(ev["role"] == "admin");
   }
-  CHECK(actions == std::vector<std::string>{"bureau_import", "user_added", "invite_created", "assessment_added", "enterprise_added"});
+  CHECK(actions == std::vector<std::string>{"bureau_import", "user_added", "invite_created", "assessment_added",
+                                            "enterprise_added"});
   CHECK(f.login("zhang").get("/api/events").status == 403);
 }
 
@@ -1608,12 +1711,14 @@ TEST_CASE("an invite accepted with a taken name does not say the name exists, an
   Fixture f;
   const Client admin = f.login("admin");
   const std::int64_t e = f.add_enterprise(admin, {{"name", "甲"}});
-  const std::string token = body_of(admin.post("/api/enterprises/" + std::to_string(e) + "/invites", Json::object()))["token"];
+  const std::string token =
+      body_of(admin.post("/api/enterprises/" + std::to_string(e) + "/invites", Json::object()))["token"];
   const std::string url = "/api/invites/" + token + "/accept";
   const HttpResponse taken = f.anonymous().post(url, {{"name", "zhang"}, {"password", "a long secret here"}});
   CHECK(body_of(taken) == error_body(400, "this name cannot be used; choose another", "/name"));
   CHECK(taken.body.find("exist") == std::string::npos);
-  CHECK(body_of(f.anonymous().post(url, {{"name", "cons\u200b"}, {"password", "a long secret here"}}))["error"]["pointer"] == "/name");
+  CHECK(body_of(f.anonymous().post(
+            url, {{"name", "cons\u200b"}, {"password", "a long secret here"}}))["error"]["pointer"] == "/name");
   CHECK(f.anonymous().post(url, {{"name", "factory"}, {"password", "a long secret here"}}).status == 201);
 }
 
@@ -1633,20 +1738,25 @@ TEST_CASE("open invites are listed with their expiry, shown to the link's holder
   CHECK(list[1] == first);
   CHECK(body_of(bureau.get(base)) == error_body(403, "the bureau role may not do this"));
   const std::string token = first["token"];
-  CHECK(body_of(f.anonymous().get("/api/invites/" + token)) == Json{{"enterprise", "甲"}, {"expires_at", first["expires_at"]}});
-  CHECK(body_of(f.anonymous().get("/api/invites/nope")) == error_body(404, "this invite link is unknown, used or expired"));
+  CHECK(body_of(f.anonymous().get("/api/invites/" + token)) ==
+        Json{{"enterprise", "甲"}, {"expires_at", first["expires_at"]}});
+  CHECK(body_of(f.anonymous().get("/api/invites/nope")) ==
+        error_body(404, "this invite link is unknown, used or expired"));
   CHECK(body_of(bureau.send("DELETE", base + "/" + token)) == error_body(403, "the bureau role may not do this"));
   const std::int64_t other = f.add_enterprise(admin, {{"name", "乙"}});
   CHECK(admin.send("DELETE", "/api/enterprises/" + std::to_string(other) + "/invites/" + token).status == 404);
   CHECK(body_of(zhang.send("DELETE", base + "/" + token)) == Json{{"ok", true}});
   CHECK(zhang.send("DELETE", base + "/" + token).status == 404);
   CHECK(f.anonymous().get("/api/invites/" + token).status == 404);
-  CHECK(body_of(f.anonymous().post("/api/invites/" + token + "/accept", {{"name", "factory"}, {"password", "a long secret here"}})) ==
+  CHECK(body_of(f.anonymous().post("/api/invites/" + token + "/accept",
+                                   {{"name", "factory"}, {"password", "a long secret here"}})) ==
         error_body(404, "this invite link is unknown, used or expired"));
   REQUIRE(body_of(zhang.get(base)).size() == 1);
   // An accepted invite leaves the list.
-  CHECK(f.anonymous().post("/api/invites/" + second["token"].get<std::string>() + "/accept",
-                           {{"name", "factory"}, {"password", "a long secret here"}}).status == 201);
+  CHECK(f.anonymous()
+            .post("/api/invites/" + second["token"].get<std::string>() + "/accept",
+                  {{"name", "factory"}, {"password", "a long secret here"}})
+            .status == 201);
   CHECK(body_of(zhang.get(base)) == Json::array());
   CHECK(body_of(admin.get("/api/events"))[1]["action"] == "invite_revoked");
 }
@@ -1661,11 +1771,16 @@ TEST_CASE("requests for another host are refused, and state changes from another
   for (const std::string host : {"evil.example", "127.0.0.1.evil.example:8080", "assess.example.cn.evil"}) {
     INFO(host);
     CHECK(body_of(admin.send("GET", "/api/me", "", {{"host", host}})) ==
-          error_body(421, "this server does not answer to the host \"" + host + "\"; start it with --allowed-host NAME to allow a name"));
+          error_body(421, "this server does not answer to the host \"" + host +
+                              "\"; start it with --allowed-host NAME to allow a name"));
     CHECK(f.anonymous().send("GET", "/", "", {{"host", host}}).status == 421);
   }
-  CHECK(admin.send("POST", "/api/enterprises", R"({"name": "乙"})", {{"host", "127.0.0.1:8080"}, {"origin", "http://127.0.0.1:8080"}}).status == 201);
-  CHECK(admin.send("POST", "/api/enterprises", R"({"name": "丙"})", {{"origin", "https://assess.example.cn"}}).status == 201);
+  CHECK(admin
+            .send("POST", "/api/enterprises", R"({"name": "乙"})",
+                  {{"host", "127.0.0.1:8080"}, {"origin", "http://127.0.0.1:8080"}})
+            .status == 201);
+  CHECK(admin.send("POST", "/api/enterprises", R"({"name": "丙"})", {{"origin", "https://assess.example.cn"}}).status ==
+        201);
   for (const std::string origin : {"http://evil.example", "null", "http://127.0.0.1.evil.example"}) {
     INFO(origin);
     CHECK(body_of(admin.send("POST", "/api/enterprises", R"({"name": "丁"})", {{"origin", origin}})) ==
@@ -1677,8 +1792,10 @@ TEST_CASE("requests for another host are refused, and state changes from another
 
 TEST_CASE("the session cookie is Secure when the server sits behind a TLS proxy") {
   Fixture plain;
-  CHECK(plain.anonymous().post("/api/login", {{"name", "zhang"}, {"password", kPassword}}).header("Set-Cookie").find("Secure") ==
-        std::string::npos);
+  CHECK(plain.anonymous()
+            .post("/api/login", {{"name", "zhang"}, {"password", kPassword}})
+            .header("Set-Cookie")
+            .find("Secure") == std::string::npos);
   Fixture proxied([](assess::AppConfig& c) { c.secure_cookie = true; });
   const std::string cookie =
       proxied.anonymous().post("/api/login", {{"name", "zhang"}, {"password", kPassword}}).header("Set-Cookie");

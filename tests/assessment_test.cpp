@@ -43,7 +43,7 @@ TEST_CASE("crosswalk links feed a fact asked once into other modules") {
   SUBCASE("a module's level flows through the value map") {
     const int qi = b.questionnaire->question_index("a_level");
     CHECK(b.answers.answers[static_cast<std::size_t>(qi)].value == "one");  // mod-a scores 5 -> A1
-    CHECK(b.result.sections[0].score == 2);                                  // above_size 1 + a_level 1
+    CHECK(b.result.sections[0].score == 2);                                 // above_size 1 + a_level 1
   }
   SUBCASE("text formats normalise a USCC and check region codes") {
     const auto& a = result.modules.at("mod-a");
@@ -94,7 +94,8 @@ TEST_CASE("crosswalk links are checked against the library") {
   auto bad = nlohmann::json::parse(R"({"links": [{"id": "x", "from": "mod-a/nope", "to": ["mod-b/revenue"]}]})");
   CHECK_THROWS_WITH(assess::load_crosswalk(bad, "cw.json", f.library),
                     "cw.json:/links/0/from: questionnaire \"mod-a\" has no question \"nope\"");
-  auto level_target = nlohmann::json::parse(R"({"links": [{"id": "x", "from": "mod-a/revenue", "to": ["mod-b#level"]}]})");
+  auto level_target =
+      nlohmann::json::parse(R"({"links": [{"id": "x", "from": "mod-a/revenue", "to": ["mod-b#level"]}]})");
   CHECK_THROWS_WITH(assess::load_crosswalk(level_target, "cw.json", f.library),
                     "cw.json:/links/0/to/0: a link can only write into questions");
 }
@@ -105,7 +106,8 @@ TEST_CASE("code lists walk from a district up to the nation") {
   CHECK(list.ancestry("999999").empty());
   auto orphan = nlohmann::json::parse(
       R"({"id": "x", "title": "t", "source": "s", "codes": [{"code": "1", "name": "a", "parent": "9"}]})");
-  CHECK_THROWS_WITH(assess::load_code_list(orphan, "x.json"), "x.json:/codes/0: parent \"9\" of code \"1\" is not in the list");
+  CHECK_THROWS_WITH(assess::load_code_list(orphan, "x.json"),
+                    "x.json:/codes/0: parent \"9\" of code \"1\" is not in the list");
 }
 
 // A save changes one answer: the parsed assessment is updated in place (set_answer) instead of
@@ -113,7 +115,9 @@ TEST_CASE("code lists walk from a district up to the nation") {
 // and the demo assessment: after every batch of random edits (valid options and numbers, values out
 // of range or of the wrong type, unknown questions, not-applicable, clearing), both paths must give
 // the same errors in the same order and the same explained scores, fills and conflicts.
-TEST_CASE("updating one answer of a parsed assessment and rescoring what it reaches equals scoring the edited document again") {
+TEST_CASE(
+    "updating one answer of a parsed assessment and rescoring what it reaches equals scoring the edited document "
+    "again") {
   const std::string root = ASSESS_SOURCE_DIR "/questionnaires/";
   const assess::Library library = assess::Library::load_dir(root);
   const assess::Crosswalk crosswalk =
@@ -128,11 +132,16 @@ TEST_CASE("updating one answer of a parsed assessment and rescoring what it reac
 
   auto random_value = [&](const assess::Question& q) -> assess::Json {
     switch (pick(10)) {
-      case 0: return nullptr;                        // cleared
-      case 1: return assess::Json{{"na", true}};     // not applicable (an error where not allowed)
-      case 2: return "not a valid value";            // wrong type or unknown option
-      case 3: return -12345.678;                     // out of range for most numbers
-      default: break;
+      case 0:
+        return nullptr;  // cleared
+      case 1:
+        return assess::Json{{"na", true}};  // not applicable (an error where not allowed)
+      case 2:
+        return "not a valid value";  // wrong type or unknown option
+      case 3:
+        return -12345.678;  // out of range for most numbers
+      default:
+        break;
     }
     if (!q.options.empty()) {
       const std::string id = q.options[pick(q.options.size())].id;
@@ -200,6 +209,7 @@ TEST_CASE("a single answer cannot change in a module the parsed assessment does 
   assess::ParsedAssessment parsed =
       assess::parse_assessment(library, {{"modules", {{"profile", {{"answers", assess::Json::object()}}}}}}, "a.json");
   CHECK_THROWS_AS(assess::set_answer(parsed, "cmmm", "x", 1), std::logic_error);
-  assess::ParsedAssessment no_answers = assess::parse_assessment(library, {{"modules", {{"profile", assess::Json::object()}}}}, "a.json");
+  assess::ParsedAssessment no_answers =
+      assess::parse_assessment(library, {{"modules", {{"profile", assess::Json::object()}}}}, "a.json");
   CHECK_THROWS_AS(assess::set_answer(no_answers, "profile", "x", 1), std::logic_error);
 }

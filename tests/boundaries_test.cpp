@@ -1,6 +1,4 @@
-#include "scoring/score.h"
-
-#include "support.h"
+#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,11 +7,11 @@
 #include <utility>
 #include <vector>
 
-#include <doctest/doctest.h>
-
 #include "scoring/answers.h"
 #include "scoring/gap.h"
 #include "scoring/questionnaire.h"
+#include "scoring/score.h"
+#include "support.h"
 
 // Boundary tests on the real questionnaires (questionnaires/<module>/<module>.json): every threshold of
 // every level, met exactly and missed by the smallest change an answer allows, all else fixed. Answer
@@ -24,8 +22,6 @@ using assess::Questionnaire;
 using assess::ScoreResult;
 
 namespace {
-
-
 
 const std::string kDir = ASSESS_SOURCE_DIR "/questionnaires/";
 
@@ -51,12 +47,15 @@ const Module& cmmm() {
 }
 
 assess::AnswerSet parse(const Questionnaire& q, const Json& answers) {
-  assess::ParsedAnswers parsed = assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "answers.json");
+  assess::ParsedAnswers parsed =
+      assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "answers.json");
   for (const auto& e : parsed.errors) FAIL_CHECK("unexpected answer error: ", e.what());
   return parsed.set;
 }
 
-ScoreResult score(const Questionnaire& q, const Json& answers) { return assess::score(q, parse(q, answers)); }
+ScoreResult score(const Questionnaire& q, const Json& answers) {
+  return assess::score(q, parse(q, answers));
+}
 
 std::string level_id(const Questionnaire& q, const ScoreResult& r) {
   return r.levels.level < 0 ? std::string("(none)") : q.levels[static_cast<std::size_t>(r.levels.level)].id;
@@ -99,14 +98,19 @@ std::vector<std::string> failing(const Questionnaire& q, const ScoreResult& r, c
 // ------------------------------------------------------------------------------------------------
 // SME digital level 2024
 
-const std::vector<std::string> kScenes = {"product_design", "process_design", "marketing",  "after_sales",
-                                          "planning",       "production_control", "quality", "equipment",
-                                          "safety",         "energy",          "procurement", "warehousing",
-                                          "finance",        "hr",              "office",      "decision"};
-const std::vector<std::string> kConstraintScenes = {"product_design", "marketing", "production_control", "quality",
-                                                    "equipment",      "safety",    "energy",      "procurement",
-                                                    "warehousing",    "finance"};
-const std::vector<std::string> kGuidanceScenes = {"process_design", "after_sales", "planning", "hr", "office", "decision"};
+const std::vector<std::string> kScenes = {"product_design", "process_design",
+                                          "marketing",      "after_sales",
+                                          "planning",       "production_control",
+                                          "quality",        "equipment",
+                                          "safety",         "energy",
+                                          "procurement",    "warehousing",
+                                          "finance",        "hr",
+                                          "office",         "decision"};
+const std::vector<std::string> kConstraintScenes = {
+    "product_design", "marketing", "production_control", "quality",     "equipment",
+    "safety",         "energy",    "procurement",        "warehousing", "finance"};
+const std::vector<std::string> kGuidanceScenes = {"process_design", "after_sales", "planning", "hr",
+                                                  "office",         "decision"};
 
 // Every scored question set so that the points are exact binary fractions (no 0.7 of q04, no q11
 // share): the totals below are exact sums, not sums that round to the threshold.
@@ -289,7 +293,9 @@ TEST_CASE("SME rule L2: the same 40.0 with a gate unmet gives 一级 and names t
   }
 }
 
-TEST_CASE("SME rules L1/L3/L4: a total of exactly 20 / 60 / 80 with the gates met gives 一级 / 三级 / 四级; with a gate unmet, the level below and the failing gate named") {
+TEST_CASE(
+    "SME rules L1/L3/L4: a total of exactly 20 / 60 / 80 with the gates met gives 一级 / 三级 / 四级; with a gate "
+    "unmet, the level below and the failing gate named") {
   const Questionnaire& q = sme().q;
   for (const SmeLevel& level : kSmeLevels) {
     CAPTURE(level.id);
@@ -381,11 +387,10 @@ struct TierBase {
 };
 // Maturity (shared/domain/smart-factory-tiers.md, corrected): "GB/T 39116 maturity level (a plain
 // level; GB/T 39116 has no 中/高 grades inside a level) | ≥ 二级 | ≥ 二级 | ≥ 三级 | ≥ 四级".
-const std::vector<TierBase> kTierBases = {
-    {"l2", "l1", "above_avg", "below_avg", "none", "none"},
-    {"l2", "l1", "province_leader", "above_avg", "basic_self", "none"},
-    {"l3", "l2", "national_leader", "province_leader", "advanced", "basic_self"},
-    {"l4", "l3", "global_leader", "national_leader", "excellent", "advanced"}};
+const std::vector<TierBase> kTierBases = {{"l2", "l1", "above_avg", "below_avg", "none", "none"},
+                                          {"l2", "l1", "province_leader", "above_avg", "basic_self", "none"},
+                                          {"l3", "l2", "national_leader", "province_leader", "advanced", "basic_self"},
+                                          {"l4", "l3", "global_leader", "national_leader", "excellent", "advanced"}};
 
 // Every requirement of tier `t` (0-based) just met: revenue exactly 2000 万元, maturity / benchmark /
 // tier held exactly at the tier's threshold, exactly one scenario built (试点, status 2) per
@@ -434,24 +439,30 @@ Flip flip_for(int t, const std::string& rid) {
   const std::string below = t == 0 ? "(none)" : "SF" + std::to_string(t);
   const TierBase& b = kTierBases[static_cast<std::size_t>(t)];
   auto set = [](const std::string& id, Json v) { return [id, v](Json& a) { a[id] = v; }; };
-  if (suffix == "above_size") return {set("main_business_revenue_last_year", 2000), set("main_business_revenue_last_year", 1999), "(none)"};
+  if (suffix == "above_size")
+    return {set("main_business_revenue_last_year", 2000), set("main_business_revenue_last_year", 1999), "(none)"};
   if (suffix.rfind("bc_", 0) == 0) return {set(suffix, true), set(suffix, false), "(none)"};
   // 基础级 and 先进级 both need 二级: a 先进级 base at 一级 misses 基础级 too.
-  if (suffix == "maturity") return {set("mat_level", b.maturity), set("mat_level", b.maturity_below), t == 1 ? "(none)" : below};
-  if (suffix == "benchmark") return {set("results_benchmark", b.benchmark), set("results_benchmark", b.benchmark_below), below};
-  if (suffix == "prerequisite") return {set("recognised_tier", b.tier_held), set("recognised_tier", b.tier_held_below), below};
-  if (suffix == "talent") return {set(t == 2 ? "ex_talent_system" : "ex_leading_talent", true),
-                                  set(t == 2 ? "ex_talent_system" : "ex_leading_talent", false), below};
+  if (suffix == "maturity")
+    return {set("mat_level", b.maturity), set("mat_level", b.maturity_below), t == 1 ? "(none)" : below};
+  if (suffix == "benchmark")
+    return {set("results_benchmark", b.benchmark), set("results_benchmark", b.benchmark_below), below};
+  if (suffix == "prerequisite")
+    return {set("recognised_tier", b.tier_held), set("recognised_tier", b.tier_held_below), below};
+  if (suffix == "talent")
+    return {set(t == 2 ? "ex_talent_system" : "ex_leading_talent", true),
+            set(t == 2 ? "ex_talent_system" : "ex_leading_talent", false), below};
   if (suffix == "legal_entity") return {set("ex_legal_entity", true), set("ex_legal_entity", false), below};
   if (suffix == "ai_explored") return {set("ex_ai_explored", true), set("ex_ai_explored", false), below};
   // ex_site_check is read by SF3 and SF4 alike: missing it drops a 领航级 base to 先进级.
   if (suffix == "site_check") return {set("ex_site_check", true), set("ex_site_check", false), "SF2"};
-  if (suffix == "core_products") return {set("ex_core_products_global", true), set("ex_core_products_global", false), below};
+  if (suffix == "core_products")
+    return {set("ex_core_products_global", true), set("ex_core_products_global", false), below};
   if (suffix == "ai_deep") return {set("ex_ai_deep", true), set("ex_ai_deep", false), below};
   if (suffix.rfind("dim_", 0) == 0) {
     const std::string first = scenarios_of(q, suffix)[0];
     // 生产作业 is required from 基础级 up, 生产管理/运营管理 from 先进级, 工厂建设/研发设计 from 卓越级.
-    const std::string after = suffix == "dim_production"                                    ? "(none)"
+    const std::string after = suffix == "dim_production"                                   ? "(none)"
                               : (suffix == "dim_management" || suffix == "dim_operations") ? "SF1"
                                                                                            : "SF2";
     return {set(first, 2), set(first, 1), after};
@@ -487,7 +498,9 @@ Flip flip_for(int t, const std::string& rid) {
 
 }  // namespace
 
-TEST_CASE("smart-factory: every requirement of every tier flips at its threshold, and the tier drops when it is the only one failing") {
+TEST_CASE(
+    "smart-factory: every requirement of every tier flips at its threshold, and the tier drops when it is the only one "
+    "failing") {
   const Questionnaire& q = smart_factory().q;
   for (int t = 0; t < static_cast<int>(q.levels.size()); ++t) {
     const assess::Level& tier = q.levels[static_cast<std::size_t>(t)];
@@ -572,11 +585,16 @@ Json cmmm_answers(const std::vector<double>& scores) {
   for (int level = 1; level <= 5; ++level) {
     const double s = scores[static_cast<std::size_t>(level - 1)];
     std::vector<std::string> r;
-    if (s == 1) r = ratings(20);
-    else if (s == 0.99) r = ratings(19, "mostly");   // 19 + 0.8 = 19.8 / 20
-    else if (s == 0.8) r = ratings(16);              // 16 / 20
-    else if (s == 0.79) r = ratings(15, "mostly");   // 15.8 / 20
-    else r = ratings(0);
+    if (s == 1)
+      r = ratings(20);
+    else if (s == 0.99)
+      r = ratings(19, "mostly");  // 19 + 0.8 = 19.8 / 20
+    else if (s == 0.8)
+      r = ratings(16);  // 16 / 20
+    else if (s == 0.79)
+      r = ratings(15, "mostly");  // 15.8 / 20
+    else
+      r = ratings(0);
     rate_level(a, level, r);
   }
   return a;
@@ -657,12 +675,11 @@ TEST_CASE("CMMM: the total S at exactly 0.8 / 1.8 / 2.8 / 3.8 / 4.8 enters the b
     std::string level, requirement, level_below;
     double s;
   };
-  const std::vector<Band> bands = {
-      {{0.8, 0, 0, 0, 0}, {0.79, 0, 0, 0, 0}, "CMMM1", "CMMM1_total", "(none)", 0.8},
-      {{1, 0.8, 0, 0, 0}, {0.99, 0.8, 0, 0, 0}, "CMMM2", "CMMM2_total", "CMMM1", 1.8},
-      {{1, 1, 0.8, 0, 0}, {0.99, 1, 0.8, 0, 0}, "CMMM3", "CMMM3_total", "CMMM2", 2.8},
-      {{1, 1, 1, 0.8, 0}, {0.99, 1, 1, 0.8, 0}, "CMMM4", "CMMM4_total", "CMMM3", 3.8},
-      {{1, 1, 1, 1, 0.8}, {0.99, 1, 1, 1, 0.8}, "CMMM5", "CMMM5_total", "CMMM4", 4.8}};
+  const std::vector<Band> bands = {{{0.8, 0, 0, 0, 0}, {0.79, 0, 0, 0, 0}, "CMMM1", "CMMM1_total", "(none)", 0.8},
+                                   {{1, 0.8, 0, 0, 0}, {0.99, 0.8, 0, 0, 0}, "CMMM2", "CMMM2_total", "CMMM1", 1.8},
+                                   {{1, 1, 0.8, 0, 0}, {0.99, 1, 0.8, 0, 0}, "CMMM3", "CMMM3_total", "CMMM2", 2.8},
+                                   {{1, 1, 1, 0.8, 0}, {0.99, 1, 1, 0.8, 0}, "CMMM4", "CMMM4_total", "CMMM3", 3.8},
+                                   {{1, 1, 1, 1, 0.8}, {0.99, 1, 1, 1, 0.8}, "CMMM5", "CMMM5_total", "CMMM4", 4.8}};
   for (const Band& b : bands) {
     CAPTURE(b.level);
     const ScoreResult at = score(q, cmmm_answers(b.at));
@@ -695,7 +712,8 @@ std::string band_id(const Questionnaire& q, const ScoreResult& r, const std::str
   const int qi = q.question_index(question);
   REQUIRE(qi >= 0);
   const int band = r.questions[static_cast<std::size_t>(qi)].band;
-  return band < 0 ? std::string("(none)") : q.questions[static_cast<std::size_t>(qi)].options[static_cast<std::size_t>(band)].id;
+  return band < 0 ? std::string("(none)")
+                  : q.questions[static_cast<std::size_t>(qi)].options[static_cast<std::size_t>(band)].id;
 }
 }  // namespace
 
@@ -726,7 +744,8 @@ TEST_CASE("SME bands: a decimal figure exactly on a band edge lands in the band 
     CHECK(band_id(q, r, "q12_energy") == "flat");
     CHECK(r.questions[static_cast<std::size_t>(q.question_index("q12_energy"))].points == 3.5);
   }
-  SUBCASE("q14 revenue 48431 → 49399.62 with 560 staff both years is +968.62 ÷ 48431 = +2 % exactly: flat, 1.5 points") {
+  SUBCASE(
+      "q14 revenue 48431 → 49399.62 with 560 staff both years is +968.62 ÷ 48431 = +2 % exactly: flat, 1.5 points") {
     a["raw_revenue_year_before"] = 48431;
     a["raw_revenue_last_year"] = 49399.62;
     a["raw_employees_year_before"] = 560;

@@ -1,15 +1,15 @@
-#include "commands.h"
+#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
+#include "commands.h"
 
 namespace {
 
@@ -79,7 +79,8 @@ TEST_CASE("assess lint reports every error and exits 1") {
     Run r = run({"lint", kDir + "questionnaire.json", kDir + "answers.json", kDir + "bad-answers.json"});
     CHECK(r.code == assess::cli::kInvalidData);
     CHECK(r.out.find(kDir + "answers.json: ok (answers for cli-demo, 2 answered)") != std::string::npos);
-    CHECK(r.err.find(kDir + "bad-answers.json:/answers/network: question \"network\": unknown option") != std::string::npos);
+    CHECK(r.err.find(kDir + "bad-answers.json:/answers/network: question \"network\": unknown option") !=
+          std::string::npos);
     CHECK(r.err.find("1 of 3 files have errors") != std::string::npos);
   }
   SUBCASE("an answer set finds its definition beside it") {
@@ -149,7 +150,8 @@ TEST_CASE("assess logic evaluates a rule against data") {
 }
 
 TEST_CASE("assess user takes no password on the command line (it would stay in the shell history)") {
-  const Run r = run({"user", "add", "li", "--password", "a long secret here", "--data-dir", "/nonexistent/assess-cli-test"});
+  const Run r =
+      run({"user", "add", "li", "--password", "a long secret here", "--data-dir", "/nonexistent/assess-cli-test"});
   CHECK(r.code == assess::cli::kUsage);
   CHECK(r.err.find("--password") != std::string::npos);
 }
@@ -162,7 +164,8 @@ TEST_CASE("assess rewards --results reads the module results file (the document 
     std::ofstream(dir / name, std::ios::binary) << text;
     return (dir / name).string();
   };
-  const auto assessment = nlohmann::json::parse(std::ifstream(ASSESS_SOURCE_DIR "/tests/data/enterprises/xishan-auto-parts/assessment.json"));
+  const auto assessment = nlohmann::json::parse(
+      std::ifstream(ASSESS_SOURCE_DIR "/tests/data/enterprises/xishan-auto-parts/assessment.json"));
   const std::string profile = write("profile.json", assessment["modules"]["profile"].dump());
   // 锡山 2025 equipment policy, 三、（二）"对新认定的国家领航级智能工厂…给予不超过100万元…奖励": the recognition
   // decides; a self-check (the results file) at SF4 without the recognition shows "apply for recognition".
@@ -179,7 +182,8 @@ TEST_CASE("assess rewards --results reads the module results file (the document 
     return nlohmann::json();
   };
   auto flagged = [](const nlohmann::json& o) {
-    return o.contains("flags") && std::find(o["flags"].begin(), o["flags"].end(), "apply_for_recognition") != o["flags"].end();
+    return o.contains("flags") &&
+           std::find(o["flags"].begin(), o["flags"].end(), "apply_for_recognition") != o["flags"].end();
   };
   const auto reached = outcome(R"({"smart-factory-2025": {"level": "SF4"}, "cmmm": {"level": "CMMM2"}})");
   REQUIRE(reached.contains("failed"));
@@ -190,8 +194,8 @@ TEST_CASE("assess rewards --results reads the module results file (the document 
   CHECK_FALSE(flagged(below));
 
   const std::string bad = write("bad.json", "[1, 2]");
-  Run r = run({"rewards", "--profile", profile, "--results", bad, "--questionnaires", ASSESS_SOURCE_DIR "/questionnaires",
-               "--policies", ASSESS_SOURCE_DIR "/policies"});
+  Run r = run({"rewards", "--profile", profile, "--results", bad, "--questionnaires",
+               ASSESS_SOURCE_DIR "/questionnaires", "--policies", ASSESS_SOURCE_DIR "/policies"});
   CHECK(r.code == 1);
   CHECK(r.err == bad + ": the results file is an object keyed by questionnaire id\n");
   fs::remove_all(dir);

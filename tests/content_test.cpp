@@ -1,5 +1,4 @@
-#include "scoring/assessment.h"
-#include "scoring/explain.h"
+#include <doctest/doctest.h>
 
 #include <fstream>
 #include <iterator>
@@ -7,7 +6,8 @@
 #include <tuple>
 #include <vector>
 
-#include <doctest/doctest.h>
+#include "scoring/assessment.h"
+#include "scoring/explain.h"
 
 // The shipped questionnaires: every item cites its indicator, clause or standard, and every
 // unconfirmed item says why.
@@ -19,14 +19,16 @@ TEST_CASE("every shipped questionnaire item has a citation") {
     for (const auto& question : q.questions) {
       CHECK_MESSAGE(!question.provenance.cite.empty(), id << ": question " << question.id << " has no cite");
       if (question.provenance.confidence == "unconfirmed" || question.provenance.confidence == "low") {
-        CHECK_MESSAGE(!question.provenance.note.zh.empty(), id << ": question " << question.id << " is unconfirmed without a note");
+        CHECK_MESSAGE(!question.provenance.note.zh.empty(),
+                      id << ": question " << question.id << " is unconfirmed without a note");
       }
     }
     for (const auto& level : q.levels) {
       for (const auto& req : level.requirements) {
         CHECK_MESSAGE(!req.provenance.cite.empty(), id << ": requirement " << req.id << " has no cite");
         if (req.provenance.confidence == "unconfirmed" || req.provenance.confidence == "low") {
-          CHECK_MESSAGE(!req.provenance.note.zh.empty(), id << ": requirement " << req.id << " is unconfirmed without a note");
+          CHECK_MESSAGE(!req.provenance.note.zh.empty(),
+                        id << ": requirement " << req.id << " is unconfirmed without a note");
         }
       }
     }
@@ -35,8 +37,8 @@ TEST_CASE("every shipped questionnaire item has a citation") {
 
 TEST_CASE("the crosswalk links facts between the shipped questionnaires") {
   const auto library = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
-  const auto crosswalk = assess::load_crosswalk(assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/crosswalk.json"),
-                                                "crosswalk.json", library);
+  const auto crosswalk = assess::load_crosswalk(
+      assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/crosswalk.json"), "crosswalk.json", library);
   CHECK(crosswalk.links.size() >= 4);
   const auto doc = assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/demo/assessment.json");
   const auto result = assess::score_assessment(library, crosswalk, doc, "demo");
@@ -45,20 +47,22 @@ TEST_CASE("the crosswalk links facts between the shipped questionnaires") {
   // The demo leaves these to the crosswalk: revenue and tier from the profile, maturity from CMMM.
   std::vector<std::string> filled;
   for (const auto& f : sf.filled) filled.push_back(f.question);
-  CHECK(filled == std::vector<std::string>{"main_business_revenue_last_year", "recognised_tier", "mat_level", "mat_source"});
+  CHECK(filled ==
+        std::vector<std::string>{"main_business_revenue_last_year", "recognised_tier", "mat_level", "mat_source"});
   CHECK(result.order.front() != "smart-factory-2025");  // its sources are scored first
 }
 
 TEST_CASE("derived outputs of the SME level: 专精特新 points and the city-pilot target") {
   const auto library = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
   const auto& q = *library.find("sme-digital-2024");
-  auto parsed = assess::parse_answers(q, assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/demo-answers.json"), "demo");
+  auto parsed = assess::parse_answers(
+      q, assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/demo-answers.json"), "demo");
   REQUIRE(parsed.errors.empty());
   const auto doc = assess::explain_score(q, parsed.set, assess::score(q, parsed.set));
   REQUIRE(doc["level"]["id"] == "L2");
   REQUIRE(doc["derived"].size() == 2);
   for (const auto& d : doc["derived"]) {
-    if (d["id"] == "zjtx_points") CHECK(d["value"] == 3);  // 二级 → 3 points
+    if (d["id"] == "zjtx_points") CHECK(d["value"] == 3);         // 二级 → 3 points
     if (d["id"] == "city_pilot_target") CHECK(d["met"] == true);  // 二级 or higher
   }
 }
@@ -160,8 +164,9 @@ TEST_CASE("GB/T 39116 levels have no 中/高 grades: 先进级 needs 二级, 卓
     }
     // The former ids survive only in "replaces", so that answers saved before the correction read.
     std::string dumped = doc.dump();
-    for (const std::string former : {"\"replaces\":[\"l2_medium\",\"l2_high\"]", "\"replaces\":[\"l3_medium\",\"l3_high\"]",
-                                     "\"replaces\":[\"l4_medium\",\"l4_high\"]"}) {
+    for (const std::string former :
+         {"\"replaces\":[\"l2_medium\",\"l2_high\"]", "\"replaces\":[\"l3_medium\",\"l3_high\"]",
+          "\"replaces\":[\"l4_medium\",\"l4_high\"]"}) {
       const auto at = dumped.find(former);
       if (at != std::string::npos) dumped.erase(at, former.size());
     }
@@ -172,8 +177,8 @@ TEST_CASE("GB/T 39116 levels have no 中/高 grades: 先进级 needs 二级, 卓
 
 TEST_CASE("a CMMM 二级 self-check carried by the crosswalk meets 先进级's maturity condition") {
   // Issue 10, item 1: "Today a CMMM 二级 firm can never reach 先进级."
-  const auto crosswalk = assess::load_crosswalk(assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/crosswalk.json"),
-                                                "crosswalk.json", shipped());
+  const auto crosswalk = assess::load_crosswalk(
+      assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/crosswalk.json"), "crosswalk.json", shipped());
   const auto doc = assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/demo/assessment.json");
   const auto result = assess::score_assessment(shipped(), crosswalk, doc, "demo");
   REQUIRE(result.errors.empty());
@@ -183,7 +188,9 @@ TEST_CASE("a CMMM 二级 self-check carried by the crosswalk meets 先进级's m
   const auto& q = *sf.questionnaire;
   const auto& mat = sf.answers.answers[static_cast<std::size_t>(q.question_index("mat_level"))];
   REQUIRE(mat.selected.size() == 1);
-  CHECK(q.questions[static_cast<std::size_t>(q.question_index("mat_level"))].options[static_cast<std::size_t>(mat.selected[0])].id == "l2");
+  CHECK(q.questions[static_cast<std::size_t>(q.question_index("mat_level"))]
+            .options[static_cast<std::size_t>(mat.selected[0])]
+            .id == "l2");
   const int sf2 = q.level_index("SF2");
   const auto& reqs = q.levels[static_cast<std::size_t>(sf2)].requirements;
   for (std::size_t ri = 0; ri < reqs.size(); ++ri) {
@@ -247,9 +254,17 @@ TEST_CASE("each SME scene keeps its own official level description and adds no c
 TEST_CASE("user notes say what is uncertain; editing instructions live in maintainer_note and are never output") {
   // Issue 10, item 16: "Keep a user-facing note (what is uncertain and what it means for this result)
   // apart from a maintainer note (never shown)."
-  const std::vector<std::string> instructions = {"修改时", "同改", "只需修改", "以后可", "parameters.", "README",
-                                                 "change both", "change them together", "only this question",
-                                                 "edit these", "will later supply"};
+  const std::vector<std::string> instructions = {"修改时",
+                                                 "同改",
+                                                 "只需修改",
+                                                 "以后可",
+                                                 "parameters.",
+                                                 "README",
+                                                 "change both",
+                                                 "change them together",
+                                                 "only this question",
+                                                 "edit these",
+                                                 "will later supply"};
   for (const auto& file : kDefinitionFiles) {
     auto doc = assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/" + file);
     // The crosswalk's own "description" documents the file format for maintainers; its links are shown.
@@ -270,12 +285,14 @@ TEST_CASE("user notes say what is uncertain; editing instructions live in mainta
   // ... and no output carries them.
   for (const auto& id : shipped().ids()) {
     const auto& q = *shipped().find(id);
-    const auto answers = assess::parse_answers(q, assess::Json{{"questionnaire", q.id}, {"answers", assess::Json::object()}}, "empty");
+    const auto answers =
+        assess::parse_answers(q, assess::Json{{"questionnaire", q.id}, {"answers", assess::Json::object()}}, "empty");
     for (const char* lang : {"zh-CN", "en"}) {
       const std::string out = assess::explain_score(q, answers.set, assess::score(q, answers.set), lang).dump();
       CHECK(out.find("maintainer_note") == std::string::npos);
       for (const auto& question : q.questions) {
-        if (!question.provenance.maintainer_note.empty()) CHECK(out.find(question.provenance.maintainer_note) == std::string::npos);
+        if (!question.provenance.maintainer_note.empty())
+          CHECK(out.find(question.provenance.maintainer_note) == std::string::npos);
       }
     }
   }

@@ -1,12 +1,12 @@
 #include "scoring/dashboard.h"
 
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "../bench/synthetic_enterprises.h"
 #include "scoring/error.h"
@@ -23,7 +23,8 @@ const std::vector<assess::DashboardTarget>& shipped_targets() {
 }
 
 std::vector<assess::Candidate> small() {
-  return assess::candidates_from_json(assess::read_json_file(kData + "/dashboard-small/candidates.json"), "candidates.json");
+  return assess::candidates_from_json(assess::read_json_file(kData + "/dashboard-small/candidates.json"),
+                                      "candidates.json");
 }
 
 const assess::Figure& figure(const assess::Dashboard& d, const std::string& id) {
@@ -75,7 +76,9 @@ struct Count {
   std::size_t unknown = 0;
 };
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
 
 // "320200" → "3202", "320000" → "32", "100000" → "".
 std::string prefix_of(const std::string& region) {
@@ -131,7 +134,8 @@ void check_against_plain_counts(const std::vector<assess::Candidate>& all, const
       CHECK(*f.value == static_cast<double>(c.num));
     } else {
       CHECK(*f.numerator == static_cast<double>(c.num));
-      CHECK(*f.value == doctest::Approx(100.0 * static_cast<double>(c.num) / static_cast<double>(c.known)).epsilon(1e-12));
+      CHECK(*f.value ==
+            doctest::Approx(100.0 * static_cast<double>(c.num) / static_cast<double>(c.known)).epsilon(1e-12));
     }
   };
 
@@ -150,7 +154,8 @@ void check_against_plain_counts(const std::vector<assess::Candidate>& all, const
     expect("sf_tier_share/SF" + std::to_string(k), c);
   }
   const std::vector<std::string> classes = {"none", "innovative", "provincial_zjtx", "little_giant"};
-  const std::vector<std::pair<std::string, int>> pairs = {{"innovative", 1}, {"provincial_zjtx", 2}, {"little_giant", 3}};
+  const std::vector<std::pair<std::string, int>> pairs = {
+      {"innovative", 1}, {"provincial_zjtx", 2}, {"little_giant", 3}};
   for (const auto& [cls, need] : pairs) {
     Count c;
     const int rank = index_in(assess::Json(cls), classes);
@@ -217,7 +222,8 @@ void check_against_plain_counts(const std::vector<assess::Candidate>& all, const
 
 }  // namespace
 
-TEST_CASE("the dashboard of a hand-made region matches the figures worked by hand (tests/data/bureau/dashboard-small)") {
+TEST_CASE(
+    "the dashboard of a hand-made region matches the figures worked by hand (tests/data/bureau/dashboard-small)") {
   const auto candidates = small();
   const auto expected = assess::read_json_file(kData + "/dashboard-small/expected.json");
   for (const auto& item_ : expected["regions"].items()) {
@@ -282,13 +288,16 @@ TEST_CASE("each figure states its target with document, clause and quote") {
   const auto* green = target(figure(d, "green_factories/provincial_or_higher"), "liaocheng-equipment.green-factories");
   REQUIRE(green != nullptr);
   CHECK(green->note.en ==
-        "only enterprises in this workspace are counted; unmet may mean not yet recorded; another jurisdiction's target, shown as a benchmark");
+        "only enterprises in this workspace are counted; unmet may mean not yet recorded; another jurisdiction's "
+        "target, shown as a benchmark");
   CHECK(cnc.formula.en.find("each firm weighs the same") != std::string::npos);
 
-  auto not_measured = std::find_if(d.not_measured.begin(), d.not_measured.end(),
-                                   [](const assess::NotMeasured& n) { return n.target.id == "xishan-2025-equipment.digital-coverage"; });
+  auto not_measured = std::find_if(d.not_measured.begin(), d.not_measured.end(), [](const assess::NotMeasured& n) {
+    return n.target.id == "xishan-2025-equipment.digital-coverage";
+  });
   REQUIRE(not_measured != d.not_measured.end());
-  CHECK(not_measured->reason.en == "the profile asks no fact for digital retrofit / transformation, so it cannot be counted");
+  CHECK(not_measured->reason.en ==
+        "the profile asks no fact for digital retrofit / transformation, so it cannot be counted");
   // Other jurisdictions' unmeasurable targets stay out of a 锡山 dashboard.
   for (const auto& n : d.not_measured) CHECK(n.target.relation != "other");
 
@@ -347,7 +356,8 @@ TEST_CASE("dashboard options: assessed tiers, exact SME classes, a different sup
 
 TEST_CASE("1,000 synthetic enterprises: every dashboard figure equals an independent count") {
   const auto candidates = assess::bench::synthetic_enterprises(1000, 2024);
-  for (const char* region : {"320205", "320200", "320000", "320583", "330400", "371500", "510400", "510421", "440300", "100000"}) {
+  for (const char* region :
+       {"320205", "320200", "320000", "320583", "330400", "371500", "510400", "510421", "440300", "100000"}) {
     check_against_plain_counts(candidates, region);
   }
   SUBCASE("an enterprise in 320205 counts for 320200 and 320000") {
@@ -465,7 +475,8 @@ TEST_CASE("1,000 synthetic enterprises: percentiles equal an independent count, 
       CHECK_FALSE(p.percentile.has_value());
     } else {
       ++shown;
-      CHECK(*p.percentile == doctest::Approx(100.0 * (static_cast<double>(below) + 0.5 * static_cast<double>(same)) / static_cast<double>(n)));
+      CHECK(*p.percentile == doctest::Approx(100.0 * (static_cast<double>(below) + 0.5 * static_cast<double>(same)) /
+                                             static_cast<double>(n)));
     }
   }
   CHECK(shown > 0);

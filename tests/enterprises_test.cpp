@@ -1,6 +1,4 @@
-#include "scoring/assessment.h"
-
-#include "support.h"
+#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,13 +7,13 @@
 #include <string>
 #include <vector>
 
-#include <doctest/doctest.h>
-
+#include "scoring/assessment.h"
 #include "scoring/gap.h"
 #include "scoring/policy.h"
 #include "scoring/questionnaire.h"
 #include "scoring/rewards.h"
 #include "scoring/score.h"
+#include "support.h"
 
 // End-to-end cases: tests/data/enterprises/<case>/{assessment.json, expected.json, README.md}.
 // Each case is a whole assessment of a fictional enterprise against the real questionnaires; the
@@ -31,7 +29,8 @@
 //   "gap_improvements": [{"question", "to": [option ids]}]   the whole set, when it is unique,
 //   "gap_includes": [...]                                       moves every minimal set must contain,
 //   "filled": [{"link", "question", "value"}], "conflicts": [{"link", "question", "given", "from_link"}]}},
-//  "rewards": {"date", "total_exact", "total_up_to", "total_low", "total_high",   (元, as assess::RewardsResult defines them)
+//  "rewards": {"date", "total_exact", "total_up_to", "total_low", "total_high",   (元, as assess::RewardsResult defines
+//  them)
 //   "rules": {"<rule id>[@<project id>]": {                   every eligible and eligible-if outcome, no other
 //     "status": "eligible" | "eligible_if",
 //     "amount": 元 (exact sums), "max": 元 (ceilings, range tops, the "if" of two outcomes),
@@ -45,7 +44,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kCases = fs::path(ASSESS_SOURCE_DIR) / "tests" / "data" / "enterprises";
-
 
 struct Fixture {
   assess::Library library = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
@@ -69,7 +67,8 @@ std::string level_id(const assess::Questionnaire& q, int level) {
 // Option ids of a selection, sorted, for comparing sets.
 std::vector<std::string> option_ids(const assess::Questionnaire& q, int qi, const std::vector<int>& selected) {
   std::vector<std::string> ids;
-  for (int i : selected) ids.push_back(q.questions[static_cast<std::size_t>(qi)].options[static_cast<std::size_t>(i)].id);
+  for (int i : selected)
+    ids.push_back(q.questions[static_cast<std::size_t>(qi)].options[static_cast<std::size_t>(i)].id);
   std::sort(ids.begin(), ids.end());
   return ids;
 }
@@ -307,8 +306,8 @@ TEST_CASE("every enterprise case's rewards match the amounts worked out by hand 
     const assess::AssessmentResult result =
         assess::score_assessment(lib.library, lib.crosswalk, doc, (dir / "assessment.json").string());
     for (const auto& error : result.errors) FAIL_CHECK("unexpected answer error: ", error.what());
-    const assess::RewardsResult rewards = assess::evaluate_rewards(
-        catalogue, assess::enterprise_facts(result), result.projects, e.at("date").get<std::string>());
+    const assess::RewardsResult rewards = assess::evaluate_rewards(catalogue, assess::enterprise_facts(result),
+                                                                   result.projects, e.at("date").get<std::string>());
 
     CHECK(rewards.total_exact == e.at("total_exact").get<long long>());
     CHECK(rewards.total_up_to == e.at("total_up_to").get<long long>());
@@ -329,7 +328,8 @@ TEST_CASE("every enterprise case's rewards match the amounts worked out by hand 
         continue;
       }
       if (!rules.contains(key)) {
-        FAIL_CHECK("not in expected.json: ", std::string(assess::to_string(o.status)), " ", assess::format_yuan(o.amount.value));
+        FAIL_CHECK("not in expected.json: ", std::string(assess::to_string(o.status)), " ",
+                   assess::format_yuan(o.amount.value));
         continue;
       }
       check_outcome(o, rules.at(key));

@@ -1,17 +1,16 @@
 #include "scoring/exact.h"
 
-#include "support.h"
+#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
 
-#include <doctest/doctest.h>
-
 #include "scoring/answers.h"
 #include "scoring/questionnaire.h"
 #include "scoring/score.h"
+#include "support.h"
 
 using assess::Json;
 namespace exact = assess::exact;
@@ -34,8 +33,8 @@ TEST_CASE("exact arithmetic: (93.1 − 95) ÷ 95 is −0.02 and 4843.1 × 100 ÷
   CHECK(change.to_string() == "-1/50");
   CHECK(*exact::compare(change, *exact::from_double(-0.02)) == 0);
   CHECK(change.to_double() == -0.02);
-  const auto share = *exact::div(*exact::mul(*exact::from_double(4843.1), exact::Rational::integer(100)),
-                                 *exact::from_double(48431));
+  const auto share =
+      *exact::div(*exact::mul(*exact::from_double(4843.1), exact::Rational::integer(100)), *exact::from_double(48431));
   CHECK(share.to_string() == "10");
   CHECK_FALSE(exact::div(share, exact::Rational::integer(0)));
 }
@@ -51,9 +50,7 @@ TEST_CASE("exact expressions: the arithmetic subset of JsonLogic, null where an 
   REQUIRE(expr);
   Json before = 95;
   Json after = 93.1;
-  auto eval = [&](const Json* b, const Json* a) {
-    return expr->evaluate([&](int slot) { return slot == 0 ? b : a; });
-  };
+  auto eval = [&](const Json* b, const Json* a) { return expr->evaluate([&](int slot) { return slot == 0 ? b : a; }); };
   auto v = eval(&before, &after);
   REQUIRE(v);
   CHECK(v->kind == exact::Value::Kind::kNumber);
@@ -87,8 +84,9 @@ TEST_CASE("a computed value read by another stays exact: x ÷ 3 × 3 is x") {
     "computed": [{"id": "third", "title": "x ÷ 3", "expr": {"/": [{"var": "x"}, 3]}},
                  {"id": "whole", "title": "third × 3", "expr": {"*": [{"var": "third"}, 3]}}],
     "levels": {"items": [{"id": "L1", "name": "L1", "requires": [{"id": "r", "value": "whole", ">=": 1}]}]}})"),
-                                                              "chain.json");
-  assess::ParsedAnswers parsed = assess::parse_answers(q, Json{{"questionnaire", "chain"}, {"answers", {{"x", 1}}}}, "a.json");
+                                                             "chain.json");
+  assess::ParsedAnswers parsed =
+      assess::parse_answers(q, Json{{"questionnaire", "chain"}, {"answers", {{"x", 1}}}}, "a.json");
   REQUIRE(parsed.errors.empty());
   const assess::ScoreResult r = assess::score(q, parsed.set);
   REQUIRE(r.computed_exact[1]);
@@ -100,7 +98,9 @@ TEST_CASE("SME bands agree with integer arithmetic on 3,000 random decimal answe
   const assess::Questionnaire q =
       assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/sme-digital-2024.json");
   std::mt19937_64 rng(20261206);
-  auto uniform = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
+  auto uniform = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
   auto as_decimal = [](std::int64_t cents) { return Json(static_cast<double>(cents) / 100.0); };
   // Band of a relative change (after − before) ÷ before with both in cents: 50·(after − before)
   // against ±before. Returns "down", "flat" or "up".
@@ -151,29 +151,37 @@ TEST_CASE("SME bands agree with integer arithmetic on 3,000 random decimal answe
     a["raw_digital_spend_avg3"] = as_decimal(spend);
     const bool spend_exact = (rev_after * edge_pct) % 100 == 0;
 
-    assess::ParsedAnswers parsed = assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", a}}, "random.json");
+    assess::ParsedAnswers parsed =
+        assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", a}}, "random.json");
     for (const auto& e : parsed.errors) FAIL("case " << i << ": " << e.what() << " in " << a.dump());
     const assess::ScoreResult r = assess::score(q, parsed.set);
     auto band = [&](const std::string& id) {
       const int qi = q.question_index(id);
       const int b = r.questions[static_cast<std::size_t>(qi)].band;
-      return b < 0 ? std::string("(none)") : q.questions[static_cast<std::size_t>(qi)].options[static_cast<std::size_t>(b)].id;
+      return b < 0 ? std::string("(none)")
+                   : q.questions[static_cast<std::size_t>(qi)].options[static_cast<std::size_t>(b)].id;
     };
     INFO("case ", i, ": ", a.dump());
     CHECK(band("q13_quality") == change_band(pass_before, pass_after));
     CHECK(band("q15_value") == change_band(cost_before, cost_after));
     CHECK(band("q12_energy") == change_band(energy_before, energy_after));
     CHECK(band("q14_market") == change_band(rev_before, rev_after));
-    // q11 band by 100·spend against revenue × edge, in cents: [0,10] b0, (10,20] b1, (20,40] b2, (40,60] b3, (60,100] b4.
+    // q11 band by 100·spend against revenue × edge, in cents: [0,10] b0, (10,20] b1, (20,40] b2, (40,60] b3, (60,100]
+    // b4.
     const std::int64_t s100 = 100 * spend;
     std::string expected = "b4";
-    if (s100 <= 10 * rev_after) expected = "b0";
-    else if (s100 <= 20 * rev_after) expected = "b1";
-    else if (s100 <= 40 * rev_after) expected = "b2";
-    else if (s100 <= 60 * rev_after) expected = "b3";
+    if (s100 <= 10 * rev_after)
+      expected = "b0";
+    else if (s100 <= 20 * rev_after)
+      expected = "b1";
+    else if (s100 <= 40 * rev_after)
+      expected = "b2";
+    else if (s100 <= 60 * rev_after)
+      expected = "b3";
     if (s100 > 100 * rev_after) expected = "(none)";
     CHECK(band("q11_funding") == expected);
-    on_edge += (50 * (pass_after - pass_before) == -pass_before || 50 * (pass_after - pass_before) == pass_before) ? 1 : 0;
+    on_edge +=
+        (50 * (pass_after - pass_before) == -pass_before || 50 * (pass_after - pass_before) == pass_before) ? 1 : 0;
     on_edge += spend_exact && s100 == edge_pct * rev_after ? 1 : 0;
   }
   MESSAGE(on_edge, " of 6,000 checked figures sat exactly on a band edge");

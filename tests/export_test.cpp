@@ -2,6 +2,8 @@
 // read back with Debian's xlsx2csv (installed by `make setup`).
 #include "formats/export.h"
 
+#include <doctest/doctest.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -11,12 +13,10 @@
 #include <string>
 #include <vector>
 
-#include <doctest/doctest.h>
-
 #include "../bench/synthetic_enterprises.h"
+#include "commands.h"
 #include "scoring/error.h"
 #include "scoring/rank.h"
-#include "commands.h"
 
 namespace {
 
@@ -101,8 +101,9 @@ Table parse_csv(std::string text) {
 std::string xlsx2csv(const std::string& file, const std::string& extra = "") {
   const bool installed = std::system("command -v xlsx2csv >/dev/null 2>&1") == 0;
   if (!installed) {
-    FAIL("xlsx2csv is not installed: the XLSX export is checked by reading files back with Debian's xlsx2csv; "
-         "run 'make setup' (or 'apt-get install xlsx2csv')");
+    FAIL(
+        "xlsx2csv is not installed: the XLSX export is checked by reading files back with Debian's xlsx2csv; "
+        "run 'make setup' (or 'apt-get install xlsx2csv')");
   }
   const std::string cmd = "xlsx2csv " + extra + " " + shell_quote(file) + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
@@ -120,8 +121,10 @@ std::string xlsx2csv(const std::string& file, const std::string& extra = "") {
 // The first worksheet's XML, unzipped with python3's zipfile.
 std::string sheet_xml(const std::string& xlsx) {
   const std::string target = xlsx + ".sheet1.xml";
-  const std::string cmd = "python3 -c \"import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1])"
-                          ".read('xl/worksheets/sheet1.xml'))\" " + shell_quote(xlsx) + " " + shell_quote(target);
+  const std::string cmd =
+      "python3 -c \"import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1])"
+      ".read('xl/worksheets/sheet1.xml'))\" " +
+      shell_quote(xlsx) + " " + shell_quote(target);
   REQUIRE(std::system(cmd.c_str()) == 0);
   return slurp(target);
 }
@@ -230,11 +233,11 @@ TEST_CASE("write_xlsx: a file that cannot be written is an assess::Error naming 
 
 TEST_CASE("to_csv: UTF-8 BOM, CRLF, RFC 4180 quoting of commas, quotes and newlines") {
   const std::string csv = assess::to_csv({"id", "名称", "note"}, {
-                                                                   {"E1", "企业，甲", "plain"},
-                                                                   {"E2", "a,b", "say \"hi\""},
-                                                                   {"E3", "two\nlines", "cr\rhere"},
-                                                                   {1234.5, nullptr, true},
-                                                               });
+                                                                     {"E1", "企业，甲", "plain"},
+                                                                     {"E2", "a,b", "say \"hi\""},
+                                                                     {"E3", "two\nlines", "cr\rhere"},
+                                                                     {1234.5, nullptr, true},
+                                                                 });
   CHECK(csv.rfind("\xEF\xBB\xBF", 0) == 0);
   CHECK(csv ==
         "\xEF\xBB\xBF"
@@ -252,12 +255,12 @@ TEST_CASE("to_csv: UTF-8 BOM, CRLF, RFC 4180 quoting of commas, quotes and newli
 
 TEST_CASE("to_csv neutralises text a spreadsheet would run as a formula (= + - @ tab CR), never numbers") {
   const std::string csv = assess::to_csv({"=header", "name"}, {
-                                                                {"=HYPERLINK(\"http://x\")", "+1"},
-                                                                {"-2+3", "@SUM(A1)"},
-                                                                {"\tcmd", "\rcmd"},
-                                                                {-5, 1.5},
-                                                                {"a=b", "甲-乙"},
-                                                            });
+                                                                  {"=HYPERLINK(\"http://x\")", "+1"},
+                                                                  {"-2+3", "@SUM(A1)"},
+                                                                  {"\tcmd", "\rcmd"},
+                                                                  {-5, 1.5},
+                                                                  {"a=b", "甲-乙"},
+                                                              });
   CHECK(csv ==
         "\xEF\xBB\xBF"
         "'=header,name\r\n"
@@ -275,19 +278,23 @@ TEST_CASE("assess rank --export writes the same ranking to CSV and XLSX") {
     std::ofstream out(candidates, std::ios::binary);
     out << assess::candidates_to_json(assess::bench::synthetic_enterprises(300, 42)).dump();
   }
-  const Run csv_run = run({"rank", "--criteria", kCriteria, "--candidates", candidates, "--top", "5", "--export", dir / "rank.csv"});
+  const Run csv_run =
+      run({"rank", "--criteria", kCriteria, "--candidates", candidates, "--top", "5", "--export", dir / "rank.csv"});
   INFO(csv_run.err);
   REQUIRE(csv_run.code == 0);
   CHECK(csv_run.out.find("wrote " + (dir / "rank.csv")) != std::string::npos);
-  const Run xlsx_run = run({"rank", "--criteria", kCriteria, "--candidates", candidates, "--top", "5", "--export", dir / "rank.xlsx"});
+  const Run xlsx_run =
+      run({"rank", "--criteria", kCriteria, "--candidates", candidates, "--top", "5", "--export", dir / "rank.xlsx"});
   REQUIRE(xlsx_run.code == 0);
   CHECK(xlsx_run.out.find("敏感性：") != std::string::npos);
-  const Run en_run = run({"rank", "--criteria", kCriteria, "--candidates", candidates, "--top", "5", "--export", dir / "rank-en.xlsx", "--lang", "en"});
+  const Run en_run = run({"rank", "--criteria", kCriteria, "--candidates", candidates, "--top", "5", "--export",
+                          dir / "rank-en.xlsx", "--lang", "en"});
   REQUIRE(en_run.code == 0);
   CHECK(en_run.out.find("Sensitivity: ") != std::string::npos);
   // Issue 10, item 17: "`assess rank` prints each criteria file's note as the web page does."
   CHECK(csv_run.out.find("说明：试点在改造前选定企业，二级是改造后的验收目标") != std::string::npos);
-  CHECK(en_run.out.find("Note: Pilots choose their firms before the retrofit, and level 2 is the acceptance target afterwards") !=
+  CHECK(en_run.out.find(
+            "Note: Pilots choose their firms before the retrofit, and level 2 is the acceptance target afterwards") !=
         std::string::npos);
   CHECK(parse_csv(xlsx2csv(dir / "rank-en.xlsx"))[0][0] == "rank");
 
@@ -295,7 +302,8 @@ TEST_CASE("assess rank --export writes the same ranking to CSV and XLSX") {
   const auto criteria = assess::load_criteria(assess::read_json_file(kCriteria), kCriteria);
   assess::RankOptions options;
   options.top = 5;
-  const auto result = assess::rank(criteria, assess::candidates_from_json(assess::read_json_file(candidates), candidates), options);
+  const auto result =
+      assess::rank(criteria, assess::candidates_from_json(assess::read_json_file(candidates), candidates), options);
   REQUIRE(result.rows.size() >= 5);
 
   const std::string csv_text = slurp(dir / "rank.csv");
@@ -342,7 +350,8 @@ TEST_CASE("assess rank and dashboard: export errors and the dashboard export") {
   const Run bad = run({"rank", "--criteria", kCriteria, "--candidates", candidates, "--export", dir / "rank.txt"});
   CHECK(bad.code == assess::cli::kUsage);
   CHECK(bad.err.find(".xlsx or .csv") != std::string::npos);
-  const Run unwritable = run({"rank", "--criteria", kCriteria, "--candidates", candidates, "--export", "/nonexistent-folder-for-assess/r.csv"});
+  const Run unwritable = run({"rank", "--criteria", kCriteria, "--candidates", candidates, "--export",
+                              "/nonexistent-folder-for-assess/r.csv"});
   CHECK(unwritable.code == assess::cli::kNotFound);
   CHECK(unwritable.err.find("/nonexistent-folder-for-assess/r.csv") != std::string::npos);
 
@@ -350,7 +359,8 @@ TEST_CASE("assess rank and dashboard: export errors and the dashboard export") {
   INFO(text.err);
   REQUIRE(text.code == 0);
   CHECK(text.out.find("320205") != std::string::npos);
-  const Run json = run({"dashboard", "--region", "320205", "--candidates", candidates, "--json", "--export", dir / "d.xlsx"});
+  const Run json =
+      run({"dashboard", "--region", "320205", "--candidates", candidates, "--json", "--export", dir / "d.xlsx"});
   REQUIRE(json.code == 0);
   const Json doc = Json::parse(json.out.substr(json.out.find('\n') + 1));
   REQUIRE(doc["figures"].is_array());

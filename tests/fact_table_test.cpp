@@ -1,12 +1,12 @@
 #include "scoring/fact_table.h"
 
-#include <filesystem>
-#include <string>
-#include <vector>
-
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 #include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
 
 #include "../bench/synthetic_enterprises.h"
 #include "scoring/dashboard.h"
@@ -35,10 +35,14 @@ struct Slots {
       names.push_back(it.key());
       const Json& v = it.value();
       Typed t;
-      if (v.is_boolean()) t = Typed::of_bool(v.get<bool>());
-      else if (v.is_number_integer()) t = Typed::of_int(v.get<std::int64_t>());
-      else if (v.is_number()) t = Typed::of_double(v.get<double>());
-      else if (v.is_string()) t = Typed::of_string(v.get_ref<const std::string&>());
+      if (v.is_boolean())
+        t = Typed::of_bool(v.get<bool>());
+      else if (v.is_number_integer())
+        t = Typed::of_int(v.get<std::int64_t>());
+      else if (v.is_number())
+        t = Typed::of_double(v.get<double>());
+      else if (v.is_string())
+        t = Typed::of_string(v.get_ref<const std::string&>());
       else if (v.is_array()) {
         for (const Json& e : v) lists[i].push_back(e.get_ref<const std::string&>());
         t.kind = Typed::kList;
@@ -57,7 +61,9 @@ struct Slots {
 };
 
 // Ranking results as the API and the CLI show them, every row.
-std::string shown(const assess::RankResult& r, std::size_t limit = 0) { return assess::rank_to_json(r, "en", limit).dump(1); }
+std::string shown(const assess::RankResult& r, std::size_t limit = 0) {
+  return assess::rank_to_json(r, "en", limit).dump(1);
+}
 
 assess::FactRowSource rows_of(assess::Store& store) {
   return [&store](const assess::FactQuery& q, const assess::FactRowVisitor& v) { return store.bureau_rows(q, v); };
@@ -75,9 +81,11 @@ std::vector<assess::Store::BureauRecord> records_of(const std::vector<assess::Ca
 std::vector<assess::Candidate> mixed_candidates(std::size_t n, std::uint64_t seed) {
   auto out = assess::bench::synthetic_enterprises(n, seed);
   for (std::size_t i = 0; i < out.size(); i += 37) out[i].facts["profile"]["employees"] = "about 200";
-  for (std::size_t i = 5; i < out.size(); i += 41) out[i].facts["profile"]["provincial_labels"] = Json::array({"smart_factory", 3});
+  for (std::size_t i = 5; i < out.size(); i += 41)
+    out[i].facts["profile"]["provincial_labels"] = Json::array({"smart_factory", 3});
   for (std::size_t i = 9; i < out.size(); i += 43) out[i].facts["profile"]["provincial_labels"] = Json::array({"none"});
-  for (std::size_t i = 11; i < out.size(); i += 29) out[i].facts["profile"]["provincial_labels"] = Json::array({"digital_workshop", "future_factory"});
+  for (std::size_t i = 11; i < out.size(); i += 29)
+    out[i].facts["profile"]["provincial_labels"] = Json::array({"digital_workshop", "future_factory"});
   for (std::size_t i = 13; i < out.size(); i += 53) out[i].facts["profile"]["above_designated_size"] = 1;
   for (std::size_t i = 17; i < out.size(); i += 59) out[i].facts["profile"]["key_process_cnc_rate"] = nullptr;
   for (std::size_t i = 19; i < out.size(); i += 61) out[i].facts.erase("profile");
@@ -90,22 +98,50 @@ std::vector<assess::Candidate> mixed_candidates(std::size_t n, std::uint64_t see
 
 TEST_CASE("typed evaluation gives what JSON evaluation gives, coercions included") {
   const std::vector<Json> data = {
-      Json::parse(R"({"a": 5, "b": 5.5, "s": "5", "t": "abc", "e": "", "y": true, "n": false, "l": ["x", "none"], "m": []})"),
-      Json::parse(R"({"a": 0, "b": -0.5, "s": " 12 ", "t": "L2", "e": "0", "y": false, "n": true, "l": [], "m": ["5"]})"),
-      Json::parse(R"({"a": 40, "b": 39.9999999, "s": "1e3", "t": "SF2", "e": "x", "y": true, "n": true, "l": ["none"], "m": ["a", "b"]})"),
+      Json::parse(
+          R"({"a": 5, "b": 5.5, "s": "5", "t": "abc", "e": "", "y": true, "n": false, "l": ["x", "none"], "m": []})"),
+      Json::parse(
+          R"({"a": 0, "b": -0.5, "s": " 12 ", "t": "L2", "e": "0", "y": false, "n": true, "l": [], "m": ["5"]})"),
+      Json::parse(
+          R"({"a": 40, "b": 39.9999999, "s": "1e3", "t": "SF2", "e": "x", "y": true, "n": true, "l": ["none"], "m": ["a", "b"]})"),
   };
   const std::vector<std::string> rules = {
-      R"({"var": "a"})", R"({"==": [{"var": "a"}, {"var": "s"}]})", R"({"==": [{"var": "y"}, 1]})", R"({"===": [{"var": "y"}, true]})",
-      R"({"!=": [{"var": "t"}, null]})", R"({"!==": [{"var": "a"}, 5]})", R"({"<": [{"var": "b"}, {"var": "a"}, 100]})",
-      R"({"<=": [{"var": "s"}, {"var": "a"}]})", R"({">": [{"var": "t"}, "L1"]})", R"({">=": [{"var": "e"}, 0]})",
-      R"({"in": [{"var": "t"}, ["L2", "L3", "L4"]]})", R"({"in": ["none", {"var": "l"}]})", R"({"in": ["b", {"var": "t"}]})",
-      R"({"in": [5, {"var": "m"}]})", R"({"!": {"var": "m"}})", R"({"!!": {"var": "l"}})", R"({"and": [{"var": "y"}, {"var": "a"}]})",
-      R"({"or": [{"var": "e"}, {"var": "n"}, {"var": "b"}]})", R"({"if": [{"var": "y"}, 100, 0]})",
-      R"({"if": [{"var": "n"}, "x", {"var": "e"}, "y", "z"]})", R"({"-": [100, {"*": [2.5, {"max": [0, {"-": [40, {"var": "b"}]}]}]}]})",
-      R"({"+": [{"var": "s"}, {"var": "a"}, {"var": "y"}]})", R"({"*": [{"var": "s"}, 2]})", R"({"/": [{"var": "a"}, {"var": "b"}]})",
-      R"({"/": [1, 0]})", R"({"%": [{"var": "a"}, 3]})", R"({"min": [{"var": "t"}, 1]})", R"({"-": [{"var": "s"}]})",
-      R"({"*": [{"var": "l"}]})", R"({"==": [{"var": "l"}, "none"]})", R"({"<": [{"var": "l"}, "z"]})", R"({"+": [{"var": "m"}]})",
-      R"({"if": [{"and": [{"var": "l"}, {"!": {"in": ["none", {"var": "l"}]}}]}, 100, 0]})", R"(42)", R"("text")", R"(null)",
+      R"({"var": "a"})",
+      R"({"==": [{"var": "a"}, {"var": "s"}]})",
+      R"({"==": [{"var": "y"}, 1]})",
+      R"({"===": [{"var": "y"}, true]})",
+      R"({"!=": [{"var": "t"}, null]})",
+      R"({"!==": [{"var": "a"}, 5]})",
+      R"({"<": [{"var": "b"}, {"var": "a"}, 100]})",
+      R"({"<=": [{"var": "s"}, {"var": "a"}]})",
+      R"({">": [{"var": "t"}, "L1"]})",
+      R"({">=": [{"var": "e"}, 0]})",
+      R"({"in": [{"var": "t"}, ["L2", "L3", "L4"]]})",
+      R"({"in": ["none", {"var": "l"}]})",
+      R"({"in": ["b", {"var": "t"}]})",
+      R"({"in": [5, {"var": "m"}]})",
+      R"({"!": {"var": "m"}})",
+      R"({"!!": {"var": "l"}})",
+      R"({"and": [{"var": "y"}, {"var": "a"}]})",
+      R"({"or": [{"var": "e"}, {"var": "n"}, {"var": "b"}]})",
+      R"({"if": [{"var": "y"}, 100, 0]})",
+      R"({"if": [{"var": "n"}, "x", {"var": "e"}, "y", "z"]})",
+      R"({"-": [100, {"*": [2.5, {"max": [0, {"-": [40, {"var": "b"}]}]}]}]})",
+      R"({"+": [{"var": "s"}, {"var": "a"}, {"var": "y"}]})",
+      R"({"*": [{"var": "s"}, 2]})",
+      R"({"/": [{"var": "a"}, {"var": "b"}]})",
+      R"({"/": [1, 0]})",
+      R"({"%": [{"var": "a"}, 3]})",
+      R"({"min": [{"var": "t"}, 1]})",
+      R"({"-": [{"var": "s"}]})",
+      R"({"*": [{"var": "l"}]})",
+      R"({"==": [{"var": "l"}, "none"]})",
+      R"({"<": [{"var": "l"}, "z"]})",
+      R"({"+": [{"var": "m"}]})",
+      R"({"if": [{"and": [{"var": "l"}, {"!": {"in": ["none", {"var": "l"}]}}]}, 100, 0]})",
+      R"(42)",
+      R"("text")",
+      R"(null)",
       R"({"==": [{"var": "missing"}, null]})"};
   for (const auto& d : data) {
     const Slots slots(d);
@@ -126,14 +162,16 @@ TEST_CASE("typed evaluation gives what JSON evaluation gives, coercions included
 
 TEST_CASE("a rule the typed evaluator does not cover is left to the JSON evaluator") {
   const auto slot = [](std::string_view path) { return path == "a" ? 0 : -1; };
-  for (const char* text : {R"({"cat": [{"var": "a"}, "x"]})", R"({"var": ["a", 1]})", R"({"missing": ["a"]})", R"({"var": "b"})",
-                           R"({"map": [[1, 2], {"var": ""}]})", R"({"in": [{"var": "a"}, [1, 2]]})"}) {
+  for (const char* text :
+       {R"({"cat": [{"var": "a"}, "x"]})", R"({"var": ["a", 1]})", R"({"missing": ["a"]})", R"({"var": "b"})",
+        R"({"map": [[1, 2], {"var": ""}]})", R"({"in": [{"var": "a"}, [1, 2]]})"}) {
     INFO(text);
     CHECK_FALSE(assess::logic::TypedRule::compile(assess::logic::Rule::compile(Json::parse(text)), slot).has_value());
   }
 }
 
-TEST_CASE("fact values: typed columns for facts of the expected kind; a record with a fact of another kind is untyped") {
+TEST_CASE(
+    "fact values: typed columns for facts of the expected kind; a record with a fact of another kind is untyped") {
   Json facts = Json::parse(R"({"region": "320205", "profile": {"industry": "C3670", "employees": 120, "is_sme": true,
     "key_process_cnc_rate": 65.5, "provincial_labels": ["a", "b"], "smart_factory_tier": null},
     "results": {"sme-digital-2024": {"level": null, "total": 12.5}}})");
@@ -144,7 +182,9 @@ TEST_CASE("fact values: typed columns for facts of the expected kind; a record w
   CHECK(at("profile.employees").is_number_integer());
   CHECK(at("profile.key_process_cnc_rate").is_number_float());
   CHECK(at("profile.is_sme") == true);
-  CHECK(at("profile.provincial_labels") == "a\x1f" "b\x1f");
+  CHECK(at("profile.provincial_labels") ==
+        "a\x1f"
+        "b\x1f");
   CHECK(at("profile.smart_factory_tier").is_null());
   CHECK(at("results.sme-digital-2024") == true);
   CHECK(at("results.cmmm") == false);
@@ -165,7 +205,9 @@ TEST_CASE("fact values: typed columns for facts of the expected kind; a record w
   CHECK_FALSE(assess::fact_values(facts).has_value());
 }
 
-TEST_CASE("ranking from the database's typed columns equals ranking the records in memory (shipped criteria, 3,000 enterprises)") {
+TEST_CASE(
+    "ranking from the database's typed columns equals ranking the records in memory (shipped criteria, 3,000 "
+    "enterprises)") {
   const auto candidates = mixed_candidates(3000, 7);
   auto store = assess::Store::open(":memory:");
   store->save_bureau_records(records_of(candidates), false, "test", "2026-01-01");
@@ -266,7 +308,8 @@ TEST_CASE("a data dir imported before the typed columns migrates, and its record
   {
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db, "DROP TABLE bureau_facts; PRAGMA user_version = 5;", nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "DROP TABLE bureau_facts; PRAGMA user_version = 5;", nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
     sqlite3_close(db);
   }
   auto store = assess::Store::open(path);
@@ -277,8 +320,11 @@ TEST_CASE("a data dir imported before the typed columns migrates, and its record
     INFO(c.id);
     CHECK(shown(assess::rank_rows(c, rows_of(*store), {})) == shown(assess::rank(c, expected_candidates, {})));
   }
-  CHECK(assess::dashboard_to_json(assess::dashboard_rows(rows_of(*store), assess::dashboard_targets(catalogue), "320000")).dump() ==
-        assess::dashboard_to_json(assess::dashboard(expected_candidates, assess::dashboard_targets(catalogue), "320000")).dump());
+  CHECK(
+      assess::dashboard_to_json(assess::dashboard_rows(rows_of(*store), assess::dashboard_targets(catalogue), "320000"))
+          .dump() ==
+      assess::dashboard_to_json(assess::dashboard(expected_candidates, assess::dashboard_targets(catalogue), "320000"))
+          .dump());
   store.reset();
   std::filesystem::remove_all(dir);
 }

@@ -1,6 +1,6 @@
 #include "scoring/gap.h"
 
-#include "support.h"
+#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
@@ -10,12 +10,11 @@
 #include <string>
 #include <vector>
 
-#include <doctest/doctest.h>
-
 #include "scoring/answers.h"
 #include "scoring/error.h"
 #include "scoring/questionnaire.h"
 #include "scoring/score.h"
+#include "support.h"
 
 using assess::Answer;
 using assess::AnswerSet;
@@ -31,14 +30,15 @@ namespace fs = std::filesystem;
 
 const fs::path kGapData = fs::path(ASSESS_SOURCE_DIR) / "tests" / "data" / "gap";
 
-
 AnswerSet parse(const Questionnaire& q, const Json& document) {
   assess::ParsedAnswers parsed = assess::parse_answers(q, document, "answers.json");
   for (const auto& e : parsed.errors) FAIL_CHECK("unexpected answer error: ", e.what());
   return parsed.set;
 }
 
-AnswerSet answer(const Questionnaire& q, const Json& answers) { return assess::testing::answers_for(q, answers); }
+AnswerSet answer(const Questionnaire& q, const Json& answers) {
+  return assess::testing::answers_for(q, answers);
+}
 
 // The reference: every combination of improvements (each question: no change or one of its
 // improved answers), scored from scratch. For each target level: the fewest steps that reach it,
@@ -119,8 +119,8 @@ std::vector<Candidate> reference_improvements(const Questionnaire& q, const Answ
       std::vector<double> points;
       for (const auto& o : options) points.push_back(o.points);
       const bool band = question.type == assess::QuestionType::kBand;
-      const int current = band ? (r.answered ? r.band : -1)
-                               : (given.present && !given.selected.empty() ? given.selected[0] : -1);
+      const int current =
+          band ? (r.answered ? r.band : -1) : (given.present && !given.selected.empty() ? given.selected[0] : -1);
       const double before = current >= 0 ? options[static_cast<std::size_t>(current)].points : 0;
       for (std::size_t j = 0; j < options.size(); ++j) {
         if (options[j].points <= before + 1e-9) continue;
@@ -141,7 +141,8 @@ std::vector<Candidate> reference_improvements(const Questionnaire& q, const Answ
       std::vector<std::size_t> kept;  // the current selection without the exclusive "none"
       std::vector<std::size_t> addable;
       for (std::size_t j = 0; j < options.size(); ++j) {
-        const bool selected = std::find(given.selected.begin(), given.selected.end(), static_cast<int>(j)) != given.selected.end();
+        const bool selected =
+            std::find(given.selected.begin(), given.selected.end(), static_cast<int>(j)) != given.selected.end();
         if (selected && !options[j].exclusive) kept.push_back(j);
         if (!selected && !options[j].exclusive) addable.push_back(j);
       }
@@ -198,7 +199,8 @@ BruteForce brute_force(const Questionnaire& q, const AnswerSet& answers) {
     for (std::size_t t = 0; t < q.levels.size(); ++t) {
       if (r.levels.level < static_cast<int>(t)) continue;
       Reference& best = out.per_target[t];
-      if (!best.reachable || steps < best.steps || (steps == best.steps && total > best.total + assess::testing::kTolerance)) {
+      if (!best.reachable || steps < best.steps ||
+          (steps == best.steps && total > best.total + assess::testing::kTolerance)) {
         best = {true, steps, total};
       }
     }
@@ -586,7 +588,7 @@ TEST_CASE("a yes/no gate without points can be closed by answering yes") {
     "levels": {"items": [{"id": "L1", "name": "L1", "requires": [
       {"id": "r_plan", "value": "plan", "==": 1}, {"id": "r_q1", "score": "g", ">=": 1}]}]}
   })"),
-                                                    "gate.json");
+                                                     "gate.json");
   const AnswerSet answers = answer(q, {{"plan", false}, {"q1", "o1"}});
   const GapResult gap = assess::find_gap(q, answers, 0);
   CHECK(gap.blocking.empty());
@@ -598,9 +600,11 @@ TEST_CASE("gap steps follow the options' points, not the order they are listed i
   // SME q12 (energy) and q15 (cost) list their bands best first: down 7/3, flat 3.5/1.5, up 0. On the
   // points scale up < flat < down, so up → down is two steps and unanswered → down is two steps too,
   // exactly as for q13 (quality), whose bands are listed worst first (down 0, flat 3.5, up 7).
-  const Questionnaire q = assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/sme-digital-2024.json");
+  const Questionnaire q =
+      assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/sme-digital-2024.json");
   auto steps_to = [&](const Json& answers, const std::string& id, const std::string& option) {
-    assess::ParsedAnswers parsed = assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "a.json");
+    assess::ParsedAnswers parsed =
+        assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "a.json");
     REQUIRE(parsed.errors.empty());
     const ScoreResult now = assess::score(q, parsed.set);
     const int qi = q.question_index(id);
@@ -611,9 +615,14 @@ TEST_CASE("gap steps follow the options' points, not the order they are listed i
     return -1;
   };
   // Worst answers: energy per revenue up 10 % (100 → 110), cost per 100 up 10 %, pass rate down 10 %.
-  const Json worst = {{"raw_energy_before", 100}, {"raw_energy_after", 110}, {"raw_revenue_before_retrofit", 100},
-                      {"raw_revenue_after_retrofit", 100}, {"raw_cost_per_100_year_before", 100},
-                      {"raw_cost_per_100_last_year", 110}, {"raw_pass_rate_before", 90}, {"raw_pass_rate_after", 81}};
+  const Json worst = {{"raw_energy_before", 100},
+                      {"raw_energy_after", 110},
+                      {"raw_revenue_before_retrofit", 100},
+                      {"raw_revenue_after_retrofit", 100},
+                      {"raw_cost_per_100_year_before", 100},
+                      {"raw_cost_per_100_last_year", 110},
+                      {"raw_pass_rate_before", 90},
+                      {"raw_pass_rate_after", 81}};
   CHECK(steps_to(worst, "q12_energy", "flat") == 1);
   CHECK(steps_to(worst, "q12_energy", "down") == 2);
   CHECK(steps_to(worst, "q15_value", "flat") == 1);
@@ -630,9 +639,12 @@ TEST_CASE("a roadmap adds up: an improvement in an unscored section shows +0 on 
   // smart-factory-2025: the maturity section is shown but not scored ("scored": false), so raising
   // the maturity level meets a tier requirement without adding to the total; the scenarios are
   // scored. Whatever plan the search finds, the items' effects on the total must add up.
-  const Questionnaire q = assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/smart-factory-2025.json");
-  Json answers = assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/demo-answers.json").at("answers");
-  assess::ParsedAnswers parsed = assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "a.json");
+  const Questionnaire q =
+      assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/smart-factory-2025.json");
+  Json answers =
+      assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/demo-answers.json").at("answers");
+  assess::ParsedAnswers parsed =
+      assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "a.json");
   REQUIRE(parsed.errors.empty());
   const ScoreResult now = assess::score(q, parsed.set);
   for (int target = now.levels.level + 1; target < static_cast<int>(q.levels.size()); ++target) {
@@ -660,9 +672,12 @@ TEST_CASE("a roadmap adds up: an improvement in an unscored section shows +0 on 
 TEST_CASE("the gap says why its search stopped: complete, out of patience with a plan in hand, or at the node limit") {
   // smart-factory-2025's demo is one step from the next tier; the search needs 180 nodes to prove it
   // (docs/gap-search.md: conditions read improvable answers, so only the weak check prunes).
-  const Questionnaire q = assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/smart-factory-2025.json");
-  Json answers = assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/demo-answers.json").at("answers");
-  assess::ParsedAnswers parsed = assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "a.json");
+  const Questionnaire q =
+      assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/smart-factory-2025.json");
+  Json answers =
+      assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/smart-factory-2025/demo-answers.json").at("answers");
+  assess::ParsedAnswers parsed =
+      assess::parse_answers(q, Json{{"questionnaire", q.id}, {"answers", answers}}, "a.json");
   REQUIRE(parsed.errors.empty());
   const int next = assess::score(q, parsed.set).levels.level + 1;
   REQUIRE(next < static_cast<int>(q.levels.size()));

@@ -1,14 +1,14 @@
 #include "formats/import.h"
 
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 
-#include <doctest/doctest.h>
-
 #include "../bench/synthetic_enterprises.h"
-#include "formats/export.h"
 #include "commands.h"
+#include "formats/export.h"
 #include "store.h"
 #include "xlsx_builder.h"
 
@@ -22,9 +22,17 @@ const assess::Library& library() {
 // The 1,000-enterprise fixture as the CSV a bureau would export from its own system: profile columns
 // that are questions (computed ones such as size_class are derived on import) and module results.
 std::string fixture_csv(const std::vector<assess::Candidate>& candidates) {
-  const std::vector<std::string> columns = {"uscc", "name", "region", "industry", "employees", "revenue_last_year",
-                                            "sme_quality_tier", "smart_factory_tier", "green_factory_level",
-                                            "digital_rd_tools", "key_process_cnc_rate"};
+  const std::vector<std::string> columns = {"uscc",
+                                            "name",
+                                            "region",
+                                            "industry",
+                                            "employees",
+                                            "revenue_last_year",
+                                            "sme_quality_tier",
+                                            "smart_factory_tier",
+                                            "green_factory_level",
+                                            "digital_rd_tools",
+                                            "key_process_cnc_rate"};
   std::vector<std::string> header = columns;
   header.push_back("sme-digital-2024.level");
   header.push_back("sme-digital-2024.total");
@@ -33,7 +41,9 @@ std::string fixture_csv(const std::vector<assess::Candidate>& candidates) {
     std::vector<assess::Json> row;
     for (const auto& col : columns) {
       const auto& p = c.facts["profile"];
-      row.push_back(p.contains(col) ? (p[col].is_boolean() ? assess::Json(p[col].get<bool>() ? "true" : "false") : p[col]) : assess::Json());
+      row.push_back(p.contains(col)
+                        ? (p[col].is_boolean() ? assess::Json(p[col].get<bool>() ? "true" : "false") : p[col])
+                        : assess::Json());
     }
     const auto& sme = c.facts["results"].value("sme-digital-2024", assess::Json::object());
     row.push_back(sme.value("level", assess::Json()));
@@ -102,8 +112,9 @@ TEST_CASE("a GBK-encoded CSV, as Excel writes it on Chinese Windows, imports cor
 }
 
 TEST_CASE("an unknown column is refused naming the columns that are allowed") {
-  CHECK_THROWS_WITH(assess::import_table("uscc,turnover\n", "x.csv", library()),
-                    "x.csv: unknown column \"turnover\" (columns are profile question ids; see assess import --template)");
+  CHECK_THROWS_WITH(
+      assess::import_table("uscc,turnover\n", "x.csv", library()),
+      "x.csv: unknown column \"turnover\" (columns are profile question ids; see assess import --template)");
   CHECK_THROWS_WITH(assess::import_table("name\n甲\n", "x.csv", library()),
                     "x.csv: the column \"uscc\" is required: rows are matched by unified social credit code");
 }
@@ -146,7 +157,8 @@ TEST_CASE("assess import --template writes a header the importer accepts") {
 
 TEST_CASE("an XLSX import reads the first sheet: shared strings, numbers and empty cells") {
   const auto path = std::filesystem::temp_directory_path() / ("assess-import-" + assess::random_token(4) + ".xlsx");
-  assess::write_xlsx(path.string(), "import", {"uscc", "name", "region", "employees", "revenue_last_year", "sme-digital-2024.level"},
+  assess::write_xlsx(path.string(), "import",
+                     {"uscc", "name", "region", "employees", "revenue_last_year", "sme-digital-2024.level"},
                      {{"91320205MA1Y8KQ38L", "无锡锡泰 & <甲>", "320205", 560, 36000, "L2"},
                       {"91110000600037341L", "北京乙", assess::Json(), 12, 250, "L9"}});
   std::ifstream in(path, std::ios::binary);
@@ -162,7 +174,8 @@ TEST_CASE("an XLSX import reads the first sheet: shared strings, numbers and emp
   REQUIRE(result.issues.size() == 1);
   CHECK(result.issues[0].row == 2);
   CHECK(result.issues[0].reason == "\"L9\" is not a level of sme-digital-2024");
-  CHECK_THROWS_WITH(assess::import_table("not a zip", "x.xlsx", library()), "x.xlsx: not an XLSX file (it is not a zip archive)");
+  CHECK_THROWS_WITH(assess::import_table("not a zip", "x.xlsx", library()),
+                    "x.xlsx: not an XLSX file (it is not a zip archive)");
 }
 
 namespace {
@@ -185,11 +198,14 @@ std::string import_error(const std::string& bytes, const std::string& file) {
 }  // namespace
 
 TEST_CASE("an XLSX sheet read by the XML parser: inline strings, phonetic runs left out, booleans, a cell without r") {
-  const std::string bytes = assess::testing::xlsx_with_sheet(
-      kHeaderRow.substr(0, kHeaderRow.size() - 6) + "<c t=\"inlineStr\"><is><t>digital_rd_tools</t></is></c></row>"
-      "<row r=\"2\">" + inline_cell("A2", "91320205MA1Y8KQ38L") +
-      "<c r=\"B2\" t=\"s\"><v>0</v></c><c r=\"C2\" t=\"b\"><v>1</v></c></row>",
-      "<si><r><t>无锡</t></r><r><t xml:space=\"preserve\"> &amp; 甲</t></r><rPh sb=\"0\" eb=\"1\"><t>むしゃく</t></rPh></si>");
+  const std::string bytes =
+      assess::testing::xlsx_with_sheet(kHeaderRow.substr(0, kHeaderRow.size() - 6) +
+                                           "<c t=\"inlineStr\"><is><t>digital_rd_tools</t></is></c></row>"
+                                           "<row r=\"2\">" +
+                                           inline_cell("A2", "91320205MA1Y8KQ38L") +
+                                           "<c r=\"B2\" t=\"s\"><v>0</v></c><c r=\"C2\" t=\"b\"><v>1</v></c></row>",
+                                       "<si><r><t>无锡</t></r><r><t xml:space=\"preserve\"> &amp; 甲</t></r><rPh "
+                                       "sb=\"0\" eb=\"1\"><t>むしゃく</t></rPh></si>");
   const auto result = assess::import_table(bytes, "b.xlsx", library());
   CHECK(result.issues.empty());
   REQUIRE(result.candidates.size() == 1);
@@ -199,57 +215,69 @@ TEST_CASE("an XLSX sheet read by the XML parser: inline strings, phonetic runs l
 
 TEST_CASE("hostile XLSX files are refused with the place named, never a crash, a loop or unbounded memory") {
   SUBCASE("a cell reference without column letters") {
-    const auto bytes = assess::testing::xlsx_with_sheet(kHeaderRow + "<row r=\"2\"><c r=\"2\" t=\"inlineStr\"><is><t>x</t></is></c></row>");
+    const auto bytes = assess::testing::xlsx_with_sheet(
+        kHeaderRow + "<row r=\"2\"><c r=\"2\" t=\"inlineStr\"><is><t>x</t></is></c></row>");
     CHECK(import_error(bytes, "b.xlsx") ==
           "b.xlsx: xl/worksheets/sheet1.xml, row 2, cell 2: the cell reference \"2\" has no column letters");
   }
   SUBCASE("a reference that is not letters then a row number") {
     const auto bytes = assess::testing::xlsx_with_sheet(kHeaderRow + "<row r=\"2\"><c r=\"B\"><v>1</v></c></row>");
     CHECK(import_error(bytes, "b.xlsx") ==
-          "b.xlsx: xl/worksheets/sheet1.xml, row 2, cell B: \"B\" is not a cell reference (column letters, then the row number)");
+          "b.xlsx: xl/worksheets/sheet1.xml, row 2, cell B: \"B\" is not a cell reference (column letters, then the "
+          "row number)");
   }
   SUBCASE("a missing </c> before the row ends") {
     const std::string row = "<row r=\"2\"><c r=\"A2\"><v>1</v></row>";
     const auto bytes = assess::testing::xlsx_with_sheet(kHeaderRow + row);
     // expat stops at the </row> that does not match the open <c>, pointing at its name: the column
     // (1-based) of the "r" after "</".
-    const std::string before = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet "
-                               "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>" +
-                               kHeaderRow + "<row r=\"2\"><c r=\"A2\"><v>1</v>";
-    CHECK(import_error(bytes, "b.xlsx") == "b.xlsx: xl/worksheets/sheet1.xml line 1, column " + std::to_string(before.size() + 3) +
+    const std::string before =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet "
+        "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>" +
+        kHeaderRow + "<row r=\"2\"><c r=\"A2\"><v>1</v>";
+    CHECK(import_error(bytes, "b.xlsx") == "b.xlsx: xl/worksheets/sheet1.xml line 1, column " +
+                                               std::to_string(before.size() + 3) +
                                                ": invalid XML (mismatched tag), in row 2, cell A2");
   }
   SUBCASE("a missing </c> before the next cell") {
-    const auto bytes = assess::testing::xlsx_with_sheet(kHeaderRow + "<row r=\"2\"><c r=\"A2\"><v>1</v><c r=\"B2\"><v>2</v></c></c></row>");
+    const auto bytes = assess::testing::xlsx_with_sheet(
+        kHeaderRow + "<row r=\"2\"><c r=\"A2\"><v>1</v><c r=\"B2\"><v>2</v></c></c></row>");
     CHECK(import_error(bytes, "b.xlsx") ==
           "b.xlsx: xl/worksheets/sheet1.xml, row 2, cell A2: a cell starts before this one is closed (missing </c>)");
   }
   SUBCASE("a cell at column ZZZZZZ, and the first column past XFD") {
     auto bytes = assess::testing::xlsx_with_sheet(kHeaderRow + "<row r=\"2\"><c r=\"ZZZZZZ2\"><v>1</v></c></row>");
     CHECK(import_error(bytes, "b.xlsx") ==
-          "b.xlsx: xl/worksheets/sheet1.xml, row 2, cell ZZZZZZ2: column ZZZZZZ is beyond XFD, Excel's last column (16,384 columns)");
+          "b.xlsx: xl/worksheets/sheet1.xml, row 2, cell ZZZZZZ2: column ZZZZZZ is beyond XFD, Excel's last column "
+          "(16,384 columns)");
     bytes = assess::testing::xlsx_with_sheet(kHeaderRow + "<row r=\"2\"><c r=\"XFE2\"><v>1</v></c></row>");
     CHECK(import_error(bytes, "b.xlsx") ==
-          "b.xlsx: xl/worksheets/sheet1.xml, row 2, cell XFE2: column XFE is beyond XFD, Excel's last column (16,384 columns)");
+          "b.xlsx: xl/worksheets/sheet1.xml, row 2, cell XFE2: column XFE is beyond XFD, Excel's last column (16,384 "
+          "columns)");
   }
   SUBCASE("a cell at XFD itself is read (and reported as a row longer than the header)") {
-    const auto bytes = assess::testing::xlsx_with_sheet(kHeaderRow + "<row r=\"2\">" + inline_cell("A2", "91320205MA1Y8KQ38L") +
-                                                        "<c r=\"XFD2\"><v>1</v></c></row>");
+    const auto bytes = assess::testing::xlsx_with_sheet(
+        kHeaderRow + "<row r=\"2\">" + inline_cell("A2", "91320205MA1Y8KQ38L") + "<c r=\"XFD2\"><v>1</v></c></row>");
     const auto result = assess::import_table(bytes, "b.xlsx", library());
     REQUIRE(result.issues.size() == 1);
     CHECK(result.issues[0].reason == "has 16384 cells; the header has 2");
   }
   SUBCASE("a row past Excel's last row") {
-    const auto bytes = assess::testing::xlsx_with_sheet(kHeaderRow + "<row r=\"1048577\"><c r=\"A1048577\"><v>1</v></c></row>");
-    CHECK(import_error(bytes, "b.xlsx") == "b.xlsx: xl/worksheets/sheet1.xml, row 1048577: beyond row 1,048,576, Excel's last row");
+    const auto bytes =
+        assess::testing::xlsx_with_sheet(kHeaderRow + "<row r=\"1048577\"><c r=\"A1048577\"><v>1</v></c></row>");
+    CHECK(import_error(bytes, "b.xlsx") ==
+          "b.xlsx: xl/worksheets/sheet1.xml, row 1048577: beyond row 1,048,576, Excel's last row");
   }
   SUBCASE("a shared string that does not exist") {
-    const auto bytes = assess::testing::xlsx_with_sheet(kHeaderRow + "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>7</v></c></row>", "<si><t>a</t></si>");
-    CHECK(import_error(bytes, "b.xlsx") == "b.xlsx: xl/worksheets/sheet1.xml, row 2, cell A2: shared string 7 does not exist (the file has 1)");
+    const auto bytes = assess::testing::xlsx_with_sheet(
+        kHeaderRow + "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>7</v></c></row>", "<si><t>a</t></si>");
+    CHECK(import_error(bytes, "b.xlsx") ==
+          "b.xlsx: xl/worksheets/sheet1.xml, row 2, cell A2: shared string 7 does not exist (the file has 1)");
   }
   SUBCASE("a DOCTYPE (entity expansion) is refused") {
     const auto bytes = assess::testing::zip_archive(
-        {{"xl/worksheets/sheet1.xml", "<?xml version=\"1.0\"?><!DOCTYPE w [<!ENTITY a \"aaaaaaaaaa\">]><worksheet><sheetData/></worksheet>"}});
+        {{"xl/worksheets/sheet1.xml",
+          "<?xml version=\"1.0\"?><!DOCTYPE w [<!ENTITY a \"aaaaaaaaaa\">]><worksheet><sheetData/></worksheet>"}});
     CHECK(import_error(bytes, "b.xlsx") == "b.xlsx: a DOCTYPE is not allowed in an XLSX part");
   }
   SUBCASE("a zip bomb: 200 MB of blanks packed into a few hundred kB stops early") {
@@ -267,11 +295,13 @@ TEST_CASE("hostile XLSX files are refused with the place named, never a crash, a
                                                         "<si><t>" + std::string(1u << 20, 'a') + "</t></si>");
     // 1 MB (1,048,576 bytes) a cell after the header's 8 bytes (uscc, name): the 100th cell, column CV
     // (3 × 26 + 22), passes 100 MB.
-    CHECK(import_error(bytes, "b.xlsx") == "b.xlsx: xl/worksheets/sheet1.xml, row 2, cell CV2: the cells hold more than 100 MB of text; split the file");
+    CHECK(import_error(bytes, "b.xlsx") ==
+          "b.xlsx: xl/worksheets/sheet1.xml, row 2, cell CV2: the cells hold more than 100 MB of text; split the file");
   }
   SUBCASE("a truncated archive") {
     const auto bytes = assess::testing::xlsx_with_sheet(kHeaderRow);
-    CHECK(import_error(bytes.substr(0, bytes.size() / 2), "b.xlsx") == "b.xlsx: not an XLSX file (it is not a zip archive)");
+    CHECK(import_error(bytes.substr(0, bytes.size() / 2), "b.xlsx") ==
+          "b.xlsx: not an XLSX file (it is not a zip archive)");
   }
 }
 
@@ -280,11 +310,14 @@ TEST_CASE("a CSV mixing UTF-8 and GBK rows is refused naming both rows") {
   const std::string utf8_row = "91320205MA1Y8KQ38L,\xE6\x97\xA0\xE9\x94\xA1\n";
   const std::string gbk_row = "91110000600037341L,\xCE\xDE\xCE\xFD\n";
   CHECK(import_error("uscc,name\n" + utf8_row + gbk_row, "m.csv") ==
-        "m.csv: mixed encodings: row 1 is UTF-8 but row 2 is not (GBK?); save the whole file in one encoding, preferably UTF-8");
+        "m.csv: mixed encodings: row 1 is UTF-8 but row 2 is not (GBK?); save the whole file in one encoding, "
+        "preferably UTF-8");
   CHECK(import_error("uscc,name\n" + gbk_row + utf8_row, "m.csv") ==
-        "m.csv: mixed encodings: row 2 is UTF-8 but row 1 is not (GBK?); save the whole file in one encoding, preferably UTF-8");
+        "m.csv: mixed encodings: row 2 is UTF-8 but row 1 is not (GBK?); save the whole file in one encoding, "
+        "preferably UTF-8");
   // GBK alone still imports; 联通 in GBK (C1 AA CD A8) looks like UTF-8 to a lax check (overlong C1 AA).
-  const auto gbk = assess::import_table("uscc,name\n" + gbk_row + "91320205MA1Y8KQ38L,\xC1\xAA\xCD\xA8\n", "g.csv", library());
+  const auto gbk =
+      assess::import_table("uscc,name\n" + gbk_row + "91320205MA1Y8KQ38L,\xC1\xAA\xCD\xA8\n", "g.csv", library());
   CHECK(gbk.encoding == "gbk");
   REQUIRE(gbk.candidates.size() == 2);
   CHECK(gbk.candidates[0].name == "无锡");

@@ -1,6 +1,6 @@
 #include "scoring/incremental.h"
 
-#include "support.h"
+#include <doctest/doctest.h>
 
 #include <bit>
 #include <cstdint>
@@ -9,12 +9,11 @@
 #include <string>
 #include <vector>
 
-#include <doctest/doctest.h>
-
 #include "scoring/answers.h"
 #include "scoring/gap.h"
 #include "scoring/questionnaire.h"
 #include "scoring/score.h"
+#include "support.h"
 
 using assess::Answer;
 using assess::AnswerSet;
@@ -26,7 +25,9 @@ using assess::ScoreResult;
 namespace {
 
 // Bit for bit: the incremental result must not differ from score() even in the last binary digit.
-bool same_double(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
+bool same_double(double a, double b) {
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
 
 // The first difference between two results, or "" when they are identical.
 std::string difference(const ScoreResult& a, const ScoreResult& b) {
@@ -56,7 +57,8 @@ std::string difference(const ScoreResult& a, const ScoreResult& b) {
   }
   for (std::size_t i = 0; i < a.computed.size(); ++i) {
     const bool numbers = a.computed[i].is_number() && b.computed[i].is_number();
-    if (numbers ? !same_double(a.computed[i].get<double>(), b.computed[i].get<double>()) : a.computed[i] != b.computed[i]) {
+    if (numbers ? !same_double(a.computed[i].get<double>(), b.computed[i].get<double>())
+                : a.computed[i] != b.computed[i]) {
       out << "computed " << i << ": " << a.computed[i].dump() << " vs " << b.computed[i].dump();
       return out.str();
     }
@@ -77,7 +79,8 @@ std::string difference(const ScoreResult& a, const ScoreResult& b) {
     for (std::size_t r = 0; r < a.levels.requirements[l].size(); ++r) {
       const auto& x = a.levels.requirements[l][r];
       const auto& y = b.levels.requirements[l][r];
-      if (x.met != y.met || !same_double(x.actual, y.actual) || x.counted != y.counted || x.considered != y.considered) {
+      if (x.met != y.met || !same_double(x.actual, y.actual) || x.counted != y.counted ||
+          x.considered != y.considered) {
         out << "requirement " << l << "/" << r;
         return out.str();
       }
@@ -100,9 +103,12 @@ Json random_value(const Questionnaire& q, int qi, std::mt19937& rng, std::uint32
       if (question.type == assess::QuestionType::kLadder ? x.level > y.level : x.points > y.points) top = o;
     }
     switch (question.type) {
-      case assess::QuestionType::kSingle: return question.options[top].id;
-      case assess::QuestionType::kLadder: return question.options[top].level;
-      case assess::QuestionType::kYesNo: return true;
+      case assess::QuestionType::kSingle:
+        return question.options[top].id;
+      case assess::QuestionType::kLadder:
+        return question.options[top].level;
+      case assess::QuestionType::kYesNo:
+        return true;
       case assess::QuestionType::kMulti: {
         Json all = Json::array();
         for (const auto& o : question.options) {
@@ -110,7 +116,8 @@ Json random_value(const Questionnaire& q, int qi, std::mt19937& rng, std::uint32
         }
         return all;
       }
-      default: break;  // bands and numbers: a random figure
+      default:
+        break;  // bands and numbers: a random figure
     }
   }
   if (roll(7) == 0) return nullptr;
@@ -220,7 +227,8 @@ Counts check_against_full_scores(const Questionnaire& q, unsigned seed, int sets
 }
 
 Questionnaire shipped(const std::string& name) {
-  return assess::load_questionnaire_file(std::string(ASSESS_SOURCE_DIR) + "/questionnaires/" + name + "/" + name + ".json");
+  return assess::load_questionnaire_file(std::string(ASSESS_SOURCE_DIR) + "/questionnaires/" + name + "/" + name +
+                                         ".json");
 }
 
 }  // namespace
@@ -261,7 +269,7 @@ TEST_CASE("incremental scoring follows a condition chain: a change shows a quest
       {"id": "r", "logic": {">": [{"var": "c"}, 5]}},
       {"id": "s", "score": "chain", ">=": 7}]}]}
   })"),
-                                                    "chain.json");
+                                                     "chain.json");
   const AnswerSet answers = assess::testing::answers_for(q, {{"a", false}, {"b", true}, {"c", 5.5}});
   IncrementalScore inc(q, answers);
   CHECK(inc.result().levels.level == -1);

@@ -1,14 +1,15 @@
-#include "api.h"
+#include <doctest/doctest.h>
 
 #include <filesystem>
 
-#include <doctest/doctest.h>
+#include "api.h"
 
 namespace {
 
 struct Server {
   std::unique_ptr<assess::Store> store = assess::Store::open(":memory:");
-  std::string data_dir = (std::filesystem::temp_directory_path() / ("assess-invite-" + assess::random_token(6))).string();
+  std::string data_dir =
+      (std::filesystem::temp_directory_path() / ("assess-invite-" + assess::random_token(6))).string();
   std::unique_ptr<assess::App> app;
   std::string cookie;
   std::string csrf;
@@ -49,7 +50,8 @@ struct Server {
 
 TEST_CASE("an invite link lets an enterprise create its own account, once, before it expires") {
   Server s;
-  auto e = s.call("POST", "/api/enterprises", R"({"name": "邀请测试企业", "uscc": "91110000600037341L", "region": "320205"})");
+  auto e = s.call("POST", "/api/enterprises",
+                  R"({"name": "邀请测试企业", "uscc": "91110000600037341L", "region": "320205"})");
   REQUIRE(e.status == 201);
   const auto enterprise_id = assess::Json::parse(e.body)["id"].get<std::int64_t>();
   auto other = s.call("POST", "/api/enterprises", R"({"name": "另一家企业"})");
@@ -61,7 +63,8 @@ TEST_CASE("an invite link lets an enterprise create its own account, once, befor
 
   s.cookie.clear();
   s.csrf.clear();
-  auto accepted = s.call("POST", "/api/invites/" + token + "/accept", R"({"name": "factory", "password": "factory-pass"})");
+  auto accepted =
+      s.call("POST", "/api/invites/" + token + "/accept", R"({"name": "factory", "password": "factory-pass"})");
   REQUIRE(accepted.status == 201);
   const auto user = assess::Json::parse(accepted.body)["user"];
   CHECK(user["role"] == "enterprise");
@@ -74,7 +77,8 @@ TEST_CASE("an invite link lets an enterprise create its own account, once, befor
     CHECK(s.call("GET", "/api/enterprises/" + std::to_string(other_id)).status == 403);
   }
   SUBCASE("a used link is refused") {
-    auto again = s.call("POST", "/api/invites/" + token + "/accept", R"({"name": "factory2", "password": "factory-pass"})");
+    auto again =
+        s.call("POST", "/api/invites/" + token + "/accept", R"({"name": "factory2", "password": "factory-pass"})");
     CHECK(again.status == 404);
     CHECK(assess::Json::parse(again.body)["error"]["message"] == "this invite link is unknown, used or expired");
   }
@@ -84,8 +88,8 @@ TEST_CASE("an invite link lets an enterprise create its own account, once, befor
     const std::string late_token = assess::Json::parse(late.body)["token"];
     s.cookie.clear();
     s.csrf.clear();
-    auto r = s.call("POST", "/api/invites/" + late_token + "/accept", R"({"name": "late", "password": "late-password"})",
-                    1'800'000'000 + 2 * 86400);
+    auto r = s.call("POST", "/api/invites/" + late_token + "/accept",
+                    R"({"name": "late", "password": "late-password"})", 1'800'000'000 + 2 * 86400);
     CHECK(r.status == 404);
   }
   SUBCASE("only admins and consultants create invites") {

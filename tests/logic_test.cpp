@@ -1,5 +1,7 @@
 #include "scoring/logic.h"
 
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -7,8 +9,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "scoring/error.h"
 
@@ -132,9 +132,8 @@ TEST_CASE("jsonlogic conformance suite passes") {
       error = e.what();
     }
     const bool ok = error.empty() && same_json(got, expected);
-    CHECK_MESSAGE(ok, "case " << cases << " (entry " << i << "): " << rule.dump() << " on " << data.dump()
-                              << " gave " << (error.empty() ? got.dump() : error) << ", expected "
-                              << expected.dump());
+    CHECK_MESSAGE(ok, "case " << cases << " (entry " << i << "): " << rule.dump() << " on " << data.dump() << " gave "
+                              << (error.empty() ? got.dump() : error) << ", expected " << expected.dump());
     if (ok) ++passed;
   }
   CHECK(cases == 278);
@@ -388,12 +387,12 @@ TEST_CASE("coercions follow the JavaScript reference implementation") {
   CHECK(eval(R"({"<": ["10", 9]})") == false);
   CHECK(eval(R"({">": ["abc", 1]})") == false);
   CHECK(eval(R"({"<=": [null, 0]})") == true);
-  CHECK(eval(R"({"+": ["3.5kg", 1]})") == 4.5);  // parseFloat
+  CHECK(eval(R"({"+": ["3.5kg", 1]})") == 4.5);     // parseFloat
   CHECK(eval(R"({"-": ["3.5kg", 1]})").is_null());  // ToNumber: NaN, printed as null
   CHECK(eval(R"({"+": [".5", "5.", "1e1", " -2"]})") == 13.5);
   CHECK(eval(R"({"-": [".5", "5."]})") == -4.5);
   CHECK(eval(R"({"+": ["", 1]})").is_null());  // parseFloat("") is NaN
-  CHECK(eval(R"({"-": ["", 1]})") == -1);       // Number("") is 0
+  CHECK(eval(R"({"-": ["", 1]})") == -1);      // Number("") is 0
   CHECK(eval(R"({"==": ["1e1000", {"/": [1, 0]}]})") == true);
   CHECK(eval(R"({"*": ["7"]})") == "7");
   CHECK(eval(R"({"/": [1, 0]})").is_null());
@@ -411,13 +410,13 @@ TEST_CASE("coercions follow the JavaScript reference implementation") {
         Json::parse(R"({"current": 3, "accumulator": {"current": 2, "accumulator": {"current": 1,
                        "accumulator": null}}})"));
   CHECK(eval(R"({"missing": [["a", 1], "b"]})", R"({"b": ""})") == Json::parse(R"(["a", 1])"));  // keys: ["a", 1]
-  CHECK(eval(R"({"missing": ["b", ["a", 1]]})", R"({"b": ""})") == Json::parse(R"(["b"])"));  // ["a", 1]: default 1
+  CHECK(eval(R"({"missing": ["b", ["a", 1]]})", R"({"b": ""})") == Json::parse(R"(["b"])"));     // ["a", 1]: default 1
 }
 
 TEST_CASE("evaluation limits stop runaway rules") {
   // The accumulator doubles on every step: "cat" stops it before memory runs out.
-  const Rule doubling = Rule::compile(Json::parse(
-      R"({"reduce": [{"var": "n"}, {"cat": [{"var": "accumulator"}, {"var": "accumulator"}]}, "x"]})"));
+  const Rule doubling = Rule::compile(
+      Json::parse(R"({"reduce": [{"var": "n"}, {"cat": [{"var": "accumulator"}, {"var": "accumulator"}]}, "x"]})"));
   Json n = Json::array();
   for (int i = 0; i < 40; ++i) n.push_back(i);
   try {

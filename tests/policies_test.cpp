@@ -1,8 +1,7 @@
-#include "scoring/policy_tests.h"
-
 #include <doctest/doctest.h>
 
 #include "scoring/policy.h"
+#include "scoring/policy_tests.h"
 
 // The catalogue's rule tests (policies/tests/*.json) run here too, so CI proves every rule at its
 // thresholds and caps; a rule without a case fails.
@@ -21,7 +20,8 @@ TEST_CASE("a rule without a test case is reported") {
   const auto catalogue = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/tests/data/rewards");
   const auto report = assess::run_policy_tests(catalogue, ASSESS_SOURCE_DIR "/tests/data/rewards/tests");
   CHECK(report.untested_rules == std::vector<std::string>{"testdoc.award", "testdoc.fixed", "testprov.interest",
-                                                          "testprov.range", "testprov.coefficient", "testprov.support"});
+                                                          "testprov.range", "testprov.coefficient",
+                                                          "testprov.support"});
   CHECK(report.passed() == 1);
 }
 

@@ -17,8 +17,8 @@ TEST_CASE("USCC check character (GB 32100-2015)") {
     auto r = check_uscc("91110000600037342L");
     CHECK_FALSE(r.valid);
     CHECK(r.expected_check == assess::uscc_check_character("91110000600037342"));
-    CHECK(r.error == std::string("check character is \"L\" but the first 17 characters call for \"") +
-                         r.expected_check + "\"");
+    CHECK(r.error ==
+          std::string("check character is \"L\" but the first 17 characters call for \"") + r.expected_check + "\"");
   }
   SUBCASE("every single-character change of a valid code is rejected") {
     const std::string good = "91110000600037341L";
@@ -65,7 +65,8 @@ TEST_CASE("USCC check character (GB 32100-2015)") {
     CHECK(r.error == "character 18 (\"O\") is not allowed; codes use digits and capital letters except I, O, S, V, Z");
     auto cjk = check_uscc("9111000060003734中L");
     CHECK_FALSE(cjk.valid);
-    CHECK(cjk.error == "character 17 (U+4E2D) is not allowed; codes use digits and capital letters except I, O, S, V, Z");
+    CHECK(cjk.error ==
+          "character 17 (U+4E2D) is not allowed; codes use digits and capital letters except I, O, S, V, Z");
   }
 }
 

@@ -11,9 +11,9 @@
 #include <vector>
 
 TEST_CASE("scoring/ includes no file-format, rendering, crypto, socket or database library") {
-  const std::vector<std::string> banned = {"<mstch/", "<xlsxwriter", "<minizip/", "<unzip.h>", "<zip.h>",
-                                           "<expat", "<iconv.h>", "<sodium", "<sqlite3.h>", "<boost/",
-                                           "<libpq", "\"formats/", "\"assess/"};
+  const std::vector<std::string> banned = {"<mstch/", "<xlsxwriter", "<minizip/", "<unzip.h>",   "<zip.h>",
+                                           "<expat",  "<iconv.h>",   "<sodium",   "<sqlite3.h>", "<boost/",
+                                           "<libpq",  "\"formats/",  "\"assess/"};
   int files = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(ASSESS_SOURCE_DIR) + "/scoring")) {
     const auto ext = entry.path().extension();

@@ -1,5 +1,7 @@
 #include "scoring/questionnaire.h"
 
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -7,8 +9,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "scoring/error.h"
 #include "scoring/explain.h"
@@ -44,7 +44,9 @@ class WorkingDirectory {
   fs::path previous_;
 };
 
-Questionnaire define(const std::string& text) { return assess::load_questionnaire(Json::parse(text), "inline.json"); }
+Questionnaire define(const std::string& text) {
+  return assess::load_questionnaire(Json::parse(text), "inline.json");
+}
 
 std::string load_error(const std::string& text, const assess::DefinitionLimits& limits = {}) {
   try {
@@ -276,7 +278,7 @@ TEST_CASE("level_index finds a level by id, Chinese or English name, or alias") 
   CHECK(q.level_index("初始级") == 0);
   CHECK(q.level_index("basic") == 0);
   CHECK(q.level_index("三级") == -1);
-  CHECK(q.level_index("") == -1);  // L2 has no English name; "" must not match it
+  CHECK(q.level_index("") == -1);    // L2 has no English name; "" must not match it
   CHECK(q.level_index("l1") == -1);  // ids are case-sensitive
 }
 
@@ -372,7 +374,8 @@ TEST_CASE("maintainer_note is read on every provenance item and never output") {
   for (const char* lang : {"zh-CN", "en"}) {
     const std::string out = assess::explain_score(q, answers, assess::score(q, answers), lang).dump();
     CHECK(out.find("maintainer") == std::string::npos);
-    for (const char* m : {"edit with care", "see file", "keep order", "change both places", "same value", "alias list", "also in parameters"}) {
+    for (const char* m : {"edit with care", "see file", "keep order", "change both places", "same value", "alias list",
+                          "also in parameters"}) {
       CHECK(out.find(m) == std::string::npos);
     }
     CHECK(out.find(lang == std::string("en") ? "what is unsure" : "不确定之处") != std::string::npos);
@@ -418,16 +421,20 @@ TEST_CASE("parse_json_text is linear: 200,000 empty objects parse at once, and d
   CHECK(seconds < 5.0);  // a generous bound: the behaviour is "does not stall", not a speed
 
   // The limit is 128 containers around any value: a scalar inside 128 arrays is read, inside 129 it is not.
-  const auto nested = [](int depth) { return std::string(static_cast<std::size_t>(depth), '[') + "1" + std::string(static_cast<std::size_t>(depth), ']'); };
+  const auto nested = [](int depth) {
+    return std::string(static_cast<std::size_t>(depth), '[') + "1" + std::string(static_cast<std::size_t>(depth), ']');
+  };
   CHECK(assess::parse_json_text(nested(128), "x.json").dump() == nested(128));
   CHECK_THROWS_WITH(assess::parse_json_text(nested(129), "x.json"), "x.json: JSON nested deeper than 128 levels");
-  CHECK_THROWS_WITH(assess::parse_json_text(std::string(100000, '['), "x.json"), "x.json: JSON nested deeper than 128 levels");
+  CHECK_THROWS_WITH(assess::parse_json_text(std::string(100000, '['), "x.json"),
+                    "x.json: JSON nested deeper than 128 levels");
   std::string deep_objects;
   for (int i = 0; i < 200; ++i) deep_objects += "{\"a\":";
   CHECK_THROWS_WITH(assess::parse_json_text(deep_objects, "x.json"), "x.json: JSON nested deeper than 128 levels");
   // Syntax errors before the limit keep their place.
   CHECK_THROWS_WITH(assess::parse_json_text("[[1,]]", "x.json"),
-                    "x.json: invalid JSON at line 1, column 5: syntax error while parsing value - unexpected ']'; expected '[', '{', or a literal");
+                    "x.json: invalid JSON at line 1, column 5: syntax error while parsing value - unexpected ']'; "
+                    "expected '[', '{', or a literal");
   CHECK_THROWS_WITH(assess::parse_json_text("[1e999]", "x.json"),
                     "x.json: invalid JSON: number overflow parsing '1e999'");
 }

@@ -1,5 +1,7 @@
 #include "scoring/rank.h"
 
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -8,8 +10,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "../bench/synthetic_enterprises.h"
 #include "scoring/assessment.h"
@@ -22,7 +22,9 @@ namespace {
 const std::string kData = ASSESS_SOURCE_DIR "/tests/data/bureau";
 const std::string kCriteria = ASSESS_SOURCE_DIR "/policies/criteria";
 
-assess::Criteria criteria_file(const std::string& path) { return assess::load_criteria(assess::read_json_file(path), path); }
+assess::Criteria criteria_file(const std::string& path) {
+  return assess::load_criteria(assess::read_json_file(path), path);
+}
 
 std::string load_error(const assess::Json& document) {
   try {
@@ -58,7 +60,9 @@ struct Plain {
   std::vector<assess::Json> ties;
 };
 
-double q6(double v) { return std::nearbyint(v * 1e6); }
+double q6(double v) {
+  return std::nearbyint(v * 1e6);
+}
 
 // Sorts like the published rule: score desc (6 decimals), each tie-breaker in its order with
 // missing values last, numbers before strings, then id ascending.
@@ -87,7 +91,7 @@ std::vector<std::string> plain_order(std::vector<Plain> rows, const std::vector<
         if (u != v) return orders[t] == assess::SortOrder::kDesc ? u > v : u < v;
       } else if (x != y) {
         return orders[t] == assess::SortOrder::kDesc ? x.get<std::string>() > y.get<std::string>()
-                                                      : x.get<std::string>() < y.get<std::string>();
+                                                     : x.get<std::string>() < y.get<std::string>();
       }
     }
     return a.id < b.id;
@@ -98,7 +102,8 @@ std::vector<std::string> plain_order(std::vector<Plain> rows, const std::vector<
   return ids;
 }
 
-std::vector<Plain> plain_rows(const assess::Criteria& c, const assess::RankResult& r, const std::vector<assess::Candidate>& all) {
+std::vector<Plain> plain_rows(const assess::Criteria& c, const assess::RankResult& r,
+                              const std::vector<assess::Candidate>& all) {
   std::map<std::string, const assess::Candidate*> by_id;
   for (const auto& cand : all) by_id[cand.id] = &cand;
   std::vector<Plain> out;
@@ -203,12 +208,14 @@ TEST_CASE("criteria load errors name the file and the JSON pointer") {
   SUBCASE("a tie-breaker named like a reserved key") {
     auto d = minimal();
     d["tie_breakers"] = {{{"id", "score"}, {"title", "T"}, {"order", "asc"}, {"value", 1}}};
-    CHECK(load_error(d) == "c.json:/tie_breakers/0/id: \"score\" and \"id\" are reserved: name the tie-breaker otherwise");
+    CHECK(load_error(d) ==
+          "c.json:/tie_breakers/0/id: \"score\" and \"id\" are reserved: name the tie-breaker otherwise");
   }
   SUBCASE("a fact outside profile, region, results and bureau") {
     auto d = minimal();
     d["eligibility"] = {{{"id", "e"}, {"title", "E"}, {"logic", {{"var", "profle.x"}}}}};
-    CHECK(load_error(d) == "c.json:/eligibility/0/logic: reads unknown fact \"profle\" (facts: profile, region, results, bureau)");
+    CHECK(load_error(d) ==
+          "c.json:/eligibility/0/logic: reads unknown fact \"profle\" (facts: profile, region, results, bureau)");
   }
   SUBCASE("an unknown JsonLogic operator, pointed inside the rule") {
     auto d = minimal();
@@ -223,7 +230,8 @@ TEST_CASE("criteria load errors name the file and the JSON pointer") {
   SUBCASE("a region filter that is not a code") {
     auto d = minimal();
     d["filters"] = {{"regions", {"锡山"}}};
-    CHECK(load_error(d) == "c.json:/filters/regions/0: \"锡山\" is not a GB/T 2260 code or prefix (\"320205\", \"3202\")");
+    CHECK(load_error(d) ==
+          "c.json:/filters/regions/0: \"锡山\" is not a GB/T 2260 code or prefix (\"320205\", \"3202\")");
   }
   SUBCASE("a fractional top") {
     auto d = minimal();
@@ -246,8 +254,8 @@ TEST_CASE("candidate lists are validated with the same error shape") {
   CHECK(error(assess::Json::parse(R"([{"id": "a", "facts": []}])")) == "cands.json:/0: \"facts\" must be an object");
   CHECK(error(assess::Json::parse(R"([{"id": "a", "facts": {"region": 320205}}])")) ==
         "cands.json:/0/facts: \"region\" must be a string");
-  const auto round_trip = assess::candidates_from_json(
-      assess::candidates_to_json(assess::bench::synthetic_enterprises(20, 3)), "x.json");
+  const auto round_trip =
+      assess::candidates_from_json(assess::candidates_to_json(assess::bench::synthetic_enterprises(20, 3)), "x.json");
   CHECK(round_trip.size() == 20);
 }
 
@@ -255,7 +263,8 @@ TEST_CASE("the shipped criteria load, cite their source and read facts the quest
   const auto all = assess::load_criteria_dir(kCriteria);
   std::set<std::string> ids;
   for (const auto& c : all) ids.insert(c.id);
-  CHECK(ids == std::set<std::string>{"sme-digital-pilot-l2", "xishan-sf-advanced-recommendation", "xishan-tech-subsidy-candidates"});
+  CHECK(ids == std::set<std::string>{"sme-digital-pilot-l2", "xishan-sf-advanced-recommendation",
+                                     "xishan-tech-subsidy-candidates"});
 
   const auto library = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
   const assess::Questionnaire* profile = library.find("profile");
@@ -299,9 +308,11 @@ TEST_CASE("the shipped criteria load, cite their source and read facts the quest
   }
 }
 
-TEST_CASE("ties are ordered by the named tie-breakers, then by id, and every row says why (tests/data/bureau/rank-ties)") {
+TEST_CASE(
+    "ties are ordered by the named tie-breakers, then by id, and every row says why (tests/data/bureau/rank-ties)") {
   const auto criteria = criteria_file(kData + "/rank-ties/criteria.json");
-  const auto candidates = assess::candidates_from_json(assess::read_json_file(kData + "/rank-ties/candidates.json"), "candidates.json");
+  const auto candidates =
+      assess::candidates_from_json(assess::read_json_file(kData + "/rank-ties/candidates.json"), "candidates.json");
   const auto expected = assess::read_json_file(kData + "/rank-ties/expected.json");
   const auto r = assess::rank(criteria, candidates);
 
@@ -323,7 +334,8 @@ TEST_CASE("ties are ordered by the named tie-breakers, then by id, and every row
     INFO(id);
     CHECK(row_of(r, id)->explanation.en == text.get<std::string>());
   }
-  for (const auto& [id, text] : expected["explanations_zh"].items()) CHECK(row_of(r, id)->explanation.zh == text.get<std::string>());
+  for (const auto& [id, text] : expected["explanations_zh"].items())
+    CHECK(row_of(r, id)->explanation.zh == text.get<std::string>());
 
   SUBCASE("each row lists every term with value × weight") {
     const auto* a = row_of(r, "A");
@@ -400,7 +412,8 @@ TEST_CASE("ties are ordered by the named tie-breakers, then by id, and every row
     options.top = 100;
     const auto all = assess::rank(criteria, candidates, options);
     CHECK(all.sensitivity.stable);
-    CHECK(all.sensitivity.note.en == "the shortlist holds every eligible candidate (8), so no weight change can alter it");
+    CHECK(all.sensitivity.note.en ==
+          "the shortlist holds every eligible candidate (8), so no weight change can alter it");
   }
   SUBCASE("the JSON form carries the same explanation") {
     const auto j = assess::rank_to_json(r, "en");
@@ -432,7 +445,8 @@ TEST_CASE("1,000 synthetic enterprises: the 先进级 recommendation matches an 
                                   ? res["smart-factory-2025"]["level"].get<std::string>()
                                   : "";
     const std::string tier = p.value("smart_factory_tier", "");
-    if (above && (level == "SF2" || level == "SF3" || level == "SF4") && (tier == "none" || tier == "basic")) eligible.insert(cand.id);
+    if (above && (level == "SF2" || level == "SF3" || level == "SF4") && (tier == "none" || tier == "basic"))
+      eligible.insert(cand.id);
   }
   std::set<std::string> got;
   for (const auto& row : r.rows) got.insert(row.id);
@@ -481,7 +495,9 @@ TEST_CASE("1,000 synthetic enterprises: the 先进级 recommendation matches an 
   }
 }
 
-TEST_CASE("1,000 synthetic enterprises: the SME city-pilot list holds the SMEs the pilot can lift, smallest proven gap to 二级 first") {
+TEST_CASE(
+    "1,000 synthetic enterprises: the SME city-pilot list holds the SMEs the pilot can lift, smallest proven gap to "
+    "二级 first") {
   // Issue 10, item 17: "pilots choose firms before the retrofit, with 二级 as the acceptance target
   // afterwards: rank the firms the pilot can lift (below 二级, with the smallest proven gap, in the
   // pilot's 细分行业)". The proven gap is the points short of 二级's 40-point line ("二级 40–60 points",
@@ -533,7 +549,8 @@ TEST_CASE("1,000 synthetic enterprises: the SME city-pilot list holds the SMEs t
   }
 }
 
-TEST_CASE("1,000 synthetic enterprises with deliberate ties: clones tie to the id, near-clones to the named tie-breaker") {
+TEST_CASE(
+    "1,000 synthetic enterprises with deliberate ties: clones tie to the id, near-clones to the named tie-breaker") {
   auto candidates = assess::bench::synthetic_enterprises(1000, 7);
   const auto c = criteria_file(kCriteria + "/xishan-tech-subsidy-candidates.json");
   // Three exact clones of eligible 锡山 firms (same facts, new ids: only the id can separate them),
@@ -584,8 +601,8 @@ TEST_CASE("1,000 synthetic enterprises with deliberate ties: clones tie to the i
       // More investment first: "-bigger" directly above "-big", separated by the named tie-breaker.
       CHECK(position.at(big) == position.at(e.id) + 1);
       CHECK(row_of(r, big)->separated_by == "tech_investment");
-      CHECK(row_of(r, big)->explanation.en.find("by tie-breaker \"Tech investment over two years (万元, more first)\"") !=
-            std::string::npos);
+      CHECK(row_of(r, big)->explanation.en.find(
+                "by tie-breaker \"Tech investment over two years (万元, more first)\"") != std::string::npos);
       CHECK(row_of(r, big)->score == row->score);
     }
   }
@@ -629,7 +646,8 @@ TEST_CASE("1,000 synthetic enterprises: the sensitivity check lists exactly who 
       {"id": "rd", "title": "R&D tools", "weight": 5, "value": {"var": "profile.digital_rd_tools"}}
     ],
     "tie_breakers": [{"id": "class", "title": "class", "order": "asc", "value": {"var": "profile.sme_quality_tier"}}]
-  })"), "balance.json");
+  })"),
+                                              "balance.json");
   int moved = 0;
   for (std::size_t top : {5, 10, 25, 60}) {
     assess::RankOptions options;
@@ -647,7 +665,8 @@ TEST_CASE("the synthetic enterprises are deterministic per seed and roughly real
   const auto first = assess::bench::synthetic_enterprises(10, 5);
   const auto other = assess::bench::synthetic_enterprises(10, 6);
   CHECK(assess::candidates_to_json(a) == assess::candidates_to_json(b));
-  for (std::size_t i = 0; i < first.size(); ++i) CHECK(first[i].facts == a[i].facts);  // the first k of N do not depend on N
+  for (std::size_t i = 0; i < first.size(); ++i)
+    CHECK(first[i].facts == a[i].facts);  // the first k of N do not depend on N
   CHECK(assess::candidates_to_json(first) != assess::candidates_to_json(other));
 
   std::size_t above = 0;

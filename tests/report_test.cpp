@@ -1,12 +1,13 @@
 #include "scoring/report.h"
-#include "formats/report_render.h"
+
+#include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include <doctest/doctest.h>
+#include "formats/report_render.h"
 
 namespace {
 
@@ -21,8 +22,8 @@ std::string read(const std::string& path) {
 
 struct Env {
   assess::Library library = assess::Library::load_dir(kSource + "/questionnaires");
-  assess::Crosswalk crosswalk = assess::load_crosswalk(assess::read_json_file(kSource + "/questionnaires/crosswalk.json"),
-                                                       "crosswalk.json", library);
+  assess::Crosswalk crosswalk = assess::load_crosswalk(
+      assess::read_json_file(kSource + "/questionnaires/crosswalk.json"), "crosswalk.json", library);
   assess::Catalogue catalogue = assess::load_catalogue_dir(kSource + "/policies");
   assess::CodeList regions = assess::load_code_list_file(kSource + "/questionnaires/profile/regions.json");
   assess::ReportRenderer renderer{kSource + "/templates"};
@@ -170,8 +171,7 @@ TEST_CASE("golden reports match byte for byte") {
                   "ASSESS_UPDATE_GOLDEN is refused when CI is set: regenerate golden reports on a developer "
                   "machine and review the diff (CONTRIBUTING.md)");
   const bool update = mode == GoldenMode::kUpdate;
-  std::vector<std::pair<std::string, std::string>> cases = {
-      {"demo", kSource + "/questionnaires/demo/assessment.json"}};
+  std::vector<std::pair<std::string, std::string>> cases = {{"demo", kSource + "/questionnaires/demo/assessment.json"}};
   const std::string enterprises = kSource + "/tests/data/enterprises";
   if (std::filesystem::exists(enterprises)) {
     for (const auto& entry : std::filesystem::directory_iterator(enterprises)) {
@@ -196,22 +196,25 @@ TEST_CASE("golden reports match byte for byte") {
   }
 }
 
-TEST_CASE("the report's uncertainty section shows each item by title with its user note, never ids or editing instructions") {
+TEST_CASE(
+    "the report's uncertainty section shows each item by title with its user note, never ids or editing instructions") {
   // Issue 10, item 16: users saw "未经确认的数据（22 项）" with question ids and maintainer instructions
   // ("修改时两处同改", "只需修改本题各选项的分值", "以后可通过交叉映射带入").
   Env env;
   for (const char* lang : {"zh-CN", "en"}) {
     CAPTURE(lang);
     const std::string html = env.render(kSource + "/questionnaires/demo/assessment.json", lang);
-    const auto from = html.find(std::string(lang) == "en" ? "4. What is uncertain in this result" : "四、结果中的不确定因素");
+    const auto from =
+        html.find(std::string(lang) == "en" ? "4. What is uncertain in this result" : "四、结果中的不确定因素");
     REQUIRE(from != std::string::npos);
     const auto to = html.find("</section>", from);
     const std::string section = html.substr(from, to - from);
-    for (const char* id : {"<td>q04_data_collection</td>", "<td>q12_energy</td>", "<td>mat_source</td>", "<td>L1_scenes</td>",
-                           "<td>L1</td>"}) {
+    for (const char* id : {"<td>q04_data_collection</td>", "<td>q12_energy</td>", "<td>mat_source</td>",
+                           "<td>L1_scenes</td>", "<td>L1</td>"}) {
       CHECK_MESSAGE(section.find(id) == std::string::npos, id);
     }
-    for (const char* instruction : {"同改", "只需修改", "以后可", "parameters.", "change both", "change them together"}) {
+    for (const char* instruction :
+         {"同改", "只需修改", "以后可", "parameters.", "change both", "change them together"}) {
       CHECK_MESSAGE(html.find(instruction) == std::string::npos, instruction);
     }
     if (std::string(lang) == "zh-CN") {
@@ -236,7 +239,9 @@ TEST_CASE("a report of an open or incomplete assessment says draft on its first 
   // Mustache escapes "/" in the page (&#x2F;); the CSS of the print margin holds the plain text.
   SUBCASE("the same answers while the assessment is open are a draft") {
     const std::string html = env.render(demo, "zh-CN", "open");
-    CHECK(html.find("<div class=\"draft-banner\"><strong>草稿 &#x2F; 未完成</strong> 评估尚未提交，结果还可能变化。</div>") != std::string::npos);
+    CHECK(html.find(
+              "<div class=\"draft-banner\"><strong>草稿 &#x2F; 未完成</strong> 评估尚未提交，结果还可能变化。</div>") !=
+          std::string::npos);
     CHECK(html.find(margin) != std::string::npos);
     CHECK(html.find("class=\"draft-mark\"") != std::string::npos);  // the mark repeated on every page
   }
@@ -244,10 +249,12 @@ TEST_CASE("a report of an open or incomplete assessment says draft on its first 
     assess::Json doc = assess::read_json_file(demo);
     REQUIRE(doc["modules"]["sme-digital-2024"]["answers"].erase("q01_network") == 1);
     const std::string zh = env.render_json(doc, demo, "zh-CN", "submitted");
-    CHECK(zh.find("<div class=\"draft-banner\"><strong>草稿 &#x2F; 未完成</strong> 还有 1 个必答问题未填写") != std::string::npos);
+    CHECK(zh.find("<div class=\"draft-banner\"><strong>草稿 &#x2F; 未完成</strong> 还有 1 个必答问题未填写") !=
+          std::string::npos);
     CHECK(zh.find(margin) != std::string::npos);
     const std::string en = env.render_json(doc, demo, "en", "submitted");
-    CHECK(en.find("<div class=\"draft-banner\"><strong>Draft &#x2F; incomplete</strong> 1 required questions are unanswered") != std::string::npos);
+    CHECK(en.find("<div class=\"draft-banner\"><strong>Draft &#x2F; incomplete</strong> 1 required questions are "
+                  "unanswered") != std::string::npos);
     CHECK(en.find("@page { @top-center { content: \"Draft / incomplete\"") != std::string::npos);
   }
 }

@@ -10,17 +10,23 @@ namespace {
 
 const std::string kDir = ASSESS_SOURCE_DIR "/tests/data/rewards";
 
-const assess::RuleOutcome* outcome(const assess::RewardsResult& r, const std::string& rule, const std::string& project = "") {
+const assess::RuleOutcome* outcome(const assess::RewardsResult& r, const std::string& rule,
+                                   const std::string& project = "") {
   for (const auto& o : r.outcomes) {
     if (o.rule->id == rule && (project.empty() || o.project == project)) return &o;
   }
   return nullptr;
 }
 
-assess::Json xishan() { return {{"region", "320205"}, {"profile", assess::Json::object()}, {"results", assess::Json::object()}}; }
+assess::Json xishan() {
+  return {{"region", "320205"}, {"profile", assess::Json::object()}, {"results", assess::Json::object()}};
+}
 
 assess::Json project(double investment, bool park = false) {
-  return {{"id", "p"}, {"kind", "tech_transformation"}, {"investment_two_years_wan", investment}, {"in_specialty_park", park}};
+  return {{"id", "p"},
+          {"kind", "tech_transformation"},
+          {"investment_two_years_wan", investment},
+          {"in_specialty_park", park}};
 }
 
 }  // namespace
@@ -48,8 +54,12 @@ TEST_CASE("rate bands take the band whose inclusive lower bound holds the basis 
     CHECK(o.status == assess::Eligibility::kEligible);
     CHECK(o.amount.value == 250000);
   }
-  SUBCASE("exactly 1000万 is the second band: 6 %") { CHECK(at(1000).amount.value == 600000); }
-  SUBCASE("999.99万 stays in the first band") { CHECK(at(999.99).amount.value == 499995); }
+  SUBCASE("exactly 1000万 is the second band: 6 %") {
+    CHECK(at(1000).amount.value == 600000);
+  }
+  SUBCASE("999.99万 stays in the first band") {
+    CHECK(at(999.99).amount.value == 499995);
+  }
   SUBCASE("a specialty-park project gains 2 points: 2500万 × 8 % = 200万") {
     auto o = at(2500, true);
     CHECK(o.amount.value == 2000000);
@@ -115,9 +125,9 @@ TEST_CASE("parent-level rules apply down the walk, and only there") {
   auto catalogue = assess::load_catalogue_dir(kDir);
   assess::Json kunshan = {{"region", "320583"}};
   auto r = assess::evaluate_rewards(catalogue, kunshan, {}, "2024-06-01");
-  CHECK(outcome(r, "testprov.interest") != nullptr);   // 江苏 (320000) rule reaches 昆山
-  CHECK(outcome(r, "testprov.range") != nullptr);      // 苏州 (320500) document reaches 昆山
-  CHECK(outcome(r, "testdoc.bands") == nullptr);       // 锡山 does not
+  CHECK(outcome(r, "testprov.interest") != nullptr);  // 江苏 (320000) rule reaches 昆山
+  CHECK(outcome(r, "testprov.range") != nullptr);     // 苏州 (320500) document reaches 昆山
+  CHECK(outcome(r, "testdoc.bands") == nullptr);      // 锡山 does not
   assess::Json xs = xishan();
   auto r2 = assess::evaluate_rewards(catalogue, xs, {}, "2024-06-01");
   CHECK(outcome(r2, "testprov.interest") != nullptr);  // the 江苏 rule reaches 锡山 too
@@ -130,14 +140,16 @@ TEST_CASE("per-enterprise annual caps hold across several projects (昆山 provi
   auto catalogue = assess::load_catalogue_dir(kDir);
   assess::Json kunshan = {{"region", "320583"}};
   auto loan = [](const std::string& id, double wan) {
-    return assess::Json{{"id", id}, {"kind", "loan"}, {"loan_wan", wan}, {"loan_equipment_wan", 600}, {"loan_rate_over_lpr_bp", 30}};
+    return assess::Json{
+        {"id", id}, {"kind", "loan"}, {"loan_wan", wan}, {"loan_equipment_wan", 600}, {"loan_rate_over_lpr_bp", 30}};
   };
   SUBCASE("one project: 1 pt of 6亿 = 600万, capped at 500万 per project") {
     auto r = assess::evaluate_rewards(catalogue, kunshan, {loan("a", 60000)}, "2024-06-01");
     CHECK(outcome(r, "testprov.interest")->amount.value == 5000000);
   }
   SUBCASE("three projects of 500万 each are capped at 1000万 for the enterprise") {
-    auto r = assess::evaluate_rewards(catalogue, kunshan, {loan("a", 60000), loan("b", 60000), loan("c", 60000)}, "2024-06-01");
+    auto r = assess::evaluate_rewards(catalogue, kunshan, {loan("a", 60000), loan("b", 60000), loan("c", 60000)},
+                                      "2024-06-01");
     CHECK(outcome(r, "testprov.interest", "a")->amount.value == 5000000);
     CHECK(outcome(r, "testprov.interest", "b")->amount.value == 5000000);
     CHECK(outcome(r, "testprov.interest", "c")->amount.value == 0);
@@ -164,7 +176,8 @@ TEST_CASE("per-enterprise annual caps hold across several projects (昆山 provi
 TEST_CASE("ranges, unpublished bases and support without a sum never invent a number") {
   auto catalogue = assess::load_catalogue_dir(kDir);
   assess::Json kunshan = {{"region", "320583"}, {"profile", {{"digital_investment_this_year", 600}}}};
-  assess::Json energy = {{"id", "e"}, {"kind", "energy_saving"}, {"equipment_investment_wan", 200}, {"first_set_wan", 100}};
+  assess::Json energy = {
+      {"id", "e"}, {"kind", "energy_saving"}, {"equipment_investment_wan", 200}, {"first_set_wan", 100}};
   auto r = assess::evaluate_rewards(catalogue, kunshan, {energy}, "2024-06-01");
   const auto* range = outcome(r, "testprov.range");
   CHECK(range->amount.shape == assess::AmountShape::kRange);
@@ -251,7 +264,8 @@ TEST_CASE("a bonus fact that is not known shows both outcomes, never the lower o
   CHECK(o->amount.shape == assess::AmountShape::kEither);
   CHECK(o->amount.low == 1500000);    // 2500万 × 6 %
   CHECK(o->amount.value == 2000000);  // 2500万 × (6 + 2) %
-  CHECK(assess::amount_display(o->amount, "zh-CN") == "200万（若落户先进制造业特色专业园区且符合园区产业发展定位），否则150万");
+  CHECK(assess::amount_display(o->amount, "zh-CN") ==
+        "200万（若落户先进制造业特色专业园区且符合园区产业发展定位），否则150万");
   CHECK(r.total_low == 0);  // an eligible-if outcome is not in the totals
   SUBCASE("the profile's park answers (asked once) decide it: 200万 exact") {
     auto facts = xishan();
@@ -277,8 +291,10 @@ TEST_CASE("a bonus fact that is not known shows both outcomes, never the lower o
 TEST_CASE("totals keep range floors: 50万 + (40–60万) = 90–110万") {
   // 嘉兴 三、11 "对经认定的…省级智能工厂…分别给予…50万元…奖励" and "给予设备投资额8%-12%的补助"
   const auto& catalogue = real_catalogue();
-  assess::Json facts = {{"region", "330402"},
-                        {"profile", {{"substandard_equipment", false}, {"provincial_labels", {"smart_factory"}}, {"green_factory_level", "none"}}}};
+  assess::Json facts = {
+      {"region", "330402"},
+      {"profile",
+       {{"substandard_equipment", false}, {"provincial_labels", {"smart_factory"}}, {"green_factory_level", "none"}}}};
   assess::Json energy = {{"id", "e"}, {"kind", "energy_saving"}, {"equipment_investment_wan", 500}};
   auto r = assess::evaluate_rewards(catalogue, facts, {energy}, "2026-06-01");
   CHECK(outcome(r, "jiaxing-equipment.smart-factory-provincial")->amount.value == 500000);
@@ -316,11 +332,14 @@ TEST_CASE("money decided case by case is its own shape, apart from support witho
   CHECK(j["case_by_case"] == 1);
 }
 
-TEST_CASE("a recognition award is decided by the recognition; a self-check that reaches the tier says what to apply for") {
-  // 锡山 三、（二）"对新认定的国家领航级智能工厂、国家卓越级智能工厂、省先进级智能工厂分别给予不超过100万元、50万元、20万元奖励"
+TEST_CASE(
+    "a recognition award is decided by the recognition; a self-check that reaches the tier says what to apply for") {
+  // 锡山
+  // 三、（二）"对新认定的国家领航级智能工厂、国家卓越级智能工厂、省先进级智能工厂分别给予不超过100万元、50万元、20万元奖励"
   const auto& catalogue = real_catalogue();
   auto facts = xishan();
-  facts["profile"] = {{"smart_factory_tier", "advanced"}, {"smart_factory_by", "province"}, {"smart_factory_year", 2026}};
+  facts["profile"] = {
+      {"smart_factory_tier", "advanced"}, {"smart_factory_by", "province"}, {"smart_factory_year", 2026}};
   facts["results"]["smart-factory-2025"]["level"] = "SF1";
   auto r = assess::evaluate_rewards(catalogue, facts, {}, "2026-06-01");
   const auto* award = outcome(r, "xishan-2025-equipment.sf-advanced-provincial");
@@ -328,7 +347,8 @@ TEST_CASE("a recognition award is decided by the recognition; a self-check that 
   CHECK(award->amount.value == 200000);
 
   auto unrecognised = xishan();
-  unrecognised["profile"] = {{"smart_factory_tier", "basic"}, {"smart_factory_by", "self"}, {"smart_factory_year", 2026}};
+  unrecognised["profile"] = {
+      {"smart_factory_tier", "basic"}, {"smart_factory_by", "self"}, {"smart_factory_year", 2026}};
   unrecognised["results"]["smart-factory-2025"]["level"] = "SF1";
   auto unlocked = assess::rewards_unlocked(catalogue, unrecognised, {}, "2026-06-01", "smart-factory-2025", "SF2");
   const assess::RuleOutcome* hint = nullptr;
@@ -339,19 +359,34 @@ TEST_CASE("a recognition award is decided by the recognition; a self-check that 
   CHECK(hint->status == assess::Eligibility::kNotEligible);
   CHECK(hint->unlock.zh == "自评已达到该等级：申请省先进级智能工厂认定，获认定后可争取最高20万");
   CHECK(hint->amount.value == 200000);
-  for (const auto& o : unlocked) CHECK(o.rule->id != "xishan-2025-equipment.sf-excellent-national");  // SF2 is not 卓越级
+  for (const auto& o : unlocked)
+    CHECK(o.rule->id != "xishan-2025-equipment.sf-excellent-national");  // SF2 is not 卓越级
 }
 
 TEST_CASE("interest points of all levels on one project are capped together") {
-  // 昆山 附件 四、（二）"单个项目累计可享受各级财政最高3个百分点的贷款贴息" — four 1-point rules on one loan: the fourth is cut
+  // 昆山 附件 四、（二）"单个项目累计可享受各级财政最高3个百分点的贷款贴息" — four 1-point rules on one loan: the
+  // fourth is cut
   assess::Catalogue catalogue;
-  assess::Json doc = {{"id", "pts"}, {"title", "t"}, {"issuer", "i"}, {"jurisdiction", "320583"}, {"status", "in_force"}, {"source", "s"},
+  assess::Json doc = {{"id", "pts"},
+                      {"title", "t"},
+                      {"issuer", "i"},
+                      {"jurisdiction", "320583"},
+                      {"status", "in_force"},
+                      {"source", "s"},
                       {"rules", assess::Json::array()}};
   for (int i = 1; i <= 4; ++i) {
-    doc["rules"].push_back({{"id", "pts.r" + std::to_string(i)}, {"title", "贴息" + std::to_string(i)}, {"cite", "四"}, {"quote", "q"},
-                            {"kind", "interest"}, {"per", "project"}, {"project_kinds", {"loan"}},
-                            {"amount", {{"type", "interest"}, {"basis", {{"var", "project.loan_wan"}}}, {"points", 0.01},
-                                        {"caps", {{"per_project_points", {{"group", "g"}, {"max", 0.03}}}}}}}});
+    doc["rules"].push_back({{"id", "pts.r" + std::to_string(i)},
+                            {"title", "贴息" + std::to_string(i)},
+                            {"cite", "四"},
+                            {"quote", "q"},
+                            {"kind", "interest"},
+                            {"per", "project"},
+                            {"project_kinds", {"loan"}},
+                            {"amount",
+                             {{"type", "interest"},
+                              {"basis", {{"var", "project.loan_wan"}}},
+                              {"points", 0.01},
+                              {"caps", {{"per_project_points", {{"group", "g"}, {"max", 0.03}}}}}}}});
   }
   catalogue.documents.push_back(assess::load_policy_document(doc, "pts.json"));
   assess::Json loan = {{"id", "l"}, {"kind", "loan"}, {"loan_wan", 10000}};

@@ -1,6 +1,6 @@
 #include "scoring/score.h"
 
-#include "support.h"
+#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,11 +9,10 @@
 #include <string>
 #include <vector>
 
-#include <doctest/doctest.h>
-
 #include "scoring/answers.h"
 #include "scoring/error.h"
 #include "scoring/questionnaire.h"
+#include "support.h"
 
 using assess::AnswerSet;
 using assess::Json;
@@ -26,12 +25,17 @@ namespace fs = std::filesystem;
 
 const fs::path kScoringData = fs::path(ASSESS_SOURCE_DIR) / "tests" / "data" / "scoring";
 
+Questionnaire define(const Json& definition) {
+  return assess::load_questionnaire(definition, "inline.json");
+}
 
-Questionnaire define(const Json& definition) { return assess::load_questionnaire(definition, "inline.json"); }
+AnswerSet answer(const Questionnaire& q, const Json& answers) {
+  return assess::testing::answers_for(q, answers);
+}
 
-AnswerSet answer(const Questionnaire& q, const Json& answers) { return assess::testing::answers_for(q, answers); }
-
-ScoreResult score_of(const Questionnaire& q, const Json& answers) { return assess::score(q, answer(q, answers)); }
+ScoreResult score_of(const Questionnaire& q, const Json& answers) {
+  return assess::score(q, answer(q, answers));
+}
 
 const assess::QuestionResult& question(const Questionnaire& q, const ScoreResult& r, const std::string& id) {
   const int qi = q.question_index(id);
@@ -49,7 +53,9 @@ std::string level_id(const Questionnaire& q, const ScoreResult& r) {
   return r.levels.level < 0 ? std::string("(none)") : q.levels[static_cast<std::size_t>(r.levels.level)].id;
 }
 
-Json option(const std::string& id, double points) { return {{"id", id}, {"label", id}, {"points", points}}; }
+Json option(const std::string& id, double points) {
+  return {{"id", id}, {"label", id}, {"points", points}};
+}
 
 Json single(const std::string& id, std::vector<double> points, double weight = 1) {
   Json options = Json::array();
@@ -176,12 +182,12 @@ TEST_CASE("every scoring case under tests/data/scoring matches its hand-computed
 TEST_CASE("a section aggregates the children that count with the method it names") {
   // Three questions answered 4 (of 10, weight 1), 6 (of 10, weight 2) and 0 (of 5, weight 1).
   auto def = [](const std::string& aggregation) {
-    return root({{"sections",
-                  {{{"id", "s"},
-                    {"title", "S"},
-                    {"aggregation", aggregation},
-                    {"questions",
-                     {single("a", {0, 4, 10}, 1), single("b", {0, 6, 10}, 2), single("c", {0, 5}, 1)}}}}}});
+    return root(
+        {{"sections",
+          {{{"id", "s"},
+            {"title", "S"},
+            {"aggregation", aggregation},
+            {"questions", {single("a", {0, 4, 10}, 1), single("b", {0, 6, 10}, 2), single("c", {0, 5}, 1)}}}}}});
   };
   const Json given = {{"a", "o1"}, {"b", "o1"}, {"c", "o0"}};
 
@@ -220,8 +226,8 @@ TEST_CASE("a section aggregates the children that count with the method it names
     Json g = given;
     g["d"] = "o1";
     const ScoreResult r = score_of(q, g);
-    CHECK_NEAR(r.sections[0].score, 3 * 4 + 1 * 2);     // 14
-    CHECK_NEAR(r.sections[0].max, 3 * 8.75 + 1 * 2);    // 28.25
+    CHECK_NEAR(r.sections[0].score, 3 * 4 + 1 * 2);   // 14
+    CHECK_NEAR(r.sections[0].max, 3 * 8.75 + 1 * 2);  // 28.25
   }
 }
 
@@ -231,8 +237,7 @@ TEST_CASE("rating_mean averages ratings and passes at pass_mark") {
               {"title", "S"},
               {"aggregation", "rating_mean"},
               {"questions",
-               {single("a", {0, 0.5, 0.8, 1}, 1), single("b", {0, 0.5, 0.8, 1}, 2),
-                single("c", {0, 0.5, 0.8, 1}, 1)}}};
+               {single("a", {0, 0.5, 0.8, 1}, 1), single("b", {0, 0.5, 0.8, 1}, 2), single("c", {0, 0.5, 0.8, 1}, 1)}}};
     if (pass_mark) s["pass_mark"] = *pass_mark;
     return root({{"sections", {s}}});
   };
@@ -292,16 +297,16 @@ TEST_CASE("answers to hidden questions are kept but ignored") {
   x["visible_if"] = {{"==", {{{"var", "gate"}}, true}}};
   Json y = single("y", {0, 5});
   y["visible_if"] = {{"!!", {{"var", "x"}}}};
-  const Questionnaire q = define(root(
-      {{"questions", {{{"id", "gate"}, {"type", "yesno"}, {"title", "G"}, {"points", {{"yes", 1}}}}, x, y}},
-       {"levels",
-        {{"items",
-          {{{"id", "L1"},
-            {"name", "L1"},
-            {"requires",
-             {{{"id", "r_count"}, {"count", {{"questions", {"x", "y"}}}}, {">=", 0}},
-              {{"id", "r_x"}, {"value", "x"}, {">=", 0}},
-              {{"id", "r_logic"}, {"logic", {{"!", {{"var", "x"}}}}}}}}}}}}}}));
+  const Questionnaire q =
+      define(root({{"questions", {{{"id", "gate"}, {"type", "yesno"}, {"title", "G"}, {"points", {{"yes", 1}}}}, x, y}},
+                   {"levels",
+                    {{"items",
+                      {{{"id", "L1"},
+                        {"name", "L1"},
+                        {"requires",
+                         {{{"id", "r_count"}, {"count", {{"questions", {"x", "y"}}}}, {">=", 0}},
+                          {{"id", "r_x"}, {"value", "x"}, {">=", 0}},
+                          {{"id", "r_logic"}, {"logic", {{"!", {{"var", "x"}}}}}}}}}}}}}}));
   const AnswerSet given = answer(q, {{"gate", false}, {"x", "o1"}, {"y", "o1"}});
   const ScoreResult r = assess::score(q, given);
 
@@ -335,9 +340,11 @@ TEST_CASE("answers to hidden questions are kept but ignored") {
 TEST_CASE("not applicable leaves the denominator, unanswered counts as zero") {
   Json b = single("b", {0, 10});
   b["not_applicable"] = true;
-  const Questionnaire q = define(
-      root({{"sections", {{{"id", "s"}, {"title", "S"}, {"aggregation", "weighted_mean"},
-                           {"questions", {single("a", {0, 5, 10}), b}}}}}}));
+  const Questionnaire q = define(root({{"sections",
+                                        {{{"id", "s"},
+                                          {"title", "S"},
+                                          {"aggregation", "weighted_mean"},
+                                          {"questions", {single("a", {0, 5, 10}), b}}}}}}));
 
   SUBCASE("an N/A answer leaves a mean's denominator") {
     const ScoreResult r = score_of(q, {{"a", "o1"}, {"b", {{"na", true}}}});
@@ -360,27 +367,31 @@ TEST_CASE("not applicable leaves the denominator, unanswered counts as zero") {
 }
 
 TEST_CASE("question points follow the type's rule") {
-  const Questionnaire q = define(root(
-      {{"questions",
-        {{{"id", "m"},
-          {"type", "multi"},
-          {"title", "M"},
-          {"max_points", 5},
-          {"options", {option("x", 2), option("y", 4), {{"id", "none"}, {"label", "none"}, {"points", 0.5},
-                                                           {"exclusive", true}}}}},
-         {{"id", "l"},
-          {"type", "ladder"},
-          {"title", "L"},
-          {"options", {{{"id", "l0"}, {"label", "0"}, {"level", 0}},
-                       {{"id", "l1"}, {"label", "1"}, {"level", 1}},
-                       {{"id", "l2"}, {"label", "2"}, {"level", 2}}}}},
-         {{"id", "b"},
-          {"type", "band"},
-          {"title", "B"},
-          {"options", {{{"id", "lo"}, {"label", "lo"}, {"points", 1}, {"range", {{"lt", 10}}}},
-                       {{"id", "hi"}, {"label", "hi"}, {"points", 3}, {"range", {{"ge", 10}}}}}}},
-         {{"id", "yn"}, {"type", "yesno"}, {"title", "YN"}, {"points", {{"yes", 2}, {"no", 1}}}},
-         {{"id", "n"}, {"type", "number"}, {"title", "N"}}}}}));
+  const Questionnaire q =
+      define(root({{"questions",
+                    {{{"id", "m"},
+                      {"type", "multi"},
+                      {"title", "M"},
+                      {"max_points", 5},
+                      {"options",
+                       {option("x", 2),
+                        option("y", 4),
+                        {{"id", "none"}, {"label", "none"}, {"points", 0.5}, {"exclusive", true}}}}},
+                     {{"id", "l"},
+                      {"type", "ladder"},
+                      {"title", "L"},
+                      {"options",
+                       {{{"id", "l0"}, {"label", "0"}, {"level", 0}},
+                        {{"id", "l1"}, {"label", "1"}, {"level", 1}},
+                        {{"id", "l2"}, {"label", "2"}, {"level", 2}}}}},
+                     {{"id", "b"},
+                      {"type", "band"},
+                      {"title", "B"},
+                      {"options",
+                       {{{"id", "lo"}, {"label", "lo"}, {"points", 1}, {"range", {{"lt", 10}}}},
+                        {{"id", "hi"}, {"label", "hi"}, {"points", 3}, {"range", {{"ge", 10}}}}}}},
+                     {{"id", "yn"}, {"type", "yesno"}, {"title", "YN"}, {"points", {{"yes", 2}, {"no", 1}}}},
+                     {{"id", "n"}, {"type", "number"}, {"title", "N"}}}}}));
 
   SUBCASE("multi adds the selected options and caps the sum at max_points") {
     CHECK_NEAR(question(q, score_of(q, {{"m", {"x", "y"}}}), "m").points, 5);  // min(6, 5)
@@ -423,8 +434,9 @@ TEST_CASE("a band computed from other answers") {
           {"type", "band"},
           {"title", "Ratio"},
           {"value_from", "ratio"},
-          {"options", {{{"id", "lo"}, {"label", "lo"}, {"points", 0}, {"range", {{"lt", 10}}}},
-                       {{"id", "hi"}, {"label", "hi"}, {"points", 4}, {"range", {{"ge", 10}}}}}}}}},
+          {"options",
+           {{{"id", "lo"}, {"label", "lo"}, {"points", 0}, {"range", {{"lt", 10}}}},
+            {{"id", "hi"}, {"label", "hi"}, {"points", 4}, {"range", {{"ge", 10}}}}}}}}},
        {"computed", {{{"id", "ratio"}, {"expr", {{"/", {{{"*", {{{"var", "rd"}}, 100}}}, {{"var", "staff"}}}}}}}}}}));
 
   SUBCASE("selects its band from the computed value") {
@@ -447,9 +459,12 @@ TEST_CASE("a band computed from other answers") {
 }
 
 TEST_CASE("required and required_if decide the missing answers") {
-  Json detail = {{"id", "detail"}, {"type", "text"}, {"title", "D"},
-                 {"required_if", {{">", {{{"var", "staff"}}, 100}}}}};
-  Json hidden = {{"id", "hidden"}, {"type", "text"}, {"title", "H"}, {"required", true},
+  Json detail = {
+      {"id", "detail"}, {"type", "text"}, {"title", "D"}, {"required_if", {{">", {{{"var", "staff"}}, 100}}}}};
+  Json hidden = {{"id", "hidden"},
+                 {"type", "text"},
+                 {"title", "H"},
+                 {"required", true},
                  {"visible_if", {{"==", {{{"var", "staff"}}, 0}}}}};
   const Questionnaire q = define(root(
       {{"questions", {{{"id", "staff"}, {"type", "number"}, {"title", "S"}, {"required", true}}, detail, hidden}}}));
@@ -488,8 +503,7 @@ TEST_CASE("levels: cumulative or not") {
       id += x;
       std::string rid = "r_";
       rid += x;
-      items.push_back({{"id", id}, {"name", id}, {"requires", {{{"id", rid}, {"score", x},
-                                                                 {">=", 1}}}}});
+      items.push_back({{"id", id}, {"name", id}, {"requires", {{{"id", rid}, {"score", x}, {">=", 1}}}}});
     }
     return root({{"sections",
                   {{{"id", "a"}, {"title", "A"}, {"questions", {single("qa", {0, 1})}}},

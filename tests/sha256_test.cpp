@@ -3,9 +3,9 @@
 // block and padding boundaries.
 #include "scoring/sha256.h"
 
+#include <doctest/doctest.h>
 #include <sodium.h>
 
-#include <doctest/doctest.h>
 #include <string>
 
 namespace {

@@ -1,11 +1,10 @@
 #include "store.h"
 
+#include <doctest/doctest.h>
 #include <sqlite3.h>
 
 #include <filesystem>
 #include <string>
-
-#include <doctest/doctest.h>
 
 #include "scoring/error.h"
 
@@ -190,7 +189,9 @@ INSERT INTO audit(at, user_id, assessment_id, module, question, old, new)
   CHECK(a->modules == std::vector<std::string>{"sme-digital-2024"});
   CHECK(store->answers(3) == Json::parse(R"({"sme-digital-2024": {"q05_information_systems": "most"}})"));
   CHECK(store->audit(3, 10).size() == 1);
-  SUBCASE("projects, added in version 2, default to an empty list") { CHECK(store->projects(3) == Json::array()); }
+  SUBCASE("projects, added in version 2, default to an empty list") {
+    CHECK(store->projects(3) == Json::array());
+  }
   SUBCASE("the migrated database takes new rows") {
     store->set_projects(3, Json::parse(R"([{"kind": "tech_upgrade"}])"));
     CHECK(store->projects(3) == Json::parse(R"([{"kind": "tech_upgrade"}])"));
@@ -238,24 +239,39 @@ TEST_CASE("save_answer stores the answer and an audit row with the old and the n
   const auto user = store->add_user("zhang", "correct horse", "consultant");
   store->save_answer(other.id, "sme-digital-2024", "raw_equipment_total", 5, std::nullopt, "2026-05-01T08:00:00Z");
 
-  CHECK(store->save_answer(a.id, "sme-digital-2024", "raw_equipment_total", 280, user.id, "2026-05-01T09:00:00Z").is_null());
-  CHECK(store->save_answer(a.id, "sme-digital-2024", "raw_equipment_total", 300, user.id, "2026-05-01T09:01:00Z") == 280);
+  CHECK(store->save_answer(a.id, "sme-digital-2024", "raw_equipment_total", 280, user.id, "2026-05-01T09:00:00Z")
+            .is_null());
+  CHECK(store->save_answer(a.id, "sme-digital-2024", "raw_equipment_total", 300, user.id, "2026-05-01T09:01:00Z") ==
+        280);
   CHECK(store->answers(a.id) == Json::parse(R"({"sme-digital-2024": {"raw_equipment_total": 300}})"));
   CHECK(store->assessment(a.id)->updated_at == "2026-05-01T09:01:00Z");
 
   const Json audit = store->audit(a.id, 10);  // newest first
   REQUIRE(audit.size() == 2);
-  CHECK(audit[0] == Json{{"at", "2026-05-01T09:01:00Z"}, {"user", "zhang"}, {"user_id", user.id}, {"role", ""},
-                         {"module", "sme-digital-2024"}, {"question", "raw_equipment_total"}, {"old", 280}, {"new", 300}});
-  CHECK(audit[1] == Json{{"at", "2026-05-01T09:00:00Z"}, {"user", "zhang"}, {"user_id", user.id}, {"role", ""},
-                         {"module", "sme-digital-2024"}, {"question", "raw_equipment_total"}, {"old", nullptr}, {"new", 280}});
+  CHECK(audit[0] == Json{{"at", "2026-05-01T09:01:00Z"},
+                         {"user", "zhang"},
+                         {"user_id", user.id},
+                         {"role", ""},
+                         {"module", "sme-digital-2024"},
+                         {"question", "raw_equipment_total"},
+                         {"old", 280},
+                         {"new", 300}});
+  CHECK(audit[1] == Json{{"at", "2026-05-01T09:00:00Z"},
+                         {"user", "zhang"},
+                         {"user_id", user.id},
+                         {"role", ""},
+                         {"module", "sme-digital-2024"},
+                         {"question", "raw_equipment_total"},
+                         {"old", nullptr},
+                         {"new", 280}});
 
   SUBCASE("answers of another assessment are untouched") {
     CHECK(store->answers(other.id) == Json::parse(R"({"sme-digital-2024": {"raw_equipment_total": 5}})"));
     CHECK(store->audit(other.id, 10).size() == 1);
   }
   SUBCASE("null clears the answer and the audit row records the clearing") {
-    CHECK(store->save_answer(a.id, "sme-digital-2024", "raw_equipment_total", nullptr, user.id, "2026-05-01T09:02:00Z") == 300);
+    CHECK(store->save_answer(a.id, "sme-digital-2024", "raw_equipment_total", nullptr, user.id,
+                             "2026-05-01T09:02:00Z") == 300);
     CHECK(store->answers(a.id) == Json::object());
     const Json latest = store->audit(a.id, 1);
     REQUIRE(latest.size() == 1);
@@ -333,9 +349,10 @@ TEST_CASE("SQL metacharacters are stored verbatim and found by search") {
 TEST_CASE("a second enterprise with the same credit code is refused") {
   auto store = Store::open(":memory:");
   store->add_enterprise(enterprise_named("甲", "91320205MA1Y8KQ38L"));
-  CHECK_THROWS_WITH_AS(store->add_enterprise(enterprise_named("乙", "91320205MA1Y8KQ38L")),
-                       "enterprises:/uscc: an enterprise with unified social credit code 91320205MA1Y8KQ38L exists already",
-                       assess::Error);
+  CHECK_THROWS_WITH_AS(
+      store->add_enterprise(enterprise_named("乙", "91320205MA1Y8KQ38L")),
+      "enterprises:/uscc: an enterprise with unified social credit code 91320205MA1Y8KQ38L exists already",
+      assess::Error);
   SUBCASE("enterprises without a code do not collide") {
     store->add_enterprise(enterprise_named("丙"));
     store->add_enterprise(enterprise_named("丁"));
@@ -434,8 +451,7 @@ TEST_CASE("evidence records list per assessment and name the owning enterprise")
   CHECK(stored.id > 0);
   REQUIRE(store->evidence(a.id).size() == 1);
   CHECK(store->evidence(a.id)[0].name == "photo.png");
-  CHECK(store->evidence_owners(row.sha256) ==
-        std::vector<std::pair<std::int64_t, std::string>>{{e.id, "image/png"}});
+  CHECK(store->evidence_owners(row.sha256) == std::vector<std::pair<std::int64_t, std::string>>{{e.id, "image/png"}});
   CHECK(store->evidence_owners(assess::sha256_hex("abd")).empty());
 }
 

@@ -1,10 +1,10 @@
 // support.h — helpers several test files share (not tests themselves).
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <string>
-
-#include <doctest/doctest.h>
 
 #include "scoring/answers.h"
 #include "scoring/questionnaire.h"
@@ -24,10 +24,10 @@ inline AnswerSet answers_for(const Questionnaire& q, const Json& answers) {
 }  // namespace assess::testing
 
 // Numeric comparison with the tolerance the expectations are written to.
-#define CHECK_NEAR(actual, expected)                                                  \
-  do {                                                                                \
-    const double actual_value = (actual);                                             \
-    const double expected_value = (expected);                                         \
-    INFO("actual ", actual_value, ", expected ", expected_value);                     \
-    CHECK(std::fabs(actual_value - expected_value) <= assess::testing::kTolerance);   \
+#define CHECK_NEAR(actual, expected)                                                \
+  do {                                                                              \
+    const double actual_value = (actual);                                           \
+    const double expected_value = (expected);                                       \
+    INFO("actual ", actual_value, ", expected ", expected_value);                   \
+    CHECK(std::fabs(actual_value - expected_value) <= assess::testing::kTolerance); \
   } while (false)

@@ -2,6 +2,8 @@
 // can build the malformed and hostile files a spreadsheet program would never write.
 #pragma once
 
+#include <minizip/zip.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,9 +12,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <minizip/zip.h>
-
 
 namespace assess::testing {
 
@@ -26,7 +25,9 @@ struct XlsxPart {
 
 // The bytes of a zip archive holding `parts`, deflated at level 9.
 inline std::string zip_archive(const std::vector<XlsxPart>& parts) {
-  const auto path = std::filesystem::temp_directory_path() / ("assess-xlsx-test-" + std::to_string(std::random_device{}()) + '-' + std::to_string(std::random_device{}()) + ".zip");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("assess-xlsx-test-" + std::to_string(std::random_device{}()) + '-' +
+                                                std::to_string(std::random_device{}()) + ".zip");
   zipFile zip = zipOpen64(path.string().c_str(), 0);
   if (!zip) return "";
   for (const auto& part : parts) {
@@ -48,7 +49,8 @@ inline std::string zip_archive(const std::vector<XlsxPart>& parts) {
 // An XLSX whose first sheet's <sheetData> holds `rows_xml`, with optional shared strings.
 inline std::string xlsx_with_sheet(const std::string& rows_xml, const std::string& shared_strings_xml = "") {
   std::vector<XlsxPart> parts = {
-      {"[Content_Types].xml", "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>"},
+      {"[Content_Types].xml",
+       "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>"},
       {"xl/worksheets/sheet1.xml",
        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet "
        "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>" +

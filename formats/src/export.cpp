@@ -1,13 +1,13 @@
 #include "formats/export.h"
 
+#include <xlsxwriter.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <xlsxwriter.h>
 
 #include "scoring/error.h"
 
@@ -87,7 +87,8 @@ void write_xlsx(const std::string& path, const std::string& sheet, const std::ve
     if (!probe) throw Error(path, "", "cannot write file", ErrorKind::kNotFound);
   }
   lxw_workbook* workbook = workbook_new(path.c_str());
-  if (workbook == nullptr) throw Error(path, "", "cannot write file (XLSX workbook could not be created)", ErrorKind::kNotFound);
+  if (workbook == nullptr)
+    throw Error(path, "", "cannot write file (XLSX workbook could not be created)", ErrorKind::kNotFound);
   auto fail = [&](const std::string& what) {
     workbook_close(workbook);  // frees it; the file may be left incomplete
     throw Error(path, "", what, ErrorKind::kNotFound);
@@ -139,7 +140,8 @@ void write_xlsx(const std::string& path, const std::string& sheet, const std::ve
   }
   worksheet_freeze_panes(ws, 1, 0);
   const lxw_error rc = workbook_close(workbook);
-  if (rc != LXW_NO_ERROR) throw Error(path, "", std::string("cannot write file: ") + lxw_strerror(rc), ErrorKind::kNotFound);
+  if (rc != LXW_NO_ERROR)
+    throw Error(path, "", std::string("cannot write file: ") + lxw_strerror(rc), ErrorKind::kNotFound);
 }
 
 std::string to_csv(const std::vector<std::string>& header, const std::vector<std::vector<Json>>& rows) {
@@ -156,7 +158,8 @@ std::string to_csv(const std::vector<std::string>& header, const std::vector<std
   return out;
 }
 
-void write_csv(const std::string& path, const std::vector<std::string>& header, const std::vector<std::vector<Json>>& rows) {
+void write_csv(const std::string& path, const std::vector<std::string>& header,
+               const std::vector<std::vector<Json>>& rows) {
   const std::string text = to_csv(header, rows);
   std::ofstream file(path, std::ios::binary);
   if (!file) throw Error(path, "", "cannot write file", ErrorKind::kNotFound);

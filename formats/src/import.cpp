@@ -1,16 +1,16 @@
 #include "formats/import.h"
 
-#include <cerrno>
+#include <iconv.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <functional>
 
-#include <iconv.h>
-
+#include "detail/xlsx_reader.h"
 #include "scoring/answers.h"
 #include "scoring/profile.h"
 #include "scoring/score.h"
-#include "detail/xlsx_reader.h"
 
 namespace assess {
 
@@ -28,10 +28,10 @@ std::size_t utf8_sequence(const std::string& s, std::size_t i) {
   for (std::size_t k = 1; k < len; ++k) {
     if ((b(k) & 0xC0) != 0x80) return 0;
   }
-  if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
-  if (c == 0xED && b(1) > 0x9F) return 0;   // surrogates
-  if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
-  if (c == 0xF4 && b(1) > 0x8F) return 0;   // above U+10FFFF
+  if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
+  if (c == 0xED && b(1) > 0x9F) return 0;  // surrogates
+  if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
+  if (c == 0xF4 && b(1) > 0x8F) return 0;  // above U+10FFFF
   return len;
 }
 
@@ -51,7 +51,9 @@ RowEncoding row_encoding(const std::vector<std::string>& row) {
   return out;
 }
 
-std::string row_name(std::size_t index) { return index == 0 ? "the header row" : "row " + std::to_string(index); }
+std::string row_name(std::size_t index) {
+  return index == 0 ? "the header row" : "row " + std::to_string(index);
+}
 
 }  // namespace
 
@@ -126,8 +128,8 @@ std::vector<std::vector<std::string>> import_template() {
   return {{"uscc", "name", "region", "industry", "employees", "revenue_last_year", "sme_quality_tier",
            "smart_factory_tier", "green_factory_level", "digital_rd_tools", "key_process_cnc_rate",
            "sme-digital-2024.level", "sme-digital-2024.total", "smart-factory-2025.level", "cmmm.level"},
-          {"91320205MA1Y8KQ38L", "无锡锡泰汽车零部件有限公司", "320205", "367", "560", "36000", "provincial_zjtx", "basic",
-           "municipal", "true", "68", "L2", "55.6", "SF1", "CMMM2"}};
+          {"91320205MA1Y8KQ38L", "无锡锡泰汽车零部件有限公司", "320205", "367", "560", "36000", "provincial_zjtx",
+           "basic", "municipal", "true", "68", "L2", "55.6", "SF1", "CMMM2"}};
 }
 
 namespace {
@@ -198,7 +200,8 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
   } else if (file.size() >= 5 && file.substr(file.size() - 5) == ".xlsx") {
     result.encoding = "xlsx";
     auto rows = detail::read_xlsx(bytes, file);
-    if (rows.empty()) throw Error(file, "", "the sheet is empty; the first row names the columns (see assess import --template)");
+    if (rows.empty())
+      throw Error(file, "", "the sheet is empty; the first row names the columns (see assess import --template)");
     header = rows.front();
     rows.erase(rows.begin());
     cells = std::move(rows);
@@ -220,14 +223,16 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
         if (e == RowEncoding::kOther && other_row == raw.size()) other_row = r;
       }
       if (utf8_row < raw.size() && other_row < raw.size()) {
-        throw Error(file, "", "mixed encodings: " + row_name(utf8_row) + " is UTF-8 but " + row_name(other_row) +
-                                  " is not (GBK?); save the whole file in one encoding, preferably UTF-8");
+        throw Error(file, "",
+                    "mixed encodings: " + row_name(utf8_row) + " is UTF-8 but " + row_name(other_row) +
+                        " is not (GBK?); save the whole file in one encoding, preferably UTF-8");
       }
       text = gbk_to_utf8(text, file);
       result.encoding = "gbk";
     }
     auto rows = parse_csv(text);
-    if (rows.empty()) throw Error(file, "", "the file is empty; the first row names the columns (see assess import --template)");
+    if (rows.empty())
+      throw Error(file, "", "the file is empty; the first row names the columns (see assess import --template)");
     header = rows.front();
     rows.erase(rows.begin());
     cells = std::move(rows);
@@ -246,7 +251,8 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
         throw Error(file, "", "unknown column \"" + h + "\" (module results are <questionnaire id>.level or .total)");
       }
     } else if (profile->question_index(h) < 0) {
-      throw Error(file, "", "unknown column \"" + h + "\" (columns are profile question ids; see assess import --template)");
+      throw Error(file, "",
+                  "unknown column \"" + h + "\" (columns are profile question ids; see assess import --template)");
     }
   }
   if (std::find(header.begin(), header.end(), "uscc") == header.end()) {
@@ -310,8 +316,9 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     }
     const int uscc = profile->question_index("uscc");
     const bool uscc_reported = !result.issues.empty() && result.issues.back().row == row_number &&
-                               std::any_of(result.issues.begin(), result.issues.end(),
-                                           [&](const ImportIssue& i) { return i.row == row_number && i.column == "uscc"; });
+                               std::any_of(result.issues.begin(), result.issues.end(), [&](const ImportIssue& i) {
+                                 return i.row == row_number && i.column == "uscc";
+                               });
     if (!answers.answers[static_cast<std::size_t>(uscc)].present && !uscc_reported) issue("uscc", "is empty");
     if (bad) continue;
     const ScoreResult scored = score(*profile, answers);

@@ -1,9 +1,8 @@
 #include "formats/report_render.h"
 
 #include <fstream>
-#include <sstream>
-
 #include <mstch/mstch.hpp>
+#include <sstream>
 
 #include "scoring/error.h"
 #include "scoring/text.h"
@@ -26,12 +25,17 @@ std::string read_text(const std::string& path) {
 
 mstch::node to_node(const Json& j) {
   switch (j.type()) {
-    case Json::value_t::null: return std::string();
-    case Json::value_t::boolean: return j.get<bool>();
+    case Json::value_t::null:
+      return std::string();
+    case Json::value_t::boolean:
+      return j.get<bool>();
     case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return std::to_string(j.get<long long>());
-    case Json::value_t::number_float: return format_number(j.get<double>());
-    case Json::value_t::string: return j.get<std::string>();
+    case Json::value_t::number_unsigned:
+      return std::to_string(j.get<long long>());
+    case Json::value_t::number_float:
+      return format_number(j.get<double>());
+    case Json::value_t::string:
+      return j.get<std::string>();
     case Json::value_t::array: {
       mstch::array a;
       a.reserve(j.size());
@@ -43,7 +47,8 @@ mstch::node to_node(const Json& j) {
       for (auto it = j.begin(); it != j.end(); ++it) m.emplace(it.key(), to_node(it.value()));
       return m;
     }
-    default: return std::string();
+    default:
+      return std::string();
   }
 }
 
@@ -63,7 +68,8 @@ std::string ReportRenderer::render(const Json& view) const {
     for (auto& row : *list) row["grade"] = full["t"].value("grade_" + row["grade_key"].get<std::string>(), "");
   }
   for (auto& module : full["appendix"]) {
-    for (auto& row : module["answers"]) row["grade"] = full["t"].value("grade_" + row["grade_key"].get<std::string>(), "");
+    for (auto& row : module["answers"])
+      row["grade"] = full["t"].value("grade_" + row["grade_key"].get<std::string>(), "");
   }
   for (auto& row : full["uncertain"]) {
     const std::string c = row.value("confidence", std::string());

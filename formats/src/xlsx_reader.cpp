@@ -1,11 +1,11 @@
 #include "detail/xlsx_reader.h"
 
+#include <expat.h>
+#include <minizip/unzip.h>
+
 #include <algorithm>
 #include <cstring>
 #include <memory>
-
-#include <expat.h>
-#include <minizip/unzip.h>
 
 #include "scoring/error.h"
 
@@ -46,21 +46,32 @@ uLong ZCALLBACK mem_read(voidpf, voidpf stream, void* buf, uLong size) {
   f->pos += n;
   return n;
 }
-uLong ZCALLBACK mem_write(voidpf, voidpf, const void*, uLong) { return 0; }
-ZPOS64_T ZCALLBACK mem_tell(voidpf, voidpf stream) { return static_cast<MemoryFile*>(stream)->pos; }
+uLong ZCALLBACK mem_write(voidpf, voidpf, const void*, uLong) {
+  return 0;
+}
+ZPOS64_T ZCALLBACK mem_tell(voidpf, voidpf stream) {
+  return static_cast<MemoryFile*>(stream)->pos;
+}
 long ZCALLBACK mem_seek(voidpf, voidpf stream, ZPOS64_T offset, int origin) {
   auto* f = static_cast<MemoryFile*>(stream);
   const ZPOS64_T size = f->bytes->size();
   ZPOS64_T base = 0;
-  if (origin == ZLIB_FILEFUNC_SEEK_CUR) base = f->pos;
-  else if (origin == ZLIB_FILEFUNC_SEEK_END) base = size;
-  else if (origin != ZLIB_FILEFUNC_SEEK_SET) return -1;
+  if (origin == ZLIB_FILEFUNC_SEEK_CUR)
+    base = f->pos;
+  else if (origin == ZLIB_FILEFUNC_SEEK_END)
+    base = size;
+  else if (origin != ZLIB_FILEFUNC_SEEK_SET)
+    return -1;
   if (offset > size || base > size - offset) return -1;
   f->pos = base + offset;
   return 0;
 }
-int ZCALLBACK mem_close(voidpf, voidpf) { return 0; }
-int ZCALLBACK mem_error(voidpf, voidpf) { return 0; }
+int ZCALLBACK mem_close(voidpf, voidpf) {
+  return 0;
+}
+int ZCALLBACK mem_error(voidpf, voidpf) {
+  return 0;
+}
 
 struct ZipCloser {
   void operator()(void* zip) const { unzClose(zip); }
@@ -150,7 +161,8 @@ void XMLCALL strings_text(void* data, const XML_Char* text, int len) {
 
 std::string column_letters(std::size_t column) {  // 0-based
   std::string out;
-  for (std::size_t c = column + 1; c > 0; c = (c - 1) / 26) out.insert(out.begin(), static_cast<char>('A' + (c - 1) % 26));
+  for (std::size_t c = column + 1; c > 0; c = (c - 1) / 26)
+    out.insert(out.begin(), static_cast<char>('A' + (c - 1) % 26));
   return out;
 }
 
@@ -159,17 +171,17 @@ struct Sheet : SaxState {
   const std::vector<std::string>* strings = nullptr;
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> row;
-  std::size_t cells = 0;        // cells materialised so far, all rows
-  std::size_t text_bytes = 0;   // and the text in them
-  std::size_t row_number = 0;   // the sheet's number of the open row (or of the last one)
+  std::size_t cells = 0;       // cells materialised so far, all rows
+  std::size_t text_bytes = 0;  // and the text in them
+  std::size_t row_number = 0;  // the sheet's number of the open row (or of the last one)
   bool in_row = false;
   bool in_cell = false;
   std::size_t column = 0;       // 0-based column of the open cell
   std::size_t next_column = 0;  // a cell without r="" follows the previous one
   std::string ref;              // the open cell's reference, for messages
   std::string type;
-  std::string value;            // text of <v>
-  std::string inline_text;      // text of <is><t>…</t></is>
+  std::string value;        // text of <v>
+  std::string inline_text;  // text of <is><t>…</t></is>
   bool in_v = false;
   bool in_is = false;
   bool in_t = false;
@@ -329,8 +341,10 @@ void XMLCALL sheet_end(void* data, const XML_Char* name) {
 
 void XMLCALL sheet_text(void* data, const XML_Char* text, int len) {
   auto& s = *static_cast<Sheet*>(data);
-  if (s.in_v) s.value.append(text, static_cast<std::size_t>(len));
-  else if (s.in_t) s.inline_text.append(text, static_cast<std::size_t>(len));
+  if (s.in_v)
+    s.value.append(text, static_cast<std::size_t>(len));
+  else if (s.in_t)
+    s.inline_text.append(text, static_cast<std::size_t>(len));
 }
 
 void XMLCALL refuse_doctype(void* data, const XML_Char*, const XML_Char*, const XML_Char*, int) {
@@ -339,11 +353,13 @@ void XMLCALL refuse_doctype(void* data, const XML_Char*, const XML_Char*, const 
 
 // Inflates `part` from the archive straight into the SAX parser, chunk by chunk, under the limits.
 // Returns false when the part does not exist.
-bool parse_part(unzFile zip, const char* part, SaxState& state, XML_StartElementHandler start, XML_EndElementHandler end,
-                XML_CharacterDataHandler text, const XlsxLimits& limits, const std::string& file) {
+bool parse_part(unzFile zip, const char* part, SaxState& state, XML_StartElementHandler start,
+                XML_EndElementHandler end, XML_CharacterDataHandler text, const XlsxLimits& limits,
+                const std::string& file) {
   if (unzLocateFile(zip, part, 0) != UNZ_OK) return false;
   unz_file_info64 info{};
-  if (unzGetCurrentFileInfo64(zip, &info, nullptr, 0, nullptr, 0, nullptr, 0) != UNZ_OK || unzOpenCurrentFile(zip) != UNZ_OK) {
+  if (unzGetCurrentFileInfo64(zip, &info, nullptr, 0, nullptr, 0, nullptr, 0) != UNZ_OK ||
+      unzOpenCurrentFile(zip) != UNZ_OK) {
     throw Error(file, "", std::string(part) + ": the archive entry cannot be read");
   }
   std::unique_ptr<XML_ParserStruct, ParserFree> parser(XML_ParserCreateNS(nullptr, '|'));
@@ -360,8 +376,8 @@ bool parse_part(unzFile zip, const char* part, SaxState& state, XML_StartElement
   auto xml_error = [&]() -> std::string {
     if (!state.error.empty()) return state.error;
     return std::string(part) + " line " + std::to_string(XML_GetCurrentLineNumber(parser.get())) + ", column " +
-           std::to_string(XML_GetCurrentColumnNumber(parser.get()) + 1) +
-           ": invalid XML (" + XML_ErrorString(XML_GetErrorCode(parser.get())) + ")" + state.where();
+           std::to_string(XML_GetCurrentColumnNumber(parser.get()) + 1) + ": invalid XML (" +
+           XML_ErrorString(XML_GetErrorCode(parser.get())) + ")" + state.where();
   };
   auto fail = [&](const std::string& message) {
     unzCloseCurrentFile(zip);
@@ -385,13 +401,15 @@ bool parse_part(unzFile zip, const char* part, SaxState& state, XML_StartElement
     if (XML_Parse(parser.get(), buffer.data(), n, XML_FALSE) != XML_STATUS_OK) fail(xml_error());
   }
   if (XML_Parse(parser.get(), nullptr, 0, XML_TRUE) != XML_STATUS_OK) fail(xml_error());
-  if (unzCloseCurrentFile(zip) == UNZ_CRCERROR) throw Error(file, "", std::string(part) + ": the archive entry is corrupt (CRC)");
+  if (unzCloseCurrentFile(zip) == UNZ_CRCERROR)
+    throw Error(file, "", std::string(part) + ": the archive entry is corrupt (CRC)");
   return true;
 }
 
 }  // namespace
 
-std::vector<std::vector<std::string>> read_xlsx(const std::string& bytes, const std::string& file, const XlsxLimits& limits) {
+std::vector<std::vector<std::string>> read_xlsx(const std::string& bytes, const std::string& file,
+                                                const XlsxLimits& limits) {
   MemoryFile memory{&bytes, 0};
   zlib_filefunc64_def io{};
   io.zopen64_file = mem_open;
@@ -419,8 +437,9 @@ std::vector<std::vector<std::string>> read_xlsx(const std::string& bytes, const 
   auto& rows = sheet.rows;
   const std::size_t width = rows.empty() ? 0 : rows.front().size();
   if (width > 0 && rows.size() > limits.max_cells / width) {
-    throw Error(file, "", std::string(kSheetPart) + ": " + std::to_string(rows.size()) + " rows of " + std::to_string(width) +
-                              " columns are more than " + with_thousands(limits.max_cells) + " cells; split the file");
+    throw Error(file, "",
+                std::string(kSheetPart) + ": " + std::to_string(rows.size()) + " rows of " + std::to_string(width) +
+                    " columns are more than " + with_thousands(limits.max_cells) + " cells; split the file");
   }
   for (auto& row : rows) {
     if (row.size() < width) row.resize(width);

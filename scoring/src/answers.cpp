@@ -9,9 +9,12 @@ namespace assess {
 
 const char* to_string(EvidenceGrade grade) {
   switch (grade) {
-    case EvidenceGrade::kSelfDeclared: return "self_declared";
-    case EvidenceGrade::kEvidenceAttached: return "evidence_attached";
-    case EvidenceGrade::kVerified: return "verified";
+    case EvidenceGrade::kSelfDeclared:
+      return "self_declared";
+    case EvidenceGrade::kEvidenceAttached:
+      return "evidence_attached";
+    case EvidenceGrade::kVerified:
+      return "verified";
   }
   return "?";
 }
@@ -23,7 +26,6 @@ std::string number_text(double v) {
   if (v == std::floor(v) && std::fabs(v) < 1e15) j = static_cast<long long>(v);
   return j.dump();
 }
-
 
 // Parses the bare value of an answer into `out`.
 void parse_value(const Question& question, const Json& v, Answer& out, const std::string& file,
@@ -121,7 +123,8 @@ void parse_value(const Question& question, const Json& v, Answer& out, const std
       }
       break;
     case QuestionType::kDate:
-      if (!v.is_string() || !is_iso_date(v.get<std::string>())) fail("expected a date as \"YYYY-MM-DD\", got " + v.dump());
+      if (!v.is_string() || !is_iso_date(v.get<std::string>()))
+        fail("expected a date as \"YYYY-MM-DD\", got " + v.dump());
       break;
   }
   out.value = v;
@@ -204,7 +207,8 @@ ParsedAnswers parse_answers(const Questionnaire& q, const Json& document, const 
   for (auto it = document.begin(); it != document.end(); ++it) {
     const std::string& k = it.key();
     if (k != "questionnaire" && k != "version" && k != "answers" && k != "meta") {
-      result.errors.emplace_back(file, "", "unknown field \"" + k + "\" (expected questionnaire, version, answers, meta)");
+      result.errors.emplace_back(file, "",
+                                 "unknown field \"" + k + "\" (expected questionnaire, version, answers, meta)");
     }
   }
   if (auto id = document.find("questionnaire"); id != document.end()) {

@@ -120,7 +120,9 @@ Crosswalk load_crosswalk(const Json& document, const std::string& file, const Li
 
 namespace {
 
-std::string map_key(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string map_key(const Json& v) {
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
 
 }  // namespace
 
@@ -188,12 +190,14 @@ ParsedAssessment parse_assessment(const Library& library, const Json& document, 
     for (auto f = doc.begin(); f != doc.end(); ++f) {
       const std::string& k = f.key();
       if (k != "questionnaire" && k != "version" && k != "answers" && k != "meta") {
-        m.document_errors.emplace_back(file, "", "unknown field \"" + k + "\" (expected questionnaire, version, answers, meta)");
+        m.document_errors.emplace_back(file, "",
+                                       "unknown field \"" + k + "\" (expected questionnaire, version, answers, meta)");
       }
     }
     if (auto id = doc.find("questionnaire"); id != doc.end()) {
       if (!id->is_string() || id->get<std::string>() != q->id) {
-        m.document_errors.emplace_back(file, "/questionnaire", "answers are for " + id->dump() + ", not for questionnaire \"" + q->id + "\"");
+        m.document_errors.emplace_back(file, "/questionnaire",
+                                       "answers are for " + id->dump() + ", not for questionnaire \"" + q->id + "\"");
       }
     }
     auto answers = doc.find("answers");
@@ -259,16 +263,19 @@ std::vector<Error> assessment_errors(const ParsedAssessment& assessment, const s
   for (const auto& id : order) {
     const ParsedModule& parsed = assessment.modules.at(id);
     const std::string prefix = "/modules/" + pointer_token(id);
-    for (const auto& e : parsed.document_errors) errors.push_back(Error(e.file(), prefix + e.pointer(), e.message(), e.kind()));
-    for (const auto& [key, e] : parsed.answer_errors) errors.push_back(Error(e.file(), prefix + e.pointer(), e.message(), e.kind()));
+    for (const auto& e : parsed.document_errors)
+      errors.push_back(Error(e.file(), prefix + e.pointer(), e.message(), e.kind()));
+    for (const auto& [key, e] : parsed.answer_errors)
+      errors.push_back(Error(e.file(), prefix + e.pointer(), e.message(), e.kind()));
   }
   return errors;
 }
 
 // One module: its own answers, what the crosswalk fills in from modules scored before it, the score.
 // Only modules before `id` in `order` are read, as when every module is scored in turn.
-ModuleResult score_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment, const std::vector<std::string>& order,
-                          const std::string& id, const std::map<std::string, ModuleResult>& scored) {
+ModuleResult score_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment,
+                          const std::vector<std::string>& order, const std::string& id,
+                          const std::map<std::string, ModuleResult>& scored) {
   const auto position = std::find(order.begin(), order.end(), id);
   const std::string& file = assessment.file;
   const ParsedModule& parsed = assessment.modules.at(id);
@@ -334,13 +341,15 @@ AssessmentResult score_assessment(const Crosswalk& crosswalk, const ParsedAssess
   out.projects = assessment.projects;
   out.order = module_order(crosswalk, assessment);
   out.errors = assessment_errors(assessment, out.order);
-  for (const auto& id : out.order) out.modules.emplace(id, score_module(crosswalk, assessment, out.order, id, out.modules));
+  for (const auto& id : out.order)
+    out.modules.emplace(id, score_module(crosswalk, assessment, out.order, id, out.modules));
   return out;
 }
 
 void rescore_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment, const std::string& module,
                     AssessmentResult& result) {
-  if (result.order != module_order(crosswalk, assessment)) throw std::logic_error("rescore_module: the result is of another assessment");
+  if (result.order != module_order(crosswalk, assessment))
+    throw std::logic_error("rescore_module: the result is of another assessment");
   result.errors = assessment_errors(assessment, result.order);
   std::set<std::string> dirty = {module};
   for (const auto& id : result.order) {
@@ -360,7 +369,8 @@ Json enterprise_facts(const AssessmentResult& result) {
     if (id == "profile") {
       for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
         const Answer& a = m.answers.answers[qi];
-        if (a.present && !a.not_applicable && m.result.questions[qi].visible) facts["profile"][q.questions[qi].id] = a.value;
+        if (a.present && !a.not_applicable && m.result.questions[qi].visible)
+          facts["profile"][q.questions[qi].id] = a.value;
       }
       for (std::size_t ci = 0; ci < q.computed.size(); ++ci) {
         if (!m.result.computed[ci].is_null()) facts["profile"][q.computed[ci].id] = m.result.computed[ci];

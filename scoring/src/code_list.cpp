@@ -2,8 +2,8 @@
 
 #include <set>
 
-#include "scoring/questionnaire.h"
 #include "detail/reader.h"
+#include "scoring/questionnaire.h"
 
 namespace assess {
 
@@ -60,6 +60,8 @@ CodeList load_code_list(const nlohmann::json& document, const std::string& file)
   return list;
 }
 
-CodeList load_code_list_file(const std::string& path) { return load_code_list(read_json_file(path), path); }
+CodeList load_code_list_file(const std::string& path) {
+  return load_code_list(read_json_file(path), path);
+}
 
 }  // namespace assess

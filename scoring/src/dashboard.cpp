@@ -9,7 +9,9 @@
 
 namespace assess {
 
-const char* to_string(TierBasis basis) { return basis == TierBasis::kRecognised ? "recognised" : "assessed"; }
+const char* to_string(TierBasis basis) {
+  return basis == TierBasis::kRecognised ? "recognised" : "assessed";
+}
 
 std::vector<DashboardTarget> dashboard_targets(const Catalogue& catalogue) {
   std::vector<DashboardTarget> out;
@@ -29,7 +31,9 @@ const Json& member(const Json& object, const char* key) {
   return it == object.end() ? kNull : *it;
 }
 
-const Json& profile_fact(const Json& facts, const char* key) { return member(member(facts, "profile"), key); }
+const Json& profile_fact(const Json& facts, const char* key) {
+  return member(member(facts, "profile"), key);
+}
 
 std::string region_of(const Json& facts) {
   const Json& r = member(facts, "region");
@@ -79,7 +83,9 @@ std::string class_of_target(const std::string& recognition) {
   return "";
 }
 
-int index_of(const std::string& id, std::initializer_list<const char*> ids) { return rung(Json(id), ids); }
+int index_of(const std::string& id, std::initializer_list<const char*> ids) {
+  return rung(Json(id), ids);
+}
 
 // Which green-factory count a target means: its "level" when it has one, else read from its scope
 // ("省级以上绿色工厂" → provincial or higher; "绿色工厂" alone → any recognised level).
@@ -89,7 +95,8 @@ std::string green_scope(const PolicyTarget& t) {
   const Json& scope = member(t.data, "scope");
   const std::string s = scope.is_string() ? scope.get<std::string>() : "";
   if (s.find("国家级") != std::string::npos) return "national";
-  if (s.find("省级以上") != std::string::npos || s.find("省级及以上") != std::string::npos) return "provincial_or_higher";
+  if (s.find("省级以上") != std::string::npos || s.find("省级及以上") != std::string::npos)
+    return "provincial_or_higher";
   return "municipal_or_higher";
 }
 
@@ -169,7 +176,6 @@ Figure share(std::string id, std::string indicator, Text title, Text formula, st
 
 }  // namespace
 
-
 DashboardFacts dashboard_facts(const Json& facts) {
   DashboardFacts f;
   const Json& flag = profile_fact(facts, "above_designated_size");
@@ -236,7 +242,8 @@ DashboardFacts dashboard_facts(const logic::Typed* values) {
   return f;
 }
 
-DashboardTally::DashboardTally(const std::vector<DashboardTarget>& targets, std::string region, const DashboardOptions& options)
+DashboardTally::DashboardTally(const std::vector<DashboardTarget>& targets, std::string region,
+                               const DashboardOptions& options)
     : targets_(targets), region_(std::move(region)), options_(options) {
   // SME digital level by recognition class (锡山 二、（二）5). The pairs are 锡山's, plus any other
   // class/level pair a target asks for.
@@ -315,16 +322,18 @@ Dashboard DashboardTally::result() const {
       const std::string t = kTierZh[k];
       const std::string te = kTierEn[k];
       const std::string and_up = k == 4 ? "" : "及以上";
-      Figure f = share("sf_tier_share/SF" + std::to_string(k), "sf_tier_share",
-                       {"规上工业企业中" + t + and_up + "智能工厂占比", std::string("share of above-size firms at the ") + te +
-                                                                  " smart-factory tier" + (k == 4 ? "" : " or higher")},
-                       recognised ? Text{"已认定（基础级为自建自评）" + t + and_up + "的规上企业数 ÷ 填报了智能工厂梯度的规上企业数",
-                                         "above-size firms recognised (基础级: self-assessed) at " + te + (k == 4 ? "" : " or higher") +
-                                             " ÷ above-size firms whose tier is recorded"}
-                                  : Text{"smart-factory-2025 自评达到" + t + and_up + "的规上企业数 ÷ 做过该自评的规上企业数（仅为参考）",
-                                         "above-size firms whose smart-factory-2025 self-check reaches " + te + (k == 4 ? "" : " or higher") +
-                                             " ÷ above-size firms with that self-check (indicative)"},
-                       at_least[k], known, above_ - known, min_group);
+      Figure f = share(
+          "sf_tier_share/SF" + std::to_string(k), "sf_tier_share",
+          {"规上工业企业中" + t + and_up + "智能工厂占比", std::string("share of above-size firms at the ") + te +
+                                                               " smart-factory tier" + (k == 4 ? "" : " or higher")},
+          recognised
+              ? Text{"已认定（基础级为自建自评）" + t + and_up + "的规上企业数 ÷ 填报了智能工厂梯度的规上企业数",
+                     "above-size firms recognised (基础级: self-assessed) at " + te + (k == 4 ? "" : " or higher") +
+                         " ÷ above-size firms whose tier is recorded"}
+              : Text{"smart-factory-2025 自评达到" + t + and_up + "的规上企业数 ÷ 做过该自评的规上企业数（仅为参考）",
+                     "above-size firms whose smart-factory-2025 self-check reaches " + te +
+                         (k == 4 ? "" : " or higher") + " ÷ above-size firms with that self-check (indicative)"},
+          at_least[k], known, above_ - known, min_group);
       if (!f.suppressed) f.breakdown = {{"at_or_above", at_least[k]}, {"basis", to_string(options.tier_basis)}};
       d.figures.push_back(std::move(f));
     }
@@ -353,18 +362,19 @@ Dashboard DashboardTally::result() const {
                      s.yes, known, members - known, min_group);
     if (!f.suppressed) {
       f.breakdown = {{"below_L1", by_level[0]}, {"L1", by_level[1]}, {"L2", by_level[2]},
-                     {"L3", by_level[3]},       {"L4", by_level[4]},  {"not_assessed", members - known}};
+                     {"L3", by_level[3]},       {"L4", by_level[4]}, {"not_assessed", members - known}};
     }
     d.figures.push_back(std::move(f));
   }
 
   // 3. 数字化研发设计工具普及率 (嘉兴 > 95 %, 聊城 > 92 %, 攀枝花 > 90 %): the share of 规上 firms that
   // use digital R&D design tools, as the profile's note defines it.
-  d.figures.push_back(share("rd_design_tool_penetration", "rd_design_tool_penetration",
-                            {"规上工业企业数字化研发设计工具普及率", "digital R&D design tool penetration (above-size firms)"},
-                            {"使用数字化研发设计工具的规上企业数 ÷ 填报该项的规上企业数",
-                             "above-size firms using digital R&D design tools ÷ above-size firms that answered"},
-                            rd_yes_, rd_known_, above_ - rd_known_, min_group));
+  d.figures.push_back(
+      share("rd_design_tool_penetration", "rd_design_tool_penetration",
+            {"规上工业企业数字化研发设计工具普及率", "digital R&D design tool penetration (above-size firms)"},
+            {"使用数字化研发设计工具的规上企业数 ÷ 填报该项的规上企业数",
+             "above-size firms using digital R&D design tools ÷ above-size firms that answered"},
+            rd_yes_, rd_known_, above_ - rd_known_, min_group));
 
   // 4. 关键工序数控化率 (嘉兴 > 90 %, 聊城 > 75 %, 攀枝花 > 75 %). The seeds do not define how a region's
   // rate is formed. We take the unweighted mean of the enterprises' own rates over 规上 firms:
@@ -381,10 +391,12 @@ Dashboard DashboardTally::result() const {
     Figure f;
     f.id = "key_process_cnc_rate";
     f.indicator = "key_process_cnc_rate";
-    f.title = {"规上工业企业关键工序数控化率（企业简单平均）", "key-process CNC rate (above-size firms, unweighted mean)"};
-    f.formula = {"Σ 各规上企业关键工序数控化率 ÷ 填报该项的规上企业数（每家企业权重相同；未掌握工序数，无法按工序合计）",
-                 "Σ above-size firms' key-process CNC rates ÷ above-size firms that answered (each firm weighs the same; "
-                 "process counts are not collected, so a pooled ratio cannot be formed)"};
+    f.title = {"规上工业企业关键工序数控化率（企业简单平均）",
+               "key-process CNC rate (above-size firms, unweighted mean)"};
+    f.formula = {
+        "Σ 各规上企业关键工序数控化率 ÷ 填报该项的规上企业数（每家企业权重相同；未掌握工序数，无法按工序合计）",
+        "Σ above-size firms' key-process CNC rates ÷ above-size firms that answered (each firm weighs the same; "
+        "process counts are not collected, so a pooled ratio cannot be formed)"};
     f.unit = "percent";
     f.denominator = known;
     f.unknown = above_ - known;
@@ -415,14 +427,16 @@ Dashboard DashboardTally::result() const {
       f.title = c.title;
       f.unit = "count";
       f.formula = {"本区域内填报了绿色工厂等级的企业中，达到该级别的企业数（只计入本系统中的企业）",
-                   "enterprises in the region recorded at this green-factory level or higher (only enterprises in this workspace)"};
+                   "enterprises in the region recorded at this green-factory level or higher (only enterprises in this "
+                   "workspace)"};
       std::size_t n = 0;
       for (int g = c.from; g <= 3; ++g) n += by_level[g];
       f.denominator = known;
       f.unknown = enterprises_ - known;
       f.numerator = static_cast<double>(n);
       f.value = static_cast<double>(n);
-      f.breakdown = {{"municipal", by_level[1]}, {"provincial", by_level[2]}, {"national", by_level[3]}, {"none", by_level[0]}};
+      f.breakdown = {
+          {"municipal", by_level[1]}, {"provincial", by_level[2]}, {"national", by_level[3]}, {"none", by_level[0]}};
       finish(f, min_group);
       d.figures.push_back(std::move(f));
     }
@@ -453,9 +467,11 @@ Dashboard DashboardTally::result() const {
       if (check.relation == "other") continue;
       Text reason;
       if (ind == "digital_transformation_share") {
-        reason = {"企业画像没有“已完成数字化改造/转型”这一事实，无法统计", "the profile asks no fact for digital retrofit / transformation, so it cannot be counted"};
+        reason = {"企业画像没有“已完成数字化改造/转型”这一事实，无法统计",
+                  "the profile asks no fact for digital retrofit / transformation, so it cannot be counted"};
       } else if (ind == "tech_projects") {
-        reason = {"按项目计数，本系统尚未保存项目台账", "counted per project; the workspace holds no project records yet"};
+        reason = {"按项目计数，本系统尚未保存项目台账",
+                  "counted per project; the workspace holds no project records yet"};
       } else if (figure_id.empty() || ind == "other") {
         reason = {"不是本系统采集的企业事实", "not an enterprise fact this workspace collects"};
       } else {
@@ -470,14 +486,18 @@ Dashboard DashboardTally::result() const {
       check.note = {"没有可比较的数值", "no number to compare"};
     } else {
       check.met = judge(*figure->value, check.comparator, *check.value);
-      if (!check.met) check.note = {"目标为约数，原文未给出容差，不作判断", "an approximate target without a stated tolerance; not judged"};
+      if (!check.met)
+        check.note = {"目标为约数，原文未给出容差，不作判断",
+                      "an approximate target without a stated tolerance; not judged"};
     }
     if (figure->unit == "count" && check.met.has_value() && !*check.met) {
-      check.note = {"只计入本系统中的企业；未达标也可能是尚未录入", "only enterprises in this workspace are counted; unmet may mean not yet recorded"};
+      check.note = {"只计入本系统中的企业；未达标也可能是尚未录入",
+                    "only enterprises in this workspace are counted; unmet may mean not yet recorded"};
     }
     if (check.relation == "other") {
       check.note.zh += check.note.zh.empty() ? "其他地区的目标，仅作对照" : "；其他地区的目标，仅作对照";
-      check.note.en += check.note.en.empty() ? "another jurisdiction's target, shown as a benchmark" : "; another jurisdiction's target, shown as a benchmark";
+      check.note.en += check.note.en.empty() ? "another jurisdiction's target, shown as a benchmark"
+                                             : "; another jurisdiction's target, shown as a benchmark";
     }
     figure->targets.push_back(std::move(check));
   }
@@ -494,8 +514,8 @@ Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<
   return tally.result();
 }
 
-Dashboard dashboard_rows(const FactRowSource& source, const std::vector<DashboardTarget>& targets, const std::string& region,
-                         const DashboardOptions& options) {
+Dashboard dashboard_rows(const FactRowSource& source, const std::vector<DashboardTarget>& targets,
+                         const std::string& region, const DashboardOptions& options) {
   DashboardTally tally(targets, region, options);
   FactQuery query;
   query.region = region_prefix(region);
@@ -523,7 +543,9 @@ std::string division_of(const Json& facts) {
   if (!industry.is_string()) return "";
   std::string s = industry.get<std::string>();
   if (!s.empty() && s[0] == 'C') s.erase(0, 1);
-  if (s.size() < 2 || !std::isdigit(static_cast<unsigned char>(s[0])) || !std::isdigit(static_cast<unsigned char>(s[1]))) return "";
+  if (s.size() < 2 || !std::isdigit(static_cast<unsigned char>(s[0])) ||
+      !std::isdigit(static_cast<unsigned char>(s[1])))
+    return "";
   return s.substr(0, 2);
 }
 
@@ -556,9 +578,11 @@ PeerBenchmark withheld(PeerBenchmark& p, Text reason) {
 
 // The percentile withheld before any peer is counted: no result, no division, no size class.
 std::optional<PeerBenchmark> without_peer_group(PeerBenchmark& p) {
-  if (!p.total) return withheld(p, {"该企业没有 " + p.module + " 的评测结果", "the enterprise has no " + p.module + " result"});
+  if (!p.total)
+    return withheld(p, {"该企业没有 " + p.module + " 的评测结果", "the enterprise has no " + p.module + " result"});
   if (p.division.size() != 2) {
-    return withheld(p, {"该企业的行业代码没有到大类（两位数字），无法确定同行", "the enterprise's industry code has no 2-digit division, so it has no peer group"});
+    return withheld(p, {"该企业的行业代码没有到大类（两位数字），无法确定同行",
+                        "the enterprise's industry code has no 2-digit division, so it has no peer group"});
   }
   if (p.size_class.empty()) return withheld(p, {"该企业的规模类型未知", "the enterprise's size class is unknown"});
   return std::nullopt;
@@ -566,10 +590,11 @@ std::optional<PeerBenchmark> without_peer_group(PeerBenchmark& p) {
 
 }  // namespace
 
-PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::string& enterprise, const std::string& module,
-                         const std::string& division, const std::string& size_class, const std::string& region,
-                         std::size_t min_group) {
-  auto self = std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& c) { return c.id == enterprise; });
+PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::string& enterprise,
+                         const std::string& module, const std::string& division, const std::string& size_class,
+                         const std::string& region, std::size_t min_group) {
+  auto self =
+      std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& c) { return c.id == enterprise; });
   if (self == candidates.end()) throw Error("", "", "no enterprise \"" + enterprise + "\"", ErrorKind::kNotFound);
   PeerBenchmark p;
   p.enterprise = enterprise;
@@ -593,17 +618,19 @@ PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::st
     if (q == mine) ++p.same;
   }
   if (p.group_size < min_group) {
-    return withhold({"同行业大类（" + p.division + "）同规模（" + p.size_class + "）有评测结果的企业不足" + std::to_string(min_group) + "家（" +
-                         std::to_string(p.group_size) + "家），不公布百分位",
-                     "fewer than " + std::to_string(min_group) + " peers with a result in division " + p.division + " and size class " +
-                         p.size_class + " (" + std::to_string(p.group_size) + "); percentile withheld"});
+    return withhold({"同行业大类（" + p.division + "）同规模（" + p.size_class + "）有评测结果的企业不足" +
+                         std::to_string(min_group) + "家（" + std::to_string(p.group_size) + "家），不公布百分位",
+                     "fewer than " + std::to_string(min_group) + " peers with a result in division " + p.division +
+                         " and size class " + p.size_class + " (" + std::to_string(p.group_size) +
+                         "); percentile withheld"});
   }
-  p.percentile = 100.0 * (static_cast<double>(p.below) + 0.5 * static_cast<double>(p.same)) / static_cast<double>(p.group_size);
+  p.percentile =
+      100.0 * (static_cast<double>(p.below) + 0.5 * static_cast<double>(p.same)) / static_cast<double>(p.group_size);
   return p;
 }
 
-PeerBenchmark percentile_of(const std::string& enterprise, const Json& facts, const std::string& module, const PeerCounter& peers,
-                            std::size_t min_group) {
+PeerBenchmark percentile_of(const std::string& enterprise, const Json& facts, const std::string& module,
+                            const PeerCounter& peers, std::size_t min_group) {
   PeerBenchmark p;
   p.enterprise = enterprise;
   p.module = module;
@@ -619,12 +646,14 @@ PeerBenchmark percentile_of(const std::string& enterprise, const Json& facts, co
   p.below = counts.below;
   p.same = counts.same + 1;
   if (p.group_size < min_group) {
-    return withhold({"同行业大类（" + p.division + "）同规模（" + p.size_class + "）有评测结果的企业不足" + std::to_string(min_group) + "家（" +
-                         std::to_string(p.group_size) + "家），不公布百分位",
-                     "fewer than " + std::to_string(min_group) + " peers with a result in division " + p.division + " and size class " +
-                         p.size_class + " (" + std::to_string(p.group_size) + "); percentile withheld"});
+    return withhold({"同行业大类（" + p.division + "）同规模（" + p.size_class + "）有评测结果的企业不足" +
+                         std::to_string(min_group) + "家（" + std::to_string(p.group_size) + "家），不公布百分位",
+                     "fewer than " + std::to_string(min_group) + " peers with a result in division " + p.division +
+                         " and size class " + p.size_class + " (" + std::to_string(p.group_size) +
+                         "); percentile withheld"});
   }
-  p.percentile = 100.0 * (static_cast<double>(p.below) + 0.5 * static_cast<double>(p.same)) / static_cast<double>(p.group_size);
+  p.percentile =
+      100.0 * (static_cast<double>(p.below) + 0.5 * static_cast<double>(p.same)) / static_cast<double>(p.group_size);
   return p;
 }
 
@@ -633,8 +662,12 @@ PeerBenchmark percentile_of(const std::string& enterprise, const Json& facts, co
 
 namespace {
 
-Json optional_json(const std::optional<double>& v) { return v ? Json(*v) : Json(); }
-Json optional_json(const std::optional<bool>& v) { return v ? Json(*v) : Json(); }
+Json optional_json(const std::optional<double>& v) {
+  return v ? Json(*v) : Json();
+}
+Json optional_json(const std::optional<bool>& v) {
+  return v ? Json(*v) : Json();
+}
 
 Json target_json(const TargetCheck& c, const std::string& lang) {
   Json j = {{"id", c.id},
@@ -684,20 +717,21 @@ Json dashboard_to_json(const Dashboard& d, const std::string& lang) {
     j["reason"] = n.reason.in(lang);
     not_measured.push_back(std::move(j));
   }
-  return {{"region", d.region},
-          {"min_group", d.min_group},
-          {"tier_basis", to_string(d.tier_basis)},
-          {"enterprises", d.enterprises},
-          {"above_size", d.above_size},
-          {"above_size_unknown", d.above_size_unknown},
-          {"figures", figures},
-          {"not_measured", not_measured}};
+  return {{"region", d.region},           {"min_group", d.min_group},    {"tier_basis", to_string(d.tier_basis)},
+          {"enterprises", d.enterprises}, {"above_size", d.above_size},  {"above_size_unknown", d.above_size_unknown},
+          {"figures", figures},           {"not_measured", not_measured}};
 }
 
 Json peer_to_json(const PeerBenchmark& p, const std::string& lang) {
-  Json j = {{"enterprise", p.enterprise}, {"module", p.module},         {"division", p.division},
-            {"size_class", p.size_class}, {"total", optional_json(p.total)}, {"group_size", p.group_size},
-            {"below", p.below},           {"same", p.same},             {"percentile", optional_json(p.percentile)},
+  Json j = {{"enterprise", p.enterprise},
+            {"module", p.module},
+            {"division", p.division},
+            {"size_class", p.size_class},
+            {"total", optional_json(p.total)},
+            {"group_size", p.group_size},
+            {"below", p.below},
+            {"same", p.same},
+            {"percentile", optional_json(p.percentile)},
             {"suppressed", p.suppressed}};
   if (p.suppressed) j["reason"] = p.reason.in(lang);
   return j;

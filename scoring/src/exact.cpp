@@ -9,7 +9,9 @@
 namespace assess::exact {
 namespace {
 
-Int abs_of(Int v) { return v < 0 ? -v : v; }
+Int abs_of(Int v) {
+  return v < 0 ? -v : v;
+}
 
 Int gcd_of(Int a, Int b) {
   a = abs_of(a);
@@ -165,8 +167,29 @@ std::optional<int> compare(const Rational& a, const Rational& b) {
 
 // ---- expressions ----
 
-enum class Op { kLiteral, kVar, kIf, kOr, kAnd, kNot, kTruthy, kEq, kNe, kStrictEq, kStrictNe, kLt, kLe, kGt, kGe,
-                kAdd, kSub, kMul, kDiv, kMin, kMax };
+enum class Op {
+  kLiteral,
+  kVar,
+  kIf,
+  kOr,
+  kAnd,
+  kNot,
+  kTruthy,
+  kEq,
+  kNe,
+  kStrictEq,
+  kStrictNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMin,
+  kMax
+};
 
 struct Node {
   Op op = Op::kLiteral;
@@ -224,10 +247,10 @@ NodePtr compile_node(const Json& rule, const std::function<int(const std::string
   const std::string& name = rule.begin().key();
   const Json& raw = rule.begin().value();
   static const std::vector<std::pair<std::string, Op>> kOps = {
-      {"var", Op::kVar}, {"if", Op::kIf},       {"?:", Op::kIf},   {"or", Op::kOr},        {"and", Op::kAnd},
-      {"!", Op::kNot},   {"!!", Op::kTruthy},   {"==", Op::kEq},   {"!=", Op::kNe},        {"===", Op::kStrictEq},
-      {"!==", Op::kStrictNe}, {"<", Op::kLt},   {"<=", Op::kLe},   {">", Op::kGt},         {">=", Op::kGe},
-      {"+", Op::kAdd},   {"-", Op::kSub},       {"*", Op::kMul},   {"/", Op::kDiv},        {"min", Op::kMin},
+      {"var", Op::kVar},      {"if", Op::kIf},     {"?:", Op::kIf}, {"or", Op::kOr}, {"and", Op::kAnd},
+      {"!", Op::kNot},        {"!!", Op::kTruthy}, {"==", Op::kEq}, {"!=", Op::kNe}, {"===", Op::kStrictEq},
+      {"!==", Op::kStrictNe}, {"<", Op::kLt},      {"<=", Op::kLe}, {">", Op::kGt},  {">=", Op::kGe},
+      {"+", Op::kAdd},        {"-", Op::kSub},     {"*", Op::kMul}, {"/", Op::kDiv}, {"min", Op::kMin},
       {"max", Op::kMax}};
   auto node = std::make_shared<Node>();
   bool known = false;
@@ -296,9 +319,12 @@ NodePtr compile_node(const Json& rule, const std::function<int(const std::string
 
 bool truthy(const Value& v) {
   switch (v.kind) {
-    case Value::Kind::kNull: return false;
-    case Value::Kind::kBool: return v.boolean;
-    case Value::Kind::kNumber: return !v.number.is_zero();
+    case Value::Kind::kNull:
+      return false;
+    case Value::Kind::kBool:
+      return v.boolean;
+    case Value::Kind::kNumber:
+      return !v.number.is_zero();
   }
   return false;
 }
@@ -320,9 +346,12 @@ Value boolean(bool b) {
 // Relational comparisons convert null to 0 and booleans to 0/1, as JavaScript's ToNumber does.
 Rational as_number(const Value& v) {
   switch (v.kind) {
-    case Value::Kind::kNull: return Rational::integer(0);
-    case Value::Kind::kBool: return Rational::integer(v.boolean ? 1 : 0);
-    case Value::Kind::kNumber: return v.number;
+    case Value::Kind::kNull:
+      return Rational::integer(0);
+    case Value::Kind::kBool:
+      return Rational::integer(v.boolean ? 1 : 0);
+    case Value::Kind::kNumber:
+      return v.number;
   }
   return Rational::integer(0);
 }
@@ -428,10 +457,18 @@ std::optional<Value> eval(const Node& node, const Lookup& lookup) {
         if (!c) return std::nullopt;
         bool holds = false;
         switch (node.op) {
-          case Op::kLt: holds = *c < 0; break;
-          case Op::kLe: holds = *c <= 0; break;
-          case Op::kGt: holds = *c > 0; break;
-          default: holds = *c >= 0; break;
+          case Op::kLt:
+            holds = *c < 0;
+            break;
+          case Op::kLe:
+            holds = *c <= 0;
+            break;
+          case Op::kGt:
+            holds = *c > 0;
+            break;
+          default:
+            holds = *c >= 0;
+            break;
         }
         if (!holds) return boolean(false);
       }

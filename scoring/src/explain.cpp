@@ -13,7 +13,9 @@ Json number(double v) {
   return r;
 }
 
-Json text(const Text& t, const std::string& lang) { return t.in(lang); }
+Json text(const Text& t, const std::string& lang) {
+  return t.in(lang);
+}
 
 void add_provenance(Json& out, const Provenance& p, const std::string& lang) {
   if (!p.cite.empty()) out["cite"] = p.cite;
@@ -35,11 +37,16 @@ Json option_list(const Question& question, const std::vector<int>& selected, con
 
 std::string requirement_kind(RequirementKind k) {
   switch (k) {
-    case RequirementKind::kScore: return "score";
-    case RequirementKind::kCount: return "count";
-    case RequirementKind::kShare: return "share";
-    case RequirementKind::kValue: return "value";
-    case RequirementKind::kLogic: return "logic";
+    case RequirementKind::kScore:
+      return "score";
+    case RequirementKind::kCount:
+      return "count";
+    case RequirementKind::kShare:
+      return "share";
+    case RequirementKind::kValue:
+      return "value";
+    case RequirementKind::kLogic:
+      return "logic";
   }
   return "?";
 }
@@ -49,14 +56,19 @@ std::string rule_text(const Section& s, const SectionResult& r) {
   std::ostringstream out;
   switch (s.aggregation) {
     case Aggregation::kSum:
-      out << (s.count_until_failed ? "sum of weighted children up to and including the first that does not pass (later ones count 0)"
-                                   : "sum of weighted children");
+      out << (s.count_until_failed
+                  ? "sum of weighted children up to and including the first that does not pass (later ones count 0)"
+                  : "sum of weighted children");
       break;
-    case Aggregation::kWeightedMean: out << "weighted mean of children (weights " << format_number(r.weight_total) << ")"; break;
-    case Aggregation::kMin: out << "weakest child (minimum)"; break;
+    case Aggregation::kWeightedMean:
+      out << "weighted mean of children (weights " << format_number(r.weight_total) << ")";
+      break;
+    case Aggregation::kMin:
+      out << "weakest child (minimum)";
+      break;
     case Aggregation::kRatingMean:
-      out << "mean of requirement ratings 0/0.5/0.8/1 (weights " << format_number(r.weight_total)
-          << "), passes at " << format_number(s.pass_mark);
+      out << "mean of requirement ratings 0/0.5/0.8/1 (weights " << format_number(r.weight_total) << "), passes at "
+          << format_number(s.pass_mark);
       break;
   }
   return out.str();
@@ -74,10 +86,8 @@ Json level_ref(const Questionnaire& q, int li, const std::string& lang) {
 
 Json explain_score(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& r, const std::string& lang) {
   Json doc;
-  doc["definition"] = {{"id", q.id},
-                       {"version", q.version},
-                       {"content_hash", q.content_hash},
-                       {"title", q.title.in(lang)}};
+  doc["definition"] = {
+      {"id", q.id}, {"version", q.version}, {"content_hash", q.content_hash}, {"title", q.title.in(lang)}};
   if (!q.file.empty()) doc["definition"]["file"] = q.file;
   doc["total"] = {{"score", number(r.sections[0].score)},
                   {"max", number(r.sections[0].max)},
@@ -88,8 +98,10 @@ Json explain_score(const Questionnaire& q, const AnswerSet& answers, const Score
   int not_applicable = 0;
   for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
     if (!q.questions[qi].scored()) continue;
-    if (!r.questions[qi].visible) ++hidden;
-    else if (answers.answers[qi].not_applicable) ++not_applicable;
+    if (!r.questions[qi].visible)
+      ++hidden;
+    else if (answers.answers[qi].not_applicable)
+      ++not_applicable;
   }
   doc["total"]["hidden_scored_questions"] = hidden;
   doc["total"]["not_applicable_questions"] = not_applicable;
@@ -342,8 +354,8 @@ std::string render_text(const Json& doc, const std::string& lang) {
   const bool en = lang == "en";
   std::ostringstream out;
   const Json& def = doc.at("definition");
-  out << dump_value(def.at("title")) << " (" << dump_value(def.at("id")) << " " << dump_value(def.at("version"))
-      << ", " << dump_value(def.at("content_hash")).substr(0, 19) << ")\n";
+  out << dump_value(def.at("title")) << " (" << dump_value(def.at("id")) << " " << dump_value(def.at("version")) << ", "
+      << dump_value(def.at("content_hash")).substr(0, 19) << ")\n";
   const bool scored = doc.at("total").at("max") != 0 || !doc.at("levels").empty();
   if (scored) {
     out << (en ? "Total: " : "总分：") << dump_value(doc.at("total").at("score")) << " / "
@@ -353,7 +365,9 @@ std::string render_text(const Json& doc, const std::string& lang) {
     if (hidden > 0 || na > 0) {
       out << (en ? " (the maximum counts only the questions shown and applicable for these answers; "
                  : "（满分只计这些回答下显示且适用的题；");
-      if (hidden > 0) out << hidden << (en ? " scored questions are hidden until their condition holds" : " 道计分题在其前提满足前不显示");
+      if (hidden > 0)
+        out << hidden
+            << (en ? " scored questions are hidden until their condition holds" : " 道计分题在其前提满足前不显示");
       if (hidden > 0 && na > 0) out << (en ? ", " : "，");
       if (na > 0) out << na << (en ? " are marked not applicable" : " 道标为不适用");
       out << (en ? ")" : "）");
@@ -397,14 +411,16 @@ std::string render_text(const Json& doc, const std::string& lang) {
   }
   if (!doc.at("levels").empty()) out << "\n" << (en ? "Level requirements" : "等级要求") << "\n";
   for (const auto& l : doc.at("levels")) {
-    out << "  " << dump_value(l.at("name")) << (l.at("holds").get<bool>() ? (en ? "  ✔ holds" : "  ✔ 满足") : (en ? "  ✘ not met" : "  ✘ 未满足")) << "\n";
+    out << "  " << dump_value(l.at("name"))
+        << (l.at("holds").get<bool>() ? (en ? "  ✔ holds" : "  ✔ 满足") : (en ? "  ✘ not met" : "  ✘ 未满足")) << "\n";
     for (const auto& rq : l.at("requirements")) {
       out << "    " << (rq.at("met").get<bool>() ? "✔ " : "✘ ") << dump_value(rq.at("title"));
       if (rq.contains("actual")) {
         out << ": " << dump_value(rq.at("actual")) << " " << dump_value(rq.at("comparison")) << " "
             << dump_value(rq.at("needed"));
       }
-      if (rq.contains("confidence")) out << (en ? "  (confidence: " : "（置信度：") << dump_value(rq.at("confidence")) << (en ? ")" : "）");
+      if (rq.contains("confidence"))
+        out << (en ? "  (confidence: " : "（置信度：") << dump_value(rq.at("confidence")) << (en ? ")" : "）");
       out << "\n";
     }
   }
@@ -429,7 +445,9 @@ std::string render_text(const Json& doc, const std::string& lang) {
         continue;
       }
       for (const auto& u : g.at("unmet")) {
-        out << "  ✘ " << dump_value(u.at("title")) << (u.at("blocking").get<bool>() ? (en ? " (not changeable by answers)" : "（无法通过改进答案满足）") : "") << "\n";
+        out << "  ✘ " << dump_value(u.at("title"))
+            << (u.at("blocking").get<bool>() ? (en ? " (not changeable by answers)" : "（无法通过改进答案满足）") : "")
+            << "\n";
       }
       if (!g.at("reachable").get<bool>()) {
         out << (en ? "  not reachable by improving answers\n" : "  仅改进答案无法达到\n");
@@ -441,7 +459,8 @@ std::string render_text(const Json& doc, const std::string& lang) {
         // Why the search stopped: its budget (no progress for as long as it had searched, or the
         // node limit), with the bound it had proven.
         const bool no_progress = g.value("stopped_by", std::string()) == "no_progress";
-        out << (en ? "  Improvement set (not proven smallest; no set has fewer than " : "  改进方案（未证明最小；任何方案至少需 ")
+        out << (en ? "  Improvement set (not proven smallest; no set has fewer than "
+                   : "  改进方案（未证明最小；任何方案至少需 ")
             << dump_value(g.at("lower_bound_steps"))
             << (en ? (no_progress ? " steps; the search stopped after " : " steps; the search stopped at its limit of ")
                    : (no_progress ? " 步；搜索在 " : " 步；搜索达到上限 "))
@@ -470,7 +489,8 @@ std::string render_text(const Json& doc, const std::string& lang) {
         if (shown[item - 1] == "+0") gate_only = true;
       }
       if (gate_only) {
-        out << (en ? "    (an item with total +0 sits in a section that is not scored: it meets a requirement of the level, not points)\n"
+        out << (en ? "    (an item with total +0 sits in a section that is not scored: it meets a requirement of the "
+                     "level, not points)\n"
                    : "    （总分 +0 的项目所在部分不计分：它满足等级要求，不增加总分）\n");
       }
     }
@@ -484,7 +504,8 @@ std::string render_text(const Json& doc, const std::string& lang) {
         ++medium;
         continue;
       }
-      out << "  " << dump_value(u.at("kind")) << " " << dump_value(u.at("id")) << ": " << dump_value(u.at("confidence"));
+      out << "  " << dump_value(u.at("kind")) << " " << dump_value(u.at("id")) << ": "
+          << dump_value(u.at("confidence"));
       if (u.contains("note")) out << " — " << dump_value(u.at("note"));
       out << "\n";
     }

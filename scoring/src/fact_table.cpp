@@ -114,7 +114,8 @@ std::optional<std::vector<FactValue>> fact_values(const Json& facts) {
         break;
       case FactKind::kNumber:
         if (v->is_number_unsigned()) {
-          if (v->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+          if (v->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            return std::nullopt;
           out.emplace_back(v->get<std::int64_t>());
         } else if (v->is_number_integer()) {
           out.push_back(*v);
@@ -131,7 +132,8 @@ std::optional<std::vector<FactValue>> fact_values(const Json& facts) {
       case FactKind::kList:
         if (!v->is_array()) return std::nullopt;
         for (const Json& item : *v) {
-          if (!item.is_string() || item.get_ref<const std::string&>().find(kSeparator) != std::string::npos) return std::nullopt;
+          if (!item.is_string() || item.get_ref<const std::string&>().find(kSeparator) != std::string::npos)
+            return std::nullopt;
         }
         out.emplace_back(encode_list(*v));
         break;

@@ -1,8 +1,5 @@
 #include "scoring/gap.h"
 
-#include "scoring/incremental.h"
-#include "scoring/text.h"
-
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -10,6 +7,9 @@
 #include <numeric>
 #include <optional>
 #include <tuple>
+
+#include "scoring/incremental.h"
+#include "scoring/text.h"
 
 namespace assess {
 namespace {
@@ -33,7 +33,8 @@ int option_rank(const Question& question, int option) {
   for (const Option& other : question.options) {
     const double key = question.type == QuestionType::kLadder ? other.level : other.points;
     const double mine = question.type == QuestionType::kLadder ? o.level : o.points;
-    if (key < mine - kEps && std::none_of(below.begin(), below.end(), [&](double b) { return std::fabs(b - key) <= kEps; })) {
+    if (key < mine - kEps &&
+        std::none_of(below.begin(), below.end(), [&](double b) { return std::fabs(b - key) <= kEps; })) {
       below.push_back(key);
       ++rank;
     }
@@ -75,8 +76,7 @@ bool reads_scored(const Questionnaire& q, const std::vector<std::string>& names,
 }
 }  // namespace
 
-std::vector<Move> improvement_moves(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& now,
-                                    int qi) {
+std::vector<Move> improvement_moves(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& now, int qi) {
   std::vector<Move> moves;
   const Question& question = q.questions[static_cast<std::size_t>(qi)];
   const Answer& a = answers.answers[static_cast<std::size_t>(qi)];
@@ -101,7 +101,8 @@ std::vector<Move> improvement_moves(const Questionnaire& q, const AnswerSet& ans
     // Only points matter to the requirements, so adding k options is best done with the k that
     // weigh most (earliest first among equals).
     std::stable_sort(candidates.begin(), candidates.end(), [&](int x, int y) {
-      return question.options[static_cast<std::size_t>(x)].points > question.options[static_cast<std::size_t>(y)].points;
+      return question.options[static_cast<std::size_t>(x)].points >
+             question.options[static_cast<std::size_t>(y)].points;
     });
     std::vector<int> to = base;
     for (std::size_t k = 0; k < candidates.size(); ++k) {
@@ -149,9 +150,12 @@ AnswerSet apply_moves(const Questionnaire& q, const AnswerSet& answers, const st
 
 const char* to_string(GapStop stop) {
   switch (stop) {
-    case GapStop::kComplete: return "complete";
-    case GapStop::kNoProgress: return "no_progress";
-    case GapStop::kNodeLimit: return "node_limit";
+    case GapStop::kComplete:
+      return "complete";
+    case GapStop::kNoProgress:
+      return "no_progress";
+    case GapStop::kNodeLimit:
+      return "node_limit";
   }
   return "?";
 }
@@ -309,9 +313,12 @@ bool has_min_below(const Questionnaire& q, int section) {
 
 double question_grade_after(const Question& question, const Move& m, double points_after) {
   switch (question.type) {
-    case QuestionType::kLadder: return question.options[static_cast<std::size_t>(m.to[0])].level;
-    case QuestionType::kYesNo: return m.to[0];
-    default: return points_after;
+    case QuestionType::kLadder:
+      return question.options[static_cast<std::size_t>(m.to[0])].level;
+    case QuestionType::kYesNo:
+      return m.to[0];
+    default:
+      return points_after;
   }
 }
 
@@ -326,7 +333,8 @@ double question_grade_after(const Question& question, const Move& m, double poin
 // search falls back to checking "everything open at its best" at each node.
 class Search {
  public:
-  Search(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& now, int target, const GapOptions& options)
+  Search(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& now, int target,
+         const GapOptions& options)
       : q_(q),
         original_(answers),
         work_(q, answers),
@@ -342,7 +350,8 @@ class Search {
     }
     choice_.assign(questions_.size(), -1);
     slot_of_.assign(q.questions.size(), -1);
-    for (std::size_t i = 0; i < questions_.size(); ++i) slot_of_[static_cast<std::size_t>(questions_[i])] = static_cast<int>(i);
+    for (std::size_t i = 0; i < questions_.size(); ++i)
+      slot_of_[static_cast<std::size_t>(questions_[i])] = static_cast<int>(i);
     detect_interactions();
     collect_goals();
     if (sound_) prepare_classes();  // reorders the slots
@@ -461,10 +470,13 @@ class Search {
     // Improvable answers read by a condition or a computed value make scores non-linear in answers.
     std::vector<std::string> names;
     for (const auto& question : q_.questions) {
-      if (question.visible_if) for (auto& n : question.visible_if->references()) names.push_back(n);
-      if (question.required_if) for (auto& n : question.required_if->references()) names.push_back(n);
+      if (question.visible_if)
+        for (auto& n : question.visible_if->references()) names.push_back(n);
+      if (question.required_if)
+        for (auto& n : question.required_if->references()) names.push_back(n);
     }
-    for (const auto& c : q_.computed) for (auto& n : c.expr.references()) names.push_back(n);
+    for (const auto& c : q_.computed)
+      for (auto& n : c.expr.references()) names.push_back(n);
     for (const auto& n : names) {
       const int qi = q_.question_index(n);
       if (qi >= 0 && slot_of_[static_cast<std::size_t>(qi)] >= 0) sound_ = false;
@@ -552,7 +564,11 @@ class Search {
     // Union-find over search slots: requirements whose questions overlap share a group.
     std::vector<int> parent(questions_.size() + 1);
     std::iota(parent.begin(), parent.end(), 0);
-    std::function<int(int)> find = [&](int x) { return parent[static_cast<std::size_t>(x)] == x ? x : parent[static_cast<std::size_t>(x)] = find(parent[static_cast<std::size_t>(x)]); };
+    std::function<int(int)> find = [&](int x) {
+      return parent[static_cast<std::size_t>(x)] == x
+                 ? x
+                 : parent[static_cast<std::size_t>(x)] = find(parent[static_cast<std::size_t>(x)]);
+    };
     std::vector<std::vector<int>> supports;
 
     std::vector<bool> seen_level(q_.levels.size(), false);
@@ -584,7 +600,8 @@ class Search {
       }
     }
     for (const auto& support : supports) {
-      for (std::size_t k = 1; k < support.size(); ++k) parent[static_cast<std::size_t>(find(support[k]))] = find(support[0]);
+      for (std::size_t k = 1; k < support.size(); ++k)
+        parent[static_cast<std::size_t>(find(support[k]))] = find(support[0]);
     }
     for (std::size_t k = 0; k < bounded_.size(); ++k) {
       bounded_[k].group = supports[k].empty() ? static_cast<int>(questions_.size()) : find(supports[k][0]);
@@ -635,8 +652,8 @@ class Search {
     if (rr.met) return 0;
     if (part.count) {
       // Whole questions: the count must reach the next integer the comparison accepts.
-      const double needed = req.comparison == Comparison::kGt ? std::floor(req.threshold + 1e-9) + 1
-                                                              : std::ceil(req.threshold - 1e-9);
+      const double needed =
+          req.comparison == Comparison::kGt ? std::floor(req.threshold + 1e-9) + 1 : std::ceil(req.threshold - 1e-9);
       return std::max(0.0, needed - rr.actual);
     }
     return std::max(0.0, req.threshold - rr.actual + (req.comparison == Comparison::kGt ? 2 * kEps : 0));
@@ -700,7 +717,8 @@ class Search {
     permute(keys);
     same_as_previous_.assign(questions_.size(), false);
     for (std::size_t i = 1; i < questions_.size(); ++i) same_as_previous_[i] = keys[i] == keys[i - 1];
-    for (std::size_t i = 0; i < questions_.size(); ++i) slot_of_[static_cast<std::size_t>(questions_[i])] = static_cast<int>(i);
+    for (std::size_t i = 0; i < questions_.size(); ++i)
+      slot_of_[static_cast<std::size_t>(questions_[i])] = static_cast<int>(i);
   }
 
   // Lower bound on the steps still needed from this node to make every level of `goal` hold.
@@ -864,7 +882,8 @@ class Search {
       for (std::size_t k = 1; k < moves_[i].size(); ++k) {
         if (moves_[i][k].points_gained > moves_[i][best].points_gained + kEps ||
             (std::fabs(moves_[i][k].points_gained - moves_[i][best].points_gained) <= kEps &&
-             moves_[i][k].to.size() >= moves_[i][best].to.size() && moves_[i][k].to.back() > moves_[i][best].to.back())) {
+             moves_[i][k].to.size() >= moves_[i][best].to.size() &&
+             moves_[i][k].to.back() > moves_[i][best].to.back())) {
           best = k;
         }
       }
@@ -944,7 +963,7 @@ class Search {
 
   const Questionnaire& q_;
   const AnswerSet& original_;
-  IncrementalScore work_;  // the answers with the current choices applied, and their score
+  IncrementalScore work_;                  // the answers with the current choices applied, and their score
   std::optional<IncrementalScore> probe_;  // without sound bounds: the open slots at their best
   const ScoreResult& now_;
   int target_;
@@ -952,12 +971,12 @@ class Search {
   long long min_patience_;
   long long last_progress_ = 0;  // node count when the plan last improved or the bound last rose
   GapStop stop_ = GapStop::kComplete;
-  std::vector<int> questions_;  // search order -> question index
-  std::vector<int> slot_of_;    // question index -> search order, -1 when not improvable
+  std::vector<int> questions_;          // search order -> question index
+  std::vector<int> slot_of_;            // question index -> search order, -1 when not improvable
   std::vector<bool> same_as_previous_;  // interchangeable with the previous slot
   std::vector<std::vector<Move>> moves_;
   std::vector<int> choice_;
-  std::vector<int> best_move_;  // per slot: the move that gains most
+  std::vector<int> best_move_;                           // per slot: the move that gains most
   std::vector<std::vector<std::vector<double>>> alone_;  // [slot][move][section]: scores with that move alone
   mutable std::vector<int> per_group_scratch_;
   std::vector<int> best_choice_;

@@ -141,7 +141,8 @@ void IncrementalScore::update(int qi) {
   for (int j : r.questions) (void)detail::score_question(q_, answers_, result_, scope, static_cast<std::size_t>(j));
   for (int si : r.sections) detail::aggregate_section(q_, result_, static_cast<std::size_t>(si));
   for (const auto& [li, ri] : r.requirements) {
-    detail::decide_requirement(q_, answers_, result_, scope, static_cast<std::size_t>(li), static_cast<std::size_t>(ri));
+    detail::decide_requirement(q_, answers_, result_, scope, static_cast<std::size_t>(li),
+                               static_cast<std::size_t>(ri));
   }
   if (!r.requirements.empty()) detail::decide_holds(q_, result_);
 }

@@ -154,11 +154,13 @@ const OpInfo* find_op(std::string_view name) {
 }
 
 bool is_iteration(Op op) {
-  return op == Op::kMap || op == Op::kFilter || op == Op::kReduce || op == Op::kAll ||
-         op == Op::kNone || op == Op::kSome;
+  return op == Op::kMap || op == Op::kFilter || op == Op::kReduce || op == Op::kAll || op == Op::kNone ||
+         op == Op::kSome;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // ---------------------------------------------------------------------------------------------
 // JavaScript conversions
@@ -274,16 +276,15 @@ std::size_t js_space_length(std::string_view s, std::size_t i) {
   if (c == ' ' || (c >= 0x09 && c <= 0x0D)) return 1;
   if (c < 0x80) return 0;
   static constexpr std::string_view kSpaces[] = {
-      "\xC2\xA0", "\xEF\xBB\xBF", "\xE1\x9A\x80", "\xE2\x80\xA8",
+      "\xC2\xA0",     "\xEF\xBB\xBF", "\xE1\x9A\x80", "\xE2\x80\xA8",
       "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80",
   };
   const std::string_view rest = s.substr(i);
   for (std::string_view space : kSpaces) {
     if (rest.starts_with(space)) return space.size();
   }
-  if (rest.size() >= 3 && static_cast<unsigned char>(rest[0]) == 0xE2 &&
-      static_cast<unsigned char>(rest[1]) == 0x80 && static_cast<unsigned char>(rest[2]) >= 0x80 &&
-      static_cast<unsigned char>(rest[2]) <= 0x8A) {
+  if (rest.size() >= 3 && static_cast<unsigned char>(rest[0]) == 0xE2 && static_cast<unsigned char>(rest[1]) == 0x80 &&
+      static_cast<unsigned char>(rest[2]) >= 0x80 && static_cast<unsigned char>(rest[2]) <= 0x8A) {
     return 3;  // U+2000..U+200A
   }
   return 0;
@@ -404,7 +405,9 @@ double string_to_number(std::string_view s) {
   return negative ? -value : value;
 }
 
-double number_of(const Json& value) { return value.get<double>(); }
+double number_of(const Json& value) {
+  return value.get<double>();
+}
 
 // JS ToNumber(value); arrays and objects go through ToPrimitive (their String()).
 double to_number(const Json& value) {
@@ -556,7 +559,9 @@ Order js_compare(const Json& a, const Json& b) {
 }
 
 // ToIntegerOrInfinity(ToNumber(value)).
-double to_integer(double value) { return std::isnan(value) ? 0 : std::trunc(value); }
+double to_integer(double value) {
+  return std::isnan(value) ? 0 : std::trunc(value);
+}
 
 // A computed number as JSON: integral values become integers.
 Json number_json(double value) {
@@ -716,8 +721,7 @@ class Compiler {
     }
   }
 
-  Node compile_operation(const std::string& name, const OpInfo& info, const Json& operand, int depth,
-                         bool top_level) {
+  Node compile_operation(const std::string& name, const OpInfo& info, const Json& operand, int depth, bool top_level) {
     Node node;
     node.op = info.op;
     node.top_level = top_level;
@@ -744,8 +748,8 @@ class Compiler {
     if (info.op == Op::kVar && count == 0) node.paths.emplace_back();  // {"var": []}: whole data
     if (info.op == Op::kMissing) {
       node.dynamic = true;
-      const bool all_literal = std::all_of(node.args.begin(), node.args.end(),
-                                           [](const Node& arg) { return arg.op == Op::kLiteral; });
+      const bool all_literal =
+          std::all_of(node.args.begin(), node.args.end(), [](const Node& arg) { return arg.op == Op::kLiteral; });
       if (all_literal) {
         if (!node.args.empty() && node.args[0].literal.is_array()) {
           set_literal_keys(node, node.args[0].literal);
@@ -841,8 +845,7 @@ struct Context {
 };
 
 bool is_missing(const Json* value) {
-  return value == nullptr || value->is_null() ||
-         (value->is_string() && value->get_ref<const std::string&>().empty());
+  return value == nullptr || value->is_null() || (value->is_string() && value->get_ref<const std::string&>().empty());
 }
 
 // Number of UTF-8 code points (JS counts UTF-16 units; equal for the BMP).
@@ -914,9 +917,7 @@ class Evaluator {
       case Op::kLt:
       case Op::kLe: {
         const bool or_equal = node.op == Op::kLe;
-        auto holds = [or_equal](Order order) {
-          return order == Order::kLess || (or_equal && order == Order::kEqual);
-        };
+        auto holds = [or_equal](Order order) { return order == Order::kLess || (or_equal && order == Order::kEqual); };
         const Value a = eval(args[0], context);
         const Value b = eval(args[1], context);
         bool result = holds(js_compare(a.get(), b.get()));
@@ -1703,7 +1704,8 @@ Typed TypedRule::eval(std::uint32_t index, const Typed* slots) const {
     case Op::kGt:
     case Op::kGe: {
       const Order order = typed_compare(eval(kids[0], slots), eval(kids[1], slots));
-      return Typed::of_bool(order == Order::kGreater || (static_cast<Op>(node.op) == Op::kGe && order == Order::kEqual));
+      return Typed::of_bool(order == Order::kGreater ||
+                            (static_cast<Op>(node.op) == Op::kGe && order == Order::kEqual));
     }
     case Op::kLt:
     case Op::kLe: {
@@ -1723,7 +1725,8 @@ Typed TypedRule::eval(std::uint32_t index, const Typed* slots) const {
       const Typed haystack = eval(kids[1], slots);
       if (haystack.kind == Typed::kString) {
         if (haystack.text.empty()) return Typed::of_bool(false);
-        if (needle.kind == Typed::kString) return Typed::of_bool(haystack.text.find(needle.text) != std::string_view::npos);
+        if (needle.kind == Typed::kString)
+          return Typed::of_bool(haystack.text.find(needle.text) != std::string_view::npos);
         return Typed::of_bool(haystack.text.find(js_string(to_json(needle))) != std::string_view::npos);
       }
       if (haystack.kind == Typed::kList && needle.kind == Typed::kString) {

@@ -15,16 +15,26 @@ using detail::Reader;
 
 const char* to_string(AmountType type) {
   switch (type) {
-    case AmountType::kFixed: return "fixed";
-    case AmountType::kCeiling: return "ceiling";
-    case AmountType::kRate: return "rate";
-    case AmountType::kRateBands: return "rate_bands";
-    case AmountType::kRateRange: return "rate_range";
-    case AmountType::kInterest: return "interest";
-    case AmountType::kUnpublishedBase: return "unpublished_base";
-    case AmountType::kNone: return "none";
-    case AmountType::kTax: return "tax";
-    case AmountType::kCaseByCase: return "case_by_case";
+    case AmountType::kFixed:
+      return "fixed";
+    case AmountType::kCeiling:
+      return "ceiling";
+    case AmountType::kRate:
+      return "rate";
+    case AmountType::kRateBands:
+      return "rate_bands";
+    case AmountType::kRateRange:
+      return "rate_range";
+    case AmountType::kInterest:
+      return "interest";
+    case AmountType::kUnpublishedBase:
+      return "unpublished_base";
+    case AmountType::kNone:
+      return "none";
+    case AmountType::kTax:
+      return "tax";
+    case AmountType::kCaseByCase:
+      return "case_by_case";
   }
   return "?";
 }
@@ -43,7 +53,6 @@ const PolicyRule* Catalogue::find_rule(const std::string& id, const PolicyDocume
 
 namespace {
 
-
 std::string date_field(const Reader& r) {
   const std::string s = r.string();
   if (!is_iso_date(s)) r.fail("\"" + s + "\" is not a date as YYYY-MM-DD");
@@ -53,7 +62,9 @@ std::string date_field(const Reader& r) {
 // Rules read facts through the documented roots only; a typo such as "projcet" is caught on load.
 const std::vector<std::string> kFactRoots = {"profile", "region", "regions", "results", "project", "enterprise_year"};
 
-logic::Rule compile_checked(const Reader& r) { return detail::read_rule(r, kFactRoots); }
+logic::Rule compile_checked(const Reader& r) {
+  return detail::read_rule(r, kFactRoots);
+}
 
 long long money(const Reader& r) {
   const double v = r.number();
@@ -67,7 +78,9 @@ double fraction(const Reader& r, const char* what) {
   return v;
 }
 
-std::vector<PolicyCondition> conditions(const Reader& list) { return detail::read_conditions(list, kFactRoots); }
+std::vector<PolicyCondition> conditions(const Reader& list) {
+  return detail::read_conditions(list, kFactRoots);
+}
 
 Range band_range(const Reader& r) {
   Range out = detail::read_bounds(r, "band");
@@ -81,15 +94,22 @@ Amount amount(const Reader& r) {
                 "bonuses", "caps", "coefficient", "description", "note"});
   Amount a;
   static const std::vector<std::pair<std::string, AmountType>> kTypes = {
-      {"fixed", AmountType::kFixed},         {"ceiling", AmountType::kCeiling},
-      {"rate", AmountType::kRate},           {"rate_bands", AmountType::kRateBands},
-      {"rate_range", AmountType::kRateRange}, {"interest", AmountType::kInterest},
-      {"unpublished_base", AmountType::kUnpublishedBase}, {"none", AmountType::kNone},
-      {"tax", AmountType::kTax},             {"case_by_case", AmountType::kCaseByCase}};
+      {"fixed", AmountType::kFixed},
+      {"ceiling", AmountType::kCeiling},
+      {"rate", AmountType::kRate},
+      {"rate_bands", AmountType::kRateBands},
+      {"rate_range", AmountType::kRateRange},
+      {"interest", AmountType::kInterest},
+      {"unpublished_base", AmountType::kUnpublishedBase},
+      {"none", AmountType::kNone},
+      {"tax", AmountType::kTax},
+      {"case_by_case", AmountType::kCaseByCase}};
   const std::string type = r.at("type").string();
   auto it = std::find_if(kTypes.begin(), kTypes.end(), [&](const auto& p) { return p.first == type; });
   if (it == kTypes.end()) {
-    r.at("type").fail("\"type\" must be one of fixed, ceiling, rate, rate_bands, rate_range, interest, unpublished_base, none, tax, case_by_case");
+    r.at("type").fail(
+        "\"type\" must be one of fixed, ceiling, rate, rate_bands, rate_range, interest, unpublished_base, none, tax, "
+        "case_by_case");
   }
   a.type = it->second;
   const bool needs_basis = a.type == AmountType::kRate || a.type == AmountType::kRateBands ||
@@ -103,15 +123,23 @@ Amount amount(const Reader& r) {
   if (auto d = r.find("description")) a.description = d->text();
   if (auto n = r.find("note")) a.description = n->text();
   switch (a.type) {
-    case AmountType::kFixed: a.fixed = money(r.at("amount")); break;
-    case AmountType::kCeiling: a.ceiling = money(r.at("max")); break;
-    case AmountType::kRate: a.rate = fraction(r.at("rate"), "rate"); break;
+    case AmountType::kFixed:
+      a.fixed = money(r.at("amount"));
+      break;
+    case AmountType::kCeiling:
+      a.ceiling = money(r.at("max"));
+      break;
+    case AmountType::kRate:
+      a.rate = fraction(r.at("rate"), "rate");
+      break;
     case AmountType::kRateRange:
       a.min_rate = fraction(r.at("min_rate"), "min_rate");
       a.max_rate = fraction(r.at("max_rate"), "max_rate");
       if (a.min_rate > a.max_rate) r.fail("\"min_rate\" is above \"max_rate\"");
       break;
-    case AmountType::kInterest: a.rate = fraction(r.at("points"), "points"); break;
+    case AmountType::kInterest:
+      a.rate = fraction(r.at("points"), "points");
+      break;
     case AmountType::kRateBands: {
       Reader bands = r.at("bands");
       bands.expect_array();
@@ -123,8 +151,8 @@ Amount amount(const Reader& r) {
         RateBand band{band_range(b), fraction(b.at("rate"), "rate")};
         if (!a.bands.empty()) {
           const Range& prev = a.bands.back().range;
-          const bool contiguous = prev.upper && *prev.upper == *band.range.lower &&
-                                  prev.upper_inclusive != band.range.lower_inclusive;
+          const bool contiguous =
+              prev.upper && *prev.upper == *band.range.lower && prev.upper_inclusive != band.range.lower_inclusive;
           if (!contiguous) b.fail("band " + band.range.describe() + " does not continue " + prev.describe());
         }
         a.bands.push_back(band);
@@ -212,9 +240,26 @@ PolicyDocument load_policy_document(const Json& document, const std::string& fil
   for (std::size_t i = 0; i < rules.size(); ++i) {
     Reader x = rules.at(i);
     x.expect_object();
-    x.allow_only({"id", "title", "cite", "quote", "jurisdiction", "kind", "per", "project_kinds", "conditions",
-                  "disqualifiers", "amount", "stacking", "confidence", "note", "alternative_to", "status",
-                  "stacking_not_stated_with", "recognition_route", "flags", "restated_by"});
+    x.allow_only({"id",
+                  "title",
+                  "cite",
+                  "quote",
+                  "jurisdiction",
+                  "kind",
+                  "per",
+                  "project_kinds",
+                  "conditions",
+                  "disqualifiers",
+                  "amount",
+                  "stacking",
+                  "confidence",
+                  "note",
+                  "alternative_to",
+                  "status",
+                  "stacking_not_stated_with",
+                  "recognition_route",
+                  "flags",
+                  "restated_by"});
     PolicyRule rule;
     rule.pointer = x.pointer();
     const std::string id = x.at("id").string();
@@ -227,7 +272,8 @@ PolicyDocument load_policy_document(const Json& document, const std::string& fil
     rule.jurisdiction = x.find("jurisdiction") ? x.at("jurisdiction").string() : d.jurisdiction;
     rule.kind = x.at("kind").string();
     static const std::set<std::string> kKinds = {"subsidy", "award", "interest", "tax", "support", "land"};
-    if (!kKinds.count(rule.kind)) x.at("kind").fail("\"kind\" must be one of subsidy, award, interest, tax, support, land");
+    if (!kKinds.count(rule.kind))
+      x.at("kind").fail("\"kind\" must be one of subsidy, award, interest, tax, support, land");
     const std::string per = x.at("per").string();
     if (per != "enterprise" && per != "project") x.at("per").fail("\"per\" must be \"enterprise\" or \"project\"");
     rule.per_project = per == "project";
@@ -262,7 +308,8 @@ PolicyDocument load_policy_document(const Json& document, const std::string& fil
         flag.title = f.at("title").text();
         if (auto e = f.find("else_flag")) flag.else_flag = e->identifier();
         if (auto e = f.find("else_title")) flag.else_title = e->text();
-        if (flag.else_flag.empty() != flag.else_title.zh.empty()) f.fail("\"else_flag\" and \"else_title\" go together");
+        if (flag.else_flag.empty() != flag.else_title.zh.empty())
+          f.fail("\"else_flag\" and \"else_title\" go together");
         rule.flags.push_back(std::move(flag));
       }
     }
@@ -325,7 +372,8 @@ std::vector<ProjectDefault> load_project_defaults(const Json& document, const st
     d.profile = x.at("profile").identifier();
     if (auto k = x.find("kinds")) d.kinds = k->string_list();
     const std::string scope = x.at("scope").string();
-    if (scope != "every_project" && scope != "stand_in") x.at("scope").fail("\"scope\" must be \"every_project\" or \"stand_in\"");
+    if (scope != "every_project" && scope != "stand_in")
+      x.at("scope").fail("\"scope\" must be \"every_project\" or \"stand_in\"");
     d.every_project = scope == "every_project";
     out.push_back(std::move(d));
   }

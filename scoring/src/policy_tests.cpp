@@ -12,7 +12,9 @@ namespace assess {
 int PolicyTestReport::passed() const {
   return static_cast<int>(std::count_if(cases.begin(), cases.end(), [](const auto& c) { return c.passed; }));
 }
-int PolicyTestReport::failed() const { return static_cast<int>(cases.size()) - passed(); }
+int PolicyTestReport::failed() const {
+  return static_cast<int>(cases.size()) - passed();
+}
 
 namespace {
 
@@ -67,7 +69,8 @@ std::string check_case(const Catalogue& catalogue, const Json& c) {
     note("max", expect["max"], got);
   }
   if (expect.contains("min")) {
-    Json got = o.amount.shape == AmountShape::kRange || o.amount.shape == AmountShape::kEither ? Json(o.amount.low) : Json();
+    Json got =
+        o.amount.shape == AmountShape::kRange || o.amount.shape == AmountShape::kEither ? Json(o.amount.low) : Json();
     note("min", expect["min"], got);
   }
   if (expect.contains("total_low")) note("total_low", expect["total_low"], result.total_low);

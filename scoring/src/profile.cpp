@@ -86,7 +86,8 @@ UsccCheck check_uscc(std::string_view input) {
       const std::string what = n[i] == '?' ? bad : std::string("\"") + n[i] + "\"";
       out.error = "character " + std::to_string(i + 1) + " (" + what +
                   ") is not allowed; codes use digits and capital letters except I, O, S, V, Z";
-      out.error_zh = "第" + std::to_string(i + 1) + "位字符（" + what + "）不合法：只能使用数字和除 I、O、S、V、Z 以外的大写字母";
+      out.error_zh =
+          "第" + std::to_string(i + 1) + "位字符（" + what + "）不合法：只能使用数字和除 I、O、S、V、Z 以外的大写字母";
       return out;
     }
   }
@@ -127,20 +128,28 @@ UsccCheck check_uscc(std::string_view input) {
 
 const char* to_string(SizeClass size) {
   switch (size) {
-    case SizeClass::kLarge: return "large";
-    case SizeClass::kMedium: return "medium";
-    case SizeClass::kSmall: return "small";
-    case SizeClass::kMicro: return "micro";
+    case SizeClass::kLarge:
+      return "large";
+    case SizeClass::kMedium:
+      return "medium";
+    case SizeClass::kSmall:
+      return "small";
+    case SizeClass::kMicro:
+      return "micro";
   }
   return "?";
 }
 
 const char* to_chinese(SizeClass size) {
   switch (size) {
-    case SizeClass::kLarge: return "大型";
-    case SizeClass::kMedium: return "中型";
-    case SizeClass::kSmall: return "小型";
-    case SizeClass::kMicro: return "微型";
+    case SizeClass::kLarge:
+      return "大型";
+    case SizeClass::kMedium:
+      return "中型";
+    case SizeClass::kSmall:
+      return "小型";
+    case SizeClass::kMicro:
+      return "微型";
   }
   return "?";
 }
@@ -152,6 +161,8 @@ SizeClass industry_size_class(double employees, double revenue_wan) {
   return SizeClass::kMicro;
 }
 
-bool above_designated_size(double revenue_wan) { return revenue_wan >= 2000; }
+bool above_designated_size(double revenue_wan) {
+  return revenue_wan >= 2000;
+}
 
 }  // namespace assess

@@ -1,20 +1,19 @@
 #include "scoring/questionnaire.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <cmath>
 #include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
 
-
-#include "scoring/error.h"
-#include "scoring/sha256.h"
 #include "detail/bounds.h"
 #include "detail/reader.h"
 #include "detail/rule_reader.h"
+#include "scoring/error.h"
+#include "scoring/sha256.h"
 
 namespace assess {
 
@@ -22,36 +21,54 @@ using detail::Reader;
 
 const char* to_string(QuestionType type) {
   switch (type) {
-    case QuestionType::kSingle: return "single";
-    case QuestionType::kMulti: return "multi";
-    case QuestionType::kNumber: return "number";
-    case QuestionType::kPercent: return "percent";
-    case QuestionType::kBand: return "band";
-    case QuestionType::kLadder: return "ladder";
-    case QuestionType::kYesNo: return "yesno";
-    case QuestionType::kText: return "text";
-    case QuestionType::kDate: return "date";
+    case QuestionType::kSingle:
+      return "single";
+    case QuestionType::kMulti:
+      return "multi";
+    case QuestionType::kNumber:
+      return "number";
+    case QuestionType::kPercent:
+      return "percent";
+    case QuestionType::kBand:
+      return "band";
+    case QuestionType::kLadder:
+      return "ladder";
+    case QuestionType::kYesNo:
+      return "yesno";
+    case QuestionType::kText:
+      return "text";
+    case QuestionType::kDate:
+      return "date";
   }
   return "?";
 }
 
 const char* to_string(Aggregation aggregation) {
   switch (aggregation) {
-    case Aggregation::kSum: return "sum";
-    case Aggregation::kWeightedMean: return "weighted_mean";
-    case Aggregation::kMin: return "min";
-    case Aggregation::kRatingMean: return "rating_mean";
+    case Aggregation::kSum:
+      return "sum";
+    case Aggregation::kWeightedMean:
+      return "weighted_mean";
+    case Aggregation::kMin:
+      return "min";
+    case Aggregation::kRatingMean:
+      return "rating_mean";
   }
   return "?";
 }
 
 const char* to_string(Comparison comparison) {
   switch (comparison) {
-    case Comparison::kGe: return ">=";
-    case Comparison::kGt: return ">";
-    case Comparison::kLe: return "<=";
-    case Comparison::kLt: return "<";
-    case Comparison::kEq: return "==";
+    case Comparison::kGe:
+      return ">=";
+    case Comparison::kGt:
+      return ">";
+    case Comparison::kLe:
+      return "<=";
+    case Comparison::kLt:
+      return "<";
+    case Comparison::kEq:
+      return "==";
   }
   return "?";
 }
@@ -64,7 +81,8 @@ bool Range::contains(double value) const {
 
 bool Range::contains(const exact::Rational& value) const {
   // A bound that has no exact form (never the case for a written decimal) falls back to doubles.
-  auto side = [&](const std::optional<double>& bound, const std::optional<exact::Rational>& ready) -> std::optional<int> {
+  auto side = [&](const std::optional<double>& bound,
+                  const std::optional<exact::Rational>& ready) -> std::optional<int> {
     if (exact_ready_) return ready ? exact::compare(value, *ready) : std::nullopt;
     auto b = exact::from_double(*bound);
     if (!b) return std::nullopt;
@@ -129,7 +147,8 @@ std::vector<std::string> format_parts(const std::vector<double>& parts, double b
     sum += units.back();
     remainders.emplace_back(scaled - base, i);
   }
-  std::stable_sort(remainders.begin(), remainders.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
   for (std::size_t k = 0; sum < total && !remainders.empty(); k = (k + 1) % remainders.size(), ++sum) {
     ++units[remainders[k].second];
   }
@@ -204,9 +223,15 @@ int find_id(const std::unordered_map<std::string, int>& ids, const std::string& 
 }
 }  // namespace
 
-int Questionnaire::question_index(const std::string& qid) const { return find_id(question_ids_, qid); }
-int Questionnaire::section_index(const std::string& sid) const { return find_id(section_ids_, sid); }
-int Questionnaire::computed_index(const std::string& cid) const { return find_id(computed_ids_, cid); }
+int Questionnaire::question_index(const std::string& qid) const {
+  return find_id(question_ids_, qid);
+}
+int Questionnaire::section_index(const std::string& sid) const {
+  return find_id(section_ids_, sid);
+}
+int Questionnaire::computed_index(const std::string& cid) const {
+  return find_id(computed_ids_, cid);
+}
 
 int Questionnaire::level_index(const std::string& name) const {
   for (std::size_t i = 0; i < levels.size(); ++i) {
@@ -233,9 +258,11 @@ class Loader {
   Questionnaire load(const Json& doc) {
     Reader r(doc, file_);
     r.expect_object();
-    r.allow_only({"$schema", "id", "version", "title", "description", "sources", "parameters", "labels",
-                  "aggregation", "weight", "sections", "questions", "computed", "levels", "cite", "confidence",
-                  "note", "maintainer_note", "pass_mark", "count_until_failed", "code_lists"});
+    r.allow_only({"$schema",    "id",         "version",         "title",       "description",
+                  "sources",    "parameters", "labels",          "aggregation", "weight",
+                  "sections",   "questions",  "computed",        "levels",      "cite",
+                  "confidence", "note",       "maintainer_note", "pass_mark",   "count_until_failed",
+                  "code_lists"});
     q_.file = file_;
     q_.id = r.at("id").identifier();
     q_.version = r.at("version").string();
@@ -336,7 +363,8 @@ class Loader {
       try {
         q_.code_lists[name] = std::make_shared<const CodeList>(load_code_list_file(path));
       } catch (const Error& e) {
-        if (e.kind() == ErrorKind::kNotFound) entry.fail("code list file \"" + path + "\" not found", ErrorKind::kNotFound);
+        if (e.kind() == ErrorKind::kNotFound)
+          entry.fail("code list file \"" + path + "\" not found", ErrorKind::kNotFound);
         throw;
       }
     }
@@ -385,7 +413,6 @@ class Loader {
           c->fail("\"count_until_failed\" needs \"aggregation\": \"sum\"");
         }
       }
-
     }
     bool has_children = false;
     if (auto qs = r.find("questions")) {
@@ -418,8 +445,8 @@ class Loader {
       if (!question.scored()) continue;
       for (const auto& o : question.options) {
         if (o.points != 0 && o.points != 0.5 && o.points != 0.8 && o.points != 1) {
-          r.fail("rating_mean: option \"" + o.id + "\" of question \"" + question.id +
-                 "\" has points " + format_number(o.points) + "; ratings are 0, 0.5, 0.8 or 1");
+          r.fail("rating_mean: option \"" + o.id + "\" of question \"" + question.id + "\" has points " +
+                 format_number(o.points) + "; ratings are 0, 0.5, 0.8 or 1");
         }
       }
     }
@@ -454,9 +481,9 @@ class Loader {
 
   QuestionType question_type(const Reader& r) {
     static const std::vector<std::pair<std::string, QuestionType>> kTypes = {
-        {"single", QuestionType::kSingle}, {"multi", QuestionType::kMulti},   {"number", QuestionType::kNumber},
+        {"single", QuestionType::kSingle},   {"multi", QuestionType::kMulti}, {"number", QuestionType::kNumber},
         {"percent", QuestionType::kPercent}, {"band", QuestionType::kBand},   {"ladder", QuestionType::kLadder},
-        {"yesno", QuestionType::kYesNo},   {"text", QuestionType::kText},     {"date", QuestionType::kDate}};
+        {"yesno", QuestionType::kYesNo},     {"text", QuestionType::kText},   {"date", QuestionType::kDate}};
     const std::string t = r.string();
     for (const auto& [name, type] : kTypes) {
       if (name == t) return type;
@@ -498,7 +525,8 @@ class Loader {
         for (std::size_t k = 0; k < rp->size(); ++k) {
           Reader former = rp->at(k);
           opt.replaces.push_back(former.identifier());
-          if (!seen.insert(opt.replaces.back()).second) former.fail("duplicate option id \"" + opt.replaces.back() + "\"");
+          if (!seen.insert(opt.replaces.back()).second)
+            former.fail("duplicate option id \"" + opt.replaces.back() + "\"");
         }
       }
       opt.label = o.at("label").text();
@@ -531,8 +559,8 @@ class Loader {
           const Range& a = *question.options[i].range;
           const Range& b = *question.options[j].range;
           if (overlap(a, b)) {
-            os.at(j).fail("band " + b.describe() + " of option \"" + question.options[j].id +
-                          "\" overlaps " + a.describe() + " of option \"" + question.options[i].id + "\"");
+            os.at(j).fail("band " + b.describe() + " of option \"" + question.options[j].id + "\" overlaps " +
+                          a.describe() + " of option \"" + question.options[i].id + "\"");
           }
         }
       }
@@ -556,9 +584,12 @@ class Loader {
 
   int load_question(const Reader& r, int section) {
     r.expect_object();
-    r.allow_only({"id", "type", "title", "help", "cite", "confidence", "note", "maintainer_note", "weight", "options",
-                  "max_points", "min", "max", "unit", "max_length", "required", "visible_if", "required_if", "not_applicable",
-                  "value_from", "evidence", "tags", "points", "format"});
+    r.allow_only({"id",         "type",        "title",          "help",
+                  "cite",       "confidence",  "note",           "maintainer_note",
+                  "weight",     "options",     "max_points",     "min",
+                  "max",        "unit",        "max_length",     "required",
+                  "visible_if", "required_if", "not_applicable", "value_from",
+                  "evidence",   "tags",        "points",         "format"});
     if (q_.questions.size() >= limits_.max_questions) {
       r.fail("more than " + std::to_string(limits_.max_questions) + " questions", ErrorKind::kLimit);
     }
@@ -852,9 +883,11 @@ class Loader {
       req.at_least = al->number();
     }
     int comparisons = 0;
-    static const std::vector<std::pair<std::string, Comparison>> kOps = {
-        {">=", Comparison::kGe}, {">", Comparison::kGt}, {"<=", Comparison::kLe}, {"<", Comparison::kLt},
-        {"==", Comparison::kEq}};
+    static const std::vector<std::pair<std::string, Comparison>> kOps = {{">=", Comparison::kGe},
+                                                                         {">", Comparison::kGt},
+                                                                         {"<=", Comparison::kLe},
+                                                                         {"<", Comparison::kLt},
+                                                                         {"==", Comparison::kEq}};
     for (const auto& [key, op] : kOps) {
       if (auto t = r.find(key)) {
         ++comparisons;
@@ -996,8 +1029,8 @@ Json parse_json_text(const std::string& text, const std::string& file) {
     // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
     auto colon = what.find(": ");
     std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
-    throw Error(file, "", "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
-                              ": " + reason);
+    throw Error(file, "",
+                "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + reason);
   }
 }
 

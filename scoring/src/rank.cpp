@@ -37,7 +37,8 @@ bool industry_within(const std::string& industry, const std::string& prefix) {
 
 // Whether an enterprise is among those ranked: the request's region and industry, then the
 // criteria's own areas and industries (both the in-memory and the database path filter with it).
-static bool in_scope(const Criteria& criteria, const RankOptions& options, const std::string& region, const std::string& industry) {
+static bool in_scope(const Criteria& criteria, const RankOptions& options, const std::string& region,
+                     const std::string& industry) {
   if (!options.region.empty() && !region_within(region, options.region)) return false;
   if (!options.industry.empty() && !industry_within(industry, options.industry)) return false;
   if (!criteria.regions.empty() && std::none_of(criteria.regions.begin(), criteria.regions.end(),
@@ -78,7 +79,9 @@ Json candidates_to_json(const std::vector<Candidate>& candidates) {
   return out;
 }
 
-const char* to_string(SortOrder order) { return order == SortOrder::kDesc ? "desc" : "asc"; }
+const char* to_string(SortOrder order) {
+  return order == SortOrder::kDesc ? "desc" : "asc";
+}
 
 // ---------------------------------------------------------------------------------------------
 // Loading criteria
@@ -88,7 +91,9 @@ namespace {
 // Rules read facts through the documented roots only; a typo such as "projcet" is caught on load.
 const std::vector<std::string> kFactRoots = {"profile", "region", "results", "bureau"};
 
-logic::Rule compile_checked(const Reader& r) { return detail::read_rule(r, kFactRoots); }
+logic::Rule compile_checked(const Reader& r) {
+  return detail::read_rule(r, kFactRoots);
+}
 
 std::string confidence(const Reader& r) {
   const std::string c = r.string();
@@ -177,7 +182,8 @@ Criteria load_criteria(const Json& document, const std::string& file) {
       t.allow_only({"id", "title", "value", "order", "note"});
       TieBreaker tb;
       tb.id = t.at("id").identifier();
-      if (tb.id == "score" || tb.id == "id") t.at("id").fail("\"score\" and \"id\" are reserved: name the tie-breaker otherwise");
+      if (tb.id == "score" || tb.id == "id")
+        t.at("id").fail("\"score\" and \"id\" are reserved: name the tie-breaker otherwise");
       if (!ids.insert(tb.id).second) t.at("id").fail("duplicate tie-breaker id \"" + tb.id + "\"");
       tb.title = t.at("title").text();
       const std::string order = t.at("order").string();
@@ -218,7 +224,9 @@ namespace {
 
 // Scores and numeric tie-breaker values are compared at 6 decimals, so that two sums that are equal
 // on paper but differ in the last bit of a double still tie (and the comparison stays transitive).
-double quantize(double v) { return std::nearbyint(v * 1e6); }
+double quantize(double v) {
+  return std::nearbyint(v * 1e6);
+}
 
 // Whether a dotted fact path is present and not null.
 bool has_fact(const Json& facts, const std::string& path) {
@@ -351,9 +359,10 @@ Text explain_position(const RankRow& row, const RankRow* above, const Criteria& 
             "#" + pos + ": score " + score + ", below the row above (" + format_number(above->score) + ")"};
   }
   if (row.separated_by == "id") {
-    return {"第" + pos + "名：总分（" + score + "）和全部决胜项与上一名相同，按企业编号排序（" + above->id + " 在 " + row.id + " 之前）",
-            "#" + pos + ": same score (" + score + ") and tie-breaker values as the row above; ordered by id (" + above->id +
-                " before " + row.id + ")"};
+    return {"第" + pos + "名：总分（" + score + "）和全部决胜项与上一名相同，按企业编号排序（" + above->id + " 在 " +
+                row.id + " 之前）",
+            "#" + pos + ": same score (" + score + ") and tie-breaker values as the row above; ordered by id (" +
+                above->id + " before " + row.id + ")"};
   }
   for (std::size_t t = 0; t < criteria.tie_breakers.size(); ++t) {
     const TieBreaker& tb = criteria.tie_breakers[t];
@@ -361,10 +370,11 @@ Text explain_position(const RankRow& row, const RankRow* above, const Criteria& 
     const bool desc = tb.order == SortOrder::kDesc;
     const std::string mine = show(row.tie_values[t]);
     const std::string theirs = show(above->tie_values[t]);
-    return {"第" + pos + "名：总分与上一名相同（" + score + "），按决胜项“" + tb.title.zh + "”（" + (desc ? "从高到低" : "从低到高") +
-                "）排在其后：" + mine + " 对 " + theirs,
-            "#" + pos + ": same score as the row above (" + score + "); placed after it by tie-breaker \"" + tb.title.in("en") +
-                "\" (" + (desc ? "highest first" : "lowest first") + "): " + mine + " vs " + theirs};
+    return {"第" + pos + "名：总分与上一名相同（" + score + "），按决胜项“" + tb.title.zh + "”（" +
+                (desc ? "从高到低" : "从低到高") + "）排在其后：" + mine + " 对 " + theirs,
+            "#" + pos + ": same score as the row above (" + score + "); placed after it by tie-breaker \"" +
+                tb.title.in("en") + "\" (" + (desc ? "highest first" : "lowest first") + "): " + mine + " vs " +
+                theirs};
   }
   return {};
 }
@@ -465,7 +475,8 @@ RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidat
 
   result.top = options.top != 0 ? options.top : criteria.top;
   for (std::size_t i = 1; i < entries.size(); ++i) {
-    order.compare(entries[i], entries[i].key, entries[i - 1], entries[i - 1].key, &result.rows[entries[i].row].separated_by);
+    order.compare(entries[i], entries[i].key, entries[i - 1], entries[i - 1].key,
+                  &result.rows[entries[i].row].separated_by);
   }
   std::vector<RankRow> sorted;
   sorted.reserve(entries.size());
@@ -492,8 +503,9 @@ RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidat
   s.top = result.top;
   const std::size_t n = entries.size();
   if (result.top == 0 || result.top >= n) {
-    s.note = {"入围名单包含全部符合条件的企业（" + std::to_string(n) + " 家），权重变化不会改变名单",
-              "the shortlist holds every eligible candidate (" + std::to_string(n) + "), so no weight change can alter it"};
+    s.note = {
+        "入围名单包含全部符合条件的企业（" + std::to_string(n) + " 家），权重变化不会改变名单",
+        "the shortlist holds every eligible candidate (" + std::to_string(n) + "), so no weight change can alter it"};
   }
   const std::size_t top = std::min(result.top == 0 ? n : result.top, n);
   std::vector<double> keys(n);
@@ -516,10 +528,9 @@ RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidat
           keys[i] = quantize(total);
           index[i] = i;
         }
-        std::partial_sort(index.begin(), index.begin() + static_cast<std::ptrdiff_t>(top), index.end(),
-                          [&](std::size_t a, std::size_t b) {
-                            return order.compare(entries[a], keys[a], entries[b], keys[b]) < 0;
-                          });
+        std::partial_sort(
+            index.begin(), index.begin() + static_cast<std::ptrdiff_t>(top), index.end(),
+            [&](std::size_t a, std::size_t b) { return order.compare(entries[a], keys[a], entries[b], keys[b]) < 0; });
         std::vector<char> in_moved(n, 0);
         for (std::size_t i = 0; i < top; ++i) {
           in_moved[index[i]] = 1;
@@ -534,10 +545,12 @@ RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidat
     }
   }
   if (s.note.zh.empty()) {
-    s.note = s.stable ? Text{"任一权重上下浮动" + format_number(options.step * 100) + "%，前" + std::to_string(top) + "名名单不变",
+    s.note = s.stable ? Text{"任一权重上下浮动" + format_number(options.step * 100) + "%，前" + std::to_string(top) +
+                                 "名名单不变",
                              "moving any one weight by ±" + format_number(options.step * 100) + " % leaves the top " +
                                  std::to_string(top) + " unchanged"}
-                      : Text{"部分权重上下浮动" + format_number(options.step * 100) + "%会改变前" + std::to_string(top) + "名名单，见各项",
+                      : Text{"部分权重上下浮动" + format_number(options.step * 100) + "%会改变前" +
+                                 std::to_string(top) + "名名单，见各项",
                              "moving some weights by ±" + format_number(options.step * 100) + " % changes the top " +
                                  std::to_string(top) + "; see the cases"};
   }
@@ -605,14 +618,15 @@ struct SlimRow {
 struct Slim {
   Arena arena;
   std::vector<SlimRow> rows;
-  std::vector<double> terms;         // rows × score terms
-  std::vector<char> term_missing;    // rows × score terms
-  std::vector<SlimTie> ties;         // rows × tie-breakers
+  std::vector<double> terms;       // rows × score terms
+  std::vector<char> term_missing;  // rows × score terms
+  std::vector<SlimTie> ties;       // rows × tie-breakers
   std::string_view id(std::size_t i) const { return arena.view(rows[i].at, rows[i].id_size); }
   std::string_view name(std::size_t i) const { return arena.view(rows[i].at + rows[i].id_size, rows[i].name_size); }
 };
 
-int compare_slim_tie(const SlimTie& a, std::string_view a_text, const SlimTie& b, std::string_view b_text, SortOrder order) {
+int compare_slim_tie(const SlimTie& a, std::string_view a_text, const SlimTie& b, std::string_view b_text,
+                     SortOrder order) {
   if (a.kind != b.kind) return a.kind < b.kind ? -1 : 1;
   int c = 0;
   if (a.kind == TieKey::kNumber) {
@@ -641,7 +655,8 @@ Json shown_tie(const SlimTie& t, const Arena& arena) {
 
 }  // namespace
 
-RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, const RankOptions& options, std::size_t limit) {
+RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, const RankOptions& options,
+                     std::size_t limit) {
   RankResult result;
   result.criteria = &criteria;
   const std::size_t conditions = criteria.eligibility.size();
@@ -688,7 +703,8 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
   FactQuery query;
   query.region = region_prefix(options.region);
   for (const auto& a : criteria.regions) query.regions_any.push_back(region_prefix(a));
-  if (std::find(query.regions_any.begin(), query.regions_any.end(), "") != query.regions_any.end()) query.regions_any.clear();
+  if (std::find(query.regions_any.begin(), query.regions_any.end(), "") != query.regions_any.end())
+    query.regions_any.clear();
   query.want_json = !all_typed;
 
   const int region_slot = fact_slot("region");
@@ -752,7 +768,8 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
       const std::size_t base = ineligible_missing.size();
       ineligible_missing.resize(base + path_words, 0);
       for (std::size_t p = 0; p < paths.size(); ++p) {
-        const bool present = use_typed ? row.values[path_slots[p]].kind != logic::Typed::kNull : has_fact(*row.facts, paths[p]);
+        const bool present =
+            use_typed ? row.values[path_slots[p]].kind != logic::Typed::kNull : has_fact(*row.facts, paths[p]);
         if (!present) ineligible_missing[base + p / 64] |= std::uint64_t{1} << (p % 64);
       }
       return;
@@ -781,7 +798,8 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
         const bool is_int = v.is_typed ? v.typed.kind == logic::Typed::kInt : v.json->is_number_integer();
         tie.shown = is_bool ? 1 : (is_int ? 2 : 3);
       } else if (v.is_typed ? v.typed.kind == logic::Typed::kString : v.json->is_string()) {
-        const std::string_view text = v.is_typed ? v.typed.text : std::string_view(v.json->get_ref<const std::string&>());
+        const std::string_view text =
+            v.is_typed ? v.typed.text : std::string_view(v.json->get_ref<const std::string&>());
         tie.kind = TieKey::kString;
         tie.shown = 4;
         tie.text_at = arena.add(text);
@@ -844,7 +862,8 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
       tv.contribution = tv.value * tv.weight;
       row.terms.push_back(tv);
     }
-    for (std::size_t t = 0; t < tie_count; ++t) row.tie_values.push_back(shown_tie(slim.ties[r * tie_count + t], arena));
+    for (std::size_t t = 0; t < tie_count; ++t)
+      row.tie_values.push_back(shown_tie(slim.ties[r * tie_count + t], arena));
     if (i > 0) compare(r, slim.rows[r].key, order[i - 1], slim.rows[order[i - 1]].key, &row.separated_by);
     row.explanation = explain_position(row, i > 0 ? &result.rows.back() : nullptr, criteria);
     result.rows.push_back(std::move(row));
@@ -885,8 +904,9 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
   Sensitivity& s = result.sensitivity;
   s.top = result.top;
   if (result.top == 0 || result.top >= n) {
-    s.note = {"入围名单包含全部符合条件的企业（" + std::to_string(n) + " 家），权重变化不会改变名单",
-              "the shortlist holds every eligible candidate (" + std::to_string(n) + "), so no weight change can alter it"};
+    s.note = {
+        "入围名单包含全部符合条件的企业（" + std::to_string(n) + " 家），权重变化不会改变名单",
+        "the shortlist holds every eligible candidate (" + std::to_string(n) + "), so no weight change can alter it"};
   }
   const std::size_t top = std::min(result.top == 0 ? n : result.top, n);
   std::vector<double> keys(n);
@@ -908,8 +928,9 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
           keys[i] = quantize(total);
           index[i] = static_cast<std::uint32_t>(i);
         }
-        std::partial_sort(index.begin(), index.begin() + static_cast<std::ptrdiff_t>(top), index.end(),
-                          [&](std::uint32_t a, std::uint32_t b) { return compare(a, keys[a], b, keys[b], nullptr) < 0; });
+        std::partial_sort(
+            index.begin(), index.begin() + static_cast<std::ptrdiff_t>(top), index.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return compare(a, keys[a], b, keys[b], nullptr) < 0; });
         std::vector<char> in_moved(n, 0);
         for (std::size_t i = 0; i < top; ++i) {
           in_moved[index[i]] = 1;
@@ -924,10 +945,12 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
     }
   }
   if (s.note.zh.empty()) {
-    s.note = s.stable ? Text{"任一权重上下浮动" + format_number(options.step * 100) + "%，前" + std::to_string(top) + "名名单不变",
+    s.note = s.stable ? Text{"任一权重上下浮动" + format_number(options.step * 100) + "%，前" + std::to_string(top) +
+                                 "名名单不变",
                              "moving any one weight by ±" + format_number(options.step * 100) + " % leaves the top " +
                                  std::to_string(top) + " unchanged"}
-                      : Text{"部分权重上下浮动" + format_number(options.step * 100) + "%会改变前" + std::to_string(top) + "名名单，见各项",
+                      : Text{"部分权重上下浮动" + format_number(options.step * 100) + "%会改变前" +
+                                 std::to_string(top) + "名名单，见各项",
                              "moving some weights by ±" + format_number(options.step * 100) + " % changes the top " +
                                  std::to_string(top) + "; see the cases"};
   }
@@ -939,15 +962,17 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
 
 namespace {
 // Scores as compared: 6 decimals (68, not 67.99999999999999).
-double shown(double v) { return std::nearbyint(v * 1e6) / 1e6; }
+double shown(double v) {
+  return std::nearbyint(v * 1e6) / 1e6;
+}
 }  // namespace
 
 Json rank_to_json(const RankResult& result, const std::string& lang, std::size_t limit) {
   const auto keep = [&](std::size_t n) { return limit == 0 ? n : std::min(n, limit); };
   const Criteria& c = *result.criteria;
   Json out;
-  out["criteria"] = {{"id", c.id},       {"title", c.title.in(lang)}, {"cite", c.cite},
-                     {"quote", c.quote}, {"document", c.document},    {"draft", c.draft},
+  out["criteria"] = {{"id", c.id},       {"title", c.title.in(lang)},     {"cite", c.cite},
+                     {"quote", c.quote}, {"document", c.document},        {"draft", c.draft},
                      {"file", c.file},   {"content_hash", c.content_hash}};
   if (!c.provenance.confidence.empty()) out["criteria"]["confidence"] = c.provenance.confidence;
   if (!c.provenance.note.zh.empty()) out["criteria"]["note"] = c.provenance.note.in(lang);
@@ -961,7 +986,8 @@ Json rank_to_json(const RankResult& result, const std::string& lang, std::size_t
     const RankRow& row = result.rows[i];
     Json checks = Json::array();
     for (std::size_t k = 0; k < row.checks.size(); ++k) {
-      checks.push_back({{"id", row.checks[k].id}, {"title", c.eligibility[k].title.in(lang)}, {"met", row.checks[k].met}});
+      checks.push_back(
+          {{"id", row.checks[k].id}, {"title", c.eligibility[k].title.in(lang)}, {"met", row.checks[k].met}});
     }
     Json terms = Json::array();
     for (std::size_t j = 0; j < row.terms.size(); ++j) {
@@ -998,14 +1024,20 @@ Json rank_to_json(const RankResult& result, const std::string& lang, std::size_t
     Json failed = Json::array();
     for (std::size_t k = 0; k < row.checks.size(); ++k) {
       const ConditionCheck& check = row.checks[k];
-      if (!check.met) failed.push_back({{"id", check.id}, {"title", c.eligibility[k].title.in(lang)}, {"missing", check.missing}});
+      if (!check.met)
+        failed.push_back({{"id", check.id}, {"title", c.eligibility[k].title.in(lang)}, {"missing", check.missing}});
     }
-    ineligible.push_back({{"id", row.id}, {"name", row.name}, {"failed", failed}, {"explanation", row.explanation.in(lang)}});
+    ineligible.push_back(
+        {{"id", row.id}, {"name", row.name}, {"failed", failed}, {"explanation", row.explanation.in(lang)}});
   }
   out["ineligible"] = ineligible;
   Json cases = Json::array();
   for (const auto& sc : result.sensitivity.cases) {
-    cases.push_back({{"term", sc.term}, {"factor", sc.factor}, {"weight", sc.weight}, {"entering", sc.entering}, {"leaving", sc.leaving}});
+    cases.push_back({{"term", sc.term},
+                     {"factor", sc.factor},
+                     {"weight", sc.weight},
+                     {"entering", sc.entering},
+                     {"leaving", sc.leaving}});
   }
   out["sensitivity"] = {{"top", result.sensitivity.top},
                         {"stable", result.sensitivity.stable},

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "scoring/explain.h"
 #include "scoring/dashboard.h"
+#include "scoring/explain.h"
 #include "scoring/gap.h"
 
 namespace assess {
@@ -15,12 +15,23 @@ std::string xml_escape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -95,8 +106,7 @@ std::string bars_svg(const std::vector<std::string>& labels, const std::vector<d
   const double row = 18;
   const double height = row * static_cast<double>(labels.size()) + 10;
   std::ostringstream svg;
-  svg << R"(<svg class="bars" viewBox="0 0 520 )" << fixed(height, 0)
-      << R"(" role="img">)";
+  svg << R"(<svg class="bars" viewBox="0 0 520 )" << fixed(height, 0) << R"(" role="img">)";
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const double y = 5 + row * static_cast<double>(i);
     const double share = max > 0 ? std::clamp(values[i] / max, 0.0, 1.0) : 0;
@@ -167,7 +177,8 @@ std::string uncertain_title(const Json& explained, const Json& u) {
   if (kind == "derived") return from("derived");
   if (!explained.contains("levels")) return id;
   for (const auto& level : explained.at("levels")) {
-    const std::string name = level.contains("name") && level.at("name").is_string() ? level.at("name").get<std::string>() : id;
+    const std::string name =
+        level.contains("name") && level.at("name").is_string() ? level.at("name").get<std::string>() : id;
     if (kind == "level" && level.value("id", std::string()) == id) return name;
     if (!level.contains("requirements")) continue;
     for (const auto& r : level.at("requirements")) {
@@ -241,7 +252,8 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   for (const auto& id : assessment.order) {
     const ModuleResult& m = assessment.modules.at(id);
     const Questionnaire& q = *m.questionnaire;
-    versions.push_back({{"id", q.id}, {"title", q.title.in(lang)}, {"version", q.version}, {"hash", q.content_hash.substr(7, 12)}});
+    versions.push_back(
+        {{"id", q.id}, {"title", q.title.in(lang)}, {"version", q.version}, {"hash", q.content_hash.substr(7, 12)}});
     // Answers for the appendix and the evidence table.
     Json answers = Json::array();
     for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
@@ -249,10 +261,11 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       const Answer& a = m.answers.answers[qi];
       const QuestionResult& qr = m.result.questions[qi];
       if (!qr.visible && !a.present) continue;
-      Json row = {{"id", question.id},
-                  {"title", question.title.in(lang)},
-                  {"answer", answer_text(question, a, lang)},
-                  {"points", question.scored() && qr.counts ? format_number(qr.points) + " / " + format_number(qr.max) : ""}};
+      Json row = {
+          {"id", question.id},
+          {"title", question.title.in(lang)},
+          {"answer", answer_text(question, a, lang)},
+          {"points", question.scored() && qr.counts ? format_number(qr.points) + " / " + format_number(qr.max) : ""}};
       row["grade_key"] = to_string(a.grade());
       row["cite"] = question.provenance.cite;
       if (a.note.rfind("crosswalk:", 0) == 0) row["from_crosswalk"] = a.note.substr(10);
@@ -314,8 +327,11 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                    {"bars_svg", bar_labels.empty() ? "" : bars_svg(bar_labels, bar_values, bar_max)},
                    {"has_bars", !bar_labels.empty()},
                    {"indicative", q.id == "cmmm"}};
-    badges.push_back({{"title", q.title.in(lang)}, {"level_name", module["level_name"]}, {"reached", module["reached"]},
-                      {"total", module["total"]}, {"max", module["max"]}});
+    badges.push_back({{"title", q.title.in(lang)},
+                      {"level_name", module["level_name"]},
+                      {"reached", module["reached"]},
+                      {"total", module["total"]},
+                      {"max", module["max"]}});
     Json sections = Json::array();
     for (const auto& s : explained["sections"]) {
       if (s["parent"] != q.id) continue;
@@ -334,10 +350,11 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       } else {
         value = d["value"].is_string() ? d["value"].get<std::string>() : d["value"].dump();
       }
-      derived.push_back({{"title", d.value("title", d["id"].get<std::string>())},
-                         {"value", value},
-                         {"cite", d.value("cite", "")},
-                         {"uncertain", d.contains("confidence") && d["confidence"] != "high" && d["confidence"] != "confirmed"}});
+      derived.push_back(
+          {{"title", d.value("title", d["id"].get<std::string>())},
+           {"value", value},
+           {"cite", d.value("cite", "")},
+           {"uncertain", d.contains("confidence") && d["confidence"] != "high" && d["confidence"] != "confirmed"}});
     }
     module["derived"] = derived;
     module["has_derived"] = !derived.empty();
@@ -348,9 +365,10 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       if (!uscc.empty()) {
         PeerBenchmark peer;
         if (options.peer_counts) {
-          peer = percentile_of(uscc, facts, q.id, [&](const std::string& division, const std::string& size_class, std::int64_t total_q) {
-            return options.peer_counts(q.id, division, size_class, total_q, uscc);
-          });
+          peer = percentile_of(uscc, facts, q.id,
+                               [&](const std::string& division, const std::string& size_class, std::int64_t total_q) {
+                                 return options.peer_counts(q.id, division, size_class, total_q, uscc);
+                               });
         } else {
           std::vector<Candidate> group;
           for (const auto& candidate : *options.peers) {
@@ -359,8 +377,11 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
           group.push_back({uscc, facts["profile"].value("name", uscc), facts});
           peer = percentile(group, uscc, q.id);
         }
-        Json pj = {{"division", peer.division}, {"size_class", peer.size_class}, {"group", peer.group_size},
-                   {"suppressed", peer.suppressed}, {"reason", peer.reason.in(lang)}};
+        Json pj = {{"division", peer.division},
+                   {"size_class", peer.size_class},
+                   {"group", peer.group_size},
+                   {"suppressed", peer.suppressed},
+                   {"reason", peer.reason.in(lang)}};
         if (peer.percentile) pj["percentile"] = format_number(std::round(*peer.percentile * 10) / 10);
         module["peer"] = pj;
       }
@@ -376,13 +397,16 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       for (std::size_t ri = 0; ri < level.requirements.size(); ++ri) {
         const Requirement& req = level.requirements[ri];
         const RequirementResult& rr = m.result.levels.requirements[static_cast<std::size_t>(next)][ri];
-        requirements.push_back({{"title", req.title.in(lang)},
-                                {"met", rr.met},
-                                {"actual", req.kind == RequirementKind::kLogic ? (rr.met ? "✔" : "✘") : format_number(rr.actual)},
-                                {"needed", req.kind == RequirementKind::kLogic ? "" : std::string(to_string(req.comparison)) + " " + format_number(req.threshold)},
-                                {"cite", req.provenance.cite},
-                                {"uncertain", !req.provenance.confidence.empty() && req.provenance.confidence != "high" &&
-                                                  req.provenance.confidence != "confirmed"}});
+        requirements.push_back(
+            {{"title", req.title.in(lang)},
+             {"met", rr.met},
+             {"actual", req.kind == RequirementKind::kLogic ? (rr.met ? "✔" : "✘") : format_number(rr.actual)},
+             {"needed", req.kind == RequirementKind::kLogic
+                            ? ""
+                            : std::string(to_string(req.comparison)) + " " + format_number(req.threshold)},
+             {"cite", req.provenance.cite},
+             {"uncertain", !req.provenance.confidence.empty() && req.provenance.confidence != "high" &&
+                               req.provenance.confidence != "confirmed"}});
       }
       Json improvements = Json::array();
       const double before = m.result.sections[0].score;
@@ -408,9 +432,11 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       if (rewards && catalogue) {
         // What the next level is worth: rules whose outcome improves at that level.
         Json facts = enterprise_facts(assessment);
-        for (const auto& o : rewards_unlocked(*catalogue, facts, assessment.projects,
-                                              assessment.meta.value("date", std::string("2026-01-01")), q.id, level.id)) {
-          Json u = {{"title", o.rule->title.in(lang)}, {"cite", o.document->title.in(lang) + " " + o.rule->cite},
+        for (const auto& o :
+             rewards_unlocked(*catalogue, facts, assessment.projects,
+                              assessment.meta.value("date", std::string("2026-01-01")), q.id, level.id)) {
+          Json u = {{"title", o.rule->title.in(lang)},
+                    {"cite", o.document->title.in(lang) + " " + o.rule->cite},
                     {"draft", o.document->draft}};
           u["amount"] = amount_display(o.amount, lang);
           u["unlock"] = o.unlock.in(lang);
@@ -435,7 +461,8 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
     Json crosswalk = Json::array();
     for (const auto& f : m.filled) {
       const int qi = q.question_index(f.question);
-      crosswalk.push_back({{"question", q.questions[static_cast<std::size_t>(qi)].title.in(lang)}, {"link", f.link},
+      crosswalk.push_back({{"question", q.questions[static_cast<std::size_t>(qi)].title.in(lang)},
+                           {"link", f.link},
                            {"value", f.value.is_string() ? f.value.get<std::string>() : f.value.dump()}});
     }
     module["crosswalk"] = crosswalk;
@@ -455,26 +482,28 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   if (rewards) {
     Json rj = rewards_to_json(*rewards, lang);
     for (const auto& o : rj["outcomes"]) {
-      Json row = {{"title", o["title"]},
-                  {"status", o["status"]},
-                  {"eligible", o["status"] == "eligible"},
-                  {"eligible_if", o["status"] == "eligible_if"},
-                  {"amount", o["amount"]["display"]},
-                  {"shape", o["amount"]["shape"]},
-                  {"unlock", o.value("unlock", "")},
-                  {"stacking_open", std::find(o["flags"].begin(), o["flags"].end(), "stacking_not_stated") != o["flags"].end()},
-                  {"steps", o["amount"]["steps"]},
-                  {"document", o["document_title"]},
-                  {"cite", o.contains("restated_by") ? Json(o["cite"].get<std::string>() + (en ? " (restated by " : "（地方转述：") +
-                                                                   o["restated_by"][0]["document"].get<std::string>() + " " +
-                                                                   o["restated_by"][0]["cite"].get<std::string>() + (en ? ")" : "）"))
-                                                      : o["cite"]},
-                  {"quote", o["quote"]},
-                  {"draft", std::find(o["flags"].begin(), o["flags"].end(), "draft") != o["flags"].end()},
-                  {"expired", std::find(o["flags"].begin(), o["flags"].end(), "expired") != o["flags"].end()},
-                  {"missing", o.contains("missing") ? o["missing"] : Json::array()},
-                  {"failed", o.contains("failed") ? o["failed"]["title"] : Json("")},
-                  {"project", o.value("project", "")}};
+      Json row = {
+          {"title", o["title"]},
+          {"status", o["status"]},
+          {"eligible", o["status"] == "eligible"},
+          {"eligible_if", o["status"] == "eligible_if"},
+          {"amount", o["amount"]["display"]},
+          {"shape", o["amount"]["shape"]},
+          {"unlock", o.value("unlock", "")},
+          {"stacking_open", std::find(o["flags"].begin(), o["flags"].end(), "stacking_not_stated") != o["flags"].end()},
+          {"steps", o["amount"]["steps"]},
+          {"document", o["document_title"]},
+          {"cite", o.contains("restated_by")
+                       ? Json(o["cite"].get<std::string>() + (en ? " (restated by " : "（地方转述：") +
+                              o["restated_by"][0]["document"].get<std::string>() + " " +
+                              o["restated_by"][0]["cite"].get<std::string>() + (en ? ")" : "）"))
+                       : o["cite"]},
+          {"quote", o["quote"]},
+          {"draft", std::find(o["flags"].begin(), o["flags"].end(), "draft") != o["flags"].end()},
+          {"expired", std::find(o["flags"].begin(), o["flags"].end(), "expired") != o["flags"].end()},
+          {"missing", o.contains("missing") ? o["missing"] : Json::array()},
+          {"failed", o.contains("failed") ? o["failed"]["title"] : Json("")},
+          {"project", o.value("project", "")}};
       if (o["status"] != "not_eligible") reward_rows.push_back(row);
     }
     view["reward_total_exact"] = rj["total_exact_display"];
@@ -485,7 +514,9 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
     view["has_rewards"] = !reward_rows.empty();
     if (catalogue) {
       for (const auto& d : catalogue->documents) {
-        policy_docs.push_back({{"title", d.title.in(lang)}, {"number", d.number}, {"draft", d.draft},
+        policy_docs.push_back({{"title", d.title.in(lang)},
+                               {"number", d.number},
+                               {"draft", d.draft},
                                {"hash", d.content_hash.substr(7, 12)}});
       }
     }
@@ -501,13 +532,14 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       if (before == options.previous->modules.end() || after.questionnaire->levels.empty()) continue;
       const double b = before->second.result.sections[0].score;
       const double a = after.result.sections[0].score;
-      comparison.push_back({{"module", after.questionnaire->title.in(lang)},
-                            {"before_level", level_name(*before->second.questionnaire, before->second.result.levels.level, lang)},
-                            {"after_level", level_name(*after.questionnaire, after.result.levels.level, lang)},
-                            {"before_total", format_number(b)},
-                            {"after_total", format_number(a)},
-                            {"delta", (a >= b ? "+" : "") + format_number(a - b)},
-                            {"up", a > b}});
+      comparison.push_back(
+          {{"module", after.questionnaire->title.in(lang)},
+           {"before_level", level_name(*before->second.questionnaire, before->second.result.levels.level, lang)},
+           {"after_level", level_name(*after.questionnaire, after.result.levels.level, lang)},
+           {"before_total", format_number(b)},
+           {"after_total", format_number(a)},
+           {"delta", (a >= b ? "+" : "") + format_number(a - b)},
+           {"up", a > b}});
     }
     view["previous_date"] = options.previous->meta.value("date", "");
   }
@@ -524,7 +556,8 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   view["appendix"] = appendix;
   // The print footer names the data versions; it lives in CSS, so it is escaped for a CSS string.
   std::string footer;
-  for (const auto& v : versions) footer += (footer.empty() ? "" : " · ") + v["id"].get<std::string>() + " " + v["version"].get<std::string>();
+  for (const auto& v : versions)
+    footer += (footer.empty() ? "" : " · ") + v["id"].get<std::string>() + " " + v["version"].get<std::string>();
   std::string css_footer;
   for (char c : footer) {
     if (c == '"' || c == '\\') css_footer += '\\';

@@ -8,21 +8,30 @@ namespace assess {
 
 const char* to_string(Eligibility e) {
   switch (e) {
-    case Eligibility::kEligible: return "eligible";
-    case Eligibility::kNotEligible: return "not_eligible";
-    case Eligibility::kEligibleIf: return "eligible_if";
+    case Eligibility::kEligible:
+      return "eligible";
+    case Eligibility::kNotEligible:
+      return "not_eligible";
+    case Eligibility::kEligibleIf:
+      return "eligible_if";
   }
   return "?";
 }
 
 const char* to_string(AmountShape s) {
   switch (s) {
-    case AmountShape::kExact: return "exact";
-    case AmountShape::kUpTo: return "up_to";
-    case AmountShape::kRange: return "range";
-    case AmountShape::kEither: return "either";
-    case AmountShape::kCaseByCase: return "case_by_case";
-    case AmountShape::kNone: return "none";
+    case AmountShape::kExact:
+      return "exact";
+    case AmountShape::kUpTo:
+      return "up_to";
+    case AmountShape::kRange:
+      return "range";
+    case AmountShape::kEither:
+      return "either";
+    case AmountShape::kCaseByCase:
+      return "case_by_case";
+    case AmountShape::kNone:
+      return "none";
   }
   return "?";
 }
@@ -37,7 +46,8 @@ std::vector<std::string> region_walk(const std::string& code) {
   auto add = [&](const std::string& c) {
     if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
   };
-  const bool six_digits = code.size() == 6 && std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool six_digits =
+      code.size() == 6 && std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (six_digits && code != "100000") {
     add(code);
     add(code.substr(0, 4) + "00");
@@ -74,11 +84,17 @@ std::vector<std::string> missing_paths(const Json& facts, const logic::Rule& rul
   return out;
 }
 
-std::string percent(double rate) { return format_number(rate * 100) + "%"; }
+std::string percent(double rate) {
+  return format_number(rate * 100) + "%";
+}
 
-Text line(const std::string& zh, const std::string& en) { return Text{zh, en}; }
+Text line(const std::string& zh, const std::string& en) {
+  return Text{zh, en};
+}
 
-long long round_yuan(double v) { return static_cast<long long>(std::llround(v)); }
+long long round_yuan(double v) {
+  return static_cast<long long>(std::llround(v));
+}
 
 // Applies the per-project cap to an exact amount and records the step.
 long long cap_project(const Amount& a, long long value, std::vector<Text>& steps) {
@@ -132,8 +148,10 @@ Bonuses apply_bonuses(const Amount& a, double base, const Json& facts, RuleOutco
   for (const auto& bonus : a.bonuses) {
     if (logic::truthy(bonus.when.evaluate(facts)) && missing_paths(facts, bonus.when).empty()) {
       b.rate += bonus.rate_points;
-      out.amount.steps.push_back(line(bonus.title.zh + "：比例提高 " + format_number(bonus.rate_points * 100) + " 个百分点（" + bonus.cite + "）",
-                                      bonus.title.in("en") + ": rate + " + format_number(bonus.rate_points * 100) + " percentage points (" + bonus.cite + ")"));
+      out.amount.steps.push_back(line(
+          bonus.title.zh + "：比例提高 " + format_number(bonus.rate_points * 100) + " 个百分点（" + bonus.cite + "）",
+          bonus.title.in("en") + ": rate + " + format_number(bonus.rate_points * 100) + " percentage points (" +
+              bonus.cite + ")"));
       continue;
     }
     auto m = missing_paths(facts, bonus.when);
@@ -146,10 +164,11 @@ Bonuses apply_bonuses(const Amount& a, double base, const Json& facts, RuleOutco
       facts_list += (facts_list.empty() ? "" : ", ") + p;
       if (std::find(out.missing.begin(), out.missing.end(), p) == out.missing.end()) out.missing.push_back(p);
     }
-    out.amount.steps.push_back(line("若" + bonus.title.zh + "，比例再提高 " + format_number(bonus.rate_points * 100) + " 个百分点（" + bonus.cite +
-                                        "；需提供 " + facts_list + "）",
-                                    "if " + bonus.title.in("en") + ", the rate rises by " + format_number(bonus.rate_points * 100) +
-                                        " percentage points (" + bonus.cite + "; needs " + facts_list + ")"));
+    out.amount.steps.push_back(line("若" + bonus.title.zh + "，比例再提高 " + format_number(bonus.rate_points * 100) +
+                                        " 个百分点（" + bonus.cite + "；需提供 " + facts_list + "）",
+                                    "if " + bonus.title.in("en") + ", the rate rises by " +
+                                        format_number(bonus.rate_points * 100) + " percentage points (" + bonus.cite +
+                                        "; needs " + facts_list + ")"));
   }
   return b;
 }
@@ -182,8 +201,9 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
     }
     wan = v.get<double>();
     std::string text = format_number(wan) + "万";
-    r.steps.push_back(line("计算基数：" + text + (a.basis_note.zh.empty() ? "" : "（" + a.basis_note.zh + "）"),
-                           "basis: " + text + (a.basis_note.in("en").empty() ? "" : " (" + a.basis_note.in("en") + ")")));
+    r.steps.push_back(
+        line("计算基数：" + text + (a.basis_note.zh.empty() ? "" : "（" + a.basis_note.zh + "）"),
+             "basis: " + text + (a.basis_note.in("en").empty() ? "" : " (" + a.basis_note.in("en") + ")")));
     return true;
   };
   switch (a.type) {
@@ -211,16 +231,19 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
       return;
     case AmountType::kUnpublishedBase: {
       r.shape = a.caps.per_enterprise || a.caps.per_project || a.caps.per_enterprise_year ? AmountShape::kUpTo
-                                                                                            : AmountShape::kCaseByCase;
-      long long cap = a.caps.per_enterprise ? *a.caps.per_enterprise
-                                            : (a.caps.per_enterprise_year ? *a.caps.per_enterprise_year
-                                                                          : (a.caps.per_project ? *a.caps.per_project : 0));
+                                                                                          : AmountShape::kCaseByCase;
+      long long cap = a.caps.per_enterprise
+                          ? *a.caps.per_enterprise
+                          : (a.caps.per_enterprise_year ? *a.caps.per_enterprise_year
+                                                        : (a.caps.per_project ? *a.caps.per_project : 0));
       r.value = cap;
-      r.steps.push_back(line("奖补基数公式未公布，金额个案确定", "the base formula is not published; amount decided case by case"));
+      r.steps.push_back(
+          line("奖补基数公式未公布，金额个案确定", "the base formula is not published; amount decided case by case"));
       if (a.coefficient_when) {
         const bool applies = logic::truthy(a.coefficient_when->evaluate(facts));
         if (applies) {
-          r.steps.push_back(line("系数 ×" + format_number(a.coefficient) + " 适用", "coefficient ×" + format_number(a.coefficient) + " applies"));
+          r.steps.push_back(line("系数 ×" + format_number(a.coefficient) + " 适用",
+                                 "coefficient ×" + format_number(a.coefficient) + " applies"));
         } else {
           auto m = missing_paths(facts, *a.coefficient_when);
           r.steps.push_back(m.empty() ? line("系数 ×" + format_number(a.coefficient) + " 不适用",
@@ -241,8 +264,10 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
       const bool interest = a.type == AmountType::kInterest;
       auto compute = [&](double rate) {
         const long long raw = round_yuan(wan * 10000 * rate);
-        r.steps.push_back(line(format_number(wan) + "万 × " + percent(rate) + (interest ? "（贴息，按一年计）" : "") + " = " + format_yuan(raw),
-                               format_number(wan) + "万 × " + percent(rate) + (interest ? " (interest, one year)" : "") + " = " + format_yuan(raw)));
+        r.steps.push_back(line(format_number(wan) + "万 × " + percent(rate) + (interest ? "（贴息，按一年计）" : "") +
+                                   " = " + format_yuan(raw),
+                               format_number(wan) + "万 × " + percent(rate) +
+                                   (interest ? " (interest, one year)" : "") + " = " + format_yuan(raw)));
         return cap_project(a, raw, r.steps);
       };
       rate_amount(b, compute, r);
@@ -275,14 +300,16 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
         if (first.lower && (first.lower_inclusive ? wan < *first.lower : wan <= *first.lower)) {
           out.status = Eligibility::kNotEligible;
           out.failed = "basis";
-          out.failed_title = line("基数 " + format_number(wan) + "万 低于最低档 " + first.describe() + "万",
-                                  "basis " + format_number(wan) + "万 is below the first band " + first.describe() + "万");
+          out.failed_title =
+              line("基数 " + format_number(wan) + "万 低于最低档 " + first.describe() + "万",
+                   "basis " + format_number(wan) + "万 is below the first band " + first.describe() + "万");
           r.steps.push_back(out.failed_title);
           return;
         }
         out.status = Eligibility::kNotEligible;
         out.failed = "basis";
-        out.failed_title = line("基数 " + format_number(wan) + "万 不在任何一档", "basis " + format_number(wan) + "万 falls in no band");
+        out.failed_title = line("基数 " + format_number(wan) + "万 不在任何一档",
+                                "basis " + format_number(wan) + "万 falls in no band");
         return;
       }
       r.steps.push_back(line("所在档次 " + band->range.describe() + "万 → " + percent(band->rate),
@@ -359,9 +386,11 @@ RuleOutcome evaluate_rule(const PolicyDocument& d, const PolicyRule& rule, const
 void recognition_hint(const PolicyRule& rule, const Json& facts, RuleOutcome& out) {
   if (!rule.recognition_route || out.status == Eligibility::kEligible) return;
   const RecognitionRoute& route = *rule.recognition_route;
-  if (std::find(route.unless_failed.begin(), route.unless_failed.end(), out.failed) != route.unless_failed.end()) return;
+  if (std::find(route.unless_failed.begin(), route.unless_failed.end(), out.failed) != route.unless_failed.end())
+    return;
   const Json* level = nullptr;
-  if (facts.contains("results") && facts["results"].contains(route.module) && facts["results"][route.module].contains("level")) {
+  if (facts.contains("results") && facts["results"].contains(route.module) &&
+      facts["results"][route.module].contains("level")) {
     level = &facts["results"][route.module]["level"];
   }
   if (!level || !level->is_string()) return;
@@ -415,10 +444,14 @@ struct Span {
 
 Span span_of(const RuleOutcome& o) {
   switch (o.amount.shape) {
-    case AmountShape::kExact: return {o.amount.value, o.amount.value};
-    case AmountShape::kUpTo: return {0, o.amount.value};
-    case AmountShape::kRange: return {o.amount.low, o.amount.value};
-    default: return {};
+    case AmountShape::kExact:
+      return {o.amount.value, o.amount.value};
+    case AmountShape::kUpTo:
+      return {0, o.amount.value};
+    case AmountShape::kRange:
+      return {o.amount.low, o.amount.value};
+    default:
+      return {};
   }
 }
 
@@ -470,7 +503,8 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
       }
       if (!stand_in_kind.empty()) {
         Json facts = base;
-        facts["project"] = with_defaults(catalogue.project_defaults, profile, Json{{"id", "profile"}, {"kind", stand_in_kind}}, true);
+        facts["project"] =
+            with_defaults(catalogue.project_defaults, profile, Json{{"id", "profile"}, {"kind", stand_in_kind}}, true);
         RuleOutcome o = evaluate_rule(d, rule, facts, date);
         o.flags.push_back("from_profile");
         if (o.status != Eligibility::kNotEligible) {
@@ -478,7 +512,8 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
           o.missing.insert(o.missing.begin(), "project (" + stand_in_kind + ")");
           o.amount.steps.insert(o.amount.steps.begin(),
                                 line("尚未列出项目：按企业基本情况中的企业合计视作一个项目估算，需以具体项目确认",
-                                     "no project listed: estimated from the profile's enterprise totals taken as one project; a real project must confirm it"));
+                                     "no project listed: estimated from the profile's enterprise totals taken as one "
+                                     "project; a real project must confirm it"));
         }
         result.outcomes.push_back(std::move(o));
         continue;
@@ -521,9 +556,10 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
       for (auto* o : list) {
         const double points = o->rule->amount.rate;
         if (used <= max + 1e-12) {
-          o->amount.steps.push_back(line("本项目各级贴息合计 " + used_text + " 个百分点，未超过单个项目最高 " + max_text + " 个百分点",
-                                         "all levels together " + used_text + " percentage points on this project, within the " +
-                                             max_text + "-point cap per project"));
+          o->amount.steps.push_back(
+              line("本项目各级贴息合计 " + used_text + " 个百分点，未超过单个项目最高 " + max_text + " 个百分点",
+                   "all levels together " + used_text + " percentage points on this project, within the " + max_text +
+                       "-point cap per project"));
           continue;
         }
         const double allowed = std::max(0.0, std::min(points, left));
@@ -531,11 +567,12 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
         if (allowed < points) {
           const long long before = o->amount.value;
           o->amount.value = round_yuan(static_cast<double>(before) * allowed / points);
-          o->amount.steps.push_back(line("单个项目各级贴息最高 " + max_text + " 个百分点：本项 " + format_number(points * 100) + " → " +
-                                             format_number(allowed * 100) + " 个百分点，" + format_yuan(before) + " → " + format_yuan(o->amount.value),
-                                         "at most " + max_text + " points per project from all levels: " + format_number(points * 100) +
-                                             " → " + format_number(allowed * 100) + " points, " + format_yuan(before) + " → " +
-                                             format_yuan(o->amount.value)));
+          o->amount.steps.push_back(line("单个项目各级贴息最高 " + max_text + " 个百分点：本项 " +
+                                             format_number(points * 100) + " → " + format_number(allowed * 100) +
+                                             " 个百分点，" + format_yuan(before) + " → " + format_yuan(o->amount.value),
+                                         "at most " + max_text + " points per project from all levels: " +
+                                             format_number(points * 100) + " → " + format_number(allowed * 100) +
+                                             " points, " + format_yuan(before) + " → " + format_yuan(o->amount.value)));
         }
       }
     }
@@ -559,13 +596,14 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
       const long long cut = std::min(excess, (*it)->amount.value);
       (*it)->amount.value -= cut;
       excess -= cut;
-      (*it)->amount.steps.push_back(Text{"企业年度上限 " + format_yuan(*cap) + "：本项目核减 " + format_yuan(cut),
-                                         "enterprise annual cap " + format_yuan(*cap) + ": this project reduced by " + format_yuan(cut)});
+      (*it)->amount.steps.push_back(
+          Text{"企业年度上限 " + format_yuan(*cap) + "：本项目核减 " + format_yuan(cut),
+               "enterprise annual cap " + format_yuan(*cap) + ": this project reduced by " + format_yuan(cut)});
     }
     result.caps.push_back({id, sum, *cap,
                            Text{"同一企业该项累计 " + format_yuan(sum) + "，超过年度上限 " + format_yuan(*cap),
-                                "the enterprise's total under this rule, " + format_yuan(sum) + ", exceeds the annual cap of " +
-                                    format_yuan(*cap)}});
+                                "the enterprise's total under this rule, " + format_yuan(sum) +
+                                    ", exceeds the annual cap of " + format_yuan(*cap)}});
   }
   // Alternatives (锡山's 2 points for projects without the provincial interest subsidy): of a rule
   // and its alternatives for the same project, only the largest counts toward the totals.
@@ -584,8 +622,9 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
         const RuleOutcome& larger = &smaller == &other ? o : other;
         if (!has_flag(smaller, "alternative")) {
           smaller.flags.push_back("alternative");
-          smaller.amount.steps.push_back(Text{"与“" + larger.rule->title.zh + "”二选一，合计只计较高者",
-                                              "an alternative to \"" + larger.rule->title.in("en") + "\"; totals count the larger"});
+          smaller.amount.steps.push_back(
+              Text{"与“" + larger.rule->title.zh + "”二选一，合计只计较高者",
+                   "an alternative to \"" + larger.rule->title.in("en") + "\"; totals count the larger"});
         }
       }
     }
@@ -631,7 +670,8 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
   for (std::size_t i = 0; i < counted.size(); ++i) {
     const RuleOutcome& o = *counted[i];
     if (o.amount.shape == AmountShape::kExact) result.total_exact += o.amount.value;
-    if (o.amount.shape == AmountShape::kUpTo || o.amount.shape == AmountShape::kRange) result.total_up_to += o.amount.value;
+    if (o.amount.shape == AmountShape::kUpTo || o.amount.shape == AmountShape::kRange)
+      result.total_up_to += o.amount.value;
     if (o.amount.shape == AmountShape::kCaseByCase) ++result.case_by_case;
     const Span sp = span_of(o);
     Span& g = groups[find(i)];
@@ -657,7 +697,8 @@ std::vector<RuleOutcome> rewards_unlocked(const Catalogue& catalogue, const Json
     const RuleOutcome& b = before.outcomes[i];
     const RuleOutcome& a = after.outcomes[i];
     const bool newly = b.status == Eligibility::kNotEligible && a.status != Eligibility::kNotEligible;
-    const bool more = a.status == Eligibility::kEligible && b.status == Eligibility::kEligible && a.amount.value > b.amount.value;
+    const bool more =
+        a.status == Eligibility::kEligible && b.status == Eligibility::kEligible && a.amount.value > b.amount.value;
     const bool apply = has_flag(a, "apply_for_recognition") && !has_flag(b, "apply_for_recognition");
     if (newly || more || apply) out.push_back(a);
   }
@@ -667,14 +708,19 @@ std::vector<RuleOutcome> rewards_unlocked(const Catalogue& catalogue, const Json
 std::string amount_display(const RewardAmount& a, const std::string& lang) {
   const bool en = lang == "en";
   switch (a.shape) {
-    case AmountShape::kExact: return format_yuan(a.value);
-    case AmountShape::kUpTo: return (en ? "up to " : "最高") + format_yuan(a.value);
-    case AmountShape::kRange: return format_yuan(a.low) + "–" + format_yuan(a.value);
+    case AmountShape::kExact:
+      return format_yuan(a.value);
+    case AmountShape::kUpTo:
+      return (en ? "up to " : "最高") + format_yuan(a.value);
+    case AmountShape::kRange:
+      return format_yuan(a.low) + "–" + format_yuan(a.value);
     case AmountShape::kEither:
       return en ? format_yuan(a.value) + " if " + a.condition.in("en") + ", else " + format_yuan(a.low)
                 : format_yuan(a.value) + "（若" + a.condition.zh + "），否则" + format_yuan(a.low);
-    case AmountShape::kCaseByCase: return en ? "money, amount case by case" : "资金支持，金额个案确定";
-    case AmountShape::kNone: return en ? "no money (support or treatment)" : "非资金支持";
+    case AmountShape::kCaseByCase:
+      return en ? "money, amount case by case" : "资金支持，金额个案确定";
+    case AmountShape::kNone:
+      return en ? "no money (support or treatment)" : "非资金支持";
   }
   return "";
 }
@@ -704,7 +750,8 @@ Json rewards_to_json(const RewardsResult& result, const std::string& lang) {
                  {"amount", {{"shape", to_string(o.amount.shape)}, {"steps", steps}}}};
     if (!o.project.empty()) item["project"] = o.project;
     item["amount"]["display"] = amount_display(o.amount, lang);
-    if (o.amount.shape == AmountShape::kExact || o.amount.shape == AmountShape::kUpTo) item["amount"]["value"] = o.amount.value;
+    if (o.amount.shape == AmountShape::kExact || o.amount.shape == AmountShape::kUpTo)
+      item["amount"]["value"] = o.amount.value;
     if (o.amount.shape == AmountShape::kRange) {
       item["amount"]["low"] = o.amount.low;
       item["amount"]["value"] = o.amount.value;
@@ -731,7 +778,8 @@ Json rewards_to_json(const RewardsResult& result, const std::string& lang) {
   }
   Json caps = Json::array();
   for (const auto& c : result.caps) {
-    caps.push_back({{"rule", c.rule}, {"before", c.before}, {"after", c.after}, {"explanation", c.explanation.in(lang)}});
+    caps.push_back(
+        {{"rule", c.rule}, {"before", c.before}, {"after", c.after}, {"explanation", c.explanation.in(lang)}});
   }
   return {{"region", result.region},
           {"jurisdictions", result.regions},

@@ -84,11 +84,16 @@ bool compare(double actual, Comparison comparison, double threshold) {
   // published precision so that 39.99999999 reads as the 40 it is.
   constexpr double kEps = 1e-9;
   switch (comparison) {
-    case Comparison::kGe: return actual >= threshold - kEps;
-    case Comparison::kGt: return actual > threshold + kEps;
-    case Comparison::kLe: return actual <= threshold + kEps;
-    case Comparison::kLt: return actual < threshold - kEps;
-    case Comparison::kEq: return std::fabs(actual - threshold) <= kEps;
+    case Comparison::kGe:
+      return actual >= threshold - kEps;
+    case Comparison::kGt:
+      return actual > threshold + kEps;
+    case Comparison::kLe:
+      return actual <= threshold + kEps;
+    case Comparison::kLt:
+      return actual < threshold - kEps;
+    case Comparison::kEq:
+      return std::fabs(actual - threshold) <= kEps;
   }
   return false;
 }
@@ -98,11 +103,16 @@ bool compare_exact(const exact::Rational& actual, Comparison comparison, double 
   const auto c = t ? exact::compare(actual, *t) : std::nullopt;
   if (!c) return compare(actual.to_double(), comparison, threshold);
   switch (comparison) {
-    case Comparison::kGe: return *c >= 0;
-    case Comparison::kGt: return *c > 0;
-    case Comparison::kLe: return *c <= 0;
-    case Comparison::kLt: return *c < 0;
-    case Comparison::kEq: return *c == 0;
+    case Comparison::kGe:
+      return *c >= 0;
+    case Comparison::kGt:
+      return *c > 0;
+    case Comparison::kLe:
+      return *c <= 0;
+    case Comparison::kLt:
+      return *c < 0;
+    case Comparison::kEq:
+      return *c == 0;
   }
   return false;
 }
@@ -157,7 +167,8 @@ void detail::decide_requirement(const Questionnaire& q, const AnswerSet& answers
         out.actual = v.is_number() ? v.get<double>() : 0;
       } else {
         const QuestionResult& qr = r.questions[static_cast<std::size_t>(req.value)];
-        const bool has_value = qr.answered && qr.visible && !answers.answers[static_cast<std::size_t>(req.value)].not_applicable;
+        const bool has_value =
+            qr.answered && qr.visible && !answers.answers[static_cast<std::size_t>(req.value)].not_applicable;
         out.actual = has_value ? question_grade(q, answers, r, req.value) : 0;
         out.met = has_value && compare(out.actual, req.comparison, req.threshold);
       }
@@ -191,7 +202,8 @@ void detail::score_computed(const Questionnaire& q, ScoreResult& r, AnswerScope&
   if (comp.exact) {
     const std::function<const Json*(int)> slot_value = [&scope](int slot) { return scope.lookup(slot, {}); };
     const int first_computed = static_cast<int>(q.questions.size());
-    const std::function<const exact::Rational*(int)> exact_slot = [&r, first_computed](int slot) -> const exact::Rational* {
+    const std::function<const exact::Rational*(int)> exact_slot = [&r,
+                                                                   first_computed](int slot) -> const exact::Rational* {
       if (slot < first_computed) return nullptr;
       const auto& v = r.computed_exact[static_cast<std::size_t>(slot - first_computed)];
       return v ? &*v : nullptr;
@@ -222,8 +234,8 @@ bool detail::score_question(const Questionnaire& q, const AnswerSet& answers, Sc
   // Document order: a condition sees earlier hidden questions as unanswered.
   scope.set_hidden_from(static_cast<int>(qi));
   out.visible = !question.visible_if || logic::truthy(question.visible_if->evaluate(scope));
-  out.required = out.visible && (question.required || (question.required_if &&
-                                                        logic::truthy(question.required_if->evaluate(scope))));
+  out.required = out.visible &&
+                 (question.required || (question.required_if && logic::truthy(question.required_if->evaluate(scope))));
   out.answered = a.present;
   out.value = a.number;
   int derived = -1;  // the option of a band decided here rather than by the answer

@@ -43,7 +43,8 @@ struct World {
     admin = store->add_user("admin", "correct horse battery staple", "admin");
     login();
     send("POST", "/api/enterprises", R"({"name":"甲","region":"320205","uscc":"91320205MA1Y8KQ38L"})");
-    send("POST", "/api/enterprises/1/assessments", R"({"modules":["profile","sme-digital-2024","smart-factory-2025"]})");
+    send("POST", "/api/enterprises/1/assessments",
+         R"({"modules":["profile","sme-digital-2024","smart-factory-2025"]})");
   }
 
   void login() {

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "scoring/error.h"
 #include "formats/import.h"
+#include "scoring/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const assess::Library library = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");

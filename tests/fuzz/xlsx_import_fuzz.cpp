@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "scoring/error.h"
 #include "formats/import.h"
+#include "scoring/error.h"
 #include "stored_zip.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -9,7 +9,7 @@ cd "$source_dir"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   mapfile -t files < <(git ls-files '*.cpp' '*.h')
 else
-  mapfile -t files < <(find scoring assess tests bench -name '*.cpp' -o -name '*.h' | sort)
+  mapfile -t files < <(find scoring formats assess tests bench -name '*.cpp' -o -name '*.h' | sort)
 fi
 if [ "${#files[@]}" -eq 0 ]; then
   echo "format_check: no C++ sources found under $source_dir" >&2

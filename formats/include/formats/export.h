@@ -31,6 +31,7 @@ void write_xlsx(const std::string& path, const std::string& sheet, const std::ve
 [[nodiscard]] std::string to_csv(const std::vector<std::string>& header, const std::vector<std::vector<Json>>& rows);
 
 // Writes to_csv(header, rows) to `path`; throws Error (kNotFound) naming `path` when it cannot.
-void write_csv(const std::string& path, const std::vector<std::string>& header, const std::vector<std::vector<Json>>& rows);
+void write_csv(const std::string& path, const std::vector<std::string>& header,
+               const std::vector<std::vector<Json>>& rows);
 
 }  // namespace assess

@@ -27,7 +27,7 @@ struct ImportResult {
   std::vector<Candidate> candidates;  // id = normalised USCC
   std::vector<ImportIssue> issues;    // rows with an issue are left out
   std::size_t rows = 0;
-  std::string encoding;               // "utf-8" or "gbk"
+  std::string encoding;  // "utf-8" or "gbk"
 };
 
 // Converts GBK bytes to UTF-8 (iconv); throws Error when the bytes are not GBK either.

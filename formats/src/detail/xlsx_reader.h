@@ -27,6 +27,7 @@ struct XlsxLimits {
 
 // Rows of text cells (numbers as written in the sheet, booleans as "true"/"false"), every row padded
 // to the first row's width. `bytes` is the XLSX file's content; `file` names it in errors.
-std::vector<std::vector<std::string>> read_xlsx(const std::string& bytes, const std::string& file, const XlsxLimits& limits = {});
+std::vector<std::vector<std::string>> read_xlsx(const std::string& bytes, const std::string& file,
+                                                const XlsxLimits& limits = {});
 
 }  // namespace assess::detail

@@ -25,12 +25,12 @@ struct EvidenceRef {
 };
 
 struct Answer {
-  bool present = false;        // a value (or "not applicable") was given
+  bool present = false;  // a value (or "not applicable") was given
   bool not_applicable = false;
-  Json value;                  // the value as given; what conditions read (null when absent / N/A)
-  std::vector<int> selected;   // option indices (single, multi, ladder, yes/no, band asked directly)
-  double number = 0;           // number, percent and band answers
-  int what_if_band = -1;       // gap search only: forces the option of a band computed from other facts
+  Json value;                 // the value as given; what conditions read (null when absent / N/A)
+  std::vector<int> selected;  // option indices (single, multi, ladder, yes/no, band asked directly)
+  double number = 0;          // number, percent and band answers
+  int what_if_band = -1;      // gap search only: forces the option of a band computed from other facts
   std::vector<EvidenceRef> evidence;
   bool verified = false;  // checked on site by the assessor
   std::string note;

@@ -63,8 +63,8 @@ struct CrosswalkFill {
 struct CrosswalkConflict {
   std::string link;
   std::string question;
-  Json given;     // what the module's own answer says
-  Json from_link; // what the linked fact says
+  Json given;      // what the module's own answer says
+  Json from_link;  // what the linked fact says
   std::string reason;
 };
 
@@ -77,11 +77,11 @@ struct ModuleResult {
 };
 
 struct AssessmentResult {
-  Json meta;                                   // "assessment": id, date, assessor, enterprise...
-  std::vector<Json> projects;                  // planned or actual projects, for the rewards
-  std::vector<std::string> order;              // modules in the order they were scored
-  std::map<std::string, ModuleResult> modules; // by questionnaire id
-  std::vector<Error> errors;                   // answer errors, pointers under /modules/<id>/answers
+  Json meta;                                    // "assessment": id, date, assessor, enterprise...
+  std::vector<Json> projects;                   // planned or actual projects, for the rewards
+  std::vector<std::string> order;               // modules in the order they were scored
+  std::map<std::string, ModuleResult> modules;  // by questionnaire id
+  std::vector<Error> errors;                    // answer errors, pointers under /modules/<id>/answers
 };
 
 // The facts reward rules read (policies/README.md): {"profile": answers and computed values of the

@@ -5,10 +5,9 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "scoring/text.h"
 
@@ -17,7 +16,7 @@ namespace assess {
 struct Code {
   std::string code;
   std::string name;
-  std::string parent;  // empty at the top
+  std::string parent;    // empty at the top
   nlohmann::json extra;  // further fields of the entry (e.g. "kind")
 };
 

@@ -27,7 +27,7 @@ namespace assess {
 struct DashboardTarget {
   std::string document;  // policy document id
   Text document_title;
-  std::string number;    // 文号 ("" for a draft without one)
+  std::string number;  // 文号 ("" for a draft without one)
   std::string jurisdiction;
   bool draft = false;
   PolicyTarget target;
@@ -78,7 +78,7 @@ struct Figure {
   std::string id;         // "sf_tier_share/SF2", "sme_level_by_class/provincial_zjtx/L2", ...
   std::string indicator;  // as in policy targets
   Text title;
-  std::string unit;       // "percent" or "count"
+  std::string unit;                 // "percent" or "count"
   std::optional<double> value;      // null when suppressed
   std::optional<double> numerator;  // a count, or a sum for a mean; null when suppressed
   std::size_t denominator = 0;      // enterprises in scope with the fact known
@@ -122,7 +122,7 @@ struct DashboardFacts {
   std::int16_t sme_level = -1;  // results.sme-digital-2024: 0 below L1, 1..4, -1 not assessed
   std::int16_t rd_tools = -1;   // profile.digital_rd_tools
   std::int16_t green = -1;      // profile.green_factory_level: none 0 … national 3
-  bool cnc_known = false;      // profile.key_process_cnc_rate is a number
+  bool cnc_known = false;       // profile.key_process_cnc_rate is a number
   double cnc = 0;
 };
 DashboardFacts dashboard_facts(const Json& facts);
@@ -158,8 +158,8 @@ class DashboardTally {
 };
 
 // The dashboard over rows a store streams (rank.h's FactRowSource), in constant memory.
-Dashboard dashboard_rows(const FactRowSource& source, const std::vector<DashboardTarget>& targets, const std::string& region,
-                         const DashboardOptions& options = {});
+Dashboard dashboard_rows(const FactRowSource& source, const std::vector<DashboardTarget>& targets,
+                         const std::string& region, const DashboardOptions& options = {});
 
 // The percentile of one enterprise's module total among its peers: same GB/T 4754 division (first
 // two digits of profile.industry) and same size class (profile.size_class), optionally inside a
@@ -169,11 +169,11 @@ struct PeerBenchmark {
   std::string module;
   std::string division;
   std::string size_class;
-  std::optional<double> total;        // the enterprise's own total
-  std::size_t group_size = 0;         // peers with a total (the enterprise included when it matches)
+  std::optional<double> total;  // the enterprise's own total
+  std::size_t group_size = 0;   // peers with a total (the enterprise included when it matches)
   std::size_t below = 0;
   std::size_t same = 0;
-  std::optional<double> percentile;   // null when suppressed
+  std::optional<double> percentile;  // null when suppressed
   bool suppressed = false;
   Text reason;
 };
@@ -195,8 +195,9 @@ struct PeerCounts {
   std::size_t below = 0;
   std::size_t same = 0;
 };
-using PeerCounter = std::function<PeerCounts(const std::string& division, const std::string& size_class, std::int64_t total_q)>;
-PeerBenchmark percentile_of(const std::string& enterprise, const Json& facts, const std::string& module, const PeerCounter& peers,
-                            std::size_t min_group = 5);
+using PeerCounter =
+    std::function<PeerCounts(const std::string& division, const std::string& size_class, std::int64_t total_q)>;
+PeerBenchmark percentile_of(const std::string& enterprise, const Json& facts, const std::string& module,
+                            const PeerCounter& peers, std::size_t min_group = 5);
 
 }  // namespace assess

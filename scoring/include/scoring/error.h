@@ -19,8 +19,7 @@ enum class ErrorKind {
 
 class Error : public std::runtime_error {
  public:
-  Error(std::string file, std::string pointer, std::string message,
-        ErrorKind kind = ErrorKind::kInvalid);
+  Error(std::string file, std::string pointer, std::string message, ErrorKind kind = ErrorKind::kInvalid);
 
   [[nodiscard]] const std::string& file() const { return file_; }
   [[nodiscard]] const std::string& pointer() const { return pointer_; }

@@ -22,7 +22,7 @@ using Json = nlohmann::json;
 
 enum class FactKind : std::uint8_t {
   kBool,
-  kNumber,   // integer or float, kept as given
+  kNumber,  // integer or float, kept as given
   kString,
   kList,     // an array of strings
   kPresent,  // whether the path holds an object (a module result was recorded); not readable by rules

@@ -53,11 +53,11 @@ enum class GapStop {
 const char* to_string(GapStop stop);  // "complete", "no_progress", "node_limit"
 
 struct GapResult {
-  int target = -1;            // level index
+  int target = -1;  // level index
   bool already_reached = false;
-  bool reachable = false;     // some set of answer improvements reaches the target
-  std::vector<int> unmet;     // requirement indices of the target level that fail now
-  std::vector<int> blocking;  // unmet requirements that answer changes cannot meet
+  bool reachable = false;               // some set of answer improvements reaches the target
+  std::vector<int> unmet;               // requirement indices of the target level that fail now
+  std::vector<int> blocking;            // unmet requirements that answer changes cannot meet
   std::vector<int> unmet_lower_levels;  // cumulative levels: lower levels that fail too
   std::vector<Improvement> improvements;
   int steps = 0;
@@ -66,9 +66,9 @@ struct GapResult {
   long long nodes_searched = 0;
   bool search_complete = true;  // false: the search stopped before it finished (see stopped_by)
   GapStop stopped_by = GapStop::kComplete;
-  bool proven_minimal = false;  // the improvement set is proven to have the fewest steps
+  bool proven_minimal = false;     // the improvement set is proven to have the fewest steps
   bool tie_break_complete = true;  // false: among sets of that many steps, more points may exist
-  int lower_bound_steps = 0;    // no set with fewer steps exists (when not proven, the plan may have more)
+  int lower_bound_steps = 0;       // no set with fewer steps exists (when not proven, the plan may have more)
 };
 
 // The node budget. The search goes on while it buys something: each step count refuted raises the

@@ -51,9 +51,9 @@ class IncrementalScore {
 
  private:
   struct Reach {
-    std::vector<int> computed;   // in evaluation order
-    std::vector<int> questions;  // in document order, the changed question included
-    std::vector<int> sections;   // descending (children before parents)
+    std::vector<int> computed;                      // in evaluation order
+    std::vector<int> questions;                     // in document order, the changed question included
+    std::vector<int> sections;                      // descending (children before parents)
     std::vector<std::pair<int, int>> requirements;  // (level, requirement)
   };
   const Reach& reach(int qi);

@@ -16,12 +16,11 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace assess::logic {
 
@@ -97,16 +96,36 @@ struct Typed {
   enum Kind : std::uint8_t { kNull, kBool, kInt, kDouble, kString, kList };
   Kind kind = kNull;
   bool boolean = false;
-  double number = 0;                 // kInt and kDouble (kInt: a whole number the data held as an integer)
-  std::string_view text;             // kString
+  double number = 0;                        // kInt and kDouble (kInt: a whole number the data held as an integer)
+  std::string_view text;                    // kString
   const std::string_view* items = nullptr;  // kList: strings
-  std::uint32_t count = 0;                   // kList: number of items
+  std::uint32_t count = 0;                  // kList: number of items
 
   static Typed null() { return {}; }
-  static Typed of_bool(bool b) { Typed t; t.kind = kBool; t.boolean = b; return t; }
-  static Typed of_int(std::int64_t v) { Typed t; t.kind = kInt; t.number = static_cast<double>(v); return t; }
-  static Typed of_double(double v) { Typed t; t.kind = kDouble; t.number = v; return t; }
-  static Typed of_string(std::string_view s) { Typed t; t.kind = kString; t.text = s; return t; }
+  static Typed of_bool(bool b) {
+    Typed t;
+    t.kind = kBool;
+    t.boolean = b;
+    return t;
+  }
+  static Typed of_int(std::int64_t v) {
+    Typed t;
+    t.kind = kInt;
+    t.number = static_cast<double>(v);
+    return t;
+  }
+  static Typed of_double(double v) {
+    Typed t;
+    t.kind = kDouble;
+    t.number = v;
+    return t;
+  }
+  static Typed of_string(std::string_view s) {
+    Typed t;
+    t.kind = kString;
+    t.text = s;
+    return t;
+  }
   bool is_number() const { return kind == kInt || kind == kDouble; }
 };
 
@@ -136,9 +155,9 @@ class TypedRule {
 
  private:
   Typed eval(std::uint32_t index, const Typed* slots) const;
-  std::vector<Node> nodes_;   // nodes_[0] is the root
+  std::vector<Node> nodes_;  // nodes_[0] is the root
   std::vector<std::uint32_t> children_;
-  std::shared_ptr<std::deque<std::string>> strings_;  // literal texts
+  std::shared_ptr<std::deque<std::string>> strings_;                  // literal texts
   std::shared_ptr<std::deque<std::vector<std::string_view>>> lists_;  // literal lists
 };
 

@@ -26,7 +26,18 @@ struct PolicyCondition {
 
 // kCaseByCase: money, the sum decided case by case with no ceiling published (攀枝花 一事一议, 聊城 奖补);
 // kNone: support without money (recommendation, priority, simplified approval).
-enum class AmountType { kFixed, kCeiling, kRate, kRateBands, kRateRange, kInterest, kUnpublishedBase, kNone, kTax, kCaseByCase };
+enum class AmountType {
+  kFixed,
+  kCeiling,
+  kRate,
+  kRateBands,
+  kRateRange,
+  kInterest,
+  kUnpublishedBase,
+  kNone,
+  kTax,
+  kCaseByCase
+};
 [[nodiscard]] const char* to_string(AmountType type);
 
 struct RateBand {
@@ -43,9 +54,9 @@ struct RateBonus {
 };
 
 struct Caps {
-  std::optional<long long> per_project;           // 元
-  std::optional<long long> per_enterprise_year;   // 元, over the enterprise's projects under the rule in a year
-  std::optional<long long> per_enterprise;        // 元
+  std::optional<long long> per_project;          // 元
+  std::optional<long long> per_enterprise_year;  // 元, over the enterprise's projects under the rule in a year
+  std::optional<long long> per_enterprise;       // 元
   // Interest points of several rules (several levels of government) on one project together at most
   // `points_max` (昆山 附件 四、（二）: 各级财政最高3个百分点); rules share the cap through `points_group`.
   std::string points_group;
@@ -54,19 +65,19 @@ struct Caps {
 
 struct Amount {
   AmountType type = AmountType::kNone;
-  long long fixed = 0;        // kFixed, 元
-  long long ceiling = 0;      // kCeiling, 元
+  long long fixed = 0;               // kFixed, 元
+  long long ceiling = 0;             // kCeiling, 元
   std::optional<logic::Rule> basis;  // 万元
   Text basis_note;
-  double rate = 0;            // kRate; kInterest: points as a fraction (0.01 = 1 pt)
-  double min_rate = 0;        // kRateRange
+  double rate = 0;      // kRate; kInterest: points as a fraction (0.01 = 1 pt)
+  double min_rate = 0;  // kRateRange
   double max_rate = 0;
   std::vector<RateBand> bands;  // kRateBands
   std::vector<RateBonus> bonuses;
   Caps caps;
-  double coefficient = 1;     // kUnpublishedBase
+  double coefficient = 1;  // kUnpublishedBase
   std::optional<logic::Rule> coefficient_when;
-  Text description;           // kNone, kTax, and a note for any type
+  Text description;  // kNone, kTax, and a note for any type
 };
 
 // A recognition award a self-check cannot earn: when the module's level is one of `levels` but the
@@ -74,7 +85,7 @@ struct Amount {
 struct RecognitionRoute {
   std::string module;
   std::vector<std::string> levels;
-  Text apply;  // what to apply for, e.g. "申请省先进级智能工厂认定"
+  Text apply;                              // what to apply for, e.g. "申请省先进级智能工厂认定"
   std::vector<std::string> unless_failed;  // conditions whose failure means "already recognised, not newly"
 };
 
@@ -116,7 +127,7 @@ struct PolicyRule {
   std::optional<RecognitionRoute> recognition_route;
   std::vector<RuleFlag> flags;
   std::vector<Restatement> restated_by;
-  std::optional<bool> draft;                // a restated parent rule's own status, when it differs from the document's
+  std::optional<bool> draft;  // a restated parent rule's own status, when it differs from the document's
   Provenance provenance;
   std::string pointer;
 };
@@ -155,8 +166,8 @@ struct PolicyDocument {
 // fact is an enterprise total that only builds the stand-in project of a rule whose enterprise has
 // listed no project of its kinds.
 struct ProjectDefault {
-  std::string project;  // project field, e.g. "in_specialty_park"
-  std::string profile;  // profile answer id, e.g. "specialty_park"
+  std::string project;             // project field, e.g. "in_specialty_park"
+  std::string profile;             // profile answer id, e.g. "specialty_park"
   std::vector<std::string> kinds;  // project kinds it applies to (empty = all)
   bool every_project = false;
 };

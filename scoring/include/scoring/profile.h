@@ -14,9 +14,9 @@ namespace assess {
 struct UsccCheck {
   std::string normalized;  // trimmed, spaces/hyphens dropped, full-width folded, upper-cased
   bool valid = false;
-  std::string error;       // why it is invalid, in English (empty when valid)
-  std::string error_zh;    // the same in Chinese
-  char expected_check = 0; // the check character the first 17 characters call for (when computable)
+  std::string error;                  // why it is invalid, in English (empty when valid)
+  std::string error_zh;               // the same in Chinese
+  char expected_check = 0;            // the check character the first 17 characters call for (when computable)
   std::vector<std::string> warnings;  // e.g. the embedded GB 11714 organisation-code check fails
 };
 

@@ -11,12 +11,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "scoring/code_list.h"
 #include "scoring/exact.h"
@@ -66,8 +65,8 @@ struct Option {
   std::string id;
   Text label;
   double points = 0;
-  bool exclusive = false;     // multi: the "none of these" option
-  int level = 0;              // ladder: the level this option stands for
+  bool exclusive = false;      // multi: the "none of these" option
+  int level = 0;               // ladder: the level this option stands for
   std::optional<Range> range;  // band: the values that select this option
   // Ids this option had before a correction: saved answers that use one read as this option.
   std::vector<std::string> replaces;
@@ -88,13 +87,13 @@ struct Question {
   std::string pointer;  // where it stands in the definition
   int section = 0;      // parent section index
   double weight = 1;
-  std::vector<Option> options;  // single, multi, band, ladder, yes/no (no, yes)
+  std::vector<Option> options;       // single, multi, band, ladder, yes/no (no, yes)
   std::optional<double> max_points;  // multi: cap on the sum
   std::optional<double> min;         // number, percent
   std::optional<double> max;
   std::string unit;
-  std::size_t max_length = 2000;  // text
-  std::string format;             // text: "" (free), "uscc" (GB 32100 check), "code" (in code_list)
+  std::size_t max_length = 2000;              // text
+  std::string format;                         // text: "" (free), "uscc" (GB 32100 check), "code" (in code_list)
   std::shared_ptr<const CodeList> code_list;  // text with format "code"
   bool required = false;
   std::optional<logic::Rule> visible_if;
@@ -142,8 +141,8 @@ struct Section {
   int depth = 0;
   double weight = 1;
   Aggregation aggregation = Aggregation::kSum;
-  bool scored = true;         // false: computed and shown, but left out of the parent's aggregate
-  double pass_mark = 0.8;     // rating_mean: the node passes when its score reaches this
+  bool scored = true;      // false: computed and shown, but left out of the parent's aggregate
+  double pass_mark = 0.8;  // rating_mean: the node passes when its score reaches this
   // Child sections count in order up to and including the first one that does not pass; later
   // ones count 0 (GB/T 39117: a higher level's score counts only when the lower levels hold).
   bool count_until_failed = false;
@@ -166,10 +165,10 @@ struct Requirement {
   Provenance provenance;
   std::string pointer;
   RequirementKind kind = RequirementKind::kScore;
-  int section = -1;        // kScore: the node whose score is compared
-  Selector selector;       // kCount, kShare: the questions looked at
-  double at_least = 1;     // kCount, kShare: a question counts when its grade reaches this
-  int value = -1;          // kValue: question index, or computed index when value_is_computed
+  int section = -1;     // kScore: the node whose score is compared
+  Selector selector;    // kCount, kShare: the questions looked at
+  double at_least = 1;  // kCount, kShare: a question counts when its grade reaches this
+  int value = -1;       // kValue: question index, or computed index when value_is_computed
   bool value_is_computed = false;
   std::optional<logic::Rule> rule;  // kLogic
   Comparison comparison = Comparison::kGe;
@@ -199,7 +198,7 @@ struct Questionnaire {
   Text title;
   Text description;
   std::vector<Source> sources;
-  std::string content_hash;  // "sha256:<hex>" of the canonical JSON
+  std::string content_hash;         // "sha256:<hex>" of the canonical JSON
   std::vector<Section> sections;    // [0] is the root
   std::vector<Question> questions;  // in document order (depth first)
   std::vector<Computed> computed;   // in evaluation order (dependencies first)

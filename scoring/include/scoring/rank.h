@@ -85,9 +85,9 @@ struct Criteria {
   Text title;
   std::string cite;
   std::string quote;
-  std::string document;        // policy document id the criteria serve ("" when none)
-  bool draft = false;          // the policy it serves is a draft for comment
-  std::size_t top = 0;         // default shortlist size (0: none)
+  std::string document;                 // policy document id the criteria serve ("" when none)
+  bool draft = false;                   // the policy it serves is a draft for comment
+  std::size_t top = 0;                  // default shortlist size (0: none)
   std::vector<std::string> regions;     // filters: GB/T 2260 areas (any of them); empty = all
   std::vector<std::string> industries;  // filters: GB/T 4754 prefixes (any of them); empty = all
   std::vector<CriteriaCondition> eligibility;
@@ -119,7 +119,7 @@ struct ConditionCheck {
 
 struct TermValue {
   std::string id;
-  double value = 0;         // what the rule returned (0 when missing)
+  double value = 0;  // what the rule returned (0 when missing)
   double weight = 0;
   double contribution = 0;  // value × weight
   bool missing = false;     // the rule returned null or a non-number: counted as 0
@@ -134,7 +134,7 @@ struct RankRow {
   std::vector<ConditionCheck> checks;  // every eligibility condition, in file order
   double score = 0;                    // Σ contribution, compared at 6 decimals
   std::vector<TermValue> terms;
-  std::vector<Json> tie_values;        // one per tie-breaker (null when missing)
+  std::vector<Json> tie_values;  // one per tie-breaker (null when missing)
   // What put this row after the one above: "score", a tie-breaker id, or "id" (the final,
   // deterministic tie-break); "" for the first row and for ineligible rows.
   std::string separated_by;
@@ -143,8 +143,8 @@ struct RankRow {
 
 struct SensitivityCase {
   std::string term;
-  double factor = 1;        // 1.1 or 0.9
-  double weight = 0;        // the moved weight
+  double factor = 1;                  // 1.1 or 0.9
+  double weight = 0;                  // the moved weight
   std::vector<std::string> entering;  // ids in the moved top N but not the baseline's, in the moved order
   std::vector<std::string> leaving;   // ids in the baseline top N but not the moved one, in baseline order
 };
@@ -161,8 +161,8 @@ struct RankResult {
   std::size_t considered = 0;    // candidates inside the filters
   std::size_t filtered_out = 0;  // candidates outside them (not listed)
   std::size_t top = 0;
-  std::vector<RankRow> rows;        // eligible, in rank order (rank_rows: the first `limit`)
-  std::vector<RankRow> ineligible;  // by id, with the failed conditions (rank_rows: the first `limit`)
+  std::vector<RankRow> rows;         // eligible, in rank order (rank_rows: the first `limit`)
+  std::vector<RankRow> ineligible;   // by id, with the failed conditions (rank_rows: the first `limit`)
   std::size_t eligible_count = 0;    // all eligible rows, listed or not
   std::size_t ineligible_count = 0;  // all ineligible rows, listed or not
   Sensitivity sensitivity;

@@ -21,7 +21,7 @@ namespace assess {
 
 struct ReportOptions {
   std::string lang = "zh-CN";
-  std::string generated_at;  // shown on the cover and in the footer, e.g. "2026-11-24 10:00"
+  std::string generated_at;                    // shown on the cover and in the footer, e.g. "2026-11-24 10:00"
   const AssessmentResult* previous = nullptr;  // the earlier assessment, for T0 → T1
   const CodeList* regions = nullptr;           // to name the region
   long long max_gap_nodes = 200'000;

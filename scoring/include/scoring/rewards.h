@@ -30,9 +30,9 @@ enum class AmountShape { kExact, kUpTo, kRange, kEither, kCaseByCase, kNone };
 
 struct RewardAmount {
   AmountShape shape = AmountShape::kNone;
-  long long value = 0;  // kExact; kUpTo: the ceiling; kRange: the upper end; kEither: if `condition` holds
-  long long low = 0;    // kRange: the lower end; kEither: otherwise
-  Text condition;       // kEither: what decides between the two
+  long long value = 0;      // kExact; kUpTo: the ceiling; kRange: the upper end; kEither: if `condition` holds
+  long long low = 0;        // kRange: the lower end; kEither: otherwise
+  Text condition;           // kEither: what decides between the two
   std::vector<Text> steps;  // the computation, one line each
 };
 
@@ -41,7 +41,7 @@ struct RuleOutcome {
   const PolicyRule* rule = nullptr;
   std::string project;  // project id for per-project rules ("" when no project was given)
   Eligibility status = Eligibility::kNotEligible;
-  std::string failed;   // id of the failed condition or disqualifier, or "basis"
+  std::string failed;  // id of the failed condition or disqualifier, or "basis"
   Text failed_title;
   std::vector<std::string> missing;  // fact paths that would decide the rule
   RewardAmount amount;

@@ -44,14 +44,14 @@ struct SectionResult {
 
 struct RequirementResult {
   bool met = false;
-  double actual = 0;  // the compared value (logic: 1 when truthy)
-  int counted = 0;    // count / share: questions that qualify
-  int considered = 0; // count / share: questions looked at
+  double actual = 0;   // the compared value (logic: 1 when truthy)
+  int counted = 0;     // count / share: questions that qualify
+  int considered = 0;  // count / share: questions looked at
 };
 
 struct LevelResult {
-  int level = -1;                                     // index into Questionnaire::levels, -1 for none
-  std::vector<bool> holds;                            // per level: every requirement met (and lower ones when cumulative)
+  int level = -1;           // index into Questionnaire::levels, -1 for none
+  std::vector<bool> holds;  // per level: every requirement met (and lower ones when cumulative)
   std::vector<std::vector<RequirementResult>> requirements;  // per level, per requirement
 };
 
@@ -62,7 +62,7 @@ struct ScoreResult {
   // The same values as exact rationals where the rule is arithmetic over typed decimals (see exact.h);
   // bands and thresholds are decided on these. nullopt: not computable, or only in floating point.
   std::vector<std::optional<exact::Rational>> computed_exact;
-  std::vector<int> missing_required;    // visible, required, unanswered questions
+  std::vector<int> missing_required;  // visible, required, unanswered questions
   LevelResult levels;
 };
 

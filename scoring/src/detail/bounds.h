@@ -1,8 +1,8 @@
 // bounds.h — reads the {"gt"|"ge", "lt"|"le"} bounds that band options and reward rate bands share.
 #pragma once
 
-#include "scoring/questionnaire.h"
 #include "reader.h"
+#include "scoring/questionnaire.h"
 
 namespace assess::detail {
 

@@ -3,14 +3,13 @@
 #pragma once
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
-#include <set>
-
+#include "reader.h"
 #include "scoring/logic.h"
 #include "scoring/policy.h"
-#include "reader.h"
 
 namespace assess::detail {
 
