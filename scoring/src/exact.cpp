@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numeric>
 #include <vector>
 
 namespace assess::exact {
@@ -13,15 +14,31 @@ Int abs_of(Int v) {
   return v < 0 ? -v : v;
 }
 
+constexpr Int kMax64 = static_cast<Int>(std::numeric_limits<std::int64_t>::max());
+
+bool fits64(Int v) {
+  return v <= kMax64 && v >= -kMax64;
+}
+
 Int gcd_of(Int a, Int b) {
   a = abs_of(a);
   b = abs_of(b);
+  // Typed business figures fit in 64 bits: a 64-bit gcd avoids libgcc's 128-bit division.
+  if (a <= kMax64 && b <= kMax64) {
+    return static_cast<Int>(std::gcd(static_cast<std::uint64_t>(a), static_cast<std::uint64_t>(b)));
+  }
   while (b != 0) {
     const Int t = a % b;
     a = b;
     b = t;
   }
   return a;
+}
+
+// a / b, exact (b divides a), in 64 bits when both fit.
+Int divide(Int a, Int b) {
+  if (fits64(a) && fits64(b)) return static_cast<Int>(static_cast<std::int64_t>(a) / static_cast<std::int64_t>(b));
+  return a / b;
 }
 
 // The smallest value; its negation overflows, so every operation refuses it.
@@ -54,10 +71,11 @@ std::optional<Rational> Rational::make(Int num, Int den) {
     num = -num;
     den = -den;
   }
+  if (den == 1) return Rational(num, den);
   const Int g = gcd_of(num, den);
   if (g > 1) {
-    num /= g;
-    den /= g;
+    num = divide(num, g);
+    den = divide(den, g);
   }
   return Rational(num, den);
 }
@@ -83,6 +101,10 @@ std::string Rational::to_string() const {
 
 std::optional<Rational> from_double(double value) {
   if (!std::isfinite(value)) return std::nullopt;
+  // A whole number below 2^53 is exactly what was typed; the text round trip below would give the same.
+  if (std::fabs(value) < 9007199254740992.0 && value == std::trunc(value)) {
+    return Rational::integer(static_cast<long long>(value));
+  }
   char buffer[64];
   const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);  // shortest round trip
   if (ec != std::errc()) return std::nullopt;
@@ -126,10 +148,15 @@ std::optional<Rational> from_double(double value) {
 }
 
 std::optional<Rational> add(const Rational& a, const Rational& b) {
+  if (a.den() == 1 && b.den() == 1) {
+    auto num = checked_add(a.num(), b.num());
+    if (!num) return std::nullopt;
+    return Rational::make(*num, 1);
+  }
   const Int g = gcd_of(a.den(), b.den());
-  auto left = checked_mul(a.num(), b.den() / g);
-  auto right = checked_mul(b.num(), a.den() / g);
-  auto den = checked_mul(a.den() / g, b.den());
+  auto left = checked_mul(a.num(), divide(b.den(), g));
+  auto right = checked_mul(b.num(), divide(a.den(), g));
+  auto den = checked_mul(divide(a.den(), g), b.den());
   if (!left || !right || !den) return std::nullopt;
   auto num = checked_add(*left, *right);
   if (!num) return std::nullopt;
@@ -145,8 +172,8 @@ std::optional<Rational> sub(const Rational& a, const Rational& b) {
 std::optional<Rational> mul(const Rational& a, const Rational& b) {
   const Int g1 = a.num() == 0 ? 1 : gcd_of(a.num(), b.den());
   const Int g2 = b.num() == 0 ? 1 : gcd_of(b.num(), a.den());
-  auto num = checked_mul(a.num() / g1, b.num() / g2);
-  auto den = checked_mul(a.den() / g2, b.den() / g1);
+  auto num = checked_mul(divide(a.num(), g1), divide(b.num(), g2));
+  auto den = checked_mul(divide(a.den(), g2), divide(b.den(), g1));
   if (!num || !den) return std::nullopt;
   return Rational::make(*num, *den);
 }
