@@ -467,19 +467,25 @@ std::shared_ptr<App::Cached> App::cached(const AssessmentRow& a) {
 AssessmentResult App::score_cached(const AssessmentRow& a) {
   auto entry = cached(a);
   std::lock_guard<std::mutex> lock(entry->mutex);
-  if (!entry->result) entry->result = score_assessment(crosswalk_, entry->parsed);
+  if (!entry->result) {
+    entry->result = score_assessment(crosswalk_, entry->parsed);
+    entry->live = live_summary(*entry->result);
+  }
   return *entry->result;
 }
 
 Json App::update_cached(Cached& entry, const std::string& module, const std::string& question, const Json& answer) {
   std::lock_guard<std::mutex> lock(entry.mutex);
   set_answer(entry.parsed, module, question, answer);
-  if (entry.result) {
-    rescore_module(crosswalk_, entry.parsed, module, *entry.result);
+  if (entry.result && entry.live.is_object()) {
+    for (const auto& id : rescore_module(crosswalk_, entry.parsed, module, *entry.result)) {
+      entry.live[id] = live_module(entry.result->modules.at(id));
+    }
   } else {
     entry.result = score_assessment(crosswalk_, entry.parsed);
+    entry.live = live_summary(*entry.result);
   }
-  return live_summary(*entry.result);
+  return entry.live;
 }
 
 void App::forget(std::int64_t id) {
@@ -489,24 +495,26 @@ void App::forget(std::int64_t id) {
 
 Json App::live_summary(const AssessmentResult& result) {
   Json out = Json::object();
-  for (const auto& id : result.order) {
-    const ModuleResult& m = result.modules.at(id);
-    const Questionnaire& q = *m.questionnaire;
-    const int level = m.result.levels.level;
-    out[id] = {{"total", m.result.sections[0].score},
-               {"max", m.result.sections[0].max},
-               {"level", level < 0 ? Json() : Json(q.levels[static_cast<std::size_t>(level)].id)},
-               {"level_name", level < 0 ? q.below_levels.zh : q.levels[static_cast<std::size_t>(level)].name.zh},
-               {"level_name_en",
-                level < 0 ? q.below_levels.in("en") : q.levels[static_cast<std::size_t>(level)].name.in("en")},
-               {"has_levels", !q.levels.empty()},
-               {"missing_required", m.result.missing_required.size()}};
-    // The computed values as the server has them (exact where they come from typed decimals): the
-    // browser's preview takes them where its floating-point figures agree (web/rules.js).
-    Json computed = Json::object();
-    for (std::size_t ci = 0; ci < q.computed.size(); ++ci) computed[q.computed[ci].id] = m.result.computed[ci];
-    out[id]["computed"] = std::move(computed);
-  }
+  for (const auto& id : result.order) out[id] = live_module(result.modules.at(id));
+  return out;
+}
+
+Json App::live_module(const ModuleResult& m) {
+  const Questionnaire& q = *m.questionnaire;
+  const int level = m.result.levels.level;
+  Json out = {
+      {"total", m.result.sections[0].score},
+      {"max", m.result.sections[0].max},
+      {"level", level < 0 ? Json() : Json(q.levels[static_cast<std::size_t>(level)].id)},
+      {"level_name", level < 0 ? q.below_levels.zh : q.levels[static_cast<std::size_t>(level)].name.zh},
+      {"level_name_en", level < 0 ? q.below_levels.in("en") : q.levels[static_cast<std::size_t>(level)].name.in("en")},
+      {"has_levels", !q.levels.empty()},
+      {"missing_required", m.result.missing_required.size()}};
+  // The computed values as the server has them (exact where they come from typed decimals): the
+  // browser's preview takes them where its floating-point figures agree (web/rules.js).
+  Json computed = Json::object();
+  for (std::size_t ci = 0; ci < q.computed.size(); ++ci) computed[q.computed[ci].id] = m.result.computed[ci];
+  out["computed"] = std::move(computed);
   return out;
 }
 

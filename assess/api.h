@@ -156,6 +156,7 @@ class App {
     std::mutex mutex;
     ParsedAssessment parsed;
     std::optional<AssessmentResult> result;  // scored when first read, then rescored by each save
+    Json live;  // live_summary(*result), kept per module: a save rebuilds only the modules it rescored
   };
   // Changes one answer of the cached assessment and rescores the modules it reaches; returns the
   // live summary of the new result.
@@ -164,6 +165,7 @@ class App {
   AssessmentResult score_cached(const AssessmentRow& a);
   void forget(std::int64_t id);
   Json live_summary(const AssessmentResult& result);
+  static Json live_module(const ModuleResult& m);
 
   AppConfig config_;
   Store& store_;

@@ -34,8 +34,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -120,6 +123,8 @@ class Connection {
   std::string buffer_;
 };
 
+pid_t server_pid = 0;  // the server this benchmark started; 0 with --url
+
 // A server this benchmark started, stopped again at the end.
 struct Child {
   pid_t pid = 0;
@@ -155,6 +160,7 @@ void start_server(const std::string& assess, Child& child, int& port, std::strin
     std::_Exit(127);
   }
   ::close(out[1]);
+  server_pid = child.pid;
   std::string text;
   char chunk[4096];
   while (text.find("one-time password") == std::string::npos ||
@@ -210,7 +216,25 @@ struct Figures {
   long throttled = 0;
   std::vector<double> score_reads;   // sorted, ms: GET …/score while the saves run
   std::vector<double> report_reads;  // sorted, ms: GET …/report while the saves run
+  double server_cpu = -1;            // CPU seconds the server process used during the run (-1: unknown)
 };
+
+// CPU seconds (user + system) a process has used so far, from /proc/PID/stat; -1 when unknown.
+// Per save, this is the server's cost independent of what else the machine runs.
+double process_cpu_seconds(pid_t pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
 
 // --clients threads saving answers for `seconds`, while `idle` silent connections are open and
 // `guessers` threads post wrong passwords to /api/login.
@@ -303,15 +327,18 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
       }
     });
   }
+  const double cpu_before = process_cpu_seconds(server_pid);
   const auto start = Clock::now();
   go = true;
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
   for (auto& t : threads) t.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double cpu_after = process_cpu_seconds(server_pid);
   silent.clear();
   Figures f;
   f.elapsed = elapsed;
+  if (cpu_before >= 0 && cpu_after >= 0) f.server_cpu = cpu_after - cpu_before;
   for (const auto& v : latencies) f.latencies.insert(f.latencies.end(), v.begin(), v.end());
   std::sort(f.latencies.begin(), f.latencies.end());
   f.errors = errors;
@@ -418,6 +445,12 @@ int main(int argc, char** argv) {
         std::printf("  GET %s: %zu answered, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
                     reads == &f.score_reads ? "score " : "report", reads->size(), percentile(*reads, 0.50),
                     percentile(*reads, 0.99), reads->back());
+      }
+      if (f.server_cpu >= 0 && !f.latencies.empty()) {
+        std::printf(
+            "  server CPU: %.0f µs per request (saves and reads; %.2f cores busy)\n",
+            f.server_cpu * 1e6 / static_cast<double>(f.latencies.size() + f.score_reads.size() + f.report_reads.size()),
+            f.server_cpu / f.elapsed);
       }
       if (!f.first_error.empty()) std::printf("  first error: %s\n", f.first_error.c_str());
     };

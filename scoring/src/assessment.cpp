@@ -346,20 +346,27 @@ AssessmentResult score_assessment(const Crosswalk& crosswalk, const ParsedAssess
   return out;
 }
 
-void rescore_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment, const std::string& module,
-                    AssessmentResult& result) {
-  if (result.order != module_order(crosswalk, assessment))
-    throw std::logic_error("rescore_module: the result is of another assessment");
+std::vector<std::string> rescore_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment,
+                                        const std::string& module, AssessmentResult& result) {
+  // The order depends only on the crosswalk and the modules present: the same modules, the same order.
+  const bool same_modules = result.modules.size() == assessment.modules.size() &&
+                            std::all_of(assessment.modules.begin(), assessment.modules.end(),
+                                        [&](const auto& entry) { return result.modules.count(entry.first) > 0; }) &&
+                            result.order.size() == assessment.modules.size();
+  if (!same_modules) throw std::logic_error("rescore_module: the result is of another assessment");
   result.errors = assessment_errors(assessment, result.order);
+  std::vector<std::string> rescored;
   std::set<std::string> dirty = {module};
   for (const auto& id : result.order) {
     if (!dirty.count(id)) continue;
+    rescored.push_back(id);
     result.modules.insert_or_assign(id, score_module(crosswalk, assessment, result.order, id, result.modules));
     for (const auto& link : crosswalk.links) {
       if (link.from.module != id) continue;
       for (const auto& to : link.to) dirty.insert(to.module);
     }
   }
+  return rescored;
 }
 
 Json enterprise_facts(const AssessmentResult& result) {

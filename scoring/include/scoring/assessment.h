@@ -127,8 +127,8 @@ void set_answer(ParsedAssessment& assessment, const std::string& module, const s
 // After one module's own answers changed (set_answer), rescores that module and every module a
 // crosswalk link carries its facts into, transitively, and keeps the others: `result` becomes what
 // score_assessment(crosswalk, assessment) gives, for the cost of the modules reached. `result` must
-// be a score of the same assessment (the same modules).
-void rescore_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment, const std::string& module,
-                    AssessmentResult& result);
+// be a score of the same assessment (the same modules). Returns the modules rescored, in order.
+std::vector<std::string> rescore_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment,
+                                        const std::string& module, AssessmentResult& result);
 
 }  // namespace assess
