@@ -480,10 +480,12 @@ Json App::update_cached(Cached& entry, const std::string& module, const std::str
   if (entry.result && entry.live.is_object()) {
     for (const auto& id : rescore_module(crosswalk_, entry.parsed, module, *entry.result)) {
       entry.live[id] = live_module(entry.result->modules.at(id));
+      ++entry.versions[id];
     }
   } else {
     entry.result = score_assessment(crosswalk_, entry.parsed);
     entry.live = live_summary(*entry.result);
+    for (const auto& id : entry.result->order) ++entry.versions[id];
   }
   return entry.live;
 }
@@ -1132,10 +1134,30 @@ HttpResponse App::on_score(Context& c) {
   const auto& p = c.parts;
   AssessmentRow a = load_assessment(c, p[1]);
   const std::string lang = c.query["lang"] == "en" ? "en" : "zh-CN";
-  AssessmentResult result = score_cached(a);
+  // The result, and the module views already built for it (see Cached::views).
+  const auto entry = cached(a);
+  std::optional<AssessmentResult> snapshot;
+  std::map<std::string, std::uint64_t> versions;
+  std::map<std::string, std::string> texts;
+  {
+    std::lock_guard<std::mutex> lock(entry->mutex);
+    if (!entry->result) {
+      entry->result = score_assessment(crosswalk_, entry->parsed);
+      entry->live = live_summary(*entry->result);
+    }
+    snapshot = *entry->result;
+    versions = entry->versions;
+    for (const auto& id : snapshot->order) {
+      auto it = entry->views.find(id + "\n" + lang);
+      if (it != entry->views.end() && it->second.first == versions[id]) texts[id] = it->second.second;
+    }
+  }
+  const AssessmentResult& result = *snapshot;
   Json out = {{"live", live_summary(result)}, {"modules", Json::object()}, {"errors", Json::array()}};
   for (const auto& e : result.errors) out["errors"].push_back({{"message", e.message()}, {"pointer", e.pointer()}});
+  std::vector<std::string> built;
   for (const auto& id : result.order) {
+    if (texts.count(id)) continue;
     const ModuleResult& m = result.modules.at(id);
     Json doc = explain_score(*m.questionnaire, m.answers, m.result, lang);
     const int next = m.result.levels.level + 1;
@@ -1156,7 +1178,14 @@ HttpResponse App::on_score(Context& c) {
                            {"reason", cf.reason}});
     }
     doc["crosswalk"] = {{"filled", filled}, {"conflicts", conflicts}};
-    out["modules"][id] = doc;
+    texts[id] = doc.dump(-1, ' ', false, Json::error_handler_t::replace);
+    built.push_back(id);
+  }
+  if (!built.empty()) {
+    std::lock_guard<std::mutex> lock(entry->mutex);
+    for (const auto& id : built) {
+      if (entry->versions[id] == versions[id]) entry->views[id + "\n" + lang] = {versions[id], texts[id]};
+    }
   }
   Json facts = enterprise_facts(result);
   if (facts.contains("region") && !catalogue_.documents.empty()) {
@@ -1174,7 +1203,29 @@ HttpResponse App::on_score(Context& c) {
                                                   {"rewards", rewards_to_json(unlocked, lang)["outcomes"]}};
     }
   }
-  return json_response(200, out);
+  // The module views are spliced in as text: {"modules":{"<id>":{<fields added here>,<view>},…},<the rest>}.
+  std::string body = "{\"modules\":{";
+  for (std::size_t k = 0; k < result.order.size(); ++k) {
+    const std::string& id = result.order[k];
+    const std::string& view = texts[id];
+    body += (k ? "," : "") + Json(id).dump(-1, ' ', false, Json::error_handler_t::replace) + ":";
+    const Json& extra = out["modules"].contains(id) ? out["modules"][id] : Json::object();
+    if (extra.empty() || view.size() < 2) {
+      body += view;
+    } else {
+      const std::string fields = extra.dump(-1, ' ', false, Json::error_handler_t::replace);
+      body += fields.substr(0, fields.size() - 1) + (view == "{}" ? "}" : "," + view.substr(1));
+    }
+  }
+  body += "}";
+  out.erase("modules");
+  const std::string rest = out.dump(-1, ' ', false, Json::error_handler_t::replace);
+  body += rest == "{}" ? "}" : "," + rest.substr(1);
+  HttpResponse r;
+  r.status = 200;
+  r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  r.body = std::move(body);
+  return r;
 }
 
 HttpResponse App::on_report(Context& c) {

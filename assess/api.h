@@ -157,6 +157,11 @@ class App {
     ParsedAssessment parsed;
     std::optional<AssessmentResult> result;  // scored when first read, then rescored by each save
     Json live;  // live_summary(*result), kept per module: a save rebuilds only the modules it rescored
+    // GET score's part of a module that depends on that module alone (explanation, gap plan,
+    // crosswalk), serialised, by "module\nlang"; with the module's version when it was built. A save
+    // bumps the version of each module it rescored, so a view built from an older result is not kept.
+    std::map<std::string, std::pair<std::uint64_t, std::string>> views;
+    std::map<std::string, std::uint64_t> versions;
   };
   // Changes one answer of the cached assessment and rescores the modules it reaches; returns the
   // live summary of the new result.

@@ -14,7 +14,11 @@
 //
 //   serve_bench [--assess PATH | --url http://127.0.0.1:8080 --password PW]
 //               [--clients 50] [--seconds 10] [--rate SAVES_PER_S] [--empty]
-//               [--idle 300] [--guessers 16] [--no-readers]
+//               [--idle 300] [--guessers 16] [--no-readers] [--records N]
+//
+// --records N stores N synthetic bureau records (synthetic_enterprises.h) before the server starts, so
+// that the report's peer percentile runs against them. Last, GET score and GET report are timed
+// alone (one client, 20 requests each).
 //
 // By default the server is started with --demo and the clients write into a copy of the demo
 // assessment (every module answered), so each save rescores a realistic assessment. --rate paces
@@ -43,6 +47,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "../bench/synthetic_enterprises.h"
+#include "store.h"
 
 namespace {
 
@@ -142,10 +149,26 @@ struct Child {
 };
 
 // Starts `assess serve --port 0` on a fresh data folder; returns the port and the one-time password.
-void start_server(const std::string& assess, Child& child, int& port, std::string& password) {
+// With `records` > 0, that many synthetic bureau records (synthetic_enterprises.h) are stored first.
+void start_server(const std::string& assess, Child& child, int& port, std::string& password, int records) {
   char tmpl[] = "/tmp/serve-bench-XXXXXX";
   if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   child.dir = tmpl;
+  if (records > 0) {
+    // Stored the way an import stores them (bench/bureau_bench does the same).
+    std::fprintf(stderr, "serve_bench: storing %d bureau records...\n", records);
+    std::filesystem::create_directories(child.dir / "data");
+    auto store = assess::Store::open((child.dir / "data" / "assess.db").string());
+    std::vector<assess::Store::BureauRecord> batch;
+    for (int i = 0; i < records; ++i) {
+      assess::Candidate c = assess::bench::synthetic_enterprise(2025, static_cast<std::size_t>(i));
+      batch.push_back({c.id, c.name, c.facts.value("region", std::string()), std::move(c.facts)});
+      if (batch.size() == 20000 || i + 1 == records) {
+        store->save_bureau_records(batch, false, "serve_bench", "2026-12-06");
+        batch.clear();
+      }
+    }
+  }
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
   child.pid = ::fork();
@@ -370,7 +393,8 @@ int main(int argc, char** argv) {
     Child child;
     int port = 0;
     if (url.empty()) {
-      start_server(arg(argc, argv, "--assess", ASSESS_BINARY), child, port, password);
+      start_server(arg(argc, argv, "--assess", ASSESS_BINARY), child, port, password,
+                   std::atoi(arg(argc, argv, "--records", "0").c_str()));
       url = "http://127.0.0.1:" + std::to_string(port);
     } else {
       port = std::atoi(url.c_str() + url.rfind(':') + 1);
@@ -470,6 +494,20 @@ int main(int argc, char** argv) {
           run_load(port, base, headers, clients, seconds, rate, 0, 0, "/api/assessments/" + std::to_string(assessment));
       report(read, ", while one client polls GET score and another GET report of the same assessment");
       errors += read.errors;
+    }
+    // The reads alone: one client, nothing else running against the server.
+    for (const std::string what : {"score", "report"}) {
+      const std::string target = "/api/assessments/" + std::to_string(assessment) + "/" + what;
+      std::vector<double> times;
+      for (int i = 0; i < 20; ++i) {
+        const auto t0 = Clock::now();
+        const Response r = setup.request("GET", target, "", headers);
+        times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (r.status != 200) ++errors;
+      }
+      std::sort(times.begin(), times.end());
+      std::printf("GET %s alone (one client, 20 requests): p50 %.2f ms, max %.2f ms\n", what.c_str(),
+                  percentile(times, 0.5), times.back());
     }
     return errors == 0 ? 0 : 1;
   } catch (const std::exception& ex) {

@@ -1005,6 +1005,41 @@ TEST_CASE("concurrent saves and reads leave the served score equal to the stored
   CHECK(answers["raw_employees_year_before"] == 100 + 3000 + 59);
 }
 
+// GET score keeps each module's explanation and gap plan between reads (App::Cached::views). A save
+// must drop the views of every module it rescores, including those the crosswalk carries a profile
+// fact into; a second App without a cache is the reference.
+TEST_CASE("GET score after saves equals a fresh App's, in both languages, crosswalk modules included") {
+  Fixture f;
+  const Client c = f.login("zhang");
+  const std::int64_t e = f.add_enterprise(c, {{"name", "缓存"}});
+  const std::int64_t a = f.add_assessment(c, e, {{"modules", {"profile", kSme, "smart-factory-2025"}}});
+  const std::string score = "/api/assessments/" + std::to_string(a) + "/score";
+  assess::AppConfig config;
+  config.data_dir = f.data.string();
+  config.web_dir = f.web.string();
+  config.questionnaires_dir = ASSESS_SOURCE_DIR "/questionnaires";
+  config.policies_dir = ASSESS_SOURCE_DIR "/policies";
+  config.templates_dir = ASSESS_SOURCE_DIR "/templates";
+  auto check = [&](const std::string& step) {
+    for (const std::string lang : {"", "?lang=en"}) {
+      CAPTURE(step);
+      CAPTURE(lang);
+      const Json served = body_of(c.get(score + lang));
+      App fresh(config, *f.store);
+      const Client again{&fresh, c.token, c.csrf};
+      CHECK(served == body_of(again.get(score + lang)));
+    }
+  };
+  check("nothing answered");  // the views are now built and kept
+  REQUIRE(c.put(answer_url(a, kSme, "raw_equipment_total"), 120).status == 200);
+  check("one SME answer");
+  // profile/revenue_last_year is carried into the smart-factory module by the crosswalk.
+  REQUIRE(c.put(answer_url(a, "profile", "revenue_last_year"), 25000).status == 200);
+  check("a profile fact carried into another module");
+  REQUIRE(c.put(answer_url(a, kSme, "raw_equipment_total"), Json()).status == 200);
+  check("an answer cleared");
+}
+
 // docs/api.md is the API's reference: every route in the table is documented, and every route the
 // document names exists. Routes are read from the document's `METHOD /api/...` mentions, with
 // {parameters} as "*" and the query left out.
