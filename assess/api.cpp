@@ -474,6 +474,37 @@ AssessmentResult App::score_cached(const AssessmentRow& a) {
   return *entry->result;
 }
 
+App::Snapshot App::snapshot(const AssessmentRow& a) {
+  Snapshot out;
+  out.entry = cached(a);
+  std::lock_guard<std::mutex> lock(out.entry->mutex);
+  if (!out.entry->result) {
+    out.entry->result = score_assessment(crosswalk_, out.entry->parsed);
+    out.entry->live = live_summary(*out.entry->result);
+  }
+  out.result = *out.entry->result;
+  out.versions = out.entry->versions;
+  for (const auto& id : out.result.order) out.versions.try_emplace(id, 0);  // never rescored yet
+  return out;
+}
+
+std::shared_ptr<const GapResult> App::gap_cached(Cached& entry, const std::string& module, std::uint64_t version,
+                                                 const ModuleResult& m, int next) {
+  {
+    std::lock_guard<std::mutex> lock(entry.mutex);
+    auto it = entry.gaps.find(module);
+    if (it != entry.gaps.end() && it->second.first == version && it->second.second->target == next) {
+      return it->second.second;
+    }
+  }
+  GapOptions options;
+  options.max_nodes = 50'000;  // interactive: the plan arrives fast, marked when not proven
+  auto gap = std::make_shared<const GapResult>(find_gap(*m.questionnaire, m.answers, next, options));
+  std::lock_guard<std::mutex> lock(entry.mutex);
+  if (entry.versions[module] == version) entry.gaps[module] = {version, gap};
+  return gap;
+}
+
 Json App::update_cached(Cached& entry, const std::string& module, const std::string& question, const Json& answer) {
   std::lock_guard<std::mutex> lock(entry.mutex);
   set_answer(entry.parsed, module, question, answer);
@@ -1135,24 +1166,18 @@ HttpResponse App::on_score(Context& c) {
   AssessmentRow a = load_assessment(c, p[1]);
   const std::string lang = c.query["lang"] == "en" ? "en" : "zh-CN";
   // The result, and the module views already built for it (see Cached::views).
-  const auto entry = cached(a);
-  std::optional<AssessmentResult> snapshot;
-  std::map<std::string, std::uint64_t> versions;
+  Snapshot snap = snapshot(a);
+  const auto& entry = snap.entry;
+  const auto& versions = snap.versions;
   std::map<std::string, std::string> texts;
   {
     std::lock_guard<std::mutex> lock(entry->mutex);
-    if (!entry->result) {
-      entry->result = score_assessment(crosswalk_, entry->parsed);
-      entry->live = live_summary(*entry->result);
-    }
-    snapshot = *entry->result;
-    versions = entry->versions;
-    for (const auto& id : snapshot->order) {
+    for (const auto& id : snap.result.order) {
       auto it = entry->views.find(id + "\n" + lang);
-      if (it != entry->views.end() && it->second.first == versions[id]) texts[id] = it->second.second;
+      if (it != entry->views.end() && it->second.first == versions.at(id)) texts[id] = it->second.second;
     }
   }
-  const AssessmentResult& result = *snapshot;
+  const AssessmentResult& result = snap.result;
   Json out = {{"live", live_summary(result)}, {"modules", Json::object()}, {"errors", Json::array()}};
   for (const auto& e : result.errors) out["errors"].push_back({{"message", e.message()}, {"pointer", e.pointer()}});
   std::vector<std::string> built;
@@ -1162,10 +1187,8 @@ HttpResponse App::on_score(Context& c) {
     Json doc = explain_score(*m.questionnaire, m.answers, m.result, lang);
     const int next = m.result.levels.level + 1;
     if (next < static_cast<int>(m.questionnaire->levels.size())) {
-      GapOptions options;
-      options.max_nodes = 50'000;  // interactive: the plan arrives fast, marked when not proven
       doc["gaps"] = Json::array(
-          {explain_gap(*m.questionnaire, m.answers, find_gap(*m.questionnaire, m.answers, next, options), lang)});
+          {explain_gap(*m.questionnaire, m.answers, *gap_cached(*entry, id, versions.at(id), m, next), lang)});
     }
     Json filled = Json::array();
     for (const auto& f : m.filled) filled.push_back({{"link", f.link}, {"question", f.question}, {"value", f.value}});
@@ -1184,7 +1207,7 @@ HttpResponse App::on_score(Context& c) {
   if (!built.empty()) {
     std::lock_guard<std::mutex> lock(entry->mutex);
     for (const auto& id : built) {
-      if (entry->versions[id] == versions[id]) entry->views[id + "\n" + lang] = {versions[id], texts[id]};
+      if (entry->versions[id] == versions.at(id)) entry->views[id + "\n" + lang] = {versions.at(id), texts[id]};
     }
   }
   Json facts = enterprise_facts(result);
@@ -1231,7 +1254,8 @@ HttpResponse App::on_score(Context& c) {
 HttpResponse App::on_report(Context& c) {
   const auto& p = c.parts;
   AssessmentRow a = load_assessment(c, p[1]);
-  AssessmentResult result = score_cached(a);
+  Snapshot snap = snapshot(a);
+  const AssessmentResult& result = snap.result;
   std::optional<AssessmentResult> previous;
   if (a.previous_id) {
     if (auto pa = store_.assessment(*a.previous_id)) previous = score_cached(*pa);
@@ -1247,6 +1271,9 @@ HttpResponse App::on_report(Context& c) {
   options.previous = previous ? &*previous : nullptr;
   options.regions = regions_.get();
   options.max_gap_nodes = 50'000;
+  options.gap = [&](const std::string& module, int next) {
+    return gap_cached(*snap.entry, module, snap.versions.at(module), result.modules.at(module), next);
+  };
   options.status = a.status;  // an open assessment's report is marked as a draft
   // The peer percentile: counts over the indexed summary of the bureau records, not a scan.
   if (store_.has_bureau_records()) {

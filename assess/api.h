@@ -162,7 +162,21 @@ class App {
     // bumps the version of each module it rescored, so a view built from an older result is not kept.
     std::map<std::string, std::pair<std::uint64_t, std::string>> views;
     std::map<std::string, std::uint64_t> versions;
+    // The gap plan of each module to its next level, shared by GET score and GET report, with the
+    // module's version when it was searched.
+    std::map<std::string, std::pair<std::uint64_t, std::shared_ptr<const GapResult>>> gaps;
   };
+  // A copy of the cached result with the module versions it belongs to.
+  struct Snapshot {
+    std::shared_ptr<Cached> entry;
+    AssessmentResult result;
+    std::map<std::string, std::uint64_t> versions;
+  };
+  Snapshot snapshot(const AssessmentRow& a);
+  // The plan of `module` to level `next` (GET score and GET report search with the same options),
+  // kept in the entry while the module's version is `version`.
+  std::shared_ptr<const GapResult> gap_cached(Cached& entry, const std::string& module, std::uint64_t version,
+                                              const ModuleResult& m, int next);
   // Changes one answer of the cached assessment and rescores the modules it reaches; returns the
   // live summary of the new result.
   Json update_cached(Cached& entry, const std::string& module, const std::string& question, const Json& answer);

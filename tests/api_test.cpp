@@ -1005,15 +1005,16 @@ TEST_CASE("concurrent saves and reads leave the served score equal to the stored
   CHECK(answers["raw_employees_year_before"] == 100 + 3000 + 59);
 }
 
-// GET score keeps each module's explanation and gap plan between reads (App::Cached::views). A save
-// must drop the views of every module it rescores, including those the crosswalk carries a profile
-// fact into; a second App without a cache is the reference.
-TEST_CASE("GET score after saves equals a fresh App's, in both languages, crosswalk modules included") {
+// GET score keeps each module's explanation and gap plan between reads (App::Cached::views and
+// gaps), and GET report reuses the plans. A save must drop what it kept of every module it rescores, including those
+// the crosswalk carries a profile fact into; a second App without a cache is the reference.
+TEST_CASE("GET score and GET report after saves equal a fresh App's, in both languages, crosswalk modules included") {
   Fixture f;
   const Client c = f.login("zhang");
   const std::int64_t e = f.add_enterprise(c, {{"name", "缓存"}});
   const std::int64_t a = f.add_assessment(c, e, {{"modules", {"profile", kSme, "smart-factory-2025"}}});
   const std::string score = "/api/assessments/" + std::to_string(a) + "/score";
+  const std::string report = "/api/assessments/" + std::to_string(a) + "/report";
   assess::AppConfig config;
   config.data_dir = f.data.string();
   config.web_dir = f.web.string();
@@ -1025,9 +1026,12 @@ TEST_CASE("GET score after saves equals a fresh App's, in both languages, crossw
       CAPTURE(step);
       CAPTURE(lang);
       const Json served = body_of(c.get(score + lang));
+      const std::string served_report = c.get(report + lang).body;
       App fresh(config, *f.store);
       const Client again{&fresh, c.token, c.csrf};
       CHECK(served == body_of(again.get(score + lang)));
+      // The report reuses the gap plans GET score searched (App::gap_cached).
+      CHECK(served_report == again.get(report + lang).body);
     }
   };
   check("nothing answered");  // the views are now built and kept

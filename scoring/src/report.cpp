@@ -389,9 +389,13 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
 
     const int next = m.result.levels.level + 1;
     if (next < static_cast<int>(q.levels.size())) {
-      GapOptions gap_options;
-      gap_options.max_nodes = options.max_gap_nodes;
-      GapResult gap = find_gap(q, m.answers, next, gap_options);
+      std::shared_ptr<const GapResult> kept = options.gap ? options.gap(id, next) : nullptr;
+      if (!kept) {
+        GapOptions gap_options;
+        gap_options.max_nodes = options.max_gap_nodes;
+        kept = std::make_shared<const GapResult>(find_gap(q, m.answers, next, gap_options));
+      }
+      const GapResult& gap = *kept;
       Json requirements = Json::array();
       const Level& level = q.levels[static_cast<std::size_t>(next)];
       for (std::size_t ri = 0; ri < level.requirements.size(); ++ri) {

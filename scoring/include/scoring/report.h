@@ -9,11 +9,14 @@
 // for A4. Both steps are pure functions of their inputs (the generation time is an argument).
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "scoring/assessment.h"
 #include "scoring/code_list.h"
 #include "scoring/dashboard.h"
+#include "scoring/gap.h"
 #include "scoring/rank.h"
 #include "scoring/rewards.h"
 
@@ -25,6 +28,9 @@ struct ReportOptions {
   const AssessmentResult* previous = nullptr;  // the earlier assessment, for T0 → T1
   const CodeList* regions = nullptr;           // to name the region
   long long max_gap_nodes = 200'000;
+  // The gap plan of a module to its next level. When empty, the report runs find_gap with
+  // max_gap_nodes; the web app passes the plans it keeps between requests (the same search).
+  std::function<std::shared_ptr<const GapResult>(const std::string& module, int next)> gap;
   // "open" or "submitted" from the web app; "" for a file. An open assessment, or one with required
   // questions unanswered, is a draft: the report says so on its first page and on every printed page.
   std::string status;
