@@ -21,9 +21,10 @@ namespace assess {
 
 struct ReportOptions {
   std::string lang = "zh-CN";
-  std::string generated_at;                    // shown on the cover and in the footer, e.g. "2026-11-24 10:00"
-  const AssessmentResult* previous = nullptr;  // the earlier assessment, for T0 → T1
-  const CodeList* regions = nullptr;           // to name the region
+  std::string generated_at;                         // shown on the cover and in the footer, e.g. "2026-11-24 10:00"
+  const AssessmentResult* previous = nullptr;       // the earlier assessment, for T0 → T1
+  const RewardsResult* previous_rewards = nullptr;  // its rewards, compared with the rewards given
+  const CodeList* regions = nullptr;                // to name the region
   long long max_gap_nodes = 200'000;
   // "open" or "submitted" from the web app; "" for a file. An open assessment, or one with required
   // questions unanswered, is a draft: the report says so on its first page and on every printed page.
