@@ -67,7 +67,7 @@ function fillSelect(select, items, placeholder, selected) {
 
 // The chain of selects for a list; `levels` names the select of each depth. Returns
 // { el, value(), set(code), onChange }.
-function picker(list, { id, label, levels, value, disabled, kind, help }) {
+function picker(list, { id, label, levels, value, disabled, kind, help, typedLabel }) {
   const selects = levels.map((lv, i) => h('select', { id: `${id}-${i}`, dataset: { locked: disabled ? '1' : '0' } }));
   const typed = h('input', { id: `${id}-typed`, type: 'text', autocomplete: 'off', disabled, 'aria-describedby': `${id}-msg` });
   const msg = h('p', { class: 'field-msg', id: `${id}-msg`, 'aria-live': 'polite' });
@@ -118,7 +118,7 @@ function picker(list, { id, label, levels, value, disabled, kind, help }) {
     h('legend', null, label),
     help ? h('p', { class: 'help' }, help) : null,
     h('div', { class: 'code-selects' }, selects.map((s, i) => h('div', { class: 'code-level' }, h('label', { for: s.id }, levels[i].label), s))),
-    h('div', { class: 'code-level' }, h('label', { for: typed.id }, t('cd_typed')), typed),
+    h('div', { class: 'code-level' }, h('label', { for: typed.id }, typedLabel), typed),
     msg, shown);
   api_.el = el;
   api_.value = () => current;
@@ -130,7 +130,7 @@ export async function regionPicker({ id, value, disabled, help }) {
   const list = await codeList('region');
   if (!list) return null;
   return picker(list, {
-    id, value, disabled, help, kind: 'region', label: t('ent_region'),
+    id, value, disabled, help, kind: 'region', label: t('ent_region'), typedLabel: t('cd_typed_region'),
     levels: [
       { label: t('cd_province'), placeholder: t('cd_choose') },
       { label: t('cd_city'), placeholder: t('cd_choose') },
@@ -143,7 +143,7 @@ export async function industryPicker({ id, value, disabled, help }) {
   const list = await codeList('industry');
   if (!list) return null;
   return picker(list, {
-    id, value, disabled, help, kind: 'industry', label: t('ent_industry'),
+    id, value, disabled, help, kind: 'industry', label: t('ent_industry'), typedLabel: t('cd_typed_industry'),
     levels: [
       { label: t('cd_division'), placeholder: t('cd_choose') },
       { label: t('cd_group'), placeholder: t('cd_choose_optional') },

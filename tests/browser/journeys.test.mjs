@@ -217,7 +217,7 @@ const consultantAssessment = {};
 // The words of journeys (b) and (d), per language.
 const X = {
   'zh-CN': {
-    firm: '无锡锡山项目测试机械有限公司', province: '省份', city: '地市', district: '区县', typed: '或输入代码、名称',
+    firm: '无锡锡山项目测试机械有限公司', province: '省份', city: '地市', district: '区县', typed: '或输入代码、行业名称',
     division: '行业大类', chosen: '已选', xishanPath: '江苏省 无锡市 锡山区（320205）', industry34: '通用设备制造业（34）',
     date: '评估日期', fromProfile: '来自.+：', cannotCompute: '无法计算', evidence: '证据材料', addProject: '添加项目',
     kind: '项目类型', kindTech: '技术改造', twoYears: /连续两个自然年度技术和设备投资/, inPark: /落户先进制造业特色专业园区/,
@@ -226,7 +226,7 @@ const X = {
     reportComparison: /与上次评估的对比/,
   },
   en: {
-    firm: 'Xishan Project Test Machinery Co.', province: 'Province', city: 'City', district: 'District / county', typed: 'Or type a code or name',
+    firm: 'Xishan Project Test Machinery Co.', province: 'Province', city: 'City', district: 'District / county', typed: 'Or type a code or an industry',
     division: 'Industry division', chosen: 'Chosen', xishanPath: '江苏省, 无锡市, 锡山区 (320205)',
     industry34: 'Manufacture of general-purpose machinery (34)',
     date: 'Assessment date', fromProfile: 'From .+: ', cannotCompute: 'Cannot be computed', evidence: 'Evidence', addProject: 'Add a project',
@@ -598,8 +598,8 @@ for (const lang of ['zh-CN', 'en']) {
     await page.getByLabel(x.district, { exact: true }).selectOption({ label: regionLabel('320205') });
     assert.equal(await page.locator('#ne-region-shown').textContent(), `${x.chosen}: ${x.xishanPath}`);
     // The industry typed as a code is accepted and named.
-    await page.getByLabel(x.typed).nth(1).fill('34');
-    await page.getByLabel(x.typed).nth(1).press('Tab');
+    await page.getByLabel(x.typed).fill('34');
+    await page.getByLabel(x.typed).press('Tab');
     assert.equal(await page.getByLabel(x.division, { exact: true }).inputValue(), '34');
     await shot(page, 'new-enterprise');
     await axeCheck(page, 'new enterprise with pickers');
