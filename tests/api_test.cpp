@@ -1197,7 +1197,8 @@ TEST_CASE("the report of a re-assessment compares each changed requirement and t
   REQUIRE(r.status == 201);
   const std::int64_t second = body_of(r)["id"];
   // T1: the demo answers of the SME questionnaire, a larger project.
-  const Json demo = read_json_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/demo-answers.json")["answers"];
+  const Json demo =
+      assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/demo-answers.json")["answers"];
   for (const auto& [q, v] : demo.items()) REQUIRE(c.put(answer_url(second, kSme, q), v).status == 200);
   REQUIRE(c.put("/api/assessments/" + std::to_string(second) + "/projects",
                 Json::parse(R"([{"id": "p1", "kind": "tech_transformation", "investment_two_years_wan": 2500}])"))

@@ -1095,6 +1095,7 @@ async function viewAssessment(id, tab) {
       return;
     }
     if (next.module === tab) {
+      mod.renderAll();
       const card = document.getElementById(`q-${tab}-${next.qid}`);
       if (card) revealQuestion(card);
     } else {
@@ -1153,6 +1154,7 @@ async function viewAssessment(id, tab) {
   main.querySelector('.a-page').append(h('div', { class: 'a-body' }, side, content));
 
   if (app.pendingFocus && app.pendingFocus.module === tab) {
+    mod.renderAll();
     const card = document.getElementById(`q-${tab}-${app.pendingFocus.qid}`);
     app.pendingFocus = null;
     if (card) {

@@ -484,7 +484,20 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
   const linkedOf = () => store.linked.get(module) || new Map();
   const serverOf = () => store.computed.get(module) || null;
   let evaluation = evaluate(index, states, linkedOf(), serverOf());
-  let number = 0;
+  // Question numbers in the order of the form, whenever a card is built.
+  const numbers = new Map();
+  {
+    let n = 0;
+    (function walk(node) {
+      for (const item of node.questions) numbers.set(item.id, ++n);
+      for (const child of node.children) walk(child);
+    })(index.root);
+  }
+  // Item 12 of issue 14: the first top-level section is built at once, the questions of the others
+  // when opened or, one section per task, right after the first paint; renderAll() builds the rest
+  // now (before a jump to a question).
+  let deferring = false;
+  const pending = [];
 
   const stateOf = (qid) => store.state(module, qid);
   const titleOf = titleFrom(index);
@@ -542,7 +555,6 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
   // ---- one question
   function questionCard(item) {
     const q = item.def;
-    number += 1;
     const prefix = `q-${module}-${q.id}`;
     const st = stateOf(q.id);
     const derived = isDerived(q);
@@ -555,7 +567,7 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
     let syncValue = () => {};
 
     const card = h('div', { class: 'q', id: prefix, dataset: { qid: q.id, type: q.type } });
-    const numText = `${number}.`;
+    const numText = `${numbers.get(q.id)}.`;
     const unit = q.unit || (q.type === 'percent' ? '%' : '');
 
     function setError(msg) {
@@ -810,10 +822,21 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
     toggle.id = `${sid}-h`;
     toggle.addEventListener('click', () => {
       const open = body.hidden;
+      if (open) renderAll();
       body.hidden = !open;
       toggle.setAttribute('aria-expanded', String(open));
     });
-    for (const item of node.questions) body.append(questionCard(item));
+    if (!deferring) for (const item of node.questions) body.append(questionCard(item));
+    else if (node.questions.length) {
+      const job = () => {
+        const anchor = body.querySelector(':scope > section.sec');
+        for (const item of node.questions) {
+          body.insertBefore(questionCard(item), anchor);
+          cards.get(item.id).sync(evaluation);
+        }
+      };
+      pending.push(job);
+    }
 
     let navItem = null;
     let navCount = null;
@@ -821,6 +844,7 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
       navCount = h('span', { class: 'nav-count' });
       const btn = h('button', { type: 'button', class: 'nav-btn' }, h('span', null, tx(node.title)), navCount);
       btn.addEventListener('click', () => {
+        renderAll();
         // open the section and its parents, then go there
         let el = wrap;
         while (el) {
@@ -851,13 +875,30 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
   // Root questions first (rare), then top-level sections.
   const root = index.root;
   for (const item of root.questions) form.append(questionCard(item));
-  for (const child of root.children) form.append(sectionBlock(child, navList));
+  for (const child of root.children) {
+    form.append(sectionBlock(child, navList));
+    deferring = true;
+  }
   recompute();
+
+  function renderAll() {
+    if (!pending.length) return;
+    while (pending.length) pending.shift()();
+    recompute();
+  }
+  function step() {
+    if (!pending.length) return;
+    pending.shift()();
+    if (pending.length) setTimeout(step, 0);
+    else recompute();
+  }
+  if (pending.length) setTimeout(step, 0);
 
   return {
     form,
     nav: navList,
     recompute,
+    renderAll,
     refreshAll() {
       for (const c of cards.values()) c.refresh();
       recompute();
