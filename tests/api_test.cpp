@@ -1176,7 +1176,8 @@ TEST_CASE("questionnaire definitions and code lists are cacheable: ETag, 304, im
   const HttpResponse regions = c.get("/api/code-lists/region");
   REQUIRE(regions.status == 200);
   bool xishan = false;
-  for (const auto& code : body_of(regions)["codes"])
+  const Json region_list = body_of(regions);
+  for (const auto& code : region_list["codes"])
     xishan = xishan || (code["code"] == "320205" && code["name"] == "锡山区");
   CHECK(xishan);
   CHECK(c.send("GET", "/api/code-lists/region", "", {{"if-none-match", regions.header("ETag")}}).status == 304);
@@ -1190,7 +1191,8 @@ TEST_CASE("the report of a re-assessment compares each changed requirement and t
   const std::int64_t first = f.add_assessment(c, e, {{"modules", {"profile", kSme}}, {"date", "2026-03-01"}});
   REQUIRE(c.put(answer_url(first, "profile", "region"), "320205").status == 200);
   REQUIRE(c.put("/api/assessments/" + std::to_string(first) + "/projects",
-                Json::parse(R"([{"id": "p1", "kind": "tech_transformation", "investment_two_years_wan": 600}])"))
+                Json::parse(R"([{"id": "p1", "kind": "tech_transformation", "investment_two_years_wan": 600,
+                                 "in_specialty_park": false, "fits_park_positioning": false}])"))
               .status == 200);
   const HttpResponse r = c.post("/api/enterprises/" + std::to_string(e) + "/assessments",
                                 {{"modules", {"profile", kSme}}, {"copy_from", first}, {"date", "2027-03-01"}});
@@ -1201,7 +1203,8 @@ TEST_CASE("the report of a re-assessment compares each changed requirement and t
       assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/demo-answers.json")["answers"];
   for (const auto& [q, v] : demo.items()) REQUIRE(c.put(answer_url(second, kSme, q), v).status == 200);
   REQUIRE(c.put("/api/assessments/" + std::to_string(second) + "/projects",
-                Json::parse(R"([{"id": "p1", "kind": "tech_transformation", "investment_two_years_wan": 2500}])"))
+                Json::parse(R"([{"id": "p1", "kind": "tech_transformation", "investment_two_years_wan": 2500,
+                                 "in_specialty_park": false, "fits_park_positioning": false}])"))
               .status == 200);
   // A second method: the requirements whose "met" differs between the two explained scores.
   const Json s0 = body_of(c.get("/api/assessments/" + std::to_string(first) + "/score"));
@@ -1244,9 +1247,10 @@ TEST_CASE("what if: a planned project's rewards are computed and nothing is save
                      {"fits_park_positioning", true}};
   const HttpResponse r = c.post(url, {{"projects", Json::array({plan})}});
   REQUIRE(r.status == 200);
-  CHECK(body_of(r)["saved"] == false);
+  const Json tried = body_of(r);
+  CHECK(tried["saved"] == false);
   const Json* found = nullptr;
-  for (const auto& o : body_of(r)["rewards"]["outcomes"]) {
+  for (const auto& o : tried["rewards"]["outcomes"]) {
     if (o["rule"] == "xishan-2025-equipment.tech-subsidy" && o.value("project", "") == "plan") found = &o;
   }
   REQUIRE(found != nullptr);
