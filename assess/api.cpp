@@ -52,7 +52,26 @@ void security_headers(HttpResponse& r) {
       "Content-Security-Policy",
       "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
-  r.headers.emplace_back("Cache-Control", "no-store");
+  // Immutable definitions set their own caching; everything else is never stored.
+  if (r.header("Cache-Control").empty()) r.headers.emplace_back("Cache-Control", "no-store");
+}
+
+// A cacheable immutable body: 304 when the client's copy is current; under a versioned URL
+// (?v=<hash>) the browser keeps it without asking again.
+HttpResponse cached_response(const std::string& etag, const std::string& body, const HttpRequest& request,
+                             bool versioned) {
+  HttpResponse r;
+  r.headers.emplace_back("ETag", etag);
+  r.headers.emplace_back("Cache-Control", versioned ? "private, max-age=31536000, immutable" : "private, no-cache");
+  const auto inm = request.headers.find("if-none-match");
+  if (inm != request.headers.end() && inm->second == etag) {
+    r.status = 304;
+    return r;
+  }
+  r.status = 200;
+  r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  r.body = body;
+  return r;
 }
 
 HttpResponse json_response(int status, const Json& body) {
@@ -336,6 +355,16 @@ App::App(AppConfig config, Store& store) : config_(std::move(config)), store_(st
   if (std::filesystem::exists(regions)) regions_ = std::make_unique<CodeList>(load_code_list_file(regions));
   const std::string industries = config_.questionnaires_dir + "/profile/industries.json";
   if (std::filesystem::exists(industries)) industries_ = std::make_unique<CodeList>(load_code_list_file(industries));
+  for (const auto& id : library_.ids()) {
+    const Questionnaire& q = *library_.find(id);
+    definitions_[id] = {"\"" + q.content_hash + "\"", read_json_file(q.file).dump()};
+  }
+  for (const auto& [id, file] : {std::pair<std::string, std::string>{"region", regions},
+                                 std::pair<std::string, std::string>{"industry", industries}}) {
+    if (!std::filesystem::exists(file)) continue;
+    const Json list = read_json_file(file);
+    code_lists_[id] = {"\"" + content_hash(list) + "\"", list.dump()};
+  }
   std::filesystem::create_directories(config_.data_dir + "/evidence");
 }
 
@@ -665,7 +694,8 @@ const std::vector<App::Route>& App::routes() {
       {"GET", {"me"}, kAnyUserFirst, W::kInline, &App::on_me},
       {"POST", {"password"}, kAnyUserFirst, W::kPassword, &App::on_password},
       {"GET", {"questionnaires"}, kAnyUser, W::kInline, &App::on_questionnaires},
-      {"GET", {"questionnaires", "*"}, kAnyUser, W::kHeavy, &App::on_questionnaire},
+      {"GET", {"questionnaires", "*"}, kAnyUser, W::kInline, &App::on_questionnaire},
+      {"GET", {"code-lists", "*"}, kAnyUser, W::kInline, &App::on_code_list},
       {"GET", {"enterprises"}, kAnyUser, W::kInline, &App::on_enterprises},
       {"POST", {"enterprises"}, only(kAdmin | kConsultant), W::kInline, &App::on_enterprise_add},
       {"GET", {"enterprises", "*"}, kAnyUser, W::kInline, &App::on_enterprise},
@@ -677,6 +707,7 @@ const std::vector<App::Route>& App::routes() {
       {"PUT", {"assessments", "*", "answers", "*", "*"}, kChanges, W::kInline, &App::on_answer},
       {"DELETE", {"assessments", "*", "answers", "*", "*"}, kChanges, W::kInline, &App::on_answer},
       {"PUT", {"assessments", "*", "projects"}, kChanges, W::kInline, &App::on_projects},
+      {"POST", {"assessments", "*", "what-if"}, kAnyUser, W::kHeavy, &App::on_what_if},
       {"POST", {"assessments", "*", "submit"}, kChanges, W::kInline, &App::on_status},
       {"POST", {"assessments", "*", "reopen"}, kChanges, W::kInline, &App::on_status},
       {"GET", {"assessments", "*", "score"}, kAnyUser, W::kHeavy, &App::on_score},
@@ -910,16 +941,26 @@ HttpResponse App::on_questionnaires(Context&) {
                     {"title", q.title.zh},
                     {"title_en", q.title.in("en")},
                     {"questions", q.questions.size()},
-                    {"levels", q.levels.size()}});
+                    {"levels", q.levels.size()},
+                    {"content_hash", q.content_hash}});
   }
   return json_response(200, list);
 }
 
 HttpResponse App::on_questionnaire(Context& c) {
   const auto& p = c.parts;
-  const Questionnaire* q = library_.find(p[1]);
-  if (!q) http_fail(404, "no questionnaire \"" + p[1] + "\"");
-  return json_response(200, read_json_file(q->file));
+  const auto it = definitions_.find(p[1]);
+  if (it == definitions_.end()) http_fail(404, "no questionnaire \"" + p[1] + "\"");
+  const std::string v = c.query["v"];
+  return cached_response(it->second.etag, it->second.body, c.request, !v.empty() && "\"" + v + "\"" == it->second.etag);
+}
+
+HttpResponse App::on_code_list(Context& c) {
+  const auto& p = c.parts;
+  const auto it = code_lists_.find(p[1]);
+  if (it == code_lists_.end()) http_fail(404, "no code list \"" + p[1] + "\" (region, industry)");
+  const std::string v = c.query["v"];
+  return cached_response(it->second.etag, it->second.body, c.request, !v.empty() && "\"" + v + "\"" == it->second.etag);
 }
 
 HttpResponse App::on_enterprises(Context& c) {
@@ -1152,6 +1193,31 @@ HttpResponse App::on_projects(Context& c) {
   return json_response(200, {{"saved", true}});
 }
 
+// "What if": the rewards the assessment's facts would bring with the projects of the body instead of
+// the stored ones (a planned project tried out). Nothing is saved.
+HttpResponse App::on_what_if(Context& c) {
+  const auto& p = c.parts;
+  AssessmentRow a = load_assessment(c, p[1]);
+  const std::string lang = c.query["lang"] == "en" ? "en" : "zh-CN";
+  const Json body = parse_body(c.request);
+  if (!body.is_object() || !body.contains("projects") || !body["projects"].is_array() || body["projects"].size() > 100)
+    http_fail(400, "\"projects\" must be an array of at most 100 projects", "/projects");
+  std::vector<Json> projects;
+  for (std::size_t i = 0; i < body["projects"].size(); ++i) {
+    const Json& pr = body["projects"][i];
+    if (!pr.is_object() || !pr.contains("kind") || !pr["kind"].is_string())
+      http_fail(400, "a project needs a \"kind\"", "/projects/" + std::to_string(i));
+    projects.push_back(pr);
+  }
+  AssessmentResult result = score_cached(a);
+  const Json facts = enterprise_facts(result);
+  if (!facts.contains("region") || catalogue_.documents.empty())
+    return json_response(200, {{"saved", false}, {"rewards", nullptr}});
+  return json_response(
+      200,
+      {{"saved", false}, {"rewards", rewards_to_json(evaluate_rewards(catalogue_, facts, projects, a.date), lang)}});
+}
+
 HttpResponse App::on_status(Context& c) {
   const auto& p = c.parts;
   const User& user = c.user();
@@ -1191,7 +1257,16 @@ HttpResponse App::on_score(Context& c) {
           {explain_gap(*m.questionnaire, m.answers, *gap_cached(*entry, id, versions.at(id), m, next), lang)});
     }
     Json filled = Json::array();
-    for (const auto& f : m.filled) filled.push_back({{"link", f.link}, {"question", f.question}, {"value", f.value}});
+    for (const auto& f : m.filled) {
+      Json item = {{"link", f.link}, {"question", f.question}, {"value", f.value}};
+      // Where the fact was given, so the form can say "from the profile: … (change)".
+      for (const auto& link : crosswalk_.links) {
+        if (link.id != f.link) continue;
+        item["from"] = {{"module", link.from.module}, {"question", link.from.question}};
+        if (link.from.level) item["from"]["level"] = true;
+      }
+      filled.push_back(item);
+    }
     Json conflicts = Json::array();
     for (const auto& cf : m.conflicts) {
       conflicts.push_back({{"link", cf.link},
@@ -1257,8 +1332,14 @@ HttpResponse App::on_report(Context& c) {
   Snapshot snap = snapshot(a);
   const AssessmentResult& result = snap.result;
   std::optional<AssessmentResult> previous;
+  std::optional<RewardsResult> previous_rewards;
   if (a.previous_id) {
-    if (auto pa = store_.assessment(*a.previous_id)) previous = score_cached(*pa);
+    if (auto pa = store_.assessment(*a.previous_id)) {
+      previous = score_cached(*pa);
+      const Json before = enterprise_facts(*previous);
+      if (before.contains("region") && !catalogue_.documents.empty())
+        previous_rewards = evaluate_rewards(catalogue_, before, previous->projects, pa->date);
+    }
   }
   Json facts = enterprise_facts(result);
   std::optional<RewardsResult> rewards;
@@ -1269,6 +1350,7 @@ HttpResponse App::on_report(Context& c) {
   options.lang = c.query["lang"] == "en" ? "en" : "zh-CN";
   options.generated_at = now_text(c.now).substr(0, 16);
   options.previous = previous ? &*previous : nullptr;
+  options.previous_rewards = previous_rewards ? &*previous_rewards : nullptr;
   options.regions = regions_.get();
   options.max_gap_nodes = 50'000;
   options.gap = [&](const std::string& module, int next) {

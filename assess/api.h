@@ -109,6 +109,7 @@ class App {
   HttpResponse on_password(Context& c);
   HttpResponse on_questionnaires(Context& c);
   HttpResponse on_questionnaire(Context& c);
+  HttpResponse on_code_list(Context& c);
   HttpResponse on_enterprises(Context& c);
   HttpResponse on_enterprise_add(Context& c);
   HttpResponse on_enterprise(Context& c);
@@ -117,6 +118,7 @@ class App {
   HttpResponse on_assessment(Context& c);
   HttpResponse on_answer(Context& c);
   HttpResponse on_projects(Context& c);
+  HttpResponse on_what_if(Context& c);
   HttpResponse on_status(Context& c);
   HttpResponse on_score(Context& c);
   HttpResponse on_report(Context& c);
@@ -194,6 +196,14 @@ class App {
   std::unique_ptr<ReportRenderer> renderer_;
   std::unique_ptr<CodeList> regions_;
   std::unique_ptr<CodeList> industries_;
+  // Immutable per version, served with an ETag (the content hash) and cacheable under a versioned
+  // URL: id → {etag, body}. Filled once at start, read without a lock.
+  struct Immutable {
+    std::string etag;
+    std::string body;
+  };
+  std::map<std::string, Immutable> definitions_;
+  std::map<std::string, Immutable> code_lists_;
   std::mutex write_mutex_;
   std::mutex cache_mutex_;
   std::map<std::int64_t, std::shared_ptr<Cached>> cache_;

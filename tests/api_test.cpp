@@ -1179,10 +1179,140 @@ TEST_CASE("the live score shows what the crosswalk carried and what the next lev
   REQUIRE(r.status == 200);
   const Json sf = body_of(r)["modules"]["smart-factory-2025"];
   REQUIRE(sf["crosswalk"]["filled"].size() == 1);
-  CHECK(sf["crosswalk"]["filled"][0] ==
-        Json{{"link", "profile-revenue-to-sf"}, {"question", "main_business_revenue_last_year"}, {"value", 36000}});
+  // questionnaires/crosswalk.json: profile-revenue-to-sf reads profile/revenue_last_year.
+  CHECK(sf["crosswalk"]["filled"][0] == Json{{"link", "profile-revenue-to-sf"},
+                                             {"question", "main_business_revenue_last_year"},
+                                             {"value", 36000},
+                                             {"from", {{"module", "profile"}, {"question", "revenue_last_year"}}}});
   CHECK(sf["next_level_unlocks"]["level"] == "SF1");
   CHECK(body_of(r)["rewards"]["region"] == "320205");
+}
+
+TEST_CASE("questionnaire definitions and code lists are cacheable: ETag, 304, immutable under the versioned URL") {
+  Fixture f;
+  const Client c = f.login("zhang");
+  std::string hash;
+  for (const auto& q : body_of(c.get("/api/questionnaires"))) {
+    if (q["id"] == kSme) hash = q["content_hash"].get<std::string>();
+  }
+  REQUIRE(hash.rfind("sha256:", 0) == 0);
+  const HttpResponse first = c.get("/api/questionnaires/" + std::string(kSme));
+  REQUIRE(first.status == 200);
+  CHECK(first.header("ETag") == "\"" + hash + "\"");
+  CHECK(first.header("Cache-Control") == "private, no-cache");
+  CHECK(body_of(first)["id"] == kSme);
+  const HttpResponse again =
+      c.send("GET", "/api/questionnaires/" + std::string(kSme), "", {{"if-none-match", "\"" + hash + "\""}});
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+  const HttpResponse versioned = c.get("/api/questionnaires/" + std::string(kSme) + "?v=" + hash);
+  CHECK(versioned.header("Cache-Control") == "private, max-age=31536000, immutable");
+  // A stale version is answered, but not as immutable.
+  CHECK(c.get("/api/questionnaires/" + std::string(kSme) + "?v=sha256:00").header("Cache-Control") ==
+        "private, no-cache");
+  // Answers and scores stay uncached.
+  CHECK(c.get("/api/questionnaires").header("Cache-Control") == "no-store");
+  const HttpResponse regions = c.get("/api/code-lists/region");
+  REQUIRE(regions.status == 200);
+  bool xishan = false;
+  const Json region_list = body_of(regions);
+  for (const auto& code : region_list["codes"])
+    xishan = xishan || (code["code"] == "320205" && code["name"] == "锡山区");
+  CHECK(xishan);
+  CHECK(c.send("GET", "/api/code-lists/region", "", {{"if-none-match", regions.header("ETag")}}).status == 304);
+  CHECK(body_of(c.get("/api/code-lists/nope")) == error_body(404, "no code list \"nope\" (region, industry)"));
+}
+
+TEST_CASE("the report of a re-assessment compares each changed requirement and the rewards of T0 and T1") {
+  Fixture f;
+  const Client c = f.login("zhang");
+  const std::int64_t e = f.add_enterprise(c, {{"name", "甲"}, {"region", "320205"}});
+  const std::int64_t first = f.add_assessment(c, e, {{"modules", {"profile", kSme}}, {"date", "2026-03-01"}});
+  REQUIRE(c.put(answer_url(first, "profile", "region"), "320205").status == 200);
+  REQUIRE(c.put("/api/assessments/" + std::to_string(first) + "/projects",
+                Json::parse(R"([{"id": "p1", "kind": "tech_transformation", "investment_two_years_wan": 600,
+                                 "in_specialty_park": false, "fits_park_positioning": false}])"))
+              .status == 200);
+  const HttpResponse r = c.post("/api/enterprises/" + std::to_string(e) + "/assessments",
+                                {{"modules", {"profile", kSme}}, {"copy_from", first}, {"date", "2027-03-01"}});
+  REQUIRE(r.status == 201);
+  const std::int64_t second = body_of(r)["id"];
+  // T1: the demo answers of the SME questionnaire, a larger project.
+  const Json demo =
+      assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/demo-answers.json")["answers"];
+  for (const auto& [q, v] : demo.items()) REQUIRE(c.put(answer_url(second, kSme, q), v).status == 200);
+  REQUIRE(c.put("/api/assessments/" + std::to_string(second) + "/projects",
+                Json::parse(R"([{"id": "p1", "kind": "tech_transformation", "investment_two_years_wan": 2500,
+                                 "in_specialty_park": false, "fits_park_positioning": false}])"))
+              .status == 200);
+  // A second method: the requirements whose "met" differs between the two explained scores.
+  const Json s0 = body_of(c.get("/api/assessments/" + std::to_string(first) + "/score"));
+  const Json s1 = body_of(c.get("/api/assessments/" + std::to_string(second) + "/score"));
+  std::vector<std::string> flipped;
+  const Json& l0 = s0["modules"][kSme]["levels"];
+  const Json& l1 = s1["modules"][kSme]["levels"];
+  REQUIRE(l0.size() == l1.size());
+  for (std::size_t li = 0; li < l1.size(); ++li) {
+    for (std::size_t ri = 0; ri < l1[li]["requirements"].size(); ++ri) {
+      if (l0[li]["requirements"][ri]["met"] != l1[li]["requirements"][ri]["met"])
+        flipped.push_back(l1[li]["requirements"][ri]["title"].get<std::string>());
+    }
+  }
+  REQUIRE_FALSE(flipped.empty());
+  const std::string html = c.get("/api/assessments/" + std::to_string(second) + "/report").body;
+  CHECK(html.find("五、与上次评估的对比") != std::string::npos);
+  CHECK(html.find("达成情况有变化的要求") != std::string::npos);
+  for (const auto& title : flipped) CHECK_MESSAGE(html.find(title) != std::string::npos, title);
+  // The rewards in total, T0 and T1, as the score of each assessment states them.
+  const std::string row = "<td>奖补合计</td><td>" + s0["rewards"]["total_display"].get<std::string>() + "</td><td>" +
+                          s1["rewards"]["total_display"].get<std::string>() + "</td>";
+  CHECK(html.find(row) != std::string::npos);
+  CHECK(s0["rewards"]["total_display"] != s1["rewards"]["total_display"]);
+}
+
+TEST_CASE("what if: a planned project's rewards are computed and nothing is saved") {
+  Fixture f;
+  const Client c = f.login("zhang");
+  const std::int64_t e = f.add_enterprise(c, {{"name", "甲"}, {"region", "320205"}});
+  const std::int64_t a = f.add_assessment(c, e, {{"modules", {"profile"}}, {"date", "2026-03-01"}});
+  REQUIRE(c.put(answer_url(a, "profile", "region"), "320205").status == 200);
+  const std::string url = "/api/assessments/" + std::to_string(a) + "/what-if";
+  // 锡山 三、（二）: 2,500万 over two years is in the 1000–3000万 band (6 %), a fitting specialty park adds
+  // 2 points: 2,500万 × 8 % = 200万 = 2,000,000 元, below the 2000万 cap per project.
+  const Json plan = {{"id", "plan"},
+                     {"kind", "tech_transformation"},
+                     {"investment_two_years_wan", 2500},
+                     {"in_specialty_park", true},
+                     {"fits_park_positioning", true}};
+  const HttpResponse r = c.post(url, {{"projects", Json::array({plan})}});
+  REQUIRE(r.status == 200);
+  const Json tried = body_of(r);
+  CHECK(tried["saved"] == false);
+  const Json* found = nullptr;
+  for (const auto& o : tried["rewards"]["outcomes"]) {
+    if (o["rule"] == "xishan-2025-equipment.tech-subsidy" && o.value("project", "") == "plan") found = &o;
+  }
+  REQUIRE(found != nullptr);
+  CHECK((*found)["amount"]["shape"] == "exact");
+  CHECK((*found)["amount"]["value"] == 2000000);
+  // Without the park the band's 6 %: 150万.
+  Json outside = plan;
+  outside["in_specialty_park"] = false;
+  const Json r2 = body_of(c.post(url, {{"projects", Json::array({outside})}}));
+  bool seen = false;
+  for (const auto& o : r2["rewards"]["outcomes"]) {
+    if (o["rule"] == "xishan-2025-equipment.tech-subsidy" && o.value("project", "") == "plan") {
+      seen = true;
+      CHECK(o["amount"]["value"] == 1500000);
+    }
+  }
+  CHECK(seen);
+  // Nothing was stored.
+  CHECK(body_of(c.get("/api/assessments/" + std::to_string(a)))["projects"] == Json::array());
+  CHECK(body_of(c.post(url, {{"projects", Json::array({{{"investment", 1}}})}})) ==
+        error_body(400, "a project needs a \"kind\"", "/projects/0"));
+  CHECK(body_of(c.post(url, Json::object())) ==
+        error_body(400, "\"projects\" must be an array of at most 100 projects", "/projects"));
 }
 
 TEST_CASE("the bureau imports a CSV, ranks the records and reads the regional dashboard") {

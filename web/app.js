@@ -7,6 +7,9 @@ import { indexDefinition, AnswerStore, renderModule, showUscc, unansweredQuestio
 import { renderModuleResult, renderRewards, renderSummary } from './results.js';
 import { viewBureau, canUseBureau } from './bureau.js';
 import { viewUsers } from './users.js';
+import { renderProjects, factInWords } from './projects.js';
+import { rollYears, renderComparison, loadPrevious } from './compare.js';
+import { codeList, codeName, regionPicker, industryPicker } from './codes.js';
 
 const MODULE_ORDER = ['profile', 'sme-digital-2024', 'smart-factory-2025', 'cmmm'];
 const PAGE = 50;
@@ -113,7 +116,10 @@ async function loadQuestionnaires() {
 
 async function loadDef(id) {
   if (!app.defs.has(id)) {
-    const def = await api('GET', `/api/questionnaires/${encodeURIComponent(id)}`);
+    // Immutable per version: under its versioned URL the browser keeps the definition (issue 14 item 12).
+    const meta = (app.questionnaires || []).find((q) => q.id === id);
+    const v = meta && meta.content_hash ? `?v=${encodeURIComponent(meta.content_hash)}` : '';
+    const def = await api('GET', `/api/questionnaires/${encodeURIComponent(id)}${v}`, undefined, { cache: 'default' });
     app.defs.set(id, { def, index: indexDefinition(def) });
   }
   return app.defs.get(id);
@@ -388,6 +394,7 @@ async function viewHome() {
 
 async function viewEnterprises() {
   pageTitle(t('ent_title'));
+  const [regionList, industryList] = await Promise.all([codeList('region'), codeList('industry')]);
   const search = h('input', { type: 'search', id: 'ent-search', placeholder: t('ent_search_placeholder'), value: app.searchQuery, autocomplete: 'off' });
   const count = h('p', { class: 'muted', role: 'status', id: 'ent-count' });
   const tbody = h('tbody');
@@ -426,8 +433,8 @@ async function viewEnterprises() {
         tbody.append(h('tr', null,
           h('td', null, h('a', { href: `#/enterprise/${e.id}`, class: 'ent-link' }, e.name)),
           h('td', { class: 'mono' }, e.uscc || ''),
-          h('td', { class: 'mono' }, e.region || ''),
-          h('td', { class: 'mono' }, e.industry || ''),
+          h('td', null, e.region ? codeName(regionList, e.region) : ''),
+          h('td', null, e.industry ? codeName(industryList, e.industry) : ''),
           h('td', null, e.created_at ? h('time', { datetime: e.created_at }, localTime(e.created_at)) : '')));
       }
       shown += list.length;
@@ -446,8 +453,13 @@ async function viewEnterprises() {
   await load(true);
 }
 
-function viewNewEnterprise() {
+async function viewNewEnterprise() {
   pageTitle(t('new_title'));
+  // Region and industry are picked by name (issue 14 item 9); a code may still be typed.
+  const [regionP, industryP] = await Promise.all([
+    regionPicker({ id: 'ne-region', help: t('cd_region_help') }),
+    industryPicker({ id: 'ne-industry', help: t('cd_industry_help') }),
+  ]);
   const fields = {};
   function field(key, label, help, attrs = {}) {
     const id = `ne-${key}`;
@@ -464,8 +476,8 @@ function viewNewEnterprise() {
     h('h1', null, t('new_title')),
     field('name', t('ent_name'), t('new_name_help'), { required: true, maxlength: '200' }),
     field('uscc', t('ent_uscc'), t('new_uscc_help'), { maxlength: '100', spellcheck: 'false' }),
-    field('region', t('ent_region'), t('new_region_help'), { maxlength: '6', inputmode: 'numeric', pattern: '[0-9]{6}' }),
-    field('industry', t('ent_industry'), t('new_industry_help'), { maxlength: '10' }),
+    regionP ? regionP.el : field('region', t('ent_region'), t('new_region_help'), { maxlength: '6', inputmode: 'numeric', pattern: '[0-9]{6}' }),
+    industryP ? industryP.el : field('industry', t('ent_industry'), t('new_industry_help'), { maxlength: '10' }),
     general,
     h('div', { class: 'actions' }, submit, h('a', { class: 'btn', href: '#/enterprises' }, t('new_cancel'))));
 
@@ -509,6 +521,8 @@ function viewNewEnterprise() {
       const v = f.input.value.trim();
       if (v) body[k] = v;
     }
+    if (regionP && regionP.value()) body.region = regionP.value();
+    if (industryP && industryP.value()) body.industry = industryP.value();
     if (!body.name) {
       fields.name.msg.textContent = t('required_field');
       fields.name.input.setAttribute('aria-invalid', 'true');
@@ -522,7 +536,13 @@ function viewNewEnterprise() {
     } catch (e) {
       submit.disabled = false;
       const key = (e.pointer || '').replace(/^\//, '');
-      if (fields[key]) {
+      const picked = key === 'region' ? regionP : key === 'industry' ? industryP : null;
+      if (picked) {
+        const m = picked.el.querySelector('.field-msg');
+        m.textContent = e.message;
+        m.className = 'field-msg bad';
+        picked.el.querySelector('select').focus();
+      } else if (fields[key]) {
         // the server's message is English; for the USCC the live check has the Chinese text
         if (key === 'uscc' && last && !last.valid) showUscc(fields.uscc.msg, last);
         else fields[key].msg.textContent = e.message;
@@ -541,14 +561,14 @@ function viewNewEnterprise() {
 // enterprise page
 
 async function viewEnterprise(id) {
-  const [e] = await Promise.all([api('GET', `/api/enterprises/${id}`), loadQuestionnaires()]);
+  const [e, , regions, industries] = await Promise.all([api('GET', `/api/enterprises/${id}`), loadQuestionnaires(), codeList('region'), codeList('industry')]);
   pageTitle(e.name);
   const assessments = [...(e.assessments || [])].sort((a, b) => b.id - a.id);
   const latest = assessments[0];
   const dl = h('dl', { class: 'facts' },
     h('dt', null, t('ent_uscc')), h('dd', { class: 'mono' }, e.uscc || '–'),
-    h('dt', null, t('ent_region')), h('dd', { class: 'mono' }, e.region || '–'),
-    h('dt', null, t('ent_industry')), h('dd', { class: 'mono' }, e.industry || '–'));
+    h('dt', null, t('ent_region')), h('dd', { id: 'ent-region' }, codeName(regions, e.region, { path: true })),
+    h('dt', null, t('ent_industry')), h('dd', { id: 'ent-industry' }, codeName(industries, e.industry, { path: true })));
 
   const list = h('div', null);
   if (!assessments.length) list.append(h('p', { class: 'muted' }, t('ep_no_assessments')));
@@ -588,8 +608,12 @@ async function viewEnterprise(id) {
       boxes.push(box);
       fs.append(h('label', { class: 'opt', for: bid }, box, h('span', null, moduleTitle(q))));
     }
+    const today = new Date().toISOString().slice(0, 10);
+    const date = h('input', { type: 'date', id: 'start-date', value: today, required: true, 'aria-describedby': 'start-date-help' });
+    const dateField = h('div', { class: 'field' }, h('label', { for: 'start-date' }, t('ep_date')), date,
+      h('p', { class: 'help', id: 'start-date-help' }, t('ep_date_help')));
     const start = h('button', { type: 'submit', class: 'btn primary', id: 'start-assessment' }, t('ep_start_submit'));
-    const form = h('form', { class: 'card start', novalidate: true }, h('h2', null, t('ep_start')), fs, msg, start);
+    const form = h('form', { class: 'card start', novalidate: true }, h('h2', null, t('ep_start')), fs, dateField, msg, start);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const modules = boxes.filter((b) => b.checked).map((b) => b.value);
@@ -598,9 +622,14 @@ async function viewEnterprise(id) {
         boxes[0].focus();
         return;
       }
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date.value)) {
+        msg.textContent = t('ep_date_bad');
+        date.focus();
+        return;
+      }
       start.disabled = true;
       try {
-        const a = await api('POST', `/api/enterprises/${e.id}/assessments`, { modules });
+        const a = await api('POST', `/api/enterprises/${e.id}/assessments`, { modules, date: date.value });
         if (modules.includes('profile')) await prefillProfile(a.id, e);
         go(`#/assessment/${a.id}`);
       } catch (err) {
@@ -613,17 +642,33 @@ async function viewEnterprise(id) {
     if (latest) {
       const rmsg = h('p', { class: 'form-error', role: 'alert' });
       const re = h('button', { type: 'button', class: 'btn', id: 'reassess' }, t('ep_reassess'));
+      // A year after the latest assessment by default: its year-bound figures move one year.
+      const t0 = latest.date || new Date().toISOString().slice(0, 10);
+      const t1 = `${Number(t0.slice(0, 4)) + 1}${t0.slice(4)}`;
+      const reDate = h('input', { type: 'date', id: 'reassess-date', value: t1, 'aria-describedby': 'reassess-date-help' });
       re.addEventListener('click', async () => {
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(reDate.value)) {
+          rmsg.textContent = t('ep_date_bad');
+          reDate.focus();
+          return;
+        }
         re.disabled = true;
         try {
-          const a = await api('POST', `/api/enterprises/${e.id}/assessments`, { modules: latest.modules, copy_from: latest.id });
+          const before = await api('GET', `/api/assessments/${latest.id}`);
+          const a = await api('POST', `/api/enterprises/${e.id}/assessments`, { modules: latest.modules, copy_from: latest.id, date: reDate.value });
+          const years = Number(reDate.value.slice(0, 4)) - Number(t0.slice(0, 4));
+          const rolled = await rollYears(a, before.answers, years);
+          if (rolled.length) app.flash = t('ep_rolled', { n: rolled.length, y: years });
           go(`#/assessment/${a.id}`);
         } catch (err) {
           re.disabled = false;
           rmsg.textContent = err.message;
         }
       });
-      page.append(h('div', { class: 'card' }, h('h2', null, t('ep_reassess')), h('p', { class: 'muted' }, t('ep_reassess_help', { id: latest.id })), rmsg, re));
+      page.append(h('div', { class: 'card' }, h('h2', null, t('ep_reassess')), h('p', { class: 'muted' }, t('ep_reassess_help', { id: latest.id })),
+        h('div', { class: 'field' }, h('label', { for: 'reassess-date' }, t('ep_date')), reDate,
+          h('p', { class: 'help', id: 'reassess-date-help' }, t('ep_reassess_date_help'))),
+        rmsg, re));
     }
   }
   if (canCreateEnterprise()) page.append(await invitesCard(e));
@@ -895,6 +940,7 @@ function assessmentHeader(ctx, tab) {
     const link = h('a', { href: `#/assessment/${a.id}/${m}`, 'aria-current': tab === m ? 'page' : undefined, title: moduleTitle(m), dataset: { module: m } }, moduleShort(m));
     tabs.append(h('li', null, link));
   }
+  tabs.append(h('li', { class: 'tab-projects' }, h('a', { href: `#/assessment/${a.id}/projects`, 'aria-current': tab === 'projects' ? 'page' : undefined, id: 'projects-tab' }, t('pj_tab'))));
   tabs.append(h('li', { class: 'tab-results' }, h('a', { href: `#/assessment/${a.id}/results`, 'aria-current': tab === 'results' ? 'page' : undefined, id: 'results-tab' }, t('a_results'))));
   return { head, tabs: h('nav', { class: 'tabs-nav', 'aria-label': t('a_modules_nav') }, tabs) };
 }
@@ -1007,20 +1053,29 @@ async function viewAssessment(id, tab) {
     } else tab = 'results';
     history.replaceState(null, '', `#/assessment/${ctx.id}/${tab}`);
   }
-  if (!tab || (tab !== 'results' && !ctx.modules.includes(tab))) tab = ctx.modules.find((m) => m !== 'profile') || ctx.modules[0];
+  if (!tab || (tab !== 'results' && tab !== 'projects' && !ctx.modules.includes(tab))) tab = ctx.modules.find((m) => m !== 'profile') || ctx.modules[0];
   if (tab === 'profile' && !ctx.modules.includes('profile')) tab = ctx.modules[0];
   ctx.ui = { module: tab };
   const { head, tabs } = assessmentHeader(ctx, tab);
-  pageTitle(`${ctx.enterprise.name} · ${tab === 'results' ? t('a_results') : moduleTitle(tab)}`);
+  const tabTitle = tab === 'results' ? t('a_results') : tab === 'projects' ? t('pj_title') : moduleTitle(tab);
+  pageTitle(`${ctx.enterprise.name} · ${tabTitle}`);
 
   const saveStatus = h('p', { class: 'save-status saved', id: 'save-status', 'aria-live': 'polite', 'aria-atomic': 'true' });
   ctx.ui.saveStatus = saveStatus;
   const bar = h('div', { class: 'a-bar' }, tabs, saveStatus);
-  main.append(h('div', { class: 'a-page' }, head, bar));
+  main.append(h('div', { class: 'a-page' }, flashBox(), head, bar));
   updateSaveStatus(ctx, ctx.store.counts());
 
   if (tab === 'results') {
     await viewResults(ctx);
+    return;
+  }
+  if (tab === 'projects') {
+    await loadDef('profile').catch(() => null);
+    main.querySelector('.a-page').append(renderProjects(ctx, {
+      canWrite: canWriteRole() && a.status === 'open',
+      factWords,
+    }));
     return;
   }
 
@@ -1040,6 +1095,7 @@ async function viewAssessment(id, tab) {
       return;
     }
     if (next.module === tab) {
+      mod.renderAll();
       const card = document.getElementById(`q-${tab}-${next.qid}`);
       if (card) revealQuestion(card);
     } else {
@@ -1056,6 +1112,11 @@ async function viewAssessment(id, tab) {
     index,
     canWrite,
     canVerify,
+    sourceTitle: moduleTitle,
+    goToSource: (m, qid) => {
+      app.pendingFocus = { module: m, qid };
+      go(`#/assessment/${ctx.id}/${m}`);
+    },
     onProgress: (done, visible) => {
       progress.max = Math.max(visible, 1);
       progress.value = done;
@@ -1093,6 +1154,7 @@ async function viewAssessment(id, tab) {
   main.querySelector('.a-page').append(h('div', { class: 'a-body' }, side, content));
 
   if (app.pendingFocus && app.pendingFocus.module === tab) {
+    mod.renderAll();
     const card = document.getElementById(`q-${tab}-${app.pendingFocus.qid}`);
     app.pendingFocus = null;
     if (card) {
@@ -1103,7 +1165,20 @@ async function viewAssessment(id, tab) {
   return undefined;
 }
 
+// A reward rule's missing fact in words: project facts by their label, profile facts by their question.
+function factWords(path) {
+  return factInWords(path, {
+    profileTitle: (id) => {
+      const d = app.defs.get('profile');
+      const item = d && d.index.byId.get(id);
+      return item ? tx(item.def.title) : null;
+    },
+    moduleTitle,
+  });
+}
+
 async function viewResults(ctx) {
+  await loadDef('profile').catch(() => null);
   const box = h('div', { class: 'results', id: 'results' }, h('p', { class: 'muted' }, t('loading')));
   const refresh = h('button', { type: 'button', class: 'btn' }, t('r_refresh'));
   const wrap = h('div', { class: 'a-results' },
@@ -1126,7 +1201,8 @@ async function viewResults(ctx) {
       for (const e of r.errors) ul.append(h('li', null, `${e.pointer || ''} ${e.message}`));
       box.append(h('div', { class: 'alert' }, h('h3', null, t('r_errors')), ul));
     }
-    box.append(renderSummary(ctx.modules, r, moduleTitle));
+    const summary = renderSummary(ctx.modules, r, moduleTitle);
+    box.append(summary);
     for (const m of ctx.modules) {
       const doc = r.modules && r.modules[m];
       if (!doc) continue;
@@ -1143,7 +1219,19 @@ async function viewResults(ctx) {
         },
       }));
     }
-    box.append(renderRewards(r.rewards));
+    box.append(renderRewards(r.rewards, { factWords }));
+    if (ctx.assessment.previous_id) {
+      const prev = await loadPrevious(ctx.assessment.previous_id, lang());
+      if (prev) {
+        box.insertBefore(renderComparison({
+          previous: prev.score,
+          current: { ...r, date: ctx.assessment.date },
+          previousAssessment: prev.assessment,
+          modules: ctx.modules,
+          moduleTitle,
+        }), summary.nextSibling);
+      }
+    }
   }
   refresh.addEventListener('click', load);
   await load();
@@ -1191,7 +1279,7 @@ async function route(opts = {}) {
     else if (parts[0] === 'password' || session.mustChange) viewPassword();
     else if (parts[0] === 'users') await viewUsers(main, { pageTitle });
     else if (parts[0] === 'home' || (session.user.role === 'enterprise' && (!parts[0] || parts[0] === 'enterprises'))) await viewHome();
-    else if (parts[0] === 'enterprises' && parts[1] === 'new') viewNewEnterprise();
+    else if (parts[0] === 'enterprises' && parts[1] === 'new') await viewNewEnterprise();
     else if (parts[0] === 'bureau') await viewBureau(main, parts[1], pageTitle);
     else if (parts[0] === 'enterprise' && parts[1]) await viewEnterprise(parts[1]);
     else if (parts[0] === 'assessment' && parts[1]) focused = await viewAssessment(Number(parts[1]), parts[2]);

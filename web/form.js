@@ -4,6 +4,8 @@
 import { indexDefinition, isDerived, bandOf, toState, answered, evaluate } from './rules.js';
 import { t, tx } from './i18n.js';
 import { api, h, append, clear, fmt, utf8Length } from './util.js';
+import { codeList, codeName, resolveCode } from './codes.js';
+import { problemsOf, titleFrom } from './checks.js';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -67,6 +69,9 @@ export class AnswerStore {
     this.linked = new Map();
     for (const [m, doc] of Object.entries((score && score.modules) || {})) {
       const map = new Map();
+      // Where the crosswalk took each carried answer from ({module, question}).
+      const from = new Map();
+      for (const f of (doc.crosswalk && doc.crosswalk.filled) || []) if (f.from) from.set(f.question, f.from);
       for (const q of doc.questions || []) {
         if (!q.answered || q.answer === undefined || q.answer === null) continue;
         const own = this.states.get(m) && this.states.get(m).get(q.id);
@@ -74,7 +79,7 @@ export class AnswerStore {
         const label = Array.isArray(q.chosen) && q.chosen.length
           ? q.chosen.map((c) => c.label).join('、')
           : `${typeof q.answer === 'boolean' ? (q.answer ? t('q_yes') : t('q_no')) : q.answer}${q.unit ? ` ${q.unit}` : ''}`;
-        map.set(q.id, { value: q.answer, label });
+        map.set(q.id, { value: q.answer, label, from: from.get(q.id) || null });
       }
       this.linked.set(m, map);
     }
@@ -261,16 +266,248 @@ export function unansweredQuestions(index, store, module) {
 }
 
 // Renders one module of an assessment. Returns {nav, form, refresh(), progress()}.
-export function renderModule({ store, module, index, canWrite, canVerify, onProgress }) {
+// ---- one renderer per kind of question (issue 12 item 1)
+// Each takes env {q, prefix, inputId, unit, readOnly, controls, module, store, stateOf, valueChanged,
+// setError, checksOf} and returns {control, syncValue(evaluation), clearTool?, labelled?}.
+
+function renderDerived({ q, inputId, unit, checksOf }) {
+  const out = h('p', { class: 'q-derived', id: inputId });
+  const syncValue = (ev) => {
+    const v = ev.computed[q.value_from];
+    clear(out);
+    if (typeof v !== 'number') {
+      // A contradiction between the figures it is computed from says why (issue 14 item 6).
+      const problems = checksOf ? checksOf(q.id) : [];
+      out.append(problems.length ? t('q_derived_blocked', { why: problems.join(' ') }) : t('q_derived_missing'));
+      return;
+    }
+    const band = bandOf(q, v);
+    out.append(h('span', null, t('q_derived', { value: `${fmt(v)}${unit ? ` ${unit}` : ''}` })), ' · ',
+      h('strong', null, band ? t('q_derived_band', { band: tx(band.label) }) : t('q_band_out')));
+  };
+  return { control: out, syncValue };
+}
+
+function renderChoice({ q, prefix, readOnly, controls, stateOf, valueChanged }) {
+  const name = `${prefix}-v`;
+  const opts = q.type === 'yesno'
+    ? [{ key: true, label: t('q_yes') }, { key: false, label: t('q_no') }]
+    : (q.options || []).map((o) => ({ key: q.type === 'ladder' ? o.level : o.id, label: tx(o.label), id: o.id }));
+  const radios = [];
+  // Short labels (是/否, 完全满足…) sit on one line; descriptions keep one per line.
+  const short = opts.length <= 6 && opts.every((o) => o.label.length <= 12);
+  const list = h('div', { class: short ? 'opts row' : 'opts' });
+  const clearBtn = h('button', { type: 'button', class: 'tool-btn', hidden: true, disabled: readOnly }, t('q_clear'));
+  const updateClear = () => {
+    clearBtn.hidden = stateOf(q.id).value === null || stateOf(q.id).na;
+  };
+  opts.forEach((o, i) => {
+    const id = `${prefix}-o${i}`;
+    const input = h('input', { type: 'radio', name, id, value: String(i), disabled: readOnly });
+    input.addEventListener('change', () => {
+      if (!input.checked) return;
+      stateOf(q.id).value = o.key;
+      valueChanged(0);
+      updateClear();
+    });
+    radios.push({ input, key: o.key });
+    controls.push(input);
+    list.append(h('label', { class: 'opt', for: id }, input, h('span', null, o.label)));
+  });
+  clearBtn.addEventListener('click', () => {
+    stateOf(q.id).value = null;
+    for (const r of radios) r.input.checked = false;
+    valueChanged(0);
+    updateClear();
+    radios[0]?.input.focus();
+  });
+  controls.push(clearBtn);
+  const syncValue = () => {
+    const v = stateOf(q.id).value;
+    for (const r of radios) r.input.checked = v !== null && r.key === v;
+    updateClear();
+  };
+  return { control: list, syncValue, clearTool: clearBtn };
+}
+
+function renderMulti({ q, prefix, readOnly, controls, stateOf, valueChanged }) {
+  const boxes = [];
+  const list = h('div', { class: 'opts' });
+  (q.options || []).forEach((o, i) => {
+    const id = `${prefix}-o${i}`;
+    const input = h('input', { type: 'checkbox', id, value: o.id, disabled: readOnly });
+    input.addEventListener('change', () => {
+      if (input.checked && o.exclusive) for (const b of boxes) if (b.o !== o) b.input.checked = false;
+      if (input.checked && !o.exclusive) for (const b of boxes) if (b.o.exclusive) b.input.checked = false;
+      const picked = boxes.filter((b) => b.input.checked).map((b) => b.o.id);
+      stateOf(q.id).value = picked.length ? picked : null;
+      valueChanged(0);
+    });
+    boxes.push({ input, o });
+    controls.push(input);
+    list.append(h('label', { class: `opt${o.exclusive ? ' exclusive' : ''}`, for: id }, input, h('span', null, tx(o.label))));
+  });
+  const syncValue = () => {
+    const v = stateOf(q.id).value;
+    const set = new Set(Array.isArray(v) ? v : []);
+    for (const b of boxes) b.input.checked = set.has(b.o.id);
+  };
+  return { control: list, syncValue };
+}
+
+function renderNumber({ q, prefix, inputId, unit, readOnly, controls, module, store, stateOf, valueChanged, setError }) {
+  const min = q.min ?? (q.type === 'percent' ? 0 : undefined);
+  const max = q.max ?? (q.type === 'percent' ? 100 : undefined);
+  const input = h('input', {
+    type: 'number', id: inputId, step: 'any', inputmode: 'decimal', min, max, disabled: readOnly,
+    class: 'num', 'aria-describedby': `${prefix}-error ${prefix}-check`,
+  });
+  const bandHint = q.type === 'band' ? h('span', { class: 'band-hint' }) : null;
+  controls.push(input);
+  const showBand = () => {
+    if (!bandHint) return;
+    const v = stateOf(q.id).value;
+    if (typeof v !== 'number') bandHint.textContent = '';
+    else {
+      const b = bandOf(q, v);
+      bandHint.textContent = b ? t('q_band_in', { band: tx(b.label) }) : t('q_band_out');
+    }
+  };
+  const read = (delay) => {
+    const raw = input.value.trim();
+    if (input.validity.badInput) {
+      setError(t('q_not_number'));
+      store.invalid(module, q.id, t('q_not_number'));
+      return;
+    }
+    if (raw === '') {
+      stateOf(q.id).value = null;
+      showBand();
+      valueChanged(delay);
+      return;
+    }
+    const v = Number(raw);
+    let problem = '';
+    if (!Number.isFinite(v)) problem = t('q_not_number');
+    else if (min !== undefined && v < min) problem = t('q_min', { n: min });
+    else if (max !== undefined && v > max) problem = t('q_max', { n: max });
+    if (problem) {
+      setError(problem);
+      store.invalid(module, q.id, problem);
+      return;
+    }
+    stateOf(q.id).value = v;
+    showBand();
+    valueChanged(delay);
+  };
+  input.addEventListener('input', () => read(TYPE_DELAY));
+  input.addEventListener('change', () => store.flush(module, q.id));
+  input.addEventListener('blur', () => store.flush(module, q.id));
+  const syncValue = () => {
+    const v = stateOf(q.id).value;
+    if (document.activeElement !== input) input.value = typeof v === 'number' ? String(v) : '';
+    showBand();
+  };
+  return { control: h('div', { class: 'num-row' }, input, unit ? h('span', { class: 'unit' }, unit) : null, bandHint), syncValue, labelled: true };
+}
+
+function renderText({ q, prefix, inputId, unit, readOnly, controls, module, store, stateOf, valueChanged, setError }) {
+  const limit = q.max_length || 2000;
+  const long = q.type === 'text' && limit > 300;
+  const input = long
+    ? h('textarea', { id: inputId, rows: 3, disabled: readOnly, 'aria-describedby': `${prefix}-error` })
+    : h('input', { type: q.type === 'date' ? 'date' : 'text', id: inputId, disabled: readOnly, 'aria-describedby': `${prefix}-error ${prefix}-code`, autocomplete: 'off' });
+  controls.push(input);
+  const usccHint = q.format === 'uscc' ? h('span', { class: 'band-hint' }) : null;
+  const checkUscc = usccChecker(usccHint);
+  // A code of a shipped list (region, industry): its name beside it; "3202" or "锡山区" become the code.
+  const listId = typeof q.format === 'string' && q.format.startsWith('code:') ? q.format.slice(5) : null;
+  const codeHint = listId ? h('span', { class: 'band-hint code-name', id: `${prefix}-code` }) : null;
+  let list = null;
+  const showName = () => {
+    if (!codeHint) return;
+    const v = stateOf(q.id).value;
+    codeHint.textContent = typeof v === 'string' && v && list ? codeName(list, v, { path: listId === 'region' }) : '';
+  };
+  if (listId) codeList(listId).then((l) => { list = l; showName(); });
+  input.addEventListener('input', () => {
+    const v = input.value;
+    if (q.type === 'text' && utf8Length(v) > limit) {
+      const msg = t('q_too_long', { n: limit, m: utf8Length(v) });
+      setError(msg);
+      store.invalid(module, q.id, msg);
+      return;
+    }
+    let value = v.trim() === '' ? null : v;
+    if (value && list && !list.byCode.has(value.trim())) {
+      const code = resolveCode(list, value, listId);
+      if (code) value = code;
+    }
+    stateOf(q.id).value = value;
+    showName();
+    if (usccHint) checkUscc(v);
+    valueChanged(q.type === 'date' ? 0 : TYPE_DELAY);
+  });
+  input.addEventListener('blur', () => {
+    if (codeHint && typeof stateOf(q.id).value === 'string') input.value = stateOf(q.id).value;
+    store.flush(module, q.id);
+  });
+  const syncValue = () => {
+    const v = stateOf(q.id).value;
+    if (document.activeElement !== input) input.value = typeof v === 'string' ? v : '';
+    showName();
+  };
+  return { control: h('div', null, input, unit ? h('span', { class: 'unit' }, unit) : null, usccHint, codeHint), syncValue, labelled: true };
+}
+
+function renderUnknown({ q }) {
+  return { control: h('p', null, q.type) };
+}
+
+const RENDERERS = {
+  derived: renderDerived,
+  single: renderChoice,
+  ladder: renderChoice,
+  yesno: renderChoice,
+  multi: renderMulti,
+  number: renderNumber,
+  percent: renderNumber,
+  band: renderNumber,
+  text: renderText,
+  date: renderText,
+};
+
+export function renderModule({ store, module, index, canWrite, canVerify, onProgress, sourceTitle, goToSource }) {
   const states = store.module(module);
   const cards = new Map(); // qid → {card, update()}
   const sectionEls = new Map(); // section id → {count, navCount, body, toggle}
   const linkedOf = () => store.linked.get(module) || new Map();
   const serverOf = () => store.computed.get(module) || null;
   let evaluation = evaluate(index, states, linkedOf(), serverOf());
-  let number = 0;
+  // Question numbers in the order of the form, whenever a card is built.
+  const numbers = new Map();
+  {
+    let n = 0;
+    (function walk(node) {
+      for (const item of node.questions) numbers.set(item.id, ++n);
+      for (const child of node.children) walk(child);
+    })(index.root);
+  }
+  // Item 12 of issue 14: the first top-level section is built at once, the questions of the others
+  // when opened or, one section per task, right after the first paint; renderAll() builds the rest
+  // now (before a jump to a question).
+  let deferring = false;
+  const pending = [];
 
   const stateOf = (qid) => store.state(module, qid);
+  const titleOf = titleFrom(index);
+  const valueOf = (qid) => {
+    const st = states.get(qid);
+    if (st && answered(st)) return st.value;
+    const link = linkedOf().get(qid);
+    return link ? link.value : null;
+  };
+  const checksOf = (qid) => problemsOf(module, qid, valueOf, titleOf);
 
   function recompute() {
     evaluation = evaluate(index, states, linkedOf(), serverOf());
@@ -318,7 +555,6 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
   // ---- one question
   function questionCard(item) {
     const q = item.def;
-    number += 1;
     const prefix = `q-${module}-${q.id}`;
     const st = stateOf(q.id);
     const derived = isDerived(q);
@@ -331,7 +567,7 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
     let syncValue = () => {};
 
     const card = h('div', { class: 'q', id: prefix, dataset: { qid: q.id, type: q.type } });
-    const numText = `${number}.`;
+    const numText = `${numbers.get(q.id)}.`;
     const unit = q.unit || (q.type === 'percent' ? '%' : '');
 
     function setError(msg) {
@@ -344,175 +580,14 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
       change(q.id, delay);
     }
 
-    let control;
-    let clearTool = null; // "clear answer" for radio groups, shown among the tools
-    let labelled = false; // whether the title is a <label> for a single input
     const inputId = `${prefix}-input`;
-
-    if (derived) {
-      const out = h('p', { class: 'q-derived', id: inputId });
-      control = out;
-      syncValue = (ev) => {
-        const v = ev.computed[q.value_from];
-        clear(out);
-        if (typeof v !== 'number') {
-          out.append(t('q_derived_missing'));
-          return;
-        }
-        const band = bandOf(q, v);
-        out.append(h('span', null, t('q_derived', { value: `${fmt(v)}${unit ? ` ${unit}` : ''}` })), ' · ',
-          h('strong', null, band ? t('q_derived_band', { band: tx(band.label) }) : t('q_band_out')));
-      };
-    } else if (q.type === 'single' || q.type === 'ladder' || q.type === 'yesno') {
-      const name = `${prefix}-v`;
-      const opts = q.type === 'yesno'
-        ? [{ key: true, label: t('q_yes') }, { key: false, label: t('q_no') }]
-        : (q.options || []).map((o) => ({ key: q.type === 'ladder' ? o.level : o.id, label: tx(o.label), id: o.id }));
-      const radios = [];
-      // Short labels (是/否, 完全满足…) sit on one line; descriptions keep one per line.
-      const short = opts.length <= 6 && opts.every((o) => o.label.length <= 12);
-      const list = h('div', { class: short ? 'opts row' : 'opts' });
-      opts.forEach((o, i) => {
-        const id = `${prefix}-o${i}`;
-        const input = h('input', { type: 'radio', name, id, value: String(i), disabled: readOnly });
-        input.addEventListener('change', () => {
-          if (!input.checked) return;
-          stateOf(q.id).value = o.key;
-          valueChanged(0);
-          updateClear();
-        });
-        radios.push({ input, key: o.key });
-        controls.push(input);
-        list.append(h('label', { class: 'opt', for: id }, input, h('span', null, o.label)));
-      });
-      const clearBtn = h('button', { type: 'button', class: 'tool-btn', hidden: true, disabled: readOnly }, t('q_clear'));
-      clearBtn.addEventListener('click', () => {
-        stateOf(q.id).value = null;
-        for (const r of radios) r.input.checked = false;
-        valueChanged(0);
-        updateClear();
-        radios[0]?.input.focus();
-      });
-      controls.push(clearBtn);
-      function updateClear() {
-        clearBtn.hidden = stateOf(q.id).value === null || stateOf(q.id).na;
-      }
-      syncValue = () => {
-        const v = stateOf(q.id).value;
-        for (const r of radios) r.input.checked = v !== null && r.key === v;
-        updateClear();
-      };
-      clearTool = clearBtn;
-      control = list;
-    } else if (q.type === 'multi') {
-      const boxes = [];
-      const list = h('div', { class: 'opts' });
-      (q.options || []).forEach((o, i) => {
-        const id = `${prefix}-o${i}`;
-        const input = h('input', { type: 'checkbox', id, value: o.id, disabled: readOnly });
-        input.addEventListener('change', () => {
-          if (input.checked && o.exclusive) for (const b of boxes) if (b.o !== o) b.input.checked = false;
-          if (input.checked && !o.exclusive) for (const b of boxes) if (b.o.exclusive) b.input.checked = false;
-          const picked = boxes.filter((b) => b.input.checked).map((b) => b.o.id);
-          stateOf(q.id).value = picked.length ? picked : null;
-          valueChanged(0);
-        });
-        boxes.push({ input, o });
-        controls.push(input);
-        list.append(h('label', { class: `opt${o.exclusive ? ' exclusive' : ''}`, for: id }, input, h('span', null, tx(o.label))));
-      });
-      syncValue = () => {
-        const v = stateOf(q.id).value;
-        const set = new Set(Array.isArray(v) ? v : []);
-        for (const b of boxes) b.input.checked = set.has(b.o.id);
-      };
-      control = list;
-    } else if (q.type === 'number' || q.type === 'percent' || q.type === 'band') {
-      const min = q.min ?? (q.type === 'percent' ? 0 : undefined);
-      const max = q.max ?? (q.type === 'percent' ? 100 : undefined);
-      const input = h('input', {
-        type: 'number', id: inputId, step: 'any', inputmode: 'decimal', min, max, disabled: readOnly,
-        class: 'num', 'aria-describedby': `${prefix}-error`,
-      });
-      const bandHint = q.type === 'band' ? h('span', { class: 'band-hint' }) : null;
-      controls.push(input);
-      labelled = true;
-      const showBand = () => {
-        if (!bandHint) return;
-        const v = stateOf(q.id).value;
-        if (typeof v !== 'number') bandHint.textContent = '';
-        else {
-          const b = bandOf(q, v);
-          bandHint.textContent = b ? t('q_band_in', { band: tx(b.label) }) : t('q_band_out');
-        }
-      };
-      const read = (delay) => {
-        const raw = input.value.trim();
-        if (input.validity.badInput) {
-          setError(t('q_not_number'));
-          store.invalid(module, q.id, t('q_not_number'));
-          return;
-        }
-        if (raw === '') {
-          stateOf(q.id).value = null;
-          showBand();
-          valueChanged(delay);
-          return;
-        }
-        const v = Number(raw);
-        let problem = '';
-        if (!Number.isFinite(v)) problem = t('q_not_number');
-        else if (min !== undefined && v < min) problem = t('q_min', { n: min });
-        else if (max !== undefined && v > max) problem = t('q_max', { n: max });
-        if (problem) {
-          setError(problem);
-          store.invalid(module, q.id, problem);
-          return;
-        }
-        stateOf(q.id).value = v;
-        showBand();
-        valueChanged(delay);
-      };
-      input.addEventListener('input', () => read(TYPE_DELAY));
-      input.addEventListener('change', () => store.flush(module, q.id));
-      input.addEventListener('blur', () => store.flush(module, q.id));
-      syncValue = () => {
-        const v = stateOf(q.id).value;
-        if (document.activeElement !== input) input.value = typeof v === 'number' ? String(v) : '';
-        showBand();
-      };
-      control = h('div', { class: 'num-row' }, input, unit ? h('span', { class: 'unit' }, unit) : null, bandHint);
-    } else if (q.type === 'text' || q.type === 'date') {
-      const limit = q.max_length || 2000;
-      const long = q.type === 'text' && limit > 300;
-      const input = long
-        ? h('textarea', { id: inputId, rows: 3, disabled: readOnly, 'aria-describedby': `${prefix}-error` })
-        : h('input', { type: q.type === 'date' ? 'date' : 'text', id: inputId, disabled: readOnly, 'aria-describedby': `${prefix}-error`, autocomplete: 'off' });
-      controls.push(input);
-      labelled = true;
-      const usccHint = q.format === 'uscc' ? h('span', { class: 'band-hint' }) : null;
-      const checkUscc = usccChecker(usccHint);
-      input.addEventListener('input', () => {
-        const v = input.value;
-        if (q.type === 'text' && utf8Length(v) > limit) {
-          const msg = t('q_too_long', { n: limit, m: utf8Length(v) });
-          setError(msg);
-          store.invalid(module, q.id, msg);
-          return;
-        }
-        stateOf(q.id).value = v.trim() === '' ? null : v;
-        if (usccHint) checkUscc(v);
-        valueChanged(q.type === 'date' ? 0 : TYPE_DELAY);
-      });
-      input.addEventListener('blur', () => store.flush(module, q.id));
-      syncValue = () => {
-        const v = stateOf(q.id).value;
-        if (document.activeElement !== input) input.value = typeof v === 'string' ? v : '';
-      };
-      control = h('div', null, input, unit ? h('span', { class: 'unit' }, unit) : null, usccHint);
-    } else {
-      control = h('p', null, q.type);
-    }
+    const env = { q, prefix, inputId, unit, readOnly, controls, module, store, stateOf, valueChanged, setError, checksOf };
+    const kind = derived ? 'derived' : q.type;
+    const rendered = (RENDERERS[kind] || renderUnknown)(env);
+    const { control } = rendered;
+    const clearTool = rendered.clearTool || null; // "clear answer" for radio groups, shown among the tools
+    const labelled = rendered.labelled === true; // whether the title is a <label> for a single input
+    syncValue = rendered.syncValue || syncValue;
 
     // ---- title, help, provenance
     const title = labelled
@@ -520,7 +595,15 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
       : h('span', { class: 'q-title', id: titleId }, h('span', { class: 'q-num' }, numText), tx(q.title));
     const head = h('div', { class: 'q-head' }, title, reqBadge, statusEl);
     const help = q.help ? h('p', { class: 'q-help' }, tx(q.help)) : null;
-    const linkedEl = h('p', { class: 'q-linked', hidden: true });
+    // A fact carried from another module: "from the profile: 36000 万元 (change)" — one value, kept there.
+    const linkedText = h('span', null);
+    const changeBtn = h('button', { type: 'button', class: 'link q-linked-change', hidden: true }, t('q_linked_change'));
+    const linkedEl = h('p', { class: 'q-linked', hidden: true }, linkedText, ' ', changeBtn);
+    changeBtn.addEventListener('click', () => {
+      const link = linkedOf().get(q.id);
+      if (link && link.from && goToSource) goToSource(link.from.module, link.from.question);
+    });
+    const checkEl = h('p', { class: 'q-check', id: `${prefix}-check`, role: 'status', hidden: true });
     const cite = q.cite ? h('p', { class: 'q-cite' }, t('q_cite'), q.cite) : null;
 
     // ---- N/A, verified, note, evidence
@@ -681,7 +764,7 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
     }
     const body = control;
 
-    append(card, [head, help, linkedEl, body, errorEl, h('div', { class: 'q-foot' }, tools, noteWrap, evPanel), cite, confidenceNote(q)]);
+    append(card, [head, help, linkedEl, body, errorEl, checkEl, h('div', { class: 'q-foot' }, tools, noteWrap, evPanel), cite, confidenceNote(q)]);
 
     // status display
     store.listeners.set(`${module}/${q.id}`, (s) => {
@@ -706,7 +789,15 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
         const link = derived ? null : linkedOf().get(q.id);
         const own = stateOf(q.id);
         linkedEl.hidden = !link || answered(own);
-        linkedEl.textContent = link ? t('q_linked', { value: link.label }) : '';
+        const from = link && link.from && link.from.module !== module && sourceTitle ? sourceTitle(link.from.module) : null;
+        linkedText.textContent = !link ? '' : from ? t('q_linked_from', { m: from, value: link.label }) : t('q_linked', { value: link.label });
+        changeBtn.hidden = !from || !goToSource || !link.from.question;
+        if (!derived) {
+          const problems = checksOf(q.id);
+          checkEl.textContent = problems.join(' ');
+          checkEl.hidden = problems.length === 0;
+          card.classList.toggle('has-check', problems.length > 0);
+        }
         reqBadge.hidden = !ev.required.get(q.id);
         if (derived) syncValue(ev);
       },
@@ -731,10 +822,21 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
     toggle.id = `${sid}-h`;
     toggle.addEventListener('click', () => {
       const open = body.hidden;
+      if (open) renderAll();
       body.hidden = !open;
       toggle.setAttribute('aria-expanded', String(open));
     });
-    for (const item of node.questions) body.append(questionCard(item));
+    if (!deferring) for (const item of node.questions) body.append(questionCard(item));
+    else if (node.questions.length) {
+      const job = () => {
+        const anchor = body.querySelector(':scope > section.sec');
+        for (const item of node.questions) {
+          body.insertBefore(questionCard(item), anchor);
+          cards.get(item.id).sync(evaluation);
+        }
+      };
+      pending.push(job);
+    }
 
     let navItem = null;
     let navCount = null;
@@ -742,6 +844,7 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
       navCount = h('span', { class: 'nav-count' });
       const btn = h('button', { type: 'button', class: 'nav-btn' }, h('span', null, tx(node.title)), navCount);
       btn.addEventListener('click', () => {
+        renderAll();
         // open the section and its parents, then go there
         let el = wrap;
         while (el) {
@@ -772,13 +875,30 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
   // Root questions first (rare), then top-level sections.
   const root = index.root;
   for (const item of root.questions) form.append(questionCard(item));
-  for (const child of root.children) form.append(sectionBlock(child, navList));
+  for (const child of root.children) {
+    form.append(sectionBlock(child, navList));
+    deferring = true;
+  }
   recompute();
+
+  function renderAll() {
+    if (!pending.length) return;
+    while (pending.length) pending.shift()();
+    recompute();
+  }
+  function step() {
+    if (!pending.length) return;
+    pending.shift()();
+    if (pending.length) setTimeout(step, 0);
+    else recompute();
+  }
+  if (pending.length) setTimeout(step, 0);
 
   return {
     form,
     nav: navList,
     recompute,
+    renderAll,
     refreshAll() {
       for (const c of cards.values()) c.refresh();
       recompute();

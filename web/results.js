@@ -1,7 +1,7 @@
 // The results view: levels, requirements (actual vs needed), the improvement roadmap from the
 // gaps, and the rewards with amounts, clauses and draft flags. All from GET /score.
 
-import { t, tx } from './i18n.js';
+import { t, tx, lang } from './i18n.js';
 import { h, fmt } from './util.js';
 
 const OPS = { '>=': '≥', '>': '>', '<=': '≤', '<': '<', '==': '=' };
@@ -160,7 +160,7 @@ function amountText(a) {
   return t('r_amount_none');
 }
 
-export function renderRewards(rewards) {
+export function renderRewards(rewards, { factWords } = {}) {
   const sec = h('section', { class: 'result card', 'aria-labelledby': 'res-rewards' }, h('h3', { id: 'res-rewards' }, t('r_rewards')));
   if (!rewards) {
     sec.append(h('p', { class: 'muted' }, t('r_rewards_none')));
@@ -191,7 +191,7 @@ export function renderRewards(rewards) {
         li.append(steps);
       }
       if (o.failed) li.append(h('p', { class: 'rw-meta' }, t('r_failed', { t: o.failed.title || o.failed.id })));
-      if (Array.isArray(o.missing) && o.missing.length) li.append(h('p', { class: 'rw-meta' }, t('r_missing', { list: o.missing.join('、') })));
+      if (Array.isArray(o.missing) && o.missing.length) li.append(h('p', { class: 'rw-meta' }, t('r_missing', { list: o.missing.map((m) => (factWords ? factWords(m) : m)).join(lang() === 'en' ? '; ' : '、') })));
       if (o.quote || o.note || o.stacking) {
         const more = h('details', { class: 'rw-more' }, h('summary', null, t('r_more')));
         if (o.quote) more.append(h('blockquote', null, o.quote));

@@ -71,9 +71,10 @@ export async function api(method, path, body, opts = {}) {
   }
 }
 
-async function request(method, path, body, { raw, type } = {}) {
+// `cache: 'default'` lets the browser keep an immutable answer (a definition under its versioned URL).
+async function request(method, path, body, { raw, type, cache } = {}) {
   const headers = {};
-  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  const init = { method, headers, credentials: 'same-origin', cache: cache || 'no-store' };
   if (method !== 'GET' && method !== 'HEAD' && session.csrf) headers['X-CSRF-Token'] = session.csrf;
   if (raw !== undefined) {
     headers['Content-Type'] = type;

@@ -547,6 +547,34 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
     }
     view["previous_date"] = options.previous->meta.value("date", "");
   }
+  // Each requirement whose state changed between T0 and T1 (same questionnaire version only).
+  Json changed = Json::array();
+  if (options.previous) {
+    for (const auto& id : assessment.order) {
+      auto before = options.previous->modules.find(id);
+      const ModuleResult& after = assessment.modules.at(id);
+      if (before == options.previous->modules.end() || before->second.questionnaire != after.questionnaire) continue;
+      const Questionnaire& q = *after.questionnaire;
+      for (std::size_t li = 0; li < q.levels.size(); ++li) {
+        for (std::size_t ri = 0; ri < q.levels[li].requirements.size(); ++ri) {
+          const bool was = before->second.result.levels.requirements[li][ri].met;
+          const bool is = after.result.levels.requirements[li][ri].met;
+          if (was == is) continue;
+          changed.push_back({{"module", q.title.in(lang)},
+                             {"level", q.levels[li].name.in(lang)},
+                             {"title", q.levels[li].requirements[ri].title.in(lang)},
+                             {"met", is}});
+        }
+      }
+    }
+  }
+  view["comparison_requirements"] = changed;
+  view["has_comparison_requirements"] = !changed.empty();
+  view["has_comparison_rewards"] = options.previous_rewards != nullptr && rewards != nullptr && !comparison.empty();
+  if (options.previous_rewards && rewards) {
+    view["comparison_rewards"] = {{"before", total_display(*options.previous_rewards, lang)},
+                                  {"after", total_display(*rewards, lang)}};
+  }
   view["comparison"] = comparison;
   view["has_comparison"] = !comparison.empty();
   view["versions"] = versions;

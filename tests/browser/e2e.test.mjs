@@ -113,8 +113,15 @@ async function createEnterprise(page, { name, uscc, region, industry }) {
   await page.getByRole('heading', { level: 1, name: '新建企业' }).waitFor();
   await page.getByLabel('企业名称').fill(name);
   if (uscc) await page.getByLabel('统一社会信用代码').pressSequentially(uscc);
-  if (region) await page.getByLabel('地区代码').fill(region);
-  if (industry) await page.getByLabel('行业代码').fill(industry);
+  // The region and industry pickers take a typed code too (issue 14 item 9).
+  if (region) {
+    await page.getByLabel('或输入代码、地名').fill(region);
+    await page.getByLabel('或输入代码、地名').press('Tab');
+  }
+  if (industry) {
+    await page.getByLabel('或输入代码、行业名称').fill(industry);
+    await page.getByLabel('或输入代码、行业名称').press('Tab');
+  }
   await page.getByRole('button', { name: '创建企业' }).click();
   await page.getByRole('heading', { level: 1, name }).waitFor();
 }
@@ -253,8 +260,10 @@ test('consultant flow: enterprise, SME questionnaire from the fixture, live leve
   await page.locator('#ne-uscc-msg.ok').waitFor();
   assert.match(await page.locator('#ne-uscc-msg').textContent(), new RegExp(uscc));
   await page.getByLabel('企业名称').fill(name);
-  await page.getByLabel('地区代码').fill('320205');
-  await page.getByLabel('行业代码').fill('348');
+  await page.getByLabel('或输入代码、地名').fill('320205');
+  await page.getByLabel('或输入代码、地名').press('Tab');
+  await page.getByLabel('或输入代码、行业名称').fill('348');
+  await page.getByLabel('或输入代码、行业名称').press('Tab');
   await shot(page, 'new-enterprise');
   await page.getByRole('button', { name: '创建企业' }).click();
   await page.getByRole('heading', { level: 1, name }).waitFor();

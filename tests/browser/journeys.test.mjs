@@ -2,8 +2,16 @@
 // typing (the one-time password comes from the server's terminal output, as a person reads it):
 //   (a) first start: the admin replaces the one-time password, adds a consultant, re-roles, disables,
 //       enables and resets another user; the consultant replaces the first password at login;
+//   (b) the consultant creates an enterprise picking region and industry by name, starts profile + SME
+//       + smart factory, sees a profile fact carried (with its source and "change"), corrects a
+//       contradiction (130 digitised machines of 120), uploads evidence, tries a planned project
+//       ("what if", not saved), saves it and sees the reward with its clause, opens the report (PDF),
+//       follows the missing list and submits; times to open the assessment and the report are written
+//       to build/screenshots/consultant-<lang>/timings.json; viewports and axe on each page;
 //   (c) the consultant invites the enterprise (expiry shown, copy, revoke); in a fresh browser the
 //       enterprise accepts, fills part, closes, comes back and continues where it stopped;
+//   (d) a re-assessment a year later: the date defaults to T0 + 1 year, "last year" figures move to
+//       "the year before", results and report show T0 → T1;
 //   submit of an incomplete assessment lists the missing questions with links; the report of an open
 //   or incomplete assessment says "draft / incomplete" on every printed page; print and download.
 // Screenshots of every step: build/screenshots/<journey>-<lang>/ (or $SCREENSHOT_DIR/…).
@@ -194,6 +202,62 @@ async function axeCheck(page, label) {
 
 function userRow(page, name) {
   return page.locator(`tr[data-user="${name}"]`);
+}
+
+const SF = 'smart-factory-2025';
+const regions = JSON.parse(fs.readFileSync(path.join(root, 'questionnaires', 'profile', 'regions.json'), 'utf8')).codes;
+const regionLabel = (code) => {
+  const c = regions.find((r) => r.code === code);
+  return `${c.name}（${c.code}）`;
+};
+// A 1×1 PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const consultantAssessment = {};
+
+// The words of journeys (b) and (d), per language.
+const X = {
+  'zh-CN': {
+    firm: '无锡锡山项目测试机械有限公司', province: '省份', city: '地市', district: '区县', typed: '或输入代码、行业名称',
+    division: '行业大类', chosen: '已选', xishanPath: '江苏省 无锡市 锡山区（320205）', industry34: '通用设备制造业（34）',
+    date: '评估日期', fromProfile: '来自.+：', cannotCompute: '无法计算', evidence: '证据材料', addProject: '添加项目',
+    kind: '项目类型', kindTech: '技术改造', twoYears: /连续两个自然年度技术和设备投资/, inPark: /落户先进制造业特色专业园区/,
+    fitsPark: /符合园区产业发展定位/, yes: '是', tryIt: '试算（不保存）', saveProjects: '保存项目（作为事实）', saved: '项目已保存',
+    xishanRule: '技术改造项目补助（按连续两年技术和设备投资分档）', amount200: '200万', rolled: /顺延 \d+ 项/,
+    reportComparison: /与上次评估的对比/,
+  },
+  en: {
+    firm: 'Xishan Project Test Machinery Co.', province: 'Province', city: 'City', district: 'District / county', typed: 'Or type a code or an industry',
+    division: 'Industry division', chosen: 'Chosen', xishanPath: '江苏省, 无锡市, 锡山区 (320205)',
+    industry34: 'Manufacture of general-purpose machinery (34)',
+    date: 'Assessment date', fromProfile: 'From .+: ', cannotCompute: 'Cannot be computed', evidence: 'Evidence', addProject: 'Add a project',
+    kind: 'Kind of project', kindTech: 'Technology transformation', twoYears: /Technology and equipment investment over two consecutive/,
+    inPark: /In an advanced-manufacturing specialty park/, fitsPark: /Fits the park's industrial positioning/, yes: 'Yes',
+    tryIt: 'Try (not saved)', saveProjects: 'Save projects (as facts)', saved: 'Projects saved',
+    xishanRule: 'Tech-transformation subsidy, rate by band of two-year technology and equipment investment', amount200: '200万',
+    rolled: /\d+ year-bound answers moved/, reportComparison: /Compared with the previous assessment/,
+  },
+};
+
+// At 390×844, 1024×768 and 1366×768: the page does not scroll sideways and the header is whole;
+// the viewport is restored afterwards.
+async function checkViewports(page, label) {
+  const original = page.viewportSize();
+  for (const [width, height] of [[390, 844], [1024, 768], [1366, 768]]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(150);
+    const m = await page.evaluate(() => {
+      const vw = document.documentElement.clientWidth;
+      const out = { vw, scroll: document.documentElement.scrollWidth, clipped: [] };
+      for (const el of document.querySelectorAll('.top-inner > :not(.skip), .top-inner .top-nav > *, .top-inner .top-right > *')) {
+        const r = el.getBoundingClientRect();
+        if (r.width > 0 && (r.right > vw + 0.5 || r.left < -0.5)) out.clipped.push(`${el.className || el.tagName}`);
+      }
+      return out;
+    });
+    assert.ok(m.scroll <= m.vw, `${label} at ${width} px: the page is ${m.scroll} px wide in a ${m.vw} px viewport`);
+    assert.deepEqual(m.clipped, [], `${label} at ${width} px: header items outside the viewport`);
+  }
+  await page.setViewportSize(original);
 }
 
 before(async () => {
@@ -487,6 +551,238 @@ for (const lang of ['zh-CN', 'en']) {
     await tab2.close();
     assert.deepEqual(back.errors, []);
     await back.context().close();
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test(`(b) consultant in ${lang}: enterprise by region and industry names, carried facts, a contradiction corrected, evidence, a project and its reward, report, submit`, { timeout: 420000 }, async () => {
+    assert.ok(srv, 'the first-start journey ran');
+    const x = X[lang];
+    const shot = shooter('consultant', lang);
+    const page = await newPage(lang);
+    const timings = {};
+    await page.goto(srv.url);
+    await setLanguage(page);
+    await login(page, consultant, consultantPw);
+    await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor();
+    await checkViewports(page, 'enterprises');
+
+    // Item 12: the demo assessment opened first in a fresh browser (definitions fetched), then again
+    // (definitions from the browser's cache), and its report; written to timings.json.
+    const demoOpen = async () => {
+      const start = Date.now();
+      await page.goto(`${srv.url}#/assessment/1`);
+      await page.locator('.qform .q').first().waitFor();
+      await page.locator('#live-panel .live-item').first().waitFor();
+      return Date.now() - start;
+    };
+    timings.demo_open_first = await demoOpen();
+    await page.goto(`${srv.url}#/enterprises`);
+    await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor();
+    timings.demo_open_again = await demoOpen();
+    {
+      const start = Date.now();
+      const [tab] = await Promise.all([page.context().waitForEvent('page'), page.locator('#open-report').click()]);
+      await tab.waitForLoadState('load');
+      timings.demo_report = Date.now() - start;
+      await tab.close();
+    }
+    await page.goto(`${srv.url}#/enterprises`);
+    await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor();
+
+    // A new enterprise: region picked province → city → district by name, industry by name.
+    await page.getByRole('link', { name: w.newEnt }).click();
+    await page.getByLabel(w.entName).fill(x.firm);
+    await page.getByLabel(x.province, { exact: true }).selectOption({ label: regionLabel('320000') });
+    await page.getByLabel(x.city, { exact: true }).selectOption({ label: regionLabel('320200') });
+    await page.getByLabel(x.district, { exact: true }).selectOption({ label: regionLabel('320205') });
+    assert.equal(await page.locator('#ne-region-shown').textContent(), `${x.chosen}: ${x.xishanPath}`);
+    // The industry typed as a code is accepted and named.
+    await page.getByLabel(x.typed).fill('34');
+    await page.getByLabel(x.typed).press('Tab');
+    assert.equal(await page.getByLabel(x.division, { exact: true }).inputValue(), '34');
+    await shot(page, 'new-enterprise');
+    await axeCheck(page, 'new enterprise with pickers');
+    await checkViewports(page, 'new enterprise');
+    await page.getByRole('button', { name: w.createEnt }).click();
+    await page.getByRole('heading', { level: 1, name: x.firm }).waitFor();
+    assert.equal(await page.locator('#ent-region').textContent(), x.xishanPath);
+    assert.equal(await page.locator('#ent-industry').textContent(), x.industry34);
+
+    // Profile + SME + smart factory, dated.
+    for (const box of await page.locator('fieldset.modules input[type=checkbox]').all()) {
+      const want = ['profile', SME, SF].includes(await box.getAttribute('value'));
+      if ((await box.isChecked()) !== want) await box.click();
+    }
+    await page.getByLabel(x.date, { exact: true }).first().fill('2026-03-01');
+    await page.getByRole('button', { name: w.start }).click();
+    await page.locator('.qform').waitFor();
+    const assessmentUrl = page.url();
+    const id = Number(assessmentUrl.match(/assessment\/(\d+)/)[1]);
+
+    // Revenue typed once in the profile is carried into the smart-factory form, with its source.
+    await page.goto(`${srv.url}#/assessment/${id}/profile`);
+    await page.locator(`#q-profile-revenue_last_year-input`).pressSequentially('18000', { delay: 10 });
+    await waitSaved(page);
+    await page.goto(`${srv.url}#/assessment/${id}/${SF}`);
+    const carried = page.locator(`#q-${SF}-main_business_revenue_last_year .q-linked`);
+    await carried.waitFor({ state: 'visible' });
+    assert.match(await carried.textContent(), new RegExp(`^${x.fromProfile}.*18000`));
+    await shot(page, 'carried-fact');
+    // "(change)" leads to the one place the value is kept.
+    await carried.getByRole('button').click();
+    await page.waitForFunction(() => document.activeElement?.id === 'q-profile-revenue_last_year-input');
+
+    // 130 digitised machines of 120: explained where typed, then corrected.
+    await page.goto(`${srv.url}#/assessment/${id}/${SME}`);
+    await page.locator(`#q-${SME}-raw_equipment_total-input`).pressSequentially('120', { delay: 10 });
+    await page.locator(`#q-${SME}-raw_equipment_digitised-input`).pressSequentially('130', { delay: 10 });
+    const check = page.locator(`#q-${SME}-raw_equipment_digitised-check`);
+    await check.waitFor({ state: 'visible' });
+    assert.match(await check.textContent(), /130.*120/);
+    assert.match(await page.locator(`#q-${SME}-q02_equipment_digitised-input`).textContent(), new RegExp(x.cannotCompute));
+    await shot(page, 'contradiction');
+    await axeCheck(page, 'form with a contradiction');
+    await page.locator(`#q-${SME}-raw_equipment_digitised-input`).fill('100');
+    await check.waitFor({ state: 'hidden' });
+    await waitSaved(page);
+
+    // Evidence on a question.
+    const evq = `#q-${SME}-raw_equipment_total`;
+    await page.locator(evq).getByRole('button', { name: new RegExp(x.evidence) }).click();
+    await page.locator(`${evq}-file0`).setInputFiles({ name: 'machines.png', mimeType: 'image/png', buffer: PNG });
+    await page.locator(evq).locator('.ev-list a', { hasText: 'machines.png' }).waitFor();
+    await checkViewports(page, 'form');
+
+    // Rewards before any project: what is missing is said in words.
+    await page.locator('#projects-tab').click();
+    await page.locator('#pj-result section').first().waitFor();
+    // What each rule still needs ("还需：…" / "Needs: …"), in words.
+    const needs = await page.locator('#pj-result .rw-meta').allTextContents();
+    assert.ok(needs.length > 0, 'some rule needs a fact');
+    for (const line of needs) assert.doesNotMatch(line, /project\.[a-z_]+|profile\.[a-z_]+|[a-z]+_[a-z_]+/, `no internal field names: ${line}`);
+    // A planned 2,500万 tech-transformation project in a fitting specialty park, tried without saving:
+    // 锡山 三、（二）: 1000–3000万 band 6 % + 2 points = 8 % × 2500万 = 200万.
+    await page.getByRole('button', { name: x.addProject }).click();
+    await page.getByLabel(x.kind).selectOption({ label: x.kindTech });
+    await page.getByLabel(x.twoYears).fill('2500');
+    await page.getByLabel(x.inPark).selectOption({ label: x.yes });
+    await page.getByLabel(x.fitsPark).selectOption({ label: x.yes });
+    await page.getByRole('button', { name: x.tryIt }).click();
+    await page.locator('.pj-whatif-note').waitFor();
+    const reward = page.locator('#pj-result li.reward', { hasText: x.xishanRule });
+    await reward.first().waitFor();
+    assert.equal(await reward.first().locator('.rw-amount').textContent(), x.amount200);
+    assert.match(await reward.first().locator('.rw-doc').textContent(), /三、（二）/);
+    await shot(page, 'what-if');
+    await axeCheck(page, 'projects and what-if');
+    await checkViewports(page, 'projects');
+    // Not saved: the stored rewards do not have it after a reload.
+    await page.reload();
+    await page.locator('#pj-empty').waitFor();
+    // Entered and saved as a fact.
+    await page.getByRole('button', { name: x.addProject }).click();
+    await page.getByLabel(x.kind).selectOption({ label: x.kindTech });
+    await page.getByLabel(x.twoYears).fill('2500');
+    await page.getByLabel(x.inPark).selectOption({ label: x.yes });
+    await page.getByLabel(x.fitsPark).selectOption({ label: x.yes });
+    await page.getByRole('button', { name: x.saveProjects }).click();
+    await page.locator('#pj-msg', { hasText: x.saved }).waitFor();
+    await page.locator('#results-tab').click();
+    const saved = page.locator('#results li.reward', { hasText: x.xishanRule });
+    await saved.first().waitFor();
+    assert.equal(await saved.first().locator('.rw-amount').textContent(), x.amount200);
+    await shot(page, 'results-with-reward');
+    await axeCheck(page, 'results');
+    await checkViewports(page, 'results');
+
+    // The report opens (timed), and prints to PDF.
+    let t0 = Date.now();
+    const [tab] = await Promise.all([page.context().waitForEvent('page'), page.locator('#open-report').click()]);
+    await tab.waitForLoadState('load');
+    timings.report = Date.now() - t0;
+    assert.match(await tab.locator('body').textContent(), new RegExp(x.xishanRule.replace(/[()（）]/g, '.')));
+    await tab.pdf({ path: path.join(shotRoot, `consultant-${lang}`, 'report.pdf') });
+    await tab.close();
+
+    // Opening the assessment afresh (definitions cached by the browser), timed.
+    await page.goto(`${srv.url}#/enterprises`);
+    await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor();
+    t0 = Date.now();
+    await page.goto(`${srv.url}#/assessment/${id}/${SME}`);
+    await page.locator(`#q-${SME}-raw_equipment_total-input`).waitFor();
+    timings.open = Date.now() - t0;
+
+    // Submit: the missing list, follow one link, then submit.
+    await page.getByRole('button', { name: w.submit, exact: true }).click();
+    const box = page.locator('#submit-missing');
+    await box.waitFor();
+    const first = box.locator('a.missing-link').first();
+    const qid = await first.getAttribute('data-qid');
+    await first.click();
+    await page.waitForFunction((q) => document.activeElement?.closest('.q')?.dataset.qid === q, qid);
+    await page.getByRole('button', { name: w.submit, exact: true }).click();
+    await box.waitFor();
+    await page.getByRole('button', { name: w.anyway }).click();
+    await page.locator('#reopen-assessment').waitFor();
+    await shot(page, 'submitted');
+    fs.writeFileSync(path.join(shotRoot, `consultant-${lang}`, 'timings.json'), JSON.stringify(timings));
+    // Generous bound: "does not stall" (the figures are in timings.json for the closing note).
+    for (const [k, v] of Object.entries(timings)) assert.ok(v < 60000, `${k}: ${v} ms (${JSON.stringify(timings)})`);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+    consultantAssessment[lang] = { id, firm: x.firm };
+  });
+
+  test(`(d) re-assessment in ${lang}: a year later, year-bound figures move and results and report show T0 → T1`, { timeout: 300000 }, async () => {
+    assert.ok(consultantAssessment[lang], 'journey (b) ran');
+    const x = X[lang];
+    const shot = shooter('reassess', lang);
+    const page = await newPage(lang);
+    await page.goto(srv.url);
+    await setLanguage(page);
+    await login(page, consultant, consultantPw);
+    await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor();
+    await page.getByRole('link', { name: x.firm, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: x.firm }).waitFor();
+    // The date defaults to a year after T0.
+    assert.equal(await page.locator('#reassess-date').inputValue(), '2027-03-01');
+    await shot(page, 'enterprise');
+    await page.locator('#reassess').click();
+    await page.locator('#flash').waitFor();
+    assert.match(await page.locator('#flash').textContent(), x.rolled);
+    const id = Number(page.url().match(/assessment\/(\d+)/)[1]);
+    // "Last year" at T0 is "the year before" at T1; last year's revenue is asked again.
+    await page.goto(`${srv.url}#/assessment/${id}/profile`);
+    await page.locator('#q-profile-revenue_prev_year-input').waitFor();
+    assert.equal(await page.locator('#q-profile-revenue_prev_year-input').inputValue(), '18000');
+    assert.equal(await page.locator('#q-profile-revenue_last_year-input').inputValue(), '');
+    await page.locator('#q-profile-revenue_last_year-input').pressSequentially('21000', { delay: 10 });
+    await waitSaved(page);
+    // More digitised machines at T1.
+    await page.goto(`${srv.url}#/assessment/${id}/${SME}`);
+    await page.locator(`#q-${SME}-raw_equipment_digitised-input`).fill('115');
+    await waitSaved(page);
+    await shot(page, 'changed');
+    await page.locator('#results-tab').click();
+    const cmp = page.locator('#compare');
+    await cmp.waitFor();
+    assert.match(await cmp.locator('h3').textContent(), /2026-03-01.*2027-03-01/);
+    const row = cmp.locator(`tr[data-module="${SME}"]`);
+    await row.waitFor();
+    const cells = await row.locator('td').allTextContents();
+    assert.equal(cells.length, 5);
+    // The SME score at T1 is higher (100 → 115 of 120 digitised raises the share band or holds it).
+    assert.ok(Number(cells[3]) >= Number(cells[2]), `T1 ${cells[3]} ≥ T0 ${cells[2]}`);
+    assert.match(await cmp.locator('#cmp-rewards').textContent(), /T0.*T1/);
+    await shot(page, 'results-compare');
+    await axeCheck(page, 'results with comparison');
+    await checkViewports(page, 'results with comparison');
+    // The report compares too.
+    const [tab] = await Promise.all([page.context().waitForEvent('page'), page.locator('#open-report').click()]);
+    await tab.waitForLoadState('load');
+    assert.match(await tab.locator('body').textContent(), x.reportComparison);
+    await tab.close();
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

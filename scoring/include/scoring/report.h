@@ -24,9 +24,10 @@ namespace assess {
 
 struct ReportOptions {
   std::string lang = "zh-CN";
-  std::string generated_at;                    // shown on the cover and in the footer, e.g. "2026-11-24 10:00"
-  const AssessmentResult* previous = nullptr;  // the earlier assessment, for T0 → T1
-  const CodeList* regions = nullptr;           // to name the region
+  std::string generated_at;                         // shown on the cover and in the footer, e.g. "2026-11-24 10:00"
+  const AssessmentResult* previous = nullptr;       // the earlier assessment, for T0 → T1
+  const RewardsResult* previous_rewards = nullptr;  // its rewards, compared with the rewards given
+  const CodeList* regions = nullptr;                // to name the region
   long long max_gap_nodes = 200'000;
   // The gap plan of a module to its next level. When empty, the report runs find_gap with
   // max_gap_nodes; the web app passes the plans it keeps between requests (the same search).

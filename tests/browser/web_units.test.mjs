@@ -1,0 +1,117 @@
+// The browser's pure helpers of issue 14 under node (no browser): codes typed or named, missing
+// reward facts in words, the year roll of a re-assessment, the checks between fields.
+// Expected values come from the shipped files (regions.json, questionnaire titles), read here.
+// Run: node --test tests/browser/web_units.test.mjs
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const codes = await import(path.join(root, 'web', 'codes.js'));
+const projects = await import(path.join(root, 'web', 'projects.js'));
+const compare = await import(path.join(root, 'web', 'compare.js'));
+const checks = await import(path.join(root, 'web', 'checks.js'));
+const util = await import(path.join(root, 'web', 'util.js'));
+
+function loadList(file) {
+  const l = JSON.parse(fs.readFileSync(path.join(root, 'questionnaires', 'profile', file), 'utf8'));
+  return { ...l, byCode: new Map(l.codes.map((c) => [c.code, c])) };
+}
+
+function questionIds(file) {
+  const d = JSON.parse(fs.readFileSync(path.join(root, 'questionnaires', file), 'utf8'));
+  const out = new Set();
+  (function walk(s) {
+    for (const q of s.questions || []) out.add(q.id);
+    for (const x of s.sections || []) walk(x);
+  })(d);
+  return out;
+}
+
+test('a region is typed as a code, a short code or a name; unknown text is refused', () => {
+  const regions = loadList('regions.json');
+  assert.equal(codes.resolveCode(regions, '320205', 'region'), '320205');
+  assert.equal(codes.resolveCode(regions, '3202', 'region'), '320200'); // 无锡市, the city
+  assert.equal(codes.resolveCode(regions, '32', 'region'), '320000');
+  assert.equal(codes.resolveCode(regions, '锡山区', 'region'), '320205');
+  assert.equal(codes.resolveCode(regions, '9999', 'region'), null);
+  assert.equal(codes.resolveCode(regions, '区', 'region'), null, 'a name matching many entries decides nothing');
+  assert.equal(codes.codeName(regions, '320205', { path: true }), '江苏省 无锡市 锡山区（320205）');
+  const industries = loadList('industries.json');
+  assert.equal(codes.resolveCode(industries, '367', 'industry'), '367');
+  assert.equal(codes.codeName(industries, '367'), '汽车零部件及配件制造（367）');
+});
+
+test('the missing facts of a reward rule read as words, never as field names', () => {
+  const policyFacts = new Set();
+  for (const f of fs.readdirSync(path.join(root, 'policies')).filter((x) => x.endsWith('.json'))) {
+    for (const m of fs.readFileSync(path.join(root, 'policies', f), 'utf8').matchAll(/project\.([a-z_0-9]+)/g)) policyFacts.add(m[1]);
+  }
+  // Every project fact a rule reads has a field in the projects form, and no other.
+  assert.deepEqual(new Set(projects.FIELDS.map((f) => f.id)), policyFacts);
+  for (const fact of policyFacts) {
+    const words = projects.factInWords(`project.${fact}`);
+    assert.ok(!words.includes(fact) && !words.includes('_'), `${fact} → ${words}`);
+  }
+  assert.equal(projects.factInWords('project.unit_value_wan'), '项目的“单台（套）设备价值”');
+  assert.equal(projects.factInWords('project (equipment)'), '一个“设备购置/更新”项目（在“项目”页填写）');
+  assert.equal(projects.factInWords('profile.specialty_park', { profileTitle: (id) => (id === 'specialty_park' ? '是否位于特色园区' : null) }),
+    '企业概况中的“是否位于特色园区”');
+});
+
+test('a re-assessment a year later moves "last year" figures to "the year before" and clears this year\'s', async () => {
+  const ids = {
+    profile: questionIds('profile/profile.json'),
+    'sme-digital-2024': questionIds('sme-digital-2024/sme-digital-2024.json'),
+    'smart-factory-2025': questionIds('smart-factory-2025/smart-factory-2025.json'),
+  };
+  for (const [m, q, to] of compare.YEAR_ROLL) {
+    assert.ok(ids[m].has(q), `${m}/${q} is a question`);
+    if (to && to !== '+1') assert.ok(ids[m].has(to), `${m}/${to} is a question`);
+  }
+  const calls = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (url, init) => {
+    calls.push([init.method, url, init.body ? JSON.parse(init.body) : undefined]);
+    return new Response('{"saved": true}', { status: 200 });
+  };
+  try {
+    util.session.csrf = 'x';
+    const a = { id: 9, modules: ['profile', 'sme-digital-2024'] };
+    const previous = {
+      profile: { last_year: 2025, revenue_last_year: 18000, revenue_prev_year: 16000, equipment_investment_this_year: 900 },
+      'sme-digital-2024': { raw_revenue_last_year: { value: 17000, verified: true }, raw_equipment_total: 120 },
+    };
+    const done = await compare.rollYears(a, previous, 1);
+    assert.deepEqual(calls, [
+      ['PUT', '/api/assessments/9/answers/profile/last_year', 2026],
+      ['PUT', '/api/assessments/9/answers/profile/revenue_prev_year', 18000],
+      ['DELETE', '/api/assessments/9/answers/profile/revenue_last_year', undefined],
+      ['DELETE', '/api/assessments/9/answers/profile/equipment_investment_this_year', undefined],
+      ['PUT', '/api/assessments/9/answers/sme-digital-2024/raw_revenue_year_before', 17000],
+      ['DELETE', '/api/assessments/9/answers/sme-digital-2024/raw_revenue_last_year', undefined],
+    ]);
+    assert.equal(done.length, 6);
+    calls.length = 0;
+    assert.deepEqual(await compare.rollYears(a, previous, 0), [], 'the same year moves nothing');
+    assert.deepEqual(calls, []);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});
+
+test('130 digitised machines of 120 is explained on both questions and on the derived share', () => {
+  const values = { raw_equipment_total: 120, raw_equipment_digitised: 130 };
+  const title = (id) => ({ raw_equipment_total: '生产设备总数', raw_equipment_digitised: '其中：数字化生产设备数' })[id] || id;
+  const expected = ['“其中：数字化生产设备数”（130）大于“生产设备总数”（120）：前者是后者的一部分，请更正其中一个。'];
+  for (const q of ['raw_equipment_digitised', 'raw_equipment_total', 'q02_equipment_digitised']) {
+    assert.deepEqual(checks.problemsOf('sme-digital-2024', q, (id) => values[id] ?? null, title), expected, q);
+  }
+  values.raw_equipment_digitised = 120;
+  assert.deepEqual(checks.problemsOf('sme-digital-2024', 'raw_equipment_digitised', (id) => values[id] ?? null, title), []);
+  const ids = questionIds('sme-digital-2024/sme-digital-2024.json');
+  for (const c of checks.CHECKS) for (const q of [c.part, c.whole, ...c.blocks]) assert.ok(ids.has(q), q);
+});
