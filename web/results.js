@@ -194,7 +194,7 @@ export function renderRewards(rewards) {
       if (Array.isArray(o.missing) && o.missing.length) li.append(h('p', { class: 'rw-meta' }, t('r_missing', { list: o.missing.join(t('sep_list')) })));
       if (o.quote || o.note || o.stacking) {
         const more = h('details', { class: 'rw-more' }, h('summary', null, t('r_more')));
-        if (o.quote) more.append(h('blockquote', null, o.quote));
+        if (o.quote) more.append(h('blockquote', { lang: 'zh-CN' }, o.quote)); // the official text, as written
         if (o.stacking) more.append(h('p', null, o.stacking));
         if (o.note) more.append(h('p', { class: 'muted' }, o.note));
         li.append(more);
