@@ -706,32 +706,6 @@ std::vector<RuleOutcome> rewards_unlocked(const Catalogue& catalogue, const Json
   return out;
 }
 
-std::string amount_display(const RewardAmount& a, const std::string& lang) {
-  const bool en = lang == "en";
-  switch (a.shape) {
-    case AmountShape::kExact:
-      return format_yuan(a.value);
-    case AmountShape::kUpTo:
-      return (en ? "up to " : "最高") + format_yuan(a.value);
-    case AmountShape::kRange:
-      return format_yuan(a.low) + "–" + format_yuan(a.value);
-    case AmountShape::kEither:
-      return en ? format_yuan(a.value) + " if " + a.condition.in("en") + ", else " + format_yuan(a.low)
-                : format_yuan(a.value) + "（若" + a.condition.zh + "），否则" + format_yuan(a.low);
-    case AmountShape::kCaseByCase:
-      return en ? "money, amount case by case" : "资金支持，金额个案确定";
-    case AmountShape::kNone:
-      return en ? "no money (support or treatment)" : "非资金支持";
-  }
-  return "";
-}
-
-std::string total_display(const RewardsResult& r, const std::string& lang) {
-  (void)lang;
-  if (r.total_low == r.total_high) return format_yuan(r.total_low);
-  return format_yuan(r.total_low) + "–" + format_yuan(r.total_high);
-}
-
 namespace {
 
 // "1234567" → "1,234,567".
@@ -787,6 +761,40 @@ void english_money_in(Json& j, const std::string& key = "") {
 }
 
 }  // namespace
+
+namespace {
+
+std::string amount_text(const RewardAmount& a, const std::string& lang) {
+  const bool en = lang == "en";
+  switch (a.shape) {
+    case AmountShape::kExact:
+      return format_yuan(a.value);
+    case AmountShape::kUpTo:
+      return (en ? "up to " : "最高") + format_yuan(a.value);
+    case AmountShape::kRange:
+      return format_yuan(a.low) + "–" + format_yuan(a.value);
+    case AmountShape::kEither:
+      return en ? format_yuan(a.value) + " if " + a.condition.in("en") + ", else " + format_yuan(a.low)
+                : format_yuan(a.value) + "（若" + a.condition.zh + "），否则" + format_yuan(a.low);
+    case AmountShape::kCaseByCase:
+      return en ? "money, amount case by case" : "资金支持，金额个案确定";
+    case AmountShape::kNone:
+      return en ? "no money (support or treatment)" : "非资金支持";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string amount_display(const RewardAmount& a, const std::string& lang) {
+  return lang == "en" ? english_money(amount_text(a, lang)) : amount_text(a, lang);
+}
+
+std::string total_display(const RewardsResult& r, const std::string& lang) {
+  (void)lang;
+  if (r.total_low == r.total_high) return format_yuan(r.total_low);
+  return format_yuan(r.total_low) + "–" + format_yuan(r.total_high);
+}
 
 Json rewards_to_json(const RewardsResult& result, const std::string& lang) {
   Json outcomes = Json::array();
