@@ -83,12 +83,6 @@ HttpResponse json_response(int status, const Json& body) {
   return r;
 }
 
-HttpResponse error_response(int status, const std::string& message, const std::string& pointer = "") {
-  Json e = {{"status", status}, {"message", message}};
-  if (!pointer.empty()) e["pointer"] = pointer;
-  return json_response(status, {{"error", e}});
-}
-
 std::string now_text(std::int64_t now) {
   const std::time_t t = static_cast<std::time_t>(now);
   std::tm tm{};
@@ -351,6 +345,7 @@ App::App(AppConfig config, Store& store) : config_(std::move(config)), store_(st
   if (std::filesystem::exists(cw)) crosswalk_ = load_crosswalk(read_json_file(cw), cw, library_);
   if (std::filesystem::exists(config_.policies_dir)) catalogue_ = load_catalogue_dir(config_.policies_dir);
   renderer_ = std::make_unique<ReportRenderer>(config_.templates_dir);
+  languages_ = Languages::load_dir(config_.web_dir + "/i18n");
   const std::string regions = config_.questionnaires_dir + "/profile/regions.json";
   if (std::filesystem::exists(regions)) regions_ = std::make_unique<CodeList>(load_code_list_file(regions));
   const std::string industries = config_.questionnaires_dir + "/profile/industries.json";
@@ -418,21 +413,33 @@ HttpResponse App::handle(const HttpRequest& request, std::int64_t now) {
     response = route(c);
     for (auto& h : c.extra_headers) response.headers.push_back(std::move(h));
   } catch (const HttpError& e) {
-    response = error_response(e.status, e.message, e.pointer);
+    response = keyed_error(e.status, e.message, e.pointer);
     for (const auto& h : e.headers) response.headers.push_back(h);
   } catch (const Error& e) {
-    response = error_response(e.kind() == ErrorKind::kNotFound ? 404
-                              : e.kind() == ErrorKind::kLimit  ? 413
-                                                               : 400,
-                              e.message(), e.pointer());
+    response = keyed_error(e.kind() == ErrorKind::kNotFound ? 404
+                           : e.kind() == ErrorKind::kLimit  ? 413
+                                                            : 400,
+                           e.message(), e.pointer());
   } catch (const Json::exception&) {
     // A value of the wrong type that a check above missed: the client's fault, and no library text.
-    response = error_response(400, "a field of the request has the wrong type");
+    response = keyed_error(400, "a field of the request has the wrong type", "");
   } catch (const std::exception&) {
-    response = error_response(500, "internal error");
+    response = keyed_error(500, "internal error", "");
   }
   security_headers(response);
   return response;
+}
+
+// An error response whose English message also carries its catalogue key and parameters (see
+// languages.h), so that the UI shows it in the user's language.
+HttpResponse App::keyed_error(int status, const std::string& message, const std::string& pointer) const {
+  Json e = {{"status", status}, {"message", message}};
+  if (!pointer.empty()) e["pointer"] = pointer;
+  if (const Languages::Key k = languages_.key_of(message); !k.key.empty()) {
+    e["key"] = k.key;
+    e["params"] = k.params;
+  }
+  return json_response(status, {{"error", e}});
 }
 
 HttpResponse App::route(Context& c) {
@@ -691,6 +698,7 @@ const std::vector<App::Route>& App::routes() {
       {"POST", {"invites", "*", "accept"}, kPublic, W::kPassword, &App::on_invite_accept},
       {"GET", {"invites", "*"}, kPublic, W::kInline, &App::on_invite},
       {"GET", {"uscc"}, kPublic, W::kInline, &App::on_uscc},
+      {"GET", {"languages"}, kPublic, W::kInline, &App::on_languages},
       {"GET", {"me"}, kAnyUserFirst, W::kInline, &App::on_me},
       {"POST", {"password"}, kAnyUserFirst, W::kPassword, &App::on_password},
       {"GET", {"questionnaires"}, kAnyUser, W::kInline, &App::on_questionnaires},
@@ -932,6 +940,26 @@ HttpResponse App::on_password(Context& c) {
   return json_response(200, {{"ok", true}, {"user", user_json(*store_.user(user.id))}});
 }
 
+namespace {
+
+// A definition's text in every language it gives: {"zh-CN": …, "en": …, "fr": …}.
+Json texts_json(const Text& t) {
+  Json out = {{"zh-CN", t.zh}};
+  if (!t.en.empty()) out["en"] = t.en;
+  for (const auto& [tag, text] : t.more) out[tag] = text;
+  return out;
+}
+
+}  // namespace
+
+HttpResponse App::on_languages(Context&) {
+  Json list = Json::array();
+  for (const Language& l : languages_.list()) {
+    list.push_back({{"tag", l.tag}, {"name", l.name}, {"switch_to", l.switch_to}, {"fallback", l.fallback}});
+  }
+  return json_response(200, Json{{"languages", list}});
+}
+
 HttpResponse App::on_questionnaires(Context&) {
   Json list = Json::array();
   for (const auto& id : library_.ids()) {
@@ -940,6 +968,12 @@ HttpResponse App::on_questionnaires(Context&) {
                     {"version", q.version},
                     {"title", q.title.zh},
                     {"title_en", q.title.in("en")},
+                    {"short_title", q.short_title.zh.empty() ? q.title.zh : q.short_title.zh},
+                    {"short_title_en", q.short_title.zh.empty() ? q.title.in("en") : q.short_title.in("en")},
+                    {"titles", texts_json(q.title)},
+                    {"short_titles", texts_json(q.short_title.zh.empty() ? q.title : q.short_title)},
+                    {"order", q.order},
+                    {"indicative", q.indicative},
                     {"questions", q.questions.size()},
                     {"levels", q.levels.size()},
                     {"content_hash", q.content_hash}});
@@ -1230,7 +1264,7 @@ HttpResponse App::on_status(Context& c) {
 HttpResponse App::on_score(Context& c) {
   const auto& p = c.parts;
   AssessmentRow a = load_assessment(c, p[1]);
-  const std::string lang = c.query["lang"] == "en" ? "en" : "zh-CN";
+  const std::string lang = languages_.text_lang(c.query["lang"]);
   // The result, and the module views already built for it (see Cached::views).
   Snapshot snap = snapshot(a);
   const auto& entry = snap.entry;
@@ -1347,7 +1381,7 @@ HttpResponse App::on_report(Context& c) {
     rewards = evaluate_rewards(catalogue_, facts, result.projects, a.date);
   }
   ReportOptions options;
-  options.lang = c.query["lang"] == "en" ? "en" : "zh-CN";
+  options.lang = languages_.text_lang(c.query["lang"]);
   options.generated_at = now_text(c.now).substr(0, 16);
   options.previous = previous ? &*previous : nullptr;
   options.previous_rewards = previous_rewards ? &*previous_rewards : nullptr;
@@ -1524,7 +1558,7 @@ HttpResponse App::on_bureau_rank(Context& c) {
                                 : 200;
   const RankResult ranked = rank_rows(
       *it, [this](const FactQuery& q, const FactRowVisitor& v) { return store_.bureau_rows(q, v); }, options, limit);
-  return json_response(200, rank_to_json(ranked, c.query["lang"] == "en" ? "en" : "zh-CN", limit));
+  return json_response(200, rank_to_json(ranked, languages_.text_lang(c.query["lang"]), limit));
 }
 
 HttpResponse App::on_bureau_dashboard(Context& c) {
@@ -1532,7 +1566,7 @@ HttpResponse App::on_bureau_dashboard(Context& c) {
   if (region.empty()) http_fail(400, "give ?region= a GB/T 2260 code or prefix");
   const auto rows = [this](const FactQuery& q, const FactRowVisitor& v) { return store_.bureau_rows(q, v); };
   return json_response(200, dashboard_to_json(dashboard_rows(rows, dashboard_targets(catalogue_), region),
-                                              c.query["lang"] == "en" ? "en" : "zh-CN"));
+                                              languages_.text_lang(c.query["lang"])));
 }
 
 HttpResponse App::on_users(Context&) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "formats/report_render.h"
+#include "languages.h"
 #include "scoring/assessment.h"
 #include "scoring/policy.h"
 #include "scoring/report.h"
@@ -97,6 +98,7 @@ class App {
   static const Route* find_route(const std::string& method, const std::vector<std::string>& parts);
 
   HttpResponse route(Context& c);
+  HttpResponse keyed_error(int status, const std::string& message, const std::string& pointer) const;
   HttpResponse api(Context& c);
   HttpResponse static_file(const std::string& path);
 
@@ -107,6 +109,7 @@ class App {
   HttpResponse on_uscc(Context& c);
   HttpResponse on_me(Context& c);
   HttpResponse on_password(Context& c);
+  HttpResponse on_languages(Context& c);
   HttpResponse on_questionnaires(Context& c);
   HttpResponse on_questionnaire(Context& c);
   HttpResponse on_code_list(Context& c);
@@ -191,6 +194,7 @@ class App {
   AppConfig config_;
   Store& store_;
   Library library_;
+  Languages languages_;  // web/i18n/<tag>.json: the UI's and the server's messages
   Crosswalk crosswalk_;
   Catalogue catalogue_;
   std::unique_ptr<ReportRenderer> renderer_;

@@ -1,7 +1,7 @@
 // assess web UI: login, enterprises, assessments (form, live level, evidence), results, report.
 // Plain ES modules, no build step. Every piece of data reaches the page through textContent.
 
-import { t, tx, lang, setLang } from './i18n.js';
+import { t, tx, lang, setLang, nextLang, pick, languageList } from './i18n.js';
 import { h, clear, api, session, fmt, debounce } from './util.js';
 import { indexDefinition, AnswerStore, renderModule, showUscc, unansweredQuestions } from './form.js';
 import { renderModuleResult, renderRewards, renderSummary } from './results.js';
@@ -11,7 +11,6 @@ import { renderProjects, factInWords } from './projects.js';
 import { rollYears, renderComparison, loadPrevious } from './compare.js';
 import { codeList, codeName, regionPicker, industryPicker } from './codes.js';
 
-const MODULE_ORDER = ['profile', 'sme-digital-2024', 'smart-factory-2025', 'cmmm'];
 const PAGE = 50;
 
 const app = {
@@ -33,30 +32,26 @@ function go(hash) {
   else location.hash = hash;
 }
 
+// Modules in the order their definitions give ("order", then id); unknown ids last.
 function sortModules(mods) {
-  return [...mods].sort((a, b) => {
-    const ia = MODULE_ORDER.indexOf(a);
-    const ib = MODULE_ORDER.indexOf(b);
-    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
-  });
+  const orderOf = (id) => {
+    const q = (app.questionnaires || []).find((x) => x.id === id);
+    return q && typeof q.order === 'number' ? q.order : 1e9;
+  };
+  return [...mods].sort((a, b) => orderOf(a) - orderOf(b) || a.localeCompare(b));
 }
 
 function moduleTitle(id) {
   const q = (app.questionnaires || []).find((x) => x.id === id);
   if (!q) return id;
-  return lang() === 'en' ? q.title_en || q.title : q.title;
+  return q.titles ? tx(q.titles) : pick(q.title, q.title_en);
 }
 
-// Short tab labels for the shipped modules; other modules show their full title.
-const SHORT = {
-  profile: { 'zh-CN': '企业基本情况', en: 'Profile' },
-  'sme-digital-2024': { 'zh-CN': '中小企业数字化水平（2024）', en: 'SME digital level (2024)' },
-  'smart-factory-2025': { 'zh-CN': '智能工厂梯度（2025）', en: 'Smart-factory tiers (2025)' },
-  cmmm: { 'zh-CN': '智能制造成熟度（自评参考）', en: 'CMMM maturity (indicative)' },
-};
-
+// A tab's label: the definition's short_title (its title when it has none).
 function moduleShort(id) {
-  return SHORT[id] ? SHORT[id][lang()] : moduleTitle(id);
+  const q = (app.questionnaires || []).find((x) => x.id === id);
+  if (!q) return id;
+  return q.short_titles ? tx(q.short_titles) : pick(q.short_title || q.title, q.short_title_en || q.title_en);
 }
 
 function roleName(role) {
@@ -137,9 +132,24 @@ function renderHeader() {
   });
   const brand = h('a', { class: 'brand', href: '#/enterprises' }, t('app_title'));
   const right = h('div', { class: 'top-right' });
-  const langBtn = h('button', { type: 'button', class: 'btn ghost', id: 'lang-toggle', lang: lang() === 'en' ? 'zh-CN' : 'en', 'aria-label': t('lang_toggle_label') }, t('lang_toggle'));
-  langBtn.addEventListener('click', () => {
-    setLang(lang() === 'en' ? 'zh-CN' : 'en');
+  // The language switch: one button to the other language when there are two catalogues, a list when
+  // there are more (web/i18n/<tag>.json; the server lists them).
+  const next = nextLang();
+  let langBtn;
+  if (languageList().length > 2) {
+    langBtn = h('select', { id: 'lang-select', class: 'lang-select', 'aria-label': t('lang_choose') });
+    for (const l of languageList()) langBtn.append(h('option', { value: l.tag, lang: l.tag, selected: l.tag === lang() }, l.name));
+    langBtn.addEventListener('change', async () => {
+      await setLang(langBtn.value);
+      renderHeader();
+      route({ keepFocus: true });
+      document.getElementById('lang-select')?.focus();
+    });
+  } else {
+    langBtn = h('button', { type: 'button', class: 'btn ghost', id: 'lang-toggle', lang: next.tag, 'aria-label': next.switch_to || next.name }, next.name);
+  }
+  if (langBtn.id === 'lang-toggle') langBtn.addEventListener('click', async () => {
+    await setLang(next.tag);
     renderHeader();
     route({ keepFocus: true });
     document.getElementById('lang-toggle')?.focus();
@@ -341,7 +351,7 @@ async function viewInvite(token) {
     } catch (e) {
       btn.disabled = false;
       if (e.pointer === '/name') {
-        nameMsg.textContent = e.status === 400 && /cannot be used/.test(e.message) ? t('inv_name_taken') : e.message;
+        nameMsg.textContent = e.status === 400 && e.key === 'err_name_taken' ? t('inv_name_taken') : e.message;
         name.setAttribute('aria-invalid', 'true');
         name.focus();
       } else {
@@ -370,7 +380,7 @@ async function viewHome() {
     for (const a of open) {
       page.append(h('div', { class: 'card home-card' },
         h('h2', null, t('a_title', { id: a.id }), ' ', h('span', { class: `badge st-${a.status}` }, t(`status_${a.status}`))),
-        h('p', { class: 'muted small' }, [a.date, sortModules(a.modules).map(moduleShort).join('、')].filter(Boolean).join(' · ')),
+        h('p', { class: 'muted small' }, [a.date, sortModules(a.modules).map(moduleShort).join(t('sep_list'))].filter(Boolean).join(' · ')),
         h('p', null, h('a', { class: 'btn primary', href: `#/assessment/${a.id}/continue`, id: `continue-${a.id}` }, t('home_continue')))));
     }
   } else {
@@ -578,7 +588,7 @@ async function viewEnterprise(id) {
       tbody.append(h('tr', null,
         h('td', null, h('a', { href: `#/assessment/${a.id}`, class: 'as-link' }, `#${a.id}`)),
         h('td', null, a.date || ''),
-        h('td', null, sortModules(a.modules).map(moduleTitle).join('；')),
+        h('td', null, sortModules(a.modules).map(moduleTitle).join(t('sep_strong'))),
         h('td', null, h('span', { class: `badge st-${a.status}` }, t(`status_${a.status}`))),
         h('td', null, a.assessor || ''),
         h('td', null, a.previous_id ? t('a_previous', { id: a.previous_id }) : '')));
@@ -829,7 +839,7 @@ function updateLive(ctx, live) {
       const a = before[m];
       const b = live[m];
       if (a && b && b.has_levels && a.level !== b.level) {
-        ctx.ui.liveAnnounce.textContent = t('live_level_now', { module: moduleTitle(m), level: lang() === 'en' ? b.level_name_en : b.level_name });
+        ctx.ui.liveAnnounce.textContent = t('live_level_now', { module: moduleTitle(m), level: pick(b.level_name, b.level_name_en) });
       }
     }
   }
@@ -852,7 +862,7 @@ function renderLive(ctx) {
     if (l.has_levels) {
       item.append(h('p', { class: 'live-level' },
         h('span', { class: 'sr-only' }, `${t('live_level')}: `),
-        h('strong', { class: 'level-name' }, lang() === 'en' ? l.level_name_en : l.level_name),
+        h('strong', { class: 'level-name' }, pick(l.level_name, l.level_name_en)),
         h('span', { class: 'live-score' }, `${fmt(l.total)} / ${fmt(l.max)}`)));
     } else {
       item.append(h('p', { class: 'muted small' }, t('live_no_levels')));
@@ -983,7 +993,7 @@ function renderMissing(ctx, box, missing) {
       });
       ul.append(h('li', null, a));
     }
-    box.append(h('h3', null, `${moduleShort(m)}（${mine.length}）`), ul);
+    box.append(h('h3', null, t('count_of', { what: moduleShort(m), n: mine.length })), ul);
   }
 }
 
@@ -1321,6 +1331,6 @@ window.addEventListener('beforeunload', (ev) => {
   }
 });
 
-setLang(lang());
+await setLang(lang());
 renderHeader();
 route().then(() => renderHeader());

@@ -2,7 +2,7 @@
 // regional dashboard against the action-plan targets. Text reaches the page through textContent only;
 // the bars are SVG elements made with createElementNS.
 
-import { t, lang } from './i18n.js';
+import { t, lang, pick, unit as unitName } from './i18n.js';
 import { h, clear, api, session, fmt } from './util.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -17,7 +17,7 @@ function errorBox(e) {
 }
 
 function langParam() {
-  return lang() === 'en' ? '&lang=en' : '';
+  return lang() === 'zh-CN' ? '' : `&lang=${encodeURIComponent(lang())}`;
 }
 
 function svg(tag, attrs) {
@@ -140,7 +140,7 @@ async function viewRank(page) {
   }
   const sel = h('select', { id: 'b-criteria', required: true });
   for (const c of criteria) {
-    sel.append(h('option', { value: c.id, selected: c.id === rankState.criteria }, lang() === 'en' ? c.title_en || c.title : c.title));
+    sel.append(h('option', { value: c.id, selected: c.id === rankState.criteria }, pick(c.title, c.title_en)));
   }
   const region = h('input', { id: 'b-rank-region', inputmode: 'numeric', maxlength: '6', pattern: '[0-9]{2,6}', value: rankState.region, autocomplete: 'off', 'aria-describedby': 'b-rank-region-help' });
   const top = h('input', { id: 'b-top', type: 'number', min: '1', max: '200', step: '1', value: rankState.top });
@@ -181,16 +181,16 @@ async function viewRank(page) {
 
 function names(list) {
   if (!Array.isArray(list) || !list.length) return '–';
-  return list.map((x) => (x && typeof x === 'object' ? x.name || x.id : String(x))).join('、');
+  return list.map((x) => (x && typeof x === 'object' ? x.name || x.id : String(x))).join(t('sep_list'));
 }
 
 function renderRank(r) {
   const box = h('div', { class: 'b-rank' });
   const c = r.criteria || {};
   box.append(h('section', { class: 'card', 'aria-labelledby': 'b-crit-h' },
-    h('h2', { id: 'b-crit-h' }, lang() === 'en' ? c.title_en || c.title || c.id : c.title || c.id, ' ',
+    h('h2', { id: 'b-crit-h' }, pick(c.title, c.title_en) || c.id, ' ',
       c.draft ? h('span', { class: 'badge draft' }, t('b_draft')) : null),
-    c.cite ? h('p', { class: 'small' }, `${t('b_cite')}：${c.cite}`) : null,
+    c.cite ? h('p', { class: 'small' }, `${t('b_cite')}${t('sep_colon')}${c.cite}`) : null,
     c.note ? h('p', { class: 'small muted' }, c.note) : null,
     h('p', { id: 'b-rank-counts' }, t('b_rank_counts', { considered: fmt(r.considered), eligible: fmt(r.eligible), ineligible: fmt(r.ineligible_count), filtered: fmt(r.filtered_out), top: fmt(r.top) }))));
 
@@ -241,7 +241,7 @@ function renderRank(r) {
   const det = h('details', { class: 'card', id: 'b-ineligible' },
     h('summary', null, t('b_ineligible', { n: fmt(r.ineligible_count ?? inel.length) })));
   const ul = h('ul', { class: 'small' });
-  for (const x of inel) ul.append(h('li', null, h('strong', null, x.name || x.id), ` (${x.id})：${x.explanation || ''}`));
+  for (const x of inel) ul.append(h('li', null, h('strong', null, x.name || x.id), ` (${x.id})${t('sep_colon')}${x.explanation || ''}`));
   det.append(inel.length ? ul : h('p', { class: 'muted' }, '–'));
   box.append(det);
   return box;
@@ -289,7 +289,7 @@ function viewDashboard(page) {
 function unitText(unit) {
   if (unit === 'percent' || unit === '%') return '%';
   if (unit === 'count') return t('b_unit_count');
-  return unit ? ` ${unit}` : '';
+  return unit ? ` ${unitName(unit)}` : '';
 }
 
 function metBadge(met) {
@@ -308,7 +308,7 @@ function bar(f) {
   const scale = isPct ? 100 : Math.max(1, value, ...targets) * 1.1;
   const x = (v) => Math.max(0, Math.min(W, (v / scale) * W));
   const label = f.suppressed ? t('b_suppressed')
-    : t('b_bar_label', { value: `${fmt(f.value)}${unitText(f.unit)}`, targets: targets.length ? targets.map((v) => `${fmt(v)}${unitText(f.unit)}`).join('、') : '–' });
+    : t('b_bar_label', { value: `${fmt(f.value)}${unitText(f.unit)}`, targets: targets.length ? targets.map((v) => `${fmt(v)}${unitText(f.unit)}`).join(t('sep_list')) : '–' });
   const el = svg('svg', { class: 'b-bar', width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label });
   const title = svg('title');
   title.textContent = label;
@@ -342,7 +342,7 @@ function renderFigure(f) {
     for (const tg of targets) {
       const goal = tg.target === null || tg.target === undefined ? '' : `${tg.comparator || ''} ${fmt(tg.target)}${tg.unit === '%' ? '%' : tg.unit ? ` ${tg.unit}` : ''}`;
       ul.append(h('li', null, metBadge(tg.met), ' ',
-        h('span', null, t('b_target'), '：', goal.trim(), tg.by ? ` (${tg.by})` : ''), ' · ',
+        h('span', null, t('b_target'), t('sep_colon'), goal.trim(), tg.by ? ` (${tg.by})` : ''), ' · ',
         h('span', null, `${tg.document_title || tg.document || ''} ${tg.number || ''} ${tg.cite || ''}`.replace(/\s+/g, ' ').trim()),
         tg.draft ? [' ', h('span', { class: 'badge draft' }, t('b_draft'))] : null,
         tg.note ? h('span', { class: 'muted' }, ` — ${tg.note}`) : null));

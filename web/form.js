@@ -2,7 +2,7 @@
 // saved answer by answer (debounced for typing, immediate for choices) with a state per question.
 
 import { indexDefinition, isDerived, bandOf, toState, answered, evaluate } from './rules.js';
-import { t, tx } from './i18n.js';
+import { t, tx, unit as unitName } from './i18n.js';
 import { api, h, append, clear, fmt, utf8Length } from './util.js';
 import { codeList, codeName, resolveCode } from './codes.js';
 import { problemsOf, titleFrom } from './checks.js';
@@ -77,8 +77,8 @@ export class AnswerStore {
         const own = this.states.get(m) && this.states.get(m).get(q.id);
         if (own && answered(own)) continue;
         const label = Array.isArray(q.chosen) && q.chosen.length
-          ? q.chosen.map((c) => c.label).join('、')
-          : `${typeof q.answer === 'boolean' ? (q.answer ? t('q_yes') : t('q_no')) : q.answer}${q.unit ? ` ${q.unit}` : ''}`;
+          ? q.chosen.map((c) => c.label).join(t('sep_list'))
+          : `${typeof q.answer === 'boolean' ? (q.answer ? t('q_yes') : t('q_no')) : q.answer}${q.unit ? ` ${unitName(q.unit)}` : ''}`;
         map.set(q.id, { value: q.answer, label, from: from.get(q.id) || null });
       }
       this.linked.set(m, map);
@@ -568,7 +568,7 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
 
     const card = h('div', { class: 'q', id: prefix, dataset: { qid: q.id, type: q.type } });
     const numText = `${numbers.get(q.id)}.`;
-    const unit = q.unit || (q.type === 'percent' ? '%' : '');
+    const unit = unitName(q.unit) || (q.type === 'percent' ? '%' : '');
 
     function setError(msg) {
       errorEl.textContent = msg || '';

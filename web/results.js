@@ -8,7 +8,7 @@ const OPS = { '>=': '≥', '>': '>', '<=': '≤', '<': '<', '==': '=' };
 
 function optionText(list) {
   if (!Array.isArray(list) || list.length === 0) return t('r_unanswered');
-  return list.map((o) => o.label || (o.level !== undefined ? String(o.level) : o.id)).join('、');
+  return list.map((o) => o.label || (o.level !== undefined ? String(o.level) : o.id)).join(t('sep_list'));
 }
 
 function confidenceFlag(item) {
@@ -27,7 +27,7 @@ function levelFlag(level) {
   const could = level.holds ? reqs.filter(weak) : reqs.filter((r) => r.met !== true && weak(r));
   if (could.length === 0) return null;
   const c = could.some((r) => r.confidence === 'unconfirmed') ? 'unconfirmed' : 'low';
-  return h('span', { class: 'badge warn', title: could.map((r) => r.title || r.id).join('；') }, t(`conf_${c}`));
+  return h('span', { class: 'badge warn', title: could.map((r) => r.title || r.id).join(t('sep_strong')) }, t(`conf_${c}`));
 }
 
 // The uncertain items of a score document, by title rather than id.
@@ -36,7 +36,7 @@ function uncertainTitle(u, doc, questionTitle) {
   if (u.kind === 'requirement' || u.kind === 'level') {
     for (const level of doc.levels || []) {
       if (u.kind === 'level' && level.id === u.id) return level.name || u.id;
-      for (const r of level.requirements || []) if (r.id === u.id) return `${level.name}：${r.title || r.id}`;
+      for (const r of level.requirements || []) if (r.id === u.id) return `${level.name}${t('sep_colon')}${r.title || r.id}`;
     }
   }
   const lists = { section: doc.sections, computed: doc.computed, derived: doc.derived };
@@ -191,10 +191,10 @@ export function renderRewards(rewards, { factWords } = {}) {
         li.append(steps);
       }
       if (o.failed) li.append(h('p', { class: 'rw-meta' }, t('r_failed', { t: o.failed.title || o.failed.id })));
-      if (Array.isArray(o.missing) && o.missing.length) li.append(h('p', { class: 'rw-meta' }, t('r_missing', { list: o.missing.map((m) => (factWords ? factWords(m) : m)).join(lang() === 'en' ? '; ' : '、') })));
+      if (Array.isArray(o.missing) && o.missing.length) li.append(h('p', { class: 'rw-meta' }, t('r_missing', { list: o.missing.map((m) => (factWords ? factWords(m) : m)).join(t('sep_list')) })));
       if (o.quote || o.note || o.stacking) {
         const more = h('details', { class: 'rw-more' }, h('summary', null, t('r_more')));
-        if (o.quote) more.append(h('blockquote', null, o.quote));
+        if (o.quote) more.append(h('blockquote', { lang: 'zh-CN' }, o.quote)); // the official text, as written
         if (o.stacking) more.append(h('p', null, o.stacking));
         if (o.note) more.append(h('p', { class: 'muted' }, o.note));
         li.append(more);

@@ -1,5 +1,7 @@
 // DOM building (text only, never HTML strings) and the JSON API client.
 
+import { t, has } from './i18n.js';
+
 // h('p', {class: 'x'}, 'text', child) — strings become text nodes, so data is never parsed as HTML.
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -45,11 +47,15 @@ export function utf8Length(s) {
   return new TextEncoder().encode(s).length;
 }
 
+// A refused request. `message` is in the UI's language when the server gave the error's catalogue
+// key (web/i18n/<tag>.json, "err_*") and the catalogue has it; `english` is the server's own text.
 export class ApiError extends Error {
-  constructor(status, message, pointer) {
-    super(message);
+  constructor(status, message, pointer, key, params) {
+    super(key && has(key) ? t(key, params || {}) : message);
     this.status = status;
     this.pointer = pointer || '';
+    this.key = key || '';
+    this.english = message;
   }
 }
 
@@ -61,7 +67,7 @@ export async function api(method, path, body, opts = {}) {
     return await request(method, path, body, opts);
   } catch (e) {
     // The session may have been renewed in another tab: take its CSRF token and try once more.
-    if (e.status === 403 && /CSRF/.test(e.message) && method !== 'GET') {
+    if (e.status === 403 && (e.key === 'err_csrf' || /CSRF/.test(e.english)) && method !== 'GET') {
       const me = await request('GET', '/api/me');
       session.user = me.user;
       session.csrf = me.csrf;
@@ -104,7 +110,7 @@ async function request(method, path, body, { raw, type, cache } = {}) {
   }
   if (!res.ok) {
     const e = data && data.error ? data.error : {};
-    const err = new ApiError(res.status, e.message || `HTTP ${res.status}`, e.pointer);
+    const err = new ApiError(res.status, e.message || `HTTP ${res.status}`, e.pointer, e.key, e.params);
     err.data = data; // e.g. the issues of a refused import
     throw err;
   }

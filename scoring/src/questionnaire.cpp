@@ -258,15 +258,18 @@ class Loader {
   Questionnaire load(const Json& doc) {
     Reader r(doc, file_);
     r.expect_object();
-    r.allow_only({"$schema",    "id",         "version",         "title",       "description",
-                  "sources",    "parameters", "labels",          "aggregation", "weight",
-                  "sections",   "questions",  "computed",        "levels",      "cite",
-                  "confidence", "note",       "maintainer_note", "pass_mark",   "count_until_failed",
-                  "code_lists"});
+    r.allow_only({"$schema",    "id",          "version",         "title",       "description",
+                  "sources",    "parameters",  "labels",          "aggregation", "weight",
+                  "sections",   "questions",   "computed",        "levels",      "cite",
+                  "confidence", "note",        "maintainer_note", "pass_mark",   "count_until_failed",
+                  "code_lists", "short_title", "order",           "indicative"});
     q_.file = file_;
     q_.id = r.at("id").identifier();
     q_.version = r.at("version").string();
     q_.title = r.at("title").text();
+    if (auto t = r.find("short_title")) q_.short_title = t->text();
+    if (auto o = r.find("order")) q_.order = static_cast<int>(o->number());
+    if (auto i = r.find("indicative")) q_.indicative = i->boolean();
     if (auto d = r.find("description")) q_.description = d->text();
     if (auto s = r.find("sources")) load_sources(*s);
     if (auto p = r.find("parameters")) {
@@ -275,7 +278,11 @@ class Loader {
     }
     if (auto l = r.find("labels")) q_.labels = l->json();
     if (auto cl = r.find("code_lists")) load_code_lists(*cl);
-    q_.content_hash = content_hash(doc);
+    // The hash names what is scored: the presentation metadata (a tab's label, the modules' order, the
+    // "indicative" label) can change without making saved assessments refer to another definition.
+    Json hashed = doc;
+    for (const char* key : {"short_title", "order", "indicative"}) hashed.erase(key);
+    q_.content_hash = content_hash(hashed);
 
     // The root section is the questionnaire itself.
     q_.sections.emplace_back();

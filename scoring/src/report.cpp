@@ -326,7 +326,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                    {"has_radar", !labels.empty()},
                    {"bars_svg", bar_labels.empty() ? "" : bars_svg(bar_labels, bar_values, bar_max)},
                    {"has_bars", !bar_labels.empty()},
-                   {"indicative", q.id == "cmmm"}};
+                   {"indicative", q.indicative}};
     badges.push_back({{"title", q.title.in(lang)},
                       {"level_name", module["level_name"]},
                       {"reached", module["reached"]},

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <regex>
 
 namespace assess {
 
@@ -705,7 +706,65 @@ std::vector<RuleOutcome> rewards_unlocked(const Catalogue& catalogue, const Json
   return out;
 }
 
-std::string amount_display(const RewardAmount& a, const std::string& lang) {
+namespace {
+
+// "1234567" → "1,234,567".
+std::string with_thousands(const std::string& digits) {
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// English amounts: "200万" → "2,000,000 yuan", "1.5万" → "15,000 yuan", "350元" → "350 yuan", and a
+// band's "[500, 1000)万" → "[500, 1000) ×10k yuan". The Chinese texts keep 万 and 元.
+std::string english_money(const std::string& s) {
+  static const std::regex wan(R"((\d+(?:\.\d+)?)万)");
+  static const std::regex yuan(R"((\d+)元)");
+  std::string out;
+  std::size_t last = 0;
+  for (auto it = std::sregex_iterator(s.begin(), s.end(), wan); it != std::sregex_iterator(); ++it) {
+    const std::smatch& m = *it;
+    out += s.substr(last, static_cast<std::size_t>(m.position(0)) - last);
+    const long long v = std::llround(std::stod(m[1].str()) * 10000.0);
+    out += with_thousands(std::to_string(v)) + " yuan";
+    last = static_cast<std::size_t>(m.position(0) + m.length(0));
+  }
+  out += s.substr(last);
+  out = std::regex_replace(out, yuan, "$1 yuan");
+  std::string done;
+  for (std::size_t at = 0; at < out.size();) {
+    if (out.compare(at, 3, "万") == 0) {
+      done += " ×10k yuan";
+      at += 3;
+    } else if (out.compare(at, 3, "元") == 0) {
+      done += " yuan";
+      at += 3;
+    } else {
+      done += out[at++];
+    }
+  }
+  return done;
+}
+
+void english_money_in(Json& j, const std::string& key = "") {
+  if (key == "quote" || key == "document_title" || key == "number" || key == "cite") return;
+  if (j.is_string()) {
+    j = english_money(j.get<std::string>());
+  } else if (j.is_array()) {
+    for (auto& x : j) english_money_in(x);
+  } else if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) english_money_in(it.value(), it.key());
+  }
+}
+
+}  // namespace
+
+namespace {
+
+std::string amount_text(const RewardAmount& a, const std::string& lang) {
   const bool en = lang == "en";
   switch (a.shape) {
     case AmountShape::kExact:
@@ -723,6 +782,12 @@ std::string amount_display(const RewardAmount& a, const std::string& lang) {
       return en ? "no money (support or treatment)" : "非资金支持";
   }
   return "";
+}
+
+}  // namespace
+
+std::string amount_display(const RewardAmount& a, const std::string& lang) {
+  return lang == "en" ? english_money(amount_text(a, lang)) : amount_text(a, lang);
 }
 
 std::string total_display(const RewardsResult& r, const std::string& lang) {
@@ -781,18 +846,20 @@ Json rewards_to_json(const RewardsResult& result, const std::string& lang) {
     caps.push_back(
         {{"rule", c.rule}, {"before", c.before}, {"after", c.after}, {"explanation", c.explanation.in(lang)}});
   }
-  return {{"region", result.region},
-          {"jurisdictions", result.regions},
-          {"outcomes", outcomes},
-          {"enterprise_caps", caps},
-          {"total_exact", result.total_exact},
-          {"total_exact_display", format_yuan(result.total_exact)},
-          {"total_up_to", result.total_up_to},
-          {"total_up_to_display", format_yuan(result.total_up_to)},
-          {"total_low", result.total_low},
-          {"total_high", result.total_high},
-          {"total_display", total_display(result, lang)},
-          {"case_by_case", result.case_by_case}};
+  Json out = {{"region", result.region},
+              {"jurisdictions", result.regions},
+              {"outcomes", outcomes},
+              {"enterprise_caps", caps},
+              {"total_exact", result.total_exact},
+              {"total_exact_display", format_yuan(result.total_exact)},
+              {"total_up_to", result.total_up_to},
+              {"total_up_to_display", format_yuan(result.total_up_to)},
+              {"total_low", result.total_low},
+              {"total_high", result.total_high},
+              {"total_display", total_display(result, lang)},
+              {"case_by_case", result.case_by_case}};
+  if (lang == "en") english_money_in(out);
+  return out;
 }
 
 }  // namespace assess

@@ -29,10 +29,11 @@ async function replaceOneTimePassword(url, oneTime) {
 // Resolves to { server, dataDir, url, password, oneTime }; rejects when the server exits or is silent
 // 20 s. With keepOneTime the one-time password is left for the test to replace (password is then
 // the one-time password).
-export function startServer({ bin, root, prefix, keepOneTime = false }) {
+// `args` are added to the command line (e.g. ['--data-root', dir]).
+export function startServer({ bin, root, prefix, keepOneTime = false, args = [] }) {
   return new Promise((resolve, reject) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    const server = spawn(bin, ['serve', '--port', '0', '--data-dir', dataDir, '--demo'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(bin, ['serve', '--port', '0', '--data-dir', dataDir, '--demo', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`assess serve did not start in 20 s\n${out}\n${err}`)), 20000);

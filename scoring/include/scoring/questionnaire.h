@@ -196,6 +196,9 @@ struct Questionnaire {
   std::string id;
   std::string version;
   Text title;
+  Text short_title;         // a tab's label ("" = the title)
+  int order = 100;          // where the module stands among others (lower first, then by id)
+  bool indicative = false;  // a self-check for reference only: the report says so on its result
   Text description;
   std::vector<Source> sources;
   std::string content_hash;         // "sha256:<hex>" of the canonical JSON

@@ -1,7 +1,10 @@
-// text.h — a text in the two languages the tool speaks. zh-CN is the reference language of every
-// document we score against; English may be missing, in which case the Chinese text is shown.
+// text.h — a text in the languages the tool speaks. zh-CN is the reference language of every
+// document we score against; English may be missing, in which case the Chinese text is shown. Other
+// languages (any tag: "fr", "zh-TW") may be given too; a tag the text lacks reads as English when
+// the tag is not Chinese and English exists, else as zh-CN.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -10,7 +13,14 @@ namespace assess {
 struct Text {
   std::string zh;
   std::string en;
-  [[nodiscard]] const std::string& in(const std::string& lang) const { return lang == "en" && !en.empty() ? en : zh; }
+  std::map<std::string, std::string> more{};  // other language tags → text
+  [[nodiscard]] const std::string& in(const std::string& lang) const {
+    if (lang == "en") return en.empty() ? zh : en;
+    if (lang == "zh-CN" || lang == "zh" || lang.empty()) return zh;
+    if (auto it = more.find(lang); it != more.end() && !it->second.empty()) return it->second;
+    if (lang.rfind("zh", 0) == 0 || en.empty()) return zh;
+    return en;
+  }
   bool operator==(const Text&) const = default;
 };
 

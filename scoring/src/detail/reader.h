@@ -3,6 +3,7 @@
 // (`/sections/2/questions/5: "points" must be a number`); semantic errors at the value itself.
 #pragma once
 
+#include <cctype>
 #include <cmath>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
@@ -101,17 +102,29 @@ class Reader {
     return out;
   }
 
-  // A text: "plain" (zh-CN only) or {"zh-CN": "...", "en": "..."}.
+  // A text: "plain" (zh-CN only) or {"zh-CN": "...", "en": "...", any other language tag: "..."}.
   Text text() const {
-    if (value_->is_string()) return Text{value_->get<std::string>(), ""};
+    if (value_->is_string()) return Text{value_->get<std::string>(), "", {}};
     if (!value_->is_object() || !value_->contains("zh-CN")) {
       fail_type("a string or an object with \"zh-CN\" (and \"en\")");
     }
-    allow_only({"zh-CN", "en"});
     Text t;
     t.zh = at("zh-CN").string();
     if (find("en")) t.en = at("en").string();
+    for (const auto& [tag, value] : value_->items()) {
+      if (tag == "zh-CN" || tag == "en") continue;
+      if (!language_tag(tag)) at(tag).fail("is not a language tag (letters, digits and \"-\", e.g. \"zh-TW\")");
+      t.more[tag] = at(tag).string();
+    }
     return t;
+  }
+
+  static bool language_tag(const std::string& tag) {
+    if (tag.empty() || tag.size() > 35 || !std::isalpha(static_cast<unsigned char>(tag[0]))) return false;
+    for (char c : tag) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    }
+    return true;
   }
 
  private:

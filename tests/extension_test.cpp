@@ -1,0 +1,230 @@
+// extension_test.cpp — a new questionnaire and a new language are data (issue 12, items 3 and 4).
+//
+// tests/data/extension holds a made-up fifth questionnaire and a partial French catalogue. Copied next
+// to the shipped questionnaires and catalogues (as a deployment would add them), they load, are
+// offered by the API, scored, reported and spoken, with no code change.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "api.h"
+#include "languages.h"
+#include "scoring/error.h"
+#include "scoring/questionnaire.h"
+#include "store.h"
+
+using assess::App;
+using assess::HttpRequest;
+using assess::HttpResponse;
+using assess::Json;
+using assess::Languages;
+using assess::Store;
+
+namespace {
+
+constexpr std::int64_t kNow = 1'790'000'000;
+constexpr const char* kPassword = "correct horse battery";
+constexpr const char* kEnergy = "made-up-energy";
+const std::filesystem::path kSource = ASSESS_SOURCE_DIR;
+const std::filesystem::path kFixture = kSource / "tests/data/extension";
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() / ("assess-extension-test-" + assess::random_token(8));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+// The shipped data with the fixture's files added: questionnaires/ and web/i18n/ are copies.
+struct Extended {
+  TempDir dir;
+  std::unique_ptr<Store> store = Store::open(":memory:");
+  std::unique_ptr<App> app;
+
+  Extended() {
+    namespace fs = std::filesystem;
+    const auto opts = fs::copy_options::recursive;
+    fs::copy(kSource / "questionnaires", dir.path / "questionnaires", opts);
+    fs::copy(kFixture / "questionnaires", dir.path / "questionnaires", opts);
+    fs::create_directories(dir.path / "web/i18n");
+    for (const auto& from : {kSource / "web/i18n", kFixture / "web/i18n"}) {
+      for (const auto& e : fs::directory_iterator(from)) {
+        if (e.path().extension() == ".json") fs::copy_file(e.path(), dir.path / "web/i18n" / e.path().filename());
+      }
+    }
+    assess::AppConfig config;
+    config.data_dir = (dir.path / "data").string();
+    config.web_dir = (dir.path / "web").string();
+    config.questionnaires_dir = (dir.path / "questionnaires").string();
+    config.policies_dir = (kSource / "policies").string();
+    config.templates_dir = (kSource / "templates").string();
+    app = std::make_unique<App>(config, *store);
+    store->add_user("zhang", kPassword, "consultant");
+  }
+
+  HttpResponse send(const std::string& method, const std::string& target, const std::string& body = "",
+                    const std::string& token = "", const std::string& csrf = "") const {
+    HttpRequest r;
+    r.method = method;
+    r.target = target;
+    r.body = body;
+    if (!body.empty()) r.headers.emplace("content-type", "application/json");
+    if (!token.empty()) r.headers.emplace("cookie", "assess_session=" + token);
+    if (!csrf.empty()) r.headers.emplace("x-csrf-token", csrf);
+    return app->handle(r, kNow);
+  }
+};
+
+Json body_of(const HttpResponse& r) {
+  return Json::parse(r.body);
+}
+
+}  // namespace
+
+TEST_CASE("a made-up questionnaire copied next to the shipped ones is offered, scored and reported") {
+  Extended x;
+  const HttpResponse login = x.send("POST", "/api/login", Json{{"name", "zhang"}, {"password", kPassword}}.dump());
+  REQUIRE_MESSAGE(login.status == 200, login.body);
+  const std::string cookie = login.header("Set-Cookie");
+  const std::string token = cookie.substr(15, cookie.find(';') - 15);
+  const std::string csrf = body_of(login)["csrf"].get<std::string>();
+
+  // Offered, with its metadata (order, indicative, short titles in every language it gives).
+  const Json list = body_of(x.send("GET", "/api/questionnaires", "", token));
+  Json energy;
+  for (const auto& q : list) {
+    if (q["id"] == kEnergy) energy = q;
+  }
+  REQUIRE(energy.is_object());
+  CHECK(energy["order"] == 5);
+  CHECK(energy["indicative"] == true);
+  CHECK(energy["short_titles"] ==
+        Json{{"zh-CN", "能源（虚构）"}, {"en", "Energy (made up)"}, {"fr", "Énergie (fictif)"}});
+  CHECK(energy["title_en"] == "Made-up energy self-check (test fixture)");
+  for (const auto& q : list) {
+    if (q["id"] == "cmmm") CHECK(q["indicative"] == true);
+    if (q["id"] == "sme-digital-2024") CHECK(q["indicative"] == false);
+  }
+
+  // Scored: by hand (tests/data/extension/README.md) meters "all" 10 + online yes 5 = 15 → E2.
+  const HttpResponse ent = x.send("POST", "/api/enterprises", Json{{"name", "虚构企业"}}.dump(), token, csrf);
+  REQUIRE_MESSAGE(ent.status == 201, ent.body);
+  const std::string e = std::to_string(body_of(ent)["id"].get<std::int64_t>());
+  const HttpResponse as = x.send("POST", "/api/enterprises/" + e + "/assessments",
+                                 Json{{"modules", {"profile", kEnergy}}}.dump(), token, csrf);
+  REQUIRE_MESSAGE(as.status == 201, as.body);
+  const std::string a = std::to_string(body_of(as)["id"].get<std::int64_t>());
+  const std::string base = "/api/assessments/" + a + "/answers/" + kEnergy + "/";
+  const HttpResponse some = x.send("PUT", base + "meters", "\"some\"", token, csrf);
+  REQUIRE_MESSAGE(some.status == 200, some.body);
+  CHECK(body_of(some)["live"][kEnergy]["total"] == 4);
+  CHECK(body_of(some)["live"][kEnergy]["level"] == "E1");
+  REQUIRE(x.send("PUT", base + "meters", "\"all\"", token, csrf).status == 200);
+  const HttpResponse online = x.send("PUT", base + "online", "true", token, csrf);
+  REQUIRE_MESSAGE(online.status == 200, online.body);
+  CHECK(body_of(online)["live"][kEnergy]["total"] == 15);
+  CHECK(body_of(online)["live"][kEnergy]["level"] == "E2");
+
+  // Reported, labelled indicative because its definition says so.
+  const HttpResponse report = x.send("GET", "/api/assessments/" + a + "/report?lang=en", "", token);
+  REQUIRE_MESSAGE(report.status == 200, report.body.substr(0, 300));
+  CHECK(report.body.find("Made-up energy self-check (test fixture)") != std::string::npos);
+  CHECK(report.body.find("Mature") != std::string::npos);
+  CHECK(report.body.find("indicative self-check, not a certified maturity assessment") != std::string::npos);
+  // A language whose catalogue falls back to English gets the English report.
+  const HttpResponse fr = x.send("GET", "/api/assessments/" + a + "/report?lang=fr", "", token);
+  REQUIRE(fr.status == 200);
+  CHECK(fr.body.find("Made-up energy self-check (test fixture)") != std::string::npos);
+}
+
+TEST_CASE("a partial third language catalogue is listed and falls back key by key") {
+  Extended x;
+  const Json langs = body_of(x.send("GET", "/api/languages"));
+  REQUIRE(langs["languages"].size() == 3);
+  CHECK(langs["languages"][0]["tag"] == "zh-CN");
+  CHECK(langs["languages"][1]["tag"] == "en");
+  CHECK(langs["languages"][2] ==
+        Json{{"tag", "fr"}, {"name", "Français"}, {"switch_to", "Passer au français"}, {"fallback", {"en"}}});
+
+  const Languages l = Languages::load_dir((x.dir.path / "web/i18n").string());
+  CHECK(l.chain("fr") == std::vector<std::string>{"fr", "en", "zh-CN"});
+  CHECK(l.chain("de") == std::vector<std::string>{"zh-CN"});
+  CHECK(l.text_lang("fr") == "en");
+  CHECK(l.render("fr", "app_title", {}) == "Évaluation de la maturité numérique");
+  CHECK(l.render("fr", "err_no_enterprise", {{"id", "7"}}) == "aucune entreprise 7");
+  CHECK(l.render("fr", "err_wrong_login", {}) == "wrong name or password");  // from en
+  CHECK(l.render("zh-CN", "err_no_enterprise", {{"id", "7"}}) == "找不到企业 7");
+
+  SUBCASE("an error carries its key and parameters, so every language renders it") {
+    const HttpResponse r = x.send("GET", "/api/enterprises");
+    CHECK(r.status == 401);
+    CHECK(
+        body_of(r) ==
+        Json{
+            {"error",
+             {{"status", 401}, {"message", "log in first"}, {"key", "err_log_in_first"}, {"params", Json::object()}}}});
+    const HttpResponse login = x.send("POST", "/api/login", Json{{"name", "zhang"}, {"password", kPassword}}.dump());
+    const std::string cookie = login.header("Set-Cookie");
+    const HttpResponse missing = x.send("GET", "/api/enterprises/99999", "", cookie.substr(15, cookie.find(';') - 15));
+    CHECK(missing.status == 404);
+    CHECK(body_of(missing)["error"]["key"] == "err_no_enterprise");
+    CHECK(body_of(missing)["error"]["params"] == Json{{"id", "99999"}});
+  }
+}
+
+TEST_CASE("the shipped catalogues are complete and every server message has a Chinese text") {
+  const Languages l = Languages::load_dir((kSource / "web/i18n").string());
+  REQUIRE(l.list().size() >= 2);
+  const Json& zh = l.list()[0].strings;
+  for (const auto& lang : l.list()) {
+    for (const auto& [key, value] : zh.items()) {
+      const std::string what = lang.tag + " lacks " + key;
+      CHECK_MESSAGE(lang.strings.contains(key), what);
+    }
+    for (const auto& [key, value] : lang.strings.items()) {
+      const std::string what = "zh-CN lacks " + key;
+      CHECK_MESSAGE(zh.contains(key), what);
+    }
+  }
+  // A message's template and its parameters round-trip: the key found for a message rendered in
+  // English gives back the same message.
+  const std::vector<std::string> messages = {"no enterprise 12",
+                                             "no questionnaire \"x\"",
+                                             "\"name\" must not be empty",
+                                             "log in first",
+                                             "the request body is 900 bytes; the limit is 12",
+                                             "unknown region code \"999999\""};
+  for (const std::string& m : messages) {
+    const Languages::Key k = l.key_of(m);
+    CHECK_MESSAGE(!k.key.empty(), m);
+    CHECK(l.render("en", k.key, k.params) == m);
+    CHECK(!l.render("zh-CN", k.key, k.params).empty());
+  }
+  CHECK(l.key_of("no questionnaire \"x\"").key == "err_no_questionnaire");  // the closest template wins
+  CHECK(l.key_of("something nobody wrote").key.empty());
+}
+
+TEST_CASE("a definition's text may give any language; a language it lacks falls back") {
+  const Json doc = {{"id", "t"},
+                    {"version", "1"},
+                    {"title", {{"zh-CN", "标题"}, {"en", "Title"}, {"fr", "Titre"}, {"zh-TW", "標題"}}},
+                    {"questions", {{{"id", "q"}, {"type", "yesno"}, {"title", "问"}}}}};
+  const assess::Questionnaire q = assess::load_questionnaire(doc, "t.json");
+  CHECK(q.title.in("fr") == "Titre");
+  CHECK(q.title.in("zh-TW") == "標題");
+  CHECK(q.title.in("de") == "Title");    // not Chinese: English
+  CHECK(q.title.in("zh-HK") == "标题");  // Chinese: zh-CN
+  CHECK(q.title.in("en") == "Title");
+  Json bad = doc;
+  bad["title"]["fr FR"] = "x";
+  CHECK_THROWS_WITH_AS(assess::load_questionnaire(bad, "t.json"),
+                       "t.json:/title/fr FR: is not a language tag (letters, digits and \"-\", e.g. \"zh-TW\")",
+                       assess::Error);
+}
