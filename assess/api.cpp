@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <ctime>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "formats/export.h"
 #include "formats/import.h"
 #include "scoring/dashboard.h"
 #include "scoring/explain.h"
@@ -727,6 +729,20 @@ const std::vector<App::Route>& App::routes() {
       {"GET", {"bureau", "criteria"}, only(kAdmin | kBureau | kConsultant), W::kInline, &App::on_bureau_criteria},
       {"GET", {"bureau", "rank"}, only(kAdmin | kBureau | kConsultant), W::kHeavy, &App::on_bureau_rank},
       {"GET", {"bureau", "dashboard"}, only(kAdmin | kBureau | kConsultant), W::kHeavy, &App::on_bureau_dashboard},
+      // bureau (issue 15): template, exports, one enterprise's record, drill-down
+      {"GET", {"bureau", "template"}, only(kAdmin | kBureau | kConsultant), W::kHeavy, &App::on_bureau_template},
+      {"GET",
+       {"bureau", "rank", "export"},
+       only(kAdmin | kBureau | kConsultant),
+       W::kHeavy,
+       &App::on_bureau_rank_export},
+      {"GET",
+       {"bureau", "dashboard", "export"},
+       only(kAdmin | kBureau | kConsultant),
+       W::kHeavy,
+       &App::on_bureau_dashboard_export},
+      {"GET", {"bureau", "dashboard", "drill"}, only(kAdmin | kBureau | kConsultant), W::kHeavy, &App::on_bureau_drill},
+      {"GET", {"bureau", "records", "*"}, only(kAdmin | kBureau | kConsultant), W::kInline, &App::on_bureau_record},
       {"GET", {"users"}, only(kAdmin), W::kInline, &App::on_users},
       {"POST", {"users"}, only(kAdmin), W::kPassword, &App::on_user_add},
       {"POST", {"users", "*", "disable"}, only(kAdmin), W::kInline, &App::on_user_enable},
@@ -1232,7 +1248,7 @@ HttpResponse App::on_projects(Context& c) {
 HttpResponse App::on_what_if(Context& c) {
   const auto& p = c.parts;
   AssessmentRow a = load_assessment(c, p[1]);
-  const std::string lang = c.query["lang"] == "en" ? "en" : "zh-CN";
+  const std::string lang = languages_.text_lang(c.query["lang"]);
   const Json body = parse_body(c.request);
   if (!body.is_object() || !body.contains("projects") || !body["projects"].is_array() || body["projects"].size() > 100)
     http_fail(400, "\"projects\" must be an array of at most 100 projects", "/projects");
@@ -1258,6 +1274,7 @@ HttpResponse App::on_status(Context& c) {
   AssessmentRow a = load_assessment(c, p[1]);
   can_write(c, a.enterprise_id);
   store_.set_status(a.id, p[2] == "submit" ? "submitted" : "open", now_text(c.now), user.id, user.role);
+  if (p[2] == "submit") feed_bureau(*store_.assessment(a.id), c.now);
   return json_response(200, assessment_json(*store_.assessment(a.id)));
 }
 
@@ -1509,16 +1526,40 @@ HttpResponse App::on_evidence(Context& c) {
 
 HttpResponse App::on_bureau_import(Context& c) {
   const std::string name = clean_utf8(c.query.count("name") ? c.query["name"] : "upload.csv", 200);
+  const std::string lang = languages_.text_lang(c.query["lang"]);
   ImportResult imported = import_table(c.request.body, name, library_);
   Json issues = Json::array();
-  for (const auto& i : imported.issues) issues.push_back({{"row", i.row}, {"column", i.column}, {"reason", i.reason}});
+  for (const auto& i : imported.issues) {
+    issues.push_back({{"row", i.row},
+                      {"column", i.column},
+                      {"column_title", i.column.empty() ? "" : import_column_title(library_, i.column, lang)},
+                      {"key", i.key},
+                      {"params", i.params},
+                      {"reason", import_message(i, lang)},
+                      {"messages", {{"zh-CN", import_message(i, "zh-CN")}, {"en", import_message(i, "en")}}}});
+  }
+  // Which ranking criteria the file's columns can serve, and what each one still lacks.
+  Json served = Json::array();
+  for (const auto& cr : load_criteria_dir(config_.policies_dir + "/criteria")) {
+    Json missing = Json::array();
+    for (const auto& m : criteria_missing_columns(cr, imported.columns, library_)) {
+      missing.push_back({{"id", m}, {"title", import_column_title(library_, m, lang)}});
+    }
+    served.push_back({{"id", cr.id}, {"title", cr.title.in(lang)}, {"served", missing.empty()}, {"missing", missing}});
+  }
   if (!imported.issues.empty() && c.query["on_error"] == "abort") {
+    const std::string message =
+        lang == "en" ? "problems in the file; nothing imported" : "文件中有问题，未导入任何记录";
     return json_response(
-        400, {{"error", {{"status", 400}, {"message", "problems in the file; nothing imported"}}}, {"issues", issues}});
+        400, {{"error", {{"status", 400}, {"message", message}}}, {"issues", issues}, {"criteria", served}});
   }
   std::vector<Store::BureauRecord> records;
-  for (const auto& cand : imported.candidates)
-    records.push_back({cand.id, cand.name, cand.facts.value("region", std::string()), cand.facts});
+  for (std::size_t i = 0; i < imported.candidates.size(); ++i) {
+    const auto& cand = imported.candidates[i];
+    records.push_back({cand.id, cand.name, cand.facts.value("region", std::string()), cand.facts,
+                       Json{{"kind", "import"}, {"file", name}, {"row", imported.candidate_rows[i]}},
+                       imported.candidate_dates[i]});
+  }
   const auto counts = store_.save_bureau_records(records, c.query["round"] == "new", name, now_text(c.now));
   log(c, "bureau_import", name,
       {{"rows", imported.rows},
@@ -1532,7 +1573,8 @@ HttpResponse App::on_bureau_import(Context& c) {
                              {"added", counts.added},
                              {"updated", counts.updated},
                              {"new_rounds", counts.new_rounds},
-                             {"issues", issues}});
+                             {"issues", issues},
+                             {"criteria", served}});
 }
 
 HttpResponse App::on_bureau_criteria(Context&) {
@@ -1558,15 +1600,311 @@ HttpResponse App::on_bureau_rank(Context& c) {
                                 : 200;
   const RankResult ranked = rank_rows(
       *it, [this](const FactQuery& q, const FactRowVisitor& v) { return store_.bureau_rows(q, v); }, options, limit);
-  return json_response(200, rank_to_json(ranked, languages_.text_lang(c.query["lang"]), limit));
+  Json out = rank_to_json(ranked, languages_.text_lang(c.query["lang"]), limit);
+  add_provenance(out["rows"]);
+  return json_response(200, out);
+}
+
+// --- bureau (issue 15) ---------------------------------------------------------------------------
+
+namespace {
+
+// A file download: the body with its media type and a file name (RFC 6266, UTF-8 name).
+HttpResponse download(std::string body, const std::string& type, const std::string& file) {
+  HttpResponse r;
+  r.headers.emplace_back("Content-Type", type);
+  std::string encoded;
+  static const char* hex = "0123456789ABCDEF";
+  for (unsigned char ch : file) {
+    if (std::isalnum(ch) || ch == '.' || ch == '-' || ch == '_') {
+      encoded += static_cast<char>(ch);
+    } else {
+      encoded += '%';
+      encoded += hex[ch >> 4];
+      encoded += hex[ch & 15];
+    }
+  }
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"export\"; filename*=UTF-8''" + encoded);
+  r.body = std::move(body);
+  return r;
+}
+
+// A table as CSV or XLSX (`format`), named `base` + extension.
+HttpResponse table_download(const std::string& format, const std::string& base, const std::string& sheet,
+                            const std::vector<std::string>& header, const std::vector<std::vector<Json>>& rows) {
+  if (format == "xlsx") {
+    const auto path = std::filesystem::temp_directory_path() / ("assess-export-" + random_token(8) + ".xlsx");
+    write_xlsx(path.string(), sheet, header, rows);
+    std::ifstream in(path, std::ios::binary);
+    std::string body((std::istreambuf_iterator<char>(in)), {});
+    in.close();
+    std::filesystem::remove(path);
+    return download(std::move(body), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    base + ".xlsx");
+  }
+  if (format != "csv") http_fail(400, "give ?format=csv or ?format=xlsx", "/format");
+  return download(to_csv(header, rows), "text/csv; charset=utf-8", base + ".csv");
+}
+
+// The provenance of a record in words, as an export cell.
+std::string origin_text(const Json& o, bool en) {
+  if (!o.is_object()) return "";
+  const std::string kind = o.value("kind", "");
+  std::string out;
+  if (kind == "assessment") {
+    out = (en ? "assessment #" : "评估 #") + std::to_string(o.value("assessment_id", 0)) + " " + o.value("date", "");
+    if (o.value("verified", 0) > 0) {
+      out += en ? " (" + std::to_string(o.value("verified", 0)) + " answers verified on site)"
+                : "（" + std::to_string(o.value("verified", 0)) + " 项经现场核实）";
+    }
+  } else {
+    out = o.value("file", "");
+    if (o.contains("row")) out += (en ? ", row " : "，第 ") + o["row"].dump() + (en ? "" : " 行");
+  }
+  const std::string as_of = o.value("as_of", "");
+  if (!as_of.empty()) out += (en ? "; data as of " : "；数据日期 ") + as_of;
+  return out;
+}
+
+}  // namespace
+
+void App::add_provenance(Json& rows) {
+  if (!rows.is_array()) return;
+  std::vector<std::string> ids;
+  for (const auto& r : rows) ids.push_back(r.value("id", ""));
+  const auto origins = store_.bureau_origins(ids);
+  for (auto& r : rows) {
+    const std::string id = r.value("id", "");
+    auto it = origins.find(id);
+    if (it != origins.end()) r["origin"] = it->second;
+    if (auto e = store_.enterprise_by_uscc(id)) r["enterprise_id"] = e->id;
+  }
+}
+
+void App::feed_bureau(const AssessmentRow& a, std::int64_t now) {
+  const auto e = store_.enterprise(a.enterprise_id);
+  if (!e || e->uscc.empty()) return;  // the bureau's records are keyed by USCC
+  AssessmentResult result = score_cached(a);
+  Json facts = enterprise_facts(result);
+  if (!facts.contains("profile") || !facts["profile"].is_object()) facts["profile"] = Json::object();
+  facts["profile"]["uscc"] = e->uscc;
+  if (!facts["profile"].contains("name")) facts["profile"]["name"] = e->name;
+  if (!facts.contains("region") && !e->region.empty()) facts["region"] = e->region;
+  if (!facts["profile"].contains("region") && facts.contains("region")) facts["profile"]["region"] = facts["region"];
+  std::size_t verified = 0;
+  const Json answers = store_.answers(a.id);
+  for (auto m = answers.begin(); m != answers.end(); ++m) {
+    for (auto q = m->begin(); q != m->end(); ++q) {
+      if (q->is_object() && q->value("verified", false)) ++verified;
+    }
+  }
+  Store::BureauRecord r{e->uscc,
+                        e->name,
+                        facts.value("region", e->region),
+                        facts,
+                        Json{{"kind", "assessment"},
+                             {"assessment_id", a.id},
+                             {"enterprise_id", a.enterprise_id},
+                             {"date", a.date},
+                             {"assessor", a.assessor},
+                             {"verified", verified}},
+                        a.date};
+  store_.save_assessment_record(r, now_text(now));
+}
+
+HttpResponse App::on_bureau_template(Context& c) {
+  const std::string format = c.query.count("format") ? c.query["format"] : "xlsx";
+  const std::string lang = c.query["lang"] == "en" ? "en" : c.query["lang"] == "id" ? "id" : "zh-CN";
+  const auto rows = import_template(library_, load_criteria_dir(config_.policies_dir + "/criteria"), lang);
+  std::vector<std::vector<Json>> body;
+  for (std::size_t i = 1; i < rows.size(); ++i) body.emplace_back(rows[i].begin(), rows[i].end());
+  return table_download(format, lang == "en" ? "import-template" : "导入模板", "import", rows[0], body);
+}
+
+HttpResponse App::on_bureau_rank_export(Context& c) {
+  const std::string id = c.query["criteria"];
+  const bool en = c.query["lang"] == "en";
+  const auto all = load_criteria_dir(config_.policies_dir + "/criteria");
+  auto it = std::find_if(all.begin(), all.end(), [&](const Criteria& cr) { return cr.id == id; });
+  if (it == all.end()) http_fail(404, "no ranking criteria \"" + clean_utf8(id, 100) + "\"");
+  RankOptions options;
+  options.region = c.query["region"];
+  options.industry = c.query["industry"];
+  if (c.query.count("top"))
+    options.top = static_cast<std::size_t>(std::clamp(std::atoi(c.query["top"].c_str()), 1, 10000));
+  const RankResult ranked = rank_rows(
+      *it, [this](const FactQuery& q, const FactRowVisitor& v) { return store_.bureau_rows(q, v); }, options, 0);
+  Json j = rank_to_json(ranked, en ? "en" : "zh-CN", 0);
+  add_provenance(j["rows"]);
+  add_provenance(j["ineligible"]);
+  std::vector<std::string> header =
+      en ? std::vector<std::string>{"Position", "USCC", "Enterprise", "Score", "In top", "Eligible", "Explanation"}
+         : std::vector<std::string>{"名次", "统一社会信用代码", "企业名称", "得分", "入选", "符合条件", "说明"};
+  for (const auto& t : it->score) header.push_back(t.title.in(en ? "en" : "zh-CN"));
+  header.push_back(en ? "Source" : "数据来源");
+  std::vector<std::vector<Json>> rows;
+  for (const auto& r : j["rows"]) {
+    std::vector<Json> line = {r["position"], r["id"], r["name"], r["score"], r["in_top"], true, r["explanation"]};
+    for (const auto& t : r["terms"]) line.push_back(t.value("missing", false) ? Json() : t["value"]);
+    line.push_back(origin_text(r.value("origin", Json()), en));
+    rows.push_back(std::move(line));
+  }
+  for (const auto& r : j["ineligible"]) {
+    std::vector<Json> line = {Json(), r["id"], r["name"], Json(), false, false, r["explanation"]};
+    for (std::size_t k = 0; k < it->score.size(); ++k) line.push_back(Json());
+    line.push_back(origin_text(r.value("origin", Json()), en));
+    rows.push_back(std::move(line));
+  }
+  return table_download(c.query["format"], (en ? "ranking-" : "排名-") + it->id, en ? "ranking" : "排名", header, rows);
+}
+
+Dashboard App::bureau_dashboard(const std::string& region, int year) {
+  const auto rows = [this, year](const FactQuery& q, const FactRowVisitor& v) {
+    return store_.bureau_rows_in(year, q, v);
+  };
+  return dashboard_rows(rows, dashboard_targets(catalogue_), region);
+}
+
+HttpResponse App::on_bureau_dashboard_export(Context& c) {
+  const std::string region = c.query["region"];
+  if (region.empty()) http_fail(400, "give ?region= a GB/T 2260 code or prefix");
+  const bool en = c.query["lang"] == "en";
+  const int year = std::atoi(c.query["year"].c_str());
+  const Json d = dashboard_to_json(bureau_dashboard(region, year), en ? "en" : "zh-CN");
+  std::vector<std::string> header =
+      en ? std::vector<std::string>{"Figure",      "Id",      "Value",      "Unit",    "Numerator",
+                                    "Denominator", "Unknown", "Suppressed", "Formula", "Targets"}
+         : std::vector<std::string>{"指标", "编号",   "数值",   "单位",     "分子",
+                                    "分母", "缺数据", "已隐藏", "计算方法", "目标"};
+  std::vector<std::vector<Json>> rows;
+  for (const auto& f : d["figures"]) {
+    std::string targets;
+    for (const auto& t : f["targets"]) {
+      if (!targets.empty()) targets += "; ";
+      targets += t.value("comparator", "") + (t["target"].is_number() ? format_number(t["target"].get<double>()) : "") +
+                 " " + t.value("by", "") + " " + t.value("document_title", "") + " " + t.value("cite", "");
+    }
+    rows.push_back({f["title"], f["id"], f["value"], f["unit"], f["numerator"], f["denominator"], f["unknown"],
+                    f["suppressed"], f["formula"], targets});
+  }
+  return table_download(c.query["format"],
+                        (en ? "dashboard-" : "看板-") + region + (year ? "-" + std::to_string(year) : ""),
+                        en ? "dashboard" : "看板", header, rows);
+}
+
+// The enterprises behind one figure: each enterprise of the region counted alone with the same
+// tally the dashboard uses (no suppression for one), so "in the numerator" means what the figure's
+// formula means, without a second definition of it.
+HttpResponse App::on_bureau_drill(Context& c) {
+  const std::string region = c.query["region"];
+  const std::string figure = c.query["figure"];
+  if (region.empty()) http_fail(400, "give ?region= a GB/T 2260 code or prefix");
+  if (figure.empty()) http_fail(400, "give ?figure= a figure id from the dashboard");
+  const bool en = c.query["lang"] == "en";
+  const int year = std::atoi(c.query["year"].c_str());
+  const auto targets = dashboard_targets(catalogue_);
+  DashboardOptions one;
+  one.min_group = 0;
+  Json list = Json::array();
+  bool known_figure = false;
+  FactQuery q;
+  q.region = region_prefix(region);
+  store_.bureau_rows_in(year, q, [&](const FactRow& row) {
+    static const int kRegion = fact_slot("region");
+    std::string where;
+    if (row.values != nullptr) {
+      const logic::Typed& r = row.values[kRegion];
+      if (r.kind == logic::Typed::kString) where = std::string(r.text);
+    } else if (row.facts && row.facts->contains("region") && (*row.facts)["region"].is_string()) {
+      where = (*row.facts)["region"].get<std::string>();
+    }
+    if (!region_within(where, region)) return;
+    DashboardTally tally(targets, region, one);
+    tally.add(row.values ? dashboard_facts(row.values) : dashboard_facts(*row.facts));
+    const Dashboard d = tally.result();
+    for (const auto& f : d.figures) {
+      if (f.id != figure) continue;
+      known_figure = true;
+      const bool in_denominator = f.denominator > 0;
+      const bool in_numerator = in_denominator && f.numerator && *f.numerator > 0;
+      const char* part = in_numerator ? "numerator" : in_denominator ? "denominator" : f.unknown > 0 ? "unknown" : "";
+      if (*part == 0) continue;  // outside the figure (e.g. not 规上)
+      list.push_back({{"id", std::string(row.id)},
+                      {"name", std::string(row.name)},
+                      {"part", part},
+                      {"value", f.unit == "percent" || !f.numerator ? Json() : Json(*f.numerator)}});
+    }
+  });
+  if (!known_figure && list.empty()) {
+    // Either no enterprise in the region or an unknown id: check the id against an empty tally.
+    DashboardTally empty(targets, region, one);
+    const Dashboard d = empty.result();
+    if (std::none_of(d.figures.begin(), d.figures.end(), [&](const Figure& f) { return f.id == figure; })) {
+      http_fail(404, "no dashboard figure \"" + clean_utf8(figure, 100) + "\"");
+    }
+  }
+  add_provenance(list);
+  if (c.query.count("format") && c.query["format"] != "json") {
+    std::vector<std::string> header =
+        en ? std::vector<std::string>{"USCC", "Enterprise", "Counted in", "Value", "Source"}
+           : std::vector<std::string>{"统一社会信用代码", "企业名称", "计入", "数值", "数据来源"};
+    std::vector<std::vector<Json>> rows;
+    for (const auto& r : list) {
+      const std::string part = r["part"];
+      const std::string where = en ? (part == "numerator"     ? "numerator and denominator"
+                                      : part == "denominator" ? "denominator only"
+                                                              : "left out: fact missing")
+                                   : (part == "numerator"     ? "分子与分母"
+                                      : part == "denominator" ? "仅分母"
+                                                              : "未计入：缺数据");
+      rows.push_back({r["id"], r["name"], where, r["value"], origin_text(r.value("origin", Json()), en)});
+    }
+    return table_download(c.query["format"], (en ? "drill-" : "明细-") + region, en ? "drill-down" : "明细", header,
+                          rows);
+  }
+  return json_response(200, {{"region", region}, {"figure", figure}, {"enterprises", list}});
+}
+
+HttpResponse App::on_bureau_record(Context& c) {
+  const std::string uscc = clean_utf8(c.parts[2], 40);
+  Json history = store_.bureau_history(uscc);
+  auto e = store_.enterprise_by_uscc(uscc);
+  if (history.empty() && !e) http_fail(404, "no record of " + uscc);
+  Json out = {{"uscc", uscc}, {"rounds", history}};
+  if (e) {
+    out["enterprise"] = enterprise_json(*e);
+    out["assessments"] = Json::array();
+    for (const auto& a : store_.assessments_of(e->id)) out["assessments"].push_back(assessment_json(a));
+  }
+  return json_response(200, out);
 }
 
 HttpResponse App::on_bureau_dashboard(Context& c) {
   const std::string region = c.query["region"];
   if (region.empty()) http_fail(400, "give ?region= a GB/T 2260 code or prefix");
-  const auto rows = [this](const FactQuery& q, const FactRowVisitor& v) { return store_.bureau_rows(q, v); };
-  return json_response(200, dashboard_to_json(dashboard_rows(rows, dashboard_targets(catalogue_), region),
-                                              languages_.text_lang(c.query["lang"])));
+  const std::string lang = languages_.text_lang(c.query["lang"]);
+  const int year = std::atoi(c.query["year"].c_str());
+  Json out = dashboard_to_json(bureau_dashboard(region, year), lang);
+  out["year"] = year;
+  out["years"] = store_.bureau_years();
+  // Each figure year by year (the latest round of each enterprise up to the year's end), for the
+  // trajectories; asked for separately, as it reads the records once per year.
+  if (c.query["history"] == "1") {
+    Json history = Json::array();
+    for (const int y : store_.bureau_years()) {
+      Json figures = Json::object();
+      const Json year_dashboard = dashboard_to_json(bureau_dashboard(region, y), lang);
+      for (const auto& f : year_dashboard["figures"]) {
+        figures[f["id"].get<std::string>()] = {{"value", f["value"]},
+                                               {"numerator", f["numerator"]},
+                                               {"denominator", f["denominator"]},
+                                               {"suppressed", f["suppressed"]}};
+      }
+      history.push_back({{"year", y}, {"figures", figures}});
+    }
+    out["history"] = history;
+  }
+  return json_response(200, out);
 }
 
 HttpResponse App::on_users(Context&) {

@@ -18,6 +18,7 @@
 #include "formats/report_render.h"
 #include "languages.h"
 #include "scoring/assessment.h"
+#include "scoring/dashboard.h"
 #include "scoring/policy.h"
 #include "scoring/report.h"
 #include "store.h"
@@ -132,6 +133,19 @@ class App {
   HttpResponse on_bureau_criteria(Context& c);
   HttpResponse on_bureau_rank(Context& c);
   HttpResponse on_bureau_dashboard(Context& c);
+  // bureau (issue 15)
+  HttpResponse on_bureau_template(Context& c);
+  HttpResponse on_bureau_rank_export(Context& c);
+  HttpResponse on_bureau_dashboard_export(Context& c);
+  HttpResponse on_bureau_drill(Context& c);
+  HttpResponse on_bureau_record(Context& c);
+  // A submitted assessment becomes its enterprise's latest bureau record (by USCC).
+  void feed_bureau(const AssessmentRow& a, std::int64_t now);
+  // Adds "origin" (where the record came from) and "enterprise_id" (when the enterprise is in the
+  // enterprise list) to rows that carry a USCC as "id".
+  void add_provenance(Json& rows);
+  // The dashboard over each enterprise's latest round up to `year` (0: the latest round).
+  Dashboard bureau_dashboard(const std::string& region, int year);
   HttpResponse on_users(Context& c);
   HttpResponse on_user_add(Context& c);
   HttpResponse on_user_enable(Context& c);

@@ -979,7 +979,12 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
     if (!template_kind.empty()) {
-      const auto rows = import_template();
+      // Chinese column titles; every fact the shipped criteria and the dashboard read.
+      const Library library = Library::load_dir(questionnaires_dir(qdir));
+      const std::string pdir = policies_dir("");
+      const auto criteria =
+          std::filesystem::exists(pdir + "/criteria") ? load_criteria_dir(pdir + "/criteria") : std::vector<Criteria>{};
+      const auto rows = import_template(library, criteria);
       const std::vector<std::string>& header = rows[0];
       std::vector<std::vector<Json>> body;
       for (std::size_t i = 1; i < rows.size(); ++i) body.emplace_back(rows[i].begin(), rows[i].end());
@@ -1021,8 +1026,11 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
     std::filesystem::create_directories(data_dir);
     auto store = Store::open(data_dir + "/assess.db");
     std::vector<Store::BureauRecord> records;
-    for (const auto& c : result.candidates) {
-      records.push_back({c.id, c.name, c.facts.value("region", std::string()), c.facts});
+    for (std::size_t i = 0; i < result.candidates.size(); ++i) {
+      const auto& c = result.candidates[i];
+      records.push_back({c.id, c.name, c.facts.value("region", std::string()), c.facts,
+                         Json{{"kind", "import"}, {"file", file}, {"row", result.candidate_rows[i]}},
+                         result.candidate_dates[i]});
     }
     const auto counts = store->save_bureau_records(records, round == "new", file, today());
     out << "imported " << records.size() << " of " << result.rows << " rows from " << file << " (" << result.encoding

@@ -149,6 +149,13 @@ CREATE INDEX bureau_facts_peers_sme ON bureau_facts(latest, division, size_class
 CREATE INDEX bureau_facts_peers_sf ON bureau_facts(latest, division, size_class, sf_total_q) WHERE sf_total_q IS NOT NULL;
 CREATE INDEX bureau_facts_peers_cmmm ON bureau_facts(latest, division, size_class, cmmm_total_q) WHERE cmmm_total_q IS NOT NULL;
 )sql",
+    // 7 (issue 15): where each bureau record came from — `origin` is JSON: {"kind": "import", "file",
+    // "row"} or {"kind": "assessment", "assessment_id", "date", "verified"} — and the date its figures
+    // describe (`as_of`, "YYYY-MM-DD" or ""), which puts a round in a year.
+    R"sql(
+ALTER TABLE bureau_records ADD COLUMN origin TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE bureau_records ADD COLUMN as_of TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -1037,10 +1044,11 @@ Store::ImportCounts Store::save_bureau_records(const std::vector<BureauRecord>& 
       ++counts.updated;
     }
     Statement s(db_, statements_,
-                "INSERT INTO bureau_records(uscc, round, name, region, facts, source, imported_at) VALUES (?, ?, ?, ?, "
-                "?, ?, ?) "
+                "INSERT INTO bureau_records(uscc, round, name, region, facts, source, imported_at, origin, as_of) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(uscc, round) DO UPDATE SET name = excluded.name, region = excluded.region, "
-                "facts = excluded.facts, source = excluded.source, imported_at = excluded.imported_at");
+                "facts = excluded.facts, source = excluded.source, imported_at = excluded.imported_at, "
+                "origin = excluded.origin, as_of = excluded.as_of");
     // The facts are typed as bureau_candidates() will read them back: a text that is not UTF-8 is
     // stored with U+FFFD in its place, so the typed columns are made from the stored text then.
     std::string text;
@@ -1049,14 +1057,35 @@ Store::ImportCounts Store::save_bureau_records(const std::vector<BureauRecord>& 
       text = r.facts.dump();
     } catch (const Json::type_error&) {
       text = r.facts.dump(-1, ' ', false, Json::error_handler_t::replace);
-      replaced = BureauRecord{r.uscc, r.name, r.region, Json::parse(text)};
+      replaced = BureauRecord{r.uscc, r.name, r.region, Json::parse(text), r.origin, r.as_of};
     }
-    s.bind(1, r.uscc).bind(2, round).bind(3, r.name).bind(4, r.region).bind(5, text).bind(6, source).bind(7, now).run();
+    const Json origin = r.origin.is_object() ? r.origin : Json{{"kind", "import"}, {"file", source}};
+    s.bind(1, r.uscc)
+        .bind(2, round)
+        .bind(3, r.name)
+        .bind(4, r.region)
+        .bind(5, text)
+        .bind(6, source)
+        .bind(7, now)
+        .bind(8, origin.dump(-1, ' ', false, Json::error_handler_t::replace))
+        .bind(9, r.as_of)
+        .run();
     if (round > 1 && round != latest) {
       Statement old(db_, statements_, "UPDATE bureau_facts SET latest = 0 WHERE uscc = ? AND round < ?");
       old.bind(1, r.uscc).bind(2, round).run();
     }
     save_facts(replaced ? *replaced : r, round, true);
+    // One record per enterprise (issue 15): an imported USCC the enterprise list does not hold yet
+    // joins it, so consultants and the bureau see the same enterprises (an existing row is kept as
+    // the consultants entered it).
+    Statement e(db_, statements_,
+                "INSERT INTO enterprises(name, uscc, region, industry, created_at) SELECT ?, ?, ?, ?, ? WHERE NOT "
+                "EXISTS (SELECT 1 FROM enterprises WHERE uscc = ?)");
+    const Json& profile = r.facts.contains("profile") ? r.facts["profile"] : Json::object();
+    const std::string industry = profile.is_object() && profile.contains("industry") && profile["industry"].is_string()
+                                     ? profile["industry"].get<std::string>()
+                                     : std::string();
+    e.bind(1, r.name).bind(2, r.uscc).bind(3, r.region).bind(4, industry).bind(5, now).bind(6, r.uscc).run();
   }
   t.commit();
   return counts;
@@ -1124,12 +1153,32 @@ bool Store::has_bureau_records() {
 
 std::size_t Store::bureau_rows(const FactQuery& query, const FactRowVisitor& visit) {
   const auto lock = guard();
+  return bureau_rows_in(0, query, visit);
+}
+
+namespace {
+
+// The year a round stands in: of the date its figures describe, else of the day it was saved.
+// Plain SQL (substr and CASE), the same in SQLite and PostgreSQL.
+constexpr const char* kRoundYear =
+    "CAST(substr(CASE WHEN r.as_of <> '' THEN r.as_of ELSE r.imported_at END, 1, 4) AS INTEGER)";
+
+}  // namespace
+
+std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRowVisitor& visit) {
+  const auto lock = guard();
   const auto& columns = fact_columns();
   std::string sql = "SELECT f.uscc, f.name, f.typed";
   for (const auto& c : columns) sql += ", f." + c.column;
   sql += std::string(", CASE WHEN f.typed = 0 OR ") + (query.want_json ? "1" : "0") +
          " THEN (SELECT r.facts FROM bureau_records r WHERE r.uscc = f.uscc AND r.round = f.round) END"
-         " FROM bureau_facts f WHERE f.latest = 1";
+         " FROM bureau_facts f WHERE ";
+  const std::string which = year > 0 ? std::string(
+                                           "f.round = (SELECT max(r.round) FROM bureau_records r WHERE r.uscc = "
+                                           "f.uscc AND ") +
+                                           kRoundYear + " <= " + std::to_string(year) + ")"
+                                     : std::string("f.latest = 1");
+  sql += which;
   // Region filters as ranges over the index: a prefix p holds p <= region < p + byte 0xFF.
   std::vector<std::string> binds;
   auto range = [&](const std::string& prefix) {
@@ -1200,7 +1249,7 @@ std::size_t Store::bureau_rows(const FactQuery& query, const FactRowVisitor& vis
     ++visited;
   }
   if (query.region.empty() && query.regions_any.empty()) return 0;
-  Statement all(db_, statements_, "SELECT count(*) FROM bureau_facts WHERE latest = 1");
+  Statement all(db_, statements_, "SELECT count(*) FROM bureau_facts f WHERE " + which);
   all.step();
   return static_cast<std::size_t>(all.integer(0)) - visited;
 }
@@ -1246,6 +1295,105 @@ PeerCounts Store::peer_counts(const std::string& module, const std::string& divi
     --out.group;
     if (own < total_q) --out.below;
     if (own == total_q) --out.same;
+  }
+  return out;
+}
+
+Store::ImportCounts Store::save_assessment_record(const BureauRecord& record, const std::string& now) {
+  const auto lock = guard();
+  BureauRecord r = record;
+  bool same_assessment = false;
+  bool any = false;
+  {
+    Statement s(db_, statements_,
+                "SELECT round, facts, origin, as_of FROM bureau_records WHERE uscc = ? ORDER BY round DESC LIMIT 1");
+    s.bind(1, r.uscc);
+    if (s.step()) {
+      any = true;
+      const Json before = Json::parse(s.text(1));
+      const Json origin = Json::parse(s.text(2));
+      same_assessment = origin.value("kind", "") == "assessment" &&
+                        origin.value("assessment_id", Json()) == record.origin.value("assessment_id", Json());
+      // A fact the assessment does not give keeps its earlier value (say, an imported investment).
+      Json merged = same_assessment ? origin.value("carried", Json::object()) : before;
+      if (!merged.is_object()) merged = Json::object();
+      if (!same_assessment) {
+        Json based = origin;
+        based.erase("carried");
+        based.erase("based_on");
+        based["as_of"] = s.text(3);
+        based["round"] = s.integer(0);
+        r.origin["based_on"] = based;
+        r.origin["carried"] = before;
+      } else if (origin.contains("based_on")) {
+        r.origin["based_on"] = origin["based_on"];
+        r.origin["carried"] = merged;
+      }
+      for (const char* part : {"profile", "results"}) {
+        if (!merged.contains(part) || !merged[part].is_object()) merged[part] = Json::object();
+        if (record.facts.contains(part) && record.facts[part].is_object()) {
+          for (auto it = record.facts[part].begin(); it != record.facts[part].end(); ++it) merged[part][it.key()] = *it;
+        }
+      }
+      if (record.facts.contains("region")) merged["region"] = record.facts["region"];
+      r.facts = merged;
+    }
+  }
+  // "carried" (the record before) is kept only to redo the merge on a resubmission.
+  ImportCounts counts = save_bureau_records({r}, any && !same_assessment, "assessment", now);
+  return counts;
+}
+
+Json Store::bureau_history(const std::string& uscc) {
+  const auto lock = guard();
+  Statement s(db_, statements_,
+              std::string("SELECT r.round, r.name, r.region, r.facts, r.source, r.imported_at, r.origin, r.as_of, ") +
+                  kRoundYear + ", (SELECT max(x.round) FROM bureau_records x WHERE x.uscc = r.uscc)" +
+                  " FROM bureau_records r WHERE r.uscc = ? ORDER BY r.round");
+  s.bind(1, uscc);
+  Json out = Json::array();
+  while (s.step()) {
+    Json origin = Json::parse(s.text(6));
+    origin.erase("carried");
+    out.push_back({{"round", s.integer(0)},
+                   {"latest", s.integer(0) == s.integer(9)},
+                   {"name", s.text(1)},
+                   {"region", s.text(2)},
+                   {"facts", Json::parse(s.text(3))},
+                   {"source", s.text(4)},
+                   {"imported_at", s.text(5)},
+                   {"origin", origin},
+                   {"as_of", s.text(7)},
+                   {"year", s.integer(8)}});
+  }
+  return out;
+}
+
+std::vector<int> Store::bureau_years() {
+  const auto lock = guard();
+  Statement s(db_, statements_,
+              std::string("SELECT DISTINCT ") + kRoundYear + " AS y FROM bureau_records r ORDER BY y");
+  std::vector<int> out;
+  while (s.step()) out.push_back(static_cast<int>(s.integer(0)));
+  return out;
+}
+
+std::map<std::string, Json> Store::bureau_origins(const std::vector<std::string>& usccs) {
+  const auto lock = guard();
+  std::map<std::string, Json> out;
+  for (const auto& uscc : usccs) {
+    Statement s(
+        db_, statements_,
+        "SELECT origin, as_of, round, imported_at FROM bureau_records WHERE uscc = ? ORDER BY round DESC LIMIT 1");
+    s.bind(1, uscc);
+    if (!s.step()) continue;
+    Json origin = Json::parse(s.text(0));
+    origin.erase("carried");
+    if (origin.contains("based_on") && origin["based_on"].is_object()) origin["based_on"].erase("carried");
+    origin["as_of"] = s.text(1);
+    origin["round"] = s.integer(2);
+    origin["saved_at"] = s.text(3);
+    out[uscc] = origin;
   }
   return out;
 }

@@ -174,6 +174,8 @@ class Store {
     std::string name;
     std::string region;
     Json facts;
+    Json origin;        // where the figures come from (migration 7); null: {"kind": "import", "file": source}
+    std::string as_of;  // the date the figures describe ("YYYY-MM-DD"; "" when not known)
   };
   struct ImportCounts {
     std::size_t added = 0;
@@ -194,6 +196,24 @@ class Store {
   // at 6 decimals, fact_table.h), leaving out the record of `except_uscc`.
   PeerCounts peer_counts(const std::string& module, const std::string& division, const std::string& size_class,
                          std::int64_t total_q, const std::string& except_uscc);
+
+  // --- The bureau's records beside the consultants' work (issue 15; migration 7) ---
+  // A submitted assessment as the bureau's record of its enterprise: `record.origin` is
+  // {"kind": "assessment", "assessment_id", "date", …}. The facts are laid over the enterprise's
+  // latest record (a fact the assessment does not give keeps its earlier value; `origin.based_on`
+  // names where that record came from); a resubmission of the same assessment updates its round,
+  // any other submission adds a round.
+  ImportCounts save_assessment_record(const BureauRecord& record, const std::string& now);
+  // Every round of one enterprise, oldest first: [{"round", "latest", "name", "region", "facts",
+  // "source", "imported_at", "origin", "as_of", "year"}]; empty when the USCC has no record.
+  Json bureau_history(const std::string& uscc);
+  // The years that hold a round (the year of as_of, else of imported_at), ascending.
+  std::vector<int> bureau_years();
+  // Where the latest record of each USCC came from (origin JSON with "as_of" and "round" added).
+  std::map<std::string, Json> bureau_origins(const std::vector<std::string>& usccs);
+  // bureau_rows() as the bureau stood at the end of `year`: each enterprise's latest round of that
+  // year or before (year 0: the latest round).
+  std::size_t bureau_rows_in(int year, const FactQuery& query, const FactRowVisitor& visit);
 
   // Online backup to another file (SQLite's backup API), safe while the server runs.
   void backup_to(const std::string& path);

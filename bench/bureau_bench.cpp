@@ -205,7 +205,7 @@ Data make_data(std::size_t n, const std::string& root, bool import_csv) {
     assess::Candidate c = assess::bench::synthetic_enterprise(2025, i);
     facts << facts_line(c);
     if (import_csv) imp << import_line(c);
-    batch.push_back({c.id, c.name, c.facts.value("region", std::string()), std::move(c.facts)});
+    batch.push_back({c.id, c.name, c.facts.value("region", std::string()), std::move(c.facts), assess::Json(), ""});
     if (batch.size() == 20000 || i + 1 == n) {
       const auto start = Clock::now();
       store->save_bureau_records(batch, false, "bureau_bench", "2026-12-06");

@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   start = std::chrono::steady_clock::now();
   std::vector<Store::BureauRecord> records;
   for (const auto& c : imported.candidates)
-    records.push_back({c.id, c.name, c.facts.value("region", std::string()), c.facts});
+    records.push_back({c.id, c.name, c.facts.value("region", std::string()), c.facts, assess::Json(), ""});
   store->save_bureau_records(records, false, "bench.csv", "2026-11-24");
   const double save = seconds_since(start);
   std::printf("import: %zu rows checked in %.2f s, stored in %.2f s (one transaction): %.2f s in all, %zu problems\n",

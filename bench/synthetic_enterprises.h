@@ -140,13 +140,23 @@ inline double clamp(double v, double lo, double hi) {
 }
 
 // A fictional 18-character USCC with a correct GB 32100 check character: "91", the county code,
-// eight random digits, their GB 11714 check character, the USCC check character.
-inline std::string fictional_uscc(Rng& rng, const std::string& region) {
+// eight digits, their GB 11714 check character, the USCC check character. The eight digits are the
+// enterprise's index, so no two synthetic enterprises share a USCC (random digits did: the streams
+// of neighbouring indexes overlap, and the importer now refuses a USCC given twice); the random
+// draws are still made, so every other fact stays as it was.
+inline std::string fictional_uscc(Rng& rng, const std::string& region, std::size_t index) {
   std::string body;
   int sum = 0;
   static const int kWeights[] = {3, 7, 9, 10, 5, 8, 4, 2};
+  std::size_t rest = index % 100000000;
+  int digits[8];
+  for (int k = 7; k >= 0; --k) {
+    digits[k] = static_cast<int>(rest % 10);
+    rest /= 10;
+  }
   for (int k = 0; k < 8; ++k) {
-    const int d = static_cast<int>(rng.below(10));
+    (void)rng.below(10);
+    const int d = digits[k];
     body += static_cast<char>('0' + d);
     sum += d * kWeights[k];
   }
@@ -197,7 +207,7 @@ inline Candidate synthetic_enterprise(std::uint64_t seed, std::size_t index) {
 
   Json p = Json::object();
   p["name"] = c.name;
-  p["uscc"] = detail::fictional_uscc(rng, region);
+  p["uscc"] = detail::fictional_uscc(rng, region, index);
   p["region"] = region;
   p["industry"] = industry;
   p["last_year"] = 2024;

@@ -1327,7 +1327,7 @@ TEST_CASE("the bureau imports a CSV, ranks the records and reads the regional da
   CHECK(body_of(r)["imported"] == 1);
   CHECK(body_of(r)["added"] == 1);
   REQUIRE(body_of(r)["issues"].size() == 1);
-  CHECK(body_of(r)["issues"][0]["row"] == 2);
+  CHECK(body_of(r)["issues"][0]["row"] == 3);  // the header is row 1, as the spreadsheet shows it
   CHECK(body_of(r)["issues"][0]["column"] == "uscc");
 
   const HttpResponse criteria = bureau.get("/api/bureau/criteria");
@@ -1376,7 +1376,7 @@ TEST_CASE("a hostile bureau import is a 400 naming the place, and nothing is imp
   r = import("m.csv", "uscc,name\n91320205MA1Y8KQ38L,\xE6\x97\xA0\xE9\x94\xA1\n91110000600037341L,\xCE\xDE\xCE\xFD\n");
   CHECK(r.status == 400);
   CHECK(body_of(r) == error_body(400,
-                                 "mixed encodings: row 1 is UTF-8 but row 2 is not (GBK?); save the whole file in one "
+                                 "mixed encodings: row 2 is UTF-8 but row 3 is not (GBK?); save the whole file in one "
                                  "encoding, preferably UTF-8"));
   CHECK(f.store->bureau_candidates().empty());
 }
@@ -1969,4 +1969,145 @@ TEST_CASE("the session cookie is Secure when the server sits behind a TLS proxy"
   const std::string cookie =
       proxied.anonymous().post("/api/login", {{"name", "zhang"}, {"password", kPassword}}).header("Set-Cookie");
   CHECK(cookie.find("; Secure; ") != std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bureau's year (issue 15): one set of records, exports, drill-down, rounds by year.
+
+namespace {
+
+// Five imported enterprises of 锡山区 (320205), 规上 (revenue ≥ 2000万元), with a recognised tier.
+std::string five_imported(const std::string& as_of) {
+  std::string csv =
+      "统一社会信用代码,企业名称,生产经营所在地（区县）,上一年末从业人员数,上一年度主营业务收入,"
+      "智能工厂梯度：已完成自评或已获认定的最高等级,数据日期\n";
+  for (int i = 0; i < 5; ++i) {
+    std::string body = "9132020" + std::to_string(i) + "MA1Y8KQ38";
+    body = body.substr(0, 17);
+    csv += body + assess::uscc_check_character(body) + ",锡山" + std::to_string(i) + ",无锡市锡山区,300,5000," +
+           (i < 2 ? "基础级" : "尚无") + "," + as_of + "\n";
+  }
+  return csv;
+}
+
+}  // namespace
+
+TEST_CASE("a consultant's submitted assessment appears in the bureau's ranking and dashboard with its provenance") {
+  Fixture f;
+  const Client bureau = f.login("bureau");
+  const Client zhang = f.login("zhang");
+  REQUIRE(bureau.send("POST", "/api/bureau/import?name=xishan.csv", five_imported("2025-12-31")).status == 200);
+
+  const std::string uscc = "91320205MA1Y8KQ38L";
+  const std::int64_t e = f.add_enterprise(zhang, {{"name", "锡泰"}, {"uscc", uscc}, {"region", "320205"}});
+  const std::int64_t a = f.add_assessment(zhang, e, {{"modules", {"profile"}}});
+  for (const auto& [q, v] : std::vector<std::pair<std::string, Json>>{{"name", "锡泰"},
+                                                                      {"uscc", uscc},
+                                                                      {"region", "320205"},
+                                                                      {"employees", 560},
+                                                                      {"revenue_last_year", 36000},
+                                                                      {"smart_factory_tier", "advanced"}}) {
+    REQUIRE(zhang.put(answer_url(a, "profile", q), v).status == 200);
+  }
+  // Before the submission the bureau does not see it.
+  Json dash = body_of(bureau.get("/api/bureau/dashboard?region=320205"));
+  CHECK(dash["enterprises"] == 5);
+  REQUIRE(zhang.post("/api/assessments/" + std::to_string(a) + "/submit", Json::object()).status == 200);
+
+  dash = body_of(bureau.get("/api/bureau/dashboard?region=320205"));
+  CHECK(dash["enterprises"] == 6);
+  CHECK(dash["above_size"] == 6);  // five imported at 5000万元 and the assessed one at 36000万元
+
+  // The ranking lists it (eligible or not) with where its figures came from.
+  const Json ranked = body_of(bureau.get("/api/bureau/rank?criteria=xishan-sf-advanced-recommendation&region=320205"));
+  Json row;
+  for (const char* list : {"rows", "ineligible"}) {
+    for (const auto& r : ranked[list]) {
+      if (r["id"] == uscc) row = r;
+    }
+  }
+  REQUIRE(row.is_object());
+  // Ineligible rows carry no origin in the JSON page; the record route does (below).
+  const Json record = body_of(bureau.get("/api/bureau/records/" + uscc));
+  REQUIRE(record["rounds"].size() == 1);
+  CHECK(record["rounds"][0]["origin"]["kind"] == "assessment");
+  CHECK(record["rounds"][0]["origin"]["assessment_id"] == a);
+  CHECK(record["enterprise"]["id"] == e);
+  REQUIRE(record["assessments"].size() == 1);
+  CHECK(record["assessments"][0]["id"] == a);
+  // An imported record says file and row: the header is row 1, so the first enterprise is row 2.
+  std::string first = "91320200MA1Y8KQ38";
+  first += assess::uscc_check_character(first);
+  const Json imported = body_of(bureau.get("/api/bureau/records/" + first));
+  REQUIRE(imported["rounds"].size() == 1);
+  CHECK(imported["rounds"][0]["origin"] == Json{{"kind", "import"}, {"file", "xishan.csv"}, {"row", 2}});
+  CHECK(imported["rounds"][0]["as_of"] == "2025-12-31");
+  // One record per enterprise: the imported firm is in the enterprise list too, without assessments.
+  REQUIRE(imported.contains("enterprise"));
+  CHECK(imported["enterprise"]["name"] == "锡山0");
+  CHECK(imported["enterprise"]["region"] == "320205");
+  CHECK(imported["assessments"].empty());
+  const Json listed = body_of(zhang.get("/api/enterprises?q=" + first));
+  REQUIRE(listed.size() == 1);
+
+  // The ranking export holds every record of the region, the assessed one with its source.
+  const HttpResponse csv =
+      bureau.get("/api/bureau/rank/export?criteria=xishan-sf-advanced-recommendation&region=320205&format=csv");
+  REQUIRE(csv.status == 200);
+  CHECK(csv.body.find(uscc) != std::string::npos);
+  CHECK(csv.body.find("评估 #" + std::to_string(a)) != std::string::npos);
+  CHECK(csv.body.find("xishan.csv，第 2 行") != std::string::npos);
+  const HttpResponse xlsx = bureau.get("/api/bureau/dashboard/export?region=320205&format=xlsx");
+  REQUIRE(xlsx.status == 200);
+  CHECK(xlsx.body.rfind("PK", 0) == 0);
+  CHECK(bureau.get("/api/bureau/template?format=xlsx").body.rfind("PK", 0) == 0);
+  const HttpResponse tcsv = bureau.get("/api/bureau/template?format=csv");
+  CHECK(tcsv.body.find("统一社会信用代码") != std::string::npos);
+}
+
+TEST_CASE("a dashboard figure drills down to the enterprises of its numerator and denominator") {
+  Fixture f;
+  const Client bureau = f.login("bureau");
+  REQUIRE(bureau.send("POST", "/api/bureau/import?name=x.csv", five_imported("2025-06-30")).status == 200);
+  const Json dash = body_of(bureau.get("/api/bureau/dashboard?region=320205"));
+  std::size_t checked = 0;
+  for (const auto& fig : dash["figures"]) {
+    if (fig["suppressed"] == true || fig["unit"] != "percent") continue;
+    const Json d =
+        body_of(bureau.get("/api/bureau/dashboard/drill?region=320205&figure=" + fig["id"].get<std::string>()));
+    std::size_t numerator = 0;
+    std::size_t denominator = 0;
+    for (const auto& x : d["enterprises"]) {
+      if (x["part"] == "numerator") ++numerator;
+      if (x["part"] != "unknown") ++denominator;
+    }
+    INFO(fig["id"]);
+    // Counted one by one, the enterprises add up to the figure the dashboard counted in one pass.
+    CHECK(static_cast<double>(numerator) == fig["numerator"].get<double>());
+    CHECK(denominator == fig["denominator"].get<std::size_t>());
+    ++checked;
+  }
+  CHECK(checked > 0);
+  // The smart-factory share at 基础级 or above: two of the five (rows 2 and 3 of the file).
+  CHECK(bureau.get("/api/bureau/dashboard/drill?region=320205&figure=nope").status == 404);
+}
+
+TEST_CASE("rounds by year: last year's round stays beside this year's") {
+  Fixture f;
+  const Client bureau = f.login("bureau");
+  REQUIRE(bureau.send("POST", "/api/bureau/import?name=2024.csv", five_imported("2024-12-31")).status == 200);
+  std::string csv = five_imported("2025-12-31");
+  // This year every firm reports 基础级.
+  for (std::size_t at = csv.find("尚无"); at != std::string::npos; at = csv.find("尚无")) csv.replace(at, 6, "基础级");
+  REQUIRE(bureau.send("POST", "/api/bureau/import?name=2025.csv&round=new", csv).status == 200);
+  const Json dash = body_of(bureau.get("/api/bureau/dashboard?region=320205&history=1"));
+  CHECK(dash["years"] == Json::array({2024, 2025}));
+  REQUIRE(dash["history"].size() == 2);
+  const Json last = body_of(bureau.get("/api/bureau/dashboard?region=320205&year=2024"));
+  const Json now = body_of(bureau.get("/api/bureau/dashboard?region=320205&year=2025"));
+  CHECK(last["enterprises"] == 5);
+  CHECK(now["enterprises"] == 5);
+  // Some figure moved between the years (2 of 5 at 基础级 in 2024, 5 of 5 in 2025).
+  CHECK(last["figures"] != now["figures"]);
+  CHECK(dash["history"][0]["figures"] != dash["history"][1]["figures"]);
 }

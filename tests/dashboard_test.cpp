@@ -292,12 +292,19 @@ TEST_CASE("each figure states its target with document, clause and quote") {
         "target, shown as a benchmark");
   CHECK(cnc.formula.en.find("each firm weighs the same") != std::string::npos);
 
+  // "数字化改造全覆盖" has no fact of its own: a proxy figure carries it, labelled, with its
+  // definition, and the target is shown but not judged.
+  const auto& proxy = figure(d, "digital_transformation_share/proxy");
+  CHECK(proxy.proxy.en.rfind("proxy: ", 0) == 0);
+  const auto* coverage = target(proxy, "xishan-2025-equipment.digital-coverage");
+  REQUIRE(coverage != nullptr);
+  CHECK_FALSE(coverage->met.has_value());
+  CHECK(coverage->note.en == "a proxy; not judged against the target");
   auto not_measured = std::find_if(d.not_measured.begin(), d.not_measured.end(), [](const assess::NotMeasured& n) {
-    return n.target.id == "xishan-2025-equipment.digital-coverage";
+    return n.target.id == "xishan-2025-equipment.projects-over-10m";
   });
   REQUIRE(not_measured != d.not_measured.end());
-  CHECK(not_measured->reason.en ==
-        "the profile asks no fact for digital retrofit / transformation, so it cannot be counted");
+  CHECK(not_measured->reason.en == "counted per project; the workspace holds no project records yet");
   // Other jurisdictions' unmeasurable targets stay out of a 锡山 dashboard.
   for (const auto& n : d.not_measured) CHECK(n.target.relation != "other");
 

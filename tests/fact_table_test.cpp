@@ -71,7 +71,8 @@ assess::FactRowSource rows_of(assess::Store& store) {
 
 std::vector<assess::Store::BureauRecord> records_of(const std::vector<assess::Candidate>& candidates) {
   std::vector<assess::Store::BureauRecord> out;
-  for (const auto& c : candidates) out.push_back({c.id, c.name, c.facts.value("region", std::string()), c.facts});
+  for (const auto& c : candidates)
+    out.push_back({c.id, c.name, c.facts.value("region", std::string()), c.facts, assess::Json(), ""});
   return out;
 }
 
@@ -308,12 +309,14 @@ TEST_CASE("a data dir imported before the typed columns migrates, and its record
   {
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db, "DROP TABLE bureau_facts; PRAGMA user_version = 5;", nullptr, nullptr, nullptr) ==
-            SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "DROP TABLE bureau_facts; ALTER TABLE bureau_records DROP COLUMN origin; ALTER TABLE "
+                         "bureau_records DROP COLUMN as_of; PRAGMA user_version = 5;",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
   }
   auto store = assess::Store::open(path);
-  CHECK(store->schema_version() == 6);
+  CHECK(store->schema_version() == 7);
   CHECK(store->schema_version() == assess::Store::latest_schema_version());
   const auto catalogue = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies");
   for (const auto& c : assess::load_criteria_dir(kCriteria)) {

@@ -76,13 +76,18 @@ TEST_CASE("a 1,000-enterprise import keeps the good rows and reports each bad on
   CHECK(result.rows == 1000);
   CHECK(result.candidates.size() == 997);
   REQUIRE(result.issues.size() == 3);
-  CHECK(result.issues[0].row == 10);
+  // Rows as the spreadsheet numbers them: the header is row 1, so rows[10] is row 11.
+  CHECK(result.issues[0].row == 11);
   CHECK(result.issues[0].column == "uscc");
   CHECK(result.issues[0].reason.rfind("unified social credit code", 0) == 0);
-  CHECK(result.issues[1].row == 20);
+  CHECK(result.issues[1].row == 21);
   CHECK(result.issues[1].column == "region");
-  CHECK(result.issues[1].reason == "unknown code \"999999\" in gbt2260");
-  CHECK(result.issues[2].row == 30);
+  CHECK(result.issues[1].key == "unknown_region");
+  CHECK(result.issues[1].reason ==
+        "\"999999\" is not a division code or name (GB/T 2260, e.g. 320205 or 无锡市锡山区)");
+  CHECK(assess::import_message(result.issues[1], "zh-CN") ==
+        "“999999”不是行政区划代码或名称（GB/T 2260，如 320205 或 无锡市锡山区）");
+  CHECK(result.issues[2].row == 31);
   CHECK(result.issues[2].reason == "\"L9\" is not a level of sme-digital-2024");
   // Good rows come back with the profile's computed facts.
   const auto& first = result.candidates.front();
@@ -114,7 +119,7 @@ TEST_CASE("a GBK-encoded CSV, as Excel writes it on Chinese Windows, imports cor
 TEST_CASE("an unknown column is refused naming the columns that are allowed") {
   CHECK_THROWS_WITH(
       assess::import_table("uscc,turnover\n", "x.csv", library()),
-      "x.csv: unknown column \"turnover\" (columns are profile question ids; see assess import --template)");
+      "x.csv: unknown column \"turnover\" (columns are profile question ids or titles; see assess import --template)");
   CHECK_THROWS_WITH(assess::import_table("name\n甲\n", "x.csv", library()),
                     "x.csv: the column \"uscc\" is required: rows are matched by unified social credit code");
 }
@@ -123,7 +128,8 @@ TEST_CASE("re-importing an enterprise updates its latest round or adds a new one
   auto store = assess::Store::open(":memory:");
   const std::string csv = "uscc,name,sme-digital-2024.level\n91320205MA1Y8KQ38L,甲,L1\n";
   const auto first = assess::import_table(csv, "a.csv", library());
-  std::vector<assess::Store::BureauRecord> records = {{first.candidates[0].id, "甲", "", first.candidates[0].facts}};
+  std::vector<assess::Store::BureauRecord> records = {
+      {first.candidates[0].id, "甲", "", first.candidates[0].facts, assess::Json(), ""}};
   auto counts = store->save_bureau_records(records, false, "a.csv", "2026-11-24");
   CHECK(counts.added == 1);
   records[0].facts["results"]["sme-digital-2024"]["level"] = "L2";
@@ -171,9 +177,14 @@ TEST_CASE("an XLSX import reads the first sheet: shared strings, numbers and emp
   CHECK(result.candidates[0].name == "无锡锡泰 & <甲>");
   CHECK(result.candidates[0].facts["profile"]["employees"] == 560);
   CHECK(result.candidates[0].facts["profile"]["size_class"] == "中型");
-  REQUIRE(result.issues.size() == 1);
-  CHECK(result.issues[0].row == 2);
+  // The second data row (row 3: the header is row 1) has no region, which the file's region column
+  // requires, and a level that does not exist.
+  REQUIRE(result.issues.size() == 2);
+  CHECK(result.issues[0].row == 3);
   CHECK(result.issues[0].reason == "\"L9\" is not a level of sme-digital-2024");
+  CHECK(result.issues[1].row == 3);
+  CHECK(result.issues[1].column == "region");
+  CHECK(result.issues[1].key == "required");
   CHECK_THROWS_WITH(assess::import_table("not a zip", "x.xlsx", library()),
                     "x.xlsx: not an XLSX file (it is not a zip archive)");
 }
@@ -310,10 +321,10 @@ TEST_CASE("a CSV mixing UTF-8 and GBK rows is refused naming both rows") {
   const std::string utf8_row = "91320205MA1Y8KQ38L,\xE6\x97\xA0\xE9\x94\xA1\n";
   const std::string gbk_row = "91110000600037341L,\xCE\xDE\xCE\xFD\n";
   CHECK(import_error("uscc,name\n" + utf8_row + gbk_row, "m.csv") ==
-        "m.csv: mixed encodings: row 1 is UTF-8 but row 2 is not (GBK?); save the whole file in one encoding, "
+        "m.csv: mixed encodings: row 2 is UTF-8 but row 3 is not (GBK?); save the whole file in one encoding, "
         "preferably UTF-8");
   CHECK(import_error("uscc,name\n" + gbk_row + utf8_row, "m.csv") ==
-        "m.csv: mixed encodings: row 2 is UTF-8 but row 1 is not (GBK?); save the whole file in one encoding, "
+        "m.csv: mixed encodings: row 3 is UTF-8 but row 2 is not (GBK?); save the whole file in one encoding, "
         "preferably UTF-8");
   // GBK alone still imports; 联通 in GBK (C1 AA CD A8) looks like UTF-8 to a lax check (overlong C1 AA).
   const auto gbk =
@@ -325,4 +336,158 @@ TEST_CASE("a CSV mixing UTF-8 and GBK rows is refused naming both rows") {
   CHECK_FALSE(assess::is_utf8("\xC1\xAA"));      // overlong
   CHECK_FALSE(assess::is_utf8("\xED\xA0\x80"));  // a surrogate
   CHECK(assess::is_utf8("\xE6\x97\xA0"));
+}
+
+// --- issue 15: import problems explained right ---------------------------------------------------
+
+namespace {
+
+const std::vector<assess::Criteria>& shipped_criteria() {
+  static const auto all = assess::load_criteria_dir(ASSESS_SOURCE_DIR "/policies/criteria");
+  return all;
+}
+
+const assess::ImportIssue* issue_at(const assess::ImportResult& r, std::size_t row, const std::string& column) {
+  for (const auto& i : r.issues) {
+    if (i.row == row && i.column == column) return &i;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("regions, industries and options are accepted by name as well as by code") {
+  // 无锡市锡山区 is 320205 (GB/T 2260: 320200 无锡市 → 320205 锡山区); 367 is 汽车零部件及配件制造
+  // (GB/T 4754-2017); 基础级 is the option "basic", 省级专精特新中小企业 "provincial_zjtx".
+  const std::string csv =
+      "uscc,name,region,industry,smart_factory_tier,sme_quality_tier\n"
+      "91320205MA1Y8KQ38L,甲,无锡市锡山区,汽车零部件及配件制造,基础级,省级专精特新中小企业\n"
+      "91110000600037341L,乙,锡山区,367 汽车零部件及配件制造,basic,none\n";
+  const auto r = assess::import_table(csv, "n.csv", library());
+  REQUIRE(r.issues.empty());
+  REQUIRE(r.candidates.size() == 2);
+  for (const auto& c : r.candidates) {
+    CHECK(c.facts["region"] == "320205");
+    CHECK(c.facts["profile"]["industry"] == "367");
+    CHECK(c.facts["profile"]["smart_factory_tier"] == "basic");
+  }
+  CHECK(r.candidates[0].facts["profile"]["sme_quality_tier"] == "provincial_zjtx");
+}
+
+TEST_CASE("a region name that several divisions share is refused naming each of them") {
+  // 鼓楼区 is a district of 南京 (320106) and of 徐州 (320302), among others.
+  const auto r = assess::import_table("uscc,name,region\n91320205MA1Y8KQ38L,甲,鼓楼区\n", "a.csv", library());
+  REQUIRE(r.issues.size() == 1);
+  CHECK(r.issues[0].key == "ambiguous_name");
+  const std::string codes = r.issues[0].params["codes"].dump();
+  CHECK(codes.find("320106 鼓楼区（南京市）") != std::string::npos);
+  CHECK(codes.find("320302 鼓楼区（徐州市）") != std::string::npos);
+  // With the city's name it is one division.
+  const auto ok = assess::import_table("uscc,name,region\n91320205MA1Y8KQ38L,甲,南京市鼓楼区\n", "a.csv", library());
+  REQUIRE(ok.candidates.size() == 1);
+  CHECK(ok.candidates[0].facts["region"] == "320106");
+}
+
+TEST_CASE("import problems are worded in Chinese and in English, named by spreadsheet row and column") {
+  const std::string csv =
+      "uscc,name,region,employees\n"
+      "91320205MA1Y8KQ38L,甲,320205,很多\n"  // row 2: not a number
+      "91110000600037341L,,320205,10\n"      // row 3: no name
+      "91320205MA1Y8KQ38L,丙,320205,20\n"    // row 4: the USCC of row 2 again
+      "91320583MA1MFXQ95K,丁,火星市,30\n";   // row 5: no such region
+  const auto r = assess::import_table(csv, "p.csv", library());
+  const auto* number = issue_at(r, 2, "employees");
+  REQUIRE(number != nullptr);
+  CHECK(assess::import_message(*number, "zh-CN") == "“很多”不是数字");
+  CHECK(assess::import_message(*number, "en") == "\"很多\" is not a number");
+  const auto* name = issue_at(r, 3, "name");
+  REQUIRE(name != nullptr);
+  CHECK(assess::import_message(*name, "zh-CN") == "必填项为空");
+  const auto* region = issue_at(r, 5, "region");
+  REQUIRE(region != nullptr);
+  CHECK(region->key == "unknown_region");
+  // Row 2 is out for its employees; its USCC on row 4 is still reported on both rows, naming both,
+  // and row 4 is not imported either (which of the two is right is for the bureau to say).
+  const auto* dup2 = issue_at(r, 2, "uscc");
+  const auto* dup4 = issue_at(r, 4, "uscc");
+  REQUIRE(dup2 != nullptr);
+  REQUIRE(dup4 != nullptr);
+  CHECK(assess::import_message(*dup4, "zh-CN") ==
+        "统一社会信用代码 91320205MA1Y8KQ38L 在第 2, 4 行重复出现；这些行均未导入");
+  CHECK(r.candidates.empty());
+  // Issues come in row order.
+  CHECK(std::is_sorted(r.issues.begin(), r.issues.end(),
+                       [](const assess::ImportIssue& a, const assess::ImportIssue& b) { return a.row < b.row; }));
+}
+
+TEST_CASE("a USCC given on two good rows is an error on both, naming both, and neither is imported") {
+  const std::string csv =
+      "uscc,name,region\n"
+      "91320205MA1Y8KQ38L,甲,320205\n"
+      "91110000600037341L,乙,110101\n"
+      "91320205MA1Y8KQ38L,丙,320205\n";
+  const auto r = assess::import_table(csv, "d.csv", library());
+  REQUIRE(r.candidates.size() == 1);
+  CHECK(r.candidates[0].name == "乙");
+  REQUIRE(r.issues.size() == 2);
+  CHECK(r.issues[0].row == 2);
+  CHECK(r.issues[1].row == 4);
+  CHECK(assess::import_message(r.issues[0], "zh-CN") ==
+        "统一社会信用代码 91320205MA1Y8KQ38L 在第 2, 4 行重复出现；这些行均未导入");
+  CHECK(assess::import_message(r.issues[1], "en") ==
+        "the unified social credit code 91320205MA1Y8KQ38L appears on rows 2, 4; none of them is imported");
+}
+
+TEST_CASE("an XLSX row keeps the number the sheet gives it when a writer leaves an empty row out; dates are read") {
+  // Row 3 is not in the sheet (an empty row); row 4 has a bad region. C is a date column: 45658 is
+  // Excel's serial of 2025-01-01 (days since 1899-12-30: 1900-01-01 is 2 and 2025-01-01 is 45658).
+  const std::string sheet = "<row r=\"1\">" + inline_cell("A1", "统一社会信用代码") + inline_cell("B1", "企业名称") +
+                            inline_cell("C1", "数据日期") + inline_cell("D1", "生产经营所在地（区县）") + "</row>" +
+                            "<row r=\"2\">" + inline_cell("A2", "91320205MA1Y8KQ38L") + inline_cell("B2", "甲") +
+                            "<c r=\"C2\" s=\"1\"><v>45658</v></c>" + inline_cell("D2", "无锡市锡山区") + "</row>" +
+                            "<row r=\"4\">" + inline_cell("A4", "91110000600037341L") + inline_cell("B4", "乙") +
+                            "<c r=\"C4\"><v>45658</v></c>" + inline_cell("D4", "999999") + "</row>";
+  const auto r = assess::import_table(assess::testing::xlsx_with_sheet(sheet), "y.xlsx", library());
+  REQUIRE(r.candidates.size() == 1);
+  CHECK(r.candidates[0].facts["region"] == "320205");
+  CHECK(r.candidate_dates[0] == "2025-01-01");
+  CHECK(r.candidate_rows[0] == 2);
+  REQUIRE(r.issues.size() == 1);
+  CHECK(r.issues[0].row == 4);
+  CHECK(r.issues[0].column == "region");
+}
+
+TEST_CASE("the template carries every fact a shipped criteria file or the dashboard reads, under Chinese titles") {
+  const auto columns = assess::import_columns(library(), shipped_criteria());
+  std::vector<std::string> ids;
+  for (const auto& c : columns) ids.push_back(c.id);
+  for (const auto& cr : shipped_criteria()) {
+    INFO(cr.id);
+    CHECK(assess::criteria_missing_columns(cr, ids, library()).empty());
+  }
+  // The 技改补助 ranking reads profile.tech_investment_two_years
+  // (policies/criteria/xishan-tech-subsidy-candidates.json).
+  CHECK(std::find(ids.begin(), ids.end(), "tech_investment_two_years") != ids.end());
+  // The dashboard's facts (dashboard.h, DashboardFacts).
+  for (const char* id :
+       {"smart_factory_tier", "sme_quality_tier", "digital_rd_tools", "green_factory_level", "key_process_cnc_rate",
+        "employees", "revenue_last_year", "smart-factory-2025.level", "sme-digital-2024.level"}) {
+    CHECK_MESSAGE(std::find(ids.begin(), ids.end(), id) != ids.end(), id);
+  }
+  // Header in Chinese, one example row, and the importer reads the template back without a problem.
+  const auto rows = assess::import_template(library(), shipped_criteria());
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0][0] == "统一社会信用代码");
+  CHECK(rows[0][1] == "企业名称");
+  std::vector<std::vector<assess::Json>> body = {{rows[1].begin(), rows[1].end()}};
+  const std::string csv = assess::to_csv(rows[0], body);
+  const auto r = assess::import_table(csv, "t.csv", library());
+  CHECK(r.issues.empty());
+  REQUIRE(r.candidates.size() == 1);
+  CHECK(r.candidates[0].facts["region"] == "320205");
+  // A file with only USCC and name serves none of the criteria that read more, and says what is missing.
+  const auto& tech = *std::find_if(shipped_criteria().begin(), shipped_criteria().end(),
+                                   [](const assess::Criteria& c) { return c.id == "xishan-tech-subsidy-candidates"; });
+  const auto missing = assess::criteria_missing_columns(tech, {"uscc", "name"}, library());
+  CHECK(std::find(missing.begin(), missing.end(), "tech_investment_two_years") != missing.end());
 }

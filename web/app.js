@@ -1290,7 +1290,7 @@ async function route(opts = {}) {
     else if (parts[0] === 'users') await viewUsers(main, { pageTitle });
     else if (parts[0] === 'home' || (session.user.role === 'enterprise' && (!parts[0] || parts[0] === 'enterprises'))) await viewHome();
     else if (parts[0] === 'enterprises' && parts[1] === 'new') await viewNewEnterprise();
-    else if (parts[0] === 'bureau') await viewBureau(main, parts[1], pageTitle);
+    else if (parts[0] === 'bureau') await viewBureau(main, parts[1], pageTitle, parts[2]);
     else if (parts[0] === 'enterprise' && parts[1]) await viewEnterprise(parts[1]);
     else if (parts[0] === 'assessment' && parts[1]) focused = await viewAssessment(Number(parts[1]), parts[2]);
     else await viewEnterprises();

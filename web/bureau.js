@@ -35,10 +35,11 @@ function tabsNav(current) {
 }
 
 // view(main, sub, pageTitle): the whole bureau page.
-export async function viewBureau(main, sub, pageTitle) {
-  if (!['import', 'rank', 'dashboard'].includes(sub)) sub = 'import';
-  const titleKey = { import: 'b_tab_import', rank: 'b_tab_rank', dashboard: 'b_tab_dashboard' }[sub];
-  pageTitle(`${t('b_title')} · ${t(titleKey)}`);
+export async function viewBureau(main, sub, pageTitle, arg) {
+  if (!['import', 'rank', 'dashboard', 'record'].includes(sub)) sub = 'import';
+  if (sub === 'record' && !arg) sub = 'rank';
+  const titleKey = { import: 'b_tab_import', rank: 'b_tab_rank', dashboard: 'b_tab_dashboard', record: 'b_tab_rank' }[sub];
+  pageTitle(sub === 'record' ? `${t('b_title')} · ${t('b_record_title', { uscc: decodeURIComponent(arg) })}` : `${t('b_title')} · ${t(titleKey)}`);
   const page = h('div', { class: 'page bureau' },
     h('div', { class: 'page-head' }, h('h1', null, t('b_title'))),
     tabsNav(sub));
@@ -49,6 +50,7 @@ export async function viewBureau(main, sub, pageTitle) {
   }
   if (sub === 'import') viewImport(page);
   else if (sub === 'rank') await viewRank(page);
+  else if (sub === 'record') await viewRecord(page, decodeURIComponent(arg));
   else viewDashboard(page);
 }
 
@@ -56,7 +58,7 @@ export async function viewBureau(main, sub, pageTitle) {
 // import
 
 function viewImport(page) {
-  const file = h('input', { type: 'file', id: 'b-file', accept: '.csv,.json,text/csv,application/json', required: true, 'aria-describedby': 'b-file-help' });
+  const file = h('input', { type: 'file', id: 'b-file', accept: '.xlsx,.csv,.json,text/csv,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', required: true, 'aria-describedby': 'b-file-help' });
   const onError = h('select', { id: 'b-on-error' },
     h('option', { value: 'skip', selected: true }, t('b_on_error_skip')),
     h('option', { value: 'abort' }, t('b_on_error_abort')));
@@ -68,6 +70,10 @@ function viewImport(page) {
   const out = h('div', { id: 'b-import-result', 'aria-live': 'polite' });
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'b-import-h' },
     h('h2', { id: 'b-import-h' }, t('b_import_title')),
+    h('p', { id: 'b-template' }, t('b_template'),
+      h('a', { href: '/api/bureau/template?format=xlsx' + langParam(), id: 'b-template-xlsx', download: '' }, 'XLSX'), ' · ',
+      h('a', { href: '/api/bureau/template?format=csv' + langParam(), id: 'b-template-csv', download: '' }, 'CSV')),
+    h('p', { class: 'help' }, t('b_template_help')),
     h('div', { class: 'field' }, h('label', { for: 'b-file' }, t('b_file')), file,
       h('p', { class: 'help', id: 'b-file-help' }, t('b_file_help'))),
     h('div', { class: 'b-row' },
@@ -88,13 +94,15 @@ function viewImport(page) {
     clear(out);
     try {
       const body = await f.arrayBuffer();
-      const type = /\.json$/i.test(f.name) ? 'application/json' : 'text/csv';
-      const url = `/api/bureau/import?name=${encodeURIComponent(f.name)}&on_error=${onError.value}&round=${round.value}`;
+      const type = /\.json$/i.test(f.name) ? 'application/json'
+        : /\.xlsx$/i.test(f.name) ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
+      const url = `/api/bureau/import?name=${encodeURIComponent(f.name)}&on_error=${onError.value}&round=${round.value}${langParam()}`;
       const r = await api('POST', url, undefined, { raw: body, type });
       out.append(importSummary(r, f.name));
     } catch (e) {
       out.append(errorBox(e));
       if (e.data && Array.isArray(e.data.issues)) out.append(issuesTable(e.data.issues));
+      if (e.data && Array.isArray(e.data.criteria)) out.append(criteriaServed(e.data.criteria));
     }
     btn.disabled = false;
     btn.textContent = t('b_import_submit');
@@ -113,12 +121,27 @@ function importSummary(r, name) {
   const issues = Array.isArray(r.issues) ? r.issues : [];
   if (issues.length) box.append(issuesTable(issues));
   else box.append(h('p', { class: 'muted' }, t('b_no_issues')));
+  if (Array.isArray(r.criteria)) box.append(criteriaServed(r.criteria));
   return box;
+}
+
+// Which ranking criteria the file's columns can serve, and the columns each one still lacks.
+function criteriaServed(list) {
+  const ul = h('ul', { class: 'small', id: 'b-criteria-served' });
+  for (const c of list) {
+    const missing = (c.missing || []).map((m) => m.title || m.id).join('、');
+    ul.append(h('li', { dataset: { id: c.id, served: c.served ? 'yes' : 'no' } },
+      h('span', { class: `badge ${c.served ? 'ok' : 'warn'}` }, c.served ? t('b_criteria_ok') : t('b_criteria_missing', { cols: missing })), ' ', c.title || c.id));
+  }
+  return h('section', { class: 'card' }, h('h3', null, t('b_criteria_served')), ul);
 }
 
 function issuesTable(issues) {
   const tbody = h('tbody');
-  for (const i of issues) tbody.append(h('tr', null, h('td', null, fmt(i.row)), h('td', { class: 'mono' }, i.column || ''), h('td', null, i.reason || '')));
+  for (const i of issues) {
+    const reason = (i.messages && i.messages[lang()]) || i.reason || '';
+    tbody.append(h('tr', { dataset: { row: i.row, key: i.key || '' } }, h('td', null, String(i.row)), h('td', null, i.column_title || i.column || ''), h('td', null, reason)));
+  }
   return h('table', { class: 'list', id: 'b-issues' },
     h('caption', null, t('b_issues', { n: issues.length })),
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('b_issue_row')), h('th', { scope: 'col' }, t('b_issue_column')), h('th', { scope: 'col' }, t('b_issue_reason')))),
@@ -168,7 +191,7 @@ async function viewRank(page) {
     clear(out).append(h('p', { class: 'muted' }, t('loading')));
     try {
       const r = await api('GET', url);
-      clear(out).append(renderRank(r));
+      clear(out).append(exportLinks('b-rank-export', `/api/bureau/rank/export?${url.split('?')[1]}`), renderRank(r));
       status.textContent = t('b_rank_status', { n: (r.rows || []).length });
     } catch (e) {
       clear(out).append(errorBox(e));
@@ -203,7 +226,8 @@ function renderRank(r) {
       const terms = (row.terms || []).map((x) => `${x.title}: ${x.missing ? t('b_missing') : fmt(x.value)} × ${fmt(x.weight)} = ${fmt(x.contribution)}`);
       tbody.append(h('tr', { class: row.in_top ? 'in-top' : '', dataset: { id: row.id } },
         h('td', null, fmt(row.position), row.in_top ? h('span', { class: 'badge ok b-top-badge' }, t('b_in_top')) : null),
-        h('td', null, h('span', { class: 'b-name' }, row.name || row.id), h('br'), h('span', { class: 'mono small muted' }, row.id)),
+        h('td', null, h('a', { class: 'b-name', href: `#/bureau/record/${encodeURIComponent(row.id)}`, title: t('b_open_record') }, row.name || row.id), h('br'),
+          h('span', { class: 'mono small muted' }, row.id), h('br'), h('span', { class: 'small muted b-origin' }, originText(row.origin))),
         h('td', { class: 'num' }, fmt(row.score)),
         h('td', null, h('p', { class: 'b-expl' }, row.explanation || ''),
           terms.length ? h('ul', { class: 'small muted b-terms' }, terms.map((s) => h('li', null, s))) : null)));
@@ -216,6 +240,7 @@ function renderRank(r) {
       tbody));
   }
 
+  const nameOf = new Map([...rows, ...(Array.isArray(r.ineligible) ? r.ineligible : [])].map((x) => [x.id, x.name || x.id]));
   const s = r.sensitivity;
   if (s) {
     const sec = h('section', { class: 'card', id: 'b-sensitivity', 'aria-labelledby': 'b-sens-h' },
@@ -225,8 +250,9 @@ function renderRank(r) {
     if (cases.length) {
       const tb = h('tbody');
       for (const k of cases) {
-        tb.append(h('tr', null, h('td', { class: 'mono' }, k.term), h('td', null, `×${fmt(k.factor)} → ${fmt(k.weight)}`),
-          h('td', null, names(k.entering)), h('td', null, names(k.leaving))));
+        const byId = (list) => (list || []).map((id) => ({ id, name: nameOf.get(id) || id }));
+        tb.append(h('tr', null, h('td', null, k.title || k.term), h('td', null, `×${fmt(k.factor)} → ${fmt(k.weight)}`),
+          h('td', null, names(byId(k.entering))), h('td', null, names(byId(k.leaving)))));
       }
       sec.append(h('table', { class: 'list' },
         h('caption', { class: 'sr-only' }, t('b_sensitivity')),
@@ -250,7 +276,7 @@ function renderRank(r) {
 // ---------------------------------------------------------------------------------------------
 // dashboard
 
-const dashState = { region: '' };
+const dashState = { region: '', year: '', years: [] };
 
 function viewDashboard(page) {
   const region = h('input', { id: 'b-dash-region', inputmode: 'numeric', maxlength: '6', pattern: '[0-9]{2,6}', value: dashState.region, autocomplete: 'off', required: true, 'aria-describedby': 'b-dash-region-help b-dash-error' });
@@ -262,9 +288,13 @@ function viewDashboard(page) {
     h('div', { class: 'field' }, h('label', { for: 'b-dash-region' }, t('b_region')), region,
       h('p', { class: 'help', id: 'b-dash-region-help' }, t('b_region_help'))),
     msg, h('div', { class: 'actions' }, btn));
+  const year = h('select', { id: 'b-dash-year' }, h('option', { value: '' }, t('b_year_latest')));
+  for (const y of dashState.years || []) year.append(h('option', { value: String(y), selected: String(y) === dashState.year }, String(y)));
+  form.insertBefore(h('div', { class: 'field' }, h('label', { for: 'b-dash-year' }, t('b_year')), year), msg);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     msg.textContent = '';
+    dashState.year = year.value;
     const v = region.value.trim();
     if (!/^[0-9]{2,6}$/.test(v)) {
       msg.textContent = t('b_region_invalid');
@@ -275,8 +305,13 @@ function viewDashboard(page) {
     btn.disabled = true;
     clear(out).append(h('p', { class: 'muted' }, t('loading')));
     try {
-      const r = await api('GET', `/api/bureau/dashboard?region=${encodeURIComponent(v)}${langParam()}`);
-      clear(out).append(renderDashboard(r));
+      const q = `region=${encodeURIComponent(v)}${dashState.year ? `&year=${dashState.year}` : ''}${langParam()}`;
+      const r = await api('GET', `/api/bureau/dashboard?${q}&history=1`);
+      dashState.years = r.years || [];
+      const chosen = year.value;
+      clear(year).append(h('option', { value: '' }, t('b_year_latest')));
+      for (const y of dashState.years) year.append(h('option', { value: String(y), selected: String(y) === chosen }, String(y)));
+      clear(out).append(exportLinks('b-dash-export', `/api/bureau/dashboard/export?${q}`), renderDashboard(r, q));
     } catch (e) {
       clear(out).append(errorBox(e));
     }
@@ -324,7 +359,7 @@ function bar(f) {
   return el;
 }
 
-function renderFigure(f) {
+function renderFigure(f, history, q) {
   const card = h('li', { class: `card b-figure${f.suppressed ? ' suppressed' : ''}`, dataset: { id: f.id } });
   card.append(h('h3', null, f.title || f.id));
   if (f.suppressed) {
@@ -336,6 +371,21 @@ function renderFigure(f) {
   }
   card.append(bar(f));
   if (f.formula) card.append(h('p', { class: 'small muted' }, f.formula));
+  if (f.proxy) card.append(h('p', { class: 'small' }, h('span', { class: 'badge plain' }, t('b_proxy')), ' ', f.proxy));
+  const points = (history || []).map((y) => ({ year: y.year, fig: y.figures[f.id] })).filter((p) => p.fig);
+  if (points.length) card.append(trajectory(f, points));
+  const drillOut = h('div', { class: 'b-drill' });
+  const drillBtn = h('button', { type: 'button', class: 'btn small b-drill-btn' }, t('b_drill'));
+  drillBtn.addEventListener('click', async () => {
+    clear(drillOut).append(h('p', { class: 'muted' }, t('loading')));
+    try {
+      const d = await api('GET', `/api/bureau/dashboard/drill?${q}&figure=${encodeURIComponent(f.id)}`);
+      clear(drillOut).append(renderDrill(f, d, `/api/bureau/dashboard/drill?${q}&figure=${encodeURIComponent(f.id)}`));
+    } catch (e) {
+      clear(drillOut).append(errorBox(e));
+    }
+  });
+  card.append(h('p', null, drillBtn), drillOut);
   const targets = f.targets || [];
   if (targets.length) {
     const ul = h('ul', { class: 'b-targets small' });
@@ -354,18 +404,142 @@ function renderFigure(f) {
   return card;
 }
 
-function renderDashboard(r) {
+function renderDashboard(r, q) {
   const box = h('div', { class: 'b-dash' });
   box.append(h('p', { id: 'b-dash-counts' }, t('b_dash_counts', { region: r.region, n: fmt(r.enterprises), above: fmt(r.above_size), min: fmt(r.min_group) })));
   const figs = Array.isArray(r.figures) ? r.figures : [];
   const ul = h('ul', { class: 'b-figures', id: 'b-figures', 'aria-label': t('b_figures') });
-  for (const f of figs) ul.append(renderFigure(f));
+  for (const f of figs) ul.append(renderFigure(f, r.history, q));
   box.append(h('h2', null, t('b_figures')), figs.length ? ul : h('p', { class: 'muted' }, '–'));
   const nm = Array.isArray(r.not_measured) ? r.not_measured : [];
   if (nm.length) {
     const list = h('ul', { class: 'small' });
     for (const x of nm) list.append(h('li', null, h('strong', null, x.title || x.id), ` — ${x.reason || ''} (${x.document_title || ''} ${x.cite || ''})`));
     box.append(h('details', { class: 'card' }, h('summary', null, t('b_not_measured', { n: nm.length })), list));
+  }
+  return box;
+}
+
+// ---------------------------------------------------------------------------------------------
+// bureau (issue 15): exports, provenance, one enterprise's record, drill-down, trajectories
+
+function exportLinks(id, base) {
+  const sep = base.includes('?') ? '&' : '?';
+  return h('p', { class: 'b-export', id }, t('b_export'),
+    h('a', { href: `${base}${sep}format=xlsx`, download: '', class: 'b-export-xlsx' }, 'XLSX'), ' · ',
+    h('a', { href: `${base}${sep}format=csv`, download: '', class: 'b-export-csv' }, 'CSV'));
+}
+
+function originText(o) {
+  if (!o || typeof o !== 'object') return '';
+  let s = o.kind === 'assessment'
+    ? t('b_origin_assessment', { id: o.assessment_id, date: o.date || '' })
+    : t('b_origin_import', { file: o.file || '', row: o.row ?? '–' });
+  if (o.kind === 'assessment' && o.verified > 0) s += t('b_origin_verified', { n: o.verified });
+  if (o.as_of) s += t('b_origin_as_of', { date: o.as_of });
+  return s;
+}
+
+async function viewRecord(page, uscc) {
+  let r;
+  try {
+    r = await api('GET', `/api/bureau/records/${encodeURIComponent(uscc)}`);
+  } catch (e) {
+    page.append(errorBox(e));
+    return;
+  }
+  const latest = (r.rounds || []).find((x) => x.latest) || {};
+  const box = h('section', { class: 'card', id: 'b-record', 'aria-labelledby': 'b-record-h' },
+    h('p', null, h('a', { href: '#/bureau/rank' }, t('b_record_back'))),
+    h('h2', { id: 'b-record-h' }, `${latest.name || (r.enterprise && r.enterprise.name) || ''} · ${t('b_record_title', { uscc })}`));
+  const tb = h('tbody');
+  for (const x of r.rounds || []) {
+    tb.append(h('tr', { dataset: { round: x.round } }, h('td', null, t('b_record_round', { n: x.round }), x.latest ? [' ', h('span', { class: 'badge ok' }, t('b_record_latest'))] : null),
+      h('td', null, String(x.year || '')), h('td', null, originText({ ...x.origin, as_of: x.as_of }))));
+  }
+  box.append(h('h3', null, t('b_record_rounds')), h('table', { class: 'list', id: 'b-record-rounds' },
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, '#'), h('th', { scope: 'col' }, t('b_record_year')), h('th', { scope: 'col' }, t('b_source')))), tb));
+  box.append(h('h3', null, t('b_record_assessments')));
+  if (r.enterprise) {
+    box.append(h('p', null, h('a', { href: `#/enterprise/${r.enterprise.id}`, id: 'b-record-enterprise' }, t('b_record_open_enterprise'))));
+    const ul = h('ul', { id: 'b-record-assessments' });
+    for (const a of r.assessments || []) {
+      ul.append(h('li', null, h('a', { href: `#/assessment/${a.id}` }, `#${a.id} ${a.date || ''} ${(a.modules || []).join(', ')} (${a.status})`), ' · ',
+        h('a', { href: `/api/assessments/${a.id}/report${lang() === 'en' ? '?lang=en' : ''}`, class: 'b-record-report', target: '_blank', rel: 'noopener' }, t('b_record_report'))));
+    }
+    box.append(ul);
+  } else {
+    box.append(h('p', { class: 'muted' }, t('b_record_no_enterprise')));
+  }
+  page.append(box);
+}
+
+function renderDrill(f, d, base) {
+  const list = Array.isArray(d.enterprises) ? d.enterprises : [];
+  const sec = h('section', { class: 'b-drill-result' }, h('h4', null, t('b_drill_title', { title: f.title || f.id })), exportLinks(null, base));
+  if (!list.length) {
+    sec.append(h('p', { class: 'muted' }, t('b_drill_none')));
+    return sec;
+  }
+  const tb = h('tbody');
+  const partKey = { numerator: 'b_drill_numerator', denominator: 'b_drill_denominator', unknown: 'b_drill_unknown' };
+  for (const x of list) {
+    tb.append(h('tr', { dataset: { id: x.id, part: x.part } },
+      h('td', null, h('a', { href: `#/bureau/record/${encodeURIComponent(x.id)}` }, x.name || x.id), h('br'), h('span', { class: 'mono small muted' }, x.id)),
+      h('td', null, t(partKey[x.part] || 'b_drill_unknown')), h('td', { class: 'small muted' }, originText(x.origin))));
+  }
+  sec.append(h('table', { class: 'list small' }, h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('ent_name')), h('th', { scope: 'col' }, t('b_figures')), h('th', { scope: 'col' }, t('b_source')))), tb));
+  return sec;
+}
+
+// An SVG line of the figure year by year, each target as a mark at its year, and when the trend
+// of the last two known years reaches the target (a straight line through them; nothing is drawn
+// from fewer than two years).
+function trajectory(f, points) {
+  const W = 320;
+  const H = 90;
+  const known = points.filter((p) => typeof p.fig.value === 'number' && !p.fig.suppressed);
+  const targets = (f.targets || []).filter((x) => typeof x.target === 'number');
+  const years = points.map((p) => p.year);
+  for (const tg of targets) { const y = Number(String(tg.by || '').slice(0, 4)); if (y) years.push(y); }
+  const y0 = Math.min(...years);
+  const y1 = Math.max(...years, y0 + 1);
+  const isPct = f.unit === 'percent';
+  const maxV = isPct ? 100 : Math.max(1, ...known.map((p) => p.fig.value), ...targets.map((x) => x.target)) * 1.1;
+  const X = (y) => 20 + ((y - y0) / (y1 - y0)) * (W - 40);
+  const Y = (v) => H - 12 - (v / maxV) * (H - 24);
+  const label = `${t('b_history')}: ${points.map((p) => `${p.year} ${p.fig.suppressed ? t('b_suppressed') : `${fmt(p.fig.value)}${unitText(f.unit)}`}`).join('; ')}`;
+  const el = svg('svg', { class: 'b-trajectory', width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label });
+  const title = svg('title');
+  title.textContent = label;
+  el.append(title);
+  if (known.length > 1) el.append(svg('polyline', { points: known.map((p) => `${X(p.year)},${Y(p.fig.value)}`).join(' '), class: 'b-line', fill: 'none', stroke: 'currentColor' }));
+  for (const p of known) el.append(svg('circle', { cx: X(p.year), cy: Y(p.fig.value), r: 3, class: 'b-point' }));
+  for (const tg of targets) {
+    const y = Number(String(tg.by || '').slice(0, 4));
+    if (!y) continue;
+    el.append(svg('line', { x1: X(y) - 6, y1: Y(tg.target), x2: X(y) + 6, y2: Y(tg.target), class: 'b-bar-target', stroke: 'currentColor' }));
+  }
+  for (const y of [y0, y1]) { const tx = svg('text', { x: X(y), y: H - 1, 'text-anchor': 'middle', class: 'small' }); tx.textContent = String(y); el.append(tx); }
+  const box = h('div', { class: 'b-history' }, el);
+  const table = h('table', { class: 'list small b-history-table' }, h('caption', { class: 'sr-only' }, t('b_history')),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('b_history_year')), h('th', { scope: 'col' }, t('b_history_value')))),
+    h('tbody', null, points.map((p) => h('tr', { dataset: { year: p.year } }, h('td', null, String(p.year)),
+      h('td', null, p.fig.suppressed ? t('b_suppressed') : `${fmt(p.fig.value)}${unitText(f.unit)} (${fmt(p.fig.numerator)}/${fmt(p.fig.denominator)})`)))));
+  box.append(table);
+  // When the trend reaches each target: a line through the last two known years.
+  if (known.length >= 2) {
+    const a = known[known.length - 2];
+    const b = known[known.length - 1];
+    const pace = (b.fig.value - a.fig.value) / (b.year - a.year);
+    for (const tg of targets.filter((x) => !String(x.comparator || '').startsWith('<'))) {
+      const goal = `${tg.comparator || ''}${fmt(tg.target)}${unitText(f.unit)}`;
+      let text;
+      if (tg.met === true || b.fig.value >= tg.target) text = t('b_trend_reached', { target: goal });
+      else if (pace > 0) text = t('b_trend_reach', { target: goal, year: Math.ceil(b.year + (tg.target - b.fig.value) / pace) });
+      else text = t('b_trend_never', { target: goal });
+      box.append(h('p', { class: 'small b-trend' }, text));
+    }
   }
   return box;
 }

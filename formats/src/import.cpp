@@ -3,14 +3,20 @@
 #include <iconv.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <functional>
+#include <map>
+#include <set>
 
 #include "detail/xlsx_reader.h"
 #include "scoring/answers.h"
 #include "scoring/profile.h"
 #include "scoring/score.h"
+#include "scoring/text.h"
 
 namespace assess {
 
@@ -51,8 +57,9 @@ RowEncoding row_encoding(const std::vector<std::string>& row) {
   return out;
 }
 
+// A row of the file by its index, numbered as a spreadsheet shows it (the header is row 1).
 std::string row_name(std::size_t index) {
-  return index == 0 ? "the header row" : "row " + std::to_string(index);
+  return index == 0 ? "row 1 (the header)" : "row " + std::to_string(index + 1);
 }
 
 }  // namespace
@@ -124,47 +131,482 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
   return rows;
 }
 
-std::vector<std::vector<std::string>> import_template() {
-  return {{"uscc", "name", "region", "industry", "employees", "revenue_last_year", "sme_quality_tier",
-           "smart_factory_tier", "green_factory_level", "digital_rd_tools", "key_process_cnc_rate",
-           "sme-digital-2024.level", "sme-digital-2024.total", "smart-factory-2025.level", "cmmm.level"},
-          {"91320205MA1Y8KQ38L", "无锡锡泰汽车零部件有限公司", "320205", "367", "560", "36000", "provincial_zjtx",
-           "basic", "municipal", "true", "68", "L2", "55.6", "SF1", "CMMM2"}};
+namespace {
+
+// Message texts by key: {"zh-CN", "en"}, with {name} placeholders filled from the issue's params.
+struct MessageText {
+  const char* key;
+  const char* zh;
+  const char* en;
+};
+constexpr MessageText kMessages[] = {
+    {"not_number", "“{value}”不是数字", "\"{value}\" is not a number"},
+    {"below_min", "{value} 小于最小值 {min}", "{value} is below the minimum {min}"},
+    {"above_max", "{value} 大于最大值 {max}", "{value} is above the maximum {max}"},
+    {"not_yes_no", "“{value}”不是“是”或“否”", "\"{value}\" is not yes or no"},
+    {"not_option", "“{value}”不是可选项；可选：{options}", "\"{value}\" is not one of the options: {options}"},
+    {"unknown_region", "“{value}”不是行政区划代码或名称（GB/T 2260，如 320205 或 无锡市锡山区）",
+     "\"{value}\" is not a division code or name (GB/T 2260, e.g. 320205 or 无锡市锡山区)"},
+    {"unknown_industry", "“{value}”不是制造业行业代码或名称（GB/T 4754-2017 门类C，如 367）",
+     "\"{value}\" is not a manufacturing industry code or name (GB/T 4754-2017 section C, e.g. 367)"},
+    {"ambiguous_name", "“{value}”对应多个代码：{codes}；请填写代码或带上级名称",
+     "\"{value}\" names several codes: {codes}; give the code or add the parent's name"},
+    {"bad_uscc", "统一社会信用代码“{value}”无效：{detail}",
+     "unified social credit code \"{value}\" is invalid: {detail}"},
+    {"too_long", "文字超过 {max} 字节", "the text is longer than {max} bytes"},
+    {"bad_date", "“{value}”不是日期（YYYY-MM-DD）", "\"{value}\" is not a date (YYYY-MM-DD)"},
+    {"required", "必填项为空", "is required but empty"},
+    {"duplicate_uscc", "统一社会信用代码 {uscc} 在第 {rows} 行重复出现；这些行均未导入",
+     "the unified social credit code {uscc} appears on rows {rows}; none of them is imported"},
+    {"cell_count", "本行有 {cells} 个单元格，表头有 {header} 个", "has {cells} cells; the header has {header}"},
+    {"not_level", "“{value}”不是 {module} 的等级", "\"{value}\" is not a level of {module}"},
+    {"invalid", "无效：{detail}", "invalid: {detail}"},
+};
+
+std::string param_text(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_array()) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + param_text(x);
+    return out;
+  }
+  if (v.is_number()) return format_number(v.get<double>());
+  return v.dump();
+}
+
+std::string fill(const std::string& pattern, const Json& params) {
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '{') {
+      const auto end = pattern.find('}', i);
+      if (end != std::string::npos) {
+        const std::string name = pattern.substr(i + 1, end - i - 1);
+        if (params.contains(name)) {
+          out += param_text(params[name]);
+          i = end;
+          continue;
+        }
+      }
+    }
+    out += pattern[i];
+  }
+  return out;
+}
+
+const MessageText* message_of(const std::string& key) {
+  for (const auto& m : kMessages) {
+    if (key == m.key) return &m;
+  }
+  return nullptr;
+}
+
+// Names of the columns that are not questions.
+constexpr const char* kAsOf = "as_of";
+
+// The codes a name stands for in a code list: the name itself, and the name after each ancestor's
+// ("锡山区", "无锡市锡山区", "江苏省无锡市锡山区"). Built once per list and import.
+class NameIndex {
+ public:
+  explicit NameIndex(const CodeList& list) : list_(list) {
+    for (const auto& [code, entry] : list.codes) {
+      std::string name = entry.name;
+      add(name, code);
+      const auto chain = list.ancestry(code);
+      for (std::size_t i = 1; i < chain.size(); ++i) {
+        const Code* parent = list.find(chain[i]);
+        if (!parent || parent->parent.empty()) break;  // the root (中华人民共和国 / C) is not part of a name
+        name = parent->name + name;
+        add(name, code);
+      }
+    }
+  }
+  // The codes `text` names: itself when it is a code, else by name (a leading code before a space
+  // or a name, as in "367 汽车零部件及配件制造", counts as the code).
+  std::vector<std::string> resolve(const std::string& text) const {
+    if (list_.find(text)) return {text};
+    std::size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+    if (digits > 0 && digits < text.size() && list_.find(text.substr(0, digits))) return {text.substr(0, digits)};
+    auto it = by_name_.find(text);
+    if (it == by_name_.end()) return {};
+    return {it->second.begin(), it->second.end()};
+  }
+  std::string describe(const std::string& code) const {
+    const Code* c = list_.find(code);
+    if (!c) return code;
+    std::string out = code + " " + c->name;
+    const Code* parent = list_.find(c->parent);
+    if (parent && !parent->parent.empty()) out += "（" + parent->name + "）";
+    return out;
+  }
+
+ private:
+  void add(const std::string& name, const std::string& code) { by_name_[name].insert(code); }
+  const CodeList& list_;
+  std::map<std::string, std::set<std::string>> by_name_;
+};
+
+// Days since 1899-12-30 (Excel's serial dates, 1900 system) as YYYY-MM-DD.
+std::string excel_date(long serial) {
+  // Civil-from-days (Howard Hinnant's algorithm), day 0 = 1970-01-01; Excel's day 25569 is 1970-01-01.
+  long z = serial - 25569 + 719468;
+  const long era = (z >= 0 ? z : z - 146096) / 146097;
+  const long doe = z - era * 146097;
+  const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long y = yoe + era * 400;
+  const long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const long mp = (5 * doy + 2) / 153;
+  const long d = doy - (153 * mp + 2) / 5 + 1;
+  const long m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04ld-%02ld-%02ld", y, m, d);
+  return buf;
+}
+
+// A date cell: "YYYY-MM-DD" (also with "/" or "." or a time after it), or an Excel serial number
+// (what a date cell holds in XLSX). "" when it is neither.
+std::string date_cell(const std::string& cell) {
+  std::string c = cell.substr(0, cell.find_first_of(" T"));
+  for (auto& ch : c) {
+    if (ch == '/' || ch == '.') ch = '-';
+  }
+  int y = 0;
+  int m = 0;
+  int d = 0;
+  char tail = 0;
+  if (std::sscanf(c.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && y >= 1900 && m >= 1 && m <= 12 && d >= 1 &&
+      d <= 31) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+    return buf;
+  }
+  char* end = nullptr;
+  const double serial = std::strtod(cell.c_str(), &end);
+  if (end != cell.c_str() && *end == '\0' && serial >= 1 && serial < 2958466) {
+    return excel_date(static_cast<long>(serial));
+  }
+  return "";
+}
+
+// The option a cell names: its id, or its Chinese or English label.
+int option_by_name(const Question& q, const std::string& cell) {
+  const int i = q.option_index(cell);
+  if (i >= 0) return i;
+  for (std::size_t k = 0; k < q.options.size(); ++k) {
+    if (q.options[k].label.zh == cell || q.options[k].label.en == cell) return static_cast<int>(k);
+  }
+  return -1;
+}
+
+std::string options_list(const Question& q) {
+  std::string out;
+  for (const auto& o : q.options) out += (out.empty() ? "" : "、") + o.label.zh + "（" + o.id + "）";
+  return out;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  return s.substr(i);
+}
+
+// Every name a column may be given by → its id.
+std::map<std::string, std::string> column_names(const Library& library) {
+  std::map<std::string, std::string> out;
+  const Questionnaire* profile = library.find("profile");
+  for (const auto& q : profile->questions) {
+    out[q.id] = q.id;
+    if (!q.title.zh.empty()) out.emplace(q.title.zh, q.id);
+    if (!q.title.en.empty()) out.emplace(q.title.en, q.id);
+  }
+  for (const auto& id : library.ids()) {
+    if (id == "profile") continue;
+    const Questionnaire& m = *library.find(id);
+    for (const char* field : {"level", "total"}) {
+      const std::string column = id + "." + field;
+      out[column] = column;
+      out.emplace(import_column_title(library, column, "zh-CN"), column);
+      out.emplace(import_column_title(library, column, "en"), column);
+    }
+    (void)m;
+  }
+  out[kAsOf] = kAsOf;
+  out.emplace("数据日期", kAsOf);
+  out.emplace("Data as of", kAsOf);
+  return out;
+}
+
+// The inputs a computed profile value is made from, recursively ("above_designated_size" →
+// revenue_last_year, …).
+void computed_inputs(const Questionnaire& profile, const std::string& id, std::vector<std::string>& out,
+                     int depth = 0) {
+  const int ci = profile.computed_index(id);
+  if (ci < 0 || depth > 8) {
+    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+    return;
+  }
+  for (const auto& p : profile.computed[static_cast<std::size_t>(ci)].expr.paths()) {
+    computed_inputs(profile, p.substr(0, p.find('.')), out, depth + 1);
+  }
+}
+
+// The columns a fact path needs ("profile.is_sme" → employees, revenue_last_year; "results.m.level"
+// → m.level; "region" → region).
+std::vector<std::string> columns_for_path(const Questionnaire& profile, const std::string& path) {
+  std::vector<std::string> out;
+  if (path.rfind("profile.", 0) == 0) {
+    const std::string id =
+        path.substr(8, path.find('.', 8) == std::string::npos ? std::string::npos : path.find('.', 8) - 8);
+    computed_inputs(profile, id, out);
+  } else if (path.rfind("results.", 0) == 0) {
+    out.push_back(path.substr(8));
+  } else if (path == "region") {
+    out.push_back("region");
+  }
+  return out;
+}
+
+// Facts the dashboard reads (dashboard.h, DashboardFacts).
+const std::vector<std::string>& dashboard_paths() {
+  static const std::vector<std::string> paths = {"profile.above_designated_size",    "profile.smart_factory_tier",
+                                                 "results.smart-factory-2025.level", "profile.sme_quality_tier",
+                                                 "results.sme-digital-2024.level",   "profile.digital_rd_tools",
+                                                 "profile.green_factory_level",      "profile.key_process_cnc_rate"};
+  return paths;
+}
+
+std::vector<std::string> criteria_paths(const Criteria& criteria) {
+  std::vector<std::string> out;
+  auto add = [&](const logic::Rule& r) {
+    for (const auto& p : r.paths()) {
+      if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+    }
+  };
+  for (const auto& c : criteria.eligibility) add(c.logic);
+  for (const auto& t : criteria.score) add(t.value);
+  for (const auto& t : criteria.tie_breakers) add(t.value);
+  return out;
+}
+
+}  // namespace
+
+std::string import_message(const ImportIssue& issue, const std::string& lang) {
+  const MessageText* m = message_of(issue.key);
+  if (!m) return issue.reason;
+  return fill(lang == "en" ? m->en : m->zh, issue.params);
+}
+
+std::string import_column_title(const Library& library, const std::string& column, const std::string& lang) {
+  if (column == kAsOf) return lang == "en" ? "Data as of" : "数据日期";
+  const auto dot = column.find('.');
+  if (dot != std::string::npos) {
+    const Questionnaire* m = library.find(column.substr(0, dot));
+    if (!m) return column;
+    const bool level = column.substr(dot + 1) == "level";
+    return m->title.in(lang) + (lang == "en" ? (level ? " · level" : " · total score") : (level ? "·等级" : "·得分"));
+  }
+  const Questionnaire* profile = library.find("profile");
+  const int qi = profile ? profile->question_index(column) : -1;
+  if (qi < 0) return column;
+  const Text& t = profile->questions[static_cast<std::size_t>(qi)].title;
+  return t.in(lang);
+}
+
+std::vector<std::string> criteria_missing_columns(const Criteria& criteria, const std::vector<std::string>& columns,
+                                                  const Library& library) {
+  const Questionnaire* profile = library.find("profile");
+  std::vector<std::string> missing;
+  for (const auto& path : criteria_paths(criteria)) {
+    for (const auto& c : columns_for_path(*profile, path)) {
+      if (std::find(columns.begin(), columns.end(), c) == columns.end() &&
+          std::find(missing.begin(), missing.end(), c) == missing.end()) {
+        missing.push_back(c);
+      }
+    }
+  }
+  return missing;
+}
+
+std::vector<TemplateColumn> import_columns(const Library& library, const std::vector<Criteria>& criteria) {
+  const Questionnaire* profile = library.find("profile");
+  if (!profile) throw Error("import template", "", "the template needs the profile questionnaire");
+  // An example enterprise (made up: a 无锡 auto-parts maker); every value is a valid answer.
+  static const std::map<std::string, std::string> kExample = {
+      {"uscc", "91320205MA1Y8KQ38L"},
+      {"name", "无锡锡泰汽车零部件有限公司"},
+      {"region", "无锡市锡山区"},
+      {"industry", "367"},
+      {"last_year", "2025"},
+      {"employees", "560"},
+      {"revenue_last_year", "36000"},
+      {"sme_quality_tier", "省级专精特新中小企业"},
+      {"smart_factory_tier", "基础级"},
+      {"green_factory_level", "市级绿色工厂"},
+      {"digital_rd_tools", "是"},
+      {"key_process_cnc_rate", "68"},
+      {"tech_investment_two_years", "3200"},
+      {"resource_rating", "A"},
+      {"provincial_labels", "省级数字化车间"},
+      {"specialty_park", "否"},
+      {"park_fits_positioning", "否"},
+      {"sme-digital-2024.level", "L2"},
+      {"sme-digital-2024.total", "55.6"},
+      {"smart-factory-2025.level", "SF1"},
+      {"smart-factory-2025.total", "48"},
+      {"cmmm.level", "CMMM2"},
+      {kAsOf, "2025-12-31"},
+  };
+  std::vector<std::string> ids = {"uscc", "name", "region", "industry", "last_year", "employees", "revenue_last_year"};
+  auto add = [&](const std::string& id) {
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  };
+  std::vector<std::string> paths = dashboard_paths();
+  for (const auto& c : criteria) {
+    for (const auto& p : criteria_paths(c)) paths.push_back(p);
+  }
+  for (const auto& p : paths) {
+    for (const auto& c : columns_for_path(*profile, p)) {
+      const auto dot = c.find('.');
+      if (dot != std::string::npos ? library.find(c.substr(0, dot)) != nullptr : profile->question_index(c) >= 0)
+        add(c);
+    }
+  }
+  // Module totals beside their levels (the peer benchmark reads them), then the date.
+  for (const char* m : {"sme-digital-2024", "smart-factory-2025", "cmmm"}) {
+    if (library.find(m)) {
+      add(std::string(m) + ".level");
+      add(std::string(m) + ".total");
+    }
+  }
+  add(kAsOf);
+  std::vector<TemplateColumn> out;
+  for (const auto& id : ids) {
+    auto it = kExample.find(id);
+    out.push_back({id, import_column_title(library, id, "zh-CN"), import_column_title(library, id, "en"),
+                   it == kExample.end() ? "" : it->second});
+  }
+  return out;
+}
+
+std::vector<std::vector<std::string>> import_template(const Library& library, const std::vector<Criteria>& criteria,
+                                                      const std::string& lang) {
+  std::vector<std::string> header;
+  std::vector<std::string> example;
+  for (const auto& c : import_columns(library, criteria)) {
+    header.push_back(lang == "id" ? c.id : lang == "en" ? c.title_en : c.title_zh);
+    example.push_back(c.example);
+  }
+  return {header, example};
 }
 
 namespace {
 
 // A cell typed for the question it fills: numbers for number/percent, booleans for yes/no,
-// a level number for ladders, arrays (";"-separated) for multiple choice, text otherwise.
-Json typed_cell(const Question& q, const std::string& cell) {
+// a level number for ladders, option ids (by id or label) for choices, codes (by code or name)
+// for code lists, text otherwise. An issue's key and params are set when the cell cannot be read.
+struct Typed {
+  Json value;
+  std::string key;
+  Json params = Json::object();
+};
+
+Typed typed_cell(const Question& q, const std::string& cell, const NameIndex* names) {
   switch (q.type) {
     case QuestionType::kNumber:
     case QuestionType::kPercent:
     case QuestionType::kLadder: {
+      std::string text = cell;
+      if (q.type == QuestionType::kPercent && !text.empty() && text.back() == '%') text.pop_back();
       char* end = nullptr;
       errno = 0;
-      const double v = std::strtod(cell.c_str(), &end);
-      if (end == cell.c_str() || *end != '\0' || errno != 0) return cell;  // reported as a type error
-      return v;
+      const double v = std::strtod(text.c_str(), &end);
+      if (end == text.c_str() || *end != '\0' || errno != 0 || !std::isfinite(v)) {
+        return {cell, "not_number", {{"value", cell}}};
+      }
+      if (q.min && v < *q.min) return {v, "below_min", {{"value", v}, {"min", *q.min}}};
+      if (q.max && v > *q.max) return {v, "above_max", {{"value", v}, {"max", *q.max}}};
+      return {v, "", Json::object()};
     }
     case QuestionType::kYesNo:
-      if (cell == "true" || cell == "是" || cell == "yes" || cell == "1") return true;
-      if (cell == "false" || cell == "否" || cell == "no" || cell == "0") return false;
-      return cell;
+      if (cell == "true" || cell == "是" || cell == "yes" || cell == "1" || cell == "TRUE") return {true, "", {}};
+      if (cell == "false" || cell == "否" || cell == "no" || cell == "0" || cell == "FALSE") return {false, "", {}};
+      return {cell, "not_yes_no", {{"value", cell}}};
+    case QuestionType::kSingle: {
+      const int i = option_by_name(q, cell);
+      if (i < 0) return {cell, "not_option", {{"value", cell}, {"options", options_list(q)}}};
+      return {q.options[static_cast<std::size_t>(i)].id, "", {}};
+    }
     case QuestionType::kMulti: {
       Json ids = Json::array();
       std::size_t start = 0;
       while (start <= cell.size()) {
-        const auto sep = cell.find(';', start);
-        ids.push_back(cell.substr(start, sep == std::string::npos ? std::string::npos : sep - start));
+        // Separators ";", "；" or "、" (the last two are three bytes in UTF-8).
+        std::size_t len = 1;
+        std::size_t sep = std::string::npos;
+        for (const char* s : {";", "；", "、"}) {
+          const auto at = cell.find(s, start);
+          if (at != std::string::npos && (sep == std::string::npos || at < sep)) {
+            sep = at;
+            len = std::strlen(s);
+          }
+        }
+        const std::string part = trim(cell.substr(start, sep == std::string::npos ? std::string::npos : sep - start));
+        const int i = option_by_name(q, part);
+        if (i < 0) return {cell, "not_option", {{"value", part}, {"options", options_list(q)}}};
+        ids.push_back(q.options[static_cast<std::size_t>(i)].id);
         if (sep == std::string::npos) break;
-        start = sep + 1;
+        start = sep + len;
       }
-      return ids;
+      return {ids, "", {}};
     }
     default:
-      return cell;
+      break;
   }
+  if (names) {
+    const auto codes = names->resolve(cell);
+    if (codes.size() == 1) return {codes[0], "", {}};
+    if (codes.size() > 1) {
+      Json list = Json::array();
+      for (const auto& c : codes) list.push_back(names->describe(c));
+      return {cell, "ambiguous_name", {{"value", cell}, {"codes", list}}};
+    }
+    return {cell,
+            q.format == "code:region" || (q.code_list && q.code_list->id == "gbt2260") ? "unknown_region"
+                                                                                       : "unknown_industry",
+            {{"value", cell}}};
+  }
+  if (cell.size() > q.max_length) return {cell, "too_long", {{"max", q.max_length}}};
+  return {cell, "", {}};
+}
+
+// The key of an error parse_answer gave, for a cell typed_cell let through.
+ImportIssue classify(const std::string& reason, const std::string& cell) {
+  ImportIssue i;
+  i.reason = reason;
+  if (reason.rfind("unified social credit code", 0) == 0) {
+    const auto colon = reason.find(": ");
+    i.key = "bad_uscc";
+    i.params = {{"value", cell}, {"detail", colon == std::string::npos ? reason : reason.substr(colon + 2)}};
+  } else if (reason.rfind("text is longer than", 0) == 0) {
+    i.key = "too_long";
+    i.params = {{"max", reason.substr(20, reason.find(' ', 20) - 20)}};
+  } else if (reason.rfind("expected a date", 0) == 0) {
+    i.key = "bad_date";
+    i.params = {{"value", cell}};
+  } else {
+    i.key = "invalid";
+    i.params = {{"detail", reason}};
+  }
+  return i;
+}
+
+std::string english(const std::string& key, const Json& params) {
+  ImportIssue i;
+  i.key = key;
+  i.params = params;
+  return import_message(i, "en");
 }
 
 }  // namespace
@@ -175,9 +617,10 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
   const Questionnaire* profile = library.find("profile");
   if (!profile) throw Error(file, "", "importing needs the profile questionnaire");
 
-  // Rows as (column -> cell) maps, from CSV or JSON.
+  // Rows as (column -> cell) maps, from CSV, XLSX or JSON, with the row number each one shows.
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> cells;
+  std::vector<std::size_t> numbers;
   const bool json = file.size() >= 5 && file.substr(file.size() - 5) == ".json";
   if (json) {
     result.encoding = "utf-8";
@@ -196,14 +639,16 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
         line.push_back(it == row.end() || it->is_null() ? "" : it->is_string() ? it->get<std::string>() : it->dump());
       }
       cells.push_back(std::move(line));
+      numbers.push_back(cells.size());
     }
   } else if (file.size() >= 5 && file.substr(file.size() - 5) == ".xlsx") {
     result.encoding = "xlsx";
-    auto rows = detail::read_xlsx(bytes, file);
+    auto rows = detail::read_xlsx(bytes, file, {}, &numbers);
     if (rows.empty())
       throw Error(file, "", "the sheet is empty; the first row names the columns (see assess import --template)");
     header = rows.front();
     rows.erase(rows.begin());
+    numbers.erase(numbers.begin());
     cells = std::move(rows);
   } else {
     std::string text = bytes;
@@ -236,51 +681,85 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     header = rows.front();
     rows.erase(rows.begin());
     cells = std::move(rows);
+    for (std::size_t r = 0; r < cells.size(); ++r) numbers.push_back(r + 2);  // the header is row 1
   }
+  // Every column must be a profile question, <module>.level / <module>.total or as_of, by id or title.
+  const auto names = column_names(library);
   for (auto& h : header) {
-    while (!h.empty() && (h.back() == ' ' || h.back() == '\t')) h.pop_back();
-    while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.erase(0, 1);
-  }
-  // Every column must be a profile question or <module>.level / <module>.total.
-  for (const auto& h : header) {
-    const auto dot = h.find('.');
-    if (dot != std::string::npos) {
-      const std::string module = h.substr(0, dot);
-      const std::string field = h.substr(dot + 1);
-      if (!library.find(module) || (field != "level" && field != "total")) {
+    h = trim(h);
+    auto it = names.find(h);
+    if (it == names.end()) {
+      const auto dot = h.find('.');
+      if (dot != std::string::npos) {
         throw Error(file, "", "unknown column \"" + h + "\" (module results are <questionnaire id>.level or .total)");
       }
-    } else if (profile->question_index(h) < 0) {
-      throw Error(file, "",
-                  "unknown column \"" + h + "\" (columns are profile question ids; see assess import --template)");
+      throw Error(
+          file, "",
+          "unknown column \"" + h + "\" (columns are profile question ids or titles; see assess import --template)");
+    }
+    h = it->second;
+  }
+  for (std::size_t a = 0; a < header.size(); ++a) {
+    for (std::size_t b = a + 1; b < header.size(); ++b) {
+      if (header[a] == header[b]) throw Error(file, "", "the column \"" + header[a] + "\" is given twice");
     }
   }
   if (std::find(header.begin(), header.end(), "uscc") == header.end()) {
     throw Error(file, "", "the column \"uscc\" is required: rows are matched by unified social credit code");
   }
+  result.columns = header;
 
-  result.rows = cells.size();
+  // Name indexes of the code lists the columns use, built once.
+  std::map<const CodeList*, NameIndex> indexes;
+  std::vector<const NameIndex*> column_index(header.size(), nullptr);
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    const int qi = profile->question_index(header[c]);
+    if (qi < 0) continue;
+    const auto& list = profile->questions[static_cast<std::size_t>(qi)].code_list;
+    if (!list) continue;
+    auto it = indexes.find(list.get());
+    if (it == indexes.end()) it = indexes.emplace(list.get(), NameIndex(*list)).first;
+    column_index[c] = &it->second;
+  }
+  // Required: the USCC and the name in every row; the profile's other required questions (the
+  // region) in every row of a file that has their column (a file without it still ranks).
+  std::vector<std::string> required = {"uscc", "name"};
+  for (const auto& q : profile->questions) {
+    if (q.required && q.id != "uscc" && std::find(header.begin(), header.end(), q.id) != header.end()) {
+      required.push_back(q.id);
+    }
+  }
+
+  std::map<std::string, std::vector<std::size_t>> uscc_rows;  // USCC → the rows that give it
+  result.rows = 0;
   for (std::size_t r = 0; r < cells.size(); ++r) {
     if (progress && (r % 1000 == 0 || r + 1 == cells.size())) progress(r + 1, cells.size());
     const auto& line = cells[r];
-    if (line.size() == 1 && line[0].empty()) continue;  // blank line
-    const std::size_t row_number = r + 1;
+    if (std::all_of(line.begin(), line.end(), [](const std::string& x) { return trim(x).empty(); })) continue;
+    ++result.rows;
+    const std::size_t row_number = numbers[r];
     bool bad = false;
-    auto issue = [&](const std::string& column, const std::string& reason) {
-      result.issues.push_back({row_number, column, reason});
+    auto issue = [&](const std::string& column, const std::string& key, const Json& params) {
+      result.issues.push_back({row_number, column, english(key, params), key, params});
       bad = true;
     };
     if (line.size() != header.size()) {
-      issue("", "has " + std::to_string(line.size()) + " cells; the header has " + std::to_string(header.size()));
+      issue("", "cell_count", {{"cells", line.size()}, {"header", header.size()}});
       continue;
     }
     AnswerSet answers;
     answers.answers.resize(profile->questions.size());
     Json results = Json::object();
+    std::string as_of;
     for (std::size_t c = 0; c < header.size(); ++c) {
       const std::string& column = header[c];
-      const std::string& cell = line[c];
+      const std::string cell = trim(line[c]);
       if (cell.empty()) continue;
+      if (column == kAsOf) {
+        as_of = date_cell(cell);
+        if (as_of.empty()) issue(column, "bad_date", {{"value", cell}});
+        continue;
+      }
       const auto dot = column.find('.');
       if (dot != std::string::npos) {
         const std::string module = column.substr(0, dot);
@@ -288,7 +767,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
         if (column.substr(dot + 1) == "level") {
           const int li = q.level_index(cell);
           if (li < 0 && cell != "none") {
-            issue(column, "\"" + cell + "\" is not a level of " + module);
+            issue(column, "not_level", {{"value", cell}, {"module", module}});
             continue;
           }
           results[module]["level"] = li < 0 ? Json() : Json(q.levels[static_cast<std::size_t>(li)].id);
@@ -296,7 +775,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
           char* end = nullptr;
           const double v = std::strtod(cell.c_str(), &end);
           if (end == cell.c_str() || *end != '\0') {
-            issue(column, "\"" + cell + "\" is not a number");
+            issue(column, "not_number", {{"value", cell}});
             continue;
           }
           results[module]["total"] = v;
@@ -304,22 +783,37 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
         continue;
       }
       const int qi = profile->question_index(column);
+      const Question& question = profile->questions[static_cast<std::size_t>(qi)];
+      Typed typed = typed_cell(question, cell, column_index[c]);
+      if (!typed.key.empty()) {
+        issue(column, typed.key, typed.params);
+        continue;
+      }
       try {
-        answers.answers[static_cast<std::size_t>(qi)] =
-            parse_answer(*profile, qi, typed_cell(profile->questions[static_cast<std::size_t>(qi)], cell), file, "");
+        answers.answers[static_cast<std::size_t>(qi)] = parse_answer(*profile, qi, typed.value, file, "");
       } catch (const Error& e) {
         // "question \"x\": reason" → the reason; the column already names the question.
         const std::string& reason = e.message();
         const auto colon = reason.find(": ");
-        issue(column, colon == std::string::npos ? reason : reason.substr(colon + 2));
+        ImportIssue i = classify(colon == std::string::npos ? reason : reason.substr(colon + 2), cell);
+        i.row = row_number;
+        i.column = column;
+        result.issues.push_back(std::move(i));
+        bad = true;
       }
     }
-    const int uscc = profile->question_index("uscc");
-    const bool uscc_reported = !result.issues.empty() && result.issues.back().row == row_number &&
-                               std::any_of(result.issues.begin(), result.issues.end(), [&](const ImportIssue& i) {
-                                 return i.row == row_number && i.column == "uscc";
-                               });
-    if (!answers.answers[static_cast<std::size_t>(uscc)].present && !uscc_reported) issue("uscc", "is empty");
+    const int uscc_q = profile->question_index("uscc");
+    if (answers.answers[static_cast<std::size_t>(uscc_q)].present) {
+      // Counted for duplicates whether or not the row has other problems.
+      uscc_rows[answers.answers[static_cast<std::size_t>(uscc_q)].value.get<std::string>()].push_back(row_number);
+    }
+    for (const auto& id : required) {
+      const int qi = profile->question_index(id);
+      if (qi < 0 || answers.answers[static_cast<std::size_t>(qi)].present) continue;
+      const bool reported = std::any_of(result.issues.begin(), result.issues.end(),
+                                        [&](const ImportIssue& i) { return i.row == row_number && i.column == id; });
+      if (!reported) issue(id, "required", Json::object());
+    }
     if (bad) continue;
     const ScoreResult scored = score(*profile, answers);
     Json p = Json::object();
@@ -335,6 +829,36 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     candidate.facts = {{"profile", p}, {"results", results}};
     if (p.contains("region")) candidate.facts["region"] = p["region"];
     result.candidates.push_back(std::move(candidate));
+    result.candidate_rows.push_back(row_number);
+    result.candidate_dates.push_back(as_of);
+  }
+  // A USCC on two rows is an error on each of them, naming all of them; none of them is imported
+  // (which of the two is right is for the bureau to say).
+  std::set<std::string> duplicated;
+  for (const auto& [uscc, rows] : uscc_rows) {
+    if (rows.size() < 2) continue;
+    duplicated.insert(uscc);
+    for (const auto row : rows) {
+      const Json params = {{"uscc", uscc}, {"rows", rows}};
+      result.issues.push_back({row, "uscc", english("duplicate_uscc", params), "duplicate_uscc", params});
+    }
+  }
+  if (!duplicated.empty()) {
+    std::size_t keep = 0;
+    for (std::size_t i = 0; i < result.candidates.size(); ++i) {
+      if (duplicated.count(result.candidates[i].id)) continue;
+      if (keep != i) {
+        result.candidates[keep] = std::move(result.candidates[i]);
+        result.candidate_rows[keep] = result.candidate_rows[i];
+        result.candidate_dates[keep] = std::move(result.candidate_dates[i]);
+      }
+      ++keep;
+    }
+    result.candidates.resize(keep);
+    result.candidate_rows.resize(keep);
+    result.candidate_dates.resize(keep);
+    std::stable_sort(result.issues.begin(), result.issues.end(),
+                     [](const ImportIssue& a, const ImportIssue& b) { return a.row < b.row; });
   }
   return result;
 }

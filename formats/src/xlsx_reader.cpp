@@ -170,6 +170,7 @@ struct Sheet : SaxState {
   const XlsxLimits* limits = nullptr;
   const std::vector<std::string>* strings = nullptr;
   std::vector<std::vector<std::string>> rows;
+  std::vector<std::size_t> numbers;  // the sheet's number of each row in `rows`
   std::vector<std::string> row;
   std::size_t cells = 0;       // cells materialised so far, all rows
   std::size_t text_bytes = 0;  // and the text in them
@@ -326,6 +327,7 @@ void XMLCALL sheet_end(void* data, const XML_Char* name) {
   } else if (std::strcmp(n, "row") == 0) {
     if (s.in_cell) return s.fail_here("the row ends inside a cell (missing </c>)");
     s.rows.push_back(std::move(s.row));
+    s.numbers.push_back(s.row_number);
     s.row.clear();
     s.in_row = false;
   } else if (std::strcmp(n, "v") == 0) {
@@ -409,7 +411,7 @@ bool parse_part(unzFile zip, const char* part, SaxState& state, XML_StartElement
 }  // namespace
 
 std::vector<std::vector<std::string>> read_xlsx(const std::string& bytes, const std::string& file,
-                                                const XlsxLimits& limits) {
+                                                const XlsxLimits& limits, std::vector<std::size_t>* row_numbers) {
   MemoryFile memory{&bytes, 0};
   zlib_filefunc64_def io{};
   io.zopen64_file = mem_open;
@@ -444,6 +446,7 @@ std::vector<std::vector<std::string>> read_xlsx(const std::string& bytes, const 
   for (auto& row : rows) {
     if (row.size() < width) row.resize(width);
   }
+  if (row_numbers) *row_numbers = std::move(sheet.numbers);
   return rows;
 }
 

@@ -283,6 +283,11 @@ void DashboardTally::add(const DashboardFacts& f) {
       ++cnc_known_;
       cnc_sum_ += f.cnc;
     }
+    // The digital-retrofit proxy: any of the three digital ladders known, and any of them reached.
+    if (f.sme_level >= 0 || f.sf_tier >= 0 || f.sf_level >= 0) {
+      ++digital_known_;
+      if (f.sme_level >= 1 || f.sf_tier >= 1 || f.sf_level >= 1) ++digital_yes_;
+    }
   }
   for (auto& s : sme_) {
     const int r = f.sme_class;
@@ -442,6 +447,26 @@ Dashboard DashboardTally::result() const {
     }
   }
 
+  // Proxy for "规上工业企业数字化改造全覆盖" (锡山 一、; 聊城, 攀枝花): no fact says "retrofitted", so
+  // the share of 规上 firms that reached the first rung of any digital ladder the data holds.
+  {
+    Figure f =
+        share("digital_transformation_share/proxy", "digital_transformation_share",
+              {"规上工业企业数字化改造覆盖率（替代指标）", "digital retrofit coverage of above-size firms (proxy)"},
+              {"中小企业数字化水平达到一级及以上、或智能工厂梯度达到基础级及以上、或智能工厂自评达到一级的规上企业数 ÷ "
+               "至少有其中一项数据的规上企业数",
+               "above-size firms at SME digital level 1 or higher, or at the basic smart-factory tier or higher, or at "
+               "smart-factory self-check level 1 or higher ÷ above-size firms with at least one of these facts"},
+              digital_yes_, digital_known_, above_ - digital_known_, min_group);
+    f.proxy = {
+        "替代指标：目标原文为“数字化改造全覆盖”，企业画像没有“已完成数字化改造”这一事实；以达到任一数字化"
+        "评价的起始等级代替，仅供参考，不作达标判断",
+        "proxy: the target says \"digital retrofit of every above-size firm\", and the profile has no "
+        "\"retrofitted\" fact; reaching the first rung of any digital assessment stands in for it, for "
+        "reference only, not judged against the target"};
+    d.figures.push_back(std::move(f));
+  }
+
   // Targets: each measurable one next to its figure; the others of related jurisdictions listed as
   // not measured, with the reason.
   for (const auto& t : targets) {
@@ -461,6 +486,8 @@ Dashboard DashboardTally::result() const {
       figure_id = ind;
     } else if (ind == "green_factories") {
       figure_id = "green_factories/" + green_scope(t.target);
+    } else if (ind == "digital_transformation_share") {
+      figure_id = "digital_transformation_share/proxy";
     }
     auto figure = std::find_if(d.figures.begin(), d.figures.end(), [&](const Figure& f) { return f.id == figure_id; });
     if (figure == d.figures.end()) {
@@ -480,7 +507,9 @@ Dashboard DashboardTally::result() const {
       d.not_measured.push_back({std::move(check), std::move(reason)});
       continue;
     }
-    if (figure->suppressed) {
+    if (!figure->proxy.zh.empty()) {
+      check.note = {"替代指标，不作达标判断", "a proxy; not judged against the target"};
+    } else if (figure->suppressed) {
       check.note = {"统计值因样本不足未公布，无法判断", "the figure is withheld (too few enterprises); not judged"};
     } else if (!figure->value || !check.value) {
       check.note = {"没有可比较的数值", "no number to compare"};
@@ -707,6 +736,7 @@ Json dashboard_to_json(const Dashboard& d, const std::string& lang) {
               {"suppressed", f.suppressed},
               {"formula", f.formula.in(lang)},
               {"breakdown", f.breakdown},
+              {"proxy", f.proxy.in(lang)},
               {"targets", targets}};
     if (f.suppressed) j["reason"] = f.reason.in(lang);
     figures.push_back(std::move(j));

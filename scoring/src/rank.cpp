@@ -1033,7 +1033,12 @@ Json rank_to_json(const RankResult& result, const std::string& lang, std::size_t
   out["ineligible"] = ineligible;
   Json cases = Json::array();
   for (const auto& sc : result.sensitivity.cases) {
+    std::string term_title = sc.term;
+    for (const auto& t : c.score) {
+      if (t.id == sc.term) term_title = t.title.in(lang);
+    }
     cases.push_back({{"term", sc.term},
+                     {"title", term_title},
                      {"factor", sc.factor},
                      {"weight", sc.weight},
                      {"entering", sc.entering},

@@ -2,10 +2,14 @@
 // that Excel writes on Chinese Windows) or JSON table of enterprises becomes ranking candidates.
 //
 // Columns are named by the profile questionnaire's ids (uscc, name, region, industry, employees,
-// revenue_last_year, smart_factory_tier, …) and by `<module>.level` / `<module>.total` for module
-// results. Every cell is checked by the same runtime that checks answers (types, options, USCC check
-// character, GB/T 2260 region codes), and the profile's computed values (size class, 规上) are added.
-// Bad rows are reported as (row, column, reason) without dropping the good ones.
+// revenue_last_year, smart_factory_tier, …) or by their Chinese or English titles (the template's
+// header is Chinese), by `<module>.level` / `<module>.total` (or "<module title>·等级/得分") for
+// module results, and `as_of` (数据日期: the date the figures describe, "YYYY-MM-DD" or an Excel
+// date). Every cell is checked by the same runtime that checks answers (types, options, USCC check
+// character, GB/T 2260 region codes); options, regions and industries are also accepted by name
+// ("无锡市锡山区" → 320205, "基础级" → basic), and the profile's computed values (size class, 规上) are
+// added. Bad rows are reported as (row as the spreadsheet numbers it, column, message key and its
+// values) without dropping the good ones; import_message() words an issue in Chinese or English.
 #pragma once
 
 #include <functional>
@@ -18,14 +22,28 @@
 namespace assess {
 
 struct ImportIssue {
-  std::size_t row = 0;  // 1-based data row (the header is row 0)
-  std::string column;
-  std::string reason;
+  // The row as the spreadsheet shows it: the header is row 1, the first data row 2 (CSV and XLSX;
+  // an XLSX row keeps its sheet number when the writer left empty rows out). JSON: the object's
+  // 1-based position in the array.
+  std::size_t row = 0;
+  std::string column;            // the column's id ("region", "sme-digital-2024.level"); "" for the whole row
+  std::string reason;            // in English (the CLI prints it)
+  std::string key;               // the message's key ("not_number", "duplicate_uscc", … see import_message)
+  Json params = Json::object();  // the values the message names ("value", "rows", "min", …)
 };
 
+// The issue worded in "zh-CN" or "en" (anything else: zh-CN), from its key and params.
+[[nodiscard]] std::string import_message(const ImportIssue& issue, const std::string& lang);
+// A column's title in "zh-CN" or "en" (its id when it has no title).
+[[nodiscard]] std::string import_column_title(const Library& library, const std::string& column,
+                                              const std::string& lang);
+
 struct ImportResult {
-  std::vector<Candidate> candidates;  // id = normalised USCC
-  std::vector<ImportIssue> issues;    // rows with an issue are left out
+  std::vector<Candidate> candidates;         // id = normalised USCC
+  std::vector<std::size_t> candidate_rows;   // the spreadsheet row of each candidate
+  std::vector<std::string> candidate_dates;  // its as_of date ("" when the file has none)
+  std::vector<ImportIssue> issues;           // rows with an issue are left out
+  std::vector<std::string> columns;          // the header, as column ids
   std::size_t rows = 0;
   std::string encoding;  // "utf-8" or "gbk"
 };
@@ -42,7 +60,26 @@ struct ImportResult {
 [[nodiscard]] ImportResult import_table(const std::string& bytes, const std::string& file, const Library& library,
                                         const std::function<void(std::size_t done, std::size_t total)>& progress = {});
 
-// The header row of the import template, with one example row.
-[[nodiscard]] std::vector<std::vector<std::string>> import_template();
+// The columns of the import template: the identity and size columns, then every fact a criteria
+// file in `criteria` or a dashboard figure reads (profile questions and module results), each once;
+// computed facts (size class, 规上) stand for the answers they are computed from.
+struct TemplateColumn {
+  std::string id;
+  std::string title_zh;
+  std::string title_en;
+  std::string example;
+};
+[[nodiscard]] std::vector<TemplateColumn> import_columns(const Library& library, const std::vector<Criteria>& criteria);
+// The header row of the import template in `lang` ("zh-CN": Chinese titles, "en": English titles,
+// "id": column ids), with one example row.
+[[nodiscard]] std::vector<std::vector<std::string>> import_template(const Library& library,
+                                                                    const std::vector<Criteria>& criteria,
+                                                                    const std::string& lang = "zh-CN");
+
+// Which facts a criteria file reads that columns of a file cannot give ("profile.x" or
+// "results.m.level"), in the file's order of first use; empty: the file can serve the criteria.
+[[nodiscard]] std::vector<std::string> criteria_missing_columns(const Criteria& criteria,
+                                                                const std::vector<std::string>& columns,
+                                                                const Library& library);
 
 }  // namespace assess

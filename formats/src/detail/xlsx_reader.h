@@ -26,8 +26,11 @@ struct XlsxLimits {
 };
 
 // Rows of text cells (numbers as written in the sheet, booleans as "true"/"false"), every row padded
-// to the first row's width. `bytes` is the XLSX file's content; `file` names it in errors.
+// to the first row's width. `bytes` is the XLSX file's content; `file` names it in errors. Rows the
+// sheet leaves out (a writer omits an empty row) are not in the result; `row_numbers`, when given,
+// receives each row's number as the spreadsheet shows it (1-based), so messages can name it.
 std::vector<std::vector<std::string>> read_xlsx(const std::string& bytes, const std::string& file,
-                                                const XlsxLimits& limits = {});
+                                                const XlsxLimits& limits = {},
+                                                std::vector<std::size_t>* row_numbers = nullptr);
 
 }  // namespace assess::detail

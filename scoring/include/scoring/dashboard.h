@@ -87,6 +87,9 @@ struct Figure {
   Text reason;
   Text formula;
   Json breakdown = Json::object();  // counts by class (withheld when suppressed)
+  // Not empty for a proxy: a figure the data allows in place of one the target names but no fact
+  // measures (e.g. "数字化改造全覆盖"), with its definition. A proxy's targets are shown, not judged.
+  Text proxy;
   std::vector<TargetCheck> targets;
 };
 
@@ -154,6 +157,7 @@ class DashboardTally {
   std::size_t cnc_known_ = 0;
   double cnc_sum_ = 0;
   std::size_t green_known_ = 0;
+  std::size_t digital_known_ = 0, digital_yes_ = 0;  // the digital-retrofit proxy, among 规上
   std::size_t green_by_level_[4] = {0, 0, 0, 0};
 };
 
