@@ -162,7 +162,7 @@ void start_server(const std::string& assess, Child& child, int& port, std::strin
     std::vector<assess::Store::BureauRecord> batch;
     for (int i = 0; i < records; ++i) {
       assess::Candidate c = assess::bench::synthetic_enterprise(2025, static_cast<std::size_t>(i));
-      batch.push_back({c.id, c.name, c.facts.value("region", std::string()), std::move(c.facts)});
+      batch.push_back({c.id, c.name, c.facts.value("region", std::string()), std::move(c.facts), assess::Json(), ""});
       if (batch.size() == 20000 || i + 1 == records) {
         store->save_bureau_records(batch, false, "serve_bench", "2026-12-06");
         batch.clear();
