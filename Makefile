@@ -12,7 +12,7 @@ ASSESS_FORMAT_CHECK ?= ON
 APT_PACKAGES := build-essential cmake ninja-build ccache pkg-config git \
   libboost-dev nlohmann-json3-dev libsqlite3-dev doctest-dev libmstch-dev libcli11-dev \
   libxlsxwriter-dev libminizip-dev libexpat1-dev libsodium-dev clang clang-format clang-tidy python3 \
-  chromium fonts-noto-cjk poppler-utils python3-jsonschema xlsx2csv python3-openpyxl
+  chromium fonts-noto-cjk poppler-utils python3-jsonschema xlsx2csv python3-openpyxl postgresql libpq-dev
 
 DEMO_ASSESSMENT := questionnaires/demo/assessment.json
 FUZZ_SECONDS ?= 60

@@ -362,7 +362,7 @@ App::App(AppConfig config, Store& store) : config_(std::move(config)), store_(st
     const Json list = read_json_file(file);
     code_lists_[id] = {"\"" + content_hash(list) + "\"", list.dump()};
   }
-  std::filesystem::create_directories(config_.data_dir + "/evidence");
+  std::filesystem::create_directories(evidence_dir());
 }
 
 HttpResponse App::handle(const HttpRequest& request, std::int64_t now) {
@@ -484,7 +484,12 @@ HttpResponse App::static_file(const std::string& path) {
 
 std::shared_ptr<App::Cached> App::cached(const AssessmentRow& a) {
   std::lock_guard<std::mutex> lock(cache_mutex_);
-  if (auto it = cache_.find(a.id); it != cache_.end()) return it->second;
+  if (auto it = cache_.find(a.id); it != cache_.end()) {
+    // Another server may have changed the assessment: then its version moved on and the entry is
+    // built again (SQLite has one server, whose saves keep the entry current).
+    if (!store_.shared() || it->second->version.load() == a.version) return it->second;
+    cache_.erase(it);
+  }
   if (cache_.size() > 2000) cache_.clear();  // bounded: a bureau server may open thousands
   // The whole-assessment document the scoring library reads, from the stored answers.
   const auto e = store_.enterprise(a.enterprise_id);
@@ -499,6 +504,9 @@ std::shared_ptr<App::Cached> App::cached(const AssessmentRow& a) {
   }
   auto entry = std::make_shared<Cached>();
   entry->parsed = parse_assessment(library_, doc, "assessment");
+  // Read after `a`: when another server saved in between, the entry is newer than a.version and is
+  // built again at the next check, never kept stale.
+  entry->version = a.version;
   return cache_.emplace(a.id, std::move(entry)).first->second;
 }
 
@@ -559,6 +567,13 @@ Json App::update_cached(Cached& entry, const std::string& module, const std::str
   return entry.live;
 }
 
+void App::keep_version(Cached& entry, std::int64_t before, std::int64_t after) {
+  // The entry holds the version `before` plus this save: it is the stored version `after` when no
+  // other server saved in between (saves to one assessment are serialised by its row).
+  std::int64_t expected = before;
+  if (after == before + 1) entry.version.compare_exchange_strong(expected, after);
+}
+
 void App::forget(std::int64_t id) {
   std::lock_guard<std::mutex> lock(cache_mutex_);
   cache_.erase(id);
@@ -589,17 +604,57 @@ Json App::live_module(const ModuleResult& m) {
   return out;
 }
 
-std::int64_t App::throttle_wait(const std::string& key, std::int64_t now) {
+std::optional<App::Attempts> App::attempts_of(const std::string& key) {
+  if (store_.shared()) {
+    const auto a = store_.login_attempts(key);
+    if (!a) return std::nullopt;
+    return Attempts{a->count, a->next_allowed, a->last};
+  }
   auto it = attempts_.find(key);
-  if (it == attempts_.end()) return 0;
-  if (now - it->second.last > kForgetAfter && now >= it->second.next_allowed) {
-    attempts_.erase(it);
+  if (it == attempts_.end()) return std::nullopt;
+  return it->second;
+}
+
+void App::keep_attempts(const std::string& key, const Attempts& a, std::int64_t now) {
+  if (store_.shared()) {
+    store_.set_login_attempts(key, {a.count, a.next_allowed, a.last});
+    return;
+  }
+  (void)now;
+  attempts_[key] = a;
+}
+
+void App::forget_attempts(const std::string& key) {
+  if (store_.shared()) {
+    store_.forget_login_attempts(key);
+    return;
+  }
+  attempts_.erase(key);
+}
+
+std::int64_t App::throttle_wait(const std::string& key, std::int64_t now) {
+  const auto a = attempts_of(key);
+  if (!a) return 0;
+  if (now - a->last > kForgetAfter && now >= a->next_allowed) {
+    forget_attempts(key);
     return 0;
   }
-  return std::max<std::int64_t>(0, it->second.next_allowed - now);
+  return std::max<std::int64_t>(0, a->next_allowed - now);
 }
 
 void App::throttle_count(const std::string& key, std::int64_t now) {
+  if (store_.shared()) {
+    // The database's rows: counted like the map below; old free keys are dropped as they go.
+    Attempts a = attempts_of(key).value_or(Attempts{});
+    ++a.count;
+    a.last = now;
+    if (a.count > kFreeAttempts) {
+      const int doublings = std::min(a.count - kFreeAttempts - 1, 20);
+      a.next_allowed = now + std::min<std::int64_t>(std::int64_t{1} << doublings, kMaxBackoff);
+    }
+    keep_attempts(key, a, now);
+    return;
+  }
   if (attempts_.size() > 100'000) {
     // Bounded: forget what no longer delays anyone.
     for (auto it = attempts_.begin(); it != attempts_.end();) {
@@ -636,9 +691,12 @@ void App::throttle_attempt(Context& c, const std::string& name) {
 // the people of one laptop or one office behind NAT are not locked out by logging in (issue 14:
 // the sixth login of an hour from 127.0.0.1 was refused, the fifteenth waited minutes).
 void App::throttle_success(Context& c, const std::string& name) {
-  attempts_.erase("name " + name);
-  auto it = attempts_.find("address " + client_address(c.request, config_.secure_cookie));
-  if (it != attempts_.end() && it->second.count > 0) --it->second.count;
+  forget_attempts("name " + name);
+  const std::string address = "address " + client_address(c.request, config_.secure_cookie);
+  if (auto a = attempts_of(address); a && a->count > 0) {
+    --a->count;
+    keep_attempts(address, *a, c.now);
+  }
 }
 
 namespace {
@@ -1220,8 +1278,10 @@ HttpResponse App::on_answer(Context& c) {
   // The cache entry exists before the write, so no reader can cache the assessment as it was.
   const auto entry = cached(a);
   const std::string now = now_text(c.now);
-  const Json old = store_.save_answer(a.id, module, question, answer, user.id, now, user.role);
+  std::int64_t version = 0;
+  const Json old = store_.save_answer(a.id, module, question, answer, user.id, now, user.role, &version);
   const Json live = update_cached(*entry, module, question, answer);
+  keep_version(*entry, a.version, version);
   return json_response(200, {{"saved", true}, {"updated_at", now}, {"old", old}, {"live", live}});
 }
 
@@ -1485,7 +1545,7 @@ HttpResponse App::on_evidence_add(Context& c) {
       answer["evidence"].size() >= config_.max_evidence_per_answer) {
     http_fail(409, "an answer may list at most " + std::to_string(config_.max_evidence_per_answer) + " evidence files");
   }
-  store_evidence_file(config_.data_dir + "/evidence", e.sha256, c.request.body);
+  store_evidence_file(evidence_dir(), e.sha256, c.request.body);
   EvidenceRow stored = store_.add_evidence(e);
   // Record it on the answer, so the grade reads "evidence attached".
   if (!answer.is_object()) answer = answer.is_null() ? Json::object() : Json{{"value", answer}};
@@ -1493,8 +1553,10 @@ HttpResponse App::on_evidence_add(Context& c) {
   if (!slot.empty()) ref["slot"] = slot;
   answer["evidence"].push_back(ref);
   const auto entry = cached(a);
-  store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now), user.role);
+  std::int64_t version = 0;
+  store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now), user.role, &version);
   update_cached(*entry, module, question, answer);
+  keep_version(*entry, a.version, version);
   return json_response(201,
                        {{"id", stored.id}, {"sha256", e.sha256}, {"size", e.size}, {"mime", e.mime}, {"name", e.name}});
 }
@@ -1520,7 +1582,7 @@ HttpResponse App::on_evidence(Context& c) {
   HttpResponse r;
   r.headers.emplace_back("Content-Type", mime);
   r.headers.emplace_back("Content-Disposition", "attachment");
-  r.body = read_file(config_.data_dir + "/evidence/" + sha);
+  r.body = read_file(evidence_dir() + "/" + sha);
   return r;
 }
 

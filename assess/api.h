@@ -6,6 +6,7 @@
 // Errors are JSON {"error": {"status", "message", "pointer"}}. Routes are listed in docs/api.md.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -42,6 +43,9 @@ struct HttpResponse {
 
 struct AppConfig {
   std::string data_dir = "var";
+  // Evidence files named by their SHA-256; "" means <data_dir>/evidence. Servers sharing one
+  // PostgreSQL database share this folder too.
+  std::string evidence_dir;
   std::string web_dir;
   std::string questionnaires_dir;
   std::string policies_dir;
@@ -129,6 +133,9 @@ class App {
   HttpResponse on_audit(Context& c);
   HttpResponse on_evidence_add(Context& c);
   HttpResponse on_evidence(Context& c);
+  std::string evidence_dir() const {
+    return config_.evidence_dir.empty() ? config_.data_dir + "/evidence" : config_.evidence_dir;
+  }
   HttpResponse on_bureau_import(Context& c);
   HttpResponse on_bureau_criteria(Context& c);
   HttpResponse on_bureau_rank(Context& c);
@@ -171,8 +178,11 @@ class App {
   // A stored assessment parsed once and kept up to date by every save (all writes go through this
   // App): a save re-parses the one answer it changes, a read scores without parsing. Readers and the
   // save lock the entry only while they score it.
+  // When other processes write the same database (Store::shared()), an entry is valid only while its
+  // version is the assessment's stored version.
   struct Cached {
     std::mutex mutex;
+    std::atomic<std::int64_t> version{-1};
     ParsedAssessment parsed;
     std::optional<AssessmentResult> result;  // scored when first read, then rescored by each save
     Json live;  // live_summary(*result), kept per module: a save rebuilds only the modules it rescored
@@ -202,6 +212,7 @@ class App {
   std::shared_ptr<Cached> cached(const AssessmentRow& a);
   AssessmentResult score_cached(const AssessmentRow& a);
   void forget(std::int64_t id);
+  void keep_version(Cached& entry, std::int64_t before, std::int64_t after);
   Json live_summary(const AssessmentResult& result);
   static Json live_module(const ModuleResult& m);
 
@@ -239,6 +250,10 @@ class App {
   void throttle_attempt(Context& c, const std::string& name);
   void throttle_success(Context& c, const std::string& name);
   std::map<std::string, Attempts> attempts_;
+  // The attempts of a key: from attempts_, or from the database when servers share it.
+  std::optional<Attempts> attempts_of(const std::string& key);
+  void keep_attempts(const std::string& key, const Attempts& a, std::int64_t now);
+  void forget_attempts(const std::string& key);
 };
 
 }  // namespace assess

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "data_root.h"
+#include "db.h"
 #include "formats/export.h"
 #include "formats/import.h"
 #include "formats/report_render.h"
@@ -746,6 +747,37 @@ void seed_demo(Store& store, const App& app, const std::string& qdir) {
   if (demo.contains("projects")) store.set_projects(created.id, demo["projects"]);
 }
 
+// Where a command's store lives: --database postgresql://… (shared by several servers), else the
+// SQLite file <--data-dir>/assess.db.
+struct StoreLocation {
+  std::string data_dir = "var";
+  std::string database;
+  void add_to(CLI::App& app, const std::string& data_dir_help) {
+    app.add_option("--data-dir", data_dir, data_dir_help);
+    app.add_option("--database", database,
+                   "A PostgreSQL URL (postgresql://USER@HOST/NAME, or ?host=/socket/dir) instead of the SQLite file "
+                   "in --data-dir")
+        ->check([](const std::string& v) {
+          return Database::is_url(v) ? std::string() : std::string("--database takes a postgresql:// URL");
+        });
+  }
+  bool postgres() const { return !database.empty(); }
+  std::string target() const { return postgres() ? database : data_dir + "/assess.db"; }
+  // The database as a person reads it (a URL without its password).
+  std::string describe() const {
+    if (!postgres()) return data_dir + "/assess.db";
+    const auto at = database.find('@');
+    const auto scheme = database.find("://");
+    return at == std::string::npos ? database : database.substr(0, scheme + 3) + "…" + database.substr(at);
+  }
+  // A store that must exist already (an SQLite file that is missing is an error, not a new file).
+  bool exists() const { return postgres() || std::filesystem::exists(data_dir + "/assess.db"); }
+  std::unique_ptr<Store> open() const {
+    if (!postgres()) std::filesystem::create_directories(data_dir);
+    return Store::open(target());
+  }
+};
+
 // Holds an exclusive lock on <data-dir>/assess.lock for the life of the process, so a second server
 // on the same folder refuses to start (two servers keep caches that disagree and lose evidence links).
 // Returns "" when the lock is taken, else why not.
@@ -766,10 +798,14 @@ std::string lock_data_dir(const std::string& data_dir) {
 }
 
 int cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app("Start the local web app: the browser UI and the JSON API (docs/api.md), on one SQLite file.", "serve");
+  CLI::App app(
+      "Start the web app: the browser UI and the JSON API (docs/api.md), on one SQLite file or on a PostgreSQL "
+      "database that several servers share.",
+      "serve");
   std::string host = "127.0.0.1";
   unsigned short port = 8080;
-  std::string data_dir = "var";
+  StoreLocation location;
+  std::string evidence_dir;
   std::string qdir;
   bool demo = false;
   bool behind_tls_proxy = false;
@@ -777,7 +813,9 @@ int cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   ServerLimits limits;
   app.add_option("--host", host, "Address to listen on (default 127.0.0.1: this computer only)");
   app.add_option("--port", port, "Port (default 8080; 0 picks a free one)");
-  app.add_option("--data-dir", data_dir, "Folder of the database and evidence files (default var)");
+  location.add_to(app, "Folder of the SQLite database and evidence files (default var)");
+  app.add_option("--evidence-dir", evidence_dir,
+                 "Folder of the evidence files, shared by every server of one database (default <data-dir>/evidence)");
   app.add_option("--questionnaires", qdir,
                  "Definitions folder (default: questionnaires/ of the data root; assess where)");
   app.add_flag("--demo", demo, "Load the demo enterprise into an empty database");
@@ -790,20 +828,32 @@ int cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
       ->check(CLI::Range(1, 100000));
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
+    const std::string& data_dir = location.data_dir;
     std::filesystem::create_directories(data_dir);
-    if (const std::string problem = lock_data_dir(data_dir); !problem.empty()) {
-      err << "assess serve: " << problem << "\n";
-      return kInvalidData;
+    // One server per SQLite file; servers on one PostgreSQL database keep nothing the others can make
+    // stale (sessions, throttling and invites are rows; cached documents are checked by version).
+    if (!location.postgres()) {
+      if (const std::string problem = lock_data_dir(data_dir); !problem.empty()) {
+        err << "assess serve: " << problem << "\n";
+        return kInvalidData;
+      }
     }
-    auto store = Store::open(data_dir + "/assess.db");
+    auto store = location.open();
     std::string first_password;
     if (store->user_count() == 0) {
-      // Printed on the terminal, so it must be replaced at the first login.
+      // Printed on the terminal, so it must be replaced at the first login. (Two servers starting at
+      // once on an empty PostgreSQL database: the second finds the admin the first added.)
       first_password = random_token(9);
-      store->add_user_hash("admin", hash_password(first_password), "admin", std::nullopt, true);
+      try {
+        store->add_user_hash("admin", hash_password(first_password), "admin", std::nullopt, true);
+      } catch (const Error&) {
+        if (!store->find_user("admin")) throw;
+        first_password.clear();
+      }
     }
     AppConfig config;
     config.data_dir = data_dir;
+    config.evidence_dir = evidence_dir.empty() ? data_dir + "/evidence" : evidence_dir;
     config.web_dir = web_dir();
     config.questionnaires_dir = questionnaires_dir(qdir);
     config.policies_dir = policies_dir("");
@@ -827,7 +877,7 @@ int cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
              "(docs/deploy.md) and start with --behind-tls-proxy and --allowed-host NAME\n";
     }
     serve(web, host, port, limits, [&](unsigned short bound) {
-      out << "assess is running at http://" << host << ":" << bound << "/  (database " << data_dir << "/assess.db)\n";
+      out << "assess is running at http://" << host << ":" << bound << "/  (database " << location.describe() << ")\n";
       if (!first_password.empty()) {
         out << "first start: log in as admin with the one-time password " << first_password
             << "  (you must change it at the first login)\n";
@@ -874,14 +924,14 @@ int cmd_user(const std::vector<std::string>& args, std::ostream& out, std::ostre
   std::string action;
   std::string name;
   std::string role = "consultant";
-  std::string data_dir = "var";
+  StoreLocation location;
   std::int64_t enterprise = 0;
   app.add_option("action", action, "add or passwd")->required()->check(CLI::IsMember({"add", "passwd"}));
   app.add_option("name", name, "User name")->required();
   app.add_option("--role", role, "admin, consultant, enterprise or bureau")
       ->check(CLI::IsMember({"admin", "consultant", "enterprise", "bureau"}));
   app.add_option("--enterprise", enterprise, "The enterprise id an enterprise user may see");
-  app.add_option("--data-dir", data_dir, "Folder of the database (default var)");
+  location.add_to(app, "Folder of the database (default var)");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   if (action == "add") {
     if (const std::string problem = user_name_problem(name); !problem.empty()) {
@@ -895,8 +945,7 @@ int cmd_user(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return kUsage;
   }
   try {
-    std::filesystem::create_directories(data_dir);
-    auto store = Store::open(data_dir + "/assess.db");
+    auto store = location.open();
     if (action == "add") {
       if (role == "enterprise" && enterprise <= 0) {
         err << "assess user: an enterprise user needs --enterprise ID\n";
@@ -917,20 +966,47 @@ int cmd_user(const std::vector<std::string>& args, std::ostream& out, std::ostre
 }
 
 int cmd_backup(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app("Copy the database to FILE with SQLite's online backup (safe while the server runs).", "backup");
+  CLI::App app(
+      "Copy the database to FILE while the server runs: SQLite's online backup, or pg_dump's custom format "
+      "(restore with pg_restore) for --database.",
+      "backup");
   std::string file;
-  std::string data_dir = "var";
+  StoreLocation location;
   app.add_option("file", file, "The backup file to write")->required();
-  app.add_option("--data-dir", data_dir, "Folder of the database (default var)");
+  location.add_to(app, "Folder of the database (default var)");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
-    if (!std::filesystem::exists(data_dir + "/assess.db")) {
-      err << "assess backup: no database at " << data_dir << "/assess.db\n";
+    if (!location.exists()) {
+      err << "assess backup: no database at " << location.describe() << "\n";
       return kNotFound;
     }
-    auto store = Store::open(data_dir + "/assess.db");
+    auto store = location.open();
     store->backup_to(file);
-    out << "backed up " << data_dir << "/assess.db to " << file << "\n";
+    out << "backed up " << location.describe() << " to " << file << "\n";
+    return kOk;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
+}
+
+int cmd_migrate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app(
+      "Bring the database to this program's schema version (the versioned migrations of store.cpp; every command "
+      "that opens the store does it too). Run it once before starting new servers on an upgraded PostgreSQL.",
+      "migrate");
+  StoreLocation location;
+  location.add_to(app, "Folder of the database (default var)");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  try {
+    int before = 0;
+    if (location.postgres()) {
+      before = Database::open(location.target())->schema_version();
+    } else if (location.exists()) {
+      before = Database::open(location.target())->schema_version();
+    }
+    auto store = location.open();
+    out << location.describe() << ": schema version " << before << " -> " << store->schema_version() << "\n";
     return kOk;
   } catch (const Error& e) {
     err << e.what() << "\n";
@@ -943,14 +1019,14 @@ std::vector<Candidate> load_candidates(const std::string& file) {
   return candidates_from_json(read_json_file(file), file);
 }
 
-// The database holding the bureau records imported into `data_dir`.
-std::unique_ptr<Store> open_bureau_store(const std::string& data_dir) {
-  if (!std::filesystem::exists(data_dir + "/assess.db")) {
-    throw Error(data_dir + "/assess.db", "",
+// The database holding the imported bureau records.
+std::unique_ptr<Store> open_bureau_store(const StoreLocation& location) {
+  if (!location.exists()) {
+    throw Error(location.describe(), "",
                 "no database: import enterprises first (assess import FILE) or pass --candidates",
                 ErrorKind::kNotFound);
   }
-  return Store::open(data_dir + "/assess.db");
+  return location.open();
 }
 
 int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -961,7 +1037,7 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::string file;
   std::string template_kind;
   std::string output;
-  std::string data_dir = "var";
+  StoreLocation location;
   std::string on_error = "skip";
   std::string round = "update";
   std::string qdir;
@@ -969,7 +1045,7 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
   app.add_option("--template", template_kind, "Write the import template instead: csv or xlsx")
       ->check(CLI::IsMember({"csv", "xlsx"}));
   app.add_option("-o,--output", output, "Where --template writes (default import-template.<kind>)");
-  app.add_option("--data-dir", data_dir, "Folder of the database (default var)");
+  location.add_to(app, "Folder of the database (default var)");
   app.add_option("--on-error", on_error, "skip: import the good rows and report the bad ones; abort: import nothing")
       ->check(CLI::IsMember({"skip", "abort"}));
   app.add_option("--round", round, "update: replace an enterprise's latest round; new: add a new assessment round")
@@ -1023,8 +1099,7 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
       err << "assess import: " << result.issues.size() << " problem(s); nothing imported (--on-error abort)\n";
       return kInvalidData;
     }
-    std::filesystem::create_directories(data_dir);
-    auto store = Store::open(data_dir + "/assess.db");
+    auto store = location.open();
     std::vector<Store::BureauRecord> records;
     for (std::size_t i = 0; i < result.candidates.size(); ++i) {
       const auto& c = result.candidates[i];
@@ -1102,8 +1177,8 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
          "--candidates", candidates_file,
          "Candidates: [{\"id\", \"name\", \"facts\"}, ...] (JSON); default: the records imported into --data-dir")
       ->check(CLI::ExistingFile);
-  std::string data_dir = "var";
-  app.add_option("--data-dir", data_dir, "Folder of the database with imported records (default var)");
+  StoreLocation location;
+  location.add_to(app, "Folder of the database with imported records (default var)");
   app.add_option("--region", options.region, "Only enterprises in this GB/T 2260 area (code or prefix)");
   app.add_option("--industry", options.industry, "Only enterprises under this GB/T 4754 prefix");
   app.add_option("--top", options.top, "Shortlist size (default: the criteria's \"top\")");
@@ -1116,7 +1191,7 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
     // From the database: typed rows filtered in SQL, only the rows shown (or exported) built in full.
     RankResult result;
     if (candidates_file.empty()) {
-      auto store = open_bureau_store(data_dir);
+      auto store = open_bureau_store(location);
       const std::size_t top = options.top != 0 ? options.top : criteria.top;
       result = rank_rows(
           criteria, [&](const FactQuery& q, const FactRowVisitor& v) { return store->bureau_rows(q, v); }, options,
@@ -1230,8 +1305,8 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
          "--candidates", candidates_file,
          "Candidates: [{\"id\", \"name\", \"facts\"}, ...] (JSON); default: the records imported into --data-dir")
       ->check(CLI::ExistingFile);
-  std::string data_dir = "var";
-  app.add_option("--data-dir", data_dir, "Folder of the database with imported records (default var)");
+  StoreLocation location;
+  location.add_to(app, "Folder of the database with imported records (default var)");
   app.add_option("--export", export_file, "Also write the figures and targets to FILE.xlsx or FILE.csv");
   app.add_option("--policies", dir, "Policy catalogue folder (default: policies/ of the data root)");
   app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
@@ -1241,7 +1316,7 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
     std::unique_ptr<Store> store;
     std::vector<Candidate> candidates;
     if (candidates_file.empty()) {
-      store = open_bureau_store(data_dir);
+      store = open_bureau_store(location);
     } else {
       candidates = load_candidates(candidates_file);
     }
@@ -1341,9 +1416,10 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"help", "List the commands", cmd_help},
-      {"serve", "Start the web app (browser UI and JSON API) on one SQLite file", cmd_serve},
+      {"serve", "Start the web app (browser UI and JSON API) on SQLite or a shared PostgreSQL", cmd_serve},
       {"user", "Add a web-app user or change a password", cmd_user},
-      {"backup", "Copy the database with SQLite's online backup", cmd_backup},
+      {"backup", "Copy the database (SQLite's online backup, or pg_dump)", cmd_backup},
+      {"migrate", "Bring the database (SQLite or PostgreSQL) to this program's schema version", cmd_migrate},
       {"import", "Import enterprises in bulk (XLSX, CSV UTF-8/GBK, JSON) for ranking and the dashboard", cmd_import},
       {"lint", "Check definitions and answer sets and report every error", cmd_lint},
       {"score", "Score answers: sections, level, gap to the next level, with explanations", cmd_score},

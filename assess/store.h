@@ -1,10 +1,12 @@
-// store.h — the one SQLite file that holds everything a consultant's laptop or a bureau server keeps:
+// store.h — the database that holds everything a consultant's laptop or a bureau server keeps:
 // users and sessions, enterprises, assessments with their answers (one row per answer, saved one
 // change at a time), the audit log of every change (old and new value), and evidence file records
 // (the files themselves live beside the database, named by their SHA-256).
 //
-// WAL journal, foreign keys on, a busy timeout, and versioned migrations applied at open. A narrow
-// interface: the HTTP layer and the CLI call these methods, nothing else touches SQL.
+// One SQLite file (WAL journal, foreign keys on, a busy timeout) on a laptop, or a PostgreSQL database
+// shared by several server processes (db.h): the methods and their SQL are the same for both, and
+// versioned migrations (one list per dialect) are applied at open. A narrow interface: the HTTP
+// layer and the CLI call these methods, nothing else touches SQL.
 #pragma once
 
 #include <cstdint>
@@ -19,10 +21,9 @@
 #include "scoring/dashboard.h"
 #include "scoring/rank.h"
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace assess {
+
+class Database;
 
 using Json = nlohmann::json;
 
@@ -60,6 +61,7 @@ struct AssessmentRow {
   std::optional<std::int64_t> previous_id;
   std::string created_at;
   std::string updated_at;
+  std::int64_t version = 0;  // raised by every change of the assessment or its answers
 };
 
 struct EvidenceRow {
@@ -75,13 +77,17 @@ struct EvidenceRow {
 
 class Store {
  public:
-  // Opens (creating when needed) and migrates. ":memory:" works for tests.
-  static std::unique_ptr<Store> open(const std::string& path);
+  // Opens (creating when needed) and migrates: an SQLite file path (":memory:" works for tests) or a
+  // "postgresql://…" URL.
+  static std::unique_ptr<Store> open(const std::string& target);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
   int schema_version() const;
+  // True when other processes may write the same database (PostgreSQL): what a process keeps in
+  // memory must then be checked against the database.
+  bool shared() const;
   static int latest_schema_version();
 
   // Users and sessions. Passwords are hashed with libsodium's crypto_pwhash (Argon2id); the
@@ -133,10 +139,11 @@ class Store {
   Json answers(std::int64_t assessment_id);
   // One stored answer as saved (null when there is none).
   Json answer(std::int64_t assessment_id, const std::string& module, const std::string& question);
-  // Saves one answer (null clears it) and its audit row in one transaction; returns the old value.
+  // Saves one answer (null clears it) and its audit row in one transaction; returns the old value
+  // and sets `*version` (when given) to the assessment's version after the save.
   Json save_answer(std::int64_t assessment_id, const std::string& module, const std::string& question,
                    const Json& answer, std::optional<std::int64_t> user_id, const std::string& now,
-                   const std::string& role = "");
+                   const std::string& role = "", std::int64_t* version = nullptr);
   void copy_answers(std::int64_t from_assessment, std::int64_t to_assessment, const std::string& now);
   Json audit(std::int64_t assessment_id, int limit);
   Json projects(std::int64_t assessment_id);
@@ -215,23 +222,35 @@ class Store {
   // year or before (year 0: the latest round).
   std::size_t bureau_rows_in(int year, const FactQuery& query, const FactRowVisitor& visit);
 
-  // Online backup to another file (SQLite's backup API), safe while the server runs.
+  // Failed-login counts by key, for servers that share the database (App's throttling).
+  struct LoginAttempts {
+    int count = 0;
+    std::int64_t next_allowed = 0;
+    std::int64_t last = 0;
+  };
+  std::optional<LoginAttempts> login_attempts(const std::string& key);
+  void set_login_attempts(const std::string& key, const LoginAttempts& attempts);
+  // Forgets one key, and (idle_before > 0) every key idle and free since before that time.
+  void forget_login_attempts(const std::string& key, std::int64_t idle_before = 0);
+
+  // Online backup to another file (SQLite's backup API, or pg_dump's custom format for
+  // PostgreSQL), safe while the server runs.
   void backup_to(const std::string& path);
 
-  sqlite3* handle() { return db_; }
+  // The connection, for tests that look at stored rows directly. Hold guard() while using it.
+  Database& database() { return *db_; }
+  // Every public method holds this lock: one connection and its cached statements serve several
+  // threads of the server, and a method's statements (a transaction) never interleave with another's.
+  std::unique_lock<std::recursive_mutex> guard() const { return std::unique_lock<std::recursive_mutex>(mutex_); }
 
  private:
-  explicit Store(sqlite3* db) : db_(db) {}
+  explicit Store(std::unique_ptr<Database> db);
   void migrate();
   void save_facts(const BureauRecord& record, std::int64_t round, bool latest);
   void audit_row(std::int64_t assessment_id, const std::string& module, const std::string& question, const Json& old,
                  const Json& now_value, std::optional<std::int64_t> user_id, const std::string& role,
                  const std::string& at);
-  // Every public method holds this lock: one connection and its cached statements serve several
-  // threads of the server, and a method's statements (a transaction) never interleave with another's.
-  std::unique_lock<std::recursive_mutex> guard() const { return std::unique_lock<std::recursive_mutex>(mutex_); }
-  sqlite3* db_;
-  mutable std::map<std::string, sqlite3_stmt*> statements_;  // prepared once, reused
+  std::unique_ptr<Database> db_;
   mutable std::recursive_mutex mutex_;
 };
 

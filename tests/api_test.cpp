@@ -1,7 +1,6 @@
 #include "api.h"
 
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -21,6 +20,7 @@
 #include <vector>
 
 #include "scoring/profile.h"
+#include "store_support.h"
 #include "xlsx_builder.h"
 
 namespace {
@@ -109,7 +109,7 @@ struct Fixture {
   TempDir dir;
   std::filesystem::path web = dir.path / "web";
   std::filesystem::path data = dir.path / "data";
-  std::unique_ptr<Store> store = Store::open(":memory:");
+  std::unique_ptr<Store> store = assess::testing::open_test_store();
   std::unique_ptr<App> app;
 
   explicit Fixture(const std::function<void(assess::AppConfig&)>& tweak = {}) {
@@ -1651,12 +1651,8 @@ TEST_CASE("a user added with must_change_password replaces the password at the f
 TEST_CASE("session tokens are stored only as their SHA-256") {
   Fixture f;
   const Client zhang = f.login("zhang");
-  sqlite3* db = f.store->handle();
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "SELECT token FROM sessions", -1, &stmt, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
-  const std::string stored = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-  sqlite3_finalize(stmt);
+  const std::string stored = assess::testing::query_text(*f.store, "SELECT token FROM sessions");
+  REQUIRE(!stored.empty());
   CHECK(stored != zhang.token);
   CHECK(stored == assess::sha256_hex(zhang.token));
   // The stored value itself does not open a session.

@@ -3,11 +3,12 @@
 #include <filesystem>
 
 #include "api.h"
+#include "store_support.h"
 
 namespace {
 
 struct Server {
-  std::unique_ptr<assess::Store> store = assess::Store::open(":memory:");
+  std::unique_ptr<assess::Store> store = assess::testing::open_test_store();
   std::string data_dir =
       (std::filesystem::temp_directory_path() / ("assess-invite-" + assess::random_token(6))).string();
   std::unique_ptr<assess::App> app;

@@ -4,9 +4,14 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <tuple>
 
+#include "commands.h"
 #include "scoring/error.h"
+#include "store_support.h"
 
 namespace {
 
@@ -102,18 +107,7 @@ void raw_exec(const std::string& path, const std::string& sql) {
   REQUIRE_MESSAGE(rc == SQLITE_OK, error);
 }
 
-// One text value (the first column of the first row) of a query on the store's own connection.
-std::string query_text(Store& store, const std::string& sql) {
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(store.handle(), sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
-  std::string out;
-  if (sqlite3_step(stmt) == SQLITE_ROW) {
-    const auto* p = sqlite3_column_text(stmt, 0);
-    if (p) out = reinterpret_cast<const char*>(p);
-  }
-  sqlite3_finalize(stmt);
-  return out;
-}
+using assess::testing::query_text;
 
 assess::EnterpriseRow enterprise_named(const std::string& name, const std::string& uscc = "") {
   assess::EnterpriseRow e;
@@ -143,7 +137,7 @@ std::vector<std::string> names_of(const std::vector<assess::EnterpriseRow>& rows
 
 TEST_CASE("an empty database is migrated to the latest schema version") {
   SUBCASE("in memory") {
-    auto store = Store::open(":memory:");
+    auto store = assess::testing::open_test_store();
     CHECK(store->schema_version() == Store::latest_schema_version());
   }
   SUBCASE("in a new file, which is left in WAL mode") {
@@ -211,12 +205,7 @@ INSERT INTO sessions(token, user_id, csrf, expires_at) VALUES ('plain-token-of-a
   REQUIRE(session);
   CHECK(session->user.name == "zhang");
   CHECK(session->csrf == "csrf-1");
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(store->handle(), "SELECT token FROM sessions", -1, &stmt, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
-  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) ==
-        assess::sha256_hex("plain-token-of-an-old-session"));
-  sqlite3_finalize(stmt);
+  CHECK(query_text(*store, "SELECT token FROM sessions") == assess::sha256_hex("plain-token-of-an-old-session"));
 }
 
 TEST_CASE("a database from a newer assess is refused with a message naming both versions") {
@@ -232,7 +221,7 @@ TEST_CASE("a database from a newer assess is refused with a message naming both 
 }
 
 TEST_CASE("save_answer stores the answer and an audit row with the old and the new value") {
-  auto store = Store::open(":memory:");
+  auto store = assess::testing::open_test_store();
   const auto e = store->add_enterprise(enterprise_named("甲"));
   const auto a = store->add_assessment(assessment_of(e.id));
   const auto other = store->add_assessment(assessment_of(e.id));
@@ -290,7 +279,7 @@ TEST_CASE("save_answer stores the answer and an audit row with the old and the n
 }
 
 TEST_CASE("copy_answers starts a re-assessment from the previous answers and projects") {
-  auto store = Store::open(":memory:");
+  auto store = assess::testing::open_test_store();
   const auto e = store->add_enterprise(enterprise_named("甲"));
   const auto before = store->add_assessment(assessment_of(e.id));
   store->save_answer(before.id, "sme-digital-2024", "raw_equipment_total", 280, std::nullopt, "t1");
@@ -312,7 +301,7 @@ TEST_CASE("copy_answers starts a re-assessment from the previous answers and pro
 }
 
 TEST_CASE("enterprise search treats % and _ as ordinary characters") {
-  auto store = Store::open(":memory:");
+  auto store = assess::testing::open_test_store();
   for (const char* name : {"100% 数字化工厂", "1000 数字化工厂", "a_b 机械", "axb 机械", "back\\slash"}) {
     store->add_enterprise(enterprise_named(name));
   }
@@ -334,7 +323,7 @@ TEST_CASE("enterprise search treats % and _ as ordinary characters") {
 }
 
 TEST_CASE("SQL metacharacters are stored verbatim and found by search") {
-  auto store = Store::open(":memory:");
+  auto store = assess::testing::open_test_store();
   const std::string hostile = "Robert'); DROP TABLE enterprises;--";
   const auto e = store->add_enterprise(enterprise_named(hostile));
   CHECK(store->enterprise(e.id)->name == hostile);
@@ -347,7 +336,7 @@ TEST_CASE("SQL metacharacters are stored verbatim and found by search") {
 }
 
 TEST_CASE("a second enterprise with the same credit code is refused") {
-  auto store = Store::open(":memory:");
+  auto store = assess::testing::open_test_store();
   store->add_enterprise(enterprise_named("甲", "91320205MA1Y8KQ38L"));
   CHECK_THROWS_WITH_AS(
       store->add_enterprise(enterprise_named("乙", "91320205MA1Y8KQ38L")),
@@ -361,7 +350,7 @@ TEST_CASE("a second enterprise with the same credit code is refused") {
 }
 
 TEST_CASE("sessions are found until they expire and not after") {
-  auto store = Store::open(":memory:");
+  auto store = assess::testing::open_test_store();
   const auto user = store->add_user("zhang", "correct horse", "consultant");
   const auto session = store->create_session(user, 1000, 60);
   CHECK(session.token.size() == 64);
@@ -383,7 +372,7 @@ TEST_CASE("sessions are found until they expire and not after") {
 }
 
 TEST_CASE("passwords are verified against an Argon2id hash that is not the password") {
-  auto store = Store::open(":memory:");
+  auto store = assess::testing::open_test_store();
   store->add_user("zhang", "correct horse", "consultant");
   CHECK(store->check_password("zhang", "correct horse")->role == "consultant");
   CHECK_FALSE(store->check_password("zhang", "correct horsE"));
@@ -409,7 +398,7 @@ TEST_CASE("passwords are verified against an Argon2id hash that is not the passw
 }
 
 TEST_CASE("an enterprise user is tied to its enterprise") {
-  auto store = Store::open(":memory:");
+  auto store = assess::testing::open_test_store();
   const auto e = store->add_enterprise(enterprise_named("甲"));
   const auto user = store->add_user("jia", "correct horse", "enterprise", e.id);
   CHECK(user.enterprise_id == e.id);
@@ -436,7 +425,7 @@ TEST_CASE("backup_to writes a readable copy with the same rows") {
 }
 
 TEST_CASE("evidence records list per assessment and name the owning enterprise") {
-  auto store = Store::open(":memory:");
+  auto store = assess::testing::open_test_store();
   const auto e = store->add_enterprise(enterprise_named("甲"));
   const auto a = store->add_assessment(assessment_of(e.id));
   assess::EvidenceRow row;
@@ -462,4 +451,119 @@ TEST_CASE("sha256_hex and random_token give lower-case hex") {
   CHECK(t.size() == 8);
   CHECK(t.find_first_not_of("0123456789abcdef") == std::string::npos);
   CHECK(assess::random_token() != assess::random_token());
+}
+
+TEST_CASE("a second connection to the database sees every change, each raising the assessment's version") {
+  // Two Store objects on one database stand for two server processes: the SQLite file of a temporary
+  // folder, or the PostgreSQL database of ASSESS_TEST_DATABASE.
+  TempDir dir;
+  std::unique_ptr<Store> first;
+  std::string target;
+  if (assess::testing::testing_postgres()) {
+    first = assess::testing::open_test_store();
+    target = assess::testing::test_database_url();
+  } else {
+    target = dir.file("shared.db");
+    first = Store::open(target);
+  }
+  auto second = Store::open(target);
+  const auto e = first->add_enterprise(enterprise_named("甲", "91320205MA1Y8KQ38L"));
+  const auto a = first->add_assessment(assessment_of(e.id));
+  CHECK(second->assessment(a.id)->version == 0);
+
+  std::int64_t version = -1;
+  CHECK(first
+            ->save_answer(a.id, "sme-digital-2024", "q05_information_systems", "most", std::nullopt,
+                          "2026-05-01T10:00:00Z", "", &version)
+            .is_null());
+  CHECK(version == 1);
+  CHECK(second->assessment(a.id)->version == 1);
+  CHECK(second->answer(a.id, "sme-digital-2024", "q05_information_systems") == "most");
+  // The second connection's save reads the first one's value as the old value.
+  CHECK(second->save_answer(a.id, "sme-digital-2024", "q05_information_systems", "all", std::nullopt,
+                            "2026-05-01T10:01:00Z", "", &version) == "most");
+  CHECK(version == 2);
+  second->set_status(a.id, "submitted", "2026-05-01T10:02:00Z");
+  CHECK(first->assessment(a.id)->version == 3);
+  CHECK(first->assessment(a.id)->status == "submitted");
+  first->set_projects(a.id, Json::array({{{"kind", "tech_upgrade"}}}), "2026-05-01T10:03:00Z");
+  CHECK(second->assessment(a.id)->version == 4);
+  CHECK(second->projects(a.id) == Json::array({{{"kind", "tech_upgrade"}}}));
+
+  // Sessions and failed-login counts made through one are the other's too.
+  const auto u = first->add_user_hash("zhang", "x", "consultant");
+  const auto session = first->create_session(u, 1000, 3600);
+  REQUIRE(second->find_session(session.token, 2000));
+  CHECK(second->find_session(session.token, 2000)->user.name == "zhang");
+  second->delete_session(session.token);
+  CHECK_FALSE(first->find_session(session.token, 2000));
+  CHECK_FALSE(first->login_attempts("name zhang"));
+  first->set_login_attempts("name zhang", {6, 1100, 1000});
+  const auto attempts = second->login_attempts("name zhang");
+  REQUIRE(attempts);
+  CHECK(attempts->count == 6);
+  CHECK(attempts->next_allowed == 1100);
+  CHECK(attempts->last == 1000);
+  second->forget_login_attempts("name zhang");
+  CHECK_FALSE(first->login_attempts("name zhang"));
+}
+
+TEST_CASE("enterprise search ignores ASCII case and takes % and _ literally on both databases") {
+  auto store = assess::testing::open_test_store();
+  store->add_enterprise(enterprise_named("ABC机械"));
+  store->add_enterprise(enterprise_named("abc电子"));
+  store->add_enterprise(enterprise_named("100%_精密"));
+  CHECK(names_of(store->enterprises("abc", 10, 0)) == std::vector<std::string>{"ABC机械", "abc电子"});
+  CHECK(names_of(store->enterprises("%_", 10, 0)) == std::vector<std::string>{"100%_精密"});
+  CHECK(names_of(store->enterprises("", 1, 1)) == std::vector<std::string>{"ABC机械"});
+}
+
+TEST_CASE("assess migrate and assess backup work on the test database (--data-dir or --database)") {
+  TempDir dir;
+  std::vector<std::string> where = {"--data-dir", dir.file("data")};
+  if (assess::testing::testing_postgres()) {
+    // An empty database: no schema yet.
+    assess::Database::open(assess::testing::test_database_url())
+        ->exec("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public");
+    where = {"--database", assess::testing::test_database_url()};
+  }
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.end(), where.begin(), where.end());
+    std::ostringstream out;
+    std::ostringstream err;
+    const int code = assess::cli::run(args, out, err);
+    return std::make_tuple(code, out.str(), err.str());
+  };
+  const std::string latest = std::to_string(Store::latest_schema_version());
+  auto [code, out, err] = run({"migrate"});
+  CHECK_MESSAGE(code == 0, err);
+  CHECK(out.find("schema version 0 -> " + latest) != std::string::npos);
+  std::tie(code, out, err) = run({"migrate"});
+  CHECK(out.find("schema version " + latest + " -> " + latest) != std::string::npos);
+  // A backup while the database holds a row: SQLite's backup is a database file, pg_dump's custom
+  // format starts with "PGDMP".
+  {
+    auto store = assess::testing::testing_postgres() ? Store::open(assess::testing::test_database_url())
+                                                     : Store::open(dir.file("data") + "/assess.db");
+    store->add_enterprise(enterprise_named("备份企业"));
+  }
+  const std::string file = dir.file("backup.bin");
+  std::tie(code, out, err) = run({"backup", file});
+  CHECK_MESSAGE(code == 0, err);
+  std::ifstream in(file, std::ios::binary);
+  std::string head(16, '\0');
+  in.read(head.data(), 16);
+  if (assess::testing::testing_postgres()) {
+    CHECK(head.rfind("PGDMP", 0) == 0);
+  } else {
+    CHECK(head.rfind("SQLite format 3", 0) == 0);
+    CHECK(names_of(Store::open(file)->enterprises("", 10, 0)) == std::vector<std::string>{"备份企业"});
+  }
+}
+
+TEST_CASE("--database takes only a postgresql:// URL") {
+  std::ostringstream out;
+  std::ostringstream err;
+  CHECK(assess::cli::run({"migrate", "--database", "/tmp/not-a-url.db"}, out, err) != 0);
+  CHECK(err.str().find("postgresql://") != std::string::npos);
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Every CTest test has at least one of the labels CONTRIBUTING.md lists (unit, data, browser, server,
+"""Every CTest test has at least one of the labels CONTRIBUTING.md lists (unit, data, browser, server, postgres,
 durability, style), so `ctest -L <label>` selections together cover the whole suite.
 Usage: labels_check.py BUILD_DIR"""
 import json
 import subprocess
 import sys
 
-KNOWN = {"unit", "data", "browser", "server", "durability", "style"}
+KNOWN = {"unit", "data", "browser", "server", "durability", "style", "postgres"}
 out = subprocess.run(["ctest", "--test-dir", sys.argv[1], "--show-only=json-v1"], capture_output=True, text=True, check=True)
 tests = json.loads(out.stdout)["tests"]
 bad = []
