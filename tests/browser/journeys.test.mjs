@@ -233,7 +233,7 @@ const X = {
     kind: 'Kind of project', kindTech: 'Technology transformation', twoYears: /Technology and equipment investment over two consecutive/,
     inPark: /In an advanced-manufacturing specialty park/, fitsPark: /Fits the park's industrial positioning/, yes: 'Yes',
     tryIt: 'Try (not saved)', saveProjects: 'Save projects (as facts)', saved: 'Projects saved',
-    xishanRule: 'Tech-transformation subsidy, rate by band of two-year technology and equipment investment', amount200: '200万',
+    xishanRule: 'Tech-transformation subsidy, rate by band of two-year technology and equipment investment', amount200: '2,000,000 yuan',
     rolled: /\d+ year-bound answers moved/, reportComparison: /Compared with the previous assessment/,
   },
 };

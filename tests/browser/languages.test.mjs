@@ -129,6 +129,12 @@ function allowedChinese() {
       if (doc.document) collect(doc.document, true);
     }
   }
+  // Place names (GB/T 2260) and industry names (GB/T 4754) the code lists give only in Chinese:
+  // shown beside their codes as the official names, like a cited document's title.
+  for (const list of ['regions.json', 'industries.json']) {
+    const doc = JSON.parse(fs.readFileSync(path.join(root, 'questionnaires/profile', list), 'utf8'));
+    for (const c of doc.codes) if (!c.name_en) out.add(c.name);
+  }
   return [...out].sort((a, b) => b.length - a.length);
 }
 

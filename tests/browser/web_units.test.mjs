@@ -10,6 +10,21 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
+// web/i18n.js loads its catalogues from the server: here the same files are served from web/i18n/.
+globalThis.fetch = async (url) => {
+  const dir = path.join(root, 'web', 'i18n');
+  const reply = (body) => ({ ok: true, status: 200, json: async () => body });
+  if (url === '/api/languages') {
+    const tags = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    return reply({ languages: tags.map((tag) => {
+      const c = JSON.parse(fs.readFileSync(path.join(dir, `${tag}.json`), 'utf8'));
+      return { tag, name: c['@name'], switch_to: c['@switch_to'], fallback: c['@fallback'] || [] };
+    }) });
+  }
+  const m = /^\/i18n\/([^/]+)\.json$/.exec(url);
+  if (m) return reply(JSON.parse(fs.readFileSync(path.join(dir, `${decodeURIComponent(m[1])}.json`), 'utf8')));
+  return { ok: false, status: 404, json: async () => ({}) };
+};
 const codes = await import(path.join(root, 'web', 'codes.js'));
 const projects = await import(path.join(root, 'web', 'projects.js'));
 const compare = await import(path.join(root, 'web', 'compare.js'));
