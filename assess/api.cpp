@@ -1647,16 +1647,25 @@ HttpResponse App::on_bureau_criteria(Context&) {
   return json_response(200, list);
 }
 
+namespace {
+
+// A ranking request's scope: ?region, ?industry and ?top (1 to 10,000).
+RankOptions rank_options(std::map<std::string, std::string>& query) {
+  RankOptions options;
+  options.region = query["region"];
+  options.industry = query["industry"];
+  if (query.count("top")) options.top = static_cast<std::size_t>(std::clamp(std::atoi(query["top"].c_str()), 1, 10000));
+  return options;
+}
+
+}  // namespace
+
 HttpResponse App::on_bureau_rank(Context& c) {
   const std::string id = c.query["criteria"];
   const auto all = load_criteria_dir(config_.policies_dir + "/criteria");
   auto it = std::find_if(all.begin(), all.end(), [&](const Criteria& cr) { return cr.id == id; });
   if (it == all.end()) http_fail(404, "no ranking criteria \"" + clean_utf8(id, 100) + "\"");
-  RankOptions options;
-  options.region = c.query["region"];
-  options.industry = c.query["industry"];
-  if (c.query.count("top"))
-    options.top = static_cast<std::size_t>(std::clamp(std::atoi(c.query["top"].c_str()), 1, 10000));
+  const RankOptions options = rank_options(c.query);
   const std::size_t limit = c.query.count("limit")
                                 ? static_cast<std::size_t>(std::clamp(std::atoi(c.query["limit"].c_str()), 1, 100000))
                                 : 200;
@@ -1789,11 +1798,7 @@ HttpResponse App::on_bureau_rank_export(Context& c) {
   const auto all = load_criteria_dir(config_.policies_dir + "/criteria");
   auto it = std::find_if(all.begin(), all.end(), [&](const Criteria& cr) { return cr.id == id; });
   if (it == all.end()) http_fail(404, "no ranking criteria \"" + clean_utf8(id, 100) + "\"");
-  RankOptions options;
-  options.region = c.query["region"];
-  options.industry = c.query["industry"];
-  if (c.query.count("top"))
-    options.top = static_cast<std::size_t>(std::clamp(std::atoi(c.query["top"].c_str()), 1, 10000));
+  const RankOptions options = rank_options(c.query);
   const RankResult ranked = rank_rows(
       *it, [this](const FactQuery& q, const FactRowVisitor& v) { return store_.bureau_rows(q, v); }, options, 0);
   Json j = rank_to_json(ranked, en ? "en" : "zh-CN", 0);
