@@ -1885,7 +1885,7 @@ HttpResponse App::on_bureau_drill(Context& c) {
     } else if (row.facts && row.facts->contains("region") && (*row.facts)["region"].is_string()) {
       where = (*row.facts)["region"].get<std::string>();
     }
-    if (!region_within(where, region)) return;
+    if (!region_within(where, region) || (row.values == nullptr && row.facts == nullptr)) return;
     DashboardTally tally(targets, region, one);
     tally.add(row.values ? dashboard_facts(row.values) : dashboard_facts(*row.facts));
     const Dashboard d = tally.result();
