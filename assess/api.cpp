@@ -511,13 +511,7 @@ std::shared_ptr<App::Cached> App::cached(const AssessmentRow& a) {
 }
 
 AssessmentResult App::score_cached(const AssessmentRow& a) {
-  auto entry = cached(a);
-  std::lock_guard<std::mutex> lock(entry->mutex);
-  if (!entry->result) {
-    entry->result = score_assessment(crosswalk_, entry->parsed);
-    entry->live = live_summary(*entry->result);
-  }
-  return *entry->result;
+  return snapshot(a).result;
 }
 
 App::Snapshot App::snapshot(const AssessmentRow& a) {
