@@ -485,28 +485,28 @@ HttpResponse App::static_file(const std::string& path) {
 std::shared_ptr<App::Cached> App::cached(const AssessmentRow& a) {
   std::lock_guard<std::mutex> lock(cache_mutex_);
   if (auto it = cache_.find(a.id); it != cache_.end()) {
-    // Another server may have changed the assessment: then its version moved on and the entry is
-    // built again (SQLite has one server, whose saves keep the entry current).
-    if (!store_.shared() || it->second->version.load() == a.version) return it->second;
+    // Valid while it holds at least the version of the row read before: this server's saves advance
+    // it in the batch that wrote them; a change it did not see (another server's, or a write whose
+    // handler forgot the entry meanwhile) leaves it behind, and it is built again.
+    if (it->second->version.load() >= a.version) return it->second;
     cache_.erase(it);
   }
   if (cache_.size() > 2000) cache_.clear();  // bounded: a bureau server may open thousands
   // The whole-assessment document the scoring library reads, from the stored answers.
   const auto e = store_.enterprise(a.enterprise_id);
+  Store::AssessmentState state = store_.state(a.id);
   Json doc = {
       {"assessment",
        {{"id", std::to_string(a.id)}, {"date", a.date}, {"assessor", a.assessor}, {"enterprise", e ? e->name : ""}}},
       {"modules", Json::object()},
-      {"projects", store_.projects(a.id)}};
-  const Json answers = store_.answers(a.id);
+      {"projects", std::move(state.projects)}};
   for (const auto& m : a.modules) {
-    doc["modules"][m] = {{"answers", answers.contains(m) ? answers[m] : Json::object()}};
+    doc["modules"][m] = {{"answers", state.answers.contains(m) ? state.answers[m] : Json::object()}};
   }
   auto entry = std::make_shared<Cached>();
   entry->parsed = parse_assessment(library_, doc, "assessment");
-  // Read after `a`: when another server saved in between, the entry is newer than a.version and is
-  // built again at the next check, never kept stale.
-  entry->version = a.version;
+  // The version these answers belong to (newer than a.version when a save came in between).
+  entry->version = state.version;
   return cache_.emplace(a.id, std::move(entry)).first->second;
 }
 
@@ -545,27 +545,85 @@ std::shared_ptr<const GapResult> App::gap_cached(Cached& entry, const std::strin
   return gap;
 }
 
-Json App::update_cached(Cached& entry, const std::string& module, const std::string& question, const Json& answer) {
-  std::lock_guard<std::mutex> lock(entry.mutex);
-  set_answer(entry.parsed, module, question, answer);
-  if (entry.result && entry.live.is_object()) {
-    for (const auto& id : rescore_module(crosswalk_, entry.parsed, module, *entry.result)) {
-      entry.live[id] = live_module(entry.result->modules.at(id));
-      ++entry.versions[id];
+void App::save_batched(PendingSave& job) {
+  std::unique_lock<std::mutex> q(save_mutex_);
+  save_queue_.push_back(&job);
+  while (!job.done) {
+    if (writing_) {
+      saves_written_.wait(q);  // the writer of the current batch wakes everyone when it is done
+      continue;
     }
-  } else {
-    entry.result = score_assessment(crosswalk_, entry.parsed);
-    entry.live = live_summary(*entry.result);
-    for (const auto& id : entry.result->order) ++entry.versions[id];
+    writing_ = true;  // this thread writes the queue, its own save with it
+    std::vector<PendingSave*> batch;
+    batch.swap(save_queue_);
+    q.unlock();
+    try {
+      write_batch(batch);
+    } catch (...) {
+      for (PendingSave* p : batch) {
+        if (!p->save.error) p->save.error = std::current_exception();
+      }
+    }
+    q.lock();
+    for (PendingSave* p : batch) p->done = true;
+    writing_ = false;
+    saves_written_.notify_all();
   }
-  return entry.live;
+  if (job.save.error) std::rethrow_exception(job.save.error);
 }
 
-void App::keep_version(Cached& entry, std::int64_t before, std::int64_t after) {
-  // The entry holds the version `before` plus this save: it is the stored version `after` when no
-  // other server saved in between (saves to one assessment are serialised by its row).
-  std::int64_t expected = before;
-  if (after == before + 1) entry.version.compare_exchange_strong(expected, after);
+void App::write_batch(std::vector<PendingSave*>& batch) {
+  std::vector<Store::AnswerSave*> saves;
+  saves.reserve(batch.size());
+  for (PendingSave* p : batch) saves.push_back(&p->save);
+  store_.save_answers(saves);
+  // The cached assessments, each with its saves in the order the store wrote them.
+  std::vector<Cached*> entries;
+  std::map<Cached*, std::vector<PendingSave*>> jobs;
+  for (PendingSave* p : batch) {
+    auto& list = jobs[p->entry.get()];
+    if (list.empty()) entries.push_back(p->entry.get());
+    list.push_back(p);
+  }
+  for (Cached* entry : entries) {
+    auto& list = jobs[entry];
+    std::stable_sort(list.begin(), list.end(),
+                     [](const PendingSave* a, const PendingSave* b) { return a->save.version < b->save.version; });
+    std::lock_guard<std::mutex> lock(entry->mutex);
+    std::vector<std::string> modules;
+    bool all_written = true;
+    for (PendingSave* p : list) {
+      if (p->save.error) {
+        all_written = false;
+        continue;
+      }
+      set_answer(entry->parsed, p->save.module, p->save.question, p->save.answer);
+      if (std::find(modules.begin(), modules.end(), p->save.module) == modules.end()) modules.push_back(p->save.module);
+    }
+    if (entry->result && entry->live.is_object()) {
+      for (const auto& module : modules) {
+        for (const auto& id : rescore_module(crosswalk_, entry->parsed, module, *entry->result)) {
+          entry->live[id] = live_module(entry->result->modules.at(id));
+          ++entry->versions[id];
+        }
+      }
+    } else {
+      entry->result = score_assessment(crosswalk_, entry->parsed);
+      entry->live = live_summary(*entry->result);
+      for (const auto& id : entry->result->order) ++entry->versions[id];
+    }
+    auto live = std::make_shared<const std::string>(entry->live.dump(-1, ' ', false, Json::error_handler_t::replace));
+    for (PendingSave* p : list) p->live = live;
+    // The saves of one batch to one assessment have consecutive versions (one transaction, the row
+    // locked): the entry that held the version before the first now holds the last.
+    for (std::size_t i = 1; i < list.size(); ++i) {
+      if (list[i]->save.version != list[i - 1]->save.version + 1) all_written = false;
+    }
+    if (all_written && !list.empty()) {
+      std::int64_t expected = list.front()->save.version - 1;
+      entry->version.compare_exchange_strong(expected, list.back()->save.version);
+    }
+  }
 }
 
 void App::forget(std::int64_t id) {
@@ -766,8 +824,8 @@ const std::vector<App::Route>& App::routes() {
       {"GET", {"enterprises", "*", "invites"}, only(kAdmin | kConsultant), W::kInline, &App::on_invites},
       {"DELETE", {"enterprises", "*", "invites", "*"}, only(kAdmin | kConsultant), W::kInline, &App::on_invite_revoke},
       {"GET", {"assessments", "*"}, kAnyUser, W::kInline, &App::on_assessment},
-      {"PUT", {"assessments", "*", "answers", "*", "*"}, kChanges, W::kInline, &App::on_answer},
-      {"DELETE", {"assessments", "*", "answers", "*", "*"}, kChanges, W::kInline, &App::on_answer},
+      {"PUT", {"assessments", "*", "answers", "*", "*"}, kChanges, W::kSave, &App::on_answer},
+      {"DELETE", {"assessments", "*", "answers", "*", "*"}, kChanges, W::kSave, &App::on_answer},
       {"PUT", {"assessments", "*", "projects"}, kChanges, W::kInline, &App::on_projects},
       {"POST", {"assessments", "*", "what-if"}, kAnyUser, W::kHeavy, &App::on_what_if},
       {"POST", {"assessments", "*", "submit"}, kChanges, W::kInline, &App::on_status},
@@ -1212,12 +1270,9 @@ HttpResponse App::on_answer(Context& c) {
   Json answer;
   if (method == "PUT") {
     answer = parse_body(c.request);
-    // Evidence files are attached by their own route; a changed value keeps them.
+    // Evidence files are attached by their own route; a changed value keeps them (the store carries
+    // them over in the save's transaction). The stored answer is read here to check the claims.
     const Json previous = store_.answer(a.id, module, question);
-    if (previous.is_object() && previous.contains("evidence") && !(answer.is_object() && answer.contains("evidence"))) {
-      if (!answer.is_object()) answer = Json{{"value", answer}};
-      answer["evidence"] = previous["evidence"];
-    }
     if (answer.is_object()) {
       for (const char* flag : {"verified", "na"}) {
         if (answer.contains(flag) && !answer[flag].is_boolean()) {
@@ -1269,14 +1324,31 @@ HttpResponse App::on_answer(Context& c) {
     // Validates exactly as the scoring library will read it; the error names question and pointer.
     (void)parse_answer(q, qi, answer, "request", "");
   }
-  // The cache entry exists before the write, so no reader can cache the assessment as it was.
-  const auto entry = cached(a);
+  // Validated: the save waits for its batch without holding up other state changes (whether the
+  // assessment is still open is checked again in the batch's transaction).
+  if (c.lock && c.lock->owns_lock()) c.lock->unlock();
   const std::string now = now_text(c.now);
-  std::int64_t version = 0;
-  const Json old = store_.save_answer(a.id, module, question, answer, user.id, now, user.role, &version);
-  const Json live = update_cached(*entry, module, question, answer);
-  keep_version(*entry, a.version, version);
-  return json_response(200, {{"saved", true}, {"updated_at", now}, {"old", old}, {"live", live}});
+  PendingSave job;
+  job.entry = cached(a);
+  job.save.assessment_id = a.id;
+  job.save.module = module;
+  job.save.question = question;
+  job.save.answer = std::move(answer);
+  job.save.user_id = user.id;
+  job.save.now = now;
+  job.save.role = user.role;
+  job.save.require_open = true;
+  job.save.keep_evidence = true;
+  try {
+    save_batched(job);
+  } catch (const Store::NotOpen& e) {
+    http_fail(409, e.what());
+  }
+  // The body as json_response writes it (keys in order), with the live summary serialised once per batch.
+  HttpResponse r = json_response(200, Json::object());
+  r.body = "{\"live\":" + *job.live + ",\"old\":" + job.save.old.dump(-1, ' ', false, Json::error_handler_t::replace) +
+           ",\"saved\":true,\"updated_at\":" + Json(now).dump() + "}";
+  return r;
 }
 
 HttpResponse App::on_projects(Context& c) {
@@ -1534,23 +1606,35 @@ HttpResponse App::on_evidence_add(Context& c) {
       http_fail(400, "question \"" + question + "\" has no evidence slot \"" + clean_utf8(slot, 64) + "\"");
     }
   }
-  Json answer = store_.answer(a.id, module, question);
+  const Json answer = store_.answer(a.id, module, question);
   if (answer.is_object() && answer.contains("evidence") && answer["evidence"].is_array() &&
       answer["evidence"].size() >= config_.max_evidence_per_answer) {
     http_fail(409, "an answer may list at most " + std::to_string(config_.max_evidence_per_answer) + " evidence files");
   }
   store_evidence_file(evidence_dir(), e.sha256, c.request.body);
   EvidenceRow stored = store_.add_evidence(e);
-  // Record it on the answer, so the grade reads "evidence attached".
-  if (!answer.is_object()) answer = answer.is_null() ? Json::object() : Json{{"value", answer}};
+  // Record it on the answer, so the grade reads "evidence attached" (appended in the save's
+  // transaction, so a value saved at the same time stays).
   Json ref = {{"file", "sha256:" + e.sha256}, {"name", e.name}};
   if (!slot.empty()) ref["slot"] = slot;
-  answer["evidence"].push_back(ref);
-  const auto entry = cached(a);
-  std::int64_t version = 0;
-  store_.save_answer(a.id, module, question, answer, user.id, now_text(c.now), user.role, &version);
-  update_cached(*entry, module, question, answer);
-  keep_version(*entry, a.version, version);
+  PendingSave job;
+  job.entry = cached(a);
+  job.save.assessment_id = a.id;
+  job.save.module = module;
+  job.save.question = question;
+  job.save.user_id = user.id;
+  job.save.now = now_text(c.now);
+  job.save.role = user.role;
+  job.save.require_open = true;
+  job.save.add_evidence = std::move(ref);
+  job.save.max_evidence = config_.max_evidence_per_answer;
+  try {
+    save_batched(job);
+  } catch (const Store::NotOpen& err) {
+    http_fail(409, err.what());
+  } catch (const Store::TooMuchEvidence&) {
+    http_fail(409, "an answer may list at most " + std::to_string(config_.max_evidence_per_answer) + " evidence files");
+  }
   return json_response(201,
                        {{"id", stored.id}, {"sha256", e.sha256}, {"size", e.size}, {"mime", e.mime}, {"name", e.name}});
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -72,8 +73,9 @@ class App {
 
   // Where the server should run a request: on the connection's own thread (answers in well under a
   // millisecond), on the pool for slow work (reports, scores with their gap search, imports,
-  // evidence files), or on the password pool (Argon2). Read from the route table.
-  enum class Work { kInline, kHeavy, kPassword };
+  // evidence files), on the password pool (Argon2), or on the writers' pool (answer saves: many wait
+  // there together, so the store writes them in one transaction). Read from the route table.
+  enum class Work { kInline, kHeavy, kPassword, kSave };
   static Work work_of(const std::string& method, const std::string& target);
 
   // Every API route as "METHOD /api/path" with "*" for a parameter, in table order (docs/api.md is
@@ -206,13 +208,26 @@ class App {
   // kept in the entry while the module's version is `version`.
   std::shared_ptr<const GapResult> gap_cached(Cached& entry, const std::string& module, std::uint64_t version,
                                               const ModuleResult& m, int next);
-  // Changes one answer of the cached assessment and rescores the modules it reaches; returns the
-  // live summary of the new result.
-  Json update_cached(Cached& entry, const std::string& module, const std::string& question, const Json& answer);
+  // Answer saves are written together (group commit): a save joins the queue; the first one that
+  // finds no batch being written writes the whole queue in one transaction, applies it to the cached
+  // assessments (each module a batch touched rescored once) and wakes the others. Saves to one
+  // assessment keep their order.
+  struct PendingSave {
+    Store::AnswerSave save;
+    std::shared_ptr<Cached> entry;            // taken before the write, so no reader caches the assessment as it was
+    std::shared_ptr<const std::string> live;  // the assessment's live summary after the batch, as JSON
+    bool done = false;                        // under save_mutex_
+  };
+  // Returns when `job` is written (or failed: then its error is rethrown).
+  void save_batched(PendingSave& job);
+  void write_batch(std::vector<PendingSave*>& batch);
+  std::mutex save_mutex_;
+  std::condition_variable saves_written_;
+  std::vector<PendingSave*> save_queue_;
+  bool writing_ = false;  // a thread is writing a batch (under save_mutex_)
   std::shared_ptr<Cached> cached(const AssessmentRow& a);
   AssessmentResult score_cached(const AssessmentRow& a);
   void forget(std::int64_t id);
-  void keep_version(Cached& entry, std::int64_t before, std::int64_t after);
   Json live_summary(const AssessmentResult& result);
   static Json live_module(const ModuleResult& m);
 

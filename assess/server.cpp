@@ -30,12 +30,13 @@ class Session;
 // What every connection shares: the handler, the pools and the list of connections waiting for a
 // header (the ones that may be closed to make room at the cap).
 struct Shared {
-  Shared(App& a, const ServerLimits& l, net::thread_pool& w, net::thread_pool& p)
-      : app(a), limits(l), workers(w), password_workers(p) {}
+  Shared(App& a, const ServerLimits& l, net::thread_pool& w, net::thread_pool& p, net::thread_pool& s)
+      : app(a), limits(l), workers(w), password_workers(p), writers(s) {}
   App& app;
   ServerLimits limits;
   net::thread_pool& workers;
   net::thread_pool& password_workers;
+  net::thread_pool& writers;
   std::atomic<int> open{0};
   std::mutex idle_mutex;
   std::list<std::weak_ptr<Session>> idle;  // oldest first
@@ -143,7 +144,9 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       return answer(*request, response);
     }
-    auto& pool = work == App::Work::kPassword ? shared_.password_workers : shared_.workers;
+    auto& pool = work == App::Work::kPassword ? shared_.password_workers
+                 : work == App::Work::kSave   ? shared_.writers
+                                              : shared_.workers;
     net::post(pool, [self = shared_from_this(), request] {
       auto response = std::make_shared<HttpResponse>();
       bool failed = false;
@@ -277,7 +280,8 @@ void serve(App& app, const std::string& host, unsigned short port, const ServerL
   acceptor.listen(net::socket_base::max_listen_connections);
   net::thread_pool workers(static_cast<std::size_t>(std::max(1, limits.worker_threads)));
   net::thread_pool password_workers(static_cast<std::size_t>(std::max(1, limits.password_threads)));
-  Shared shared(app, limits, workers, password_workers);
+  net::thread_pool writers(static_cast<std::size_t>(std::max(1, limits.writer_threads)));
+  Shared shared(app, limits, workers, password_workers, writers);
   std::make_shared<Listener>(ioc, acceptor, shared)->accept();
   ready(acceptor.local_endpoint().port());
   std::vector<std::thread> threads;

@@ -28,6 +28,9 @@ struct ServerLimits {
   int io_threads = 2;
   int worker_threads = 2;
   int password_threads = 2;
+  // Answer saves wait here for the store's group commit: threads that mostly sleep, so that the
+  // saves of many clients can be written in one transaction.
+  int writer_threads = 16;
 };
 
 // Serves until stopped (SIGINT/SIGTERM). `ready` is called with the bound port.

@@ -951,6 +951,28 @@ Json Store::answers(std::int64_t assessment_id) {
   return out;
 }
 
+Store::AssessmentState Store::state(std::int64_t assessment_id) {
+  const auto lock = guard();
+  // One statement, so one snapshot on both databases: the version belongs to exactly these answers.
+  Statement s(*db_,
+              "SELECT a.version, a.projects, x.module, x.question, x.answer FROM assessments a "
+              "LEFT JOIN answers x ON x.assessment_id = a.id WHERE a.id = ? ORDER BY x.module, x.question");
+  s.bind(1, assessment_id);
+  AssessmentState out;
+  out.answers = Json::object();
+  out.projects = Json::array();
+  bool first = true;
+  while (s.step()) {
+    if (first) {
+      out.version = s.integer(0);
+      out.projects = Json::parse(s.text(1));
+      first = false;
+    }
+    if (!s.null(2)) out.answers[s.text(2)][s.text(3)] = Json::parse(s.text(4));
+  }
+  return out;
+}
+
 Json Store::answer(std::int64_t assessment_id, const std::string& module, const std::string& question) {
   const auto lock = guard();
   Statement s(*db_, "SELECT answer FROM answers WHERE assessment_id = ? AND module = ? AND question = ?");
@@ -961,46 +983,98 @@ Json Store::answer(std::int64_t assessment_id, const std::string& module, const 
 Json Store::save_answer(std::int64_t assessment_id, const std::string& module, const std::string& question,
                         const Json& answer, std::optional<std::int64_t> user_id, const std::string& now,
                         const std::string& role, std::int64_t* version) {
+  AnswerSave save;
+  save.assessment_id = assessment_id;
+  save.module = module;
+  save.question = question;
+  save.answer = answer;
+  save.user_id = user_id;
+  save.now = now;
+  save.role = role;
+  std::vector<AnswerSave*> one{&save};
+  save_answers(one);
+  if (save.error) std::rethrow_exception(save.error);
+  if (version) *version = save.version;
+  return std::move(save.old);
+}
+
+// One transaction for the whole batch (the server's group commit: one BEGIN/COMMIT, SQLite's locks
+// and WAL frames or PostgreSQL's round trips, serves many saves). If it fails, each save runs again
+// in its own transaction, so one bad save never takes the others with it.
+void Store::save_answers(std::vector<AnswerSave*>& batch) {
   const auto lock = guard();
-  Transaction t(*db_);
+  // By assessment, each one's saves in the order they came: PostgreSQL then locks the rows of two
+  // batches in one order, and saves to one assessment still follow each other.
+  std::stable_sort(batch.begin(), batch.end(),
+                   [](const AnswerSave* a, const AnswerSave* b) { return a->assessment_id < b->assessment_id; });
+  try {
+    Transaction t(*db_);
+    for (AnswerSave* p : batch) save_one(*p);
+    t.commit();
+  } catch (...) {
+    for (AnswerSave* p : batch) {
+      try {
+        Transaction t(*db_);
+        save_one(*p);
+        t.commit();
+      } catch (...) {
+        p->error = std::current_exception();
+      }
+    }
+  }
+}
+
+void Store::save_one(AnswerSave& p) {
   // The assessment's row first: on PostgreSQL it locks the row, so saves to one assessment from
   // several servers follow each other and each reads the old value the one before it left.
   {
-    Statement s(*db_, "UPDATE assessments SET updated_at = ?, version = version + 1 WHERE id = ? RETURNING version");
-    s.bind(1, now).bind(2, assessment_id);
-    const std::int64_t v = s.insert();
-    if (version) *version = v;
+    Statement s(*db_, p.require_open ? "UPDATE assessments SET updated_at = ?, version = version + 1 WHERE id = ? "
+                                       "AND status = 'open' RETURNING version"
+                                     : "UPDATE assessments SET updated_at = ?, version = version + 1 WHERE id = ? "
+                                       "RETURNING version");
+    s.bind(1, p.now).bind(2, p.assessment_id);
+    p.version = s.insert();
+    if (p.version == 0 && p.require_open) throw NotOpen();
   }
-  Json old;
+  p.old = Json();
   {
     Statement s(*db_, "SELECT answer FROM answers WHERE assessment_id = ? AND module = ? AND question = ?");
-    s.bind(1, assessment_id).bind(2, module).bind(3, question);
-    if (s.step()) old = Json::parse(s.text(0));
+    s.bind(1, p.assessment_id).bind(2, p.module).bind(3, p.question);
+    if (s.step()) p.old = Json::parse(s.text(0));
   }
-  if (answer.is_null()) {
+  // Read and changed in this transaction, so that a value and an evidence file saved at once both stay.
+  const bool old_evidence = p.old.is_object() && p.old.contains("evidence") && p.old["evidence"].is_array();
+  if (p.add_evidence.is_object()) {
+    p.answer = p.old.is_object() ? p.old : p.old.is_null() ? Json::object() : Json{{"value", p.old}};
+    if (old_evidence && p.old["evidence"].size() >= p.max_evidence) throw TooMuchEvidence();
+    p.answer["evidence"].push_back(p.add_evidence);
+  } else if (p.keep_evidence && old_evidence && !(p.answer.is_object() && p.answer.contains("evidence"))) {
+    // A changed value keeps the files attached to the answer (they are removed by their own route).
+    if (!p.answer.is_object()) p.answer = Json{{"value", p.answer}};
+    p.answer["evidence"] = p.old["evidence"];
+  }
+  if (p.answer.is_null()) {
     Statement s(*db_, "DELETE FROM answers WHERE assessment_id = ? AND module = ? AND question = ?");
-    s.bind(1, assessment_id).bind(2, module).bind(3, question).run();
+    s.bind(1, p.assessment_id).bind(2, p.module).bind(3, p.question).run();
   } else {
     Statement s(*db_,
                 "INSERT INTO answers(assessment_id, module, question, answer, updated_at, updated_by) VALUES (?, ?, ?, "
                 "?, ?, ?) "
                 "ON CONFLICT(assessment_id, module, question) DO UPDATE SET answer = excluded.answer, "
                 "updated_at = excluded.updated_at, updated_by = excluded.updated_by");
-    s.bind(1, assessment_id)
-        .bind(2, module)
-        .bind(3, question)
-        .bind(4, answer.dump(-1, ' ', false, Json::error_handler_t::replace))
-        .bind(5, now);
-    if (user_id) {
-      s.bind(6, *user_id);
+    s.bind(1, p.assessment_id)
+        .bind(2, p.module)
+        .bind(3, p.question)
+        .bind(4, p.answer.dump(-1, ' ', false, Json::error_handler_t::replace))
+        .bind(5, p.now);
+    if (p.user_id) {
+      s.bind(6, *p.user_id);
     } else {
       s.bind_null(6);
     }
     s.run();
   }
-  audit_row(assessment_id, module, question, old, answer, user_id, role, now);
-  t.commit();
-  return old;
+  audit_row(p.assessment_id, p.module, p.question, p.old, p.answer, p.user_id, p.role, p.now);
 }
 
 void Store::copy_answers(std::int64_t from_assessment, std::int64_t to_assessment, const std::string& now) {

@@ -10,11 +10,13 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -137,6 +139,13 @@ class Store {
                   std::optional<std::int64_t> user_id = std::nullopt, const std::string& role = "");
   // Answers of one assessment: {module: {question: answer}}.
   Json answers(std::int64_t assessment_id);
+  // Answers and projects of one assessment with the version they belong to, read at one moment.
+  struct AssessmentState {
+    std::int64_t version = 0;
+    Json answers;
+    Json projects;
+  };
+  AssessmentState state(std::int64_t assessment_id);
   // One stored answer as saved (null when there is none).
   Json answer(std::int64_t assessment_id, const std::string& module, const std::string& question);
   // Saves one answer (null clears it) and its audit row in one transaction; returns the old value
@@ -144,6 +153,31 @@ class Store {
   Json save_answer(std::int64_t assessment_id, const std::string& module, const std::string& question,
                    const Json& answer, std::optional<std::int64_t> user_id, const std::string& now,
                    const std::string& role = "", std::int64_t* version = nullptr);
+  // One answer save of a batch: what to write, and what the write left (the answer as stored, the
+  // old value, the assessment's version after it, or the error that stopped it).
+  struct AnswerSave {
+    std::int64_t assessment_id = 0;
+    std::string module, question;
+    Json answer;  // the value to store (null clears it); after the save, the answer as stored
+    std::optional<std::int64_t> user_id;
+    std::string now, role;
+    bool require_open = false;     // refuse (NotOpen) unless the assessment is open, checked in the transaction
+    bool keep_evidence = false;    // an answer without "evidence" keeps the files of the old one
+    Json add_evidence;             // an object: append it to the stored answer's evidence instead of `answer`
+    std::size_t max_evidence = 0;  // with add_evidence: refuse (TooMuchEvidence) when the answer has this many
+    Json old;
+    std::int64_t version = 0;
+    std::exception_ptr error;
+  };
+  struct NotOpen : std::runtime_error {
+    NotOpen() : std::runtime_error("the assessment is submitted; reopen it to change answers") {}
+  };
+  struct TooMuchEvidence : std::runtime_error {
+    TooMuchEvidence() : std::runtime_error("the answer already lists the most evidence files allowed") {}
+  };
+  // Writes a batch in one transaction (saves to one assessment in their order); a save that fails
+  // gets its error and the others are still written.
+  void save_answers(std::vector<AnswerSave*>& batch);
   void copy_answers(std::int64_t from_assessment, std::int64_t to_assessment, const std::string& now);
   Json audit(std::int64_t assessment_id, int limit);
   Json projects(std::int64_t assessment_id);
@@ -250,6 +284,7 @@ class Store {
   void audit_row(std::int64_t assessment_id, const std::string& module, const std::string& question, const Json& old,
                  const Json& now_value, std::optional<std::int64_t> user_id, const std::string& role,
                  const std::string& at);
+  void save_one(AnswerSave& save);
   std::unique_ptr<Database> db_;
   mutable std::recursive_mutex mutex_;
 };

@@ -148,27 +148,9 @@ struct Child {
   }
 };
 
-// Starts `assess serve --port 0` on a fresh data folder; returns the port and the one-time password.
-// With `records` > 0, that many synthetic bureau records (synthetic_enterprises.h) are stored first.
-void start_server(const std::string& assess, Child& child, int& port, std::string& password, int records) {
-  char tmpl[] = "/tmp/serve-bench-XXXXXX";
-  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-  child.dir = tmpl;
-  if (records > 0) {
-    // Stored the way an import stores them (bench/bureau_bench does the same).
-    std::fprintf(stderr, "serve_bench: storing %d bureau records...\n", records);
-    std::filesystem::create_directories(child.dir / "data");
-    auto store = assess::Store::open((child.dir / "data" / "assess.db").string());
-    std::vector<assess::Store::BureauRecord> batch;
-    for (int i = 0; i < records; ++i) {
-      assess::Candidate c = assess::bench::synthetic_enterprise(2025, static_cast<std::size_t>(i));
-      batch.push_back({c.id, c.name, c.facts.value("region", std::string()), std::move(c.facts), assess::Json(), ""});
-      if (batch.size() == 20000 || i + 1 == records) {
-        store->save_bureau_records(batch, false, "serve_bench", "2026-12-06");
-        batch.clear();
-      }
-    }
-  }
+// Runs `assess serve --port 0 --demo` on the child's data folder until it prints its address; returns
+// the port and, on a first start, the one-time password.
+void run_server(const std::string& assess, Child& child, int& port, std::string& password) {
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
   child.pid = ::fork();
@@ -186,8 +168,11 @@ void start_server(const std::string& assess, Child& child, int& port, std::strin
   server_pid = child.pid;
   std::string text;
   char chunk[4096];
-  while (text.find("one-time password") == std::string::npos ||
-         text.find("\n", text.find("one-time password")) == std::string::npos) {
+  // The address line, then (first start only) the password line; both are written at once.
+  while (text.find("127.0.0.1:") == std::string::npos ||
+         text.find("\n", text.find("127.0.0.1:")) == std::string::npos ||
+         (text.find("first start") != std::string::npos &&
+          text.find("\n", text.find("one-time password")) == std::string::npos)) {
     const ssize_t n = ::read(out[0], chunk, sizeof chunk);
     if (n <= 0) throw std::runtime_error("the server exited before it was ready: " + text);
     text.append(chunk, static_cast<std::size_t>(n));
@@ -195,8 +180,38 @@ void start_server(const std::string& assess, Child& child, int& port, std::strin
   ::close(out[0]);
   const auto at = text.find("127.0.0.1:");
   port = std::atoi(text.c_str() + at + 10);
+  if (text.find("one-time password ") == std::string::npos) return;
   const auto pw = text.find("one-time password ") + 18;
   password = text.substr(pw, text.find_first_of(" \n", pw) - pw);
+}
+
+// Starts the server on a fresh data folder with the demo enterprise. With `records` > 0, that many
+// synthetic bureau records (synthetic_enterprises.h) are stored too: after the first start has seeded
+// the demo (it seeds only an empty database), then the server starts again.
+void start_server(const std::string& assess, Child& child, int& port, std::string& password, int records) {
+  char tmpl[] = "/tmp/serve-bench-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  child.dir = tmpl;
+  run_server(assess, child, port, password);
+  if (records <= 0) return;
+  ::kill(child.pid, SIGTERM);
+  ::waitpid(child.pid, nullptr, 0);
+  // Stored the way an import stores them (bench/bureau_bench does the same).
+  std::fprintf(stderr, "serve_bench: storing %d bureau records...\n", records);
+  {
+    auto store = assess::Store::open((child.dir / "data" / "assess.db").string());
+    std::vector<assess::Store::BureauRecord> batch;
+    for (int i = 0; i < records; ++i) {
+      assess::Candidate c = assess::bench::synthetic_enterprise(2025, static_cast<std::size_t>(i));
+      batch.push_back({c.id, c.name, c.facts.value("region", std::string()), std::move(c.facts), assess::Json(), ""});
+      if (batch.size() == 20000 || i + 1 == records) {
+        store->save_bureau_records(batch, false, "serve_bench", "2026-12-06");
+        batch.clear();
+      }
+    }
+  }
+  std::string again;
+  run_server(assess, child, port, again);
 }
 
 double percentile(const std::vector<double>& sorted, double p) {

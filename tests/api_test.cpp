@@ -1003,6 +1003,8 @@ TEST_CASE("concurrent saves and reads leave the served score equal to the stored
   CHECK(answers["raw_equipment_digitised"] == 100 + 0 + 59);
   CHECK(answers["raw_employees_last_year"] == 100 + 3000 + 58);
   CHECK(answers["raw_employees_year_before"] == 100 + 3000 + 59);
+  // Saves written in batches still leave one audit row each.
+  CHECK(f.store->audit(a, 1000).size() == 4 * 60);
 }
 
 // GET score keeps each module's explanation and gap plan between reads (App::Cached::views and

@@ -220,6 +220,78 @@ TEST_CASE("a database from a newer assess is refused with a message naming both 
                        assess::Error);
 }
 
+// The server's group commit (Store::save_answers): one transaction for the batch, and a save that
+// is refused costs only itself.
+TEST_CASE("a batch of saves is written in order, and a refused save does not stop the others") {
+  auto store = assess::testing::open_test_store();
+  const auto e = store->add_enterprise(enterprise_named("甲"));
+  const auto open = store->add_assessment(assessment_of(e.id));
+  const auto closed = store->add_assessment(assessment_of(e.id));
+  store->set_status(closed.id, "submitted");
+  const auto make = [](std::int64_t id, const char* q, Json value) {
+    assess::Store::AnswerSave s;
+    s.assessment_id = id;
+    s.module = "sme-digital-2024";
+    s.question = q;
+    s.answer = std::move(value);
+    s.now = "t1";
+    s.require_open = true;
+    return s;
+  };
+  auto first = make(open.id, "raw_equipment_total", 280);
+  auto refused = make(closed.id, "raw_equipment_total", 5);
+  auto second = make(open.id, "raw_equipment_total", 300);
+  auto other = make(open.id, "q08_planning", "aware");
+  std::vector<assess::Store::AnswerSave*> batch{&first, &refused, &second, &other};
+  store->save_answers(batch);
+  CHECK(!first.error);
+  CHECK(!second.error);
+  CHECK(!other.error);
+  REQUIRE(refused.error);
+  CHECK_THROWS_AS(std::rethrow_exception(refused.error), assess::Store::NotOpen);
+  // In their order: the second save read the first's value as its old one, and the versions follow.
+  CHECK(first.old.is_null());
+  CHECK(second.old == 280);
+  CHECK(second.version == first.version + 1);
+  CHECK(other.version == second.version + 1);
+  CHECK(store->answers(open.id) ==
+        Json::parse(R"({"sme-digital-2024": {"raw_equipment_total": 300, "q08_planning": "aware"}})"));
+  CHECK(store->answers(closed.id) == Json::object());
+  CHECK(store->audit(open.id, 10).size() == 3);
+  CHECK(store->audit(closed.id, 10).size() == 1);  // the submit only
+}
+
+TEST_CASE("a value and an evidence file saved in one batch both stay on the answer") {
+  auto store = assess::testing::open_test_store();
+  const auto e = store->add_enterprise(enterprise_named("甲"));
+  const auto a = store->add_assessment(assessment_of(e.id));
+  assess::Store::AnswerSave file;
+  file.assessment_id = a.id;
+  file.module = "sme-digital-2024";
+  file.question = "q08_planning";
+  file.add_evidence = Json{{"file", "sha256:ab"}, {"name", "plan.pdf"}};
+  file.max_evidence = 2;
+  assess::Store::AnswerSave value = file;
+  value.add_evidence = Json();
+  value.answer = "planned";
+  value.keep_evidence = true;
+  std::vector<assess::Store::AnswerSave*> batch{&file, &value};
+  store->save_answers(batch);
+  const Json both = Json::parse(R"({"value": "planned", "evidence": [{"file": "sha256:ab", "name": "plan.pdf"}]})");
+  CHECK(store->answers(a.id)["sme-digital-2024"]["q08_planning"] == both);
+  CHECK(value.answer == both);  // the answer as stored, which the server's cache applies
+  SUBCASE("the evidence cap is checked in the same transaction") {
+    auto more = file;
+    auto again = file;
+    std::vector<assess::Store::AnswerSave*> next{&more, &again};
+    store->save_answers(next);
+    CHECK(!more.error);
+    REQUIRE(again.error);
+    CHECK_THROWS_AS(std::rethrow_exception(again.error), assess::Store::TooMuchEvidence);
+    CHECK(store->answers(a.id)["sme-digital-2024"]["q08_planning"]["evidence"].size() == 2);
+  }
+}
+
 TEST_CASE("save_answer stores the answer and an audit row with the old and the new value") {
   auto store = assess::testing::open_test_store();
   const auto e = store->add_enterprise(enterprise_named("甲"));
