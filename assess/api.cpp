@@ -1317,9 +1317,9 @@ HttpResponse App::on_what_if(Context& c) {
   const Json facts = enterprise_facts(result);
   if (!facts.contains("region") || catalogue_.documents.empty())
     return json_response(200, {{"saved", false}, {"rewards", nullptr}});
-  return json_response(
-      200,
-      {{"saved", false}, {"rewards", rewards_to_json(evaluate_rewards(catalogue_, facts, projects, a.date), lang)}});
+  return json_response(200, {{"saved", false},
+                             {"rewards", rewards_to_json(evaluate_rewards(catalogue_, facts, projects, a.date), lang,
+                                                         languages_.words(c.query["lang"]))}});
 }
 
 HttpResponse App::on_status(Context& c) {
@@ -1392,7 +1392,8 @@ HttpResponse App::on_score(Context& c) {
   }
   Json facts = enterprise_facts(result);
   if (facts.contains("region") && !catalogue_.documents.empty()) {
-    out["rewards"] = rewards_to_json(evaluate_rewards(catalogue_, facts, result.projects, a.date), lang);
+    const Words words = languages_.words(c.query["lang"]);
+    out["rewards"] = rewards_to_json(evaluate_rewards(catalogue_, facts, result.projects, a.date), lang, words);
     // What each module's next level is worth.
     for (const auto& id : result.order) {
       const Questionnaire& q = *result.modules.at(id).questionnaire;
@@ -1403,7 +1404,7 @@ HttpResponse App::on_score(Context& c) {
       for (auto& o : rewards_unlocked(catalogue_, facts, result.projects, a.date, id, level))
         unlocked.outcomes.push_back(o);
       out["modules"][id]["next_level_unlocks"] = {{"level", level},
-                                                  {"rewards", rewards_to_json(unlocked, lang)["outcomes"]}};
+                                                  {"rewards", rewards_to_json(unlocked, lang, words)["outcomes"]}};
     }
   }
   // The module views are spliced in as text: {"modules":{"<id>":{<fields added here>,<view>},…},<the rest>}.
@@ -1453,6 +1454,7 @@ HttpResponse App::on_report(Context& c) {
   }
   ReportOptions options;
   options.lang = languages_.text_lang(c.query["lang"]);
+  options.words = languages_.words(c.query["lang"]);
   options.generated_at = now_text(c.now).substr(0, 16);
   options.previous = previous ? &*previous : nullptr;
   options.previous_rewards = previous_rewards ? &*previous_rewards : nullptr;
@@ -1604,8 +1606,7 @@ HttpResponse App::on_bureau_import(Context& c) {
     served.push_back({{"id", cr.id}, {"title", cr.title.in(lang)}, {"served", missing.empty()}, {"missing", missing}});
   }
   if (!imported.issues.empty() && c.query["on_error"] == "abort") {
-    const std::string message =
-        lang == "en" ? "problems in the file; nothing imported" : "文件中有问题，未导入任何记录";
+    const std::string message = languages_.words(c.query["lang"])("srv_import_aborted");
     return json_response(
         400, {{"error", {{"status", 400}, {"message", message}}}, {"issues", issues}, {"criteria", served}});
   }

@@ -465,7 +465,7 @@ async function viewRecord(page, uscc) {
     const ul = h('ul', { id: 'b-record-assessments' });
     for (const a of r.assessments || []) {
       ul.append(h('li', null, h('a', { href: `#/assessment/${a.id}` }, `#${a.id} ${a.date || ''} ${(a.modules || []).join(', ')} (${a.status})`), ' · ',
-        h('a', { href: `/api/assessments/${a.id}/report${lang() === 'en' ? '?lang=en' : ''}`, class: 'b-record-report', target: '_blank', rel: 'noopener' }, t('b_record_report'))));
+        h('a', { href: `/api/assessments/${a.id}/report?lang=${encodeURIComponent(lang())}`, class: 'b-record-report', target: '_blank', rel: 'noopener' }, t('b_record_report'))));
     }
     box.append(ul);
   } else {
