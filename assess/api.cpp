@@ -1624,12 +1624,23 @@ HttpResponse App::on_bureau_import(Context& c) {
        {"added", counts.added},
        {"updated", counts.updated},
        {"new_rounds", counts.new_rounds}});
+  // How the rounds met the years (store.h, ImportCounts), said in words the UI renders by key.
+  Json notes = Json::array();
+  for (const auto& [key, n] : {std::pair<const char*, std::size_t>{"b_note_same_year", counts.same_year},
+                               std::pair<const char*, std::size_t>{"b_note_other_year", counts.other_year}}) {
+    if (n == 0) continue;
+    const std::map<std::string, std::string> params = {{"n", std::to_string(n)}};
+    notes.push_back({{"key", key}, {"params", params}, {"message", languages_.render(c.query["lang"], key, params)}});
+  }
   return json_response(200, {{"rows", imported.rows},
                              {"imported", records.size()},
                              {"encoding", imported.encoding},
                              {"added", counts.added},
                              {"updated", counts.updated},
                              {"new_rounds", counts.new_rounds},
+                             {"same_year", counts.same_year},
+                             {"other_year", counts.other_year},
+                             {"notes", notes},
                              {"issues", issues},
                              {"criteria", served}});
 }
@@ -1757,6 +1768,7 @@ void App::feed_bureau(const AssessmentRow& a, std::int64_t now) {
   if (!facts["profile"].contains("name")) facts["profile"]["name"] = e->name;
   if (!facts.contains("region") && !e->region.empty()) facts["region"] = e->region;
   if (!facts["profile"].contains("region") && facts.contains("region")) facts["profile"]["region"] = facts["region"];
+  facts["projects"] = project_facts(result.projects);  // the dashboard's project-count proxy
   std::size_t verified = 0;
   const Json answers = store_.answers(a.id);
   for (auto m = answers.begin(); m != answers.end(); ++m) {
@@ -1965,6 +1977,28 @@ HttpResponse App::on_bureau_dashboard(Context& c) {
       history.push_back({{"year", y}, {"figures", figures}});
     }
     out["history"] = history;
+    // The year each figure's trend reaches each of its targets at the current pace (dashboard.h).
+    Json trends = Json::object();
+    for (const auto& f : out["figures"]) {
+      const std::string id = f["id"].get<std::string>();
+      std::vector<YearValue> points;
+      for (const auto& y : history) {
+        const Json* v = y["figures"].contains(id) ? &y["figures"][id] : nullptr;
+        const bool known = v && (*v)["value"].is_number() && !(*v)["suppressed"].get<bool>();
+        points.push_back(
+            {y["year"].get<int>(), known ? std::optional<double>((*v)["value"].get<double>()) : std::nullopt});
+      }
+      Json list = Json::array();
+      for (const auto& t : f["targets"]) {
+        if (!t["target"].is_number()) continue;
+        const Trend trend = trend_to_target(points, t["target"].get<double>(), t["comparator"].get<std::string>());
+        Json j = {{"target", t["id"]}, {"state", to_string(trend.state)}, {"pace", trend.pace}};
+        if (trend.state == TrendState::kYear) j["year"] = trend.year;
+        list.push_back(std::move(j));
+      }
+      trends[id] = std::move(list);
+    }
+    out["trends"] = trends;
   }
   return json_response(200, out);
 }

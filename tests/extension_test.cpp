@@ -294,3 +294,43 @@ TEST_CASE("every server word the code asks for is in the shipped catalogues") {
   }
   CHECK(keys >= 40);
 }
+
+TEST_CASE("a fifth questionnaire added as files flows into the bureau's template, import and records") {
+  Extended x;
+  x.store->add_user("wang", kPassword, "bureau");
+  const HttpResponse login = x.send("POST", "/api/login", Json{{"name", "wang"}, {"password", kPassword}}.dump());
+  REQUIRE_MESSAGE(login.status == 200, login.body);
+  const std::string cookie = login.header("Set-Cookie");
+  const std::string token = cookie.substr(15, cookie.find(';') - 15);
+  const std::string csrf = body_of(login)["csrf"].get<std::string>();
+
+  // The template has its level and total after the shipped modules (order 5), its first level as
+  // the example.
+  const HttpResponse t = x.send("GET", "/api/bureau/template?format=csv", "", token);
+  REQUIRE(t.status == 200);
+  const std::string header = t.body.substr(0, t.body.find('\n'));
+  const std::size_t level = header.find("虚构的能源管理自评（测试用）·等级");
+  REQUIRE(level != std::string::npos);
+  CHECK(header.find("虚构的能源管理自评（测试用）·得分") > level);
+  CHECK(header.find("智能制造能力成熟度") < level);
+  CHECK(t.body.find(",E1,") != std::string::npos);
+
+  // A file with its column imports; the record keeps the level.
+  const std::string csv =
+      "统一社会信用代码,企业名称,生产经营所在地（区县）,虚构的能源管理自评（测试用）·等级\n"
+      "91320205MA1Y8KQ38L,锡泰,无锡市锡山区,E2\n";
+  const HttpResponse imported = x.send("POST", "/api/bureau/import?name=energy.csv", csv, token, csrf);
+  REQUIRE_MESSAGE(imported.status == 200, imported.body);
+  CHECK(body_of(imported)["issues"].empty());
+  CHECK(body_of(imported)["added"] == 1);
+  const Json record = body_of(x.send("GET", "/api/bureau/records/91320205MA1Y8KQ38L", "", token));
+  REQUIRE(record["rounds"].size() == 1);
+  CHECK(record["rounds"][0]["facts"]["results"][kEnergy]["level"] == "E2");
+  // A level it does not have is refused, naming the column.
+  const HttpResponse bad =
+      x.send("POST", "/api/bureau/import?name=bad.csv",
+             "uscc,name," + std::string(kEnergy) + ".level\n91320205MA1Y8KQ38L,锡泰,E9\n", token, csrf);
+  REQUIRE(bad.status == 200);
+  REQUIRE(body_of(bad)["issues"].size() == 1);
+  CHECK(body_of(bad)["issues"][0]["column"] == std::string(kEnergy) + ".level");
+}
