@@ -1389,9 +1389,9 @@ HttpResponse App::on_what_if(Context& c) {
   const Json facts = enterprise_facts(result);
   if (!facts.contains("region") || catalogue_.documents.empty())
     return json_response(200, {{"saved", false}, {"rewards", nullptr}});
-  return json_response(
-      200,
-      {{"saved", false}, {"rewards", rewards_to_json(evaluate_rewards(catalogue_, facts, projects, a.date), lang)}});
+  return json_response(200, {{"saved", false},
+                             {"rewards", rewards_to_json(evaluate_rewards(catalogue_, facts, projects, a.date), lang,
+                                                         languages_.words(c.query["lang"]))}});
 }
 
 HttpResponse App::on_status(Context& c) {
@@ -1464,7 +1464,8 @@ HttpResponse App::on_score(Context& c) {
   }
   Json facts = enterprise_facts(result);
   if (facts.contains("region") && !catalogue_.documents.empty()) {
-    out["rewards"] = rewards_to_json(evaluate_rewards(catalogue_, facts, result.projects, a.date), lang);
+    const Words words = languages_.words(c.query["lang"]);
+    out["rewards"] = rewards_to_json(evaluate_rewards(catalogue_, facts, result.projects, a.date), lang, words);
     // What each module's next level is worth.
     for (const auto& id : result.order) {
       const Questionnaire& q = *result.modules.at(id).questionnaire;
@@ -1475,7 +1476,7 @@ HttpResponse App::on_score(Context& c) {
       for (auto& o : rewards_unlocked(catalogue_, facts, result.projects, a.date, id, level))
         unlocked.outcomes.push_back(o);
       out["modules"][id]["next_level_unlocks"] = {{"level", level},
-                                                  {"rewards", rewards_to_json(unlocked, lang)["outcomes"]}};
+                                                  {"rewards", rewards_to_json(unlocked, lang, words)["outcomes"]}};
     }
   }
   // The module views are spliced in as text: {"modules":{"<id>":{<fields added here>,<view>},…},<the rest>}.
@@ -1525,6 +1526,7 @@ HttpResponse App::on_report(Context& c) {
   }
   ReportOptions options;
   options.lang = languages_.text_lang(c.query["lang"]);
+  options.words = languages_.words(c.query["lang"]);
   options.generated_at = now_text(c.now).substr(0, 16);
   options.previous = previous ? &*previous : nullptr;
   options.previous_rewards = previous_rewards ? &*previous_rewards : nullptr;
@@ -1688,8 +1690,7 @@ HttpResponse App::on_bureau_import(Context& c) {
     served.push_back({{"id", cr.id}, {"title", cr.title.in(lang)}, {"served", missing.empty()}, {"missing", missing}});
   }
   if (!imported.issues.empty() && c.query["on_error"] == "abort") {
-    const std::string message =
-        lang == "en" ? "problems in the file; nothing imported" : "文件中有问题，未导入任何记录";
+    const std::string message = languages_.words(c.query["lang"])("srv_import_aborted");
     return json_response(
         400, {{"error", {{"status", 400}, {"message", message}}}, {"issues", issues}, {"criteria", served}});
   }
@@ -1707,12 +1708,23 @@ HttpResponse App::on_bureau_import(Context& c) {
        {"added", counts.added},
        {"updated", counts.updated},
        {"new_rounds", counts.new_rounds}});
+  // How the rounds met the years (store.h, ImportCounts), said in words the UI renders by key.
+  Json notes = Json::array();
+  for (const auto& [key, n] : {std::pair<const char*, std::size_t>{"b_note_same_year", counts.same_year},
+                               std::pair<const char*, std::size_t>{"b_note_other_year", counts.other_year}}) {
+    if (n == 0) continue;
+    const std::map<std::string, std::string> params = {{"n", std::to_string(n)}};
+    notes.push_back({{"key", key}, {"params", params}, {"message", languages_.render(c.query["lang"], key, params)}});
+  }
   return json_response(200, {{"rows", imported.rows},
                              {"imported", records.size()},
                              {"encoding", imported.encoding},
                              {"added", counts.added},
                              {"updated", counts.updated},
                              {"new_rounds", counts.new_rounds},
+                             {"same_year", counts.same_year},
+                             {"other_year", counts.other_year},
+                             {"notes", notes},
                              {"issues", issues},
                              {"criteria", served}});
 }
@@ -1840,6 +1852,7 @@ void App::feed_bureau(const AssessmentRow& a, std::int64_t now) {
   if (!facts["profile"].contains("name")) facts["profile"]["name"] = e->name;
   if (!facts.contains("region") && !e->region.empty()) facts["region"] = e->region;
   if (!facts["profile"].contains("region") && facts.contains("region")) facts["profile"]["region"] = facts["region"];
+  facts["projects"] = project_facts(result.projects);  // the dashboard's project-count proxy
   std::size_t verified = 0;
   const Json answers = store_.answers(a.id);
   for (auto m = answers.begin(); m != answers.end(); ++m) {
@@ -2048,6 +2061,28 @@ HttpResponse App::on_bureau_dashboard(Context& c) {
       history.push_back({{"year", y}, {"figures", figures}});
     }
     out["history"] = history;
+    // The year each figure's trend reaches each of its targets at the current pace (dashboard.h).
+    Json trends = Json::object();
+    for (const auto& f : out["figures"]) {
+      const std::string id = f["id"].get<std::string>();
+      std::vector<YearValue> points;
+      for (const auto& y : history) {
+        const Json* v = y["figures"].contains(id) ? &y["figures"][id] : nullptr;
+        const bool known = v && (*v)["value"].is_number() && !(*v)["suppressed"].get<bool>();
+        points.push_back(
+            {y["year"].get<int>(), known ? std::optional<double>((*v)["value"].get<double>()) : std::nullopt});
+      }
+      Json list = Json::array();
+      for (const auto& t : f["targets"]) {
+        if (!t["target"].is_number()) continue;
+        const Trend trend = trend_to_target(points, t["target"].get<double>(), t["comparator"].get<std::string>());
+        Json j = {{"target", t["id"]}, {"state", to_string(trend.state)}, {"pace", trend.pace}};
+        if (trend.state == TrendState::kYear) j["year"] = trend.year;
+        list.push_back(std::move(j));
+      }
+      trends[id] = std::move(list);
+    }
+    out["trends"] = trends;
   }
   return json_response(200, out);
 }

@@ -26,6 +26,7 @@
 #include "formats/export.h"
 #include "formats/import.h"
 #include "formats/report_render.h"
+#include "languages.h"
 #include "scoring/answers.h"
 #include "scoring/assessment.h"
 #include "scoring/dashboard.h"
@@ -102,6 +103,12 @@ int cmd_where(const std::vector<std::string>& args, std::ostream& out, std::ostr
 }
 
 std::string questionnaires_dir(const std::string& given);
+std::string web_dir();
+
+// The server's words (scoring/text.h) in `lang`, from the language catalogues the web UI uses.
+Words words_in(const std::string& lang) {
+  return Languages::load_dir(web_dir() + "/i18n").words(lang);
+}
 
 // What a JSON file under questionnaires/ or tests/ is.
 enum class FileKind { kDefinition, kAnswers, kSchema, kCodeList, kCrosswalk, kAssessment };
@@ -281,7 +288,8 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
     catalogue = load_catalogue_dir(pdir);
     facts = enterprise_facts(result);
     if (facts.contains("region"))
-      report["rewards"] = rewards_to_json(evaluate_rewards(catalogue, facts, result.projects, date), lang);
+      report["rewards"] =
+          rewards_to_json(evaluate_rewards(catalogue, facts, result.projects, date), lang, words_in(lang));
   }
   for (const auto& id : result.order) {
     const ModuleResult& m = result.modules.at(id);
@@ -303,7 +311,7 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
       RewardsResult unlocked;
       for (auto& o : rewards_unlocked(catalogue, facts, result.projects, date, id, next_id))
         unlocked.outcomes.push_back(o);
-      Json u = rewards_to_json(unlocked, lang);
+      Json u = rewards_to_json(unlocked, lang, words_in(lang));
       module["next_level_unlocks"] = {{"level", next_id}, {"rewards", u["outcomes"]}};
     }
     report["modules"].push_back(module);
@@ -317,8 +325,9 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
     out << "════════════════════════════════════════\n";
     print_rewards(report["rewards"], lang, out);
   }
+  const Words words = words_in(lang);
   for (const auto& module : report["modules"]) {
-    out << "════════════════════════════════════════\n" << render_text(module, lang);
+    out << "════════════════════════════════════════\n" << render_text(module, words);
     for (const auto& f : module["crosswalk"]["filled"]) {
       out << (en ? "  from the crosswalk: " : "  由关联数据填入：") << f["question"].get<std::string>() << " = "
           << f["value"].dump() << " (" << f["link"].get<std::string>() << ")\n";
@@ -389,7 +398,7 @@ int cmd_score(const std::vector<std::string>& args, std::ostream& out, std::ostr
     if (as_json) {
       out << doc.dump(2) << "\n";
     } else {
-      out << render_text(doc, lang);
+      out << render_text(doc, words_in(lang));
     }
     return kOk;
   } catch (const Error& e) {
@@ -537,7 +546,7 @@ int cmd_rewards(const std::vector<std::string>& args, std::ostream& out, std::os
       return kInvalidData;
     }
     RewardsResult result = evaluate_rewards(catalogue, facts, projects, date);
-    Json j = rewards_to_json(result, lang);
+    Json j = rewards_to_json(result, lang, words_in(lang));
     j["date"] = date;
     if (as_json) {
       out << j.dump(2) << "\n";
@@ -679,6 +688,7 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ost
     }
     ReportOptions options;
     options.lang = lang;
+    options.words = words_in(lang);
     options.generated_at = generated_at;
     options.previous = previous ? &*previous : nullptr;
     options.regions = regions ? &*regions : nullptr;

@@ -154,6 +154,18 @@ std::string Languages::text_lang(const std::string& tag) const {
   return "zh-CN";
 }
 
+Words Languages::words(const std::string& tag) const {
+  Words out;
+  for (const std::string& t : chain(tag)) {
+    const Language* l = find(t);
+    if (!l) continue;
+    for (const auto& [key, value] : l->strings.items()) {
+      if (key.rfind("srv_", 0) == 0) out.texts.emplace(key, value.get<std::string>());  // the first found stays
+    }
+  }
+  return out;
+}
+
 std::string Languages::render(const std::string& tag, const std::string& key,
                               const std::map<std::string, std::string>& params) const {
   for (const std::string& t : chain(tag)) {

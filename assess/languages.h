@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "scoring/text.h"
+
 namespace assess {
 
 struct Language {
@@ -42,6 +44,10 @@ class Languages {
   // "" when no catalogue has the key.
   [[nodiscard]] std::string render(const std::string& tag, const std::string& key,
                                    const std::map<std::string, std::string>& params) const;
+
+  // The server's words (scoring/text.h) in the language: every "srv_*" string of its chain, each
+  // key from the first catalogue of the chain that has it.
+  [[nodiscard]] Words words(const std::string& tag) const;
 
   // A server message's stable key: the "err_*" string of the en catalogue whose template gives this
   // English message (the one with the most literal text when several do), and the values of its

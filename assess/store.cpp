@@ -141,7 +141,7 @@ CREATE TABLE bureau_facts(
   f_sme_quality_tier, f_smart_factory_tier, f_provincial_labels, f_green_factory_level, f_specialty_park,
   f_park_fits_positioning, f_resource_rating, f_digital_rd_tools, f_key_process_cnc_rate,
   f_tech_investment_two_years, f_high_tech_enterprise, f_single_champion, f_sme_present, f_sme_level, f_sme_total,
-  f_sf_present, f_sf_level, f_sf_total, f_cmmm_present, f_cmmm_level, f_cmmm_total,
+  f_sf_present, f_sf_level, f_sf_total, f_cmmm_present, f_cmmm_level, f_cmmm_total, f_projects_count,
   PRIMARY KEY (uscc, round),
   FOREIGN KEY (uscc, round) REFERENCES bureau_records(uscc, round) ON DELETE CASCADE) WITHOUT ROWID;
 CREATE INDEX bureau_facts_region ON bureau_facts(latest, region);
@@ -166,6 +166,13 @@ CREATE TABLE login_attempts(
   count INTEGER NOT NULL,
   next_allowed INTEGER NOT NULL,
   last INTEGER NOT NULL);
+)sql",
+    // 9 (issue 15 item 8): the technical projects on record of a bureau record (facts "projects.count",
+    // fact_table.h), which the dashboard's project-count proxy sums; earlier rows: null, none on record.
+    // Step 6 creates the column since (its typed facts are filled with every column of fact_table.h),
+    // so migrate() adds it here only to a table step 6 made before.
+    R"sql(
+-- f_projects_count: added by migrate() when missing
 )sql",
 };
 
@@ -294,7 +301,7 @@ CREATE TABLE bureau_facts(
   f_resource_rating TEXT, f_digital_rd_tools BIGINT, f_key_process_cnc_rate NUMERIC,
   f_tech_investment_two_years NUMERIC, f_high_tech_enterprise BIGINT, f_single_champion BIGINT,
   f_sme_present BIGINT, f_sme_level TEXT, f_sme_total NUMERIC, f_sf_present BIGINT, f_sf_level TEXT,
-  f_sf_total NUMERIC, f_cmmm_present BIGINT, f_cmmm_level TEXT, f_cmmm_total NUMERIC,
+  f_sf_total NUMERIC, f_cmmm_present BIGINT, f_cmmm_level TEXT, f_cmmm_total NUMERIC, f_projects_count NUMERIC,
   PRIMARY KEY (uscc, round),
   FOREIGN KEY (uscc, round) REFERENCES bureau_records(uscc, round) ON DELETE CASCADE);
 CREATE INDEX bureau_facts_region ON bureau_facts(latest, region);
@@ -315,6 +322,10 @@ CREATE TABLE login_attempts(
   count INTEGER NOT NULL,
   next_allowed BIGINT NOT NULL,
   last BIGINT NOT NULL);
+)sql",
+    // 9: the technical projects on record of a bureau record (step 6 creates the column since).
+    R"sql(
+ALTER TABLE bureau_facts ADD COLUMN IF NOT EXISTS f_projects_count NUMERIC;
 )sql",
 };
 
@@ -506,6 +517,14 @@ void Store::migrate() {
     Transaction t(*db_);
     db_->exec(db_->postgres() ? kPostgresMigrations[static_cast<std::size_t>(v)]
                               : kMigrations[static_cast<std::size_t>(v)]);
+    if (v == 8 && !db_->postgres()) {
+      bool present = false;
+      {
+        Statement s(*db_, "SELECT 1 FROM pragma_table_info('bureau_facts') WHERE name = 'f_projects_count'");
+        present = s.step();
+      }
+      if (!present) db_->exec("ALTER TABLE bureau_facts ADD COLUMN f_projects_count");
+    }
     if (v == 4) {
       // Session tokens were stored as given; keep only their SHA-256 from now on.
       std::vector<std::string> tokens;
@@ -1245,16 +1264,25 @@ Store::ImportCounts Store::save_bureau_records(const std::vector<BureauRecord>& 
   Transaction t(*db_);
   for (const auto& r : records) {
     std::int64_t latest = 0;
+    std::string latest_year;
     {
-      Statement s(*db_, "SELECT max(round) FROM bureau_records WHERE uscc = ?");
+      Statement s(*db_,
+                  "SELECT round, as_of, imported_at FROM bureau_records WHERE uscc = ? ORDER BY round DESC LIMIT 1");
       s.bind(1, r.uscc);
-      if (s.step() && !s.null(0)) latest = s.integer(0);
+      if (s.step()) {
+        latest = s.integer(0);
+        latest_year = (s.text(1).empty() ? s.text(2) : s.text(1)).substr(0, 4);
+      }
     }
-    const std::int64_t round = latest == 0 ? 1 : (new_round ? latest + 1 : latest);
+    const std::string year = (r.as_of.empty() ? now : r.as_of).substr(0, 4);
+    const bool other_year = latest != 0 && !new_round && latest_year != year;
+    const std::int64_t round = latest == 0 ? 1 : (new_round || other_year ? latest + 1 : latest);
     if (latest == 0) {
       ++counts.added;
-    } else if (new_round) {
+    } else if (new_round || other_year) {
       ++counts.new_rounds;
+      if (new_round && latest_year == year) ++counts.same_year;
+      if (other_year) ++counts.other_year;
     } else {
       ++counts.updated;
     }
@@ -1566,6 +1594,8 @@ Store::ImportCounts Store::save_assessment_record(const BureauRecord& record, co
         }
       }
       if (record.facts.contains("region")) merged["region"] = record.facts["region"];
+      // The assessment's project list is the enterprise's projects now (dashboard.h, project_facts).
+      if (record.facts.contains("projects")) merged["projects"] = record.facts["projects"];
       r.facts = merged;
     }
   }

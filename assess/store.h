@@ -209,7 +209,7 @@ class Store {
   bool revoke_invite(std::int64_t enterprise_id, const std::string& token);
 
   // Bureau records imported in bulk (one transaction per call): the latest round is updated, or a
-  // new round is added with `new_round`.
+  // new round is added with `new_round` (ImportCounts says how rounds and years meet).
   struct BureauRecord {
     std::string uscc;
     std::string name;
@@ -218,10 +218,18 @@ class Store {
     Json origin;        // where the figures come from (migration 7); null: {"kind": "import", "file": source}
     std::string as_of;  // the date the figures describe ("YYYY-MM-DD"; "" when not known)
   };
+  // A round stands for a year (the year of `as_of`, else of the day it was saved). With `new_round`
+  // every known enterprise gets a new round; a second round in the year of its latest one is added
+  // too (the year's figures then read the newer round, the earlier stays in the history) and counted
+  // in `same_year`. Without `new_round` the latest round is updated — unless it stands for another
+  // year than the record: then a new round is added instead, so that a year's round is never
+  // overwritten by another year's figures (counted in `new_rounds` and `other_year`).
   struct ImportCounts {
     std::size_t added = 0;
     std::size_t updated = 0;
     std::size_t new_rounds = 0;
+    std::size_t same_year = 0;   // of new_rounds: a second round in the year of the latest one
+    std::size_t other_year = 0;  // of new_rounds: an update that would have overwritten another year's round
   };
   ImportCounts save_bureau_records(const std::vector<BureauRecord>& records, bool new_round, const std::string& source,
                                    const std::string& now);

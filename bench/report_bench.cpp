@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   AssessmentResult result = score_assessment(library, crosswalk, read_json_file(file), file);
   RewardsResult rewards = evaluate_rewards(catalogue, enterprise_facts(result), result.projects, "2026-11-20");
   ReportOptions options;
+  const Json words = read_json_file(src + "/web/i18n/zh-CN.json");
+  for (const auto& [key, value] : words.items()) {
+    if (key.rfind("srv_", 0) == 0) options.words.texts[key] = value.get<std::string>();  // the server's words
+  }
   options.generated_at = "2026-11-24 10:00";
   options.regions = &regions;
 

@@ -2109,3 +2109,183 @@ TEST_CASE("rounds by year: last year's round stays beside this year's") {
   CHECK(last["figures"] != now["figures"]);
   CHECK(dash["history"][0]["figures"] != dash["history"][1]["figures"]);
 }
+
+// The shipped language catalogues in a fixture's web folder, as a deployment has them: the server's
+// words and messages in zh-CN and English.
+namespace {
+
+void with_catalogues(assess::AppConfig& config) {
+  std::filesystem::create_directories(config.web_dir + "/i18n");
+  for (const std::string tag : {"zh-CN", "en"}) {
+    std::filesystem::copy_file(ASSESS_SOURCE_DIR "/web/i18n/" + tag + ".json",
+                               config.web_dir + "/i18n/" + tag + ".json");
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a second round in the same year is added beside the first and said so; an update never overwrites "
+    "another year's round") {
+  Fixture f(with_catalogues);
+  const Client bureau = f.login("bureau");
+  const std::string uscc = [] {
+    const std::string body = std::string("9132020") + "0MA1Y8KQ38";
+    return body.substr(0, 17) + assess::uscc_check_character(body.substr(0, 17));
+  }();
+  REQUIRE(bureau.send("POST", "/api/bureau/import?name=june.csv", five_imported("2025-06-30")).status == 200);
+  // The December file of the same year as a new round: five new rounds, all in the year of the first.
+  std::string december = five_imported("2025-12-31");
+  for (std::size_t at = december.find("尚无"); at != std::string::npos; at = december.find("尚无"))
+    december.replace(at, 6, "基础级");
+  const HttpResponse second = bureau.send("POST", "/api/bureau/import?name=december.csv&round=new&lang=en", december);
+  REQUIRE_MESSAGE(second.status == 200, second.body);
+  const Json s = body_of(second);
+  CHECK(s["new_rounds"] == 5);
+  CHECK(s["updated"] == 0);
+  CHECK(s["same_year"] == 5);
+  CHECK(s["other_year"] == 0);
+  REQUIRE(s["notes"].size() == 1);
+  CHECK(s["notes"][0]["key"] == "b_note_same_year");
+  CHECK(s["notes"][0]["params"] == Json{{"n", "5"}});
+  CHECK(s["notes"][0]["message"] ==
+        "5 enterprises already had a round for this year: a new round was added; this year's figures read the newer "
+        "one, and the earlier stays in each enterprise's history.");
+  // Both rounds are kept; 2025 is one year, and its figures read the December round (5 of 5 at 基础级).
+  const Json record = body_of(bureau.get("/api/bureau/records/" + uscc));
+  REQUIRE(record["rounds"].size() == 2);
+  CHECK(record["rounds"][0]["as_of"] == "2025-06-30");
+  CHECK(record["rounds"][1]["as_of"] == "2025-12-31");
+  const Json dash = body_of(bureau.get("/api/bureau/dashboard?region=320205&year=2025"));
+  CHECK(dash["years"] == Json::array({2025}));
+  for (const auto& fig : dash["figures"]) {
+    if (fig["id"] == "sf_tier_share/SF1") CHECK(fig["value"] == 100);
+  }
+
+  // Next year's file imported with the default "update": last year's round is not overwritten.
+  const HttpResponse next = bureau.send("POST", "/api/bureau/import?name=2026.csv", five_imported("2026-06-30"));
+  REQUIRE_MESSAGE(next.status == 200, next.body);
+  const Json n = body_of(next);
+  CHECK(n["updated"] == 0);
+  CHECK(n["new_rounds"] == 5);
+  CHECK(n["other_year"] == 5);
+  REQUIRE(n["notes"].size() == 1);
+  CHECK(n["notes"][0]["key"] == "b_note_other_year");
+  CHECK(n["notes"][0]["message"].get<std::string>().find("5 家企业的最新一轮属于另一年度") == 0);
+  CHECK(body_of(bureau.get("/api/bureau/records/" + uscc))["rounds"].size() == 3);
+  const Json y2025 = body_of(bureau.get("/api/bureau/dashboard?region=320205&year=2025"));
+  for (const auto& fig : y2025["figures"]) {
+    if (fig["id"] == "sf_tier_share/SF1") CHECK(fig["value"] == 100);  // still December's
+  }
+  // The same file again in the same year updates the round it wrote.
+  const Json again = body_of(bureau.send("POST", "/api/bureau/import?name=2026.csv", five_imported("2026-06-30")));
+  CHECK(again["updated"] == 5);
+  CHECK(again["new_rounds"] == 0);
+  CHECK(again["notes"].empty());
+}
+
+TEST_CASE("the dashboard says when each figure's trend reaches its target, worked by hand") {
+  Fixture f;
+  const Client bureau = f.login("bureau");
+  // 2024: 1 of 5 at 基础级 (20 %); 2025: 2 of 5 (40 %): +20 points a year.
+  std::string y2024 = five_imported("2024-12-31");
+  y2024.replace(y2024.find("基础级"), 9, "尚无");
+  REQUIRE(bureau.send("POST", "/api/bureau/import?name=2024.csv", y2024).status == 200);
+  REQUIRE(bureau.send("POST", "/api/bureau/import?name=2025.csv&round=new", five_imported("2025-12-31")).status == 200);
+  const Json dash = body_of(bureau.get("/api/bureau/dashboard?region=320205&history=1"));
+  // 锡山's target "> 50 %" of 规上 at 基础级 or above: 10 points short at +20 a year → during 2026.
+  REQUIRE(dash["trends"].contains("sf_tier_share/SF1"));
+  const Json basic = dash["trends"]["sf_tier_share/SF1"];
+  bool seen = false;
+  for (const auto& t : basic) {
+    if (t["target"] != "xishan-2025-equipment.sf-basic-share") continue;
+    CHECK(t["state"] == "year");
+    CHECK(t["year"] == 2026);
+    CHECK(t["pace"] == 20);
+    seen = true;
+  }
+  CHECK(seen);
+  // No firm at 先进级 in either year: the line stands still below 10 %.
+  for (const auto& t : dash["trends"]["sf_tier_share/SF2"]) {
+    if (t["target"] == "xishan-2025-equipment.sf-advanced-share") CHECK(t["state"] == "never");
+  }
+}
+
+TEST_CASE("the technical-project counts are measured by a proxy: projects on record, from imports and assessments") {
+  Fixture f(with_catalogues);
+  const Client bureau = f.login("bureau");
+  const Client zhang = f.login("zhang");
+  // Five imported firms of 锡山; the file gives projects on record for four of them: 3, 0, 2 and 4.
+  std::string csv = five_imported("2025-12-31");
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < csv.size();) {
+    const std::size_t end = csv.find('\n', at);
+    lines.push_back(csv.substr(at, end - at));
+    at = end + 1;
+  }
+  const std::vector<std::string> counts = {"3", "0", "2", "", "4"};
+  std::string with = lines[0] + ",登记的技术改造项目数\n";
+  for (std::size_t i = 0; i < counts.size(); ++i) with += lines[i + 1] + "," + counts[i] + "\n";
+  const HttpResponse imported = bureau.send("POST", "/api/bureau/import?name=projects.csv", with);
+  REQUIRE_MESSAGE(imported.status == 200, imported.body);
+  CHECK(body_of(imported)["issues"].empty());
+  // Four known: fewer than the five a figure needs, so it is withheld.
+  auto figure = [&](const std::string& lang) {
+    const Json dash = body_of(bureau.get("/api/bureau/dashboard?region=320205&lang=" + lang));
+    for (const auto& fig : dash["figures"]) {
+      if (fig["id"] == "tech_projects/recorded") return fig;
+    }
+    FAIL("no tech_projects/recorded figure");
+    return Json();
+  };
+  CHECK(figure("zh-CN")["suppressed"] == true);
+  CHECK(figure("zh-CN")["denominator"] == 4);
+
+  // A consultant's submitted assessment of a sixth firm lists two technical projects and a loan:
+  // two count (a loan is not a technical project).
+  const std::string uscc = "91320205MA1Y8KQ38L";
+  const std::int64_t e = f.add_enterprise(zhang, {{"name", "锡泰"}, {"uscc", uscc}, {"region", "320205"}});
+  const std::int64_t a = f.add_assessment(zhang, e, {{"modules", {"profile"}}});
+  for (const auto& [q, v] : std::vector<std::pair<std::string, Json>>{
+           {"name", "锡泰"}, {"uscc", uscc}, {"region", "320205"}, {"employees", 560}, {"revenue_last_year", 36000}}) {
+    REQUIRE(zhang.put(answer_url(a, "profile", q), v).status == 200);
+  }
+  const HttpResponse projects =
+      zhang.put("/api/assessments/" + std::to_string(a) + "/projects",
+                Json::parse(R"([{"id": "p1", "kind": "tech_transformation", "investment_two_years_wan": 2500},
+                                {"id": "p2", "kind": "equipment"},
+                                {"id": "p3", "kind": "loan", "loan_wan": 800}])"));
+  REQUIRE_MESSAGE(projects.status == 200, projects.body);
+  REQUIRE(zhang.post("/api/assessments/" + std::to_string(a) + "/submit", Json::object()).status == 200);
+
+  // By hand: 3 + 0 + 2 + 4 + 2 = 11 projects over 5 firms with a count; 1 firm without one.
+  const Json zh = figure("zh-CN");
+  CHECK(zh["suppressed"] == false);
+  CHECK(zh["unit"] == "count");
+  CHECK(zh["value"] == 11);
+  CHECK(zh["numerator"] == 11);
+  CHECK(zh["denominator"] == 5);
+  CHECK(zh["unknown"] == 1);
+  CHECK(zh["title"] == "已登记的技术改造项目数（替代指标）");
+  CHECK(zh["proxy"].get<std::string>().rfind("替代指标：", 0) == 0);
+  const Json en = figure("en");
+  CHECK(en["title"] == "technical projects on record (proxy)");
+  CHECK(en["proxy"].get<std::string>().rfind("proxy: the targets count the technical-transformation projects", 0) == 0);
+  // 锡山's project targets stand beside it, shown and not judged; no longer "not measured".
+  bool beside = false;
+  for (const auto& t : en["targets"]) {
+    if (t["id"] != "xishan-2025-equipment.projects-per-year") continue;
+    beside = true;
+    CHECK(t["met"].is_null());
+    CHECK(t["note"] == "a proxy; not judged against the target");
+  }
+  CHECK(beside);
+  const Json dash = body_of(bureau.get("/api/bureau/dashboard?region=320205"));
+  for (const auto& n : dash["not_measured"]) CHECK(n["id"] != "xishan-2025-equipment.projects-per-year");
+  // The record of the assessed firm keeps what its project list gave.
+  const Json record = body_of(bureau.get("/api/bureau/records/" + uscc));
+  CHECK(record["rounds"][0]["facts"]["projects"] ==
+        Json{{"count", 2}, {"by_kind", {{"tech_transformation", 1}, {"equipment", 1}}}});
+  // The import template offers the column.
+  CHECK(bureau.get("/api/bureau/template?format=csv").body.find("登记的技术改造项目数") != std::string::npos);
+}

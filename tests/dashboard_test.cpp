@@ -300,11 +300,15 @@ TEST_CASE("each figure states its target with document, clause and quote") {
   REQUIRE(coverage != nullptr);
   CHECK_FALSE(coverage->met.has_value());
   CHECK(coverage->note.en == "a proxy; not judged against the target");
+  // So do the technical-project counts: the projects on record stand in (issue 15 item 8).
+  const auto* projects = target(figure(d, "tech_projects/recorded"), "xishan-2025-equipment.projects-over-10m");
+  REQUIRE(projects != nullptr);
+  CHECK_FALSE(projects->met.has_value());
   auto not_measured = std::find_if(d.not_measured.begin(), d.not_measured.end(), [](const assess::NotMeasured& n) {
-    return n.target.id == "xishan-2025-equipment.projects-over-10m";
+    return n.target.id == "xishan-2025-equipment.energy-inspection";
   });
   REQUIRE(not_measured != d.not_measured.end());
-  CHECK(not_measured->reason.en == "counted per project; the workspace holds no project records yet");
+  CHECK(not_measured->reason.en == "not an enterprise fact this workspace collects");
   // Other jurisdictions' unmeasurable targets stay out of a 锡山 dashboard.
   for (const auto& n : d.not_measured) CHECK(n.target.relation != "other");
 
@@ -488,4 +492,100 @@ TEST_CASE("1,000 synthetic enterprises: percentiles equal an independent count, 
   }
   CHECK(shown > 0);
   CHECK(withheld > 0);
+}
+
+TEST_CASE("the year a trend reaches its target at the current pace, worked by hand") {
+  using assess::TrendState;
+  using assess::YearValue;
+  auto trend = [](std::vector<YearValue> points, double target, const std::string& comparator = ">=") {
+    return assess::trend_to_target(std::move(points), target, comparator);
+  };
+  SUBCASE("rising towards a floor: the first whole year at or past the crossing") {
+    // 20 % in 2024, 30 % in 2025: +10 points a year. 60 % is 30 points away: 3 years, 2028.
+    const auto t = trend({{2024, 20.0}, {2025, 30.0}}, 60);
+    CHECK(t.state == TrendState::kYear);
+    CHECK(t.pace == 10);
+    CHECK(t.year == 2028);
+    // 35 % is half a year away: the line meets it during 2026.
+    CHECK(trend({{2024, 20.0}, {2025, 30.0}}, 35).year == 2026);
+    // 50 % is met exactly at 2027.
+    CHECK(trend({{2024, 20.0}, {2025, 30.0}}, 50).year == 2027);
+    // Strictly above: the same reading of the line.
+    CHECK(trend({{2024, 20.0}, {2025, 30.0}}, 50, ">").year == 2027);
+  }
+  SUBCASE("only the last two years with a value set the pace; order of the input does not matter") {
+    // 2022: 0, 2023: 10, 2024 withheld, 2025: 16 → the line through 2023 and 2025: +3 a year; 25 is
+    // 9 away: 3 years, 2028.
+    const auto t = trend({{2025, 16.0}, {2022, 0.0}, {2024, std::nullopt}, {2023, 10.0}}, 25);
+    CHECK(t.state == TrendState::kYear);
+    CHECK(t.pace == 3);
+    CHECK(t.year == 2028);
+  }
+  SUBCASE("already met, standing still, moving away, too few years") {
+    CHECK(trend({{2024, 20.0}, {2025, 30.0}}, 30).state == TrendState::kReached);
+    CHECK(trend({{2024, 40.0}, {2025, 30.0}}, 25).state == TrendState::kReached);
+    const auto flat = trend({{2024, 30.0}, {2025, 30.0}}, 40);
+    CHECK(flat.state == TrendState::kNever);
+    CHECK(flat.pace == 0);
+    CHECK(trend({{2024, 30.0}, {2025, 25.0}}, 40).state == TrendState::kNever);
+    CHECK(trend({{2025, 30.0}}, 40).state == TrendState::kUnknown);
+    CHECK(trend({{2024, std::nullopt}, {2025, 30.0}}, 40).state == TrendState::kUnknown);
+    CHECK(trend({}, 40).state == TrendState::kUnknown);
+  }
+  SUBCASE("a ceiling is reached by falling to it") {
+    // 12 in 2024, 10 in 2025: −2 a year; ≤ 5 is 5 away: 2.5 years, met during 2028.
+    const auto t = trend({{2024, 12.0}, {2025, 10.0}}, 5, "<=");
+    CHECK(t.state == TrendState::kYear);
+    CHECK(t.pace == -2);
+    CHECK(t.year == 2028);
+    CHECK(trend({{2024, 12.0}, {2025, 14.0}}, 5, "<").state == TrendState::kNever);
+    CHECK(trend({{2024, 12.0}, {2025, 4.0}}, 5, "<=").state == TrendState::kReached);
+  }
+  CHECK(std::string(assess::to_string(TrendState::kYear)) == "year");
+}
+
+TEST_CASE("a bureau record keeps the count of an assessment's technical projects; loans and recognitions are not") {
+  const std::vector<assess::Json> projects = {{{"id", "a"}, {"kind", "tech_transformation"}},
+                                              {{"id", "b"}, {"kind", "loan"}},
+                                              {{"id", "c"}, {"kind", "equipment"}},
+                                              {{"id", "d"}, {"kind", "recognition"}},
+                                              {{"id", "e"}, {"kind", "energy_saving"}},
+                                              {{"id", "f"}, {"kind", "digital_demo"}},
+                                              {{"id", "g"}, {"kind", "equipment"}}};
+  CHECK(assess::project_facts(projects) ==
+        assess::Json{
+            {"count", 5},
+            {"by_kind", {{"tech_transformation", 1}, {"equipment", 2}, {"energy_saving", 1}, {"digital_demo", 1}}}});
+  CHECK(assess::project_facts({}) == assess::Json{{"count", 0}, {"by_kind", assess::Json::object()}});
+}
+
+TEST_CASE("the project-count proxy sums the projects on record, worked by hand") {
+  // Six firms of 锡山 (320205) and one of 梁溪 (320213, outside): counts 3, 0, 2, 4, 1, none; the
+  // outsider's 50 is not counted. Sum 3 + 0 + 2 + 4 + 1 = 10 over 5 firms with a count, 1 without.
+  std::vector<assess::Candidate> cs;
+  const std::vector<int> counts = {3, 0, 2, 4, 1, -1};
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    assess::Json facts = {{"region", "320205"}, {"profile", {{"above_designated_size", true}}}};
+    if (counts[i] >= 0) facts["projects"] = {{"count", counts[i]}};
+    cs.push_back({"x" + std::to_string(i), "x", facts});
+  }
+  cs.push_back({"out", "out", {{"region", "320213"}, {"projects", {{"count", 50}}}}});
+  const auto d = assess::dashboard(cs, shipped_targets(), "320205");
+  const auto& f = figure(d, "tech_projects/recorded");
+  CHECK(f.unit == "count");
+  REQUIRE(f.value);
+  CHECK(*f.value == 10);
+  CHECK(*f.numerator == 10);
+  CHECK(f.denominator == 5);
+  CHECK(f.unknown == 1);
+  CHECK(!f.proxy.zh.empty());
+  CHECK(!f.proxy.en.empty());
+  const auto* t = target(f, "xishan-2025-equipment.projects-per-year");
+  REQUIRE(t);
+  CHECK(!t->met);  // a proxy is shown beside its target, not judged
+  CHECK(t->note.en == "a proxy; not judged against the target");
+  for (const auto& n : d.not_measured) CHECK(n.target.id != "xishan-2025-equipment.projects-per-year");
+  // Withheld below five firms with a count.
+  cs.erase(cs.begin());
+  CHECK(figure(assess::dashboard(cs, shipped_targets(), "320205"), "tech_projects/recorded").suppressed);
 }

@@ -92,6 +92,10 @@ std::vector<assess::Candidate> mixed_candidates(std::size_t n, std::uint64_t see
   for (std::size_t i = 19; i < out.size(); i += 61) out[i].facts.erase("profile");
   for (std::size_t i = 23; i < out.size(); i += 67) out[i].facts.erase("region");
   for (std::size_t i = 29; i < out.size(); i += 71) out[i].facts["results"]["sme-digital-2024"] = "L2";
+  // Technical projects on record (dashboard.h, project_facts), and counts that are not whole numbers.
+  for (std::size_t i = 2; i < out.size(); i += 3) out[i].facts["projects"] = {{"count", static_cast<int>(i % 6)}};
+  for (std::size_t i = 31; i < out.size(); i += 97) out[i].facts["projects"] = {{"count", 2.5}};
+  for (std::size_t i = 37; i < out.size(); i += 89) out[i].facts["projects"] = {{"count", "3"}};
   return out;
 }
 
@@ -317,7 +321,7 @@ TEST_CASE("a data dir imported before the typed columns migrates, and its record
     sqlite3_close(db);
   }
   auto store = assess::Store::open(path);
-  CHECK(store->schema_version() == 8);
+  CHECK(store->schema_version() == 9);
   CHECK(store->schema_version() == assess::Store::latest_schema_version());
   const auto catalogue = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies");
   for (const auto& c : assess::load_criteria_dir(kCriteria)) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "formats/report_render.h"
+#include "support.h"
 
 namespace {
 
@@ -39,6 +40,7 @@ struct Env {
     auto rewards = assess::evaluate_rewards(catalogue, facts, result.projects, result.meta.value("date", "2026-01-01"));
     assess::ReportOptions options;
     options.lang = lang;
+    options.words = assess::testing::shipped_words(lang);
     options.generated_at = "2026-11-24 10:00";  // fixed, so golden files compare byte for byte
     options.regions = &regions;
     options.status = status;

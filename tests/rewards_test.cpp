@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "scoring/policy.h"
+#include "support.h"
 
 namespace {
 
@@ -264,7 +265,7 @@ TEST_CASE("a bonus fact that is not known shows both outcomes, never the lower o
   CHECK(o->amount.shape == assess::AmountShape::kEither);
   CHECK(o->amount.low == 1500000);    // 2500万 × 6 %
   CHECK(o->amount.value == 2000000);  // 2500万 × (6 + 2) %
-  CHECK(assess::amount_display(o->amount, "zh-CN") ==
+  CHECK(assess::amount_display(o->amount, "zh-CN", assess::testing::shipped_words("zh-CN")) ==
         "200万（若落户先进制造业特色专业园区且符合园区产业发展定位），否则150万");
   CHECK(r.total_low == 0);  // an eligible-if outcome is not in the totals
   SUBCASE("the profile's park answers (asked once) decide it: 200万 exact") {
@@ -303,7 +304,7 @@ TEST_CASE("totals keep range floors: 50万 + (40–60万) = 90–110万") {
   CHECK(r.total_low == 900000);
   CHECK(r.total_high == 1100000);
   CHECK(assess::total_display(r, "zh-CN") == "90万–110万");
-  const auto j = assess::rewards_to_json(r);
+  const auto j = assess::rewards_to_json(r, "zh-CN", assess::testing::shipped_words("zh-CN"));
   CHECK(j["total_display"] == "90万–110万");
 }
 
@@ -318,7 +319,7 @@ TEST_CASE("money decided case by case is its own shape, apart from support witho
   CHECK(money->amount.shape == assess::AmountShape::kCaseByCase);
   CHECK(support->amount.shape == assess::AmountShape::kNone);
   CHECK(r.case_by_case == 1);
-  const auto j = assess::rewards_to_json(r);
+  const auto j = assess::rewards_to_json(r, "zh-CN", assess::testing::shipped_words("zh-CN"));
   bool seen = false;
   for (const auto& o : j["outcomes"]) {
     if (o["rule"] == "panzhihua-2024-equipment.case-by-case-rewards") {
@@ -357,7 +358,12 @@ TEST_CASE(
   }
   REQUIRE(hint);
   CHECK(hint->status == assess::Eligibility::kNotEligible);
-  CHECK(hint->unlock.zh == "自评已达到该等级：申请省先进级智能工厂认定，获认定后可争取最高20万");
+  CHECK(hint->apply_for.zh == "申请省先进级智能工厂认定");
+  CHECK(assess::unlock_text(*hint, "zh-CN", assess::testing::shipped_words("zh-CN")) ==
+        "自评已达到该等级：申请省先进级智能工厂认定，获认定后可争取最高20万");
+  CHECK(assess::unlock_text(*hint, "en", assess::testing::shipped_words("en")) ==
+        "the self-check reaches this tier: apply for recognition as a provincial advanced-tier smart factory; "
+        "once recognised, up to 200,000 yuan");
   CHECK(hint->amount.value == 200000);
   for (const auto& o : unlocked)
     CHECK(o.rule->id != "xishan-2025-equipment.sf-excellent-national");  // SF2 is not 卓越级

@@ -21,6 +21,17 @@ inline AnswerSet answers_for(const Questionnaire& q, const Json& answers) {
   return parsed.set;
 }
 
+// The server's words (scoring/text.h) of a shipped catalogue: the "srv_*" keys of
+// web/i18n/<lang>.json — what assess/languages.h gives for zh-CN and en, both complete.
+inline Words shipped_words(const std::string& lang) {
+  Words w;
+  const Json catalogue = read_json_file(ASSESS_SOURCE_DIR "/web/i18n/" + lang + ".json");
+  for (const auto& [key, value] : catalogue.items()) {
+    if (key.rfind("srv_", 0) == 0) w.texts[key] = value.get<std::string>();
+  }
+  return w;
+}
+
 }  // namespace assess::testing
 
 // Numeric comparison with the tolerance the expectations are written to.

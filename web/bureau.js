@@ -118,6 +118,8 @@ function importSummary(r, name) {
     dl.append(h('div', { dataset: { stat: k.slice(2) } }, h('dt', null, t(k)), h('dd', null, fmt(v))));
   }
   box.append(dl);
+  // How the rounds met the years: a second round in the same year, or another year's round kept.
+  for (const n of Array.isArray(r.notes) ? r.notes : []) box.append(h('p', { class: 'b-import-note', dataset: { key: n.key } }, t(n.key, n.params)));
   const issues = Array.isArray(r.issues) ? r.issues : [];
   if (issues.length) box.append(issuesTable(issues));
   else box.append(h('p', { class: 'muted' }, t('b_no_issues')));
@@ -359,7 +361,7 @@ function bar(f) {
   return el;
 }
 
-function renderFigure(f, history, q) {
+function renderFigure(f, history, q, trends) {
   const card = h('li', { class: `card b-figure${f.suppressed ? ' suppressed' : ''}`, dataset: { id: f.id } });
   card.append(h('h3', null, f.title || f.id));
   if (f.suppressed) {
@@ -373,7 +375,7 @@ function renderFigure(f, history, q) {
   if (f.formula) card.append(h('p', { class: 'small muted' }, f.formula));
   if (f.proxy) card.append(h('p', { class: 'small' }, h('span', { class: 'badge plain' }, t('b_proxy')), ' ', f.proxy));
   const points = (history || []).map((y) => ({ year: y.year, fig: y.figures[f.id] })).filter((p) => p.fig);
-  if (points.length) card.append(trajectory(f, points));
+  if (points.length) card.append(trajectory(f, points, (trends || {})[f.id] || []));
   const drillOut = h('div', { class: 'b-drill' });
   const drillBtn = h('button', { type: 'button', class: 'btn small b-drill-btn' }, t('b_drill'));
   drillBtn.addEventListener('click', async () => {
@@ -409,7 +411,7 @@ function renderDashboard(r, q) {
   box.append(h('p', { id: 'b-dash-counts' }, t('b_dash_counts', { region: r.region, n: fmt(r.enterprises), above: fmt(r.above_size), min: fmt(r.min_group) })));
   const figs = Array.isArray(r.figures) ? r.figures : [];
   const ul = h('ul', { class: 'b-figures', id: 'b-figures', 'aria-label': t('b_figures') });
-  for (const f of figs) ul.append(renderFigure(f, r.history, q));
+  for (const f of figs) ul.append(renderFigure(f, r.history, q, r.trends));
   box.append(h('h2', null, t('b_figures')), figs.length ? ul : h('p', { class: 'muted' }, '–'));
   const nm = Array.isArray(r.not_measured) ? r.not_measured : [];
   if (nm.length) {
@@ -465,7 +467,7 @@ async function viewRecord(page, uscc) {
     const ul = h('ul', { id: 'b-record-assessments' });
     for (const a of r.assessments || []) {
       ul.append(h('li', null, h('a', { href: `#/assessment/${a.id}` }, `#${a.id} ${a.date || ''} ${(a.modules || []).join(', ')} (${a.status})`), ' · ',
-        h('a', { href: `/api/assessments/${a.id}/report${lang() === 'en' ? '?lang=en' : ''}`, class: 'b-record-report', target: '_blank', rel: 'noopener' }, t('b_record_report'))));
+        h('a', { href: `/api/assessments/${a.id}/report?lang=${encodeURIComponent(lang())}`, class: 'b-record-report', target: '_blank', rel: 'noopener' }, t('b_record_report'))));
     }
     box.append(ul);
   } else {
@@ -493,9 +495,9 @@ function renderDrill(f, d, base) {
 }
 
 // An SVG line of the figure year by year, each target as a mark at its year, and when the trend
-// of the last two known years reaches the target (a straight line through them; nothing is drawn
-// from fewer than two years).
-function trajectory(f, points) {
+// of the last two known years reaches the target (the server's `trends`: a straight line through
+// them, scoring/dashboard.h trend_to_target; nothing is said from fewer than two years).
+function trajectory(f, points, trends) {
   const W = 320;
   const H = 90;
   const known = points.filter((p) => typeof p.fig.value === 'number' && !p.fig.suppressed);
@@ -527,19 +529,15 @@ function trajectory(f, points) {
     h('tbody', null, points.map((p) => h('tr', { dataset: { year: p.year } }, h('td', null, String(p.year)),
       h('td', null, p.fig.suppressed ? t('b_suppressed') : `${fmt(p.fig.value)}${unitText(f.unit)} (${fmt(p.fig.numerator)}/${fmt(p.fig.denominator)})`)))));
   box.append(table);
-  // When the trend reaches each target: a line through the last two known years.
-  if (known.length >= 2) {
-    const a = known[known.length - 2];
-    const b = known[known.length - 1];
-    const pace = (b.fig.value - a.fig.value) / (b.year - a.year);
-    for (const tg of targets.filter((x) => !String(x.comparator || '').startsWith('<'))) {
-      const goal = `${tg.comparator || ''}${fmt(tg.target)}${unitText(f.unit)}`;
-      let text;
-      if (tg.met === true || b.fig.value >= tg.target) text = t('b_trend_reached', { target: goal });
-      else if (pace > 0) text = t('b_trend_reach', { target: goal, year: Math.ceil(b.year + (tg.target - b.fig.value) / pace) });
-      else text = t('b_trend_never', { target: goal });
-      box.append(h('p', { class: 'small b-trend' }, text));
-    }
+  // When the trend reaches each target at the current pace, as the server worked it out.
+  for (const tr of trends) {
+    const tg = targets.find((x) => x.id === tr.target);
+    if (!tg || tr.state === 'unknown') continue;
+    const goal = `${tg.comparator || ''}${fmt(tg.target)}${unitText(f.unit)}`;
+    const text = tr.state === 'reached' ? t('b_trend_reached', { target: goal })
+      : tr.state === 'year' ? t('b_trend_reach', { target: goal, year: tr.year })
+        : t('b_trend_never', { target: goal });
+    box.append(h('p', { class: 'small b-trend' }, text));
   }
   return box;
 }

@@ -14,6 +14,7 @@
 
 #include "detail/xlsx_reader.h"
 #include "scoring/answers.h"
+#include "scoring/dashboard.h"
 #include "scoring/profile.h"
 #include "scoring/score.h"
 #include "scoring/text.h"
@@ -202,6 +203,8 @@ const MessageText* message_of(const std::string& key) {
 
 // Names of the columns that are not questions.
 constexpr const char* kAsOf = "as_of";
+// The technical projects the bureau has on record for the enterprise (dashboard.h, project_facts).
+constexpr const char* kProjects = "projects.count";
 
 // The codes a name stands for in a code list: the name itself, and the name after each ancestor's
 // ("锡山区", "无锡市锡山区", "江苏省无锡市锡山区"). Built once per list and import.
@@ -335,6 +338,9 @@ std::map<std::string, std::string> column_names(const Library& library) {
   out[kAsOf] = kAsOf;
   out.emplace("数据日期", kAsOf);
   out.emplace("Data as of", kAsOf);
+  out[kProjects] = kProjects;
+  out.emplace(import_column_title(library, kProjects, "zh-CN"), kProjects);
+  out.emplace(import_column_title(library, kProjects, "en"), kProjects);
   return out;
 }
 
@@ -364,17 +370,15 @@ std::vector<std::string> columns_for_path(const Questionnaire& profile, const st
     out.push_back(path.substr(8));
   } else if (path == "region") {
     out.push_back("region");
+  } else if (path == kProjects) {
+    out.push_back(kProjects);
   }
   return out;
 }
 
-// Facts the dashboard reads (dashboard.h, DashboardFacts).
+// Facts the dashboard reads (dashboard.h).
 const std::vector<std::string>& dashboard_paths() {
-  static const std::vector<std::string> paths = {"profile.above_designated_size",    "profile.smart_factory_tier",
-                                                 "results.smart-factory-2025.level", "profile.sme_quality_tier",
-                                                 "results.sme-digital-2024.level",   "profile.digital_rd_tools",
-                                                 "profile.green_factory_level",      "profile.key_process_cnc_rate"};
-  return paths;
+  return dashboard_fact_paths();
 }
 
 std::vector<std::string> criteria_paths(const Criteria& criteria) {
@@ -400,6 +404,7 @@ std::string import_message(const ImportIssue& issue, const std::string& lang) {
 
 std::string import_column_title(const Library& library, const std::string& column, const std::string& lang) {
   if (column == kAsOf) return lang == "en" ? "Data as of" : "数据日期";
+  if (column == kProjects) return lang == "en" ? "Technical projects on record" : "登记的技术改造项目数";
   const auto dot = column.find('.');
   if (dot != std::string::npos) {
     const Questionnaire* m = library.find(column.substr(0, dot));
@@ -456,6 +461,7 @@ std::vector<TemplateColumn> import_columns(const Library& library, const std::ve
       {"smart-factory-2025.level", "SF1"},
       {"smart-factory-2025.total", "48"},
       {"cmmm.level", "CMMM2"},
+      {kProjects, "2"},
       {kAsOf, "2025-12-31"},
   };
   std::vector<std::string> ids = {"uscc", "name", "region", "industry", "last_year", "employees", "revenue_last_year"};
@@ -469,23 +475,36 @@ std::vector<TemplateColumn> import_columns(const Library& library, const std::ve
   for (const auto& p : paths) {
     for (const auto& c : columns_for_path(*profile, p)) {
       const auto dot = c.find('.');
-      if (dot != std::string::npos ? library.find(c.substr(0, dot)) != nullptr : profile->question_index(c) >= 0)
+      if (c == kProjects ||
+          (dot != std::string::npos ? library.find(c.substr(0, dot)) != nullptr : profile->question_index(c) >= 0))
         add(c);
     }
   }
-  // Module totals beside their levels (the peer benchmark reads them), then the date.
-  for (const char* m : {"sme-digital-2024", "smart-factory-2025", "cmmm"}) {
-    if (library.find(m)) {
-      add(std::string(m) + ".level");
-      add(std::string(m) + ".total");
-    }
+  // Every module with levels (the questionnaires the folder holds, in their `order`): its level and
+  // total (the peer benchmark reads them); then the date.
+  std::vector<const Questionnaire*> modules;
+  for (const auto& id : library.ids()) {
+    const Questionnaire* m = library.find(id);
+    if (m != profile && !m->levels.empty()) modules.push_back(m);
+  }
+  std::stable_sort(modules.begin(), modules.end(), [](const Questionnaire* a, const Questionnaire* b) {
+    return a->order != b->order ? a->order < b->order : a->id < b->id;
+  });
+  for (const Questionnaire* m : modules) {
+    add(m->id + ".level");
+    add(m->id + ".total");
   }
   add(kAsOf);
   std::vector<TemplateColumn> out;
   for (const auto& id : ids) {
     auto it = kExample.find(id);
-    out.push_back({id, import_column_title(library, id, "zh-CN"), import_column_title(library, id, "en"),
-                   it == kExample.end() ? "" : it->second});
+    std::string example = it == kExample.end() ? "" : it->second;
+    // A module the example does not know: its first level, a valid cell.
+    const auto dot = id.find('.');
+    if (example.empty() && dot != std::string::npos && id.substr(dot + 1) == "level") {
+      if (const Questionnaire* m = library.find(id.substr(0, dot)); m && !m->levels.empty()) example = m->levels[0].id;
+    }
+    out.push_back({id, import_column_title(library, id, "zh-CN"), import_column_title(library, id, "en"), example});
   }
   return out;
 }
@@ -750,6 +769,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     AnswerSet answers;
     answers.answers.resize(profile->questions.size());
     Json results = Json::object();
+    Json projects;
     std::string as_of;
     for (std::size_t c = 0; c < header.size(); ++c) {
       const std::string& column = header[c];
@@ -758,6 +778,16 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
       if (column == kAsOf) {
         as_of = date_cell(cell);
         if (as_of.empty()) issue(column, "bad_date", {{"value", cell}});
+        continue;
+      }
+      if (column == kProjects) {
+        char* end = nullptr;
+        const double v = std::strtod(cell.c_str(), &end);
+        if (end == cell.c_str() || *end != '\0' || !(v >= 0) || v != std::floor(v) || v > 1e9) {
+          issue(column, "not_number", {{"value", cell}});
+          continue;
+        }
+        projects = {{"count", static_cast<std::int64_t>(v)}};
         continue;
       }
       const auto dot = column.find('.');
@@ -827,6 +857,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     candidate.id = p["uscc"].get<std::string>();
     candidate.name = p.value("name", candidate.id);
     candidate.facts = {{"profile", p}, {"results", results}};
+    if (!projects.is_null()) candidate.facts["projects"] = projects;
     if (p.contains("region")) candidate.facts["region"] = p["region"];
     result.candidates.push_back(std::move(candidate));
     result.candidate_rows.push_back(row_number);

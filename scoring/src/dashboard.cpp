@@ -190,7 +190,36 @@ DashboardFacts dashboard_facts(const Json& facts) {
   f.cnc_known = cnc.is_number();
   if (f.cnc_known) f.cnc = cnc.get<double>();
   f.green = static_cast<std::int16_t>(rung(profile_fact(facts, "green_factory_level"), kGreen));
+  const Json& count = member(member(facts, "projects"), "count");
+  if (count.is_number()) {
+    const double n = count.get<double>();
+    if (n >= 0 && n <= INT32_MAX && n == std::floor(n)) f.projects = static_cast<std::int32_t>(n);
+  }
   return f;
+}
+
+const std::vector<std::string>& dashboard_fact_paths() {
+  static const std::vector<std::string> paths = {
+      "profile.above_designated_size", "profile.smart_factory_tier",     "results.smart-factory-2025.level",
+      "profile.sme_quality_tier",      "results.sme-digital-2024.level", "profile.digital_rd_tools",
+      "profile.green_factory_level",   "profile.key_process_cnc_rate",   "projects.count"};
+  return paths;
+}
+
+Json project_facts(const std::vector<Json>& projects) {
+  static const std::vector<std::string> kTechnical = {"tech_transformation", "equipment", "digital_demo",
+                                                      "energy_saving"};
+  std::int64_t count = 0;
+  Json by_kind = Json::object();
+  for (const auto& p : projects) {
+    const Json& kind = member(p, "kind");
+    if (!kind.is_string() ||
+        std::find(kTechnical.begin(), kTechnical.end(), kind.get<std::string>()) == kTechnical.end())
+      continue;
+    ++count;
+    by_kind[kind.get<std::string>()] = by_kind.value(kind.get<std::string>(), 0) + 1;
+  }
+  return {{"count", count}, {"by_kind", by_kind}};
 }
 
 namespace {
@@ -226,6 +255,7 @@ DashboardFacts dashboard_facts(const logic::Typed* values) {
   static const int kSfLevel = fact_slot("results.smart-factory-2025.level");
   static const int kSmePresent = fact_column("results.sme-digital-2024");
   static const int kSmeLevel = fact_slot("results.sme-digital-2024.level");
+  static const int kProjects = fact_slot("projects.count");
   DashboardFacts f;
   const logic::Typed& flag = values[kAbove];
   f.above = flag.kind == logic::Typed::kBool ? (flag.boolean ? 1 : 0) : -1;
@@ -239,6 +269,10 @@ DashboardFacts dashboard_facts(const logic::Typed* values) {
   f.cnc_known = cnc.is_number();
   if (f.cnc_known) f.cnc = cnc.number;
   f.green = static_cast<std::int16_t>(typed_rung(values[kGreenLevel], kGreen));
+  const logic::Typed& projects = values[kProjects];
+  if (projects.is_number() && projects.number >= 0 && projects.number <= INT32_MAX &&
+      projects.number == std::floor(projects.number))
+    f.projects = static_cast<std::int32_t>(projects.number);
   return f;
 }
 
@@ -302,6 +336,10 @@ void DashboardTally::add(const DashboardFacts& f) {
   if (f.green >= 0) {
     ++green_known_;
     ++green_by_level_[f.green];
+  }
+  if (f.projects >= 0) {
+    ++projects_known_;
+    projects_sum_ += f.projects;
   }
 }
 
@@ -467,6 +505,35 @@ Dashboard DashboardTally::result() const {
     d.figures.push_back(std::move(f));
   }
 
+  // Proxy for the plans' technical-project counts ("每年组织推进设备更新等技术改造项目200个以上", 锡山
+  // 二、（一）1; 嘉兴, 攀枝花, 昆山): the workspace holds no register of the projects a district
+  // organises, only the projects enterprises list in their assessments (dashboard.h, project_facts).
+  {
+    Figure f;
+    f.id = "tech_projects/recorded";
+    f.indicator = "tech_projects";
+    f.title = {"已登记的技术改造项目数（替代指标）", "technical projects on record (proxy)"};
+    f.unit = "count";
+    f.formula = {
+        "本区域内各企业最新一轮记录中登记的技术改造、设备更新、数字化示范和节能项目数之和（只计入本系统中的企业）",
+        "sum over the enterprises of the region of the technical-transformation, equipment-renewal, "
+        "digital-demonstration and energy-saving projects listed in each one's latest record (only "
+        "enterprises in this workspace)"};
+    f.denominator = projects_known_;
+    f.unknown = enterprises_ - projects_known_;
+    f.numerator = projects_sum_;
+    f.value = projects_sum_;
+    finish(f, min_group);
+    f.proxy = {
+        "替代指标：目标原文为各地每年组织实施的技术改造项目数（部分目标只计亿元以上或示范项目），本系统没有"
+        "项目台账；以企业在评估中登记的项目数代替，不分投资规模、不限于当年新开工，仅供参考，不作达标判断",
+        "proxy: the targets count the technical-transformation projects a district organises each year "
+        "(some only those over 100 million yuan, or demonstration projects), and the workspace keeps no "
+        "project register; the projects enterprises list in their assessments stand in for them, of any "
+        "size and not only those started that year, for reference only, not judged against the targets"};
+    d.figures.push_back(std::move(f));
+  }
+
   // Targets: each measurable one next to its figure; the others of related jurisdictions listed as
   // not measured, with the reason.
   for (const auto& t : targets) {
@@ -488,6 +555,8 @@ Dashboard DashboardTally::result() const {
       figure_id = "green_factories/" + green_scope(t.target);
     } else if (ind == "digital_transformation_share") {
       figure_id = "digital_transformation_share/proxy";
+    } else if (ind == "tech_projects") {
+      figure_id = "tech_projects/recorded";
     }
     auto figure = std::find_if(d.figures.begin(), d.figures.end(), [&](const Figure& f) { return f.id == figure_id; });
     if (figure == d.figures.end()) {
@@ -496,9 +565,6 @@ Dashboard DashboardTally::result() const {
       if (ind == "digital_transformation_share") {
         reason = {"企业画像没有“已完成数字化改造/转型”这一事实，无法统计",
                   "the profile asks no fact for digital retrofit / transformation, so it cannot be counted"};
-      } else if (ind == "tech_projects") {
-        reason = {"按项目计数，本系统尚未保存项目台账",
-                  "counted per project; the workspace holds no project records yet"};
       } else if (figure_id.empty() || ind == "other") {
         reason = {"不是本系统采集的企业事实", "not an enterprise fact this workspace collects"};
       } else {
@@ -750,6 +816,45 @@ Json dashboard_to_json(const Dashboard& d, const std::string& lang) {
   return {{"region", d.region},           {"min_group", d.min_group},    {"tier_basis", to_string(d.tier_basis)},
           {"enterprises", d.enterprises}, {"above_size", d.above_size},  {"above_size_unknown", d.above_size_unknown},
           {"figures", figures},           {"not_measured", not_measured}};
+}
+
+const char* to_string(TrendState state) {
+  switch (state) {
+    case TrendState::kReached:
+      return "reached";
+    case TrendState::kYear:
+      return "year";
+    case TrendState::kNever:
+      return "never";
+    case TrendState::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+Trend trend_to_target(std::vector<YearValue> points, double target, const std::string& comparator) {
+  std::erase_if(points, [](const YearValue& p) { return !p.value; });
+  std::stable_sort(points.begin(), points.end(),
+                   [](const YearValue& a, const YearValue& b) { return a.year < b.year; });
+  Trend t;
+  if (points.size() < 2) return t;
+  const YearValue& a = points[points.size() - 2];
+  const YearValue& b = points.back();
+  if (a.year == b.year) return t;
+  t.pace = (*b.value - *a.value) / (b.year - a.year);
+  const bool ceiling = comparator.rfind('<', 0) == 0;
+  // Signed distance still to go, positive while the target is not met.
+  const double to_go = ceiling ? *b.value - target : target - *b.value;
+  const double towards = ceiling ? -t.pace : t.pace;
+  if (to_go <= 0) {
+    t.state = TrendState::kReached;
+  } else if (towards > 0) {
+    t.state = TrendState::kYear;
+    t.year = b.year + static_cast<int>(std::ceil(to_go / towards - 1e-9));
+  } else {
+    t.state = TrendState::kNever;
+  }
+  return t;
 }
 
 Json peer_to_json(const PeerBenchmark& p, const std::string& lang) {

@@ -17,6 +17,15 @@ Json text(const Text& t, const std::string& lang) {
   return t.in(lang);
 }
 
+// A {"zh-CN": …, "en": …, <tag>: …} text of the definition's labels, read as Text::in reads one.
+std::string text_in(const Json& t, const std::string& lang) {
+  Text text{t.value("zh-CN", std::string()), t.value("en", std::string())};
+  for (const auto& [tag, value] : t.items()) {
+    if (tag != "zh-CN" && tag != "en" && value.is_string()) text.more[tag] = value.get<std::string>();
+  }
+  return text.in(lang);
+}
+
 void add_provenance(Json& out, const Provenance& p, const std::string& lang) {
   if (!p.cite.empty()) out["cite"] = p.cite;
   if (!p.confidence.empty()) out["confidence"] = p.confidence;
@@ -250,7 +259,7 @@ Json explain_score(const Questionnaire& q, const AnswerSet& answers, const Score
       Json item = {{"id", it.key()}};
       if (label.contains("title")) {
         const Json& t = label["title"];
-        item["title"] = t.is_object() ? Json(t.value(lang == "en" && t.contains("en") ? "en" : "zh-CN", "")) : t;
+        item["title"] = t.is_object() ? Json(text_in(t, lang)) : t;
       }
       if (label.contains("at_least") && label["at_least"].is_string()) {
         const int needed = q.level_index(label["at_least"].get<std::string>());
@@ -266,7 +275,7 @@ Json explain_score(const Questionnaire& q, const AnswerSet& answers, const Score
       }
       if (label.contains("note")) {
         const Json& n = label["note"];
-        item["note"] = n.is_object() ? Json(n.value(lang == "en" && n.contains("en") ? "en" : "zh-CN", "")) : n;
+        item["note"] = n.is_object() ? Json(text_in(n, lang)) : n;
       }
       derived.push_back(item);
       if (item.contains("confidence") && item["confidence"] != "high" && item["confidence"] != "confirmed") {
@@ -350,69 +359,66 @@ std::string options_text(const Json& options) {
 }
 }  // namespace
 
-std::string render_text(const Json& doc, const std::string& lang) {
-  const bool en = lang == "en";
+std::string render_text(const Json& doc, const Words& w) {
   std::ostringstream out;
   const Json& def = doc.at("definition");
   out << dump_value(def.at("title")) << " (" << dump_value(def.at("id")) << " " << dump_value(def.at("version")) << ", "
       << dump_value(def.at("content_hash")).substr(0, 19) << ")\n";
   const bool scored = doc.at("total").at("max") != 0 || !doc.at("levels").empty();
   if (scored) {
-    out << (en ? "Total: " : "总分：") << dump_value(doc.at("total").at("score")) << " / "
-        << dump_value(doc.at("total").at("max"));
+    out << w("srv_explain_total",
+             {{"score", dump_value(doc.at("total").at("score"))}, {"max", dump_value(doc.at("total").at("max"))}});
     const int hidden = doc.at("total").value("hidden_scored_questions", 0);
     const int na = doc.at("total").value("not_applicable_questions", 0);
     if (hidden > 0 || na > 0) {
-      out << (en ? " (the maximum counts only the questions shown and applicable for these answers; "
-                 : "（满分只计这些回答下显示且适用的题；");
-      if (hidden > 0)
-        out << hidden
-            << (en ? " scored questions are hidden until their condition holds" : " 道计分题在其前提满足前不显示");
-      if (hidden > 0 && na > 0) out << (en ? ", " : "，");
-      if (na > 0) out << na << (en ? " are marked not applicable" : " 道标为不适用");
-      out << (en ? ")" : "）");
+      std::string parts;
+      if (hidden > 0) parts = w("srv_explain_hidden_scored", {{"n", std::to_string(hidden)}});
+      if (hidden > 0 && na > 0) parts += w("srv_list_sep");
+      if (na > 0) parts += w("srv_explain_marked_not_applicable", {{"n", std::to_string(na)}});
+      out << w("srv_explain_max_note", {{"parts", parts}});
     }
     out << "\n";
   }
-  if (!doc.at("levels").empty()) out << (en ? "Level: " : "等级：") << dump_value(doc.at("level").at("name")) << "\n";
+  if (!doc.at("levels").empty())
+    out << w("srv_explain_level", {{"name", dump_value(doc.at("level").at("name"))}}) << "\n";
   if (!doc.at("complete").get<bool>()) {
-    out << (en ? "Incomplete, required questions unanswered: " : "未完成，必答题未答：");
+    out << w("srv_explain_incomplete");
     for (const auto& id : doc.at("missing_required")) out << dump_value(id) << " ";
     out << "\n";
   }
-  out << "\n" << (en ? "Sections" : "分项") << "\n";
+  out << "\n" << w("srv_explain_sections") << "\n";
   for (const auto& s : doc.at("sections")) {
     if (s.at("parent").is_null()) continue;
     out << "  " << dump_value(s.at("id")) << "  " << dump_value(s.at("title")) << ": ";
     if (!s.at("applicable").get<bool>()) {
-      out << (en ? "not applicable" : "不适用") << "\n";
+      out << w("srv_not_applicable") << "\n";
       continue;
     }
     out << dump_value(s.at("score")) << " / " << dump_value(s.at("max")) << "  [" << dump_value(s.at("aggregation"));
-    if (!s.at("scored").get<bool>()) out << (en ? ", not scored" : "，不计分");
-    if (s.contains("passed")) out << (s.at("passed").get<bool>() ? ", passed" : ", not passed");
+    if (!s.at("scored").get<bool>()) out << w("srv_explain_not_scored");
+    if (s.contains("passed")) out << w(s.at("passed").get<bool>() ? "srv_explain_passed" : "srv_explain_not_passed");
     out << "]\n";
   }
-  out << "\n" << (en ? "Questions" : "题目") << "\n";
+  out << "\n" << w("srv_explain_questions") << "\n";
   for (const auto& qj : doc.at("questions")) {
     if (!qj.contains("points")) continue;
     out << "  " << dump_value(qj.at("id")) << "  " << dump_value(qj.at("title")) << ": ";
     if (!qj.at("visible").get<bool>()) {
-      out << (en ? "hidden" : "不适用（隐藏）") << "\n";
+      out << w("srv_explain_hidden") << "\n";
       continue;
     }
     if (qj.at("not_applicable").get<bool>()) {
-      out << (en ? "not applicable" : "不适用") << "\n";
+      out << w("srv_not_applicable") << "\n";
       continue;
     }
     out << options_text(qj.at("chosen")) << " → " << dump_value(qj.at("points")) << "/" << dump_value(qj.at("max"));
     if (qj.contains("cite")) out << "  ⟨" << dump_value(qj.at("cite")) << "⟩";
     out << "\n";
   }
-  if (!doc.at("levels").empty()) out << "\n" << (en ? "Level requirements" : "等级要求") << "\n";
+  if (!doc.at("levels").empty()) out << "\n" << w("srv_explain_requirements") << "\n";
   for (const auto& l : doc.at("levels")) {
     out << "  " << dump_value(l.at("name"))
-        << (l.at("holds").get<bool>() ? (en ? "  ✔ holds" : "  ✔ 满足") : (en ? "  ✘ not met" : "  ✘ 未满足")) << "\n";
+        << (l.at("holds").get<bool>() ? "  ✔ " + w("srv_explain_holds") : "  ✘ " + w("srv_explain_fails")) << "\n";
     for (const auto& rq : l.at("requirements")) {
       out << "    " << (rq.at("met").get<bool>() ? "✔ " : "✘ ") << dump_value(rq.at("title"));
       if (rq.contains("actual")) {
@@ -420,16 +426,16 @@ std::string render_text(const Json& doc, const std::string& lang) {
             << dump_value(rq.at("needed"));
       }
       if (rq.contains("confidence"))
-        out << (en ? "  (confidence: " : "（置信度：") << dump_value(rq.at("confidence")) << (en ? ")" : "）");
+        out << w("srv_explain_confidence", {{"confidence", dump_value(rq.at("confidence"))}});
       out << "\n";
     }
   }
   if (doc.contains("derived") && !doc.at("derived").empty()) {
-    out << "\n" << (en ? "Derived" : "衍生结果") << "\n";
+    out << "\n" << w("srv_explain_derived") << "\n";
     for (const auto& d : doc.at("derived")) {
       out << "  " << (d.contains("title") ? dump_value(d.at("title")) : dump_value(d.at("id"))) << ": ";
       if (d.contains("met")) {
-        out << (d.at("met").get<bool>() ? (en ? "met" : "达到") : (en ? "not met" : "未达到"));
+        out << w(d.at("met").get<bool>() ? "srv_met" : "srv_not_met");
       } else {
         out << dump_value(d.at("value"));
       }
@@ -439,34 +445,28 @@ std::string render_text(const Json& doc, const std::string& lang) {
   }
   if (doc.contains("gaps")) {
     for (const auto& g : doc.at("gaps")) {
-      out << "\n" << (en ? "Gap to " : "距离") << dump_value(g.at("target").at("name")) << (en ? "" : "的差距") << "\n";
+      out << "\n" << w("srv_explain_gap_to", {{"name", dump_value(g.at("target").at("name"))}}) << "\n";
       if (g.at("already_reached").get<bool>()) {
-        out << (en ? "  already reached\n" : "  已达到\n");
+        out << "  " << w("srv_explain_already_reached") << "\n";
         continue;
       }
       for (const auto& u : g.at("unmet")) {
-        out << "  ✘ " << dump_value(u.at("title"))
-            << (u.at("blocking").get<bool>() ? (en ? " (not changeable by answers)" : "（无法通过改进答案满足）") : "")
+        out << "  ✘ " << dump_value(u.at("title")) << (u.at("blocking").get<bool>() ? w("srv_explain_blocking") : "")
             << "\n";
       }
       if (!g.at("reachable").get<bool>()) {
-        out << (en ? "  not reachable by improving answers\n" : "  仅改进答案无法达到\n");
+        out << "  " << w("srv_explain_unreachable") << "\n";
         continue;
       }
       if (g.at("proven_minimal").get<bool>()) {
-        out << (en ? "  Smallest improvement set: " : "  最小改进集：");
+        out << "  " << w("srv_explain_smallest");
       } else {
         // Why the search stopped: its budget (no progress for as long as it had searched, or the
         // node limit), with the bound it had proven.
         const bool no_progress = g.value("stopped_by", std::string()) == "no_progress";
-        out << (en ? "  Improvement set (not proven smallest; no set has fewer than "
-                   : "  改进方案（未证明最小；任何方案至少需 ")
-            << dump_value(g.at("lower_bound_steps"))
-            << (en ? (no_progress ? " steps; the search stopped after " : " steps; the search stopped at its limit of ")
-                   : (no_progress ? " 步；搜索在 " : " 步；搜索达到上限 "))
-            << dump_value(g.at("nodes_searched"))
-            << (en ? (no_progress ? " candidates, at least the second half without progress): " : " candidates): ")
-                   : (no_progress ? " 个候选后停止，至少后一半未再改进）：" : " 个候选）："));
+        out << "  "
+            << w(no_progress ? "srv_explain_not_proven_no_progress" : "srv_explain_not_proven_limit",
+                 {{"bound", dump_value(g.at("lower_bound_steps"))}, {"nodes", dump_value(g.at("nodes_searched"))}});
       }
       // Every figure of the plan adds up: the items' steps to the plan's steps, their effects on the
       // total to the change of the total.
@@ -475,29 +475,29 @@ std::string render_text(const Json& doc, const std::string& lang) {
       std::vector<double> parts;
       for (const auto& imp : g.at("improvements")) parts.push_back(imp.at("total_gained").get<double>());
       const std::vector<std::string> shown = format_parts(parts, before, after);
-      out << dump_value(g.at("steps")) << (en ? " steps, total " : " 步，总分 ") << format_number(before) << " → "
-          << format_number(after) << (en ? " (" : "（") << format_parts({after - before}, before, after)[0]
-          << (en ? ")\n" : "）\n");
+      out << w("srv_explain_plan", {{"steps", dump_value(g.at("steps"))},
+                                    {"before", format_number(before)},
+                                    {"after", format_number(after)},
+                                    {"change", format_parts({after - before}, before, after)[0]}})
+          << "\n";
       bool gate_only = false;
       std::size_t item = 0;
       for (const auto& imp : g.at("improvements")) {
         out << "    " << dump_value(imp.at("question")) << "  " << dump_value(imp.at("title")) << ": "
-            << options_text(imp.at("from")) << " → " << options_text(imp.at("to")) << (en ? " (" : "（")
-            << dump_value(imp.at("steps")) << (en ? " step" : " 步") << (en && imp.at("steps") != 1 ? "s" : "")
-            << (en ? ", question +" : "，本题 +") << dump_value(imp.at("points_gained"))
-            << (en ? ", total " : "，总分 ") << shown[item++] << (en ? ")\n" : "）\n");
+            << options_text(imp.at("from")) << " → " << options_text(imp.at("to"))
+            << w(imp.at("steps") == 1 ? "srv_explain_item_one_step" : "srv_explain_item",
+                 {{"steps", dump_value(imp.at("steps"))},
+                  {"points", dump_value(imp.at("points_gained"))},
+                  {"total", shown[item++]}})
+            << "\n";
         if (shown[item - 1] == "+0") gate_only = true;
       }
-      if (gate_only) {
-        out << (en ? "    (an item with total +0 sits in a section that is not scored: it meets a requirement of the "
-                     "level, not points)\n"
-                   : "    （总分 +0 的项目所在部分不计分：它满足等级要求，不增加总分）\n");
-      }
+      if (gate_only) out << "    " << w("srv_explain_gate_only") << "\n";
     }
   }
   if (!doc.at("uncertain").empty()) {
     // Unconfirmed and low-confidence items are listed; medium ones are counted (all are in --json).
-    out << "\n" << (en ? "Unconfirmed data used" : "未经确认的数据") << "\n";
+    out << "\n" << w("srv_explain_uncertain") << "\n";
     int medium = 0;
     for (const auto& u : doc.at("uncertain")) {
       if (u.at("confidence") == "medium") {
@@ -509,10 +509,7 @@ std::string render_text(const Json& doc, const std::string& lang) {
       if (u.contains("note")) out << " — " << dump_value(u.at("note"));
       out << "\n";
     }
-    if (medium > 0) {
-      out << (en ? "  and " : "  另有 ") << medium
-          << (en ? " items of medium confidence (see --json)\n" : " 项中等置信度的数据（见 --json 输出）\n");
-    }
+    if (medium > 0) out << "  " << w("srv_explain_medium", {{"n", std::to_string(medium)}}) << "\n";
   }
   return out.str();
 }

@@ -35,6 +35,7 @@ const std::vector<FactColumn>& fact_columns() {
       {"results.cmmm", "f_cmmm_present", FactKind::kPresent},
       {"results.cmmm.level", "f_cmmm_level", FactKind::kString},
       {"results.cmmm.total", "f_cmmm_total", FactKind::kNumber},
+      {"projects.count", "f_projects_count", FactKind::kNumber},  // migration 9 (dashboard.h, project_facts)
   };
   return kColumns;
 }

@@ -88,10 +88,13 @@ std::string check_case(const Catalogue& catalogue, const Json& c) {
   if (expect.contains("kind")) note("kind", expect["kind"], rule->kind);
   if (expect.contains("shape")) note("shape", expect["shape"], to_string(o.amount.shape));
   if (expect.contains("steps_contain")) {
-    // Every listed text must appear in some computation line (zh-CN or en).
+    // Every listed text must appear in some computation line (zh-CN or en). The recognition to apply
+    // for is the last line when shown (rewards_to_json words it): it counts as one here.
+    std::vector<Text> lines = o.amount.steps;
+    if (!o.apply_for.zh.empty()) lines.push_back(o.apply_for);
     for (const auto& want : expect["steps_contain"]) {
       bool found = false;
-      for (const auto& step : o.amount.steps) {
+      for (const auto& step : lines) {
         found = found || step.zh.find(want.get<std::string>()) != std::string::npos ||
                 step.en.find(want.get<std::string>()) != std::string::npos;
       }

@@ -121,6 +121,25 @@ bool is_iso_date(const std::string& s) {
   return d <= kDays[m - 1] + ((m == 2 && leap) ? 1 : 0);
 }
 
+std::string Words::operator()(const std::string& key, const std::map<std::string, std::string>& params) const {
+  const auto it = texts.find(key);
+  if (it == texts.end()) return key;
+  const std::string& t = it->second;
+  std::string out;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const std::size_t close = t[i] == '{' ? t.find('}', i) : std::string::npos;
+    if (close != std::string::npos) {
+      if (auto p = params.find(t.substr(i + 1, close - i - 1)); p != params.end()) {
+        out += p->second;
+        i = close;
+        continue;
+      }
+    }
+    out += t[i];
+  }
+  return out;
+}
+
 std::string format_number(double value) {
   if (!std::isfinite(value)) return value > 0 ? "inf" : (value < 0 ? "-inf" : "nan");
   char buffer[64];

@@ -122,8 +122,8 @@ std::string bars_svg(const std::vector<std::string>& labels, const std::vector<d
 
 namespace {
 
-std::string answer_text(const Question& q, const Answer& a, const std::string& lang) {
-  if (a.not_applicable) return lang == "en" ? "not applicable" : "不适用";
+std::string answer_text(const Question& q, const Answer& a, const std::string& lang, const Words& words) {
+  if (a.not_applicable) return words("srv_not_applicable");
   if (!a.present) return "—";
   switch (q.type) {
     case QuestionType::kSingle:
@@ -151,8 +151,9 @@ std::string level_name(const Questionnaire& q, int level, const std::string& lan
   return level < 0 ? q.below_levels.in(lang) : q.levels[static_cast<std::size_t>(level)].name.in(lang);
 }
 
-std::string options_label(const Question& q, const std::vector<int>& options, const std::string& lang) {
-  if (options.empty()) return lang == "en" ? "unanswered" : "未作答";
+std::string options_label(const Question& q, const std::vector<int>& options, const std::string& lang,
+                          const Words& words) {
+  if (options.empty()) return words("srv_unanswered");
   std::string out;
   for (int i : options) out += (out.empty() ? "" : "；") + q.options[static_cast<std::size_t>(i)].label.in(lang);
   return out;
@@ -193,7 +194,7 @@ std::string uncertain_title(const Json& explained, const Json& u) {
 Json report_view(const AssessmentResult& assessment, const RewardsResult* rewards, const Catalogue* catalogue,
                  const ReportOptions& options) {
   const std::string& lang = options.lang;
-  const bool en = lang == "en";
+  const Words& words = options.words;
   Json view;
   view["lang"] = lang;
   view["generated_at"] = options.generated_at;
@@ -264,7 +265,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       Json row = {
           {"id", question.id},
           {"title", question.title.in(lang)},
-          {"answer", answer_text(question, a, lang)},
+          {"answer", answer_text(question, a, lang, words)},
           {"points", question.scored() && qr.counts ? format_number(qr.points) + " / " + format_number(qr.max) : ""}};
       row["grade_key"] = to_string(a.grade());
       row["cite"] = question.provenance.cite;
@@ -273,7 +274,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       if (a.present && (question.scored() || !question.evidence.empty())) {
         evidence.push_back({{"module", q.title.in(lang)},
                             {"question", question.title.in(lang)},
-                            {"answer", answer_text(question, a, lang)},
+                            {"answer", answer_text(question, a, lang, words)},
                             {"grade_key", to_string(a.grade())},
                             {"files", a.evidence.size()}});
       }
@@ -346,7 +347,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
     for (const auto& d : explained["derived"]) {
       std::string value;
       if (d.contains("met")) {
-        value = d["met"].get<bool>() ? (en ? "met" : "达到") : (en ? "not met" : "未达到");
+        value = words(d["met"].get<bool>() ? "srv_met" : "srv_not_met");
       } else {
         value = d["value"].is_string() ? d["value"].get<std::string>() : d["value"].dump();
       }
@@ -422,8 +423,8 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
         const Improvement& imp = gap.improvements[ii];
         const Question& question = q.questions[static_cast<std::size_t>(imp.question)];
         Json row = {{"title", question.title.in(lang)},
-                    {"from", options_label(question, imp.from, lang)},
-                    {"to", options_label(question, imp.to, lang)},
+                    {"from", options_label(question, imp.from, lang, words)},
+                    {"to", options_label(question, imp.to, lang, words)},
                     {"points", format_number(imp.points_gained)},
                     {"total_points", shown_effects[ii]},
                     {"steps", imp.steps},
@@ -442,9 +443,9 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
           Json u = {{"title", o.rule->title.in(lang)},
                     {"cite", o.document->title.in(lang) + " " + o.rule->cite},
                     {"draft", o.document->draft}};
-          u["amount"] = amount_display(o.amount, lang);
-          u["unlock"] = o.unlock.in(lang);
-          u["has_unlock"] = !o.unlock.zh.empty();
+          u["amount"] = amount_display(o.amount, lang, words);
+          u["unlock"] = unlock_text(o, lang, words);
+          u["has_unlock"] = !o.apply_for.zh.empty();
           unlocks.push_back(u);
         }
       }
@@ -484,7 +485,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   Json reward_rows = Json::array();
   Json policy_docs = Json::array();
   if (rewards) {
-    Json rj = rewards_to_json(*rewards, lang);
+    Json rj = rewards_to_json(*rewards, lang, words);
     for (const auto& o : rj["outcomes"]) {
       Json row = {
           {"title", o["title"]},
@@ -497,11 +498,12 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
           {"stacking_open", std::find(o["flags"].begin(), o["flags"].end(), "stacking_not_stated") != o["flags"].end()},
           {"steps", o["amount"]["steps"]},
           {"document", o["document_title"]},
-          {"cite", o.contains("restated_by")
-                       ? Json(o["cite"].get<std::string>() + (en ? " (restated by " : "（地方转述：") +
-                              o["restated_by"][0]["document"].get<std::string>() + " " +
-                              o["restated_by"][0]["cite"].get<std::string>() + (en ? ")" : "）"))
-                       : o["cite"]},
+          {"cite",
+           o.contains("restated_by")
+               ? Json(words("srv_restated_by", {{"cite", o["cite"].get<std::string>()},
+                                                {"document", o["restated_by"][0]["document"].get<std::string>()},
+                                                {"restated_cite", o["restated_by"][0]["cite"].get<std::string>()}}))
+               : o["cite"]},
           {"quote", o["quote"]},
           {"draft", std::find(o["flags"].begin(), o["flags"].end(), "draft") != o["flags"].end()},
           {"expired", std::find(o["flags"].begin(), o["flags"].end(), "expired") != o["flags"].end()},

@@ -399,11 +399,9 @@ void recognition_hint(const PolicyRule& rule, const Json& facts, RuleOutcome& ou
   RuleOutcome worth;
   compute_amount(rule, facts, worth);
   out.amount = worth.amount;
-  const std::string zh = amount_display(worth.amount, "zh-CN");
-  const std::string en = amount_display(worth.amount, "en");
-  out.unlock = Text{"自评已达到该等级：" + route.apply.zh + "，获认定后可争取" + zh,
-                    "the self-check reaches this tier: " + route.apply.in("en") + "; once recognised, " + en};
-  out.amount.steps.push_back(out.unlock);
+  // What it says ("srv_reward_unlock") is written in words when shown: rewards_to_json adds it as the
+  // last step.
+  out.apply_for = route.apply;
   out.flags.push_back("apply_for_recognition");
 }
 
@@ -764,30 +762,35 @@ void english_money_in(Json& j, const std::string& key = "") {
 
 namespace {
 
-std::string amount_text(const RewardAmount& a, const std::string& lang) {
-  const bool en = lang == "en";
+std::string amount_text(const RewardAmount& a, const std::string& lang, const Words& w) {
   switch (a.shape) {
     case AmountShape::kExact:
       return format_yuan(a.value);
     case AmountShape::kUpTo:
-      return (en ? "up to " : "最高") + format_yuan(a.value);
+      return w("srv_amount_up_to", {{"amount", format_yuan(a.value)}});
     case AmountShape::kRange:
       return format_yuan(a.low) + "–" + format_yuan(a.value);
     case AmountShape::kEither:
-      return en ? format_yuan(a.value) + " if " + a.condition.in("en") + ", else " + format_yuan(a.low)
-                : format_yuan(a.value) + "（若" + a.condition.zh + "），否则" + format_yuan(a.low);
+      return w("srv_amount_either",
+               {{"high", format_yuan(a.value)}, {"condition", a.condition.in(lang)}, {"low", format_yuan(a.low)}});
     case AmountShape::kCaseByCase:
-      return en ? "money, amount case by case" : "资金支持，金额个案确定";
+      return w("srv_amount_case_by_case");
     case AmountShape::kNone:
-      return en ? "no money (support or treatment)" : "非资金支持";
+      return w("srv_amount_none");
   }
   return "";
 }
 
 }  // namespace
 
-std::string amount_display(const RewardAmount& a, const std::string& lang) {
-  return lang == "en" ? english_money(amount_text(a, lang)) : amount_text(a, lang);
+std::string amount_display(const RewardAmount& a, const std::string& lang, const Words& words) {
+  return lang == "en" ? english_money(amount_text(a, lang, words)) : amount_text(a, lang, words);
+}
+
+std::string unlock_text(const RuleOutcome& o, const std::string& lang, const Words& words) {
+  if (o.apply_for.zh.empty()) return "";
+  return words("srv_reward_unlock",
+               {{"apply", o.apply_for.in(lang)}, {"amount", amount_display(o.amount, lang, words)}});
 }
 
 std::string total_display(const RewardsResult& r, const std::string& lang) {
@@ -796,11 +799,13 @@ std::string total_display(const RewardsResult& r, const std::string& lang) {
   return format_yuan(r.total_low) + "–" + format_yuan(r.total_high);
 }
 
-Json rewards_to_json(const RewardsResult& result, const std::string& lang) {
+Json rewards_to_json(const RewardsResult& result, const std::string& lang, const Words& words) {
   Json outcomes = Json::array();
   for (const auto& o : result.outcomes) {
     Json steps = Json::array();
     for (const auto& s : o.amount.steps) steps.push_back(s.in(lang));
+    const std::string unlock = unlock_text(o, lang, words);
+    if (!unlock.empty()) steps.push_back(unlock);
     Json item = {{"rule", o.rule->id},
                  {"title", o.rule->title.in(lang)},
                  {"document", o.document->id},
@@ -814,7 +819,7 @@ Json rewards_to_json(const RewardsResult& result, const std::string& lang) {
                  {"flags", o.flags},
                  {"amount", {{"shape", to_string(o.amount.shape)}, {"steps", steps}}}};
     if (!o.project.empty()) item["project"] = o.project;
-    item["amount"]["display"] = amount_display(o.amount, lang);
+    item["amount"]["display"] = amount_display(o.amount, lang, words);
     if (o.amount.shape == AmountShape::kExact || o.amount.shape == AmountShape::kUpTo)
       item["amount"]["value"] = o.amount.value;
     if (o.amount.shape == AmountShape::kRange) {
@@ -826,7 +831,7 @@ Json rewards_to_json(const RewardsResult& result, const std::string& lang) {
       item["amount"]["otherwise"] = o.amount.low;
       item["amount"]["condition"] = o.amount.condition.in(lang);
     }
-    if (!o.unlock.zh.empty()) item["unlock"] = o.unlock.in(lang);
+    if (!unlock.empty()) item["unlock"] = unlock;
     if (!o.rule->restated_by.empty()) {
       Json restated = Json::array();
       for (const auto& re : o.rule->restated_by) {

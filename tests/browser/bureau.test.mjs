@@ -364,7 +364,7 @@ test('the bureau year: openpyxl XLSX, spreadsheet rows, exports read back, recor
   await page.locator('#b-record-rounds').waitFor();
   assert.match(await page.locator('#b-record-rounds').textContent(), new RegExp(`评估 #${assessmentId}`));
   // (the demo's enterprise has this USCC too, so its demo assessment is listed beside ours)
-  const report = page.locator(`.b-record-report[href="/api/assessments/${assessmentId}/report"]`);
+  const report = page.locator(`.b-record-report[href="/api/assessments/${assessmentId}/report?lang=zh-CN"]`);
   assert.equal(await report.count(), 1);
   const [reportPage] = await Promise.all([page.context().waitForEvent('page'), report.click()]);
   await reportPage.waitForLoadState();

@@ -4,9 +4,11 @@
 // Columns are named by the profile questionnaire's ids (uscc, name, region, industry, employees,
 // revenue_last_year, smart_factory_tier, …) or by their Chinese or English titles (the template's
 // header is Chinese), by `<module>.level` / `<module>.total` (or "<module title>·等级/得分") for
-// module results, and `as_of` (数据日期: the date the figures describe, "YYYY-MM-DD" or an Excel
-// date). Every cell is checked by the same runtime that checks answers (types, options, USCC check
-// character, GB/T 2260 region codes); options, regions and industries are also accepted by name
+// module results, `projects.count` (登记的技术改造项目数: the technical projects on record, a whole
+// number ≥ 0, which the dashboard's project-count proxy sums) and `as_of` (数据日期: the date the
+// figures describe, "YYYY-MM-DD" or an Excel date). Every cell is checked by the same runtime that checks answers
+// (types, options, USCC check character, GB/T 2260 region codes); options, regions and industries are also accepted by
+// name
 // ("无锡市锡山区" → 320205, "基础级" → basic), and the profile's computed values (size class, 规上) are
 // added. Bad rows are reported as (row as the spreadsheet numbers it, column, message key and its
 // values) without dropping the good ones; import_message() words an issue in Chinese or English.

@@ -115,6 +115,28 @@ struct Dashboard {
 
 [[nodiscard]] Json dashboard_to_json(const Dashboard& dashboard, const std::string& lang = "zh-CN");
 
+// When a figure's trend reaches a target at the current pace (the dashboard's trajectories, issue
+// 15 item 6): the straight line through the last two years that have a value (suppressed years and
+// years without the figure are left out). With `comparator` "<" or "<=" the target is a ceiling and
+// the figure must fall to it; any other comparator (">=", ">", "≈", "") is a floor it must rise to.
+//   kReached: the last value already meets the target (>= for a floor, <= for a ceiling);
+//   kYear: it does not, the line moves towards the target: the first whole year at or after the
+//          point where the line meets it, ceil(last_year + (target − last) ÷ pace);
+//   kNever: the line stands still or moves away;
+//   kUnknown: fewer than two years with a value.
+struct YearValue {
+  int year = 0;
+  std::optional<double> value;  // null: suppressed, or no figure that year
+};
+enum class TrendState { kUnknown, kReached, kYear, kNever };
+[[nodiscard]] const char* to_string(TrendState state);
+struct Trend {
+  TrendState state = TrendState::kUnknown;
+  int year = 0;     // kYear only
+  double pace = 0;  // per year, between the last two years with a value
+};
+[[nodiscard]] Trend trend_to_target(std::vector<YearValue> points, double target, const std::string& comparator);
+
 // What the dashboard reads of one enterprise (ladder positions as indexes, -1 unknown): the JSON
 // facts and the typed columns (fact_table.h) give the same values.
 struct DashboardFacts {
@@ -127,8 +149,18 @@ struct DashboardFacts {
   std::int16_t green = -1;      // profile.green_factory_level: none 0 … national 3
   bool cnc_known = false;       // profile.key_process_cnc_rate is a number
   double cnc = 0;
+  std::int32_t projects = -1;  // projects.count: technical projects on record, -1 none recorded
 };
 DashboardFacts dashboard_facts(const Json& facts);
+// The fact paths dashboard_facts() reads: the bureau's import template offers a column for each.
+[[nodiscard]] const std::vector<std::string>& dashboard_fact_paths();
+
+// What a bureau record keeps of an assessment's project list (issue 15 item 8), as its facts'
+// "projects": {"count": n, "by_kind": {kind: n}} over the technical projects — those of kinds
+// tech_transformation, equipment, digital_demo and energy_saving (policies/README.md, "Projects"):
+// the investment projects the plans' "技术改造项目" counts name; loans and recognitions are not
+// counted. An empty list gives count 0 (the assessment recorded no project).
+[[nodiscard]] Json project_facts(const std::vector<Json>& projects);
 DashboardFacts dashboard_facts(const logic::Typed* values);
 
 // The figures, counted one enterprise at a time (in the order given: the CNC mean sums in it).
@@ -159,6 +191,8 @@ class DashboardTally {
   std::size_t green_known_ = 0;
   std::size_t digital_known_ = 0, digital_yes_ = 0;  // the digital-retrofit proxy, among 规上
   std::size_t green_by_level_[4] = {0, 0, 0, 0};
+  std::size_t projects_known_ = 0;  // enterprises with a project count on record
+  double projects_sum_ = 0;
 };
 
 // The dashboard over rows a store streams (rank.h's FactRowSource), in constant memory.

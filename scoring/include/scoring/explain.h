@@ -23,7 +23,8 @@ namespace assess {
 [[nodiscard]] Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResult& gap,
                                const std::string& lang = "zh-CN");
 
-// Human-readable text of an explained score (with its "gaps" array when present).
-[[nodiscard]] std::string render_text(const Json& explained, const std::string& lang = "zh-CN");
+// Human-readable text of an explained score (with its "gaps" array when present), in the words of
+// one language (text.h: the "srv_explain_*" entries of the language catalogues).
+[[nodiscard]] std::string render_text(const Json& explained, const Words& words);
 
 }  // namespace assess

@@ -6,6 +6,13 @@
 // logic::TypedRule. A record whose facts do not fit their columns (a number where a yes/no belongs)
 // is marked untyped and read from its JSON, so the results never depend on the path taken.
 // A criteria file that reads a fact outside this table is evaluated on JSON for every record.
+//
+// The columns name the shipped modules (sme-digital-2024, smart-factory-2025, cmmm) on purpose: they
+// are an index, a physical table the database migrations create, chosen for the facts the shipped
+// criteria and dashboard read. A questionnaire added as files (tests/data/extension) needs no column:
+// its results are in each record's JSON, the import and its template take them, and criteria that
+// read them are evaluated on JSON (same results, slower) — so a column is added, with a migration,
+// only when a fact is read often enough for speed to matter.
 #pragma once
 
 #include <cstdint>

@@ -23,7 +23,8 @@
 namespace assess {
 
 struct ReportOptions {
-  std::string lang = "zh-CN";
+  std::string lang = "zh-CN";                       // which of the definitions' texts (Text::in)
+  Words words;                                      // the words written in code (text.h): the "srv_*" catalogue entries
   std::string generated_at;                         // shown on the cover and in the footer, e.g. "2026-11-24 10:00"
   const AssessmentResult* previous = nullptr;       // the earlier assessment, for T0 → T1
   const RewardsResult* previous_rewards = nullptr;  // its rewards, compared with the rewards given

@@ -49,8 +49,9 @@ struct RuleOutcome {
   // (a stand-in project built from the profile's enterprise totals), "apply_for_recognition", and
   // the rule's own flags.
   std::vector<std::string> flags;
-  // A recognition award the self-check reaches but no recognition is held: "apply for … to unlock ≤ X".
-  Text unlock;
+  // A recognition award the self-check reaches but no recognition is held: what to apply for
+  // (flag "apply_for_recognition"); unlock_text() says "apply for … to unlock ≤ X" in words.
+  Text apply_for;
 };
 
 // A per-enterprise cap applied over several outcomes of one rule.
@@ -95,11 +96,15 @@ struct RewardsResult {
 // "150万", "12.5万", "8000元".
 [[nodiscard]] std::string format_yuan(long long yuan);
 
-// The amount as shown: "150万", "最高100万", "16万–24万", "200万（若…）；否则150万", "金额一事一议", "无资金".
-[[nodiscard]] std::string amount_display(const RewardAmount& amount, const std::string& lang);
+// The amount as shown: "150万", "最高100万", "16万–24万", "200万（若…），否则150万", "资金支持，金额个案确定",
+// "非资金支持" — the words around the figures are `words` ("srv_amount_*", text.h); `lang` chooses
+// the definitions' texts and English money ("2,000,000 yuan") when it is "en".
+[[nodiscard]] std::string amount_display(const RewardAmount& amount, const std::string& lang, const Words& words);
 // "90万–110万", or "90万" when low == high.
 [[nodiscard]] std::string total_display(const RewardsResult& result, const std::string& lang);
+// An outcome's "apply for … to unlock ≤ X" ("srv_reward_unlock"); "" without `apply_for`.
+[[nodiscard]] std::string unlock_text(const RuleOutcome& outcome, const std::string& lang, const Words& words);
 
-[[nodiscard]] Json rewards_to_json(const RewardsResult& result, const std::string& lang = "zh-CN");
+[[nodiscard]] Json rewards_to_json(const RewardsResult& result, const std::string& lang, const Words& words);
 
 }  // namespace assess

@@ -24,6 +24,20 @@ struct Text {
   bool operator==(const Text&) const = default;
 };
 
+// The words the server writes around the data — the report's labels built in code, reward amounts,
+// the text of an explanation — in one language: key → text with "{name}" placeholders. They live in
+// the language catalogues web/i18n/<tag>.json under "srv_*" keys (zh-CN and en complete; another
+// language gives what it has and falls back key by key: assess/languages.h, Languages::words). The
+// caller resolves them and passes them in as a value: the core reads no file. A key the Words lack
+// reads as the key itself, so a missing entry shows instead of silently reading another language.
+struct Words {
+  std::map<std::string, std::string> texts;
+  // The text of `key` with each "{name}" replaced by params[name] (one pass, left to right; a
+  // placeholder without a parameter stays as written).
+  [[nodiscard]] std::string operator()(const std::string& key,
+                                       const std::map<std::string, std::string>& params = {}) const;
+};
+
 // A number as people write it: at most 4 decimals, no trailing zeros ("12.5", "40", "1.875").
 [[nodiscard]] std::string format_number(double value);
 
