@@ -797,7 +797,36 @@ struct Eval64 {
   const Flat& flat;
   const Slot* slots;
 
-  bool number(std::uint32_t index, Small& out) const { return run(index, out) && out.kind == Value::Kind::kNumber; }
+  bool number(std::uint32_t index, Small& out) const { return arg(index, out) && out.kind == Value::Kind::kNumber; }
+
+  // An operand: a var or a literal is read in place, anything else evaluated.
+  bool arg(std::uint32_t index, Small& out) const {
+    const Flat::Item& node = flat.items[index];
+    if (node.op == Op::kVar) return var(node, out);
+    if (node.op == Op::kLiteral) {
+      out = node.literal;
+      return node.literal_fits;
+    }
+    return run(index, out);
+  }
+
+  bool var(const Flat::Item& node, Small& out) const {
+    const Slot& s = slots[node.slot];
+    switch (s.state) {
+      case Slot::State::kValue:
+        return small_of(s.value, out);
+      case Slot::State::kAbsent:
+        if (node.has_default) {
+          out = node.literal;
+          return node.literal_fits;
+        }
+        out = Small{};
+        return true;
+      case Slot::State::kUnsupported:
+        break;
+    }
+    return false;
+  }
 
   bool run(std::uint32_t index, Small& out) const {
     const Flat::Item& node = flat.items[index];
@@ -807,38 +836,23 @@ struct Eval64 {
       case Op::kLiteral:
         out = node.literal;
         return node.literal_fits;
-      case Op::kVar: {
-        const Slot& s = slots[node.slot];
-        switch (s.state) {
-          case Slot::State::kValue:
-            return small_of(s.value, out);
-          case Slot::State::kAbsent:
-            if (node.has_default) {
-              out = node.literal;
-              return node.literal_fits;
-            }
-            out = Small{};
-            return true;
-          case Slot::State::kUnsupported:
-            break;
-        }
-        return false;
-      }
+      case Op::kVar:
+        return var(node, out);
       case Op::kIf: {
         std::uint32_t i = 0;
         for (; i + 1 < n; i += 2) {
           Small c;
-          if (!run(args[i], c)) return false;
-          if (small_truthy(c)) return run(args[i + 1], out);
+          if (!arg(args[i], c)) return false;
+          if (small_truthy(c)) return arg(args[i + 1], out);
         }
-        if (i < n) return run(args[i], out);
+        if (i < n) return arg(args[i], out);
         out = Small{};
         return true;
       }
       case Op::kOr:
       case Op::kAnd: {
         for (std::uint32_t i = 0; i < n; ++i) {
-          if (!run(args[i], out)) return false;
+          if (!arg(args[i], out)) return false;
           if (small_truthy(out) == (node.op == Op::kOr)) return true;
         }
         return true;
@@ -846,7 +860,7 @@ struct Eval64 {
       case Op::kNot:
       case Op::kTruthy: {
         Small v;
-        if (!run(args[0], v)) return false;
+        if (!arg(args[0], v)) return false;
         out = small_bool(small_truthy(v) == (node.op == Op::kTruthy));
         return true;
       }
@@ -856,7 +870,7 @@ struct Eval64 {
       case Op::kStrictNe: {
         Small a;
         Small b;
-        if (!run(args[0], a) || !run(args[1], b)) return false;
+        if (!arg(args[0], a) || !arg(args[1], b)) return false;
         bool equal = false;
         if (node.op == Op::kStrictEq || node.op == Op::kStrictNe) {
           if (a.kind != b.kind)
@@ -883,7 +897,7 @@ struct Eval64 {
         const std::uint32_t count = std::min<std::uint32_t>(n, 3);
         for (std::uint32_t i = 0; i < count; ++i) {
           Small v;
-          if (!run(args[i], v)) return false;
+          if (!arg(args[i], v)) return false;
           xs[i] = small_as_number(v);
         }
         for (std::uint32_t i = 0; i + 1 < count; ++i) {

@@ -9,6 +9,16 @@
 
 namespace assess {
 
+namespace {
+
+constexpr exact::Int kMax64 = static_cast<exact::Int>(std::numeric_limits<std::int64_t>::max());
+
+bool fits64(exact::Int v) {
+  return v <= kMax64 && v >= -kMax64;
+}
+
+}  // namespace
+
 // What does not depend on the answers, worked out once: the parts of the definition that scoring
 // reads, laid out flat (a Question or Section also holds texts, provenance and ids that scoring never
 // looks at). Every figure is the definition's own double, used in the same order as score.cpp uses
@@ -27,6 +37,20 @@ struct Scorer::Plan {
     double cap = 0;  // max_points
     double best = 0;
     std::uint32_t first_option = 0;  // option_points[first_option ...]
+    // A derived band whose bounds all have 64-bit exact forms: looked up in bands[first_option ...].
+    bool bands64 = false;
+  };
+  // A band option's bounds as 64-bit rationals (Range::contains with exact bounds).
+  struct Bound {
+    bool present = false;
+    bool inclusive = false;
+    std::int64_t num = 0;
+    std::int64_t den = 1;
+  };
+  struct BandPlan {
+    bool ranged = false;
+    Bound lower;
+    Bound upper;
   };
   struct Child {
     bool is_section = false;
@@ -55,6 +79,7 @@ struct Scorer::Plan {
   std::vector<QuestionPlan> questions;
   std::vector<double> option_points;
   std::vector<double> option_levels;  // ladder: the option's level
+  std::vector<BandPlan> bands;        // per option (derived bands64 questions only filled)
   std::vector<SectionPlan> sections;
   std::vector<Child> children;
   std::vector<std::vector<RequirementPlan>> requirements;  // per level
@@ -65,6 +90,8 @@ struct Scorer::Plan {
   // Scratch, overwritten by every call.
   std::vector<exact::Slot> slots;  // every logic slot converted for exact evaluation
   std::vector<double> grades;      // question_grade of graded questions
+
+  int band64(const QuestionPlan& qp, const exact::Rational& value, std::size_t options) const;
 };
 
 Scorer::Scorer(const Questionnaire& q) : plan_(std::make_unique<Plan>()) {
@@ -84,9 +111,32 @@ Scorer::Scorer(const Questionnaire& q) : plan_(std::make_unique<Plan>()) {
     qp.best = question.max_score();
     qp.value_from = question.value_from;
     qp.first_option = static_cast<std::uint32_t>(p.option_points.size());
+    qp.bands64 = !question.asked();
     for (const auto& o : question.options) {
       p.option_points.push_back(o.points);
       p.option_levels.push_back(o.level);
+      Plan::BandPlan band;
+      if (o.range) {
+        const Range& range = *o.range;
+        band.ranged = true;
+        // What Range::contains(Rational) compares with; without a prepared exact form it converts
+        // per call or falls back to doubles, and the question keeps using Question::band_of.
+        auto bound = [&](const std::optional<double>& written, const std::optional<exact::Rational>& ready,
+                         bool inclusive, Plan::Bound& out) {
+          if (!written) return;
+          out.present = true;
+          out.inclusive = inclusive;
+          if (!range.exact_ready_ || !ready || !fits64(ready->num()) || !fits64(ready->den())) {
+            qp.bands64 = false;
+            return;
+          }
+          out.num = static_cast<std::int64_t>(ready->num());
+          out.den = static_cast<std::int64_t>(ready->den());
+        };
+        bound(range.lower, range.lower_exact_, range.lower_inclusive, band.lower);
+        bound(range.upper, range.upper_exact_, range.upper_inclusive, band.upper);
+      }
+      p.bands.push_back(band);
     }
     p.questions.push_back(qp);
   }
@@ -145,6 +195,33 @@ Scorer::Scorer(const Questionnaire& q) : plan_(std::make_unique<Plan>()) {
   }
   p.slots.assign(static_cast<std::size_t>(q.slot_count()), exact::Slot{});
   p.grades.assign(q.questions.size(), 0);
+}
+
+// Question::band_of(const Rational&) when the value and every bound fit in 64 bits: the products of
+// the comparison fit in 128 bits, so it never gives up and falls back as exact::compare might.
+int Scorer::Plan::band64(const QuestionPlan& qp, const exact::Rational& value, std::size_t options) const {
+  const auto num = static_cast<std::int64_t>(value.num());
+  const auto den = static_cast<std::int64_t>(value.den());
+  // -1, 0 or 1 as value compares with the bound.
+  auto order = [&](const Bound& b) {
+    const exact::Int left = static_cast<exact::Int>(num) * b.den;
+    const exact::Int right = static_cast<exact::Int>(b.num) * den;
+    return left < right ? -1 : (left > right ? 1 : 0);
+  };
+  for (std::size_t i = 0; i < options; ++i) {
+    const auto& band = bands[qp.first_option + i];
+    if (!band.ranged) continue;
+    if (band.lower.present) {
+      const int c = order(band.lower);
+      if (band.lower.inclusive ? c < 0 : c <= 0) continue;
+    }
+    if (band.upper.present) {
+      const int c = order(band.upper);
+      if (band.upper.inclusive ? c > 0 : c >= 0) continue;
+    }
+    return static_cast<int>(i);
+  }
+  return -1;
 }
 
 Scorer::~Scorer() = default;
@@ -243,7 +320,11 @@ void Scorer::score(const AnswerSet& answers, ScoreResult& r) {
       out.answered = false;
       if (v.is_number()) {
         out.value = v.get<double>();
-        derived = exact_value ? question.band_of(*exact_value) : question.band_of(out.value);
+        if (exact_value && qp.bands64 && fits64(exact_value->num()) && fits64(exact_value->den())) {
+          derived = p.band64(qp, *exact_value, question.options.size());
+        } else {
+          derived = exact_value ? question.band_of(*exact_value) : question.band_of(out.value);
+        }
         out.answered = derived >= 0;
       }
     }
