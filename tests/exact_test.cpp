@@ -3,16 +3,22 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "random_answers.h"
 #include "scoring/answers.h"
 #include "scoring/questionnaire.h"
 #include "scoring/score.h"
 #include "support.h"
 
 using assess::Json;
+using assess_test::shipped;
 namespace exact = assess::exact;
 
 TEST_CASE("a typed decimal reads back as the decimal that was typed") {
@@ -186,4 +192,165 @@ TEST_CASE("SME bands agree with integer arithmetic on 3,000 random decimal answe
   }
   MESSAGE(on_edge, " of 6,000 checked figures sat exactly on a band edge");
   CHECK(on_edge > 1000);
+}
+
+TEST_CASE("from_double without printing equals reading the shortest printed decimal back") {
+  std::mt19937_64 rng(5);
+  auto same = [](double v) {
+    const auto a = exact::from_double(v);
+    const auto b = exact::from_double_text(v);
+    INFO(v);
+    REQUIRE(a.has_value() == b.has_value());
+    if (a) {
+      CHECK(a->num() == b->num());
+      CHECK(a->den() == b->den());
+    }
+  };
+  for (double v : {0.1,
+                   0.2,
+                   0.3,
+                   93.1,
+                   -0.02,
+                   4843.1,
+                   1e-7,
+                   2.5e-10,
+                   5e-324,
+                   1e-300,
+                   0.30000000000000004,
+                   1.0 / 3.0,
+                   123456789.123456,
+                   99999999999.99,
+                   9007199254740991.5,
+                   0.9999999999999999,
+                   1e15 + 0.5,
+                   1e22,
+                   -1e-15,
+                   std::numeric_limits<double>::min(),
+                   std::numeric_limits<double>::max()}) {
+    same(v);
+  }
+  // Typed decimals: up to 15 digits after the point, of every magnitude.
+  for (int i = 0; i < 200000; ++i) {
+    const auto digits = static_cast<int>(rng() % 16);
+    const auto mantissa = static_cast<double>(rng() % 10000000000000ULL);
+    const double v = (rng() % 2 ? -1 : 1) * mantissa / std::pow(10.0, digits);
+    same(v);
+  }
+  // Any double at all (most have 16 or 17 significant digits).
+  for (int i = 0; i < 200000; ++i) {
+    const std::uint64_t bits = rng();
+    double v = 0;
+    std::memcpy(&v, &bits, sizeof v);
+    same(v);
+  }
+}
+
+TEST_CASE("exact rules evaluated over converted slots equal the lookup form, 64-bit path or not") {
+  // Every computed rule of the shipped questionnaires and rules using every operator of the subset,
+  // over random slot values: absent, null, booleans, text, small and wide integers, short and long
+  // decimals. Both forms must give the same value (or both give up).
+  std::vector<Json> rules;
+  for (const char* name : {"sme-digital-2024", "smart-factory-2025", "cmmm"}) {
+    for (const auto& c : shipped(name).computed) rules.push_back(c.expr.source());
+  }
+  for (const char* text : {
+           R"({"+": [{"var": "x"}, {"var": "y"}, 0.25]})",
+           R"({"-": [{"var": "x"}]})",
+           R"({"-": [{"var": "x"}, {"var": "y"}]})",
+           R"({"*": [{"var": "x"}, {"var": "y"}, {"var": "z"}]})",
+           R"({"/": [{"var": "x"}, {"var": "y"}]})",
+           R"({"min": [{"var": "x"}, {"var": "y"}, 3]})",
+           R"({"max": [{"var": "x"}, {"var": "y"}, -1.5]})",
+           R"({"<": [{"var": "x"}, {"var": "y"}, {"var": "z"}]})",
+           R"({"<=": [0, {"var": "x"}, 10]})",
+           R"({">": [{"var": "x"}, {"var": "y"}]})",
+           R"({">=": [{"var": "x"}, {"var": "z"}]})",
+           R"({"==": [{"var": "x"}, {"var": "y"}]})",
+           R"({"!=": [{"var": "x"}, null]})",
+           R"({"===": [{"var": "x"}, {"var": "y"}]})",
+           R"({"!==": [{"var": "x"}, true]})",
+           R"({"!": [{"var": "x"}]})",
+           R"({"!!": [{"var": "z"}]})",
+           R"({"and": [{"var": "x"}, {"var": "y"}, {"var": "z"}]})",
+           R"({"or": [{"var": "x"}, {"var": "y"}]})",
+           R"({"if": [{"var": "x"}, {"var": "y"}, {"var": "z"}, 7]})",
+           R"({"if": [{"var": "x"}, {"var": "y"}]})",
+           R"({"+": [{"var": ["x", 2.5]}, {"var": ["y", 100000000000000000]}]})",
+           R"({"*": [{"var": "x"}, {"var": "x"}, {"var": "y"}, {"var": "y"}]})",
+           R"({"/": [{"-": [{"*": [{"var": "x"}, {"var": "y"}]}, {"*": [{"var": "y"}, {"var": "z"}]}]},
+                     {"*": [{"var": "z"}, {"var": "x"}]}]})",
+       }) {
+    rules.push_back(Json::parse(text));
+  }
+  const std::vector<Json> values = {nullptr,
+                                    true,
+                                    false,
+                                    "text",
+                                    0,
+                                    1,
+                                    -1,
+                                    3,
+                                    100,
+                                    48431,
+                                    0.5,
+                                    93.1,
+                                    -0.02,
+                                    4843.1,
+                                    1e-7,
+                                    123456789.123456,
+                                    9007199254740993.0,
+                                    4611686018427387904.0,
+                                    9.2e18,
+                                    1e20,
+                                    1e300,
+                                    1.0 / 3.0,
+                                    99999999999.99};
+  std::mt19937 rng(9);
+  int compared = 0;
+  int numbers = 0;
+  int gave_up = 0;
+  for (const Json& rule : rules) {
+    // Slots by first appearance of each name.
+    std::vector<std::string> names;
+    const auto expr = exact::Expr::compile(rule, [&](const std::string& name) {
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == name) return static_cast<int>(i);
+      }
+      names.push_back(name);
+      return static_cast<int>(names.size() - 1);
+    });
+    INFO(rule.dump());
+    REQUIRE(expr);
+    for (int round = 0; round < 400; ++round) {
+      std::vector<Json> data(names.size());
+      std::vector<bool> present(names.size());
+      std::vector<exact::Slot> slots(names.size());
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        present[i] = rng() % 8 != 0;
+        data[i] = values[rng() % values.size()];
+        slots[i] = exact::Slot::of(present[i] ? &data[i] : nullptr);
+      }
+      const auto a = expr->evaluate([&](int slot) -> const Json* {
+        return present[static_cast<std::size_t>(slot)] ? &data[static_cast<std::size_t>(slot)] : nullptr;
+      });
+      const auto b = expr->evaluate(slots.data());
+      INFO(Json(data).dump());
+      REQUIRE(a.has_value() == b.has_value());
+      ++compared;
+      if (!a) {
+        ++gave_up;
+        continue;
+      }
+      REQUIRE(a->kind == b->kind);
+      if (a->kind == exact::Value::Kind::kBool) CHECK(a->boolean == b->boolean);
+      if (a->kind == exact::Value::Kind::kNumber) {
+        ++numbers;
+        CHECK(a->number.num() == b->number.num());
+        CHECK(a->number.den() == b->number.den());
+      }
+    }
+  }
+  CHECK(compared > 10000);
+  CHECK(numbers > 1000);
+  CHECK(gave_up > 100);
 }

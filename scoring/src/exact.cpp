@@ -1,5 +1,6 @@
 #include "scoring/exact.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -20,12 +21,26 @@ bool fits64(Int v) {
   return v <= kMax64 && v >= -kMax64;
 }
 
+// Binary gcd (Stein): shifts and subtractions instead of a division per step. gcd(0, b) = b.
+std::uint64_t gcd64(std::uint64_t a, std::uint64_t b) {
+  if (a == 0) return b;
+  if (b == 0) return a;
+  const int shift = __builtin_ctzll(a | b);
+  a >>= __builtin_ctzll(a);
+  do {
+    b >>= __builtin_ctzll(b);
+    if (a > b) std::swap(a, b);
+    b -= a;
+  } while (b != 0);
+  return a << shift;
+}
+
 Int gcd_of(Int a, Int b) {
   a = abs_of(a);
   b = abs_of(b);
   // Typed business figures fit in 64 bits: a 64-bit gcd avoids libgcc's 128-bit division.
   if (a <= kMax64 && b <= kMax64) {
-    return static_cast<Int>(std::gcd(static_cast<std::uint64_t>(a), static_cast<std::uint64_t>(b)));
+    return static_cast<Int>(gcd64(static_cast<std::uint64_t>(a), static_cast<std::uint64_t>(b)));
   }
   while (b != 0) {
     const Int t = a % b;
@@ -45,12 +60,15 @@ Int divide(Int a, Int b) {
 constexpr Int kMin = static_cast<Int>(static_cast<UInt>(1) << 127);
 
 std::optional<Int> checked_mul(Int a, Int b) {
+  // Two factors within ±(2^63 − 1) give a product within ±2^126: no overflow, never kMin.
+  if (fits64(a) && fits64(b)) return a * b;
   Int out = 0;
   if (__builtin_mul_overflow(a, b, &out) || out == kMin) return std::nullopt;
   return out;
 }
 
 std::optional<Int> checked_add(Int a, Int b) {
+  if (fits64(a) && fits64(b)) return a + b;  // within ±2^64: no overflow
   Int out = 0;
   if (__builtin_add_overflow(a, b, &out) || out == kMin) return std::nullopt;
   return out;
@@ -81,6 +99,11 @@ std::optional<Rational> Rational::make(Int num, Int den) {
 }
 
 double Rational::to_double() const {
+  // Both conversions to long double are exact below 2^64: the 64-bit one avoids libgcc's call.
+  if (fits64(num_) && fits64(den_)) {
+    return static_cast<double>(static_cast<long double>(static_cast<std::int64_t>(num_)) /
+                               static_cast<long double>(static_cast<std::int64_t>(den_)));
+  }
   return static_cast<double>(static_cast<long double>(num_) / static_cast<long double>(den_));
 }
 
@@ -99,9 +122,58 @@ std::string Rational::to_string() const {
   return den_ == 1 ? digits(num_) : digits(num_) + "/" + digits(den_);
 }
 
+namespace {
+
+// Powers of ten that doubles hold exactly.
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+constexpr std::int64_t kPow10Int[] = {
+    1,         10,         100,         1000,         10000,         100000,         1000000,         10000000,
+    100000000, 1000000000, 10000000000, 100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000};
+
+// The shortest decimal m × 10^−k (k = 1..15, |m| < 2^53) that reads back as `value`, found without
+// printing: m ÷ 10^k with both exact in a double is one correctly rounded division, so it equals
+// `value` exactly when the decimal reads back as `value`. The fewest digits after the point is the
+// fewest significant digits (what the shortest round trip prints); when two decimals of that length
+// read back as `value`, printing would pick the nearer one, and this gives up (nullopt) and leaves
+// it to the text path, as it does for anything longer.
+std::optional<Rational> short_decimal(double value) {
+  const double v = std::fabs(value);
+  for (int k = 1; k <= 15; ++k) {
+    const double p = kPow10[k];
+    const double guess = std::nearbyint(v * p);
+    if (guess > 9007199254740990.0) return std::nullopt;  // m ± 1 must stay exact
+    int found = 0;
+    double m = 0;
+    for (const double candidate : {guess - 1, guess, guess + 1}) {
+      if (candidate > 0 && candidate / p == v) {
+        ++found;
+        m = candidate;
+      }
+    }
+    if (found > 1) return std::nullopt;
+    if (found == 1) {
+      const auto num = static_cast<std::int64_t>(m);
+      return Rational::make(value < 0 ? -num : num, kPow10Int[k]);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<Rational> from_double(double value) {
   if (!std::isfinite(value)) return std::nullopt;
   // A whole number below 2^53 is exactly what was typed; the text round trip below would give the same.
+  if (std::fabs(value) < 9007199254740992.0 && value == std::trunc(value)) {
+    return Rational::integer(static_cast<long long>(value));
+  }
+  if (auto r = short_decimal(value)) return r;
+  return from_double_text(value);
+}
+
+std::optional<Rational> from_double_text(double value) {
+  if (!std::isfinite(value)) return std::nullopt;
   if (std::fabs(value) < 9007199254740992.0 && value == std::trunc(value)) {
     return Rational::integer(static_cast<long long>(value));
   }
@@ -218,12 +290,46 @@ enum class Op {
   kMax
 };
 
+struct Flat;
+
 struct Node {
   Op op = Op::kLiteral;
   Value literal;  // kLiteral; kVar: the default
   bool has_default = false;
   int slot = -1;
   std::vector<std::shared_ptr<const Node>> args;
+  std::shared_ptr<const Flat> flat;  // the root only: the same rule as a flat array (see eval64)
+};
+
+// ---- the 64-bit evaluation ----
+//
+// Typed business figures and the rationals computed from them fit in 64 bits. While they do, a rule
+// is evaluated over a flat array of nodes with 64-bit rationals (no 128-bit arithmetic, no copies of
+// wide values). Each operation gives the exact result in lowest terms, like the 128-bit one: from
+// operands within ±(2^63 − 1) none of the 128-bit operations can overflow (products stay within
+// 2^126), so both give the same canonical rational. When anything falls outside (a result wider
+// than 64 bits, a string operand, a division by zero: whatever the 128-bit evaluation might refuse),
+// the 64-bit evaluation gives up and the rule is evaluated by the general code, which decides.
+
+struct Small {
+  Value::Kind kind = Value::Kind::kNull;
+  bool boolean = false;
+  std::int64_t num = 0;
+  std::int64_t den = 1;
+};
+
+struct Flat {
+  struct Item {
+    Op op = Op::kLiteral;
+    bool has_default = false;
+    bool literal_fits = true;  // the literal (or default) has a 64-bit form
+    int slot = -1;
+    Small literal;
+    std::uint32_t first = 0;  // children: kids[first .. first + count)
+    std::uint32_t count = 0;
+  };
+  std::vector<Item> items;  // items[0] is the root
+  std::vector<std::uint32_t> kids;
 };
 
 namespace {
@@ -400,37 +506,64 @@ std::optional<bool> strict_equal(const Value& a, const Value& b) {
   return *c == 0;
 }
 
+// A var read through the caller's functions (Expr::evaluate with lookups).
 struct Lookup {
   const std::function<const Json*(int)>& json;
   const std::function<const Rational*(int)>& exact;
+
+  std::optional<Value> var(const Node& node) const {
+    if (exact) {
+      if (const Rational* r = exact(node.slot)) return number(*r);
+    }
+    const Json* j = json(node.slot);
+    if (j == nullptr || j->is_null()) {
+      if (node.has_default) return node.literal;
+      return Value{};
+    }
+    return literal_of(*j);
+  }
 };
 
-std::optional<Value> eval(const Node& node, const Lookup& lookup);
+// A var read from slots converted beforehand (Expr::evaluate with slots): the same values as Lookup
+// gives for the same data, each converted once.
+struct SlotLookup {
+  const Slot* slots;
+
+  std::optional<Value> var(const Node& node) const {
+    const Slot& s = slots[node.slot];
+    switch (s.state) {
+      case Slot::State::kValue:
+        return s.value;
+      case Slot::State::kAbsent:
+        if (node.has_default) return node.literal;
+        return Value{};
+      case Slot::State::kUnsupported:
+        break;
+    }
+    return std::nullopt;
+  }
+};
+
+template <typename L>
+std::optional<Value> eval(const Node& node, const L& lookup);
 
 // Arithmetic operands must be numbers; anything else leaves it to the floating-point engine, whose
 // coercions (parseFloat for + and *) the subset does not repeat.
-std::optional<Rational> eval_number(const Node& node, const Lookup& lookup) {
+template <typename L>
+std::optional<Rational> eval_number(const Node& node, const L& lookup) {
   auto v = eval(node, lookup);
   if (!v || v->kind != Value::Kind::kNumber) return std::nullopt;
   return v->number;
 }
 
-std::optional<Value> eval(const Node& node, const Lookup& lookup) {
+template <typename L>
+std::optional<Value> eval(const Node& node, const L& lookup) {
   const auto& args = node.args;
   switch (node.op) {
     case Op::kLiteral:
       return node.literal;
-    case Op::kVar: {
-      if (lookup.exact) {
-        if (const Rational* r = lookup.exact(node.slot)) return number(*r);
-      }
-      const Json* j = lookup.json(node.slot);
-      if (j == nullptr || j->is_null()) {
-        if (node.has_default) return node.literal;
-        return Value{};
-      }
-      return literal_of(*j);
-    }
+    case Op::kVar:
+      return lookup.var(node);
     case Op::kIf: {
       std::size_t i = 0;
       for (; i + 1 < args.size(); i += 2) {
@@ -473,13 +606,15 @@ std::optional<Value> eval(const Node& node, const Lookup& lookup) {
     case Op::kLe:
     case Op::kGt:
     case Op::kGe: {
-      std::vector<Rational> xs;
-      for (const auto& a : args) {
-        auto v = eval(*a, lookup);
+      // Two or three operands (checked on compile), all evaluated before any comparison.
+      Rational xs[3];
+      const std::size_t count = std::min<std::size_t>(args.size(), 3);
+      for (std::size_t i = 0; i < count; ++i) {
+        auto v = eval(*args[i], lookup);
         if (!v) return std::nullopt;
-        xs.push_back(as_number(*v));
+        xs[i] = as_number(*v);
       }
-      for (std::size_t i = 0; i + 1 < xs.size(); ++i) {
+      for (std::size_t i = 0; i + 1 < count; ++i) {
         auto c = compare(xs[i], xs[i + 1]);
         if (!c) return std::nullopt;
         bool holds = false;
@@ -555,18 +690,371 @@ std::optional<Value> eval(const Node& node, const Lookup& lookup) {
   return std::nullopt;
 }
 
+// ---- the 64-bit evaluation (see Flat) ----
+
+constexpr std::int64_t kMaxSmall = std::numeric_limits<std::int64_t>::max();
+
+bool fits_small(Int v) {
+  return v <= kMaxSmall && v >= -kMaxSmall;
+}
+
+// The 64-bit form of a value; false when its rational is wider.
+bool small_of(const Value& v, Small& out) {
+  out.kind = v.kind;
+  out.boolean = v.boolean;
+  if (v.kind != Value::Kind::kNumber) return true;
+  if (!fits_small(v.number.num()) || !fits_small(v.number.den())) return false;
+  out.num = static_cast<std::int64_t>(v.number.num());
+  out.den = static_cast<std::int64_t>(v.number.den());
+  return true;
+}
+
+Value to_value(const Small& s) {
+  Value v;
+  v.kind = s.kind;
+  v.boolean = s.boolean;
+  if (s.kind == Value::Kind::kNumber) v.number = *Rational::make(s.num, s.den);  // in lowest terms already
+  return v;
+}
+
+std::uint64_t magnitude(std::int64_t v) {
+  return v < 0 ? static_cast<std::uint64_t>(-v) : static_cast<std::uint64_t>(v);
+}
+
+bool small_number(Int num, Int den, Small& out) {
+  if (!fits_small(num) || !fits_small(den)) return false;
+  out.kind = Value::Kind::kNumber;
+  out.boolean = false;
+  out.num = static_cast<std::int64_t>(num);
+  out.den = static_cast<std::int64_t>(den);
+  return true;
+}
+
+// Exact sum of two rationals in lowest terms (Knuth, TAOCP 4.5.1), in lowest terms.
+bool small_add(const Small& a, const Small& b, Small& out) {
+  if (a.den == 1 && b.den == 1) return small_number(static_cast<Int>(a.num) + b.num, 1, out);
+  const auto d1 =
+      static_cast<std::int64_t>(gcd64(static_cast<std::uint64_t>(a.den), static_cast<std::uint64_t>(b.den)));
+  const Int t = static_cast<Int>(a.num) * (b.den / d1) + static_cast<Int>(b.num) * (a.den / d1);
+  if (t == 0) return small_number(0, 1, out);
+  if (d1 == 1) return small_number(t, static_cast<Int>(a.den) * b.den, out);
+  if (!fits_small(t)) return false;  // the general code decides
+  const auto t64 = static_cast<std::int64_t>(t);
+  const auto d2 =
+      static_cast<std::int64_t>(gcd64(magnitude(t64) % static_cast<std::uint64_t>(d1), static_cast<std::uint64_t>(d1)));
+  return small_number(t64 / d2, static_cast<Int>(a.den / d1) * (b.den / d2), out);
+}
+
+// Exact product of two rationals in lowest terms, in lowest terms (cross-cancelled first).
+bool small_mul(const Small& a, const Small& b, Small& out) {
+  if (a.num == 0 || b.num == 0) return small_number(0, 1, out);
+  const auto g1 =
+      b.den == 1 ? 1 : static_cast<std::int64_t>(gcd64(magnitude(a.num), static_cast<std::uint64_t>(b.den)));
+  const auto g2 =
+      a.den == 1 ? 1 : static_cast<std::int64_t>(gcd64(magnitude(b.num), static_cast<std::uint64_t>(a.den)));
+  return small_number(static_cast<Int>(a.num / g1) * (b.num / g2), static_cast<Int>(a.den / g2) * (b.den / g1), out);
+}
+
+int small_compare(const Small& a, const Small& b) {
+  const Int left = static_cast<Int>(a.num) * b.den;
+  const Int right = static_cast<Int>(b.num) * a.den;
+  return left < right ? -1 : (left > right ? 1 : 0);
+}
+
+Small small_bool(bool b) {
+  Small s;
+  s.kind = Value::Kind::kBool;
+  s.boolean = b;
+  return s;
+}
+
+bool small_truthy(const Small& v) {
+  switch (v.kind) {
+    case Value::Kind::kNull:
+      return false;
+    case Value::Kind::kBool:
+      return v.boolean;
+    case Value::Kind::kNumber:
+      return v.num != 0;
+  }
+  return false;
+}
+
+Small small_as_number(const Small& v) {
+  Small out;
+  out.kind = Value::Kind::kNumber;
+  if (v.kind == Value::Kind::kNumber) {
+    out.num = v.num;
+    out.den = v.den;
+  } else if (v.kind == Value::Kind::kBool) {
+    out.num = v.boolean ? 1 : 0;
+  }
+  return out;
+}
+
+// Mirrors eval() operator by operator; returns false to give the rule to eval().
+struct Eval64 {
+  const Flat& flat;
+  const Slot* slots;
+
+  bool number(std::uint32_t index, Small& out) const { return arg(index, out) && out.kind == Value::Kind::kNumber; }
+
+  // An operand: a var or a literal is read in place, anything else evaluated.
+  bool arg(std::uint32_t index, Small& out) const {
+    const Flat::Item& node = flat.items[index];
+    if (node.op == Op::kVar) return var(node, out);
+    if (node.op == Op::kLiteral) {
+      out = node.literal;
+      return node.literal_fits;
+    }
+    return run(index, out);
+  }
+
+  bool var(const Flat::Item& node, Small& out) const {
+    const Slot& s = slots[node.slot];
+    switch (s.state) {
+      case Slot::State::kValue:
+        return small_of(s.value, out);
+      case Slot::State::kAbsent:
+        if (node.has_default) {
+          out = node.literal;
+          return node.literal_fits;
+        }
+        out = Small{};
+        return true;
+      case Slot::State::kUnsupported:
+        break;
+    }
+    return false;
+  }
+
+  bool run(std::uint32_t index, Small& out) const {
+    const Flat::Item& node = flat.items[index];
+    const std::uint32_t* args = flat.kids.data() + node.first;
+    const std::uint32_t n = node.count;
+    switch (node.op) {
+      case Op::kLiteral:
+        out = node.literal;
+        return node.literal_fits;
+      case Op::kVar:
+        return var(node, out);
+      case Op::kIf: {
+        std::uint32_t i = 0;
+        for (; i + 1 < n; i += 2) {
+          Small c;
+          if (!arg(args[i], c)) return false;
+          if (small_truthy(c)) return arg(args[i + 1], out);
+        }
+        if (i < n) return arg(args[i], out);
+        out = Small{};
+        return true;
+      }
+      case Op::kOr:
+      case Op::kAnd: {
+        for (std::uint32_t i = 0; i < n; ++i) {
+          if (!arg(args[i], out)) return false;
+          if (small_truthy(out) == (node.op == Op::kOr)) return true;
+        }
+        return true;
+      }
+      case Op::kNot:
+      case Op::kTruthy: {
+        Small v;
+        if (!arg(args[0], v)) return false;
+        out = small_bool(small_truthy(v) == (node.op == Op::kTruthy));
+        return true;
+      }
+      case Op::kEq:
+      case Op::kNe:
+      case Op::kStrictEq:
+      case Op::kStrictNe: {
+        Small a;
+        Small b;
+        if (!arg(args[0], a) || !arg(args[1], b)) return false;
+        bool equal = false;
+        if (node.op == Op::kStrictEq || node.op == Op::kStrictNe) {
+          if (a.kind != b.kind)
+            equal = false;
+          else if (a.kind == Value::Kind::kNull)
+            equal = true;
+          else if (a.kind == Value::Kind::kBool)
+            equal = a.boolean == b.boolean;
+          else
+            equal = small_compare(a, b) == 0;
+        } else if (a.kind == Value::Kind::kNull || b.kind == Value::Kind::kNull) {
+          equal = a.kind == b.kind;
+        } else {
+          equal = small_compare(small_as_number(a), small_as_number(b)) == 0;
+        }
+        out = small_bool(equal == (node.op == Op::kEq || node.op == Op::kStrictEq));
+        return true;
+      }
+      case Op::kLt:
+      case Op::kLe:
+      case Op::kGt:
+      case Op::kGe: {
+        Small xs[3];
+        const std::uint32_t count = std::min<std::uint32_t>(n, 3);
+        for (std::uint32_t i = 0; i < count; ++i) {
+          Small v;
+          if (!arg(args[i], v)) return false;
+          xs[i] = small_as_number(v);
+        }
+        for (std::uint32_t i = 0; i + 1 < count; ++i) {
+          const int c = small_compare(xs[i], xs[i + 1]);
+          bool holds = false;
+          switch (node.op) {
+            case Op::kLt:
+              holds = c < 0;
+              break;
+            case Op::kLe:
+              holds = c <= 0;
+              break;
+            case Op::kGt:
+              holds = c > 0;
+              break;
+            default:
+              holds = c >= 0;
+              break;
+          }
+          if (!holds) {
+            out = small_bool(false);
+            return true;
+          }
+        }
+        out = small_bool(true);
+        return true;
+      }
+      case Op::kAdd:
+      case Op::kMul: {
+        Small acc;
+        acc.kind = Value::Kind::kNumber;
+        acc.num = node.op == Op::kAdd ? 0 : 1;
+        for (std::uint32_t i = 0; i < n; ++i) {
+          Small x;
+          if (!number(args[i], x)) return false;
+          Small next;
+          if (!(node.op == Op::kAdd ? small_add(acc, x, next) : small_mul(acc, x, next))) return false;
+          acc = next;
+        }
+        out = acc;
+        return true;
+      }
+      case Op::kSub: {
+        Small a;
+        if (!number(args[0], a)) return false;
+        if (n == 1) {
+          a.num = -a.num;
+          out = a;
+          return true;
+        }
+        Small b;
+        if (!number(args[1], b)) return false;
+        b.num = -b.num;
+        return small_add(a, b, out);
+      }
+      case Op::kDiv: {
+        Small a;
+        Small b;
+        if (!number(args[0], a) || !number(args[1], b) || b.num == 0) return false;
+        Small inverse = b;
+        inverse.num = b.num < 0 ? -b.den : b.den;
+        inverse.den = b.num < 0 ? -b.num : b.num;
+        return small_mul(a, inverse, out);
+      }
+      case Op::kMin:
+      case Op::kMax: {
+        for (std::uint32_t i = 0; i < n; ++i) {
+          Small x;
+          if (!number(args[i], x)) return false;
+          if (i == 0) {
+            out = x;
+            continue;
+          }
+          const int c = small_compare(x, out);
+          if ((node.op == Op::kMin && c < 0) || (node.op == Op::kMax && c > 0)) out = x;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+namespace {
+
+// Appends `node` and its subtree to `flat` (children after their parent); returns its index.
+std::uint32_t flatten(const Node& node, Flat& flat) {
+  const auto index = static_cast<std::uint32_t>(flat.items.size());
+  flat.items.emplace_back();
+  Flat::Item item;
+  item.op = node.op;
+  item.has_default = node.has_default;
+  item.slot = node.slot;
+  item.literal_fits = small_of(node.literal, item.literal);
+  std::vector<std::uint32_t> children;
+  for (const auto& a : node.args) children.push_back(flatten(*a, flat));
+  item.first = static_cast<std::uint32_t>(flat.kids.size());
+  item.count = static_cast<std::uint32_t>(children.size());
+  flat.kids.insert(flat.kids.end(), children.begin(), children.end());
+  flat.items[index] = item;
+  return index;
+}
+
 }  // namespace
 
 std::shared_ptr<const Expr> Expr::compile(const nlohmann::json& rule,
                                           const std::function<int(const std::string&)>& binder) {
   auto root = compile_node(rule, binder, 0);
   if (!root) return nullptr;
-  return std::make_shared<const Expr>(std::move(root));
+  std::vector<int> slots;
+  const std::function<void(const Node&)> collect = [&](const Node& node) {
+    if (node.op == Op::kVar) slots.push_back(node.slot);
+    for (const auto& a : node.args) collect(*a);
+  };
+  collect(*root);
+  std::sort(slots.begin(), slots.end());
+  slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+  auto flat = std::make_shared<Flat>();
+  flatten(*root, *flat);
+  auto with_flat = std::make_shared<Node>(*root);
+  with_flat->flat = std::move(flat);
+  return std::make_shared<const Expr>(std::move(with_flat), std::move(slots));
 }
 
 std::optional<Value> Expr::evaluate(const std::function<const nlohmann::json*(int)>& lookup,
                                     const std::function<const Rational*(int)>& exact_lookup) const {
   return eval(*root_, Lookup{lookup, exact_lookup});
+}
+
+std::optional<Value> Expr::evaluate(const Slot* slots) const {
+  if (root_->flat) {
+    Small out;
+    if (Eval64{*root_->flat, slots}.run(0, out)) return to_value(out);
+  }
+  return eval(*root_, SlotLookup{slots});
+}
+
+Slot Slot::of(const nlohmann::json* value) {
+  Slot s;
+  if (value == nullptr || value->is_null()) return s;
+  auto v = literal_of(*value);
+  if (!v) {
+    s.state = State::kUnsupported;
+    return s;
+  }
+  s.state = State::kValue;
+  s.value = *v;
+  return s;
+}
+
+Slot Slot::of(const Rational& value) {
+  Slot s;
+  s.state = State::kValue;
+  s.value = number(value);
+  return s;
 }
 
 }  // namespace assess::exact

@@ -15,11 +15,13 @@
 // operator outside the subset.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace assess::exact {
 
@@ -47,6 +49,9 @@ class Rational {
 // The shortest decimal that reads back as `value` (what was typed), as a rational; nullopt for
 // non-finite values and decimals too long for 128 bits.
 [[nodiscard]] std::optional<Rational> from_double(double value);
+// The same by printing the shortest round-trip text and reading its digits back: what from_double
+// falls back to for long decimals, and the second method its tests compare it with.
+[[nodiscard]] std::optional<Rational> from_double_text(double value);
 
 [[nodiscard]] std::optional<Rational> add(const Rational& a, const Rational& b);
 [[nodiscard]] std::optional<Rational> sub(const Rational& a, const Rational& b);
@@ -64,6 +69,17 @@ struct Value {
 
 struct Node;
 
+// A slot's value converted once for Expr::evaluate(const Slot*): absent (no value or null: a var
+// reads its default, else null), a value of the subset, or a value outside it (a string, a list),
+// which makes an evaluation that reads it give up, as the lookup form does.
+struct Slot {
+  enum class State : std::uint8_t { kAbsent, kValue, kUnsupported } state = State::kAbsent;
+  Value value;
+
+  [[nodiscard]] static Slot of(const nlohmann::json* value);  // nullptr: absent
+  [[nodiscard]] static Slot of(const Rational& value);
+};
+
 // A computed value's rule, compiled once for exact evaluation.
 class Expr {
  public:
@@ -79,10 +95,18 @@ class Expr {
   [[nodiscard]] std::optional<Value> evaluate(const std::function<const nlohmann::json*(int)>& lookup,
                                               const std::function<const Rational*(int)>& exact_lookup = {}) const;
 
-  explicit Expr(std::shared_ptr<const Node> root) : root_(std::move(root)) {}
+  // The same with every slot the rule reads converted beforehand (`slots` indexed by slot; see
+  // slots()): no call per var, no conversion per read. Equal to the lookup form on the same data.
+  [[nodiscard]] std::optional<Value> evaluate(const Slot* slots) const;
+
+  // The slots the rule reads, each once, ascending.
+  [[nodiscard]] const std::vector<int>& slots() const { return slots_; }
+
+  Expr(std::shared_ptr<const Node> root, std::vector<int> slots) : root_(std::move(root)), slots_(std::move(slots)) {}
 
  private:
   std::shared_ptr<const Node> root_;
+  std::vector<int> slots_;
 };
 
 }  // namespace assess::exact
