@@ -60,7 +60,7 @@ export function resolveCode(list, text, kind) {
 
 function fillSelect(select, items, placeholder, selected) {
   select.replaceChildren(h('option', { value: '' }, placeholder));
-  for (const c of items) select.append(h('option', { value: c.code }, `${nameOf(c)}（${c.code}）`));
+  for (const c of items) select.append(h('option', { value: c.code }, lang() === 'en' ? `${nameOf(c)} (${c.code})` : `${nameOf(c)}（${c.code}）`));
   select.value = selected && items.some((c) => c.code === selected) ? selected : '';
   select.disabled = items.length === 0 || select.dataset.locked === '1';
 }

@@ -206,9 +206,10 @@ function userRow(page, name) {
 
 const SF = 'smart-factory-2025';
 const regions = JSON.parse(fs.readFileSync(path.join(root, 'questionnaires', 'profile', 'regions.json'), 'utf8')).codes;
-const regionLabel = (code) => {
+// An option of the region pickers: "江苏省（320000）", in English "江苏省 (320000)" (the list has no English names).
+const regionLabel = (code, lang) => {
   const c = regions.find((r) => r.code === code);
-  return `${c.name}（${c.code}）`;
+  return lang === 'en' ? `${c.name} (${c.code})` : `${c.name}（${c.code}）`;
 };
 // A 1×1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -599,9 +600,9 @@ for (const lang of ['zh-CN', 'en']) {
     // A new enterprise: region picked province → city → district by name, industry by name.
     await page.getByRole('link', { name: w.newEnt }).click();
     await page.getByLabel(w.entName).fill(x.firm);
-    await page.getByLabel(x.province, { exact: true }).selectOption({ label: regionLabel('320000') });
-    await page.getByLabel(x.city, { exact: true }).selectOption({ label: regionLabel('320200') });
-    await page.getByLabel(x.district, { exact: true }).selectOption({ label: regionLabel('320205') });
+    await page.getByLabel(x.province, { exact: true }).selectOption({ label: regionLabel('320000', lang) });
+    await page.getByLabel(x.city, { exact: true }).selectOption({ label: regionLabel('320200', lang) });
+    await page.getByLabel(x.district, { exact: true }).selectOption({ label: regionLabel('320205', lang) });
     assert.equal(await page.locator('#ne-region-shown').textContent(), `${x.chosen}: ${x.xishanPath}`);
     // The industry typed as a code is accepted and named.
     await page.getByLabel(x.typed).fill('34');
@@ -632,9 +633,9 @@ for (const lang of ['zh-CN', 'en']) {
     await waitSaved(page);
     // The profile's region picked by name in the form itself: province → city → district.
     const regionQ = page.locator('#q-profile-region');
-    await regionQ.getByLabel(x.province, { exact: true }).selectOption({ label: regionLabel('320000') });
-    await regionQ.getByLabel(x.city, { exact: true }).selectOption({ label: regionLabel('320200') });
-    await regionQ.getByLabel(x.district, { exact: true }).selectOption({ label: regionLabel('320205') });
+    await regionQ.getByLabel(x.province, { exact: true }).selectOption({ label: regionLabel('320000', lang) });
+    await regionQ.getByLabel(x.city, { exact: true }).selectOption({ label: regionLabel('320200', lang) });
+    await regionQ.getByLabel(x.district, { exact: true }).selectOption({ label: regionLabel('320205', lang) });
     await waitSaved(page);
     assert.equal(await page.locator('#q-profile-region-code').textContent(), x.xishanPath);
     assert.equal(await page.locator('#q-profile-region-input').inputValue(), '320205');
