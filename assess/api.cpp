@@ -94,6 +94,17 @@ std::string now_text(std::int64_t now) {
   return buffer;
 }
 
+// The report's generation time for its reader (issue 14, item 13: no raw UTC stamps): `tz` is the
+// browser's offset in minutes east of UTC, which the web app sends ("480" in Beijing). Without a
+// valid offset (a whole number from -840 to 840) the time is UTC and says so.
+std::string report_time(std::int64_t now, const std::string& tz) {
+  char* end = nullptr;
+  const long minutes = tz.empty() ? 0 : std::strtol(tz.c_str(), &end, 10);
+  const bool local = !tz.empty() && end != nullptr && *end == '\0' && minutes >= -840 && minutes <= 840;
+  const std::string t = now_text(now + (local ? minutes * 60 : 0));
+  return t.substr(0, 10) + " " + t.substr(11, 5) + (local ? "" : " UTC");
+}
+
 // Keeps valid UTF-8 sequences, replaces anything else with "?", and cuts at a character boundary
 // at most `max` bytes long.
 std::string clean_utf8(const std::string& s, std::size_t max) {
@@ -1527,7 +1538,7 @@ HttpResponse App::on_report(Context& c) {
   ReportOptions options;
   options.lang = languages_.text_lang(c.query["lang"]);
   options.words = languages_.words(c.query["lang"]);
-  options.generated_at = now_text(c.now).substr(0, 16);
+  options.generated_at = report_time(c.now, c.query["tz"]);
   options.previous = previous ? &*previous : nullptr;
   options.previous_rewards = previous_rewards ? &*previous_rewards : nullptr;
   options.regions = regions_.get();

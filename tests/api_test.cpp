@@ -601,6 +601,16 @@ TEST_CASE("hostile text is stored and returned verbatim and escaped in the HTML 
     CHECK(report.body.find("<img src=x") == std::string::npos);
     CHECK(report.body.find("&lt;img src=x onerror=alert(1)&gt;") != std::string::npos);
   }
+  SUBCASE("the generation time is the reader's local time, or says UTC") {
+    // kNow is 2026-09-21T14:13:20Z: Beijing (+480 minutes) reads 22:13, New York in September (-240) 10:13.
+    const std::string base = "/api/assessments/" + std::to_string(a) + "/report?tz=";
+    CHECK(c.get(base + "480").body.find("<dd>2026-09-21 22:13</dd>") != std::string::npos);
+    CHECK(c.get(base + "-240").body.find("<dd>2026-09-21 10:13</dd>") != std::string::npos);
+    CHECK(c.get(base + "480x").body.find("<dd>2026-09-21 14:13 UTC</dd>") != std::string::npos);
+    CHECK(c.get(base + "9999").body.find("<dd>2026-09-21 14:13 UTC</dd>") != std::string::npos);
+    CHECK(c.get("/api/assessments/" + std::to_string(a) + "/report").body.find("<dd>2026-09-21 14:13 UTC</dd>") !=
+          std::string::npos);
+  }
   SUBCASE("a download names the file") {
     const HttpResponse report = c.get("/api/assessments/" + std::to_string(a) + "/report?download=1");
     CHECK(report.header("Content-Disposition") == "attachment; filename=\"assessment-" + std::to_string(a) + ".html\"");

@@ -874,7 +874,8 @@ function renderLive(ctx) {
 
 function assessmentHeader(ctx, tab) {
   const a = ctx.assessment;
-  const reportBase = `/api/assessments/${a.id}/report?lang=${lang()}`;
+  // The report names its generation time in the reader's local time (minutes east of UTC).
+  const reportBase = `/api/assessments/${a.id}/report?lang=${lang()}&tz=${-new Date().getTimezoneOffset()}`;
   // The report's own print button would need a script in the report; the opener prints it instead
   // (the browser's print dialog also saves a PDF).
   const print = h('button', { type: 'button', class: 'btn', id: 'print-report' }, t('a_print'));

@@ -60,14 +60,14 @@ export function resolveCode(list, text, kind) {
 
 function fillSelect(select, items, placeholder, selected) {
   select.replaceChildren(h('option', { value: '' }, placeholder));
-  for (const c of items) select.append(h('option', { value: c.code }, `${nameOf(c)}（${c.code}）`));
+  for (const c of items) select.append(h('option', { value: c.code }, lang() === 'en' ? `${nameOf(c)} (${c.code})` : `${nameOf(c)}（${c.code}）`));
   select.value = selected && items.some((c) => c.code === selected) ? selected : '';
   select.disabled = items.length === 0 || select.dataset.locked === '1';
 }
 
 // The chain of selects for a list; `levels` names the select of each depth. Returns
 // { el, value(), set(code), onChange }.
-function picker(list, { id, label, levels, value, disabled, kind, help, typedLabel }) {
+function picker(list, { id, label, levels, value, disabled, kind, help, typedLabel, typed: withTyped = true }) {
   const selects = levels.map((lv, i) => h('select', { id: `${id}-${i}`, dataset: { locked: disabled ? '1' : '0' } }));
   const typed = h('input', { id: `${id}-typed`, type: 'text', autocomplete: 'off', disabled, 'aria-describedby': `${id}-msg` });
   const msg = h('p', { class: 'field-msg', id: `${id}-msg`, 'aria-live': 'polite' });
@@ -118,7 +118,7 @@ function picker(list, { id, label, levels, value, disabled, kind, help, typedLab
     h('legend', null, label),
     help ? h('p', { class: 'help' }, help) : null,
     h('div', { class: 'code-selects' }, selects.map((s, i) => h('div', { class: 'code-level' }, h('label', { for: s.id }, levels[i].label), s))),
-    h('div', { class: 'code-level' }, h('label', { for: typed.id }, typedLabel), typed),
+    withTyped ? h('div', { class: 'code-level' }, h('label', { for: typed.id }, typedLabel), typed) : null,
     msg, shown);
   api_.el = el;
   api_.value = () => current;
@@ -126,11 +126,13 @@ function picker(list, { id, label, levels, value, disabled, kind, help, typedLab
   return api_;
 }
 
-export async function regionPicker({ id, value, disabled, help }) {
+// `label` names the fieldset (the enterprise form's "Region code" by default); `typed: false` leaves
+// out the typed field (the questionnaire's own text field is there).
+export async function regionPicker({ id, value, disabled, help, label, typed }) {
   const list = await codeList('region');
   if (!list) return null;
   return picker(list, {
-    id, value, disabled, help, kind: 'region', label: t('ent_region'), typedLabel: t('cd_typed_region'),
+    id, value, disabled, help, typed, kind: 'region', label: label || t('ent_region'), typedLabel: t('cd_typed_region'),
     levels: [
       { label: t('cd_province'), placeholder: t('cd_choose') },
       { label: t('cd_city'), placeholder: t('cd_choose') },
@@ -139,11 +141,11 @@ export async function regionPicker({ id, value, disabled, help }) {
   });
 }
 
-export async function industryPicker({ id, value, disabled, help }) {
+export async function industryPicker({ id, value, disabled, help, label, typed }) {
   const list = await codeList('industry');
   if (!list) return null;
   return picker(list, {
-    id, value, disabled, help, kind: 'industry', label: t('ent_industry'), typedLabel: t('cd_typed_industry'),
+    id, value, disabled, help, typed, kind: 'industry', label: label || t('ent_industry'), typedLabel: t('cd_typed_industry'),
     levels: [
       { label: t('cd_division'), placeholder: t('cd_choose') },
       { label: t('cd_group'), placeholder: t('cd_choose_optional') },

@@ -135,8 +135,61 @@ export function renderComparison({ previous, current, previousAssessment, module
         a: ra ? ra.total_display || ra.total_exact_display : '–',
         b: rb ? rb.total_display || rb.total_exact_display : '–',
       })));
+    const rows = compareRewardRules(ra, rb);
+    if (rows.length) {
+      const body = h('tbody');
+      for (const r of rows) {
+        const cls = r.change === 'new' || r.change === 'up' ? 'cmp-up' : r.change === 'gone' || r.change === 'down' ? 'cmp-down' : '';
+        body.append(h('tr', { dataset: { rule: r.rule, project: r.project } },
+          h('th', { scope: 'row' }, `${r.title}${r.project ? ` · ${r.project}` : ''}`, h('div', { class: 'muted small' }, r.clause)),
+          cell(ruleSide(r.t0)), cell(ruleSide(r.t1)), cell(t(`cmp_ch_${r.change}`), cls)));
+      }
+      sec.append(h('h4', null, t('cmp_reward_rules')), h('div', { class: 'table-wrap' }, h('table', { class: 'list compare-table', id: 'cmp-reward-rules' },
+        h('caption', { class: 'sr-only' }, t('cmp_reward_rules')),
+        h('thead', null, h('tr', null,
+          h('th', { scope: 'col' }, t('cmp_rule')), h('th', { scope: 'col' }, t('cmp_status_t0')),
+          h('th', { scope: 'col' }, t('cmp_status_t1')), h('th', { scope: 'col' }, t('cmp_change')))),
+        body)));
+    }
   }
   return sec;
+}
+
+// T0 → T1 rule by rule (issue 14, item 8): one row per rule (and project) that is eligible or
+// eligible-if at either time, with each side's status and amount and the change: "new", "gone",
+// "up", "down", "same" or "changed" (an amount that is not a sum, e.g. a ceiling, changed). The rows
+// follow T1's outcomes, then the rules only T0 had. `before`/`after`: the score's `rewards`.
+export function compareRewardRules(before, after) {
+  const key = (o) => `${o.rule}@${o.project || ''}`;
+  const listed = (o) => Boolean(o) && o.status !== 'not_eligible';
+  const t0 = new Map(((before && before.outcomes) || []).map((o) => [key(o), o]));
+  const side = (o) => (listed(o) ? { status: o.status, amount: o.amount ? o.amount.display : '' } : null);
+  const change = (b, a) => {
+    if (!listed(b)) return 'new';
+    if (!listed(a)) return 'gone';
+    if (b.status !== a.status) return a.status === 'eligible' ? 'up' : 'down';
+    if (b.amount.shape === 'exact' && a.amount.shape === 'exact') {
+      return a.amount.value > b.amount.value ? 'up' : a.amount.value < b.amount.value ? 'down' : 'same';
+    }
+    return b.amount.display === a.amount.display ? 'same' : 'changed';
+  };
+  const rows = [];
+  const add = (b, a) => {
+    const o = a || b;
+    rows.push({ rule: o.rule, project: o.project || '', title: o.title, clause: `${o.document_title} ${o.cite}`, t0: side(b), t1: side(a), change: change(b, a) });
+  };
+  const seen = new Set();
+  for (const o of (after && after.outcomes) || []) {
+    seen.add(key(o));
+    const b = t0.get(key(o));
+    if (listed(b) || listed(o)) add(b, o);
+  }
+  for (const o of (before && before.outcomes) || []) if (!seen.has(key(o)) && listed(o)) add(o, null);
+  return rows;
+}
+
+function ruleSide(s) {
+  return s ? `${t(`cmp_st_${s.status}`)} ${s.amount}` : t('cmp_not_listed');
 }
 
 // Loads the previous assessment's score for the comparison (null when it cannot be read).

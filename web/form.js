@@ -3,8 +3,8 @@
 
 import { indexDefinition, isDerived, bandOf, toState, answered, evaluate } from './rules.js';
 import { t, tx, unit as unitName } from './i18n.js';
-import { api, h, append, clear, fmt, utf8Length } from './util.js';
-import { codeList, codeName, resolveCode } from './codes.js';
+import { api, h, append, clear, fmt, utf8Length, ratioText } from './util.js';
+import { codeList, codeName, resolveCode, regionPicker, industryPicker } from './codes.js';
 import { problemsOf, titleFrom } from './checks.js';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
@@ -282,7 +282,8 @@ function renderDerived({ q, inputId, unit, checksOf }) {
       return;
     }
     const band = bandOf(q, v);
-    out.append(h('span', null, t('q_derived', { value: `${fmt(v)}${unit ? ` ${unit}` : ''}` })), ' · ',
+    const shown = q.unit === 'ratio' ? t('q_derived_change', { value: ratioText(v) }) : t('q_derived', { value: `${fmt(v)}${unit ? ` ${unit}` : ''}` });
+    out.append(h('span', null, shown), ' · ',
       h('strong', null, band ? t('q_derived_band', { band: tx(band.label) }) : t('q_band_out')));
   };
   return { control: out, syncValue };
@@ -430,6 +431,26 @@ function renderText({ q, prefix, inputId, unit, readOnly, controls, module, stor
     codeHint.textContent = typeof v === 'string' && v && list ? codeName(list, v, { path: listId === 'region' }) : '';
   };
   if (listId) codeList(listId).then((l) => { list = l; showName(); });
+  // Region and industry are also picked by name (province → city → district; division → group):
+  // the choice is the answer, saved at once (issue 14, item 9).
+  const pickerHost = listId === 'region' || listId === 'industry' ? h('div', { class: 'q-picker' }) : null;
+  let pick = null;
+  if (pickerHost) {
+    const make = listId === 'region' ? regionPicker : industryPicker;
+    const current = stateOf(q.id).value;
+    make({ id: `${prefix}-pick`, value: typeof current === 'string' ? current : '', disabled: readOnly, label: t('cd_pick_by_name'), typed: false }).then((p) => {
+      if (!p) return;
+      pick = p;
+      pick.onChange = (code) => {
+        stateOf(q.id).value = code || null;
+        input.value = code || '';
+        showName();
+        valueChanged(0);
+        store.flush(module, q.id);
+      };
+      pickerHost.append(pick.el);
+    });
+  }
   input.addEventListener('input', () => {
     const v = input.value;
     if (q.type === 'text' && utf8Length(v) > limit) {
@@ -456,8 +477,9 @@ function renderText({ q, prefix, inputId, unit, readOnly, controls, module, stor
     const v = stateOf(q.id).value;
     if (document.activeElement !== input) input.value = typeof v === 'string' ? v : '';
     showName();
+    if (pick && pick.value() !== (typeof v === 'string' ? v : '') && !(pickerHost && pickerHost.contains(document.activeElement))) pick.set(typeof v === 'string' ? v : '');
   };
-  return { control: h('div', null, input, unit ? h('span', { class: 'unit' }, unit) : null, usccHint, codeHint), syncValue, labelled: true };
+  return { control: h('div', null, input, unit ? h('span', { class: 'unit' }, unit) : null, usccHint, codeHint, pickerHost), syncValue, labelled: true };
 }
 
 function renderUnknown({ q }) {

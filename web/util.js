@@ -43,6 +43,15 @@ export function fmt(n) {
   return String(Math.round(n * 100) / 100);
 }
 
+// A relative change computed as a ratio (−0.0615), for people: "−6.15%", "+0.52%", "±0%" (issue 14,
+// item 13: "−0.21 ratio" was shown raw).
+export function ratioText(v) {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '–';
+  const pct = Math.round(v * 10000) / 100;
+  if (pct === 0) return '±0%';
+  return `${pct > 0 ? '+' : '−'}${Math.abs(pct)}%`;
+}
+
 export function utf8Length(s) {
   return new TextEncoder().encode(s).length;
 }

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "scoring/dashboard.h"
 #include "scoring/explain.h"
 #include "scoring/gap.h"
+#include "scoring/summary.h"
 
 namespace assess {
 
@@ -62,7 +64,9 @@ std::string clip(const std::string& s, std::size_t n) {
 std::string radar_svg(const std::vector<std::string>& labels, const std::vector<double>& shares) {
   const std::size_t n = labels.size();
   std::ostringstream svg;
-  svg << R"(<svg class="radar" viewBox="0 0 360 300" role="img">)";
+  // Room on both sides for a label of 10 characters and its share (about 125 units at 10 px) next to
+  // the leftmost and rightmost axes (x = 57 and 303), so no label is cut by the figure's edge.
+  svg << R"(<svg class="radar" viewBox="-100 -5 560 310" role="img">)";
   if (n < 3) {
     // A radar needs three axes; fewer are drawn as bars.
     svg << "</svg>";
@@ -250,6 +254,9 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   Json evidence = Json::array();
   Json uncertain = Json::array();
   Json appendix = Json::array();
+  // Citations of other places' documents leave the body for the appendix (issue 14, item 13).
+  Json elsewhere = Json::array();
+  const std::string region = enterprise.value("region_code", std::string());
   for (const auto& id : assessment.order) {
     const ModuleResult& m = assessment.modules.at(id);
     const Questionnaire& q = *m.questionnaire;
@@ -345,6 +352,10 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
     module["sections"] = sections;
     Json derived = Json::array();
     for (const auto& d : explained["derived"]) {
+      if (options.regions && names_place_elsewhere(d.value("cite", ""), *options.regions, region)) {
+        elsewhere.push_back({{"title", d.value("title", d["id"].get<std::string>())}, {"cite", d.value("cite", "")}});
+        continue;
+      }
       std::string value;
       if (d.contains("met")) {
         value = words(d["met"].get<bool>() ? "srv_met" : "srv_not_met");
@@ -446,6 +457,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
           u["amount"] = amount_display(o.amount, lang, words);
           u["unlock"] = unlock_text(o, lang, words);
           u["has_unlock"] = !o.apply_for.zh.empty();
+          u["money"] = o.amount.shape != AmountShape::kNone;
           unlocks.push_back(u);
         }
       }
@@ -484,6 +496,24 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
 
   Json reward_rows = Json::array();
   Json policy_docs = Json::array();
+  Json other_docs = Json::array();
+  Json all_docs = Json::array();
+  // The restatement a rule cites, named by its document's title, when that document covers the
+  // enterprise; another place's document is not cited in the body.
+  std::map<std::string, std::string> covering;
+  if (catalogue) {
+    for (const auto& s : documents_in_scope(*catalogue, region)) {
+      const PolicyDocument& d = *s.document;
+      Json doc = {{"title", d.title.in(lang)},        {"number", d.number}, {"draft", d.draft},
+                  {"through_rules", s.through_rules}, {"covers", s.covers}, {"hash", d.content_hash.substr(7, 12)}};
+      all_docs.push_back(doc);
+      if (s.covers) {
+        covering[d.id] = d.title.in(lang);
+      } else {
+        other_docs.push_back(doc);
+      }
+    }
+  }
   if (rewards) {
     Json rj = rewards_to_json(*rewards, lang, words);
     for (const auto& o : rj["outcomes"]) {
@@ -498,12 +528,12 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
           {"stacking_open", std::find(o["flags"].begin(), o["flags"].end(), "stacking_not_stated") != o["flags"].end()},
           {"steps", o["amount"]["steps"]},
           {"document", o["document_title"]},
-          {"cite",
-           o.contains("restated_by")
-               ? Json(words("srv_restated_by", {{"cite", o["cite"].get<std::string>()},
-                                                {"document", o["restated_by"][0]["document"].get<std::string>()},
-                                                {"restated_cite", o["restated_by"][0]["cite"].get<std::string>()}}))
-               : o["cite"]},
+          {"cite", o.contains("restated_by") && covering.count(o["restated_by"][0]["document"].get<std::string>())
+                       ? Json(words("srv_restated_by",
+                                    {{"cite", o["cite"].get<std::string>()},
+                                     {"document", covering[o["restated_by"][0]["document"].get<std::string>()]},
+                                     {"restated_cite", o["restated_by"][0]["cite"].get<std::string>()}}))
+                       : o["cite"]},
           {"quote", o["quote"]},
           {"draft", std::find(o["flags"].begin(), o["flags"].end(), "draft") != o["flags"].end()},
           {"expired", std::find(o["flags"].begin(), o["flags"].end(), "expired") != o["flags"].end()},
@@ -518,17 +548,18 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
     view["reward_case_by_case"] = rj["case_by_case"];
     view["has_reward_case_by_case"] = rj["case_by_case"].get<int>() > 0;
     view["has_rewards"] = !reward_rows.empty();
-    if (catalogue) {
-      for (const auto& d : catalogue->documents) {
-        policy_docs.push_back({{"title", d.title.in(lang)},
-                               {"number", d.number},
-                               {"draft", d.draft},
-                               {"hash", d.content_hash.substr(7, 12)}});
-      }
+    for (const auto& d : all_docs) {
+      if (d["covers"].get<bool>()) policy_docs.push_back(d);
     }
   }
   view["rewards"] = reward_rows;
   view["policies"] = policy_docs;
+  view["policies_all"] = all_docs;
+  view["has_policies_all"] = !all_docs.empty();
+  view["policies_other"] = other_docs;
+  view["has_policies_other"] = !other_docs.empty();
+  view["elsewhere"] = elsewhere;
+  view["has_elsewhere"] = !elsewhere.empty();
 
   Json comparison = Json::array();
   if (options.previous) {
@@ -574,8 +605,10 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   view["has_comparison_requirements"] = !changed.empty();
   view["has_comparison_rewards"] = options.previous_rewards != nullptr && rewards != nullptr && !comparison.empty();
   if (options.previous_rewards && rewards) {
-    view["comparison_rewards"] = {{"before", total_display(*options.previous_rewards, lang)},
-                                  {"after", total_display(*rewards, lang)}};
+    // rewards_to_json writes the total in the report's language (yuan in English).
+    view["comparison_rewards"] = {{"before", rewards_to_json(*options.previous_rewards, lang)["total_display"]},
+                                  {"after", rewards_to_json(*rewards, lang)["total_display"]}};
+    view["comparison_reward_rules"] = compare_rewards(*options.previous_rewards, *rewards, lang, words);
   }
   view["comparison"] = comparison;
   view["has_comparison"] = !comparison.empty();
@@ -584,6 +617,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   view["next_steps"] = top;
   view["has_next_steps"] = !top.empty();
   view["modules"] = modules;
+  view["gm"] = first_page(modules, rewards, lang, words);
   view["evidence"] = evidence;
   view["uncertain"] = uncertain;
   view["has_uncertain"] = !uncertain.empty();

@@ -206,9 +206,10 @@ function userRow(page, name) {
 
 const SF = 'smart-factory-2025';
 const regions = JSON.parse(fs.readFileSync(path.join(root, 'questionnaires', 'profile', 'regions.json'), 'utf8')).codes;
-const regionLabel = (code) => {
+// An option of the region pickers: "江苏省（320000）", in English "江苏省 (320000)" (the list has no English names).
+const regionLabel = (code, lang) => {
   const c = regions.find((r) => r.code === code);
-  return `${c.name}（${c.code}）`;
+  return lang === 'en' ? `${c.name} (${c.code})` : `${c.name}（${c.code}）`;
 };
 // A 1×1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -223,7 +224,8 @@ const X = {
     kind: '项目类型', kindTech: '技术改造', twoYears: /连续两个自然年度技术和设备投资/, inPark: /落户先进制造业特色专业园区/,
     fitsPark: /符合园区产业发展定位/, yes: '是', tryIt: '试算（不保存）', saveProjects: '保存项目（作为事实）', saved: '项目已保存',
     xishanRule: '技术改造项目补助（按连续两年技术和设备投资分档）', amount200: '200万', rolled: /顺延 \d+ 项/,
-    reportComparison: /与上次评估的对比/,
+    reportComparison: /与上次评估的对比/, gmSteps: '接下来的三步及其价值', gmRewards: '奖补合计及依据', clause: '三、（二）',
+    ruleRows: '各项奖补规则的变化', unchanged: '不变',
   },
   en: {
     firm: 'Xishan Project Test Machinery Co.', province: 'Province', city: 'City', district: 'District / county', typed: 'Or type a code or an industry',
@@ -235,6 +237,8 @@ const X = {
     tryIt: 'Try (not saved)', saveProjects: 'Save projects (as facts)', saved: 'Projects saved',
     xishanRule: 'Tech-transformation subsidy, rate by band of two-year technology and equipment investment', amount200: '2,000,000 yuan',
     rolled: /\d+ year-bound answers moved/, reportComparison: /Compared with the previous assessment/,
+    gmSteps: 'The three next steps and what each is worth', gmRewards: 'Reward total and the clause of each amount', clause: '三、（二）',
+    ruleRows: 'Each reward rule', unchanged: 'unchanged',
   },
 };
 
@@ -402,6 +406,9 @@ for (const lang of ['zh-CN', 'en']) {
     await page.locator('.ent-link').first().waitFor();
     const created = await page.locator('table.list tbody tr td:last-child').first().textContent();
     assert.match(created, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    // Item 13: "show more" only when there is more (the list here is shorter than a page of 50).
+    assert.ok((await page.locator('table.list tbody tr').count()) < 50);
+    assert.equal(await page.getByRole('button', { name: w.more }).count(), 0, 'no "show more" with nothing more');
 
     // The enterprise and an SME assessment.
     await page.getByRole('link', { name: w.newEnt }).click();
@@ -593,9 +600,9 @@ for (const lang of ['zh-CN', 'en']) {
     // A new enterprise: region picked province → city → district by name, industry by name.
     await page.getByRole('link', { name: w.newEnt }).click();
     await page.getByLabel(w.entName).fill(x.firm);
-    await page.getByLabel(x.province, { exact: true }).selectOption({ label: regionLabel('320000') });
-    await page.getByLabel(x.city, { exact: true }).selectOption({ label: regionLabel('320200') });
-    await page.getByLabel(x.district, { exact: true }).selectOption({ label: regionLabel('320205') });
+    await page.getByLabel(x.province, { exact: true }).selectOption({ label: regionLabel('320000', lang) });
+    await page.getByLabel(x.city, { exact: true }).selectOption({ label: regionLabel('320200', lang) });
+    await page.getByLabel(x.district, { exact: true }).selectOption({ label: regionLabel('320205', lang) });
     assert.equal(await page.locator('#ne-region-shown').textContent(), `${x.chosen}: ${x.xishanPath}`);
     // The industry typed as a code is accepted and named.
     await page.getByLabel(x.typed).fill('34');
@@ -624,6 +631,19 @@ for (const lang of ['zh-CN', 'en']) {
     await page.goto(`${srv.url}#/assessment/${id}/profile`);
     await page.locator(`#q-profile-revenue_last_year-input`).pressSequentially('18000', { delay: 10 });
     await waitSaved(page);
+    // The profile's region picked by name in the form itself: province → city → district.
+    const regionQ = page.locator('#q-profile-region');
+    await regionQ.getByLabel(x.province, { exact: true }).selectOption({ label: regionLabel('320000', lang) });
+    await regionQ.getByLabel(x.city, { exact: true }).selectOption({ label: regionLabel('320200', lang) });
+    await regionQ.getByLabel(x.district, { exact: true }).selectOption({ label: regionLabel('320205', lang) });
+    await waitSaved(page);
+    assert.equal(await page.locator('#q-profile-region-code').textContent(), x.xishanPath);
+    assert.equal(await page.locator('#q-profile-region-input').inputValue(), '320205');
+    await shot(page, 'profile-region-picked');
+    // Kept after a reload: the choice was saved as the answer.
+    await page.reload();
+    await page.locator('#q-profile-region-code', { hasText: '320205' }).waitFor();
+    assert.equal(await regionQ.getByLabel(x.district, { exact: true }).inputValue(), '320205');
     await page.goto(`${srv.url}#/assessment/${id}/${SF}`);
     const carried = page.locator(`#q-${SF}-main_business_revenue_last_year .q-linked`);
     await carried.waitFor({ state: 'visible' });
@@ -702,6 +722,42 @@ for (const lang of ['zh-CN', 'en']) {
     await tab.waitForLoadState('load');
     timings.report = Date.now() - t0;
     assert.match(await tab.locator('body').textContent(), new RegExp(x.xishanRule.replace(/[()（）]/g, '.')));
+    // The first page a general manager reads (item 4): levels, three next steps, the reward with its clause.
+    const gm = tab.locator('#gm-summary');
+    await gm.waitFor();
+    assert.ok(await gm.isVisible());
+    assert.ok((await gm.locator('.badge').count()) >= 2, 'a level badge per module');
+    assert.ok((await gm.locator('ol.gm-steps > li').count()) >= 1, 'next steps');
+    const gmText = await gm.textContent();
+    assert.ok(gmText.includes(x.gmSteps) && gmText.includes(x.gmRewards), gmText.slice(0, 400));
+    const gmReward = gm.locator('table.gm-rewards tr', { hasText: x.xishanRule });
+    assert.equal(await gmReward.locator('td strong').first().textContent(), x.amount200);
+    assert.match(await gmReward.locator('td').last().textContent(), new RegExp(x.clause.replace(/[()（）]/g, '.')));
+    // The summary sits right under the cover's facts: its top within the first printed page (297 mm ≈ 1123 px).
+    assert.ok((await gm.boundingBox()).y < 1123, 'the summary is on the first page');
+    // Item 13: no hashes and no other place's documents before the appendix; the evidence columns are
+    // wider than a character or two; radar labels inside their figure.
+    const layout = await tab.evaluate(() => {
+      const appendix = document.getElementById('appendix');
+      let body = '';
+      for (let n = document.querySelector('main').firstElementChild; n && n !== appendix; n = n.nextElementSibling) body += n.textContent;
+      const widths = [...document.querySelectorAll('table.evidence tr:first-child th')].map((th) => th.getBoundingClientRect().width);
+      const clipped = [];
+      for (const svg of document.querySelectorAll('svg.radar')) {
+        const r = svg.getBoundingClientRect();
+        for (const t of svg.querySelectorAll('text')) {
+          const b = t.getBoundingClientRect();
+          if (b.left < r.left - 0.5 || b.right > r.right + 0.5) clipped.push(t.textContent);
+        }
+      }
+      return { body, widths, clipped, appendix: appendix ? appendix.textContent : '' };
+    });
+    assert.doesNotMatch(layout.body, /sha256|嘉兴|聊城|攀枝花|东营|银川|Jiaxing|Liaocheng|Panzhihua/);
+    assert.match(layout.appendix, /sha256/);
+    assert.equal(layout.widths.length, 5);
+    for (const wd of layout.widths) assert.ok(wd >= 40, `evidence column ${wd} px wide (${layout.widths})`);
+    assert.deepEqual(layout.clipped, []);
+    await tab.screenshot({ path: path.join(shotRoot, `consultant-${lang}`, 'report-first-page.png') });
     await tab.pdf({ path: path.join(shotRoot, `consultant-${lang}`, 'report.pdf') });
     await tab.close();
 
@@ -775,6 +831,14 @@ for (const lang of ['zh-CN', 'en']) {
     // The SME score at T1 is higher (100 → 115 of 120 digitised raises the share band or holds it).
     assert.ok(Number(cells[3]) >= Number(cells[2]), `T1 ${cells[3]} ≥ T0 ${cells[2]}`);
     assert.match(await cmp.locator('#cmp-rewards').textContent(), /T0.*T1/);
+    // Rewards compared rule by rule (item 8): the tech subsidy's project is copied, so T0 and T1 agree.
+    assert.match(await cmp.locator('h4', { hasText: x.ruleRows }).textContent(), new RegExp(x.ruleRows));
+    const techRow = cmp.locator('#cmp-reward-rules tr', { hasText: x.xishanRule });
+    await techRow.first().waitFor();
+    const techCells = await techRow.first().locator('td').allTextContents();
+    assert.equal(techCells.length, 3);
+    assert.ok(techCells[0].includes(x.amount200) && techCells[1].includes(x.amount200), techCells.join(' | '));
+    assert.equal(techCells[2], x.unchanged);
     await shot(page, 'results-compare');
     await axeCheck(page, 'results with comparison');
     await checkViewports(page, 'results with comparison');
@@ -782,6 +846,10 @@ for (const lang of ['zh-CN', 'en']) {
     const [tab] = await Promise.all([page.context().waitForEvent('page'), page.locator('#open-report').click()]);
     await tab.waitForLoadState('load');
     assert.match(await tab.locator('body').textContent(), x.reportComparison);
+    // Rule by rule (item 8): the 锡山 tech subsidy, unchanged between T0 and T1 (the project is copied).
+    const ruleRow = tab.locator('table.cmp-rewards tr', { hasText: x.xishanRule });
+    await ruleRow.first().waitFor();
+    assert.match(await ruleRow.first().textContent(), new RegExp(`${x.amount200}.*${x.amount200}.*${x.unchanged}`));
     await tab.close();
     assert.deepEqual(page.errors, []);
     await page.context().close();

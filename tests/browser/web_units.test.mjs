@@ -130,3 +130,43 @@ test('130 digitised machines of 120 is explained on both questions and on the de
   const ids = questionIds('sme-digital-2024/sme-digital-2024.json');
   for (const c of checks.CHECKS) for (const q of [c.part, c.whole, ...c.blocks]) assert.ok(ids.has(q), q);
 });
+
+test('a relative change computed as a ratio reads as a signed percentage, never as a raw ratio', () => {
+  // small-machining-shop README: q12 energy per revenue (270 × 1 220 − 260 × 1 350) ÷ (260 × 1 350) = −0.0615…
+  assert.equal(util.ratioText((270 * 1220 - 260 * 1350) / (260 * 1350)), '−6.15%');
+  // The issue's "−0.21 ratio": −21 %.
+  assert.equal(util.ratioText(-0.21), '−21%');
+  assert.equal(util.ratioText(0.5 / 96), '+0.52%'); // q13 quality (96.5 − 96.0) ÷ 96.0
+  assert.equal(util.ratioText(0), '±0%');
+  assert.equal(util.ratioText(null), '–');
+});
+
+test('T0 → T1 rewards are compared rule by rule', () => {
+  // Hand-made outcomes in the API's shape. T0: the 锡山 tech subsidy at 2 500万 × 8 % = 200万, the
+  // 锡山 loan interest 1 500万 × 2 % = 30万, a support without money; T1: 3 500万 × 9 % = 315万, the loan
+  // rule no longer met, the support unchanged, and a ceiling award newly eligible-if (up to 20万).
+  const o = (rule, project, status, amount, title = rule) => ({ rule, project, status, title, document_title: '锡山区方案', cite: '三、（二）', amount });
+  const exact = (value, display) => ({ shape: 'exact', value, display });
+  const none = { shape: 'none', display: '非资金支持' };
+  const t0 = { outcomes: [
+    o('tech-subsidy', 'line', 'eligible', exact(2000000, '200万')),
+    o('loan-interest', 'loan', 'eligible', exact(300000, '30万')),
+    o('land', 'line', 'eligible', none),
+    o('sf-advanced', undefined, 'not_eligible', { shape: 'up_to', value: 200000, display: '最高20万' }),
+  ] };
+  const t1 = { outcomes: [
+    o('tech-subsidy', 'line', 'eligible', exact(3150000, '315万')),
+    o('loan-interest', 'loan', 'not_eligible', exact(0, '0元')),
+    o('land', 'line', 'eligible', none),
+    o('sf-advanced', undefined, 'eligible_if', { shape: 'up_to', value: 200000, display: '最高20万' }),
+  ] };
+  const rows = compare.compareRewardRules(t0, t1);
+  assert.deepEqual(rows.map((r) => [r.rule, r.project, r.t0 && r.t0.amount, r.t1 && r.t1.amount, r.change]), [
+    ['tech-subsidy', 'line', '200万', '315万', 'up'],
+    ['loan-interest', 'loan', '30万', null, 'gone'],
+    ['land', 'line', '非资金支持', '非资金支持', 'same'],
+    ['sf-advanced', '', null, '最高20万', 'new'],
+  ]);
+  assert.equal(rows[0].clause, '锡山区方案 三、（二）');
+  assert.equal(rows[3].t1.status, 'eligible_if');
+});
