@@ -606,8 +606,8 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   view["has_comparison_rewards"] = options.previous_rewards != nullptr && rewards != nullptr && !comparison.empty();
   if (options.previous_rewards && rewards) {
     // rewards_to_json writes the total in the report's language (yuan in English).
-    view["comparison_rewards"] = {{"before", rewards_to_json(*options.previous_rewards, lang)["total_display"]},
-                                  {"after", rewards_to_json(*rewards, lang)["total_display"]}};
+    view["comparison_rewards"] = {{"before", rewards_to_json(*options.previous_rewards, lang, words)["total_display"]},
+                                  {"after", rewards_to_json(*rewards, lang, words)["total_display"]}};
     view["comparison_reward_rules"] = compare_rewards(*options.previous_rewards, *rewards, lang, words);
   }
   view["comparison"] = comparison;
