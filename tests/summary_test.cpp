@@ -43,6 +43,7 @@ struct Env {
   assess::Json view(const Scored& s, const std::string& lang, const Scored* previous = nullptr) {
     assess::ReportOptions options;
     options.lang = lang;
+    options.words = assess::testing::shipped_words(lang);
     options.generated_at = "2026-11-24 10:00";
     options.regions = &regions;
     if (previous) {
