@@ -2244,6 +2244,11 @@ void App::check_sync_batch(Context& c, const Json& batch) {
     if (!global_id_ok(a.value("id", Json())))
       http_fail(400, "\"id\" must be a global id (letters, digits, dots)", at + "/id");
     sync_text(a, "uscc", 18, true, at);
+    if (const UsccCheck check = check_uscc(a["uscc"].get<std::string>());
+        !check.valid || check.normalized != a["uscc"].get<std::string>()) {
+      http_fail(400, "unified social credit code: " + (check.valid ? std::string("not normalized") : check.error),
+                at + "/uscc");
+    }
     own(a["uscc"].get<std::string>(), at + "/uscc");
     if (!a.contains("modules") || !a["modules"].is_array() || a["modules"].empty() || a["modules"].size() > 20) {
       http_fail(400, "\"modules\" must be a non-empty array of questionnaire ids", at + "/modules");
@@ -2263,6 +2268,14 @@ void App::check_sync_batch(Context& c, const Json& batch) {
     sync_text(a, "created_at", 40, false, at);
     if (a.contains("previous") && !a["previous"].is_null() && !global_id_ok(a["previous"])) {
       http_fail(400, "\"previous\" must be a global id or null", at + "/previous");
+    }
+    if (a.contains("enterprise") && !a["enterprise"].is_null()) {
+      const Json& e = a["enterprise"];
+      if (!e.is_object()) http_fail(400, "an enterprise must be an object", at + "/enterprise");
+      sync_text(e, "name", 200, true, at + "/enterprise");
+      sync_text(e, "region", 6, false, at + "/enterprise");
+      sync_text(e, "industry", 10, false, at + "/enterprise");
+      sync_text(e, "created_at", 40, false, at + "/enterprise");
     }
     batch_assessments[a["id"].get<std::string>()] = a["uscc"].get<std::string>();
   }

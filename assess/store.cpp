@@ -1875,10 +1875,17 @@ Json Store::sync_changes(const SyncCursor& since, std::size_t limit, std::option
               {"evidence", Json::array()}};
   std::size_t room = limit;
   {
+    // A server's pull leaves out the enterprises only a bureau import put in the list (a province's
+    // tens of thousands): they reach a laptop with their first assessment, which carries them.
     Statement s(*db_,
                 "SELECT id, name, uscc, region, industry, created_at FROM enterprises WHERE id > ?1 AND uscc IS NOT "
-                "NULL AND (?2 = 0 OR id = ?2) ORDER BY id LIMIT ?3");
-    s.bind(1, c.enterprise).bind(2, only).bind(3, static_cast<std::int64_t>(room));
+                "NULL AND (?2 = 0 OR id = ?2) AND (?4 = 0 OR EXISTS (SELECT 1 FROM assessments x WHERE "
+                "x.enterprise_id = enterprises.id) OR NOT EXISTS (SELECT 1 FROM bureau_records b WHERE b.uscc = "
+                "enterprises.uscc)) ORDER BY id LIMIT ?3");
+    s.bind(1, c.enterprise)
+        .bind(2, only)
+        .bind(3, static_cast<std::int64_t>(room))
+        .bind(4, static_cast<std::int64_t>(currents ? 1 : 0));
     while (s.step()) {
       out["enterprises"].push_back({{"uscc", s.text(2)},
                                     {"name", s.text(1)},
@@ -1891,19 +1898,23 @@ Json Store::sync_changes(const SyncCursor& since, std::size_t limit, std::option
   }
   if (room > 0) {
     Statement s(*db_,
-                "SELECT a.id, a.origin, e.uscc, a.modules, a.date, a.assessor, a.created_at, p.id, p.origin FROM "
+                "SELECT a.id, a.origin, e.uscc, a.modules, a.date, a.assessor, a.created_at, p.id, p.origin, "
+                "e.name, e.region, e.industry, e.created_at FROM "
                 "assessments a JOIN enterprises e ON e.id = a.enterprise_id LEFT JOIN assessments p ON p.id = "
                 "a.previous_id WHERE a.id > ?1 AND e.uscc IS NOT NULL AND (?2 = 0 OR a.enterprise_id = ?2) ORDER BY "
                 "a.id LIMIT ?3");
     s.bind(1, c.assessment).bind(2, only).bind(3, static_cast<std::int64_t>(room));
     while (s.step()) {
-      out["assessments"].push_back({{"id", global_id(node, s, 0, 1)},
-                                    {"uscc", s.text(2)},
-                                    {"modules", Json::parse(s.text(3))},
-                                    {"date", s.text(4)},
-                                    {"assessor", s.text(5)},
-                                    {"created_at", s.text(6)},
-                                    {"previous", s.null(7) ? Json() : Json(global_id(node, s, 7, 8))}});
+      out["assessments"].push_back(
+          {{"id", global_id(node, s, 0, 1)},
+           {"uscc", s.text(2)},
+           {"modules", Json::parse(s.text(3))},
+           {"date", s.text(4)},
+           {"assessor", s.text(5)},
+           {"created_at", s.text(6)},
+           {"previous", s.null(7) ? Json() : Json(global_id(node, s, 7, 8))},
+           {"enterprise",
+            {{"name", s.text(9)}, {"region", s.text(10)}, {"industry", s.text(11)}, {"created_at", s.text(12)}}}});
       c.assessment = s.integer(0);
       --room;
     }
@@ -2007,11 +2018,25 @@ Json Store::sync_apply(const Json& batch, bool mirror, const std::string& now) {
     {
       Statement f(*db_, "SELECT id FROM enterprises WHERE uscc = ?");
       f.bind(1, a.at("uscc").get<std::string>());
-      if (!f.step()) {
+      if (f.step()) enterprise_id = f.integer(0);
+    }
+    if (enterprise_id == 0) {
+      // The assessment carries its enterprise (one the sender did not send on its own).
+      if (!a.contains("enterprise") || !a["enterprise"].is_object()) {
         throw Error("sync", where + "/uscc",
                     "no enterprise " + a.at("uscc").get<std::string>() + " in this batch or the database");
       }
-      enterprise_id = f.integer(0);
+      const Json& e = a["enterprise"];
+      Statement s(*db_,
+                  "INSERT INTO enterprises(name, uscc, region, industry, created_at) VALUES (?, ?, ?, ?, "
+                  "coalesce(nullif(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))) RETURNING id");
+      s.bind(1, e.at("name").get<std::string>())
+          .bind(2, a.at("uscc").get<std::string>())
+          .bind(3, e.value("region", ""))
+          .bind(4, e.value("industry", ""))
+          .bind(5, e.value("created_at", ""));
+      enterprise_id = s.insert();
+      ++enterprises;
     }
     std::optional<std::int64_t> previous;
     if (a.contains("previous") && a["previous"].is_string()) {

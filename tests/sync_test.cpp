@@ -264,6 +264,55 @@ TEST_CASE("a hostile sync batch gets a 400 naming the place, and nothing is appl
   }
 }
 
+TEST_CASE("a pull leaves out enterprises only an import listed; their first assessment brings them") {
+  SyncFixture f;
+  const std::string token = f.token();
+  Store::BureauRecord record;
+  record.uscc = "91110000600037341L";
+  record.name = "导入的企业";
+  record.region = "110000";
+  record.facts = Json::object();
+  f.store->save_bureau_records({record}, false, "bureau.csv", "2026-09-01T00:00:00Z");
+  REQUIRE(f.store->enterprise_by_uscc(record.uscc));  // the import put it in the list
+  auto pull = [&] {
+    const HttpResponse r = f.send("POST", "/api/sync/pull", "{}", token);
+    REQUIRE(r.status == 200);
+    return Json::parse(r.body)["changes"];
+  };
+  CHECK(pull()["enterprises"].empty());
+  const auto e = *f.store->enterprise_by_uscc(record.uscc);
+  REQUIRE(f.send("POST", "/api/enterprises/" + std::to_string(e.id) + "/assessments",
+                 Json{{"modules", {kSme}}, {"date", "2026-10-01"}}.dump())
+              .status == 201);
+  Json changes = pull();
+  CHECK(changes["enterprises"].size() == 1);  // with an assessment it is pulled
+  REQUIRE(changes["assessments"].size() == 1);
+  CHECK(changes["assessments"][0]["enterprise"]["name"] == "导入的企业");
+  // When a laptop's cursor has passed the enterprise's id (later enterprises were pulled before it got
+  // its assessment), the assessment alone brings it: a second, empty database applies such a batch.
+  changes["enterprises"] = Json::array();
+  auto laptop = Store::open(":memory:");
+  const Json applied = laptop->sync_apply(changes, true, "2026-10-02T00:00:00Z");
+  CHECK(applied["enterprises"] == 1);
+  CHECK(applied["assessments"] == 1);
+  const auto there = laptop->enterprise_by_uscc(record.uscc);
+  REQUIRE(there);
+  CHECK(there->name == "导入的企业");
+  CHECK(there->region == "110000");
+  CHECK(laptop->assessments_of(there->id).size() == 1);
+}
+
+TEST_CASE("the bureau role makes no machine token (it does not change assessments)") {
+  SyncFixture f;
+  f.store->add_user("bureau", kPassword, "bureau");
+  f.cookie.clear();
+  const HttpResponse r = f.send("POST", "/api/login", Json{{"name", "bureau"}, {"password", kPassword}}.dump());
+  f.cookie = r.header("Set-Cookie").substr(0, r.header("Set-Cookie").find(';'));
+  f.csrf = Json::parse(r.body)["csrf"];
+  CHECK(f.send("POST", "/api/machine-tokens", Json{{"name", "x"}}.dump()).status == 403);
+  CHECK(f.send("POST", "/api/sync/run", Json{{"server", "http://127.0.0.1:1"}, {"token", "x"}}.dump()).status == 403);
+}
+
 TEST_CASE("an enterprise user's token pushes and pulls only its own enterprise") {
   SyncFixture f;
   const auto mine = f.store->add_enterprise({0, "自家", "91110000600037341L", "", "", ""});

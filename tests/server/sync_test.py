@@ -150,6 +150,8 @@ def answers_by_uscc(port, session):
     """{uscc: [(date, modules, answers)]} as the server's API shows them, ids left out."""
     out = {}
     for e in get_json(port, "/api/enterprises?limit=500", session):
+        if not e["uscc"]:
+            continue  # not synced
         detail = get_json(port, f"/api/enterprises/{e['id']}", session)
         rows = []
         for a in detail["assessments"]:
@@ -188,6 +190,8 @@ def main():
                                   {"name": "苏州精密机械有限公司", "uscc": USCC, "region": "320205"}, headers=on_laptop)
         check(status == 201, "the laptop adds an enterprise: " + body[:200])
         eid = json.loads(body)["id"]
+        status, body, _ = request(laptop.port, "POST", "/api/enterprises", {"name": "无代码小作坊"}, headers=on_laptop)
+        check(status == 201, "the laptop adds an enterprise without a USCC: " + body[:200])
         status, body, _ = request(laptop.port, "POST", f"/api/enterprises/{eid}/assessments",
                                   {"modules": [SME], "date": "2026-11-02"}, headers=on_laptop)
         aid = json.loads(body)["id"]
@@ -213,6 +217,8 @@ def main():
         laptop_view = answers_by_uscc(laptop.port, on_laptop)
         check(server_view == laptop_view and USCC in server_view,
               "after the first sync the server shows the laptop's enterprise, assessment, answers and evidence")
+        check([e["name"] for e in get_json(server.port, "/api/enterprises", on_server)] == ["苏州精密机械有限公司"],
+              "an enterprise without a USCC stays on the laptop")
         status, got, _ = request(server.port, "GET", f"/api/evidence/{sha}", headers=on_server, raw=True)
         check(status == 200 and got == photo, "the server serves the evidence file byte for byte")
         sid = get_json(server.port, f"/api/enterprises?q={USCC}", on_server)[0]["id"]
