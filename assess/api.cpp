@@ -2388,6 +2388,11 @@ HttpResponse App::on_sync_push(Context& c) {
     for (const auto& id : applied["assessment_ids"]) cache_.erase(id.get<std::int64_t>());
   }
   applied.erase("assessment_ids");
+  // A submission that arrived by sync feeds the bureau's records as a submit through the UI does.
+  for (const auto& id : applied["submitted_ids"]) {
+    if (const auto a = store_.assessment(id.get<std::int64_t>())) feed_bureau(*a, c.now);
+  }
+  applied.erase("submitted_ids");
   // The files the server lacks (by SHA-256): the laptop sends only these.
   std::set<std::string> missing;
   if (batch.contains("evidence")) {

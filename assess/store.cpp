@@ -1981,7 +1981,7 @@ Json Store::sync_apply(const Json& batch, bool mirror, const std::string& now) {
   Transaction t(*db_);
   const std::string node = node_id();
   std::size_t enterprises = 0, assessments = 0, changes = 0, evidence = 0, conflicts = 0;
-  std::set<std::int64_t> touched;
+  std::set<std::int64_t> touched, submitted;
   auto assessment_of = [&](const Json& item, const std::string& where) {
     const auto id = local_id(*db_, node, "assessments", item.at("assessment").get<std::string>());
     if (!id)
@@ -2095,6 +2095,9 @@ Json Store::sync_apply(const Json& batch, bool mirror, const std::string& now) {
       // tells of a history decided there, so it moves the value on when it fits and never opens a
       // conflict.
       const bool relayed = sender.empty() || gid.rfind(sender + ".", 0) != 0;
+      // A submitted assessment changes only after a reopen: an answer the laptop changed meanwhile
+      // waits as a conflict (the person who decides may keep it).
+      const bool locked = !module.empty() && current_value(*db_, a, "", "#status") == "submitted";
       if (open && relayed) {
         // The conflict stays as it is: a person decides it here.
       } else if (open) {
@@ -2102,8 +2105,9 @@ Json Store::sync_apply(const Json& batch, bool mirror, const std::string& now) {
         Statement u(*db_, "UPDATE sync_conflicts SET incoming = ?, incoming_at = ?, incoming_by = ? WHERE id = ?");
         bind_json(u, 1, value);
         u.bind(2, at).bind(3, by).bind(4, *open).run();
-      } else if (cur == old) {
+      } else if (cur == old && !(locked && !relayed && cur != value)) {
         set_current(*db_, a, module, question, value, now);
+        if (module.empty() && question == "#status" && value == "submitted") submitted.insert(a);
       } else if (cur != value && !relayed) {
         // Changed on both sides since the last sync: the value here stays, both are listed.
         std::string kept_at, kept_by;
@@ -2183,7 +2187,8 @@ Json Store::sync_apply(const Json& batch, bool mirror, const std::string& now) {
   }
   t.commit();
   return {{"enterprises", enterprises}, {"assessments", assessments}, {"changes", changes},
-          {"evidence", evidence},       {"conflicts", conflicts},     {"assessment_ids", touched}};
+          {"evidence", evidence},       {"conflicts", conflicts},     {"assessment_ids", touched},
+          {"submitted_ids", submitted}};
 }
 
 Store::SyncCursor Store::sync_cursor(const std::string& server, const std::string& direction) {

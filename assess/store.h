@@ -277,7 +277,8 @@ class Store {
   // answer takes the sender's current value. Otherwise (the server's push): a row whose old value is
   // the current one moves it on; a row whose old value is not (the same answer changed here since)
   // keeps the current value and opens a conflict, listing both values. Returns {"enterprises",
-  // "assessments", "changes", "evidence", "conflicts": counts, "assessment_ids": touched local ids}.
+  // "assessments", "changes", "evidence", "conflicts": counts, "assessment_ids": touched local ids, "submitted_ids":
+  // those a pushed row submitted}. An answer row for an assessment submitted here opens a conflict.
   Json sync_apply(const Json& batch, bool mirror, const std::string& now);
   // Sync cursors a laptop keeps per server URL (push: local ids; pull: the server's).
   SyncCursor sync_cursor(const std::string& server, const std::string& direction);

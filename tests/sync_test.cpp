@@ -264,6 +264,40 @@ TEST_CASE("a hostile sync batch gets a 400 naming the place, and nothing is appl
   }
 }
 
+TEST_CASE("a pushed submission feeds the bureau; a submitted assessment takes a laptop's answer only as a conflict") {
+  SyncFixture f;
+  const std::string token = f.token();
+  REQUIRE(f.send("POST", "/api/sync/push", first_batch().dump(), token).status == 200);
+  const std::int64_t a = f.store->assessments_of(f.store->enterprise_by_uscc(kUscc)->id)[0].id;
+  CHECK(f.store->bureau_history(kUscc).empty());
+  Json submit = {{"node", "lap1"},
+                 {"audit",
+                  {{{"id", "lap1.3"},
+                    {"assessment", "lap1.7"},
+                    {"module", ""},
+                    {"question", "#status"},
+                    {"old", "open"},
+                    {"new", "submitted"},
+                    {"at", "2026-11-03T10:00:00Z"},
+                    {"by", "li"}}}}};
+  HttpResponse r = f.send("POST", "/api/sync/push", submit.dump(), token);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  CHECK(f.store->assessment(a)->status == "submitted");
+  CHECK(f.store->bureau_history(kUscc).size() == 1);  // as a submit through the UI
+
+  // The laptop had reopened and changed an answer, but its reopen is not in the batch: the server's
+  // assessment stays submitted and the answer waits as a conflict.
+  r = f.send("POST", "/api/sync/push",
+             Json{{"node", "lap1"}, {"audit", {row("lap1.4", "raw_equipment_total", 300, 310)}}}.dump(), token);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  CHECK(Json::parse(r.body)["conflicts"] == 1);
+  CHECK(f.store->answer(a, kSme, "raw_equipment_total") == 300);
+  const Json conflicts = Json::parse(f.send("GET", "/api/sync/conflicts").body);
+  REQUIRE(conflicts.size() == 1);
+  CHECK(conflicts[0]["server"]["value"] == 300);
+  CHECK(conflicts[0]["incoming"]["value"] == 310);
+}
+
 TEST_CASE("a pull leaves out enterprises only an import listed; their first assessment brings them") {
   SyncFixture f;
   const std::string token = f.token();
