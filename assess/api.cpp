@@ -22,6 +22,7 @@
 #include "scoring/rank.h"
 #include "scoring/rewards.h"
 #include "scoring/text.h"
+#include "sync.h"
 
 namespace assess {
 
@@ -344,6 +345,7 @@ struct App::Context {
   std::unique_lock<std::mutex>* lock = nullptr;  // the write lock (held for state changes only)
   std::vector<std::string> parts;                // an API path's segments after /api/
   std::string method;                            // HEAD reads as GET
+  bool machine = false;                          // the user comes from a machine token, not a session
 
   const User& user() const {
     if (!session) http_fail(401, "log in first");
@@ -422,7 +424,16 @@ HttpResponse App::handle(const HttpRequest& request, std::int64_t now) {
                          std::to_string(config_.max_body));
     }
     const std::string token = cookie(request, "assess_session");
-    if (!token.empty()) c.session = store_.find_session(token, now);
+    auto authorization = request.headers.find("authorization");
+    if (authorization != request.headers.end() && authorization->second.rfind("Bearer ", 0) == 0) {
+      // A machine token (sync): no cookie, so no CSRF; only routes marked `machine` accept it.
+      const auto user = store_.machine_token_user(authorization->second.substr(7), now_text(now));
+      if (!user) http_fail(401, "the machine token is unknown or revoked");
+      c.session = Session{"", "", *user};
+      c.machine = true;
+    } else if (!token.empty()) {
+      c.session = store_.find_session(token, now);
+    }
     response = route(c);
     for (auto& h : c.extra_headers) response.headers.push_back(std::move(h));
   } catch (const HttpError& e) {
@@ -465,7 +476,7 @@ HttpResponse App::route(Context& c) {
     c.parts = api_parts(path);
     c.method = c.request.method == "HEAD" ? std::string("GET") : c.request.method;
     // CSRF: every state change carries the session's token in a header a foreign page cannot set.
-    if (c.writes() && c.session && !(c.parts.size() == 1 && c.parts[0] == "login")) {
+    if (c.writes() && c.session && !c.machine && !(c.parts.size() == 1 && c.parts[0] == "login")) {
       auto it = c.request.headers.find("x-csrf-token");
       if (it == c.request.headers.end() || it->second != c.session->csrf) http_fail(403, "missing or wrong CSRF token");
     }
@@ -497,8 +508,9 @@ std::shared_ptr<App::Cached> App::cached(const AssessmentRow& a) {
   std::lock_guard<std::mutex> lock(cache_mutex_);
   if (auto it = cache_.find(a.id); it != cache_.end()) {
     // Valid while it holds at least the version of the row read before: this server's saves advance
-    // it in the batch that wrote them; a change it did not see (another server's, or a write whose
-    // handler forgot the entry meanwhile) leaves it behind, and it is built again.
+    // it in the batch that wrote them; a change it did not see (another server's, `assess sync`
+    // writing a laptop's SQLite file beside its server, or a write whose handler forgot the entry
+    // meanwhile) leaves it behind, and it is built again.
     if (it->second->version.load() >= a.version) return it->second;
     cache_.erase(it);
   }
@@ -815,6 +827,8 @@ const std::vector<App::Route>& App::routes() {
   const Access kAnyUserFirst{true, kEveryRole, true, false};
   const Access kChanges{true, kAdmin | kConsultant | kEnterprise, false, true};
   auto only = [](unsigned roles) { return Access{true, roles, false, false}; };
+  const Access kSync{true, kAdmin | kConsultant | kEnterprise, false, true, true};
+  const Access kSyncRead{true, kEveryRole, false, false, true};
   static const std::vector<Route> table = {
       {"POST", {"login"}, kPublic, W::kPassword, &App::on_login},
       {"POST", {"logout"}, kPublic, W::kInline, &App::on_logout},
@@ -871,6 +885,17 @@ const std::vector<App::Route>& App::routes() {
       {"POST", {"users", "*", "role"}, only(kAdmin), W::kInline, &App::on_user_role},
       {"POST", {"users", "*", "password"}, only(kAdmin), W::kPassword, &App::on_user_password},
       {"GET", {"events"}, only(kAdmin), W::kInline, &App::on_events},
+      // sync (issue 16): machine tokens, push/pull, files, conflicts, the laptop's sync button
+      {"GET", {"machine-tokens"}, only(kAdmin | kConsultant | kEnterprise), W::kInline, &App::on_tokens},
+      {"POST", {"machine-tokens"}, only(kAdmin | kConsultant | kEnterprise), W::kInline, &App::on_token_add},
+      {"DELETE", {"machine-tokens", "*"}, only(kAdmin | kConsultant | kEnterprise), W::kInline, &App::on_token_revoke},
+      {"POST", {"sync", "push"}, kSync, W::kHeavy, &App::on_sync_push},
+      {"POST", {"sync", "pull"}, kSync, W::kHeavy, &App::on_sync_pull},
+      {"PUT", {"sync", "files", "*"}, kSync, W::kHeavy, &App::on_sync_file_put},
+      {"GET", {"sync", "files", "*"}, kSync, W::kHeavy, &App::on_sync_file_get},
+      {"GET", {"sync", "conflicts"}, kSyncRead, W::kInline, &App::on_sync_conflicts},
+      {"POST", {"sync", "conflicts", "*", "resolve"}, kChanges, W::kInline, &App::on_sync_resolve},
+      {"POST", {"sync", "run"}, only(kAdmin | kConsultant | kEnterprise), W::kHeavy, &App::on_sync_run},
   };
   return table;
 }
@@ -914,6 +939,9 @@ HttpResponse App::api(Context& c) {
         }());
   }
   const Access& access = route->access;
+  if (c.machine && !access.machine) {
+    http_fail(401, "a machine token opens only the sync routes (/api/sync/…); log in for the rest");
+  }
   if (access.session) {
     const User& user = c.user();  // 401 without a session
     // The first-start admin password is printed on a terminal: nothing else until it is changed.
@@ -2215,6 +2243,425 @@ HttpResponse App::on_user_password(Context& c) {
 HttpResponse App::on_events(Context& c) {
   const int limit = std::clamp(c.query.count("limit") ? std::atoi(c.query["limit"].c_str()) : 200, 1, 2000);
   return json_response(200, store_.events(limit));
+}
+
+// --- Laptop <-> server sync (issue 16, item 3) ---
+
+namespace {
+
+bool hex64(const std::string& sha) {
+  return sha.size() == 64 && std::all_of(sha.begin(), sha.end(),
+                                         [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); });
+}
+
+// A global id as sync sends it: "<node>.<id>" or an origin made the same way elsewhere.
+bool global_id_ok(const Json& v) {
+  if (!v.is_string()) return false;
+  const std::string& s = v.get_ref<const std::string&>();
+  return !s.empty() && s.size() <= 100 && std::all_of(s.begin(), s.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.';
+  });
+}
+
+// A text field of a sync item: a string of at most `max` bytes (may be empty unless `required`).
+void sync_text(const Json& item, const char* key, std::size_t max, bool required, const std::string& at) {
+  if (!item.contains(key) || item[key].is_null()) {
+    if (required) http_fail(400, "missing required field \"" + std::string(key) + "\"", at + "/" + key);
+    return;
+  }
+  if (!item[key].is_string()) http_fail(400, "\"" + std::string(key) + "\" must be a string", at + "/" + key);
+  const std::string& v = item[key].get_ref<const std::string&>();
+  if (v.size() > max) {
+    http_fail(400, "\"" + std::string(key) + "\" is longer than " + std::to_string(max) + " bytes", at + "/" + key);
+  }
+  if (required && v.empty()) http_fail(400, "\"" + std::string(key) + "\" must not be empty", at + "/" + key);
+}
+
+const std::vector<std::string>& evidence_types() {
+  static const std::vector<std::string> kAllowed = {
+      "image/jpeg",
+      "image/png",
+      "image/webp",
+      "application/pdf",
+      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
+  return kAllowed;
+}
+
+}  // namespace
+
+HttpResponse App::on_tokens(Context& c) {
+  Json list = Json::array();
+  for (const auto& t : store_.machine_tokens(c.user().id)) {
+    list.push_back({{"id", t.id},
+                    {"name", t.name},
+                    {"created_at", t.created_at},
+                    {"last_used_at", t.last_used_at},
+                    {"revoked_at", t.revoked_at}});
+  }
+  return json_response(200, list);
+}
+
+HttpResponse App::on_token_add(Context& c) {
+  const Json body = parse_body(c.request);
+  if (!body.is_object()) http_fail(400, "the body must be a JSON object");
+  const std::string name = text_field(body, "name", true, 100);
+  const std::string token = store_.create_machine_token(c.user().id, clean_utf8(name, 100), now_text(c.now));
+  log(c, "machine_token_created", "user " + std::to_string(c.user().id), {{"name", clean_utf8(name, 100)}});
+  // Shown once: only its SHA-256 is kept.
+  return json_response(201, {{"token", token}, {"name", clean_utf8(name, 100)}});
+}
+
+HttpResponse App::on_token_revoke(Context& c) {
+  const std::int64_t id = to_id(c.parts[1], "machine token");
+  if (!store_.revoke_machine_token(c.user().id, id, now_text(c.now))) {
+    http_fail(404, "no machine token " + c.parts[1] + " of yours that is still valid");
+  }
+  log(c, "machine_token_revoked", "user " + std::to_string(c.user().id), {{"id", id}});
+  return json_response(200, {{"revoked", true}});
+}
+
+void App::check_sync_batch(Context& c, const Json& batch) {
+  const User& user = c.user();
+  if (!batch.is_object()) http_fail(400, "the sync batch must be a JSON object");
+  std::size_t items = 0;
+  for (const char* key : {"enterprises", "assessments", "audit", "evidence"}) {
+    if (!batch.contains(key)) continue;
+    if (!batch[key].is_array()) http_fail(400, "\"" + std::string(key) + "\" must be an array", "/" + std::string(key));
+    items += batch[key].size();
+  }
+  if (batch.contains("node") && !global_id_ok(batch["node"])) {
+    http_fail(400, "\"node\" must be the sender's node id (letters and digits)", "/node");
+  }
+  if (items > kMaxSyncBatch) {
+    http_fail(400,
+              "a sync batch holds at most " + std::to_string(kMaxSyncBatch) + " items, not " + std::to_string(items));
+  }
+  // An enterprise user sends only its own enterprise.
+  std::string own_uscc;
+  if (user.role == "enterprise") {
+    const auto e = user.enterprise_id ? store_.enterprise(*user.enterprise_id) : std::nullopt;
+    own_uscc = e ? e->uscc : "-";
+  }
+  auto own = [&](const std::string& uscc, const std::string& at) {
+    if (user.role == "enterprise" && uscc != own_uscc) http_fail(403, "this enterprise is not yours", at);
+  };
+  std::map<std::string, std::string> batch_assessments;  // global id → USCC
+  const Json empty = Json::array();
+  const Json& es = batch.contains("enterprises") ? batch["enterprises"] : empty;
+  for (std::size_t i = 0; i < es.size(); ++i) {
+    const std::string at = "/enterprises/" + std::to_string(i);
+    const Json& e = es[i];
+    if (!e.is_object()) http_fail(400, "an enterprise must be an object", at);
+    sync_text(e, "uscc", 18, true, at);
+    const UsccCheck check = check_uscc(e["uscc"].get<std::string>());
+    if (!check.valid || check.normalized != e["uscc"].get<std::string>()) {
+      http_fail(400, "unified social credit code: " + (check.valid ? std::string("not normalized") : check.error),
+                at + "/uscc");
+    }
+    own(check.normalized, at + "/uscc");
+    sync_text(e, "name", 200, true, at);
+    sync_text(e, "region", 6, false, at);
+    sync_text(e, "industry", 10, false, at);
+    sync_text(e, "created_at", 40, false, at);
+  }
+  const Json& as = batch.contains("assessments") ? batch["assessments"] : empty;
+  for (std::size_t i = 0; i < as.size(); ++i) {
+    const std::string at = "/assessments/" + std::to_string(i);
+    const Json& a = as[i];
+    if (!a.is_object()) http_fail(400, "an assessment must be an object", at);
+    if (!global_id_ok(a.value("id", Json())))
+      http_fail(400, "\"id\" must be a global id (letters, digits, dots)", at + "/id");
+    sync_text(a, "uscc", 18, true, at);
+    if (const UsccCheck check = check_uscc(a["uscc"].get<std::string>());
+        !check.valid || check.normalized != a["uscc"].get<std::string>()) {
+      http_fail(400, "unified social credit code: " + (check.valid ? std::string("not normalized") : check.error),
+                at + "/uscc");
+    }
+    own(a["uscc"].get<std::string>(), at + "/uscc");
+    if (!a.contains("modules") || !a["modules"].is_array() || a["modules"].empty() || a["modules"].size() > 20) {
+      http_fail(400, "\"modules\" must be a non-empty array of questionnaire ids", at + "/modules");
+    }
+    for (std::size_t k = 0; k < a["modules"].size(); ++k) {
+      const Json& m = a["modules"][k];
+      if (!m.is_string() || !library_.find(m.get<std::string>())) {
+        http_fail(400, "unknown questionnaire " + m.dump(-1, ' ', false, Json::error_handler_t::replace),
+                  at + "/modules/" + std::to_string(k));
+      }
+    }
+    sync_text(a, "date", 10, false, at);
+    if (!a.value("date", std::string()).empty() && !is_iso_date(a["date"].get<std::string>())) {
+      http_fail(400, "\"date\" must be a date as YYYY-MM-DD", at + "/date");
+    }
+    sync_text(a, "assessor", 100, false, at);
+    sync_text(a, "created_at", 40, false, at);
+    if (a.contains("previous") && !a["previous"].is_null() && !global_id_ok(a["previous"])) {
+      http_fail(400, "\"previous\" must be a global id or null", at + "/previous");
+    }
+    if (a.contains("enterprise") && !a["enterprise"].is_null()) {
+      const Json& e = a["enterprise"];
+      if (!e.is_object()) http_fail(400, "an enterprise must be an object", at + "/enterprise");
+      sync_text(e, "name", 200, true, at + "/enterprise");
+      sync_text(e, "region", 6, false, at + "/enterprise");
+      sync_text(e, "industry", 10, false, at + "/enterprise");
+      sync_text(e, "created_at", 40, false, at + "/enterprise");
+    }
+    batch_assessments[a["id"].get<std::string>()] = a["uscc"].get<std::string>();
+  }
+  // The USCC of an assessment named by a row: from this batch or from the database.
+  auto uscc_of = [&](const std::string& gid) -> std::string {
+    if (auto it = batch_assessments.find(gid); it != batch_assessments.end()) return it->second;
+    const auto id = store_.assessment_by_global_id(gid);
+    if (!id) return "";
+    const auto a = store_.assessment(*id);
+    const auto e = a ? store_.enterprise(a->enterprise_id) : std::nullopt;
+    return e ? e->uscc : "";
+  };
+  const Json& rows = batch.contains("audit") ? batch["audit"] : empty;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::string at = "/audit/" + std::to_string(i);
+    const Json& r = rows[i];
+    if (!r.is_object()) http_fail(400, "an audit row must be an object", at);
+    if (!global_id_ok(r.value("id", Json())))
+      http_fail(400, "\"id\" must be a global id (letters, digits, dots)", at + "/id");
+    if (!global_id_ok(r.value("assessment", Json()))) {
+      http_fail(400, "\"assessment\" must be a global id (letters, digits, dots)", at + "/assessment");
+    }
+    if (user.role == "enterprise") own(uscc_of(r["assessment"].get<std::string>()), at + "/assessment");
+    sync_text(r, "module", 64, false, at);
+    sync_text(r, "question", 128, true, at);
+    sync_text(r, "at", 40, false, at);
+    sync_text(r, "by", 100, false, at);
+    sync_text(r, "role", 20, false, at);
+    const std::string module = r.value("module", std::string());
+    const std::string question = r["question"].get<std::string>();
+    const Json value = r.contains("new") ? r["new"] : Json();
+    if (module.empty()) {
+      if (question == "#status") {
+        for (const char* key : {"old", "new"}) {
+          if (r.contains(key) && !r[key].is_null() && r[key] != "open" && r[key] != "submitted") {
+            http_fail(400, "a status is \"open\" or \"submitted\"", at + "/" + key);
+          }
+        }
+      } else if (question == "#projects") {
+        if (!value.is_null() && (!value.is_array() || value.size() > 100)) {
+          http_fail(400, "projects must be an array of at most 100 projects", at + "/new");
+        }
+        for (std::size_t k = 0; value.is_array() && k < value.size(); ++k) {
+          if (!value[k].is_object() || !value[k].contains("kind") || !value[k]["kind"].is_string()) {
+            http_fail(400, "a project needs a \"kind\"", at + "/new/" + std::to_string(k));
+          }
+        }
+      } else {
+        http_fail(400, "a row without a module changes \"#status\" or \"#projects\"", at + "/question");
+      }
+      continue;
+    }
+    const Questionnaire* q = library_.find(module);
+    if (!q) http_fail(400, "unknown questionnaire \"" + clean_utf8(module, 64) + "\"", at + "/module");
+    const int qi = q->question_index(question);
+    if (qi < 0) {
+      http_fail(400, "questionnaire \"" + module + "\" has no question \"" + clean_utf8(question, 128) + "\"",
+                at + "/question");
+    }
+    if (!value.is_null()) {
+      if (value.is_object() && value.value("verified", false) == true && user.role != "consultant" &&
+          user.role != "admin") {
+        http_fail(403, "only a consultant or an admin marks an answer verified on site", at + "/new/verified");
+      }
+      try {
+        (void)parse_answer(*q, qi, value, "request", at + "/new");
+      } catch (const Error& e) {
+        http_fail(400, e.message(), e.pointer());
+      }
+    }
+  }
+  const Json& evs = batch.contains("evidence") ? batch["evidence"] : empty;
+  for (std::size_t i = 0; i < evs.size(); ++i) {
+    const std::string at = "/evidence/" + std::to_string(i);
+    const Json& e = evs[i];
+    if (!e.is_object()) http_fail(400, "an evidence record must be an object", at);
+    if (!global_id_ok(e.value("assessment", Json()))) {
+      http_fail(400, "\"assessment\" must be a global id (letters, digits, dots)", at + "/assessment");
+    }
+    if (user.role == "enterprise") own(uscc_of(e["assessment"].get<std::string>()), at + "/assessment");
+    sync_text(e, "module", 64, true, at);
+    sync_text(e, "question", 128, true, at);
+    sync_text(e, "name", 200, false, at);
+    if (!e.contains("sha256") || !e["sha256"].is_string() || !hex64(e["sha256"].get<std::string>())) {
+      http_fail(400, "\"sha256\" must be 64 lower-case hex digits", at + "/sha256");
+    }
+    if (!e.contains("size") || !e["size"].is_number_integer() || e["size"].get<std::int64_t>() < 1 ||
+        e["size"].get<std::int64_t>() > static_cast<std::int64_t>(config_.max_evidence)) {
+      http_fail(400, "\"size\" must be 1 to " + std::to_string(config_.max_evidence) + " bytes", at + "/size");
+    }
+    const auto& types = evidence_types();
+    if (!e.contains("mime") || !e["mime"].is_string() ||
+        std::find(types.begin(), types.end(), e["mime"].get<std::string>()) == types.end()) {
+      http_fail(400, "\"mime\" must be an evidence type (JPEG, PNG, WebP, PDF, docx, xlsx, pptx)", at + "/mime");
+    }
+  }
+}
+
+HttpResponse App::on_sync_push(Context& c) {
+  const Json batch = parse_body(c.request);
+  check_sync_batch(c, batch);
+  Json applied;
+  try {
+    applied = store_.sync_apply(batch, false, now_text(c.now));
+  } catch (const Error& e) {
+    http_fail(e.kind() == ErrorKind::kNotFound ? 404 : 400, e.message(), e.pointer());
+  }
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    for (const auto& id : applied["assessment_ids"]) cache_.erase(id.get<std::int64_t>());
+  }
+  applied.erase("assessment_ids");
+  // A submission that arrived by sync feeds the bureau's records as a submit through the UI does.
+  for (const auto& id : applied["submitted_ids"]) {
+    if (const auto a = store_.assessment(id.get<std::int64_t>())) feed_bureau(*a, c.now);
+  }
+  applied.erase("submitted_ids");
+  // The files the server lacks (by SHA-256): the laptop sends only these.
+  std::set<std::string> missing;
+  if (batch.contains("evidence")) {
+    for (const auto& e : batch["evidence"]) {
+      const std::string sha = e["sha256"].get<std::string>();
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(evidence_dir() + "/" + sha, ec);
+      if (ec || static_cast<std::int64_t>(size) != e["size"].get<std::int64_t>()) missing.insert(sha);
+    }
+  }
+  applied["missing"] = missing;
+  if (applied["changes"].get<std::size_t>() + applied["assessments"].get<std::size_t>() +
+          applied["enterprises"].get<std::size_t>() + applied["evidence"].get<std::size_t>() >
+      0) {
+    log(c, "sync_push", "user " + std::to_string(c.user().id), applied);
+  }
+  return json_response(200, applied);
+}
+
+HttpResponse App::on_sync_pull(Context& c) {
+  const User& user = c.user();
+  const Json body = parse_body(c.request);
+  if (!body.is_object()) http_fail(400, "the body must be a JSON object");
+  Store::SyncCursor since;
+  try {
+    since = Store::cursor_from(body.contains("cursor") ? body["cursor"] : Json(), "/cursor");
+  } catch (const Error& e) {
+    http_fail(400, e.message(), e.pointer());
+  }
+  std::size_t limit = 200;
+  if (body.contains("limit")) {
+    if (!body["limit"].is_number_integer() || body["limit"].get<std::int64_t>() < 1 ||
+        body["limit"].get<std::int64_t>() > static_cast<std::int64_t>(kMaxSyncBatch)) {
+      http_fail(400, "\"limit\" must be 1 to " + std::to_string(kMaxSyncBatch), "/limit");
+    }
+    limit = body["limit"].get<std::size_t>();
+  }
+  std::optional<std::int64_t> only;
+  if (user.role == "enterprise") only = user.enterprise_id.value_or(-1);  // -1: none
+  Store::SyncCursor next;
+  Json changes = store_.sync_changes(since, limit, only, true, &next);
+  return json_response(200, {{"changes", changes}, {"next", Store::cursor_json(next)}});
+}
+
+HttpResponse App::on_sync_file_put(Context& c) {
+  const User& user = c.user();
+  const std::string& sha = c.parts[2];
+  if (!hex64(sha)) http_fail(404, "no evidence " + clean_utf8(sha, 80));
+  // Only a file an evidence record names (pushed first) of an enterprise the user may write.
+  bool allowed = false;
+  for (const auto& [enterprise_id, type] : store_.evidence_owners(sha)) {
+    (void)type;
+    if (user.role != "enterprise" || (user.enterprise_id && *user.enterprise_id == enterprise_id)) allowed = true;
+  }
+  if (!allowed) http_fail(404, "no evidence record names the file " + sha + "; push its record first");
+  if (c.request.body.empty()) http_fail(400, "the evidence file is empty");
+  if (c.request.body.size() > config_.max_evidence) {
+    http_fail(413, "an evidence file may have at most " + std::to_string(config_.max_evidence) + " bytes");
+  }
+  if (sha256_hex(c.request.body) != sha) http_fail(400, "the file's SHA-256 is not the one its path names");
+  store_evidence_file(evidence_dir(), sha, c.request.body);
+  return json_response(200, {{"stored", true}, {"size", c.request.body.size()}});
+}
+
+HttpResponse App::on_sync_file_get(Context& c) {
+  const User& user = c.user();
+  const std::string& sha = c.parts[2];
+  if (!hex64(sha)) http_fail(404, "no evidence " + clean_utf8(sha, 80));
+  bool allowed = false;
+  for (const auto& [enterprise_id, type] : store_.evidence_owners(sha)) {
+    (void)type;
+    if (user.role != "enterprise" || (user.enterprise_id && *user.enterprise_id == enterprise_id)) allowed = true;
+  }
+  std::error_code ec;
+  if (!allowed || !std::filesystem::is_regular_file(evidence_dir() + "/" + sha, ec)) {
+    http_fail(404, "no evidence " + sha);
+  }
+  HttpResponse r;
+  r.headers.emplace_back("Content-Type", "application/octet-stream");
+  r.body = read_file(evidence_dir() + "/" + sha);
+  return r;
+}
+
+HttpResponse App::on_sync_conflicts(Context& c) {
+  const User& user = c.user();
+  std::optional<std::int64_t> only;
+  if (user.role == "enterprise") only = user.enterprise_id.value_or(-1);
+  const std::string state = c.query.count("state") ? c.query["state"] : "open";
+  if (state != "open" && state != "all") http_fail(400, "\"state\" is open or all");
+  Json list = store_.sync_conflicts(state == "open", only, 500);
+  // The question's title in each language, for the conflicts page.
+  for (auto& item : list) {
+    const Questionnaire* q = library_.find(item["module"].get<std::string>());
+    const int qi = q ? q->question_index(item["question"].get<std::string>()) : -1;
+    if (qi >= 0) item["title"] = texts_json(q->questions[static_cast<std::size_t>(qi)].title);
+  }
+  return json_response(200, list);
+}
+
+HttpResponse App::on_sync_resolve(Context& c) {
+  const User& user = c.user();
+  const std::int64_t id = to_id(c.parts[2], "conflict");
+  const auto enterprise = store_.conflict_enterprise(id);
+  if (!enterprise) http_fail(404, "no conflict " + c.parts[2]);
+  can_write(c, *enterprise);
+  const Json body = parse_body(c.request);
+  if (!body.is_object()) http_fail(400, "the body must be a JSON object");
+  const std::string keep = text_field(body, "keep", true, 20);
+  if (keep != "server" && keep != "incoming") http_fail(400, "\"keep\" is \"server\" or \"incoming\"", "/keep");
+  std::int64_t assessment = 0;
+  try {
+    assessment = store_.resolve_conflict(id, keep, user.id, user.role, user.name, now_text(c.now));
+  } catch (const Error& e) {
+    http_fail(409, e.message());
+  }
+  forget(assessment);
+  log(c, "sync_conflict_resolved", "assessment " + std::to_string(assessment), {{"conflict", id}, {"keep", keep}});
+  return json_response(200, {{"resolved", true}, {"assessment_id", assessment}});
+}
+
+HttpResponse App::on_sync_run(Context& c) {
+  const Json body = parse_body(c.request);
+  if (!body.is_object()) http_fail(400, "the body must be a JSON object");
+  SyncOptions options;
+  options.server = text_field(body, "server", true, 300);
+  options.token = text_field(body, "token", true, 200);
+  options.evidence_dir = evidence_dir();
+  SyncReport report;
+  try {
+    report = sync_with_server(store_, options);
+  } catch (const Error& e) {
+    http_fail(502, e.message(), e.pointer());
+  }
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    cache_.clear();
+  }
+  log(c, "sync_run", clean_utf8(options.server, 300), report.json());
+  return json_response(200, report.json());
 }
 
 }  // namespace assess

@@ -92,6 +92,7 @@ class App {
     unsigned roles = 15;                  // bit set of the roles allowed (api.cpp: kAdmin …)
     bool before_password_change = false;  // allowed while the one-time password is unchanged
     bool changes_assessments = false;     // the bureau gets its own refusal: it reads and ranks
+    bool machine = false;                 // also opened by a machine token (Authorization: Bearer; sync)
   };
   using Handler = HttpResponse (App::*)(Context&);
   struct Route {
@@ -164,6 +165,21 @@ class App {
   HttpResponse on_user_role(Context& c);
   HttpResponse on_user_password(Context& c);
   HttpResponse on_events(Context& c);
+  // Laptop <-> server sync (issue 16, item 3): machine tokens, push/pull batches, evidence files,
+  // conflicts and their resolution, and the laptop UI's sync button.
+  HttpResponse on_tokens(Context& c);
+  HttpResponse on_token_add(Context& c);
+  HttpResponse on_token_revoke(Context& c);
+  HttpResponse on_sync_push(Context& c);
+  HttpResponse on_sync_pull(Context& c);
+  HttpResponse on_sync_file_put(Context& c);
+  HttpResponse on_sync_file_get(Context& c);
+  HttpResponse on_sync_conflicts(Context& c);
+  HttpResponse on_sync_resolve(Context& c);
+  HttpResponse on_sync_run(Context& c);
+  // Checks a pushed batch (types, sizes, known questionnaires and questions, answers as the scoring
+  // library reads them, the enterprise user's own enterprise); 400 naming the place otherwise.
+  void check_sync_batch(Context& c, const Json& batch);
 
   // Helpers of the handlers.
   void can_see(Context& c, std::int64_t enterprise_id);

@@ -44,6 +44,7 @@
 #include "scoring/text.h"
 #include "server.h"
 #include "store.h"
+#include "sync.h"
 
 namespace assess::cli {
 namespace {
@@ -975,6 +976,78 @@ int cmd_user(const std::vector<std::string>& args, std::ostream& out, std::ostre
   }
 }
 
+// Laptop <-> server sync (sync.h). The machine token comes from --token-file, ASSESS_SYNC_TOKEN or
+// one line of standard input, never from the command line (issue 11: argv is visible to every user).
+int cmd_sync(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app(
+      "Send this computer's enterprises, assessments (with their audit history) and evidence files to a server, "
+      "and fetch what your user may see there. The machine token (made in the server's UI under Sync) is read "
+      "from --token-file, the ASSESS_SYNC_TOKEN variable or standard input.",
+      "sync");
+  SyncOptions options;
+  StoreLocation location;
+  std::string evidence_dir;
+  std::string token_file;
+  bool json = false;
+  app.add_option("--server", options.server, "The server, http://HOST:PORT")->required();
+  location.add_to(app, "Folder of this computer's database and evidence files (default var)");
+  app.add_option("--evidence-dir", evidence_dir, "Folder of the evidence files (default <data-dir>/evidence)");
+  app.add_option("--token-file", token_file, "A file holding the machine token (one line)")->check(CLI::ExistingFile);
+  app.add_option("--batch", options.batch, "Items per request (default 200, at most 1000)")
+      ->check(CLI::Range(std::size_t{1}, kMaxSyncBatch));
+  app.add_flag("--allow-plain-http", options.allow_remote,
+               "Allow http:// to another computer (the token and answers travel unencrypted)");
+  app.add_flag("--json", json, "Print the report as JSON");
+  if (int rc = parse(app, args, out, err); rc >= 0) return rc;
+  std::string token;
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    std::getline(in, token);
+  } else if (const char* env = std::getenv("ASSESS_SYNC_TOKEN"); env && *env) {
+    token = env;
+  } else {
+    token = read_password(out, "machine token: ");
+  }
+  while (!token.empty() && (token.back() == '\r' || token.back() == '\n' || token.back() == ' ')) token.pop_back();
+  if (token.empty()) {
+    err << "assess sync: no machine token (give --token-file FILE, ASSESS_SYNC_TOKEN or one line on standard input)\n";
+    return kUsage;
+  }
+  options.token = token;
+  if (const char* stop = std::getenv("ASSESS_SYNC_STOP_AFTER"); stop && *stop) options.stop_after = std::atoi(stop);
+  try {
+    auto store = location.open();
+    options.evidence_dir = evidence_dir.empty() ? location.data_dir + "/evidence" : evidence_dir;
+    const SyncReport report = sync_with_server(*store, options);
+    if (json) {
+      out << report.json().dump(2) << "\n";
+    } else {
+      auto counts = [](const Json& c) {
+        return std::to_string(c.value("enterprises", 0)) + " enterprises, " +
+               std::to_string(c.value("assessments", 0)) + " assessments, " + std::to_string(c.value("changes", 0)) +
+               " changes, " + std::to_string(c.value("evidence", 0)) + " evidence records";
+      };
+      out << "pushed: " << counts(report.pushed) << "; " << report.files_sent << " files (" << report.bytes_sent
+          << " bytes)\n";
+      out << "pulled: " << counts(report.pulled) << "; " << report.files_received << " files (" << report.bytes_received
+          << " bytes)\n";
+      if (!report.interrupted) {
+        out << "conflicts to resolve on the server: " << report.conflicts_open << "\n";
+      }
+    }
+    for (const auto& w : report.warnings) err << "assess sync: warning: " << w << "\n";
+    if (report.interrupted) {
+      err << "assess sync: stopped after " << report.batches
+          << " batches (ASSESS_SYNC_STOP_AFTER); run it again to finish\n";
+      return kInvalidData;
+    }
+    return kOk;
+  } catch (const Error& e) {
+    err << e.what() << "\n";
+    return exit_code(e);
+  }
+}
+
 int cmd_backup(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app(
       "Copy the database to FILE while the server runs: SQLite's online backup, or pg_dump's custom format "
@@ -1429,6 +1502,7 @@ const std::vector<Command>& commands() {
       {"serve", "Start the web app (browser UI and JSON API) on SQLite or a shared PostgreSQL", cmd_serve},
       {"user", "Add a web-app user or change a password", cmd_user},
       {"backup", "Copy the database (SQLite's online backup, or pg_dump)", cmd_backup},
+      {"sync", "Send this computer's work to a server and fetch what you may see there", cmd_sync},
       {"migrate", "Bring the database (SQLite or PostgreSQL) to this program's schema version", cmd_migrate},
       {"import", "Import enterprises in bulk (XLSX, CSV UTF-8/GBK, JSON) for ranking and the dashboard", cmd_import},
       {"lint", "Check definitions and answer sets and report every error", cmd_lint},

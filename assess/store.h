@@ -275,6 +275,70 @@ class Store {
   // Forgets one key, and (idle_before > 0) every key idle and free since before that time.
   void forget_login_attempts(const std::string& key, std::int64_t idle_before = 0);
 
+  // --- Laptop <-> server sync (issue 16, item 3; migration 9) ---
+  // Global ids: an enterprise is its USCC (one without is not synced); an assessment and an audit row
+  // carry `origin` when they came from another database, else they are "<node>.<id>" with this
+  // database's node id (made once by the migration). Changes travel as audit rows (every answer,
+  // #status and #projects change is one), so a receiver replays them in order.
+
+  // Machine tokens: a revocable credential of one user for `assess sync` (only its SHA-256 is kept).
+  struct MachineToken {
+    std::int64_t id = 0;
+    std::int64_t user_id = 0;
+    std::string name;
+    std::string created_at;
+    std::string last_used_at;
+    std::string revoked_at;
+  };
+  // Returns the token as the client will hold it (shown once).
+  std::string create_machine_token(std::int64_t user_id, const std::string& name, const std::string& now);
+  std::vector<MachineToken> machine_tokens(std::int64_t user_id);
+  // False when the token is not the user's or already revoked.
+  bool revoke_machine_token(std::int64_t user_id, std::int64_t id, const std::string& now);
+  // The (enabled) user of an unrevoked token; notes its last use.
+  std::optional<User> machine_token_user(const std::string& token, const std::string& now);
+
+  // Where a batch of changes starts: the last local id of each kind already handled.
+  struct SyncCursor {
+    std::int64_t enterprise = 0;
+    std::int64_t assessment = 0;
+    std::int64_t audit = 0;
+    std::int64_t evidence = 0;
+  };
+  static Json cursor_json(const SyncCursor& c);
+  // Reads a cursor from JSON; throws Error naming `where` for a bad one.
+  static SyncCursor cursor_from(const Json& j, const std::string& where);
+  // The changes after `since`, at most `limit` items, enterprises first, then assessments, audit rows
+  // and evidence records (a receiver meets what a row refers to before the row). Only enterprises
+  // `only_enterprise` (when given) and enterprises with a USCC. With `currents` (the server's pull),
+  // the value each touched answer has now. `*next` is the cursor after the batch.
+  Json sync_changes(const SyncCursor& since, std::size_t limit, std::optional<std::int64_t> only_enterprise,
+                    bool currents, SyncCursor* next);
+  // Applies a batch another database sent, in one transaction; rows already here (by global id) are
+  // skipped, so a batch applied twice changes nothing. `mirror` (a laptop's pull): every touched
+  // answer takes the sender's current value. Otherwise (the server's push): a row whose old value is
+  // the current one moves it on; a row whose old value is not (the same answer changed here since)
+  // keeps the current value and opens a conflict, listing both values. Returns {"enterprises",
+  // "assessments", "changes", "evidence", "conflicts": counts, "assessment_ids": touched local ids, "submitted_ids":
+  // those a pushed row submitted}. An answer row for an assessment submitted here opens a conflict.
+  Json sync_apply(const Json& batch, bool mirror, const std::string& now);
+  // Sync cursors a laptop keeps per server URL (push: local ids; pull: the server's).
+  SyncCursor sync_cursor(const std::string& server, const std::string& direction);
+  void set_sync_cursor(const std::string& server, const std::string& direction, const SyncCursor& c);
+  // Conflicts: [{id, assessment_id, enterprise_id, enterprise, module, question, server: {value, at, by},
+  // incoming: {value, at, by}, resolved_at, resolved_by, resolution}], newest first.
+  Json sync_conflicts(bool open_only, std::optional<std::int64_t> only_enterprise, int limit);
+  // Keeps one value ("server" or "incoming"): the answer takes it with an audit row by `user_id`, and
+  // the conflict is marked resolved; returns the conflict's assessment id. Throws Error (kNotFound)
+  // for an unknown conflict, (kInvalid) for one already resolved.
+  std::int64_t resolve_conflict(std::int64_t id, const std::string& keep, std::int64_t user_id, const std::string& role,
+                                const std::string& user_name, const std::string& now);
+  std::optional<std::int64_t> conflict_enterprise(std::int64_t id);
+  // The local id of an assessment by its global id (sync), if it is here.
+  std::optional<std::int64_t> assessment_by_global_id(const std::string& gid);
+  // This database's node id (the prefix of the global ids of rows made here).
+  std::string node_id();
+
   // Online backup to another file (SQLite's backup API, or pg_dump's custom format for
   // PostgreSQL), safe while the server runs.
   void backup_to(const std::string& path);

@@ -7,6 +7,7 @@ import { indexDefinition, AnswerStore, renderModule, showUscc, unansweredQuestio
 import { renderModuleResult, renderRewards, renderSummary } from './results.js';
 import { viewBureau, canUseBureau } from './bureau.js';
 import { viewUsers } from './users.js';
+import { viewSync, canSync } from './sync.js';
 import { renderProjects, factInWords } from './projects.js';
 import { rollYears, renderComparison, loadPrevious } from './compare.js';
 import { codeList, codeName, regionPicker, industryPicker } from './codes.js';
@@ -160,6 +161,7 @@ function renderHeader() {
     if (session.user.role === 'enterprise') nav.append(h('a', { href: '#/home', id: 'nav-home' }, t('nav_home')));
     else nav.append(h('a', { href: '#/enterprises' }, t('nav_enterprises')));
     if (canUseBureau()) nav.append(h('a', { href: '#/bureau', id: 'nav-bureau', 'aria-current': here ? 'page' : undefined }, t('nav_bureau')));
+    if (canSync()) nav.append(h('a', { href: '#/sync', id: 'nav-sync', 'aria-current': (location.hash || '').startsWith('#/sync') ? 'page' : undefined }, t('nav_sync')));
     if (session.user.role === 'admin') {
       nav.append(h('a', { href: '#/users', id: 'nav-users', 'aria-current': (location.hash || '').startsWith('#/users') ? 'page' : undefined }, t('nav_users')));
     }
@@ -1289,6 +1291,7 @@ async function route(opts = {}) {
     else if (parts[0] === 'login' || !session.user) viewLogin();
     else if (parts[0] === 'password' || session.mustChange) viewPassword();
     else if (parts[0] === 'users') await viewUsers(main, { pageTitle });
+    else if (parts[0] === 'sync') await viewSync(main, { pageTitle });
     else if (parts[0] === 'home' || (session.user.role === 'enterprise' && (!parts[0] || parts[0] === 'enterprises'))) await viewHome();
     else if (parts[0] === 'enterprises' && parts[1] === 'new') await viewNewEnterprise();
     else if (parts[0] === 'bureau') await viewBureau(main, parts[1], pageTitle, parts[2]);
