@@ -2567,17 +2567,23 @@ HttpResponse App::on_sync_pull(Context& c) {
   return json_response(200, {{"changes", changes}, {"next", Store::cursor_json(next)}});
 }
 
+// True when an evidence record names the file `sha` for an enterprise the user may reach (an
+// enterprise user: only its own).
+bool App::sync_file_allowed(const User& user, const std::string& sha) {
+  for (const auto& [enterprise_id, type] : store_.evidence_owners(sha)) {
+    (void)type;
+    if (user.role != "enterprise" || (user.enterprise_id && *user.enterprise_id == enterprise_id)) return true;
+  }
+  return false;
+}
+
 HttpResponse App::on_sync_file_put(Context& c) {
   const User& user = c.user();
   const std::string& sha = c.parts[2];
   if (!hex64(sha)) http_fail(404, "no evidence " + clean_utf8(sha, 80));
   // Only a file an evidence record names (pushed first) of an enterprise the user may write.
-  bool allowed = false;
-  for (const auto& [enterprise_id, type] : store_.evidence_owners(sha)) {
-    (void)type;
-    if (user.role != "enterprise" || (user.enterprise_id && *user.enterprise_id == enterprise_id)) allowed = true;
-  }
-  if (!allowed) http_fail(404, "no evidence record names the file " + sha + "; push its record first");
+  if (!sync_file_allowed(user, sha))
+    http_fail(404, "no evidence record names the file " + sha + "; push its record first");
   if (c.request.body.empty()) http_fail(400, "the evidence file is empty");
   if (c.request.body.size() > config_.max_evidence) {
     http_fail(413, "an evidence file may have at most " + std::to_string(config_.max_evidence) + " bytes");
@@ -2591,11 +2597,7 @@ HttpResponse App::on_sync_file_get(Context& c) {
   const User& user = c.user();
   const std::string& sha = c.parts[2];
   if (!hex64(sha)) http_fail(404, "no evidence " + clean_utf8(sha, 80));
-  bool allowed = false;
-  for (const auto& [enterprise_id, type] : store_.evidence_owners(sha)) {
-    (void)type;
-    if (user.role != "enterprise" || (user.enterprise_id && *user.enterprise_id == enterprise_id)) allowed = true;
-  }
+  const bool allowed = sync_file_allowed(user, sha);
   std::error_code ec;
   if (!allowed || !std::filesystem::is_regular_file(evidence_dir() + "/" + sha, ec)) {
     http_fail(404, "no evidence " + sha);

@@ -224,6 +224,8 @@ class App {
   // kept in the entry while the module's version is `version`.
   std::shared_ptr<const GapResult> gap_cached(Cached& entry, const std::string& module, std::uint64_t version,
                                               const ModuleResult& m, int next);
+  // Whether the user may send or fetch the evidence file `sha` by sync.
+  bool sync_file_allowed(const User& user, const std::string& sha);
   // Answer saves are written together (group commit): a save joins the queue; the first one that
   // finds no batch being written writes the whole queue in one transaction, applies it to the cached
   // assessments (each module a batch touched rescored once) and wakes the others. Saves to one

@@ -52,7 +52,10 @@ Int gcd_of(Int a, Int b) {
 
 // a / b, exact (b divides a), in 64 bits when both fit.
 Int divide(Int a, Int b) {
-  if (fits64(a) && fits64(b)) return static_cast<Int>(static_cast<std::int64_t>(a) / static_cast<std::int64_t>(b));
+  if (fits64(a) && fits64(b)) {
+    const auto d = static_cast<std::int64_t>(b);
+    if (d != 0) return static_cast<Int>(static_cast<std::int64_t>(a) / d);  // never 0 here: callers divide by a gcd > 1
+  }
   return a / b;
 }
 
