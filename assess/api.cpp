@@ -1598,6 +1598,24 @@ HttpResponse App::on_audit(Context& c) {
   return json_response(200, store_.audit(a.id, 500));
 }
 
+namespace {
+
+// The evidence types accepted (upload and sync). Acceptance reports are often Word, Excel or
+// PowerPoint files; all evidence is served back as an attachment (never rendered inline).
+const std::vector<std::string>& evidence_types() {
+  static const std::vector<std::string> kAllowed = {
+      "image/jpeg",
+      "image/png",
+      "image/webp",
+      "application/pdf",
+      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
+  return kAllowed;
+}
+
+}  // namespace
+
 HttpResponse App::on_evidence_add(Context& c) {
   const auto& p = c.parts;
   const User& user = c.user();
@@ -1616,17 +1634,8 @@ HttpResponse App::on_evidence_add(Context& c) {
   }
   auto ct = c.request.headers.find("content-type");
   const std::string mime = ct == c.request.headers.end() ? "" : ct->second.substr(0, ct->second.find(';'));
-  // Acceptance reports are often Word, Excel or PowerPoint files; all evidence is served back as
-  // an attachment (never rendered inline).
-  static const std::vector<std::string> kAllowed = {
-      "image/jpeg",
-      "image/png",
-      "image/webp",
-      "application/pdf",
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-      "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
-  if (std::find(kAllowed.begin(), kAllowed.end(), mime) == kAllowed.end()) {
+  const auto& allowed = evidence_types();
+  if (std::find(allowed.begin(), allowed.end(), mime) == allowed.end()) {
     http_fail(415,
               "evidence must be a JPEG, PNG or WebP photo, a PDF or a Word, Excel or PowerPoint file (docx, xlsx, "
               "pptx), not \"" +
@@ -2275,18 +2284,6 @@ void sync_text(const Json& item, const char* key, std::size_t max, bool required
     http_fail(400, "\"" + std::string(key) + "\" is longer than " + std::to_string(max) + " bytes", at + "/" + key);
   }
   if (required && v.empty()) http_fail(400, "\"" + std::string(key) + "\" must not be empty", at + "/" + key);
-}
-
-const std::vector<std::string>& evidence_types() {
-  static const std::vector<std::string> kAllowed = {
-      "image/jpeg",
-      "image/png",
-      "image/webp",
-      "application/pdf",
-      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-      "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
-  return kAllowed;
 }
 
 }  // namespace
