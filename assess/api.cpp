@@ -505,15 +505,34 @@ HttpResponse App::static_file(const std::string& path) {
 }
 
 std::shared_ptr<App::Cached> App::cached(const AssessmentRow& a) {
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  if (auto it = cache_.find(a.id); it != cache_.end()) {
-    // Valid while it holds at least the version of the row read before: this server's saves advance
-    // it in the batch that wrote them; a change it did not see (another server's, `assess sync`
-    // writing a laptop's SQLite file beside its server, or a write whose handler forgot the entry
-    // meanwhile) leaves it behind, and it is built again.
-    if (it->second->version.load() >= a.version) return it->second;
-    cache_.erase(it);
+  for (;;) {
+    std::shared_ptr<Cached> wait_for;
+    {
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      if (auto it = cache_.find(a.id); it != cache_.end()) {
+        // Valid while it holds at least the version of the row read before: this server's saves
+        // advance it in the batch that wrote them. A change it did not see (another server's, `assess
+        // sync` writing a laptop's SQLite file beside its server) leaves it behind, and it is built
+        // again. While a batch of this App is between its commit and its update of the entry, the row
+        // is ahead of the entry for a moment: wait for the batch rather than build again (built
+        // again, the entry would miss the saves of the batches written while it was built, and those
+        // would leave the next entry behind in turn).
+        const auto& e = it->second;
+        if (!e->stale && e->version.load() >= a.version) return e;
+        if (!e->stale && e->in_batch) {
+          wait_for = e;
+        } else {
+          cache_.erase(it);
+        }
+      }
+      if (!wait_for) return build_entry(a);
+    }
+    const std::lock_guard<std::mutex> wait(wait_for->mutex);  // held by the batch until it has applied
   }
+}
+
+std::shared_ptr<App::Cached> App::build_entry(const AssessmentRow& a) {
+  ++entries_built_;
   if (cache_.size() > 2000) cache_.clear();  // bounded: a bureau server may open thousands
   // The whole-assessment document the scoring library reads, from the stored answers.
   const auto e = store_.enterprise(a.enterprise_id);
@@ -599,53 +618,97 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
   std::vector<Store::AnswerSave*> saves;
   saves.reserve(batch.size());
   for (PendingSave* p : batch) saves.push_back(&p->save);
-  store_.save_answers(saves);
-  // The cached assessments, each with its saves in the order the store wrote them.
-  std::vector<Cached*> entries;
-  std::map<Cached*, std::vector<PendingSave*>> jobs;
-  for (PendingSave* p : batch) {
-    auto& list = jobs[p->entry.get()];
-    if (list.empty()) entries.push_back(p->entry.get());
-    list.push_back(p);
+  // The saves by assessment, and the cached entry of each (when there is one), locked from before
+  // the commit until the saves are applied to it (see cached()).
+  std::map<std::int64_t, std::vector<PendingSave*>> jobs;
+  for (PendingSave* p : batch) jobs[p->save.assessment_id].push_back(p);
+  struct Held {
+    std::shared_ptr<Cached> entry;
+    std::unique_lock<std::mutex> lock;
+  };
+  std::map<std::int64_t, Held> held;
+  const auto release = [&held] {
+    for (auto& [id, h] : held) {
+      h.entry->in_batch = false;
+      if (h.lock.owns_lock()) h.lock.unlock();
+    }
+  };
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    for (const auto& [id, list] : jobs) {
+      auto it = cache_.find(id);
+      if (it == cache_.end() || it->second->stale) continue;
+      Held h{it->second, std::unique_lock<std::mutex>(it->second->mutex)};
+      h.entry->in_batch = true;
+      held.emplace(id, std::move(h));
+    }
   }
-  for (Cached* entry : entries) {
-    auto& list = jobs[entry];
+  try {
+    store_.save_answers(saves);
+  } catch (...) {
+    release();
+    throw;
+  }
+  std::vector<std::int64_t> rebuild;  // assessments with no entry that could take the batch
+  for (auto& [id, list] : jobs) {
     std::stable_sort(list.begin(), list.end(),
                      [](const PendingSave* a, const PendingSave* b) { return a->save.version < b->save.version; });
-    std::lock_guard<std::mutex> lock(entry->mutex);
+    auto h = held.find(id);
+    if (h == held.end()) {
+      rebuild.push_back(id);
+      continue;
+    }
+    Cached& entry = *h->second.entry;
+    // The entry takes the written saves only if they follow its version without a gap (a gap is
+    // another writer's change, which only the database has).
+    std::int64_t version = entry.version.load();
+    bool in_order = true;
     std::vector<std::string> modules;
-    bool all_written = true;
     for (PendingSave* p : list) {
-      if (p->save.error) {
-        all_written = false;
-        continue;
-      }
-      set_answer(entry->parsed, p->save.module, p->save.question, p->save.answer);
+      if (p->save.error) continue;
+      if (p->save.version != version + 1) in_order = false;
+      version = p->save.version;
+    }
+    if (!in_order) {
+      entry.stale = true;
+      rebuild.push_back(id);
+      continue;
+    }
+    for (PendingSave* p : list) {
+      if (p->save.error) continue;
+      set_answer(entry.parsed, p->save.module, p->save.question, p->save.answer);
       if (std::find(modules.begin(), modules.end(), p->save.module) == modules.end()) modules.push_back(p->save.module);
     }
-    if (entry->result && entry->live.is_object()) {
+    if (entry.result && entry.live.is_object()) {
       for (const auto& module : modules) {
-        for (const auto& id : rescore_module(crosswalk_, entry->parsed, module, *entry->result)) {
-          entry->live[id] = live_module(entry->result->modules.at(id));
-          ++entry->versions[id];
+        for (const auto& mid : rescore_module(crosswalk_, entry.parsed, module, *entry.result)) {
+          entry.live[mid] = live_module(entry.result->modules.at(mid));
+          ++entry.versions[mid];
         }
       }
-    } else {
-      entry->result = score_assessment(crosswalk_, entry->parsed);
-      entry->live = live_summary(*entry->result);
-      for (const auto& id : entry->result->order) ++entry->versions[id];
+    } else {  // never read yet: scored whole, once
+      entry.result = score_assessment(crosswalk_, entry.parsed);
+      entry.live = live_summary(*entry.result);
+      for (const auto& mid : entry.result->order) ++entry.versions[mid];
     }
-    auto live = std::make_shared<const std::string>(entry->live.dump(-1, ' ', false, Json::error_handler_t::replace));
+    entry.version = version;
+    auto live = std::make_shared<const std::string>(entry.live.dump(-1, ' ', false, Json::error_handler_t::replace));
     for (PendingSave* p : list) p->live = live;
-    // The saves of one batch to one assessment have consecutive versions (one transaction, the row
-    // locked): the entry that held the version before the first now holds the last.
-    for (std::size_t i = 1; i < list.size(); ++i) {
-      if (list[i]->save.version != list[i - 1]->save.version + 1) all_written = false;
-    }
-    if (all_written && !list.empty()) {
-      std::int64_t expected = list.front()->save.version - 1;
-      entry->version.compare_exchange_strong(expected, list.back()->save.version);
-    }
+  }
+  release();
+  // An assessment no entry could take the batch for: its entry is built from the database, which
+  // holds the batch.
+  for (const std::int64_t id : rebuild) {
+    auto& list = jobs[id];
+    const auto it = std::find_if(list.rbegin(), list.rend(), [](const PendingSave* p) { return !p->save.error; });
+    if (it == list.rend()) continue;
+    AssessmentRow row = *(*it)->row;
+    row.version = (*it)->save.version;  // the last written: the entry must hold at least that
+    Snapshot snap = snapshot(row);
+    std::lock_guard<std::mutex> lock(snap.entry->mutex);
+    auto live =
+        std::make_shared<const std::string>(snap.entry->live.dump(-1, ' ', false, Json::error_handler_t::replace));
+    for (PendingSave* p : list) p->live = live;
   }
 }
 
@@ -1310,8 +1373,7 @@ HttpResponse App::on_answer(Context& c) {
   if (method == "PUT") {
     answer = parse_body(c.request);
     // Evidence files are attached by their own route; a changed value keeps them (the store carries
-    // them over in the save's transaction). The stored answer is read here to check the claims.
-    const Json previous = store_.answer(a.id, module, question);
+    // them over in the save's transaction).
     if (answer.is_object()) {
       for (const char* flag : {"verified", "na"}) {
         if (answer.contains(flag) && !answer[flag].is_boolean()) {
@@ -1329,6 +1391,8 @@ HttpResponse App::on_answer(Context& c) {
                     "an answer may list at most " + std::to_string(config_.max_evidence_per_answer) + " evidence files",
                     "/evidence");
         }
+        // The stored answer is read to check the claims.
+        const Json previous = store_.answer(a.id, module, question);
         std::set<std::string> known;
         for (const auto& e : store_.evidence(a.id)) known.insert("sha256:" + e.sha256);
         if (previous.is_object() && previous.contains("evidence") && previous["evidence"].is_array()) {
@@ -1368,7 +1432,7 @@ HttpResponse App::on_answer(Context& c) {
   if (c.lock && c.lock->owns_lock()) c.lock->unlock();
   const std::string now = now_text(c.now);
   PendingSave job;
-  job.entry = cached(a);
+  job.row = &a;
   job.save.assessment_id = a.id;
   job.save.module = module;
   job.save.question = question;
@@ -1668,7 +1732,7 @@ HttpResponse App::on_evidence_add(Context& c) {
   Json ref = {{"file", "sha256:" + e.sha256}, {"name", e.name}};
   if (!slot.empty()) ref["slot"] = slot;
   PendingSave job;
-  job.entry = cached(a);
+  job.row = &a;
   job.save.assessment_id = a.id;
   job.save.module = module;
   job.save.question = question;

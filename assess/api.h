@@ -70,6 +70,9 @@ class App {
  public:
   App(AppConfig config, Store& store);
   HttpResponse handle(const HttpRequest& request, std::int64_t now);
+  // How many times an assessment was read from the database into the cache (for tests: saves keep
+  // the cached assessment up to date, so they do not make it read again).
+  std::uint64_t entries_built() const { return entries_built_; }
 
   // Where the server should run a request: on the connection's own thread (answers in well under a
   // millisecond), on the pool for slow work (reports, scores with their gap search, imports,
@@ -201,6 +204,11 @@ class App {
   struct Cached {
     std::mutex mutex;
     std::atomic<std::int64_t> version{-1};
+    // A batch of this App holds `mutex` from before its commit until it has applied its saves here:
+    // a reader that finds the stored version ahead of the entry meanwhile waits for the batch instead
+    // of building the entry again.
+    std::atomic<bool> in_batch{false};
+    std::atomic<bool> stale{false};  // a batch could not apply its saves in order: build again on the next read
     ParsedAssessment parsed;
     std::optional<AssessmentResult> result;  // scored when first read, then rescored by each save
     Json live;  // live_summary(*result), kept per module: a save rebuilds only the modules it rescored
@@ -232,7 +240,7 @@ class App {
   // assessment keep their order.
   struct PendingSave {
     Store::AnswerSave save;
-    std::shared_ptr<Cached> entry;            // taken before the write, so no reader caches the assessment as it was
+    const AssessmentRow* row = nullptr;       // the assessment, as the handler loaded it
     std::shared_ptr<const std::string> live;  // the assessment's live summary after the batch, as JSON
     bool done = false;                        // under save_mutex_
   };
@@ -244,6 +252,7 @@ class App {
   std::vector<PendingSave*> save_queue_;
   bool writing_ = false;  // a thread is writing a batch (under save_mutex_)
   std::shared_ptr<Cached> cached(const AssessmentRow& a);
+  std::shared_ptr<Cached> build_entry(const AssessmentRow& a);  // under cache_mutex_
   AssessmentResult score_cached(const AssessmentRow& a);
   void forget(std::int64_t id);
   Json live_summary(const AssessmentResult& result);
@@ -268,6 +277,7 @@ class App {
   std::map<std::string, Immutable> code_lists_;
   std::mutex write_mutex_;
   std::mutex cache_mutex_;
+  std::atomic<std::uint64_t> entries_built_{0};
   std::map<std::int64_t, std::shared_ptr<Cached>> cache_;
 
   // Login throttling (under the write lock: every attempt is a POST): attempts per key

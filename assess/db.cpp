@@ -5,9 +5,13 @@
 #include <sqlite3.h>
 #include <sys/wait.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "scoring/error.h"
@@ -81,6 +85,86 @@ class SqliteCursor final : public Cursor {
   std::int64_t changes_ = 0;
 };
 
+// Copies the write-ahead log back into the database file mostly on a thread of its own, with its
+// own connection. SQLite's automatic checkpoint copies it inside the commit that fills the log (every
+// 1,000 pages), with two fsyncs, while every save waiting on the store waits too; those were the
+// server's slowest saves. A passive checkpoint does not stop writers, so the thread copies each new
+// 1,000 pages while the saves go on. But the log only starts again from the beginning once it is
+// copied completely when a writer begins, which never happens while writers keep appending: so when
+// it reaches kRestartPages, the commit that finds it so copies the last pages itself, as the automatic
+// checkpoint would, and the log is reused (one short wait every kRestartPages, not every 1,000). The
+// thread starts the first time it is needed, so a short command never starts one.
+class Checkpointer {
+ public:
+  static constexpr int kPages = 1000;          // SQLite's own automatic checkpoint size
+  static constexpr int kRestartPages = 16384;  // 64 MiB of 4 KiB pages
+  explicit Checkpointer(std::string path) : path_(std::move(path)) {}
+  ~Checkpointer() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // The commit hook (sqlite3_wal_hook), in the committing thread with the log's page count.
+  static int on_commit(void* self, sqlite3* db, const char* name, int pages) {
+    auto& c = *static_cast<Checkpointer*>(self);
+    if (pages >= kRestartPages) {
+      (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      c.woken_at_ = 0;
+    } else if (pages < c.woken_at_) {
+      c.woken_at_ = 0;  // the log started again
+    } else if (pages >= c.woken_at_ + kPages) {
+      c.woken_at_ = pages;
+      c.want();
+    }
+    return SQLITE_OK;
+  }
+
+ private:
+  void want() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      wanted_ = true;
+      if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    }
+    wake_.notify_one();
+  }
+  void run() {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+      sqlite3_close(db);
+      return;  // the commits still copy the log at kRestartPages
+    }
+    sqlite3_busy_timeout(db, 1000);
+    // A first read opens the log (until then the connection does not know the database uses one).
+    (void)sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stop_) {
+      wake_.wait(lock, [this] { return stop_ || wanted_; });
+      if (stop_) break;
+      wanted_ = false;
+      lock.unlock();
+      (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+    lock.unlock();
+    sqlite3_close(db);
+  }
+
+  std::string path_;
+  int woken_at_ = 0;  // the log's page count when the thread was last woken (the committing thread's)
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool wanted_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 class SqliteDatabase final : public Database {
  public:
   explicit SqliteDatabase(const std::string& path) : path_(path) {
@@ -98,9 +182,14 @@ class SqliteDatabase final : public Database {
       // WAL + NORMAL: a commit survives a crash of the process (SIGKILL); power loss may lose the
       // last commits before a checkpoint.
       exec("PRAGMA synchronous = NORMAL");
+      // The log file is cut back to this size when it starts again.
+      exec("PRAGMA journal_size_limit = " + std::to_string(std::int64_t{Checkpointer::kRestartPages} * 4096));
+      checkpointer_ = std::make_unique<Checkpointer>(path);
+      sqlite3_wal_hook(db_, &Checkpointer::on_commit, checkpointer_.get());  // replaces the automatic checkpoint
     }
   }
   ~SqliteDatabase() override {
+    checkpointer_.reset();  // before the connection: the last one to close checkpoints what is left
     statements_.clear();
     sqlite3_close(db_);
   }
@@ -161,6 +250,7 @@ class SqliteDatabase final : public Database {
   std::string path_;
   sqlite3* db_ = nullptr;
   std::map<std::string, std::unique_ptr<SqliteCursor>> statements_;  // prepared once, reused
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@
 //
 //   serve_bench [--assess PATH | --url http://127.0.0.1:8080 --password PW]
 //               [--clients 50] [--seconds 10] [--rate SAVES_PER_S] [--empty]
-//               [--idle 300] [--guessers 16] [--no-readers] [--records N]
+//               [--idle 300] [--guessers 16] [--no-readers] [--records N] [--trace FILE]
 //
 // --records N stores N synthetic bureau records (synthetic_enterprises.h) before the server starts, so
 // that the report's peer percentile runs against them. Last, GET score and GET report are timed
@@ -276,6 +276,10 @@ double process_cpu_seconds(pid_t pid) {
 
 // --clients threads saving answers for `seconds`, while `idle` silent connections are open and
 // `guessers` threads post wrong passwords to /api/login.
+// --trace FILE: every save of the first run, as "<start ms since the run began> <latency ms> <client>"
+// lines, to see whether slow saves come together (a stall) or alone.
+std::string g_trace;
+
 Figures run_load(int port, const std::string& base, const std::string& headers, int clients, double seconds,
                  double rate, int idle, int guessers, const std::string& readers = "") {
   std::vector<std::unique_ptr<Connection>> silent;
@@ -283,10 +287,13 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
   std::atomic<bool> go{false};
   std::atomic<bool> stop{false};
   std::atomic<long> errors{0};
+  std::atomic<int> ready{0};  // clients that have sent their first save
   std::atomic<long> guesses{0};
   std::atomic<long> refused{0};
   std::atomic<long> throttled{0};
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(clients));
+  std::vector<std::vector<double>> starts(static_cast<std::size_t>(clients));  // ms since `began`, for --trace
+  Clock::time_point began;
   std::vector<std::string> first_error(static_cast<std::size_t>(clients));
   std::vector<std::thread> threads;
   // With `readers` (an assessment's path), one client polls its score and another its report, one
@@ -339,6 +346,11 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
       mine.reserve(100000);
       try {
         Connection c("127.0.0.1", port);
+        // One save before the clock starts: the connection is open and the server has read the
+        // assessment (its first read scores every module, once per server start).
+        (void)c.request("PUT", base + kQuestions[static_cast<std::size_t>(i) % kQuestions.size()],
+                        std::to_string(i * 1'000'000 - 1), headers);
+        ready++;
         while (!go) std::this_thread::yield();
         // With --rate, each client sends at rate/clients per second on a fixed schedule (staggered),
         // and latency counts from the scheduled time, so queueing behind a slow save is not hidden.
@@ -355,6 +367,9 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
           if (rate > 0) next += std::chrono::duration_cast<Clock::duration>(interval);
           const Response r = c.request("PUT", base + q, std::to_string(i * 1'000'000 + n), headers);
           mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+          if (!g_trace.empty())
+            starts[static_cast<std::size_t>(i)].push_back(
+                std::chrono::duration<double, std::milli>(start - began).count());
           if (r.status != 200) {
             if (errors++ == 0) first_error[static_cast<std::size_t>(i)] = std::to_string(r.status) + " " + r.body;
           }
@@ -365,8 +380,10 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
       }
     });
   }
+  while (ready < clients && errors == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const double cpu_before = process_cpu_seconds(server_pid);
   const auto start = Clock::now();
+  began = start;
   go = true;
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
@@ -377,6 +394,15 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
   Figures f;
   f.elapsed = elapsed;
   if (cpu_before >= 0 && cpu_after >= 0) f.server_cpu = cpu_after - cpu_before;
+  if (!g_trace.empty()) {
+    std::ofstream trace(g_trace);
+    trace << "# began " << std::chrono::duration<double>(began.time_since_epoch()).count() << " s (steady clock)\n";
+    for (std::size_t c = 0; c < latencies.size(); ++c) {
+      for (std::size_t k = 0; k < starts[c].size(); ++k)
+        trace << starts[c][k] << ' ' << latencies[c][k] << ' ' << c << '\n';
+    }
+    g_trace.clear();  // the first run only
+  }
   for (const auto& v : latencies) f.latencies.insert(f.latencies.end(), v.begin(), v.end());
   std::sort(f.latencies.begin(), f.latencies.end());
   f.errors = errors;
@@ -400,6 +426,7 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
 
 int main(int argc, char** argv) {
   try {
+    g_trace = arg(argc, argv, "--trace", "");
     const int clients = std::atoi(arg(argc, argv, "--clients", "50").c_str());
     const double seconds = std::atof(arg(argc, argv, "--seconds", "10").c_str());
     std::string url = arg(argc, argv, "--url", "");
