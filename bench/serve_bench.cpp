@@ -16,10 +16,14 @@
 //               [--database postgresql://… [--processes K]]
 //               [--clients 50] [--seconds 10] [--rate SAVES_PER_S] [--empty]
 //               [--idle 300] [--guessers 16] [--no-readers] [--records N] [--assessments N]
+//               [--own-assessments]
 //
 // --records N stores N synthetic bureau records (synthetic_enterprises.h) before the server starts, so
 // that the report's peer percentile runs against them. Last, GET score and GET report are timed
 // alone (one client, 20 requests each).
+//
+// --own-assessments gives each client an assessment of its own (a copy of the first) instead of all
+// writing to one (which PostgreSQL's row lock serialises across servers).
 //
 // --assessments N stores N more enterprises (synthetic_enterprises.h), each with an assessment whose
 // answers are the demo's profile and SME answers (72), before the server starts; then the read paths
@@ -412,8 +416,8 @@ double servers_cpu_seconds() {
 
 // --clients threads saving answers for `seconds`, while `idle` silent connections are open and
 // `guessers` threads post wrong passwords to /api/login.
-Figures run_load(const std::vector<int>& ports, const std::string& base, const std::string& headers, int clients,
-                 double seconds, double rate, int idle, int guessers, const std::string& readers = "") {
+Figures run_load(const std::vector<int>& ports, const std::vector<std::string>& bases, const std::string& headers,
+                 int clients, double seconds, double rate, int idle, int guessers, const std::string& readers = "") {
   std::vector<std::unique_ptr<Connection>> silent;
   // Connection i goes to server i mod K.
   const auto port = [&](int i) { return ports[static_cast<std::size_t>(i) % ports.size()]; };
@@ -491,6 +495,7 @@ Figures run_load(const std::vector<int>& ports, const std::string& base, const s
           const std::string& q = kQuestions[static_cast<std::size_t>(i + n) % kQuestions.size()];
           const auto start = rate > 0 ? next : Clock::now();
           if (rate > 0) next += std::chrono::duration_cast<Clock::duration>(interval);
+          const std::string& base = bases[static_cast<std::size_t>(i) % bases.size()];
           const Response r = c.request("PUT", base + q, std::to_string(i * 1'000'000 + n), headers);
           mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
           if (r.status != 200) {
@@ -621,6 +626,17 @@ int main(int argc, char** argv) {
     if (a.status != 201) throw std::runtime_error("create assessment: " + a.body);
     const int assessment = Json::parse(a.body)["id"].get<int>();
     const std::string base = "/api/assessments/" + std::to_string(assessment) + "/answers/sme-digital-2024/";
+    // --own-assessments: client i writes to an assessment of its own (a copy like the first), as
+    // consultants each on their own enterprise; by default all clients write to one assessment.
+    std::vector<std::string> bases = {base};
+    if (has(argc, argv, "--own-assessments")) {
+      for (int i = 1; i < clients; ++i) {
+        const Response more = setup.request("POST", create, create_body, headers);
+        if (more.status != 201) throw std::runtime_error("create assessment: " + more.body);
+        bases.push_back("/api/assessments/" + std::to_string(Json::parse(more.body)["id"].get<int>()) +
+                        "/answers/sme-digital-2024/");
+      }
+    }
     const std::size_t answered = [&] {
       const Json doc =
           Json::parse(setup.request("GET", "/api/assessments/" + std::to_string(assessment), "", headers).body);
@@ -631,9 +647,10 @@ int main(int argc, char** argv) {
 
     Json out_modules = modules;
     auto report = [&](const Figures& f, const std::string& label) {
-      std::printf("serve_bench: %s, %d clients, %.1f s, %s, assessment of modules %s with %zu answers%s\n", url.c_str(),
+      std::printf("serve_bench: %s, %d clients, %.1f s, %s, %s of modules %s with %zu answers%s\n", url.c_str(),
                   clients, f.elapsed,
                   rate > 0 ? ("offered " + std::to_string(static_cast<int>(rate)) + " saves/s").c_str() : "closed loop",
+                  bases.size() > 1 ? "each client on its own assessment" : "all on one assessment",
                   out_modules.dump().c_str(), answered, label.c_str());
       std::printf("  saves:   %zu (%.0f saves/s), %ld errors\n", f.latencies.size(),
                   static_cast<double>(f.latencies.size()) / f.elapsed, f.errors);
@@ -664,30 +681,32 @@ int main(int argc, char** argv) {
       }
       if (!f.first_error.empty()) std::printf("  first error: %s\n", f.first_error.c_str());
     };
-    const Figures plain = run_load(ports, base, headers, clients, seconds, rate, 0, 0);
+    const Figures plain = run_load(ports, bases, headers, clients, seconds, rate, 0, 0);
     report(plain, "");
     const int idle = std::atoi(arg(argc, argv, "--idle", "300").c_str());
     const int guessers = std::atoi(arg(argc, argv, "--guessers", "16").c_str());
     long errors = plain.errors;
     if (idle > 0 || guessers > 0) {
-      const Figures hostile = run_load(ports, base, headers, clients, seconds, rate, idle, guessers);
+      const Figures hostile = run_load(ports, bases, headers, clients, seconds, rate, idle, guessers);
       report(hostile, ", with " + std::to_string(idle) + " idle connections and " + std::to_string(guessers) +
                           " password-guessing clients");
       errors += hostile.errors;
     }
     if (!has(argc, argv, "--no-readers")) {
-      const Figures read = run_load(ports, base, headers, clients, seconds, rate, 0, 0,
+      const Figures read = run_load(ports, bases, headers, clients, seconds, rate, 0, 0,
                                     "/api/assessments/" + std::to_string(assessment));
       report(read, ", while one client polls GET score and another GET report of the same assessment");
       errors += read.errors;
     }
-    // The reads alone: one client, nothing else running against the server.
+    // The reads alone: one client, nothing else running against the server (on a new connection: the
+    // server has closed the setup connection, idle during the runs).
+    Connection solo("127.0.0.1", port);
     for (const std::string what : {"score", "report"}) {
       const std::string target = "/api/assessments/" + std::to_string(assessment) + "/" + what;
       std::vector<double> times;
       for (int i = 0; i < 20; ++i) {
         const auto t0 = Clock::now();
-        const Response r = setup.request("GET", target, "", headers);
+        const Response r = solo.request("GET", target, "", headers);
         times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
         if (r.status != 200) ++errors;
       }
@@ -708,7 +727,7 @@ int main(int argc, char** argv) {
         const auto db0 = assess::bench::cluster_cpu(postmaster);
         for (int i = 0; i < kReads; ++i) {
           const auto t0 = Clock::now();
-          const Response r = setup.request("GET", target(i), "", headers);
+          const Response r = solo.request("GET", target(i), "", headers);
           times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
           if (r.status != 200) {
             ++errors;
