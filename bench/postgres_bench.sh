@@ -2,7 +2,8 @@
 # The PostgreSQL benchmarks of issue 16 beside SQLite, in one run (figures for docs/deploy.md):
 #   1. bureau_bench: bureau records on SQLite and PostgreSQL (rank, dashboard, import);
 #   2. serve_bench with 200,000 stored assessments on SQLite and on PostgreSQL (saves and read paths);
-#   3. serve_bench saves: SQLite with one server, PostgreSQL with 1, 2 and 4 servers, 50 clients.
+#   3. serve_bench saves: SQLite with one server, PostgreSQL with 1, 2 and 4 servers, 50 clients, all
+#      on one assessment; then each client on its own assessment (no idle, guessing or reading clients).
 # Starts a throwaway PostgreSQL cluster (tests/tools/pg_cluster.sh) under $TMPDIR — with PostgreSQL's
 # durable defaults (fsync and synchronous_commit on), unlike the tests' cluster; PG_CLUSTER_SETTINGS
 # overrides them, e.g. "-c synchronous_commit=off" — stops and removes it at the end, and removes the
@@ -50,5 +51,13 @@ load
 for k in 1 2 4; do
   load
   "$build/bench/serve_bench" --database "$url" --processes "$k" --seconds "$seconds"
+done
+echo "== serve_bench: 50 clients each on its own assessment, SQLite with 1 server, PostgreSQL with 1, 2 and 4"
+load
+"$build/bench/serve_bench" --seconds "$seconds" --idle 0 --guessers 0 --no-readers --own-assessments
+for k in 1 2 4; do
+  load
+  "$build/bench/serve_bench" --database "$url" --processes "$k" --seconds "$seconds" --idle 0 --guessers 0 \
+    --no-readers --own-assessments
 done
 load
