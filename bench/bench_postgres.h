@@ -127,12 +127,16 @@ inline ClusterCpu cluster_cpu(pid_t postmaster) {
 }
 
 // After a client disconnected: waits (at most 2 s) until its backend has exited and been reaped,
-// i.e. the cluster has no more live children than `children`, then returns its CPU.
+// i.e. the cluster has no more live children than `children`, and until two readings 20 ms apart
+// agree (a backend reaped while /proc is being read is in neither sum for that one reading).
 inline ClusterCpu cluster_cpu_settled(pid_t postmaster, int children) {
   ClusterCpu now = cluster_cpu(postmaster);
-  for (int i = 0; i < 200 && now.children > children; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    now = cluster_cpu(postmaster);
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const ClusterCpu again = cluster_cpu(postmaster);
+    const bool settled = now.children <= children && again.children <= children && again.seconds - now.seconds < 0.005;
+    now = again;
+    if (settled) break;
   }
   return now;
 }
