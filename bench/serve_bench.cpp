@@ -13,12 +13,28 @@
 // written (reads must not wait behind the saves, nor the saves behind them), with their latencies.
 //
 //   serve_bench [--assess PATH | --url http://127.0.0.1:8080 --password PW]
+//               [--database postgresql://… [--processes K]]
 //               [--clients 50] [--seconds 10] [--rate SAVES_PER_S] [--empty]
-//               [--idle 300] [--guessers 16] [--no-readers] [--records N] [--trace FILE]
+//               [--idle 300] [--guessers 16] [--no-readers] [--records N] [--assessments N]
+//               [--own-assessments] [--trace FILE]
 //
 // --records N stores N synthetic bureau records (synthetic_enterprises.h) before the server starts, so
 // that the report's peer percentile runs against them. Last, GET score and GET report are timed
 // alone (one client, 20 requests each).
+//
+// --own-assessments gives each client an assessment of its own (a copy of the first) instead of all
+// writing to one (which PostgreSQL's row lock serialises across servers).
+//
+// --assessments N stores N more enterprises (synthetic_enterprises.h), each with an assessment whose
+// answers are the demo's profile and SME answers (72), before the server starts; then the read paths
+// a consultant walks are timed alone over them (the enterprise list and a search, one enterprise, one
+// assessment, its score the first time and again), each on 50 different enterprises or assessments.
+//
+// --database URL runs on PostgreSQL: the benchmark makes a database of its own (serve_bench_<pid>) in
+// the cluster of URL (e.g. tests/tools/pg_cluster.sh's), starts --processes K servers on it (default
+// 1; all with one shared --evidence-dir) and spreads the clients, idle connections and guessers over
+// them round robin; the database is dropped at the end. Server CPU then counts the K servers and the
+// cluster's processes (bench_postgres.h).
 //
 // By default the server is started with --demo and the clients write into a copy of the demo
 // assessment (every module answered), so each save rescores a realistic assessment. --rate paces
@@ -39,6 +55,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -48,6 +65,7 @@
 #include <thread>
 #include <vector>
 
+#include "../bench/bench_postgres.h"
 #include "../bench/synthetic_enterprises.h"
 #include "store.h"
 
@@ -130,42 +148,66 @@ class Connection {
   std::string buffer_;
 };
 
-pid_t server_pid = 0;  // the server this benchmark started; 0 with --url
+// The servers this benchmark started (none with --url), and the PostgreSQL cluster's postmaster.
+std::vector<pid_t> server_pids;
+pid_t postmaster = 0;
 
-// A server this benchmark started, stopped again at the end.
-struct Child {
-  pid_t pid = 0;
+// Servers this benchmark started, stopped again at the end, with their folder and (PostgreSQL) the
+// database made for them.
+struct Servers {
+  std::vector<pid_t> pids;
   std::filesystem::path dir;
-  ~Child() {
-    if (pid > 0) {
-      ::kill(pid, SIGTERM);
-      ::waitpid(pid, nullptr, 0);
+  std::string pg_base, pg_name;  // the cluster's URL and the database made in it
+  std::string database;          // the URL the servers use ("" for SQLite)
+  ~Servers() {
+    for (const pid_t pid : pids) {
+      if (pid > 0) ::kill(pid, SIGTERM);
+    }
+    for (const pid_t pid : pids) {
+      if (pid > 0) ::waitpid(pid, nullptr, 0);
     }
     if (!dir.empty()) {
       std::error_code ec;
       std::filesystem::remove_all(dir, ec);
     }
+    if (!pg_name.empty()) {
+      try {
+        assess::bench::pg_drop_database(pg_base, pg_name);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "serve_bench: could not drop the database %s: %s\n", pg_name.c_str(), e.what());
+      }
+    }
   }
+  // SQLite's file, or the PostgreSQL URL.
+  std::string target() const { return database.empty() ? (dir / "data" / "assess.db").string() : database; }
 };
 
-// Runs `assess serve --port 0 --demo` on the child's data folder until it prints its address; returns
-// the port and, on a first start, the one-time password.
-void run_server(const std::string& assess, Child& child, int& port, std::string& password) {
+// Runs server `k` (`assess serve --port 0`, the first one with --demo) until it prints its address;
+// returns the port and, on a first start, the one-time password.
+void run_server(const std::string& assess, Servers& servers, std::size_t k, int& port, std::string& password) {
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
-  child.pid = ::fork();
-  if (child.pid == 0) {
+  const std::string data = (servers.dir / (k == 0 ? std::string("data") : "data-" + std::to_string(k))).string();
+  std::vector<std::string> argv = {assess, "serve", "--port", "0", "--data-dir", data};
+  if (k == 0) argv.push_back("--demo");
+  if (!servers.database.empty()) {
+    argv.insert(argv.end(), {"--database", servers.database, "--evidence-dir", (servers.dir / "evidence").string()});
+  }
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
     ::dup2(out[1], STDOUT_FILENO);
     ::close(out[0]);
     ::close(out[1]);
-    const std::string data = (child.dir / "data").string();
-    ::execl(assess.c_str(), assess.c_str(), "serve", "--port", "0", "--data-dir", data.c_str(), "--demo",
-            static_cast<char*>(nullptr));
+    ::execv(assess.c_str(), args.data());
     std::perror("exec assess");
     std::_Exit(127);
   }
   ::close(out[1]);
-  server_pid = child.pid;
+  if (servers.pids.size() <= k) servers.pids.resize(k + 1, 0);
+  servers.pids[k] = pid;
   std::string text;
   char chunk[4096];
   // The address line, then (first start only) the password line; both are written at once.
@@ -185,33 +227,134 @@ void run_server(const std::string& assess, Child& child, int& port, std::string&
   password = text.substr(pw, text.find_first_of(" \n", pw) - pw);
 }
 
-// Starts the server on a fresh data folder with the demo enterprise. With `records` > 0, that many
-// synthetic bureau records (synthetic_enterprises.h) are stored too: after the first start has seeded
-// the demo (it seeds only an empty database), then the server starts again.
-void start_server(const std::string& assess, Child& child, int& port, std::string& password, int records) {
-  char tmpl[] = "/tmp/serve-bench-XXXXXX";
-  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-  child.dir = tmpl;
-  run_server(assess, child, port, password);
-  if (records <= 0) return;
-  ::kill(child.pid, SIGTERM);
-  ::waitpid(child.pid, nullptr, 0);
-  // Stored the way an import stores them (bench/bureau_bench does the same).
-  std::fprintf(stderr, "serve_bench: storing %d bureau records...\n", records);
-  {
-    auto store = assess::Store::open((child.dir / "data" / "assess.db").string());
-    std::vector<assess::Store::BureauRecord> batch;
-    for (int i = 0; i < records; ++i) {
-      assess::Candidate c = assess::bench::synthetic_enterprise(2025, static_cast<std::size_t>(i));
-      batch.push_back({c.id, c.name, c.facts.value("region", std::string()), std::move(c.facts), assess::Json(), ""});
-      if (batch.size() == 20000 || i + 1 == records) {
-        store->save_bureau_records(batch, false, "serve_bench", "2026-12-06");
-        batch.clear();
+// What --assessments stored: the ids of the enterprises and assessments, in order.
+struct Stored {
+  std::vector<std::int64_t> enterprises, assessments;
+  std::vector<std::string> usccs;
+  double seconds = 0;
+};
+
+// N enterprises (synthetic_enterprises.h, USCCs as the bureau records have them), each with an
+// assessment of the profile and SME modules holding the demo's answers of those modules. Written
+// with the store's own SQL shapes in transactions of 5,000 (the Store's methods commit one by one,
+// which takes an hour at 200,000 on PostgreSQL).
+Stored store_assessments(assess::Store& store, int n) {
+  Stored out;
+  const auto start = Clock::now();
+  const auto demo_enterprise = store.enterprise_by_uscc("91320205MA1Y8KQ38L");
+  if (!demo_enterprise) throw std::runtime_error("--assessments: the demo enterprise is missing");
+  const auto demo = store.assessments_of(demo_enterprise->id);
+  if (demo.empty()) throw std::runtime_error("--assessments: the demo assessment is missing");
+  const std::int64_t from = demo.front().id;
+  const std::string modules = Json::array({"profile", "sme-digital-2024"}).dump();
+  const std::string now = "2026-12-06T12:00:00Z";
+  const auto lock = store.guard();
+  assess::Database& db = store.database();
+  for (int i = 0; i < n;) {
+    db.begin();
+    try {
+      for (const int end = std::min(n, i + 5000); i < end; ++i) {
+        const assess::Candidate c = assess::bench::synthetic_enterprise(2025, static_cast<std::size_t>(i));
+        assess::Cursor& e = db.prepare(
+            "INSERT INTO enterprises(name, uscc, region, industry, created_at) VALUES (?, ?, ?, '', ?) RETURNING id");
+        e.bind_text(1, c.name);
+        e.bind_text(2, c.id);
+        e.bind_text(3, c.facts.value("region", std::string()));
+        e.bind_text(4, now);
+        if (!e.step()) throw std::runtime_error("no enterprise id");
+        const std::int64_t enterprise = e.integer(0);
+        while (e.step()) {
+        }
+        e.reset();
+        assess::Cursor& a = db.prepare(
+            "INSERT INTO assessments(enterprise_id, modules, status, date, assessor, created_at, updated_at) VALUES "
+            "(?1, ?2, 'open', '2026-12-06', 'serve_bench', ?3, ?3) RETURNING id");
+        a.bind_int(1, enterprise);
+        a.bind_text(2, modules);
+        a.bind_text(3, now);
+        if (!a.step()) throw std::runtime_error("no assessment id");
+        const std::int64_t assessment = a.integer(0);
+        while (a.step()) {
+        }
+        a.reset();
+        assess::Cursor& copy = db.prepare(
+            "INSERT INTO answers(assessment_id, module, question, answer, updated_at, updated_by) SELECT ?1, module, "
+            "question, answer, ?2, NULL FROM answers WHERE assessment_id = ?3 AND module IN ('profile', "
+            "'sme-digital-2024')");
+        copy.bind_int(1, assessment);
+        copy.bind_text(2, now);
+        copy.bind_int(3, from);
+        while (copy.step()) {
+        }
+        copy.reset();
+        out.enterprises.push_back(enterprise);
+        out.assessments.push_back(assessment);
+        out.usccs.push_back(c.id);
       }
+      db.commit();
+    } catch (...) {
+      db.rollback();
+      throw;
     }
   }
-  std::string again;
-  run_server(assess, child, port, again);
+  if (db.postgres()) db.exec("VACUUM ANALYZE");  // what a bulk load is followed by
+  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return out;
+}
+
+// Starts the servers on a fresh data folder (and, with a PostgreSQL URL, a fresh database) with the
+// demo enterprise. With `records` > 0, that many synthetic bureau records (synthetic_enterprises.h)
+// are stored too, and with `assessments` > 0 that many enterprises with an assessment each: after
+// the first start has seeded the demo (it seeds only an empty database), then the server starts
+// again. The other servers start last. Returns each server's port.
+std::vector<int> start_servers(const std::string& assess, Servers& servers, std::string& password, int records,
+                               int assessments, std::size_t processes, Stored& stored, double& restart_seconds) {
+  char tmpl[] = "/tmp/serve-bench-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  servers.dir = tmpl;
+  if (!servers.pg_base.empty()) {
+    servers.pg_name = "serve_bench_" + std::to_string(::getpid());
+    servers.database = assess::bench::pg_database(servers.pg_base, servers.pg_name, true);
+  }
+  std::vector<int> ports(processes, 0);
+  run_server(assess, servers, 0, ports[0], password);
+  if (records > 0 || assessments > 0) {
+    ::kill(servers.pids[0], SIGTERM);
+    ::waitpid(servers.pids[0], nullptr, 0);
+    servers.pids[0] = 0;
+    auto store = assess::Store::open(servers.target());
+    if (assessments > 0) {
+      std::fprintf(stderr, "serve_bench: storing %d enterprises with an assessment each...\n", assessments);
+      stored = store_assessments(*store, assessments);
+    }
+    if (records > 0) {
+      // Stored the way an import stores them (bench/bureau_bench does the same).
+      std::fprintf(stderr, "serve_bench: storing %d bureau records...\n", records);
+      std::vector<assess::Store::BureauRecord> batch;
+      for (int i = 0; i < records; ++i) {
+        assess::Candidate c = assess::bench::synthetic_enterprise(2025, static_cast<std::size_t>(i));
+        batch.push_back({c.id, c.name, c.facts.value("region", std::string()), std::move(c.facts), assess::Json(), ""});
+        if (batch.size() == 20000 || i + 1 == records) {
+          store->save_bureau_records(batch, false, "serve_bench", "2026-12-06");
+          batch.clear();
+        }
+      }
+      if (store->database().postgres()) {
+        const auto lock = store->guard();
+        store->database().exec("VACUUM ANALYZE");
+      }
+    }
+    std::string again;
+    const auto t0 = Clock::now();
+    run_server(assess, servers, 0, ports[0], again);
+    restart_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  for (std::size_t k = 1; k < processes; ++k) {
+    std::string unused;
+    run_server(assess, servers, k, ports[k], unused);
+  }
+  server_pids = servers.pids;
+  return ports;
 }
 
 double percentile(const std::vector<double>& sorted, double p) {
@@ -254,24 +397,21 @@ struct Figures {
   long throttled = 0;
   std::vector<double> score_reads;   // sorted, ms: GET …/score while the saves run
   std::vector<double> report_reads;  // sorted, ms: GET …/report while the saves run
-  double server_cpu = -1;            // CPU seconds the server process used during the run (-1: unknown)
+  double server_cpu = -1;            // CPU seconds the server processes used during the run (-1: unknown)
+  double database_cpu = -1;          // PostgreSQL: CPU seconds of the cluster's processes during the run
 };
 
-// CPU seconds (user + system) a process has used so far, from /proc/PID/stat; -1 when unknown.
-// Per save, this is the server's cost independent of what else the machine runs.
-double process_cpu_seconds(pid_t pid) {
-  if (pid <= 0) return -1;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+// CPU seconds (user + system) the servers have used so far, from /proc/PID/stat; -1 when unknown.
+// Per save, this is the servers' cost independent of what else the machine runs.
+double servers_cpu_seconds() {
+  if (server_pids.empty()) return -1;
+  double sum = 0;
+  for (const pid_t pid : server_pids) {
+    const double s = assess::bench::process_cpu(pid);
+    if (s < 0) return -1;
+    sum += s;
   }
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return sum;
 }
 
 // --clients threads saving answers for `seconds`, while `idle` silent connections are open and
@@ -280,10 +420,12 @@ double process_cpu_seconds(pid_t pid) {
 // lines, to see whether slow saves come together (a stall) or alone.
 std::string g_trace;
 
-Figures run_load(int port, const std::string& base, const std::string& headers, int clients, double seconds,
-                 double rate, int idle, int guessers, const std::string& readers = "") {
+Figures run_load(const std::vector<int>& ports, const std::vector<std::string>& bases, const std::string& headers,
+                 int clients, double seconds, double rate, int idle, int guessers, const std::string& readers = "") {
   std::vector<std::unique_ptr<Connection>> silent;
-  for (int i = 0; i < idle; ++i) silent.push_back(std::make_unique<Connection>("127.0.0.1", port));
+  // Connection i goes to server i mod K.
+  const auto port = [&](int i) { return ports[static_cast<std::size_t>(i) % ports.size()]; };
+  for (int i = 0; i < idle; ++i) silent.push_back(std::make_unique<Connection>("127.0.0.1", port(i)));
   std::atomic<bool> go{false};
   std::atomic<bool> stop{false};
   std::atomic<long> errors{0};
@@ -303,7 +445,7 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
     threads.emplace_back([&, k] {
       auto& mine = k == 0 ? score_reads : report_reads;
       try {
-        Connection c("127.0.0.1", port);
+        Connection c("127.0.0.1", port(k));
         while (!go) std::this_thread::yield();
         while (!stop) {
           const auto start = Clock::now();
@@ -322,7 +464,7 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
       long n = 0;
       while (!stop) {
         try {
-          Connection c("127.0.0.1", port);
+          Connection c("127.0.0.1", port(g));
           while (!stop) {
             const Json body = {{"name", g % 2 == 0 ? "admin" : "guess" + std::to_string(g)},
                                {"password", "guess-" + std::to_string(g) + "-" + std::to_string(n++)}};
@@ -345,10 +487,12 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
       auto& mine = latencies[static_cast<std::size_t>(i)];
       mine.reserve(100000);
       try {
-        Connection c("127.0.0.1", port);
+        Connection c("127.0.0.1", port(i));
         // One save before the clock starts: the connection is open and the server has read the
         // assessment (its first read scores every module, once per server start).
-        (void)c.request("PUT", base + kQuestions[static_cast<std::size_t>(i) % kQuestions.size()],
+        (void)c.request("PUT",
+                        bases[static_cast<std::size_t>(i) % bases.size()] +
+                            kQuestions[static_cast<std::size_t>(i) % kQuestions.size()],
                         std::to_string(i * 1'000'000 - 1), headers);
         ready++;
         while (!go) std::this_thread::yield();
@@ -365,6 +509,7 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
           const std::string& q = kQuestions[static_cast<std::size_t>(i + n) % kQuestions.size()];
           const auto start = rate > 0 ? next : Clock::now();
           if (rate > 0) next += std::chrono::duration_cast<Clock::duration>(interval);
+          const std::string& base = bases[static_cast<std::size_t>(i) % bases.size()];
           const Response r = c.request("PUT", base + q, std::to_string(i * 1'000'000 + n), headers);
           mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
           if (!g_trace.empty())
@@ -381,7 +526,8 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
     });
   }
   while (ready < clients && errors == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  const double cpu_before = process_cpu_seconds(server_pid);
+  const double cpu_before = servers_cpu_seconds();
+  const auto db_before = assess::bench::cluster_cpu(postmaster);
   const auto start = Clock::now();
   began = start;
   go = true;
@@ -389,11 +535,13 @@ Figures run_load(int port, const std::string& base, const std::string& headers, 
   stop = true;
   for (auto& t : threads) t.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  const double cpu_after = process_cpu_seconds(server_pid);
+  const double cpu_after = servers_cpu_seconds();
+  const auto db_after = assess::bench::cluster_cpu(postmaster);
   silent.clear();
   Figures f;
   f.elapsed = elapsed;
   if (cpu_before >= 0 && cpu_after >= 0) f.server_cpu = cpu_after - cpu_before;
+  if (db_before.seconds >= 0 && db_after.seconds >= 0) f.database_cpu = db_after.seconds - db_before.seconds;
   if (!g_trace.empty()) {
     std::ofstream trace(g_trace);
     trace << "# began " << std::chrono::duration<double>(began.time_since_epoch()).count() << " s (steady clock)\n";
@@ -432,15 +580,35 @@ int main(int argc, char** argv) {
     std::string url = arg(argc, argv, "--url", "");
     std::string password = arg(argc, argv, "--password", "");
     const double rate = std::atof(arg(argc, argv, "--rate", "0").c_str());
-    Child child;
-    int port = 0;
-    if (url.empty()) {
-      start_server(arg(argc, argv, "--assess", ASSESS_BINARY), child, port, password,
-                   std::atoi(arg(argc, argv, "--records", "0").c_str()));
-      url = "http://127.0.0.1:" + std::to_string(port);
-    } else {
-      port = std::atoi(url.c_str() + url.rfind(':') + 1);
+    const int processes = std::atoi(arg(argc, argv, "--processes", "1").c_str());
+    const int assessments = std::atoi(arg(argc, argv, "--assessments", "0").c_str());
+    Servers servers;
+    servers.pg_base = arg(argc, argv, "--database", "");
+    if (processes < 1 || (processes > 1 && servers.pg_base.empty())) {
+      throw std::runtime_error("--processes K > 1 needs --database postgresql://… (one server per SQLite file)");
     }
+    if (!servers.pg_base.empty() && !url.empty()) throw std::runtime_error("--database and --url exclude each other");
+    if (!servers.pg_base.empty()) postmaster = assess::bench::pg_postmaster(servers.pg_base);
+    std::vector<int> ports;
+    Stored stored;
+    double restart_seconds = -1;
+    if (url.empty()) {
+      ports = start_servers(arg(argc, argv, "--assess", ASSESS_BINARY), servers, password,
+                            std::atoi(arg(argc, argv, "--records", "0").c_str()), assessments,
+                            static_cast<std::size_t>(processes), stored, restart_seconds);
+      url = "http://127.0.0.1:" + std::to_string(ports[0]);
+      for (std::size_t k = 1; k < ports.size(); ++k) url += "," + std::to_string(ports[k]);
+      url += servers.database.empty() ? " (SQLite)" : " (PostgreSQL " + servers.pg_name + ")";
+    } else {
+      ports = {std::atoi(url.c_str() + url.rfind(':') + 1)};
+    }
+    if (!stored.assessments.empty()) {
+      std::printf(
+          "serve_bench: stored %zu enterprises with an assessment each in %.1f s; the server restarted on "
+          "them in %.2f s\n",
+          stored.assessments.size(), stored.seconds, restart_seconds);
+    }
+    const int port = ports[0];
 
     // Log in and create what the clients write to.
     Connection setup("127.0.0.1", port);
@@ -487,6 +655,17 @@ int main(int argc, char** argv) {
     if (a.status != 201) throw std::runtime_error("create assessment: " + a.body);
     const int assessment = Json::parse(a.body)["id"].get<int>();
     const std::string base = "/api/assessments/" + std::to_string(assessment) + "/answers/sme-digital-2024/";
+    // --own-assessments: client i writes to an assessment of its own (a copy like the first), as
+    // consultants each on their own enterprise; by default all clients write to one assessment.
+    std::vector<std::string> bases = {base};
+    if (has(argc, argv, "--own-assessments")) {
+      for (int i = 1; i < clients; ++i) {
+        const Response more = setup.request("POST", create, create_body, headers);
+        if (more.status != 201) throw std::runtime_error("create assessment: " + more.body);
+        bases.push_back("/api/assessments/" + std::to_string(Json::parse(more.body)["id"].get<int>()) +
+                        "/answers/sme-digital-2024/");
+      }
+    }
     const std::size_t answered = [&] {
       const Json doc =
           Json::parse(setup.request("GET", "/api/assessments/" + std::to_string(assessment), "", headers).body);
@@ -497,9 +676,10 @@ int main(int argc, char** argv) {
 
     Json out_modules = modules;
     auto report = [&](const Figures& f, const std::string& label) {
-      std::printf("serve_bench: %s, %d clients, %.1f s, %s, assessment of modules %s with %zu answers%s\n", url.c_str(),
+      std::printf("serve_bench: %s, %d clients, %.1f s, %s, %s of modules %s with %zu answers%s\n", url.c_str(),
                   clients, f.elapsed,
                   rate > 0 ? ("offered " + std::to_string(static_cast<int>(rate)) + " saves/s").c_str() : "closed loop",
+                  bases.size() > 1 ? "each client on its own assessment" : "all on one assessment",
                   out_modules.dump().c_str(), answered, label.c_str());
       std::printf("  saves:   %zu (%.0f saves/s), %ld errors\n", f.latencies.size(),
                   static_cast<double>(f.latencies.size()) / f.elapsed, f.errors);
@@ -516,43 +696,99 @@ int main(int argc, char** argv) {
                     percentile(*reads, 0.99), reads->back());
       }
       if (f.server_cpu >= 0 && !f.latencies.empty()) {
-        std::printf(
-            "  server CPU: %.0f µs per request (saves and reads; %.2f cores busy)\n",
-            f.server_cpu * 1e6 / static_cast<double>(f.latencies.size() + f.score_reads.size() + f.report_reads.size()),
-            f.server_cpu / f.elapsed);
+        const double requests = static_cast<double>(f.latencies.size() + f.score_reads.size() + f.report_reads.size());
+        if (f.database_cpu >= 0) {
+          std::printf(
+              "  server CPU: %.0f µs per request (saves and reads: %zu assess processes %.0f µs + PostgreSQL %.0f µs; "
+              "%.2f cores busy)\n",
+              (f.server_cpu + f.database_cpu) * 1e6 / requests, ports.size(), f.server_cpu * 1e6 / requests,
+              f.database_cpu * 1e6 / requests, (f.server_cpu + f.database_cpu) / f.elapsed);
+        } else {
+          std::printf("  server CPU: %.0f µs per request (saves and reads; %.2f cores busy)\n",
+                      f.server_cpu * 1e6 / requests, f.server_cpu / f.elapsed);
+        }
       }
       if (!f.first_error.empty()) std::printf("  first error: %s\n", f.first_error.c_str());
     };
-    const Figures plain = run_load(port, base, headers, clients, seconds, rate, 0, 0);
+    const Figures plain = run_load(ports, bases, headers, clients, seconds, rate, 0, 0);
     report(plain, "");
     const int idle = std::atoi(arg(argc, argv, "--idle", "300").c_str());
     const int guessers = std::atoi(arg(argc, argv, "--guessers", "16").c_str());
     long errors = plain.errors;
     if (idle > 0 || guessers > 0) {
-      const Figures hostile = run_load(port, base, headers, clients, seconds, rate, idle, guessers);
+      const Figures hostile = run_load(ports, bases, headers, clients, seconds, rate, idle, guessers);
       report(hostile, ", with " + std::to_string(idle) + " idle connections and " + std::to_string(guessers) +
                           " password-guessing clients");
       errors += hostile.errors;
     }
     if (!has(argc, argv, "--no-readers")) {
-      const Figures read =
-          run_load(port, base, headers, clients, seconds, rate, 0, 0, "/api/assessments/" + std::to_string(assessment));
+      const Figures read = run_load(ports, bases, headers, clients, seconds, rate, 0, 0,
+                                    "/api/assessments/" + std::to_string(assessment));
       report(read, ", while one client polls GET score and another GET report of the same assessment");
       errors += read.errors;
     }
-    // The reads alone: one client, nothing else running against the server.
+    // The reads alone: one client, nothing else running against the server (on a new connection: the
+    // server has closed the setup connection, idle during the runs).
+    Connection solo("127.0.0.1", port);
     for (const std::string what : {"score", "report"}) {
       const std::string target = "/api/assessments/" + std::to_string(assessment) + "/" + what;
       std::vector<double> times;
       for (int i = 0; i < 20; ++i) {
         const auto t0 = Clock::now();
-        const Response r = setup.request("GET", target, "", headers);
+        const Response r = solo.request("GET", target, "", headers);
         times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
         if (r.status != 200) ++errors;
       }
       std::sort(times.begin(), times.end());
       std::printf("GET %s alone (one client, 20 requests): p50 %.2f ms, max %.2f ms\n", what.c_str(),
                   percentile(times, 0.5), times.back());
+    }
+    if (!stored.assessments.empty()) {
+      // The read paths over the stored enterprises and assessments, alone: 50 requests each, every one
+      // on another enterprise or assessment (spread over the stored ones), so no cache answers them.
+      // (CPU is counted in clock ticks of 10 ms per process: 50 requests resolve 200 µs per request.)
+      constexpr int kReads = 50;
+      const std::size_t n = stored.assessments.size();
+      const auto pick = [&](int i) { return (static_cast<std::size_t>(i) * 7919 + n / 3) % n; };
+      const auto time_reads = [&](const std::string& label, const std::function<std::string(int)>& target) {
+        std::vector<double> times;
+        const double cpu0 = servers_cpu_seconds();
+        const auto db0 = assess::bench::cluster_cpu(postmaster);
+        for (int i = 0; i < kReads; ++i) {
+          const auto t0 = Clock::now();
+          const Response r = solo.request("GET", target(i), "", headers);
+          times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+          if (r.status != 200) {
+            ++errors;
+            std::printf("  %s: %d %s\n", target(i).c_str(), r.status, r.body.substr(0, 200).c_str());
+          }
+        }
+        const double cpu = servers_cpu_seconds() - cpu0;
+        const auto db1 = assess::bench::cluster_cpu(postmaster);
+        const double db = db0.seconds >= 0 && db1.seconds >= 0 ? db1.seconds - db0.seconds : 0;
+        std::sort(times.begin(), times.end());
+        std::printf("  %-44s p50 %8.2f ms, max %8.2f ms; server CPU %7.0f µs per request%s\n", label.c_str(),
+                    percentile(times, 0.5), times.back(), (cpu + db) * 1e6 / kReads,
+                    postmaster > 0
+                        ? (" (PostgreSQL " + std::to_string(static_cast<long>(db * 1e6 / kReads)) + " µs)").c_str()
+                        : "");
+      };
+      std::printf("read paths over %zu stored assessments (one client, %d requests each, alone):\n", n, kReads);
+      time_reads("GET /api/enterprises?limit=50", [](int) { return std::string("/api/enterprises?limit=50"); });
+      time_reads("GET /api/enterprises?limit=50&offset=K",
+                 [&](int i) { return "/api/enterprises?limit=50&offset=" + std::to_string(pick(i) / 50 * 50); });
+      time_reads("GET /api/enterprises?q=<a USCC>&limit=50",
+                 [&](int i) { return "/api/enterprises?limit=50&q=" + stored.usccs[pick(i)]; });
+      time_reads("GET /api/enterprises/{id}",
+                 [&](int i) { return "/api/enterprises/" + std::to_string(stored.enterprises[pick(i)]); });
+      time_reads("GET /api/assessments/{id}",
+                 [&](int i) { return "/api/assessments/" + std::to_string(stored.assessments[pick(i)]); });
+      time_reads("GET /api/assessments/{id}/score (first)", [&](int i) {
+        return "/api/assessments/" + std::to_string(stored.assessments[pick(i + kReads)]) + "/score";
+      });
+      time_reads("GET /api/assessments/{id}/score (again)", [&](int i) {
+        return "/api/assessments/" + std::to_string(stored.assessments[pick(i + kReads)]) + "/score";
+      });
     }
     return errors == 0 ? 0 : 1;
   } catch (const std::exception& ex) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the tests (Debian's postgresql package): initdb + pg_ctl in DIR,
 # listening only on a unix socket in DIR/socket, trust authentication, fsync off. As root (CI) the
-# server runs as the unprivileged `postgres` user the package creates.
+# server runs as the unprivileged `postgres` user the package creates. PG_CLUSTER_SETTINGS replaces
+# the "-c fsync=off -c synchronous_commit=off" the tests run with (empty: PostgreSQL's durable
+# defaults, as bench/postgres_bench.sh measures).
 #
 #   pg_cluster.sh start DIR        starts it; prints the URL of its database "assess"
 #   pg_cluster.sh stop DIR         stops it
@@ -54,7 +56,7 @@ start() {
       >"$d/initdb.log" 2>&1 || { cat "$d/initdb.log" >&2; exit 1; }
   fi
   as_owner "$bindir/pg_ctl" --pgdata="$d/data" --log="$d/server.log" --wait --timeout=60 \
-    -o "-k $d/socket -c listen_addresses= -c port=5432 -c fsync=off -c synchronous_commit=off -c max_connections=60" \
+    -o "-k $d/socket -c listen_addresses= -c port=5432 ${PG_CLUSTER_SETTINGS--c fsync=off -c synchronous_commit=off} -c max_connections=60" \
     start >/dev/null || { cat "$d/server.log" >&2; exit 1; }
   as_owner "$bindir/psql" -h "$d/socket" -p 5432 -U postgres -d postgres -qtA \
     -c "SELECT 1 FROM pg_database WHERE datname = 'assess'" | grep -q 1 ||
