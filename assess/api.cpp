@@ -622,33 +622,35 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
   // the commit until the saves are applied to it (see cached()).
   std::map<std::int64_t, std::vector<PendingSave*>> jobs;
   for (PendingSave* p : batch) jobs[p->save.assessment_id].push_back(p);
+  // An entry this batch holds. When the batch lets it go, the entry leaves the batch; if the batch
+  // did not bring it up to date (a failed write, an exception while rescoring), it is marked to be
+  // built again on the next read.
   struct Held {
     std::shared_ptr<Cached> entry;
     std::unique_lock<std::mutex> lock;
-  };
-  std::map<std::int64_t, Held> held;
-  const auto release = [&held] {
-    for (auto& [id, h] : held) {
-      h.entry->in_batch = false;
-      if (h.lock.owns_lock()) h.lock.unlock();
+    bool applied = false;
+    Held(std::shared_ptr<Cached> e, std::unique_lock<std::mutex> l) : entry(std::move(e)), lock(std::move(l)) {
+      entry->in_batch = true;
+    }
+    Held(const Held&) = delete;
+    Held& operator=(const Held&) = delete;
+    Held(Held&&) = delete;
+    Held& operator=(Held&&) = delete;
+    ~Held() {
+      if (!applied) entry->stale = true;
+      entry->in_batch = false;  // before the lock is let go (members are destroyed after this body)
     }
   };
+  std::map<std::int64_t, std::unique_ptr<Held>> held;
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     for (const auto& [id, list] : jobs) {
       auto it = cache_.find(id);
       if (it == cache_.end() || it->second->stale) continue;
-      Held h{it->second, std::unique_lock<std::mutex>(it->second->mutex)};
-      h.entry->in_batch = true;
-      held.emplace(id, std::move(h));
+      held.emplace(id, std::make_unique<Held>(it->second, std::unique_lock<std::mutex>(it->second->mutex)));
     }
   }
-  try {
-    store_.save_answers(saves);
-  } catch (...) {
-    release();
-    throw;
-  }
+  store_.save_answers(saves);         // on an exception, `held` lets every entry go, marked to be built again
   std::vector<std::int64_t> rebuild;  // assessments with no entry that could take the batch
   for (auto& [id, list] : jobs) {
     std::stable_sort(list.begin(), list.end(),
@@ -658,7 +660,7 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
       rebuild.push_back(id);
       continue;
     }
-    Cached& entry = *h->second.entry;
+    Cached& entry = *h->second->entry;
     // The entry takes the written saves only if they follow its version without a gap (a gap is
     // another writer's change, which only the database has).
     std::int64_t version = entry.version.load();
@@ -669,8 +671,7 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
       if (p->save.version != version + 1) in_order = false;
       version = p->save.version;
     }
-    if (!in_order) {
-      entry.stale = true;
+    if (!in_order) {  // left stale when let go
       rebuild.push_back(id);
       continue;
     }
@@ -694,8 +695,9 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
     entry.version = version;
     auto live = std::make_shared<const std::string>(entry.live.dump(-1, ' ', false, Json::error_handler_t::replace));
     for (PendingSave* p : list) p->live = live;
+    h->second->applied = true;
   }
-  release();
+  held.clear();
   // An assessment no entry could take the batch for: its entry is built from the database, which
   // holds the batch.
   for (const std::int64_t id : rebuild) {

@@ -240,7 +240,7 @@ class App {
   // assessment keep their order.
   struct PendingSave {
     Store::AnswerSave save;
-    const AssessmentRow* row = nullptr;       // the assessment, as the handler loaded it
+    const AssessmentRow* row = nullptr;       // the assessment, as the handler loaded it (required)
     std::shared_ptr<const std::string> live;  // the assessment's live summary after the batch, as JSON
     bool done = false;                        // under save_mutex_
   };
