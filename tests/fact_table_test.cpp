@@ -309,22 +309,24 @@ TEST_CASE("a data dir imported before the typed columns migrates, and its record
     store->save_bureau_records(records_of(later), true, "old.csv", "2025-06-01");
     expected_candidates = assess::candidates_from_json(store->bureau_candidates(), "db");
   }
-  // The database as schema version 5 left it: no typed columns (nor what versions 7 to 10 add).
+  // The database as schema version 5 left it: no typed columns (nor what versions 7 to 11 add).
   {
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db,
-                         "DROP TABLE bureau_facts; ALTER TABLE bureau_records DROP COLUMN origin; ALTER TABLE "
-                         "bureau_records DROP COLUMN as_of; DROP TABLE login_attempts; ALTER TABLE assessments DROP "
-                         "COLUMN version; DROP TABLE sync_node; DROP TABLE machine_tokens; DROP TABLE sync_cursors; "
-                         "DROP TABLE sync_conflicts; DROP INDEX assessments_origin; ALTER TABLE assessments DROP "
-                         "COLUMN origin; DROP INDEX audit_origin; ALTER TABLE audit DROP COLUMN origin; ALTER TABLE "
-                         "audit DROP COLUMN user_name; DROP INDEX evidence_by_file; PRAGMA user_version = 5;",
-                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(
+        sqlite3_exec(db,
+                     "DROP TABLE bureau_facts; ALTER TABLE bureau_records DROP COLUMN origin; ALTER TABLE "
+                     "bureau_records DROP COLUMN as_of; DROP TABLE login_attempts; ALTER TABLE assessments DROP "
+                     "COLUMN version; DROP TABLE sync_node; DROP TABLE machine_tokens; DROP TABLE sync_cursors; "
+                     "DROP TABLE sync_conflicts; DROP INDEX assessments_origin; ALTER TABLE assessments DROP "
+                     "COLUMN origin; DROP INDEX audit_origin; ALTER TABLE audit DROP COLUMN origin; ALTER TABLE "
+                     "audit DROP COLUMN user_name; DROP INDEX evidence_by_file; DROP INDEX assessments_by_enterprise; "
+                     "DROP INDEX enterprises_by_name; PRAGMA user_version = 5;",
+                     nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
   }
   auto store = assess::Store::open(path);
-  CHECK(store->schema_version() == 10);
+  CHECK(store->schema_version() == 11);
   CHECK(store->schema_version() == assess::Store::latest_schema_version());
   const auto catalogue = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies");
   for (const auto& c : assess::load_criteria_dir(kCriteria)) {
