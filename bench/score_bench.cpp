@@ -3,11 +3,14 @@
 // on a shared machine. Not a test: it asserts nothing about time, it reports.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <random>
 #include <string_view>
 #include <vector>
 
 #include "../bench/synthetic_enterprises.h"
+#include "../tests/random_answers.h"
 #include "scoring/answers.h"
 #include "scoring/assessment.h"
 #include "scoring/fact_table.h"
@@ -46,7 +49,9 @@ double rate(double seconds, F&& body) {
 volatile double sink = 0;
 
 // SME digital level 2024 on its parsed demo answers, next to the synthetic definition's figure.
-int sme_figure(double seconds) {
+// `reference`: also the reference score() and the Scorer on random answer sets (false: only the
+// Scorer on the demo answers, for a profiler).
+int sme_figure(double seconds, bool reference = true) {
   using namespace assess;
   // SME digital level 2024 on its parsed demo answers, next to the synthetic definition's figure.
   const Library library = Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
@@ -54,12 +59,14 @@ int sme_figure(double seconds) {
   const Json sme_answers = read_json_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/demo-answers.json");
   const ParsedAnswers sme_parsed = parse_answers(sme, sme_answers, "demo-answers.json");
   // The reference scorer (score.h): walks the definition, builds a fresh result.
-  const double sme_scored = rate(seconds / 2, [&](long long) {
-    ScoreResult r = score(sme, sme_parsed.set);
-    sink = sink + r.sections[0].score;
-  });
-  std::printf("SME digital level 2024, score (parsed demo answers, %zu questions): %10.0f assessments/s per core\n",
-              sme.questions.size(), sme_scored);
+  if (reference) {
+    const double sme_scored = rate(seconds / 2, [&](long long) {
+      ScoreResult r = score(sme, sme_parsed.set);
+      sink = sink + r.sections[0].score;
+    });
+    std::printf("SME digital level 2024, score (parsed demo answers, %zu questions): %10.0f assessments/s per core\n",
+                sme.questions.size(), sme_scored);
+  }
   // The same answers through a Scorer (scorer.h): compiled once, scored into a result kept between calls.
   Scorer scorer(sme);
   ScoreResult kept;
@@ -69,6 +76,27 @@ int sme_figure(double seconds) {
   });
   std::printf("SME digital level 2024, Scorer (same answers, compiled once):   %10.0f assessments/s per core\n",
               sme_compiled);
+  if (!reference) return 0;
+  // 256 random SME answer sets (tests/random_answers.h: every quality of answer, figures with one
+  // decimal), so that figures, bands and levels change from one assessment to the next.
+  std::mt19937 rng(7);
+  std::vector<AnswerSet> random_sets;
+  for (int s = 0; s < 256; ++s) {
+    AnswerSet set;
+    const std::uint32_t best = std::vector<std::uint32_t>{0, 50, 80, 95, 100}[static_cast<std::size_t>(s % 5)];
+    for (int qi = 0; qi < static_cast<int>(sme.questions.size()); ++qi) {
+      set.answers.push_back(sme.questions[static_cast<std::size_t>(qi)].asked()
+                                ? assess_test::random_answer(sme, qi, rng, best)
+                                : Answer{});
+    }
+    random_sets.push_back(std::move(set));
+  }
+  const double sme_random = rate(seconds / 2, [&](long long i) {
+    scorer.score(random_sets[static_cast<std::size_t>(i) & 255], kept);
+    sink = sink + kept.sections[0].score;
+  });
+  std::printf("SME digital level 2024, Scorer (256 random answer sets):         %10.0f assessments/s per core\n",
+              sme_random);
   return 0;
 }
 
@@ -76,9 +104,27 @@ int sme_figure(double seconds) {
 
 int main(int argc, char** argv) {
   using namespace assess;
-  // --sme: only the SME figure (for a profiler).
-  const bool sme_only = argc > 1 && std::string_view(argv[1]) == "--sme";
-  if (sme_only) return sme_figure(10.0);
+  // --sme: only the SME figures; --scorer: only the Scorer's on the demo answers (for a profiler).
+  const std::string_view mode = argc > 1 ? std::string_view(argv[1]) : std::string_view();
+  if (mode == "--sme") return sme_figure(10.0);
+  if (mode == "--scorer") return sme_figure(10.0, false);
+  if (mode == "--scorer-calls" && argc > 2) {
+    // Exactly N Scorer calls on the SME demo answers, nothing timed: for instruction counts
+    // (valgrind --tool=callgrind), which a loaded machine does not disturb.
+    const Library library = Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
+    const Questionnaire& sme = *library.find("sme-digital-2024");
+    const ParsedAnswers parsed =
+        parse_answers(sme, read_json_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/demo-answers.json"),
+                      "demo-answers.json");
+    Scorer scorer(sme);
+    ScoreResult kept;
+    const long long calls = std::atoll(argv[2]);
+    for (long long i = 0; i < calls; ++i) {
+      scorer.score(parsed.set, kept);
+      sink = sink + kept.sections[0].score;
+    }
+    return 0;
+  }
   const Json definition = bench::synthetic_definition(200);
   const Questionnaire q = load_questionnaire(definition, "synthetic.json");
   std::vector<AnswerSet> sets;

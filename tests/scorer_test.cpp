@@ -172,3 +172,56 @@ TEST_CASE("Scorer: a computed value that reads text, a boolean rule, a division 
   CHECK(r.computed_exact[2]->to_string() == "1/2");
   CHECK(r.questions[3].band == 1);
 }
+
+TEST_CASE("Scorer: chained computed values where the 64-bit program gives up part way") {
+  // c_product is always a program's; c_share reads it exactly; c_scaled multiplies by 10^11, so wide
+  // products leave 64 bits and Expr::evaluate (or, beyond 128 bits, the floating-point engine) decides
+  // it and c_sum, which reads it; c_named reads a text answer (floating-point engine). Every order of
+  // program, exact tree and floating-point results occurs within one answer set; each set is compared
+  // with score() bit for bit.
+  const Questionnaire q = assess::load_questionnaire(Json::parse(R"({
+    "id": "chain", "version": "1", "title": "Chain",
+    "questions": [
+      {"id": "a", "type": "number", "title": "A"},
+      {"id": "b", "type": "number", "title": "B"},
+      {"id": "name", "type": "text", "title": "Name"},
+      {"id": "band", "type": "band", "title": "Sum band", "value_from": "c_sum",
+       "options": [{"id": "low", "label": "low", "points": 1, "range": {"lt": 10}},
+                   {"id": "mid", "label": "mid", "points": 2, "range": {"ge": 10, "lt": 1000000}},
+                   {"id": "high", "label": "high", "points": 3, "range": {"ge": 1000000}}]}
+    ],
+    "computed": [
+      {"id": "c_product", "title": "Product", "expr": {"*": [{"var": "a"}, {"var": "b"}]}},
+      {"id": "c_share", "title": "Share", "expr": {"if": [{"==": [{"var": "b"}, 0]}, null,
+                                                             {"/": [{"var": "c_product"}, {"var": "b"}]}]}},
+      {"id": "c_scaled", "title": "Scaled", "expr": {"*": [{"var": "c_product"}, 100000000000]}},
+      {"id": "c_sum", "title": "Sum", "expr": {"+": [{"var": "c_scaled"}, {"var": "c_share"}]}},
+      {"id": "c_named", "title": "Named", "expr": {"if": [{"var": "name"}, {"var": "c_sum"}, 0]}}
+    ],
+    "levels": {"items": [{"id": "L1", "name": "L1", "requires": [{"id": "r", "value": "c_share", ">=": 3}]}]}
+  })"),
+                                                     "chain.json");
+  const std::vector<Json> figures = {0,      1,    -2,       3, 0.1, 2.5, 93.1, -0.02, 48431, 1e9, 123456789.123456,
+                                     9.2e18, 1e20, 1.0 / 3.0};
+  std::mt19937 rng(21);
+  Scorer scorer(q);
+  ScoreResult r;
+  int exact_sums = 0;
+  int floating_sums = 0;
+  for (int s = 0; s < 3000; ++s) {
+    Json answers = Json::object();
+    if (rng() % 6 != 0) answers["a"] = figures[rng() % figures.size()];
+    if (rng() % 6 != 0) answers["b"] = figures[rng() % figures.size()];
+    if (rng() % 2 != 0) answers["name"] = rng() % 3 == 0 ? "" : "x";
+    const AnswerSet set = assess::testing::answers_for(q, answers);
+    scorer.score(set, r);
+    INFO(answers.dump());
+    REQUIRE(difference(r, assess::score(q, set)) == "");
+    if (r.computed_exact[3])
+      ++exact_sums;
+    else if (r.computed[3].is_number())
+      ++floating_sums;
+  }
+  CHECK(exact_sums > 100);
+  CHECK(floating_sums > 10);  // beyond 128 bits: the floating-point engine decided c_scaled and c_sum
+}

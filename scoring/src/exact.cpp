@@ -143,12 +143,13 @@ constexpr std::int64_t kPow10Int[] = {
 // fewest significant digits (what the shortest round trip prints); when two decimals of that length
 // read back as `value`, printing would pick the nearer one, and this gives up (nullopt) and leaves
 // it to the text path, as it does for anything longer.
-std::optional<Rational> short_decimal(double value) {
+// Its digits: |value| = m ÷ 10^k (false: gave up).
+bool short_decimal_digits(double value, std::int64_t& m_out, int& k_out) {
   const double v = std::fabs(value);
   for (int k = 1; k <= 15; ++k) {
     const double p = kPow10[k];
     const double guess = std::nearbyint(v * p);
-    if (guess > 9007199254740990.0) return std::nullopt;  // m ± 1 must stay exact
+    if (guess > 9007199254740990.0) return false;  // m ± 1 must stay exact
     int found = 0;
     double m = 0;
     for (const double candidate : {guess - 1, guess, guess + 1}) {
@@ -157,13 +158,21 @@ std::optional<Rational> short_decimal(double value) {
         m = candidate;
       }
     }
-    if (found > 1) return std::nullopt;
+    if (found > 1) return false;
     if (found == 1) {
-      const auto num = static_cast<std::int64_t>(m);
-      return Rational::make(value < 0 ? -num : num, kPow10Int[k]);
+      m_out = static_cast<std::int64_t>(m);
+      k_out = k;
+      return true;
     }
   }
-  return std::nullopt;
+  return false;
+}
+
+std::optional<Rational> short_decimal(double value) {
+  std::int64_t m = 0;
+  int k = 0;
+  if (!short_decimal_digits(value, m, k)) return std::nullopt;
+  return Rational::make(value < 0 ? -m : m, kPow10Int[k]);
 }
 
 }  // namespace
@@ -317,12 +326,7 @@ struct Node {
 // than 64 bits, a string operand, a division by zero: whatever the 128-bit evaluation might refuse),
 // the 64-bit evaluation gives up and the rule is evaluated by the general code, which decides.
 
-struct Small {
-  Value::Kind kind = Value::Kind::kNull;
-  bool boolean = false;
-  std::int64_t num = 0;
-  std::int64_t den = 1;
-};
+using Small = Value64;
 
 struct Flat {
   struct Item {
@@ -719,7 +723,7 @@ Value to_value(const Small& s) {
   Value v;
   v.kind = s.kind;
   v.boolean = s.boolean;
-  if (s.kind == Value::Kind::kNumber) v.number = *Rational::make(s.num, s.den);  // in lowest terms already
+  if (s.kind == Value::Kind::kNumber) v.number = s.rational();  // in lowest terms already
   return v;
 }
 
@@ -741,9 +745,13 @@ bool small_add(const Small& a, const Small& b, Small& out) {
   if (a.den == 1 && b.den == 1) return small_number(static_cast<Int>(a.num) + b.num, 1, out);
   const auto d1 =
       static_cast<std::int64_t>(gcd64(static_cast<std::uint64_t>(a.den), static_cast<std::uint64_t>(b.den)));
+  if (d1 == 1) {  // no division by 1 (a 64-bit division costs tens of cycles)
+    const Int t = static_cast<Int>(a.num) * b.den + static_cast<Int>(b.num) * a.den;
+    if (t == 0) return small_number(0, 1, out);
+    return small_number(t, static_cast<Int>(a.den) * b.den, out);
+  }
   const Int t = static_cast<Int>(a.num) * (b.den / d1) + static_cast<Int>(b.num) * (a.den / d1);
   if (t == 0) return small_number(0, 1, out);
-  if (d1 == 1) return small_number(t, static_cast<Int>(a.den) * b.den, out);
   if (!fits_small(t)) return false;  // the general code decides
   const auto t64 = static_cast<std::int64_t>(t);
   const auto d2 =
@@ -754,14 +762,30 @@ bool small_add(const Small& a, const Small& b, Small& out) {
 // Exact product of two rationals in lowest terms, in lowest terms (cross-cancelled first).
 bool small_mul(const Small& a, const Small& b, Small& out) {
   if (a.num == 0 || b.num == 0) return small_number(0, 1, out);
-  const auto g1 =
-      b.den == 1 ? 1 : static_cast<std::int64_t>(gcd64(magnitude(a.num), static_cast<std::uint64_t>(b.den)));
-  const auto g2 =
-      a.den == 1 ? 1 : static_cast<std::int64_t>(gcd64(magnitude(b.num), static_cast<std::uint64_t>(a.den)));
-  return small_number(static_cast<Int>(a.num / g1) * (b.num / g2), static_cast<Int>(a.den / g2) * (b.den / g1), out);
+  std::int64_t an = a.num;
+  std::int64_t ad = a.den;
+  std::int64_t bn = b.num;
+  std::int64_t bd = b.den;
+  // Dividing only by a common factor other than 1 (a 64-bit division costs tens of cycles).
+  if (bd != 1) {
+    const auto g1 = static_cast<std::int64_t>(gcd64(magnitude(an), static_cast<std::uint64_t>(bd)));
+    if (g1 != 1) {
+      an /= g1;
+      bd /= g1;
+    }
+  }
+  if (ad != 1) {
+    const auto g2 = static_cast<std::int64_t>(gcd64(magnitude(bn), static_cast<std::uint64_t>(ad)));
+    if (g2 != 1) {
+      bn /= g2;
+      ad /= g2;
+    }
+  }
+  return small_number(static_cast<Int>(an) * bn, static_cast<Int>(ad) * bd, out);
 }
 
 int small_compare(const Small& a, const Small& b) {
+  if (a.den == 1 && b.den == 1) return a.num < b.num ? -1 : (a.num > b.num ? 1 : 0);
   const Int left = static_cast<Int>(a.num) * b.den;
   const Int right = static_cast<Int>(b.num) * a.den;
   return left < right ? -1 : (left > right ? 1 : 0);
@@ -1041,6 +1065,545 @@ std::optional<Value> Expr::evaluate(const Slot* slots) const {
     if (Eval64{*root_->flat, slots}.run(0, out)) return to_value(out);
   }
   return eval(*root_, SlotLookup{slots});
+}
+
+// ---- the flat program (see Program) ----
+
+enum class POp : std::uint8_t {
+  kMove,
+  kMoveNumber,  // a number, else give up
+  kVarDefault,  // a: the slot, b: its default
+  kJump,        // to dst
+  kJumpIfTruthy,
+  kJumpIfFalsy,
+  kNot,
+  kTruthy,
+  kEq,
+  kNe,
+  kStrictEq,
+  kStrictNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kAdd,
+  kMul,
+  kSub,
+  kNeg,
+  kDiv,
+  kMin,
+  kMax,
+  kReturn,  // the result is a
+  kIsNull,  // ==, !=, === or !== with null: whether a is null (`count` 0 inverts it)
+};
+
+// An instruction: dst is a register index (a jump's target for jumps); a, b and c are operands,
+// each (index << 2) | where, where 0 is a register, 1 a slot, 2 a constant. Operands a jump or a
+// unary operation does not use read constant 0 (null), so that `a` can always be read.
+struct Program::Ins {
+  POp op = POp::kMove;
+  std::uint8_t count = 2;  // comparisons: 2 or 3 operands; kIsNull: 1 for == and ===, 0 for != and !==
+  // Comparisons, !, !!: 0 writes the boolean to register dst; 1 jumps to dst when it is true, 2 when
+  // it is false (a condition whose value nobody reads).
+  std::uint8_t jump = 0;
+  std::uint32_t dst = 0;
+  std::uint32_t a = 2;
+  std::uint32_t b = 2;
+  std::uint32_t c = 2;
+};
+
+Program::Program() = default;
+Program::~Program() = default;
+Program::Program(Program&&) noexcept = default;
+Program& Program::operator=(Program&&) noexcept = default;
+
+// Compiles a Flat (the 64-bit tree evaluation's form of the same rule) node by node, in the order
+// Eval64 evaluates them. Every inner node gets its own register; a var without default and a
+// literal are read in place.
+struct Program::Builder {
+  const Flat& flat;
+  Program& p;
+
+  static std::uint32_t register_operand(std::size_t index) { return static_cast<std::uint32_t>(index << 2); }
+  static std::uint32_t slot_operand(int slot) { return static_cast<std::uint32_t>(slot) << 2 | 1u; }
+  static std::uint32_t constant_operand(std::size_t index) { return static_cast<std::uint32_t>(index << 2) | 2u; }
+
+  void build() {
+    p.constants_.push_back(Small{});  // constant 0: null
+    result(0);
+  }
+
+  std::uint32_t new_register() { return static_cast<std::uint32_t>(p.registers_++); }
+
+  std::uint32_t constant(const Small& value, bool fits) {
+    Small v = value;
+    v.outside = !fits;
+    p.constants_.push_back(v);
+    return constant_operand(p.constants_.size() - 1);
+  }
+
+  std::size_t push(POp op, std::uint32_t dst, std::uint32_t a = 2, std::uint32_t b = 2, std::uint32_t c = 2,
+                   std::uint8_t count = 2) {
+    Ins in;
+    in.op = op;
+    in.dst = dst;
+    in.a = a;
+    in.b = b;
+    in.c = c;
+    in.count = count;
+    p.code_.push_back(in);
+    return p.code_.size() - 1;
+  }
+
+  std::uint32_t here() const { return static_cast<std::uint32_t>(p.code_.size()); }
+
+  void patch(const std::vector<std::size_t>& jumps) {
+    for (std::size_t j : jumps) p.code_[j].dst = here();
+  }
+
+  // Node `index` as the program's result: an `if` returns from each branch.
+  void result(std::uint32_t index) {
+    const Flat::Item& node = flat.items[index];
+    if (node.op != Op::kIf) {
+      push(POp::kReturn, 0, emit(index));
+      return;
+    }
+    const std::uint32_t* args = flat.kids.data() + node.first;
+    const std::uint32_t n = node.count;
+    std::uint32_t i = 0;
+    for (; i + 1 < n; i += 2) {
+      std::vector<std::size_t> skip;
+      branch(args[i], false, skip);
+      result(args[i + 1]);
+      patch(skip);
+    }
+    if (i < n)
+      result(args[i]);
+    else
+      push(POp::kReturn, 0, constant_operand(0));
+  }
+
+  // Node `index` as a condition: its truthiness decides whether to jump (when it equals `when`; the
+  // jumps are added to `jumps` for the caller to patch) or to fall through. Its operands are
+  // evaluated as far as the value form evaluates them, so the program gives up in the same cases.
+  void branch(std::uint32_t index, bool when, std::vector<std::size_t>& jumps) {
+    const Flat::Item& node = flat.items[index];
+    const std::uint32_t* args = flat.kids.data() + node.first;
+    const std::uint32_t n = node.count;
+    switch (node.op) {
+      case Op::kOr:
+      case Op::kAnd: {
+        if (n == 0) break;
+        // `or` jumps when some operand is truthy, `and` when some is falsy; the last operand decides
+        // when none did.
+        const bool stop = node.op == Op::kOr;
+        if (when == stop) {
+          for (std::uint32_t i = 0; i < n; ++i) branch(args[i], when, jumps);
+        } else {
+          std::vector<std::size_t> decided;
+          for (std::uint32_t i = 0; i + 1 < n; ++i) branch(args[i], stop, decided);
+          branch(args[n - 1], when, jumps);
+          patch(decided);
+        }
+        return;
+      }
+      case Op::kNot:
+        branch(args[0], !when, jumps);
+        return;
+      case Op::kTruthy:
+        branch(args[0], when, jumps);
+        return;
+      case Op::kEq:
+      case Op::kNe:
+      case Op::kStrictEq:
+      case Op::kStrictNe:
+      case Op::kLt:
+      case Op::kLe:
+      case Op::kGt:
+      case Op::kGe: {
+        emit(index);  // the comparison's instruction, turned into a jump (its register is never written)
+        p.code_.back().jump = when ? 1 : 2;
+        jumps.push_back(p.code_.size() - 1);
+        return;
+      }
+      default:
+        break;
+    }
+    jumps.push_back(push(when ? POp::kJumpIfTruthy : POp::kJumpIfFalsy, 0, emit(index)));
+  }
+
+  // The operand that holds node `index`'s value once the instructions emitted so far have run.
+  std::uint32_t emit(std::uint32_t index) {
+    const Flat::Item& node = flat.items[index];
+    const std::uint32_t* args = flat.kids.data() + node.first;
+    const std::uint32_t n = node.count;
+    switch (node.op) {
+      case Op::kLiteral:
+        return constant(node.literal, node.literal_fits);
+      case Op::kVar: {
+        if (!node.has_default) return slot_operand(node.slot);
+        const std::uint32_t r = new_register();
+        push(POp::kVarDefault, r, slot_operand(node.slot), constant(node.literal, node.literal_fits));
+        return register_operand(r);
+      }
+      case Op::kIf: {
+        const std::uint32_t r = new_register();
+        std::vector<std::size_t> ends;
+        std::uint32_t i = 0;
+        for (; i + 1 < n; i += 2) {
+          std::vector<std::size_t> skip;
+          branch(args[i], false, skip);
+          push(POp::kMove, r, emit(args[i + 1]));
+          ends.push_back(push(POp::kJump, 0));
+          patch(skip);
+        }
+        push(POp::kMove, r, i < n ? emit(args[i]) : constant_operand(0));
+        for (std::size_t e : ends) p.code_[e].dst = here();
+        return register_operand(r);
+      }
+      case Op::kOr:
+      case Op::kAnd: {
+        const std::uint32_t r = new_register();
+        std::vector<std::size_t> ends;
+        for (std::uint32_t i = 0; i < n; ++i) {
+          push(POp::kMove, r, emit(args[i]));
+          if (i + 1 < n)
+            ends.push_back(push(node.op == Op::kOr ? POp::kJumpIfTruthy : POp::kJumpIfFalsy, 0, register_operand(r)));
+        }
+        if (n == 0) push(POp::kMove, r, constant_operand(0));
+        for (std::size_t e : ends) p.code_[e].dst = here();
+        return register_operand(r);
+      }
+      case Op::kNot:
+      case Op::kTruthy: {
+        const std::uint32_t a = emit(args[0]);
+        const std::uint32_t r = new_register();
+        push(node.op == Op::kNot ? POp::kNot : POp::kTruthy, r, a);
+        return register_operand(r);
+      }
+      case Op::kEq:
+      case Op::kNe:
+      case Op::kStrictEq:
+      case Op::kStrictNe: {
+        const std::uint32_t a = emit(args[0]);
+        const std::uint32_t b = emit(args[1]);
+        const std::uint32_t r = new_register();
+        // A comparison with null (loose or strict: both hold exactly when the other side is null).
+        const auto is_null_constant = [this](std::uint32_t operand) {
+          if ((operand & 3u) != 2u) return false;
+          const Small& c = p.constants_[operand >> 2];
+          return c.kind == Value::Kind::kNull && !c.outside;
+        };
+        if (is_null_constant(a) || is_null_constant(b)) {
+          const bool equal = node.op == Op::kEq || node.op == Op::kStrictEq;
+          push(POp::kIsNull, r, is_null_constant(b) ? a : b, 2, 2, equal ? 1 : 0);
+          return register_operand(r);
+        }
+        const POp op = node.op == Op::kEq         ? POp::kEq
+                       : node.op == Op::kNe       ? POp::kNe
+                       : node.op == Op::kStrictEq ? POp::kStrictEq
+                                                  : POp::kStrictNe;
+        push(op, r, a, b);
+        return register_operand(r);
+      }
+      case Op::kLt:
+      case Op::kLe:
+      case Op::kGt:
+      case Op::kGe: {
+        const std::uint32_t count = std::min<std::uint32_t>(n, 3);
+        std::uint32_t xs[3] = {2, 2, 2};
+        for (std::uint32_t i = 0; i < count; ++i) xs[i] = emit(args[i]);
+        const std::uint32_t r = new_register();
+        const POp op = node.op == Op::kLt   ? POp::kLt
+                       : node.op == Op::kLe ? POp::kLe
+                       : node.op == Op::kGt ? POp::kGt
+                                            : POp::kGe;
+        push(op, r, xs[0], xs[1], xs[2], static_cast<std::uint8_t>(count));
+        return register_operand(r);
+      }
+      case Op::kAdd:
+      case Op::kMul: {
+        // The value form starts from 0 (1) and adds (multiplies) every operand; 0 + x and 1 × x are x
+        // exactly (both in lowest terms), so this starts from the first operand, a number.
+        const POp op = node.op == Op::kAdd ? POp::kAdd : POp::kMul;
+        if (n == 0) {
+          Small unit;
+          unit.kind = Value::Kind::kNumber;
+          unit.num = node.op == Op::kAdd ? 0 : 1;
+          const std::uint32_t c = constant(unit, true);
+          const std::uint32_t r = new_register();
+          push(POp::kMove, r, c);
+          return register_operand(r);
+        }
+        const std::uint32_t first = emit(args[0]);
+        if (n == 1) {
+          const std::uint32_t r = new_register();
+          push(POp::kMoveNumber, r, first);
+          return register_operand(r);
+        }
+        const std::uint32_t second = emit(args[1]);
+        const std::uint32_t r = new_register();
+        push(op, r, first, second);
+        for (std::uint32_t i = 2; i < n; ++i) push(op, r, register_operand(r), emit(args[i]));
+        return register_operand(r);
+      }
+      case Op::kSub: {
+        const std::uint32_t a = emit(args[0]);
+        const std::uint32_t r = new_register();
+        if (n == 1) {
+          push(POp::kNeg, r, a);
+        } else {
+          push(POp::kSub, r, a, emit(args[1]));
+        }
+        return register_operand(r);
+      }
+      case Op::kDiv: {
+        const std::uint32_t a = emit(args[0]);
+        const std::uint32_t b = emit(args[1]);
+        const std::uint32_t r = new_register();
+        push(POp::kDiv, r, a, b);
+        return register_operand(r);
+      }
+      case Op::kMin:
+      case Op::kMax: {
+        const std::uint32_t r = new_register();
+        for (std::uint32_t i = 0; i < n; ++i) {
+          const std::uint32_t x = emit(args[i]);
+          if (i == 0)
+            push(POp::kMoveNumber, r, x);
+          else
+            push(node.op == Op::kMin ? POp::kMin : POp::kMax, r, register_operand(r), x);
+        }
+        return register_operand(r);
+      }
+    }
+    return constant_operand(0);
+  }
+};
+
+bool Program::run(const Value64* slots, Value64* registers, Value64& out) const {
+  const Value64* const base[3] = {registers, slots, constants_.data()};
+  const auto at = [&base](std::uint32_t operand) -> const Value64& { return base[operand & 3u][operand >> 2]; };
+  const Ins* const code = code_.data();
+  const std::size_t size = code_.size();
+  std::size_t pc = 0;
+  while (pc < size) {
+    const Ins& in = code[pc++];
+    const Value64& a = at(in.a);
+    if (a.outside) return false;
+    // A boolean result: into its register, or a jump when the instruction is a condition.
+    const auto decide = [&](bool value) {
+      if (in.jump == 0)
+        registers[in.dst] = small_bool(value);
+      else if (value == (in.jump == 1))
+        pc = in.dst;
+    };
+    switch (in.op) {
+      case POp::kMove:
+        registers[in.dst] = a;
+        break;
+      case POp::kMoveNumber:
+        if (a.kind != Value::Kind::kNumber) return false;
+        registers[in.dst] = a;
+        break;
+      case POp::kVarDefault:
+        if (a.kind == Value::Kind::kNull) {
+          const Value64& d = at(in.b);
+          if (d.outside) return false;
+          registers[in.dst] = d;
+        } else {
+          registers[in.dst] = a;
+        }
+        break;
+      case POp::kJump:
+        pc = in.dst;
+        break;
+      case POp::kReturn:
+        out = a;
+        return true;
+      case POp::kJumpIfTruthy:
+        if (small_truthy(a)) pc = in.dst;
+        break;
+      case POp::kJumpIfFalsy:
+        if (!small_truthy(a)) pc = in.dst;
+        break;
+      case POp::kNot:
+      case POp::kTruthy:
+        decide(small_truthy(a) == (in.op == POp::kTruthy));
+        break;
+      case POp::kIsNull:
+        decide((a.kind == Value::Kind::kNull) == (in.count == 1));
+        break;
+      case POp::kEq:
+      case POp::kNe:
+      case POp::kStrictEq:
+      case POp::kStrictNe: {
+        const Value64& b = at(in.b);
+        if (b.outside) return false;
+        bool equal = false;
+        if (in.op == POp::kStrictEq || in.op == POp::kStrictNe) {
+          if (a.kind != b.kind)
+            equal = false;
+          else if (a.kind == Value::Kind::kNull)
+            equal = true;
+          else if (a.kind == Value::Kind::kBool)
+            equal = a.boolean == b.boolean;
+          else
+            equal = small_compare(a, b) == 0;
+        } else if (a.kind == Value::Kind::kNull || b.kind == Value::Kind::kNull) {
+          equal = a.kind == b.kind;
+        } else {
+          equal = small_compare(small_as_number(a), small_as_number(b)) == 0;
+        }
+        decide(equal == (in.op == POp::kEq || in.op == POp::kStrictEq));
+        break;
+      }
+      case POp::kLt:
+      case POp::kLe:
+      case POp::kGt:
+      case POp::kGe: {
+        const Value64& b = at(in.b);
+        if (in.count == 2) {  // the usual form: one comparison of two numbers (null 0, booleans 0/1)
+          if (b.outside) return false;
+          const int k = small_compare(small_as_number(a), small_as_number(b));
+          decide(in.op == POp::kLt ? k < 0 : in.op == POp::kLe ? k <= 0 : in.op == POp::kGt ? k > 0 : k >= 0);
+          break;
+        }
+        const Value64& c = at(in.c);
+        if (b.outside || (in.count == 3 && c.outside)) return false;
+        const Small xs[3] = {small_as_number(a), small_as_number(b), small_as_number(c)};
+        bool all = true;
+        for (std::uint32_t i = 0; all && i + 1 < in.count; ++i) {
+          const int k = small_compare(xs[i], xs[i + 1]);
+          switch (in.op) {
+            case POp::kLt:
+              all = k < 0;
+              break;
+            case POp::kLe:
+              all = k <= 0;
+              break;
+            case POp::kGt:
+              all = k > 0;
+              break;
+            default:
+              all = k >= 0;
+              break;
+          }
+        }
+        decide(all);
+        break;
+      }
+      case POp::kAdd:
+      case POp::kMul:
+      case POp::kSub: {
+        Value64 b = at(in.b);
+        if (b.outside || a.kind != Value::Kind::kNumber || b.kind != Value::Kind::kNumber) return false;
+        Small next;
+        if (in.op == POp::kSub) b.num = -b.num;
+        if (!(in.op == POp::kMul ? small_mul(a, b, next) : small_add(a, b, next))) return false;
+        registers[in.dst] = next;
+        break;
+      }
+      case POp::kNeg: {
+        if (a.kind != Value::Kind::kNumber) return false;
+        Small negated = a;
+        negated.num = -a.num;
+        registers[in.dst] = negated;
+        break;
+      }
+      case POp::kDiv: {
+        const Value64& b = at(in.b);
+        if (b.outside || a.kind != Value::Kind::kNumber || b.kind != Value::Kind::kNumber || b.num == 0) return false;
+        Small inverse = b;
+        inverse.num = b.num < 0 ? -b.den : b.den;
+        inverse.den = b.num < 0 ? -b.num : b.num;
+        Small next;
+        if (!small_mul(a, inverse, next)) return false;
+        registers[in.dst] = next;
+        break;
+      }
+      case POp::kMin:
+      case POp::kMax: {
+        const Value64& x = at(in.b);
+        if (x.outside || x.kind != Value::Kind::kNumber) return false;
+        const int c = small_compare(x, a);
+        if ((in.op == POp::kMin && c < 0) || (in.op == POp::kMax && c > 0)) registers[in.dst] = x;
+        break;
+      }
+    }
+  }
+  return false;  // every path ends with a return: not reached
+}
+
+Expr::Expr(std::shared_ptr<const Node> root, std::vector<int> slots)
+    : root_(std::move(root)), slots_(std::move(slots)) {
+  auto program = std::make_shared<Program>();
+  if (root_ && root_->flat) {
+    Program::Builder{*root_->flat, *program}.build();
+  } else {
+    Small outside;  // no flat form: the program always gives up
+    outside.outside = true;
+    program->constants_.push_back(Small{});
+    program->constants_.push_back(outside);
+    Program::Ins give_up;
+    give_up.op = POp::kReturn;
+    give_up.a = Program::Builder::constant_operand(1);
+    program->code_.push_back(give_up);
+  }
+  program_ = std::move(program);
+}
+
+Value64 Value64::of(const nlohmann::json* value) {
+  Value64 v;
+  if (value == nullptr || value->is_null()) return v;
+  // literal_of and small_of, without a 128-bit Rational in between for the usual figures.
+  switch (value->type()) {
+    case nlohmann::json::value_t::number_integer: {
+      const auto i = value->get<std::int64_t>();
+      v.kind = Value::Kind::kNumber;
+      v.num = i;
+      v.outside = !fits_small(i);  // −2^63 has no negation
+      return v;
+    }
+    case nlohmann::json::value_t::number_unsigned: {
+      const auto u = value->get<std::uint64_t>();
+      v.kind = Value::Kind::kNumber;
+      v.num = static_cast<std::int64_t>(u);
+      v.outside = u > static_cast<std::uint64_t>(kMaxSmall);
+      return v;
+    }
+    case nlohmann::json::value_t::number_float: {
+      // from_double: a whole number below 2^53, else the shortest decimal m ÷ 10^k in lowest terms.
+      const double d = value->get<double>();
+      if (std::fabs(d) < 9007199254740992.0 && d == std::trunc(d)) {
+        v.kind = Value::Kind::kNumber;
+        v.num = static_cast<std::int64_t>(d);
+        return v;
+      }
+      std::int64_t m = 0;
+      int k = 0;
+      if (std::isfinite(d) && short_decimal_digits(d, m, k)) {
+        const auto g =
+            static_cast<std::int64_t>(gcd64(static_cast<std::uint64_t>(m), static_cast<std::uint64_t>(kPow10Int[k])));
+        v.kind = Value::Kind::kNumber;
+        v.num = (d < 0 ? -m : m) / g;
+        v.den = kPow10Int[k] / g;
+        return v;
+      }
+      break;  // a long decimal: from_double's text path
+    }
+    default:
+      break;
+  }
+  auto literal = literal_of(*value);
+  if (!literal || !small_of(*literal, v)) v.outside = true;
+  return v;
+}
+
+Value64 Value64::of(const Rational& value) {
+  Value64 v;
+  if (!small_number(value.num(), value.den(), v)) v.outside = true;
+  return v;
 }
 
 Slot Slot::of(const nlohmann::json* value) {

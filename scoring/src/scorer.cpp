@@ -17,6 +17,47 @@ bool fits64(exact::Int v) {
   return v <= kMax64 && v >= -kMax64;
 }
 
+// exact::Value64::of for an answer: the usual figures (whole numbers) read in place, the rest by
+// Value64::of itself.
+exact::Value64 value64_of(const Answer& a) {
+  if (!a.present || a.not_applicable) return exact::Value64{};
+  const Json& v = a.value;
+  exact::Value64 out;
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      out.kind = exact::Value::Kind::kNumber;
+      out.num = static_cast<std::int64_t>(u);
+      return out;
+    }
+  } else if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (i != std::numeric_limits<std::int64_t>::min()) {
+      out.kind = exact::Value::Kind::kNumber;
+      out.num = i;
+      return out;
+    }
+  }
+  return exact::Value64::of(&v);
+}
+
+// Rational::to_double of a 64-bit rational, in place: the same conversion (both through long double).
+double to_double(const exact::Value64& v) {
+  return static_cast<double>(static_cast<long double>(v.num) / static_cast<long double>(v.den));
+}
+
+// A JSON number or null set without destroying and rebuilding the value when it is already one.
+void set_number(Json& j, double value) {
+  if (j.is_number_float())
+    j.get_ref<double&>() = value;
+  else
+    j = value;
+}
+
+void set_null(Json& j) {
+  if (!j.is_null()) j = nullptr;
+}
+
 }  // namespace
 
 // What does not depend on the answers, worked out once: the parts of the definition that scoring
@@ -37,6 +78,7 @@ struct Scorer::Plan {
     double cap = 0;  // max_points
     double best = 0;
     std::uint32_t first_option = 0;  // option_points[first_option ...]
+    std::uint32_t options = 0;
     // A derived band whose bounds all have 64-bit exact forms: looked up in bands[first_option ...].
     bool bands64 = false;
   };
@@ -88,10 +130,13 @@ struct Scorer::Plan {
   std::vector<int> answer_slots;
 
   // Scratch, overwritten by every call.
-  std::vector<exact::Slot> slots;  // every logic slot converted for exact evaluation
-  std::vector<double> grades;      // question_grade of graded questions
+  std::vector<exact::Value64> values;  // every logic slot in 64-bit form (exact::Program)
+  std::vector<exact::Value64> registers;
+  std::vector<exact::Slot> slots;        // every logic slot converted for Expr::evaluate, when a program gives up
+  std::vector<double> grades;            // graded questions: question_grade when considered and answered, else −∞
+  std::vector<std::uint8_t> considered;  // graded questions: visible and applicable
 
-  int band64(const QuestionPlan& qp, const exact::Rational& value, std::size_t options) const;
+  int band64(const QuestionPlan& qp, std::int64_t num, std::int64_t den) const;
 };
 
 Scorer::Scorer(const Questionnaire& q) : plan_(std::make_unique<Plan>()) {
@@ -111,6 +156,7 @@ Scorer::Scorer(const Questionnaire& q) : plan_(std::make_unique<Plan>()) {
     qp.best = question.max_score();
     qp.value_from = question.value_from;
     qp.first_option = static_cast<std::uint32_t>(p.option_points.size());
+    qp.options = static_cast<std::uint32_t>(question.options.size());
     qp.bands64 = !question.asked();
     for (const auto& o : question.options) {
       p.option_points.push_back(o.points);
@@ -193,22 +239,27 @@ Scorer::Scorer(const Questionnaire& q) : plan_(std::make_unique<Plan>()) {
   for (int s = 0; s < n; ++s) {
     if (read[static_cast<std::size_t>(s)]) p.answer_slots.push_back(s);
   }
+  std::size_t registers = 0;
+  for (const auto& c : q.computed) {
+    if (c.exact) registers = std::max(registers, c.exact->program().registers());
+  }
+  p.values.assign(static_cast<std::size_t>(q.slot_count()), exact::Value64{});
+  p.registers.assign(registers, exact::Value64{});
   p.slots.assign(static_cast<std::size_t>(q.slot_count()), exact::Slot{});
   p.grades.assign(q.questions.size(), 0);
+  p.considered.assign(q.questions.size(), 0);
 }
 
 // Question::band_of(const Rational&) when the value and every bound fit in 64 bits: the products of
 // the comparison fit in 128 bits, so it never gives up and falls back as exact::compare might.
-int Scorer::Plan::band64(const QuestionPlan& qp, const exact::Rational& value, std::size_t options) const {
-  const auto num = static_cast<std::int64_t>(value.num());
-  const auto den = static_cast<std::int64_t>(value.den());
+int Scorer::Plan::band64(const QuestionPlan& qp, std::int64_t num, std::int64_t den) const {
   // -1, 0 or 1 as value compares with the bound.
   auto order = [&](const Bound& b) {
     const exact::Int left = static_cast<exact::Int>(num) * b.den;
     const exact::Int right = static_cast<exact::Int>(b.num) * den;
     return left < right ? -1 : (left > right ? 1 : 0);
   };
-  for (std::size_t i = 0; i < options; ++i) {
+  for (std::size_t i = 0; i < qp.options; ++i) {
     const auto& band = bands[qp.first_option + i];
     if (!band.ranged) continue;
     if (band.lower.present) {
@@ -245,59 +296,96 @@ void Scorer::score(const AnswerSet& answers, ScoreResult& r) {
   // The steps of score() (score.cpp), in the same order, into storage kept from the last call.
   r.questions.resize(n);
   r.sections.resize(q.sections.size());
+  // Every computed value is set below; those after the one being computed are cleared only if the
+  // floating-point engine or Expr::evaluate runs (a rule reads earlier values only, but as score()
+  // does, a later one must read as null rather than as the previous answer set's).
   r.computed.resize(q.computed.size());
-  for (auto& c : r.computed) c = nullptr;
   r.computed_exact.assign(q.computed.size(), std::nullopt);
   r.missing_required.clear();
   detail::AnswerScope scope(answers, r.computed, r.questions);
 
-  // Computed values (score_computed). The exact rules read slots converted once here rather than per
-  // var; a slot holds what score_computed's lookups give: an answer when given and applicable
-  // (computed values read answers whatever their visibility), a computed value exactly when it has
-  // an exact form, else as its JSON value. A rule reads only computed values before its own (the
-  // loader orders them); clearing them keeps a value of the previous answer set from being read.
-  std::vector<exact::Slot>& slots = p.slots;
-  for (std::size_t ci = 0; ci < q.computed.size(); ++ci) slots[n + ci] = exact::Slot{};
-  for (int s : p.answer_slots) {
-    const Answer& a = answers.answers[static_cast<std::size_t>(s)];
-    slots[static_cast<std::size_t>(s)] = exact::Slot::of(!a.present || a.not_applicable ? nullptr : &a.value);
-  }
+  // Computed values (score_computed). The exact rules run as flat programs over 64-bit values
+  // converted once here rather than per var (exact::Program); a slot holds what score_computed's
+  // lookups give: an answer when given and applicable (computed values read answers whatever their
+  // visibility), a computed value exactly when it has an exact form, else as its JSON value. A rule
+  // reads only computed values before its own (the loader orders them); clearing them keeps a value
+  // of the previous answer set from being read. When a program gives up, Expr::evaluate decides
+  // over exact::Slot values, converted only then.
+  std::vector<exact::Value64>& values = p.values;
+  for (std::size_t ci = 0; ci < q.computed.size(); ++ci) values[n + ci] = exact::Value64{};
+  for (int s : p.answer_slots)
+    values[static_cast<std::size_t>(s)] = value64_of(answers.answers[static_cast<std::size_t>(s)]);
+  bool slots_ready = false;    // p.slots holds the answers, the computed values before ci, null after
+  bool later_cleared = false;  // r.computed after ci is null
   for (std::size_t ci = 0; ci < q.computed.size(); ++ci) {
     const Computed& comp = q.computed[ci];
     bool done = false;
     if (comp.exact) {
-      if (auto v = comp.exact->evaluate(slots.data())) {
-        if (v->kind == exact::Value::Kind::kNumber) {
-          r.computed[ci] = v->number.to_double();
-          r.computed_exact[ci] = v->number;
+      exact::Value64 v;
+      if (comp.exact->program().run(values.data(), p.registers.data(), v)) {
+        if (v.kind == exact::Value::Kind::kNumber) {
+          set_number(r.computed[ci], to_double(v));
+          r.computed_exact[ci] = v.rational();
+          values[n + ci] = v;
+          if (slots_ready) p.slots[n + ci] = exact::Slot::of(*r.computed_exact[ci]);
+          continue;
+        }
+        if (v.kind == exact::Value::Kind::kNull) {
+          set_null(r.computed[ci]);
           done = true;
-        } else if (v->kind == exact::Value::Kind::kNull) {
-          r.computed[ci] = nullptr;
-          done = true;
+        }
+      } else {
+        if (!slots_ready) {
+          std::vector<exact::Slot>& slots = p.slots;
+          for (int s : p.answer_slots) {
+            const Answer& a = answers.answers[static_cast<std::size_t>(s)];
+            slots[static_cast<std::size_t>(s)] = exact::Slot::of(!a.present || a.not_applicable ? nullptr : &a.value);
+          }
+          for (std::size_t before = 0; before < ci; ++before) {
+            slots[n + before] = r.computed_exact[before]
+                                    ? exact::Slot::of(*r.computed_exact[before])
+                                    : exact::Slot::of(r.computed[before].is_null() ? nullptr : &r.computed[before]);
+          }
+          for (std::size_t after = ci; after < q.computed.size(); ++after) slots[n + after] = exact::Slot{};
+          slots_ready = true;
+        }
+        if (auto e = comp.exact->evaluate(p.slots.data())) {
+          if (e->kind == exact::Value::Kind::kNumber) {
+            r.computed[ci] = e->number.to_double();
+            r.computed_exact[ci] = e->number;
+            done = true;
+          } else if (e->kind == exact::Value::Kind::kNull) {
+            r.computed[ci] = nullptr;
+            done = true;
+          }
         }
       }
     }
     if (!done) {
+      if (!later_cleared) {
+        for (std::size_t after = ci; after < q.computed.size(); ++after) set_null(r.computed[after]);
+        later_cleared = true;
+      }
       scope.set_hidden_from(0);
       Json v = comp.expr.evaluate(scope);
       if (v.is_number_float() && !std::isfinite(v.get<double>())) v = nullptr;
       r.computed[ci] = std::move(v);
     }
-    exact::Slot& mine = slots[n + ci];
-    if (r.computed_exact[ci])
-      mine = exact::Slot::of(*r.computed_exact[ci]);
-    else
-      mine = exact::Slot::of(r.computed[ci].is_null() ? nullptr : &r.computed[ci]);
+    values[n + ci] = r.computed_exact[ci] ? exact::Value64::of(*r.computed_exact[ci])
+                                          : exact::Value64::of(r.computed[ci].is_null() ? nullptr : &r.computed[ci]);
+    if (slots_ready) {
+      p.slots[n + ci] = r.computed_exact[ci] ? exact::Slot::of(*r.computed_exact[ci])
+                                             : exact::Slot::of(r.computed[ci].is_null() ? nullptr : &r.computed[ci]);
+    }
   }
 
-  // Questions (score_question).
+  // Questions (score_question). Each result is built in a local and stored once.
   for (std::size_t qi = 0; qi < n; ++qi) {
     const Plan::QuestionPlan& qp = p.questions[qi];
-    const Question& question = *qp.question;
     const Answer& a = answers.answers[qi];
-    QuestionResult& out = r.questions[qi];
-    out = QuestionResult{};
+    QuestionResult out;
     if (qp.conditions) {
+      const Question& question = *qp.question;
       // Document order: a condition sees earlier hidden questions as unanswered.
       scope.set_hidden_from(static_cast<int>(qi));
       out.visible = !question.visible_if || logic::truthy(question.visible_if->evaluate(scope));
@@ -309,42 +397,50 @@ void Scorer::score(const AnswerSet& answers, ScoreResult& r) {
     }
     out.answered = a.present;
     out.value = a.number;
+    const int* selected = a.selected.data();
+    std::size_t count = a.selected.size();
     int derived = -1;
-    std::span<const int> selected(a.selected);
     if (qp.type == QuestionType::kBand && a.what_if_band >= 0) {
       out.answered = true;
       derived = a.what_if_band;
     } else if (!qp.asked) {
-      const Json& v = r.computed[static_cast<std::size_t>(qp.value_from)];
-      const auto& exact_value = r.computed_exact[static_cast<std::size_t>(qp.value_from)];
+      const auto from = static_cast<std::size_t>(qp.value_from);
+      const Json& v = r.computed[from];
       out.answered = false;
       if (v.is_number()) {
         out.value = v.get<double>();
-        if (exact_value && qp.bands64 && fits64(exact_value->num()) && fits64(exact_value->den())) {
-          derived = p.band64(qp, *exact_value, question.options.size());
+        const auto& exact_value = r.computed_exact[from];
+        const exact::Value64& value64 = values[n + from];  // exact_value in 64 bits, when it fits
+        if (exact_value && qp.bands64 && !value64.outside) {
+          derived = p.band64(qp, value64.num, value64.den);
         } else {
+          const Question& question = *qp.question;
           derived = exact_value ? question.band_of(*exact_value) : question.band_of(out.value);
         }
         out.answered = derived >= 0;
       }
     }
     if (!qp.asked || a.what_if_band >= 0) {
-      selected = derived >= 0 ? std::span<const int>(&derived, 1) : std::span<const int>();
+      selected = &derived;
+      count = derived >= 0 ? 1 : 0;
     }
     if (out.visible && out.required && !out.answered) r.missing_required.push_back(static_cast<int>(qi));
-    if (qp.type == QuestionType::kBand && !selected.empty()) out.band = selected[0];
+    if (qp.type == QuestionType::kBand && count > 0) out.band = selected[0];
     if (qp.scored && out.visible && !a.not_applicable) {
       out.counts = true;
       out.max = qp.best;
       if (out.answered) {
+        const double* points = p.option_points.data() + qp.first_option;
         double total = 0;
-        for (int i : selected) total += p.option_points[qp.first_option + static_cast<std::uint32_t>(i)];
+        for (std::size_t i = 0; i < count; ++i) total += points[selected[i]];
         if (qp.max_points) total = std::min(total, qp.cap);
         out.points = total;
       }
     }
     if (qp.graded) {
-      // question_grade (score.cpp), once per question rather than once per requirement.
+      // question_grade (score.cpp), once per question rather than once per requirement, kept as what
+      // a count/share requirement reads: whether the question is considered (visible, applicable),
+      // and its grade when it is also answered (else −∞, which reaches no threshold).
       double grade = out.points;
       switch (qp.type) {
         case QuestionType::kLadder:
@@ -360,8 +456,11 @@ void Scorer::score(const AnswerSet& answers, ScoreResult& r) {
         default:
           break;
       }
-      p.grades[qi] = grade;
+      const bool considered = out.visible && !a.not_applicable;
+      p.considered[qi] = considered ? 1 : 0;
+      p.grades[qi] = considered && out.answered ? grade : -std::numeric_limits<double>::infinity();
     }
+    r.questions[qi] = out;
   }
 
   // Sections (aggregate_section); children always have larger indices than their parents.
@@ -427,29 +526,34 @@ void Scorer::score(const AnswerSet& answers, ScoreResult& r) {
   lv.requirements.resize(q.levels.size());
   for (std::size_t li = 0; li < q.levels.size(); ++li) {
     const auto& plans = p.requirements[li];
-    lv.requirements[li].assign(plans.size(), {});
+    lv.requirements[li].resize(plans.size());
     for (std::size_t ri = 0; ri < plans.size(); ++ri) {
       const Plan::RequirementPlan& rp = plans[ri];
       RequirementResult& out = lv.requirements[li][ri];
+      out = RequirementResult{};
       switch (rp.kind) {
         case RequirementKind::kScore:
           out.actual = r.sections[static_cast<std::size_t>(rp.section)].score;
           out.met = compare(out.actual, rp.comparison, rp.threshold);
           break;
         case RequirementKind::kCount:
-        case RequirementKind::kShare:
+        case RequirementKind::kShare: {
+          const double at_least = rp.at_least - 1e-9;
+          int considered = 0;
+          int counted = 0;
           for (std::uint32_t k = rp.first; k < rp.first + rp.count; ++k) {
             const auto qi = static_cast<std::size_t>(p.selected[k]);
-            const QuestionResult& qr = r.questions[qi];
-            if (!qr.visible || answers.answers[qi].not_applicable) continue;
-            ++out.considered;
-            if (qr.answered && p.grades[qi] >= rp.at_least - 1e-9) ++out.counted;
+            considered += p.considered[qi];
+            counted += p.grades[qi] >= at_least ? 1 : 0;
           }
+          out.considered = considered;
+          out.counted = counted;
           out.actual = rp.kind == RequirementKind::kCount
                            ? out.counted
                            : (out.considered > 0 ? static_cast<double>(out.counted) / out.considered : 0.0);
           out.met = compare(out.actual, rp.comparison, rp.threshold);
           break;
+        }
         default:
           detail::decide_requirement(q, answers, r, scope, li, ri);
           break;

@@ -33,6 +33,9 @@ class Rational {
   Rational() = default;
   [[nodiscard]] static std::optional<Rational> make(Int num, Int den);  // nullopt when den is 0 or on overflow
   [[nodiscard]] static Rational integer(long long value) { return Rational(value, 1); }
+  // num/den as given: the caller guarantees lowest terms and den > 0 (the 64-bit evaluation's
+  // results are, so that converting one does not take a gcd again).
+  [[nodiscard]] static Rational lowest_terms(std::int64_t num, std::int64_t den) { return Rational(num, den); }
 
   [[nodiscard]] Int num() const { return num_; }
   [[nodiscard]] Int den() const { return den_; }
@@ -80,6 +83,51 @@ struct Slot {
   [[nodiscard]] static Slot of(const Rational& value);
 };
 
+// A value of the 64-bit evaluation: null, a boolean, or a rational whose numerator and denominator
+// fit in 64 bits (within ±(2^63 − 1)), in lowest terms, denominator > 0. `outside`: anything else
+// (a string, a list, a wider number), which makes an evaluation that reads it give up.
+struct Value64 {
+  Value::Kind kind = Value::Kind::kNull;
+  bool boolean = false;
+  bool outside = false;
+  std::int64_t num = 0;
+  std::int64_t den = 1;
+
+  // What Slot::of gives, in 64 bits: nullptr or null is null (absent: a var reads its default).
+  [[nodiscard]] static Value64 of(const nlohmann::json* value);
+  [[nodiscard]] static Value64 of(const Rational& value);
+  // The number as a Rational (kind kNumber): already in lowest terms, no gcd taken.
+  [[nodiscard]] Rational rational() const { return Rational::lowest_terms(num, den); }
+};
+
+// A rule compiled to a flat sequence of instructions over 64-bit values: operands are slots,
+// constants or registers (one per inner node), `if`/`and`/`or` are jumps, nothing is allocated or
+// copied per evaluation. It computes what the 64-bit tree evaluation computes and gives up (false)
+// in the same cases — a value outside 64 bits, a non-number operand to arithmetic, a division by
+// zero — and then Expr::evaluate decides. See Expr::program().
+class Program {
+ public:
+  // `slots` indexed like Expr::slots(), absent ones as null; `registers` holds at least
+  // registers() values (scratch, overwritten). False: gave up.
+  [[nodiscard]] bool run(const Value64* slots, Value64* registers, Value64& out) const;
+  [[nodiscard]] std::size_t registers() const { return registers_; }
+
+  struct Ins;
+  struct Builder;
+
+  Program();
+  ~Program();
+  Program(Program&&) noexcept;
+  Program& operator=(Program&&) noexcept;
+
+ private:
+  friend class Expr;
+  std::vector<Ins> code_;
+  std::vector<Value64> constants_;
+  std::uint32_t result_ = 0;  // an operand
+  std::size_t registers_ = 0;
+};
+
 // A computed value's rule, compiled once for exact evaluation.
 class Expr {
  public:
@@ -102,11 +150,16 @@ class Expr {
   // The slots the rule reads, each once, ascending.
   [[nodiscard]] const std::vector<int>& slots() const { return slots_; }
 
-  Expr(std::shared_ptr<const Node> root, std::vector<int> slots) : root_(std::move(root)), slots_(std::move(slots)) {}
+  // The rule as a flat program over 64-bit values (see Program): when it runs, its result is
+  // evaluate()'s on the same slots; when it gives up, evaluate() decides.
+  [[nodiscard]] const Program& program() const { return *program_; }
+
+  Expr(std::shared_ptr<const Node> root, std::vector<int> slots);
 
  private:
   std::shared_ptr<const Node> root_;
   std::vector<int> slots_;
+  std::shared_ptr<const Program> program_;
 };
 
 }  // namespace assess::exact

@@ -4,11 +4,12 @@
 // every time. A Scorer prepares what does not depend on the answers once — each question's points
 // per option, the slots every computed value reads, the questions each count requirement looks at
 // — and scores into a result the caller keeps, so that scoring one answer set after another
-// allocates nothing once the result has its sizes. Computed values are evaluated over typed slots
-// converted once per answer set (exact.h, Expr::evaluate with slots), in 64-bit arithmetic while
-// the figures fit. The result is the one score() gives for the same answers, bit for bit
+// allocates nothing once the result has its sizes. Computed values run as flat programs over 64-bit
+// values converted once per answer set (exact.h, exact::Program); when a figure leaves 64 bits the
+// exact tree evaluation (Expr::evaluate) decides, and beyond that the floating-point engine, as in
+// score(). The result is the one score() gives for the same answers, bit for bit
 // (tests/scorer_test.cpp compares them on thousands of random answer sets of every shipped
-// questionnaire).
+// questionnaire and on chains of computed values that leave the 64-bit path part way).
 //
 // A Scorer keeps scratch buffers: use one per thread.
 #pragma once
