@@ -107,7 +107,7 @@ struct Value64 {
 // zero — and then Expr::evaluate decides. See Expr::program().
 class Program {
  public:
-  // `slots` indexed like Expr::slots(), absent ones as null; `registers` holds at least
+  // `slots` indexed by slot number, absent ones as null; `registers` holds at least
   // registers() values (scratch, overwritten). False: gave up.
   [[nodiscard]] bool run(const Value64* slots, Value64* registers, Value64& out) const;
   [[nodiscard]] std::size_t registers() const { return registers_; }
@@ -124,7 +124,6 @@ class Program {
   friend class Expr;
   std::vector<Ins> code_;
   std::vector<Value64> constants_;
-  std::uint32_t result_ = 0;  // an operand
   std::size_t registers_ = 0;
 };
 
