@@ -1943,11 +1943,11 @@ std::string origin_text(const Json& o, bool en) {
 
 }  // namespace
 
-void App::add_provenance(Json& rows) {
+void App::add_provenance(Json& rows, int year) {
   if (!rows.is_array()) return;
   std::vector<std::string> ids;
   for (const auto& r : rows) ids.push_back(r.value("id", ""));
-  const auto origins = store_.bureau_origins(ids);
+  const auto origins = store_.bureau_origins(ids, year);
   for (auto& r : rows) {
     const std::string id = r.value("id", "");
     auto it = origins.find(id);
@@ -2115,7 +2115,7 @@ HttpResponse App::on_bureau_drill(Context& c) {
       http_fail(404, "no dashboard figure \"" + clean_utf8(figure, 100) + "\"");
     }
   }
-  add_provenance(list);
+  add_provenance(list, year);
   if (c.query.count("format") && c.query["format"] != "json") {
     std::vector<std::string> header =
         en ? std::vector<std::string>{"USCC", "Enterprise", "Counted in", "Value", "Source"}

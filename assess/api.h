@@ -156,7 +156,7 @@ class App {
   void feed_bureau(const AssessmentRow& a, std::int64_t now);
   // Adds "origin" (where the record came from) and "enterprise_id" (when the enterprise is in the
   // enterprise list) to rows that carry a USCC as "id".
-  void add_provenance(Json& rows);
+  void add_provenance(Json& rows, int year = 0);
   // The dashboard over each enterprise's latest round up to `year` (0: the latest round).
   Dashboard bureau_dashboard(const std::string& region, int year);
   HttpResponse on_users(Context& c);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "db.h"
 #include "scoring/error.h"
@@ -218,11 +219,22 @@ CREATE TABLE sync_conflicts(
   resolution TEXT NOT NULL DEFAULT '');
 CREATE INDEX sync_conflicts_by_answer ON sync_conflicts(assessment_id, module, question, resolved_at);
 )sql",
-    // 11: an enterprise's assessments, and the enterprise list in its order, through an index (with
+    // 11 (issue 15): an enterprise's latest round is the last by (year, round) — the year its figures
+    // describe (of as_of, else of the day it was saved), then the round within the year —, not the
+    // highest round number: last year's file imported after this year's as a new round left the
+    // flag on last year's round. The flags are marked again by that order.
+    R"sql(
+UPDATE bureau_facts SET latest = CASE WHEN round = (
+  SELECT r.round FROM bureau_records r WHERE r.uscc = bureau_facts.uscc
+  ORDER BY CAST(substr(CASE WHEN r.as_of <> '' THEN r.as_of ELSE r.imported_at END, 1, 4) AS INTEGER) DESC,
+    r.round DESC
+  LIMIT 1) THEN 1 ELSE 0 END;
+)sql",
+    // 12: an enterprise's assessments, and the enterprise list in its order, through an index (with
     // 200,000 assessments, both were scans: 32–100 ms of the server's CPU a request on SQLite).
     R"sql(
-CREATE INDEX assessments_by_enterprise ON assessments(enterprise_id, id);
-CREATE INDEX enterprises_by_name ON enterprises(name, id);
+CREATE INDEX IF NOT EXISTS assessments_by_enterprise ON assessments(enterprise_id, id);
+CREATE INDEX IF NOT EXISTS enterprises_by_name ON enterprises(name, id);
 )sql",
 };
 
@@ -416,11 +428,22 @@ CREATE TABLE sync_conflicts(
   resolution TEXT NOT NULL DEFAULT '');
 CREATE INDEX sync_conflicts_by_answer ON sync_conflicts(assessment_id, module, question, resolved_at);
 )sql",
-    // 11: an enterprise's assessments, and the enterprise list in its order, through an index (with
+    // 11 (issue 15): an enterprise's latest round is the last by (year, round) — the year its figures
+    // describe (of as_of, else of the day it was saved), then the round within the year —, not the
+    // highest round number: last year's file imported after this year's as a new round left the
+    // flag on last year's round. The flags are marked again by that order.
+    R"sql(
+UPDATE bureau_facts SET latest = CASE WHEN round = (
+  SELECT r.round FROM bureau_records r WHERE r.uscc = bureau_facts.uscc
+  ORDER BY CAST(substr(CASE WHEN r.as_of <> '' THEN r.as_of ELSE r.imported_at END, 1, 4) AS INTEGER) DESC,
+    r.round DESC
+  LIMIT 1) THEN 1 ELSE 0 END;
+)sql",
+    // 12: an enterprise's assessments, and the enterprise list in its order, through an index (with
     // 200,000 assessments, both were scans: 32–100 ms of the server's CPU a request on SQLite).
     R"sql(
-CREATE INDEX assessments_by_enterprise ON assessments(enterprise_id, id);
-CREATE INDEX enterprises_by_name ON enterprises(name, id);
+CREATE INDEX IF NOT EXISTS assessments_by_enterprise ON assessments(enterprise_id, id);
+CREATE INDEX IF NOT EXISTS enterprises_by_name ON enterprises(name, id);
 )sql",
 };
 
@@ -1368,35 +1391,64 @@ bool Store::revoke_invite(std::int64_t enterprise_id, const std::string& token) 
   return s.changes() > 0;
 }
 
+namespace {
+
+// The year a round stands in: of the date its figures describe, else of the day it was saved.
+// Plain SQL (substr and CASE), the same in SQLite and PostgreSQL. Rounds are ordered by (year,
+// round): the year first, then the round within the year (round numbers only count up per USCC).
+constexpr const char* kRoundYear =
+    "CAST(substr(CASE WHEN r.as_of <> '' THEN r.as_of ELSE r.imported_at END, 1, 4) AS INTEGER)";
+
+// kRoundYear of one date: the number its first four characters start with (0 when none).
+std::int64_t round_year(const std::string& date) {
+  std::int64_t year = 0;
+  for (std::size_t i = 0; i < date.size() && i < 4 && date[i] >= '0' && date[i] <= '9'; ++i)
+    year = year * 10 + (date[i] - '0');
+  return year;
+}
+
+}  // namespace
+
 Store::ImportCounts Store::save_bureau_records(const std::vector<BureauRecord>& records, bool new_round,
                                                const std::string& source, const std::string& now) {
   const auto lock = guard();
   ImportCounts counts;
   Transaction t(*db_);
   for (const auto& r : records) {
+    // The enterprise's rounds: the highest round number, the latest by (year, round), and the last
+    // round of the record's year.
+    const std::int64_t year = round_year(r.as_of.empty() ? now : r.as_of);
+    std::int64_t highest = 0;
     std::int64_t latest = 0;
-    std::string latest_year;
+    std::int64_t latest_year = 0;
+    std::int64_t in_year = 0;
     {
-      Statement s(*db_,
-                  "SELECT round, as_of, imported_at FROM bureau_records WHERE uscc = ? ORDER BY round DESC LIMIT 1");
+      Statement s(*db_, std::string("SELECT r.round, ") + kRoundYear + " FROM bureau_records r WHERE r.uscc = ?");
       s.bind(1, r.uscc);
-      if (s.step()) {
-        latest = s.integer(0);
-        latest_year = (s.text(1).empty() ? s.text(2) : s.text(1)).substr(0, 4);
+      while (s.step()) {
+        const std::int64_t n = s.integer(0);
+        const std::int64_t y = s.integer(1);
+        highest = std::max(highest, n);
+        if (latest == 0 || std::pair(y, n) > std::pair(latest_year, latest)) {
+          latest = n;
+          latest_year = y;
+        }
+        if (y == year) in_year = std::max(in_year, n);
       }
     }
-    const std::string year = (r.as_of.empty() ? now : r.as_of).substr(0, 4);
-    const bool other_year = latest != 0 && !new_round && latest_year != year;
-    const std::int64_t round = latest == 0 ? 1 : (new_round || other_year ? latest + 1 : latest);
+    const bool other_year = latest != 0 && !new_round && in_year == 0;
+    const std::int64_t round = latest == 0 ? 1 : (new_round || other_year ? highest + 1 : in_year);
     if (latest == 0) {
       ++counts.added;
     } else if (new_round || other_year) {
       ++counts.new_rounds;
-      if (new_round && latest_year == year) ++counts.same_year;
+      if (new_round && in_year != 0) ++counts.same_year;
       if (other_year) ++counts.other_year;
     } else {
       ++counts.updated;
     }
+    // The round saved is the latest when no round stands after it by (year, round).
+    const bool is_latest = latest == 0 || std::pair(year, round) >= std::pair(latest_year, latest);
     Statement s(*db_,
                 "INSERT INTO bureau_records(uscc, round, name, region, facts, source, imported_at, origin, as_of) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -1424,11 +1476,11 @@ Store::ImportCounts Store::save_bureau_records(const std::vector<BureauRecord>& 
         .bind(8, origin.dump(-1, ' ', false, Json::error_handler_t::replace))
         .bind(9, r.as_of)
         .run();
-    if (round > 1 && round != latest) {
-      Statement old(*db_, "UPDATE bureau_facts SET latest = 0 WHERE uscc = ? AND round < ?");
+    if (is_latest && latest != 0 && round != latest) {
+      Statement old(*db_, "UPDATE bureau_facts SET latest = 0 WHERE uscc = ? AND latest = 1 AND round <> ?");
       old.bind(1, r.uscc).bind(2, round).run();
     }
-    save_facts(replaced ? *replaced : r, round, true);
+    save_facts(replaced ? *replaced : r, round, is_latest);
     // One record per enterprise (issue 15): an imported USCC the enterprise list does not hold yet
     // joins it, so consultants and the bureau see the same enterprises (an existing row is kept as
     // the consultants entered it).
@@ -1521,15 +1573,6 @@ std::size_t Store::bureau_rows(const FactQuery& query, const FactRowVisitor& vis
   return bureau_rows_in(0, query, visit);
 }
 
-namespace {
-
-// The year a round stands in: of the date its figures describe, else of the day it was saved.
-// Plain SQL (substr and CASE), the same in SQLite and PostgreSQL.
-constexpr const char* kRoundYear =
-    "CAST(substr(CASE WHEN r.as_of <> '' THEN r.as_of ELSE r.imported_at END, 1, 4) AS INTEGER)";
-
-}  // namespace
-
 std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRowVisitor& visit) {
   const auto lock = guard();
   const auto& columns = fact_columns();
@@ -1538,10 +1581,12 @@ std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRo
   sql += std::string(", CASE WHEN f.typed = 0 OR 1 = ") + (query.want_json ? "1" : "0") +
          " THEN (SELECT r.facts FROM bureau_records r WHERE r.uscc = f.uscc AND r.round = f.round) END"
          " FROM bureau_facts f WHERE ";
+  // A year: the enterprise's last round by (year, round) among those of that year or before.
   const std::string which = year > 0 ? std::string(
-                                           "f.round = (SELECT max(r.round) FROM bureau_records r WHERE r.uscc = "
+                                           "f.round = (SELECT r.round FROM bureau_records r WHERE r.uscc = "
                                            "f.uscc AND ") +
-                                           kRoundYear + " <= " + std::to_string(year) + ")"
+                                           kRoundYear + " <= " + std::to_string(year) + " ORDER BY " + kRoundYear +
+                                           " DESC, r.round DESC LIMIT 1)"
                                      : std::string("f.latest = 1");
   sql += which;
   // Region filters as ranges over the index: a prefix p holds p <= region < p + byte 0xFF
@@ -1674,9 +1719,13 @@ Store::ImportCounts Store::save_assessment_record(const BureauRecord& record, co
   bool same_assessment = false;
   bool any = false;
   {
-    Statement s(*db_,
-                "SELECT round, facts, origin, as_of FROM bureau_records WHERE uscc = ? ORDER BY round DESC LIMIT 1");
-    s.bind(1, r.uscc);
+    // The record the assessment is laid over: the enterprise's last round by (year, round) of the
+    // assessment's year or before (a later year's figures are not its earlier values).
+    const std::int64_t year = round_year(record.as_of.empty() ? now : record.as_of);
+    Statement s(*db_, std::string("SELECT r.round, r.facts, r.origin, r.as_of FROM bureau_records r WHERE r.uscc = ? "
+                                  "AND ") +
+                          kRoundYear + " <= ? ORDER BY " + kRoundYear + " DESC, r.round DESC LIMIT 1");
+    s.bind(1, r.uscc).bind(2, year);
     if (s.step()) {
       any = true;
       const Json before = Json::parse(s.text(1));
@@ -1719,15 +1768,17 @@ Json Store::bureau_history(const std::string& uscc) {
   const auto lock = guard();
   Statement s(*db_,
               std::string("SELECT r.round, r.name, r.region, r.facts, r.source, r.imported_at, r.origin, r.as_of, ") +
-                  kRoundYear + ", (SELECT max(x.round) FROM bureau_records x WHERE x.uscc = r.uscc)" +
-                  " FROM bureau_records r WHERE r.uscc = ? ORDER BY r.round");
+                  kRoundYear +
+                  ", (SELECT f.latest FROM bureau_facts f WHERE f.uscc = r.uscc AND f.round = r.round)"
+                  " FROM bureau_records r WHERE r.uscc = ? ORDER BY " +
+                  kRoundYear + ", r.round");
   s.bind(1, uscc);
   Json out = Json::array();
   while (s.step()) {
     Json origin = Json::parse(s.text(6));
     origin.erase("carried");
     out.push_back({{"round", s.integer(0)},
-                   {"latest", s.integer(0) == s.integer(9)},
+                   {"latest", !s.null(9) && s.integer(9) == 1},
                    {"name", s.text(1)},
                    {"region", s.text(2)},
                    {"facts", Json::parse(s.text(3))},
@@ -1748,13 +1799,17 @@ std::vector<int> Store::bureau_years() {
   return out;
 }
 
-std::map<std::string, Json> Store::bureau_origins(const std::vector<std::string>& usccs) {
+std::map<std::string, Json> Store::bureau_origins(const std::vector<std::string>& usccs, int year) {
   const auto lock = guard();
   std::map<std::string, Json> out;
+  // The round bureau_rows_in(year) reads: the last by (year, round), of that year or before.
+  const std::string sql = std::string(
+                              "SELECT r.origin, r.as_of, r.round, r.imported_at FROM bureau_records r WHERE "
+                              "r.uscc = ?") +
+                          (year > 0 ? std::string(" AND ") + kRoundYear + " <= " + std::to_string(year) : "") +
+                          " ORDER BY " + kRoundYear + " DESC, r.round DESC LIMIT 1";
   for (const auto& uscc : usccs) {
-    Statement s(
-        *db_,
-        "SELECT origin, as_of, round, imported_at FROM bureau_records WHERE uscc = ? ORDER BY round DESC LIMIT 1");
+    Statement s(*db_, sql);
     s.bind(1, uscc);
     if (!s.step()) continue;
     Json origin = Json::parse(s.text(0));
@@ -1770,11 +1825,11 @@ std::map<std::string, Json> Store::bureau_origins(const std::vector<std::string>
 
 Json Store::bureau_candidates() {
   const auto lock = guard();
-  // The latest round of every enterprise, as ranking candidates.
-  Statement s(
-      *db_,
-      "SELECT b.uscc, b.name, b.facts FROM bureau_records b JOIN (SELECT uscc, max(round) AS round FROM bureau_records "
-      "GROUP BY uscc) l ON l.uscc = b.uscc AND l.round = b.round ORDER BY b.uscc");
+  // The latest round of every enterprise (by year, then round: the flag bureau_rows() reads), as
+  // ranking candidates.
+  Statement s(*db_,
+              "SELECT b.uscc, b.name, b.facts FROM bureau_records b JOIN bureau_facts f ON f.uscc = b.uscc AND f.round "
+              "= b.round WHERE f.latest = 1 ORDER BY b.uscc");
   Json out = Json::array();
   while (s.step()) out.push_back({{"id", s.text(0)}, {"name", s.text(1)}, {"facts", Json::parse(s.text(2))}});
   return out;

@@ -208,8 +208,8 @@ class Store {
   std::vector<InviteRow> open_invites(std::int64_t enterprise_id, std::int64_t now);
   bool revoke_invite(std::int64_t enterprise_id, const std::string& token);
 
-  // Bureau records imported in bulk (one transaction per call): the latest round is updated, or a
-  // new round is added with `new_round` (ImportCounts says how rounds and years meet).
+  // Bureau records imported in bulk (one transaction per call): the round of the record's year is
+  // updated, or a new round is added with `new_round` (ImportCounts says how rounds and years meet).
   struct BureauRecord {
     std::string uscc;
     std::string name;
@@ -218,17 +218,21 @@ class Store {
     Json origin;        // where the figures come from (migration 7); null: {"kind": "import", "file": source}
     std::string as_of;  // the date the figures describe ("YYYY-MM-DD"; "" when not known)
   };
-  // A round stands for a year (the year of `as_of`, else of the day it was saved). With `new_round`
-  // every known enterprise gets a new round; a second round in the year of its latest one is added
-  // too (the year's figures then read the newer round, the earlier stays in the history) and counted
-  // in `same_year`. Without `new_round` the latest round is updated — unless it stands for another
-  // year than the record: then a new round is added instead, so that a year's round is never
-  // overwritten by another year's figures (counted in `new_rounds` and `other_year`).
+  // A round stands for a year (the year of `as_of`, else of the day it was saved), and rounds are
+  // ordered by (year, round): the year first, then the round within the year, whatever order the
+  // files came in. An enterprise's latest round is the last in that order (last year's file imported
+  // after this year's does not become the latest). With `new_round` every known enterprise gets a
+  // new round; a second round in a year that already has one is added too (the year's figures then
+  // read the newer round, the earlier stays in the history) and counted in `same_year`. Without
+  // `new_round` the enterprise's last round of the record's year is updated (this year's, or an
+  // earlier year's being corrected) — or, when it has no round in that year, a new round is added, so
+  // that a year's round is never overwritten by another year's figures (counted in `new_rounds` and
+  // `other_year`).
   struct ImportCounts {
     std::size_t added = 0;
     std::size_t updated = 0;
     std::size_t new_rounds = 0;
-    std::size_t same_year = 0;   // of new_rounds: a second round in the year of the latest one
+    std::size_t same_year = 0;   // of new_rounds: a second round in a year that already had one
     std::size_t other_year = 0;  // of new_rounds: an update that would have overwritten another year's round
   };
   ImportCounts save_bureau_records(const std::vector<BureauRecord>& records, bool new_round, const std::string& source,
@@ -249,19 +253,21 @@ class Store {
   // --- The bureau's records beside the consultants' work (issue 15; migration 7) ---
   // A submitted assessment as the bureau's record of its enterprise: `record.origin` is
   // {"kind": "assessment", "assessment_id", "date", …}. The facts are laid over the enterprise's
-  // latest record (a fact the assessment does not give keeps its earlier value; `origin.based_on`
-  // names where that record came from); a resubmission of the same assessment updates its round,
-  // any other submission adds a round.
+  // latest record of the assessment's year or before, by (year, round) (a fact the assessment does not give keeps its
+  // earlier value; `origin.based_on` names where that record came from); a resubmission of the same assessment updates
+  // its round, any other submission adds a round.
   ImportCounts save_assessment_record(const BureauRecord& record, const std::string& now);
-  // Every round of one enterprise, oldest first: [{"round", "latest", "name", "region", "facts",
-  // "source", "imported_at", "origin", "as_of", "year"}]; empty when the USCC has no record.
+  // Every round of one enterprise by (year, round), oldest first: [{"round", "latest", "name",
+  // "region", "facts", "source", "imported_at", "origin", "as_of", "year"}] ("latest": the round the
+  // ranking and dashboard read); empty when the USCC has no record.
   Json bureau_history(const std::string& uscc);
   // The years that hold a round (the year of as_of, else of imported_at), ascending.
   std::vector<int> bureau_years();
-  // Where the latest record of each USCC came from (origin JSON with "as_of" and "round" added).
-  std::map<std::string, Json> bureau_origins(const std::vector<std::string>& usccs);
-  // bureau_rows() as the bureau stood at the end of `year`: each enterprise's latest round of that
-  // year or before (year 0: the latest round).
+  // Where the latest record of each USCC came from (origin JSON with "as_of" and "round" added); with
+  // a year, the record bureau_rows_in(year) reads.
+  std::map<std::string, Json> bureau_origins(const std::vector<std::string>& usccs, int year = 0);
+  // bureau_rows() as the bureau stood at the end of `year`: each enterprise's last round by (year,
+  // round) of that year or before (year 0: the latest round).
   std::size_t bureau_rows_in(int year, const FactQuery& query, const FactRowVisitor& visit);
 
   // Failed-login counts by key, for servers that share the database (App's throttling).

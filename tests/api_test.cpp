@@ -2067,6 +2067,19 @@ TEST_CASE("a consultant's submitted assessment appears in the bureau's ranking a
   dash = body_of(bureau.get("/api/bureau/dashboard?region=320205"));
   CHECK(dash["enterprises"] == 6);
   CHECK(dash["above_size"] == 6);  // five imported at 5000万元 and the assessed one at 36000万元
+  // The dashboard's drill-down counts it at 先进级 (so at 基础级 or higher) and names the assessment
+  // as the source of its figures.
+  const Json drill = body_of(bureau.get("/api/bureau/dashboard/drill?region=320205&figure=sf_tier_share/SF1"));
+  bool drilled = false;
+  for (const auto& x : drill["enterprises"]) {
+    if (x["id"] != uscc) continue;
+    drilled = true;
+    CHECK(x["part"] == "numerator");
+    CHECK(x["origin"]["kind"] == "assessment");
+    CHECK(x["origin"]["assessment_id"] == a);
+    CHECK(x["enterprise_id"] == e);
+  }
+  CHECK(drilled);
 
   // The ranking lists it (eligible or not) with where its figures came from.
   const Json ranked = body_of(bureau.get("/api/bureau/rank?criteria=xishan-sf-advanced-recommendation&region=320205"));
@@ -2160,6 +2173,92 @@ TEST_CASE("rounds by year: last year's round stays beside this year's") {
   // Some figure moved between the years (2 of 5 at 基础级 in 2024, 5 of 5 in 2025).
   CHECK(last["figures"] != now["figures"]);
   CHECK(dash["history"][0]["figures"] != dash["history"][1]["figures"]);
+}
+
+namespace {
+
+// The value of one dashboard figure, null when the dashboard has no such figure.
+Json figure_value(const Json& dash, const std::string& id) {
+  for (const auto& fig : dash["figures"]) {
+    if (fig["id"] == id) return fig["value"];
+  }
+  return Json();
+}
+
+}  // namespace
+
+TEST_CASE("last year's file imported after this year's as a new round: this year's stays the latest") {
+  Fixture f;
+  const Client bureau = f.login("bureau");
+  std::string uscc = "91320200MA1Y8KQ38";
+  uscc += assess::uscc_check_character(uscc);
+  // 2026: every firm at 基础级 (5 of 5, 100 %); imported first.
+  std::string y2026 = five_imported("2026-06-30");
+  for (std::size_t at = y2026.find("尚无"); at != std::string::npos; at = y2026.find("尚无"))
+    y2026.replace(at, 6, "基础级");
+  REQUIRE(bureau.send("POST", "/api/bureau/import?name=2026.csv", y2026).status == 200);
+  // 2025: no firm at 基础级 (0 of 5, 0 %); imported afterwards as a new round.
+  std::string y2025 = five_imported("2025-12-31");
+  for (std::size_t at = y2025.find("基础级"); at != std::string::npos; at = y2025.find("基础级"))
+    y2025.replace(at, 9, "尚无");
+  const HttpResponse late = bureau.send("POST", "/api/bureau/import?name=2025.csv&round=new", y2025);
+  REQUIRE_MESSAGE(late.status == 200, late.body);
+  CHECK(body_of(late)["new_rounds"] == 5);
+  CHECK(body_of(late)["same_year"] == 0);
+  CHECK(body_of(late)["notes"].empty());
+
+  // The latest figures are 2026's; each year's view reads its own round.
+  CHECK(figure_value(body_of(bureau.get("/api/bureau/dashboard?region=320205")), "sf_tier_share/SF1") == 100);
+  CHECK(figure_value(body_of(bureau.get("/api/bureau/dashboard?region=320205&year=2026")), "sf_tier_share/SF1") == 100);
+  CHECK(figure_value(body_of(bureau.get("/api/bureau/dashboard?region=320205&year=2025")), "sf_tier_share/SF1") == 0);
+  // The trajectory lists the years in order: 0 % in 2025, 100 % in 2026.
+  const Json dash = body_of(bureau.get("/api/bureau/dashboard?region=320205&history=1"));
+  CHECK(dash["years"] == Json::array({2025, 2026}));
+  REQUIRE(dash["history"].size() == 2);
+  CHECK(dash["history"][0]["year"] == 2025);
+  CHECK(dash["history"][0]["figures"]["sf_tier_share/SF1"]["value"] == 0);
+  CHECK(dash["history"][1]["year"] == 2026);
+  CHECK(dash["history"][1]["figures"]["sf_tier_share/SF1"]["value"] == 100);
+  // The record lists the 2025 round first and marks the 2026 round (round 1) as the latest.
+  const Json record = body_of(bureau.get("/api/bureau/records/" + uscc));
+  REQUIRE(record["rounds"].size() == 2);
+  CHECK(record["rounds"][0]["as_of"] == "2025-12-31");
+  CHECK(record["rounds"][0]["latest"] == false);
+  CHECK(record["rounds"][1]["as_of"] == "2026-06-30");
+  CHECK(record["rounds"][1]["round"] == 1);
+  CHECK(record["rounds"][1]["latest"] == true);
+  // The ranking reads 2026's figures and names 2026's file as their source.
+  const HttpResponse ranking =
+      bureau.get("/api/bureau/rank/export?criteria=xishan-sf-advanced-recommendation&region=320205&format=csv");
+  REQUIRE(ranking.status == 200);
+  CHECK(ranking.body.find("2026.csv，第 2 行；数据日期 2026-06-30") != std::string::npos);
+  CHECK(ranking.body.find("2025.csv") == std::string::npos);
+  // The drill-down of a year names that year's file: in 2025 all five stand in the denominator only.
+  const Json drill =
+      body_of(bureau.get("/api/bureau/dashboard/drill?region=320205&figure=sf_tier_share/SF1&year=2025"));
+  REQUIRE(drill["enterprises"].size() == 5);
+  for (const auto& e : drill["enterprises"]) {
+    CHECK(e["part"] == "denominator");
+    CHECK(e["origin"]["file"] == "2025.csv");
+  }
+  const Json drill_now = body_of(bureau.get("/api/bureau/dashboard/drill?region=320205&figure=sf_tier_share/SF1"));
+  REQUIRE(drill_now["enterprises"].size() == 5);
+  for (const auto& e : drill_now["enterprises"]) {
+    CHECK(e["part"] == "numerator");
+    CHECK(e["origin"]["file"] == "2026.csv");
+  }
+
+  // An update of the latest year (2026 again, without a new round; 2 of 5 at 基础级, 40 %) updates
+  // the 2026 round; 2025 keeps its 0 %.
+  const HttpResponse update = bureau.send("POST", "/api/bureau/import?name=2026b.csv", five_imported("2026-09-30"));
+  REQUIRE_MESSAGE(update.status == 200, update.body);
+  CHECK(body_of(update)["updated"] == 5);
+  CHECK(body_of(update)["new_rounds"] == 0);
+  CHECK(body_of(update)["other_year"] == 0);
+  CHECK(body_of(bureau.get("/api/bureau/records/" + uscc))["rounds"].size() == 2);
+  CHECK(figure_value(body_of(bureau.get("/api/bureau/dashboard?region=320205")), "sf_tier_share/SF1") == 40);
+  CHECK(figure_value(body_of(bureau.get("/api/bureau/dashboard?region=320205&year=2026")), "sf_tier_share/SF1") == 40);
+  CHECK(figure_value(body_of(bureau.get("/api/bureau/dashboard?region=320205&year=2025")), "sf_tier_share/SF1") == 0);
 }
 
 // The shipped language catalogues in a fixture's web folder, as a deployment has them: the server's

@@ -309,7 +309,7 @@ TEST_CASE("a data dir imported before the typed columns migrates, and its record
     store->save_bureau_records(records_of(later), true, "old.csv", "2025-06-01");
     expected_candidates = assess::candidates_from_json(store->bureau_candidates(), "db");
   }
-  // The database as schema version 5 left it: no typed columns (nor what versions 7 to 11 add).
+  // The database as schema version 5 left it: no typed columns (nor what versions 7 to 12 add).
   {
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
@@ -326,7 +326,7 @@ TEST_CASE("a data dir imported before the typed columns migrates, and its record
     sqlite3_close(db);
   }
   auto store = assess::Store::open(path);
-  CHECK(store->schema_version() == 11);
+  CHECK(store->schema_version() == 12);
   CHECK(store->schema_version() == assess::Store::latest_schema_version());
   const auto catalogue = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies");
   for (const auto& c : assess::load_criteria_dir(kCriteria)) {

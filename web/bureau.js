@@ -269,7 +269,11 @@ function renderRank(r) {
   const det = h('details', { class: 'card', id: 'b-ineligible' },
     h('summary', null, t('b_ineligible', { n: fmt(r.ineligible_count ?? inel.length) })));
   const ul = h('ul', { class: 'small' });
-  for (const x of inel) ul.append(h('li', null, h('strong', null, x.name || x.id), ` (${x.id})${t('sep_colon')}${x.explanation || ''}`));
+  for (const x of inel) {
+    ul.append(h('li', { dataset: { id: x.id } },
+      h('a', { class: 'b-name', href: `#/bureau/record/${encodeURIComponent(x.id)}`, title: t('b_open_record') }, h('strong', null, x.name || x.id)),
+      ` (${x.id})${t('sep_colon')}${x.explanation || ''}`));
+  }
   det.append(inel.length ? ul : h('p', { class: 'muted' }, '–'));
   box.append(det);
   return box;

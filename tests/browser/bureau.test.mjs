@@ -359,10 +359,15 @@ test('the bureau year: openpyxl XLSX, spreadsheet rows, exports read back, recor
   const sens = await page.locator('#b-sensitivity').textContent();
   assert.doesNotMatch(sens, /\b[a-z]+_[a-z_]+\b/);
 
-  // Open an enterprise from the ranking (or its ineligible list): its record, assessment and report.
-  await page.goto(`${baseUrl}#/bureau/record/${first}`);
+  // Open an enterprise from the ranking — 锡山甲 stands in its ineligible list (the assessment says it
+  // is recognised at 先进级 already) — by its link: its record, assessment and report.
+  await page.locator('#b-ineligible summary').click();
+  await page.locator(`#b-ineligible li[data-id="${first}"] a.b-name`).click();
   await page.locator('#b-record-rounds').waitFor();
   assert.match(await page.locator('#b-record-rounds').textContent(), new RegExp(`评估 #${assessmentId}`));
+  // Its rounds by year (2024's file, 2025's file, the assessment of 2025-11-30), the last one the latest.
+  const rounds = await page.locator('#b-record-rounds tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.cells[1].textContent, !!tr.querySelector('.badge')]));
+  assert.deepEqual(rounds, [['2024', false], ['2025', false], ['2025', true]]);
   // (the demo's enterprise has this USCC too, so its demo assessment is listed beside ours)
   const report = page.locator(`.b-record-report[href="/api/assessments/${assessmentId}/report?lang=zh-CN"]`);
   assert.equal(await report.count(), 1);
@@ -399,6 +404,32 @@ test('the bureau year: openpyxl XLSX, spreadsheet rows, exports read back, recor
   await page.locator('#b-issues').waitFor();
   assert.match(await page.locator('#b-issues').textContent(), /is required but empty/);
   assert.match(await page.locator('#b-issues').textContent(), /appears on rows 3, 10/);
+  // English: rank and export, open the enterprise from the ranking, the dashboard's years and a
+  // drill-down.
+  await page.locator('#bureau-tab-rank').click();
+  await page.getByLabel('Criteria', { exact: true }).selectOption('xishan-sf-advanced-recommendation');
+  await page.getByRole('button', { name: 'Rank', exact: true }).click();
+  await page.locator('#b-rank-export').waitFor();
+  const rankingEn = readXlsx(await download(page, () => page.locator('#b-rank-export .b-export-xlsx').click()));
+  assert.equal(rankingEn[0][1], 'USCC');
+  for (const r of rows.slice(2)) assert.ok(rankingEn.slice(1).some((x) => x[1] === r[0]), `${r[0]} is in the English export`);
+  await page.locator('#b-ineligible summary').click();
+  await page.locator(`#b-ineligible li[data-id="${first}"] a.b-name`).click();
+  await page.locator('#b-record-rounds').waitFor();
+  assert.equal(await page.locator(`.b-record-report[href="/api/assessments/${assessmentId}/report?lang=en"]`).count(), 1);
+  await page.locator('#bureau-tab-dashboard').click();
+  await page.getByLabel('Region code', { exact: true }).fill('320205');
+  await page.getByRole('button', { name: 'Show dashboard' }).click();
+  await page.locator('#b-figures > li').first().waitFor();
+  const dashEn = readXlsx(await download(page, () => page.locator('#b-dash-export .b-export-xlsx').click()));
+  assert.equal(dashEn[0][0], 'Figure');
+  const historyEn = page.locator('.b-history-table').first();
+  await historyEn.waitFor();
+  const yearsEn = await historyEn.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.year));
+  assert.ok(yearsEn.includes('2024') && yearsEn.includes('2025'), `years shown: ${yearsEn}`);
+  const figureEn = page.locator('#b-figures > li:not(.suppressed)').first();
+  await figureEn.locator('.b-drill-btn').click();
+  await figureEn.locator('.b-drill-result table tbody tr').first().waitFor();
   await page.locator('#lang-toggle').click();
 
   assert.deepEqual(page.errors, [], `page errors: ${page.errors.join('\n')}`);
