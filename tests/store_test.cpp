@@ -710,169 +710,169 @@ TEST_CASE("the enterprise list and an enterprise's assessments are read through 
   const std::string of = plan("SELECT id FROM assessments WHERE enterprise_id = 1 AND ?1 = '%%' ORDER BY id");
   CHECK_MESSAGE(of.find("assessments_by_enterprise") != std::string::npos, of);
   (void)e;
+}
 
-  // ---------------------------------------------------------------------------------------------
-  // Rounds by year (issue 15): a bureau round stands for a year, and rounds are ordered by (year,
-  // round) — the year first, then the round within the year —, whatever order the files came in.
+// ---------------------------------------------------------------------------------------------
+// Rounds by year (issue 15): a bureau round stands for a year, and rounds are ordered by (year,
+// round) — the year first, then the round within the year —, whatever order the files came in.
 
-  namespace {
+namespace {
 
-  // Three enterprises of 锡山区 whose employee count tells which file it came from: `base` + i.
-  std::vector<Store::BureauRecord> bureau_file(const std::string& as_of, int base) {
-    std::vector<Store::BureauRecord> out;
-    for (int i = 0; i < 3; ++i) {
-      Json facts = {{"region", "320205"}, {"profile", {{"region", "320205"}, {"employees", base + i}}}};
-      out.push_back(
-          {"9132020" + std::to_string(i) + "MA1Y8KQ38X", "企业" + std::to_string(i), "320205", facts, Json(), as_of});
-    }
-    return out;
+// Three enterprises of 锡山区 whose employee count tells which file it came from: `base` + i.
+std::vector<Store::BureauRecord> bureau_file(const std::string& as_of, int base) {
+  std::vector<Store::BureauRecord> out;
+  for (int i = 0; i < 3; ++i) {
+    Json facts = {{"region", "320205"}, {"profile", {{"region", "320205"}, {"employees", base + i}}}};
+    out.push_back(
+        {"9132020" + std::to_string(i) + "MA1Y8KQ38X", "企业" + std::to_string(i), "320205", facts, Json(), as_of});
   }
+  return out;
+}
 
-  // Each enterprise's employees as the ranking and dashboard read them for `year` (0: the latest
-  // round), from the typed columns and, a second time, from the records' JSON.
-  std::map<std::string, int> employees_in(Store& store, int year) {
-    static const int slot = assess::fact_slot("profile.employees");
-    std::map<std::string, int> typed;
-    store.bureau_rows_in(year, {}, [&](const assess::FactRow& row) {
-      REQUIRE(row.values != nullptr);
-      typed[std::string(row.id)] = static_cast<int>(row.values[slot].number);
-    });
-    std::map<std::string, int> json;
-    assess::FactQuery want_json;
-    want_json.want_json = true;
-    store.bureau_rows_in(year, want_json, [&](const assess::FactRow& row) {
-      REQUIRE(row.facts != nullptr);
-      json[std::string(row.id)] = (*row.facts)["profile"]["employees"].get<int>();
-    });
-    CHECK(typed == json);
-    return typed;
-  }
+// Each enterprise's employees as the ranking and dashboard read them for `year` (0: the latest
+// round), from the typed columns and, a second time, from the records' JSON.
+std::map<std::string, int> employees_in(Store& store, int year) {
+  static const int slot = assess::fact_slot("profile.employees");
+  std::map<std::string, int> typed;
+  store.bureau_rows_in(year, {}, [&](const assess::FactRow& row) {
+    REQUIRE(row.values != nullptr);
+    typed[std::string(row.id)] = static_cast<int>(row.values[slot].number);
+  });
+  std::map<std::string, int> json;
+  assess::FactQuery want_json;
+  want_json.want_json = true;
+  store.bureau_rows_in(year, want_json, [&](const assess::FactRow& row) {
+    REQUIRE(row.facts != nullptr);
+    json[std::string(row.id)] = (*row.facts)["profile"]["employees"].get<int>();
+  });
+  CHECK(typed == json);
+  return typed;
+}
 
-  std::map<std::string, int> employees(int base) {
-    std::map<std::string, int> out;
-    for (int i = 0; i < 3; ++i) out["9132020" + std::to_string(i) + "MA1Y8KQ38X"] = base + i;
-    return out;
-  }
+std::map<std::string, int> employees(int base) {
+  std::map<std::string, int> out;
+  for (int i = 0; i < 3; ++i) out["9132020" + std::to_string(i) + "MA1Y8KQ38X"] = base + i;
+  return out;
+}
 
-  // The employees of the ranking's candidates (the latest rounds, read as JSON).
-  std::map<std::string, int> candidates_employees(Store& store) {
-    std::map<std::string, int> out;
-    for (const auto& c : store.bureau_candidates()) out[c["id"]] = c["facts"]["profile"]["employees"].get<int>();
-    return out;
-  }
+// The employees of the ranking's candidates (the latest rounds, read as JSON).
+std::map<std::string, int> candidates_employees(Store& store) {
+  std::map<std::string, int> out;
+  for (const auto& c : store.bureau_candidates()) out[c["id"]] = c["facts"]["profile"]["employees"].get<int>();
+  return out;
+}
 
-  }  // namespace
+}  // namespace
 
-  TEST_CASE("an older year imported after a newer one as a new round does not become the latest") {
-    auto store = assess::testing::open_test_store();
-    const std::string uscc = "91320200MA1Y8KQ38X";
-    // This year's file first (2026: 200, 201, 202 employees), then last year's as a new round (2025:
-    // 100, 101, 102).
-    auto counts = store->save_bureau_records(bureau_file("2026-06-30", 200), false, "2026.csv", "2026-12-01");
-    CHECK(counts.added == 3);
-    counts = store->save_bureau_records(bureau_file("2025-12-31", 100), true, "2025.csv", "2026-12-02");
-    CHECK(counts.new_rounds == 3);
-    CHECK(counts.same_year == 0);  // no enterprise had a round in 2025
+TEST_CASE("an older year imported after a newer one as a new round does not become the latest") {
+  auto store = assess::testing::open_test_store();
+  const std::string uscc = "91320200MA1Y8KQ38X";
+  // This year's file first (2026: 200, 201, 202 employees), then last year's as a new round (2025:
+  // 100, 101, 102).
+  auto counts = store->save_bureau_records(bureau_file("2026-06-30", 200), false, "2026.csv", "2026-12-01");
+  CHECK(counts.added == 3);
+  counts = store->save_bureau_records(bureau_file("2025-12-31", 100), true, "2025.csv", "2026-12-02");
+  CHECK(counts.new_rounds == 3);
+  CHECK(counts.same_year == 0);  // no enterprise had a round in 2025
+  CHECK(counts.other_year == 0);
+
+  // The latest data is still 2026's: the ranking's candidates, the typed rows, the latest flags.
+  CHECK(candidates_employees(*store) == employees(200));
+  CHECK(employees_in(*store, 0) == employees(200));
+  CHECK(assess::testing::query_text(*store, "SELECT count(*) FROM bureau_facts WHERE latest = 1") == "3");
+  // Each year reads its own round; a year before any round reads nothing.
+  CHECK(employees_in(*store, 2025) == employees(100));
+  CHECK(employees_in(*store, 2026) == employees(200));
+  CHECK(employees_in(*store, 2027) == employees(200));
+  CHECK(employees_in(*store, 2024).empty());
+  CHECK(store->bureau_years() == std::vector<int>{2025, 2026});
+  // The history lists the years in order, the 2026 round (round 1) last and latest.
+  const Json history = store->bureau_history(uscc);
+  REQUIRE(history.size() == 2);
+  CHECK(history[0]["year"] == 2025);
+  CHECK(history[0]["round"] == 2);
+  CHECK(history[0]["latest"] == false);
+  CHECK(history[1]["year"] == 2026);
+  CHECK(history[1]["round"] == 1);
+  CHECK(history[1]["latest"] == true);
+  // The provenance of the latest figures names the 2026 file.
+  const auto origins = store->bureau_origins({uscc});
+  REQUIRE(origins.count(uscc) == 1);
+  CHECK(origins.at(uscc)["file"] == "2026.csv");
+  CHECK(origins.at(uscc)["as_of"] == "2026-06-30");
+  CHECK(origins.at(uscc)["round"] == 1);
+
+  SUBCASE("an update of the latest year updates its round, and 2025 stays as it was") {
+    counts = store->save_bureau_records(bureau_file("2026-09-30", 300), false, "2026b.csv", "2026-12-03");
+    CHECK(counts.updated == 3);
+    CHECK(counts.new_rounds == 0);
     CHECK(counts.other_year == 0);
-
-    // The latest data is still 2026's: the ranking's candidates, the typed rows, the latest flags.
-    CHECK(candidates_employees(*store) == employees(200));
-    CHECK(employees_in(*store, 0) == employees(200));
-    CHECK(assess::testing::query_text(*store, "SELECT count(*) FROM bureau_facts WHERE latest = 1") == "3");
-    // Each year reads its own round; a year before any round reads nothing.
+    CHECK(store->bureau_history(uscc).size() == 2);
+    CHECK(candidates_employees(*store) == employees(300));
+    CHECK(employees_in(*store, 0) == employees(300));
+    CHECK(employees_in(*store, 2026) == employees(300));
     CHECK(employees_in(*store, 2025) == employees(100));
-    CHECK(employees_in(*store, 2026) == employees(200));
-    CHECK(employees_in(*store, 2027) == employees(200));
-    CHECK(employees_in(*store, 2024).empty());
-    CHECK(store->bureau_years() == std::vector<int>{2025, 2026});
-    // The history lists the years in order, the 2026 round (round 1) last and latest.
-    const Json history = store->bureau_history(uscc);
-    REQUIRE(history.size() == 2);
-    CHECK(history[0]["year"] == 2025);
-    CHECK(history[0]["round"] == 2);
-    CHECK(history[0]["latest"] == false);
-    CHECK(history[1]["year"] == 2026);
-    CHECK(history[1]["round"] == 1);
-    CHECK(history[1]["latest"] == true);
-    // The provenance of the latest figures names the 2026 file.
-    const auto origins = store->bureau_origins({uscc});
-    REQUIRE(origins.count(uscc) == 1);
-    CHECK(origins.at(uscc)["file"] == "2026.csv");
-    CHECK(origins.at(uscc)["as_of"] == "2026-06-30");
-    CHECK(origins.at(uscc)["round"] == 1);
-
-    SUBCASE("an update of the latest year updates its round, and 2025 stays as it was") {
-      counts = store->save_bureau_records(bureau_file("2026-09-30", 300), false, "2026b.csv", "2026-12-03");
-      CHECK(counts.updated == 3);
-      CHECK(counts.new_rounds == 0);
-      CHECK(counts.other_year == 0);
-      CHECK(store->bureau_history(uscc).size() == 2);
-      CHECK(candidates_employees(*store) == employees(300));
-      CHECK(employees_in(*store, 0) == employees(300));
-      CHECK(employees_in(*store, 2026) == employees(300));
-      CHECK(employees_in(*store, 2025) == employees(100));
-      CHECK(assess::testing::query_text(*store, "SELECT count(*) FROM bureau_facts WHERE latest = 1") == "3");
-    }
-    SUBCASE("an update of the older year corrects its round, and the latest stays 2026's") {
-      counts = store->save_bureau_records(bureau_file("2025-12-31", 150), false, "2025b.csv", "2026-12-03");
-      CHECK(counts.updated == 3);
-      CHECK(counts.new_rounds == 0);
-      const Json after = store->bureau_history(uscc);
-      REQUIRE(after.size() == 2);
-      CHECK(after[0]["facts"]["profile"]["employees"] == 150);
-      CHECK(after[1]["latest"] == true);
-      CHECK(candidates_employees(*store) == employees(200));
-      CHECK(employees_in(*store, 0) == employees(200));
-      CHECK(employees_in(*store, 2025) == employees(150));
-    }
-    SUBCASE("a second round in the older year is kept beside the first, and the year reads the newer") {
-      counts = store->save_bureau_records(bureau_file("2025-12-31", 160), true, "2025c.csv", "2026-12-03");
-      CHECK(counts.new_rounds == 3);
-      CHECK(counts.same_year == 3);  // each already had a round in 2025, though its latest is of 2026
-      const Json after = store->bureau_history(uscc);
-      REQUIRE(after.size() == 3);
-      CHECK(after[0]["round"] == 2);
-      CHECK(after[1]["round"] == 3);
-      CHECK(after[1]["year"] == 2025);
-      CHECK(after[2]["round"] == 1);
-      CHECK(after[2]["latest"] == true);
-      CHECK(employees_in(*store, 2025) == employees(160));
-      CHECK(employees_in(*store, 0) == employees(200));
-      CHECK(candidates_employees(*store) == employees(200));
-    }
-    SUBCASE("a new round of a later year becomes the latest") {
-      counts = store->save_bureau_records(bureau_file("2027-03-31", 400), true, "2027.csv", "2027-04-01");
-      CHECK(counts.new_rounds == 3);
-      CHECK(counts.same_year == 0);
-      CHECK(candidates_employees(*store) == employees(400));
-      CHECK(employees_in(*store, 0) == employees(400));
-      CHECK(employees_in(*store, 2026) == employees(200));
-      CHECK(employees_in(*store, 2025) == employees(100));
-      CHECK(store->bureau_history(uscc).back()["round"] == 3);
-      CHECK(store->bureau_history(uscc).back()["latest"] == true);
-      CHECK(assess::testing::query_text(*store, "SELECT count(*) FROM bureau_facts WHERE latest = 1") == "3");
-    }
-  }
-
-  TEST_CASE("migration 11 marks again each enterprise's latest round by (year, round)") {
-    TempDir dir;
-    const std::string url = assess::testing::test_database_url();
-    const std::string target = url.empty() ? dir.file("assess.db") : url;
-    {
-      auto store = url.empty() ? Store::open(target) : assess::testing::open_test_store();
-      store->save_bureau_records(bureau_file("2026-06-30", 200), false, "2026.csv", "2026-12-01");
-      store->save_bureau_records(bureau_file("2025-12-31", 100), true, "2025.csv", "2026-12-02");
-      // What version 10 left after these two files: the flag on the highest round number (2025's).
-      const auto lock = store->guard();
-      store->database().exec("UPDATE bureau_facts SET latest = CASE WHEN round = 2 THEN 1 ELSE 0 END");
-      store->database().set_schema_version(10);
-    }
-    auto store = Store::open(target);
-    CHECK(store->schema_version() == Store::latest_schema_version());
     CHECK(assess::testing::query_text(*store, "SELECT count(*) FROM bureau_facts WHERE latest = 1") == "3");
-    CHECK(assess::testing::query_text(*store, "SELECT count(*) FROM bureau_facts WHERE latest = 1 AND round = 1") ==
-          "3");
+  }
+  SUBCASE("an update of the older year corrects its round, and the latest stays 2026's") {
+    counts = store->save_bureau_records(bureau_file("2025-12-31", 150), false, "2025b.csv", "2026-12-03");
+    CHECK(counts.updated == 3);
+    CHECK(counts.new_rounds == 0);
+    const Json after = store->bureau_history(uscc);
+    REQUIRE(after.size() == 2);
+    CHECK(after[0]["facts"]["profile"]["employees"] == 150);
+    CHECK(after[1]["latest"] == true);
     CHECK(candidates_employees(*store) == employees(200));
     CHECK(employees_in(*store, 0) == employees(200));
-    CHECK(store->bureau_history("91320200MA1Y8KQ38X").back()["latest"] == true);
+    CHECK(employees_in(*store, 2025) == employees(150));
   }
+  SUBCASE("a second round in the older year is kept beside the first, and the year reads the newer") {
+    counts = store->save_bureau_records(bureau_file("2025-12-31", 160), true, "2025c.csv", "2026-12-03");
+    CHECK(counts.new_rounds == 3);
+    CHECK(counts.same_year == 3);  // each already had a round in 2025, though its latest is of 2026
+    const Json after = store->bureau_history(uscc);
+    REQUIRE(after.size() == 3);
+    CHECK(after[0]["round"] == 2);
+    CHECK(after[1]["round"] == 3);
+    CHECK(after[1]["year"] == 2025);
+    CHECK(after[2]["round"] == 1);
+    CHECK(after[2]["latest"] == true);
+    CHECK(employees_in(*store, 2025) == employees(160));
+    CHECK(employees_in(*store, 0) == employees(200));
+    CHECK(candidates_employees(*store) == employees(200));
+  }
+  SUBCASE("a new round of a later year becomes the latest") {
+    counts = store->save_bureau_records(bureau_file("2027-03-31", 400), true, "2027.csv", "2027-04-01");
+    CHECK(counts.new_rounds == 3);
+    CHECK(counts.same_year == 0);
+    CHECK(candidates_employees(*store) == employees(400));
+    CHECK(employees_in(*store, 0) == employees(400));
+    CHECK(employees_in(*store, 2026) == employees(200));
+    CHECK(employees_in(*store, 2025) == employees(100));
+    CHECK(store->bureau_history(uscc).back()["round"] == 3);
+    CHECK(store->bureau_history(uscc).back()["latest"] == true);
+    CHECK(assess::testing::query_text(*store, "SELECT count(*) FROM bureau_facts WHERE latest = 1") == "3");
+  }
+}
+
+TEST_CASE("migration 11 marks again each enterprise's latest round by (year, round)") {
+  TempDir dir;
+  const std::string url = assess::testing::test_database_url();
+  const std::string target = url.empty() ? dir.file("assess.db") : url;
+  {
+    auto store = url.empty() ? Store::open(target) : assess::testing::open_test_store();
+    store->save_bureau_records(bureau_file("2026-06-30", 200), false, "2026.csv", "2026-12-01");
+    store->save_bureau_records(bureau_file("2025-12-31", 100), true, "2025.csv", "2026-12-02");
+    // What version 10 left after these two files: the flag on the highest round number (2025's).
+    const auto lock = store->guard();
+    store->database().exec("UPDATE bureau_facts SET latest = CASE WHEN round = 2 THEN 1 ELSE 0 END");
+    store->database().set_schema_version(10);
+  }
+  auto store = Store::open(target);
+  CHECK(store->schema_version() == Store::latest_schema_version());
+  CHECK(assess::testing::query_text(*store, "SELECT count(*) FROM bureau_facts WHERE latest = 1") == "3");
+  CHECK(assess::testing::query_text(*store, "SELECT count(*) FROM bureau_facts WHERE latest = 1 AND round = 1") == "3");
+  CHECK(candidates_employees(*store) == employees(200));
+  CHECK(employees_in(*store, 0) == employees(200));
+  CHECK(store->bureau_history("91320200MA1Y8KQ38X").back()["latest"] == true);
+}
