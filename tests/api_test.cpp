@@ -2000,8 +2000,22 @@ std::string five_imported(const std::string& as_of) {
 
 }  // namespace
 
+// The shipped language catalogues in a fixture's web folder, as a deployment has them: the server's
+// words and messages in zh-CN and English.
+namespace {
+
+void with_catalogues(assess::AppConfig& config) {
+  std::filesystem::create_directories(config.web_dir + "/i18n");
+  for (const std::string tag : {"zh-CN", "en"}) {
+    std::filesystem::copy_file(ASSESS_SOURCE_DIR "/web/i18n/" + tag + ".json",
+                               config.web_dir + "/i18n/" + tag + ".json");
+  }
+}
+
+}  // namespace
+
 TEST_CASE("a consultant's submitted assessment appears in the bureau's ranking and dashboard with its provenance") {
-  Fixture f;
+  Fixture f(with_catalogues);  // the exports' words ("srv_export_*", "srv_origin_*") come from the catalogues
   const Client bureau = f.login("bureau");
   const Client zhang = f.login("zhang");
   REQUIRE(bureau.send("POST", "/api/bureau/import?name=xishan.csv", five_imported("2025-12-31")).status == 200);
@@ -2119,20 +2133,6 @@ TEST_CASE("rounds by year: last year's round stays beside this year's") {
   CHECK(last["figures"] != now["figures"]);
   CHECK(dash["history"][0]["figures"] != dash["history"][1]["figures"]);
 }
-
-// The shipped language catalogues in a fixture's web folder, as a deployment has them: the server's
-// words and messages in zh-CN and English.
-namespace {
-
-void with_catalogues(assess::AppConfig& config) {
-  std::filesystem::create_directories(config.web_dir + "/i18n");
-  for (const std::string tag : {"zh-CN", "en"}) {
-    std::filesystem::copy_file(ASSESS_SOURCE_DIR "/web/i18n/" + tag + ".json",
-                               config.web_dir + "/i18n/" + tag + ".json");
-  }
-}
-
-}  // namespace
 
 TEST_CASE(
     "a second round in the same year is added beside the first and said so; an update never overwrites "
