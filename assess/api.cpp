@@ -1875,7 +1875,7 @@ HttpResponse App::on_bureau_rank(Context& c) {
                                 : 200;
   const RankResult ranked = rank_rows(
       *it, [this](const FactQuery& q, const FactRowVisitor& v) { return store_.bureau_rows(q, v); }, options, limit);
-  Json out = rank_to_json(ranked, languages_.text_lang(c.query["lang"]), limit);
+  Json out = rank_to_json(ranked, languages_.text_lang(c.query["lang"]), languages_.words(c.query["lang"]), limit);
   add_provenance(out["rows"]);
   return json_response(200, out);
 }
@@ -1921,23 +1921,22 @@ HttpResponse table_download(const std::string& format, const std::string& base, 
   return download(to_csv(header, rows), "text/csv; charset=utf-8", base + ".csv");
 }
 
-// The provenance of a record in words, as an export cell.
-std::string origin_text(const Json& o, bool en) {
+// The provenance of a record in words ("srv_origin_*"), as an export cell.
+std::string origin_text(const Json& o, const Words& words) {
   if (!o.is_object()) return "";
   const std::string kind = o.value("kind", "");
   std::string out;
   if (kind == "assessment") {
-    out = (en ? "assessment #" : "评估 #") + std::to_string(o.value("assessment_id", 0)) + " " + o.value("date", "");
-    if (o.value("verified", 0) > 0) {
-      out += en ? " (" + std::to_string(o.value("verified", 0)) + " answers verified on site)"
-                : "（" + std::to_string(o.value("verified", 0)) + " 项经现场核实）";
-    }
+    out = words("srv_origin_assessment",
+                {{"id", std::to_string(o.value("assessment_id", 0))}, {"date", o.value("date", "")}});
+    if (o.value("verified", 0) > 0)
+      out += words("srv_origin_verified", {{"n", std::to_string(o.value("verified", 0))}});
   } else {
     out = o.value("file", "");
-    if (o.contains("row")) out += (en ? ", row " : "，第 ") + o["row"].dump() + (en ? "" : " 行");
+    if (o.contains("row")) out += words("srv_origin_row", {{"row", o["row"].dump()}});
   }
   const std::string as_of = o.value("as_of", "");
-  if (!as_of.empty()) out += (en ? "; data as of " : "；数据日期 ") + as_of;
+  if (!as_of.empty()) out += words("srv_origin_as_of", {{"date", as_of}});
   return out;
 }
 
@@ -1994,40 +1993,42 @@ HttpResponse App::on_bureau_template(Context& c) {
   const auto rows = import_template(library_, load_criteria_dir(config_.policies_dir + "/criteria"), lang);
   std::vector<std::vector<Json>> body;
   for (std::size_t i = 1; i < rows.size(); ++i) body.emplace_back(rows[i].begin(), rows[i].end());
-  return table_download(format, lang == "en" ? "import-template" : "导入模板", "import", rows[0], body);
+  return table_download(format, languages_.words(lang)("srv_export_template_file"), "import", rows[0], body);
 }
 
 HttpResponse App::on_bureau_rank_export(Context& c) {
   const std::string id = c.query["criteria"];
-  const bool en = c.query["lang"] == "en";
+  const std::string lang = languages_.text_lang(c.query["lang"]);
+  const Words words = languages_.words(c.query["lang"]);
   const auto all = load_criteria_dir(config_.policies_dir + "/criteria");
   auto it = std::find_if(all.begin(), all.end(), [&](const Criteria& cr) { return cr.id == id; });
   if (it == all.end()) http_fail(404, "no ranking criteria \"" + clean_utf8(id, 100) + "\"");
   const RankOptions options = rank_options(c.query);
   const RankResult ranked = rank_rows(
       *it, [this](const FactQuery& q, const FactRowVisitor& v) { return store_.bureau_rows(q, v); }, options, 0);
-  Json j = rank_to_json(ranked, en ? "en" : "zh-CN", 0);
+  Json j = rank_to_json(ranked, lang, words, 0);
   add_provenance(j["rows"]);
   add_provenance(j["ineligible"]);
-  std::vector<std::string> header =
-      en ? std::vector<std::string>{"Position", "USCC", "Enterprise", "Score", "In top", "Eligible", "Explanation"}
-         : std::vector<std::string>{"名次", "统一社会信用代码", "企业名称", "得分", "入选", "符合条件", "说明"};
-  for (const auto& t : it->score) header.push_back(t.title.in(en ? "en" : "zh-CN"));
-  header.push_back(en ? "Source" : "数据来源");
+  std::vector<std::string> header;
+  for (const char* column : {"position", "uscc", "enterprise", "score", "in_top", "eligible", "explanation"})
+    header.push_back(words(std::string("srv_export_rank_") + column));
+  for (const auto& t : it->score) header.push_back(t.title.in(lang));
+  header.push_back(words("srv_export_source"));
   std::vector<std::vector<Json>> rows;
   for (const auto& r : j["rows"]) {
     std::vector<Json> line = {r["position"], r["id"], r["name"], r["score"], r["in_top"], true, r["explanation"]};
     for (const auto& t : r["terms"]) line.push_back(t.value("missing", false) ? Json() : t["value"]);
-    line.push_back(origin_text(r.value("origin", Json()), en));
+    line.push_back(origin_text(r.value("origin", Json()), words));
     rows.push_back(std::move(line));
   }
   for (const auto& r : j["ineligible"]) {
     std::vector<Json> line = {Json(), r["id"], r["name"], Json(), false, false, r["explanation"]};
     for (std::size_t k = 0; k < it->score.size(); ++k) line.push_back(Json());
-    line.push_back(origin_text(r.value("origin", Json()), en));
+    line.push_back(origin_text(r.value("origin", Json()), words));
     rows.push_back(std::move(line));
   }
-  return table_download(c.query["format"], (en ? "ranking-" : "排名-") + it->id, en ? "ranking" : "排名", header, rows);
+  return table_download(c.query["format"], words("srv_export_rank_file", {{"id", it->id}}),
+                        words("srv_export_rank_sheet"), header, rows);
 }
 
 Dashboard App::bureau_dashboard(const std::string& region, int year) {
@@ -2040,14 +2041,13 @@ Dashboard App::bureau_dashboard(const std::string& region, int year) {
 HttpResponse App::on_bureau_dashboard_export(Context& c) {
   const std::string region = c.query["region"];
   if (region.empty()) http_fail(400, "give ?region= a GB/T 2260 code or prefix");
-  const bool en = c.query["lang"] == "en";
+  const Words words = languages_.words(c.query["lang"]);
   const int year = std::atoi(c.query["year"].c_str());
-  const Json d = dashboard_to_json(bureau_dashboard(region, year), en ? "en" : "zh-CN");
-  std::vector<std::string> header =
-      en ? std::vector<std::string>{"Figure",      "Id",      "Value",      "Unit",    "Numerator",
-                                    "Denominator", "Unknown", "Suppressed", "Formula", "Targets"}
-         : std::vector<std::string>{"指标", "编号",   "数值",   "单位",     "分子",
-                                    "分母", "缺数据", "已隐藏", "计算方法", "目标"};
+  const Json d = dashboard_to_json(bureau_dashboard(region, year), languages_.text_lang(c.query["lang"]), words);
+  std::vector<std::string> header;
+  for (const char* column :
+       {"figure", "id", "value", "unit", "numerator", "denominator", "unknown", "suppressed", "formula", "targets"})
+    header.push_back(words(std::string("srv_export_dash_") + column));
   std::vector<std::vector<Json>> rows;
   for (const auto& f : d["figures"]) {
     std::string targets;
@@ -2060,8 +2060,8 @@ HttpResponse App::on_bureau_dashboard_export(Context& c) {
                     f["suppressed"], f["formula"], targets});
   }
   return table_download(c.query["format"],
-                        (en ? "dashboard-" : "看板-") + region + (year ? "-" + std::to_string(year) : ""),
-                        en ? "dashboard" : "看板", header, rows);
+                        words("srv_export_dash_file", {{"region", region}}) + (year ? "-" + std::to_string(year) : ""),
+                        words("srv_export_dash_sheet"), header, rows);
 }
 
 // The enterprises behind one figure: each enterprise of the region counted alone with the same
@@ -2072,7 +2072,7 @@ HttpResponse App::on_bureau_drill(Context& c) {
   const std::string figure = c.query["figure"];
   if (region.empty()) http_fail(400, "give ?region= a GB/T 2260 code or prefix");
   if (figure.empty()) http_fail(400, "give ?figure= a figure id from the dashboard");
-  const bool en = c.query["lang"] == "en";
+  const Words words = languages_.words(c.query["lang"]);
   const int year = std::atoi(c.query["year"].c_str());
   const auto targets = dashboard_targets(catalogue_);
   DashboardOptions one;
@@ -2117,22 +2117,17 @@ HttpResponse App::on_bureau_drill(Context& c) {
   }
   add_provenance(list, year);
   if (c.query.count("format") && c.query["format"] != "json") {
-    std::vector<std::string> header =
-        en ? std::vector<std::string>{"USCC", "Enterprise", "Counted in", "Value", "Source"}
-           : std::vector<std::string>{"统一社会信用代码", "企业名称", "计入", "数值", "数据来源"};
+    const std::vector<std::string> header = {words("srv_export_rank_uscc"), words("srv_export_rank_enterprise"),
+                                             words("srv_export_drill_counted"), words("srv_export_drill_value"),
+                                             words("srv_export_source")};
     std::vector<std::vector<Json>> rows;
     for (const auto& r : list) {
-      const std::string part = r["part"];
-      const std::string where = en ? (part == "numerator"     ? "numerator and denominator"
-                                      : part == "denominator" ? "denominator only"
-                                                              : "left out: fact missing")
-                                   : (part == "numerator"     ? "分子与分母"
-                                      : part == "denominator" ? "仅分母"
-                                                              : "未计入：缺数据");
-      rows.push_back({r["id"], r["name"], where, r["value"], origin_text(r.value("origin", Json()), en)});
+      // "srv_export_drill_numerator", "srv_export_drill_denominator", "srv_export_drill_unknown"
+      const std::string where = words("srv_export_drill_" + r["part"].get<std::string>());
+      rows.push_back({r["id"], r["name"], where, r["value"], origin_text(r.value("origin", Json()), words)});
     }
-    return table_download(c.query["format"], (en ? "drill-" : "明细-") + region, en ? "drill-down" : "明细", header,
-                          rows);
+    return table_download(c.query["format"], words("srv_export_drill_file", {{"region", region}}),
+                          words("srv_export_drill_sheet"), header, rows);
   }
   return json_response(200, {{"region", region}, {"figure", figure}, {"enterprises", list}});
 }
@@ -2155,8 +2150,9 @@ HttpResponse App::on_bureau_dashboard(Context& c) {
   const std::string region = c.query["region"];
   if (region.empty()) http_fail(400, "give ?region= a GB/T 2260 code or prefix");
   const std::string lang = languages_.text_lang(c.query["lang"]);
+  const Words words = languages_.words(c.query["lang"]);
   const int year = std::atoi(c.query["year"].c_str());
-  Json out = dashboard_to_json(bureau_dashboard(region, year), lang);
+  Json out = dashboard_to_json(bureau_dashboard(region, year), lang, words);
   out["year"] = year;
   out["years"] = store_.bureau_years();
   // Each figure year by year (the latest round of each enterprise up to the year's end), for the
@@ -2165,7 +2161,7 @@ HttpResponse App::on_bureau_dashboard(Context& c) {
     Json history = Json::array();
     for (const int y : store_.bureau_years()) {
       Json figures = Json::object();
-      const Json year_dashboard = dashboard_to_json(bureau_dashboard(region, y), lang);
+      const Json year_dashboard = dashboard_to_json(bureau_dashboard(region, y), lang, words);
       for (const auto& f : year_dashboard["figures"]) {
         figures[f["id"].get<std::string>()] = {{"value", f["value"]},
                                                {"numerator", f["numerator"]},

@@ -263,7 +263,7 @@ Json explain_module(const Questionnaire& q, const AnswerSet& answers, const Scor
 
 std::string policies_dir(const std::string& given);
 std::string today();
-void print_rewards(const Json& rewards, const std::string& lang, std::ostream& out);
+void print_rewards(const Json& rewards, const Words& words, std::ostream& out);
 
 int score_whole_assessment(const Json& doc, const std::string& file, const std::string& dir, const std::string& target,
                            const std::string& lang, bool as_json, std::ostream& out, std::ostream& err) {
@@ -321,25 +321,30 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
     out << report.dump(2) << "\n";
     return kOk;
   }
-  const bool en = lang == "en";
+  const Words words = words_in(lang);
   if (report.contains("rewards")) {
     out << "════════════════════════════════════════\n";
-    print_rewards(report["rewards"], lang, out);
+    print_rewards(report["rewards"], words, out);
   }
-  const Words words = words_in(lang);
   for (const auto& module : report["modules"]) {
     out << "════════════════════════════════════════\n" << render_text(module, words);
     for (const auto& f : module["crosswalk"]["filled"]) {
-      out << (en ? "  from the crosswalk: " : "  由关联数据填入：") << f["question"].get<std::string>() << " = "
-          << f["value"].dump() << " (" << f["link"].get<std::string>() << ")\n";
+      out << "  "
+          << words("srv_cli_crosswalk_filled", {{"question", f["question"].get<std::string>()},
+                                                {"value", f["value"].dump()},
+                                                {"link", f["link"].get<std::string>()}})
+          << "\n";
     }
     for (const auto& c : module["crosswalk"]["conflicts"]) {
-      out << (en ? "  crosswalk conflict: " : "  关联数据冲突：") << c["question"].get<std::string>() << ": "
-          << c["given"].dump() << (en ? " vs linked " : " 与关联值 ") << c["from_link"].dump() << "\n";
+      out << "  "
+          << words("srv_cli_crosswalk_conflict", {{"question", c["question"].get<std::string>()},
+                                                  {"given", c["given"].dump()},
+                                                  {"linked", c["from_link"].dump()}})
+          << "\n";
     }
     if (module.contains("next_level_unlocks")) {
       for (const auto& o : module["next_level_unlocks"]["rewards"]) {
-        out << (en ? "  reaching the next level unlocks: " : "  达到下一等级可获：") << o["title"].get<std::string>();
+        out << "  " << words("srv_cli_unlocks", {{"title", o["title"].get<std::string>()}});
         if (o["amount"].contains("display")) out << " " << o["amount"]["display"].get<std::string>();
         out << " ⟨" << o["cite"].get<std::string>() << "⟩\n";
         if (o.contains("unlock")) out << "    " << o["unlock"].get<std::string>() << "\n";
@@ -420,59 +425,46 @@ std::string today() {
   return buffer;
 }
 
-void print_rewards(const Json& rewards, const std::string& lang, std::ostream& out) {
-  const bool en = lang == "en";
-  out << (en ? "Rewards (jurisdictions " : "奖补政策（适用辖区 ");
-  for (const auto& j : rewards["jurisdictions"]) out << j.get<std::string>() << " ";
-  out << (en ? ")\n" : "）\n");
-  static const std::map<std::string, std::pair<std::string, std::string>> kStatus = {
-      {"eligible", {"符合", "eligible"}},
-      {"eligible_if", {"补充条件后可能符合", "eligible if"}},
-      {"not_eligible", {"不符合", "not eligible"}}};
+// The words are the "srv_cli_*" catalogue entries (text.h Words): a status or a flag is worded by
+// its id ("srv_cli_status_eligible", "srv_cli_flag_draft"); a flag without an entry is not shown.
+void print_rewards(const Json& rewards, const Words& words, std::ostream& out) {
+  std::string jurisdictions;
+  for (const auto& j : rewards["jurisdictions"]) jurisdictions += j.get<std::string>() + " ";
+  out << words("srv_cli_rewards_heading", {{"jurisdictions", jurisdictions}}) << "\n";
   for (const auto& o : rewards["outcomes"]) {
-    const auto& st = kStatus.at(o["status"].get<std::string>());
-    out << "  [" << (en ? st.second : st.first) << "] " << o["title"].get<std::string>();
+    out << "  [" << words("srv_cli_status_" + o["status"].get<std::string>()) << "] " << o["title"].get<std::string>();
     if (o.contains("project")) out << " (" << o["project"].get<std::string>() << ")";
     if (o["amount"].contains("display")) out << "  " << o["amount"]["display"].get<std::string>();
     out << "  ⟨" << o["document_title"].get<std::string>() << " " << o["cite"].get<std::string>() << "⟩";
     for (const auto& f : o["flags"]) {
-      const std::string flag = f.get<std::string>();
-      static const std::map<std::string, std::pair<std::string, std::string>> kFlags = {
-          {"draft", {" 【征求意见稿】", " [DRAFT policy]"}},
-          {"expired", {" 【已过期】", " [expired]"}},
-          {"not_yet_in_force", {" 【尚未生效】", " [not yet in force]"}},
-          {"alternative", {" 【二选一，合计计较高者】", " [alternative: totals count the larger]"}},
-          {"stacking_not_stated", {" 【能否叠加未说明】", " [stacking not stated]"}},
-          {"from_profile", {" 【按企业合计估算】", " [estimated from enterprise totals]"}},
-          {"apply_for_recognition", {" 【可申请认定】", " [apply for recognition]"}}};
-      auto it = kFlags.find(flag);
-      if (it != kFlags.end()) out << (en ? it->second.second : it->second.first);
+      // The flags the CLI names: "srv_cli_flag_draft", "srv_cli_flag_expired", "srv_cli_flag_not_yet_in_force",
+      // "srv_cli_flag_alternative", "srv_cli_flag_stacking_not_stated", "srv_cli_flag_from_profile",
+      // "srv_cli_flag_apply_for_recognition".
+      const std::string key = "srv_cli_flag_" + f.get<std::string>();
+      if (words.texts.contains(key)) out << " " << words(key);
     }
     out << "\n";
     for (const auto& step : o["amount"]["steps"]) out << "      " << step.get<std::string>() << "\n";
     if (o.contains("failed"))
-      out << (en ? "      failed: " : "      未满足：") << o["failed"]["title"].get<std::string>() << "\n";
+      out << "      " << words("srv_cli_failed", {{"title", o["failed"]["title"].get<std::string>()}}) << "\n";
     if (o.contains("restated_by")) {
       for (const auto& r : o["restated_by"]) {
-        out << (en ? "      restated by: " : "      地方转述：") << r["document"].get<std::string>() << " "
-            << r["cite"].get<std::string>() << "\n";
+        out << "      "
+            << words("srv_cli_restated_by",
+                     {{"document", r["document"].get<std::string>()}, {"cite", r["cite"].get<std::string>()}})
+            << "\n";
       }
     }
     if (o.contains("missing")) {
-      out << (en ? "      needs: " : "      需补充：");
-      for (const auto& m : o["missing"]) out << m.get<std::string>() << " ";
-      out << "\n";
+      std::string facts;
+      for (const auto& m : o["missing"]) facts += m.get<std::string>() + " ";
+      out << "      " << words("srv_cli_needs", {{"facts", facts}}) << "\n";
     }
   }
   for (const auto& c : rewards["enterprise_caps"]) out << "  " << c["explanation"].get<std::string>() << "\n";
-  out << (en ? "Total: " : "合计：") << rewards["total_display"].get<std::string>()
-      << (en ? " (floor: exact sums and range floors, of rewards whose stacking is not stated only the larger; top: "
-               "plus range tops, ceilings and every open stack)"
-             : "（下限：确定金额与区间下限，未说明能否叠加的只计较高者；上限：另加区间上限、最高金额及未说明能否叠加的"
-               "各项）");
+  out << words("srv_cli_total", {{"total", rewards["total_display"].get<std::string>()}});
   if (rewards["case_by_case"].get<int>() > 0) {
-    out << (en ? "; plus " : "；另有 ") << rewards["case_by_case"].get<int>()
-        << (en ? " item(s) of money decided case by case" : " 项资金支持金额个案确定（一事一议）");
+    out << words("srv_cli_case_by_case", {{"n", std::to_string(rewards["case_by_case"].get<int>())}});
   }
   out << "\n";
 }
@@ -552,7 +544,7 @@ int cmd_rewards(const std::vector<std::string>& args, std::ostream& out, std::os
     if (as_json) {
       out << j.dump(2) << "\n";
     } else {
-      print_rewards(j, lang, out);
+      print_rewards(j, words_in(lang), out);
     }
     return kOk;
   } catch (const Error& e) {
@@ -571,7 +563,8 @@ int cmd_policies(const std::vector<std::string>& args, std::ostream& out, std::o
   try {
     const std::string d = policies_dir(dir);
     Catalogue catalogue = load_catalogue_dir(d);
-    PolicyTestReport report = run_policy_tests(catalogue, d + "/tests");
+    PolicyTestReport report =
+        run_policy_tests(catalogue, d + "/tests", {{"zh-CN", words_in("zh-CN")}, {"en", words_in("en")}});
     if (action == "lint") {
       std::size_t rules = 0;
       std::size_t targets = 0;
@@ -1282,19 +1275,19 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
     } else {
       result = rank(criteria, load_candidates(candidates_file), options);
     }
-    const bool en = lang == "en";
+    const Words words = words_in(lang);
     if (!export_file.empty()) {
-      std::vector<std::string> header = {en ? "rank" : "名次",   "id",
-                                         en ? "name" : "名称",   en ? "score" : "得分",
-                                         en ? "in top" : "入围", en ? "eligible" : "符合资格"};
+      std::vector<std::string> header = {words("srv_cli_rank_col_rank"),   "id",
+                                         words("srv_cli_rank_col_name"),   words("srv_cli_rank_col_score"),
+                                         words("srv_cli_rank_col_in_top"), words("srv_cli_rank_col_eligible")};
       for (const auto& t : criteria.score) {
         header.push_back(t.title.in(lang) + " (" + t.id + ")");
         header.push_back(t.title.in(lang) + " (" + t.id + " × " + format_number(t.weight) + ")");
       }
       for (const auto& t : criteria.tie_breakers)
         header.push_back(t.title.in(lang) + " (" + t.id + ", " + to_string(t.order) + ")");
-      header.push_back(en ? "separated by" : "区分依据");
-      header.push_back(en ? "failed conditions" : "未满足条件");
+      header.push_back(words("srv_cli_rank_col_separated_by"));
+      header.push_back(words("srv_cli_rank_col_failed"));
       std::vector<std::vector<Json>> rows;
       auto add = [&](const RankRow& r) {
         std::vector<Json> row = {r.eligible ? Json(r.position) : Json(),
@@ -1327,43 +1320,48 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
       for (const auto& r : result.ineligible) add(r);
       if (int rc = export_table("rank", export_file, criteria.id, header, rows, out, err); rc >= 0) return rc;
     }
-    const Json doc = rank_to_json(result, lang, result.top);
+    const Json doc = rank_to_json(result, lang, words, result.top);
     if (as_json) {
       out << doc.dump(2) << "\n";
       return kOk;
     }
     out << doc["criteria"]["title"].get<std::string>() << " (" << criteria.id << ")"
-        << (criteria.draft ? (en ? " [draft]" : " 【征求意见稿】") : "") << "  ⟨" << criteria.cite << "⟩\n";
+        << (criteria.draft ? " " + words("srv_cli_draft") : "") << "  ⟨" << criteria.cite << "⟩\n";
     // The criteria's note (what the list means, what is uncertain), as the bureau web page shows it.
     if (doc["criteria"].contains("note"))
-      out << (en ? "Note: " : "说明：") << doc["criteria"]["note"].get<std::string>() << "\n";
-    out << (en ? "considered " : "纳入 ") << result.considered << (en ? ", outside the filters " : "，范围外 ")
-        << result.filtered_out << (en ? ", eligible " : "，符合资格 ") << result.eligible_count
-        << (en ? ", ineligible " : "，不符合 ") << result.ineligible_count << (en ? "; top " : "；入围名额 ")
-        << result.top << "\n\n";
+      out << words("srv_cli_note", {{"note", doc["criteria"]["note"].get<std::string>()}}) << "\n";
+    out << words("srv_cli_rank_counts", {{"considered", std::to_string(result.considered)},
+                                         {"filtered", std::to_string(result.filtered_out)},
+                                         {"eligible", std::to_string(result.eligible_count)},
+                                         {"ineligible", std::to_string(result.ineligible_count)},
+                                         {"top", std::to_string(result.top)}})
+        << "\n\n";
     for (const auto& row : doc["rows"]) {
       out << std::right << std::setw(4) << row["position"].get<std::size_t>() << ". " << row["id"].get<std::string>()
-          << "  " << row["name"].get<std::string>() << "  " << (en ? "score " : "得分 ")
-          << format_number(row["score"].get<double>())
-          << (row["in_top"].get<bool>() ? "" : (en ? "  (outside the top)" : "（未入围）")) << "\n";
+          << "  " << row["name"].get<std::string>() << "  "
+          << words("srv_cli_rank_score", {{"score", format_number(row["score"].get<double>())}})
+          << (row["in_top"].get<bool>() ? "" : words("srv_cli_rank_outside")) << "\n";
       std::istringstream lines(row["explanation"].get<std::string>());
       for (std::string line; std::getline(lines, line);) out << "      " << line << "\n";
     }
     if (result.eligible_count > doc["rows"].size()) {
-      out << "      … " << result.eligible_count - doc["rows"].size()
-          << (en ? " more eligible (--export or --top to see them)\n"
-                 : " 家符合资格未列出（用 --export 或 --top 查看）\n");
+      out << "      … "
+          << words("srv_cli_rank_more", {{"n", std::to_string(result.eligible_count - doc["rows"].size())}}) << "\n";
     }
-    out << "\n" << (en ? "Sensitivity: " : "敏感性：") << doc["sensitivity"]["note"].get<std::string>() << "\n";
+    out << "\n" << words("srv_cli_sensitivity", {{"note", doc["sensitivity"]["note"].get<std::string>()}}) << "\n";
     for (const auto& c : result.sensitivity.cases) {
       if (c.entering.empty() && c.leaving.empty()) continue;
       std::string entering;
       std::string leaving;
       for (const auto& id : c.entering) entering += (entering.empty() ? "" : ", ") + id;
       for (const auto& id : c.leaving) leaving += (leaving.empty() ? "" : ", ") + id;
-      out << "  " << c.term << " × " << format_number(c.factor) << " (" << (en ? "weight " : "权重 ")
-          << format_number(c.weight) << "): " << (en ? "enter " : "进入 ") << (entering.empty() ? "—" : entering)
-          << "; " << (en ? "leave " : "退出 ") << (leaving.empty() ? "—" : leaving) << "\n";
+      out << "  "
+          << words("srv_cli_rank_case", {{"term", c.term},
+                                         {"factor", format_number(c.factor)},
+                                         {"weight", format_number(c.weight)},
+                                         {"entering", entering.empty() ? "—" : entering},
+                                         {"leaving", leaving.empty() ? "—" : leaving}})
+          << "\n";
     }
     return kOk;
   } catch (const Error& e) {
@@ -1412,21 +1410,20 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
     } else {
       d = dashboard(candidates, targets, region);
     }
-    const Json doc = dashboard_to_json(d, lang);
-    const bool en = lang == "en";
+    const Words words = words_in(lang);
+    const Json doc = dashboard_to_json(d, lang, words);
     auto met_text = [&](const Json& met) -> std::string {
       if (met.is_null()) return "—";
-      return met.get<bool>() ? (en ? "met" : "达到") : (en ? "not met" : "未达到");
+      return words(met.get<bool>() ? "srv_met" : "srv_not_met");
     };
     if (!export_file.empty()) {
-      const std::vector<std::string> header = {en ? "figure" : "指标",       "indicator",
-                                               en ? "title" : "名称",        en ? "unit" : "单位",
-                                               en ? "numerator" : "分子",    en ? "denominator" : "分母",
-                                               en ? "unknown" : "缺失",      en ? "value" : "数值",
-                                               en ? "suppressed" : "已抑制", en ? "document" : "文件",
-                                               en ? "clause" : "条款",       en ? "relation" : "关系",
-                                               en ? "comparator" : "比较",   en ? "target" : "目标值",
-                                               en ? "met" : "达到"};
+      // The columns' words: "srv_cli_dash_col_<column>" ("indicator" is the id's name in every language).
+      std::vector<std::string> header;
+      for (const char* column : {"figure", "indicator", "title", "unit", "numerator", "denominator", "unknown", "value",
+                                 "suppressed", "document", "clause", "relation", "comparator", "target", "met"}) {
+        header.push_back(std::string(column) == "indicator" ? column
+                                                            : words(std::string("srv_cli_dash_col_") + column));
+      }
       std::vector<std::vector<Json>> rows;
       for (const auto& f : doc["figures"]) {
         std::vector<Json> base = {
@@ -1453,35 +1450,41 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
       out << doc.dump(2) << "\n";
       return kOk;
     }
-    out << (en ? "Region " : "地区 ") << d.region << (en ? ": " : "：") << d.enterprises
-        << (en ? " enterprises, " : " 家企业，规上 ") << d.above_size << (en ? " above designated size" : " 家")
-        << (d.above_size_unknown ? (en ? " (" : "（规上未知 ") : "")
-        << (d.above_size_unknown ? std::to_string(d.above_size_unknown) + (en ? " unknown)" : " 家）") : "") << "\n";
+    out << words(d.above_size_unknown ? "srv_cli_dash_region_unknown" : "srv_cli_dash_region",
+                 {{"region", d.region},
+                  {"n", std::to_string(d.enterprises)},
+                  {"above", std::to_string(d.above_size)},
+                  {"unknown", std::to_string(d.above_size_unknown)}})
+        << "\n";
     for (const auto& f : doc["figures"]) {
       out << "\n" << f["title"].get<std::string>() << "  [" << f["id"].get<std::string>() << "]\n";
       const std::string unit = f["unit"] == "percent" ? " %" : "";
       if (f["suppressed"].get<bool>()) {
-        out << (en ? "  suppressed (fewer than " : "  已抑制（少于 ") << d.min_group << (en ? "): " : " 家）：")
-            << f.value("reason", std::string()) << "\n";
+        out << "  "
+            << words("srv_cli_dash_suppressed",
+                     {{"min", std::to_string(d.min_group)}, {"reason", f.value("reason", std::string())}})
+            << "\n";
       } else {
         out << "  " << (f["value"].is_number() ? format_number(f["value"].get<double>()) + unit : std::string("—"))
             << "  = " << (f["numerator"].is_number() ? format_number(f["numerator"].get<double>()) : std::string("—"))
             << " / " << f["denominator"].get<std::size_t>();
         if (f["unknown"].get<std::size_t>() > 0)
-          out << (en ? "  (unknown " : "  （缺失 ") << f["unknown"].get<std::size_t>() << (en ? ")" : "）");
+          out << words("srv_cli_dash_unknown", {{"n", std::to_string(f["unknown"].get<std::size_t>())}});
         out << "\n";
       }
       for (const auto& t : f["targets"]) {
-        out << "  " << (en ? "target " : "目标 ") << t["comparator"].get<std::string>() << " "
-            << (t["target"].is_number() ? format_number(t["target"].get<double>()) : std::string("—")) << " "
-            << t["unit"].get<std::string>() << "  " << met_text(t["met"]) << "  ⟨"
-            << t["document_title"].get<std::string>() << " " << t["cite"].get<std::string>() << "⟩"
-            << (t["relation"] == "other" ? (en ? " (benchmark)" : "（参照）") : "")
-            << (t["draft"].get<bool>() ? (en ? " [draft]" : " 【征求意见稿】") : "") << "\n";
+        out << "  "
+            << words("srv_cli_dash_target",
+                     {{"comparator", t["comparator"].get<std::string>()},
+                      {"target", t["target"].is_number() ? format_number(t["target"].get<double>()) : "—"},
+                      {"unit", t["unit"].get<std::string>()}})
+            << "  " << met_text(t["met"]) << "  ⟨" << t["document_title"].get<std::string>() << " "
+            << t["cite"].get<std::string>() << "⟩" << (t["relation"] == "other" ? words("srv_cli_dash_benchmark") : "")
+            << (t["draft"].get<bool>() ? " " + words("srv_cli_draft") : "") << "\n";
       }
     }
     if (!doc["not_measured"].empty()) {
-      out << "\n" << (en ? "Targets no fact measures:\n" : "无数据可衡量的目标：\n");
+      out << "\n" << words("srv_cli_dash_not_measured") << "\n";
       for (const auto& n : doc["not_measured"]) {
         out << "  " << n["title"].get<std::string>() << "  ⟨" << n["document_title"].get<std::string>() << " "
             << n["cite"].get<std::string>() << "⟩: " << n["reason"].get<std::string>() << "\n";

@@ -2042,8 +2042,22 @@ std::string five_imported(const std::string& as_of) {
 
 }  // namespace
 
+// The shipped language catalogues in a fixture's web folder, as a deployment has them: the server's
+// words and messages in zh-CN and English.
+namespace {
+
+void with_catalogues(assess::AppConfig& config) {
+  std::filesystem::create_directories(config.web_dir + "/i18n");
+  for (const std::string tag : {"zh-CN", "en"}) {
+    std::filesystem::copy_file(ASSESS_SOURCE_DIR "/web/i18n/" + tag + ".json",
+                               config.web_dir + "/i18n/" + tag + ".json");
+  }
+}
+
+}  // namespace
+
 TEST_CASE("a consultant's submitted assessment appears in the bureau's ranking and dashboard with its provenance") {
-  Fixture f;
+  Fixture f(with_catalogues);  // the exports' words ("srv_export_*", "srv_origin_*") come from the catalogues
   const Client bureau = f.login("bureau");
   const Client zhang = f.login("zhang");
   REQUIRE(bureau.send("POST", "/api/bureau/import?name=xishan.csv", five_imported("2025-12-31")).status == 200);
@@ -2260,20 +2274,6 @@ TEST_CASE("last year's file imported after this year's as a new round: this year
   CHECK(figure_value(body_of(bureau.get("/api/bureau/dashboard?region=320205&year=2026")), "sf_tier_share/SF1") == 40);
   CHECK(figure_value(body_of(bureau.get("/api/bureau/dashboard?region=320205&year=2025")), "sf_tier_share/SF1") == 0);
 }
-
-// The shipped language catalogues in a fixture's web folder, as a deployment has them: the server's
-// words and messages in zh-CN and English.
-namespace {
-
-void with_catalogues(assess::AppConfig& config) {
-  std::filesystem::create_directories(config.web_dir + "/i18n");
-  for (const std::string tag : {"zh-CN", "en"}) {
-    std::filesystem::copy_file(ASSESS_SOURCE_DIR "/web/i18n/" + tag + ".json",
-                               config.web_dir + "/i18n/" + tag + ".json");
-  }
-}
-
-}  // namespace
 
 TEST_CASE(
     "a second round in the same year is added beside the first and said so; an update never overwrites "

@@ -15,6 +15,16 @@
 
 namespace {
 
+// The figures' words come from the shipped catalogues ("srv_dash_*", "srv_peer_*").
+const assess::Words& en_words() {
+  static const assess::Words w = assess::testing::shipped_words("en");
+  return w;
+}
+const assess::Words& zh_words() {
+  static const assess::Words w = assess::testing::shipped_words("zh-CN");
+  return w;
+}
+
 const std::string kData = ASSESS_SOURCE_DIR "/tests/data/bureau";
 
 const std::vector<assess::DashboardTarget>& shipped_targets() {
@@ -50,7 +60,7 @@ void check_figure(const assess::Figure& f, const assess::Json& e) {
     CHECK_FALSE(f.value.has_value());
     CHECK_FALSE(f.numerator.has_value());
     CHECK(f.breakdown.empty());
-    if (e.contains("reason_en")) CHECK(f.reason.en == e["reason_en"].get<std::string>());
+    if (e.contains("reason_en")) CHECK(f.reason.in("en", en_words()) == e["reason_en"].get<std::string>());
     return;
   }
   REQUIRE(f.value.has_value());
@@ -284,22 +294,22 @@ TEST_CASE("each figure states its target with document, clause and quote") {
   const auto& cnc = figure(d, "key_process_cnc_rate");
   const auto* jx = target(cnc, "jiaxing-equipment.key-process-cnc");
   REQUIRE(jx != nullptr);
-  CHECK(jx->note.en == "another jurisdiction's target, shown as a benchmark");
+  CHECK(jx->note.in("en", en_words()) == "another jurisdiction's target, shown as a benchmark");
   const auto* green = target(figure(d, "green_factories/provincial_or_higher"), "liaocheng-equipment.green-factories");
   REQUIRE(green != nullptr);
-  CHECK(green->note.en ==
+  CHECK(green->note.in("en", en_words()) ==
         "only enterprises in this workspace are counted; unmet may mean not yet recorded; another jurisdiction's "
         "target, shown as a benchmark");
-  CHECK(cnc.formula.en.find("each firm weighs the same") != std::string::npos);
+  CHECK(cnc.formula.in("en", en_words()).find("each firm weighs the same") != std::string::npos);
 
   // "数字化改造全覆盖" has no fact of its own: a proxy figure carries it, labelled, with its
   // definition, and the target is shown but not judged.
   const auto& proxy = figure(d, "digital_transformation_share/proxy");
-  CHECK(proxy.proxy.en.rfind("proxy: ", 0) == 0);
+  CHECK(proxy.proxy.in("en", en_words()).rfind("proxy: ", 0) == 0);
   const auto* coverage = target(proxy, "xishan-2025-equipment.digital-coverage");
   REQUIRE(coverage != nullptr);
   CHECK_FALSE(coverage->met.has_value());
-  CHECK(coverage->note.en == "a proxy; not judged against the target");
+  CHECK(coverage->note.in("en", en_words()) == "a proxy; not judged against the target");
   // So do the technical-project counts: the projects on record stand in (issue 15 item 8).
   const auto* projects = target(figure(d, "tech_projects/recorded"), "xishan-2025-equipment.projects-over-10m");
   REQUIRE(projects != nullptr);
@@ -308,12 +318,12 @@ TEST_CASE("each figure states its target with document, clause and quote") {
     return n.target.id == "xishan-2025-equipment.energy-inspection";
   });
   REQUIRE(not_measured != d.not_measured.end());
-  CHECK(not_measured->reason.en == "not an enterprise fact this workspace collects");
+  CHECK(not_measured->reason.in("en", en_words()) == "not an enterprise fact this workspace collects");
   // Other jurisdictions' unmeasurable targets stay out of a 锡山 dashboard.
   for (const auto& n : d.not_measured) CHECK(n.target.relation != "other");
 
   SUBCASE("the JSON form withholds suppressed values and says why") {
-    const auto j = assess::dashboard_to_json(d, "en");
+    const auto j = assess::dashboard_to_json(d, "en", en_words());
     for (const auto& f : j["figures"]) {
       if (f["id"] != "sme_level_by_class/little_giant/L3") continue;
       CHECK(f["suppressed"] == true);
@@ -343,7 +353,7 @@ TEST_CASE("dashboard options: assessed tiers, exact SME classes, a different sup
       REQUIRE(f.numerator.has_value());
       CHECK(*f.numerator == e["numerator"].get<double>());
     }
-    CHECK(figure(d, "sf_tier_share/SF2").formula.en.find("(indicative)") != std::string::npos);
+    CHECK(figure(d, "sf_tier_share/SF2").formula.in("en", en_words()).find("(indicative)") != std::string::npos);
   }
   SUBCASE("exact classes: four innovative SMEs, three of them assessed, are too few") {
     assess::DashboardOptions options;
@@ -418,7 +428,7 @@ TEST_CASE("peer percentile within industry division and size class, suppressed b
     CHECK(p.suppressed == e.value("suppressed", false));
     if (p.suppressed) {
       CHECK_FALSE(p.percentile.has_value());
-      CHECK(p.reason.en == e["reason_en"].get<std::string>());
+      CHECK(p.reason.in("en", en_words()) == e["reason_en"].get<std::string>());
     } else {
       CHECK(p.below == e["below"].get<std::size_t>());
       CHECK(p.same == e["same"].get<std::size_t>());
@@ -449,7 +459,7 @@ TEST_CASE("peer percentile within industry division and size class, suppressed b
     }
   }
   SUBCASE("the JSON form") {
-    const auto j = assess::peer_to_json(assess::percentile(candidates, "X10", "sme-digital-2024"), "en");
+    const auto j = assess::peer_to_json(assess::percentile(candidates, "X10", "sme-digital-2024"), "en", en_words());
     CHECK(j["percentile"].is_null());
     CHECK(j["suppressed"] == true);
     CHECK(j["group_size"] == 1);
@@ -578,12 +588,12 @@ TEST_CASE("the project-count proxy sums the projects on record, worked by hand")
   CHECK(*f.numerator == 10);
   CHECK(f.denominator == 5);
   CHECK(f.unknown == 1);
-  CHECK(!f.proxy.zh.empty());
-  CHECK(!f.proxy.en.empty());
+  CHECK(!f.proxy.in("zh-CN", zh_words()).empty());
+  CHECK(!f.proxy.in("en", en_words()).empty());
   const auto* t = target(f, "xishan-2025-equipment.projects-per-year");
   REQUIRE(t);
   CHECK(!t->met);  // a proxy is shown beside its target, not judged
-  CHECK(t->note.en == "a proxy; not judged against the target");
+  CHECK(t->note.in("en", en_words()) == "a proxy; not judged against the target");
   for (const auto& n : d.not_measured) CHECK(n.target.id != "xishan-2025-equipment.projects-per-year");
   // Withheld below five firms with a count.
   cs.erase(cs.begin());

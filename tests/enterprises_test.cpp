@@ -324,7 +324,8 @@ TEST_CASE("every enterprise case's rewards match the amounts worked out by hand 
       CHECK_MESSAGE(seen.insert(key).second, "two outcomes with the same key");
       if (o.status == assess::Eligibility::kNotEligible) {
         CHECK_MESSAGE(!rules.contains(key), "expected ", rules.contains(key) ? rules.at(key).dump() : "",
-                      ", but not eligible: ", o.failed, " ", o.failed_title.zh);
+                      ", but not eligible: ", o.failed, " ",
+                      o.failed_title.in("zh-CN", assess::testing::shipped_words("zh-CN")));
         continue;
       }
       if (!rules.contains(key)) {

@@ -60,9 +60,13 @@ struct Slots {
   }
 };
 
+// The words of the shipped catalogues (text.h Words).
+const assess::Words en_words = assess::testing::shipped_words("en");
+const assess::Words zh_words = assess::testing::shipped_words("zh-CN");
+
 // Ranking results as the API and the CLI show them, every row.
 std::string shown(const assess::RankResult& r, std::size_t limit = 0) {
-  return assess::rank_to_json(r, "en", limit).dump(1);
+  return assess::rank_to_json(r, "en", en_words, limit).dump(1);
 }
 
 assess::FactRowSource rows_of(assess::Store& store) {
@@ -262,8 +266,9 @@ TEST_CASE("the dashboard and the peer percentile from the database equal the in-
   const auto targets = assess::dashboard_targets(catalogue);
   for (const char* region : {"320205", "320000", "3304", "510400", "100000", "99"}) {
     INFO(region);
-    CHECK(assess::dashboard_to_json(assess::dashboard_rows(rows_of(*store), targets, region)).dump() ==
-          assess::dashboard_to_json(assess::dashboard(in_memory, targets, region)).dump());
+    CHECK(
+        assess::dashboard_to_json(assess::dashboard_rows(rows_of(*store), targets, region), "zh-CN", zh_words).dump() ==
+        assess::dashboard_to_json(assess::dashboard(in_memory, targets, region), "zh-CN", zh_words).dump());
   }
   int shown_count = 0;
   for (std::size_t i = 0; i < in_memory.size(); i += 13) {
@@ -280,13 +285,13 @@ TEST_CASE("the dashboard and the peer percentile from the database equal the in-
         if (c.id != me.id) group.push_back(c);
       }
       group.push_back({me.id, me.name, self});
-      const auto expected = assess::peer_to_json(assess::percentile(group, me.id, module), "en");
+      const auto expected = assess::peer_to_json(assess::percentile(group, me.id, module), "en", en_words);
       const auto got = assess::peer_to_json(
           assess::percentile_of(me.id, self, module,
                                 [&](const std::string& division, const std::string& size, std::int64_t q) {
                                   return store->peer_counts(module, division, size, q, me.id);
                                 }),
-          "en");
+          "en", en_words);
       CHECK(got.dump() == expected.dump());
       shown_count += got["percentile"].is_number();
     }
@@ -333,11 +338,12 @@ TEST_CASE("a data dir imported before the typed columns migrates, and its record
     INFO(c.id);
     CHECK(shown(assess::rank_rows(c, rows_of(*store), {})) == shown(assess::rank(c, expected_candidates, {})));
   }
-  CHECK(
-      assess::dashboard_to_json(assess::dashboard_rows(rows_of(*store), assess::dashboard_targets(catalogue), "320000"))
-          .dump() ==
-      assess::dashboard_to_json(assess::dashboard(expected_candidates, assess::dashboard_targets(catalogue), "320000"))
-          .dump());
+  CHECK(assess::dashboard_to_json(
+            assess::dashboard_rows(rows_of(*store), assess::dashboard_targets(catalogue), "320000"), "zh-CN", zh_words)
+            .dump() ==
+        assess::dashboard_to_json(
+            assess::dashboard(expected_candidates, assess::dashboard_targets(catalogue), "320000"), "zh-CN", zh_words)
+            .dump());
   store.reset();
   std::filesystem::remove_all(dir);
 }

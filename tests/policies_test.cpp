@@ -2,13 +2,21 @@
 
 #include "scoring/policy.h"
 #include "scoring/policy_tests.h"
+#include "support.h"
+
+namespace {
+// A computation line may be looked for in either shipped language.
+std::vector<assess::Wording> both_languages() {
+  return {{"zh-CN", assess::testing::shipped_words("zh-CN")}, {"en", assess::testing::shipped_words("en")}};
+}
+}  // namespace
 
 // The catalogue's rule tests (policies/tests/*.json) run here too, so CI proves every rule at its
 // thresholds and caps; a rule without a case fails.
 TEST_CASE("every rule of the policy catalogue passes its data-driven cases") {
   const auto catalogue = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies");
   REQUIRE(catalogue.documents.size() == 6);  // the five seeds and the national tax rules they restate
-  const auto report = assess::run_policy_tests(catalogue, ASSESS_SOURCE_DIR "/policies/tests");
+  const auto report = assess::run_policy_tests(catalogue, ASSESS_SOURCE_DIR "/policies/tests", both_languages());
   for (const auto& c : report.cases) {
     CHECK_MESSAGE(c.passed, c.file << c.pointer << " " << c.rule << " \"" << c.name << "\": " << c.message);
   }
@@ -18,7 +26,8 @@ TEST_CASE("every rule of the policy catalogue passes its data-driven cases") {
 
 TEST_CASE("a rule without a test case is reported") {
   const auto catalogue = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/tests/data/rewards");
-  const auto report = assess::run_policy_tests(catalogue, ASSESS_SOURCE_DIR "/tests/data/rewards/tests");
+  const auto report =
+      assess::run_policy_tests(catalogue, ASSESS_SOURCE_DIR "/tests/data/rewards/tests", both_languages());
   CHECK(report.untested_rules == std::vector<std::string>{"testdoc.award", "testdoc.fixed", "testprov.interest",
                                                           "testprov.range", "testprov.coefficient",
                                                           "testprov.support"});

@@ -18,6 +18,18 @@
 #include "support.h"
 
 namespace {
+// The explanations are worded by the shipped catalogues ("srv_rank_*").
+const assess::Words& en_words() {
+  static const assess::Words w = assess::testing::shipped_words("en");
+  return w;
+}
+const assess::Words& zh_words() {
+  static const assess::Words w = assess::testing::shipped_words("zh-CN");
+  return w;
+}
+}  // namespace
+
+namespace {
 
 const std::string kData = ASSESS_SOURCE_DIR "/tests/data/bureau";
 const std::string kCriteria = ASSESS_SOURCE_DIR "/policies/criteria";
@@ -332,10 +344,10 @@ TEST_CASE(
     const std::string id = item_.key();
     const auto& text = item_.value();
     INFO(id);
-    CHECK(row_of(r, id)->explanation.en == text.get<std::string>());
+    CHECK(row_of(r, id)->explanation.in("en", en_words()) == text.get<std::string>());
   }
   for (const auto& [id, text] : expected["explanations_zh"].items())
-    CHECK(row_of(r, id)->explanation.zh == text.get<std::string>());
+    CHECK(row_of(r, id)->explanation.in("zh-CN", zh_words()) == text.get<std::string>());
 
   SUBCASE("each row lists every term with value × weight") {
     const auto* a = row_of(r, "A");
@@ -374,7 +386,7 @@ TEST_CASE(
         }
       }
       CHECK(failed == e["failed"].get<std::vector<std::string>>());
-      CHECK(row->explanation.en == e["explanation_en"].get<std::string>());
+      CHECK(row->explanation.in("en", en_words()) == e["explanation_en"].get<std::string>());
     }
     CHECK(r.considered == 10);
     CHECK(r.filtered_out == 0);
@@ -397,7 +409,7 @@ TEST_CASE(
       CHECK(sc.leaving == e["leaving"].get<std::vector<std::string>>());
     }
     CHECK(r.sensitivity.stable == expected["stable"].get<bool>());
-    CHECK(r.sensitivity.note.en == "moving some weights by ±10 % changes the top 3; see the cases");
+    CHECK(r.sensitivity.note.in("en", en_words()) == "moving some weights by ±10 % changes the top 3; see the cases");
   }
   SUBCASE("a top 4 moves the boundary: with b × 0.9, E enters and C leaves") {
     assess::RankOptions options;
@@ -412,11 +424,11 @@ TEST_CASE(
     options.top = 100;
     const auto all = assess::rank(criteria, candidates, options);
     CHECK(all.sensitivity.stable);
-    CHECK(all.sensitivity.note.en ==
+    CHECK(all.sensitivity.note.in("en", en_words()) ==
           "the shortlist holds every eligible candidate (8), so no weight change can alter it");
   }
   SUBCASE("the JSON form carries the same explanation") {
-    const auto j = assess::rank_to_json(r, "en");
+    const auto j = assess::rank_to_json(r, "en", en_words());
     CHECK(j["rows"][1]["separated_by"] == "t2");
     CHECK(j["rows"][1]["explanation"] == expected["explanations_en"]["B"]);
     CHECK(j["rows"][0]["terms"][1]["contribution"].get<double>() == doctest::Approx(32));
@@ -595,14 +607,16 @@ TEST_CASE(
       // "E000123" < "E000123-clone": the original comes first, directly above its clone.
       CHECK(position.at(e.id) == position.at(original) + 1);
       CHECK(row->separated_by == "id");
-      CHECK(row->explanation.en.find("ordered by id (" + original + " before " + e.id + ")") != std::string::npos);
+      CHECK(row->explanation.in("en", en_words()).find("ordered by id (" + original + " before " + e.id + ")") !=
+            std::string::npos);
     } else if (e.id.find("-bigger") != std::string::npos) {
       const std::string big = e.id.substr(0, e.id.size() - 7) + "-big";
       // More investment first: "-bigger" directly above "-big", separated by the named tie-breaker.
       CHECK(position.at(big) == position.at(e.id) + 1);
       CHECK(row_of(r, big)->separated_by == "tech_investment");
-      CHECK(row_of(r, big)->explanation.en.find(
-                "by tie-breaker \"Tech investment over two years (万元, more first)\"") != std::string::npos);
+      CHECK(row_of(r, big)
+                ->explanation.in("en", en_words())
+                .find("by tie-breaker \"Tech investment over two years (万元, more first)\"") != std::string::npos);
       CHECK(row_of(r, big)->score == row->score);
     }
   }

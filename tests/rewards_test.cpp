@@ -48,7 +48,8 @@ TEST_CASE("rate bands take the band whose inclusive lower bound holds the basis 
     auto o = at(499.99);
     CHECK(o.status == assess::Eligibility::kNotEligible);
     CHECK(o.failed == "basis");
-    CHECK(o.failed_title.en == "basis 499.99万 is below the first band [500, 1000)万");
+    CHECK(o.failed_title.in("en", assess::testing::shipped_words("en")) ==
+          "basis 499.99万 is below the first band [500, 1000)万");
   }
   SUBCASE("exactly 500万 is the first band: 5 %") {
     auto o = at(500);
@@ -64,12 +65,13 @@ TEST_CASE("rate bands take the band whose inclusive lower bound holds the basis 
   SUBCASE("a specialty-park project gains 2 points: 2500万 × 8 % = 200万") {
     auto o = at(2500, true);
     CHECK(o.amount.value == 2000000);
-    CHECK(o.amount.steps.back().zh == "2500万 × 8% = 200万");
+    CHECK(o.amount.steps.back().in("zh-CN", assess::testing::shipped_words("zh-CN")) == "2500万 × 8% = 200万");
   }
   SUBCASE("the per-project cap of 2000万 applies above it, and says so") {
     auto o = at(30000, true);  // 3亿 × 10 % = 3000万 → 2000万
     CHECK(o.amount.value == 20000000);
-    CHECK(o.amount.steps.back().en == "per-project cap 2000万: 3000万 → 2000万");
+    CHECK(o.amount.steps.back().in("en", assess::testing::shipped_words("en")) ==
+          "per-project cap 2000万: 3000万 → 2000万");
   }
 }
 
@@ -193,7 +195,7 @@ TEST_CASE("ranges, unpublished bases and support without a sum never invent a nu
   const auto* coefficient = outcome(r, "testprov.coefficient");
   CHECK(coefficient->amount.shape == assess::AmountShape::kUpTo);
   CHECK(coefficient->amount.value == 10000000);
-  CHECK(coefficient->amount.steps[1].en == "coefficient ×2 applies");
+  CHECK(coefficient->amount.steps[1].in("en", assess::testing::shipped_words("en")) == "coefficient ×2 applies");
   const auto* support = outcome(r, "testprov.support");
   CHECK(support->amount.shape == assess::AmountShape::kNone);
   CHECK(support->status == assess::Eligibility::kEligible);
@@ -464,7 +466,8 @@ TEST_CASE("a tie between alternative rules counts the sum once") {
     CHECK(province->amount.value == 1000000);
     CHECK_FALSE(flagged_alternative(city));
     CHECK(flagged_alternative(province));
-    CHECK(province->amount.steps.back().en == "an alternative to \"市区补助\"; totals count the larger");
+    CHECK(province->amount.steps.back().in("en", assess::testing::shipped_words("en")) ==
+          "an alternative to \"市区补助\"; totals count the larger");
     CHECK(r.total_exact == 1000000);
     CHECK(r.total_low == 1000000);
     CHECK(r.total_high == 1000000);

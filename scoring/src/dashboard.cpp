@@ -69,11 +69,11 @@ constexpr std::initializer_list<const char*> kSmeLevels = {"L1", "L2", "L3", "L4
 constexpr std::initializer_list<const char*> kSmeClasses = {"none", "innovative", "provincial_zjtx", "little_giant"};
 constexpr std::initializer_list<const char*> kGreen = {"none", "municipal", "provincial", "national"};
 
-const char* kTierZh[] = {"", "基础级", "先进级", "卓越级", "领航级"};
-const char* kTierEn[] = {"", "basic", "advanced", "excellent", "leading"};
-const char* kSmeLevelZh[] = {"", "一级（初始级）", "二级（规范级）", "三级（集成级）", "四级（协同级）"};
-const char* kSmeClassZh[] = {"", "创新型中小企业", "省级专精特新中小企业", "专精特新“小巨人”企业"};
-const char* kSmeClassEn[] = {"", "innovative SMEs", "provincial specialised SMEs", "little giants"};
+// The figures' words are catalogue keys ("srv_dash_*", text.h Phrase), worded when shown.
+Phrase say(std::string key, std::map<std::string, std::string> params = {},
+           std::map<std::string, std::string> worded = {}) {
+  return Phrase{std::move(key), std::move(params), {}, {}, {}, std::move(worded)};
+}
 
 // Policy targets name SME classes with their own ids; the profile's sme_quality_tier options differ.
 std::string class_of_target(const std::string& recognition) {
@@ -142,10 +142,8 @@ std::optional<bool> judge(double value, const std::string& comparator, double ta
   return std::nullopt;  // "≈": the text gives no tolerance
 }
 
-Text suppressed_reason(std::size_t n, std::size_t min_group) {
-  return {"参与统计的企业不足" + std::to_string(min_group) + "家（" + std::to_string(n) + "家），不公布数值",
-          "fewer than " + std::to_string(min_group) + " enterprises in this aggregate (" + std::to_string(n) +
-              "); value withheld"};
+Phrase suppressed_reason(std::size_t n, std::size_t min_group) {
+  return say("srv_dash_suppressed", {{"min", {std::to_string(min_group)}}, {"n", {std::to_string(n)}}});
 }
 
 void finish(Figure& f, std::size_t min_group) {
@@ -158,7 +156,7 @@ void finish(Figure& f, std::size_t min_group) {
   }
 }
 
-Figure share(std::string id, std::string indicator, Text title, Text formula, std::size_t yes, std::size_t known,
+Figure share(std::string id, std::string indicator, Phrase title, Phrase formula, std::size_t yes, std::size_t known,
              std::size_t unknown, std::size_t min_group) {
   Figure f;
   f.id = std::move(id);
@@ -362,21 +360,14 @@ Dashboard DashboardTally::result() const {
     const std::size_t* at_least = sf_at_least_;
     const bool recognised = options.tier_basis == TierBasis::kRecognised;
     for (int k = 1; k <= 4; ++k) {
-      const std::string t = kTierZh[k];
-      const std::string te = kTierEn[k];
-      const std::string and_up = k == 4 ? "" : "及以上";
-      Figure f = share(
-          "sf_tier_share/SF" + std::to_string(k), "sf_tier_share",
-          {"规上工业企业中" + t + and_up + "智能工厂占比", std::string("share of above-size firms at the ") + te +
-                                                               " smart-factory tier" + (k == 4 ? "" : " or higher")},
-          recognised
-              ? Text{"已认定（基础级为自建自评）" + t + and_up + "的规上企业数 ÷ 填报了智能工厂梯度的规上企业数",
-                     "above-size firms recognised (基础级: self-assessed) at " + te + (k == 4 ? "" : " or higher") +
-                         " ÷ above-size firms whose tier is recorded"}
-              : Text{"smart-factory-2025 自评达到" + t + and_up + "的规上企业数 ÷ 做过该自评的规上企业数（仅为参考）",
-                     "above-size firms whose smart-factory-2025 self-check reaches " + te +
-                         (k == 4 ? "" : " or higher") + " ÷ above-size firms with that self-check (indicative)"},
-          at_least[k], known, above_ - known, min_group);
+      // The top tier has nothing above it: "at 领航级", not "at 领航级 or higher".
+      const std::string top = k == 4 ? "_top" : "";
+      const std::map<std::string, std::string> tier = {{"tier", "srv_dash_tier_" + std::to_string(k)}};
+      Figure f =
+          share("sf_tier_share/SF" + std::to_string(k), "sf_tier_share", say("srv_dash_sf_share" + top, {}, tier),
+                recognised ? say("srv_dash_sf_recognised" + top, {}, tier)
+                           : say("srv_dash_sf_assessed" + top, {{"module", {"smart-factory-2025"}}}, tier),
+                at_least[k], known, above_ - known, min_group);
       if (!f.suppressed) f.breakdown = {{"at_or_above", at_least[k]}, {"basis", to_string(options.tier_basis)}};
       d.figures.push_back(std::move(f));
     }
@@ -391,18 +382,17 @@ Dashboard DashboardTally::result() const {
     const std::size_t members = s.members;
     const std::size_t known = s.known;
     const std::size_t* by_level = s.by_level;
-    const std::string cz = kSmeClassZh[class_rank];
-    const std::string ce = kSmeClassEn[class_rank];
-    const std::string lz = kSmeLevelZh[need];
     const bool wider = options.sme_class_includes_higher && class_rank < 3;  // 小巨人 is the top rung
-    const std::string higher_zh = wider ? "（含更高层级）" : "";
-    const std::string higher_en = wider ? " (higher rungs included)" : "";
-    Figure f = share("sme_level_by_class/" + cls + "/" + level, "sme_level_by_class",
-                     {cz + higher_zh + "中数字化水平达到" + lz + "及以上的占比",
-                      "share of " + ce + higher_en + " at SME digital level " + level + " or higher"},
-                     {cz + higher_zh + "中 sme-digital-2024 评测达到" + lz + "及以上的企业数 ÷ 其中已完成评测的企业数",
-                      ce + higher_en + " whose sme-digital-2024 level is " + level + " or higher ÷ those assessed"},
-                     s.yes, known, members - known, min_group);
+    const std::string higher = wider ? "_wider" : "";
+    // {level} is the level's id ("L2"), {level_name} its name ("二级（规范级）"): each language takes
+    // the one it writes.
+    const std::map<std::string, std::string> names = {{"class", "srv_dash_sme_class_" + std::to_string(class_rank)},
+                                                      {"level_name", "srv_dash_sme_level_" + std::to_string(need)}};
+    Figure f =
+        share("sme_level_by_class/" + cls + "/" + level, "sme_level_by_class",
+              say("srv_dash_sme_share" + higher, {{"level", {level}}}, names),
+              say("srv_dash_sme_formula" + higher, {{"level", {level}}, {"module", {"sme-digital-2024"}}}, names),
+              s.yes, known, members - known, min_group);
     if (!f.suppressed) {
       f.breakdown = {{"below_L1", by_level[0]}, {"L1", by_level[1]}, {"L2", by_level[2]},
                      {"L3", by_level[3]},       {"L4", by_level[4]}, {"not_assessed", members - known}};
@@ -412,12 +402,8 @@ Dashboard DashboardTally::result() const {
 
   // 3. 数字化研发设计工具普及率 (嘉兴 > 95 %, 聊城 > 92 %, 攀枝花 > 90 %): the share of 规上 firms that
   // use digital R&D design tools, as the profile's note defines it.
-  d.figures.push_back(
-      share("rd_design_tool_penetration", "rd_design_tool_penetration",
-            {"规上工业企业数字化研发设计工具普及率", "digital R&D design tool penetration (above-size firms)"},
-            {"使用数字化研发设计工具的规上企业数 ÷ 填报该项的规上企业数",
-             "above-size firms using digital R&D design tools ÷ above-size firms that answered"},
-            rd_yes_, rd_known_, above_ - rd_known_, min_group));
+  d.figures.push_back(share("rd_design_tool_penetration", "rd_design_tool_penetration", say("srv_dash_rd_title"),
+                            say("srv_dash_rd_formula"), rd_yes_, rd_known_, above_ - rd_known_, min_group));
 
   // 4. 关键工序数控化率 (嘉兴 > 90 %, 聊城 > 75 %, 攀枝花 > 75 %). The seeds do not define how a region's
   // rate is formed. We take the unweighted mean of the enterprises' own rates over 规上 firms:
@@ -434,12 +420,8 @@ Dashboard DashboardTally::result() const {
     Figure f;
     f.id = "key_process_cnc_rate";
     f.indicator = "key_process_cnc_rate";
-    f.title = {"规上工业企业关键工序数控化率（企业简单平均）",
-               "key-process CNC rate (above-size firms, unweighted mean)"};
-    f.formula = {
-        "Σ 各规上企业关键工序数控化率 ÷ 填报该项的规上企业数（每家企业权重相同；未掌握工序数，无法按工序合计）",
-        "Σ above-size firms' key-process CNC rates ÷ above-size firms that answered (each firm weighs the same; "
-        "process counts are not collected, so a pooled ratio cannot be formed)"};
+    f.title = say("srv_dash_cnc_title");
+    f.formula = say("srv_dash_cnc_formula");
     f.unit = "percent";
     f.denominator = known;
     f.unknown = above_ - known;
@@ -456,22 +438,20 @@ Dashboard DashboardTally::result() const {
     struct Count {
       const char* id;
       int from;
-      Text title;
+      const char* title;  // catalogue key
     };
     const Count counts[] = {
-        {"municipal_or_higher", 1, {"绿色工厂数（市级及以上）", "green factories (municipal or higher)"}},
-        {"provincial_or_higher", 2, {"绿色工厂数（省级及以上）", "green factories (provincial or higher)"}},
-        {"national", 3, {"国家级绿色工厂数", "national green factories"}},
+        {"municipal_or_higher", 1, "srv_dash_green_municipal"},
+        {"provincial_or_higher", 2, "srv_dash_green_provincial"},
+        {"national", 3, "srv_dash_green_national"},
     };
     for (const auto& c : counts) {
       Figure f;
       f.id = std::string("green_factories/") + c.id;
       f.indicator = "green_factories";
-      f.title = c.title;
+      f.title = say(c.title);
       f.unit = "count";
-      f.formula = {"本区域内填报了绿色工厂等级的企业中，达到该级别的企业数（只计入本系统中的企业）",
-                   "enterprises in the region recorded at this green-factory level or higher (only enterprises in this "
-                   "workspace)"};
+      f.formula = say("srv_dash_green_formula");
       std::size_t n = 0;
       for (int g = c.from; g <= 3; ++g) n += by_level[g];
       f.denominator = known;
@@ -489,19 +469,9 @@ Dashboard DashboardTally::result() const {
   // the share of 规上 firms that reached the first rung of any digital ladder the data holds.
   {
     Figure f =
-        share("digital_transformation_share/proxy", "digital_transformation_share",
-              {"规上工业企业数字化改造覆盖率（替代指标）", "digital retrofit coverage of above-size firms (proxy)"},
-              {"中小企业数字化水平达到一级及以上、或智能工厂梯度达到基础级及以上、或智能工厂自评达到一级的规上企业数 ÷ "
-               "至少有其中一项数据的规上企业数",
-               "above-size firms at SME digital level 1 or higher, or at the basic smart-factory tier or higher, or at "
-               "smart-factory self-check level 1 or higher ÷ above-size firms with at least one of these facts"},
-              digital_yes_, digital_known_, above_ - digital_known_, min_group);
-    f.proxy = {
-        "替代指标：目标原文为“数字化改造全覆盖”，企业画像没有“已完成数字化改造”这一事实；以达到任一数字化"
-        "评价的起始等级代替，仅供参考，不作达标判断",
-        "proxy: the target says \"digital retrofit of every above-size firm\", and the profile has no "
-        "\"retrofitted\" fact; reaching the first rung of any digital assessment stands in for it, for "
-        "reference only, not judged against the target"};
+        share("digital_transformation_share/proxy", "digital_transformation_share", say("srv_dash_digital_title"),
+              say("srv_dash_digital_formula"), digital_yes_, digital_known_, above_ - digital_known_, min_group);
+    f.proxy = say("srv_dash_digital_proxy");
     d.figures.push_back(std::move(f));
   }
 
@@ -512,25 +482,15 @@ Dashboard DashboardTally::result() const {
     Figure f;
     f.id = "tech_projects/recorded";
     f.indicator = "tech_projects";
-    f.title = {"已登记的技术改造项目数（替代指标）", "technical projects on record (proxy)"};
+    f.title = say("srv_dash_projects_title");
     f.unit = "count";
-    f.formula = {
-        "本区域内各企业最新一轮记录中登记的技术改造、设备更新、数字化示范和节能项目数之和（只计入本系统中的企业）",
-        "sum over the enterprises of the region of the technical-transformation, equipment-renewal, "
-        "digital-demonstration and energy-saving projects listed in each one's latest record (only "
-        "enterprises in this workspace)"};
+    f.formula = say("srv_dash_projects_formula");
     f.denominator = projects_known_;
     f.unknown = enterprises_ - projects_known_;
     f.numerator = projects_sum_;
     f.value = projects_sum_;
     finish(f, min_group);
-    f.proxy = {
-        "替代指标：目标原文为各地每年组织实施的技术改造项目数（部分目标只计亿元以上或示范项目），本系统没有"
-        "项目台账；以企业在评估中登记的项目数代替，不分投资规模、不限于当年新开工，仅供参考，不作达标判断",
-        "proxy: the targets count the technical-transformation projects a district organises each year "
-        "(some only those over 100 million yuan, or demonstration projects), and the workspace keeps no "
-        "project register; the projects enterprises list in their assessments stand in for them, of any "
-        "size and not only those started that year, for reference only, not judged against the targets"};
+    f.proxy = say("srv_dash_projects_proxy");
     d.figures.push_back(std::move(f));
   }
 
@@ -561,38 +521,33 @@ Dashboard DashboardTally::result() const {
     auto figure = std::find_if(d.figures.begin(), d.figures.end(), [&](const Figure& f) { return f.id == figure_id; });
     if (figure == d.figures.end()) {
       if (check.relation == "other") continue;
-      Text reason;
+      Phrase reason;
       if (ind == "digital_transformation_share") {
-        reason = {"企业画像没有“已完成数字化改造/转型”这一事实，无法统计",
-                  "the profile asks no fact for digital retrofit / transformation, so it cannot be counted"};
+        reason = say("srv_dash_no_retrofit_fact");
       } else if (figure_id.empty() || ind == "other") {
-        reason = {"不是本系统采集的企业事实", "not an enterprise fact this workspace collects"};
+        reason = say("srv_dash_not_collected");
       } else {
-        reason = {"没有与该目标对应的统计项（" + figure_id + "）", "no figure matches this target (" + figure_id + ")"};
+        reason = say("srv_dash_no_figure", {{"figure", {figure_id}}});
       }
       d.not_measured.push_back({std::move(check), std::move(reason)});
       continue;
     }
-    if (!figure->proxy.zh.empty()) {
-      check.note = {"替代指标，不作达标判断", "a proxy; not judged against the target"};
+    if (!figure->proxy.empty()) {
+      check.note = say("srv_dash_note_proxy");
     } else if (figure->suppressed) {
-      check.note = {"统计值因样本不足未公布，无法判断", "the figure is withheld (too few enterprises); not judged"};
+      check.note = say("srv_dash_note_withheld");
     } else if (!figure->value || !check.value) {
-      check.note = {"没有可比较的数值", "no number to compare"};
+      check.note = say("srv_dash_note_no_number");
     } else {
       check.met = judge(*figure->value, check.comparator, *check.value);
-      if (!check.met)
-        check.note = {"目标为约数，原文未给出容差，不作判断",
-                      "an approximate target without a stated tolerance; not judged"};
+      if (!check.met) check.note = say("srv_dash_note_approximate");
     }
-    if (figure->unit == "count" && check.met.has_value() && !*check.met) {
-      check.note = {"只计入本系统中的企业；未达标也可能是尚未录入",
-                    "only enterprises in this workspace are counted; unmet may mean not yet recorded"};
-    }
+    if (figure->unit == "count" && check.met.has_value() && !*check.met) check.note = say("srv_dash_note_count_only");
     if (check.relation == "other") {
-      check.note.zh += check.note.zh.empty() ? "其他地区的目标，仅作对照" : "；其他地区的目标，仅作对照";
-      check.note.en += check.note.en.empty() ? "another jurisdiction's target, shown as a benchmark"
-                                             : "; another jurisdiction's target, shown as a benchmark";
+      Phrase both{"", {}, {}, {}, "srv_dash_note_sep"};
+      if (!check.note.empty()) both.items.push_back(std::move(check.note));
+      both.items.push_back(say("srv_dash_note_other"));
+      check.note = std::move(both);
     }
     figure->targets.push_back(std::move(check));
   }
@@ -664,7 +619,7 @@ std::optional<double> total_of(const Json& facts, const std::string& module) {
 
 namespace {
 
-PeerBenchmark withheld(PeerBenchmark& p, Text reason) {
+PeerBenchmark withheld(PeerBenchmark& p, Phrase reason) {
   p.suppressed = true;
   p.reason = std::move(reason);
   p.percentile.reset();
@@ -673,13 +628,9 @@ PeerBenchmark withheld(PeerBenchmark& p, Text reason) {
 
 // The percentile withheld before any peer is counted: no result, no division, no size class.
 std::optional<PeerBenchmark> without_peer_group(PeerBenchmark& p) {
-  if (!p.total)
-    return withheld(p, {"该企业没有 " + p.module + " 的评测结果", "the enterprise has no " + p.module + " result"});
-  if (p.division.size() != 2) {
-    return withheld(p, {"该企业的行业代码没有到大类（两位数字），无法确定同行",
-                        "the enterprise's industry code has no 2-digit division, so it has no peer group"});
-  }
-  if (p.size_class.empty()) return withheld(p, {"该企业的规模类型未知", "the enterprise's size class is unknown"});
+  if (!p.total) return withheld(p, say("srv_peer_no_result", {{"module", {p.module}}}));
+  if (p.division.size() != 2) return withheld(p, say("srv_peer_no_division"));
+  if (p.size_class.empty()) return withheld(p, say("srv_peer_no_size"));
   return std::nullopt;
 }
 
@@ -697,7 +648,7 @@ PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::st
   p.division = division.empty() ? division_of(self->facts) : (division[0] == 'C' ? division.substr(1) : division);
   p.size_class = size_class.empty() ? size_of(self->facts) : size_class;
   p.total = total_of(self->facts, module);
-  auto withhold = [&](Text reason) { return withheld(p, std::move(reason)); };
+  auto withhold = [&](Phrase reason) { return withheld(p, std::move(reason)); };
   if (auto missing = without_peer_group(p)) return *missing;
 
   // Totals are compared at 6 decimals, as in the ranking.
@@ -713,11 +664,10 @@ PeerBenchmark percentile(const std::vector<Candidate>& candidates, const std::st
     if (q == mine) ++p.same;
   }
   if (p.group_size < min_group) {
-    return withhold({"同行业大类（" + p.division + "）同规模（" + p.size_class + "）有评测结果的企业不足" +
-                         std::to_string(min_group) + "家（" + std::to_string(p.group_size) + "家），不公布百分位",
-                     "fewer than " + std::to_string(min_group) + " peers with a result in division " + p.division +
-                         " and size class " + p.size_class + " (" + std::to_string(p.group_size) +
-                         "); percentile withheld"});
+    return withhold(say("srv_peer_too_few", {{"division", {p.division}},
+                                             {"size", {p.size_class}},
+                                             {"min", {std::to_string(min_group)}},
+                                             {"n", {std::to_string(p.group_size)}}}));
   }
   p.percentile =
       100.0 * (static_cast<double>(p.below) + 0.5 * static_cast<double>(p.same)) / static_cast<double>(p.group_size);
@@ -732,7 +682,7 @@ PeerBenchmark percentile_of(const std::string& enterprise, const Json& facts, co
   p.division = division_of(facts);
   p.size_class = size_of(facts);
   p.total = total_of(facts, module);
-  auto withhold = [&](Text reason) { return withheld(p, std::move(reason)); };
+  auto withhold = [&](Phrase reason) { return withheld(p, std::move(reason)); };
   if (auto missing = without_peer_group(p)) return *missing;
   const auto mine = static_cast<std::int64_t>(std::nearbyint(*p.total * 1e6));
   const PeerCounts counts = peers(p.division, p.size_class, mine);
@@ -741,11 +691,10 @@ PeerBenchmark percentile_of(const std::string& enterprise, const Json& facts, co
   p.below = counts.below;
   p.same = counts.same + 1;
   if (p.group_size < min_group) {
-    return withhold({"同行业大类（" + p.division + "）同规模（" + p.size_class + "）有评测结果的企业不足" +
-                         std::to_string(min_group) + "家（" + std::to_string(p.group_size) + "家），不公布百分位",
-                     "fewer than " + std::to_string(min_group) + " peers with a result in division " + p.division +
-                         " and size class " + p.size_class + " (" + std::to_string(p.group_size) +
-                         "); percentile withheld"});
+    return withhold(say("srv_peer_too_few", {{"division", {p.division}},
+                                             {"size", {p.size_class}},
+                                             {"min", {std::to_string(min_group)}},
+                                             {"n", {std::to_string(p.group_size)}}}));
   }
   p.percentile =
       100.0 * (static_cast<double>(p.below) + 0.5 * static_cast<double>(p.same)) / static_cast<double>(p.group_size);
@@ -764,7 +713,7 @@ Json optional_json(const std::optional<bool>& v) {
   return v ? Json(*v) : Json();
 }
 
-Json target_json(const TargetCheck& c, const std::string& lang) {
+Json target_json(const TargetCheck& c, const std::string& lang, const Words& words) {
   Json j = {{"id", c.id},
             {"title", c.title.in(lang)},
             {"document", c.document},
@@ -780,37 +729,37 @@ Json target_json(const TargetCheck& c, const std::string& lang) {
             {"unit", c.unit},
             {"by", c.by},
             {"met", optional_json(c.met)}};
-  if (!c.note.zh.empty()) j["note"] = c.note.in(lang);
+  if (!c.note.empty()) j["note"] = c.note.in(lang, words);
   return j;
 }
 
 }  // namespace
 
-Json dashboard_to_json(const Dashboard& d, const std::string& lang) {
+Json dashboard_to_json(const Dashboard& d, const std::string& lang, const Words& words) {
   Json figures = Json::array();
   for (const auto& f : d.figures) {
     Json targets = Json::array();
-    for (const auto& t : f.targets) targets.push_back(target_json(t, lang));
+    for (const auto& t : f.targets) targets.push_back(target_json(t, lang, words));
     Json j = {{"id", f.id},
               {"indicator", f.indicator},
-              {"title", f.title.in(lang)},
+              {"title", f.title.in(lang, words)},
               {"unit", f.unit},
               {"value", optional_json(f.value)},
               {"numerator", optional_json(f.numerator)},
               {"denominator", f.denominator},
               {"unknown", f.unknown},
               {"suppressed", f.suppressed},
-              {"formula", f.formula.in(lang)},
+              {"formula", f.formula.in(lang, words)},
               {"breakdown", f.breakdown},
-              {"proxy", f.proxy.in(lang)},
+              {"proxy", f.proxy.in(lang, words)},
               {"targets", targets}};
-    if (f.suppressed) j["reason"] = f.reason.in(lang);
+    if (f.suppressed) j["reason"] = f.reason.in(lang, words);
     figures.push_back(std::move(j));
   }
   Json not_measured = Json::array();
   for (const auto& n : d.not_measured) {
-    Json j = target_json(n.target, lang);
-    j["reason"] = n.reason.in(lang);
+    Json j = target_json(n.target, lang, words);
+    j["reason"] = n.reason.in(lang, words);
     not_measured.push_back(std::move(j));
   }
   return {{"region", d.region},           {"min_group", d.min_group},    {"tier_basis", to_string(d.tier_basis)},
@@ -857,7 +806,7 @@ Trend trend_to_target(std::vector<YearValue> points, double target, const std::s
   return t;
 }
 
-Json peer_to_json(const PeerBenchmark& p, const std::string& lang) {
+Json peer_to_json(const PeerBenchmark& p, const std::string& lang, const Words& words) {
   Json j = {{"enterprise", p.enterprise},
             {"module", p.module},
             {"division", p.division},
@@ -868,7 +817,7 @@ Json peer_to_json(const PeerBenchmark& p, const std::string& lang) {
             {"same", p.same},
             {"percentile", optional_json(p.percentile)},
             {"suppressed", p.suppressed}};
-  if (p.suppressed) j["reason"] = p.reason.in(lang);
+  if (p.suppressed) j["reason"] = p.reason.in(lang, words);
   return j;
 }
 

@@ -18,7 +18,7 @@ int PolicyTestReport::failed() const {
 
 namespace {
 
-std::string check_case(const Catalogue& catalogue, const Json& c) {
+std::string check_case(const Catalogue& catalogue, const Json& c, const std::vector<Wording>& wordings) {
   const std::string rule_id = c.at("rule").get<std::string>();
   const PolicyRule* rule = catalogue.find_rule(rule_id);
   if (!rule) return "unknown rule \"" + rule_id + "\"";
@@ -90,13 +90,14 @@ std::string check_case(const Catalogue& catalogue, const Json& c) {
   if (expect.contains("steps_contain")) {
     // Every listed text must appear in some computation line (zh-CN or en). The recognition to apply
     // for is the last line when shown (rewards_to_json words it): it counts as one here.
-    std::vector<Text> lines = o.amount.steps;
-    if (!o.apply_for.zh.empty()) lines.push_back(o.apply_for);
+    std::vector<Phrase> lines = o.amount.steps;
+    if (!o.apply_for.zh.empty()) lines.push_back(Phrase::as_is(o.apply_for));
     for (const auto& want : expect["steps_contain"]) {
       bool found = false;
       for (const auto& step : lines) {
-        found = found || step.zh.find(want.get<std::string>()) != std::string::npos ||
-                step.en.find(want.get<std::string>()) != std::string::npos;
+        for (const auto& w : wordings) {
+          found = found || step.in(w.lang, w.words).find(want.get<std::string>()) != std::string::npos;
+        }
       }
       if (!found) diff += (diff.empty() ? "" : "; ") + std::string("no computation line contains ") + want.dump();
     }
@@ -106,7 +107,8 @@ std::string check_case(const Catalogue& catalogue, const Json& c) {
 
 }  // namespace
 
-PolicyTestReport run_policy_tests(const Catalogue& catalogue, const std::string& tests_dir) {
+PolicyTestReport run_policy_tests(const Catalogue& catalogue, const std::string& tests_dir,
+                                  const std::vector<Wording>& wordings) {
   PolicyTestReport report;
   std::set<std::string> tested;
   std::vector<std::string> files;
@@ -135,7 +137,7 @@ PolicyTestReport run_policy_tests(const Catalogue& catalogue, const std::string&
       r.name = c.value("name", std::string());
       tested.insert(r.rule);
       try {
-        r.message = check_case(catalogue, c);
+        r.message = check_case(catalogue, c, wordings);
       } catch (const std::exception& e) {
         r.message = e.what();
       }

@@ -140,6 +140,30 @@ std::string Words::operator()(const std::string& key, const std::map<std::string
   return out;
 }
 
+Phrase Phrase::as_is(Text text) {
+  Phrase p;
+  p.texts.emplace("text", std::move(text));
+  return p;
+}
+
+std::string Phrase::in(const std::string& lang, const Words& words) const {
+  if (key.empty() && items.empty()) {
+    const auto it = texts.find("text");
+    return it == texts.end() ? std::string() : it->second.in(lang);
+  }
+  std::map<std::string, std::string> values = params;
+  for (const auto& [name, text] : texts) values.emplace(name, text.in(lang));
+  for (const auto& [name, inner] : worded) values.emplace(name, words(inner));
+  if (!items.empty()) {
+    std::string joined;
+    const std::string sep = words(joiner);
+    for (std::size_t i = 0; i < items.size(); ++i) joined += (i ? sep : std::string()) + items[i].in(lang, words);
+    if (key.empty()) return joined;
+    values["items"] = joined;
+  }
+  return words(key, values);
+}
+
 std::string format_number(double value) {
   if (!std::isfinite(value)) return value > 0 ? "inf" : (value < 0 ? "-inf" : "nan");
   char buffer[64];

@@ -348,21 +348,15 @@ std::string show(const Json& v) {
   return v.dump();
 }
 
-Text explain_position(const RankRow& row, const RankRow* above, const Criteria& criteria) {
+Phrase explain_position(const RankRow& row, const RankRow* above, const Criteria& criteria) {
   const std::string score = format_number(row.score);
-  if (above == nullptr) {
-    return {"第1名：总分最高（" + score + "）", "1st: highest score (" + score + ")"};
-  }
+  if (above == nullptr) return {"srv_rank_first", {{"score", score}}};
   const std::string pos = std::to_string(row.position);
   if (row.separated_by == "score") {
-    return {"第" + pos + "名：总分 " + score + "，低于上一名（" + format_number(above->score) + "）",
-            "#" + pos + ": score " + score + ", below the row above (" + format_number(above->score) + ")"};
+    return {"srv_rank_below", {{"pos", pos}, {"score", score}, {"above", {format_number(above->score)}}}};
   }
   if (row.separated_by == "id") {
-    return {"第" + pos + "名：总分（" + score + "）和全部决胜项与上一名相同，按企业编号排序（" + above->id + " 在 " +
-                row.id + " 之前）",
-            "#" + pos + ": same score (" + score + ") and tie-breaker values as the row above; ordered by id (" +
-                above->id + " before " + row.id + ")"};
+    return {"srv_rank_by_id", {{"pos", pos}, {"score", score}, {"above_id", {above->id}}, {"id", {row.id}}}};
   }
   for (std::size_t t = 0; t < criteria.tie_breakers.size(); ++t) {
     const TieBreaker& tb = criteria.tie_breakers[t];
@@ -370,38 +364,28 @@ Text explain_position(const RankRow& row, const RankRow* above, const Criteria& 
     const bool desc = tb.order == SortOrder::kDesc;
     const std::string mine = show(row.tie_values[t]);
     const std::string theirs = show(above->tie_values[t]);
-    return {"第" + pos + "名：总分与上一名相同（" + score + "），按决胜项“" + tb.title.zh + "”（" +
-                (desc ? "从高到低" : "从低到高") + "）排在其后：" + mine + " 对 " + theirs,
-            "#" + pos + ": same score as the row above (" + score + "); placed after it by tie-breaker \"" +
-                tb.title.in("en") + "\" (" + (desc ? "highest first" : "lowest first") + "): " + mine + " vs " +
-                theirs};
+    return {desc ? "srv_rank_tie_desc" : "srv_rank_tie_asc",
+            {{"pos", pos}, {"score", score}, {"mine", mine}, {"theirs", theirs}},
+            {{"title", tb.title}}};
   }
   return {};
 }
 
-Text explain_ineligible(const RankRow& row, const Criteria& criteria) {
-  std::string zh = "不符合条件：";
-  std::string en = "not eligible: ";
-  bool first = true;
+Phrase explain_ineligible(const RankRow& row, const Criteria& criteria) {
+  Phrase out{"srv_rank_not_eligible", {}, {}, {}, "srv_rank_sep"};
   for (std::size_t k = 0; k < row.checks.size(); ++k) {
     const ConditionCheck& c = row.checks[k];
     const Text& title = criteria.eligibility[k].title;
     if (c.met) continue;
-    if (!first) {
-      zh += "；";
-      en += "; ";
+    if (c.missing.empty()) {
+      out.items.push_back(Phrase::as_is(title));
+      continue;
     }
-    first = false;
-    zh += title.zh;
-    en += title.in("en");
-    if (!c.missing.empty()) {
-      std::string list;
-      for (const auto& m : c.missing) list += (list.empty() ? "" : ", ") + m;
-      zh += "（缺少 " + list + "）";
-      en += " (missing " + list + ")";
-    }
+    std::string list;
+    for (const auto& m : c.missing) list += (list.empty() ? "" : ", ") + m;
+    out.items.push_back({"srv_rank_missing", {{"list", list}}, {{"title", title}}});
   }
-  return {zh, en};
+  return out;
 }
 
 }  // namespace
@@ -503,9 +487,7 @@ RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidat
   s.top = result.top;
   const std::size_t n = entries.size();
   if (result.top == 0 || result.top >= n) {
-    s.note = {
-        "入围名单包含全部符合条件的企业（" + std::to_string(n) + " 家），权重变化不会改变名单",
-        "the shortlist holds every eligible candidate (" + std::to_string(n) + "), so no weight change can alter it"};
+    s.note = {"srv_rank_shortlist_all", {{"n", {std::to_string(n)}}}};
   }
   const std::size_t top = std::min(result.top == 0 ? n : result.top, n);
   std::vector<double> keys(n);
@@ -544,15 +526,9 @@ RankResult rank(const Criteria& criteria, const std::vector<Candidate>& candidat
       s.cases.push_back(std::move(sc));
     }
   }
-  if (s.note.zh.empty()) {
-    s.note = s.stable ? Text{"任一权重上下浮动" + format_number(options.step * 100) + "%，前" + std::to_string(top) +
-                                 "名名单不变",
-                             "moving any one weight by ±" + format_number(options.step * 100) + " % leaves the top " +
-                                 std::to_string(top) + " unchanged"}
-                      : Text{"部分权重上下浮动" + format_number(options.step * 100) + "%会改变前" +
-                                 std::to_string(top) + "名名单，见各项",
-                             "moving some weights by ±" + format_number(options.step * 100) + " % changes the top " +
-                                 std::to_string(top) + "; see the cases"};
+  if (s.note.empty()) {
+    s.note = {s.stable ? "srv_rank_stable" : "srv_rank_unstable",
+              {{"step", {format_number(options.step * 100)}}, {"top", {std::to_string(top)}}}};
   }
   return result;
 }
@@ -904,9 +880,7 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
   Sensitivity& s = result.sensitivity;
   s.top = result.top;
   if (result.top == 0 || result.top >= n) {
-    s.note = {
-        "入围名单包含全部符合条件的企业（" + std::to_string(n) + " 家），权重变化不会改变名单",
-        "the shortlist holds every eligible candidate (" + std::to_string(n) + "), so no weight change can alter it"};
+    s.note = {"srv_rank_shortlist_all", {{"n", {std::to_string(n)}}}};
   }
   const std::size_t top = std::min(result.top == 0 ? n : result.top, n);
   std::vector<double> keys(n);
@@ -944,15 +918,9 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
       s.cases.push_back(std::move(sc));
     }
   }
-  if (s.note.zh.empty()) {
-    s.note = s.stable ? Text{"任一权重上下浮动" + format_number(options.step * 100) + "%，前" + std::to_string(top) +
-                                 "名名单不变",
-                             "moving any one weight by ±" + format_number(options.step * 100) + " % leaves the top " +
-                                 std::to_string(top) + " unchanged"}
-                      : Text{"部分权重上下浮动" + format_number(options.step * 100) + "%会改变前" +
-                                 std::to_string(top) + "名名单，见各项",
-                             "moving some weights by ±" + format_number(options.step * 100) + " % changes the top " +
-                                 std::to_string(top) + "; see the cases"};
+  if (s.note.empty()) {
+    s.note = {s.stable ? "srv_rank_stable" : "srv_rank_unstable",
+              {{"step", {format_number(options.step * 100)}}, {"top", {std::to_string(top)}}}};
   }
   return result;
 }
@@ -967,7 +935,7 @@ double shown(double v) {
 }
 }  // namespace
 
-Json rank_to_json(const RankResult& result, const std::string& lang, std::size_t limit) {
+Json rank_to_json(const RankResult& result, const std::string& lang, const Words& words, std::size_t limit) {
   const auto keep = [&](std::size_t n) { return limit == 0 ? n : std::min(n, limit); };
   const Criteria& c = *result.criteria;
   Json out;
@@ -1015,7 +983,7 @@ Json rank_to_json(const RankResult& result, const std::string& lang, std::size_t
                     {"terms", terms},
                     {"tie_breakers", ties},
                     {"separated_by", row.separated_by},
-                    {"explanation", row.explanation.in(lang)}});
+                    {"explanation", row.explanation.in(lang, words)}});
   }
   out["rows"] = rows;
   Json ineligible = Json::array();
@@ -1028,7 +996,7 @@ Json rank_to_json(const RankResult& result, const std::string& lang, std::size_t
         failed.push_back({{"id", check.id}, {"title", c.eligibility[k].title.in(lang)}, {"missing", check.missing}});
     }
     ineligible.push_back(
-        {{"id", row.id}, {"name", row.name}, {"failed", failed}, {"explanation", row.explanation.in(lang)}});
+        {{"id", row.id}, {"name", row.name}, {"failed", failed}, {"explanation", row.explanation.in(lang, words)}});
   }
   out["ineligible"] = ineligible;
   Json cases = Json::array();
@@ -1046,7 +1014,7 @@ Json rank_to_json(const RankResult& result, const std::string& lang, std::size_t
   }
   out["sensitivity"] = {{"top", result.sensitivity.top},
                         {"stable", result.sensitivity.stable},
-                        {"note", result.sensitivity.note.in(lang)},
+                        {"note", result.sensitivity.note.in(lang, words)},
                         {"cases", cases}};
   return out;
 }

@@ -393,7 +393,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                    {"size_class", peer.size_class},
                    {"group", peer.group_size},
                    {"suppressed", peer.suppressed},
-                   {"reason", peer.reason.in(lang)}};
+                   {"reason", peer.reason.in(lang, words)}};
         if (peer.percentile) pj["percentile"] = format_number(std::round(*peer.percentile * 10) / 10);
         module["peer"] = pj;
       }

@@ -89,8 +89,9 @@ std::string percent(double rate) {
   return format_number(rate * 100) + "%";
 }
 
-Text line(const std::string& zh, const std::string& en) {
-  return Text{zh, en};
+// A computation line: a "srv_*" catalogue key and its figures, worded when shown (text.h Phrase).
+Phrase say(std::string key, std::map<std::string, std::string> params = {}, std::map<std::string, Text> texts = {}) {
+  return Phrase{std::move(key), std::move(params), std::move(texts)};
 }
 
 long long round_yuan(double v) {
@@ -98,12 +99,10 @@ long long round_yuan(double v) {
 }
 
 // Applies the per-project cap to an exact amount and records the step.
-long long cap_project(const Amount& a, long long value, std::vector<Text>& steps) {
+long long cap_project(const Amount& a, long long value, std::vector<Phrase>& steps) {
   if (a.caps.per_project && value > *a.caps.per_project) {
-    steps.push_back(line("单个项目上限 " + format_yuan(*a.caps.per_project) + "：" + format_yuan(value) + " → " +
-                             format_yuan(*a.caps.per_project),
-                         "per-project cap " + format_yuan(*a.caps.per_project) + ": " + format_yuan(value) + " → " +
-                             format_yuan(*a.caps.per_project)));
+    steps.push_back(
+        say("srv_step_project_cap", {{"cap", {format_yuan(*a.caps.per_project)}}, {"before", {format_yuan(value)}}}));
     return *a.caps.per_project;
   }
   return value;
@@ -136,9 +135,9 @@ bool could_hold(const logic::Rule& rule, const Json& facts, const std::vector<st
 }
 
 struct Bonuses {
-  double rate = 0;     // the rate with every bonus that holds
-  double pending = 0;  // points of bonuses whose facts are missing
-  Text condition;      // those bonuses' titles
+  double rate = 0;                              // the rate with every bonus that holds
+  double pending = 0;                           // points of bonuses whose facts are missing
+  Phrase condition{"", {}, {}, {}, "srv_and"};  // those bonuses' titles
 };
 
 // Adds the bonuses that hold; a bonus whose fact is missing is pending (the rule becomes eligible if
@@ -149,27 +148,24 @@ Bonuses apply_bonuses(const Amount& a, double base, const Json& facts, RuleOutco
   for (const auto& bonus : a.bonuses) {
     if (logic::truthy(bonus.when.evaluate(facts)) && missing_paths(facts, bonus.when).empty()) {
       b.rate += bonus.rate_points;
-      out.amount.steps.push_back(line(
-          bonus.title.zh + "：比例提高 " + format_number(bonus.rate_points * 100) + " 个百分点（" + bonus.cite + "）",
-          bonus.title.in("en") + ": rate + " + format_number(bonus.rate_points * 100) + " percentage points (" +
-              bonus.cite + ")"));
+      out.amount.steps.push_back(say("srv_step_bonus",
+                                     {{"points", {format_number(bonus.rate_points * 100)}}, {"cite", {bonus.cite}}},
+                                     {{"title", bonus.title}}));
       continue;
     }
     auto m = missing_paths(facts, bonus.when);
     if (m.empty() || !could_hold(bonus.when, facts, m)) continue;
     b.pending += bonus.rate_points;
-    b.condition.zh += (b.condition.zh.empty() ? "" : "且") + bonus.title.zh;
-    b.condition.en += (b.condition.en.empty() ? "" : " and ") + bonus.title.in("en");
+    b.condition.items.push_back(Phrase::as_is(bonus.title));
     std::string facts_list;
     for (const auto& p : m) {
       facts_list += (facts_list.empty() ? "" : ", ") + p;
       if (std::find(out.missing.begin(), out.missing.end(), p) == out.missing.end()) out.missing.push_back(p);
     }
-    out.amount.steps.push_back(line("若" + bonus.title.zh + "，比例再提高 " + format_number(bonus.rate_points * 100) +
-                                        " 个百分点（" + bonus.cite + "；需提供 " + facts_list + "）",
-                                    "if " + bonus.title.in("en") + ", the rate rises by " +
-                                        format_number(bonus.rate_points * 100) + " percentage points (" + bonus.cite +
-                                        "; needs " + facts_list + ")"));
+    out.amount.steps.push_back(
+        say("srv_step_bonus_if",
+            {{"points", {format_number(bonus.rate_points * 100)}}, {"cite", {bonus.cite}}, {"facts", {facts_list}}},
+            {{"title", bonus.title}}));
   }
   return b;
 }
@@ -202,33 +198,31 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
     }
     wan = v.get<double>();
     std::string text = format_number(wan) + "万";
-    r.steps.push_back(
-        line("计算基数：" + text + (a.basis_note.zh.empty() ? "" : "（" + a.basis_note.zh + "）"),
-             "basis: " + text + (a.basis_note.in("en").empty() ? "" : " (" + a.basis_note.in("en") + ")")));
+    r.steps.push_back(a.basis_note.zh.empty()
+                          ? say("srv_step_basis", {{"basis", {text}}})
+                          : say("srv_step_basis_note", {{"basis", {text}}}, {{"note", a.basis_note}}));
     return true;
   };
   switch (a.type) {
     case AmountType::kFixed:
       r.shape = AmountShape::kExact;
       r.value = a.fixed;
-      r.steps.push_back(line("定额 " + format_yuan(a.fixed), "fixed sum " + format_yuan(a.fixed)));
+      r.steps.push_back(say("srv_step_fixed", {{"amount", {format_yuan(a.fixed)}}}));
       return;
     case AmountType::kCeiling:
       r.shape = AmountShape::kUpTo;
       r.value = a.ceiling;
-      r.steps.push_back(line("金额个案确定，最高 " + format_yuan(a.ceiling),
-                             "amount decided case by case, up to " + format_yuan(a.ceiling)));
+      r.steps.push_back(say("srv_step_ceiling", {{"amount", {format_yuan(a.ceiling)}}}));
       return;
     case AmountType::kNone:
     case AmountType::kTax:
       r.shape = AmountShape::kNone;
-      r.steps.push_back(a.description);
+      r.steps.push_back(Phrase::as_is(a.description));
       return;
     case AmountType::kCaseByCase:
       r.shape = AmountShape::kCaseByCase;
-      r.steps.push_back(line("资金支持，金额个案确定（文件未公布金额或上限）",
-                             "money, the sum decided case by case (the text gives no amount or ceiling)"));
-      r.steps.push_back(a.description);
+      r.steps.push_back(say("srv_step_case_by_case"));
+      r.steps.push_back(Phrase::as_is(a.description));
       return;
     case AmountType::kUnpublishedBase: {
       r.shape = a.caps.per_enterprise || a.caps.per_project || a.caps.per_enterprise_year ? AmountShape::kUpTo
@@ -238,23 +232,20 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
                           : (a.caps.per_enterprise_year ? *a.caps.per_enterprise_year
                                                         : (a.caps.per_project ? *a.caps.per_project : 0));
       r.value = cap;
-      r.steps.push_back(
-          line("奖补基数公式未公布，金额个案确定", "the base formula is not published; amount decided case by case"));
+      r.steps.push_back(say("srv_step_unpublished_base"));
       if (a.coefficient_when) {
         const bool applies = logic::truthy(a.coefficient_when->evaluate(facts));
         if (applies) {
-          r.steps.push_back(line("系数 ×" + format_number(a.coefficient) + " 适用",
-                                 "coefficient ×" + format_number(a.coefficient) + " applies"));
+          r.steps.push_back(say("srv_step_coefficient_applies", {{"factor", {format_number(a.coefficient)}}}));
         } else {
           auto m = missing_paths(facts, *a.coefficient_when);
-          r.steps.push_back(m.empty() ? line("系数 ×" + format_number(a.coefficient) + " 不适用",
-                                             "coefficient ×" + format_number(a.coefficient) + " does not apply")
-                                      : line("系数 ×" + format_number(a.coefficient) + " 是否适用取决于：" + m[0],
-                                             "coefficient ×" + format_number(a.coefficient) + " depends on " + m[0]));
+          r.steps.push_back(m.empty() ? say("srv_step_coefficient_not", {{"factor", {format_number(a.coefficient)}}})
+                                      : say("srv_step_coefficient_depends",
+                                            {{"factor", {format_number(a.coefficient)}}, {"fact", {m[0]}}}));
         }
       }
-      if (cap > 0) r.steps.push_back(line("最高 " + format_yuan(cap), "at most " + format_yuan(cap)));
-      if (!a.description.zh.empty()) r.steps.push_back(a.description);
+      if (cap > 0) r.steps.push_back(say("srv_step_at_most", {{"amount", {format_yuan(cap)}}}));
+      if (!a.description.zh.empty()) r.steps.push_back(Phrase::as_is(a.description));
       return;
     }
     case AmountType::kRate:
@@ -265,10 +256,9 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
       const bool interest = a.type == AmountType::kInterest;
       auto compute = [&](double rate) {
         const long long raw = round_yuan(wan * 10000 * rate);
-        r.steps.push_back(line(format_number(wan) + "万 × " + percent(rate) + (interest ? "（贴息，按一年计）" : "") +
-                                   " = " + format_yuan(raw),
-                               format_number(wan) + "万 × " + percent(rate) +
-                                   (interest ? " (interest, one year)" : "") + " = " + format_yuan(raw)));
+        r.steps.push_back(
+            say(interest ? "srv_step_interest" : "srv_step_rate",
+                {{"basis", {format_number(wan) + "万"}}, {"rate", {percent(rate)}}, {"amount", {format_yuan(raw)}}}));
         return cap_project(a, raw, r.steps);
       };
       rate_amount(b, compute, r);
@@ -279,11 +269,12 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
       if (!basis_value(wan)) return;
       long long low = round_yuan(wan * 10000 * a.min_rate);
       long long high = round_yuan(wan * 10000 * a.max_rate);
-      r.steps.push_back(line(format_number(wan) + "万 × " + percent(a.min_rate) + "–" + percent(a.max_rate) + " = " +
-                                 format_yuan(low) + "–" + format_yuan(high) + "，比例个案确定",
-                             format_number(wan) + "万 × " + percent(a.min_rate) + "–" + percent(a.max_rate) + " = " +
-                                 format_yuan(low) + "–" + format_yuan(high) + ", rate decided case by case"));
-      std::vector<Text> ignored;
+      r.steps.push_back(say("srv_step_rate_range", {{"basis", {format_number(wan) + "万"}},
+                                                    {"low_rate", {percent(a.min_rate)}},
+                                                    {"high_rate", {percent(a.max_rate)}},
+                                                    {"low", {format_yuan(low)}},
+                                                    {"high", {format_yuan(high)}}}));
+      std::vector<Phrase> ignored;
       r.shape = AmountShape::kRange;
       r.low = cap_project(a, low, ignored);
       r.value = cap_project(a, high, r.steps);
@@ -301,25 +292,24 @@ void compute_amount(const PolicyRule& rule, const Json& facts, RuleOutcome& out)
         if (first.lower && (first.lower_inclusive ? wan < *first.lower : wan <= *first.lower)) {
           out.status = Eligibility::kNotEligible;
           out.failed = "basis";
-          out.failed_title =
-              line("基数 " + format_number(wan) + "万 低于最低档 " + first.describe() + "万",
-                   "basis " + format_number(wan) + "万 is below the first band " + first.describe() + "万");
+          out.failed_title = say("srv_step_below_first_band",
+                                 {{"basis", {format_number(wan) + "万"}}, {"band", {first.describe() + "万"}}});
           r.steps.push_back(out.failed_title);
           return;
         }
         out.status = Eligibility::kNotEligible;
         out.failed = "basis";
-        out.failed_title = line("基数 " + format_number(wan) + "万 不在任何一档",
-                                "basis " + format_number(wan) + "万 falls in no band");
+        out.failed_title = say("srv_step_no_band", {{"basis", {format_number(wan) + "万"}}});
         return;
       }
-      r.steps.push_back(line("所在档次 " + band->range.describe() + "万 → " + percent(band->rate),
-                             "band " + band->range.describe() + "万 → " + percent(band->rate)));
+      r.steps.push_back(
+          say("srv_step_band", {{"band", {band->range.describe() + "万"}}, {"rate", {percent(band->rate)}}}));
       const Bonuses b = apply_bonuses(a, band->rate, facts, out);
       auto compute = [&](double rate) {
         const long long raw = round_yuan(wan * 10000 * rate);
-        r.steps.push_back(line(format_number(wan) + "万 × " + percent(rate) + " = " + format_yuan(raw),
-                               format_number(wan) + "万 × " + percent(rate) + " = " + format_yuan(raw)));
+        r.steps.push_back(
+            say("srv_step_rate",
+                {{"basis", {format_number(wan) + "万"}}, {"rate", {percent(rate)}}, {"amount", {format_yuan(raw)}}}));
         return cap_project(a, raw, r.steps);
       };
       rate_amount(b, compute, r);
@@ -350,14 +340,14 @@ RuleOutcome evaluate_rule(const PolicyDocument& d, const PolicyRule& rule, const
     }
     out.status = Eligibility::kNotEligible;
     out.failed = c.id;
-    out.failed_title = c.title;
+    out.failed_title = Phrase::as_is(c.title);
     return out;
   }
   for (const auto& dq : rule.disqualifiers) {
     if (logic::truthy(dq.logic.evaluate(facts))) {
       out.status = Eligibility::kNotEligible;
       out.failed = dq.id;
-      out.failed_title = dq.title;
+      out.failed_title = Phrase::as_is(dq.title);
       return out;
     }
     for (auto& p : missing_paths(facts, dq.logic)) {
@@ -372,10 +362,10 @@ RuleOutcome evaluate_rule(const PolicyDocument& d, const PolicyRule& rule, const
       // A fact that is absent does not prove the flag: the else branch applies.
       if (missing_paths(facts, f.when).empty() && logic::truthy(f.when.evaluate(facts))) {
         out.flags.push_back(f.flag);
-        out.amount.steps.push_back(f.title);
+        out.amount.steps.push_back(Phrase::as_is(f.title));
       } else if (!f.else_flag.empty()) {
         out.flags.push_back(f.else_flag);
-        out.amount.steps.push_back(f.else_title);
+        out.amount.steps.push_back(Phrase::as_is(f.else_title));
       }
     }
   }
@@ -509,10 +499,7 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
         if (o.status != Eligibility::kNotEligible) {
           o.status = Eligibility::kEligibleIf;
           o.missing.insert(o.missing.begin(), "project (" + stand_in_kind + ")");
-          o.amount.steps.insert(o.amount.steps.begin(),
-                                line("尚未列出项目：按企业基本情况中的企业合计视作一个项目估算，需以具体项目确认",
-                                     "no project listed: estimated from the profile's enterprise totals taken as one "
-                                     "project; a real project must confirm it"));
+          o.amount.steps.insert(o.amount.steps.begin(), say("srv_step_from_profile"));
         }
         result.outcomes.push_back(std::move(o));
         continue;
@@ -555,10 +542,7 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
       for (auto* o : list) {
         const double points = o->rule->amount.rate;
         if (used <= max + 1e-12) {
-          o->amount.steps.push_back(
-              line("本项目各级贴息合计 " + used_text + " 个百分点，未超过单个项目最高 " + max_text + " 个百分点",
-                   "all levels together " + used_text + " percentage points on this project, within the " + max_text +
-                       "-point cap per project"));
+          o->amount.steps.push_back(say("srv_step_points_within", {{"used", {used_text}}, {"max", {max_text}}}));
           continue;
         }
         const double allowed = std::max(0.0, std::min(points, left));
@@ -566,12 +550,11 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
         if (allowed < points) {
           const long long before = o->amount.value;
           o->amount.value = round_yuan(static_cast<double>(before) * allowed / points);
-          o->amount.steps.push_back(line("单个项目各级贴息最高 " + max_text + " 个百分点：本项 " +
-                                             format_number(points * 100) + " → " + format_number(allowed * 100) +
-                                             " 个百分点，" + format_yuan(before) + " → " + format_yuan(o->amount.value),
-                                         "at most " + max_text + " points per project from all levels: " +
-                                             format_number(points * 100) + " → " + format_number(allowed * 100) +
-                                             " points, " + format_yuan(before) + " → " + format_yuan(o->amount.value)));
+          o->amount.steps.push_back(say("srv_step_points_cut", {{"max", {max_text}},
+                                                                {"points", {format_number(points * 100)}},
+                                                                {"allowed", {format_number(allowed * 100)}},
+                                                                {"before", {format_yuan(before)}},
+                                                                {"after", {format_yuan(o->amount.value)}}}));
         }
       }
     }
@@ -596,13 +579,10 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
       (*it)->amount.value -= cut;
       excess -= cut;
       (*it)->amount.steps.push_back(
-          Text{"企业年度上限 " + format_yuan(*cap) + "：本项目核减 " + format_yuan(cut),
-               "enterprise annual cap " + format_yuan(*cap) + ": this project reduced by " + format_yuan(cut)});
+          say("srv_step_enterprise_cut", {{"cap", {format_yuan(*cap)}}, {"cut", {format_yuan(cut)}}}));
     }
-    result.caps.push_back({id, sum, *cap,
-                           Text{"同一企业该项累计 " + format_yuan(sum) + "，超过年度上限 " + format_yuan(*cap),
-                                "the enterprise's total under this rule, " + format_yuan(sum) +
-                                    ", exceeds the annual cap of " + format_yuan(*cap)}});
+    result.caps.push_back(
+        {id, sum, *cap, say("srv_cap_enterprise_total", {{"sum", {format_yuan(sum)}}, {"cap", {format_yuan(*cap)}}})});
   }
   // Alternatives (锡山's 2 points for projects without the provincial interest subsidy): of a rule
   // and its alternatives for the same project, only the largest counts toward the totals.
@@ -621,9 +601,7 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
         const RuleOutcome& larger = &smaller == &other ? o : other;
         if (!has_flag(smaller, "alternative")) {
           smaller.flags.push_back("alternative");
-          smaller.amount.steps.push_back(
-              Text{"与“" + larger.rule->title.zh + "”二选一，合计只计较高者",
-                   "an alternative to \"" + larger.rule->title.in("en") + "\"; totals count the larger"});
+          smaller.amount.steps.push_back(say("srv_step_alternative", {}, {{"title", larger.rule->title}}));
         }
       }
     }
@@ -659,9 +637,7 @@ RewardsResult evaluate_rewards(const Catalogue& catalogue, const Json& enterpris
         }
         const RuleOutcome& other = o == &a ? b : a;
         if (!has_flag(*o, "stacking_not_stated")) o->flags.push_back("stacking_not_stated");
-        o->amount.steps.push_back(Text{"能否与“" + other.rule->title.zh + "”同时享受，文件未说明：合计下限只计较高者",
-                                       "whether it stacks with \"" + other.rule->title.in("en") +
-                                           "\" is not stated: the total's floor counts only the larger"});
+        o->amount.steps.push_back(say("srv_step_stacking_not_stated", {}, {{"title", other.rule->title}}));
       }
     }
   }
@@ -772,7 +748,7 @@ std::string amount_text(const RewardAmount& a, const std::string& lang, const Wo
       return format_yuan(a.low) + "–" + format_yuan(a.value);
     case AmountShape::kEither:
       return w("srv_amount_either",
-               {{"high", format_yuan(a.value)}, {"condition", a.condition.in(lang)}, {"low", format_yuan(a.low)}});
+               {{"high", format_yuan(a.value)}, {"condition", a.condition.in(lang, w)}, {"low", format_yuan(a.low)}});
     case AmountShape::kCaseByCase:
       return w("srv_amount_case_by_case");
     case AmountShape::kNone:
@@ -803,7 +779,7 @@ Json rewards_to_json(const RewardsResult& result, const std::string& lang, const
   Json outcomes = Json::array();
   for (const auto& o : result.outcomes) {
     Json steps = Json::array();
-    for (const auto& s : o.amount.steps) steps.push_back(s.in(lang));
+    for (const auto& s : o.amount.steps) steps.push_back(s.in(lang, words));
     const std::string unlock = unlock_text(o, lang, words);
     if (!unlock.empty()) steps.push_back(unlock);
     Json item = {{"rule", o.rule->id},
@@ -829,7 +805,7 @@ Json rewards_to_json(const RewardsResult& result, const std::string& lang, const
     if (o.amount.shape == AmountShape::kEither) {
       item["amount"]["if_true"] = o.amount.value;
       item["amount"]["otherwise"] = o.amount.low;
-      item["amount"]["condition"] = o.amount.condition.in(lang);
+      item["amount"]["condition"] = o.amount.condition.in(lang, words);
     }
     if (!unlock.empty()) item["unlock"] = unlock;
     if (!o.rule->restated_by.empty()) {
@@ -839,7 +815,7 @@ Json rewards_to_json(const RewardsResult& result, const std::string& lang, const
       }
       item["restated_by"] = restated;
     }
-    if (!o.failed.empty()) item["failed"] = {{"id", o.failed}, {"title", o.failed_title.in(lang)}};
+    if (!o.failed.empty()) item["failed"] = {{"id", o.failed}, {"title", o.failed_title.in(lang, words)}};
     if (!o.missing.empty()) item["missing"] = o.missing;
     if (!o.rule->stacking.zh.empty()) item["stacking"] = o.rule->stacking.in(lang);
     if (!o.rule->provenance.confidence.empty()) item["confidence"] = o.rule->provenance.confidence;
@@ -849,7 +825,7 @@ Json rewards_to_json(const RewardsResult& result, const std::string& lang, const
   Json caps = Json::array();
   for (const auto& c : result.caps) {
     caps.push_back(
-        {{"rule", c.rule}, {"before", c.before}, {"after", c.after}, {"explanation", c.explanation.in(lang)}});
+        {{"rule", c.rule}, {"before", c.before}, {"after", c.after}, {"explanation", c.explanation.in(lang, words)}});
   }
   Json out = {{"region", result.region},
               {"jurisdictions", result.regions},

@@ -71,31 +71,31 @@ struct TargetCheck {
   std::string by;
   std::optional<double> value;  // the target figure
   std::optional<bool> met;      // null: suppressed figure, no figure, or a comparator that cannot be judged
-  Text note;
+  Phrase note;
 };
 
 struct Figure {
-  std::string id;         // "sf_tier_share/SF2", "sme_level_by_class/provincial_zjtx/L2", ...
-  std::string indicator;  // as in policy targets
-  Text title;
+  std::string id;                   // "sf_tier_share/SF2", "sme_level_by_class/provincial_zjtx/L2", ...
+  std::string indicator;            // as in policy targets
+  Phrase title;                     // the figure's words are worded when shown (text.h Phrase, "srv_dash_*")
   std::string unit;                 // "percent" or "count"
   std::optional<double> value;      // null when suppressed
   std::optional<double> numerator;  // a count, or a sum for a mean; null when suppressed
   std::size_t denominator = 0;      // enterprises in scope with the fact known
   std::size_t unknown = 0;          // enterprises in scope without the fact (left out of the denominator)
   bool suppressed = false;
-  Text reason;
-  Text formula;
+  Phrase reason;
+  Phrase formula;
   Json breakdown = Json::object();  // counts by class (withheld when suppressed)
   // Not empty for a proxy: a figure the data allows in place of one the target names but no fact
   // measures (e.g. "数字化改造全覆盖"), with its definition. A proxy's targets are shown, not judged.
-  Text proxy;
+  Phrase proxy;
   std::vector<TargetCheck> targets;
 };
 
 struct NotMeasured {
   TargetCheck target;
-  Text reason;
+  Phrase reason;
 };
 
 struct Dashboard {
@@ -113,7 +113,9 @@ struct Dashboard {
 [[nodiscard]] Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<DashboardTarget>& targets,
                                   const std::string& region, const DashboardOptions& options = {});
 
-[[nodiscard]] Json dashboard_to_json(const Dashboard& dashboard, const std::string& lang = "zh-CN");
+// `lang` reads the targets' texts; `words` (the "srv_dash_*" catalogue entries of the same language,
+// text.h) word the figures' titles, formulas, notes and reasons.
+[[nodiscard]] Json dashboard_to_json(const Dashboard& dashboard, const std::string& lang, const Words& words);
 
 // When a figure's trend reaches a target at the current pace (the dashboard's trajectories, issue
 // 15 item 6): the straight line through the last two years that have a value (suppressed years and
@@ -213,7 +215,7 @@ struct PeerBenchmark {
   std::size_t same = 0;
   std::optional<double> percentile;  // null when suppressed
   bool suppressed = false;
-  Text reason;
+  Phrase reason;
 };
 
 // `division` / `size_class` empty: the enterprise's own. Throws Error (kNotFound) for an unknown id.
@@ -222,7 +224,7 @@ struct PeerBenchmark {
                                        const std::string& size_class = "", const std::string& region = "",
                                        std::size_t min_group = 5);
 
-[[nodiscard]] Json peer_to_json(const PeerBenchmark& peer, const std::string& lang = "zh-CN");
+[[nodiscard]] Json peer_to_json(const PeerBenchmark& peer, const std::string& lang, const Words& words);
 
 // The peer benchmark from counts a store makes with an index (Store::peer_counts) instead of a scan:
 // `peers(division, size_class, quantized_total)` counts the other enterprises of the group with a

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "scoring/policy.h"
+#include "scoring/text.h"
 
 namespace assess {
 
@@ -26,7 +27,16 @@ struct PolicyTestReport {
   [[nodiscard]] int failed() const;
 };
 
-// Runs every case in every *.json of `tests_dir` against `catalogue`.
-[[nodiscard]] PolicyTestReport run_policy_tests(const Catalogue& catalogue, const std::string& tests_dir);
+// A language a computation line is worded in: the tag its definitions' texts are read in and its
+// words (the "srv_*" catalogue entries, text.h).
+struct Wording {
+  std::string lang;
+  Words words;
+};
+
+// Runs every case in every *.json of `tests_dir` against `catalogue`. A "steps_contain" text must
+// appear in a computation line worded in one of `wordings` (zh-CN and en in practice).
+[[nodiscard]] PolicyTestReport run_policy_tests(const Catalogue& catalogue, const std::string& tests_dir,
+                                                const std::vector<Wording>& wordings);
 
 }  // namespace assess

@@ -138,7 +138,7 @@ struct RankRow {
   // What put this row after the one above: "score", a tie-breaker id, or "id" (the final,
   // deterministic tie-break); "" for the first row and for ineligible rows.
   std::string separated_by;
-  Text explanation;
+  Phrase explanation;  // worded when shown (text.h Phrase, "srv_rank_*")
 };
 
 struct SensitivityCase {
@@ -153,7 +153,7 @@ struct Sensitivity {
   std::size_t top = 0;
   std::vector<SensitivityCase> cases;  // term by term, +step then −step
   bool stable = true;                  // no case changes the top N
-  Text note;
+  Phrase note;
 };
 
 struct RankResult {
@@ -195,7 +195,9 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
                      std::size_t limit = 0);
 
 // `limit` caps the rows and the ineligible list written (0: all) — a page of 100,000 rows is slow to
-// serialise; the counts are always complete.
-[[nodiscard]] Json rank_to_json(const RankResult& result, const std::string& lang = "zh-CN", std::size_t limit = 0);
+// serialise; the counts are always complete. `lang` reads the criteria's texts, `words` (the
+// "srv_rank_*" catalogue entries of the same language, text.h) word the explanations and the note.
+[[nodiscard]] Json rank_to_json(const RankResult& result, const std::string& lang, const Words& words,
+                                std::size_t limit = 0);
 
 }  // namespace assess

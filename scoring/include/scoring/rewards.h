@@ -30,10 +30,10 @@ enum class AmountShape { kExact, kUpTo, kRange, kEither, kCaseByCase, kNone };
 
 struct RewardAmount {
   AmountShape shape = AmountShape::kNone;
-  long long value = 0;      // kExact; kUpTo: the ceiling; kRange: the upper end; kEither: if `condition` holds
-  long long low = 0;        // kRange: the lower end; kEither: otherwise
-  Text condition;           // kEither: what decides between the two
-  std::vector<Text> steps;  // the computation, one line each
+  long long value = 0;        // kExact; kUpTo: the ceiling; kRange: the upper end; kEither: if `condition` holds
+  long long low = 0;          // kRange: the lower end; kEither: otherwise
+  Phrase condition;           // kEither: what decides between the two
+  std::vector<Phrase> steps;  // the computation, one line each (worded when shown: text.h Phrase)
 };
 
 struct RuleOutcome {
@@ -42,7 +42,7 @@ struct RuleOutcome {
   std::string project;  // project id for per-project rules ("" when no project was given)
   Eligibility status = Eligibility::kNotEligible;
   std::string failed;  // id of the failed condition or disqualifier, or "basis"
-  Text failed_title;
+  Phrase failed_title;
   std::vector<std::string> missing;  // fact paths that would decide the rule
   RewardAmount amount;
   // "draft", "expired", "not_yet_in_force", "alternative", "stacking_not_stated", "from_profile"
@@ -59,7 +59,7 @@ struct CapApplied {
   std::string rule;
   long long before = 0;
   long long after = 0;
-  Text explanation;
+  Phrase explanation;
 };
 
 struct RewardsResult {

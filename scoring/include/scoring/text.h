@@ -38,6 +38,30 @@ struct Words {
                                        const std::map<std::string, std::string>& params = {}) const;
 };
 
+// A sentence the code composes around data, worded only when it is shown: a "srv_*" catalogue key
+// and its parameters, or (key "") a text given as is — a definition's own words in texts["text"].
+// A parameter in `params` reads the same in every language (a figure: "150万"); one in `texts` is a
+// definition's text in its languages (a rule's title); one in `worded` is itself a catalogue key
+// ("{tier}" → "srv_dash_tier_2"). `items`, each worded, joined by the words of `joiner`, fill the
+// parameter "{items}". So a third language is a catalogue: its words, or theirs by fallback.
+struct Phrase {
+  std::string key;
+  std::map<std::string, std::string> params{};
+  std::map<std::string, Text> texts{};
+  std::vector<Phrase> items{};
+  std::string joiner{};
+  std::map<std::string, std::string> worded{};
+  // A text given as is (a definition's words, a title).
+  [[nodiscard]] static Phrase as_is(Text text);
+  [[nodiscard]] bool empty() const {
+    return key.empty() && items.empty() && (texts.empty() || texts.begin()->second.zh.empty());
+  }
+  // The phrase in `lang` (the language the definitions' Texts are read in) with `words` (that
+  // language's catalogue, text.h Words).
+  [[nodiscard]] std::string in(const std::string& lang, const Words& words) const;
+  bool operator==(const Phrase&) const = default;
+};
+
 // A number as people write it: at most 4 decimals, no trailing zeros ("12.5", "40", "1.875").
 [[nodiscard]] std::string format_number(double value);
 
