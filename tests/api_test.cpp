@@ -2202,7 +2202,7 @@ Json figure_value(const Json& dash, const std::string& id) {
 }  // namespace
 
 TEST_CASE("last year's file imported after this year's as a new round: this year's stays the latest") {
-  Fixture f;
+  Fixture f(with_catalogues);  // the export's provenance is worded from the catalogues
   const Client bureau = f.login("bureau");
   std::string uscc = "91320200MA1Y8KQ38";
   uscc += assess::uscc_check_character(uscc);

@@ -416,7 +416,14 @@ test('the bureau year: openpyxl XLSX, spreadsheet rows, exports read back, recor
   await page.locator('#b-ineligible summary').click();
   await page.locator(`#b-ineligible li[data-id="${first}"] a.b-name`).click();
   await page.locator('#b-record-rounds').waitFor();
-  assert.equal(await page.locator(`.b-record-report[href="/api/assessments/${assessmentId}/report?lang=en"]`).count(), 1);
+  const reportEn = page.locator(`.b-record-report[href="/api/assessments/${assessmentId}/report?lang=en"]`);
+  assert.equal(await reportEn.count(), 1);
+  const [reportPageEn] = await Promise.all([page.context().waitForEvent('page'), reportEn.click()]);
+  await reportPageEn.waitForLoadState();
+  const reportHtmlEn = await reportPageEn.content();
+  assert.match(reportHtmlEn, /<html lang="en"/);
+  assert.match(reportHtmlEn, /锡山甲/); // the enterprise's name as it was given
+  await reportPageEn.close();
   await page.locator('#bureau-tab-dashboard').click();
   await page.getByLabel('Region code', { exact: true }).fill('320205');
   await page.getByRole('button', { name: 'Show dashboard' }).click();
