@@ -16,14 +16,8 @@
 namespace {
 
 // The figures' words come from the shipped catalogues ("srv_dash_*", "srv_peer_*").
-const assess::Words& en_words() {
-  static const assess::Words w = assess::testing::shipped_words("en");
-  return w;
-}
-const assess::Words& zh_words() {
-  static const assess::Words w = assess::testing::shipped_words("zh-CN");
-  return w;
-}
+using assess::testing::en_words;
+using assess::testing::zh_words;
 
 const std::string kData = ASSESS_SOURCE_DIR "/tests/data/bureau";
 

@@ -19,14 +19,8 @@
 
 namespace {
 // The explanations are worded by the shipped catalogues ("srv_rank_*").
-const assess::Words& en_words() {
-  static const assess::Words w = assess::testing::shipped_words("en");
-  return w;
-}
-const assess::Words& zh_words() {
-  static const assess::Words w = assess::testing::shipped_words("zh-CN");
-  return w;
-}
+using assess::testing::en_words;
+using assess::testing::zh_words;
 }  // namespace
 
 namespace {

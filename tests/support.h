@@ -31,6 +31,15 @@ inline Words shipped_words(const std::string& lang) {
   }
   return w;
 }
+// The same, read once per test binary.
+inline const Words& en_words() {
+  static const Words w = shipped_words("en");
+  return w;
+}
+inline const Words& zh_words() {
+  static const Words w = shipped_words("zh-CN");
+  return w;
+}
 
 }  // namespace assess::testing
 

@@ -822,6 +822,19 @@ Small small_as_number(const Small& v) {
   return out;
 }
 
+// JsonLogic's === (strict) or == on two 64-bit values, as eval() decides them: strict equality needs
+// the same kind; loose equality holds null only to null and compares the rest as numbers.
+bool small_equal(const Small& a, const Small& b, bool strict) {
+  if (strict) {
+    if (a.kind != b.kind) return false;
+    if (a.kind == Value::Kind::kNull) return true;
+    if (a.kind == Value::Kind::kBool) return a.boolean == b.boolean;
+    return small_compare(a, b) == 0;
+  }
+  if (a.kind == Value::Kind::kNull || b.kind == Value::Kind::kNull) return a.kind == b.kind;
+  return small_compare(small_as_number(a), small_as_number(b)) == 0;
+}
+
 // Mirrors eval() operator by operator; returns false to give the rule to eval().
 struct Eval64 {
   const Flat& flat;
@@ -901,21 +914,7 @@ struct Eval64 {
         Small a;
         Small b;
         if (!arg(args[0], a) || !arg(args[1], b)) return false;
-        bool equal = false;
-        if (node.op == Op::kStrictEq || node.op == Op::kStrictNe) {
-          if (a.kind != b.kind)
-            equal = false;
-          else if (a.kind == Value::Kind::kNull)
-            equal = true;
-          else if (a.kind == Value::Kind::kBool)
-            equal = a.boolean == b.boolean;
-          else
-            equal = small_compare(a, b) == 0;
-        } else if (a.kind == Value::Kind::kNull || b.kind == Value::Kind::kNull) {
-          equal = a.kind == b.kind;
-        } else {
-          equal = small_compare(small_as_number(a), small_as_number(b)) == 0;
-        }
+        const bool equal = small_equal(a, b, node.op == Op::kStrictEq || node.op == Op::kStrictNe);
         out = small_bool(equal == (node.op == Op::kEq || node.op == Op::kStrictEq));
         return true;
       }
@@ -1440,21 +1439,7 @@ bool Program::run(const Value64* slots, Value64* registers, Value64& out) const 
       case POp::kStrictNe: {
         const Value64& b = at(in.b);
         if (b.outside) return false;
-        bool equal = false;
-        if (in.op == POp::kStrictEq || in.op == POp::kStrictNe) {
-          if (a.kind != b.kind)
-            equal = false;
-          else if (a.kind == Value::Kind::kNull)
-            equal = true;
-          else if (a.kind == Value::Kind::kBool)
-            equal = a.boolean == b.boolean;
-          else
-            equal = small_compare(a, b) == 0;
-        } else if (a.kind == Value::Kind::kNull || b.kind == Value::Kind::kNull) {
-          equal = a.kind == b.kind;
-        } else {
-          equal = small_compare(small_as_number(a), small_as_number(b)) == 0;
-        }
+        const bool equal = small_equal(a, b, in.op == POp::kStrictEq || in.op == POp::kStrictNe);
         decide(equal == (in.op == POp::kEq || in.op == POp::kStrictEq));
         break;
       }
