@@ -556,14 +556,17 @@ AssessmentResult App::score_cached(const AssessmentRow& a) {
   return snapshot(a).result;
 }
 
+void App::score_once(Cached& entry) {
+  if (entry.result) return;
+  entry.result = score_assessment(crosswalk_, entry.parsed);
+  entry.live = live_summary(*entry.result);
+}
+
 App::Snapshot App::snapshot(const AssessmentRow& a) {
   Snapshot out;
   out.entry = cached(a);
   std::lock_guard<std::mutex> lock(out.entry->mutex);
-  if (!out.entry->result) {
-    out.entry->result = score_assessment(crosswalk_, out.entry->parsed);
-    out.entry->live = live_summary(*out.entry->result);
-  }
+  score_once(*out.entry);
   out.result = *out.entry->result;
   out.versions = out.entry->versions;
   for (const auto& id : out.result.order) out.versions.try_emplace(id, 0);  // never rescored yet
@@ -680,7 +683,7 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
       set_answer(entry.parsed, p->save.module, p->save.question, p->save.answer);
       if (std::find(modules.begin(), modules.end(), p->save.module) == modules.end()) modules.push_back(p->save.module);
     }
-    if (entry.result && entry.live.is_object()) {
+    if (entry.result) {  // result and live are always set together (score_once)
       for (const auto& module : modules) {
         for (const auto& mid : rescore_module(crosswalk_, entry.parsed, module, *entry.result)) {
           entry.live[mid] = live_module(entry.result->modules.at(mid));
@@ -688,8 +691,7 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
         }
       }
     } else {  // never read yet: scored whole, once
-      entry.result = score_assessment(crosswalk_, entry.parsed);
-      entry.live = live_summary(*entry.result);
+      score_once(entry);
       for (const auto& mid : entry.result->order) ++entry.versions[mid];
     }
     entry.version = version;
@@ -706,10 +708,10 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
     if (it == list.rend()) continue;
     AssessmentRow row = *(*it)->row;
     row.version = (*it)->save.version;  // the last written: the entry must hold at least that
-    Snapshot snap = snapshot(row);
-    std::lock_guard<std::mutex> lock(snap.entry->mutex);
-    auto live =
-        std::make_shared<const std::string>(snap.entry->live.dump(-1, ' ', false, Json::error_handler_t::replace));
+    const auto entry = cached(row);
+    std::lock_guard<std::mutex> lock(entry->mutex);
+    score_once(*entry);
+    auto live = std::make_shared<const std::string>(entry->live.dump(-1, ' ', false, Json::error_handler_t::replace));
     for (PendingSave* p : list) p->live = live;
   }
 }

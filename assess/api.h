@@ -228,6 +228,8 @@ class App {
     std::map<std::string, std::uint64_t> versions;
   };
   Snapshot snapshot(const AssessmentRow& a);
+  // Scores the entry whole if it was never scored (the caller holds entry.mutex).
+  void score_once(Cached& entry);
   // The plan of `module` to level `next` (GET score and GET report search with the same options),
   // kept in the entry while the module's version is `version`.
   std::shared_ptr<const GapResult> gap_cached(Cached& entry, const std::string& module, std::uint64_t version,

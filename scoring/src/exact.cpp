@@ -822,6 +822,13 @@ Small small_as_number(const Small& v) {
   return out;
 }
 
+// Whether a comparison's result `c` (<0, 0, >0) satisfies <, <=, > or >= (`less`, `or_equal`): one
+// meaning for the tree evaluation and the flat program.
+bool order_holds(int c, bool less, bool or_equal) {
+  if (c == 0) return or_equal;
+  return less ? c < 0 : c > 0;
+}
+
 // JsonLogic's === (strict) or == on two 64-bit values, as eval() decides them: strict equality needs
 // the same kind; loose equality holds null only to null and compares the rest as numbers.
 bool small_equal(const Small& a, const Small& b, bool strict) {
@@ -930,22 +937,8 @@ struct Eval64 {
           xs[i] = small_as_number(v);
         }
         for (std::uint32_t i = 0; i + 1 < count; ++i) {
-          const int c = small_compare(xs[i], xs[i + 1]);
-          bool holds = false;
-          switch (node.op) {
-            case Op::kLt:
-              holds = c < 0;
-              break;
-            case Op::kLe:
-              holds = c <= 0;
-              break;
-            case Op::kGt:
-              holds = c > 0;
-              break;
-            default:
-              holds = c >= 0;
-              break;
-          }
+          const bool holds = order_holds(small_compare(xs[i], xs[i + 1]), node.op == Op::kLt || node.op == Op::kLe,
+                                         node.op == Op::kLe || node.op == Op::kGe);
           if (!holds) {
             out = small_bool(false);
             return true;
@@ -1459,21 +1452,8 @@ bool Program::run(const Value64* slots, Value64* registers, Value64& out) const 
         const Small xs[3] = {small_as_number(a), small_as_number(b), small_as_number(c)};
         bool all = true;
         for (std::uint32_t i = 0; all && i + 1 < in.count; ++i) {
-          const int k = small_compare(xs[i], xs[i + 1]);
-          switch (in.op) {
-            case POp::kLt:
-              all = k < 0;
-              break;
-            case POp::kLe:
-              all = k <= 0;
-              break;
-            case POp::kGt:
-              all = k > 0;
-              break;
-            default:
-              all = k >= 0;
-              break;
-          }
+          all = order_holds(small_compare(xs[i], xs[i + 1]), in.op == POp::kLt || in.op == POp::kLe,
+                            in.op == POp::kLe || in.op == POp::kGe);
         }
         decide(all);
         break;
