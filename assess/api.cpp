@@ -2034,10 +2034,10 @@ HttpResponse App::on_bureau_rank_export(Context& c) {
 }
 
 Dashboard App::bureau_dashboard(const std::string& region, int year) {
-  const auto rows = [this, year](const FactQuery& q, const FactRowVisitor& v) {
-    return store_.bureau_rows_in(year, q, v);
+  const auto groups = [this, year](const FactQuery& q, const DashboardGroupVisitor& v) {
+    store_.dashboard_groups(year, q, v);
   };
-  return dashboard_rows(rows, dashboard_targets(catalogue_), region);
+  return dashboard_groups(groups, dashboard_targets(catalogue_), region);
 }
 
 HttpResponse App::on_bureau_dashboard_export(Context& c) {

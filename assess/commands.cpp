@@ -1405,8 +1405,9 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
     const std::vector<DashboardTarget> targets = dashboard_targets(catalogue);
     Dashboard d;
     if (store) {
-      d = dashboard_rows([&](const FactQuery& q, const FactRowVisitor& v) { return store->bureau_rows(q, v); }, targets,
-                         region);
+      d = dashboard_groups(
+          [&](const FactQuery& q, const DashboardGroupVisitor& v) { store->dashboard_groups(0, q, v); }, targets,
+          region);
     } else {
       d = dashboard(candidates, targets, region);
     }

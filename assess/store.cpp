@@ -236,6 +236,11 @@ UPDATE bureau_facts SET latest = CASE WHEN round = (
 CREATE INDEX IF NOT EXISTS assessments_by_enterprise ON assessments(enterprise_id, id);
 CREATE INDEX IF NOT EXISTS enterprises_by_name ON enterprises(name, id);
 )sql",
+    // 13 (issue 16): the few records whose facts do not fit the typed columns, by region — the
+    // dashboard counts the others in the database and reads these one by one.
+    R"sql(
+CREATE INDEX IF NOT EXISTS bureau_facts_untyped ON bureau_facts(latest, region) WHERE typed = 0;
+)sql",
 };
 
 // The same steps in PostgreSQL's dialect (same version numbers): identity keys, BIGINT for
@@ -444,6 +449,11 @@ UPDATE bureau_facts SET latest = CASE WHEN round = (
     R"sql(
 CREATE INDEX IF NOT EXISTS assessments_by_enterprise ON assessments(enterprise_id, id);
 CREATE INDEX IF NOT EXISTS enterprises_by_name ON enterprises(name, id);
+)sql",
+    // 13 (issue 16): the few records whose facts do not fit the typed columns, by region — the
+    // dashboard counts the others in the database and reads these one by one.
+    R"sql(
+CREATE INDEX IF NOT EXISTS bureau_facts_untyped ON bureau_facts(latest, region) WHERE typed = 0;
 )sql",
 };
 
@@ -1573,6 +1583,77 @@ std::size_t Store::bureau_rows(const FactQuery& query, const FactRowVisitor& vis
   return bureau_rows_in(0, query, visit);
 }
 
+namespace {
+
+// Which bureau_facts rows a read takes, as SQL over `f`: each enterprise's latest round (year 0), or
+// its last round by (year, round) of that year or before; then the query's region filters, as ranges
+// over the index: a prefix p holds p <= region < p + byte 0xFF (PostgreSQL refuses that byte in a
+// text: there, starts_with over the same index range). The values to bind go to `binds`.
+struct FactsWhere {
+  std::string which;   // the rounds read
+  std::string region;  // "" or " AND (…)"
+  std::vector<std::string> binds;
+};
+
+FactsWhere facts_where(int year, const FactQuery& query, bool pg) {
+  FactsWhere w;
+  w.which = year > 0 ? std::string(
+                           "f.round = (SELECT r.round FROM bureau_records r WHERE r.uscc = "
+                           "f.uscc AND ") +
+                           kRoundYear + " <= " + std::to_string(year) + " ORDER BY " + kRoundYear +
+                           " DESC, r.round DESC LIMIT 1)"
+                     : std::string("f.latest = 1");
+  auto range = [&](const std::string& prefix) {
+    w.binds.push_back(prefix);
+    if (pg) {
+      w.binds.push_back(prefix);
+      return "(f.region >= ? AND starts_with(f.region, ?))";
+    }
+    w.binds.push_back(prefix + std::string(1, static_cast<char>(0xff)));  // no UTF-8 text holds the byte 0xFF
+    return "(f.region >= ? AND f.region < ?)";
+  };
+  if (!query.region.empty()) w.region += std::string(" AND ") + range(query.region);
+  if (!query.regions_any.empty()) {
+    w.region += " AND (";
+    for (std::size_t i = 0; i < query.regions_any.size(); ++i)
+      w.region += (i ? " OR " : "") + std::string(range(query.regions_any[i]));
+    w.region += ")";
+  }
+  return w;
+}
+
+// One typed fact column of a row (fact_table.h kinds: bool and present stored as 0/1, lists encoded).
+void read_typed(Statement& s, int col, const FactColumn& column, logic::Typed& v, std::vector<std::string_view>& list) {
+  switch (s.type(col)) {
+    case ColumnType::kNull:
+      v = logic::Typed::null();
+      break;
+    case ColumnType::kInteger: {
+      const std::int64_t x = s.integer(col);
+      v = column.kind == FactKind::kBool || column.kind == FactKind::kPresent ? logic::Typed::of_bool(x != 0)
+                                                                              : logic::Typed::of_int(x);
+      break;
+    }
+    case ColumnType::kFloat:
+      v = logic::Typed::of_double(s.real(col));
+      break;
+    default: {
+      const std::string_view text = s.view(col);
+      if (column.kind == FactKind::kList) {
+        decode_list(text, list);
+        v = logic::Typed();
+        v.kind = logic::Typed::kList;
+        v.items = list.data();
+        v.count = static_cast<std::uint32_t>(list.size());
+      } else {
+        v = logic::Typed::of_string(text);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRowVisitor& visit) {
   const auto lock = guard();
   const auto& columns = fact_columns();
@@ -1581,37 +1662,10 @@ std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRo
   sql += std::string(", CASE WHEN f.typed = 0 OR 1 = ") + (query.want_json ? "1" : "0") +
          " THEN (SELECT r.facts FROM bureau_records r WHERE r.uscc = f.uscc AND r.round = f.round) END"
          " FROM bureau_facts f WHERE ";
-  // A year: the enterprise's last round by (year, round) among those of that year or before.
-  const std::string which = year > 0 ? std::string(
-                                           "f.round = (SELECT r.round FROM bureau_records r WHERE r.uscc = "
-                                           "f.uscc AND ") +
-                                           kRoundYear + " <= " + std::to_string(year) + " ORDER BY " + kRoundYear +
-                                           " DESC, r.round DESC LIMIT 1)"
-                                     : std::string("f.latest = 1");
-  sql += which;
-  // Region filters as ranges over the index: a prefix p holds p <= region < p + byte 0xFF
-  // (PostgreSQL refuses that byte in a text: there, starts_with over the same index range).
-  std::vector<std::string> binds;
-  const bool pg = db_->postgres();
-  auto range = [&](const std::string& prefix) {
-    binds.push_back(prefix);
-    if (pg) {
-      binds.push_back(prefix);
-      return "(f.region >= ? AND starts_with(f.region, ?))";
-    }
-    binds.push_back(prefix + std::string(1, static_cast<char>(0xff)));  // no UTF-8 text holds the byte 0xFF
-    return "(f.region >= ? AND f.region < ?)";
-  };
-  if (!query.region.empty()) sql += std::string(" AND ") + range(query.region);
-  if (!query.regions_any.empty()) {
-    sql += " AND (";
-    for (std::size_t i = 0; i < query.regions_any.size(); ++i)
-      sql += (i ? " OR " : "") + std::string(range(query.regions_any[i]));
-    sql += ")";
-  }
-  sql += " ORDER BY f.uscc";
+  const FactsWhere where = facts_where(year, query, db_->postgres());
+  sql += where.which + where.region + " ORDER BY f.uscc";
   Statement s(*db_, sql);
-  for (std::size_t i = 0; i < binds.size(); ++i) s.bind(static_cast<int>(i + 1), binds[i]);
+  for (std::size_t i = 0; i < where.binds.size(); ++i) s.bind(static_cast<int>(i + 1), where.binds[i]);
   std::vector<logic::Typed> values(columns.size());
   std::vector<std::vector<std::string_view>> lists(columns.size());
   Json facts;
@@ -1623,37 +1677,8 @@ std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRo
     row.name = s.view(1);
     const bool typed = s.integer(2) != 0;
     if (typed) {
-      for (std::size_t c = 0; c < columns.size(); ++c) {
-        const int col = static_cast<int>(3 + c);
-        logic::Typed& v = values[c];
-        switch (s.type(col)) {
-          case ColumnType::kNull:
-            v = logic::Typed::null();
-            break;
-          case ColumnType::kInteger: {
-            const std::int64_t x = s.integer(col);
-            const FactKind kind = columns[c].kind;
-            v = kind == FactKind::kBool || kind == FactKind::kPresent ? logic::Typed::of_bool(x != 0)
-                                                                      : logic::Typed::of_int(x);
-            break;
-          }
-          case ColumnType::kFloat:
-            v = logic::Typed::of_double(s.real(col));
-            break;
-          default: {
-            const std::string_view text = s.view(col);
-            if (columns[c].kind == FactKind::kList) {
-              decode_list(text, lists[c]);
-              v = logic::Typed();
-              v.kind = logic::Typed::kList;
-              v.items = lists[c].data();
-              v.count = static_cast<std::uint32_t>(lists[c].size());
-            } else {
-              v = logic::Typed::of_string(text);
-            }
-          }
-        }
-      }
+      for (std::size_t c = 0; c < columns.size(); ++c)
+        read_typed(s, static_cast<int>(3 + c), columns[c], values[c], lists[c]);
       row.values = values.data();
     }
     if (!typed || query.want_json) {
@@ -1664,9 +1689,78 @@ std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRo
     ++visited;
   }
   if (query.region.empty() && query.regions_any.empty()) return 0;
-  Statement all(*db_, "SELECT count(*) FROM bureau_facts f WHERE " + which);
+  Statement all(*db_, "SELECT count(*) FROM bureau_facts f WHERE " + where.which);
   all.step();
   return static_cast<std::size_t>(all.integer(0)) - visited;
+}
+
+void Store::dashboard_groups(int year, const FactQuery& query, const DashboardGroupVisitor& visit) {
+  const auto lock = guard();
+  const bool pg = db_->postgres();
+  const auto& columns = fact_columns();
+  const FactsWhere where = facts_where(year, query, pg);
+  // The typed rows, counted in the database by the columns the dashboard reads as ladders, with the
+  // exact sums of the CNC rates (millionths, dashboard.h cnc_millionths) and project counts.
+  std::vector<int> grouped;
+  std::string keys;
+  for (const auto& path : dashboard_group_paths()) {
+    const int c = fact_column(path);
+    if (c < 0) throw std::logic_error("dashboard_groups: no fact column for " + path);
+    grouped.push_back(c);
+    keys += std::string(keys.empty() ? "" : ", ") + "f." + columns[static_cast<std::size_t>(c)].column;
+  }
+  const std::string cnc = "f." + columns[static_cast<std::size_t>(fact_slot("profile.key_process_cnc_rate"))].column;
+  const std::string projects = "f." + columns[static_cast<std::size_t>(fact_slot("projects.count"))].column;
+  const std::string cnc_in = cnc + " >= 0 AND " + cnc + " <= 100";
+  // floor(rate × 10^6 + 0.5) in double arithmetic: a non-negative value's CAST truncates in SQLite;
+  // PostgreSQL's numeric column is read back as the double it was written from.
+  const std::string millionths = pg ? "floor(" + cnc + "::float8 * 1000000::float8 + 0.5::float8)::bigint"
+                                    : "CAST(" + cnc + " * 1000000.0 + 0.5 AS INTEGER)";
+  const std::string whole =
+      pg ? projects + " = trunc(" + projects + ")" : projects + " = CAST(" + projects + " AS INTEGER)";
+  const std::string projects_in = projects + " >= 0 AND " + projects + " <= 2147483647 AND " + whole;
+  const std::string projects_value = pg ? "trunc(" + projects + ")::bigint" : "CAST(" + projects + " AS INTEGER)";
+  const std::string sql = "SELECT " + keys + ", count(*), sum(CASE WHEN " + cnc_in +
+                          " THEN 1 ELSE 0 END), sum(CASE WHEN " + cnc_in + " THEN " + millionths +
+                          " ELSE 0 END), sum(CASE WHEN " + projects_in + " THEN 1 ELSE 0 END), sum(CASE WHEN " +
+                          projects_in + " THEN " + projects_value + " ELSE 0 END) FROM bureau_facts f WHERE " +
+                          where.which + " AND f.typed = 1" + where.region + " GROUP BY " + keys;
+  {
+    Statement s(*db_, sql);
+    for (std::size_t i = 0; i < where.binds.size(); ++i) s.bind(static_cast<int>(i + 1), where.binds[i]);
+    std::vector<logic::Typed> values(columns.size(), logic::Typed::null());
+    std::vector<std::vector<std::string_view>> lists(columns.size());
+    const int n = static_cast<int>(grouped.size());
+    while (s.step()) {
+      for (int k = 0; k < n; ++k) {
+        const auto c = static_cast<std::size_t>(grouped[static_cast<std::size_t>(k)]);
+        read_typed(s, k, columns[c], values[c], lists[c]);
+      }
+      DashboardGroup g;
+      g.values = values.data();
+      g.count = s.integer(n);
+      g.cnc_known = s.integer(n + 1);
+      g.cnc_millionths = s.integer(n + 2);
+      g.projects_known = s.integer(n + 3);
+      g.projects = s.integer(n + 4);
+      visit(g);
+    }
+  }
+  // The rows whose facts do not fit the typed columns, one by one from their JSON (a partial index
+  // holds them: migration 13).
+  Statement u(*db_,
+              "SELECT r.facts FROM bureau_facts f JOIN bureau_records r ON r.uscc = f.uscc AND r.round = f.round "
+              "WHERE " +
+                  where.which + " AND f.typed = 0" + where.region + " ORDER BY f.uscc");
+  for (std::size_t i = 0; i < where.binds.size(); ++i) u.bind(static_cast<int>(i + 1), where.binds[i]);
+  Json facts;
+  while (u.step()) {
+    facts = Json::parse(u.view(0));
+    DashboardGroup g;
+    g.facts = &facts;
+    g.count = 1;
+    visit(g);
+  }
 }
 
 PeerCounts Store::peer_counts(const std::string& module, const std::string& division, const std::string& size_class,

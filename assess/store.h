@@ -269,6 +269,10 @@ class Store {
   // bureau_rows() as the bureau stood at the end of `year`: each enterprise's last round by (year,
   // round) of that year or before (year 0: the latest round).
   std::size_t bureau_rows_in(int year, const FactQuery& query, const FactRowVisitor& visit);
+  // The rows bureau_rows_in() reads, counted in the database for the dashboard (dashboard.h
+  // DashboardGroup: the typed rows by group, then each untyped row with its facts): a
+  // DashboardGroupSource for dashboard_groups().
+  void dashboard_groups(int year, const FactQuery& query, const DashboardGroupVisitor& visit);
 
   // Failed-login counts by key, for servers that share the database (App's throttling).
   struct LoginAttempts {

@@ -593,3 +593,38 @@ TEST_CASE("the project-count proxy sums the projects on record, worked by hand")
   cs.erase(cs.begin());
   CHECK(figure(assess::dashboard(cs, shipped_targets(), "320205"), "tech_projects/recorded").suppressed);
 }
+
+TEST_CASE("the CNC mean is the rates' exact mean rounded once, worked by hand") {
+  // Five 规上 firms of 锡山 at 72.3, 72.3, 72.3, 0.1 and 0.2 %: 217.2 ÷ 5 = 43.44 exactly. Added up
+  // as doubles one by one the sum is 217.19999999999996 and the mean 43.43999999999999; the rates
+  // are added as millionths of a point (72,300,000 × 3 + 100,000 + 200,000 = 217,200,000), so the
+  // figure is the double nearest 43.44, whichever order or grouping the rates are counted in.
+  std::vector<assess::Candidate> cs;
+  for (double rate : {72.3, 72.3, 72.3, 0.1, 0.2}) {
+    const assess::Json facts = {{"region", "320205"},
+                                {"profile", {{"above_designated_size", true}, {"key_process_cnc_rate", rate}}}};
+    cs.push_back({"x" + std::to_string(cs.size()), "x", facts});
+  }
+  // Outside the figure: a firm that is not 规上, and rates outside [0, 100].
+  cs.push_back({"small",
+                "small",
+                {{"region", "320205"}, {"profile", {{"above_designated_size", false}, {"key_process_cnc_rate", 10}}}}});
+  cs.push_back(
+      {"over",
+       "over",
+       {{"region", "320205"}, {"profile", {{"above_designated_size", true}, {"key_process_cnc_rate", 100.5}}}}});
+  for (int order = 0; order < 2; ++order) {
+    const auto& f = figure(assess::dashboard(cs, shipped_targets(), "320205"), "key_process_cnc_rate");
+    REQUIRE(f.value);
+    CHECK(*f.value == 43.44);
+    CHECK(*f.numerator == 217.2);
+    CHECK(f.denominator == 5);
+    CHECK(f.unknown == 1);
+    std::reverse(cs.begin(), cs.end());
+  }
+  CHECK(assess::cnc_millionths(72.3) == 72300000);
+  CHECK(assess::cnc_millionths(0) == 0);
+  CHECK(assess::cnc_millionths(100) == 100000000);
+  CHECK(assess::cnc_millionths(0.0000004) == 0);
+  CHECK(assess::cnc_millionths(0.0000006) == 1);
+}

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "../bench/synthetic_enterprises.h"
+#include "bureau_support.h"
 #include "scoring/dashboard.h"
 #include "scoring/logic.h"
 #include "scoring/policy.h"
@@ -20,6 +20,8 @@ namespace {
 
 using assess::Json;
 using assess::logic::Typed;
+using assess::testing::mixed_candidates;
+using assess::testing::records_of;
 
 const std::string kCriteria = ASSESS_SOURCE_DIR "/policies/criteria";
 
@@ -71,36 +73,6 @@ std::string shown(const assess::RankResult& r, std::size_t limit = 0) {
 
 assess::FactRowSource rows_of(assess::Store& store) {
   return [&store](const assess::FactQuery& q, const assess::FactRowVisitor& v) { return store.bureau_rows(q, v); };
-}
-
-std::vector<assess::Store::BureauRecord> records_of(const std::vector<assess::Candidate>& candidates) {
-  std::vector<assess::Store::BureauRecord> out;
-  for (const auto& c : candidates)
-    out.push_back({c.id, c.name, c.facts.value("region", std::string()), c.facts, assess::Json(), ""});
-  return out;
-}
-
-// Synthetic enterprises plus a few whose facts do not fit the typed columns or read oddly: a number
-// given as text, a list with a non-string, a missing profile, no region, a
-// yes/no given as 1, labels, an explicit null.
-std::vector<assess::Candidate> mixed_candidates(std::size_t n, std::uint64_t seed) {
-  auto out = assess::bench::synthetic_enterprises(n, seed);
-  for (std::size_t i = 0; i < out.size(); i += 37) out[i].facts["profile"]["employees"] = "about 200";
-  for (std::size_t i = 5; i < out.size(); i += 41)
-    out[i].facts["profile"]["provincial_labels"] = Json::array({"smart_factory", 3});
-  for (std::size_t i = 9; i < out.size(); i += 43) out[i].facts["profile"]["provincial_labels"] = Json::array({"none"});
-  for (std::size_t i = 11; i < out.size(); i += 29)
-    out[i].facts["profile"]["provincial_labels"] = Json::array({"digital_workshop", "future_factory"});
-  for (std::size_t i = 13; i < out.size(); i += 53) out[i].facts["profile"]["above_designated_size"] = 1;
-  for (std::size_t i = 17; i < out.size(); i += 59) out[i].facts["profile"]["key_process_cnc_rate"] = nullptr;
-  for (std::size_t i = 19; i < out.size(); i += 61) out[i].facts.erase("profile");
-  for (std::size_t i = 23; i < out.size(); i += 67) out[i].facts.erase("region");
-  for (std::size_t i = 29; i < out.size(); i += 71) out[i].facts["results"]["sme-digital-2024"] = "L2";
-  // Technical projects on record (dashboard.h, project_facts), and counts that are not whole numbers.
-  for (std::size_t i = 2; i < out.size(); i += 3) out[i].facts["projects"] = {{"count", static_cast<int>(i % 6)}};
-  for (std::size_t i = 31; i < out.size(); i += 97) out[i].facts["projects"] = {{"count", 2.5}};
-  for (std::size_t i = 37; i < out.size(); i += 89) out[i].facts["projects"] = {{"count", "3"}};
-  return out;
 }
 
 }  // namespace
@@ -314,7 +286,7 @@ TEST_CASE("a data dir imported before the typed columns migrates, and its record
     store->save_bureau_records(records_of(later), true, "old.csv", "2025-06-01");
     expected_candidates = assess::candidates_from_json(store->bureau_candidates(), "db");
   }
-  // The database as schema version 5 left it: no typed columns (nor what versions 7 to 12 add).
+  // The database as schema version 5 left it: no typed columns (nor what versions 7 to 13 add).
   {
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
@@ -331,7 +303,7 @@ TEST_CASE("a data dir imported before the typed columns migrates, and its record
     sqlite3_close(db);
   }
   auto store = assess::Store::open(path);
-  CHECK(store->schema_version() == 12);
+  CHECK(store->schema_version() == 13);
   CHECK(store->schema_version() == assess::Store::latest_schema_version());
   const auto catalogue = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies");
   for (const auto& c : assess::load_criteria_dir(kCriteria)) {

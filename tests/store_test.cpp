@@ -12,11 +12,15 @@
 #include <thread>
 #include <tuple>
 
+#include "bureau_support.h"
 #include "commands.h"
 #include "db.h"
+#include "scoring/dashboard.h"
 #include "scoring/error.h"
 #include "scoring/fact_table.h"
+#include "scoring/policy.h"
 #include "store_support.h"
+#include "support.h"
 
 namespace {
 
@@ -875,4 +879,57 @@ TEST_CASE("migration 11 marks again each enterprise's latest round by (year, rou
   CHECK(candidates_employees(*store) == employees(200));
   CHECK(employees_in(*store, 0) == employees(200));
   CHECK(store->bureau_history("91320200MA1Y8KQ38X").back()["latest"] == true);
+}
+
+TEST_CASE("the dashboard counted in the database equals the dashboard over every row and in memory") {
+  // Mixed records (some untyped), with CNC rates and project counts at the edges of what the
+  // dashboard adds up: rates just outside [0, 100], rates whose millionths end in a half, tiny ones,
+  // an integer and the same as a float; counts at 2^31 − 1 and just past it, negative, fractional.
+  auto candidates = assess::testing::mixed_candidates(1500, 31);
+  const std::vector<Json> rates = {0,  100,  100.0000001, -0.5,   33.3333333, 12.3456785, 5e-7,
+                                   85, 85.0, 99.9999995,  1e-300, 0.0000015,  72.3};
+  const std::vector<Json> counts = {2147483647, 2147483648.0, -1, 3.0, 0, 7};
+  for (std::size_t i = 0; i < 260; ++i) {
+    Json& facts = candidates[i * 5 + 1].facts;
+    if (!facts.contains("profile") || !facts["profile"].is_object()) continue;
+    facts["profile"]["above_designated_size"] = true;
+    facts["profile"]["key_process_cnc_rate"] = rates[i % rates.size()];
+    facts["projects"] = {{"count", counts[i % counts.size()]}};
+  }
+  auto store = assess::testing::open_test_store();
+  store->save_bureau_records(assess::testing::records_of(candidates), false, "test", "2026-01-01");
+  const auto in_memory = assess::candidates_from_json(store->bureau_candidates(), "db");
+  const auto targets = assess::dashboard_targets(assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies"));
+  const auto words = assess::testing::shipped_words("en");
+  const auto rows = [&](const assess::FactQuery& q, const assess::FactRowVisitor& v) {
+    return store->bureau_rows(q, v);
+  };
+  const auto groups = [&](const assess::FactQuery& q, const assess::DashboardGroupVisitor& v) {
+    store->dashboard_groups(0, q, v);
+  };
+  std::size_t group_count = 0;
+  store->dashboard_groups(0, {}, [&](const assess::DashboardGroup&) { ++group_count; });
+  CHECK(group_count < in_memory.size() / 2);  // counted in the database, not row by row
+  for (const char* region : {"320205", "320000", "3304", "510400", "100000", "99"}) {
+    INFO(region);
+    const std::string grouped =
+        assess::dashboard_to_json(assess::dashboard_groups(groups, targets, region), "en", words).dump();
+    CHECK(grouped == assess::dashboard_to_json(assess::dashboard_rows(rows, targets, region), "en", words).dump());
+    CHECK(grouped == assess::dashboard_to_json(assess::dashboard(in_memory, targets, region), "en", words).dump());
+  }
+  // A year's view: each enterprise's last round of that year or before.
+  auto later = assess::testing::mixed_candidates(1500, 32);
+  later.resize(700);
+  store->save_bureau_records(assess::testing::records_of(later), true, "test", "2027-03-01");
+  for (int year : {2026, 2027}) {
+    INFO(year);
+    const auto rows_in = [&](const assess::FactQuery& q, const assess::FactRowVisitor& v) {
+      return store->bureau_rows_in(year, q, v);
+    };
+    const auto groups_in = [&](const assess::FactQuery& q, const assess::DashboardGroupVisitor& v) {
+      store->dashboard_groups(year, q, v);
+    };
+    CHECK(assess::dashboard_to_json(assess::dashboard_groups(groups_in, targets, "320000"), "en", words).dump() ==
+          assess::dashboard_to_json(assess::dashboard_rows(rows_in, targets, "320000"), "en", words).dump());
+  }
 }

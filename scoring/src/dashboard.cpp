@@ -296,49 +296,75 @@ DashboardTally::DashboardTally(const std::vector<DashboardTarget>& targets, std:
   }
 }
 
+std::int64_t cnc_millionths(double rate) {
+  // Two steps, each rounded as a database rounds them on a double column (no fused multiply-add).
+  const double scaled = rate * 1e6;
+  return static_cast<std::int64_t>(std::floor(scaled + 0.5));
+}
+
+namespace {
+
+bool cnc_counts(const DashboardFacts& f) {
+  return f.cnc_known && std::isfinite(f.cnc) && f.cnc >= 0 && f.cnc <= 100;
+}
+
+}  // namespace
+
 void DashboardTally::add(const DashboardFacts& f) {
-  ++enterprises_;
-  if (f.above < 0) ++above_unknown_;
+  DashboardGroup one;
+  one.count = 1;
+  if (f.above == 1 && cnc_counts(f)) {
+    one.cnc_known = 1;
+    one.cnc_millionths = cnc_millionths(f.cnc);
+  }
+  if (f.projects >= 0) {
+    one.projects_known = 1;
+    one.projects = f.projects;
+  }
+  add_group(f, one);
+}
+
+void DashboardTally::add_group(const DashboardFacts& f, const DashboardGroup& group) {
+  const auto n = static_cast<std::size_t>(group.count);
+  enterprises_ += n;
+  if (f.above < 0) above_unknown_ += n;
   const bool above = f.above == 1;
   if (above) {
-    ++above_;
+    above_ += n;
     const int tier = options_.tier_basis == TierBasis::kRecognised ? f.sf_tier : f.sf_level;
     if (tier >= 0) {
-      ++sf_known_;
-      for (int k = 1; k <= tier; ++k) ++sf_at_least_[k];
+      sf_known_ += n;
+      for (int k = 1; k <= tier; ++k) sf_at_least_[k] += n;
     }
     if (f.rd_tools >= 0) {
-      ++rd_known_;
-      if (f.rd_tools == 1) ++rd_yes_;
+      rd_known_ += n;
+      if (f.rd_tools == 1) rd_yes_ += n;
     }
-    if (f.cnc_known && std::isfinite(f.cnc) && f.cnc >= 0 && f.cnc <= 100) {
-      ++cnc_known_;
-      cnc_sum_ += f.cnc;
-    }
+    // The CNC mean is over 规上 firms only: a group of other firms brings no rate.
+    cnc_known_ += static_cast<std::size_t>(group.cnc_known);
+    cnc_millionths_ += group.cnc_millionths;
     // The digital-retrofit proxy: any of the three digital ladders known, and any of them reached.
     if (f.sme_level >= 0 || f.sf_tier >= 0 || f.sf_level >= 0) {
-      ++digital_known_;
-      if (f.sme_level >= 1 || f.sf_tier >= 1 || f.sf_level >= 1) ++digital_yes_;
+      digital_known_ += n;
+      if (f.sme_level >= 1 || f.sf_tier >= 1 || f.sf_level >= 1) digital_yes_ += n;
     }
   }
   for (auto& s : sme_) {
     const int r = f.sme_class;
     if (options_.sme_class_includes_higher ? r < s.class_rank : r != s.class_rank) continue;
-    ++s.members;
+    s.members += n;
     const int l = f.sme_level;
     if (l < 0) continue;
-    ++s.known;
-    ++s.by_level[l];
-    if (l >= s.need) ++s.yes;
+    s.known += n;
+    s.by_level[l] += n;
+    if (l >= s.need) s.yes += n;
   }
   if (f.green >= 0) {
-    ++green_known_;
-    ++green_by_level_[f.green];
+    green_known_ += n;
+    green_by_level_[f.green] += n;
   }
-  if (f.projects >= 0) {
-    ++projects_known_;
-    projects_sum_ += f.projects;
-  }
+  projects_known_ += static_cast<std::size_t>(group.projects_known);
+  projects_sum_ += group.projects;
 }
 
 Dashboard DashboardTally::result() const {
@@ -416,7 +442,8 @@ Dashboard DashboardTally::result() const {
   // on key_process_cnc_rate reads the indicator as an average over 规上 firms (medium confidence).
   {
     const std::size_t known = cnc_known_;
-    const double sum = cnc_sum_;
+    // Millionths of a point, summed exactly: the mean is rounded once.
+    const double sum = static_cast<double>(cnc_millionths_) / 1e6;
     Figure f;
     f.id = "key_process_cnc_rate";
     f.indicator = "key_process_cnc_rate";
@@ -426,7 +453,7 @@ Dashboard DashboardTally::result() const {
     f.denominator = known;
     f.unknown = above_ - known;
     f.numerator = sum;
-    if (known > 0) f.value = sum / static_cast<double>(known);
+    if (known > 0) f.value = static_cast<double>(cnc_millionths_) / (static_cast<double>(known) * 1e6);
     finish(f, min_group);
     d.figures.push_back(std::move(f));
   }
@@ -487,8 +514,8 @@ Dashboard DashboardTally::result() const {
     f.formula = say("srv_dash_projects_formula");
     f.denominator = projects_known_;
     f.unknown = enterprises_ - projects_known_;
-    f.numerator = projects_sum_;
-    f.value = projects_sum_;
+    f.numerator = static_cast<double>(projects_sum_);
+    f.value = static_cast<double>(projects_sum_);
     finish(f, min_group);
     f.proxy = say("srv_dash_projects_proxy");
     d.figures.push_back(std::move(f));
@@ -579,6 +606,34 @@ Dashboard dashboard_rows(const FactRowSource& source, const std::vector<Dashboar
       if (!region_within(region_of(*row.facts), region)) return;
       tally.add(dashboard_facts(*row.facts));
     }
+  });
+  return tally.result();
+}
+
+const std::vector<std::string>& dashboard_group_paths() {
+  // What dashboard_facts(const logic::Typed*) reads, but for the two numbers it adds up.
+  static const std::vector<std::string> paths = {
+      "profile.above_designated_size",    "profile.smart_factory_tier", "results.smart-factory-2025",
+      "results.smart-factory-2025.level", "profile.sme_quality_tier",   "results.sme-digital-2024",
+      "results.sme-digital-2024.level",   "profile.digital_rd_tools",   "profile.green_factory_level"};
+  return paths;
+}
+
+Dashboard dashboard_groups(const DashboardGroupSource& source, const std::vector<DashboardTarget>& targets,
+                           const std::string& region, const DashboardOptions& options) {
+  DashboardTally tally(targets, region, options);
+  FactQuery query;
+  query.region = region_prefix(region);
+  source(query, [&](const DashboardGroup& group) {
+    if (group.facts != nullptr) {
+      // An untyped row, read from its JSON as dashboard_rows() reads it.
+      if (region_within(region_of(*group.facts), region)) tally.add(dashboard_facts(*group.facts));
+      return;
+    }
+    DashboardFacts f = dashboard_facts(group.values);
+    f.cnc_known = false;
+    f.projects = -1;
+    tally.add_group(f, group);
   });
   return tally.result();
 }

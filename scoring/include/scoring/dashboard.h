@@ -165,11 +165,25 @@ DashboardFacts dashboard_facts(const Json& facts);
 [[nodiscard]] Json project_facts(const std::vector<Json>& projects);
 DashboardFacts dashboard_facts(const logic::Typed* values);
 
+// A group of enterprises with the same ladder facts, as a database counts them (dashboard_groups).
+struct DashboardGroup {
+  const logic::Typed* values = nullptr;  // fact_columns() order; the grouped columns are set (null for an untyped row)
+  const Json* facts = nullptr;           // an untyped row: its facts (count 1, the sums below unused)
+  std::int64_t count = 0;
+  std::int64_t cnc_known = 0;       // rows of the group whose CNC rate is a number in [0, 100]
+  std::int64_t cnc_millionths = 0;  // the sum of cnc_millionths() over them
+  std::int64_t projects_known = 0;  // rows whose project count is a whole number in [0, 2^31)
+  std::int64_t projects = 0;        // the sum of those counts
+};
+
 // The figures, counted one enterprise at a time (in the order given: the CNC mean sums in it).
 class DashboardTally {
  public:
   DashboardTally(const std::vector<DashboardTarget>& targets, std::string region, const DashboardOptions& options = {});
   void add(const DashboardFacts& facts);  // an enterprise inside the region
+  // `count` enterprises with the same ladder facts (`facts`' CNC rate and project count unused), and
+  // their CNC and project sums (DashboardGroup).
+  void add_group(const DashboardFacts& facts, const DashboardGroup& group);
   Dashboard result() const;
 
  private:
@@ -189,17 +203,37 @@ class DashboardTally {
   std::size_t sf_at_least_[5] = {0, 0, 0, 0, 0};
   std::size_t rd_known_ = 0, rd_yes_ = 0;
   std::size_t cnc_known_ = 0;
-  double cnc_sum_ = 0;
+  std::int64_t cnc_millionths_ = 0;  // cnc_millionths() summed
   std::size_t green_known_ = 0;
   std::size_t digital_known_ = 0, digital_yes_ = 0;  // the digital-retrofit proxy, among 规上
   std::size_t green_by_level_[4] = {0, 0, 0, 0};
   std::size_t projects_known_ = 0;  // enterprises with a project count on record
-  double projects_sum_ = 0;
+  std::int64_t projects_sum_ = 0;
 };
 
 // The dashboard over rows a store streams (rank.h's FactRowSource), in constant memory.
 Dashboard dashboard_rows(const FactRowSource& source, const std::vector<DashboardTarget>& targets,
                          const std::string& region, const DashboardOptions& options = {});
+
+// The dashboard from counts the database makes (issue 16: aggregation where it belongs). A store
+// groups the region's typed rows by the columns of dashboard_group_paths() — every fact the tally
+// reads as a ladder or a yes/no — and gives each group's size with the exact sums of the two
+// numbers the dashboard adds up: the CNC rates in [0, 100], in millionths of a point
+// (cnc_millionths()), and the project counts that are whole numbers in [0, 2^31). A row whose facts
+// do not fit the typed columns comes alone, with its JSON facts. The same figures as
+// dashboard_rows() over the same rows, whatever the order or grouping.
+using DashboardGroupVisitor = std::function<void(const DashboardGroup&)>;
+using DashboardGroupSource = std::function<void(const FactQuery&, const DashboardGroupVisitor&)>;
+// The fact paths (fact_table.h columns, "present" ones included) a store groups by.
+[[nodiscard]] const std::vector<std::string>& dashboard_group_paths();
+// A CNC rate in [0, 100] as whole millionths of a point: floor(rate × 1,000,000 + 0.5), each step in
+// IEEE double arithmetic, as a database computes it on a double column — so the rates add up
+// exactly, in any order, in the database or here (the region's mean is the sum of these ÷ 10^6 ÷ the
+// firms, rounded once).
+[[nodiscard]] std::int64_t cnc_millionths(double rate);
+[[nodiscard]] Dashboard dashboard_groups(const DashboardGroupSource& source,
+                                         const std::vector<DashboardTarget>& targets, const std::string& region,
+                                         const DashboardOptions& options = {});
 
 // The percentile of one enterprise's module total among its peers: same GB/T 4754 division (first
 // two digits of profile.industry) and same size class (profile.size_class), optionally inside a
