@@ -619,6 +619,17 @@ const std::vector<std::string>& dashboard_group_paths() {
   return paths;
 }
 
+const std::vector<int>& dashboard_columns() {
+  static const std::vector<int> columns = [] {
+    std::vector<int> out;
+    for (const auto& p : dashboard_group_paths()) out.push_back(fact_column(p));
+    out.push_back(fact_slot("profile.key_process_cnc_rate"));
+    out.push_back(fact_slot("projects.count"));
+    return out;
+  }();
+  return columns;
+}
+
 Dashboard dashboard_groups(const DashboardGroupSource& source, const std::vector<DashboardTarget>& targets,
                            const std::string& region, const DashboardOptions& options) {
   DashboardTally tally(targets, region, options);
@@ -628,6 +639,10 @@ Dashboard dashboard_groups(const DashboardGroupSource& source, const std::vector
     if (group.facts != nullptr) {
       // An untyped row, read from its JSON as dashboard_rows() reads it.
       if (region_within(region_of(*group.facts), region)) tally.add(dashboard_facts(*group.facts));
+      return;
+    }
+    if (group.row) {
+      tally.add(dashboard_facts(group.values));
       return;
     }
     DashboardFacts f = dashboard_facts(group.values);

@@ -682,9 +682,19 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
   if (std::find(query.regions_any.begin(), query.regions_any.end(), "") != query.regions_any.end())
     query.regions_any.clear();
   query.want_json = !all_typed;
-
+  // Only the columns the rules, the filters and the missing-fact notes read; the result is sorted
+  // here (score, tie-breakers, id; the ineligible by id), so the rows may come in any order.
   const int region_slot = fact_slot("region");
   const int industry_slot = fact_slot("profile.industry");
+  query.columns = {region_slot, industry_slot};
+  for (const logic::Rule* r : rules) {
+    for (const auto& p : r->paths()) query.columns.push_back(fact_slot(p));
+  }
+  std::erase(query.columns, -1);
+  std::sort(query.columns.begin(), query.columns.end());
+  query.columns.erase(std::unique(query.columns.begin(), query.columns.end()), query.columns.end());
+  query.any_order = true;
+
   std::vector<Json> json_results(rules.size());
   std::vector<Result> results(rules.size());
   const std::size_t left_out = source(query, [&](const FactRow& row) {

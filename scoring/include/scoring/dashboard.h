@@ -169,6 +169,9 @@ DashboardFacts dashboard_facts(const logic::Typed* values);
 struct DashboardGroup {
   const logic::Typed* values = nullptr;  // fact_columns() order; the grouped columns are set (null for an untyped row)
   const Json* facts = nullptr;           // an untyped row: its facts (count 1, the sums below unused)
+  // One typed row with every column dashboard_facts() reads set (count 1, the sums below unused): a
+  // store in this process (SQLite) streams the rows, since grouping in SQL would add a sort.
+  bool row = false;
   std::int64_t count = 0;
   std::int64_t cnc_known = 0;       // rows of the group whose CNC rate is a number in [0, 100]
   std::int64_t cnc_millionths = 0;  // the sum of cnc_millionths() over them
@@ -226,6 +229,8 @@ using DashboardGroupVisitor = std::function<void(const DashboardGroup&)>;
 using DashboardGroupSource = std::function<void(const FactQuery&, const DashboardGroupVisitor&)>;
 // The fact paths (fact_table.h columns, "present" ones included) a store groups by.
 [[nodiscard]] const std::vector<std::string>& dashboard_group_paths();
+// Those and the two numbers summed: every column dashboard_facts() reads (fact_table.h indexes).
+[[nodiscard]] const std::vector<int>& dashboard_columns();
 // A CNC rate in [0, 100] as whole millionths of a point: floor(rate × 1,000,000 + 0.5), each step in
 // IEEE double arithmetic, as a database computes it on a double column — so the rates add up
 // exactly, in any order, in the database or here (the region's mean is the sum of these ÷ 10^6 ÷ the

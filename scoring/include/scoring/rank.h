@@ -177,11 +177,15 @@ std::string region_prefix(const std::string& area);
 // Ranking at scale, over rows a store streams (fact_table.h). What a source is asked for: records
 // whose region starts with `region` (when not empty) and with one of `regions_any` (when not
 // empty) — a hint: rank_rows applies the filters itself, so a source may give more rows; `want_json`:
-// every row must carry its JSON facts (a rule reads a fact outside the typed columns).
+// every row must carry its JSON facts (a rule reads a fact outside the typed columns); `columns`:
+// the typed columns the reader looks at (fact_table.h indexes; empty: all) — a source may leave the
+// others null, and reads less; `any_order`: the reader does not need the rows in USCC order.
 struct FactQuery {
   std::string region;
   std::vector<std::string> regions_any;
   bool want_json = false;
+  std::vector<int> columns;
+  bool any_order = false;
 };
 using FactRowVisitor = std::function<void(const FactRow&)>;
 // Returns how many records it left out without a visit (counted as outside the filters).
