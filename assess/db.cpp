@@ -348,7 +348,9 @@ class PostgresCursor final : public Cursor {
     nulls_[k] = true;
     types_[k] = 0;
   }
+  void stream() override { stream_ = true; }
   bool step() override {
+    if (stream_) return step_streaming();
     if (!result_) {
       std::vector<const char*> params(values_.size());
       for (std::size_t k = 0; k < values_.size(); ++k) params[k] = nulls_[k] ? nullptr : values_[k].c_str();
@@ -369,6 +371,17 @@ class PostgresCursor final : public Cursor {
     return ++row_ < rows_;
   }
   void reset() override {
+    if (streaming_) {
+      // Stopped before the last row: cancel the query and read what is left of it.
+      if (PGcancel* cancel = PQgetCancel(conn_)) {
+        char message[256];
+        PQcancel(cancel, message, sizeof message);
+        PQfreeCancel(cancel);
+      }
+      drain();
+    }
+    stream_ = false;
+    ended_ = false;
     PQclear(result_);
     result_ = nullptr;
     std::fill(nulls_.begin(), nulls_.end(), true);
@@ -408,6 +421,42 @@ class PostgresCursor final : public Cursor {
   std::int64_t changes() const override { return changes_; }
 
  private:
+  bool step_streaming() {
+    if (ended_) return false;
+    if (!streaming_) {
+      std::vector<const char*> params(values_.size());
+      for (std::size_t k = 0; k < values_.size(); ++k) params[k] = nulls_[k] ? nullptr : values_[k].c_str();
+      if (!PQsendQueryParams(conn_, sql_.c_str(), static_cast<int>(params.size()), types_.data(), params.data(),
+                             nullptr, nullptr, 0)) {
+        throw Error("database", "", pg_message(conn_, nullptr));
+      }
+      streaming_ = true;
+      PQsetSingleRowMode(conn_);
+    }
+    PQclear(result_);
+    result_ = PQgetResult(conn_);
+    const auto status = result_ ? PQresultStatus(result_) : PGRES_FATAL_ERROR;
+    if (status == PGRES_SINGLE_TUPLE) {
+      rows_ = 1;
+      row_ = 0;
+      return true;
+    }
+    // The end (a last, empty result), or an error: read the connection's remaining results.
+    std::string error;
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) error = pg_message(conn_, result_);
+    PQclear(result_);
+    result_ = nullptr;
+    drain();
+    ended_ = true;
+    rows_ = 0;
+    row_ = -1;
+    if (!error.empty()) throw Error("database", "", error);
+    return false;
+  }
+  void drain() {
+    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+    streaming_ = false;
+  }
   void set(int i, std::string v, Oid type) {
     const auto k = static_cast<std::size_t>(i - 1);
     if (k >= values_.size()) return;
@@ -423,6 +472,9 @@ class PostgresCursor final : public Cursor {
   PGresult* result_ = nullptr;
   int rows_ = 0;
   int row_ = -1;
+  bool stream_ = false;     // stream() was asked for the next run
+  bool streaming_ = false;  // a query sent in single-row mode is not read to its end yet
+  bool ended_ = false;      // the streamed run gave its last row
   std::int64_t changes_ = 0;
 };
 

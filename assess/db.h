@@ -32,6 +32,10 @@ class Cursor {
   virtual bool step() = 0;
   // Forgets the result and the bindings.
   virtual void reset() = 0;
+  // The next run gives its rows as they arrive instead of the whole result at once (PostgreSQL's
+  // single-row mode: the client works while the server still sends, in constant memory). Until its
+  // last row or reset() the connection runs no other statement. SQLite always streams.
+  virtual void stream() {}
   virtual ColumnType type(int col) const = 0;
   virtual std::int64_t integer(int col) const = 0;
   virtual double real(int col) const = 0;

@@ -482,6 +482,11 @@ class Statement {
     c_.bind_double(i, v);
     return *this;
   }
+  // The rows as they arrive (db.h Cursor::stream); call before the first step.
+  Statement& stream() {
+    c_.stream();
+    return *this;
+  }
   // True while there is a row.
   bool step() { return c_.step(); }
   void run() {
@@ -1683,6 +1688,7 @@ std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRo
   const FactsWhere where = facts_where(year, query, db_->postgres());
   sql += where.rows + where.region + (query.any_order ? "" : " ORDER BY f.uscc");
   Statement s(*db_, sql);
+  s.stream();
   for (std::size_t i = 0; i < where.binds.size(); ++i) s.bind(static_cast<int>(i + 1), where.binds[i]);
   std::vector<logic::Typed> values(columns.size(), logic::Typed::null());
   std::vector<std::vector<std::string_view>> lists(columns.size());

@@ -267,7 +267,8 @@ class Store {
   // a year, the record bureau_rows_in(year) reads.
   std::map<std::string, Json> bureau_origins(const std::vector<std::string>& usccs, int year = 0);
   // bureau_rows() as the bureau stood at the end of `year`: each enterprise's last round by (year,
-  // round) of that year or before (year 0: the latest round).
+  // round) of that year or before (year 0: the latest round). The rows stream from the database: the
+  // visitor must not call the Store.
   std::size_t bureau_rows_in(int year, const FactQuery& query, const FactRowVisitor& visit);
   // The rows bureau_rows_in() reads, counted in the database for the dashboard (dashboard.h
   // DashboardGroup: the typed rows by group, then each untyped row with its facts): a

@@ -937,3 +937,22 @@ TEST_CASE("the dashboard counted in the database equals the dashboard over every
           assess::dashboard_to_json(assess::dashboard_rows(rows_in, targets, "320000"), "en", words).dump());
   }
 }
+
+TEST_CASE("a bureau read stopped halfway by its reader leaves the connection usable") {
+  // PostgreSQL streams the rows (single-row mode): a reader that throws leaves the query unread,
+  // and the store cancels it and reads what is left before the next statement.
+  auto store = assess::testing::open_test_store();
+  const auto candidates = assess::testing::mixed_candidates(400, 5);
+  store->save_bureau_records(assess::testing::records_of(candidates), false, "test", "2026-01-01");
+  std::size_t seen = 0;
+  CHECK_THROWS_AS(store->bureau_rows({},
+                                     [&](const assess::FactRow&) {
+                                       if (++seen == 10) throw std::runtime_error("stop");
+                                     }),
+                  std::runtime_error);
+  CHECK(seen == 10);
+  std::size_t all = 0;
+  store->bureau_rows({}, [&](const assess::FactRow&) { ++all; });
+  CHECK(all == candidates.size());
+  CHECK(store->has_bureau_records());
+}
