@@ -672,9 +672,47 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
   };
   Slim slim;
   Arena& arena = slim.arena;
+  // The ineligible rows kept to be shown: every one (limit 0), or the `limit` first by id. Those are
+  // kept in a list of their own that is cut back to the `limit` smallest ids whenever it reaches
+  // twice that; past the first cut a row whose id is not below the largest kept one is only counted
+  // (most of a million rows, with a single comparison each).
+  Arena ineligible_arena;
   std::vector<SlimIneligible> ineligible;
   std::vector<std::uint64_t> ineligible_met;      // × cond_words
   std::vector<std::uint64_t> ineligible_missing;  // × path_words
+  std::size_t ineligible_total = 0;
+  std::string ineligible_bound;  // after a cut: the largest id kept
+  bool cut = false;
+  auto ineligible_id = [&](std::size_t i) { return ineligible_arena.view(ineligible[i].at, ineligible[i].id_size); };
+  auto cut_ineligible = [&] {
+    std::vector<std::uint32_t> by_id(ineligible.size());
+    for (std::size_t i = 0; i < by_id.size(); ++i) by_id[i] = static_cast<std::uint32_t>(i);
+    std::nth_element(by_id.begin(), by_id.begin() + static_cast<std::ptrdiff_t>(limit - 1), by_id.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return ineligible_id(a) < ineligible_id(b); });
+    by_id.resize(limit);
+    Arena kept_arena;
+    std::vector<SlimIneligible> kept;
+    std::vector<std::uint64_t> kept_met;
+    std::vector<std::uint64_t> kept_missing;
+    std::string_view bound;
+    for (const std::uint32_t i : by_id) {
+      SlimIneligible e = ineligible[i];
+      e.at = kept_arena.add(ineligible_id(i));
+      kept_arena.add(ineligible_arena.view(ineligible[i].at + ineligible[i].id_size, ineligible[i].name_size));
+      kept.push_back(e);
+      kept_met.insert(kept_met.end(), ineligible_met.begin() + static_cast<std::ptrdiff_t>(i * cond_words),
+                      ineligible_met.begin() + static_cast<std::ptrdiff_t>((i + 1) * cond_words));
+      kept_missing.insert(kept_missing.end(), ineligible_missing.begin() + static_cast<std::ptrdiff_t>(i * path_words),
+                          ineligible_missing.begin() + static_cast<std::ptrdiff_t>((i + 1) * path_words));
+      if (bound.empty() || ineligible_id(i) > bound) bound = ineligible_id(i);
+    }
+    ineligible_bound = std::string(bound);
+    ineligible_arena = std::move(kept_arena);
+    ineligible = std::move(kept);
+    ineligible_met = std::move(kept_met);
+    ineligible_missing = std::move(kept_missing);
+    cut = true;
+  };
 
   FactQuery query;
   query.region = region_prefix(options.region);
@@ -744,9 +782,11 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
       eligible = eligible && ok;
     }
     if (!eligible) {
+      ++ineligible_total;
+      if (cut && row.id >= ineligible_bound) return;
       SlimIneligible e;
-      e.at = arena.add(row.id);
-      arena.add(row.name);
+      e.at = ineligible_arena.add(row.id);
+      ineligible_arena.add(row.name);
       e.id_size = static_cast<std::uint32_t>(row.id.size());
       e.name_size = static_cast<std::uint32_t>(row.name.size());
       ineligible.push_back(e);
@@ -758,6 +798,7 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
             use_typed ? row.values[path_slots[p]].kind != logic::Typed::kNull : has_fact(*row.facts, paths[p]);
         if (!present) ineligible_missing[base + p / 64] |= std::uint64_t{1} << (p % 64);
       }
+      if (limit > 0 && ineligible.size() >= 2 * limit) cut_ineligible();
       return;
     }
     SlimRow e;
@@ -826,7 +867,7 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
 
   result.top = options.top != 0 ? options.top : criteria.top;
   result.eligible_count = n;
-  result.ineligible_count = ineligible.size();
+  result.ineligible_count = ineligible_total;
   const std::size_t keep_rows = limit == 0 ? n : std::min(n, limit);
   result.rows.reserve(keep_rows);
   for (std::size_t i = 0; i < keep_rows; ++i) {
@@ -860,14 +901,14 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
     std::vector<std::uint32_t> by_id(ineligible.size());
     for (std::size_t i = 0; i < by_id.size(); ++i) by_id[i] = static_cast<std::uint32_t>(i);
     const std::size_t keep = limit == 0 ? by_id.size() : std::min(by_id.size(), limit);
-    auto id_of = [&](std::uint32_t i) { return arena.view(ineligible[i].at, ineligible[i].id_size); };
+    auto id_of = [&](std::uint32_t i) { return ineligible_id(i); };
     std::partial_sort(by_id.begin(), by_id.begin() + static_cast<std::ptrdiff_t>(keep), by_id.end(),
                       [&](std::uint32_t a, std::uint32_t b) { return id_of(a) < id_of(b); });
     for (std::size_t i = 0; i < keep; ++i) {
       const std::uint32_t r = by_id[i];
       RankRow row;
       row.id = std::string(id_of(r));
-      row.name = std::string(arena.view(ineligible[r].at + ineligible[r].id_size, ineligible[r].name_size));
+      row.name = std::string(ineligible_arena.view(ineligible[r].at + ineligible[r].id_size, ineligible[r].name_size));
       const std::uint64_t* met = ineligible_met.data() + r * cond_words;
       const std::uint64_t* missing = ineligible_missing.data() + r * path_words;
       for (std::size_t k = 0; k < conditions; ++k) {
