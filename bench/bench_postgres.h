@@ -63,7 +63,12 @@ inline void pg_drop_database(const std::string& url, const std::string& name) {
 // Fields of /proc/PID/stat after the command name (field 3 is the first).
 inline bool proc_stat(pid_t pid, std::string fields[], int count) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  try {
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure&) {
+    return false;  // the process ended between opening and reading (ESRCH)
+  }
   const auto close = text.rfind(')');
   if (close == std::string::npos) return false;
   std::istringstream s(text.substr(close + 2));

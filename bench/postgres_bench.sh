@@ -5,7 +5,8 @@
 #   3. serve_bench saves: SQLite with one server, PostgreSQL with 1, 2 and 4 servers, 50 clients, all
 #      on one assessment; then each client on its own assessment (no idle, guessing or reading clients).
 # Starts a throwaway PostgreSQL cluster (tests/tools/pg_cluster.sh) under $TMPDIR — with PostgreSQL's
-# durable defaults (fsync and synchronous_commit on), unlike the tests' cluster; PG_CLUSTER_SETTINGS
+# durable defaults (fsync and synchronous_commit on), unlike the tests' cluster, and shared_buffers
+# 2 GB (enough to hold the bureau tables at 1,000,000 records, as a deployment would); PG_CLUSTER_SETTINGS
 # overrides them, e.g. "-c synchronous_commit=off" — stops and removes it at the end, and removes the
 # bureau data folders. Prints the load average before each part: on
 # a shared machine, wall-clock figures measured under load are not the machine's.
@@ -28,10 +29,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-url=$(PG_CLUSTER_SETTINGS=${PG_CLUSTER_SETTINGS-} "$here/tests/tools/pg_cluster.sh" start "$cluster/pg")
+settings=${PG_CLUSTER_SETTINGS--c shared_buffers=2GB}
+url=$(PG_CLUSTER_SETTINGS=$settings "$here/tests/tools/pg_cluster.sh" start "$cluster/pg")
 load() { echo "-- $(date -u +%H:%M:%SZ) load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"; }
 
-echo "PostgreSQL cluster: $url (settings: ${PG_CLUSTER_SETTINGS:-durable defaults})"
+echo "PostgreSQL cluster: $url (settings: ${settings:-durable defaults})"
 echo "== bureau_bench $sizes (SQLite and PostgreSQL)"
 load
 # shellcheck disable=SC2086 # the sizes are separate arguments
