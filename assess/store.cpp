@@ -1629,6 +1629,15 @@ FactsWhere facts_where(int year, const FactQuery& query, bool pg) {
     return "(f.region >= ? AND f.region < ?)";
   };
   if (!query.region.empty()) w.region += std::string(" AND ") + range(query.region);
+  // A few ids: those records only (a longer list is a hint the reader applies itself).
+  if (!query.ids.empty() && query.ids.size() <= 500) {
+    w.region += " AND f.uscc IN (";
+    for (std::size_t i = 0; i < query.ids.size(); ++i) {
+      w.region += i ? ", ?" : "?";
+      w.binds.push_back(query.ids[i]);
+    }
+    w.region += ")";
+  }
   if (!query.regions_any.empty()) {
     w.region += " AND (";
     for (std::size_t i = 0; i < query.regions_any.size(); ++i)
@@ -1680,7 +1689,7 @@ std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRo
         std::find(query.columns.begin(), query.columns.end(), static_cast<int>(c)) != query.columns.end())
       read.push_back(c);
   }
-  std::string sql = "SELECT f.uscc, f.name, f.typed";
+  std::string sql = std::string("SELECT f.uscc, ") + (query.names ? "f.name" : "''") + ", f.typed";
   for (const std::size_t c : read) sql += ", f." + columns[c].column;
   sql += std::string(", CASE WHEN f.typed = 0 OR 1 = ") + (query.want_json ? "1" : "0") +
          " THEN (SELECT r.facts FROM bureau_records r WHERE r.uscc = f.uscc AND r.round = f.round) END"

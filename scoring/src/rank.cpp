@@ -732,6 +732,8 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
   std::sort(query.columns.begin(), query.columns.end());
   query.columns.erase(std::unique(query.columns.begin(), query.columns.end()), query.columns.end());
   query.any_order = true;
+  // A page (limit > 0) names only the rows it builds: their names are read afterwards, by id.
+  query.names = limit == 0;
 
   std::vector<Json> json_results(rules.size());
   std::vector<Result> results(rules.size());
@@ -859,16 +861,18 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
     const int c = slim.id(a).compare(slim.id(b));
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
   };
-  std::vector<std::uint32_t> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(i);
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return compare(a, slim.rows[a].key, b, slim.rows[b].key, nullptr) < 0;
-  });
-
+  // Only the first rows' order is read: those built, and the shortlist the sensitivity compares.
   result.top = options.top != 0 ? options.top : criteria.top;
   result.eligible_count = n;
   result.ineligible_count = ineligible_total;
   const std::size_t keep_rows = limit == 0 ? n : std::min(n, limit);
+  const std::size_t sorted = result.top == 0 ? n : std::min(n, std::max(keep_rows, result.top));
+  std::vector<std::uint32_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(i);
+  std::partial_sort(
+      order.begin(), order.begin() + static_cast<std::ptrdiff_t>(sorted), order.end(),
+      [&](std::uint32_t a, std::uint32_t b) { return compare(a, slim.rows[a].key, b, slim.rows[b].key, nullptr) < 0; });
+
   result.rows.reserve(keep_rows);
   for (std::size_t i = 0; i < keep_rows; ++i) {
     const std::size_t r = order[i];
@@ -924,6 +928,27 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
       }
       row.explanation = explain_ineligible(row, criteria);
       result.ineligible.push_back(std::move(row));
+    }
+  }
+
+  // The names of the rows built, when the rows came without them.
+  if (!query.names) {
+    FactQuery by_id;
+    by_id.any_order = true;
+    by_id.columns = {region_slot};
+    for (const auto& r : result.rows) by_id.ids.push_back(r.id);
+    for (const auto& r : result.ineligible) by_id.ids.push_back(r.id);
+    std::map<std::string, std::string, std::less<>> names;
+    if (!by_id.ids.empty()) {
+      const std::set<std::string_view> wanted(by_id.ids.begin(), by_id.ids.end());
+      source(by_id, [&](const FactRow& row) {
+        if (wanted.count(row.id) != 0) names.emplace(std::string(row.id), std::string(row.name));
+      });
+    }
+    for (auto* list : {&result.rows, &result.ineligible}) {
+      for (auto& r : *list) {
+        if (auto it = names.find(r.id); it != names.end()) r.name = it->second;
+      }
     }
   }
 

@@ -179,13 +179,17 @@ std::string region_prefix(const std::string& area);
 // empty) — a hint: rank_rows applies the filters itself, so a source may give more rows; `want_json`:
 // every row must carry its JSON facts (a rule reads a fact outside the typed columns); `columns`:
 // the typed columns the reader looks at (fact_table.h indexes; empty: all) — a source may leave the
-// others null, and reads less; `any_order`: the reader does not need the rows in USCC order.
+// others null, and reads less; `any_order`: the reader does not need the rows in USCC order;
+// `names` false: the rows' names are not needed (a source may leave them empty); `ids` not empty:
+// only the records of these USCCs are needed (a hint too: the reader picks them out).
 struct FactQuery {
   std::string region;
   std::vector<std::string> regions_any;
   bool want_json = false;
   std::vector<int> columns;
   bool any_order = false;
+  bool names = true;
+  std::vector<std::string> ids;
 };
 using FactRowVisitor = std::function<void(const FactRow&)>;
 // Returns how many records it left out without a visit (counted as outside the filters).
