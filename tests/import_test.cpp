@@ -501,3 +501,76 @@ TEST_CASE("the template carries every fact a shipped criteria file or the dashbo
   const auto missing = assess::criteria_missing_columns(tech, {"uscc", "name"}, library());
   CHECK(std::find(missing.begin(), missing.end(), "tech_investment_two_years") != missing.end());
 }
+
+// --- issue 12: the import's words are the catalogues' -------------------------------------------
+
+TEST_CASE("a header in English titles is read like the Chinese one; yes/no cells by either language's words") {
+  // Titles from the definitions (profile.json: uscc "Unified social credit code", name "Enterprise
+  // name", region "Location (county-level division)", digital_rd_tools "Are digital tools used in R&D
+  // and design?"; sme-digital-2024.json: "SME digital level assessment (2024 edition, manufacturing)")
+  // and the catalogues (en.json: "{module} · level", "Data as of"; zh-CN.json: "{module}·得分").
+  const std::string csv =
+      "Unified social credit code,Enterprise name,Location (county-level division),"
+      "Are digital tools used in R&D and design?,\"SME digital level assessment (2024 edition, manufacturing) · "
+      "level\","
+      "中小企业数字化水平评测（2024年版·制造业）·得分,Data as of\n"
+      "91320205MA1Y8KQ38L,甲,320205,Yes,L2,55.6,2025-12-31\n"
+      "91110000600037341L,乙,110101,否,L1,30,2025-06-30\n";
+  const auto r = assess::import_table(csv, "en.csv", library(), shipped());
+  CHECK(r.columns == std::vector<std::string>{"uscc", "name", "region", "digital_rd_tools", "sme-digital-2024.level",
+                                              "sme-digital-2024.total", "as_of"});
+  REQUIRE(r.issues.empty());
+  REQUIRE(r.candidates.size() == 2);
+  CHECK(r.candidates[0].facts["profile"]["digital_rd_tools"] == true);
+  CHECK(r.candidates[1].facts["profile"]["digital_rd_tools"] == false);
+  CHECK(r.candidates[0].facts["results"]["sme-digital-2024"] == assess::Json{{"level", "L2"}, {"total", 55.6}});
+  CHECK(r.candidate_dates == std::vector<std::string>{"2025-12-31", "2025-06-30"});
+  // Without the catalogues' words only ids and the definitions' own texts are headers.
+  CHECK_THROWS_WITH(assess::import_table("uscc,Data as of\n", "x.csv", library(), {}),
+                    "x.csv: unknown column \"Data as of\" (columns are profile question ids or titles; see assess "
+                    "import --template)");
+  // A yes/no cell no language says is an issue, worded by the catalogue ("srv_import_not_yes_no").
+  const auto bad =
+      assess::import_table("uscc,name,digital_rd_tools\n91320205MA1Y8KQ38L,甲,maybe\n", "b.csv", library(), shipped());
+  REQUIRE(bad.issues.size() == 1);
+  CHECK(bad.issues[0].key == "not_yes_no");
+  CHECK(bad.issues[0].reason == "\"maybe\" is not yes or no");  // the first language's words: English
+  CHECK(assess::import_message(bad.issues[0], assess::testing::zh_words()) == "“maybe”不是“是”或“否”");
+}
+
+TEST_CASE("an import's message and column title are worded by the words given; a key they lack reads the reason") {
+  assess::ImportIssue issue;
+  issue.key = "not_number";
+  issue.params = {{"value", "很多"}};
+  issue.reason = "the reason as recorded";
+  assess::Words words;
+  words.texts["srv_import_not_number"] = "<{value}> NaN";
+  CHECK(assess::import_message(issue, words) == "<很多> NaN");
+  CHECK(assess::import_message(issue, assess::Words{}) == "the reason as recorded");
+  // Module results: the definition's title in the language inside the catalogue's pattern.
+  CHECK(assess::import_column_title(library(), "sme-digital-2024.level", "en", assess::testing::en_words()) ==
+        "SME digital level assessment (2024 edition, manufacturing) · level");
+  CHECK(assess::import_column_title(library(), "sme-digital-2024.total", "zh-CN", assess::testing::zh_words()) ==
+        "中小企业数字化水平评测（2024年版·制造业）·得分");
+  CHECK(assess::import_column_title(library(), "projects.count", "en", assess::testing::en_words()) ==
+        "Technical projects on record");
+  CHECK(assess::import_column_title(library(), "as_of", "zh-CN", assess::testing::zh_words()) == "数据日期");
+  CHECK(assess::import_column_title(library(), "uscc", "en", assess::testing::en_words()) ==
+        "Unified social credit code");
+}
+
+TEST_CASE("the template in English reads back without a problem") {
+  const auto rows = assess::import_template(library(), shipped_criteria(), "en", assess::testing::en_words());
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0][0] == "Unified social credit code");
+  CHECK(rows[0][1] == "Enterprise name");
+  CHECK(rows[0].back() == "Data as of");
+  const std::vector<std::vector<assess::Json>> body = {{rows[1].begin(), rows[1].end()}};
+  const auto r = assess::import_table(assess::to_csv(rows[0], body), "t.csv", library(), shipped());
+  CHECK(r.issues.empty());
+  REQUIRE(r.candidates.size() == 1);
+  CHECK(r.candidates[0].facts["results"]["cmmm"]["level"] == "CMMM2");
+  CHECK(r.candidate_dates[0] == "2025-12-31");
+  // By ids.
+  CHECK(assess::import_template(library(), shipped_criteria(), "id", assess::Words{})[0][0] == "uscc");
+}
