@@ -727,17 +727,18 @@ Json App::live_summary(const AssessmentResult& result) {
   return out;
 }
 
-Json App::live_module(const ModuleResult& m) {
+Json App::live_module(const ModuleResult& m) const {
   const Questionnaire& q = *m.questionnaire;
   const int level = m.result.levels.level;
-  Json out = {
-      {"total", m.result.sections[0].score},
-      {"max", m.result.sections[0].max},
-      {"level", level < 0 ? Json() : Json(q.levels[static_cast<std::size_t>(level)].id)},
-      {"level_name", level < 0 ? q.below_levels.zh : q.levels[static_cast<std::size_t>(level)].name.zh},
-      {"level_name_en", level < 0 ? q.below_levels.in("en") : q.levels[static_cast<std::size_t>(level)].name.in("en")},
-      {"has_levels", !q.levels.empty()},
-      {"missing_required", m.result.missing_required.size()}};
+  // "No level" in the definition's words, else the catalogue's (Questionnaire::below_name).
+  const auto below_name = [&](const std::string& tag) { return q.below_name(tag, languages_.words(tag)); };
+  Json out = {{"total", m.result.sections[0].score},
+              {"max", m.result.sections[0].max},
+              {"level", level < 0 ? Json() : Json(q.levels[static_cast<std::size_t>(level)].id)},
+              {"level_name", level < 0 ? below_name("zh-CN") : q.levels[static_cast<std::size_t>(level)].name.zh},
+              {"level_name_en", level < 0 ? below_name("en") : q.levels[static_cast<std::size_t>(level)].name.in("en")},
+              {"has_levels", !q.levels.empty()},
+              {"missing_required", m.result.missing_required.size()}};
   // The computed values as the server has them (exact where they come from typed decimals): the
   // browser's preview takes them where its floating-point figures agree (web/rules.js).
   Json computed = Json::object();
@@ -1515,6 +1516,10 @@ HttpResponse App::on_score(Context& c) {
   const auto& p = c.parts;
   AssessmentRow a = load_assessment(c, p[1]);
   const std::string lang = languages_.text_lang(c.query["lang"]);
+  const Words words = languages_.words(c.query["lang"]);
+  // Views are kept per catalogue language: two languages may read the definitions alike ("fr" and
+  // "en") and still word the built-in names (yes/no, no level) differently.
+  const std::string view_key = languages_.resolve(c.query["lang"]);
   // The result, and the module views already built for it (see Cached::views).
   Snapshot snap = snapshot(a);
   const auto& entry = snap.entry;
@@ -1523,7 +1528,7 @@ HttpResponse App::on_score(Context& c) {
   {
     std::lock_guard<std::mutex> lock(entry->mutex);
     for (const auto& id : snap.result.order) {
-      auto it = entry->views.find(id + "\n" + lang);
+      auto it = entry->views.find(id + "\n" + view_key);
       if (it != entry->views.end() && it->second.first == versions.at(id)) texts[id] = it->second.second;
     }
   }
@@ -1534,11 +1539,11 @@ HttpResponse App::on_score(Context& c) {
   for (const auto& id : result.order) {
     if (texts.count(id)) continue;
     const ModuleResult& m = result.modules.at(id);
-    Json doc = explain_score(*m.questionnaire, m.answers, m.result, lang);
+    Json doc = explain_score(*m.questionnaire, m.answers, m.result, lang, words);
     const int next = m.result.levels.level + 1;
     if (next < static_cast<int>(m.questionnaire->levels.size())) {
       doc["gaps"] = Json::array(
-          {explain_gap(*m.questionnaire, m.answers, *gap_cached(*entry, id, versions.at(id), m, next), lang)});
+          {explain_gap(*m.questionnaire, m.answers, *gap_cached(*entry, id, versions.at(id), m, next), lang, words)});
     }
     Json filled = Json::array();
     for (const auto& f : m.filled) {
@@ -1566,12 +1571,11 @@ HttpResponse App::on_score(Context& c) {
   if (!built.empty()) {
     std::lock_guard<std::mutex> lock(entry->mutex);
     for (const auto& id : built) {
-      if (entry->versions[id] == versions.at(id)) entry->views[id + "\n" + lang] = {versions.at(id), texts[id]};
+      if (entry->versions[id] == versions.at(id)) entry->views[id + "\n" + view_key] = {versions.at(id), texts[id]};
     }
   }
   Json facts = enterprise_facts(result);
   if (facts.contains("region") && !catalogue_.documents.empty()) {
-    const Words words = languages_.words(c.query["lang"]);
     out["rewards"] = rewards_to_json(evaluate_rewards(catalogue_, facts, result.projects, a.date), lang, words);
     // What each module's next level is worth.
     for (const auto& id : result.order) {
@@ -1785,28 +1789,35 @@ HttpResponse App::on_evidence(Context& c) {
 HttpResponse App::on_bureau_import(Context& c) {
   const std::string name = clean_utf8(c.query.count("name") ? c.query["name"] : "upload.csv", 200);
   const std::string lang = languages_.text_lang(c.query["lang"]);
-  ImportResult imported = import_table(c.request.body, name, library_);
+  const Words words = languages_.words(c.query["lang"]);
+  // A header in any catalogue language is read; the issues' reasons are English (the CLI's).
+  ImportResult imported = import_table(c.request.body, name, library_, languages_.all_words("en"));
+  // Each issue in every catalogue language (the UI shows the one it speaks).
+  std::vector<std::pair<std::string, Words>> spoken;
+  for (const auto& l : languages_.list()) spoken.emplace_back(l.tag, languages_.words(l.tag));
   Json issues = Json::array();
   for (const auto& i : imported.issues) {
+    Json messages = Json::object();
+    for (const auto& [tag, w] : spoken) messages[tag] = import_message(i, w);
     issues.push_back({{"row", i.row},
                       {"column", i.column},
-                      {"column_title", i.column.empty() ? "" : import_column_title(library_, i.column, lang)},
+                      {"column_title", i.column.empty() ? "" : import_column_title(library_, i.column, lang, words)},
                       {"key", i.key},
                       {"params", i.params},
-                      {"reason", import_message(i, lang)},
-                      {"messages", {{"zh-CN", import_message(i, "zh-CN")}, {"en", import_message(i, "en")}}}});
+                      {"reason", import_message(i, words)},
+                      {"messages", messages}});
   }
   // Which ranking criteria the file's columns can serve, and what each one still lacks.
   Json served = Json::array();
   for (const auto& cr : load_criteria_dir(config_.policies_dir + "/criteria")) {
     Json missing = Json::array();
     for (const auto& m : criteria_missing_columns(cr, imported.columns, library_)) {
-      missing.push_back({{"id", m}, {"title", import_column_title(library_, m, lang)}});
+      missing.push_back({{"id", m}, {"title", import_column_title(library_, m, lang, words)}});
     }
     served.push_back({{"id", cr.id}, {"title", cr.title.in(lang)}, {"served", missing.empty()}, {"missing", missing}});
   }
   if (!imported.issues.empty() && c.query["on_error"] == "abort") {
-    const std::string message = languages_.words(c.query["lang"])("srv_import_aborted");
+    const std::string message = words("srv_import_aborted");
     return json_response(
         400, {{"error", {{"status", 400}, {"message", message}}}, {"issues", issues}, {"criteria", served}});
   }
@@ -1991,11 +2002,14 @@ void App::feed_bureau(const AssessmentRow& a, std::int64_t now) {
 
 HttpResponse App::on_bureau_template(Context& c) {
   const std::string format = c.query.count("format") ? c.query["format"] : "xlsx";
-  const std::string lang = c.query["lang"] == "en" ? "en" : c.query["lang"] == "id" ? "id" : "zh-CN";
-  const auto rows = import_template(library_, load_criteria_dir(config_.policies_dir + "/criteria"), lang);
+  // "id": the columns' ids; a language tag: their titles in that language (zh-CN when it has no catalogue).
+  const bool ids = c.query["lang"] == "id";
+  const Words words = languages_.words(ids ? "zh-CN" : c.query["lang"]);
+  const auto rows = import_template(library_, load_criteria_dir(config_.policies_dir + "/criteria"),
+                                    ids ? "id" : languages_.text_lang(c.query["lang"]), words);
   std::vector<std::vector<Json>> body;
   for (std::size_t i = 1; i < rows.size(); ++i) body.emplace_back(rows[i].begin(), rows[i].end());
-  return table_download(format, languages_.words(lang)("srv_export_template_file"), "import", rows[0], body);
+  return table_download(format, words("srv_export_template_file"), "import", rows[0], body);
 }
 
 HttpResponse App::on_bureau_rank_export(Context& c) {

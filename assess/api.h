@@ -213,7 +213,7 @@ class App {
     std::optional<AssessmentResult> result;  // scored when first read, then rescored by each save
     Json live;  // live_summary(*result), kept per module: a save rebuilds only the modules it rescored
     // GET score's part of a module that depends on that module alone (explanation, gap plan,
-    // crosswalk), serialised, by "module\nlang"; with the module's version when it was built. A save
+    // crosswalk), serialised, by "module\n<catalogue tag>"; with the module's version when it was built. A save
     // bumps the version of each module it rescored, so a view built from an older result is not kept.
     std::map<std::string, std::pair<std::uint64_t, std::string>> views;
     std::map<std::string, std::uint64_t> versions;
@@ -258,7 +258,7 @@ class App {
   AssessmentResult score_cached(const AssessmentRow& a);
   void forget(std::int64_t id);
   Json live_summary(const AssessmentResult& result);
-  static Json live_module(const ModuleResult& m);
+  Json live_module(const ModuleResult& m) const;
 
   AppConfig config_;
   Store& store_;

@@ -106,9 +106,42 @@ int cmd_where(const std::vector<std::string>& args, std::ostream& out, std::ostr
 std::string questionnaires_dir(const std::string& given);
 std::string web_dir();
 
-// The server's words (scoring/text.h) in `lang`, from the language catalogues the web UI uses.
-Words words_in(const std::string& lang) {
-  return Languages::load_dir(web_dir() + "/i18n").words(lang);
+// The language catalogues the web UI uses (web/i18n of the data root): a language is a file there.
+Languages catalogues() {
+  return Languages::load_dir(web_dir() + "/i18n");
+}
+
+// The server's words (scoring/text.h) in the language `tag`, from the catalogues (its chain: a
+// partial catalogue falls back key by key).
+Words words_in(const std::string& tag) {
+  return catalogues().words(tag);
+}
+
+// The language the definitions' texts are read in for `tag` (Languages::text_lang: "en" or "zh-CN"),
+// as the server reads them for a request in that language.
+std::string text_lang_of(const std::string& tag) {
+  return catalogues().text_lang(tag);
+}
+
+// The --lang option of the commands that write words: any language with a catalogue in web/i18n of
+// the data root, so adding a language needs no change here; an unknown tag is refused, naming the
+// tags there are.
+constexpr const char* kLangHelp =
+    "Output language: a catalogue of web/i18n in the data root (zh-CN, en, or a language added there)";
+CLI::Validator catalogue_language() {
+  return CLI::Validator(
+      [](std::string& tag) -> std::string {
+        try {
+          const Languages l = catalogues();
+          for (const auto& language : l.list()) {
+            if (language.tag == tag) return "";
+          }
+          return "no language catalogue \"" + tag + "\" in " + web_dir() + "/i18n (available: " + l.tags() + ")";
+        } catch (const Error& e) {
+          return e.what();
+        }
+      },
+      "LANG", "catalogue language");
 }
 
 // What a JSON file under questionnaires/ or tests/ is.
@@ -246,16 +279,17 @@ std::string questionnaires_dir(const std::string& given) {
 }
 
 // Explains one module's result with its gaps: the next level, and `target` when it names a level.
+// `lang` reads the definitions' texts, `words` word the rest (text.h).
 Json explain_module(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result,
-                    const std::string& target, const std::string& lang) {
-  Json doc = explain_score(q, answers, result, lang);
+                    const std::string& target, const std::string& lang, const Words& words) {
+  Json doc = explain_score(q, answers, result, lang, words);
   Json gaps = Json::array();
   const int next = result.levels.level + 1;
   if (next < static_cast<int>(q.levels.size()))
-    gaps.push_back(explain_gap(q, answers, find_gap(q, answers, next), lang));
+    gaps.push_back(explain_gap(q, answers, find_gap(q, answers, next), lang, words));
   const int target_index = target.empty() ? -1 : q.level_index(target);
   if (target_index >= 0 && target_index != next) {
-    gaps.push_back(explain_gap(q, answers, find_gap(q, answers, target_index), lang));
+    gaps.push_back(explain_gap(q, answers, find_gap(q, answers, target_index), lang, words));
   }
   doc["gaps"] = gaps;
   return doc;
@@ -265,8 +299,11 @@ std::string policies_dir(const std::string& given);
 std::string today();
 void print_rewards(const Json& rewards, const Words& words, std::ostream& out);
 
+// `tag` is the output language (--lang).
 int score_whole_assessment(const Json& doc, const std::string& file, const std::string& dir, const std::string& target,
-                           const std::string& lang, bool as_json, std::ostream& out, std::ostream& err) {
+                           const std::string& tag, bool as_json, std::ostream& out, std::ostream& err) {
+  const std::string lang = text_lang_of(tag);
+  const Words words = words_in(tag);
   Library library = Library::load_dir(dir);
   const std::string crosswalk_file = dir + "/crosswalk.json";
   Crosswalk crosswalk;
@@ -289,12 +326,11 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
     catalogue = load_catalogue_dir(pdir);
     facts = enterprise_facts(result);
     if (facts.contains("region"))
-      report["rewards"] =
-          rewards_to_json(evaluate_rewards(catalogue, facts, result.projects, date), lang, words_in(lang));
+      report["rewards"] = rewards_to_json(evaluate_rewards(catalogue, facts, result.projects, date), lang, words);
   }
   for (const auto& id : result.order) {
     const ModuleResult& m = result.modules.at(id);
-    Json module = explain_module(*m.questionnaire, m.answers, m.result, target, lang);
+    Json module = explain_module(*m.questionnaire, m.answers, m.result, target, lang, words);
     Json filled = Json::array();
     for (const auto& f : m.filled) filled.push_back({{"link", f.link}, {"question", f.question}, {"value", f.value}});
     Json conflicts = Json::array();
@@ -312,7 +348,7 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
       RewardsResult unlocked;
       for (auto& o : rewards_unlocked(catalogue, facts, result.projects, date, id, next_id))
         unlocked.outcomes.push_back(o);
-      Json u = rewards_to_json(unlocked, lang, words_in(lang));
+      Json u = rewards_to_json(unlocked, lang, words);
       module["next_level_unlocks"] = {{"level", next_id}, {"rewards", u["outcomes"]}};
     }
     report["modules"].push_back(module);
@@ -321,7 +357,6 @@ int score_whole_assessment(const Json& doc, const std::string& file, const std::
     out << report.dump(2) << "\n";
     return kOk;
   }
-  const Words words = words_in(lang);
   if (report.contains("rewards")) {
     out << "════════════════════════════════════════\n";
     print_rewards(report["rewards"], words, out);
@@ -372,7 +407,7 @@ int cmd_score(const std::vector<std::string>& args, std::ostream& out, std::ostr
                  "Folder of definitions and crosswalk.json for whole assessments (default: questionnaires/ of the data "
                  "root; assess where)");
   app.add_option("--target,-t", target, "Target level (id, name or alias) for the gap analysis");
-  app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
+  app.add_option("--lang", lang, kLangHelp)->check(catalogue_language());
   app.add_flag("--json", as_json, "Print the documented JSON document (docs/score-json.md)");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
@@ -400,11 +435,12 @@ int cmd_score(const std::vector<std::string>& args, std::ostream& out, std::ostr
       return kUsage;
     }
     ScoreResult result = score(q, parsed.set);
-    Json doc = explain_module(q, parsed.set, result, target, lang);
+    const Words words = words_in(lang);
+    Json doc = explain_module(q, parsed.set, result, target, text_lang_of(lang), words);
     if (as_json) {
       out << doc.dump(2) << "\n";
     } else {
-      out << render_text(doc, words_in(lang));
+      out << render_text(doc, words);
     }
     return kOk;
   } catch (const Error& e) {
@@ -493,7 +529,7 @@ int cmd_rewards(const std::vector<std::string>& args, std::ostream& out, std::os
   app.add_option("--policies", dir, "Policy catalogue folder (default: policies/ of the data root)");
   app.add_option("--questionnaires", qdir,
                  "Definitions folder (default: questionnaires/ of the data root; assess where)");
-  app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
+  app.add_option("--lang", lang, kLangHelp)->check(catalogue_language());
   app.add_flag("--json", as_json, "Print JSON");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   if (assessment_file.empty() == profile_file.empty()) {
@@ -539,12 +575,13 @@ int cmd_rewards(const std::vector<std::string>& args, std::ostream& out, std::os
       return kInvalidData;
     }
     RewardsResult result = evaluate_rewards(catalogue, facts, projects, date);
-    Json j = rewards_to_json(result, lang, words_in(lang));
+    const Words words = words_in(lang);
+    Json j = rewards_to_json(result, text_lang_of(lang), words);
     j["date"] = date;
     if (as_json) {
       out << j.dump(2) << "\n";
     } else {
-      print_rewards(j, words_in(lang), out);
+      print_rewards(j, words, out);
     }
     return kOk;
   } catch (const Error& e) {
@@ -639,7 +676,7 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ost
   app.add_option("-o,--output", output, "The HTML file to write")->required();
   app.add_option("--pdf", pdf, "Also print it to this PDF (needs Chromium)");
   app.add_option("--previous", previous_file, "The previous assessment of the same enterprise, for T0 → T1");
-  app.add_option("--lang", lang, "zh-CN (default) or en")->check(CLI::IsMember({"zh-CN", "en"}));
+  app.add_option("--lang", lang, std::string(kLangHelp) + "; default zh-CN")->check(catalogue_language());
   app.add_option("--generated-at", generated_at, "The generation time shown (default now; fixed for golden files)");
   app.add_option("--questionnaires", qdir,
                  "Definitions folder (default: questionnaires/ of the data root; assess where)");
@@ -681,7 +718,7 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ost
       }
     }
     ReportOptions options;
-    options.lang = lang;
+    options.lang = text_lang_of(lang);
     options.words = words_in(lang);
     options.generated_at = generated_at;
     options.previous = previous ? &*previous : nullptr;
@@ -1136,7 +1173,7 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
       const std::string pdir = policies_dir("");
       const auto criteria =
           std::filesystem::exists(pdir + "/criteria") ? load_criteria_dir(pdir + "/criteria") : std::vector<Criteria>{};
-      const auto rows = import_template(library, criteria);
+      const auto rows = import_template(library, criteria, "zh-CN", words_in("zh-CN"));
       const std::vector<std::string>& header = rows[0];
       std::vector<std::vector<Json>> body;
       for (std::size_t i = 1; i < rows.size(); ++i) body.emplace_back(rows[i].begin(), rows[i].end());
@@ -1159,14 +1196,18 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
     content << in.rdbuf();
     Library library = Library::load_dir(questionnaires_dir(qdir));
     const bool tty = isatty(2);
-    ImportResult result = import_table(content.str(), file, library, [&](std::size_t done, std::size_t total) {
-      if (!tty) return;
-      const int width = 30;
-      const int filled = static_cast<int>(width * done / std::max<std::size_t>(total, 1));
-      err << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
-          << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total << std::flush;
-      if (done == total) err << "\n";
-    });
+    // A header in any catalogue language is read; problems are reported in English.
+    const std::vector<Words> languages = Languages::load_dir(web_dir() + "/i18n").all_words("en");
+    ImportResult result =
+        import_table(content.str(), file, library, languages, [&](std::size_t done, std::size_t total) {
+          if (!tty) return;
+          const int width = 30;
+          const int filled = static_cast<int>(width * done / std::max<std::size_t>(total, 1));
+          err << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total
+              << std::flush;
+          if (done == total) err << "\n";
+        });
     for (const auto& issue : result.issues) {
       err << file << ": row " << issue.row << (issue.column.empty() ? "" : ", column " + issue.column) << ": "
           << issue.reason << "\n";
@@ -1259,7 +1300,7 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
   app.add_option("--industry", options.industry, "Only enterprises under this GB/T 4754 prefix");
   app.add_option("--top", options.top, "Shortlist size (default: the criteria's \"top\")");
   app.add_option("--export", export_file, "Also write every ranked and ineligible row to FILE.xlsx or FILE.csv");
-  app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
+  app.add_option("--lang", lang, kLangHelp)->check(catalogue_language());
   app.add_flag("--json", as_json, "Print JSON (the shortlist rows; counts are complete)");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
@@ -1276,16 +1317,17 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
       result = rank(criteria, load_candidates(candidates_file), options);
     }
     const Words words = words_in(lang);
+    const std::string text = text_lang_of(lang);  // the definitions' texts
     if (!export_file.empty()) {
       std::vector<std::string> header = {words("srv_cli_rank_col_rank"),   "id",
                                          words("srv_cli_rank_col_name"),   words("srv_cli_rank_col_score"),
                                          words("srv_cli_rank_col_in_top"), words("srv_cli_rank_col_eligible")};
       for (const auto& t : criteria.score) {
-        header.push_back(t.title.in(lang) + " (" + t.id + ")");
-        header.push_back(t.title.in(lang) + " (" + t.id + " × " + format_number(t.weight) + ")");
+        header.push_back(t.title.in(text) + " (" + t.id + ")");
+        header.push_back(t.title.in(text) + " (" + t.id + " × " + format_number(t.weight) + ")");
       }
       for (const auto& t : criteria.tie_breakers)
-        header.push_back(t.title.in(lang) + " (" + t.id + ", " + to_string(t.order) + ")");
+        header.push_back(t.title.in(text) + " (" + t.id + ", " + to_string(t.order) + ")");
       header.push_back(words("srv_cli_rank_col_separated_by"));
       header.push_back(words("srv_cli_rank_col_failed"));
       std::vector<std::vector<Json>> rows;
@@ -1311,7 +1353,7 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
         for (std::size_t k = 0; k < r.checks.size(); ++k) {
           if (!r.checks[k].met)
             failed +=
-                (failed.empty() ? "" : "; ") + criteria.eligibility[k].title.in(lang) + " (" + r.checks[k].id + ")";
+                (failed.empty() ? "" : "; ") + criteria.eligibility[k].title.in(text) + " (" + r.checks[k].id + ")";
         }
         row.push_back(failed);
         rows.push_back(std::move(row));
@@ -1320,7 +1362,7 @@ int cmd_rank(const std::vector<std::string>& args, std::ostream& out, std::ostre
       for (const auto& r : result.ineligible) add(r);
       if (int rc = export_table("rank", export_file, criteria.id, header, rows, out, err); rc >= 0) return rc;
     }
-    const Json doc = rank_to_json(result, lang, words, result.top);
+    const Json doc = rank_to_json(result, text, words, result.top);
     if (as_json) {
       out << doc.dump(2) << "\n";
       return kOk;
@@ -1390,7 +1432,7 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
   location.add_to(app, "Folder of the database with imported records (default var)");
   app.add_option("--export", export_file, "Also write the figures and targets to FILE.xlsx or FILE.csv");
   app.add_option("--policies", dir, "Policy catalogue folder (default: policies/ of the data root)");
-  app.add_option("--lang", lang, "Output language: zh-CN or en")->check(CLI::IsMember({"zh-CN", "en"}));
+  app.add_option("--lang", lang, kLangHelp)->check(catalogue_language());
   app.add_flag("--json", as_json, "Print JSON");
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
@@ -1412,7 +1454,8 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
       d = dashboard(candidates, targets, region);
     }
     const Words words = words_in(lang);
-    const Json doc = dashboard_to_json(d, lang, words);
+    const std::string text = text_lang_of(lang);  // the definitions' texts
+    const Json doc = dashboard_to_json(d, text, words);
     auto met_text = [&](const Json& met) -> std::string {
       if (met.is_null()) return "—";
       return words(met.get<bool>() ? "srv_met" : "srv_not_met");

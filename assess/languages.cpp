@@ -166,6 +166,20 @@ Words Languages::words(const std::string& tag) const {
   return out;
 }
 
+std::vector<Words> Languages::all_words(const std::string& first) const {
+  std::vector<Words> out = {words(first)};
+  for (const Language& l : list_) {
+    if (l.tag != resolve(first)) out.push_back(words(l.tag));
+  }
+  return out;
+}
+
+std::string Languages::tags() const {
+  std::string out;
+  for (const Language& l : list_) out += (out.empty() ? "" : ", ") + l.tag;
+  return out;
+}
+
 std::string Languages::render(const std::string& tag, const std::string& key,
                               const std::map<std::string, std::string>& params) const {
   for (const std::string& t : chain(tag)) {

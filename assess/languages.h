@@ -48,6 +48,11 @@ class Languages {
   // The server's words (scoring/text.h) in the language: every "srv_*" string of its chain, each
   // key from the first catalogue of the chain that has it.
   [[nodiscard]] Words words(const std::string& tag) const;
+  // The words of every language of the folder, `first`'s first (then the list's order): what a
+  // bureau import reads headers and yes/no in (formats/import.h, import_table).
+  [[nodiscard]] std::vector<Words> all_words(const std::string& first) const;
+  // The tags of the folder's catalogues, comma-separated in the list's order ("zh-CN, en, fr").
+  [[nodiscard]] std::string tags() const;
 
   // A server message's stable key: the "err_*" string of the en catalogue whose template gives this
   // English message (the one with the most literal text when several do), and the values of its

@@ -2143,7 +2143,7 @@ TEST_CASE("a consultant's submitted assessment appears in the bureau's ranking a
 }
 
 TEST_CASE("a dashboard figure drills down to the enterprises of its numerator and denominator") {
-  Fixture f;
+  Fixture f(with_catalogues);  // the import reads the header's 数据日期 by the catalogues' words
   const Client bureau = f.login("bureau");
   REQUIRE(bureau.send("POST", "/api/bureau/import?name=x.csv", five_imported("2025-06-30")).status == 200);
   const Json dash = body_of(bureau.get("/api/bureau/dashboard?region=320205"));
@@ -2170,7 +2170,7 @@ TEST_CASE("a dashboard figure drills down to the enterprises of its numerator an
 }
 
 TEST_CASE("rounds by year: last year's round stays beside this year's") {
-  Fixture f;
+  Fixture f(with_catalogues);  // the import reads the header's 数据日期 by the catalogues' words
   const Client bureau = f.login("bureau");
   REQUIRE(bureau.send("POST", "/api/bureau/import?name=2024.csv", five_imported("2024-12-31")).status == 200);
   std::string csv = five_imported("2025-12-31");
@@ -2336,7 +2336,7 @@ TEST_CASE(
 }
 
 TEST_CASE("the dashboard says when each figure's trend reaches its target, worked by hand") {
-  Fixture f;
+  Fixture f(with_catalogues);  // the import reads the header's 数据日期 by the catalogues' words
   const Client bureau = f.login("bureau");
   // 2024: 1 of 5 at 基础级 (20 %); 2025: 2 of 5 (40 %): +20 points a year.
   std::string y2024 = five_imported("2024-12-31");

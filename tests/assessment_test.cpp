@@ -8,6 +8,7 @@
 #include "scoring/code_list.h"
 #include "scoring/explain.h"
 #include "scoring/profile.h"
+#include "support.h"
 
 namespace {
 const std::string kDir = ASSESS_SOURCE_DIR "/tests/data/assessment/";
@@ -159,10 +160,11 @@ TEST_CASE(
       assess::Json filled = assess::Json::array(), conflicts = assess::Json::array();
       for (const auto& f : m.filled) filled.push_back({f.link, f.question, f.value});
       for (const auto& c : m.conflicts) conflicts.push_back({c.link, c.question, c.given, c.from_link, c.reason});
-      out["modules"][id] = {{"score", assess::explain_score(*m.questionnaire, m.answers, m.result, "zh-CN")},
-                            {"answers", assess::answers_to_json(*m.questionnaire, m.answers)},
-                            {"filled", filled},
-                            {"conflicts", conflicts}};
+      out["modules"][id] = {
+          {"score", assess::explain_score(*m.questionnaire, m.answers, m.result, "zh-CN", assess::testing::zh_words())},
+          {"answers", assess::answers_to_json(*m.questionnaire, m.answers)},
+          {"filled", filled},
+          {"conflicts", conflicts}};
     }
     return out;
   };

@@ -200,3 +200,61 @@ TEST_CASE("assess rewards --results reads the module results file (the document 
   CHECK(r.err == bad + ": the results file is an object keyed by questionnaire id\n");
   fs::remove_all(dir);
 }
+
+namespace {
+
+// A data root with the shipped questionnaires, policies and templates and the shipped catalogues plus
+// the fixture's partial French one (tests/data/extension/web/i18n/fr.json), as a deployment would
+// add a language: a file in web/i18n.
+struct RootWithFrench {
+  std::filesystem::path dir;
+  RootWithFrench() {
+    namespace fs = std::filesystem;
+    const fs::path source = ASSESS_SOURCE_DIR;
+    std::random_device rd;
+    dir = fs::temp_directory_path() / ("assess-lang-root-" + std::to_string(rd()));
+    fs::create_directories(dir / "web/i18n");
+    for (const char* d : {"questionnaires", "policies", "templates"}) fs::create_directory_symlink(source / d, dir / d);
+    for (const auto& from : {source / "web/i18n/zh-CN.json", source / "web/i18n/en.json",
+                             source / "tests/data/extension/web/i18n/fr.json"}) {
+      fs::copy_file(from, dir / "web/i18n" / from.filename());
+    }
+  }
+  ~RootWithFrench() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("--lang takes any language with a catalogue in the data root's web/i18n, and names them for an unknown one") {
+  RootWithFrench root;
+  const std::string d = root.dir.string();
+  // French where fr.json has the words: "srv_explain_level" "Niveau : {name}", "srv_option_no" "non",
+  // "srv_option_yes" "oui"; the definition's texts in English (fr.json falls back to en): the level
+  // "Level 1", the question "Has security rules" (tests/data/cli: security answered no, 5 points for yes).
+  Run r =
+      run({"score", "--data-root", d, "-q", kDir + "questionnaire.json", "-a", kDir + "answers.json", "--lang", "fr"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("\nNiveau : Level 1\n") != std::string::npos);
+  CHECK(r.out.find("Has security rules: non → 0/5") != std::string::npos);
+  CHECK(r.out.find("Has security rules: non → oui") != std::string::npos);
+  // The same in English, from en.json.
+  r = run({"score", "--data-root", d, "-q", kDir + "questionnaire.json", "-a", kDir + "answers.json", "--lang", "en"});
+  CHECK(r.out.find("\nLevel: Level 1\n") != std::string::npos);
+  CHECK(r.out.find("Has security rules: No → Yes") != std::string::npos);
+  // A language without a catalogue is a usage error naming the folder and the tags it has, for every
+  // command that takes --lang.
+  for (const std::string command : {"score", "rewards", "report", "rank", "dashboard"}) {
+    r = run({command, "--data-root", d, "--lang", "de"});
+    CHECK(r.code == assess::cli::kUsage);
+    CHECK(r.err == "assess " + command + ": --lang: no language catalogue \"de\" in " + d +
+                       "/web/i18n (available: zh-CN, en, fr)\nRun 'assess " + command + " --help' for usage.\n");
+  }
+  // Without the French file, French is refused the same way.
+  r = run({"score", "-q", kDir + "questionnaire.json", "-a", kDir + "answers.json", "--lang", "fr", "--data-root",
+           ASSESS_SOURCE_DIR});
+  CHECK(r.code == assess::cli::kUsage);
+  CHECK(r.err.find("(available: zh-CN, en)") != std::string::npos);
+}

@@ -8,6 +8,7 @@
 
 #include "scoring/assessment.h"
 #include "scoring/explain.h"
+#include "support.h"
 
 // The shipped questionnaires: every item cites its indicator, clause or standard, and every
 // unconfirmed item says why.
@@ -58,7 +59,8 @@ TEST_CASE("derived outputs of the SME level: 专精特新 points and the city-pi
   auto parsed = assess::parse_answers(
       q, assess::read_json_file(ASSESS_SOURCE_DIR "/questionnaires/sme-digital-2024/demo-answers.json"), "demo");
   REQUIRE(parsed.errors.empty());
-  const auto doc = assess::explain_score(q, parsed.set, assess::score(q, parsed.set));
+  const auto doc =
+      assess::explain_score(q, parsed.set, assess::score(q, parsed.set), "zh-CN", assess::testing::zh_words());
   REQUIRE(doc["level"]["id"] == "L2");
   REQUIRE(doc["derived"].size() == 2);
   for (const auto& d : doc["derived"]) {
@@ -288,7 +290,9 @@ TEST_CASE("user notes say what is uncertain; editing instructions live in mainta
     const auto answers =
         assess::parse_answers(q, assess::Json{{"questionnaire", q.id}, {"answers", assess::Json::object()}}, "empty");
     for (const char* lang : {"zh-CN", "en"}) {
-      const std::string out = assess::explain_score(q, answers.set, assess::score(q, answers.set), lang).dump();
+      const std::string out = assess::explain_score(q, answers.set, assess::score(q, answers.set), lang,
+                                                    assess::testing::shipped_words(lang))
+                                  .dump();
       CHECK(out.find("maintainer_note") == std::string::npos);
       for (const auto& question : q.questions) {
         if (!question.provenance.maintainer_note.empty())

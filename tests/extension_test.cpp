@@ -13,8 +13,11 @@
 #include "languages.h"
 #include "scoring/dashboard.h"
 #include "scoring/error.h"
+#include "scoring/explain.h"
 #include "scoring/questionnaire.h"
+#include "scoring/score.h"
 #include "store.h"
+#include "support.h"
 
 using assess::App;
 using assess::HttpRequest;
@@ -370,4 +373,101 @@ TEST_CASE("a fifth questionnaire added as files flows into the bureau's template
   REQUIRE(bad.status == 200);
   REQUIRE(body_of(bad)["issues"].size() == 1);
   CHECK(body_of(bad)["issues"][0]["column"] == std::string(kEnergy) + ".level");
+}
+
+TEST_CASE("a bureau file headed and worded in a third language imports; its problems are worded in every language") {
+  Extended x;
+  x.store->add_user("wang", kPassword, "bureau");
+  const HttpResponse login = x.send("POST", "/api/login", Json{{"name", "wang"}, {"password", kPassword}}.dump());
+  REQUIRE_MESSAGE(login.status == 200, login.body);
+  const std::string cookie = login.header("Set-Cookie");
+  const std::string token = cookie.substr(15, cookie.find(';') - 15);
+  const std::string csrf = body_of(login)["csrf"].get<std::string>();
+  // fr.json gives "Données au" (srv_import_col_as_of) and "oui" / "non" (srv_option_yes / _no); the
+  // rest of the header is ids. Row 2's employees are not a number; row 3 is good.
+  const std::string csv =
+      "uscc,name,digital_rd_tools,employees,Données au\n"
+      "91320205MA1Y8KQ38L,锡泰,oui,beaucoup,2025-12-31\n"
+      "91110000600037341L,乙,non,12,2025-06-30\n";
+  const HttpResponse r = x.send("POST", "/api/bureau/import?name=fr.csv&lang=fr", csv, token, csrf);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  const Json body = body_of(r);
+  CHECK(body["added"] == 1);
+  REQUIRE(body["issues"].size() == 1);
+  const Json& issue = body["issues"][0];
+  CHECK(issue["row"] == 2);
+  CHECK(issue["column"] == "employees");
+  CHECK(issue["key"] == "not_number");
+  // fr.json's "« {value} » n'est pas un nombre"; en.json's and zh-CN.json's for the other two.
+  CHECK(issue["reason"] == "« beaucoup » n'est pas un nombre");
+  CHECK(issue["messages"] == Json{{"zh-CN", "“beaucoup”不是数字"},
+                                  {"en", "\"beaucoup\" is not a number"},
+                                  {"fr", "« beaucoup » n'est pas un nombre"}});
+  // The column's title: the definition has no French text, so English (fr falls back to en).
+  CHECK(issue["column_title"] == "Persons employed at the end of last year");
+  const Json record = body_of(x.send("GET", "/api/bureau/records/91110000600037341L", "", token));
+  REQUIRE(record["rounds"].size() == 1);
+  CHECK(record["rounds"][0]["facts"]["profile"]["digital_rd_tools"] == false);
+  CHECK(record["rounds"][0]["as_of"] == "2025-06-30");
+}
+
+TEST_CASE("built-in names — yes/no and no level — are catalogue words, so a third language names them") {
+  Extended x;
+  const Languages l = Languages::load_dir((x.dir.path / "web/i18n").string());
+  // A definition without "below": no level reached is named by "srv_level_below".
+  const assess::Questionnaire q = assess::load_questionnaire(Json::parse(R"({"id": "t", "version": "1", "title": "T",
+        "questions": [{"id": "q", "type": "yesno", "title": "Q", "points": {"yes": 1}}],
+        "levels": {"items": [{"id": "L1", "name": "一级", "requires": [{"id": "r", "score": "t", ">=": 1}]}]}})"),
+                                                             "t.json");
+  CHECK(q.below_levels.zh.empty());
+  const assess::AnswerSet answers = assess::testing::answers_for(q, Json{{"q", false}});  // "no"
+  const assess::ScoreResult scored = assess::score(q, answers);
+  REQUIRE(scored.levels.level == -1);
+  const auto named = [&](const std::string& tag) {
+    const Json doc = assess::explain_score(q, answers, scored, l.text_lang(tag), l.words(tag));
+    return std::pair<std::string, std::string>{doc["level"]["name"], doc["questions"][0]["chosen"][0]["label"]};
+  };
+  CHECK(named("zh-CN") == std::pair<std::string, std::string>{"未达级", "否"});
+  CHECK(named("en") == std::pair<std::string, std::string>{"no level", "No"});
+  CHECK(named("fr") == std::pair<std::string, std::string>{"aucun niveau", "non"});  // fr.json has both
+  CHECK(q.questions[0].options[1].label_in("fr", l.words("fr")) == "oui");
+  // A definition's own "below" wins.
+  const assess::Questionnaire named_below =
+      assess::load_questionnaire(Json::parse(R"({"id": "t", "version": "1", "title": "T",
+        "questions": [{"id": "q", "type": "yesno", "title": "Q"}],
+        "levels": {"below": {"zh-CN": "起步前", "en": "not started"},
+                   "items": [{"id": "L1", "name": "一级", "requires": [{"id": "r", "score": "t", ">=": 1}]}]}})"),
+                                 "t.json");
+  CHECK(named_below.below_name("en", l.words("fr")) == "not started");
+}
+
+TEST_CASE("the score view is kept per catalogue language: French and English read the definitions alike") {
+  Extended x;
+  const HttpResponse login = x.send("POST", "/api/login", Json{{"name", "zhang"}, {"password", kPassword}}.dump());
+  const std::string cookie = login.header("Set-Cookie");
+  const std::string token = cookie.substr(15, cookie.find(';') - 15);
+  const std::string csrf = body_of(login)["csrf"].get<std::string>();
+  const HttpResponse ent = x.send("POST", "/api/enterprises", Json{{"name", "虚构企业"}}.dump(), token, csrf);
+  const std::string e = std::to_string(body_of(ent)["id"].get<std::int64_t>());
+  const HttpResponse as = x.send("POST", "/api/enterprises/" + e + "/assessments",
+                                 Json{{"modules", {"profile", kEnergy}}}.dump(), token, csrf);
+  REQUIRE_MESSAGE(as.status == 201, as.body);
+  const std::string a = std::to_string(body_of(as)["id"].get<std::int64_t>());
+  // "online" no (0 points) and meters unanswered: 0, below E1 (needs 4); the definition has no "below".
+  REQUIRE(x.send("PUT", "/api/assessments/" + a + "/answers/" + kEnergy + "/online", "false", token, csrf).status ==
+          200);
+  const auto named = [&](const std::string& lang) {
+    const HttpResponse r = x.send("GET", "/api/assessments/" + a + "/score?lang=" + lang, "", token);
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    const Json m = body_of(r)["modules"][kEnergy];
+    std::string label;
+    for (const auto& question : m["questions"]) {
+      if (question["id"] == "online") label = question["chosen"][0]["label"].get<std::string>();
+    }
+    return std::pair<std::string, std::string>{m["level"]["name"], label};
+  };
+  CHECK(named("fr") == std::pair<std::string, std::string>{"aucun niveau", "non"});
+  CHECK(named("en") == std::pair<std::string, std::string>{"no level", "No"});
+  CHECK(named("fr") == std::pair<std::string, std::string>{"aucun niveau", "non"});
+  CHECK(named("zh-CN") == std::pair<std::string, std::string>{"未达级", "否"});
 }

@@ -10,9 +10,17 @@
 #include "commands.h"
 #include "formats/export.h"
 #include "store.h"
+#include "support.h"
 #include "xlsx_builder.h"
 
 namespace {
+
+// The shipped catalogues' words, English first: a header may be in either language, and the issues'
+// reasons are English (as the CLI prints them).
+const std::vector<assess::Words>& shipped() {
+  static const std::vector<assess::Words> words = {assess::testing::en_words(), assess::testing::zh_words()};
+  return words;
+}
 
 const assess::Library& library() {
   static const assess::Library lib = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
@@ -72,7 +80,7 @@ TEST_CASE("a 1,000-enterprise import keeps the good rows and reports each bad on
     for (std::size_t i = 0; i < row.size(); ++i) broken += (i ? "," : "") + row[i];
     broken += "\n";
   }
-  const auto result = assess::import_table(broken, "bureau.csv", library());
+  const auto result = assess::import_table(broken, "bureau.csv", library(), shipped());
   CHECK(result.rows == 1000);
   CHECK(result.candidates.size() == 997);
   REQUIRE(result.issues.size() == 3);
@@ -85,7 +93,7 @@ TEST_CASE("a 1,000-enterprise import keeps the good rows and reports each bad on
   CHECK(result.issues[1].key == "unknown_region");
   CHECK(result.issues[1].reason ==
         "\"999999\" is not a division code or name (GB/T 2260, e.g. 320205 or 无锡市锡山区)");
-  CHECK(assess::import_message(result.issues[1], "zh-CN") ==
+  CHECK(assess::import_message(result.issues[1], assess::testing::zh_words()) ==
         "“999999”不是行政区划代码或名称（GB/T 2260，如 320205 或 无锡市锡山区）");
   CHECK(result.issues[2].row == 31);
   CHECK(result.issues[2].reason == "\"L9\" is not a level of sme-digital-2024");
@@ -109,7 +117,7 @@ TEST_CASE("a GBK-encoded CSV, as Excel writes it on Chinese Windows, imports cor
     encoded.assign(std::istreambuf_iterator<char>(in), {});
   }
   REQUIRE_FALSE(assess::is_utf8(encoded));
-  const auto result = assess::import_table(encoded, "gbk.csv", library());
+  const auto result = assess::import_table(encoded, "gbk.csv", library(), shipped());
   CHECK(result.encoding == "gbk");
   REQUIRE(result.candidates.size() == 1);
   CHECK(result.candidates[0].name == "无锡锡泰汽车零部件有限公司");
@@ -118,16 +126,16 @@ TEST_CASE("a GBK-encoded CSV, as Excel writes it on Chinese Windows, imports cor
 
 TEST_CASE("an unknown column is refused naming the columns that are allowed") {
   CHECK_THROWS_WITH(
-      assess::import_table("uscc,turnover\n", "x.csv", library()),
+      assess::import_table("uscc,turnover\n", "x.csv", library(), shipped()),
       "x.csv: unknown column \"turnover\" (columns are profile question ids or titles; see assess import --template)");
-  CHECK_THROWS_WITH(assess::import_table("name\n甲\n", "x.csv", library()),
+  CHECK_THROWS_WITH(assess::import_table("name\n甲\n", "x.csv", library(), shipped()),
                     "x.csv: the column \"uscc\" is required: rows are matched by unified social credit code");
 }
 
 TEST_CASE("re-importing an enterprise updates its latest round or adds a new one") {
   auto store = assess::Store::open(":memory:");
   const std::string csv = "uscc,name,sme-digital-2024.level\n91320205MA1Y8KQ38L,甲,L1\n";
-  const auto first = assess::import_table(csv, "a.csv", library());
+  const auto first = assess::import_table(csv, "a.csv", library(), shipped());
   std::vector<assess::Store::BureauRecord> records = {
       {first.candidates[0].id, "甲", "", first.candidates[0].facts, assess::Json(), ""}};
   auto counts = store->save_bureau_records(records, false, "a.csv", "2026-11-24");
@@ -154,7 +162,7 @@ TEST_CASE("assess import --template writes a header the importer accepts") {
                            out, err) == 0);
   std::ifstream in(dir / "t.csv", std::ios::binary);
   const std::string content((std::istreambuf_iterator<char>(in)), {});
-  const auto result = assess::import_table(content, "t.csv", library());
+  const auto result = assess::import_table(content, "t.csv", library(), shipped());
   CHECK(result.issues.empty());
   REQUIRE(result.candidates.size() == 1);
   CHECK(result.candidates[0].facts["results"]["cmmm"]["level"] == "CMMM2");
@@ -170,7 +178,7 @@ TEST_CASE("an XLSX import reads the first sheet: shared strings, numbers and emp
   std::ifstream in(path, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), {});
   std::filesystem::remove(path);
-  const auto result = assess::import_table(bytes, "bureau.xlsx", library());
+  const auto result = assess::import_table(bytes, "bureau.xlsx", library(), shipped());
   CHECK(result.encoding == "xlsx");
   CHECK(result.rows == 2);
   REQUIRE(result.candidates.size() == 1);
@@ -185,7 +193,7 @@ TEST_CASE("an XLSX import reads the first sheet: shared strings, numbers and emp
   CHECK(result.issues[1].row == 3);
   CHECK(result.issues[1].column == "region");
   CHECK(result.issues[1].key == "required");
-  CHECK_THROWS_WITH(assess::import_table("not a zip", "x.xlsx", library()),
+  CHECK_THROWS_WITH(assess::import_table("not a zip", "x.xlsx", library(), shipped()),
                     "x.xlsx: not an XLSX file (it is not a zip archive)");
 }
 
@@ -199,7 +207,7 @@ const std::string kHeaderRow = "<row r=\"1\">" + inline_cell("A1", "uscc") + inl
 
 std::string import_error(const std::string& bytes, const std::string& file) {
   try {
-    (void)assess::import_table(bytes, file, library());
+    (void)assess::import_table(bytes, file, library(), shipped());
   } catch (const assess::Error& e) {
     return e.what();
   }
@@ -217,7 +225,7 @@ TEST_CASE("an XLSX sheet read by the XML parser: inline strings, phonetic runs l
                                            "<c r=\"B2\" t=\"s\"><v>0</v></c><c r=\"C2\" t=\"b\"><v>1</v></c></row>",
                                        "<si><r><t>无锡</t></r><r><t xml:space=\"preserve\"> &amp; 甲</t></r><rPh "
                                        "sb=\"0\" eb=\"1\"><t>むしゃく</t></rPh></si>");
-  const auto result = assess::import_table(bytes, "b.xlsx", library());
+  const auto result = assess::import_table(bytes, "b.xlsx", library(), shipped());
   CHECK(result.issues.empty());
   REQUIRE(result.candidates.size() == 1);
   CHECK(result.candidates[0].name == "无锡 & 甲");
@@ -269,7 +277,7 @@ TEST_CASE("hostile XLSX files are refused with the place named, never a crash, a
   SUBCASE("a cell at XFD itself is read (and reported as a row longer than the header)") {
     const auto bytes = assess::testing::xlsx_with_sheet(
         kHeaderRow + "<row r=\"2\">" + inline_cell("A2", "91320205MA1Y8KQ38L") + "<c r=\"XFD2\"><v>1</v></c></row>");
-    const auto result = assess::import_table(bytes, "b.xlsx", library());
+    const auto result = assess::import_table(bytes, "b.xlsx", library(), shipped());
     REQUIRE(result.issues.size() == 1);
     CHECK(result.issues[0].reason == "has 16384 cells; the header has 2");
   }
@@ -327,8 +335,8 @@ TEST_CASE("a CSV mixing UTF-8 and GBK rows is refused naming both rows") {
         "m.csv: mixed encodings: row 3 is UTF-8 but row 2 is not (GBK?); save the whole file in one encoding, "
         "preferably UTF-8");
   // GBK alone still imports; 联通 in GBK (C1 AA CD A8) looks like UTF-8 to a lax check (overlong C1 AA).
-  const auto gbk =
-      assess::import_table("uscc,name\n" + gbk_row + "91320205MA1Y8KQ38L,\xC1\xAA\xCD\xA8\n", "g.csv", library());
+  const auto gbk = assess::import_table("uscc,name\n" + gbk_row + "91320205MA1Y8KQ38L,\xC1\xAA\xCD\xA8\n", "g.csv",
+                                        library(), shipped());
   CHECK(gbk.encoding == "gbk");
   REQUIRE(gbk.candidates.size() == 2);
   CHECK(gbk.candidates[0].name == "无锡");
@@ -363,7 +371,7 @@ TEST_CASE("regions, industries and options are accepted by name as well as by co
       "uscc,name,region,industry,smart_factory_tier,sme_quality_tier\n"
       "91320205MA1Y8KQ38L,甲,无锡市锡山区,汽车零部件及配件制造,基础级,省级专精特新中小企业\n"
       "91110000600037341L,乙,锡山区,367 汽车零部件及配件制造,basic,none\n";
-  const auto r = assess::import_table(csv, "n.csv", library());
+  const auto r = assess::import_table(csv, "n.csv", library(), shipped());
   REQUIRE(r.issues.empty());
   REQUIRE(r.candidates.size() == 2);
   for (const auto& c : r.candidates) {
@@ -376,14 +384,16 @@ TEST_CASE("regions, industries and options are accepted by name as well as by co
 
 TEST_CASE("a region name that several divisions share is refused naming each of them") {
   // 鼓楼区 is a district of 南京 (320106) and of 徐州 (320302), among others.
-  const auto r = assess::import_table("uscc,name,region\n91320205MA1Y8KQ38L,甲,鼓楼区\n", "a.csv", library());
+  const auto r =
+      assess::import_table("uscc,name,region\n91320205MA1Y8KQ38L,甲,鼓楼区\n", "a.csv", library(), shipped());
   REQUIRE(r.issues.size() == 1);
   CHECK(r.issues[0].key == "ambiguous_name");
   const std::string codes = r.issues[0].params["codes"].dump();
   CHECK(codes.find("320106 鼓楼区（南京市）") != std::string::npos);
   CHECK(codes.find("320302 鼓楼区（徐州市）") != std::string::npos);
   // With the city's name it is one division.
-  const auto ok = assess::import_table("uscc,name,region\n91320205MA1Y8KQ38L,甲,南京市鼓楼区\n", "a.csv", library());
+  const auto ok =
+      assess::import_table("uscc,name,region\n91320205MA1Y8KQ38L,甲,南京市鼓楼区\n", "a.csv", library(), shipped());
   REQUIRE(ok.candidates.size() == 1);
   CHECK(ok.candidates[0].facts["region"] == "320106");
 }
@@ -395,14 +405,14 @@ TEST_CASE("import problems are worded in Chinese and in English, named by spread
       "91110000600037341L,,320205,10\n"      // row 3: no name
       "91320205MA1Y8KQ38L,丙,320205,20\n"    // row 4: the USCC of row 2 again
       "91320583MA1MFXQ95K,丁,火星市,30\n";   // row 5: no such region
-  const auto r = assess::import_table(csv, "p.csv", library());
+  const auto r = assess::import_table(csv, "p.csv", library(), shipped());
   const auto* number = issue_at(r, 2, "employees");
   REQUIRE(number != nullptr);
-  CHECK(assess::import_message(*number, "zh-CN") == "“很多”不是数字");
-  CHECK(assess::import_message(*number, "en") == "\"很多\" is not a number");
+  CHECK(assess::import_message(*number, assess::testing::zh_words()) == "“很多”不是数字");
+  CHECK(assess::import_message(*number, assess::testing::en_words()) == "\"很多\" is not a number");
   const auto* name = issue_at(r, 3, "name");
   REQUIRE(name != nullptr);
-  CHECK(assess::import_message(*name, "zh-CN") == "必填项为空");
+  CHECK(assess::import_message(*name, assess::testing::zh_words()) == "必填项为空");
   const auto* region = issue_at(r, 5, "region");
   REQUIRE(region != nullptr);
   CHECK(region->key == "unknown_region");
@@ -412,7 +422,7 @@ TEST_CASE("import problems are worded in Chinese and in English, named by spread
   const auto* dup4 = issue_at(r, 4, "uscc");
   REQUIRE(dup2 != nullptr);
   REQUIRE(dup4 != nullptr);
-  CHECK(assess::import_message(*dup4, "zh-CN") ==
+  CHECK(assess::import_message(*dup4, assess::testing::zh_words()) ==
         "统一社会信用代码 91320205MA1Y8KQ38L 在第 2, 4 行重复出现；这些行均未导入");
   CHECK(r.candidates.empty());
   // Issues come in row order.
@@ -426,15 +436,15 @@ TEST_CASE("a USCC given on two good rows is an error on both, naming both, and n
       "91320205MA1Y8KQ38L,甲,320205\n"
       "91110000600037341L,乙,110101\n"
       "91320205MA1Y8KQ38L,丙,320205\n";
-  const auto r = assess::import_table(csv, "d.csv", library());
+  const auto r = assess::import_table(csv, "d.csv", library(), shipped());
   REQUIRE(r.candidates.size() == 1);
   CHECK(r.candidates[0].name == "乙");
   REQUIRE(r.issues.size() == 2);
   CHECK(r.issues[0].row == 2);
   CHECK(r.issues[1].row == 4);
-  CHECK(assess::import_message(r.issues[0], "zh-CN") ==
+  CHECK(assess::import_message(r.issues[0], assess::testing::zh_words()) ==
         "统一社会信用代码 91320205MA1Y8KQ38L 在第 2, 4 行重复出现；这些行均未导入");
-  CHECK(assess::import_message(r.issues[1], "en") ==
+  CHECK(assess::import_message(r.issues[1], assess::testing::en_words()) ==
         "the unified social credit code 91320205MA1Y8KQ38L appears on rows 2, 4; none of them is imported");
 }
 
@@ -447,7 +457,7 @@ TEST_CASE("an XLSX row keeps the number the sheet gives it when a writer leaves 
                             "<c r=\"C2\" s=\"1\"><v>45658</v></c>" + inline_cell("D2", "无锡市锡山区") + "</row>" +
                             "<row r=\"4\">" + inline_cell("A4", "91110000600037341L") + inline_cell("B4", "乙") +
                             "<c r=\"C4\"><v>45658</v></c>" + inline_cell("D4", "999999") + "</row>";
-  const auto r = assess::import_table(assess::testing::xlsx_with_sheet(sheet), "y.xlsx", library());
+  const auto r = assess::import_table(assess::testing::xlsx_with_sheet(sheet), "y.xlsx", library(), shipped());
   REQUIRE(r.candidates.size() == 1);
   CHECK(r.candidates[0].facts["region"] == "320205");
   CHECK(r.candidate_dates[0] == "2025-01-01");
@@ -475,13 +485,13 @@ TEST_CASE("the template carries every fact a shipped criteria file or the dashbo
     CHECK_MESSAGE(std::find(ids.begin(), ids.end(), id) != ids.end(), id);
   }
   // Header in Chinese, one example row, and the importer reads the template back without a problem.
-  const auto rows = assess::import_template(library(), shipped_criteria());
+  const auto rows = assess::import_template(library(), shipped_criteria(), "zh-CN", assess::testing::zh_words());
   REQUIRE(rows.size() == 2);
   CHECK(rows[0][0] == "统一社会信用代码");
   CHECK(rows[0][1] == "企业名称");
   std::vector<std::vector<assess::Json>> body = {{rows[1].begin(), rows[1].end()}};
   const std::string csv = assess::to_csv(rows[0], body);
-  const auto r = assess::import_table(csv, "t.csv", library());
+  const auto r = assess::import_table(csv, "t.csv", library(), shipped());
   CHECK(r.issues.empty());
   REQUIRE(r.candidates.size() == 1);
   CHECK(r.candidates[0].facts["region"] == "320205");
@@ -490,4 +500,77 @@ TEST_CASE("the template carries every fact a shipped criteria file or the dashbo
                                    [](const assess::Criteria& c) { return c.id == "xishan-tech-subsidy-candidates"; });
   const auto missing = assess::criteria_missing_columns(tech, {"uscc", "name"}, library());
   CHECK(std::find(missing.begin(), missing.end(), "tech_investment_two_years") != missing.end());
+}
+
+// --- issue 12: the import's words are the catalogues' -------------------------------------------
+
+TEST_CASE("a header in English titles is read like the Chinese one; yes/no cells by either language's words") {
+  // Titles from the definitions (profile.json: uscc "Unified social credit code", name "Enterprise
+  // name", region "Location (county-level division)", digital_rd_tools "Are digital tools used in R&D
+  // and design?"; sme-digital-2024.json: "SME digital level assessment (2024 edition, manufacturing)")
+  // and the catalogues (en.json: "{module} · level", "Data as of"; zh-CN.json: "{module}·得分").
+  const std::string csv =
+      "Unified social credit code,Enterprise name,Location (county-level division),"
+      "Are digital tools used in R&D and design?,\"SME digital level assessment (2024 edition, manufacturing) · "
+      "level\","
+      "中小企业数字化水平评测（2024年版·制造业）·得分,Data as of\n"
+      "91320205MA1Y8KQ38L,甲,320205,Yes,L2,55.6,2025-12-31\n"
+      "91110000600037341L,乙,110101,否,L1,30,2025-06-30\n";
+  const auto r = assess::import_table(csv, "en.csv", library(), shipped());
+  CHECK(r.columns == std::vector<std::string>{"uscc", "name", "region", "digital_rd_tools", "sme-digital-2024.level",
+                                              "sme-digital-2024.total", "as_of"});
+  REQUIRE(r.issues.empty());
+  REQUIRE(r.candidates.size() == 2);
+  CHECK(r.candidates[0].facts["profile"]["digital_rd_tools"] == true);
+  CHECK(r.candidates[1].facts["profile"]["digital_rd_tools"] == false);
+  CHECK(r.candidates[0].facts["results"]["sme-digital-2024"] == assess::Json{{"level", "L2"}, {"total", 55.6}});
+  CHECK(r.candidate_dates == std::vector<std::string>{"2025-12-31", "2025-06-30"});
+  // Without the catalogues' words only ids and the definitions' own texts are headers.
+  CHECK_THROWS_WITH(assess::import_table("uscc,Data as of\n", "x.csv", library(), {}),
+                    "x.csv: unknown column \"Data as of\" (columns are profile question ids or titles; see assess "
+                    "import --template)");
+  // A yes/no cell no language says is an issue, worded by the catalogue ("srv_import_not_yes_no").
+  const auto bad =
+      assess::import_table("uscc,name,digital_rd_tools\n91320205MA1Y8KQ38L,甲,maybe\n", "b.csv", library(), shipped());
+  REQUIRE(bad.issues.size() == 1);
+  CHECK(bad.issues[0].key == "not_yes_no");
+  CHECK(bad.issues[0].reason == "\"maybe\" is not yes or no");  // the first language's words: English
+  CHECK(assess::import_message(bad.issues[0], assess::testing::zh_words()) == "“maybe”不是“是”或“否”");
+}
+
+TEST_CASE("an import's message and column title are worded by the words given; a key they lack reads the reason") {
+  assess::ImportIssue issue;
+  issue.key = "not_number";
+  issue.params = {{"value", "很多"}};
+  issue.reason = "the reason as recorded";
+  assess::Words words;
+  words.texts["srv_import_not_number"] = "<{value}> NaN";
+  CHECK(assess::import_message(issue, words) == "<很多> NaN");
+  CHECK(assess::import_message(issue, assess::Words{}) == "the reason as recorded");
+  // Module results: the definition's title in the language inside the catalogue's pattern.
+  CHECK(assess::import_column_title(library(), "sme-digital-2024.level", "en", assess::testing::en_words()) ==
+        "SME digital level assessment (2024 edition, manufacturing) · level");
+  CHECK(assess::import_column_title(library(), "sme-digital-2024.total", "zh-CN", assess::testing::zh_words()) ==
+        "中小企业数字化水平评测（2024年版·制造业）·得分");
+  CHECK(assess::import_column_title(library(), "projects.count", "en", assess::testing::en_words()) ==
+        "Technical projects on record");
+  CHECK(assess::import_column_title(library(), "as_of", "zh-CN", assess::testing::zh_words()) == "数据日期");
+  CHECK(assess::import_column_title(library(), "uscc", "en", assess::testing::en_words()) ==
+        "Unified social credit code");
+}
+
+TEST_CASE("the template in English reads back without a problem") {
+  const auto rows = assess::import_template(library(), shipped_criteria(), "en", assess::testing::en_words());
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0][0] == "Unified social credit code");
+  CHECK(rows[0][1] == "Enterprise name");
+  CHECK(rows[0].back() == "Data as of");
+  const std::vector<std::vector<assess::Json>> body = {{rows[1].begin(), rows[1].end()}};
+  const auto r = assess::import_table(assess::to_csv(rows[0], body), "t.csv", library(), shipped());
+  CHECK(r.issues.empty());
+  REQUIRE(r.candidates.size() == 1);
+  CHECK(r.candidates[0].facts["results"]["cmmm"]["level"] == "CMMM2");
+  CHECK(r.candidate_dates[0] == "2025-12-31");
+  // By ids.
+  CHECK(assess::import_template(library(), shipped_criteria(), "id", assess::Words{})[0][0] == "uscc");
 }

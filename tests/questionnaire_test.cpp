@@ -372,7 +372,8 @@ TEST_CASE("maintainer_note is read on every provenance item and never output") {
   CHECK(q.levels[0].requirements[0].provenance.maintainer_note == "requirement: threshold also in parameters");
   const auto answers = assess::testing::answers_for(q, Json{{"q", true}});
   for (const char* lang : {"zh-CN", "en"}) {
-    const std::string out = assess::explain_score(q, answers, assess::score(q, answers), lang).dump();
+    const std::string out =
+        assess::explain_score(q, answers, assess::score(q, answers), lang, assess::testing::shipped_words(lang)).dump();
     CHECK(out.find("maintainer") == std::string::npos);
     for (const char* m : {"edit with care", "see file", "keep order", "change both places", "same value", "alias list",
                           "also in parameters"}) {

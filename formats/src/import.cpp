@@ -134,36 +134,6 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
 
 namespace {
 
-// Message texts by key: {"zh-CN", "en"}, with {name} placeholders filled from the issue's params.
-struct MessageText {
-  const char* key;
-  const char* zh;
-  const char* en;
-};
-constexpr MessageText kMessages[] = {
-    {"not_number", "“{value}”不是数字", "\"{value}\" is not a number"},
-    {"below_min", "{value} 小于最小值 {min}", "{value} is below the minimum {min}"},
-    {"above_max", "{value} 大于最大值 {max}", "{value} is above the maximum {max}"},
-    {"not_yes_no", "“{value}”不是“是”或“否”", "\"{value}\" is not yes or no"},
-    {"not_option", "“{value}”不是可选项；可选：{options}", "\"{value}\" is not one of the options: {options}"},
-    {"unknown_region", "“{value}”不是行政区划代码或名称（GB/T 2260，如 320205 或 无锡市锡山区）",
-     "\"{value}\" is not a division code or name (GB/T 2260, e.g. 320205 or 无锡市锡山区)"},
-    {"unknown_industry", "“{value}”不是制造业行业代码或名称（GB/T 4754-2017 门类C，如 367）",
-     "\"{value}\" is not a manufacturing industry code or name (GB/T 4754-2017 section C, e.g. 367)"},
-    {"ambiguous_name", "“{value}”对应多个代码：{codes}；请填写代码或带上级名称",
-     "\"{value}\" names several codes: {codes}; give the code or add the parent's name"},
-    {"bad_uscc", "统一社会信用代码“{value}”无效：{detail}",
-     "unified social credit code \"{value}\" is invalid: {detail}"},
-    {"too_long", "文字超过 {max} 字节", "the text is longer than {max} bytes"},
-    {"bad_date", "“{value}”不是日期（YYYY-MM-DD）", "\"{value}\" is not a date (YYYY-MM-DD)"},
-    {"required", "必填项为空", "is required but empty"},
-    {"duplicate_uscc", "统一社会信用代码 {uscc} 在第 {rows} 行重复出现；这些行均未导入",
-     "the unified social credit code {uscc} appears on rows {rows}; none of them is imported"},
-    {"cell_count", "本行有 {cells} 个单元格，表头有 {header} 个", "has {cells} cells; the header has {header}"},
-    {"not_level", "“{value}”不是 {module} 的等级", "\"{value}\" is not a level of {module}"},
-    {"invalid", "无效：{detail}", "invalid: {detail}"},
-};
-
 std::string param_text(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_array()) {
@@ -192,13 +162,6 @@ std::string fill(const std::string& pattern, const Json& params) {
     out += pattern[i];
   }
   return out;
-}
-
-const MessageText* message_of(const std::string& key) {
-  for (const auto& m : kMessages) {
-    if (key == m.key) return &m;
-  }
-  return nullptr;
 }
 
 // Names of the columns that are not questions.
@@ -315,14 +278,26 @@ std::string trim(std::string s) {
   return s.substr(i);
 }
 
-// Every name a column may be given by → its id.
-std::map<std::string, std::string> column_names(const Library& library) {
+// Every text a definition gives: zh-CN, en and any other language, each once.
+std::vector<std::string> texts_of(const Text& t) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& s) {
+    if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  };
+  add(t.zh);
+  add(t.en);
+  for (const auto& [tag, text] : t.more) add(text);
+  return out;
+}
+
+// Every name a column may be given by → its id: the id, a profile question's title in any language
+// its definition gives, and the titles the catalogues' words make in each language.
+std::map<std::string, std::string> column_names(const Library& library, const std::vector<Words>& languages) {
   std::map<std::string, std::string> out;
   const Questionnaire* profile = library.find("profile");
   for (const auto& q : profile->questions) {
     out[q.id] = q.id;
-    if (!q.title.zh.empty()) out.emplace(q.title.zh, q.id);
-    if (!q.title.en.empty()) out.emplace(q.title.en, q.id);
+    for (const auto& title : texts_of(q.title)) out.emplace(title, q.id);
   }
   for (const auto& id : library.ids()) {
     if (id == "profile") continue;
@@ -330,17 +305,21 @@ std::map<std::string, std::string> column_names(const Library& library) {
     for (const char* field : {"level", "total"}) {
       const std::string column = id + "." + field;
       out[column] = column;
-      out.emplace(import_column_title(library, column, "zh-CN"), column);
-      out.emplace(import_column_title(library, column, "en"), column);
+      const std::string key = std::string("srv_import_col_") + field;
+      for (const auto& l : languages) {
+        if (!l.texts.contains(key)) continue;
+        for (const auto& title : texts_of(m.title)) out.emplace(l(key, {{"module", title}}), column);
+      }
     }
-    (void)m;
   }
   out[kAsOf] = kAsOf;
-  out.emplace("数据日期", kAsOf);
-  out.emplace("Data as of", kAsOf);
   out[kProjects] = kProjects;
-  out.emplace(import_column_title(library, kProjects, "zh-CN"), kProjects);
-  out.emplace(import_column_title(library, kProjects, "en"), kProjects);
+  for (const auto& l : languages) {
+    for (const auto& [key, column] : {std::pair<const char*, const char*>{"srv_import_col_as_of", kAsOf},
+                                      std::pair<const char*, const char*>{"srv_import_col_projects", kProjects}}) {
+      if (l.texts.contains(key)) out.emplace(l(key), column);
+    }
+  }
   return out;
 }
 
@@ -396,21 +375,22 @@ std::vector<std::string> criteria_paths(const Criteria& criteria) {
 
 }  // namespace
 
-std::string import_message(const ImportIssue& issue, const std::string& lang) {
-  const MessageText* m = message_of(issue.key);
-  if (!m) return issue.reason;
-  return fill(lang == "en" ? m->en : m->zh, issue.params);
+std::string import_message(const ImportIssue& issue, const Words& words) {
+  auto it = words.texts.find("srv_import_" + issue.key);
+  if (issue.key.empty() || it == words.texts.end()) return issue.reason;
+  return fill(it->second, issue.params);
 }
 
-std::string import_column_title(const Library& library, const std::string& column, const std::string& lang) {
-  if (column == kAsOf) return lang == "en" ? "Data as of" : "数据日期";
-  if (column == kProjects) return lang == "en" ? "Technical projects on record" : "登记的技术改造项目数";
+std::string import_column_title(const Library& library, const std::string& column, const std::string& lang,
+                                const Words& words) {
+  if (column == kAsOf) return words("srv_import_col_as_of");
+  if (column == kProjects) return words("srv_import_col_projects");
   const auto dot = column.find('.');
   if (dot != std::string::npos) {
     const Questionnaire* m = library.find(column.substr(0, dot));
     if (!m) return column;
-    const bool level = column.substr(dot + 1) == "level";
-    return m->title.in(lang) + (lang == "en" ? (level ? " · level" : " · total score") : (level ? "·等级" : "·得分"));
+    const std::string field = column.substr(dot + 1) == "level" ? "level" : "total";
+    return words("srv_import_col_" + field, {{"module", m->title.in(lang)}});
   }
   const Questionnaire* profile = library.find("profile");
   const int qi = profile ? profile->question_index(column) : -1;
@@ -504,17 +484,17 @@ std::vector<TemplateColumn> import_columns(const Library& library, const std::ve
     if (example.empty() && dot != std::string::npos && id.substr(dot + 1) == "level") {
       if (const Questionnaire* m = library.find(id.substr(0, dot)); m && !m->levels.empty()) example = m->levels[0].id;
     }
-    out.push_back({id, import_column_title(library, id, "zh-CN"), import_column_title(library, id, "en"), example});
+    out.push_back({id, example});
   }
   return out;
 }
 
 std::vector<std::vector<std::string>> import_template(const Library& library, const std::vector<Criteria>& criteria,
-                                                      const std::string& lang) {
+                                                      const std::string& lang, const Words& words) {
   std::vector<std::string> header;
   std::vector<std::string> example;
   for (const auto& c : import_columns(library, criteria)) {
-    header.push_back(lang == "id" ? c.id : lang == "en" ? c.title_en : c.title_zh);
+    header.push_back(lang == "id" ? c.id : import_column_title(library, c.id, lang, words));
     example.push_back(c.example);
   }
   return {header, example};
@@ -531,7 +511,20 @@ struct Typed {
   Json params = Json::object();
 };
 
-Typed typed_cell(const Question& q, const std::string& cell, const NameIndex* names) {
+// Whether a yes/no cell says `word` ("yes" or "no"): the option's id, the machine forms, or the word
+// "srv_option_<word>" of a language the file may be written in.
+bool says(const std::string& cell, const std::string& word, const std::vector<Words>& languages) {
+  const bool yes = word == "yes";
+  if (cell == word || cell == (yes ? "true" : "false") || cell == (yes ? "TRUE" : "FALSE") || cell == (yes ? "1" : "0"))
+    return true;
+  return std::any_of(languages.begin(), languages.end(), [&](const Words& l) {
+    const auto it = l.texts.find("srv_option_" + word);
+    return it != l.texts.end() && it->second == cell;
+  });
+}
+
+Typed typed_cell(const Question& q, const std::string& cell, const NameIndex* names,
+                 const std::vector<Words>& languages) {
   switch (q.type) {
     case QuestionType::kNumber:
     case QuestionType::kPercent:
@@ -549,8 +542,8 @@ Typed typed_cell(const Question& q, const std::string& cell, const NameIndex* na
       return {v, "", Json::object()};
     }
     case QuestionType::kYesNo:
-      if (cell == "true" || cell == "是" || cell == "yes" || cell == "1" || cell == "TRUE") return {true, "", {}};
-      if (cell == "false" || cell == "否" || cell == "no" || cell == "0" || cell == "FALSE") return {false, "", {}};
+      if (says(cell, "yes", languages)) return {true, "", {}};
+      if (says(cell, "no", languages)) return {false, "", {}};
       return {cell, "not_yes_no", {{"value", cell}}};
     case QuestionType::kSingle: {
       const int i = option_by_name(q, cell);
@@ -621,18 +614,23 @@ ImportIssue classify(const std::string& reason, const std::string& cell) {
   return i;
 }
 
-std::string english(const std::string& key, const Json& params) {
+// An issue's reason: its message in `words` (import_table's first language).
+std::string reason(const std::string& key, const Json& params, const Words& words) {
   ImportIssue i;
   i.key = key;
   i.params = params;
-  return import_message(i, "en");
+  i.reason = key;
+  return import_message(i, words);
 }
 
 }  // namespace
 
 ImportResult import_table(const std::string& bytes, const std::string& file, const Library& library,
+                          const std::vector<Words>& languages,
                           const std::function<void(std::size_t, std::size_t)>& progress) {
   ImportResult result;
+  const Words no_words;
+  const Words& words = languages.empty() ? no_words : languages.front();
   const Questionnaire* profile = library.find("profile");
   if (!profile) throw Error(file, "", "importing needs the profile questionnaire");
 
@@ -703,7 +701,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     for (std::size_t r = 0; r < cells.size(); ++r) numbers.push_back(r + 2);  // the header is row 1
   }
   // Every column must be a profile question, <module>.level / <module>.total or as_of, by id or title.
-  const auto names = column_names(library);
+  const auto names = column_names(library, languages);
   for (auto& h : header) {
     h = trim(h);
     auto it = names.find(h);
@@ -759,7 +757,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     const std::size_t row_number = numbers[r];
     bool bad = false;
     auto issue = [&](const std::string& column, const std::string& key, const Json& params) {
-      result.issues.push_back({row_number, column, english(key, params), key, params});
+      result.issues.push_back({row_number, column, reason(key, params, words), key, params});
       bad = true;
     };
     if (line.size() != header.size()) {
@@ -814,7 +812,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
       }
       const int qi = profile->question_index(column);
       const Question& question = profile->questions[static_cast<std::size_t>(qi)];
-      Typed typed = typed_cell(question, cell, column_index[c]);
+      Typed typed = typed_cell(question, cell, column_index[c], languages);
       if (!typed.key.empty()) {
         issue(column, typed.key, typed.params);
         continue;
@@ -871,7 +869,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     duplicated.insert(uscc);
     for (const auto row : rows) {
       const Json params = {{"uscc", uscc}, {"rows", rows}};
-      result.issues.push_back({row, "uscc", english("duplicate_uscc", params), "duplicate_uscc", params});
+      result.issues.push_back({row, "uscc", reason("duplicate_uscc", params, words), "duplicate_uscc", params});
     }
   }
   if (!duplicated.empty()) {

@@ -32,11 +32,12 @@ void add_provenance(Json& out, const Provenance& p, const std::string& lang) {
   if (!p.note.zh.empty()) out["note"] = p.note.in(lang);
 }
 
-Json option_list(const Question& question, const std::vector<int>& selected, const std::string& lang) {
+Json option_list(const Question& question, const std::vector<int>& selected, const std::string& lang,
+                 const Words& words) {
   Json out = Json::array();
   for (int i : selected) {
     const Option& o = question.options[static_cast<std::size_t>(i)];
-    Json item = {{"id", o.id}, {"label", o.label.in(lang)}, {"points", number(o.points)}};
+    Json item = {{"id", o.id}, {"label", o.label_in(lang, words)}, {"points", number(o.points)}};
     if (o.range) item["range"] = o.range->describe();
     if (question.type == QuestionType::kLadder) item["level"] = o.level;
     out.push_back(item);
@@ -83,8 +84,8 @@ std::string rule_text(const Section& s, const SectionResult& r) {
   return out.str();
 }
 
-Json level_ref(const Questionnaire& q, int li, const std::string& lang) {
-  if (li < 0) return Json{{"id", nullptr}, {"name", q.below_levels.in(lang)}};
+Json level_ref(const Questionnaire& q, int li, const std::string& lang, const Words& words) {
+  if (li < 0) return Json{{"id", nullptr}, {"name", q.below_name(lang, words)}};
   const Level& l = q.levels[static_cast<std::size_t>(li)];
   Json out = {{"id", l.id}, {"name", l.name.in(lang)}};
   if (!l.aliases.empty()) out["aliases"] = l.aliases;
@@ -93,7 +94,8 @@ Json level_ref(const Questionnaire& q, int li, const std::string& lang) {
 
 }  // namespace
 
-Json explain_score(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& r, const std::string& lang) {
+Json explain_score(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& r, const std::string& lang,
+                   const Words& words) {
   Json doc;
   doc["definition"] = {
       {"id", q.id}, {"version", q.version}, {"content_hash", q.content_hash}, {"title", q.title.in(lang)}};
@@ -114,7 +116,7 @@ Json explain_score(const Questionnaire& q, const AnswerSet& answers, const Score
   }
   doc["total"]["hidden_scored_questions"] = hidden;
   doc["total"]["not_applicable_questions"] = not_applicable;
-  doc["level"] = level_ref(q, r.levels.level, lang);
+  doc["level"] = level_ref(q, r.levels.level, lang, words);
   doc["complete"] = r.missing_required.empty();
   Json missing = Json::array();
   for (int qi : r.missing_required) missing.push_back(q.questions[static_cast<std::size_t>(qi)].id);
@@ -172,7 +174,7 @@ Json explain_score(const Questionnaire& q, const AnswerSet& answers, const Score
       item["weight"] = number(question.weight);
       std::vector<int> chosen = a.selected;
       if (question.type == QuestionType::kBand) chosen = qr.band >= 0 ? std::vector<int>{qr.band} : std::vector<int>{};
-      item["chosen"] = option_list(question, qr.answered ? chosen : std::vector<int>{}, lang);
+      item["chosen"] = option_list(question, qr.answered ? chosen : std::vector<int>{}, lang, words);
       if (question.type == QuestionType::kBand && qr.answered) item["value"] = number(qr.value);
       if (!question.asked()) item["value_from"] = q.computed[static_cast<std::size_t>(question.value_from)].id;
       if (question.max_points) item["max_points"] = number(*question.max_points);
@@ -200,7 +202,7 @@ Json explain_score(const Questionnaire& q, const AnswerSet& answers, const Score
   Json levels = Json::array();
   for (std::size_t li = 0; li < q.levels.size(); ++li) {
     const Level& l = q.levels[li];
-    Json item = level_ref(q, static_cast<int>(li), lang);
+    Json item = level_ref(q, static_cast<int>(li), lang, words);
     item["holds"] = static_cast<bool>(r.levels.holds[li]);
     add_provenance(item, l.provenance, lang);
     note_uncertain("level", l.id, l.provenance);
@@ -290,8 +292,9 @@ Json explain_score(const Questionnaire& q, const AnswerSet& answers, const Score
   return doc;
 }
 
-Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResult& gap, const std::string& lang) {
-  Json out = {{"target", level_ref(q, gap.target, lang)},
+Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResult& gap, const std::string& lang,
+                 const Words& words) {
+  Json out = {{"target", level_ref(q, gap.target, lang, words)},
               {"already_reached", gap.already_reached},
               {"reachable", gap.reachable},
               {"search_complete", gap.search_complete},
@@ -321,15 +324,15 @@ Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResu
   out["steps"] = gap.steps;
   out["points_gained"] = number(gap.points_gained);
   out["total_before"] = number(gap.after.sections[0].score - gap.points_gained);
-  out["level_after"] = level_ref(q, gap.after.levels.level, lang);
+  out["level_after"] = level_ref(q, gap.after.levels.level, lang, words);
   out["total_after"] = number(gap.after.sections[0].score);
   Json imps = Json::array();
   for (const auto& imp : gap.improvements) {
     const Question& question = q.questions[static_cast<std::size_t>(imp.question)];
     Json item = {{"question", question.id},
                  {"title", text(question.title, lang)},
-                 {"from", option_list(question, imp.from, lang)},
-                 {"to", option_list(question, imp.to, lang)},
+                 {"from", option_list(question, imp.from, lang, words)},
+                 {"to", option_list(question, imp.to, lang, words)},
                  {"steps", imp.steps},
                  {"points_gained", number(imp.points_gained)},
                  {"total_gained", number(imp.total_gained)}};

@@ -662,8 +662,9 @@ class Loader {
       o->fail("\"options\" does not apply to " + std::string(to_string(t)) + " questions");
     }
     if (t == QuestionType::kYesNo) {
-      Option no{"no", {"否", "No"}, 0, false, 0, std::nullopt, {}};
-      Option yes{"yes", {"是", "Yes"}, 0, false, 1, std::nullopt, {}};
+      // Built-in options, named by the catalogues ("srv_option_no" / "srv_option_yes": Option::label_in).
+      Option no{"no", {}, 0, false, 0, std::nullopt, {}, "srv_option_no"};
+      Option yes{"yes", {}, 0, false, 1, std::nullopt, {}, "srv_option_yes"};
       if (auto p = r.find("points")) {
         p->expect_object();
         p->allow_only({"yes", "no"});
@@ -854,7 +855,8 @@ class Loader {
     r.expect_object();
     r.allow_only({"cumulative", "below", "items"});
     if (auto c = r.find("cumulative")) q_.levels_cumulative = c->boolean();
-    q_.below_levels = r.find("below") ? r.at("below").text() : Text{"未达级", "no level"};
+    // Without "below", the catalogues name it ("srv_level_below": Questionnaire::below_name).
+    if (auto b = r.find("below")) q_.below_levels = b->text();
     Reader items = r.at("items");
     items.expect_array();
     if (items.size() > limits_.max_levels) {

@@ -134,12 +134,13 @@ std::string answer_text(const Question& q, const Answer& a, const std::string& l
     case QuestionType::kLadder:
     case QuestionType::kYesNo: {
       std::string out;
-      for (int i : a.selected) out += q.options[static_cast<std::size_t>(i)].label.in(lang);
+      for (int i : a.selected) out += q.options[static_cast<std::size_t>(i)].label_in(lang, words);
       return out;
     }
     case QuestionType::kMulti: {
       std::string out;
-      for (int i : a.selected) out += (out.empty() ? "" : "；") + q.options[static_cast<std::size_t>(i)].label.in(lang);
+      for (int i : a.selected)
+        out += (out.empty() ? "" : "；") + q.options[static_cast<std::size_t>(i)].label_in(lang, words);
       return out;
     }
     case QuestionType::kNumber:
@@ -151,15 +152,15 @@ std::string answer_text(const Question& q, const Answer& a, const std::string& l
   }
 }
 
-std::string level_name(const Questionnaire& q, int level, const std::string& lang) {
-  return level < 0 ? q.below_levels.in(lang) : q.levels[static_cast<std::size_t>(level)].name.in(lang);
+std::string level_name(const Questionnaire& q, int level, const std::string& lang, const Words& words) {
+  return level < 0 ? q.below_name(lang, words) : q.levels[static_cast<std::size_t>(level)].name.in(lang);
 }
 
 std::string options_label(const Question& q, const std::vector<int>& options, const std::string& lang,
                           const Words& words) {
   if (options.empty()) return words("srv_unanswered");
   std::string out;
-  for (int i : options) out += (out.empty() ? "" : "；") + q.options[static_cast<std::size_t>(i)].label.in(lang);
+  for (int i : options) out += (out.empty() ? "" : "；") + q.options[static_cast<std::size_t>(i)].label_in(lang, words);
   return out;
 }
 
@@ -291,7 +292,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
     }
     if (q.levels.empty()) continue;  // the profile: facts only
 
-    Json explained = explain_score(q, m.answers, m.result, lang);
+    Json explained = explain_score(q, m.answers, m.result, lang, words);
     for (const auto& u : explained["uncertain"]) {
       Json row = u;
       row["module"] = q.title.in(lang);
@@ -324,7 +325,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
     }
     Json module = {{"id", q.id},
                    {"title", q.title.in(lang)},
-                   {"level_name", level_name(q, m.result.levels.level, lang)},
+                   {"level_name", level_name(q, m.result.levels.level, lang, words)},
                    {"reached", m.result.levels.level >= 0},
                    {"total", format_number(m.result.sections[0].score)},
                    {"max", format_number(m.result.sections[0].max)},
@@ -470,7 +471,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                         {"points", format_parts({after - before}, before, after)[0]},
                         {"total_before", format_number(before)},
                         {"total_after", format_number(after)},
-                        {"level_after", level_name(q, gap.after.levels.level, lang)},
+                        {"level_after", level_name(q, gap.after.levels.level, lang, words)},
                         {"improvements", improvements},
                         {"unlocks", unlocks},
                         {"has_unlocks", !unlocks.empty()}};
@@ -571,8 +572,8 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       const double a = after.result.sections[0].score;
       comparison.push_back(
           {{"module", after.questionnaire->title.in(lang)},
-           {"before_level", level_name(*before->second.questionnaire, before->second.result.levels.level, lang)},
-           {"after_level", level_name(*after.questionnaire, after.result.levels.level, lang)},
+           {"before_level", level_name(*before->second.questionnaire, before->second.result.levels.level, lang, words)},
+           {"after_level", level_name(*after.questionnaire, after.result.levels.level, lang, words)},
            {"before_total", format_number(b)},
            {"after_total", format_number(a)},
            {"delta", (a >= b ? "+" : "") + format_number(a - b)},

@@ -17,11 +17,13 @@
 
 namespace assess {
 
+// `lang` is the language the definitions' texts are read in, `words` that language's catalogue words
+// (text.h): built-in names — yes/no options, "no level" when a definition names none — come from them.
 [[nodiscard]] Json explain_score(const Questionnaire& q, const AnswerSet& answers, const ScoreResult& result,
-                                 const std::string& lang = "zh-CN");
+                                 const std::string& lang, const Words& words);
 
 [[nodiscard]] Json explain_gap(const Questionnaire& q, const AnswerSet& answers, const GapResult& gap,
-                               const std::string& lang = "zh-CN");
+                               const std::string& lang, const Words& words);
 
 // Human-readable text of an explained score (with its "gaps" array when present), in the words of
 // one language (text.h: the "srv_explain_*" entries of the language catalogues).

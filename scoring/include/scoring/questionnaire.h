@@ -70,6 +70,13 @@ struct Option {
   std::optional<Range> range;  // band: the values that select this option
   // Ids this option had before a correction: saved answers that use one read as this option.
   std::vector<std::string> replaces;
+  // A built-in option's catalogue key (yes/no: "srv_option_yes" / "srv_option_no"; empty label): its
+  // label is the reader's words for it (text.h Words), so every catalogue language names it.
+  std::string word{};
+  // The label in `lang` (the definitions' language) and `words` (that language's catalogue).
+  [[nodiscard]] std::string label_in(const std::string& lang, const Words& words) const {
+    return word.empty() ? label.in(lang) : words(word);
+  }
 };
 
 struct EvidenceSlot {
@@ -207,10 +214,16 @@ struct Questionnaire {
   std::vector<Computed> computed;   // in evaluation order (dependencies first)
   std::vector<Level> levels;        // lowest first
   bool levels_cumulative = false;   // a level counts only when every lower level holds too
-  Text below_levels;                // the name of "no level reached"
+  Text below_levels;                // the definition's name of "no level reached" (empty: none given)
   Json parameters;                  // documented constants of the method (e.g. what counts as flat)
   Json labels;                      // free-form extras for reports (badges, derived outputs)
   std::map<std::string, std::shared_ptr<const CodeList>> code_lists;  // by the name questions use
+
+  // The name of "no level reached" in `lang`: the definition's "below", else the words'
+  // "srv_level_below" (the catalogue's default, so every language has one).
+  [[nodiscard]] std::string below_name(const std::string& lang, const Words& words) const {
+    return below_levels.zh.empty() ? words("srv_level_below") : below_levels.in(lang);
+  }
 
   [[nodiscard]] int question_index(const std::string& id) const;
   [[nodiscard]] int section_index(const std::string& id) const;
