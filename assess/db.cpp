@@ -431,7 +431,10 @@ class PostgresCursor final : public Cursor {
         throw Error("database", "", pg_message(conn_, nullptr));
       }
       streaming_ = true;
-      PQsetSingleRowMode(conn_);
+      if (!PQsetSingleRowMode(conn_)) {
+        drain();
+        throw Error("database", "", "PostgreSQL refused single-row mode for a read");
+      }
     }
     PQclear(result_);
     result_ = PQgetResult(conn_);

@@ -1629,12 +1629,15 @@ FactsWhere facts_where(int year, const FactQuery& query, bool pg) {
     return "(f.region >= ? AND f.region < ?)";
   };
   if (!query.region.empty()) w.region += std::string(" AND ") + range(query.region);
-  // A few ids: those records only (a longer list is a hint the reader applies itself).
-  if (!query.ids.empty() && query.ids.size() <= 500) {
+  // A few ids: those records only (a longer list is a hint the reader applies itself). The list is
+  // padded to a power of two with its last id, so that few statement texts are prepared and cached.
+  if (!query.ids.empty() && query.ids.size() <= 512) {
+    std::size_t padded = 1;
+    while (padded < query.ids.size()) padded *= 2;
     w.region += " AND f.uscc IN (";
-    for (std::size_t i = 0; i < query.ids.size(); ++i) {
+    for (std::size_t i = 0; i < padded; ++i) {
       w.region += i ? ", ?" : "?";
-      w.binds.push_back(query.ids[i]);
+      w.binds.push_back(query.ids[std::min(i, query.ids.size() - 1)]);
     }
     w.region += ")";
   }
@@ -1738,6 +1741,7 @@ void Store::dashboard_groups(int year, const FactQuery& query, const DashboardGr
     q.columns = dashboard_columns();
     q.any_order = true;
     q.want_json = false;
+    q.names = false;
     bureau_rows_in(year, q, [&](const FactRow& row) {
       DashboardGroup g;
       g.values = row.values;

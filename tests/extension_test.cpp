@@ -84,10 +84,34 @@ struct Extended {
     if (!csrf.empty()) r.headers.emplace("x-csrf-token", csrf);
     return app->handle(r, kNow);
   }
+
+  // Logs zhang in and opens an assessment of a made-up enterprise with the profile and `module`.
+  struct Opened {
+    std::string token;
+    std::string csrf;
+    std::string assessment;
+  };
+  Opened open_assessment(const std::string& module) const;
 };
 
 Json body_of(const HttpResponse& r) {
   return Json::parse(r.body);
+}
+
+Extended::Opened Extended::open_assessment(const std::string& module) const {
+  const HttpResponse login = send("POST", "/api/login", Json{{"name", "zhang"}, {"password", kPassword}}.dump());
+  REQUIRE_MESSAGE(login.status == 200, login.body);
+  const std::string cookie = login.header("Set-Cookie");
+  Opened o;
+  o.token = cookie.substr(15, cookie.find(';') - 15);
+  o.csrf = body_of(login)["csrf"].get<std::string>();
+  const HttpResponse ent = send("POST", "/api/enterprises", Json{{"name", "虚构企业"}}.dump(), o.token, o.csrf);
+  const std::string e = std::to_string(body_of(ent)["id"].get<std::int64_t>());
+  const HttpResponse as = send("POST", "/api/enterprises/" + e + "/assessments",
+                               Json{{"modules", {"profile", module}}}.dump(), o.token, o.csrf);
+  REQUIRE_MESSAGE(as.status == 201, as.body);
+  o.assessment = std::to_string(body_of(as)["id"].get<std::int64_t>());
+  return o;
 }
 
 }  // namespace
@@ -247,16 +271,10 @@ TEST_CASE("server-side words come from the catalogues: French where the partial 
 
   // In a report: an improvement that starts from an unanswered question (meters "some" gives E1 with
   // 4 points; E2 needs 15: meters "all" +6 and online, unanswered, "yes" +5).
-  const HttpResponse login = x.send("POST", "/api/login", Json{{"name", "zhang"}, {"password", kPassword}}.dump());
-  const std::string cookie = login.header("Set-Cookie");
-  const std::string token = cookie.substr(15, cookie.find(';') - 15);
-  const std::string csrf = body_of(login)["csrf"].get<std::string>();
-  const HttpResponse ent = x.send("POST", "/api/enterprises", Json{{"name", "虚构企业"}}.dump(), token, csrf);
-  const std::string e = std::to_string(body_of(ent)["id"].get<std::int64_t>());
-  const HttpResponse as = x.send("POST", "/api/enterprises/" + e + "/assessments",
-                                 Json{{"modules", {"profile", kEnergy}}}.dump(), token, csrf);
-  REQUIRE_MESSAGE(as.status == 201, as.body);
-  const std::string a = std::to_string(body_of(as)["id"].get<std::int64_t>());
+  const Extended::Opened opened = x.open_assessment(kEnergy);
+  const std::string& token = opened.token;
+  const std::string& csrf = opened.csrf;
+  const std::string& a = opened.assessment;
   REQUIRE(x.send("PUT", "/api/assessments/" + a + "/answers/" + kEnergy + "/meters", "\"some\"", token, csrf).status ==
           200);
   const auto report = [&](const std::string& lang) {
@@ -443,16 +461,10 @@ TEST_CASE("built-in names — yes/no and no level — are catalogue words, so a 
 
 TEST_CASE("the score view is kept per catalogue language: French and English read the definitions alike") {
   Extended x;
-  const HttpResponse login = x.send("POST", "/api/login", Json{{"name", "zhang"}, {"password", kPassword}}.dump());
-  const std::string cookie = login.header("Set-Cookie");
-  const std::string token = cookie.substr(15, cookie.find(';') - 15);
-  const std::string csrf = body_of(login)["csrf"].get<std::string>();
-  const HttpResponse ent = x.send("POST", "/api/enterprises", Json{{"name", "虚构企业"}}.dump(), token, csrf);
-  const std::string e = std::to_string(body_of(ent)["id"].get<std::int64_t>());
-  const HttpResponse as = x.send("POST", "/api/enterprises/" + e + "/assessments",
-                                 Json{{"modules", {"profile", kEnergy}}}.dump(), token, csrf);
-  REQUIRE_MESSAGE(as.status == 201, as.body);
-  const std::string a = std::to_string(body_of(as)["id"].get<std::int64_t>());
+  const Extended::Opened opened = x.open_assessment(kEnergy);
+  const std::string& token = opened.token;
+  const std::string& csrf = opened.csrf;
+  const std::string& a = opened.assessment;
   // "online" no (0 points) and meters unanswered: 0, below E1 (needs 4); the definition has no "below".
   REQUIRE(x.send("PUT", "/api/assessments/" + a + "/answers/" + kEnergy + "/online", "false", token, csrf).status ==
           200);

@@ -882,6 +882,9 @@ TEST_CASE("migration 11 marks again each enterprise's latest round by (year, rou
 }
 
 TEST_CASE("the dashboard counted in the database equals the dashboard over every row and in memory") {
+  // A second method, not an independent one: on PostgreSQL (the store_and_api_on_postgresql run) it
+  // checks the SQL that groups and sums against the tally over every row; on SQLite the rows stream
+  // into the same tally, and the test checks the streaming and the region and year filters.
   // Mixed records (some untyped), with CNC rates and project counts at the edges of what the
   // dashboard adds up: rates just outside [0, 100], rates whose millionths end in a half, tiny ones,
   // an integer and the same as a float; counts at 2^31 − 1 and just past it, negative, fractional.
@@ -955,4 +958,35 @@ TEST_CASE("a bureau read stopped halfway by its reader leaves the connection usa
   store->bureau_rows({}, [&](const assess::FactRow&) { ++all; });
   CHECK(all == candidates.size());
   CHECK(store->has_bureau_records());
+}
+
+TEST_CASE("a streamed read that fails midway, or is stopped early, leaves the PostgreSQL connection usable") {
+  // PostgreSQL only (single-row mode); SQLite steps its statements in the process.
+  if (!assess::testing::testing_postgres()) return;
+  auto db = assess::Database::open(assess::testing::test_database_url());
+  {
+    // Division by zero at the fifth row: the rows before it arrive, then the error.
+    assess::Cursor& c = db->prepare("SELECT 10 / (x - 5) FROM generate_series(1, 10) x");
+    c.stream();
+    int rows = 0;
+    CHECK_THROWS_AS(
+        [&] {
+          while (c.step()) ++rows;
+        }(),
+        assess::Error);
+    CHECK(rows < 5);
+    c.reset();
+  }
+  {
+    // Stopped after one row of five million: reset() cancels the query and reads what is left.
+    assess::Cursor& c = db->prepare("SELECT x FROM generate_series(1, 5000000) x");
+    c.stream();
+    REQUIRE(c.step());
+    CHECK(c.integer(0) == 1);
+    c.reset();
+  }
+  assess::Cursor& after = db->prepare("SELECT 41 + 1");
+  REQUIRE(after.step());
+  CHECK(after.integer(0) == 42);
+  after.reset();
 }

@@ -297,7 +297,8 @@ DashboardTally::DashboardTally(const std::vector<DashboardTarget>& targets, std:
 }
 
 std::int64_t cnc_millionths(double rate) {
-  // Two steps, each rounded as a database rounds them on a double column (no fused multiply-add).
+  // Two steps, each rounded as a database rounds them on a double column (built with
+  // -ffp-contract=off: no fused multiply-add).
   const double scaled = rate * 1e6;
   return static_cast<std::int64_t>(std::floor(scaled + 0.5));
 }

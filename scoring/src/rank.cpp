@@ -732,8 +732,9 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
   std::sort(query.columns.begin(), query.columns.end());
   query.columns.erase(std::unique(query.columns.begin(), query.columns.end()), query.columns.end());
   query.any_order = true;
-  // A page (limit > 0) names only the rows it builds: their names are read afterwards, by id.
-  query.names = limit == 0;
+  // A page (limit > 0) names only the rows it builds (at most 2 × limit): their names are read
+  // afterwards, by id — when that is a short list the store can look up by key.
+  query.names = limit == 0 || limit > 250;
 
   std::vector<Json> json_results(rules.size());
   std::vector<Result> results(rules.size());
@@ -800,7 +801,7 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
             use_typed ? row.values[path_slots[p]].kind != logic::Typed::kNull : has_fact(*row.facts, paths[p]);
         if (!present) ineligible_missing[base + p / 64] |= std::uint64_t{1} << (p % 64);
       }
-      if (limit > 0 && ineligible.size() >= 2 * limit) cut_ineligible();
+      if (limit > 0 && ineligible.size() / 2 >= limit) cut_ineligible();
       return;
     }
     SlimRow e;
@@ -866,7 +867,9 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
   result.eligible_count = n;
   result.ineligible_count = ineligible_total;
   const std::size_t keep_rows = limit == 0 ? n : std::min(n, limit);
-  const std::size_t sorted = result.top == 0 ? n : std::min(n, std::max(keep_rows, result.top));
+  // (A shortlist of every row is read as a set, in any order.)
+  const std::size_t shortlist = result.top == 0 || result.top >= n ? 0 : result.top;
+  const std::size_t sorted = std::max(keep_rows, shortlist);
   std::vector<std::uint32_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(i);
   std::partial_sort(
@@ -934,6 +937,8 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
   // The names of the rows built, when the rows came without them.
   if (!query.names) {
     FactQuery by_id;
+    by_id.region = query.region;
+    by_id.regions_any = query.regions_any;
     by_id.any_order = true;
     by_id.columns = {region_slot};
     for (const auto& r : result.rows) by_id.ids.push_back(r.id);

@@ -171,6 +171,8 @@ struct DashboardGroup {
   const Json* facts = nullptr;           // an untyped row: its facts (count 1, the sums below unused)
   // One typed row with every column dashboard_facts() reads set (count 1, the sums below unused): a
   // store in this process (SQLite) streams the rows, since grouping in SQL would add a sort.
+  // Typed rows and groups are taken as inside the region: a source must apply the query's region
+  // exactly to them (untyped rows are checked here against their JSON).
   bool row = false;
   std::int64_t count = 0;
   std::int64_t cnc_known = 0;       // rows of the group whose CNC rate is a number in [0, 100]
