@@ -614,7 +614,8 @@ TEST_CASE("the CNC mean is the rates' exact mean rounded once, worked by hand") 
        "over",
        {{"region", "320205"}, {"profile", {{"above_designated_size", true}, {"key_process_cnc_rate", 100.5}}}}});
   for (int order = 0; order < 2; ++order) {
-    const auto& f = figure(assess::dashboard(cs, shipped_targets(), "320205"), "key_process_cnc_rate");
+    const assess::Dashboard d = assess::dashboard(cs, shipped_targets(), "320205");
+    const auto& f = figure(d, "key_process_cnc_rate");
     REQUIRE(f.value);
     CHECK(*f.value == 43.44);
     CHECK(*f.numerator == 217.2);
