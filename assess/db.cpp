@@ -352,8 +352,7 @@ class PostgresCursor final : public Cursor {
   bool step() override {
     if (stream_) return step_streaming();
     if (!result_) {
-      std::vector<const char*> params(values_.size());
-      for (std::size_t k = 0; k < values_.size(); ++k) params[k] = nulls_[k] ? nullptr : values_[k].c_str();
+      const std::vector<const char*> params = param_values();
       result_ = PQexecParams(conn_, sql_.c_str(), static_cast<int>(params.size()), types_.data(), params.data(),
                              nullptr, nullptr, 0);
       const auto status = result_ ? PQresultStatus(result_) : PGRES_FATAL_ERROR;
@@ -421,11 +420,16 @@ class PostgresCursor final : public Cursor {
   std::int64_t changes() const override { return changes_; }
 
  private:
+  // The bound values as libpq takes them (null for SQL NULL).
+  std::vector<const char*> param_values() const {
+    std::vector<const char*> params(values_.size());
+    for (std::size_t k = 0; k < values_.size(); ++k) params[k] = nulls_[k] ? nullptr : values_[k].c_str();
+    return params;
+  }
   bool step_streaming() {
     if (ended_) return false;
     if (!streaming_) {
-      std::vector<const char*> params(values_.size());
-      for (std::size_t k = 0; k < values_.size(); ++k) params[k] = nulls_[k] ? nullptr : values_[k].c_str();
+      const std::vector<const char*> params = param_values();
       if (!PQsendQueryParams(conn_, sql_.c_str(), static_cast<int>(params.size()), types_.data(), params.data(),
                              nullptr, nullptr, 0)) {
         throw Error("database", "", pg_message(conn_, nullptr));

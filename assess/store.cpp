@@ -1595,10 +1595,13 @@ namespace {
 // over the index: a prefix p holds p <= region < p + byte 0xFF (PostgreSQL refuses that byte in a
 // text: there, starts_with over the same index range). The values to bind go to `binds`.
 struct FactsWhere {
-  std::string which;   // the rounds read
-  std::string rows;    // the same, as the rows' query writes it (SQLite: with a hint against the index)
-  std::string region;  // "" or " AND (…)"
+  std::string which;    // the rounds read
+  std::string rows;     // the same, as the rows' query writes it (SQLite: with a hint against the index)
+  std::string filters;  // "" or " AND …": the regions and ids
   std::vector<std::string> binds;
+  void bind(Statement& s) const {
+    for (std::size_t i = 0; i < binds.size(); ++i) s.bind(static_cast<int>(i + 1), binds[i]);
+  }
 };
 
 FactsWhere facts_where(int year, const FactQuery& query, bool pg) {
@@ -1628,24 +1631,24 @@ FactsWhere facts_where(int year, const FactQuery& query, bool pg) {
     w.binds.push_back(prefix + std::string(1, static_cast<char>(0xff)));  // no UTF-8 text holds the byte 0xFF
     return "(f.region >= ? AND f.region < ?)";
   };
-  if (!query.region.empty()) w.region += std::string(" AND ") + range(query.region);
+  if (!query.region.empty()) w.filters += std::string(" AND ") + range(query.region);
   // A few ids: those records only (a longer list is a hint the reader applies itself). The list is
   // padded to a power of two with its last id, so that few statement texts are prepared and cached.
   if (!query.ids.empty() && query.ids.size() <= 512) {
     std::size_t padded = 1;
     while (padded < query.ids.size()) padded *= 2;
-    w.region += " AND f.uscc IN (";
+    w.filters += " AND f.uscc IN (";
     for (std::size_t i = 0; i < padded; ++i) {
-      w.region += i ? ", ?" : "?";
+      w.filters += i ? ", ?" : "?";
       w.binds.push_back(query.ids[std::min(i, query.ids.size() - 1)]);
     }
-    w.region += ")";
+    w.filters += ")";
   }
   if (!query.regions_any.empty()) {
-    w.region += " AND (";
+    w.filters += " AND (";
     for (std::size_t i = 0; i < query.regions_any.size(); ++i)
-      w.region += (i ? " OR " : "") + std::string(range(query.regions_any[i]));
-    w.region += ")";
+      w.filters += (i ? " OR " : "") + std::string(range(query.regions_any[i]));
+    w.filters += ")";
   }
   return w;
 }
@@ -1698,10 +1701,10 @@ std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRo
          " THEN (SELECT r.facts FROM bureau_records r WHERE r.uscc = f.uscc AND r.round = f.round) END"
          " FROM bureau_facts f WHERE ";
   const FactsWhere where = facts_where(year, query, db_->postgres());
-  sql += where.rows + where.region + (query.any_order ? "" : " ORDER BY f.uscc");
+  sql += where.rows + where.filters + (query.any_order ? "" : " ORDER BY f.uscc");
   Statement s(*db_, sql);
   s.stream();
-  for (std::size_t i = 0; i < where.binds.size(); ++i) s.bind(static_cast<int>(i + 1), where.binds[i]);
+  where.bind(s);
   std::vector<logic::Typed> values(columns.size(), logic::Typed::null());
   std::vector<std::vector<std::string_view>> lists(columns.size());
   Json facts;
@@ -1724,7 +1727,7 @@ std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRo
     visit(row);
     ++visited;
   }
-  if (query.region.empty() && query.regions_any.empty()) return 0;
+  if (!query.count_left_out || (query.region.empty() && query.regions_any.empty())) return 0;
   Statement all(*db_, "SELECT count(*) FROM bureau_facts f WHERE " + where.which);
   all.step();
   return static_cast<std::size_t>(all.integer(0)) - visited;
@@ -1777,10 +1780,10 @@ void Store::dashboard_groups(int year, const FactQuery& query, const DashboardGr
   const std::string sql = "SELECT " + keys + ", count(*), count(*) FILTER (WHERE " + cnc_in + "), sum(" + millionths +
                           ") FILTER (WHERE " + cnc_in + "), count(*) FILTER (WHERE " + projects_in + "), sum(" +
                           projects_value + ") FILTER (WHERE " + projects_in + ") FROM bureau_facts f WHERE " +
-                          where.which + " AND f.typed = 1" + where.region + " GROUP BY " + keys;
+                          where.which + " AND f.typed = 1" + where.filters + " GROUP BY " + keys;
   {
     Statement s(*db_, sql);
-    for (std::size_t i = 0; i < where.binds.size(); ++i) s.bind(static_cast<int>(i + 1), where.binds[i]);
+    where.bind(s);
     std::vector<logic::Typed> values(columns.size(), logic::Typed::null());
     std::vector<std::vector<std::string_view>> lists(columns.size());
     const int n = static_cast<int>(grouped.size());
@@ -1804,8 +1807,8 @@ void Store::dashboard_groups(int year, const FactQuery& query, const DashboardGr
   Statement u(*db_,
               "SELECT r.facts FROM bureau_facts f JOIN bureau_records r ON r.uscc = f.uscc AND r.round = f.round "
               "WHERE " +
-                  where.which + " AND f.typed = 0" + where.region + " ORDER BY f.uscc");
-  for (std::size_t i = 0; i < where.binds.size(); ++i) u.bind(static_cast<int>(i + 1), where.binds[i]);
+                  where.which + " AND f.typed = 0" + where.filters + " ORDER BY f.uscc");
+  where.bind(u);
   Json facts;
   while (u.step()) {
     facts = Json::parse(u.view(0));

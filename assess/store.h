@@ -241,7 +241,8 @@ class Store {
   Json bureau_candidates();
   // The latest round of every enterprise as typed rows (bureau_facts), filtered in SQL by the
   // query's regions, in USCC order: a FactRowSource for rank_rows() and dashboard_rows().
-  // Returns the number of latest records the region filters left out.
+  // Returns the number of latest records the region filters left out (0 unless
+  // query.count_left_out).
   std::size_t bureau_rows(const FactQuery& query, const FactRowVisitor& visit);
   bool has_bureau_records();
   // Peers of one enterprise by an index over the summary columns: latest records in the division

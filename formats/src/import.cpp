@@ -511,20 +511,20 @@ struct Typed {
   Json params = Json::object();
 };
 
-// Whether a yes/no cell says `word` ("yes" or "no"): the option's id, the machine forms, or the word
-// "srv_option_<word>" of a language the file may be written in.
-bool says(const std::string& cell, const std::string& word, const std::vector<Words>& languages) {
-  const bool yes = word == "yes";
-  if (cell == word || cell == (yes ? "true" : "false") || cell == (yes ? "TRUE" : "FALSE") || cell == (yes ? "1" : "0"))
-    return true;
-  return std::any_of(languages.begin(), languages.end(), [&](const Words& l) {
-    const auto it = l.texts.find("srv_option_" + word);
-    return it != l.texts.end() && it->second == cell;
-  });
-}
+// What a yes/no cell may say, gathered once per file: the machine forms and the words
+// "srv_option_yes" / "srv_option_no" of every language the file may be written in.
+struct YesNoWords {
+  std::set<std::string, std::less<>> yes = {"yes", "true", "TRUE", "1"};
+  std::set<std::string, std::less<>> no = {"no", "false", "FALSE", "0"};
+  explicit YesNoWords(const std::vector<Words>& languages) {
+    for (const auto& l : languages) {
+      if (auto it = l.texts.find("srv_option_yes"); it != l.texts.end()) yes.insert(it->second);
+      if (auto it = l.texts.find("srv_option_no"); it != l.texts.end()) no.insert(it->second);
+    }
+  }
+};
 
-Typed typed_cell(const Question& q, const std::string& cell, const NameIndex* names,
-                 const std::vector<Words>& languages) {
+Typed typed_cell(const Question& q, const std::string& cell, const NameIndex* names, const YesNoWords& yes_no) {
   switch (q.type) {
     case QuestionType::kNumber:
     case QuestionType::kPercent:
@@ -542,8 +542,8 @@ Typed typed_cell(const Question& q, const std::string& cell, const NameIndex* na
       return {v, "", Json::object()};
     }
     case QuestionType::kYesNo:
-      if (says(cell, "yes", languages)) return {true, "", {}};
-      if (says(cell, "no", languages)) return {false, "", {}};
+      if (yes_no.yes.contains(cell)) return {true, "", {}};
+      if (yes_no.no.contains(cell)) return {false, "", {}};
       return {cell, "not_yes_no", {{"value", cell}}};
     case QuestionType::kSingle: {
       const int i = option_by_name(q, cell);
@@ -702,6 +702,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
   }
   // Every column must be a profile question, <module>.level / <module>.total or as_of, by id or title.
   const auto names = column_names(library, languages);
+  const YesNoWords yes_no(languages);
   for (auto& h : header) {
     h = trim(h);
     auto it = names.find(h);
@@ -812,7 +813,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
       }
       const int qi = profile->question_index(column);
       const Question& question = profile->questions[static_cast<std::size_t>(qi)];
-      Typed typed = typed_cell(question, cell, column_index[c], languages);
+      Typed typed = typed_cell(question, cell, column_index[c], yes_no);
       if (!typed.key.empty()) {
         issue(column, typed.key, typed.params);
         continue;

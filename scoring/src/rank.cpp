@@ -732,6 +732,7 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
   std::sort(query.columns.begin(), query.columns.end());
   query.columns.erase(std::unique(query.columns.begin(), query.columns.end()), query.columns.end());
   query.any_order = true;
+  query.count_left_out = true;  // counted as filtered out
   // A page (limit > 0) names only the rows it builds (at most 2 × limit): their names are read
   // afterwards, by id — when that is a short list the store can look up by key.
   query.names = limit == 0 || limit > 250;
@@ -943,11 +944,11 @@ RankResult rank_rows(const Criteria& criteria, const FactRowSource& source, cons
     by_id.columns = {region_slot};
     for (const auto& r : result.rows) by_id.ids.push_back(r.id);
     for (const auto& r : result.ineligible) by_id.ids.push_back(r.id);
-    std::map<std::string, std::string, std::less<>> names;
-    if (!by_id.ids.empty()) {
-      const std::set<std::string_view> wanted(by_id.ids.begin(), by_id.ids.end());
+    std::map<std::string, std::string, std::less<>> names;  // id → name, for the ids wanted only
+    for (const auto& id : by_id.ids) names.emplace(id, std::string());
+    if (!names.empty()) {
       source(by_id, [&](const FactRow& row) {
-        if (wanted.count(row.id) != 0) names.emplace(std::string(row.id), std::string(row.name));
+        if (auto it = names.find(row.id); it != names.end()) it->second = std::string(row.name);
       });
     }
     for (auto* list : {&result.rows, &result.ineligible}) {

@@ -181,7 +181,9 @@ std::string region_prefix(const std::string& area);
 // the typed columns the reader looks at (fact_table.h indexes; empty: all) — a source may leave the
 // others null, and reads less; `any_order`: the reader does not need the rows in USCC order;
 // `names` false: the rows' names are not needed (a source may leave them empty); `ids` not empty:
-// only the records of these USCCs are needed (a hint too: the reader picks them out).
+// only the records of these USCCs are needed (a hint too: the reader picks them out);
+// `count_left_out`: the reader wants the source's return value (else a source may return 0 and
+// save the count).
 struct FactQuery {
   std::string region;
   std::vector<std::string> regions_any;
@@ -190,6 +192,7 @@ struct FactQuery {
   bool any_order = false;
   bool names = true;
   std::vector<std::string> ids;
+  bool count_left_out = false;
 };
 using FactRowVisitor = std::function<void(const FactRow&)>;
 // Returns how many records it left out without a visit (counted as outside the filters).
