@@ -527,7 +527,10 @@ std::shared_ptr<App::Cached> App::cached(const AssessmentRow& a) {
       }
       if (!wait_for) return build_entry(a);
     }
-    const std::lock_guard<std::mutex> wait(wait_for->mutex);  // held by the batch until it has applied
+    // Until the batch has applied its saves (or given the entry up): its commit is not waited for
+    // by readers whose row it does not concern.
+    std::unique_lock<std::mutex> wait(wait_for->mutex);
+    wait_for->applied.wait(wait, [&] { return !wait_for->in_batch || wait_for->version.load() >= a.version; });
   }
 }
 
@@ -621,8 +624,8 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
   std::vector<Store::AnswerSave*> saves;
   saves.reserve(batch.size());
   for (PendingSave* p : batch) saves.push_back(&p->save);
-  // The saves by assessment, and the cached entry of each (when there is one), locked from before
-  // the commit until the saves are applied to it (see cached()).
+  // The saves by assessment, and the cached entry of each (when there is one), marked from before
+  // the commit until the saves are applied to it and locked only while they are (see cached()).
   std::map<std::int64_t, std::vector<PendingSave*>> jobs;
   for (PendingSave* p : batch) jobs[p->save.assessment_id].push_back(p);
   // An entry this batch holds. When the batch lets it go, the entry leaves the batch; if the batch
@@ -630,18 +633,19 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
   // built again on the next read.
   struct Held {
     std::shared_ptr<Cached> entry;
-    std::unique_lock<std::mutex> lock;
+    std::unique_lock<std::mutex> lock;  // taken to apply the saves, after the commit
     bool applied = false;
-    Held(std::shared_ptr<Cached> e, std::unique_lock<std::mutex> l) : entry(std::move(e)), lock(std::move(l)) {
-      entry->in_batch = true;
-    }
+    explicit Held(std::shared_ptr<Cached> e) : entry(std::move(e)) { entry->in_batch = true; }
     Held(const Held&) = delete;
     Held& operator=(const Held&) = delete;
     Held(Held&&) = delete;
     Held& operator=(Held&&) = delete;
     ~Held() {
+      if (!lock.owns_lock()) lock = std::unique_lock<std::mutex>(entry->mutex);
       if (!applied) entry->stale = true;
-      entry->in_batch = false;  // before the lock is let go (members are destroyed after this body)
+      entry->in_batch = false;
+      lock.unlock();
+      entry->applied.notify_all();
     }
   };
   std::map<std::int64_t, std::unique_ptr<Held>> held;
@@ -650,7 +654,7 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
     for (const auto& [id, list] : jobs) {
       auto it = cache_.find(id);
       if (it == cache_.end() || it->second->stale) continue;
-      held.emplace(id, std::make_unique<Held>(it->second, std::unique_lock<std::mutex>(it->second->mutex)));
+      held.emplace(id, std::make_unique<Held>(it->second));
     }
   }
   store_.save_answers(saves);         // on an exception, `held` lets every entry go, marked to be built again
@@ -664,6 +668,7 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
       continue;
     }
     Cached& entry = *h->second->entry;
+    h->second->lock = std::unique_lock<std::mutex>(entry.mutex);
     // The entry takes the written saves only if they follow its version without a gap (a gap is
     // another writer's change, which only the database has).
     std::int64_t version = entry.version.load();
@@ -675,6 +680,7 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
       version = p->save.version;
     }
     if (!in_order) {  // left stale when let go
+      held.erase(h);
       rebuild.push_back(id);
       continue;
     }
@@ -698,6 +704,7 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
     auto live = std::make_shared<const std::string>(entry.live.dump(-1, ' ', false, Json::error_handler_t::replace));
     for (PendingSave* p : list) p->live = live;
     h->second->applied = true;
+    held.erase(h);  // lets readers in
   }
   held.clear();
   // An assessment no entry could take the batch for: its entry is built from the database, which

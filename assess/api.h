@@ -204,11 +204,13 @@ class App {
   struct Cached {
     std::mutex mutex;
     std::atomic<std::int64_t> version{-1};
-    // A batch of this App holds `mutex` from before its commit until it has applied its saves here:
-    // a reader that finds the stored version ahead of the entry meanwhile waits for the batch instead
-    // of building the entry again.
+    // A batch of this App marks the entry from before its commit until it has applied its saves here,
+    // and holds `mutex` only while it applies them: a reader of the entry never waits for a commit.
+    // A reader that finds the stored version ahead of the entry meanwhile (the batch has committed,
+    // not yet applied) waits on `applied` for the batch instead of building the entry again.
     std::atomic<bool> in_batch{false};
-    std::atomic<bool> stale{false};  // a batch could not apply its saves in order: build again on the next read
+    std::condition_variable applied;  // with `mutex`: notified when a batch lets the entry go
+    std::atomic<bool> stale{false};   // a batch could not apply its saves in order: build again on the next read
     ParsedAssessment parsed;
     std::optional<AssessmentResult> result;  // scored when first read, then rescored by each save
     Json live;  // live_summary(*result), kept per module: a save rebuilds only the modules it rescored

@@ -2,6 +2,8 @@
 // layout; the assessment is scored once, as the web app does before rendering). Prints figures.
 #include <chrono>
 #include <cstdio>
+#include <map>
+#include <memory>
 
 #include "formats/report_render.h"
 #include "scoring/assessment.h"
@@ -46,5 +48,22 @@ int main(int argc, char** argv) {
   });
   run("view model + layout (gap searches included)",
       [&] { return renderer.render(report_view(result, &rewards, &catalogue, options)).size(); });
+  // As the server renders a report: each module's gap plan searched once and kept between requests.
+  std::map<std::string, std::shared_ptr<const GapResult>> plans;
+  ReportOptions kept = options;
+  kept.gap = [&](const std::string& module, int next) {
+    auto& plan = plans[module + "/" + std::to_string(next)];
+    if (!plan) {
+      GapOptions gap_options;
+      gap_options.max_nodes = options.max_gap_nodes;
+      plan = std::make_shared<const GapResult>(
+          find_gap(*result.modules.at(module).questionnaire, result.modules.at(module).answers, next, gap_options));
+    }
+    return plan;
+  };
+  run("view model + layout (gap plans kept, as the server)",
+      [&] { return renderer.render(report_view(result, &rewards, &catalogue, kept)).size(); });
+  run("view model only (gap plans kept)",
+      [&] { return report_view(result, &rewards, &catalogue, kept).dump().size(); });
   return 0;
 }
