@@ -367,7 +367,10 @@ App::App(AppConfig config, Store& store) : config_(std::move(config)), store_(st
   if (std::filesystem::exists(industries)) industries_ = std::make_unique<CodeList>(load_code_list_file(industries));
   for (const auto& id : library_.ids()) {
     const Questionnaire& q = *library_.find(id);
-    definitions_[id] = {"\"" + q.content_hash + "\"", read_json_file(q.file).dump()};
+    // The served document's own hash: the content hash leaves out metadata the browser reads
+    // ("at_most", "next_year"), which must not stay cached under an old version.
+    const Json definition = read_json_file(q.file);
+    definitions_[id] = {"\"" + content_hash(definition) + "\"", definition.dump()};
   }
   for (const auto& [id, file] : {std::pair<std::string, std::string>{"region", regions},
                                  std::pair<std::string, std::string>{"industry", industries}}) {
@@ -1200,6 +1203,11 @@ HttpResponse App::on_languages(Context&) {
   return json_response(200, Json{{"languages", list}});
 }
 
+std::string App::served_hash(const std::string& id) const {
+  const std::string& etag = definitions_.at(id).etag;
+  return etag.substr(1, etag.size() - 2);
+}
+
 HttpResponse App::on_questionnaires(Context&) {
   Json list = Json::array();
   for (const auto& id : library_.ids()) {
@@ -1216,7 +1224,8 @@ HttpResponse App::on_questionnaires(Context&) {
                     {"indicative", q.indicative},
                     {"questions", q.questions.size()},
                     {"levels", q.levels.size()},
-                    {"content_hash", q.content_hash}});
+                    {"content_hash", q.content_hash},
+                    {"definition_hash", served_hash(id)}});
   }
   return json_response(200, list);
 }

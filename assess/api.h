@@ -271,13 +271,14 @@ class App {
   std::unique_ptr<ReportRenderer> renderer_;
   std::unique_ptr<CodeList> regions_;
   std::unique_ptr<CodeList> industries_;
-  // Immutable per version, served with an ETag (the content hash) and cacheable under a versioned
+  // Immutable per version, served with an ETag (the document's hash) and cacheable under a versioned
   // URL: id → {etag, body}. Filled once at start, read without a lock.
   struct Immutable {
     std::string etag;
     std::string body;
   };
   std::map<std::string, Immutable> definitions_;
+  std::string served_hash(const std::string& id) const;  // a definition's ETag without its quotes
   std::map<std::string, Immutable> code_lists_;
   std::mutex write_mutex_;
   std::mutex cache_mutex_;

@@ -1247,12 +1247,15 @@ TEST_CASE("questionnaire definitions and code lists are cacheable: ETag, 304, im
   const Client c = f.login("zhang");
   std::string hash;
   for (const auto& q : body_of(c.get("/api/questionnaires"))) {
-    if (q["id"] == kSme) hash = q["content_hash"].get<std::string>();
+    if (q["id"] == kSme) hash = q["definition_hash"].get<std::string>();
   }
   REQUIRE(hash.rfind("sha256:", 0) == 0);
   const HttpResponse first = c.get("/api/questionnaires/" + std::string(kSme));
   REQUIRE(first.status == 200);
   CHECK(first.header("ETag") == "\"" + hash + "\"");
+  // The version is the hash of the whole document served, the browser's metadata ("at_most",
+  // "next_year") included, which the scoring hash leaves out.
+  CHECK(hash == assess::content_hash(body_of(first)));
   CHECK(first.header("Cache-Control") == "private, no-cache");
   CHECK(body_of(first)["id"] == kSme);
   const HttpResponse again =

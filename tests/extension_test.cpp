@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "api.h"
@@ -140,6 +141,16 @@ TEST_CASE("a made-up questionnaire copied next to the shipped ones is offered, s
     if (q["id"] == "cmmm") CHECK(q["indicative"] == true);
     if (q["id"] == "sme-digital-2024") CHECK(q["indicative"] == false);
   }
+  // The definition the browser is sent carries its checks between answers and its year roll (the
+  // form and the re-assessment read them: tests/browser/web_units.test.mjs).
+  const Json def = body_of(x.send("GET", "/api/questionnaires/" + std::string(kEnergy), "", token));
+  std::map<std::string, Json> figures;
+  for (const auto& q : def["sections"][1]["questions"]) figures[q["id"].get<std::string>()] = q;
+  CHECK(figures.at("meters_online")["at_most"] == "meters_total");
+  CHECK(figures.at("energy_last_year")["next_year"] == "energy_year_before");
+  CHECK(figures.at("figures_year")["next_year"] == "+1");
+  CHECK(figures.at("meters_added_this_year").contains("next_year"));
+  CHECK(figures.at("meters_added_this_year")["next_year"].is_null());
 
   // Scored: by hand (tests/data/extension/README.md) meters "all" 10 + online yes 5 = 15 → E2.
   const HttpResponse ent = x.send("POST", "/api/enterprises", Json{{"name", "虚构企业"}}.dump(), token, csrf);
@@ -362,8 +373,8 @@ TEST_CASE("a fifth questionnaire added as files flows into the bureau's template
   const std::string token = cookie.substr(15, cookie.find(';') - 15);
   const std::string csrf = body_of(login)["csrf"].get<std::string>();
 
-  // The template has its level and total after the shipped modules (order 5), its first level as
-  // the example.
+  // The template has its level and total after the shipped modules (order 5), with the example its
+  // definition gives ("example": {"level": "E2", "total": 15}).
   const HttpResponse t = x.send("GET", "/api/bureau/template?format=csv", "", token);
   REQUIRE(t.status == 200);
   const std::string header = t.body.substr(0, t.body.find('\n'));
@@ -371,7 +382,7 @@ TEST_CASE("a fifth questionnaire added as files flows into the bureau's template
   REQUIRE(level != std::string::npos);
   CHECK(header.find("虚构的能源管理自评（测试用）·得分") > level);
   CHECK(header.find("智能制造能力成熟度") < level);
-  CHECK(t.body.find(",E1,") != std::string::npos);
+  CHECK(t.body.find(",E2,15,") != std::string::npos);
 
   // A file with its column imports; the record keeps the level.
   const std::string csv =

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "../bench/synthetic_enterprises.h"
 #include "commands.h"
@@ -573,4 +574,51 @@ TEST_CASE("the template in English reads back without a problem") {
   CHECK(r.candidate_dates[0] == "2025-12-31");
   // By ids.
   CHECK(assess::import_template(library(), shipped_criteria(), "id", assess::Words{})[0][0] == "uscc");
+}
+
+// --- issue 12 item 3: the example row comes from the definitions ---------------------------------
+
+namespace {
+std::map<std::string, std::string> example_row(const assess::Library& lib) {
+  std::map<std::string, std::string> out;
+  for (const auto& c : assess::import_columns(lib, shipped_criteria())) out[c.id] = c.example;
+  return out;
+}
+}  // namespace
+
+TEST_CASE("the template's example row is the definitions' examples: profile answers, each module's level and total") {
+  const auto row = example_row(library());
+  // profile.json "example" (a made-up 无锡 auto-parts maker).
+  CHECK(row.at("uscc") == "91320205MA1Y8KQ38L");
+  CHECK(row.at("region") == "无锡市锡山区");
+  CHECK(row.at("digital_rd_tools") == "是");
+  CHECK(row.at("tech_investment_two_years") == "3200");
+  // Each module's "example": sme-digital-2024 {"level": "L2", "total": 55.6}, smart-factory-2025
+  // {"level": "SF1", "total": 48}, cmmm {"level": "CMMM2"} (no total).
+  CHECK(row.at("sme-digital-2024.level") == "L2");
+  CHECK(row.at("sme-digital-2024.total") == "55.6");
+  CHECK(row.at("smart-factory-2025.level") == "SF1");
+  CHECK(row.at("smart-factory-2025.total") == "48");
+  CHECK(row.at("cmmm.level") == "CMMM2");
+  CHECK(row.at("cmmm.total").empty());
+  // The template's own columns.
+  CHECK(row.at("projects.count") == "2");
+  CHECK(row.at("as_of") == "2025-12-31");
+}
+
+TEST_CASE("a module added as a file brings its template example; without one its first level stands in") {
+  const std::string file = ASSESS_SOURCE_DIR "/tests/data/extension/questionnaires/made-up-energy/made-up-energy.json";
+  assess::Library lib = library();
+  lib.add(assess::load_questionnaire_file(file));
+  // made-up-energy.json: "example": {"level": "E2", "total": 15}.
+  auto row = example_row(lib);
+  CHECK(row.at("made-up-energy.level") == "E2");
+  CHECK(row.at("made-up-energy.total") == "15");
+  CHECK(row.at("sme-digital-2024.level") == "L2");  // the others keep theirs
+  assess::Json bare = assess::read_json_file(file);
+  bare.erase("example");
+  lib.add(assess::load_questionnaire(bare, file));
+  row = example_row(lib);
+  CHECK(row.at("made-up-energy.level") == "E1");
+  CHECK(row.at("made-up-energy.total").empty());
 }

@@ -6,8 +6,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scoring/error.h"
@@ -438,4 +440,118 @@ TEST_CASE("parse_json_text is linear: 200,000 empty objects parse at once, and d
                     "expected '[', '{', or a literal");
   CHECK_THROWS_WITH(assess::parse_json_text("[1e999]", "x.json"),
                     "x.json: invalid JSON: number overflow parsing '1e999'");
+}
+
+// --- issue 12 item 3: checks between answers, the year roll and the template's example are data ----
+
+namespace {
+const char* const kFigures = R"({
+  "id": "figs", "version": "1", "title": "Figures",
+  "example": {"level": "F2", "total": 7.5},
+  "questions": [
+    {"id": "year", "type": "number", "title": "Year", "next_year": "+1", "example": "2025"},
+    {"id": "total", "type": "number", "title": "Total", "next_year": null},
+    {"id": "part", "type": "percent", "title": "Part", "at_most": "total", "next_year": "part_before"},
+    {"id": "part_before", "type": "percent", "title": "Part the year before"},
+    {"id": "ok", "type": "yesno", "title": "OK", "points": {"yes": 1}}
+  ],
+  "levels": {"items": [
+    {"id": "F1", "name": "One", "requires": [{"id": "r1", "score": "figs", ">=": 0}]},
+    {"id": "F2", "name": "Two", "requires": [{"id": "r2", "score": "figs", ">=": 1}]}
+  ]}
+})";
+}  // namespace
+
+TEST_CASE("at_most, next_year and example are read, checked, and left out of the content hash") {
+  const Questionnaire q = define(kFigures);
+  const auto question = [&](const char* id) { return q.questions[static_cast<std::size_t>(q.question_index(id))]; };
+  CHECK(question("part").at_most == "total");
+  CHECK(question("total").at_most.empty());
+  CHECK(question("year").next_year == std::optional<std::string>("+1"));
+  CHECK(question("total").next_year == std::optional<std::string>(""));
+  CHECK(question("part").next_year == std::optional<std::string>("part_before"));
+  CHECK_FALSE(question("part_before").next_year.has_value());
+  CHECK(question("year").example == "2025");
+  CHECK(question("total").example.empty());
+  CHECK(q.example_level == "F2");
+  CHECK(q.example_total == std::optional<double>(7.5));
+
+  SUBCASE("the hash is that of the definition without them") {
+    Json bare = Json::parse(kFigures);
+    bare.erase("example");
+    for (auto& item : bare["questions"]) {
+      for (const char* key : {"at_most", "next_year", "example"}) item.erase(key);
+    }
+    CHECK(q.content_hash == assess::content_hash(bare));
+    CHECK(assess::load_questionnaire(bare, "bare.json").content_hash == q.content_hash);
+  }
+
+  SUBCASE("a wrong one names its place") {
+    const auto with = [](const char* id, const char* key, const Json& value) {
+      Json d = Json::parse(kFigures);
+      for (auto& item : d["questions"]) {
+        if (item["id"] == id) item[key] = value;
+      }
+      return d.dump();
+    };
+    CHECK(load_error(with("part", "at_most", "part")) ==
+          "inline.json:/questions/2/at_most: \"at_most\" names the question itself");
+    CHECK(load_error(with("ok", "at_most", "total")) ==
+          "inline.json:/questions/4/at_most: \"at_most\" applies to number and percent questions only");
+    CHECK(load_error(with("part", "at_most", "o k")) ==
+          "inline.json:/questions/2/at_most: \"o k\" is not a valid id (1 to 64 letters, digits, \"_\" or \"-\")");
+    CHECK(load_error(with("part", "next_year", "+1")) ==
+          "inline.json:/questions/2/next_year: \"next_year\": \"+1\" applies to number questions (a year) only");
+    CHECK(load_error(with("part", "next_year", "ok")) ==
+          "inline.json:/questions/2/next_year: \"next_year\" names question \"ok\" of type yesno; the answer moves to "
+          "a question of its own type (percent)");
+    CHECK(load_error(with("total", "next_year", Json::array())) ==
+          "inline.json:/questions/1: \"next_year\" must be a question id, \"+1\" or null");
+    CHECK(load_error(with("year", "example", 2025)) == "inline.json:/questions/0: \"example\" must be a string");
+    Json d = Json::parse(kFigures);
+    d["example"] = {{"level", "F2"}, {"totl", 7.5}};
+    CHECK(load_error(d.dump()) == "inline.json:/example: unknown field \"totl\"");
+    d["example"] = {{"level", "Two"}};  // a level's name is not its id
+    CHECK(load_error(d.dump()) == "inline.json:/example/level: \"level\" names unknown level \"Two\"");
+  }
+}
+
+TEST_CASE("the shipped definitions mark the part-of checks and the year-bound answers their titles state") {
+  const fs::path root = fs::path(ASSESS_SOURCE_DIR) / "questionnaires";
+  const Questionnaire sme = assess::load_questionnaire_file((root / "sme-digital-2024/sme-digital-2024.json").string());
+  const Questionnaire profile = assess::load_questionnaire_file((root / "profile/profile.json").string());
+  const Questionnaire sf =
+      assess::load_questionnaire_file((root / "smart-factory-2025/smart-factory-2025.json").string());
+  const auto marked = [](const Questionnaire& q, auto field) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& question : q.questions) {
+      if (auto v = field(question)) out.emplace_back(question.id, *v);
+    }
+    return out;
+  };
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  const auto at_most = [](const assess::Question& x) {
+    return x.at_most.empty() ? std::nullopt : std::optional<std::string>(x.at_most);
+  };
+  const auto next_year = [](const assess::Question& x) { return x.next_year; };
+  // help: "不应超过生产设备总数" / "Must not exceed the total".
+  CHECK(marked(sme, at_most) ==
+        Pairs{{"raw_equipment_digitised", "raw_equipment_total"}, {"raw_equipment_networked", "raw_equipment_total"}});
+  CHECK(marked(profile, at_most).empty());
+  // A "上一年度…" figure with a "前一年度…" twin moves there; the others of the year now ended ("上一年末从业
+  // 人员数", "近两个自然年度…", "本年度…", this year's approval) are asked again; "“上一年度”所指年份" moves on.
+  CHECK(marked(sme, next_year) == Pairs{{"raw_revenue_last_year", "raw_revenue_year_before"},
+                                        {"raw_employees_last_year", "raw_employees_year_before"},
+                                        {"raw_cost_per_100_last_year", "raw_cost_per_100_year_before"}});
+  CHECK(marked(sf, next_year) == Pairs{{"main_business_revenue_last_year", ""}});
+  CHECK(marked(profile, next_year) == Pairs{{"last_year", "+1"},
+                                            {"employees", ""},
+                                            {"revenue_last_year", "revenue_prev_year"},
+                                            {"tech_investment_two_years", ""},
+                                            {"tech_investment_this_year", ""},
+                                            {"municipal_tech_fund_approved", ""},
+                                            {"equipment_investment_this_year", ""},
+                                            {"digital_investment_this_year", ""},
+                                            {"energy_saving_equipment_investment", ""},
+                                            {"first_set_equipment_value", ""}});
 }

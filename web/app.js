@@ -114,7 +114,7 @@ async function loadDef(id) {
   if (!app.defs.has(id)) {
     // Immutable per version: under its versioned URL the browser keeps the definition (issue 14 item 12).
     const meta = (app.questionnaires || []).find((q) => q.id === id);
-    const v = meta && meta.content_hash ? `?v=${encodeURIComponent(meta.content_hash)}` : '';
+    const v = meta && meta.definition_hash ? `?v=${encodeURIComponent(meta.definition_hash)}` : '';
     const def = await api('GET', `/api/questionnaires/${encodeURIComponent(id)}${v}`, undefined, { cache: 'default' });
     app.defs.set(id, { def, index: indexDefinition(def) });
   }
@@ -669,7 +669,10 @@ async function viewEnterprise(id) {
           const before = await api('GET', `/api/assessments/${latest.id}`);
           const a = await api('POST', `/api/enterprises/${e.id}/assessments`, { modules: latest.modules, copy_from: latest.id, date: reDate.value });
           const years = Number(reDate.value.slice(0, 4)) - Number(t0.slice(0, 4));
-          const rolled = await rollYears(a, before.answers, years);
+          // Which answers are year-bound is the definitions' "next_year" (questionnaires/README.md).
+          await loadQuestionnaires();
+          for (const m of a.modules) await loadDef(m);
+          const rolled = await rollYears(a, before.answers, years, (m) => app.defs.get(m).def);
           if (rolled.length) app.flash = t('ep_rolled', { n: rolled.length, y: years });
           go(`#/assessment/${a.id}`);
         } catch (err) {

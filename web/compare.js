@@ -6,59 +6,54 @@
 import { t } from './i18n.js';
 import { h, api, fmt } from './util.js';
 
-// Year-bound questions of the shipped questionnaires (titles "上一年度…" / "前一年度…" / "本年度…"):
-// [module, question, to] — `to` is the question the T0 value moves to ("year before"), `null` clears
-// it (a figure of the year now ended, asked again), `+1` adds one year to a year.
-export const YEAR_ROLL = [
-  ['profile', 'last_year', '+1'],
-  ['profile', 'revenue_last_year', 'revenue_prev_year'],
-  ['profile', 'employees', null],
-  ['profile', 'tech_investment_this_year', null],
-  ['profile', 'tech_investment_two_years', null],
-  ['profile', 'equipment_investment_this_year', null],
-  ['profile', 'digital_investment_this_year', null],
-  ['profile', 'energy_saving_equipment_investment', null],
-  ['profile', 'first_set_equipment_value', null],
-  ['profile', 'municipal_tech_fund_approved', null],
-  ['smart-factory-2025', 'main_business_revenue_last_year', null],
-  ['sme-digital-2024', 'raw_revenue_last_year', 'raw_revenue_year_before'],
-  ['sme-digital-2024', 'raw_employees_last_year', 'raw_employees_year_before'],
-  ['sme-digital-2024', 'raw_cost_per_100_last_year', 'raw_cost_per_100_year_before'],
-];
+// Year-bound questions, as a definition marks them (questionnaires/README.md, "next_year"): in
+// document order, [{question, to}] — `to` is the question the T0 value moves to ("year before"),
+// `null` clears it (a figure of the year now ended, asked again), `+1` adds the years passed to a year.
+export function yearRoll(def) {
+  const out = [];
+  (function walk(sec) {
+    for (const q of sec.questions || []) {
+      if ('next_year' in q) out.push({ question: q.id, to: q.next_year });
+    }
+    for (const child of sec.sections || []) walk(child);
+  })(def || {});
+  return out;
+}
 
 function valueOf(answer) {
   if (answer && typeof answer === 'object' && !Array.isArray(answer) && 'value' in answer) return answer.value;
   return answer;
 }
 
-// Moves the copied year-bound answers of assessment `a` (just created from `previous`) by `years`.
-// Returns the list of changes made, as {module, question, action}. Each change is an ordinary
-// audited answer save.
-export async function rollYears(a, previousAnswers, years) {
+// Moves the copied year-bound answers of assessment `a` (just created from `previous`) by `years`;
+// `defOf(module)` gives a module's definition. Returns the list of changes made, as {module,
+// question, action}. Each change is an ordinary audited answer save.
+export async function rollYears(a, previousAnswers, years, defOf) {
   const done = [];
   if (!(years >= 1)) return done;
   const answers = previousAnswers || {};
   const base = `/api/assessments/${a.id}/answers`;
-  for (const [m, q, to] of YEAR_ROLL) {
-    if (!a.modules.includes(m)) continue;
-    const old = answers[m] ? answers[m][q] : undefined;
-    if (old === undefined || old === null) continue;
-    const v = valueOf(old);
-    if (to === '+1') {
-      if (typeof v === 'number') {
-        await api('PUT', `${base}/${m}/${q}`, v + years);
-        done.push({ module: m, question: q, action: 'year' });
+  for (const m of a.modules) {
+    for (const { question: q, to } of yearRoll(defOf(m))) {
+      const old = answers[m] ? answers[m][q] : undefined;
+      if (old === undefined || old === null) continue;
+      const v = valueOf(old);
+      if (to === '+1') {
+        if (typeof v === 'number') {
+          await api('PUT', `${base}/${m}/${q}`, v + years);
+          done.push({ module: m, question: q, action: 'year' });
+        }
+        continue;
       }
-      continue;
+      if (to && years === 1) {
+        await api('PUT', `${base}/${m}/${to}`, v);
+        done.push({ module: m, question: to, action: 'moved', from: q });
+      } else if (to) {
+        await api('DELETE', `${base}/${m}/${to}`);
+      }
+      await api('DELETE', `${base}/${m}/${q}`);
+      done.push({ module: m, question: q, action: 'cleared' });
     }
-    if (to && years === 1) {
-      await api('PUT', `${base}/${m}/${to}`, v);
-      done.push({ module: m, question: to, action: 'moved', from: q });
-    } else if (to) {
-      await api('DELETE', `${base}/${m}/${to}`);
-    }
-    await api('DELETE', `${base}/${m}/${q}`);
-    done.push({ module: m, question: q, action: 'cleared' });
   }
   return done;
 }

@@ -529,7 +529,7 @@ export function renderModule({ store, module, index, canWrite, canVerify, onProg
     const link = linkedOf().get(qid);
     return link ? link.value : null;
   };
-  const checksOf = (qid) => problemsOf(module, qid, valueOf, titleOf);
+  const checksOf = (qid) => problemsOf(index, qid, valueOf, titleOf);
 
   function recompute() {
     evaluation = evaluate(index, states, linkedOf(), serverOf());

@@ -417,33 +417,6 @@ std::vector<std::string> criteria_missing_columns(const Criteria& criteria, cons
 std::vector<TemplateColumn> import_columns(const Library& library, const std::vector<Criteria>& criteria) {
   const Questionnaire* profile = library.find("profile");
   if (!profile) throw Error("import template", "", "the template needs the profile questionnaire");
-  // An example enterprise (made up: a 无锡 auto-parts maker); every value is a valid answer.
-  static const std::map<std::string, std::string> kExample = {
-      {"uscc", "91320205MA1Y8KQ38L"},
-      {"name", "无锡锡泰汽车零部件有限公司"},
-      {"region", "无锡市锡山区"},
-      {"industry", "367"},
-      {"last_year", "2025"},
-      {"employees", "560"},
-      {"revenue_last_year", "36000"},
-      {"sme_quality_tier", "省级专精特新中小企业"},
-      {"smart_factory_tier", "基础级"},
-      {"green_factory_level", "市级绿色工厂"},
-      {"digital_rd_tools", "是"},
-      {"key_process_cnc_rate", "68"},
-      {"tech_investment_two_years", "3200"},
-      {"resource_rating", "A"},
-      {"provincial_labels", "省级数字化车间"},
-      {"specialty_park", "否"},
-      {"park_fits_positioning", "否"},
-      {"sme-digital-2024.level", "L2"},
-      {"sme-digital-2024.total", "55.6"},
-      {"smart-factory-2025.level", "SF1"},
-      {"smart-factory-2025.total", "48"},
-      {"cmmm.level", "CMMM2"},
-      {kProjects, "2"},
-      {kAsOf, "2025-12-31"},
-  };
   std::vector<std::string> ids = {"uscc", "name", "region", "industry", "last_year", "employees", "revenue_last_year"};
   auto add = [&](const std::string& id) {
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
@@ -475,14 +448,27 @@ std::vector<TemplateColumn> import_columns(const Library& library, const std::ve
     add(m->id + ".total");
   }
   add(kAsOf);
+  // The example row comes from the definitions: a profile question's "example" (a made-up 无锡
+  // auto-parts maker in the shipped profile), a module's "example" level and total (without one, its
+  // first level: a valid cell); the projects count and the date are the template's own.
   std::vector<TemplateColumn> out;
   for (const auto& id : ids) {
-    auto it = kExample.find(id);
-    std::string example = it == kExample.end() ? "" : it->second;
-    // A module the example does not know: its first level, a valid cell.
+    std::string example;
     const auto dot = id.find('.');
-    if (example.empty() && dot != std::string::npos && id.substr(dot + 1) == "level") {
-      if (const Questionnaire* m = library.find(id.substr(0, dot)); m && !m->levels.empty()) example = m->levels[0].id;
+    if (id == kProjects) {
+      example = "2";
+    } else if (id == kAsOf) {
+      example = "2025-12-31";
+    } else if (dot != std::string::npos) {
+      if (const Questionnaire* m = library.find(id.substr(0, dot))) {
+        if (id.substr(dot + 1) == "level") {
+          example = !m->example_level.empty() ? m->example_level : m->levels.empty() ? "" : m->levels[0].id;
+        } else if (m->example_total) {
+          example = format_number(*m->example_total);
+        }
+      }
+    } else if (const int qi = profile->question_index(id); qi >= 0) {
+      example = profile->questions[static_cast<std::size_t>(qi)].example;
     }
     out.push_back({id, example});
   }

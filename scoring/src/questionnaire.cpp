@@ -305,7 +305,7 @@ class Loader {
                   "sources",    "parameters",  "labels",          "aggregation", "weight",
                   "sections",   "questions",   "computed",        "levels",      "cite",
                   "confidence", "note",        "maintainer_note", "pass_mark",   "count_until_failed",
-                  "code_lists", "short_title", "order",           "indicative"});
+                  "code_lists", "short_title", "order",           "indicative",  "example"});
     q_.file = file_;
     q_.id = r.at("id").identifier();
     q_.version = r.at("version").string();
@@ -322,9 +322,11 @@ class Loader {
     if (auto l = r.find("labels")) q_.labels = l->json();
     if (auto cl = r.find("code_lists")) load_code_lists(*cl);
     // The hash names what is scored: the presentation metadata (a tab's label, the modules' order, the
-    // "indicative" label) can change without making saved assessments refer to another definition.
+    // "indicative" label, the template's examples, the checks between answers and the year roll) can
+    // change without making saved assessments refer to another definition.
     Json hashed = doc;
-    for (const char* key : {"short_title", "order", "indicative"}) hashed.erase(key);
+    for (const char* key : {"short_title", "order", "indicative", "example"}) hashed.erase(key);
+    drop_question_metadata(hashed);
     q_.content_hash = content_hash(hashed);
 
     // The root section is the questionnaire itself.
@@ -370,8 +372,10 @@ class Loader {
       question.value_from = ci;
     }
     for (auto& pending : pending_rules_) check_references(pending.first, pending.second);
+    for (auto& pending : pending_links_) resolve_link(pending);
 
     if (auto lv = r.find("levels")) load_levels(*lv);
+    if (auto ex = r.find("example")) load_example(*ex);
     bind_rules();
     return std::move(q_);
   }
@@ -382,6 +386,58 @@ class Loader {
     int question;
     std::string id;
   };
+
+  // "at_most" or "next_year": a question naming another, resolved once every question is known.
+  struct PendingLink {
+    Reader reader;
+    int question;
+    std::string field;
+    std::string id;
+  };
+
+  // The question fields the content hash leaves out (see load()).
+  static void drop_question_metadata(Json& node) {
+    if (!node.is_object()) return;
+    if (auto qs = node.find("questions"); qs != node.end() && qs->is_array()) {
+      for (auto& q : *qs) {
+        if (!q.is_object()) continue;
+        for (const char* key : {"at_most", "next_year", "example"}) q.erase(key);
+      }
+    }
+    if (auto ss = node.find("sections"); ss != node.end() && ss->is_array()) {
+      for (auto& child : *ss) drop_question_metadata(child);
+    }
+  }
+
+  void resolve_link(const PendingLink& link) {
+    const Question& question = q_.questions[static_cast<std::size_t>(link.question)];
+    const std::string field = "\"" + link.field + "\"";
+    const int target = q_.question_index(link.id);
+    if (target < 0) link.reader.fail(field + " names unknown question \"" + link.id + "\"");
+    if (target == link.question) link.reader.fail(field + " names the question itself");
+    const Question& other = q_.questions[static_cast<std::size_t>(target)];
+    if (link.field == "at_most" && other.type != QuestionType::kNumber && other.type != QuestionType::kPercent) {
+      link.reader.fail(field + " names question \"" + link.id + "\" of type " + to_string(other.type) +
+                       "; a part is compared with a number or percent question");
+    }
+    if (link.field == "next_year" && other.type != question.type) {
+      link.reader.fail(field + " names question \"" + link.id + "\" of type " + to_string(other.type) +
+                       "; the answer moves to a question of its own type (" + to_string(question.type) + ")");
+    }
+  }
+
+  // The bureau template's example for this module: {"level": a level id, "total": a number}.
+  void load_example(const Reader& r) {
+    r.expect_object();
+    r.allow_only({"level", "total"});
+    if (auto l = r.find("level")) {
+      q_.example_level = l->string();
+      const bool known = std::any_of(q_.levels.begin(), q_.levels.end(),
+                                     [&](const Level& level) { return level.id == q_.example_level; });
+      if (!known) l->fail("\"level\" names unknown level \"" + q_.example_level + "\"");
+    }
+    if (auto t = r.find("total")) q_.example_total = t->number();
+  }
 
   void claim_id(const Reader& where, const std::string& id) {
     auto [it, inserted] = ids_.emplace(id, where.pointer());
@@ -639,7 +695,8 @@ class Loader {
                   "weight",     "options",     "max_points",     "min",
                   "max",        "unit",        "max_length",     "required",
                   "visible_if", "required_if", "not_applicable", "value_from",
-                  "evidence",   "tags",        "points",         "format"});
+                  "evidence",   "tags",        "points",         "format",
+                  "at_most",    "next_year",   "example"});
     if (q_.questions.size() >= limits_.max_questions) {
       r.fail("more than " + std::to_string(limits_.max_questions) + " questions", ErrorKind::kLimit);
     }
@@ -746,6 +803,28 @@ class Loader {
       }
     }
     if (auto tg = r.find("tags")) question.tags = tg->string_list();
+    if (auto am = r.find("at_most")) {
+      if (t != QuestionType::kNumber && t != QuestionType::kPercent) {
+        am->fail("\"at_most\" applies to number and percent questions only");
+      }
+      question.at_most = am->identifier();
+      pending_links_.push_back({*am, index, "at_most", question.at_most});
+    }
+    if (auto ny = r.find("next_year")) {
+      const Json& v = ny->json();
+      if (v.is_null()) {
+        question.next_year = "";
+      } else if (v.is_string() && v.get<std::string>() == "+1") {
+        if (t != QuestionType::kNumber) ny->fail("\"next_year\": \"+1\" applies to number questions (a year) only");
+        question.next_year = "+1";
+      } else if (v.is_string()) {
+        question.next_year = ny->identifier();
+        pending_links_.push_back({*ny, index, "next_year", *question.next_year});
+      } else {
+        r.fail("\"next_year\" must be a question id, \"+1\" or null");
+      }
+    }
+    if (auto ex = r.find("example")) question.example = ex->string();
     question.best_ = best_points(question);
     q_.question_ids_[question.id] = index;
     q_.questions.push_back(std::move(question));
@@ -985,6 +1064,7 @@ class Loader {
   Questionnaire q_;
   std::unordered_map<std::string, std::string> ids_;  // id -> pointer of first use
   std::vector<PendingValueFrom> pending_value_from_;
+  std::vector<PendingLink> pending_links_;
   std::vector<std::pair<Reader, std::vector<std::string>>> pending_rules_;
 };
 

@@ -30,20 +30,15 @@ const projects = await import(path.join(root, 'web', 'projects.js'));
 const compare = await import(path.join(root, 'web', 'compare.js'));
 const checks = await import(path.join(root, 'web', 'checks.js'));
 const util = await import(path.join(root, 'web', 'util.js'));
+const rules = await import(path.join(root, 'web', 'rules.js'));
 
 function loadList(file) {
   const l = JSON.parse(fs.readFileSync(path.join(root, 'questionnaires', 'profile', file), 'utf8'));
   return { ...l, byCode: new Map(l.codes.map((c) => [c.code, c])) };
 }
 
-function questionIds(file) {
-  const d = JSON.parse(fs.readFileSync(path.join(root, 'questionnaires', file), 'utf8'));
-  const out = new Set();
-  (function walk(s) {
-    for (const q of s.questions || []) out.add(q.id);
-    for (const x of s.sections || []) walk(x);
-  })(d);
-  return out;
+function definition(file, dir = path.join(root, 'questionnaires')) {
+  return JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
 }
 
 test('a region is typed as a code, a short code or a name; unknown text is refused', () => {
@@ -77,17 +72,8 @@ test('the missing facts of a reward rule read as words, never as field names', (
     '企业概况中的“是否位于特色园区”');
 });
 
-test('a re-assessment a year later moves "last year" figures to "the year before" and clears this year\'s', async () => {
-  const ids = {
-    profile: questionIds('profile/profile.json'),
-    'sme-digital-2024': questionIds('sme-digital-2024/sme-digital-2024.json'),
-    'smart-factory-2025': questionIds('smart-factory-2025/smart-factory-2025.json'),
-  };
-  for (const [m, q, to] of compare.YEAR_ROLL) {
-    assert.ok(ids[m].has(q), `${m}/${q} is a question`);
-    if (to && to !== '+1') assert.ok(ids[m].has(to), `${m}/${to} is a question`);
-  }
-  const calls = [];
+// Sends fetch's answer-saving calls to `calls` while `fn` runs.
+async function recording(calls, fn) {
   const realFetch = globalThis.fetch;
   globalThis.fetch = async (url, init) => {
     calls.push([init.method, url, init.body ? JSON.parse(init.body) : undefined]);
@@ -95,12 +81,47 @@ test('a re-assessment a year later moves "last year" figures to "the year before
   };
   try {
     util.session.csrf = 'x';
+    return await fn();
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+}
+
+test('a re-assessment a year later moves "last year" figures to "the year before" and clears this year\'s', async () => {
+  const defs = {
+    profile: definition('profile/profile.json'),
+    'sme-digital-2024': definition('sme-digital-2024/sme-digital-2024.json'),
+    'smart-factory-2025': definition('smart-factory-2025/smart-factory-2025.json'),
+    cmmm: definition('cmmm/cmmm.json'),
+  };
+  // The year-bound questions of the shipped questionnaires, by their titles ("上一年度…" with a
+  // "前一年度…" twin moves there, "本年度…", "近两个自然年度…", the year-end staff count and this year's
+  // approval are asked afresh, "“上一年度”所指年份" moves on), as [module, question, to].
+  const roll = Object.entries(defs).flatMap(([m, d]) => compare.yearRoll(d).map((r) => [m, r.question, r.to]));
+  assert.deepEqual(roll, [
+    ['profile', 'last_year', '+1'],
+    ['profile', 'employees', null],
+    ['profile', 'revenue_last_year', 'revenue_prev_year'],
+    ['profile', 'tech_investment_two_years', null],
+    ['profile', 'tech_investment_this_year', null],
+    ['profile', 'municipal_tech_fund_approved', null],
+    ['profile', 'equipment_investment_this_year', null],
+    ['profile', 'digital_investment_this_year', null],
+    ['profile', 'energy_saving_equipment_investment', null],
+    ['profile', 'first_set_equipment_value', null],
+    ['sme-digital-2024', 'raw_revenue_last_year', 'raw_revenue_year_before'],
+    ['sme-digital-2024', 'raw_employees_last_year', 'raw_employees_year_before'],
+    ['sme-digital-2024', 'raw_cost_per_100_last_year', 'raw_cost_per_100_year_before'],
+    ['smart-factory-2025', 'main_business_revenue_last_year', null],
+  ]);
+  const calls = [];
+  await recording(calls, async () => {
     const a = { id: 9, modules: ['profile', 'sme-digital-2024'] };
     const previous = {
       profile: { last_year: 2025, revenue_last_year: 18000, revenue_prev_year: 16000, equipment_investment_this_year: 900 },
       'sme-digital-2024': { raw_revenue_last_year: { value: 17000, verified: true }, raw_equipment_total: 120 },
     };
-    const done = await compare.rollYears(a, previous, 1);
+    const done = await compare.rollYears(a, previous, 1, (m) => defs[m]);
     assert.deepEqual(calls, [
       ['PUT', '/api/assessments/9/answers/profile/last_year', 2026],
       ['PUT', '/api/assessments/9/answers/profile/revenue_prev_year', 18000],
@@ -111,24 +132,76 @@ test('a re-assessment a year later moves "last year" figures to "the year before
     ]);
     assert.equal(done.length, 6);
     calls.length = 0;
-    assert.deepEqual(await compare.rollYears(a, previous, 0), [], 'the same year moves nothing');
+    assert.deepEqual(await compare.rollYears(a, previous, 0, (m) => defs[m]), [], 'the same year moves nothing');
     assert.deepEqual(calls, []);
-  } finally {
-    globalThis.fetch = realFetch;
-  }
+  });
 });
 
 test('130 digitised machines of 120 is explained on both questions and on the derived share', () => {
   const values = { raw_equipment_total: 120, raw_equipment_digitised: 130 };
   const title = (id) => ({ raw_equipment_total: '生产设备总数', raw_equipment_digitised: '其中：数字化生产设备数' })[id] || id;
   const expected = ['“其中：数字化生产设备数”（130）大于“生产设备总数”（120）：前者是后者的一部分，请更正其中一个。'];
+  const index = rules.indexDefinition(definition('sme-digital-2024/sme-digital-2024.json'));
+  // The definition's "at_most" pairs (help: "不应超过生产设备总数"), each blocking the derived share its
+  // computed value reads the part for (c_equipment_digitised_pct, c_equipment_networked_pct).
+  assert.deepEqual(checks.checksOf(index), [
+    { part: 'raw_equipment_digitised', whole: 'raw_equipment_total', blocks: ['q02_equipment_digitised'] },
+    { part: 'raw_equipment_networked', whole: 'raw_equipment_total', blocks: ['q03_equipment_networked'] },
+  ]);
   for (const q of ['raw_equipment_digitised', 'raw_equipment_total', 'q02_equipment_digitised']) {
-    assert.deepEqual(checks.problemsOf('sme-digital-2024', q, (id) => values[id] ?? null, title), expected, q);
+    assert.deepEqual(checks.problemsOf(index, q, (id) => values[id] ?? null, title), expected, q);
   }
+  assert.deepEqual(checks.problemsOf(index, 'q03_equipment_networked', (id) => values[id] ?? null, title), [],
+    'the networked share does not read the digitised count');
   values.raw_equipment_digitised = 120;
-  assert.deepEqual(checks.problemsOf('sme-digital-2024', 'raw_equipment_digitised', (id) => values[id] ?? null, title), []);
-  const ids = questionIds('sme-digital-2024/sme-digital-2024.json');
-  for (const c of checks.CHECKS) for (const q of [c.part, c.whole, ...c.blocks]) assert.ok(ids.has(q), q);
+  assert.deepEqual(checks.problemsOf(index, 'raw_equipment_digitised', (id) => values[id] ?? null, title), []);
+  // The other questionnaires state no such pair.
+  for (const f of ['profile/profile.json', 'smart-factory-2025/smart-factory-2025.json', 'cmmm/cmmm.json']) {
+    assert.deepEqual(checks.checksOf(rules.indexDefinition(definition(f))), [], f);
+  }
+});
+
+test('a questionnaire added as a file brings its own checks and year roll: no code names it', async () => {
+  // tests/data/extension/questionnaires/made-up-energy: "meters_online" "at_most" "meters_total", read
+  // by c_online_share, which derives "online_share"; "figures_year" "+1", "energy_last_year" →
+  // "energy_year_before", "meters_added_this_year" asked afresh.
+  const def = definition('made-up-energy/made-up-energy.json', path.join(root, 'tests', 'data', 'extension', 'questionnaires'));
+  const index = rules.indexDefinition(def);
+  assert.deepEqual(checks.checksOf(index), [{ part: 'meters_online', whole: 'meters_total', blocks: ['online_share'] }]);
+  const values = { meters_total: 12, meters_online: 15 };
+  const title = checks.titleFrom(index);
+  const expected = ['“其中：在线采集的计量表数”（15）大于“计量表总数”（12）：前者是后者的一部分，请更正其中一个。'];
+  for (const q of ['meters_online', 'meters_total', 'online_share']) {
+    assert.deepEqual(checks.problemsOf(index, q, (id) => values[id] ?? null, title), expected, q);
+  }
+  assert.deepEqual(checks.problemsOf(index, 'meters', (id) => values[id] ?? null, title), []);
+
+  assert.deepEqual(compare.yearRoll(def), [
+    { question: 'figures_year', to: '+1' },
+    { question: 'energy_last_year', to: 'energy_year_before' },
+    { question: 'meters_added_this_year', to: null },
+  ]);
+  const previous = { 'made-up-energy': { figures_year: 2025, energy_last_year: 1200, energy_year_before: 1100, meters_added_this_year: 3, meters_total: 12 } };
+  const a = { id: 4, modules: ['made-up-energy'] };
+  const calls = [];
+  const done = await recording(calls, () => compare.rollYears(a, previous, 1, () => def));
+  const base = '/api/assessments/4/answers/made-up-energy';
+  assert.deepEqual(calls, [
+    ['PUT', `${base}/figures_year`, 2026],
+    ['PUT', `${base}/energy_year_before`, 1200],
+    ['DELETE', `${base}/energy_last_year`, undefined],
+    ['DELETE', `${base}/meters_added_this_year`, undefined],
+  ]);
+  assert.deepEqual(done.map((d) => d.action), ['year', 'moved', 'cleared', 'cleared']);
+  // Two years later: the year moves on by two; "last year" and "the year before" are both asked afresh.
+  calls.length = 0;
+  await recording(calls, () => compare.rollYears(a, previous, 2, () => def));
+  assert.deepEqual(calls, [
+    ['PUT', `${base}/figures_year`, 2027],
+    ['DELETE', `${base}/energy_year_before`, undefined],
+    ['DELETE', `${base}/energy_last_year`, undefined],
+    ['DELETE', `${base}/meters_added_this_year`, undefined],
+  ]);
 });
 
 test('a relative change computed as a ratio reads as a signed percentage, never as a raw ratio', () => {

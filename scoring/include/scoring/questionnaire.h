@@ -109,6 +109,12 @@ struct Question {
   int value_from = -1;    // band: index of the computed value that selects the band (not asked)
   std::vector<EvidenceSlot> evidence;
   std::vector<std::string> tags;
+  // Metadata for the web UI and the bureau's template: not scored, left out of the content hash.
+  std::string at_most;  // number, percent: the question (a whole) this answer (a part) must not exceed
+  // A year later (a re-assessment copies the answers): nullopt stays; "" is asked afresh (cleared);
+  // "+1" is a year and moves on by the years passed; any other value is the question it moves to.
+  std::optional<std::string> next_year;
+  std::string example;  // an example answer as a spreadsheet cell ("" none)
 
   [[nodiscard]] bool scored() const {
     return type == QuestionType::kSingle || type == QuestionType::kMulti || type == QuestionType::kBand ||
@@ -217,6 +223,8 @@ struct Questionnaire {
   Text below_levels;                // the definition's name of "no level reached" (empty: none given)
   Json parameters;                  // documented constants of the method (e.g. what counts as flat)
   Json labels;                      // free-form extras for reports (badges, derived outputs)
+  std::string example_level;        // the bureau template's example: a level id ("" none) and a total
+  std::optional<double> example_total;
   std::map<std::string, std::shared_ptr<const CodeList>> code_lists;  // by the name questions use
 
   // The name of "no level reached" in `lang`: the definition's "below", else the words'
