@@ -297,7 +297,8 @@ TEST_CASE("a sentence composed in code is worded key by key: French where the ca
   const std::string lang = l.text_lang("fr");  // the definitions' texts: fr falls back to en
   CHECK(lang == "en");
   // The dashboard of an empty region: every figure is there, withheld.
-  const Json d = assess::dashboard_to_json(assess::dashboard({}, {}, "320205"), lang, fr);
+  const assess::DashboardLadders ladders = assess::load_catalogue_dir((kSource / "policies").string()).dashboard;
+  const Json d = assess::dashboard_to_json(assess::dashboard({}, ladders, {}, "320205"), lang, fr);
   const auto figure = [&](const std::string& id) {
     for (const auto& f : d["figures"]) {
       if (f["id"] == id) return f;
@@ -314,7 +315,8 @@ TEST_CASE("a sentence composed in code is worded key by key: French where the ca
   CHECK(figure("sf_tier_share/SF1")["reason"] == "fewer than 5 enterprises in this aggregate (0); value withheld");
   CHECK(assess::Phrase{"srv_rank_first", {{"score", "12"}}}.in(lang, fr) == "1er : score le plus élevé (12)");
   // A language without a catalogue reads zh-CN.
-  const Json de = assess::dashboard_to_json(assess::dashboard({}, {}, "320205"), l.text_lang("de"), l.words("de"));
+  const Json de =
+      assess::dashboard_to_json(assess::dashboard({}, ladders, {}, "320205"), l.text_lang("de"), l.words("de"));
   CHECK(de["figures"][0]["title"] == "规上工业企业中基础级及以上智能工厂占比");
 }
 
