@@ -202,7 +202,8 @@ DashboardFacts dashboard_facts(const FactRow& row, const DashboardLadders& ladde
 // A group of enterprises with the same ladder facts, as a database counts them (dashboard_groups).
 struct DashboardGroup {
   const logic::Typed* values = nullptr;  // fact_columns() order; the grouped columns are set (null for an untyped row)
-  const Json* facts = nullptr;           // an untyped row: its facts (count 1, the sums below unused)
+  // An untyped row (any row when DashboardColumns::typed is false): its facts (count 1, the sums below unused).
+  const Json* facts = nullptr;
   // One typed row with every column dashboard_facts() reads set (count 1, the sums below unused): a
   // store in this process (SQLite) streams the rows, since grouping in SQL would add a sort.
   // Typed rows and groups are taken as inside the region: a source must apply the query's region
