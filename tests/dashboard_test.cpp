@@ -761,7 +761,8 @@ TEST_CASE("a made-up third questionnaire as both ladders gives the figures worke
   CHECK(*proxy.numerator == 3);
   // Recognised basis: no profile records a smart-factory tier.
   options.tier_basis = assess::TierBasis::kRecognised;
-  const auto& rec = figure(assess::dashboard(cs, ladders, shipped_targets(), "320205", options), "sf_tier_share/E1");
+  const auto recognised = assess::dashboard(cs, ladders, shipped_targets(), "320205", options);
+  const auto& rec = figure(recognised, "sf_tier_share/E1");
   CHECK(rec.denominator == 0);
   CHECK(rec.unknown == 4);
   CHECK_FALSE(rec.value.has_value());
