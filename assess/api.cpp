@@ -359,6 +359,7 @@ App::App(AppConfig config, Store& store) : config_(std::move(config)), store_(st
   const std::string cw = config_.questionnaires_dir + "/crosswalk.json";
   if (std::filesystem::exists(cw)) crosswalk_ = load_crosswalk(read_json_file(cw), cw, library_);
   if (std::filesystem::exists(config_.policies_dir)) catalogue_ = load_catalogue_dir(config_.policies_dir);
+  check_dashboard_ladders(catalogue_.dashboard, library_);
   renderer_ = std::make_unique<ReportRenderer>(config_.templates_dir);
   languages_ = Languages::load_dir(config_.web_dir + "/i18n");
   const std::string regions = config_.questionnaires_dir + "/profile/regions.json";
@@ -2022,7 +2023,7 @@ HttpResponse App::on_bureau_template(Context& c) {
   const bool ids = c.query["lang"] == "id";
   const Words words = languages_.words(ids ? "zh-CN" : c.query["lang"]);
   const auto rows = import_template(library_, load_criteria_dir(config_.policies_dir + "/criteria"),
-                                    ids ? "id" : languages_.text_lang(c.query["lang"]), words);
+                                    catalogue_.dashboard, ids ? "id" : languages_.text_lang(c.query["lang"]), words);
   std::vector<std::vector<Json>> body;
   for (std::size_t i = 1; i < rows.size(); ++i) body.emplace_back(rows[i].begin(), rows[i].end());
   return table_download(format, words("srv_export_template_file"), "import", rows[0], body);
@@ -2065,9 +2066,9 @@ HttpResponse App::on_bureau_rank_export(Context& c) {
 
 Dashboard App::bureau_dashboard(const std::string& region, int year) {
   const auto groups = [this, year](const FactQuery& q, const DashboardGroupVisitor& v) {
-    store_.dashboard_groups(year, q, v);
+    store_.dashboard_groups(year, catalogue_.dashboard, q, v);
   };
-  return dashboard_groups(groups, dashboard_targets(catalogue_), region);
+  return dashboard_groups(groups, catalogue_.dashboard, dashboard_targets(catalogue_), region);
 }
 
 HttpResponse App::on_bureau_dashboard_export(Context& c) {
@@ -2107,24 +2108,27 @@ HttpResponse App::on_bureau_drill(Context& c) {
   const Words words = languages_.words(c.query["lang"]);
   const int year = std::atoi(c.query["year"].c_str());
   const auto targets = dashboard_targets(catalogue_);
+  const DashboardLadders& ladders = catalogue_.dashboard;
+  const DashboardColumns columns(ladders);
   DashboardOptions one;
   one.min_group = 0;
   Json list = Json::array();
   bool known_figure = false;
   FactQuery q;
   q.region = region_prefix(region);
+  q.want_json = !columns.typed;  // a ladder without a typed column is read from the JSON facts
   store_.bureau_rows_in(year, q, [&](const FactRow& row) {
     static const int kRegion = fact_slot("region");
     std::string where;
-    if (row.values != nullptr) {
+    if (row.values != nullptr && (columns.typed || row.facts == nullptr)) {
       const logic::Typed& r = row.values[kRegion];
       if (r.kind == logic::Typed::kString) where = std::string(r.text);
     } else if (row.facts && row.facts->contains("region") && (*row.facts)["region"].is_string()) {
       where = (*row.facts)["region"].get<std::string>();
     }
     if (!region_within(where, region) || (row.values == nullptr && row.facts == nullptr)) return;
-    DashboardTally tally(targets, region, one);
-    tally.add(row.values ? dashboard_facts(row.values) : dashboard_facts(*row.facts));
+    DashboardTally tally(ladders, targets, region, one);
+    tally.add(dashboard_facts(row, ladders, columns));
     const Dashboard d = tally.result();
     for (const auto& f : d.figures) {
       if (f.id != figure) continue;
@@ -2141,7 +2145,7 @@ HttpResponse App::on_bureau_drill(Context& c) {
   });
   if (!known_figure && list.empty()) {
     // Either no enterprise in the region or an unknown id: check the id against an empty tally.
-    DashboardTally empty(targets, region, one);
+    DashboardTally empty(ladders, targets, region, one);
     const Dashboard d = empty.result();
     if (std::none_of(d.figures.begin(), d.figures.end(), [&](const Figure& f) { return f.id == figure; })) {
       http_fail(404, "no dashboard figure \"" + clean_utf8(figure, 100) + "\"");

@@ -600,6 +600,7 @@ int cmd_policies(const std::vector<std::string>& args, std::ostream& out, std::o
   try {
     const std::string d = policies_dir(dir);
     Catalogue catalogue = load_catalogue_dir(d);
+    if (action == "lint") check_dashboard_ladders(catalogue.dashboard, Library::load_dir(questionnaires_dir("")));
     PolicyTestReport report =
         run_policy_tests(catalogue, d + "/tests", {{"zh-CN", words_in("zh-CN")}, {"en", words_in("en")}});
     if (action == "lint") {
@@ -1173,7 +1174,9 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
       const std::string pdir = policies_dir("");
       const auto criteria =
           std::filesystem::exists(pdir + "/criteria") ? load_criteria_dir(pdir + "/criteria") : std::vector<Criteria>{};
-      const auto rows = import_template(library, criteria, "zh-CN", words_in("zh-CN"));
+      const DashboardLadders ladders =
+          std::filesystem::exists(pdir) ? load_catalogue_dir(pdir).dashboard : DashboardLadders{};
+      const auto rows = import_template(library, criteria, ladders, "zh-CN", words_in("zh-CN"));
       const std::vector<std::string>& header = rows[0];
       std::vector<std::vector<Json>> body;
       for (std::size_t i = 1; i < rows.size(); ++i) body.emplace_back(rows[i].begin(), rows[i].end());
@@ -1444,14 +1447,16 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
       candidates = load_candidates(candidates_file);
     }
     const Catalogue catalogue = load_catalogue_dir(policies_dir(dir));
+    check_dashboard_ladders(catalogue.dashboard, Library::load_dir(questionnaires_dir("")));
     const std::vector<DashboardTarget> targets = dashboard_targets(catalogue);
+    const DashboardLadders& ladders = catalogue.dashboard;
     Dashboard d;
     if (store) {
       d = dashboard_groups(
-          [&](const FactQuery& q, const DashboardGroupVisitor& v) { store->dashboard_groups(0, q, v); }, targets,
-          region);
+          [&](const FactQuery& q, const DashboardGroupVisitor& v) { store->dashboard_groups(0, ladders, q, v); },
+          ladders, targets, region);
     } else {
-      d = dashboard(candidates, targets, region);
+      d = dashboard(candidates, ladders, targets, region);
     }
     const Words words = words_in(lang);
     const std::string text = text_lang_of(lang);  // the definitions' texts

@@ -1733,17 +1733,20 @@ std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRo
   return static_cast<std::size_t>(all.integer(0)) - visited;
 }
 
-void Store::dashboard_groups(int year, const FactQuery& query, const DashboardGroupVisitor& visit) {
+void Store::dashboard_groups(int year, const DashboardLadders& ladders, const FactQuery& query,
+                             const DashboardGroupVisitor& visit) {
   const auto lock = guard();
   const bool pg = db_->postgres();
-  if (!pg) {
+  const DashboardColumns dash(ladders);
+  if (!pg || !dash.typed) {
     // SQLite runs in this process: reading the rows is the cost either way, and a GROUP BY adds a
     // sort (2.1 s against 0.8 s for a province of 1,000,000 records). The rows stream, with the
-    // dashboard's columns only.
+    // dashboard's columns only. A ladder whose module has no typed column (fact_table.h): every
+    // row streams with its JSON facts, on either database.
     FactQuery q = query;
-    q.columns = dashboard_columns();
+    q.columns = dash.typed ? dash.columns : std::vector<int>{fact_slot("region")};
     q.any_order = true;
-    q.want_json = false;
+    q.want_json = !dash.typed;
     q.names = false;
     bureau_rows_in(year, q, [&](const FactRow& row) {
       DashboardGroup g;
@@ -1761,7 +1764,7 @@ void Store::dashboard_groups(int year, const FactQuery& query, const DashboardGr
   // exact sums of the CNC rates (millionths, dashboard.h cnc_millionths) and project counts.
   std::vector<int> grouped;
   std::string keys;
-  for (const auto& path : dashboard_group_paths()) {
+  for (const auto& path : dash.group_paths) {
     const int c = fact_column(path);
     if (c < 0) throw std::logic_error("dashboard_groups: no fact column for " + path);
     grouped.push_back(c);

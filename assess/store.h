@@ -274,7 +274,9 @@ class Store {
   // The rows bureau_rows_in() reads, counted in the database for the dashboard (dashboard.h
   // DashboardGroup: the typed rows by group, then each untyped row with its facts): a
   // DashboardGroupSource for dashboard_groups().
-  void dashboard_groups(int year, const FactQuery& query, const DashboardGroupVisitor& visit);
+  // `ladders`: the dashboard's (policies/facts/dashboard.json), whose columns are grouped by.
+  void dashboard_groups(int year, const DashboardLadders& ladders, const FactQuery& query,
+                        const DashboardGroupVisitor& visit);
 
   // Failed-login counts by key, for servers that share the database (App's throttling).
   struct LoginAttempts {

@@ -682,14 +682,14 @@ int main(int argc, char** argv) {
       std::vector<Candidate> candidates;
       const double load = best_of(1, [&] { candidates = candidates_from_json(store->bureau_candidates(), "db"); });
       const double ranked = best_of(3, [&] { (void)rank(criteria, candidates); });
-      const double dash = best_of(3, [&] { (void)dashboard(candidates, targets, "320000"); });
+      const double dash = best_of(3, [&] { (void)dashboard(candidates, catalogue.dashboard, targets, "320000"); });
       std::printf(
           "   former path in process: load + parse %.2f s, then rank %.3f s, dashboard %.3f s; peak RSS +%.0f MiB "
           "(%.0f B/enterprise)\n",
           load, ranked, dash, peak_mib() - before, (peak_mib() - before) * 1048576.0 / static_cast<double>(n));
       const auto rows = [&](const FactQuery& q, const FactRowVisitor& v) { return store->bureau_rows(q, v); };
       const double typed_rank = best_of(3, [&] { (void)rank_rows(criteria, rows, {}, criteria.top); });
-      const double typed_dash = best_of(3, [&] { (void)dashboard_rows(rows, targets, "320000"); });
+      const double typed_dash = best_of(3, [&] { (void)dashboard_rows(rows, catalogue.dashboard, targets, "320000"); });
       std::printf("   typed path in process:  rank %.3f s, dashboard %.3f s (from the database, nothing held)\n",
                   typed_rank, typed_dash);
       // The peer percentile of GET report: an indexed count against the former scan of every record.

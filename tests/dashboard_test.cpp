@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,9 +24,19 @@ using assess::testing::zh_words;
 
 const std::string kData = ASSESS_SOURCE_DIR "/tests/data/bureau";
 
+const assess::Catalogue& shipped_catalogue() {
+  static const auto catalogue = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies");
+  return catalogue;
+}
+
 const std::vector<assess::DashboardTarget>& shipped_targets() {
-  static const auto targets = assess::dashboard_targets(assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies"));
+  static const auto targets = assess::dashboard_targets(shipped_catalogue());
   return targets;
+}
+
+// The shipped ladders (policies/facts/dashboard.json).
+const assess::DashboardLadders& shipped_ladders() {
+  return shipped_catalogue().dashboard;
 }
 
 std::vector<assess::Candidate> small() {
@@ -100,7 +113,7 @@ int index_in(const assess::Json& v, const std::vector<std::string>& ids) {
 
 void check_against_plain_counts(const std::vector<assess::Candidate>& all, const std::string& region) {
   INFO("region ", region);
-  const auto d = assess::dashboard(all, shipped_targets(), region);
+  const auto d = assess::dashboard(all, shipped_ladders(), shipped_targets(), region);
   const std::string prefix = prefix_of(region);
   std::vector<const assess::Json*> in;
   std::vector<const assess::Json*> above;
@@ -234,7 +247,7 @@ TEST_CASE(
     const std::string region = item_.key();
     const auto& e = item_.value();
     INFO("region ", region);
-    const auto d = assess::dashboard(candidates, shipped_targets(), region);
+    const auto d = assess::dashboard(candidates, shipped_ladders(), shipped_targets(), region);
     CHECK(d.enterprises == e["enterprises"].get<std::size_t>());
     CHECK(d.above_size == e["above_size"].get<std::size_t>());
     CHECK(d.above_size_unknown == e["above_size_unknown"].get<std::size_t>());
@@ -275,7 +288,7 @@ TEST_CASE(
 }
 
 TEST_CASE("each figure states its target with document, clause and quote") {
-  const auto d = assess::dashboard(small(), shipped_targets(), "320205");
+  const auto d = assess::dashboard(small(), shipped_ladders(), shipped_targets(), "320205");
   const auto* t = target(figure(d, "sf_tier_share/SF2"), "xishan-2025-equipment.sf-advanced-share");
   REQUIRE(t != nullptr);
   CHECK(t->document == "xishan-2025-equipment");
@@ -336,7 +349,7 @@ TEST_CASE("dashboard options: assessed tiers, exact SME classes, a different sup
   SUBCASE("tiers read from the smart-factory self-check") {
     assess::DashboardOptions options;
     options.tier_basis = assess::TierBasis::kAssessed;
-    const auto d = assess::dashboard(candidates, shipped_targets(), "320205", options);
+    const auto d = assess::dashboard(candidates, shipped_ladders(), shipped_targets(), "320205", options);
     for (const auto& item_ : expected["assessed_basis_320205"].items()) {
       const std::string id = item_.key();
       const auto& e = item_.value();
@@ -352,7 +365,7 @@ TEST_CASE("dashboard options: assessed tiers, exact SME classes, a different sup
   SUBCASE("exact classes: four innovative SMEs, three of them assessed, are too few") {
     assess::DashboardOptions options;
     options.sme_class_includes_higher = false;
-    const auto d = assess::dashboard(candidates, shipped_targets(), "320205", options);
+    const auto d = assess::dashboard(candidates, shipped_ladders(), shipped_targets(), "320205", options);
     const auto& f = figure(d, "sme_level_by_class/innovative/L1");
     CHECK(f.denominator == 3);
     CHECK(f.unknown == 1);
@@ -361,7 +374,7 @@ TEST_CASE("dashboard options: assessed tiers, exact SME classes, a different sup
   SUBCASE("a threshold of 2 shows the two little giants: one of them (X04, L3) meets 集成级") {
     assess::DashboardOptions options;
     options.min_group = 2;
-    const auto d = assess::dashboard(candidates, shipped_targets(), "320205", options);
+    const auto d = assess::dashboard(candidates, shipped_ladders(), shipped_targets(), "320205", options);
     const auto& f = figure(d, "sme_level_by_class/little_giant/L3");
     CHECK_FALSE(f.suppressed);
     CHECK(f.value == 50);
@@ -376,9 +389,9 @@ TEST_CASE("1,000 synthetic enterprises: every dashboard figure equals an indepen
     check_against_plain_counts(candidates, region);
   }
   SUBCASE("an enterprise in 320205 counts for 320200 and 320000") {
-    const auto district = assess::dashboard(candidates, shipped_targets(), "320205");
-    const auto city = assess::dashboard(candidates, shipped_targets(), "320200");
-    const auto province = assess::dashboard(candidates, shipped_targets(), "320000");
+    const auto district = assess::dashboard(candidates, shipped_ladders(), shipped_targets(), "320205");
+    const auto city = assess::dashboard(candidates, shipped_ladders(), shipped_targets(), "320200");
+    const auto province = assess::dashboard(candidates, shipped_ladders(), shipped_targets(), "320000");
     std::size_t wuxi = 0;
     std::size_t jiangsu = 0;
     for (const auto& c : candidates) {
@@ -391,13 +404,13 @@ TEST_CASE("1,000 synthetic enterprises: every dashboard figure equals an indepen
     CHECK(province.enterprises == jiangsu);
   }
   SUBCASE("a small county suppresses some figures and not others") {
-    const auto d = assess::dashboard(candidates, shipped_targets(), "510421");
+    const auto d = assess::dashboard(candidates, shipped_ladders(), shipped_targets(), "510421");
     std::size_t suppressed = 0;
     for (const auto& f : d.figures) suppressed += f.suppressed;
     CHECK(suppressed > 0);
   }
   SUBCASE("targets of the region itself are judged by their comparator") {
-    const auto d = assess::dashboard(candidates, shipped_targets(), "330400");
+    const auto d = assess::dashboard(candidates, shipped_ladders(), shipped_targets(), "330400");
     const auto& rd = figure(d, "rd_design_tool_penetration");
     const auto* t = target(rd, "jiaxing-equipment.rd-design-tools");
     REQUIRE(t != nullptr);
@@ -574,7 +587,7 @@ TEST_CASE("the project-count proxy sums the projects on record, worked by hand")
     cs.push_back({"x" + std::to_string(i), "x", facts});
   }
   cs.push_back({"out", "out", {{"region", "320213"}, {"projects", {{"count", 50}}}}});
-  const auto d = assess::dashboard(cs, shipped_targets(), "320205");
+  const auto d = assess::dashboard(cs, shipped_ladders(), shipped_targets(), "320205");
   const auto& f = figure(d, "tech_projects/recorded");
   CHECK(f.unit == "count");
   REQUIRE(f.value);
@@ -591,7 +604,8 @@ TEST_CASE("the project-count proxy sums the projects on record, worked by hand")
   for (const auto& n : d.not_measured) CHECK(n.target.id != "xishan-2025-equipment.projects-per-year");
   // Withheld below five firms with a count.
   cs.erase(cs.begin());
-  CHECK(figure(assess::dashboard(cs, shipped_targets(), "320205"), "tech_projects/recorded").suppressed);
+  CHECK(figure(assess::dashboard(cs, shipped_ladders(), shipped_targets(), "320205"), "tech_projects/recorded")
+            .suppressed);
 }
 
 TEST_CASE("the CNC mean is the rates' exact mean rounded once, worked by hand") {
@@ -614,7 +628,7 @@ TEST_CASE("the CNC mean is the rates' exact mean rounded once, worked by hand") 
        "over",
        {{"region", "320205"}, {"profile", {{"above_designated_size", true}, {"key_process_cnc_rate", 100.5}}}}});
   for (int order = 0; order < 2; ++order) {
-    const assess::Dashboard d = assess::dashboard(cs, shipped_targets(), "320205");
+    const assess::Dashboard d = assess::dashboard(cs, shipped_ladders(), shipped_targets(), "320205");
     const auto& f = figure(d, "key_process_cnc_rate");
     REQUIRE(f.value);
     CHECK(*f.value == 43.44);
@@ -628,4 +642,175 @@ TEST_CASE("the CNC mean is the rates' exact mean rounded once, worked by hand") 
   CHECK(assess::cnc_millionths(100) == 100000000);
   CHECK(assess::cnc_millionths(0.0000004) == 0);
   CHECK(assess::cnc_millionths(0.0000006) == 1);
+}
+
+// ---- The ladders are data (policies/facts/dashboard.json) -----------------------------------------
+
+namespace {
+
+const std::string kLadders = ASSESS_SOURCE_DIR "/tests/data/dashboard-ladders";
+
+// The shipped questionnaires and the made-up one of tests/data/extension.
+const assess::Library& library_with_made_up() {
+  static const assess::Library library = [] {
+    assess::Library l = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
+    l.add(assess::load_questionnaire_file(ASSESS_SOURCE_DIR
+                                          "/tests/data/extension/questionnaires/made-up-energy/made-up-energy.json"));
+    return l;
+  }();
+  return library;
+}
+
+const assess::DashboardLadders& made_up_ladders() {
+  static const assess::DashboardLadders ladders = assess::load_dashboard_ladders(
+      assess::read_json_file(kLadders + "/made-up/dashboard.json"), kLadders + "/made-up/dashboard.json");
+  return ladders;
+}
+
+std::vector<assess::Candidate> made_up_candidates() {
+  return assess::candidates_from_json(assess::read_json_file(kLadders + "/made-up/candidates.json"), "candidates.json");
+}
+
+}  // namespace
+
+TEST_CASE(
+    "the shipped ladders: smart-factory-2025 and sme-digital-2024 with 锡山's class pairs, as their questionnaires "
+    "define them") {
+  const assess::DashboardLadders& l = shipped_ladders();
+  CHECK(l.smart_factory.module == "smart-factory-2025");
+  CHECK(l.smart_factory.levels == std::vector<std::string>{"SF1", "SF2", "SF3", "SF4"});
+  CHECK(l.sme_digital.module == "sme-digital-2024");
+  CHECK(l.sme_digital.levels == std::vector<std::string>{"L1", "L2", "L3", "L4"});
+  // 锡山 二、（二）5: "创新型中小企业…初始级及以上", "省级专精特新中小企业…规范级及以上", "小巨人…集成级及以上".
+  REQUIRE(l.sme_classes.size() == 3);
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"innovative", "L1"}, {"provincial_zjtx", "L2"}, {"little_giant", "L3"}};
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    CHECK(l.sme_classes[i].sme_class == pairs[i].first);
+    CHECK(l.sme_classes[i].level == pairs[i].second);
+    CHECK(l.sme_classes[i].document == "xishan-2025-equipment");
+    CHECK(l.sme_classes[i].cite == "二、（二）5");
+  }
+  CHECK_NOTHROW(assess::check_dashboard_ladders(l, library_with_made_up()));
+  // Typed columns exist for both shipped ladders: the store counts them in SQL.
+  const assess::DashboardColumns columns(l);
+  CHECK(columns.typed);
+  CHECK(columns.group_paths == std::vector<std::string>{"profile.above_designated_size", "profile.smart_factory_tier",
+                                                        "results.smart-factory-2025",
+                                                        "results.smart-factory-2025.level", "profile.sme_quality_tier",
+                                                        "results.sme-digital-2024", "results.sme-digital-2024.level",
+                                                        "profile.digital_rd_tools", "profile.green_factory_level"});
+  // Each rung of each ladder has its words in the shipped catalogues ("srv_dash_tier_<k>", "srv_dash_sme_level_<k>").
+  for (std::size_t k = 1; k <= l.smart_factory.levels.size(); ++k) {
+    CHECK(zh_words()("srv_dash_tier_" + std::to_string(k)) != "srv_dash_tier_" + std::to_string(k));
+    CHECK(en_words()("srv_dash_tier_" + std::to_string(k)) != "srv_dash_tier_" + std::to_string(k));
+  }
+  for (std::size_t k = 1; k <= l.sme_digital.levels.size(); ++k) {
+    CHECK(zh_words()("srv_dash_sme_level_" + std::to_string(k)) != "srv_dash_sme_level_" + std::to_string(k));
+    CHECK(en_words()("srv_dash_sme_level_" + std::to_string(k)) != "srv_dash_sme_level_" + std::to_string(k));
+  }
+}
+
+TEST_CASE("a made-up third questionnaire as both ladders gives the figures worked by hand (README of the fixture)") {
+  const assess::DashboardLadders& ladders = made_up_ladders();
+  CHECK_NOTHROW(assess::check_dashboard_ladders(ladders, library_with_made_up()));
+  CHECK_FALSE(assess::DashboardColumns(ladders).typed);  // made-up-energy has no typed column
+  const auto cs = made_up_candidates();
+  assess::DashboardOptions options;
+  options.min_group = 1;
+  options.tier_basis = assess::TierBasis::kAssessed;
+  const auto d = assess::dashboard(cs, ladders, shipped_targets(), "320205", options);
+  CHECK(d.enterprises == 5);
+  CHECK(d.above_size == 4);
+  // Smart-factory shares on the made-up ladder: 3 of 4 at E1 or higher, 2 of 4 at E2.
+  const auto& e1 = figure(d, "sf_tier_share/E1");
+  CHECK(e1.denominator == 4);
+  CHECK(e1.unknown == 0);
+  CHECK(*e1.numerator == 3);
+  CHECK(*e1.value == 75);
+  CHECK(e1.breakdown["at_or_above"] == 3);
+  const auto& e2 = figure(d, "sf_tier_share/E2");
+  CHECK(*e2.numerator == 2);
+  CHECK(*e2.value == 50);
+  // The formula names the ladder's module; the top level has nothing above it ("_top"); level k is
+  // worded as the k-th smart-factory tier ("srv_dash_tier_2").
+  CHECK(e2.formula.in("en", en_words()) ==
+        "above-size firms whose made-up-energy self-check reaches advanced ÷ above-size firms with that self-check "
+        "(indicative)");
+  for (const auto& f : d.figures) CHECK(f.id.rfind("sf_tier_share/SF", 0) != 0);
+  // SME level by class: innovative at E1 or higher 2 of 3 assessed (c4 has no made-up-energy result).
+  const auto& inn = figure(d, "sme_level_by_class/innovative/E1");
+  CHECK(inn.denominator == 3);
+  CHECK(inn.unknown == 1);
+  CHECK(*inn.numerator == 2);
+  CHECK(std::fabs(*inn.value - 200.0 / 3) < 1e-9);
+  CHECK(inn.breakdown == assess::Json{{"below_E1", 1}, {"E1", 1}, {"E2", 1}, {"not_assessed", 1}});
+  CHECK(inn.formula.in("en", en_words()) ==
+        "innovative SMEs (higher rungs included) whose made-up-energy level is E1 or higher ÷ those assessed");
+  const auto& prov = figure(d, "sme_level_by_class/provincial_zjtx/E2");
+  CHECK(prov.denominator == 2);
+  CHECK(*prov.numerator == 1);
+  CHECK(*prov.value == 50);
+  CHECK(prov.breakdown == assess::Json{{"below_E1", 1}, {"E1", 0}, {"E2", 1}, {"not_assessed", 0}});
+  // The shipped targets' pairs (L1–L3) are not levels of this ladder: no other SME figure.
+  std::size_t sme_figures = 0;
+  for (const auto& f : d.figures) sme_figures += f.indicator == "sme_level_by_class" ? 1 : 0;
+  CHECK(sme_figures == 2);
+  const auto& proxy = figure(d, "digital_transformation_share/proxy");
+  CHECK(proxy.denominator == 4);
+  CHECK(*proxy.numerator == 3);
+  // Recognised basis: no profile records a smart-factory tier.
+  options.tier_basis = assess::TierBasis::kRecognised;
+  const auto recognised = assess::dashboard(cs, ladders, shipped_targets(), "320205", options);
+  const auto& rec = figure(recognised, "sf_tier_share/E1");
+  CHECK(rec.denominator == 0);
+  CHECK(rec.unknown == 4);
+  CHECK_FALSE(rec.value.has_value());
+  // The exact class only: innovative c1 and c4, c1 assessed and at E1.
+  options.sme_class_includes_higher = false;
+  const auto exact = assess::dashboard(cs, ladders, shipped_targets(), "320205", options);
+  const auto& only = figure(exact, "sme_level_by_class/innovative/E1");
+  CHECK(only.denominator == 1);
+  CHECK(only.unknown == 1);
+  CHECK(*only.value == 100);
+}
+
+TEST_CASE("a ladder not configured has no figure; its targets are listed as not measured") {
+  assess::DashboardLadders ladders = shipped_ladders();
+  ladders.smart_factory = {};
+  assess::DashboardOptions options;
+  options.min_group = 1;
+  const auto d = assess::dashboard(small(), ladders, shipped_targets(), "320205", options);
+  for (const auto& f : d.figures) CHECK(f.indicator != "sf_tier_share");
+  bool listed = false;
+  for (const auto& n : d.not_measured) {
+    if (n.target.id != "xishan-2025-equipment.sf-basic-share") continue;
+    listed = true;
+    CHECK(n.reason.in("en", en_words()) == "no figure matches this target (sf_tier_share/SF1)");
+  }
+  CHECK(listed);
+}
+
+TEST_CASE("every malformed dashboard ladders file fails with its one expected message (file and pointer)") {
+  namespace fs = std::filesystem;
+  std::vector<std::string> cases;
+  for (const auto& entry : fs::directory_iterator(kLadders + "/malformed")) {
+    if (entry.is_directory()) cases.push_back(entry.path().filename().string());
+  }
+  std::sort(cases.begin(), cases.end());
+  REQUIRE(cases.size() == 12);
+  for (const auto& name : cases) {
+    INFO("case ", name);
+    std::ifstream in(kLadders + "/malformed/" + name + "/expected.txt");
+    std::string expected((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE_FALSE(expected.empty());
+    std::string actual = "(loaded without error)";
+    try {
+      const auto catalogue = assess::load_catalogue_dir(kLadders + "/malformed/" + name);
+      assess::check_dashboard_ladders(catalogue.dashboard, library_with_made_up());
+    } catch (const assess::Error& e) {
+      actual = e.what();
+    }
+    CHECK(actual == std::string(ASSESS_SOURCE_DIR) + "/" + expected);
+  }
 }

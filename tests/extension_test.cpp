@@ -15,6 +15,7 @@
 #include "scoring/dashboard.h"
 #include "scoring/error.h"
 #include "scoring/explain.h"
+#include "scoring/profile.h"
 #include "scoring/questionnaire.h"
 #include "scoring/score.h"
 #include "store.h"
@@ -53,7 +54,9 @@ struct Extended {
   std::unique_ptr<Store> store = Store::open(":memory:");
   std::unique_ptr<App> app;
 
-  Extended() {
+  // `dashboard`: a policies/facts/dashboard.json to serve in place of the shipped one (the policies
+  // are then a copy).
+  explicit Extended(const std::filesystem::path& dashboard = {}) {
     namespace fs = std::filesystem;
     const auto opts = fs::copy_options::recursive;
     fs::copy(kSource / "questionnaires", dir.path / "questionnaires", opts);
@@ -69,6 +72,11 @@ struct Extended {
     config.web_dir = (dir.path / "web").string();
     config.questionnaires_dir = (dir.path / "questionnaires").string();
     config.policies_dir = (kSource / "policies").string();
+    if (!dashboard.empty()) {
+      fs::copy(kSource / "policies", dir.path / "policies", opts);
+      fs::copy_file(dashboard, dir.path / "policies/facts/dashboard.json", fs::copy_options::overwrite_existing);
+      config.policies_dir = (dir.path / "policies").string();
+    }
     config.templates_dir = (kSource / "templates").string();
     app = std::make_unique<App>(config, *store);
     store->add_user("zhang", kPassword, "consultant");
@@ -308,7 +316,8 @@ TEST_CASE("a sentence composed in code is worded key by key: French where the ca
   const std::string lang = l.text_lang("fr");  // the definitions' texts: fr falls back to en
   CHECK(lang == "en");
   // The dashboard of an empty region: every figure is there, withheld.
-  const Json d = assess::dashboard_to_json(assess::dashboard({}, {}, "320205"), lang, fr);
+  const assess::DashboardLadders ladders = assess::load_catalogue_dir((kSource / "policies").string()).dashboard;
+  const Json d = assess::dashboard_to_json(assess::dashboard({}, ladders, {}, "320205"), lang, fr);
   const auto figure = [&](const std::string& id) {
     for (const auto& f : d["figures"]) {
       if (f["id"] == id) return f;
@@ -325,7 +334,8 @@ TEST_CASE("a sentence composed in code is worded key by key: French where the ca
   CHECK(figure("sf_tier_share/SF1")["reason"] == "fewer than 5 enterprises in this aggregate (0); value withheld");
   CHECK(assess::Phrase{"srv_rank_first", {{"score", "12"}}}.in(lang, fr) == "1er : score le plus élevé (12)");
   // A language without a catalogue reads zh-CN.
-  const Json de = assess::dashboard_to_json(assess::dashboard({}, {}, "320205"), l.text_lang("de"), l.words("de"));
+  const Json de =
+      assess::dashboard_to_json(assess::dashboard({}, ladders, {}, "320205"), l.text_lang("de"), l.words("de"));
   CHECK(de["figures"][0]["title"] == "规上工业企业中基础级及以上智能工厂占比");
 }
 
@@ -402,6 +412,70 @@ TEST_CASE("a fifth questionnaire added as files flows into the bureau's template
   REQUIRE(bad.status == 200);
   REQUIRE(body_of(bad)["issues"].size() == 1);
   CHECK(body_of(bad)["issues"][0]["column"] == std::string(kEnergy) + ".level");
+}
+
+TEST_CASE("a made-up questionnaire named as the dashboard's ladders: the server's figures and drill-down read it") {
+  // tests/data/dashboard-ladders/made-up/dashboard.json: made-up-energy as both ladders, innovative →
+  // E1 and provincial_zjtx → E2. Seven 规上 firms of 锡山 (revenue 36000万 ≥ 2000万), imported:
+  //   r1 innovative E1, r2 provincial_zjtx E2, r3 little_giant E2, r4 innovative (not assessed),
+  //   r5 none E1, r6 innovative E2, r7 provincial_zjtx E1.
+  // innovative/E1, higher classes included: members r1 r2 r3 r4 r6 r7 = 6, assessed 5 (r4 not), all
+  // 5 at E1 or higher → 100 %; by level E1 2 (r1 r7), E2 3 (r2 r3 r6), below_E1 0, not assessed 1.
+  // provincial_zjtx/E2: members r2 r3 r7 = 3 < 5, withheld.
+  Extended x(kSource / "tests/data/dashboard-ladders/made-up/dashboard.json");
+  x.store->add_user("wang", kPassword, "bureau");
+  const HttpResponse login = x.send("POST", "/api/login", Json{{"name", "wang"}, {"password", kPassword}}.dump());
+  REQUIRE_MESSAGE(login.status == 200, login.body);
+  const std::string cookie = login.header("Set-Cookie");
+  const std::string token = cookie.substr(15, cookie.find(';') - 15);
+  const std::string csrf = body_of(login)["csrf"].get<std::string>();
+  std::string csv =
+      "uscc,name,region,employees,revenue_last_year,sme_quality_tier," + std::string(kEnergy) + ".level\n";
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"innovative", "E1"}, {"provincial_zjtx", "E2"}, {"little_giant", "E2"},   {"innovative", ""},
+      {"none", "E1"},       {"innovative", "E2"},      {"provincial_zjtx", "E1"}};
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::string first17 = "91320205MA1Y8KQ3" + std::to_string(i + 1);
+    csv += first17 + assess::uscc_check_character(first17) + ",r" + std::to_string(i + 1) + ",320205,560,36000," +
+           rows[i].first + "," + rows[i].second + "\n";
+  }
+  const HttpResponse imported = x.send("POST", "/api/bureau/import?name=ladders.csv", csv, token, csrf);
+  REQUIRE_MESSAGE(imported.status == 200, imported.body);
+  REQUIRE_MESSAGE(body_of(imported)["issues"].empty(), imported.body);
+  const HttpResponse r = x.send("GET", "/api/bureau/dashboard?region=320205&lang=en", "", token);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  const Json d = body_of(r);
+  CHECK(d["above_size"] == 7);
+  std::map<std::string, Json> figures;
+  for (const auto& f : d["figures"]) figures[f["id"].get<std::string>()] = f;
+  REQUIRE(figures.count("sme_level_by_class/innovative/E1"));
+  const Json& inn = figures["sme_level_by_class/innovative/E1"];
+  CHECK(inn["denominator"] == 5);
+  CHECK(inn["unknown"] == 1);
+  CHECK(inn["value"] == 100);
+  CHECK(inn["breakdown"] == Json{{"below_E1", 0}, {"E1", 2}, {"E2", 3}, {"not_assessed", 1}});
+  CHECK(inn["formula"] ==
+        "innovative SMEs (higher rungs included) whose made-up-energy level is E1 or higher ÷ those assessed");
+  REQUIRE(figures.count("sme_level_by_class/provincial_zjtx/E2"));
+  CHECK(figures["sme_level_by_class/provincial_zjtx/E2"]["suppressed"] == true);
+  CHECK(figures.count("sf_tier_share/E1") == 1);
+  CHECK(figures.count("sf_tier_share/E2") == 1);
+  CHECK(figures.count("sf_tier_share/SF1") == 0);
+  CHECK(figures.count("sme_level_by_class/innovative/L1") == 0);
+  // The drill-down counts each enterprise alone: five in the numerator, r4 left out unassessed, r5
+  // (no SME class) outside the figure.
+  const HttpResponse drill =
+      x.send("GET", "/api/bureau/dashboard/drill?region=320205&figure=sme_level_by_class/innovative/E1", "", token);
+  REQUIRE_MESSAGE(drill.status == 200, drill.body);
+  const Json drilled = body_of(drill);
+  std::map<std::string, std::string> parts;
+  for (const auto& e : drilled["enterprises"]) parts[e["name"].get<std::string>()] = e["part"].get<std::string>();
+  CHECK(parts == std::map<std::string, std::string>{{"r1", "numerator"},
+                                                    {"r2", "numerator"},
+                                                    {"r3", "numerator"},
+                                                    {"r4", "unknown"},
+                                                    {"r6", "numerator"},
+                                                    {"r7", "numerator"}});
 }
 
 TEST_CASE("a bureau file headed and worded in a third language imports; its problems are worded in every language") {

@@ -242,9 +242,11 @@ TEST_CASE("the dashboard and the peer percentile from the database equal the in-
   const auto targets = assess::dashboard_targets(catalogue);
   for (const char* region : {"320205", "320000", "3304", "510400", "100000", "99"}) {
     INFO(region);
-    CHECK(
-        assess::dashboard_to_json(assess::dashboard_rows(rows_of(*store), targets, region), "zh-CN", zh_words).dump() ==
-        assess::dashboard_to_json(assess::dashboard(in_memory, targets, region), "zh-CN", zh_words).dump());
+    CHECK(assess::dashboard_to_json(assess::dashboard_rows(rows_of(*store), catalogue.dashboard, targets, region),
+                                    "zh-CN", zh_words)
+              .dump() == assess::dashboard_to_json(assess::dashboard(in_memory, catalogue.dashboard, targets, region),
+                                                   "zh-CN", zh_words)
+                             .dump());
   }
   int shown_count = 0;
   for (std::size_t i = 0; i < in_memory.size(); i += 13) {
@@ -314,12 +316,13 @@ TEST_CASE("a data dir imported before the typed columns migrates, and its record
     INFO(c.id);
     CHECK(shown(assess::rank_rows(c, rows_of(*store), {})) == shown(assess::rank(c, expected_candidates, {})));
   }
-  CHECK(assess::dashboard_to_json(
-            assess::dashboard_rows(rows_of(*store), assess::dashboard_targets(catalogue), "320000"), "zh-CN", zh_words)
-            .dump() ==
-        assess::dashboard_to_json(
-            assess::dashboard(expected_candidates, assess::dashboard_targets(catalogue), "320000"), "zh-CN", zh_words)
-            .dump());
+  CHECK(assess::dashboard_to_json(assess::dashboard_rows(rows_of(*store), catalogue.dashboard,
+                                                         assess::dashboard_targets(catalogue), "320000"),
+                                  "zh-CN", zh_words)
+            .dump() == assess::dashboard_to_json(assess::dashboard(expected_candidates, catalogue.dashboard,
+                                                                   assess::dashboard_targets(catalogue), "320000"),
+                                                 "zh-CN", zh_words)
+                           .dump());
   store.reset();
   std::filesystem::remove_all(dir);
 }

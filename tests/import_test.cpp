@@ -356,6 +356,12 @@ const std::vector<assess::Criteria>& shipped_criteria() {
   return all;
 }
 
+// The dashboard's ladders (policies/facts/dashboard.json): the template offers their levels.
+const assess::DashboardLadders& shipped_ladders() {
+  static const auto ladders = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies").dashboard;
+  return ladders;
+}
+
 const assess::ImportIssue* issue_at(const assess::ImportResult& r, std::size_t row, const std::string& column) {
   for (const auto& i : r.issues) {
     if (i.row == row && i.column == column) return &i;
@@ -469,7 +475,7 @@ TEST_CASE("an XLSX row keeps the number the sheet gives it when a writer leaves 
 }
 
 TEST_CASE("the template carries every fact a shipped criteria file or the dashboard reads, under Chinese titles") {
-  const auto columns = assess::import_columns(library(), shipped_criteria());
+  const auto columns = assess::import_columns(library(), shipped_criteria(), shipped_ladders());
   std::vector<std::string> ids;
   for (const auto& c : columns) ids.push_back(c.id);
   for (const auto& cr : shipped_criteria()) {
@@ -486,7 +492,8 @@ TEST_CASE("the template carries every fact a shipped criteria file or the dashbo
     CHECK_MESSAGE(std::find(ids.begin(), ids.end(), id) != ids.end(), id);
   }
   // Header in Chinese, one example row, and the importer reads the template back without a problem.
-  const auto rows = assess::import_template(library(), shipped_criteria(), "zh-CN", assess::testing::zh_words());
+  const auto rows =
+      assess::import_template(library(), shipped_criteria(), shipped_ladders(), "zh-CN", assess::testing::zh_words());
   REQUIRE(rows.size() == 2);
   CHECK(rows[0][0] == "统一社会信用代码");
   CHECK(rows[0][1] == "企业名称");
@@ -561,7 +568,8 @@ TEST_CASE("an import's message and column title are worded by the words given; a
 }
 
 TEST_CASE("the template in English reads back without a problem") {
-  const auto rows = assess::import_template(library(), shipped_criteria(), "en", assess::testing::en_words());
+  const auto rows =
+      assess::import_template(library(), shipped_criteria(), shipped_ladders(), "en", assess::testing::en_words());
   REQUIRE(rows.size() == 2);
   CHECK(rows[0][0] == "Unified social credit code");
   CHECK(rows[0][1] == "Enterprise name");
@@ -573,7 +581,8 @@ TEST_CASE("the template in English reads back without a problem") {
   CHECK(r.candidates[0].facts["results"]["cmmm"]["level"] == "CMMM2");
   CHECK(r.candidate_dates[0] == "2025-12-31");
   // By ids.
-  CHECK(assess::import_template(library(), shipped_criteria(), "id", assess::Words{})[0][0] == "uscc");
+  CHECK(assess::import_template(library(), shipped_criteria(), shipped_ladders(), "id", assess::Words{})[0][0] ==
+        "uscc");
 }
 
 // --- issue 12 item 3: the example row comes from the definitions ---------------------------------

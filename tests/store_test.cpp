@@ -902,16 +902,18 @@ TEST_CASE("the dashboard counted in the database equals the dashboard over every
   auto store = assess::testing::open_test_store();
   store->save_bureau_records(assess::testing::records_of(candidates), false, "test", "2026-01-01");
   const auto in_memory = assess::candidates_from_json(store->bureau_candidates(), "db");
-  const auto targets = assess::dashboard_targets(assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies"));
+  const auto catalogue = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies");
+  const auto targets = assess::dashboard_targets(catalogue);
+  const assess::DashboardLadders& ladders = catalogue.dashboard;
   const auto words = assess::testing::shipped_words("en");
   const auto rows = [&](const assess::FactQuery& q, const assess::FactRowVisitor& v) {
     return store->bureau_rows(q, v);
   };
   const auto groups = [&](const assess::FactQuery& q, const assess::DashboardGroupVisitor& v) {
-    store->dashboard_groups(0, q, v);
+    store->dashboard_groups(0, ladders, q, v);
   };
   std::size_t group_count = 0;
-  store->dashboard_groups(0, {}, [&](const assess::DashboardGroup&) { ++group_count; });
+  store->dashboard_groups(0, ladders, {}, [&](const assess::DashboardGroup&) { ++group_count; });
   if (assess::testing::testing_postgres()) {
     CHECK(group_count < in_memory.size() / 2);  // counted in the database, not row by row
   } else {
@@ -920,9 +922,11 @@ TEST_CASE("the dashboard counted in the database equals the dashboard over every
   for (const char* region : {"320205", "320000", "3304", "510400", "100000", "99"}) {
     INFO(region);
     const std::string grouped =
-        assess::dashboard_to_json(assess::dashboard_groups(groups, targets, region), "en", words).dump();
-    CHECK(grouped == assess::dashboard_to_json(assess::dashboard_rows(rows, targets, region), "en", words).dump());
-    CHECK(grouped == assess::dashboard_to_json(assess::dashboard(in_memory, targets, region), "en", words).dump());
+        assess::dashboard_to_json(assess::dashboard_groups(groups, ladders, targets, region), "en", words).dump();
+    CHECK(grouped ==
+          assess::dashboard_to_json(assess::dashboard_rows(rows, ladders, targets, region), "en", words).dump());
+    CHECK(grouped ==
+          assess::dashboard_to_json(assess::dashboard(in_memory, ladders, targets, region), "en", words).dump());
   }
   // A year's view: each enterprise's last round of that year or before.
   auto later = assess::testing::mixed_candidates(1500, 32);
@@ -934,11 +938,115 @@ TEST_CASE("the dashboard counted in the database equals the dashboard over every
       return store->bureau_rows_in(year, q, v);
     };
     const auto groups_in = [&](const assess::FactQuery& q, const assess::DashboardGroupVisitor& v) {
-      store->dashboard_groups(year, q, v);
+      store->dashboard_groups(year, ladders, q, v);
     };
-    CHECK(assess::dashboard_to_json(assess::dashboard_groups(groups_in, targets, "320000"), "en", words).dump() ==
-          assess::dashboard_to_json(assess::dashboard_rows(rows_in, targets, "320000"), "en", words).dump());
+    CHECK(assess::dashboard_to_json(assess::dashboard_groups(groups_in, ladders, targets, "320000"), "en", words)
+              .dump() ==
+          assess::dashboard_to_json(assess::dashboard_rows(rows_in, ladders, targets, "320000"), "en", words).dump());
   }
+}
+
+TEST_CASE(
+    "a dashboard ladder without a typed column: the store gives the figures worked by hand, from the JSON facts") {
+  // tests/data/dashboard-ladders/README.md: made-up-energy as both ladders, worked by hand for 锡山.
+  const std::string dir = ASSESS_SOURCE_DIR "/tests/data/dashboard-ladders/made-up";
+  const assess::DashboardLadders ladders =
+      assess::load_dashboard_ladders(assess::read_json_file(dir + "/dashboard.json"), dir + "/dashboard.json");
+  REQUIRE_FALSE(assess::DashboardColumns(ladders).typed);
+  const auto candidates = assess::candidates_from_json(assess::read_json_file(dir + "/candidates.json"), "c");
+  auto store = assess::testing::open_test_store();
+  store->save_bureau_records(assess::testing::records_of(candidates), false, "test", "2026-01-01");
+  const auto targets = assess::dashboard_targets(assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies"));
+  const auto groups = [&](const assess::FactQuery& q, const assess::DashboardGroupVisitor& v) {
+    store->dashboard_groups(0, ladders, q, v);
+  };
+  const auto rows = [&](const assess::FactQuery& q, const assess::FactRowVisitor& v) {
+    return store->bureau_rows(q, v);
+  };
+  // Every row comes alone with its facts, on either database.
+  std::size_t with_facts = 0;
+  store->dashboard_groups(0, ladders, {}, [&](const assess::DashboardGroup& g) {
+    CHECK(g.count == 1);
+    with_facts += g.facts != nullptr ? 1 : 0;
+  });
+  CHECK(with_facts == candidates.size());
+  assess::DashboardOptions options;
+  options.min_group = 1;
+  options.tier_basis = assess::TierBasis::kAssessed;
+  const auto figure = [](const assess::Dashboard& d, const std::string& id) {
+    for (const auto& f : d.figures) {
+      if (f.id == id) return f;
+    }
+    FAIL("no figure " << id);
+    return assess::Figure{};
+  };
+  for (const auto& d : {assess::dashboard_groups(groups, ladders, targets, "320205", options),
+                        assess::dashboard_rows(rows, ladders, targets, "320205", options)}) {
+    CHECK(d.enterprises == 5);
+    CHECK(d.above_size == 4);
+    const auto e1 = figure(d, "sf_tier_share/E1");
+    CHECK(e1.denominator == 4);
+    CHECK(*e1.value == 75);
+    CHECK(*figure(d, "sf_tier_share/E2").value == 50);
+    const auto inn = figure(d, "sme_level_by_class/innovative/E1");
+    CHECK(inn.denominator == 3);
+    CHECK(inn.unknown == 1);
+    CHECK(*inn.numerator == 2);
+    CHECK(inn.breakdown == Json{{"below_E1", 1}, {"E1", 1}, {"E2", 1}, {"not_assessed", 1}});
+    const auto prov = figure(d, "sme_level_by_class/provincial_zjtx/E2");
+    CHECK(prov.denominator == 2);
+    CHECK(*prov.value == 50);
+    CHECK(*figure(d, "digital_transformation_share/proxy").numerator == 3);
+  }
+  // 510421 holds c6 alone.
+  CHECK(assess::dashboard_groups(groups, ladders, targets, "510421", options).enterprises == 1);
+}
+
+TEST_CASE("a typed ladder beside one without a column: the store's figures equal those in memory") {
+  // The shipped smart-factory ladder with made-up-energy as the SME ladder: every row is read from
+  // its JSON, whatever the typed columns hold; mixed records, some with made-up-energy results
+  // (levels, below the first, an id not on the ladder, a result that is not an object).
+  assess::DashboardLadders ladders = assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies").dashboard;
+  ladders.sme_digital.module = "made-up-energy";
+  ladders.sme_digital.levels = {"E1", "E2"};
+  ladders.sme_classes[0].level = "E1";
+  ladders.sme_classes[1].level = "E2";
+  ladders.sme_classes[2].level = "E2";
+  REQUIRE_FALSE(assess::DashboardColumns(ladders).typed);
+  auto candidates = assess::testing::mixed_candidates(1200, 41);
+  const std::vector<Json> results = {
+      {{"level", "E1"}}, {{"level", "E2"}}, {{"level", nullptr}}, {{"level", "E9"}}, Json("E2")};
+  for (std::size_t i = 0; i < candidates.size(); i += 2) {
+    Json& facts = candidates[i].facts;
+    if (!facts.is_object() || (facts.contains("results") && !facts["results"].is_object())) continue;
+    facts["results"]["made-up-energy"] = results[(i / 2) % results.size()];
+  }
+  auto store = assess::testing::open_test_store();
+  store->save_bureau_records(assess::testing::records_of(candidates), false, "test", "2026-01-01");
+  const auto in_memory = assess::candidates_from_json(store->bureau_candidates(), "db");
+  const auto targets = assess::dashboard_targets(assess::load_catalogue_dir(ASSESS_SOURCE_DIR "/policies"));
+  const auto words = assess::testing::shipped_words("en");
+  const auto groups = [&](const assess::FactQuery& q, const assess::DashboardGroupVisitor& v) {
+    store->dashboard_groups(0, ladders, q, v);
+  };
+  const auto rows = [&](const assess::FactQuery& q, const assess::FactRowVisitor& v) {
+    return store->bureau_rows(q, v);
+  };
+  for (const char* region : {"320205", "320000", "3304", "100000"}) {
+    INFO(region);
+    const std::string expected =
+        assess::dashboard_to_json(assess::dashboard(in_memory, ladders, targets, region), "en", words).dump();
+    CHECK(assess::dashboard_to_json(assess::dashboard_groups(groups, ladders, targets, region), "en", words).dump() ==
+          expected);
+    CHECK(assess::dashboard_to_json(assess::dashboard_rows(rows, ladders, targets, region), "en", words).dump() ==
+          expected);
+  }
+  // Some SME figure is counted from made-up-energy results (not all withheld or empty).
+  const auto d = assess::dashboard(in_memory, ladders, targets, "100000");
+  bool counted = false;
+  for (const auto& f : d.figures)
+    counted = counted || (f.id == "sme_level_by_class/innovative/E1" && f.denominator > 0);
+  CHECK(counted);
 }
 
 TEST_CASE("a bureau read stopped halfway by its reader leaves the connection usable") {

@@ -355,11 +355,6 @@ std::vector<std::string> columns_for_path(const Questionnaire& profile, const st
   return out;
 }
 
-// Facts the dashboard reads (dashboard.h).
-const std::vector<std::string>& dashboard_paths() {
-  return dashboard_fact_paths();
-}
-
 std::vector<std::string> criteria_paths(const Criteria& criteria) {
   std::vector<std::string> out;
   auto add = [&](const logic::Rule& r) {
@@ -414,14 +409,15 @@ std::vector<std::string> criteria_missing_columns(const Criteria& criteria, cons
   return missing;
 }
 
-std::vector<TemplateColumn> import_columns(const Library& library, const std::vector<Criteria>& criteria) {
+std::vector<TemplateColumn> import_columns(const Library& library, const std::vector<Criteria>& criteria,
+                                           const DashboardLadders& ladders) {
   const Questionnaire* profile = library.find("profile");
   if (!profile) throw Error("import template", "", "the template needs the profile questionnaire");
   std::vector<std::string> ids = {"uscc", "name", "region", "industry", "last_year", "employees", "revenue_last_year"};
   auto add = [&](const std::string& id) {
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
   };
-  std::vector<std::string> paths = dashboard_paths();
+  std::vector<std::string> paths = dashboard_fact_paths(ladders);  // facts the dashboard reads (dashboard.h)
   for (const auto& c : criteria) {
     for (const auto& p : criteria_paths(c)) paths.push_back(p);
   }
@@ -476,10 +472,11 @@ std::vector<TemplateColumn> import_columns(const Library& library, const std::ve
 }
 
 std::vector<std::vector<std::string>> import_template(const Library& library, const std::vector<Criteria>& criteria,
-                                                      const std::string& lang, const Words& words) {
+                                                      const DashboardLadders& ladders, const std::string& lang,
+                                                      const Words& words) {
   std::vector<std::string> header;
   std::vector<std::string> example;
-  for (const auto& c : import_columns(library, criteria)) {
+  for (const auto& c : import_columns(library, criteria, ladders)) {
     header.push_back(lang == "id" ? c.id : import_column_title(library, c.id, lang, words));
     example.push_back(c.example);
   }

@@ -173,6 +173,24 @@ def check_quotes(docs):
                 if piece and piece not in seed:
                     print(f"{name}: {where}: not verbatim in the seed: {piece}")
                     bad += 1
+    # The dashboard's class/level pairs quote their document's seed (facts/dashboard.json).
+    ladders = os.path.join(POLICIES, "facts", "dashboard.json")
+    if os.path.exists(ladders):
+        by_id = {doc["id"]: doc for _, doc in docs}
+        with open(ladders, encoding="utf-8") as f:
+            pairs = json.load(f).get("sme_class_levels", [])
+        for i, pair in enumerate(pairs):
+            doc = by_id.get(pair["document"])
+            if doc is None:
+                print(f"facts/dashboard.json: /sme_class_levels/{i}: names unknown document {pair['document']}")
+                bad += 1
+                continue
+            with open(os.path.join(os.path.dirname(REPO), doc["source"]), encoding="utf-8") as f:
+                seed = f.read()
+            for piece in (p.strip() for p in pair["quote"].split("…")):
+                if piece and piece not in seed:
+                    print(f"facts/dashboard.json: /sme_class_levels/{i}: not verbatim in {doc['source']}: {piece}")
+                    bad += 1
     return bad
 
 

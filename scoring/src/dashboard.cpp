@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include "detail/reader.h"
 #include "scoring/error.h"
 
 namespace assess {
@@ -52,20 +53,28 @@ int rung(const Json& value, std::initializer_list<const char*> ladder) {
   return -1;
 }
 
+int rung(std::string_view value, const std::vector<std::string>& ladder) {
+  for (std::size_t i = 0; i < ladder.size(); ++i) {
+    if (value == ladder[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 // A module level: 0 below the first level (null), 1..n for the ids, -1 when the module was not
-// assessed or the level is not one of the ids.
-int module_level(const Json& facts, const char* module, std::initializer_list<const char*> levels) {
-  const Json& result = member(member(facts, "results"), module);
+// assessed (or the ladder is not configured) or the level is not one of the ids.
+int module_level(const Json& facts, const DashboardLadder& ladder) {
+  if (ladder.module.empty()) return -1;
+  const Json& result = member(member(facts, "results"), ladder.module.c_str());
   if (!result.is_object()) return -1;
   const Json& level = member(result, "level");
   if (level.is_null()) return 0;
-  const int r = rung(level, levels);
+  if (!level.is_string()) return -1;
+  const int r = rung(level.get_ref<const std::string&>(), ladder.levels);
   return r < 0 ? -1 : r + 1;
 }
 
+// The profile's ladders (questionnaires/profile): not a questionnaire's levels.
 constexpr std::initializer_list<const char*> kTiers = {"none", "basic", "advanced", "excellent", "leading"};
-constexpr std::initializer_list<const char*> kSfLevels = {"SF1", "SF2", "SF3", "SF4"};
-constexpr std::initializer_list<const char*> kSmeLevels = {"L1", "L2", "L3", "L4"};
 constexpr std::initializer_list<const char*> kSmeClasses = {"none", "innovative", "provincial_zjtx", "little_giant"};
 constexpr std::initializer_list<const char*> kGreen = {"none", "municipal", "provincial", "national"};
 
@@ -85,6 +94,10 @@ std::string class_of_target(const std::string& recognition) {
 
 int index_of(const std::string& id, std::initializer_list<const char*> ids) {
   return rung(Json(id), ids);
+}
+
+int index_of(const std::string& id, const std::vector<std::string>& ids) {
+  return rung(std::string_view(id), ids);
 }
 
 // Which green-factory count a target means: its "level" when it has one, else read from its scope
@@ -174,14 +187,105 @@ Figure share(std::string id, std::string indicator, Phrase title, Phrase formula
 
 }  // namespace
 
-DashboardFacts dashboard_facts(const Json& facts) {
+namespace {
+
+// The profile's SME recognition classes that have a figure (profile.sme_quality_tier, none excluded).
+constexpr std::initializer_list<const char*> kRecognisedSmeClasses = {"innovative", "provincial_zjtx", "little_giant"};
+
+std::string joined(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
+  return out;
+}
+
+DashboardLadder load_ladder(const detail::Reader& r) {
+  r.expect_object();
+  r.allow_only({"module", "levels", "note"});
+  DashboardLadder l;
+  l.pointer = r.pointer();
+  l.module = r.at("module").identifier();
+  const detail::Reader levels = r.at("levels");
+  levels.expect_array();
+  if (levels.size() == 0) levels.fail("lists no level");
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    std::string id = levels.at(i).identifier();
+    if (std::find(l.levels.begin(), l.levels.end(), id) != l.levels.end())
+      levels.at(i).fail("level \"" + id + "\" is listed twice");
+    l.levels.push_back(std::move(id));
+  }
+  return l;
+}
+
+}  // namespace
+
+DashboardLadders load_dashboard_ladders(const Json& document, const std::string& file) {
+  detail::Reader r(document, file);
+  r.expect_object();
+  r.allow_only({"$schema", "note", "smart_factory", "sme_digital", "sme_class_levels"});
+  DashboardLadders out;
+  out.file = file;
+  if (auto l = r.find("smart_factory")) out.smart_factory = load_ladder(*l);
+  if (auto l = r.find("sme_digital")) out.sme_digital = load_ladder(*l);
+  if (auto list = r.find("sme_class_levels")) {
+    list->expect_array();
+    if (out.sme_digital.module.empty()) list->fail("needs the \"sme_digital\" ladder");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const detail::Reader x = list->at(i);
+      x.expect_object();
+      x.allow_only({"class", "level", "document", "cite", "quote", "confidence", "note"});
+      SmeClassLevel c;
+      c.pointer = x.pointer();
+      c.sme_class = x.at("class").string();
+      if (rung(Json(c.sme_class), kRecognisedSmeClasses) < 0)
+        x.at("class").fail("\"" + c.sme_class + "\" is not an SME class (innovative, provincial_zjtx, little_giant)");
+      c.level = x.at("level").string();
+      if (index_of(c.level, out.sme_digital.levels) < 0) {
+        x.at("level").fail("\"" + c.level + "\" is not a level of the \"sme_digital\" ladder (" +
+                           joined(out.sme_digital.levels) + ")");
+      }
+      for (const auto& before : out.sme_classes) {
+        if (before.sme_class == c.sme_class && before.level == c.level)
+          x.fail("\"" + c.sme_class + "\" at \"" + c.level + "\" is listed twice");
+      }
+      c.document = x.at("document").identifier();
+      c.cite = x.at("cite").string();
+      c.quote = x.at("quote").string();
+      if (c.cite.empty()) x.at("cite").fail("\"cite\" must not be empty");
+      if (c.quote.empty()) x.at("quote").fail("\"quote\" must not be empty");
+      if (auto conf = x.find("confidence")) {
+        const std::string v = conf->string();
+        if (v != "high" && v != "medium" && v != "low" && v != "unconfirmed")
+          conf->fail("\"confidence\" must be \"high\", \"medium\", \"low\" or \"unconfirmed\"");
+      }
+      if (auto note = x.find("note")) (void)note->text();
+      out.sme_classes.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+void check_dashboard_ladders(const DashboardLadders& ladders, const Library& library) {
+  for (const DashboardLadder* l : {&ladders.smart_factory, &ladders.sme_digital}) {
+    if (l->module.empty()) continue;
+    const Questionnaire* q = library.find(l->module);
+    if (q == nullptr) throw Error(ladders.file, l->pointer + "/module", "no questionnaire \"" + l->module + "\"");
+    std::vector<std::string> ids;
+    for (const auto& level : q->levels) ids.push_back(level.id);
+    if (ids != l->levels) {
+      throw Error(ladders.file, l->pointer + "/levels",
+                  "must be the levels of \"" + l->module + "\" in order: " + (ids.empty() ? "(none)" : joined(ids)));
+    }
+  }
+}
+
+DashboardFacts dashboard_facts(const Json& facts, const DashboardLadders& ladders) {
   DashboardFacts f;
   const Json& flag = profile_fact(facts, "above_designated_size");
   f.above = flag.is_boolean() ? (flag.get<bool>() ? 1 : 0) : -1;
   f.sf_tier = static_cast<std::int16_t>(rung(profile_fact(facts, "smart_factory_tier"), kTiers));
-  f.sf_level = static_cast<std::int16_t>(module_level(facts, "smart-factory-2025", kSfLevels));
+  f.sf_level = static_cast<std::int16_t>(module_level(facts, ladders.smart_factory));
   f.sme_class = static_cast<std::int16_t>(rung(profile_fact(facts, "sme_quality_tier"), kSmeClasses));
-  f.sme_level = static_cast<std::int16_t>(module_level(facts, "sme-digital-2024", kSmeLevels));
+  f.sme_level = static_cast<std::int16_t>(module_level(facts, ladders.sme_digital));
   const Json& rd = profile_fact(facts, "digital_rd_tools");
   f.rd_tools = rd.is_boolean() ? (rd.get<bool>() ? 1 : 0) : -1;
   const Json& cnc = profile_fact(facts, "key_process_cnc_rate");
@@ -196,12 +300,39 @@ DashboardFacts dashboard_facts(const Json& facts) {
   return f;
 }
 
-const std::vector<std::string>& dashboard_fact_paths() {
-  static const std::vector<std::string> paths = {
-      "profile.above_designated_size", "profile.smart_factory_tier",     "results.smart-factory-2025.level",
-      "profile.sme_quality_tier",      "results.sme-digital-2024.level", "profile.digital_rd_tools",
-      "profile.green_factory_level",   "profile.key_process_cnc_rate",   "projects.count"};
+std::vector<std::string> dashboard_fact_paths(const DashboardLadders& ladders) {
+  std::vector<std::string> paths = {"profile.above_designated_size", "profile.smart_factory_tier"};
+  if (!ladders.smart_factory.module.empty()) paths.push_back("results." + ladders.smart_factory.module + ".level");
+  paths.emplace_back("profile.sme_quality_tier");
+  if (!ladders.sme_digital.module.empty()) paths.push_back("results." + ladders.sme_digital.module + ".level");
+  for (const char* p :
+       {"profile.digital_rd_tools", "profile.green_factory_level", "profile.key_process_cnc_rate", "projects.count"})
+    paths.emplace_back(p);
   return paths;
+}
+
+DashboardColumns::DashboardColumns(const DashboardLadders& ladders) {
+  group_paths = {"profile.above_designated_size", "profile.smart_factory_tier"};
+  auto ladder = [&](const DashboardLadder& l, int& present, int& level) {
+    if (l.module.empty()) return;
+    const std::string path = "results." + l.module;
+    present = fact_column(path);
+    level = fact_slot(path + ".level");
+    if (present < 0 || level < 0) {
+      typed = false;
+      return;
+    }
+    group_paths.push_back(path);
+    group_paths.push_back(path + ".level");
+  };
+  ladder(ladders.smart_factory, sf_present, sf_level);
+  group_paths.emplace_back("profile.sme_quality_tier");
+  ladder(ladders.sme_digital, sme_present, sme_level);
+  group_paths.emplace_back("profile.digital_rd_tools");
+  group_paths.emplace_back("profile.green_factory_level");
+  for (const auto& p : group_paths) columns.push_back(fact_column(p));
+  columns.push_back(fact_slot("profile.key_process_cnc_rate"));
+  columns.push_back(fact_slot("projects.count"));
 }
 
 Json project_facts(const std::vector<Json>& projects) {
@@ -233,34 +364,35 @@ int typed_rung(const logic::Typed& v, std::initializer_list<const char*> ladder)
   return -1;
 }
 
-int typed_module_level(const logic::Typed& present, const logic::Typed& l, std::initializer_list<const char*> levels) {
-  if (!present.boolean) return -1;
+int typed_module_level(const logic::Typed* values, int present, int level, const DashboardLadder& ladder) {
+  if (present < 0 || !values[present].boolean) return -1;
+  const logic::Typed& l = values[level];
   if (l.kind == logic::Typed::kNull) return 0;
-  const int r = typed_rung(l, levels);
+  if (l.kind != logic::Typed::kString) return -1;
+  const int r = rung(l.text, ladder.levels);
   return r < 0 ? -1 : r + 1;
 }
 
 }  // namespace
 
-DashboardFacts dashboard_facts(const logic::Typed* values) {
+DashboardFacts dashboard_facts(const logic::Typed* values, const DashboardLadders& ladders,
+                               const DashboardColumns& columns) {
   static const int kAbove = fact_slot("profile.above_designated_size");
   static const int kSfTier = fact_slot("profile.smart_factory_tier");
   static const int kSmeClass = fact_slot("profile.sme_quality_tier");
   static const int kRd = fact_slot("profile.digital_rd_tools");
   static const int kCnc = fact_slot("profile.key_process_cnc_rate");
   static const int kGreenLevel = fact_slot("profile.green_factory_level");
-  static const int kSfPresent = fact_column("results.smart-factory-2025");
-  static const int kSfLevel = fact_slot("results.smart-factory-2025.level");
-  static const int kSmePresent = fact_column("results.sme-digital-2024");
-  static const int kSmeLevel = fact_slot("results.sme-digital-2024.level");
   static const int kProjects = fact_slot("projects.count");
   DashboardFacts f;
   const logic::Typed& flag = values[kAbove];
   f.above = flag.kind == logic::Typed::kBool ? (flag.boolean ? 1 : 0) : -1;
   f.sf_tier = static_cast<std::int16_t>(typed_rung(values[kSfTier], kTiers));
-  f.sf_level = static_cast<std::int16_t>(typed_module_level(values[kSfPresent], values[kSfLevel], kSfLevels));
+  f.sf_level = static_cast<std::int16_t>(
+      typed_module_level(values, columns.sf_present, columns.sf_level, ladders.smart_factory));
   f.sme_class = static_cast<std::int16_t>(typed_rung(values[kSmeClass], kSmeClasses));
-  f.sme_level = static_cast<std::int16_t>(typed_module_level(values[kSmePresent], values[kSmeLevel], kSmeLevels));
+  f.sme_level = static_cast<std::int16_t>(
+      typed_module_level(values, columns.sme_present, columns.sme_level, ladders.sme_digital));
   const logic::Typed& rd = values[kRd];
   f.rd_tools = rd.kind == logic::Typed::kBool ? (rd.boolean ? 1 : 0) : -1;
   const logic::Typed& cnc = values[kCnc];
@@ -274,25 +406,34 @@ DashboardFacts dashboard_facts(const logic::Typed* values) {
   return f;
 }
 
-DashboardTally::DashboardTally(const std::vector<DashboardTarget>& targets, std::string region,
-                               const DashboardOptions& options)
-    : targets_(targets), region_(std::move(region)), options_(options) {
-  // SME digital level by recognition class (锡山 二、（二）5). The pairs are 锡山's, plus any other
-  // class/level pair a target asks for.
-  sme_pairs_ = {{"innovative", "L1"}, {"provincial_zjtx", "L2"}, {"little_giant", "L3"}};
+DashboardFacts dashboard_facts(const FactRow& row, const DashboardLadders& ladders, const DashboardColumns& columns) {
+  if (row.values != nullptr && (columns.typed || row.facts == nullptr))
+    return dashboard_facts(row.values, ladders, columns);
+  return dashboard_facts(*row.facts, ladders);
+}
+
+DashboardTally::DashboardTally(const DashboardLadders& ladders, const std::vector<DashboardTarget>& targets,
+                               std::string region, const DashboardOptions& options)
+    : ladders_(ladders), columns_(ladders), targets_(targets), region_(std::move(region)), options_(options) {
+  sf_at_least_.assign(ladders.smart_factory.levels.size() + 1, 0);
+  // SME digital level by recognition class: the pairs of the dashboard's data (锡山 二、（二）5), plus
+  // any other class/level pair a target asks for.
+  const std::vector<std::string>& levels = ladders.sme_digital.levels;
+  for (const auto& c : ladders.sme_classes) sme_pairs_.emplace_back(c.sme_class, c.level);
   for (const auto& t : targets) {
     if (t.target.indicator != "sme_level_by_class") continue;
     const Json& rec = member(t.target.data, "recognition");
     const Json& lvl = member(t.target.data, "level");
     if (!rec.is_string() || !lvl.is_string()) continue;
     std::pair<std::string, std::string> p{class_of_target(rec.get<std::string>()), lvl.get<std::string>()};
-    if (p.first.empty() || index_of(p.second, kSmeLevels) < 0) continue;
+    if (p.first.empty() || index_of(p.second, levels) < 0) continue;
     if (std::find(sme_pairs_.begin(), sme_pairs_.end(), p) == sme_pairs_.end()) sme_pairs_.push_back(p);
   }
   sme_.resize(sme_pairs_.size());
   for (std::size_t i = 0; i < sme_pairs_.size(); ++i) {
     sme_[i].class_rank = index_of(sme_pairs_[i].first, kSmeClasses);
-    sme_[i].need = index_of(sme_pairs_[i].second, kSmeLevels) + 1;
+    sme_[i].need = index_of(sme_pairs_[i].second, levels) + 1;
+    sme_[i].by_level.assign(levels.size() + 1, 0);
   }
 }
 
@@ -335,7 +476,9 @@ void DashboardTally::add_group(const DashboardFacts& f, const DashboardGroup& gr
     const int tier = options_.tier_basis == TierBasis::kRecognised ? f.sf_tier : f.sf_level;
     if (tier >= 0) {
       sf_known_ += n;
-      for (int k = 1; k <= tier; ++k) sf_at_least_[k] += n;
+      // Rung k of the recognised tiers is level k of the ladder; a rung above its top level counts at the top.
+      const int top = static_cast<int>(sf_at_least_.size()) - 1;
+      for (int k = 1; k <= std::min(tier, top); ++k) sf_at_least_[static_cast<std::size_t>(k)] += n;
     }
     if (f.rd_tools >= 0) {
       rd_known_ += n;
@@ -357,7 +500,7 @@ void DashboardTally::add_group(const DashboardFacts& f, const DashboardGroup& gr
     const int l = f.sme_level;
     if (l < 0) continue;
     s.known += n;
-    s.by_level[l] += n;
+    s.by_level[static_cast<std::size_t>(l)] += n;
     if (l >= s.need) s.yes += n;
   }
   if (f.green >= 0) {
@@ -381,19 +524,22 @@ Dashboard DashboardTally::result() const {
   d.above_size_unknown = above_unknown_;
   const std::size_t min_group = options.min_group;
 
-  // 1. Smart-factory tiers among 规上 enterprises (锡山 二、（二）4: 50 / 10 / 5 / 1 %).
+  // 1. Smart-factory tiers among 规上 enterprises (锡山 二、（二）4: 50 / 10 / 5 / 1 %), one figure per level
+  // of the smart-factory ladder (policies/facts/dashboard.json).
   {
     const std::size_t known = sf_known_;
-    const std::size_t* at_least = sf_at_least_;
+    const std::vector<std::size_t>& at_least = sf_at_least_;
     const bool recognised = options.tier_basis == TierBasis::kRecognised;
-    for (int k = 1; k <= 4; ++k) {
+    const std::vector<std::string>& levels = ladders_.smart_factory.levels;
+    const std::size_t n = levels.size();
+    for (std::size_t k = 1; k <= n; ++k) {
       // The top tier has nothing above it: "at 领航级", not "at 领航级 or higher".
-      const std::string top = k == 4 ? "_top" : "";
+      const std::string top = k == n ? "_top" : "";
       const std::map<std::string, std::string> tier = {{"tier", "srv_dash_tier_" + std::to_string(k)}};
       Figure f =
-          share("sf_tier_share/SF" + std::to_string(k), "sf_tier_share", say("srv_dash_sf_share" + top, {}, tier),
+          share("sf_tier_share/" + levels[k - 1], "sf_tier_share", say("srv_dash_sf_share" + top, {}, tier),
                 recognised ? say("srv_dash_sf_recognised" + top, {}, tier)
-                           : say("srv_dash_sf_assessed" + top, {{"module", {"smart-factory-2025"}}}, tier),
+                           : say("srv_dash_sf_assessed" + top, {{"module", {ladders_.smart_factory.module}}}, tier),
                 at_least[k], known, above_ - known, min_group);
       if (!f.suppressed) f.breakdown = {{"at_or_above", at_least[k]}, {"basis", to_string(options.tier_basis)}};
       d.figures.push_back(std::move(f));
@@ -408,21 +554,24 @@ Dashboard DashboardTally::result() const {
     const int need = s.need;
     const std::size_t members = s.members;
     const std::size_t known = s.known;
-    const std::size_t* by_level = s.by_level;
-    const bool wider = options.sme_class_includes_higher && class_rank < 3;  // 小巨人 is the top rung
+    const std::vector<std::size_t>& by_level = s.by_level;
+    // 小巨人 is the top rung.
+    const bool wider = options.sme_class_includes_higher && class_rank < static_cast<int>(kSmeClasses.size()) - 1;
     const std::string higher = wider ? "_wider" : "";
-    // {level} is the level's id ("L2"), {level_name} its name ("二级（规范级）"): each language takes
+    // {level} is the level's id, {level_name} its name ("srv_dash_sme_level_<k>"): each language takes
     // the one it writes.
     const std::map<std::string, std::string> names = {{"class", "srv_dash_sme_class_" + std::to_string(class_rank)},
                                                       {"level_name", "srv_dash_sme_level_" + std::to_string(need)}};
-    Figure f =
-        share("sme_level_by_class/" + cls + "/" + level, "sme_level_by_class",
-              say("srv_dash_sme_share" + higher, {{"level", {level}}}, names),
-              say("srv_dash_sme_formula" + higher, {{"level", {level}}, {"module", {"sme-digital-2024"}}}, names),
-              s.yes, known, members - known, min_group);
+    Figure f = share(
+        "sme_level_by_class/" + cls + "/" + level, "sme_level_by_class",
+        say("srv_dash_sme_share" + higher, {{"level", {level}}}, names),
+        say("srv_dash_sme_formula" + higher, {{"level", {level}}, {"module", {ladders_.sme_digital.module}}}, names),
+        s.yes, known, members - known, min_group);
     if (!f.suppressed) {
-      f.breakdown = {{"below_L1", by_level[0]}, {"L1", by_level[1]}, {"L2", by_level[2]},
-                     {"L3", by_level[3]},       {"L4", by_level[4]}, {"not_assessed", members - known}};
+      // By level of the ladder: "below_<first level>", each level, and those not assessed.
+      const std::vector<std::string>& levels = ladders_.sme_digital.levels;
+      f.breakdown = {{"below_" + levels.front(), by_level[0]}, {"not_assessed", members - known}};
+      for (std::size_t k = 0; k < levels.size(); ++k) f.breakdown[levels[k]] = by_level[k + 1];
     }
     d.figures.push_back(std::move(f));
   }
@@ -582,71 +731,59 @@ Dashboard DashboardTally::result() const {
   return d;
 }
 
-Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<DashboardTarget>& targets,
-                    const std::string& region, const DashboardOptions& options) {
-  DashboardTally tally(targets, region, options);
+Dashboard dashboard(const std::vector<Candidate>& candidates, const DashboardLadders& ladders,
+                    const std::vector<DashboardTarget>& targets, const std::string& region,
+                    const DashboardOptions& options) {
+  DashboardTally tally(ladders, targets, region, options);
   for (const auto& c : candidates) {
     if (!region_within(region_of(c.facts), region)) continue;
-    tally.add(dashboard_facts(c.facts));
+    tally.add(dashboard_facts(c.facts, ladders));
   }
   return tally.result();
 }
 
-Dashboard dashboard_rows(const FactRowSource& source, const std::vector<DashboardTarget>& targets,
-                         const std::string& region, const DashboardOptions& options) {
-  DashboardTally tally(targets, region, options);
+Dashboard dashboard_rows(const FactRowSource& source, const DashboardLadders& ladders,
+                         const std::vector<DashboardTarget>& targets, const std::string& region,
+                         const DashboardOptions& options) {
+  DashboardTally tally(ladders, targets, region, options);
+  const DashboardColumns& columns = tally.columns();
   FactQuery query;
   query.region = region_prefix(region);
+  // A ladder without a typed column: every row is read from its JSON facts.
+  query.want_json = !columns.typed;
   source(query, [&](const FactRow& row) {
     static const int kRegion = fact_slot("region");
-    if (row.values != nullptr) {
+    if (row.values != nullptr && (columns.typed || row.facts == nullptr)) {
       const logic::Typed& r = row.values[kRegion];
       if (!region_within(r.kind == logic::Typed::kString ? std::string(r.text) : std::string(), region)) return;
-      tally.add(dashboard_facts(row.values));
+      tally.add(dashboard_facts(row.values, ladders, columns));
     } else {
       if (!region_within(region_of(*row.facts), region)) return;
-      tally.add(dashboard_facts(*row.facts));
+      tally.add(dashboard_facts(*row.facts, ladders));
     }
   });
   return tally.result();
 }
 
-const std::vector<std::string>& dashboard_group_paths() {
-  // What dashboard_facts(const logic::Typed*) reads, but for the two numbers it adds up.
-  static const std::vector<std::string> paths = {
-      "profile.above_designated_size",    "profile.smart_factory_tier", "results.smart-factory-2025",
-      "results.smart-factory-2025.level", "profile.sme_quality_tier",   "results.sme-digital-2024",
-      "results.sme-digital-2024.level",   "profile.digital_rd_tools",   "profile.green_factory_level"};
-  return paths;
-}
-
-const std::vector<int>& dashboard_columns() {
-  static const std::vector<int> columns = [] {
-    std::vector<int> out;
-    for (const auto& p : dashboard_group_paths()) out.push_back(fact_column(p));
-    out.push_back(fact_slot("profile.key_process_cnc_rate"));
-    out.push_back(fact_slot("projects.count"));
-    return out;
-  }();
-  return columns;
-}
-
-Dashboard dashboard_groups(const DashboardGroupSource& source, const std::vector<DashboardTarget>& targets,
-                           const std::string& region, const DashboardOptions& options) {
-  DashboardTally tally(targets, region, options);
+Dashboard dashboard_groups(const DashboardGroupSource& source, const DashboardLadders& ladders,
+                           const std::vector<DashboardTarget>& targets, const std::string& region,
+                           const DashboardOptions& options) {
+  DashboardTally tally(ladders, targets, region, options);
+  const DashboardColumns& columns = tally.columns();
   FactQuery query;
   query.region = region_prefix(region);
   source(query, [&](const DashboardGroup& group) {
     if (group.facts != nullptr) {
-      // An untyped row, read from its JSON as dashboard_rows() reads it.
-      if (region_within(region_of(*group.facts), region)) tally.add(dashboard_facts(*group.facts));
+      // An untyped row (or any row, when a ladder has no typed column), read from its JSON as
+      // dashboard_rows() reads it.
+      if (region_within(region_of(*group.facts), region)) tally.add(dashboard_facts(*group.facts, ladders));
       return;
     }
     if (group.row) {
-      tally.add(dashboard_facts(group.values));
+      tally.add(dashboard_facts(group.values, ladders, columns));
       return;
     }
-    DashboardFacts f = dashboard_facts(group.values);
+    DashboardFacts f = dashboard_facts(group.values, ladders, columns);
     f.cnc_known = false;
     f.projects = -1;
     tally.add_group(f, group);

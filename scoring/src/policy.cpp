@@ -424,6 +424,14 @@ Catalogue load_catalogue_dir(const std::string& dir) {
   if (std::filesystem::exists(defaults)) {
     c.project_defaults = load_project_defaults(read_json_file(defaults.string()), defaults.string());
   }
+  const std::filesystem::path dashboard = std::filesystem::path(dir) / "facts" / "dashboard.json";
+  if (std::filesystem::exists(dashboard)) {
+    c.dashboard = load_dashboard_ladders(read_json_file(dashboard.string()), dashboard.string());
+    for (const auto& pair : c.dashboard.sme_classes) {
+      if (!document_ids.count(pair.document))
+        throw Error(c.dashboard.file, pair.pointer + "/document", "names unknown document \"" + pair.document + "\"");
+    }
+  }
   return c;
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "scoring/assessment.h"
+#include "scoring/policy.h"
 #include "scoring/rank.h"
 #include "scoring/text.h"
 
@@ -80,11 +81,14 @@ struct TemplateColumn {
   std::string id;
   std::string example;
 };
-[[nodiscard]] std::vector<TemplateColumn> import_columns(const Library& library, const std::vector<Criteria>& criteria);
+// `ladders`: the dashboard's (policy.h DashboardLadders), whose modules' levels it reads.
+[[nodiscard]] std::vector<TemplateColumn> import_columns(const Library& library, const std::vector<Criteria>& criteria,
+                                                         const DashboardLadders& ladders);
 // The header row of the import template — the columns' titles (import_column_title in `lang` with
 // `words`), or their ids when `lang` is "id" — with one example row.
 [[nodiscard]] std::vector<std::vector<std::string>> import_template(const Library& library,
                                                                     const std::vector<Criteria>& criteria,
+                                                                    const DashboardLadders& ladders,
                                                                     const std::string& lang, const Words& words);
 
 // Which facts a criteria file reads that columns of a file cannot give ("profile.x" or

@@ -8,6 +8,14 @@
 // denominator, formula, the enterprises left out for a missing fact, and each target it is compared
 // with (document, clause, quote, met or not). Figures over fewer than `min_group` enterprises are
 // suppressed: their value is withheld, with the reason. Pure functions over the candidates.
+//
+// Which questionnaires give the two ladders — the assessed smart-factory tier and the SME digital
+// level —, their level ids and the level each SME recognition class is held to are data
+// (policies/facts/dashboard.json, policy.h DashboardLadders), passed to every function here: a new
+// questionnaire is a change of that file. The figures' ids and breakdowns name the ladders' level ids
+// ("sf_tier_share/<level>", "sme_level_by_class/<class>/<level>", breakdown "below_<first level>",
+// "<level>", …); the rungs' words are the catalogue's "srv_dash_tier_<k>" and "srv_dash_sme_level_<k>",
+// by position on the ladder.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "scoring/assessment.h"
 #include "scoring/policy.h"
 #include "scoring/rank.h"
 #include "scoring/text.h"
@@ -36,10 +45,15 @@ struct DashboardTarget {
 // Every target of every document in the catalogue, in catalogue order.
 [[nodiscard]] std::vector<DashboardTarget> dashboard_targets(const Catalogue& catalogue);
 
+// Checks the ladders against the questionnaires: each configured module is one of them and its level
+// ids, in order, are the ladder's. Throws Error `<file>:<pointer>: <message>`.
+void check_dashboard_ladders(const DashboardLadders& ladders, const Library& library);
+
 // What "at tier X" means for the smart-factory shares: the tier the enterprise has been recognised at
 // (profile.smart_factory_tier: 基础级 is self-assessed by design, 先进级 and up are recognised by the
-// province or the ministries) — the figure the action plan will be judged on — or the level its
-// smart-factory-2025 self-check reaches (results.smart-factory-2025.level), an indication of who is ready.
+// province or the ministries; rung k of the profile's tiers stands for level k of the ladder) — the
+// figure the action plan will be judged on — or the level the smart-factory ladder's self-check
+// reaches (results.<module>.level), an indication of who is ready.
 enum class TierBasis { kRecognised, kAssessed };
 [[nodiscard]] const char* to_string(TierBasis basis);
 
@@ -75,7 +89,7 @@ struct TargetCheck {
 };
 
 struct Figure {
-  std::string id;                   // "sf_tier_share/SF2", "sme_level_by_class/provincial_zjtx/L2", ...
+  std::string id;                   // "sf_tier_share/<level>", "sme_level_by_class/<class>/<level>", ...
   std::string indicator;            // as in policy targets
   Phrase title;                     // the figure's words are worded when shown (text.h Phrase, "srv_dash_*")
   std::string unit;                 // "percent" or "count"
@@ -110,8 +124,9 @@ struct Dashboard {
 };
 
 // `region`: a GB/T 2260 code (or prefix); candidates whose facts.region lies in it are counted.
-[[nodiscard]] Dashboard dashboard(const std::vector<Candidate>& candidates, const std::vector<DashboardTarget>& targets,
-                                  const std::string& region, const DashboardOptions& options = {});
+[[nodiscard]] Dashboard dashboard(const std::vector<Candidate>& candidates, const DashboardLadders& ladders,
+                                  const std::vector<DashboardTarget>& targets, const std::string& region,
+                                  const DashboardOptions& options = {});
 
 // `lang` reads the targets' texts; `words` (the "srv_dash_*" catalogue entries of the same language,
 // text.h) word the figures' titles, formulas, notes and reasons.
@@ -144,18 +159,32 @@ struct Trend {
 struct DashboardFacts {
   std::int16_t above = -1;      // profile.above_designated_size: 1, 0, -1 not a yes/no
   std::int16_t sf_tier = -1;    // profile.smart_factory_tier: none 0 … leading 4
-  std::int16_t sf_level = -1;   // results.smart-factory-2025: 0 below SF1, 1..4, -1 not assessed
+  std::int16_t sf_level = -1;   // results.<smart-factory ladder>: 0 below its first level, 1..n, -1 not assessed
   std::int16_t sme_class = -1;  // profile.sme_quality_tier: none 0 … little_giant 3
-  std::int16_t sme_level = -1;  // results.sme-digital-2024: 0 below L1, 1..4, -1 not assessed
+  std::int16_t sme_level = -1;  // results.<SME ladder>: 0 below its first level, 1..n, -1 not assessed
   std::int16_t rd_tools = -1;   // profile.digital_rd_tools
   std::int16_t green = -1;      // profile.green_factory_level: none 0 … national 3
   bool cnc_known = false;       // profile.key_process_cnc_rate is a number
   double cnc = 0;
   std::int32_t projects = -1;  // projects.count: technical projects on record, -1 none recorded
 };
-DashboardFacts dashboard_facts(const Json& facts);
+DashboardFacts dashboard_facts(const Json& facts, const DashboardLadders& ladders);
 // The fact paths dashboard_facts() reads: the bureau's import template offers a column for each.
-[[nodiscard]] const std::vector<std::string>& dashboard_fact_paths();
+[[nodiscard]] std::vector<std::string> dashboard_fact_paths(const DashboardLadders& ladders);
+
+// The typed columns (fact_table.h) the dashboard reads with `ladders`, looked up once. A ladder whose
+// module has no column (a questionnaire added as files) makes `typed` false: every row is then read
+// from its JSON facts — the same figures, slower.
+struct DashboardColumns {
+  explicit DashboardColumns(const DashboardLadders& ladders);
+  bool typed = true;
+  // The fact paths (columns, "present" ones included) a store groups by: every fact the tally reads
+  // as a ladder or a yes/no (only when typed).
+  std::vector<std::string> group_paths;
+  // Those and the two numbers summed: every column dashboard_facts() reads (fact_table.h indexes).
+  std::vector<int> columns;
+  int sf_present = -1, sf_level = -1, sme_present = -1, sme_level = -1;  // -1: ladder not configured
+};
 
 // What a bureau record keeps of an assessment's project list (issue 15 item 8), as its facts'
 // "projects": {"count": n, "by_kind": {kind: n}} over the technical projects — those of kinds
@@ -163,12 +192,18 @@ DashboardFacts dashboard_facts(const Json& facts);
 // the investment projects the plans' "技术改造项目" counts name; loans and recognitions are not
 // counted. An empty list gives count 0 (the assessment recorded no project).
 [[nodiscard]] Json project_facts(const std::vector<Json>& projects);
-DashboardFacts dashboard_facts(const logic::Typed* values);
+// Over typed values (fact_columns() order); only when `columns.typed`.
+DashboardFacts dashboard_facts(const logic::Typed* values, const DashboardLadders& ladders,
+                               const DashboardColumns& columns);
+// One row of a FactRowSource: its typed values when `columns.typed` and it has them, else its JSON
+// facts (a reader asks for them with FactQuery::want_json = !columns.typed).
+DashboardFacts dashboard_facts(const FactRow& row, const DashboardLadders& ladders, const DashboardColumns& columns);
 
 // A group of enterprises with the same ladder facts, as a database counts them (dashboard_groups).
 struct DashboardGroup {
   const logic::Typed* values = nullptr;  // fact_columns() order; the grouped columns are set (null for an untyped row)
-  const Json* facts = nullptr;           // an untyped row: its facts (count 1, the sums below unused)
+  // An untyped row (any row when DashboardColumns::typed is false): its facts (count 1, the sums below unused).
+  const Json* facts = nullptr;
   // One typed row with every column dashboard_facts() reads set (count 1, the sums below unused): a
   // store in this process (SQLite) streams the rows, since grouping in SQL would add a sort.
   // Typed rows and groups are taken as inside the region: a source must apply the query's region
@@ -184,20 +219,25 @@ struct DashboardGroup {
 // The figures, counted one enterprise at a time (in the order given: the CNC mean sums in it).
 class DashboardTally {
  public:
-  DashboardTally(const std::vector<DashboardTarget>& targets, std::string region, const DashboardOptions& options = {});
+  // `ladders` and `targets` are kept by reference: they must outlive the tally.
+  DashboardTally(const DashboardLadders& ladders, const std::vector<DashboardTarget>& targets, std::string region,
+                 const DashboardOptions& options = {});
   void add(const DashboardFacts& facts);  // an enterprise inside the region
   // `count` enterprises with the same ladder facts (`facts`' CNC rate and project count unused), and
   // their CNC and project sums (DashboardGroup).
   void add_group(const DashboardFacts& facts, const DashboardGroup& group);
   Dashboard result() const;
+  [[nodiscard]] const DashboardColumns& columns() const { return columns_; }
 
  private:
   struct SmeCount {
     int class_rank = 0;
     int need = 0;
     std::size_t members = 0, known = 0, yes = 0;
-    std::size_t by_level[5] = {0, 0, 0, 0, 0};
+    std::vector<std::size_t> by_level;  // below the first level, then each level
   };
+  const DashboardLadders& ladders_;
+  DashboardColumns columns_;
   const std::vector<DashboardTarget>& targets_;
   std::string region_;
   DashboardOptions options_;
@@ -205,7 +245,7 @@ class DashboardTally {
   std::vector<SmeCount> sme_;
   std::size_t enterprises_ = 0, above_ = 0, above_unknown_ = 0;
   std::size_t sf_known_ = 0;
-  std::size_t sf_at_least_[5] = {0, 0, 0, 0, 0};
+  std::vector<std::size_t> sf_at_least_;  // [k]: at level k of the smart-factory ladder or higher
   std::size_t rd_known_ = 0, rd_yes_ = 0;
   std::size_t cnc_known_ = 0;
   std::int64_t cnc_millionths_ = 0;  // cnc_millionths() summed
@@ -217,28 +257,26 @@ class DashboardTally {
 };
 
 // The dashboard over rows a store streams (rank.h's FactRowSource), in constant memory.
-Dashboard dashboard_rows(const FactRowSource& source, const std::vector<DashboardTarget>& targets,
-                         const std::string& region, const DashboardOptions& options = {});
+Dashboard dashboard_rows(const FactRowSource& source, const DashboardLadders& ladders,
+                         const std::vector<DashboardTarget>& targets, const std::string& region,
+                         const DashboardOptions& options = {});
 
 // The dashboard from counts the database makes (issue 16: aggregation where it belongs). A store
-// groups the region's typed rows by the columns of dashboard_group_paths() — every fact the tally
-// reads as a ladder or a yes/no — and gives each group's size with the exact sums of the two
-// numbers the dashboard adds up: the CNC rates in [0, 100], in millionths of a point
-// (cnc_millionths()), and the project counts that are whole numbers in [0, 2^31). A row whose facts
-// do not fit the typed columns comes alone, with its JSON facts. The same figures as
-// dashboard_rows() over the same rows, whatever the order or grouping.
+// groups the region's typed rows by DashboardColumns::group_paths — every fact the tally reads as a
+// ladder or a yes/no — and gives each group's size with the exact sums of the two numbers the
+// dashboard adds up: the CNC rates in [0, 100], in millionths of a point (cnc_millionths()), and
+// the project counts that are whole numbers in [0, 2^31). A row whose facts do not fit the typed
+// columns comes alone, with its JSON facts; when a ladder has no column (DashboardColumns::typed
+// false) every row comes alone with its JSON facts. The same figures as dashboard_rows() over the
+// same rows, whatever the order or grouping.
 using DashboardGroupVisitor = std::function<void(const DashboardGroup&)>;
 using DashboardGroupSource = std::function<void(const FactQuery&, const DashboardGroupVisitor&)>;
-// The fact paths (fact_table.h columns, "present" ones included) a store groups by.
-[[nodiscard]] const std::vector<std::string>& dashboard_group_paths();
-// Those and the two numbers summed: every column dashboard_facts() reads (fact_table.h indexes).
-[[nodiscard]] const std::vector<int>& dashboard_columns();
 // A CNC rate in [0, 100] as whole millionths of a point: floor(rate × 1,000,000 + 0.5), each step in
 // IEEE double arithmetic, as a database computes it on a double column — so the rates add up
 // exactly, in any order, in the database or here (the region's mean is the sum of these ÷ 10^6 ÷ the
 // firms, rounded once).
 [[nodiscard]] std::int64_t cnc_millionths(double rate);
-[[nodiscard]] Dashboard dashboard_groups(const DashboardGroupSource& source,
+[[nodiscard]] Dashboard dashboard_groups(const DashboardGroupSource& source, const DashboardLadders& ladders,
                                          const std::vector<DashboardTarget>& targets, const std::string& region,
                                          const DashboardOptions& options = {});
 

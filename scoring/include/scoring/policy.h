@@ -172,16 +172,48 @@ struct ProjectDefault {
   bool every_project = false;
 };
 
+// The ladders the bureau dashboard measures (dashboard.h), as data (policies/facts/dashboard.json):
+// which questionnaire's level gives the "assessed smart-factory tier" and which the "SME digital
+// level", each ladder's level ids lowest first (the questionnaire's own: check_dashboard_ladders()),
+// and the level each SME recognition class is held to, with the clause that sets it.
+struct DashboardLadder {
+  std::string module;               // questionnaire id; "" = the ladder is not configured (no figures)
+  std::vector<std::string> levels;  // its level ids, lowest first
+  std::string pointer;              // where it is written in the file
+};
+
+struct SmeClassLevel {
+  std::string sme_class;  // a profile.sme_quality_tier option: innovative, provincial_zjtx, little_giant
+  std::string level;      // a level of the SME ladder: the class's share at it or higher is a figure
+  std::string document;   // the policy document that sets it
+  std::string cite;
+  std::string quote;
+  std::string pointer;
+};
+
+struct DashboardLadders {
+  std::string file;
+  DashboardLadder smart_factory;
+  DashboardLadder sme_digital;
+  std::vector<SmeClassLevel> sme_classes;
+};
+
 struct Catalogue {
   std::vector<PolicyDocument> documents;
   std::vector<ProjectDefault> project_defaults;
+  DashboardLadders dashboard;  // facts/dashboard.json; empty (no ladder figures) when absent
   [[nodiscard]] const PolicyRule* find_rule(const std::string& id, const PolicyDocument** document = nullptr) const;
 };
 
 [[nodiscard]] PolicyDocument load_policy_document(const Json& document, const std::string& file);
 // Every *.json directly in `dir` (not tests/ or tools/). Rule ids must be unique across documents.
-// `dir/facts/project-defaults.json`, when present, gives the project facts that default to profile facts.
+// `dir/facts/project-defaults.json`, when present, gives the project facts that default to profile facts;
+// `dir/facts/dashboard.json` the dashboard's ladders (its pairs' documents must be in the catalogue).
 [[nodiscard]] Catalogue load_catalogue_dir(const std::string& dir);
 [[nodiscard]] std::vector<ProjectDefault> load_project_defaults(const Json& document, const std::string& file);
+// Validates the ladders' shape (unknown fields, ids, each level listed once, each class's level on
+// the SME ladder); their modules are checked against the questionnaires by check_dashboard_ladders()
+// (dashboard.h), where both are loaded.
+[[nodiscard]] DashboardLadders load_dashboard_ladders(const Json& document, const std::string& file);
 
 }  // namespace assess
