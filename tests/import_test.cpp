@@ -590,7 +590,7 @@ TEST_CASE("the template in English reads back without a problem") {
 namespace {
 std::map<std::string, std::string> example_row(const assess::Library& lib) {
   std::map<std::string, std::string> out;
-  for (const auto& c : assess::import_columns(lib, shipped_criteria())) out[c.id] = c.example;
+  for (const auto& c : assess::import_columns(lib, shipped_criteria(), shipped_ladders())) out[c.id] = c.example;
   return out;
 }
 }  // namespace
