@@ -1790,21 +1790,29 @@ HttpResponse App::on_bureau_import(Context& c) {
   const std::string name = clean_utf8(c.query.count("name") ? c.query["name"] : "upload.csv", 200);
   const std::string lang = languages_.text_lang(c.query["lang"]);
   const Words words = languages_.words(c.query["lang"]);
-  // A header in any catalogue language is read; the issues' reasons are English (the CLI's).
-  ImportResult imported = import_table(c.request.body, name, library_, languages_.all_words("en"));
+  // A header in any catalogue language is read; an error about the whole file (an unknown column,
+  // mixed encodings) is worded in the request's language.
+  ImportResult imported = import_table(c.request.body, name, library_, lang, languages_.all_words(c.query["lang"]));
   // Each issue in every catalogue language (the UI shows the one it speaks).
-  std::vector<std::pair<std::string, Words>> spoken;
-  for (const auto& l : languages_.list()) spoken.emplace_back(l.tag, languages_.words(l.tag));
+  struct Spoken {
+    std::string tag;
+    std::string lang;
+    Words words;
+  };
+  std::vector<Spoken> spoken;
+  for (const auto& l : languages_.list()) {
+    spoken.push_back({l.tag, languages_.text_lang(l.tag), languages_.words(l.tag)});
+  }
   Json issues = Json::array();
   for (const auto& i : imported.issues) {
     Json messages = Json::object();
-    for (const auto& [tag, w] : spoken) messages[tag] = import_message(i, w);
+    for (const auto& s : spoken) messages[s.tag] = import_message(i, s.lang, s.words);
     issues.push_back({{"row", i.row},
                       {"column", i.column},
                       {"column_title", i.column.empty() ? "" : import_column_title(library_, i.column, lang, words)},
                       {"key", i.key},
                       {"params", i.params},
-                      {"reason", import_message(i, words)},
+                      {"reason", import_message(i, lang, words)},
                       {"messages", messages}});
   }
   // Which ranking criteria the file's columns can serve, and what each one still lacks.

@@ -1197,17 +1197,17 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
     Library library = Library::load_dir(questionnaires_dir(qdir));
     const bool tty = isatty(2);
     // A header in any catalogue language is read; problems are reported in English.
-    const std::vector<Words> languages = Languages::load_dir(web_dir() + "/i18n").all_words("en");
+    const Languages spoken = Languages::load_dir(web_dir() + "/i18n");
+    const auto progress = [&](std::size_t done, std::size_t total) {
+      if (!tty) return;
+      const int width = 30;
+      const int filled = static_cast<int>(width * done / std::max<std::size_t>(total, 1));
+      err << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+          << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total << std::flush;
+      if (done == total) err << "\n";
+    };
     ImportResult result =
-        import_table(content.str(), file, library, languages, [&](std::size_t done, std::size_t total) {
-          if (!tty) return;
-          const int width = 30;
-          const int filled = static_cast<int>(width * done / std::max<std::size_t>(total, 1));
-          err << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
-              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total
-              << std::flush;
-          if (done == total) err << "\n";
-        });
+        import_table(content.str(), file, library, spoken.text_lang("en"), spoken.all_words("en"), progress);
     for (const auto& issue : result.issues) {
       err << file << ": row " << issue.row << (issue.column.empty() ? "" : ", column " + issue.column) << ": "
           << issue.reason << "\n";
