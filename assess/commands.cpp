@@ -1154,10 +1154,15 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::string on_error = "skip";
   std::string round = "update";
   std::string qdir;
+  std::string lang = "zh-CN";
   app.add_option("file", file, "The file to import (.xlsx, .csv or .json)");
   app.add_option("--template", template_kind, "Write the import template instead: csv or xlsx")
       ->check(CLI::IsMember({"csv", "xlsx"}));
   app.add_option("-o,--output", output, "Where --template writes (default import-template.<kind>)");
+  app.add_option("--lang", lang,
+                 "Language of the --template header: a catalogue of web/i18n in the data root (zh-CN, en, or a "
+                 "language added there); default zh-CN")
+      ->check(catalogue_language());
   location.add_to(app, "Folder of the database (default var)");
   app.add_option("--on-error", on_error, "skip: import the good rows and report the bad ones; abort: import nothing")
       ->check(CLI::IsMember({"skip", "abort"}));
@@ -1168,12 +1173,12 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
     if (!template_kind.empty()) {
-      // Chinese column titles; every fact the shipped criteria and the dashboard read.
+      // Column titles in --lang (Chinese by default); every fact the shipped criteria and the dashboard read.
       const Library library = Library::load_dir(questionnaires_dir(qdir));
       const std::string pdir = policies_dir("");
       const auto criteria =
           std::filesystem::exists(pdir + "/criteria") ? load_criteria_dir(pdir + "/criteria") : std::vector<Criteria>{};
-      const auto rows = import_template(library, criteria, "zh-CN", words_in("zh-CN"));
+      const auto rows = import_template(library, criteria, text_lang_of(lang), words_in(lang));
       const std::vector<std::string>& header = rows[0];
       std::vector<std::vector<Json>> body;
       for (std::size_t i = 1; i < rows.size(); ++i) body.emplace_back(rows[i].begin(), rows[i].end());
