@@ -491,8 +491,12 @@ TEST_CASE("the score view is kept per catalogue language: French and English rea
 
 namespace {
 
-// Logs a bureau user in: {token, csrf}.
-std::pair<std::string, std::string> bureau_login(const Extended& x) {
+// Logs a bureau user in.
+struct BureauLogin {
+  std::string token;
+  std::string csrf;
+};
+BureauLogin bureau_login(const Extended& x) {
   x.store->add_user("wang", kPassword, "bureau");
   const HttpResponse login = x.send("POST", "/api/login", Json{{"name", "wang"}, {"password", kPassword}}.dump());
   REQUIRE_MESSAGE(login.status == 200, login.body);
@@ -504,7 +508,9 @@ std::pair<std::string, std::string> bureau_login(const Extended& x) {
 
 TEST_CASE("an import problem lists a question's options in every catalogue language") {
   Extended x;
-  const auto [token, csrf] = bureau_login(x);
+  const BureauLogin login = bureau_login(x);
+  const std::string& token = login.token;
+  const std::string& csrf = login.csrf;
   // green_factory_level (profile.json): none 尚未认定 / None, municipal 市级绿色工厂 / Municipal green
   // factory, provincial 省级绿色工厂 / Provincial green factory, national 国家级绿色工厂 / National green
   // factory. The Chinese label is read as its option on row 3.
@@ -544,7 +550,9 @@ TEST_CASE("an import problem lists a question's options in every catalogue langu
 
 TEST_CASE("a bureau file refused as a whole is refused in the request's language") {
   Extended x;
-  const auto [token, csrf] = bureau_login(x);
+  const BureauLogin login = bureau_login(x);
+  const std::string& token = login.token;
+  const std::string& csrf = login.csrf;
   const auto refusal = [&](const std::string& lang) {
     const HttpResponse r = x.send("POST", "/api/bureau/import?name=x.csv&lang=" + lang,
                                   "uscc,turnover\n91320205MA1Y8KQ38L,1\n", token, csrf);
@@ -595,8 +603,8 @@ TEST_CASE("the live summary of a save names the level in every catalogue languag
 
 TEST_CASE("the ranking criteria are listed with their titles in every language they give") {
   Extended x;
-  const auto [token, csrf] = bureau_login(x);
-  (void)csrf;
+  const BureauLogin login = bureau_login(x);
+  const std::string& token = login.token;
   const Json list = body_of(x.send("GET", "/api/bureau/criteria", "", token));
   REQUIRE(list.is_array());
   bool found = false;
