@@ -741,13 +741,20 @@ Json App::live_summary(const AssessmentResult& result) {
 Json App::live_module(const ModuleResult& m) const {
   const Questionnaire& q = *m.questionnaire;
   const int level = m.result.levels.level;
-  // "No level" in the definition's words, else the catalogue's (Questionnaire::below_name).
-  const auto below_name = [&](const std::string& tag) { return q.below_name(tag, languages_.words(tag)); };
+  // The level's name in every catalogue language, as that language's score view names it (the
+  // definition's text read in the language's text_lang; "no level" in the definition's words, else the
+  // catalogue's: Questionnaire::below_name). The summary is written once for a batch of saves, whoever
+  // reads it, so each reader's UI picks its own language, as with an import's messages.
+  Json level_names = Json::object();
+  for (const Language& l : languages_.list()) {
+    const std::string text_lang = languages_.text_lang(l.tag);
+    level_names[l.tag] = level < 0 ? q.below_name(text_lang, languages_.words(l.tag))
+                                   : q.levels[static_cast<std::size_t>(level)].name.in(text_lang);
+  }
   Json out = {{"total", m.result.sections[0].score},
               {"max", m.result.sections[0].max},
               {"level", level < 0 ? Json() : Json(q.levels[static_cast<std::size_t>(level)].id)},
-              {"level_name", level < 0 ? below_name("zh-CN") : q.levels[static_cast<std::size_t>(level)].name.zh},
-              {"level_name_en", level < 0 ? below_name("en") : q.levels[static_cast<std::size_t>(level)].name.in("en")},
+              {"level_names", std::move(level_names)},
               {"has_levels", !q.levels.empty()},
               {"missing_required", m.result.missing_required.size()}};
   // The computed values as the server has them (exact where they come from typed decimals): the
@@ -1215,10 +1222,6 @@ HttpResponse App::on_questionnaires(Context&) {
     const Questionnaire& q = *library_.find(id);
     list.push_back({{"id", q.id},
                     {"version", q.version},
-                    {"title", q.title.zh},
-                    {"title_en", q.title.in("en")},
-                    {"short_title", q.short_title.zh.empty() ? q.title.zh : q.short_title.zh},
-                    {"short_title_en", q.short_title.zh.empty() ? q.title.in("en") : q.short_title.in("en")},
                     {"titles", texts_json(q.title)},
                     {"short_titles", texts_json(q.short_title.zh.empty() ? q.title : q.short_title)},
                     {"order", q.order},
@@ -1807,21 +1810,29 @@ HttpResponse App::on_bureau_import(Context& c) {
   const std::string name = clean_utf8(c.query.count("name") ? c.query["name"] : "upload.csv", 200);
   const std::string lang = languages_.text_lang(c.query["lang"]);
   const Words words = languages_.words(c.query["lang"]);
-  // A header in any catalogue language is read; the issues' reasons are English (the CLI's).
-  ImportResult imported = import_table(c.request.body, name, library_, languages_.all_words("en"));
+  // A header in any catalogue language is read; an error about the whole file (an unknown column,
+  // mixed encodings) is worded in the request's language.
+  ImportResult imported = import_table(c.request.body, name, library_, lang, languages_.all_words(c.query["lang"]));
   // Each issue in every catalogue language (the UI shows the one it speaks).
-  std::vector<std::pair<std::string, Words>> spoken;
-  for (const auto& l : languages_.list()) spoken.emplace_back(l.tag, languages_.words(l.tag));
+  struct Spoken {
+    std::string tag;
+    std::string lang;
+    Words words;
+  };
+  std::vector<Spoken> spoken;
+  for (const auto& l : languages_.list()) {
+    spoken.push_back({l.tag, languages_.text_lang(l.tag), languages_.words(l.tag)});
+  }
   Json issues = Json::array();
   for (const auto& i : imported.issues) {
     Json messages = Json::object();
-    for (const auto& [tag, w] : spoken) messages[tag] = import_message(i, w);
+    for (const auto& s : spoken) messages[s.tag] = import_message(i, s.lang, s.words);
     issues.push_back({{"row", i.row},
                       {"column", i.column},
                       {"column_title", i.column.empty() ? "" : import_column_title(library_, i.column, lang, words)},
                       {"key", i.key},
                       {"params", i.params},
-                      {"reason", import_message(i, words)},
+                      {"reason", import_message(i, lang, words)},
                       {"messages", messages}});
   }
   // Which ranking criteria the file's columns can serve, and what each one still lacks.
@@ -1876,7 +1887,7 @@ HttpResponse App::on_bureau_import(Context& c) {
 HttpResponse App::on_bureau_criteria(Context&) {
   Json list = Json::array();
   for (const auto& cr : load_criteria_dir(config_.policies_dir + "/criteria")) {
-    list.push_back({{"id", cr.id}, {"title", cr.title.zh}, {"title_en", cr.title.in("en")}});
+    list.push_back({{"id", cr.id}, {"titles", texts_json(cr.title)}});
   }
   return json_response(200, list);
 }

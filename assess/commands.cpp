@@ -1155,10 +1155,15 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::string on_error = "skip";
   std::string round = "update";
   std::string qdir;
+  std::string lang = "zh-CN";
   app.add_option("file", file, "The file to import (.xlsx, .csv or .json)");
   app.add_option("--template", template_kind, "Write the import template instead: csv or xlsx")
       ->check(CLI::IsMember({"csv", "xlsx"}));
   app.add_option("-o,--output", output, "Where --template writes (default import-template.<kind>)");
+  app.add_option("--lang", lang,
+                 "Language of the --template header: a catalogue of web/i18n in the data root (zh-CN, en, or a "
+                 "language added there); default zh-CN")
+      ->check(catalogue_language());
   location.add_to(app, "Folder of the database (default var)");
   app.add_option("--on-error", on_error, "skip: import the good rows and report the bad ones; abort: import nothing")
       ->check(CLI::IsMember({"skip", "abort"}));
@@ -1169,14 +1174,14 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (int rc = parse(app, args, out, err); rc >= 0) return rc;
   try {
     if (!template_kind.empty()) {
-      // Chinese column titles; every fact the shipped criteria and the dashboard read.
+      // Column titles in --lang (Chinese by default); every fact the shipped criteria and the dashboard read.
       const Library library = Library::load_dir(questionnaires_dir(qdir));
       const std::string pdir = policies_dir("");
       const auto criteria =
           std::filesystem::exists(pdir + "/criteria") ? load_criteria_dir(pdir + "/criteria") : std::vector<Criteria>{};
       const DashboardLadders ladders =
           std::filesystem::exists(pdir) ? load_catalogue_dir(pdir).dashboard : DashboardLadders{};
-      const auto rows = import_template(library, criteria, ladders, "zh-CN", words_in("zh-CN"));
+      const auto rows = import_template(library, criteria, ladders, text_lang_of(lang), words_in(lang));
       const std::vector<std::string>& header = rows[0];
       std::vector<std::vector<Json>> body;
       for (std::size_t i = 1; i < rows.size(); ++i) body.emplace_back(rows[i].begin(), rows[i].end());
@@ -1200,17 +1205,17 @@ int cmd_import(const std::vector<std::string>& args, std::ostream& out, std::ost
     Library library = Library::load_dir(questionnaires_dir(qdir));
     const bool tty = isatty(2);
     // A header in any catalogue language is read; problems are reported in English.
-    const std::vector<Words> languages = Languages::load_dir(web_dir() + "/i18n").all_words("en");
+    const Languages spoken = Languages::load_dir(web_dir() + "/i18n");
+    const auto progress = [&](std::size_t done, std::size_t total) {
+      if (!tty) return;
+      const int width = 30;
+      const int filled = static_cast<int>(width * done / std::max<std::size_t>(total, 1));
+      err << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+          << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total << std::flush;
+      if (done == total) err << "\n";
+    };
     ImportResult result =
-        import_table(content.str(), file, library, languages, [&](std::size_t done, std::size_t total) {
-          if (!tty) return;
-          const int width = 30;
-          const int filled = static_cast<int>(width * done / std::max<std::size_t>(total, 1));
-          err << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
-              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/" << total
-              << std::flush;
-          if (done == total) err << "\n";
-        });
+        import_table(content.str(), file, library, spoken.text_lang("en"), spoken.all_words("en"), progress);
     for (const auto& issue : result.issues) {
       err << file << ": row " << issue.row << (issue.column.empty() ? "" : ", column " + issue.column) << ": "
           << issue.reason << "\n";

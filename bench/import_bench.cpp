@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   std::printf("CSV: %zu enterprises, %.1f MB\n", n, static_cast<double>(csv.size()) / 1e6);
 
   auto start = std::chrono::steady_clock::now();
-  const ImportResult imported = import_table(csv, "bench.csv", library, {});  // headers by id
+  const ImportResult imported = import_table(csv, "bench.csv", library, "zh-CN", {});  // headers by id
   const double parse = seconds_since(start);
   const auto db = std::filesystem::temp_directory_path() / "assess-import-bench.db";
   std::filesystem::remove(db);

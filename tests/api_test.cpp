@@ -1410,8 +1410,12 @@ TEST_CASE("a static path the file system refuses (a name too long) is a 404, nev
 }
 
 // The API's message is the error without the file name (the client sent the file).
+namespace {
+void with_catalogues(assess::AppConfig& config);
+}  // namespace
+
 TEST_CASE("a hostile bureau import is a 400 naming the place, and nothing is imported") {
-  Fixture f;
+  Fixture f(with_catalogues);  // the refusal of a file as a whole is worded by the catalogues ("srv_import_*")
   const Client bureau = f.login("bureau");
   const auto import = [&](const std::string& name, const std::string& body) {
     return bureau.send("POST", "/api/bureau/import?name=" + name, body);
@@ -1430,11 +1434,20 @@ TEST_CASE("a hostile bureau import is a 400 naming the place, and nothing is imp
   r = import("b.xlsx", assess::testing::zip_archive({{"xl/worksheets/sheet1.xml", std::string(1u << 20, ' '), 200}}));
   CHECK(r.status == 400);
   CHECK(body_of(r)["error"]["message"].get<std::string>().find("refused as a zip bomb") != std::string::npos);
-  r = import("m.csv", "uscc,name\n91320205MA1Y8KQ38L,\xE6\x97\xA0\xE9\x94\xA1\n91110000600037341L,\xCE\xDE\xCE\xFD\n");
+  // A file refused as a whole is refused in the request's language (srv_import_mixed_encodings of
+  // en.json; zh-CN.json's without a language, the server's default).
+  const std::string mixed =
+      "uscc,name\n91320205MA1Y8KQ38L,\xE6\x97\xA0\xE9\x94\xA1\n91110000600037341L,\xCE\xDE\xCE\xFD\n";
+  r = import("m.csv&lang=en", mixed);
   CHECK(r.status == 400);
   CHECK(body_of(r) == error_body(400,
                                  "mixed encodings: row 2 is UTF-8 but row 3 is not (GBK?); save the whole file in one "
                                  "encoding, preferably UTF-8"));
+  r = import("m.csv", mixed);
+  CHECK(r.status == 400);
+  CHECK(body_of(r) ==
+        error_body(400,
+                   "编码不一致：第 2 行是 UTF-8，第 3 行却不是（GBK？）；请将整个文件保存为同一种编码，最好是 UTF-8"));
   CHECK(f.store->bureau_candidates().empty());
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "formats/import.h"
 
 namespace {
 
@@ -257,4 +258,46 @@ TEST_CASE("--lang takes any language with a catalogue in the data root's web/i18
            ASSESS_SOURCE_DIR});
   CHECK(r.code == assess::cli::kUsage);
   CHECK(r.err.find("(available: zh-CN, en)") != std::string::npos);
+}
+
+TEST_CASE("assess import --template writes its header in the --lang catalogue language, Chinese by default") {
+  RootWithFrench root;
+  const std::string d = root.dir.string();
+  const auto header = [&](const std::vector<std::string>& lang) {
+    const std::string file = (root.dir / "template.csv").string();
+    std::vector<std::string> args = {"import", "--data-root", d, "--template", "csv", "-o", file};
+    args.insert(args.end(), lang.begin(), lang.end());
+    const Run r = run(args);
+    REQUIRE_MESSAGE(r.code == 0, r.err);
+    CHECK(r.out == "wrote " + file + "\n");
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string csv = text.str();
+    if (csv.rfind("\xEF\xBB\xBF", 0) == 0) csv.erase(0, 3);  // the BOM Excel needs
+    return assess::parse_csv(csv).at(0);
+  };
+  // profile.json's uscc and name titles; the last column "as_of" is the catalogue's
+  // srv_import_col_as_of: zh-CN.json "数据日期", en.json "Data as of", fr.json "Données au" (French
+  // reads the definitions' texts in English, its fallback).
+  const auto zh = header({});
+  REQUIRE(zh.size() > 3);
+  CHECK(std::vector<std::string>(zh.begin(), zh.begin() + 2) ==
+        std::vector<std::string>{"统一社会信用代码", "企业名称"});
+  CHECK(zh.back() == "数据日期");
+  CHECK(header({"--lang", "zh-CN"}) == zh);
+  const auto en = header({"--lang", "en"});
+  REQUIRE(en.size() == zh.size());
+  CHECK(std::vector<std::string>(en.begin(), en.begin() + 2) ==
+        std::vector<std::string>{"Unified social credit code", "Enterprise name"});
+  CHECK(en.back() == "Data as of");
+  const auto fr = header({"--lang", "fr"});
+  REQUIRE(fr.size() == zh.size());
+  CHECK(fr[0] == "Unified social credit code");
+  CHECK(fr.back() == "Données au");
+  // An unknown language is refused naming the catalogues there are.
+  const Run r = run({"import", "--data-root", d, "--template", "csv", "--lang", "de"});
+  CHECK(r.code == assess::cli::kUsage);
+  CHECK(r.err == "assess import: --lang: no language catalogue \"de\" in " + d +
+                     "/web/i18n (available: zh-CN, en, fr)\nRun 'assess import --help' for usage.\n");
 }

@@ -144,7 +144,10 @@ TEST_CASE("a made-up questionnaire copied next to the shipped ones is offered, s
   CHECK(energy["indicative"] == true);
   CHECK(energy["short_titles"] ==
         Json{{"zh-CN", "能源（虚构）"}, {"en", "Energy (made up)"}, {"fr", "Énergie (fictif)"}});
-  CHECK(energy["title_en"] == "Made-up energy self-check (test fixture)");
+  CHECK(energy["titles"] == Json{{"zh-CN", "虚构的能源管理自评（测试用）"},
+                                 {"en", "Made-up energy self-check (test fixture)"},
+                                 {"fr", "Auto-évaluation énergie fictive (jeu d'essai)"}});
+  CHECK_FALSE(energy.contains("title_en"));  // no zh/en pair beside the texts of every language
   for (const auto& q : list) {
     if (q["id"] == "cmmm") CHECK(q["indicative"] == true);
     if (q["id"] == "sme-digital-2024") CHECK(q["indicative"] == false);
@@ -567,4 +570,139 @@ TEST_CASE("the score view is kept per catalogue language: French and English rea
   CHECK(named("en") == std::pair<std::string, std::string>{"no level", "No"});
   CHECK(named("fr") == std::pair<std::string, std::string>{"aucun niveau", "non"});
   CHECK(named("zh-CN") == std::pair<std::string, std::string>{"未达级", "否"});
+}
+
+// --- issue 12 item 4: a third language is a catalogue ---------------------------------------------
+
+namespace {
+
+// Logs a bureau user in.
+struct BureauLogin {
+  std::string token;
+  std::string csrf;
+};
+BureauLogin bureau_login(const Extended& x) {
+  x.store->add_user("wang", kPassword, "bureau");
+  const HttpResponse login = x.send("POST", "/api/login", Json{{"name", "wang"}, {"password", kPassword}}.dump());
+  REQUIRE_MESSAGE(login.status == 200, login.body);
+  const std::string cookie = login.header("Set-Cookie");
+  return {cookie.substr(15, cookie.find(';') - 15), body_of(login)["csrf"].get<std::string>()};
+}
+
+}  // namespace
+
+TEST_CASE("an import problem lists a question's options in every catalogue language") {
+  Extended x;
+  const BureauLogin login = bureau_login(x);
+  const std::string& token = login.token;
+  const std::string& csrf = login.csrf;
+  // green_factory_level (profile.json): none 尚未认定 / None, municipal 市级绿色工厂 / Municipal green
+  // factory, provincial 省级绿色工厂 / Provincial green factory, national 国家级绿色工厂 / National green
+  // factory. The Chinese label is read as its option on row 3.
+  const std::string csv =
+      "uscc,name,green_factory_level\n"
+      "91320205MA1Y8KQ38L,甲,区级绿色工厂\n"
+      "91110000600037341L,乙,省级绿色工厂\n";
+  const HttpResponse r = x.send("POST", "/api/bureau/import?name=o.csv&lang=fr", csv, token, csrf);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  const Json body = body_of(r);
+  CHECK(body["added"] == 1);
+  REQUIRE(body["issues"].size() == 1);
+  const Json& issue = body["issues"][0];
+  CHECK(issue["key"] == "not_option");
+  CHECK(issue["params"] ==
+        Json{{"value", "区级绿色工厂"}, {"options", {"none", "municipal", "provincial", "national"}}});
+  // zh-CN.json: "“{value}”不是可选项；可选：{options}", options "{label}（{id}）" joined by "、";
+  // en.json: "\"{value}\" is not one of the options: {options}", "{label} ({id})" joined by ", ";
+  // fr.json: "« {value} » ne fait pas partie des options : {options}", the rest from en.json (its
+  // fallback), the labels as French reads the definitions: in English.
+  const Json expected = {
+      {"zh-CN",
+       "“区级绿色工厂”不是可选项；可选：尚未认定（none）、市级绿色工厂（municipal）、省级绿色工厂（provincial）、"
+       "国家级绿色工厂（national）"},
+      {"en",
+       "\"区级绿色工厂\" is not one of the options: None (none), Municipal green factory (municipal), "
+       "Provincial green factory (provincial), National green factory (national)"},
+      {"fr",
+       "« 区级绿色工厂 » ne fait pas partie des options : None (none), Municipal green factory (municipal), "
+       "Provincial green factory (provincial), National green factory (national)"}};
+  CHECK(issue["messages"] == expected);
+  CHECK(issue["reason"] == expected["fr"]);
+  const HttpResponse zh = x.send("POST", "/api/bureau/import?name=o.csv&lang=zh-CN", csv, token, csrf);
+  REQUIRE(zh.status == 200);
+  CHECK(body_of(zh)["issues"][0]["reason"] == expected["zh-CN"]);
+}
+
+TEST_CASE("a bureau file refused as a whole is refused in the request's language") {
+  Extended x;
+  const BureauLogin login = bureau_login(x);
+  const std::string& token = login.token;
+  const std::string& csrf = login.csrf;
+  const auto refusal = [&](const std::string& lang) {
+    const HttpResponse r = x.send("POST", "/api/bureau/import?name=x.csv&lang=" + lang,
+                                  "uscc,turnover\n91320205MA1Y8KQ38L,1\n", token, csrf);
+    CHECK(r.status == 400);
+    return body_of(r)["error"]["message"].get<std::string>();
+  };
+  // srv_import_unknown_column of zh-CN.json, en.json and the fixture's fr.json.
+  CHECK(refusal("zh-CN") == "未知的列“turnover”（列名为企业概况问题的编号或标题；见 assess import --template）");
+  CHECK(refusal("en") ==
+        "unknown column \"turnover\" (columns are profile question ids or titles; see assess import --template)");
+  CHECK(refusal("fr") ==
+        "colonne inconnue « turnover » (les colonnes sont les identifiants ou les titres des questions "
+        "du profil ; voir assess import --template)");
+  // A refusal fr.json lacks reads in English, its fallback: srv_import_column_twice.
+  const HttpResponse twice =
+      x.send("POST", "/api/bureau/import?name=x.csv&lang=fr", "uscc,name,企业名称\n", token, csrf);
+  CHECK(twice.status == 400);
+  CHECK(body_of(twice)["error"]["message"] == "the column \"name\" is given twice");
+}
+
+TEST_CASE("the live summary of a save names the level in every catalogue language") {
+  Extended x;
+  const Extended::Opened opened = x.open_assessment(kEnergy);
+  const std::string answers = "/api/assessments/" + opened.assessment + "/answers/" + std::string(kEnergy) + "/";
+  // "online" no: 0 points, below E1 (needs 4); the definition has no "below", so each catalogue names
+  // it: srv_level_below of zh-CN.json "未达级", en.json "no level", fr.json "aucun niveau".
+  HttpResponse r = x.send("PUT", answers + "online", "false", opened.token, opened.csrf);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  Json live = body_of(r)["live"][kEnergy];
+  CHECK(live["level"].is_null());
+  CHECK(live["level_names"] == Json{{"zh-CN", "未达级"}, {"en", "no level"}, {"fr", "aucun niveau"}});
+  CHECK_FALSE(live.contains("level_name_en"));
+  // "meters" all (10) and "online" yes (5): 15, level E2 "成熟" / "Mature"; French reads the definitions
+  // as English does (its fallback), as its score view does.
+  REQUIRE(x.send("PUT", answers + "meters", "\"all\"", opened.token, opened.csrf).status == 200);
+  r = x.send("PUT", answers + "online", "true", opened.token, opened.csrf);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  live = body_of(r)["live"][kEnergy];
+  CHECK(live["level"] == "E2");
+  CHECK(live["level_names"] == Json{{"zh-CN", "成熟"}, {"en", "Mature"}, {"fr", "Mature"}});
+  // The score view's summary says the same.
+  const HttpResponse score =
+      x.send("GET", "/api/assessments/" + opened.assessment + "/score?lang=fr", "", opened.token);
+  REQUIRE(score.status == 200);
+  CHECK(body_of(score)["live"][kEnergy]["level_names"] == live["level_names"]);
+  CHECK(body_of(score)["modules"][kEnergy]["level"]["name"] == "Mature");
+}
+
+TEST_CASE("the ranking criteria are listed with their titles in every language they give") {
+  Extended x;
+  const BureauLogin login = bureau_login(x);
+  const std::string& token = login.token;
+  const Json list = body_of(x.send("GET", "/api/bureau/criteria", "", token));
+  REQUIRE(list.is_array());
+  bool found = false;
+  for (const auto& c : list) {
+    CHECK_FALSE(c.contains("title_en"));
+    if (c["id"] != "sme-digital-pilot-l2") continue;
+    found = true;
+    // policies/criteria/sme-digital-pilot-l2.json's title.
+    CHECK(c["titles"] ==
+          Json{{"zh-CN", "中小企业数字化转型试点：试点可带动达到二级的企业（尚未达到二级、差距最小者优先）"},
+               {"en",
+                "SME digital-transformation pilot: firms the pilot can lift to level 2 (below level 2, smallest "
+                "gap first)"}});
+  }
+  CHECK(found);
 }

@@ -81,7 +81,7 @@ TEST_CASE("a 1,000-enterprise import keeps the good rows and reports each bad on
     for (std::size_t i = 0; i < row.size(); ++i) broken += (i ? "," : "") + row[i];
     broken += "\n";
   }
-  const auto result = assess::import_table(broken, "bureau.csv", library(), shipped());
+  const auto result = assess::import_table(broken, "bureau.csv", library(), "en", shipped());
   CHECK(result.rows == 1000);
   CHECK(result.candidates.size() == 997);
   REQUIRE(result.issues.size() == 3);
@@ -94,7 +94,7 @@ TEST_CASE("a 1,000-enterprise import keeps the good rows and reports each bad on
   CHECK(result.issues[1].key == "unknown_region");
   CHECK(result.issues[1].reason ==
         "\"999999\" is not a division code or name (GB/T 2260, e.g. 320205 or 无锡市锡山区)");
-  CHECK(assess::import_message(result.issues[1], assess::testing::zh_words()) ==
+  CHECK(assess::import_message(result.issues[1], "zh-CN", assess::testing::zh_words()) ==
         "“999999”不是行政区划代码或名称（GB/T 2260，如 320205 或 无锡市锡山区）");
   CHECK(result.issues[2].row == 31);
   CHECK(result.issues[2].reason == "\"L9\" is not a level of sme-digital-2024");
@@ -118,7 +118,7 @@ TEST_CASE("a GBK-encoded CSV, as Excel writes it on Chinese Windows, imports cor
     encoded.assign(std::istreambuf_iterator<char>(in), {});
   }
   REQUIRE_FALSE(assess::is_utf8(encoded));
-  const auto result = assess::import_table(encoded, "gbk.csv", library(), shipped());
+  const auto result = assess::import_table(encoded, "gbk.csv", library(), "en", shipped());
   CHECK(result.encoding == "gbk");
   REQUIRE(result.candidates.size() == 1);
   CHECK(result.candidates[0].name == "无锡锡泰汽车零部件有限公司");
@@ -127,16 +127,16 @@ TEST_CASE("a GBK-encoded CSV, as Excel writes it on Chinese Windows, imports cor
 
 TEST_CASE("an unknown column is refused naming the columns that are allowed") {
   CHECK_THROWS_WITH(
-      assess::import_table("uscc,turnover\n", "x.csv", library(), shipped()),
+      assess::import_table("uscc,turnover\n", "x.csv", library(), "en", shipped()),
       "x.csv: unknown column \"turnover\" (columns are profile question ids or titles; see assess import --template)");
-  CHECK_THROWS_WITH(assess::import_table("name\n甲\n", "x.csv", library(), shipped()),
+  CHECK_THROWS_WITH(assess::import_table("name\n甲\n", "x.csv", library(), "en", shipped()),
                     "x.csv: the column \"uscc\" is required: rows are matched by unified social credit code");
 }
 
 TEST_CASE("re-importing an enterprise updates its latest round or adds a new one") {
   auto store = assess::Store::open(":memory:");
   const std::string csv = "uscc,name,sme-digital-2024.level\n91320205MA1Y8KQ38L,甲,L1\n";
-  const auto first = assess::import_table(csv, "a.csv", library(), shipped());
+  const auto first = assess::import_table(csv, "a.csv", library(), "en", shipped());
   std::vector<assess::Store::BureauRecord> records = {
       {first.candidates[0].id, "甲", "", first.candidates[0].facts, assess::Json(), ""}};
   auto counts = store->save_bureau_records(records, false, "a.csv", "2026-11-24");
@@ -163,7 +163,7 @@ TEST_CASE("assess import --template writes a header the importer accepts") {
                            out, err) == 0);
   std::ifstream in(dir / "t.csv", std::ios::binary);
   const std::string content((std::istreambuf_iterator<char>(in)), {});
-  const auto result = assess::import_table(content, "t.csv", library(), shipped());
+  const auto result = assess::import_table(content, "t.csv", library(), "en", shipped());
   CHECK(result.issues.empty());
   REQUIRE(result.candidates.size() == 1);
   CHECK(result.candidates[0].facts["results"]["cmmm"]["level"] == "CMMM2");
@@ -179,7 +179,7 @@ TEST_CASE("an XLSX import reads the first sheet: shared strings, numbers and emp
   std::ifstream in(path, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), {});
   std::filesystem::remove(path);
-  const auto result = assess::import_table(bytes, "bureau.xlsx", library(), shipped());
+  const auto result = assess::import_table(bytes, "bureau.xlsx", library(), "en", shipped());
   CHECK(result.encoding == "xlsx");
   CHECK(result.rows == 2);
   REQUIRE(result.candidates.size() == 1);
@@ -194,7 +194,7 @@ TEST_CASE("an XLSX import reads the first sheet: shared strings, numbers and emp
   CHECK(result.issues[1].row == 3);
   CHECK(result.issues[1].column == "region");
   CHECK(result.issues[1].key == "required");
-  CHECK_THROWS_WITH(assess::import_table("not a zip", "x.xlsx", library(), shipped()),
+  CHECK_THROWS_WITH(assess::import_table("not a zip", "x.xlsx", library(), "en", shipped()),
                     "x.xlsx: not an XLSX file (it is not a zip archive)");
 }
 
@@ -208,7 +208,7 @@ const std::string kHeaderRow = "<row r=\"1\">" + inline_cell("A1", "uscc") + inl
 
 std::string import_error(const std::string& bytes, const std::string& file) {
   try {
-    (void)assess::import_table(bytes, file, library(), shipped());
+    (void)assess::import_table(bytes, file, library(), "en", shipped());
   } catch (const assess::Error& e) {
     return e.what();
   }
@@ -226,7 +226,7 @@ TEST_CASE("an XLSX sheet read by the XML parser: inline strings, phonetic runs l
                                            "<c r=\"B2\" t=\"s\"><v>0</v></c><c r=\"C2\" t=\"b\"><v>1</v></c></row>",
                                        "<si><r><t>无锡</t></r><r><t xml:space=\"preserve\"> &amp; 甲</t></r><rPh "
                                        "sb=\"0\" eb=\"1\"><t>むしゃく</t></rPh></si>");
-  const auto result = assess::import_table(bytes, "b.xlsx", library(), shipped());
+  const auto result = assess::import_table(bytes, "b.xlsx", library(), "en", shipped());
   CHECK(result.issues.empty());
   REQUIRE(result.candidates.size() == 1);
   CHECK(result.candidates[0].name == "无锡 & 甲");
@@ -278,7 +278,7 @@ TEST_CASE("hostile XLSX files are refused with the place named, never a crash, a
   SUBCASE("a cell at XFD itself is read (and reported as a row longer than the header)") {
     const auto bytes = assess::testing::xlsx_with_sheet(
         kHeaderRow + "<row r=\"2\">" + inline_cell("A2", "91320205MA1Y8KQ38L") + "<c r=\"XFD2\"><v>1</v></c></row>");
-    const auto result = assess::import_table(bytes, "b.xlsx", library(), shipped());
+    const auto result = assess::import_table(bytes, "b.xlsx", library(), "en", shipped());
     REQUIRE(result.issues.size() == 1);
     CHECK(result.issues[0].reason == "has 16384 cells; the header has 2");
   }
@@ -337,7 +337,7 @@ TEST_CASE("a CSV mixing UTF-8 and GBK rows is refused naming both rows") {
         "preferably UTF-8");
   // GBK alone still imports; 联通 in GBK (C1 AA CD A8) looks like UTF-8 to a lax check (overlong C1 AA).
   const auto gbk = assess::import_table("uscc,name\n" + gbk_row + "91320205MA1Y8KQ38L,\xC1\xAA\xCD\xA8\n", "g.csv",
-                                        library(), shipped());
+                                        library(), "en", shipped());
   CHECK(gbk.encoding == "gbk");
   REQUIRE(gbk.candidates.size() == 2);
   CHECK(gbk.candidates[0].name == "无锡");
@@ -378,7 +378,7 @@ TEST_CASE("regions, industries and options are accepted by name as well as by co
       "uscc,name,region,industry,smart_factory_tier,sme_quality_tier\n"
       "91320205MA1Y8KQ38L,甲,无锡市锡山区,汽车零部件及配件制造,基础级,省级专精特新中小企业\n"
       "91110000600037341L,乙,锡山区,367 汽车零部件及配件制造,basic,none\n";
-  const auto r = assess::import_table(csv, "n.csv", library(), shipped());
+  const auto r = assess::import_table(csv, "n.csv", library(), "en", shipped());
   REQUIRE(r.issues.empty());
   REQUIRE(r.candidates.size() == 2);
   for (const auto& c : r.candidates) {
@@ -392,15 +392,15 @@ TEST_CASE("regions, industries and options are accepted by name as well as by co
 TEST_CASE("a region name that several divisions share is refused naming each of them") {
   // 鼓楼区 is a district of 南京 (320106) and of 徐州 (320302), among others.
   const auto r =
-      assess::import_table("uscc,name,region\n91320205MA1Y8KQ38L,甲,鼓楼区\n", "a.csv", library(), shipped());
+      assess::import_table("uscc,name,region\n91320205MA1Y8KQ38L,甲,鼓楼区\n", "a.csv", library(), "en", shipped());
   REQUIRE(r.issues.size() == 1);
   CHECK(r.issues[0].key == "ambiguous_name");
   const std::string codes = r.issues[0].params["codes"].dump();
   CHECK(codes.find("320106 鼓楼区（南京市）") != std::string::npos);
   CHECK(codes.find("320302 鼓楼区（徐州市）") != std::string::npos);
   // With the city's name it is one division.
-  const auto ok =
-      assess::import_table("uscc,name,region\n91320205MA1Y8KQ38L,甲,南京市鼓楼区\n", "a.csv", library(), shipped());
+  const auto ok = assess::import_table("uscc,name,region\n91320205MA1Y8KQ38L,甲,南京市鼓楼区\n", "a.csv", library(),
+                                       "en", shipped());
   REQUIRE(ok.candidates.size() == 1);
   CHECK(ok.candidates[0].facts["region"] == "320106");
 }
@@ -412,14 +412,14 @@ TEST_CASE("import problems are worded in Chinese and in English, named by spread
       "91110000600037341L,,320205,10\n"      // row 3: no name
       "91320205MA1Y8KQ38L,丙,320205,20\n"    // row 4: the USCC of row 2 again
       "91320583MA1MFXQ95K,丁,火星市,30\n";   // row 5: no such region
-  const auto r = assess::import_table(csv, "p.csv", library(), shipped());
+  const auto r = assess::import_table(csv, "p.csv", library(), "en", shipped());
   const auto* number = issue_at(r, 2, "employees");
   REQUIRE(number != nullptr);
-  CHECK(assess::import_message(*number, assess::testing::zh_words()) == "“很多”不是数字");
-  CHECK(assess::import_message(*number, assess::testing::en_words()) == "\"很多\" is not a number");
+  CHECK(assess::import_message(*number, "zh-CN", assess::testing::zh_words()) == "“很多”不是数字");
+  CHECK(assess::import_message(*number, "en", assess::testing::en_words()) == "\"很多\" is not a number");
   const auto* name = issue_at(r, 3, "name");
   REQUIRE(name != nullptr);
-  CHECK(assess::import_message(*name, assess::testing::zh_words()) == "必填项为空");
+  CHECK(assess::import_message(*name, "zh-CN", assess::testing::zh_words()) == "必填项为空");
   const auto* region = issue_at(r, 5, "region");
   REQUIRE(region != nullptr);
   CHECK(region->key == "unknown_region");
@@ -429,7 +429,7 @@ TEST_CASE("import problems are worded in Chinese and in English, named by spread
   const auto* dup4 = issue_at(r, 4, "uscc");
   REQUIRE(dup2 != nullptr);
   REQUIRE(dup4 != nullptr);
-  CHECK(assess::import_message(*dup4, assess::testing::zh_words()) ==
+  CHECK(assess::import_message(*dup4, "zh-CN", assess::testing::zh_words()) ==
         "统一社会信用代码 91320205MA1Y8KQ38L 在第 2, 4 行重复出现；这些行均未导入");
   CHECK(r.candidates.empty());
   // Issues come in row order.
@@ -443,15 +443,15 @@ TEST_CASE("a USCC given on two good rows is an error on both, naming both, and n
       "91320205MA1Y8KQ38L,甲,320205\n"
       "91110000600037341L,乙,110101\n"
       "91320205MA1Y8KQ38L,丙,320205\n";
-  const auto r = assess::import_table(csv, "d.csv", library(), shipped());
+  const auto r = assess::import_table(csv, "d.csv", library(), "en", shipped());
   REQUIRE(r.candidates.size() == 1);
   CHECK(r.candidates[0].name == "乙");
   REQUIRE(r.issues.size() == 2);
   CHECK(r.issues[0].row == 2);
   CHECK(r.issues[1].row == 4);
-  CHECK(assess::import_message(r.issues[0], assess::testing::zh_words()) ==
+  CHECK(assess::import_message(r.issues[0], "zh-CN", assess::testing::zh_words()) ==
         "统一社会信用代码 91320205MA1Y8KQ38L 在第 2, 4 行重复出现；这些行均未导入");
-  CHECK(assess::import_message(r.issues[1], assess::testing::en_words()) ==
+  CHECK(assess::import_message(r.issues[1], "en", assess::testing::en_words()) ==
         "the unified social credit code 91320205MA1Y8KQ38L appears on rows 2, 4; none of them is imported");
 }
 
@@ -464,7 +464,7 @@ TEST_CASE("an XLSX row keeps the number the sheet gives it when a writer leaves 
                             "<c r=\"C2\" s=\"1\"><v>45658</v></c>" + inline_cell("D2", "无锡市锡山区") + "</row>" +
                             "<row r=\"4\">" + inline_cell("A4", "91110000600037341L") + inline_cell("B4", "乙") +
                             "<c r=\"C4\"><v>45658</v></c>" + inline_cell("D4", "999999") + "</row>";
-  const auto r = assess::import_table(assess::testing::xlsx_with_sheet(sheet), "y.xlsx", library(), shipped());
+  const auto r = assess::import_table(assess::testing::xlsx_with_sheet(sheet), "y.xlsx", library(), "en", shipped());
   REQUIRE(r.candidates.size() == 1);
   CHECK(r.candidates[0].facts["region"] == "320205");
   CHECK(r.candidate_dates[0] == "2025-01-01");
@@ -499,7 +499,7 @@ TEST_CASE("the template carries every fact a shipped criteria file or the dashbo
   CHECK(rows[0][1] == "企业名称");
   std::vector<std::vector<assess::Json>> body = {{rows[1].begin(), rows[1].end()}};
   const std::string csv = assess::to_csv(rows[0], body);
-  const auto r = assess::import_table(csv, "t.csv", library(), shipped());
+  const auto r = assess::import_table(csv, "t.csv", library(), "en", shipped());
   CHECK(r.issues.empty());
   REQUIRE(r.candidates.size() == 1);
   CHECK(r.candidates[0].facts["region"] == "320205");
@@ -524,7 +524,7 @@ TEST_CASE("a header in English titles is read like the Chinese one; yes/no cells
       "中小企业数字化水平评测（2024年版·制造业）·得分,Data as of\n"
       "91320205MA1Y8KQ38L,甲,320205,Yes,L2,55.6,2025-12-31\n"
       "91110000600037341L,乙,110101,否,L1,30,2025-06-30\n";
-  const auto r = assess::import_table(csv, "en.csv", library(), shipped());
+  const auto r = assess::import_table(csv, "en.csv", library(), "en", shipped());
   CHECK(r.columns == std::vector<std::string>{"uscc", "name", "region", "digital_rd_tools", "sme-digital-2024.level",
                                               "sme-digital-2024.total", "as_of"});
   REQUIRE(r.issues.empty());
@@ -533,17 +533,20 @@ TEST_CASE("a header in English titles is read like the Chinese one; yes/no cells
   CHECK(r.candidates[1].facts["profile"]["digital_rd_tools"] == false);
   CHECK(r.candidates[0].facts["results"]["sme-digital-2024"] == assess::Json{{"level", "L2"}, {"total", 55.6}});
   CHECK(r.candidate_dates == std::vector<std::string>{"2025-12-31", "2025-06-30"});
-  // Without the catalogues' words only ids and the definitions' own texts are headers.
-  CHECK_THROWS_WITH(assess::import_table("uscc,Data as of\n", "x.csv", library(), {}),
+  // Without the catalogues' header words only ids and the definitions' own texts are headers (the
+  // words given here word the refusal and name no column).
+  assess::Words refusal;
+  refusal.texts["srv_import_unknown_column"] = assess::testing::en_words().texts.at("srv_import_unknown_column");
+  CHECK_THROWS_WITH(assess::import_table("uscc,Data as of\n", "x.csv", library(), "en", {refusal}),
                     "x.csv: unknown column \"Data as of\" (columns are profile question ids or titles; see assess "
                     "import --template)");
   // A yes/no cell no language says is an issue, worded by the catalogue ("srv_import_not_yes_no").
-  const auto bad =
-      assess::import_table("uscc,name,digital_rd_tools\n91320205MA1Y8KQ38L,甲,maybe\n", "b.csv", library(), shipped());
+  const auto bad = assess::import_table("uscc,name,digital_rd_tools\n91320205MA1Y8KQ38L,甲,maybe\n", "b.csv", library(),
+                                        "en", shipped());
   REQUIRE(bad.issues.size() == 1);
   CHECK(bad.issues[0].key == "not_yes_no");
   CHECK(bad.issues[0].reason == "\"maybe\" is not yes or no");  // the first language's words: English
-  CHECK(assess::import_message(bad.issues[0], assess::testing::zh_words()) == "“maybe”不是“是”或“否”");
+  CHECK(assess::import_message(bad.issues[0], "zh-CN", assess::testing::zh_words()) == "“maybe”不是“是”或“否”");
 }
 
 TEST_CASE("an import's message and column title are worded by the words given; a key they lack reads the reason") {
@@ -553,8 +556,8 @@ TEST_CASE("an import's message and column title are worded by the words given; a
   issue.reason = "the reason as recorded";
   assess::Words words;
   words.texts["srv_import_not_number"] = "<{value}> NaN";
-  CHECK(assess::import_message(issue, words) == "<很多> NaN");
-  CHECK(assess::import_message(issue, assess::Words{}) == "the reason as recorded");
+  CHECK(assess::import_message(issue, "en", words) == "<很多> NaN");
+  CHECK(assess::import_message(issue, "en", assess::Words{}) == "the reason as recorded");
   // Module results: the definition's title in the language inside the catalogue's pattern.
   CHECK(assess::import_column_title(library(), "sme-digital-2024.level", "en", assess::testing::en_words()) ==
         "SME digital level assessment (2024 edition, manufacturing) · level");
@@ -575,7 +578,7 @@ TEST_CASE("the template in English reads back without a problem") {
   CHECK(rows[0][1] == "Enterprise name");
   CHECK(rows[0].back() == "Data as of");
   const std::vector<std::vector<assess::Json>> body = {{rows[1].begin(), rows[1].end()}};
-  const auto r = assess::import_table(assess::to_csv(rows[0], body), "t.csv", library(), shipped());
+  const auto r = assess::import_table(assess::to_csv(rows[0], body), "t.csv", library(), "en", shipped());
   CHECK(r.issues.empty());
   REQUIRE(r.candidates.size() == 1);
   CHECK(r.candidates[0].facts["results"]["cmmm"]["level"] == "CMMM2");
@@ -630,4 +633,101 @@ TEST_CASE("a module added as a file brings its template example; without one its
   row = example_row(lib);
   CHECK(row.at("made-up-energy.level") == "E1");
   CHECK(row.at("made-up-energy.total").empty());
+}
+
+// --- issue 12 item 4: a language is a catalogue ----------------------------------------------------
+
+TEST_CASE("an option no label names is refused listing the options by their labels in the problem's language") {
+  // smart_factory_tier (profile.json): none 尚无 / None, basic 基础级 / Basic, advanced 先进级 / Advanced,
+  // excellent 卓越级 / Excellent, leading 领航级 / Leading. provincial_labels is a multiple choice.
+  const std::string csv =
+      "uscc,name,smart_factory_tier,provincial_labels\n"
+      "91320205MA1Y8KQ38L,甲,超级,省级智能工厂；火星工厂\n"  // row 2: no such option; the second label is none
+      "91110000600037341L,乙,Advanced,省级数字化车间\n";     // row 3: good, by labels
+  const auto r = assess::import_table(csv, "o.csv", library(), "en", shipped());
+  REQUIRE(r.issues.size() == 2);
+  const assess::ImportIssue& single = r.issues[0];
+  CHECK(single.row == 2);
+  CHECK(single.column == "smart_factory_tier");
+  CHECK(single.key == "not_option");
+  // The params name the options by id, whatever the language.
+  CHECK(single.params ==
+        assess::Json{{"value", "超级"}, {"options", {"none", "basic", "advanced", "excellent", "leading"}}});
+  // en.json: "\"{value}\" is not one of the options: {options}", each "{label} ({id})", joined by ", ".
+  CHECK(single.reason ==
+        "\"超级\" is not one of the options: None (none), Basic (basic), Advanced (advanced), Excellent (excellent), "
+        "Leading (leading)");
+  CHECK(assess::import_message(single, "en", assess::testing::en_words()) == single.reason);
+  // zh-CN.json: "“{value}”不是可选项；可选：{options}", each "{label}（{id}）", joined by "、".
+  CHECK(assess::import_message(single, "zh-CN", assess::testing::zh_words()) ==
+        "“超级”不是可选项；可选：尚无（none）、基础级（basic）、先进级（advanced）、卓越级（excellent）、领航级（leadin"
+        "g）");
+  const assess::ImportIssue& multi = r.issues[1];
+  CHECK(multi.row == 2);
+  CHECK(multi.column == "provincial_labels");
+  CHECK(assess::import_message(multi, "zh-CN", assess::testing::zh_words()) ==
+        "“火星工厂”不是可选项；可选：均未获得（none）、省级未来工厂（future_factory）、"
+        "省级未来工厂培育（试点）企业（future_factory_pilot）、省级智能工厂（smart_factory）、"
+        "省级数字化车间（digital_workshop）");
+  CHECK(assess::import_message(multi, "en", assess::testing::en_words()) ==
+        "\"火星工厂\" is not one of the options: None (none), Provincial future factory (future_factory), "
+        "Provincial future-factory cultivation (pilot) (future_factory_pilot), Provincial smart factory "
+        "(smart_factory), Provincial digital workshop (digital_workshop)");
+  // Chinese and English labels are still read as the options they name.
+  REQUIRE(r.candidates.size() == 1);
+  CHECK(r.candidates[0].facts["profile"]["smart_factory_tier"] == "advanced");
+  CHECK(r.candidates[0].facts["profile"]["provincial_labels"] == assess::Json{"digital_workshop"});
+  const auto zh = assess::import_table("uscc,name,smart_factory_tier\n91320205MA1Y8KQ38L,甲,基础级\n", "z.csv",
+                                       library(), "zh-CN", shipped());
+  REQUIRE(zh.candidates.size() == 1);
+  CHECK(zh.candidates[0].facts["profile"]["smart_factory_tier"] == "basic");
+}
+
+TEST_CASE("an error about the whole file is worded in the first language's catalogue words") {
+  const std::vector<assess::Words> chinese_first = {assess::testing::zh_words(), assess::testing::en_words()};
+  const auto refused = [&](const std::string& bytes, const std::string& file, const std::string& lang,
+                           const std::vector<assess::Words>& words) -> std::string {
+    try {
+      (void)assess::import_table(bytes, file, library(), lang, words);
+    } catch (const assess::Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  // zh-CN.json's and en.json's srv_import_unknown_column, srv_import_unknown_result_column,
+  // srv_import_column_twice and srv_import_uscc_column_missing.
+  CHECK(refused("uscc,turnover\n", "x.csv", "zh-CN", chinese_first) ==
+        "x.csv: 未知的列“turnover”（列名为企业概况问题的编号或标题；见 assess import --template）");
+  CHECK(refused("uscc,turnover\n", "x.csv", "en", shipped()) ==
+        "x.csv: unknown column \"turnover\" (columns are profile question ids or titles; see assess import "
+        "--template)");
+  CHECK(refused("uscc,m.level\n", "x.csv", "zh-CN", chinese_first) ==
+        "x.csv: 未知的列“m.level”（模块结果列为 <问卷编号>.level 或 .total）");
+  CHECK(refused("uscc,m.level\n", "x.csv", "en", shipped()) ==
+        "x.csv: unknown column \"m.level\" (module results are <questionnaire id>.level or .total)");
+  // 企业名称 is name's Chinese title: the same column twice.
+  CHECK(refused("uscc,name,企业名称\n", "x.csv", "zh-CN", chinese_first) == "x.csv: 列“name”出现了两次");
+  CHECK(refused("uscc,name,企业名称\n", "x.csv", "en", shipped()) == "x.csv: the column \"name\" is given twice");
+  CHECK(refused("name\n甲\n", "x.csv", "zh-CN", chinese_first) ==
+        "x.csv: 缺少列“uscc”：各行按统一社会信用代码对应企业");
+  // srv_import_file_empty, srv_import_json_shape.
+  CHECK(refused("", "x.csv", "zh-CN", chinese_first) ==
+        "x.csv: 文件为空；第一行应为列名（见 assess import --template）");
+  CHECK(refused("", "x.csv", "en", shipped()) ==
+        "x.csv: the file is empty; the first row names the columns (see assess import --template)");
+  CHECK(refused("{}", "x.json", "zh-CN", chinese_first) == "x.json: JSON 导入文件应为对象数组，每个对象以列名为键");
+  CHECK(refused("[1]", "x.json", "en", shipped()) == "x.json: a JSON import is an array of objects keyed by column");
+  // srv_import_mixed_encodings naming rows by srv_import_row and srv_import_header_row: 无锡 in UTF-8
+  // (E6 97 A0 E9 94 A1) in the header, 无锡 in GBK (CE DE CE FD) on row 2.
+  const std::string mixed = "uscc,\xE6\x97\xA0\xE9\x94\xA1\n91110000600037341L,\xCE\xDE\xCE\xFD\n";
+  CHECK(refused(mixed, "m.csv", "zh-CN", chinese_first) ==
+        "m.csv: 编码不一致：第 1 行（表头）是 UTF-8，第 2 行却不是（GBK？）；请将整个文件保存为同一种编码，最好是 "
+        "UTF-8");
+  CHECK(refused(mixed, "m.csv", "en", shipped()) ==
+        "m.csv: mixed encodings: row 1 (the header) is UTF-8 but row 2 is not (GBK?); save the whole file in one "
+        "encoding, preferably UTF-8");
+  // srv_import_not_gbk: the byte 0xFF (after "uscc\n", bytes 0-4) is neither UTF-8 nor GBK.
+  CHECK(refused("uscc\n\xFF\n", "g.csv", "zh-CN", chinese_first) ==
+        "g.csv: 文件既不是 UTF-8 也不是 GBK 编码（第 5 字节）");
+  CHECK(refused("uscc\n\xFF\n", "g.csv", "en", shipped()) == "g.csv: the file is neither UTF-8 nor GBK (byte 5)");
 }

@@ -1,7 +1,7 @@
 // assess web UI: login, enterprises, assessments (form, live level, evidence), results, report.
 // Plain ES modules, no build step. Every piece of data reaches the page through textContent.
 
-import { t, tx, lang, setLang, nextLang, pick, languageList } from './i18n.js';
+import { t, tx, lang, setLang, nextLang, languageList } from './i18n.js';
 import { h, clear, api, session, fmt, debounce } from './util.js';
 import { indexDefinition, AnswerStore, renderModule, showUscc, unansweredQuestions } from './form.js';
 import { renderModuleResult, renderRewards, renderSummary } from './results.js';
@@ -15,7 +15,7 @@ import { codeList, codeName, regionPicker, industryPicker } from './codes.js';
 const PAGE = 50;
 
 const app = {
-  questionnaires: null, // [{id, title, title_en, …}]
+  questionnaires: null, // [{id, titles, short_titles, …}]
   defs: new Map(), // id → {def, index}
   assess: null, // the open assessment: {id, assessment, enterprise, store, live, …}
   pendingFocus: null,
@@ -45,14 +45,14 @@ function sortModules(mods) {
 function moduleTitle(id) {
   const q = (app.questionnaires || []).find((x) => x.id === id);
   if (!q) return id;
-  return q.titles ? tx(q.titles) : pick(q.title, q.title_en);
+  return tx(q.titles) || id;
 }
 
 // A tab's label: the definition's short_title (its title when it has none).
 function moduleShort(id) {
   const q = (app.questionnaires || []).find((x) => x.id === id);
   if (!q) return id;
-  return q.short_titles ? tx(q.short_titles) : pick(q.short_title || q.title, q.short_title_en || q.title_en);
+  return tx(q.short_titles) || id;
 }
 
 function roleName(role) {
@@ -844,7 +844,7 @@ function updateLive(ctx, live) {
       const a = before[m];
       const b = live[m];
       if (a && b && b.has_levels && a.level !== b.level) {
-        ctx.ui.liveAnnounce.textContent = t('live_level_now', { module: moduleTitle(m), level: pick(b.level_name, b.level_name_en) });
+        ctx.ui.liveAnnounce.textContent = t('live_level_now', { module: moduleTitle(m), level: tx(b.level_names) });
       }
     }
   }
@@ -867,7 +867,7 @@ function renderLive(ctx) {
     if (l.has_levels) {
       item.append(h('p', { class: 'live-level' },
         h('span', { class: 'sr-only' }, `${t('live_level')}: `),
-        h('strong', { class: 'level-name' }, pick(l.level_name, l.level_name_en)),
+        h('strong', { class: 'level-name' }, tx(l.level_names)),
         h('span', { class: 'live-score' }, `${fmt(l.total)} / ${fmt(l.max)}`)));
     } else {
       item.append(h('p', { class: 'muted small' }, t('live_no_levels')));

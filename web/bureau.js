@@ -2,7 +2,7 @@
 // regional dashboard against the action-plan targets. Text reaches the page through textContent only;
 // the bars are SVG elements made with createElementNS.
 
-import { t, lang, pick, unit as unitName } from './i18n.js';
+import { t, tx, lang, unit as unitName } from './i18n.js';
 import { h, clear, api, session, fmt } from './util.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -131,7 +131,7 @@ function importSummary(r, name) {
 function criteriaServed(list) {
   const ul = h('ul', { class: 'small', id: 'b-criteria-served' });
   for (const c of list) {
-    const missing = (c.missing || []).map((m) => m.title || m.id).join('、');
+    const missing = (c.missing || []).map((m) => m.title || m.id).join(t('sep_list'));
     ul.append(h('li', { dataset: { id: c.id, served: c.served ? 'yes' : 'no' } },
       h('span', { class: `badge ${c.served ? 'ok' : 'warn'}` }, c.served ? t('b_criteria_ok') : t('b_criteria_missing', { cols: missing })), ' ', c.title || c.id));
   }
@@ -165,7 +165,7 @@ async function viewRank(page) {
   }
   const sel = h('select', { id: 'b-criteria', required: true });
   for (const c of criteria) {
-    sel.append(h('option', { value: c.id, selected: c.id === rankState.criteria }, pick(c.title, c.title_en)));
+    sel.append(h('option', { value: c.id, selected: c.id === rankState.criteria }, tx(c.titles) || c.id));
   }
   const region = h('input', { id: 'b-rank-region', inputmode: 'numeric', maxlength: '6', pattern: '[0-9]{2,6}', value: rankState.region, autocomplete: 'off', 'aria-describedby': 'b-rank-region-help' });
   const top = h('input', { id: 'b-top', type: 'number', min: '1', max: '200', step: '1', value: rankState.top });
@@ -213,7 +213,7 @@ function renderRank(r) {
   const box = h('div', { class: 'b-rank' });
   const c = r.criteria || {};
   box.append(h('section', { class: 'card', 'aria-labelledby': 'b-crit-h' },
-    h('h2', { id: 'b-crit-h' }, pick(c.title, c.title_en) || c.id, ' ',
+    h('h2', { id: 'b-crit-h' }, c.title || c.id, ' ',
       c.draft ? h('span', { class: 'badge draft' }, t('b_draft')) : null),
     c.cite ? h('p', { class: 'small' }, `${t('b_cite')}${t('sep_colon')}${c.cite}`) : null,
     c.note ? h('p', { class: 'small muted' }, c.note) : null,

@@ -131,11 +131,3 @@ export function tx(text) {
   }
   return String(text);
 }
-
-// The server's pair of texts {zh, en} (fields "title" and "title_en" and the like): the English one
-// when the current language reads English before Chinese, else the Chinese one.
-export function pick(zh, en) {
-  const i = chain.indexOf('en');
-  const useEn = i >= 0 && i < chain.indexOf('zh-CN');
-  return (useEn ? en : zh) || zh || en || '';
-}

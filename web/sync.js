@@ -3,7 +3,7 @@
 // with who and when, and a "keep this one" choice that the server records in the audit.
 // Plain DOM, text only.
 
-import { t, pick } from './i18n.js';
+import { t, tx } from './i18n.js';
 import { h, clear, api, session } from './util.js';
 
 export function canSync() {
@@ -123,7 +123,7 @@ function conflictsPanel() {
       return;
     }
     for (const c of list) {
-      const title = c.title ? pick(c.title['zh-CN'], c.title.en) : c.question;
+      const title = c.title ? tx(c.title) : c.question;
       const side = (which, label) => {
         const v = c[which];
         const keep = h('button', { type: 'button', class: 'btn', id: `keep-${which}-${c.id}` }, t('sy_keep'));

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "detail/xlsx_reader.h"
@@ -59,8 +60,8 @@ RowEncoding row_encoding(const std::vector<std::string>& row) {
 }
 
 // A row of the file by its index, numbered as a spreadsheet shows it (the header is row 1).
-std::string row_name(std::size_t index) {
-  return index == 0 ? "row 1 (the header)" : "row " + std::to_string(index + 1);
+std::string row_name(std::size_t index, const Words& words) {
+  return index == 0 ? words("srv_import_header_row") : words("srv_import_row", {{"n", std::to_string(index + 1)}});
 }
 
 }  // namespace
@@ -74,20 +75,31 @@ bool is_utf8(const std::string& s) {
   return true;
 }
 
-std::string gbk_to_utf8(const std::string& bytes, const std::string& file) {
+namespace {
+
+// GBK bytes as UTF-8 in `out`, or the offset of the first byte that is not GBK either.
+std::optional<std::size_t> convert_gbk(const std::string& bytes, const std::string& file, std::string& out) {
   iconv_t cd = iconv_open("UTF-8", "GB18030");  // GB18030 is a superset of GBK
   if (cd == reinterpret_cast<iconv_t>(-1)) throw Error(file, "", "this system cannot convert GBK text (iconv)");
-  std::string out(bytes.size() * 2 + 16, '\0');
+  out.assign(bytes.size() * 2 + 16, '\0');
   char* in_ptr = const_cast<char*>(bytes.data());
   std::size_t in_left = bytes.size();
   char* out_ptr = out.data();
   std::size_t out_left = out.size();
   const std::size_t rc = iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
   iconv_close(cd);
-  if (rc == static_cast<std::size_t>(-1)) {
-    throw Error(file, "", "the file is neither UTF-8 nor GBK (byte " + std::to_string(bytes.size() - in_left) + ")");
-  }
+  if (rc == static_cast<std::size_t>(-1)) return bytes.size() - in_left;
   out.resize(out.size() - out_left);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string gbk_to_utf8(const std::string& bytes, const std::string& file) {
+  std::string out;
+  if (const auto bad = convert_gbk(bytes, file, out)) {
+    throw Error(file, "", "the file is neither UTF-8 nor GBK (byte " + std::to_string(*bad) + ")");
+  }
   return out;
 }
 
@@ -145,13 +157,21 @@ std::string param_text(const Json& v) {
   return v.dump();
 }
 
-std::string fill(const std::string& pattern, const Json& params) {
+// `pattern` with each "{name}" replaced by the phrase of that name worded in `lang` and `words`, else
+// by the param of that name.
+std::string fill(const std::string& pattern, const Json& params, const std::map<std::string, Phrase>& phrases,
+                 const std::string& lang, const Words& words) {
   std::string out;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     if (pattern[i] == '{') {
       const auto end = pattern.find('}', i);
       if (end != std::string::npos) {
         const std::string name = pattern.substr(i + 1, end - i - 1);
+        if (const auto phrase = phrases.find(name); phrase != phrases.end()) {
+          out += phrase->second.in(lang, words);
+          i = end;
+          continue;
+        }
         if (params.contains(name)) {
           out += param_text(params[name]);
           i = end;
@@ -265,9 +285,28 @@ int option_by_name(const Question& q, const std::string& cell) {
   return -1;
 }
 
-std::string options_list(const Question& q) {
-  std::string out;
-  for (const auto& o : q.options) out += (out.empty() ? "" : "、") + o.label.zh + "（" + o.id + "）";
+// A question's options, for a cell that names none of them: their ids (the issue's params) and
+// their labels with their ids, worded in the language the problem is shown in (its phrases).
+Json option_ids(const Question& q) {
+  Json out = Json::array();
+  for (const auto& o : q.options) out.push_back(o.id);
+  return out;
+}
+
+Phrase options_phrase(const Question& q) {
+  Phrase out;
+  out.joiner = "srv_import_option_sep";
+  for (const auto& o : q.options) {
+    Phrase item;
+    item.key = "srv_import_option";
+    item.params = {{"id", o.id}};
+    if (o.word.empty()) {
+      item.texts = {{"label", o.label}};
+    } else {
+      item.worded = {{"label", o.word}};  // a built-in name (yes/no): a catalogue word
+    }
+    out.items.push_back(std::move(item));
+  }
   return out;
 }
 
@@ -370,10 +409,10 @@ std::vector<std::string> criteria_paths(const Criteria& criteria) {
 
 }  // namespace
 
-std::string import_message(const ImportIssue& issue, const Words& words) {
+std::string import_message(const ImportIssue& issue, const std::string& lang, const Words& words) {
   auto it = words.texts.find("srv_import_" + issue.key);
   if (issue.key.empty() || it == words.texts.end()) return issue.reason;
-  return fill(it->second, issue.params);
+  return fill(it->second, issue.params, issue.phrases, lang, words);
 }
 
 std::string import_column_title(const Library& library, const std::string& column, const std::string& lang,
@@ -492,6 +531,7 @@ struct Typed {
   Json value;
   std::string key;
   Json params = Json::object();
+  std::map<std::string, Phrase> phrases{};  // ImportIssue::phrases
 };
 
 // What a yes/no cell may say, gathered once per file: the machine forms and the words
@@ -530,7 +570,9 @@ Typed typed_cell(const Question& q, const std::string& cell, const NameIndex* na
       return {cell, "not_yes_no", {{"value", cell}}};
     case QuestionType::kSingle: {
       const int i = option_by_name(q, cell);
-      if (i < 0) return {cell, "not_option", {{"value", cell}, {"options", options_list(q)}}};
+      if (i < 0) {
+        return {cell, "not_option", {{"value", cell}, {"options", option_ids(q)}}, {{"options", options_phrase(q)}}};
+      }
       return {q.options[static_cast<std::size_t>(i)].id, "", {}};
     }
     case QuestionType::kMulti: {
@@ -549,7 +591,9 @@ Typed typed_cell(const Question& q, const std::string& cell, const NameIndex* na
         }
         const std::string part = trim(cell.substr(start, sep == std::string::npos ? std::string::npos : sep - start));
         const int i = option_by_name(q, part);
-        if (i < 0) return {cell, "not_option", {{"value", part}, {"options", options_list(q)}}};
+        if (i < 0) {
+          return {cell, "not_option", {{"value", part}, {"options", option_ids(q)}}, {{"options", options_phrase(q)}}};
+        }
         ids.push_back(q.options[static_cast<std::size_t>(i)].id);
         if (sep == std::string::npos) break;
         start = sep + len;
@@ -597,19 +641,18 @@ ImportIssue classify(const std::string& reason, const std::string& cell) {
   return i;
 }
 
-// An issue's reason: its message in `words` (import_table's first language).
-std::string reason(const std::string& key, const Json& params, const Words& words) {
-  ImportIssue i;
-  i.key = key;
-  i.params = params;
-  i.reason = key;
-  return import_message(i, words);
+// An issue's reason: its message in `words` (import_table's first language, its definitions' texts
+// read in `lang`).
+std::string reason(const ImportIssue& issue, const std::string& lang, const Words& words) {
+  ImportIssue i = issue;
+  i.reason = issue.key;
+  return import_message(i, lang, words);
 }
 
 }  // namespace
 
 ImportResult import_table(const std::string& bytes, const std::string& file, const Library& library,
-                          const std::vector<Words>& languages,
+                          const std::string& lang, const std::vector<Words>& languages,
                           const std::function<void(std::size_t, std::size_t)>& progress) {
   ImportResult result;
   const Words no_words;
@@ -625,9 +668,9 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
   if (json) {
     result.encoding = "utf-8";
     const Json doc = parse_json_text(bytes, file);
-    if (!doc.is_array()) throw Error(file, "", "a JSON import is an array of objects keyed by column");
+    if (!doc.is_array()) throw Error(file, "", words("srv_import_json_shape"));
     for (const auto& row : doc) {
-      if (!row.is_object()) throw Error(file, "", "a JSON import is an array of objects keyed by column");
+      if (!row.is_object()) throw Error(file, "", words("srv_import_json_shape"));
       for (auto it = row.begin(); it != row.end(); ++it) {
         if (std::find(header.begin(), header.end(), it.key()) == header.end()) header.push_back(it.key());
       }
@@ -644,8 +687,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
   } else if (file.size() >= 5 && file.substr(file.size() - 5) == ".xlsx") {
     result.encoding = "xlsx";
     auto rows = detail::read_xlsx(bytes, file, {}, &numbers);
-    if (rows.empty())
-      throw Error(file, "", "the sheet is empty; the first row names the columns (see assess import --template)");
+    if (rows.empty()) throw Error(file, "", words("srv_import_sheet_empty"));
     header = rows.front();
     rows.erase(rows.begin());
     numbers.erase(numbers.begin());
@@ -669,15 +711,18 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
       }
       if (utf8_row < raw.size() && other_row < raw.size()) {
         throw Error(file, "",
-                    "mixed encodings: " + row_name(utf8_row) + " is UTF-8 but " + row_name(other_row) +
-                        " is not (GBK?); save the whole file in one encoding, preferably UTF-8");
+                    words("srv_import_mixed_encodings",
+                          {{"utf8_row", row_name(utf8_row, words)}, {"other_row", row_name(other_row, words)}}));
       }
-      text = gbk_to_utf8(text, file);
+      std::string converted;
+      if (const auto bad = convert_gbk(text, file, converted)) {
+        throw Error(file, "", words("srv_import_not_gbk", {{"byte", std::to_string(*bad)}}));
+      }
+      text = std::move(converted);
       result.encoding = "gbk";
     }
     auto rows = parse_csv(text);
-    if (rows.empty())
-      throw Error(file, "", "the file is empty; the first row names the columns (see assess import --template)");
+    if (rows.empty()) throw Error(file, "", words("srv_import_file_empty"));
     header = rows.front();
     rows.erase(rows.begin());
     cells = std::move(rows);
@@ -691,22 +736,19 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     auto it = names.find(h);
     if (it == names.end()) {
       const auto dot = h.find('.');
-      if (dot != std::string::npos) {
-        throw Error(file, "", "unknown column \"" + h + "\" (module results are <questionnaire id>.level or .total)");
-      }
-      throw Error(
-          file, "",
-          "unknown column \"" + h + "\" (columns are profile question ids or titles; see assess import --template)");
+      throw Error(file, "",
+                  words(dot != std::string::npos ? "srv_import_unknown_result_column" : "srv_import_unknown_column",
+                        {{"column", h}}));
     }
     h = it->second;
   }
   for (std::size_t a = 0; a < header.size(); ++a) {
     for (std::size_t b = a + 1; b < header.size(); ++b) {
-      if (header[a] == header[b]) throw Error(file, "", "the column \"" + header[a] + "\" is given twice");
+      if (header[a] == header[b]) throw Error(file, "", words("srv_import_column_twice", {{"column", header[a]}}));
     }
   }
   if (std::find(header.begin(), header.end(), "uscc") == header.end()) {
-    throw Error(file, "", "the column \"uscc\" is required: rows are matched by unified social credit code");
+    throw Error(file, "", words("srv_import_uscc_column_missing"));
   }
   result.columns = header;
 
@@ -740,8 +782,16 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     ++result.rows;
     const std::size_t row_number = numbers[r];
     bool bad = false;
-    auto issue = [&](const std::string& column, const std::string& key, const Json& params) {
-      result.issues.push_back({row_number, column, reason(key, params, words), key, params});
+    auto issue = [&](const std::string& column, const std::string& key, const Json& params,
+                     const std::map<std::string, Phrase>& phrases = {}) {
+      ImportIssue i;
+      i.row = row_number;
+      i.column = column;
+      i.key = key;
+      i.params = params;
+      i.phrases = phrases;
+      i.reason = reason(i, lang, words);
+      result.issues.push_back(std::move(i));
       bad = true;
     };
     if (line.size() != header.size()) {
@@ -798,7 +848,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
       const Question& question = profile->questions[static_cast<std::size_t>(qi)];
       Typed typed = typed_cell(question, cell, column_index[c], yes_no);
       if (!typed.key.empty()) {
-        issue(column, typed.key, typed.params);
+        issue(column, typed.key, typed.params, typed.phrases);
         continue;
       }
       try {
@@ -852,8 +902,13 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     if (rows.size() < 2) continue;
     duplicated.insert(uscc);
     for (const auto row : rows) {
-      const Json params = {{"uscc", uscc}, {"rows", rows}};
-      result.issues.push_back({row, "uscc", reason("duplicate_uscc", params, words), "duplicate_uscc", params});
+      ImportIssue i;
+      i.row = row;
+      i.column = "uscc";
+      i.key = "duplicate_uscc";
+      i.params = {{"uscc", uscc}, {"rows", rows}};
+      i.reason = reason(i, lang, words);
+      result.issues.push_back(std::move(i));
     }
   }
   if (!duplicated.empty()) {

@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const assess::Library library = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   try {
-    const assess::ImportResult r = assess::import_table(bytes, "fuzz.csv", library, {});  // headers by id
+    const assess::ImportResult r = assess::import_table(bytes, "fuzz.csv", library, "zh-CN", {});  // headers by id
     if (r.candidates.size() > r.rows) __builtin_trap();  // at most one candidate per row
   } catch (const assess::Error&) {
   }

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     // A GBK name column, as Excel on Chinese Windows writes it: 名称 is C3 FB B3 C6 in GBK.
     (void)assess::import_table("uscc,name,region\n91320205MA1Y8KQ38L,\xC3\xFB\xB3\xC6,320205\n" + bytes, "fuzz.csv",
-                               library, {});
+                               library, "zh-CN", {});
   } catch (const assess::Error&) {
   }
   return 0;

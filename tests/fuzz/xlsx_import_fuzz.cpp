@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     bytes = assess::fuzz::stored_zip(entries);
   }
   try {
-    (void)assess::import_table(bytes, "fuzz.xlsx", library, {});  // headers by id
+    (void)assess::import_table(bytes, "fuzz.xlsx", library, "zh-CN", {});  // headers by id
   } catch (const assess::Error&) {
   }
   return 0;

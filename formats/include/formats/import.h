@@ -16,6 +16,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,13 +33,18 @@ struct ImportIssue {
   // 1-based position in the array.
   std::size_t row = 0;
   std::string column;            // the column's id ("region", "sme-digital-2024.level"); "" for the whole row
-  std::string reason;            // in the words of import_table's first language (the CLI's: English)
+  std::string reason;            // in import_table's first language (the CLI's: English)
   std::string key;               // the message's key ("not_number", "duplicate_uscc", … see import_message)
   Json params = Json::object();  // the values the message names ("value", "rows", "min", …)
+  // Values worded in the language shown, which take the place of the param of the same name: a
+  // question's options by their labels ("options": "srv_import_option" items joined by
+  // "srv_import_option_sep"; params["options"] holds their ids).
+  std::map<std::string, Phrase> phrases{};
 };
 
-// The issue worded in `words` ("srv_import_<key>" with its params); its reason when the words lack the key.
-[[nodiscard]] std::string import_message(const ImportIssue& issue, const Words& words);
+// The issue worded in `words` ("srv_import_<key>" with its params and phrases, the definitions' texts
+// read in `lang`); its reason when the words lack the key.
+[[nodiscard]] std::string import_message(const ImportIssue& issue, const std::string& lang, const Words& words);
 // A column's title: a profile question's title read in `lang`, a module's title in `lang` inside the
 // words' "srv_import_col_level" / "_total", the words' "srv_import_col_as_of" / "_projects" (its id when
 // it has no title).
@@ -69,9 +75,11 @@ struct ImportResult {
 // header cell is a column's id, a text a definition gives for a profile question or a module (in any
 // language), or the title the words of one of `languages` make ("srv_import_col_*"); a yes/no cell is
 // true/false, yes/no, 1/0 or a language's "srv_option_yes" / "srv_option_no". Each issue's `reason`
-// is worded in the first language's words.
+// and the message of an Error about the file as a whole (an unknown column, mixed encodings:
+// "srv_import_*") are worded in the first language's words, the definitions' texts read in `lang`
+// (Languages::text_lang of that language).
 [[nodiscard]] ImportResult import_table(const std::string& bytes, const std::string& file, const Library& library,
-                                        const std::vector<Words>& languages,
+                                        const std::string& lang, const std::vector<Words>& languages,
                                         const std::function<void(std::size_t done, std::size_t total)>& progress = {});
 
 // The columns of the import template: the identity and size columns, then every fact a criteria
