@@ -137,6 +137,16 @@ def render(docs):
     return "\n".join(out)
 
 
+def missing_pieces(quote, text):
+    """The pieces of a quote ("…" marks an elision) that are not verbatim in `text`."""
+    return [piece for piece in (p.strip() for p in quote.split("…")) if piece and piece not in text]
+
+
+def read_seed(doc):
+    with open(os.path.join(os.path.dirname(REPO), doc["source"]), encoding="utf-8") as f:
+        return f.read()
+
+
 def check_quotes(docs):
     bad = 0
     for name, d in docs:
@@ -157,22 +167,18 @@ def check_quotes(docs):
                     print(f"{name}: {r['id']}: restated_by names unknown document {re_['document']}")
                     bad += 1
                     continue
-                with open(os.path.join(os.path.dirname(REPO), other["source"]), encoding="utf-8") as f:
-                    other_seed = f.read()
-                for piece in (p.strip() for p in re_["quote"].split("…")):
-                    if piece and piece not in other_seed:
-                        print(f"{name}: {r['id']}/restated_by/{i}: not verbatim in {other['source']}: {piece}")
-                        bad += 1
+                for piece in missing_pieces(re_["quote"], read_seed(other)):
+                    print(f"{name}: {r['id']}/restated_by/{i}: not verbatim in {other['source']}: {piece}")
+                    bad += 1
         test_path = os.path.join(POLICIES, "tests", name)
         if os.path.exists(test_path):
             with open(test_path, encoding="utf-8") as f:
                 for i, c in enumerate(json.load(f)["cases"]):
                     items.append((f"tests/{name}:/cases/{i}", c.get("quote", "")))
         for where, quote in items:
-            for piece in (p.strip() for p in quote.split("…")):
-                if piece and piece not in seed:
-                    print(f"{name}: {where}: not verbatim in the seed: {piece}")
-                    bad += 1
+            for piece in missing_pieces(quote, seed):
+                print(f"{name}: {where}: not verbatim in the seed: {piece}")
+                bad += 1
     # The dashboard's class/level pairs quote their document's seed (facts/dashboard.json).
     ladders = os.path.join(POLICIES, "facts", "dashboard.json")
     if os.path.exists(ladders):
@@ -185,12 +191,9 @@ def check_quotes(docs):
                 print(f"facts/dashboard.json: /sme_class_levels/{i}: names unknown document {pair['document']}")
                 bad += 1
                 continue
-            with open(os.path.join(os.path.dirname(REPO), doc["source"]), encoding="utf-8") as f:
-                seed = f.read()
-            for piece in (p.strip() for p in pair["quote"].split("…")):
-                if piece and piece not in seed:
-                    print(f"facts/dashboard.json: /sme_class_levels/{i}: not verbatim in {doc['source']}: {piece}")
-                    bad += 1
+            for piece in missing_pieces(pair["quote"], read_seed(doc)):
+                print(f"facts/dashboard.json: /sme_class_levels/{i}: not verbatim in {doc['source']}: {piece}")
+                bad += 1
     return bad
 
 
