@@ -366,6 +366,22 @@ App::App(AppConfig config, Store& store) : config_(std::move(config)), store_(st
   if (std::filesystem::exists(regions)) regions_ = std::make_unique<CodeList>(load_code_list_file(regions));
   const std::string industries = config_.questionnaires_dir + "/profile/industries.json";
   if (std::filesystem::exists(industries)) industries_ = std::make_unique<CodeList>(load_code_list_file(industries));
+  // Each module's level names in every catalogue language, as that language's score view names them
+  // (the definition's text read in the language's text_lang; "no level" in the definition's words,
+  // else the catalogue's: Questionnaire::below_name), for the live summary of every save.
+  for (const Language& l : languages_.list()) {
+    const std::string text_lang = languages_.text_lang(l.tag);
+    const Words words = languages_.words(l.tag);
+    for (const auto& id : library_.ids()) {
+      const Questionnaire& q = *library_.find(id);
+      Json& names = level_names_[id];
+      if (names.is_null()) names = Json::array();
+      for (std::size_t k = 0; k <= q.levels.size(); ++k) {
+        if (names.size() <= k) names.push_back(Json::object());
+        names[k][l.tag] = k == 0 ? q.below_name(text_lang, words) : q.levels[k - 1].name.in(text_lang);
+      }
+    }
+  }
   for (const auto& id : library_.ids()) {
     const Questionnaire& q = *library_.find(id);
     // The served document's own hash: the content hash leaves out metadata the browser reads
@@ -741,20 +757,13 @@ Json App::live_summary(const AssessmentResult& result) {
 Json App::live_module(const ModuleResult& m) const {
   const Questionnaire& q = *m.questionnaire;
   const int level = m.result.levels.level;
-  // The level's name in every catalogue language, as that language's score view names it (the
-  // definition's text read in the language's text_lang; "no level" in the definition's words, else the
-  // catalogue's: Questionnaire::below_name). The summary is written once for a batch of saves, whoever
-  // reads it, so each reader's UI picks its own language, as with an import's messages.
-  Json level_names = Json::object();
-  for (const Language& l : languages_.list()) {
-    const std::string text_lang = languages_.text_lang(l.tag);
-    level_names[l.tag] = level < 0 ? q.below_name(text_lang, languages_.words(l.tag))
-                                   : q.levels[static_cast<std::size_t>(level)].name.in(text_lang);
-  }
+  // The level's name in every catalogue language (level_names_, worked out at start): the summary is
+  // written once for a batch of saves, whoever reads it, so each reader's UI picks its own language,
+  // as with an import's messages.
   Json out = {{"total", m.result.sections[0].score},
               {"max", m.result.sections[0].max},
               {"level", level < 0 ? Json() : Json(q.levels[static_cast<std::size_t>(level)].id)},
-              {"level_names", std::move(level_names)},
+              {"level_names", level_names_.at(q.id)[static_cast<std::size_t>(level + 1)]},
               {"has_levels", !q.levels.empty()},
               {"missing_required", m.result.missing_required.size()}};
   // The computed values as the server has them (exact where they come from typed decimals): the

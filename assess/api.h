@@ -278,6 +278,8 @@ class App {
     std::string body;
   };
   std::map<std::string, Immutable> definitions_;
+  // Per questionnaire, its level names by catalogue tag: [0] "no level", [k] level k − 1 (live_module).
+  std::map<std::string, Json> level_names_;
   std::string served_hash(const std::string& id) const;  // a definition's ETag without its quotes
   std::map<std::string, Immutable> code_lists_;
   std::mutex write_mutex_;

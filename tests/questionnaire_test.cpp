@@ -506,7 +506,7 @@ TEST_CASE("at_most, next_year and example are read, checked, and left out of the
           "inline.json:/questions/2/next_year: \"next_year\" names question \"ok\" of type yesno; the answer moves to "
           "a question of its own type (percent)");
     CHECK(load_error(with("total", "next_year", Json::array())) ==
-          "inline.json:/questions/1: \"next_year\" must be a question id, \"+1\" or null");
+          "inline.json:/questions/1/next_year: \"next_year\" must be a question id, \"+1\" or null");
     CHECK(load_error(with("year", "example", 2025)) == "inline.json:/questions/0: \"example\" must be a string");
     Json d = Json::parse(kFigures);
     d["example"] = {{"level", "F2"}, {"totl", 7.5}};

@@ -641,12 +641,19 @@ ImportIssue classify(const std::string& reason, const std::string& cell) {
   return i;
 }
 
-// An issue's reason: its message in `words` (import_table's first language, its definitions' texts
-// read in `lang`).
-std::string reason(const ImportIssue& issue, const std::string& lang, const Words& words) {
-  ImportIssue i = issue;
-  i.reason = issue.key;
-  return import_message(i, lang, words);
+// An issue with its reason: its message in `words` (import_table's first language, its definitions'
+// texts read in `lang`), the key itself when the words have none.
+ImportIssue make_issue(std::size_t row, std::string column, std::string key, Json params,
+                       std::map<std::string, Phrase> phrases, const std::string& lang, const Words& words) {
+  ImportIssue i;
+  i.row = row;
+  i.column = std::move(column);
+  i.key = std::move(key);
+  i.params = std::move(params);
+  i.phrases = std::move(phrases);
+  i.reason = i.key;
+  i.reason = import_message(i, lang, words);
+  return i;
 }
 
 }  // namespace
@@ -784,14 +791,7 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     bool bad = false;
     auto issue = [&](const std::string& column, const std::string& key, const Json& params,
                      const std::map<std::string, Phrase>& phrases = {}) {
-      ImportIssue i;
-      i.row = row_number;
-      i.column = column;
-      i.key = key;
-      i.params = params;
-      i.phrases = phrases;
-      i.reason = reason(i, lang, words);
-      result.issues.push_back(std::move(i));
+      result.issues.push_back(make_issue(row_number, column, key, params, phrases, lang, words));
       bad = true;
     };
     if (line.size() != header.size()) {
@@ -902,13 +902,8 @@ ImportResult import_table(const std::string& bytes, const std::string& file, con
     if (rows.size() < 2) continue;
     duplicated.insert(uscc);
     for (const auto row : rows) {
-      ImportIssue i;
-      i.row = row;
-      i.column = "uscc";
-      i.key = "duplicate_uscc";
-      i.params = {{"uscc", uscc}, {"rows", rows}};
-      i.reason = reason(i, lang, words);
-      result.issues.push_back(std::move(i));
+      result.issues.push_back(
+          make_issue(row, "uscc", "duplicate_uscc", {{"uscc", uscc}, {"rows", rows}}, {}, lang, words));
     }
   }
   if (!duplicated.empty()) {

@@ -821,7 +821,7 @@ class Loader {
         question.next_year = ny->identifier();
         pending_links_.push_back({*ny, index, "next_year", *question.next_year});
       } else {
-        r.fail("\"next_year\" must be a question id, \"+1\" or null");
+        ny->fail("\"next_year\" must be a question id, \"+1\" or null");
       }
     }
     if (auto ex = r.find("example")) question.example = ex->string();
