@@ -763,7 +763,7 @@ Json App::live_module(const ModuleResult& m) const {
   Json out = {{"total", m.result.sections[0].score},
               {"max", m.result.sections[0].max},
               {"level", level < 0 ? Json() : Json(q.levels[static_cast<std::size_t>(level)].id)},
-              {"level_names", level_names_.at(q.id)[static_cast<std::size_t>(level + 1)]},
+              {"level_names", level_names_.at(q.id)[level < 0 ? 0 : static_cast<std::size_t>(level) + 1]},
               {"has_levels", !q.levels.empty()},
               {"missing_required", m.result.missing_required.size()}};
   // The computed values as the server has them (exact where they come from typed decimals): the
