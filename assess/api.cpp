@@ -613,6 +613,21 @@ std::shared_ptr<const GapResult> App::gap_cached(Cached& entry, const std::strin
   return gap;
 }
 
+std::shared_ptr<const Json> App::explain_cached(Cached& entry, const std::string& module, std::uint64_t version,
+                                                const ModuleResult& m, const std::string& view_key,
+                                                const std::string& lang, const Words& words) {
+  const std::string key = module + "\n" + view_key;
+  {
+    std::lock_guard<std::mutex> lock(entry.mutex);
+    auto it = entry.explained.find(key);
+    if (it != entry.explained.end() && it->second.first == version) return it->second.second;
+  }
+  auto explained = std::make_shared<const Json>(explain_score(*m.questionnaire, m.answers, m.result, lang, words));
+  std::lock_guard<std::mutex> lock(entry.mutex);
+  if (entry.versions[module] == version) entry.explained[key] = {version, explained};
+  return explained;
+}
+
 void App::save_batched(PendingSave& job) {
   std::unique_lock<std::mutex> q(save_mutex_);
   save_queue_.push_back(&job);
@@ -1568,7 +1583,7 @@ HttpResponse App::on_score(Context& c) {
   for (const auto& id : result.order) {
     if (texts.count(id)) continue;
     const ModuleResult& m = result.modules.at(id);
-    Json doc = explain_score(*m.questionnaire, m.answers, m.result, lang, words);
+    Json doc = *explain_cached(*entry, id, versions.at(id), m, view_key, lang, words);
     const int next = m.result.levels.level + 1;
     if (next < static_cast<int>(m.questionnaire->levels.size())) {
       doc["gaps"] = Json::array(
@@ -1674,6 +1689,11 @@ HttpResponse App::on_report(Context& c) {
   options.max_gap_nodes = 50'000;
   options.gap = [&](const std::string& module, int next) {
     return gap_cached(*snap.entry, module, snap.versions.at(module), result.modules.at(module), next);
+  };
+  const std::string view_key = languages_.resolve(c.query["lang"]);
+  options.explained = [&](const std::string& module) {
+    return explain_cached(*snap.entry, module, snap.versions.at(module), result.modules.at(module), view_key,
+                          options.lang, options.words);
   };
   options.status = a.status;  // an open assessment's report is marked as a draft
   // The peer percentile: counts over the indexed summary of the bureau records, not a scan.

@@ -222,6 +222,8 @@ class App {
     // The gap plan of each module to its next level, shared by GET score and GET report, with the
     // module's version when it was searched.
     std::map<std::string, std::pair<std::uint64_t, std::shared_ptr<const GapResult>>> gaps;
+    // The explanation of each module's score by "module\n<catalogue tag>", shared the same way.
+    std::map<std::string, std::pair<std::uint64_t, std::shared_ptr<const Json>>> explained;
   };
   // A copy of the cached result with the module versions it belongs to.
   struct Snapshot {
@@ -236,6 +238,11 @@ class App {
   // kept in the entry while the module's version is `version`.
   std::shared_ptr<const GapResult> gap_cached(Cached& entry, const std::string& module, std::uint64_t version,
                                               const ModuleResult& m, int next);
+  // The explanation of `module`'s score (explain_score) for the catalogue `view_key`, shared by GET
+  // score and GET report, kept in the entry while the module's version is `version`.
+  std::shared_ptr<const Json> explain_cached(Cached& entry, const std::string& module, std::uint64_t version,
+                                             const ModuleResult& m, const std::string& view_key,
+                                             const std::string& lang, const Words& words);
   // Whether the user may send or fetch the evidence file `sha` by sync.
   bool sync_file_allowed(const User& user, const std::string& sha);
   // Answer saves are written together (group commit): a save joins the queue; the first one that

@@ -7,6 +7,7 @@
 
 #include "formats/report_render.h"
 #include "scoring/assessment.h"
+#include "scoring/explain.h"
 #include "scoring/report.h"
 #include "scoring/rewards.h"
 
@@ -65,5 +66,27 @@ int main(int argc, char** argv) {
       [&] { return renderer.render(report_view(result, &rewards, &catalogue, kept)).size(); });
   run("view model only (gap plans kept)",
       [&] { return report_view(result, &rewards, &catalogue, kept).dump().size(); });
+  // The server also keeps each module's explanation (explain_score) while the module is unchanged.
+  std::map<std::string, std::shared_ptr<const Json>> explanations;
+  std::string changed;  // the module a save has just changed: its plan and explanation are built again
+  ReportOptions server = kept;
+  server.explained = [&](const std::string& module) {
+    auto& e = explanations[module];
+    if (!e || module == changed) {
+      const ModuleResult& m = result.modules.at(module);
+      e = std::make_shared<const Json>(
+          explain_score(*m.questionnaire, m.answers, m.result, options.lang, options.words));
+    }
+    return e;
+  };
+  server.gap = [&](const std::string& module, int next) {
+    if (module == changed) plans.erase(module + "/" + std::to_string(next));
+    return kept.gap(module, next);
+  };
+  run("view model + layout (plans, explanations kept)",
+      [&] { return renderer.render(report_view(result, &rewards, &catalogue, server)).size(); });
+  changed = "sme-digital-2024";
+  run("  the same, sme-digital-2024 just changed",
+      [&] { return renderer.render(report_view(result, &rewards, &catalogue, server)).size(); });
   return 0;
 }

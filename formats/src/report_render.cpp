@@ -23,7 +23,8 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
-mstch::node to_node(const Json& j) {
+// Strings are moved out of the view (it is the renderer's own copy), not copied.
+mstch::node to_node(Json& j) {
   switch (j.type()) {
     case Json::value_t::null:
       return std::string();
@@ -35,11 +36,11 @@ mstch::node to_node(const Json& j) {
     case Json::value_t::number_float:
       return format_number(j.get<double>());
     case Json::value_t::string:
-      return j.get<std::string>();
+      return std::move(j.get_ref<std::string&>());
     case Json::value_t::array: {
       mstch::array a;
       a.reserve(j.size());
-      for (const auto& e : j) a.push_back(to_node(e));
+      for (auto& e : j) a.push_back(to_node(e));
       return a;
     }
     case Json::value_t::object: {
@@ -59,21 +60,20 @@ ReportRenderer::ReportRenderer(const std::string& templates_dir)
       css_(read_text(templates_dir + "/report.css")),
       strings_(read_json_file(templates_dir + "/strings.json")) {}
 
-std::string ReportRenderer::render(const Json& view) const {
-  Json full = view;
+std::string ReportRenderer::render(Json view) const {
   const std::string lang = view.value("lang", std::string("zh-CN"));
-  full["t"] = strings_for(strings_, lang);
+  view["t"] = strings_for(strings_, lang);
   // Grade labels for evidence rows, in the report's language.
-  for (auto* list : {&full["evidence"]}) {
-    for (auto& row : *list) row["grade"] = full["t"].value("grade_" + row["grade_key"].get<std::string>(), "");
+  for (auto* list : {&view["evidence"]}) {
+    for (auto& row : *list) row["grade"] = view["t"].value("grade_" + row["grade_key"].get<std::string>(), "");
   }
-  for (auto& module : full["appendix"]) {
+  for (auto& module : view["appendix"]) {
     for (auto& row : module["answers"])
-      row["grade"] = full["t"].value("grade_" + row["grade_key"].get<std::string>(), "");
+      row["grade"] = view["t"].value("grade_" + row["grade_key"].get<std::string>(), "");
   }
-  for (auto& row : full["uncertain"]) {
+  for (auto& row : view["uncertain"]) {
     const std::string c = row.value("confidence", std::string());
-    row["confidence_text"] = full["t"].value("conf_" + c, c);
+    row["confidence_text"] = view["t"].value("conf_" + c, c);
   }
   std::string css = css_;
   const std::string marker = "/*FOOTER*/";
@@ -85,13 +85,13 @@ std::string ReportRenderer::render(const Json& view) const {
   if (auto pos = css.find(draft_marker); pos != std::string::npos) {
     std::string rule;
     if (view.contains("draft_state") && view["draft_state"].is_object()) {
-      rule = "@page { @top-center { content: \"" + full["t"].value("draft_banner", std::string()) +
+      rule = "@page { @top-center { content: \"" + view["t"].value("draft_banner", std::string()) +
              "\"; color: #b3261e; font-weight: 700; font-size: 9pt; } }";
     }
     css.replace(pos, draft_marker.size(), rule);
   }
-  full["css"] = css;
-  return mstch::render(page_, to_node(full));
+  view["css"] = css;
+  return mstch::render(page_, to_node(view));
 }
 
 }  // namespace assess

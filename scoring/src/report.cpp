@@ -258,6 +258,9 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   // Citations of other places' documents leave the body for the appendix (issue 14, item 13).
   Json elsewhere = Json::array();
   const std::string region = enterprise.value("region_code", std::string());
+  // The facts the peer group and the rewards read, worked out once for every module.
+  const Json facts =
+      options.peers || options.peer_counts || (rewards && catalogue) ? enterprise_facts(assessment) : Json::object();
   for (const auto& id : assessment.order) {
     const ModuleResult& m = assessment.modules.at(id);
     const Questionnaire& q = *m.questionnaire;
@@ -278,7 +281,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       row["grade_key"] = to_string(a.grade());
       row["cite"] = question.provenance.cite;
       if (a.note.rfind("crosswalk:", 0) == 0) row["from_crosswalk"] = a.note.substr(10);
-      answers.push_back(row);
+      answers.push_back(std::move(row));
       if (a.present && (question.scored() || !question.evidence.empty())) {
         evidence.push_back({{"module", q.title.in(lang)},
                             {"question", question.title.in(lang)},
@@ -288,17 +291,22 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       }
     }
     if (q.id != "profile" || !answers.empty()) {
-      appendix.push_back({{"module", q.title.in(lang)}, {"answers", answers}});
+      Json part = {{"module", q.title.in(lang)}};
+      part["answers"] = std::move(answers);
+      appendix.push_back(std::move(part));
     }
     if (q.levels.empty()) continue;  // the profile: facts only
 
-    Json explained = explain_score(q, m.answers, m.result, lang, words);
+    std::shared_ptr<const Json> kept_explained = options.explained ? options.explained(id) : nullptr;
+    if (!kept_explained)
+      kept_explained = std::make_shared<const Json>(explain_score(q, m.answers, m.result, lang, words));
+    const Json& explained = *kept_explained;
     for (const auto& u : explained["uncertain"]) {
       Json row = u;
       row["module"] = q.title.in(lang);
       row["title"] = uncertain_title(explained, u);
       if (!row.contains("note")) row["note"] = "";
-      uncertain.push_back(row);
+      uncertain.push_back(std::move(row));
     }
     // Radar over the top-level scored sections, as shares of their maximum.
     std::vector<std::string> labels;
@@ -350,7 +358,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                           {"aggregation", s["aggregation"]},
                           {"scored", s["scored"]}});
     }
-    module["sections"] = sections;
+    module["sections"] = std::move(sections);
     Json derived = Json::array();
     for (const auto& d : explained["derived"]) {
       if (options.regions && names_place_elsewhere(d.value("cite", ""), *options.regions, region)) {
@@ -369,11 +377,10 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
            {"cite", d.value("cite", "")},
            {"uncertain", d.contains("confidence") && d["confidence"] != "high" && d["confidence"] != "confirmed"}});
     }
-    module["derived"] = derived;
     module["has_derived"] = !derived.empty();
+    module["derived"] = std::move(derived);
     if (options.peers || options.peer_counts) {
       // The enterprise itself joins the peer list under its USCC (replacing an imported record).
-      const Json facts = enterprise_facts(assessment);
       const std::string uscc = facts["profile"].value("uscc", std::string());
       if (!uscc.empty()) {
         PeerBenchmark peer;
@@ -442,13 +449,12 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                     {"steps", imp.steps},
                     {"cite", question.provenance.cite},
                     {"module", q.title.in(lang)}};
-        improvements.push_back(row);
         steps_all.push_back(row);
+        improvements.push_back(std::move(row));
       }
       Json unlocks = Json::array();
       if (rewards && catalogue) {
         // What the next level is worth: rules whose outcome improves at that level.
-        Json facts = enterprise_facts(assessment);
         for (const auto& o :
              rewards_unlocked(*catalogue, facts, assessment.projects,
                               assessment.meta.value("date", std::string("2026-01-01")), q.id, level.id)) {
@@ -459,11 +465,10 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
           u["unlock"] = unlock_text(o, lang, words);
           u["has_unlock"] = !o.apply_for.zh.empty();
           u["money"] = o.amount.shape != AmountShape::kNone;
-          unlocks.push_back(u);
+          unlocks.push_back(std::move(u));
         }
       }
       module["next"] = {{"level_name", level.name.in(lang)},
-                        {"requirements", requirements},
                         {"reachable", gap.reachable},
                         {"proven", gap.proven_minimal},
                         {"steps", gap.steps},
@@ -472,9 +477,11 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                         {"total_before", format_number(before)},
                         {"total_after", format_number(after)},
                         {"level_after", level_name(q, gap.after.levels.level, lang, words)},
-                        {"improvements", improvements},
-                        {"unlocks", unlocks},
                         {"has_unlocks", !unlocks.empty()}};
+      Json& next_view = module["next"];
+      next_view["requirements"] = std::move(requirements);
+      next_view["improvements"] = std::move(improvements);
+      next_view["unlocks"] = std::move(unlocks);
     }
     Json crosswalk = Json::array();
     for (const auto& f : m.filled) {
@@ -483,9 +490,9 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                            {"link", f.link},
                            {"value", f.value.is_string() ? f.value.get<std::string>() : f.value.dump()}});
     }
-    module["crosswalk"] = crosswalk;
     module["has_crosswalk"] = !crosswalk.empty();
-    modules.push_back(module);
+    module["crosswalk"] = std::move(crosswalk);
+    modules.push_back(std::move(module));
   }
   // The three most valuable next steps: most points per step across modules.
   std::stable_sort(steps_all.begin(), steps_all.end(), [](const Json& a, const Json& b) {
@@ -541,7 +548,7 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
           {"missing", o.contains("missing") ? o["missing"] : Json::array()},
           {"failed", o.contains("failed") ? o["failed"]["title"] : Json("")},
           {"project", o.value("project", "")}};
-      if (o["status"] != "not_eligible") reward_rows.push_back(row);
+      if (o["status"] != "not_eligible") reward_rows.push_back(std::move(row));
     }
     view["reward_total_exact"] = rj["total_exact_display"];
     view["reward_total_up_to"] = rj["total_up_to_display"];
@@ -553,14 +560,14 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       if (d["covers"].get<bool>()) policy_docs.push_back(d);
     }
   }
-  view["rewards"] = reward_rows;
-  view["policies"] = policy_docs;
-  view["policies_all"] = all_docs;
   view["has_policies_all"] = !all_docs.empty();
-  view["policies_other"] = other_docs;
   view["has_policies_other"] = !other_docs.empty();
-  view["elsewhere"] = elsewhere;
   view["has_elsewhere"] = !elsewhere.empty();
+  view["rewards"] = std::move(reward_rows);
+  view["policies"] = std::move(policy_docs);
+  view["policies_all"] = std::move(all_docs);
+  view["policies_other"] = std::move(other_docs);
+  view["elsewhere"] = std::move(elsewhere);
 
   Json comparison = Json::array();
   if (options.previous) {
@@ -602,8 +609,8 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       }
     }
   }
-  view["comparison_requirements"] = changed;
   view["has_comparison_requirements"] = !changed.empty();
+  view["comparison_requirements"] = std::move(changed);
   view["has_comparison_rewards"] = options.previous_rewards != nullptr && rewards != nullptr && !comparison.empty();
   if (options.previous_rewards && rewards) {
     // rewards_to_json writes the total in the report's language (yuan in English).
@@ -611,18 +618,18 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
                                   {"after", rewards_to_json(*rewards, lang, words)["total_display"]}};
     view["comparison_reward_rules"] = compare_rewards(*options.previous_rewards, *rewards, lang, words);
   }
-  view["comparison"] = comparison;
   view["has_comparison"] = !comparison.empty();
+  view["comparison"] = std::move(comparison);
   view["versions"] = versions;
-  view["badges"] = badges;
-  view["next_steps"] = top;
+  view["badges"] = std::move(badges);
   view["has_next_steps"] = !top.empty();
-  view["modules"] = modules;
+  view["next_steps"] = std::move(top);
   view["gm"] = first_page(modules, rewards, lang, words);
-  view["evidence"] = evidence;
-  view["uncertain"] = uncertain;
+  view["modules"] = std::move(modules);
+  view["evidence"] = std::move(evidence);
   view["has_uncertain"] = !uncertain.empty();
-  view["appendix"] = appendix;
+  view["uncertain"] = std::move(uncertain);
+  view["appendix"] = std::move(appendix);
   // The print footer names the data versions; it lives in CSS, so it is escaped for a CSS string.
   std::string footer;
   for (const auto& v : versions)

@@ -15,7 +15,8 @@ namespace assess {
 class ReportRenderer {
  public:
   explicit ReportRenderer(const std::string& templates_dir);
-  [[nodiscard]] std::string render(const Json& view) const;
+  // Takes the view by value: the labels are added to it in place (pass a temporary, or std::move).
+  [[nodiscard]] std::string render(Json view) const;
 
  private:
   std::string page_;

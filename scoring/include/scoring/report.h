@@ -33,6 +33,9 @@ struct ReportOptions {
   // The gap plan of a module to its next level. When empty, the report runs find_gap with
   // max_gap_nodes; the web app passes the plans it keeps between requests (the same search).
   std::function<std::shared_ptr<const GapResult>(const std::string& module, int next)> gap;
+  // The explanation of a module's score (explain_score, in `lang` with `words`). When empty, or when
+  // it gives nullptr, the report works it out; the web app passes those it keeps between requests.
+  std::function<std::shared_ptr<const Json>(const std::string& module)> explained;
   // "open" or "submitted" from the web app; "" for a file. An open assessment, or one with required
   // questions unanswered, is a draft: the report says so on its first page and on every printed page.
   std::string status;
