@@ -1,9 +1,9 @@
 #include "formats/report_render.h"
 
 #include <fstream>
-#include <mstch/mstch.hpp>
 #include <sstream>
 
+#include "detail/mustache.h"
 #include "scoring/error.h"
 #include "scoring/text.h"
 
@@ -23,42 +23,17 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
-// Strings are moved out of the view (it is the renderer's own copy), not copied.
-mstch::node to_node(Json& j) {
-  switch (j.type()) {
-    case Json::value_t::null:
-      return std::string();
-    case Json::value_t::boolean:
-      return j.get<bool>();
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-      return std::to_string(j.get<long long>());
-    case Json::value_t::number_float:
-      return format_number(j.get<double>());
-    case Json::value_t::string:
-      return std::move(j.get_ref<std::string&>());
-    case Json::value_t::array: {
-      mstch::array a;
-      a.reserve(j.size());
-      for (auto& e : j) a.push_back(to_node(e));
-      return a;
-    }
-    case Json::value_t::object: {
-      mstch::map m;
-      for (auto it = j.begin(); it != j.end(); ++it) m.emplace(it.key(), to_node(it.value()));
-      return m;
-    }
-    default:
-      return std::string();
-  }
-}
-
 }  // namespace
 
 ReportRenderer::ReportRenderer(const std::string& templates_dir)
-    : page_(read_text(templates_dir + "/report.html")),
+    : page_(std::make_unique<detail::Mustache>(read_text(templates_dir + "/report.html"),
+                                               templates_dir + "/report.html")),
       css_(read_text(templates_dir + "/report.css")),
       strings_(read_json_file(templates_dir + "/strings.json")) {}
+
+ReportRenderer::~ReportRenderer() = default;
+ReportRenderer::ReportRenderer(ReportRenderer&&) noexcept = default;
+ReportRenderer& ReportRenderer::operator=(ReportRenderer&&) noexcept = default;
 
 std::string ReportRenderer::render(Json view) const {
   const std::string lang = view.value("lang", std::string("zh-CN"));
@@ -91,7 +66,7 @@ std::string ReportRenderer::render(Json view) const {
     css.replace(pos, draft_marker.size(), rule);
   }
   view["css"] = css;
-  return mstch::render(page_, to_node(view));
+  return page_->render(view);
 }
 
 }  // namespace assess

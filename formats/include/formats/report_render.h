@@ -4,22 +4,32 @@
 // It lives in formats/, not scoring/, so that the domain library links no template engine.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "scoring/questionnaire.h"  // assess::Json
 
 namespace assess {
 
-// Templates: templates/report.html (the page), templates/report.css (inlined), templates/strings.json
-// (zh-CN and en labels). Throws Error when a template is missing.
+namespace detail {
+class Mustache;
+}
+
+// Templates: templates/report.html (the page, Mustache as detail/mustache.h reads it),
+// templates/report.css (inlined), templates/strings.json (labels per language). Throws Error when a
+// template is missing or malformed.
+
 class ReportRenderer {
  public:
   explicit ReportRenderer(const std::string& templates_dir);
+  ~ReportRenderer();
+  ReportRenderer(ReportRenderer&&) noexcept;
+  ReportRenderer& operator=(ReportRenderer&&) noexcept;
   // Takes the view by value: the labels are added to it in place (pass a temporary, or std::move).
   [[nodiscard]] std::string render(Json view) const;
 
  private:
-  std::string page_;
+  std::unique_ptr<const detail::Mustache> page_;  // templates/report.html, parsed once
   std::string css_;
   Json strings_;
 };
