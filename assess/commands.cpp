@@ -706,9 +706,10 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ost
       for (const auto& e : previous->errors) err << e.what() << "\n";
       if (!previous->errors.empty()) return kInvalidData;
     }
-    std::optional<CodeList> regions;
-    if (std::filesystem::exists(dir + "/profile/regions.json"))
-      regions = load_code_list_file(dir + "/profile/regions.json");
+    // The regions' names: the list the profile's definition loaded, else the file beside it.
+    std::shared_ptr<const CodeList> regions = library.code_list("region");
+    if (!regions && std::filesystem::exists(dir + "/profile/regions.json"))
+      regions = std::make_shared<const CodeList>(load_code_list_file(dir + "/profile/regions.json"));
     Catalogue catalogue;
     std::optional<RewardsResult> rewards;
     Json facts = enterprise_facts(result);
@@ -723,14 +724,14 @@ int cmd_report(const std::vector<std::string>& args, std::ostream& out, std::ost
     options.words = words_in(lang);
     options.generated_at = generated_at;
     options.previous = previous ? &*previous : nullptr;
-    options.regions = regions ? &*regions : nullptr;
+    options.regions = regions.get();
     std::vector<Candidate> peers;
     if (!peers_file.empty()) {
       peers = candidates_from_json(read_json_file(peers_file), peers_file);
       options.peers = &peers;
     }
-    const Json view = report_view(result, rewards ? &*rewards : nullptr, &catalogue, options);
-    const std::string html = ReportRenderer(templates_dir()).render(view);
+    const std::string html =
+        ReportRenderer(templates_dir()).render(report_view(result, rewards ? &*rewards : nullptr, &catalogue, options));
     {
       std::ofstream file(output, std::ios::binary);
       if (!file) throw Error(output, "", "cannot write file", ErrorKind::kNotFound);

@@ -47,6 +47,13 @@ const Questionnaire* Library::find(const std::string& id) const {
   return it == by_id_.end() ? nullptr : &it->second;
 }
 
+std::shared_ptr<const CodeList> Library::code_list(const std::string& name) const {
+  for (const auto& [id, q] : by_id_) {
+    if (auto it = q.code_lists.find(name); it != q.code_lists.end()) return it->second;
+  }
+  return nullptr;
+}
+
 std::vector<std::string> Library::ids() const {
   std::vector<std::string> out;
   for (const auto& [id, q] : by_id_) out.push_back(id);

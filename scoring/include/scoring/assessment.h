@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ class Library {
   void add(Questionnaire q);
   [[nodiscard]] const Questionnaire* find(const std::string& id) const;
   [[nodiscard]] std::vector<std::string> ids() const;
+  // The code list some definition declares under `name` ("region"), the first in id order; nullptr
+  // when none does. Lets a command reuse what the definitions loaded instead of reading it again.
+  [[nodiscard]] std::shared_ptr<const CodeList> code_list(const std::string& name) const;
 
  private:
   std::map<std::string, Questionnaire> by_id_;
