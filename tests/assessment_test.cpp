@@ -25,6 +25,17 @@ TEST_CASE("a library loads every definition below a folder and skips other JSON"
   CHECK(f.library.ids() == std::vector<std::string>{"mod-a", "mod-b"});
 }
 
+TEST_CASE("a library hands out a code list its definitions loaded, by the name they declare") {
+  const assess::Library shipped = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
+  const auto regions = shipped.code_list("region");
+  REQUIRE(regions != nullptr);
+  // questionnaires/profile/profile.json declares "region": "regions.json", which lists 锡山区.
+  REQUIRE(regions->find("320205") != nullptr);
+  CHECK(regions->find("320205")->name == "锡山区");
+  CHECK(regions == shipped.find("profile")->code_lists.at("region"));  // the same list, not a copy
+  CHECK(shipped.code_list("no-such-list") == nullptr);
+}
+
 TEST_CASE("crosswalk links feed a fact asked once into other modules") {
   Fixture f;
   auto doc = assess::read_json_file(kDir + "assessment.json");
