@@ -194,20 +194,33 @@ std::string uncertain_title(const Json& explained, const Json& u) {
   return id;
 }
 
-}  // namespace
+// What the page lists across modules, filled module by module.
+struct Parts {
+  Json versions = Json::array();
+  Json modules = Json::array();
+  Json steps_all = Json::array();  // every module's improvements, for the three best next steps
+  Json badges = Json::array();
+  Json evidence = Json::array();
+  Json uncertain = Json::array();
+  Json appendix = Json::array();
+  // Citations of other places' documents leave the body for the appendix (issue 14, item 13).
+  Json elsewhere = Json::array();
+};
 
-Json report_view(const AssessmentResult& assessment, const RewardsResult* rewards, const Catalogue* catalogue,
-                 const ReportOptions& options) {
-  const std::string& lang = options.lang;
-  const Words& words = options.words;
-  Json view;
-  view["lang"] = lang;
-  view["generated_at"] = options.generated_at;
-  view["assessment"] = {{"id", assessment.meta.value("id", "")},
-                        {"date", assessment.meta.value("date", "")},
-                        {"assessor", assessment.meta.value("assessor", "")}};
+// What every part of the view reads.
+struct Inputs {
+  const AssessmentResult& assessment;
+  const RewardsResult* rewards;
+  const Catalogue* catalogue;
+  const ReportOptions& options;
+  const std::string& lang;
+  const Words& words;
+  std::string region;  // the enterprise's region code ("" when the profile does not give it)
+  Json facts;          // enterprise_facts, when the peer group or the rewards read them
+};
 
-  // Enterprise facts from the profile module, when there is one.
+// Enterprise facts from the profile module, when there is one.
+Json enterprise_view(const AssessmentResult& assessment, const ReportOptions& options) {
   Json enterprise = {{"name", assessment.meta.value("enterprise", "")}};
   if (auto it = assessment.modules.find("profile"); it != assessment.modules.end()) {
     const ModuleResult& m = it->second;
@@ -236,272 +249,278 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
       enterprise["size_class"] = m.result.computed[static_cast<std::size_t>(size)];
     }
   }
-  view["enterprise"] = enterprise;
+  return enterprise;
+}
 
-  // A draft: still open, or required questions unanswered.
-  std::size_t missing = 0;
-  for (const auto& [id, m] : assessment.modules) missing += m.result.missing_required.size();
-  const bool open = options.status == "open";
-  if (open || missing > 0) {
-    view["draft_state"] = {{"open", open}, {"incomplete", missing > 0}, {"missing", missing}};
-  } else {
-    view["draft_state"] = false;
+// The module's answers for the appendix, and those that carry points or evidence for the evidence table.
+void add_answers(Parts& parts, const Questionnaire& q, const ModuleResult& m, const std::string& lang,
+                 const Words& words) {
+  Json answers = Json::array();
+  for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
+    const Question& question = q.questions[qi];
+    const Answer& a = m.answers.answers[qi];
+    const QuestionResult& qr = m.result.questions[qi];
+    if (!qr.visible && !a.present) continue;
+    Json row = {
+        {"id", question.id},
+        {"title", question.title.in(lang)},
+        {"answer", answer_text(question, a, lang, words)},
+        {"points", question.scored() && qr.counts ? format_number(qr.points) + " / " + format_number(qr.max) : ""}};
+    row["grade_key"] = to_string(a.grade());
+    row["cite"] = question.provenance.cite;
+    if (a.note.rfind("crosswalk:", 0) == 0) row["from_crosswalk"] = a.note.substr(10);
+    answers.push_back(std::move(row));
+    if (a.present && (question.scored() || !question.evidence.empty())) {
+      parts.evidence.push_back({{"module", q.title.in(lang)},
+                                {"question", question.title.in(lang)},
+                                {"answer", answer_text(question, a, lang, words)},
+                                {"grade_key", to_string(a.grade())},
+                                {"files", a.evidence.size()}});
+    }
   }
-
-  Json versions = Json::array();
-  Json modules = Json::array();
-  Json steps_all = Json::array();
-  Json badges = Json::array();
-  Json evidence = Json::array();
-  Json uncertain = Json::array();
-  Json appendix = Json::array();
-  // Citations of other places' documents leave the body for the appendix (issue 14, item 13).
-  Json elsewhere = Json::array();
-  const std::string region = enterprise.value("region_code", std::string());
-  // The facts the peer group and the rewards read, worked out once for every module.
-  const Json facts =
-      options.peers || options.peer_counts || (rewards && catalogue) ? enterprise_facts(assessment) : Json::object();
-  for (const auto& id : assessment.order) {
-    const ModuleResult& m = assessment.modules.at(id);
-    const Questionnaire& q = *m.questionnaire;
-    versions.push_back(
-        {{"id", q.id}, {"title", q.title.in(lang)}, {"version", q.version}, {"hash", q.content_hash.substr(7, 12)}});
-    // Answers for the appendix and the evidence table.
-    Json answers = Json::array();
-    for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
-      const Question& question = q.questions[qi];
-      const Answer& a = m.answers.answers[qi];
-      const QuestionResult& qr = m.result.questions[qi];
-      if (!qr.visible && !a.present) continue;
-      Json row = {
-          {"id", question.id},
-          {"title", question.title.in(lang)},
-          {"answer", answer_text(question, a, lang, words)},
-          {"points", question.scored() && qr.counts ? format_number(qr.points) + " / " + format_number(qr.max) : ""}};
-      row["grade_key"] = to_string(a.grade());
-      row["cite"] = question.provenance.cite;
-      if (a.note.rfind("crosswalk:", 0) == 0) row["from_crosswalk"] = a.note.substr(10);
-      answers.push_back(std::move(row));
-      if (a.present && (question.scored() || !question.evidence.empty())) {
-        evidence.push_back({{"module", q.title.in(lang)},
-                            {"question", question.title.in(lang)},
-                            {"answer", answer_text(question, a, lang, words)},
-                            {"grade_key", to_string(a.grade())},
-                            {"files", a.evidence.size()}});
-      }
-    }
-    if (q.id != "profile" || !answers.empty()) {
-      Json part = {{"module", q.title.in(lang)}};
-      part["answers"] = std::move(answers);
-      appendix.push_back(std::move(part));
-    }
-    if (q.levels.empty()) continue;  // the profile: facts only
-
-    std::shared_ptr<const Json> kept_explained = options.explained ? options.explained(id) : nullptr;
-    if (!kept_explained)
-      kept_explained = std::make_shared<const Json>(explain_score(q, m.answers, m.result, lang, words));
-    const Json& explained = *kept_explained;
-    for (const auto& u : explained["uncertain"]) {
-      Json row = u;
-      row["module"] = q.title.in(lang);
-      row["title"] = uncertain_title(explained, u);
-      if (!row.contains("note")) row["note"] = "";
-      uncertain.push_back(std::move(row));
-    }
-    // Radar over the top-level scored sections, as shares of their maximum.
-    std::vector<std::string> labels;
-    std::vector<double> shares;
-    std::vector<std::string> bar_labels;
-    std::vector<double> bar_values;
-    double bar_max = 0;
-    for (const auto& child : q.sections[0].children) {
-      if (!child.is_section) continue;
-      const Section& s = q.sections[static_cast<std::size_t>(child.index)];
-      const SectionResult& sr = m.result.sections[static_cast<std::size_t>(child.index)];
-      if (!sr.applicable || sr.max <= 0) continue;
-      labels.push_back(s.title.in(lang));
-      shares.push_back(sr.score / sr.max);
-    }
-    // Bars: ladder questions (scenes, scenarios) by their level.
-    for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
-      const Question& question = q.questions[qi];
-      if (question.type != QuestionType::kLadder || !m.result.questions[qi].visible) continue;
-      const Answer& a = m.answers.answers[qi];
-      bar_labels.push_back(question.title.in(lang));
-      bar_values.push_back(a.selected.empty() ? 0 : question.options[static_cast<std::size_t>(a.selected[0])].level);
-      bar_max = std::max(bar_max, static_cast<double>(question.options.size() - 1));
-    }
-    Json module = {{"id", q.id},
-                   {"title", q.title.in(lang)},
-                   {"level_name", level_name(q, m.result.levels.level, lang, words)},
-                   {"reached", m.result.levels.level >= 0},
-                   {"total", format_number(m.result.sections[0].score)},
-                   {"max", format_number(m.result.sections[0].max)},
-                   {"max_hidden", explained["total"]["hidden_scored_questions"]},
-                   {"has_max_hidden", explained["total"]["hidden_scored_questions"].get<int>() > 0},
-                   {"radar_svg", labels.empty() ? "" : radar_svg(labels, shares)},
-                   {"has_radar", !labels.empty()},
-                   {"bars_svg", bar_labels.empty() ? "" : bars_svg(bar_labels, bar_values, bar_max)},
-                   {"has_bars", !bar_labels.empty()},
-                   {"indicative", q.indicative}};
-    badges.push_back({{"title", q.title.in(lang)},
-                      {"level_name", module["level_name"]},
-                      {"reached", module["reached"]},
-                      {"total", module["total"]},
-                      {"max", module["max"]}});
-    Json sections = Json::array();
-    for (const auto& s : explained["sections"]) {
-      if (s["parent"] != q.id) continue;
-      sections.push_back({{"title", s["title"]},
-                          {"score", s["applicable"].get<bool>() ? format_number(s["score"].get<double>()) : "—"},
-                          {"max", format_number(s["max"].get<double>())},
-                          {"aggregation", s["aggregation"]},
-                          {"scored", s["scored"]}});
-    }
-    module["sections"] = std::move(sections);
-    Json derived = Json::array();
-    for (const auto& d : explained["derived"]) {
-      if (options.regions && names_place_elsewhere(d.value("cite", ""), *options.regions, region)) {
-        elsewhere.push_back({{"title", d.value("title", d["id"].get<std::string>())}, {"cite", d.value("cite", "")}});
-        continue;
-      }
-      std::string value;
-      if (d.contains("met")) {
-        value = words(d["met"].get<bool>() ? "srv_met" : "srv_not_met");
-      } else {
-        value = d["value"].is_string() ? d["value"].get<std::string>() : d["value"].dump();
-      }
-      derived.push_back(
-          {{"title", d.value("title", d["id"].get<std::string>())},
-           {"value", value},
-           {"cite", d.value("cite", "")},
-           {"uncertain", d.contains("confidence") && d["confidence"] != "high" && d["confidence"] != "confirmed"}});
-    }
-    module["has_derived"] = !derived.empty();
-    module["derived"] = std::move(derived);
-    if (options.peers || options.peer_counts) {
-      // The enterprise itself joins the peer list under its USCC (replacing an imported record).
-      const std::string uscc = facts["profile"].value("uscc", std::string());
-      if (!uscc.empty()) {
-        PeerBenchmark peer;
-        if (options.peer_counts) {
-          peer = percentile_of(uscc, facts, q.id,
-                               [&](const std::string& division, const std::string& size_class, std::int64_t total_q) {
-                                 return options.peer_counts(q.id, division, size_class, total_q, uscc);
-                               });
-        } else {
-          std::vector<Candidate> group;
-          for (const auto& candidate : *options.peers) {
-            if (candidate.id != uscc) group.push_back(candidate);
-          }
-          group.push_back({uscc, facts["profile"].value("name", uscc), facts});
-          peer = percentile(group, uscc, q.id);
-        }
-        Json pj = {{"division", peer.division},
-                   {"size_class", peer.size_class},
-                   {"group", peer.group_size},
-                   {"suppressed", peer.suppressed},
-                   {"reason", peer.reason.in(lang, words)}};
-        if (peer.percentile) pj["percentile"] = format_number(std::round(*peer.percentile * 10) / 10);
-        module["peer"] = pj;
-      }
-    }
-
-    const int next = m.result.levels.level + 1;
-    if (next < static_cast<int>(q.levels.size())) {
-      std::shared_ptr<const GapResult> kept = options.gap ? options.gap(id, next) : nullptr;
-      if (!kept) {
-        GapOptions gap_options;
-        gap_options.max_nodes = options.max_gap_nodes;
-        kept = std::make_shared<const GapResult>(find_gap(q, m.answers, next, gap_options));
-      }
-      const GapResult& gap = *kept;
-      Json requirements = Json::array();
-      const Level& level = q.levels[static_cast<std::size_t>(next)];
-      for (std::size_t ri = 0; ri < level.requirements.size(); ++ri) {
-        const Requirement& req = level.requirements[ri];
-        const RequirementResult& rr = m.result.levels.requirements[static_cast<std::size_t>(next)][ri];
-        requirements.push_back(
-            {{"title", req.title.in(lang)},
-             {"met", rr.met},
-             {"actual", req.kind == RequirementKind::kLogic ? (rr.met ? "✔" : "✘") : format_number(rr.actual)},
-             {"needed", req.kind == RequirementKind::kLogic
-                            ? ""
-                            : std::string(to_string(req.comparison)) + " " + format_number(req.threshold)},
-             {"cite", req.provenance.cite},
-             {"uncertain", !req.provenance.confidence.empty() && req.provenance.confidence != "high" &&
-                               req.provenance.confidence != "confirmed"}});
-      }
-      Json improvements = Json::array();
-      const double before = m.result.sections[0].score;
-      const double after = gap.after.sections[0].score;
-      std::vector<double> effects;
-      for (const auto& imp : gap.improvements) effects.push_back(imp.total_gained);
-      const std::vector<std::string> shown_effects = format_parts(effects, before, after);
-      for (std::size_t ii = 0; ii < gap.improvements.size(); ++ii) {
-        const Improvement& imp = gap.improvements[ii];
-        const Question& question = q.questions[static_cast<std::size_t>(imp.question)];
-        Json row = {{"title", question.title.in(lang)},
-                    {"from", options_label(question, imp.from, lang, words)},
-                    {"to", options_label(question, imp.to, lang, words)},
-                    {"points", format_number(imp.points_gained)},
-                    {"total_points", shown_effects[ii]},
-                    {"steps", imp.steps},
-                    {"cite", question.provenance.cite},
-                    {"module", q.title.in(lang)}};
-        steps_all.push_back(row);
-        improvements.push_back(std::move(row));
-      }
-      Json unlocks = Json::array();
-      if (rewards && catalogue) {
-        // What the next level is worth: rules whose outcome improves at that level.
-        for (const auto& o :
-             rewards_unlocked(*catalogue, facts, assessment.projects,
-                              assessment.meta.value("date", std::string("2026-01-01")), q.id, level.id)) {
-          Json u = {{"title", o.rule->title.in(lang)},
-                    {"cite", o.document->title.in(lang) + " " + o.rule->cite},
-                    {"draft", o.document->draft}};
-          u["amount"] = amount_display(o.amount, lang, words);
-          u["unlock"] = unlock_text(o, lang, words);
-          u["has_unlock"] = !o.apply_for.zh.empty();
-          u["money"] = o.amount.shape != AmountShape::kNone;
-          unlocks.push_back(std::move(u));
-        }
-      }
-      module["next"] = {{"level_name", level.name.in(lang)},
-                        {"reachable", gap.reachable},
-                        {"proven", gap.proven_minimal},
-                        {"steps", gap.steps},
-                        {"lower_bound", gap.lower_bound_steps},
-                        {"points", format_parts({after - before}, before, after)[0]},
-                        {"total_before", format_number(before)},
-                        {"total_after", format_number(after)},
-                        {"level_after", level_name(q, gap.after.levels.level, lang, words)},
-                        {"has_unlocks", !unlocks.empty()}};
-      Json& next_view = module["next"];
-      next_view["requirements"] = std::move(requirements);
-      next_view["improvements"] = std::move(improvements);
-      next_view["unlocks"] = std::move(unlocks);
-    }
-    Json crosswalk = Json::array();
-    for (const auto& f : m.filled) {
-      const int qi = q.question_index(f.question);
-      crosswalk.push_back({{"question", q.questions[static_cast<std::size_t>(qi)].title.in(lang)},
-                           {"link", f.link},
-                           {"value", f.value.is_string() ? f.value.get<std::string>() : f.value.dump()}});
-    }
-    module["has_crosswalk"] = !crosswalk.empty();
-    module["crosswalk"] = std::move(crosswalk);
-    modules.push_back(std::move(module));
+  if (q.id != "profile" || !answers.empty()) {
+    Json part = {{"module", q.title.in(lang)}};
+    part["answers"] = std::move(answers);
+    parts.appendix.push_back(std::move(part));
   }
-  // The three most valuable next steps: most points per step across modules.
-  std::stable_sort(steps_all.begin(), steps_all.end(), [](const Json& a, const Json& b) {
-    return std::stod(a["points"].get<std::string>()) / a["steps"].get<int>() >
-           std::stod(b["points"].get<std::string>()) / b["steps"].get<int>();
-  });
-  Json top = Json::array();
-  for (std::size_t i = 0; i < steps_all.size() && i < 3; ++i) top.push_back(steps_all[i]);
+}
 
+// Where the enterprise stands among its peers (industry division and size class) on module `q`;
+// null without a USCC.
+Json peer_view(const Inputs& in, const Questionnaire& q) {
+  const ReportOptions& options = in.options;
+  const Json& facts = in.facts;
+  const std::string& lang = in.lang;
+  const Words& words = in.words;
+  // The enterprise itself joins the peer list under its USCC (replacing an imported record).
+  const std::string uscc = facts["profile"].value("uscc", std::string());
+  if (!uscc.empty()) {
+    PeerBenchmark peer;
+    if (options.peer_counts) {
+      peer = percentile_of(uscc, facts, q.id,
+                           [&](const std::string& division, const std::string& size_class, std::int64_t total_q) {
+                             return options.peer_counts(q.id, division, size_class, total_q, uscc);
+                           });
+    } else {
+      std::vector<Candidate> group;
+      for (const auto& candidate : *options.peers) {
+        if (candidate.id != uscc) group.push_back(candidate);
+      }
+      group.push_back({uscc, facts["profile"].value("name", uscc), facts});
+      peer = percentile(group, uscc, q.id);
+    }
+    Json pj = {{"division", peer.division},
+               {"size_class", peer.size_class},
+               {"group", peer.group_size},
+               {"suppressed", peer.suppressed},
+               {"reason", peer.reason.in(lang, words)}};
+    if (peer.percentile) pj["percentile"] = format_number(std::round(*peer.percentile * 10) / 10);
+    return pj;
+  }
+  return nullptr;
+}
+
+// The next level of a module: its requirements, the plan that reaches it, and what it unlocks.
+Json next_level_view(const Inputs& in, const std::string& id, const ModuleResult& m, int next, Json& steps_all) {
+  const ReportOptions& options = in.options;
+  const AssessmentResult& assessment = in.assessment;
+  const Questionnaire& q = *m.questionnaire;
+  const std::string& lang = in.lang;
+  const Words& words = in.words;
+  std::shared_ptr<const GapResult> kept = options.gap ? options.gap(id, next) : nullptr;
+  if (!kept) {
+    GapOptions gap_options;
+    gap_options.max_nodes = options.max_gap_nodes;
+    kept = std::make_shared<const GapResult>(find_gap(q, m.answers, next, gap_options));
+  }
+  const GapResult& gap = *kept;
+  Json requirements = Json::array();
+  const Level& level = q.levels[static_cast<std::size_t>(next)];
+  for (std::size_t ri = 0; ri < level.requirements.size(); ++ri) {
+    const Requirement& req = level.requirements[ri];
+    const RequirementResult& rr = m.result.levels.requirements[static_cast<std::size_t>(next)][ri];
+    requirements.push_back(
+        {{"title", req.title.in(lang)},
+         {"met", rr.met},
+         {"actual", req.kind == RequirementKind::kLogic ? (rr.met ? "✔" : "✘") : format_number(rr.actual)},
+         {"needed", req.kind == RequirementKind::kLogic
+                        ? ""
+                        : std::string(to_string(req.comparison)) + " " + format_number(req.threshold)},
+         {"cite", req.provenance.cite},
+         {"uncertain", !req.provenance.confidence.empty() && req.provenance.confidence != "high" &&
+                           req.provenance.confidence != "confirmed"}});
+  }
+  Json improvements = Json::array();
+  const double before = m.result.sections[0].score;
+  const double after = gap.after.sections[0].score;
+  std::vector<double> effects;
+  for (const auto& imp : gap.improvements) effects.push_back(imp.total_gained);
+  const std::vector<std::string> shown_effects = format_parts(effects, before, after);
+  for (std::size_t ii = 0; ii < gap.improvements.size(); ++ii) {
+    const Improvement& imp = gap.improvements[ii];
+    const Question& question = q.questions[static_cast<std::size_t>(imp.question)];
+    Json row = {{"title", question.title.in(lang)},
+                {"from", options_label(question, imp.from, lang, words)},
+                {"to", options_label(question, imp.to, lang, words)},
+                {"points", format_number(imp.points_gained)},
+                {"total_points", shown_effects[ii]},
+                {"steps", imp.steps},
+                {"cite", question.provenance.cite},
+                {"module", q.title.in(lang)}};
+    steps_all.push_back(row);
+    improvements.push_back(std::move(row));
+  }
+  Json unlocks = Json::array();
+  if (in.rewards && in.catalogue) {
+    // What the next level is worth: rules whose outcome improves at that level.
+    for (const auto& o : rewards_unlocked(*in.catalogue, in.facts, assessment.projects,
+                                          assessment.meta.value("date", std::string("2026-01-01")), q.id, level.id)) {
+      Json u = {{"title", o.rule->title.in(lang)},
+                {"cite", o.document->title.in(lang) + " " + o.rule->cite},
+                {"draft", o.document->draft}};
+      u["amount"] = amount_display(o.amount, lang, words);
+      u["unlock"] = unlock_text(o, lang, words);
+      u["has_unlock"] = !o.apply_for.zh.empty();
+      u["money"] = o.amount.shape != AmountShape::kNone;
+      unlocks.push_back(std::move(u));
+    }
+  }
+  Json view = {{"level_name", level.name.in(lang)},
+               {"reachable", gap.reachable},
+               {"proven", gap.proven_minimal},
+               {"steps", gap.steps},
+               {"lower_bound", gap.lower_bound_steps},
+               {"points", format_parts({after - before}, before, after)[0]},
+               {"total_before", format_number(before)},
+               {"total_after", format_number(after)},
+               {"level_after", level_name(q, gap.after.levels.level, lang, words)},
+               {"has_unlocks", !unlocks.empty()}};
+  view["requirements"] = std::move(requirements);
+  view["improvements"] = std::move(improvements);
+  view["unlocks"] = std::move(unlocks);
+  return view;
+}
+
+// One module's part of the page.
+void add_module(Parts& parts, const Inputs& in, const std::string& id) {
+  const ReportOptions& options = in.options;
+  const std::string& lang = in.lang;
+  const Words& words = in.words;
+  const ModuleResult& m = in.assessment.modules.at(id);
+  const Questionnaire& q = *m.questionnaire;
+  parts.versions.push_back(
+      {{"id", q.id}, {"title", q.title.in(lang)}, {"version", q.version}, {"hash", q.content_hash.substr(7, 12)}});
+  add_answers(parts, q, m, lang, words);
+  if (q.levels.empty()) return;  // the profile: facts only
+
+  std::shared_ptr<const Json> kept_explained = options.explained ? options.explained(id) : nullptr;
+  if (!kept_explained)
+    kept_explained = std::make_shared<const Json>(explain_score(q, m.answers, m.result, lang, words));
+  const Json& explained = *kept_explained;
+  for (const auto& u : explained["uncertain"]) {
+    Json row = u;
+    row["module"] = q.title.in(lang);
+    row["title"] = uncertain_title(explained, u);
+    if (!row.contains("note")) row["note"] = "";
+    parts.uncertain.push_back(std::move(row));
+  }
+  // Radar over the top-level scored sections, as shares of their maximum.
+  std::vector<std::string> labels;
+  std::vector<double> shares;
+  std::vector<std::string> bar_labels;
+  std::vector<double> bar_values;
+  double bar_max = 0;
+  for (const auto& child : q.sections[0].children) {
+    if (!child.is_section) continue;
+    const Section& s = q.sections[static_cast<std::size_t>(child.index)];
+    const SectionResult& sr = m.result.sections[static_cast<std::size_t>(child.index)];
+    if (!sr.applicable || sr.max <= 0) continue;
+    labels.push_back(s.title.in(lang));
+    shares.push_back(sr.score / sr.max);
+  }
+  // Bars: ladder questions (scenes, scenarios) by their level.
+  for (std::size_t qi = 0; qi < q.questions.size(); ++qi) {
+    const Question& question = q.questions[qi];
+    if (question.type != QuestionType::kLadder || !m.result.questions[qi].visible) continue;
+    const Answer& a = m.answers.answers[qi];
+    bar_labels.push_back(question.title.in(lang));
+    bar_values.push_back(a.selected.empty() ? 0 : question.options[static_cast<std::size_t>(a.selected[0])].level);
+    bar_max = std::max(bar_max, static_cast<double>(question.options.size() - 1));
+  }
+  Json module = {{"id", q.id},
+                 {"title", q.title.in(lang)},
+                 {"level_name", level_name(q, m.result.levels.level, lang, words)},
+                 {"reached", m.result.levels.level >= 0},
+                 {"total", format_number(m.result.sections[0].score)},
+                 {"max", format_number(m.result.sections[0].max)},
+                 {"max_hidden", explained["total"]["hidden_scored_questions"]},
+                 {"has_max_hidden", explained["total"]["hidden_scored_questions"].get<int>() > 0},
+                 {"radar_svg", labels.empty() ? "" : radar_svg(labels, shares)},
+                 {"has_radar", !labels.empty()},
+                 {"bars_svg", bar_labels.empty() ? "" : bars_svg(bar_labels, bar_values, bar_max)},
+                 {"has_bars", !bar_labels.empty()},
+                 {"indicative", q.indicative}};
+  parts.badges.push_back({{"title", q.title.in(lang)},
+                          {"level_name", module["level_name"]},
+                          {"reached", module["reached"]},
+                          {"total", module["total"]},
+                          {"max", module["max"]}});
+  Json sections = Json::array();
+  for (const auto& s : explained["sections"]) {
+    if (s["parent"] != q.id) continue;
+    sections.push_back({{"title", s["title"]},
+                        {"score", s["applicable"].get<bool>() ? format_number(s["score"].get<double>()) : "—"},
+                        {"max", format_number(s["max"].get<double>())},
+                        {"aggregation", s["aggregation"]},
+                        {"scored", s["scored"]}});
+  }
+  module["sections"] = std::move(sections);
+  Json derived = Json::array();
+  for (const auto& d : explained["derived"]) {
+    if (options.regions && names_place_elsewhere(d.value("cite", ""), *options.regions, in.region)) {
+      parts.elsewhere.push_back(
+          {{"title", d.value("title", d["id"].get<std::string>())}, {"cite", d.value("cite", "")}});
+      continue;
+    }
+    std::string value;
+    if (d.contains("met")) {
+      value = words(d["met"].get<bool>() ? "srv_met" : "srv_not_met");
+    } else {
+      value = d["value"].is_string() ? d["value"].get<std::string>() : d["value"].dump();
+    }
+    derived.push_back(
+        {{"title", d.value("title", d["id"].get<std::string>())},
+         {"value", value},
+         {"cite", d.value("cite", "")},
+         {"uncertain", d.contains("confidence") && d["confidence"] != "high" && d["confidence"] != "confirmed"}});
+  }
+  module["has_derived"] = !derived.empty();
+  module["derived"] = std::move(derived);
+  if (options.peers || options.peer_counts) {
+    Json peer = peer_view(in, q);
+    if (!peer.is_null()) module["peer"] = std::move(peer);
+  }
+  const int next = m.result.levels.level + 1;
+  if (next < static_cast<int>(q.levels.size())) module["next"] = next_level_view(in, id, m, next, parts.steps_all);
+  Json crosswalk = Json::array();
+  for (const auto& f : m.filled) {
+    const int qi = q.question_index(f.question);
+    crosswalk.push_back({{"question", q.questions[static_cast<std::size_t>(qi)].title.in(lang)},
+                         {"link", f.link},
+                         {"value", f.value.is_string() ? f.value.get<std::string>() : f.value.dump()}});
+  }
+  module["has_crosswalk"] = !crosswalk.empty();
+  module["crosswalk"] = std::move(crosswalk);
+  parts.modules.push_back(std::move(module));
+}
+
+// The documents that cover the enterprise, and the reward rows it is or may become eligible for.
+void add_policies(Json& view, const Inputs& in, Parts& parts) {
+  const RewardsResult* rewards = in.rewards;
+  const Catalogue* catalogue = in.catalogue;
+  const std::string& lang = in.lang;
+  const Words& words = in.words;
+  const std::string& region = in.region;
   Json reward_rows = Json::array();
   Json policy_docs = Json::array();
   Json other_docs = Json::array();
@@ -562,13 +581,22 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   }
   view["has_policies_all"] = !all_docs.empty();
   view["has_policies_other"] = !other_docs.empty();
-  view["has_elsewhere"] = !elsewhere.empty();
+  view["has_elsewhere"] = !parts.elsewhere.empty();
   view["rewards"] = std::move(reward_rows);
   view["policies"] = std::move(policy_docs);
   view["policies_all"] = std::move(all_docs);
   view["policies_other"] = std::move(other_docs);
-  view["elsewhere"] = std::move(elsewhere);
+  view["elsewhere"] = std::move(parts.elsewhere);
+}
 
+// T0 → T1: each module's level and total before and after, the requirements whose state changed,
+// and the rewards before and after.
+void add_comparison(Json& view, const Inputs& in) {
+  const AssessmentResult& assessment = in.assessment;
+  const ReportOptions& options = in.options;
+  const RewardsResult* rewards = in.rewards;
+  const std::string& lang = in.lang;
+  const Words& words = in.words;
   Json comparison = Json::array();
   if (options.previous) {
     for (const auto& id : assessment.order) {
@@ -620,19 +648,69 @@ Json report_view(const AssessmentResult& assessment, const RewardsResult* reward
   }
   view["has_comparison"] = !comparison.empty();
   view["comparison"] = std::move(comparison);
-  view["versions"] = versions;
-  view["badges"] = std::move(badges);
+}
+
+}  // namespace
+
+Json report_view(const AssessmentResult& assessment, const RewardsResult* rewards, const Catalogue* catalogue,
+                 const ReportOptions& options) {
+  const std::string& lang = options.lang;
+  const Words& words = options.words;
+  Json view;
+  view["lang"] = lang;
+  view["generated_at"] = options.generated_at;
+  view["assessment"] = {{"id", assessment.meta.value("id", "")},
+                        {"date", assessment.meta.value("date", "")},
+                        {"assessor", assessment.meta.value("assessor", "")}};
+
+  view["enterprise"] = enterprise_view(assessment, options);
+
+  // A draft: still open, or required questions unanswered.
+  std::size_t missing = 0;
+  for (const auto& [id, m] : assessment.modules) missing += m.result.missing_required.size();
+  const bool open = options.status == "open";
+  if (open || missing > 0) {
+    view["draft_state"] = {{"open", open}, {"incomplete", missing > 0}, {"missing", missing}};
+  } else {
+    view["draft_state"] = false;
+  }
+
+  // The facts the peer group and the rewards read, worked out once for every module.
+  Inputs in{
+      assessment,
+      rewards,
+      catalogue,
+      options,
+      lang,
+      words,
+      view["enterprise"].value("region_code", std::string()),
+      options.peers || options.peer_counts || (rewards && catalogue) ? enterprise_facts(assessment) : Json::object()};
+  Parts parts;
+  for (const auto& id : assessment.order) add_module(parts, in, id);
+
+  // The three most valuable next steps: most points per step across modules.
+  std::stable_sort(parts.steps_all.begin(), parts.steps_all.end(), [](const Json& a, const Json& b) {
+    return std::stod(a["points"].get<std::string>()) / a["steps"].get<int>() >
+           std::stod(b["points"].get<std::string>()) / b["steps"].get<int>();
+  });
+  Json top = Json::array();
+  for (std::size_t i = 0; i < parts.steps_all.size() && i < 3; ++i) top.push_back(parts.steps_all[i]);
+
+  add_policies(view, in, parts);
+  add_comparison(view, in);
+  view["versions"] = parts.versions;
+  view["badges"] = std::move(parts.badges);
   view["has_next_steps"] = !top.empty();
   view["next_steps"] = std::move(top);
-  view["gm"] = first_page(modules, rewards, lang, words);
-  view["modules"] = std::move(modules);
-  view["evidence"] = std::move(evidence);
-  view["has_uncertain"] = !uncertain.empty();
-  view["uncertain"] = std::move(uncertain);
-  view["appendix"] = std::move(appendix);
+  view["gm"] = first_page(parts.modules, rewards, lang, words);
+  view["modules"] = std::move(parts.modules);
+  view["evidence"] = std::move(parts.evidence);
+  view["has_uncertain"] = !parts.uncertain.empty();
+  view["uncertain"] = std::move(parts.uncertain);
+  view["appendix"] = std::move(parts.appendix);
   // The print footer names the data versions; it lives in CSS, so it is escaped for a CSS string.
   std::string footer;
-  for (const auto& v : versions)
+  for (const auto& v : parts.versions)
     footer += (footer.empty() ? "" : " · ") + v["id"].get<std::string>() + " " + v["version"].get<std::string>();
   std::string css_footer;
   for (char c : footer) {
