@@ -624,7 +624,15 @@ std::shared_ptr<const Json> App::explain_cached(Cached& entry, const std::string
   }
   auto explained = std::make_shared<const Json>(explain_score(*m.questionnaire, m.answers, m.result, lang, words));
   std::lock_guard<std::mutex> lock(entry.mutex);
-  if (entry.versions[module] == version) entry.explained[key] = {version, explained};
+  if (entry.versions[module] == version) {
+    // Kept for one catalogue at a time (about 1.8 MB for the demo's four modules): a reader in
+    // another language replaces them rather than doubling what the entry holds.
+    for (auto it = entry.explained.begin(); it != entry.explained.end();) {
+      const bool other_language = it->first.substr(it->first.find('\n') + 1) != view_key;
+      it = other_language ? entry.explained.erase(it) : std::next(it);
+    }
+    entry.explained[key] = {version, explained};
+  }
   return explained;
 }
 

@@ -570,6 +570,26 @@ TEST_CASE("the score view is kept per catalogue language: French and English rea
   CHECK(named("en") == std::pair<std::string, std::string>{"no level", "No"});
   CHECK(named("fr") == std::pair<std::string, std::string>{"aucun niveau", "non"});
   CHECK(named("zh-CN") == std::pair<std::string, std::string>{"未达级", "否"});
+
+  // The report reuses the explanations kept for the score view, of one catalogue at a time: a report
+  // read after reads in other languages is the one read first, word for word.
+  const auto report = [&](const std::string& lang) {
+    const HttpResponse r = x.send("GET", "/api/assessments/" + a + "/report?lang=" + lang, "", token);
+    REQUIRE(r.status == 200);
+    return r.body;
+  };
+  const std::string zh = report("zh-CN");
+  const std::string en = report("en");
+  // The section's title (made-up-energy's "metering": 计量 / Metering) in the report's language only.
+  CHECK(zh.find("计量") != std::string::npos);
+  CHECK(zh.find("Metering") == std::string::npos);
+  CHECK(en.find("Metering") != std::string::npos);
+  CHECK(en.find("计量") == std::string::npos);
+  CHECK(report("fr") != zh);
+  CHECK(report("zh-CN") == zh);
+  CHECK(named("en") == std::pair<std::string, std::string>{"no level", "No"});
+  CHECK(report("en") == en);
+  CHECK(report("zh-CN") == zh);
 }
 
 // --- issue 12 item 4: a third language is a catalogue ---------------------------------------------
