@@ -711,7 +711,7 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
     }
     if (entry.result) {  // result and live are always set together (score_once)
       for (const auto& module : modules) {
-        for (const auto& mid : rescore_module(crosswalk_, entry.parsed, module, *entry.result)) {
+        for (const auto& mid : rescore_module(crosswalk_, entry.parsed, module, *entry.result, &scorers_)) {
           entry.live[mid] = live_module(entry.result->modules.at(mid));
           ++entry.versions[mid];
         }

@@ -286,6 +286,9 @@ class App {
   std::mutex cache_mutex_;
   std::atomic<std::uint64_t> entries_built_{0};
   std::map<std::int64_t, std::shared_ptr<Cached>> cache_;
+  // The compiled scorers a batch rescores its modules with: used by the thread writing a batch only
+  // (one at a time, save_batched). After library_, whose questionnaires they read.
+  ModuleScorers scorers_;
 
   // Login throttling (under the write lock: every attempt is a POST): attempts per key
   // ("address …", "name …"); after kFreeAttempts the next attempt waits 1, 2, 4 … seconds (capped);
