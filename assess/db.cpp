@@ -200,6 +200,7 @@ class SqliteDatabase final : public Database {
   ~SqliteDatabase() override {
     checkpointer_.reset();  // before the connection: the last one to close checkpoints what is left
     statements_.clear();
+    for (auto& [sql, stmt] : transactions_) sqlite3_finalize(stmt);
     sqlite3_close(db_);
   }
   SqliteDatabase(const SqliteDatabase&) = delete;
@@ -219,9 +220,10 @@ class SqliteDatabase final : public Database {
       throw Error("database", "", m);
     }
   }
-  void begin() override { exec("BEGIN IMMEDIATE"); }
-  void begin_read() override { exec("BEGIN"); }
-  void commit() override { exec("COMMIT"); }
+  // Prepared once like the Store's statements (sqlite3_exec parsed them again for every batch).
+  void begin() override { run("BEGIN IMMEDIATE"); }
+  void begin_read() override { run("BEGIN"); }
+  void commit() override { run("COMMIT"); }
   void rollback() noexcept override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
   std::unique_ptr<Database> open_reader() const override {
     // A ":memory:" or temporary ("") database is private to its connection, and neither is in WAL
@@ -263,9 +265,26 @@ class SqliteDatabase final : public Database {
   }
 
  private:
+  // One cached statement without parameters or rows, failing as exec() does.
+  void run(const std::string& sql) {
+    auto it = transactions_.find(sql);
+    if (it == transactions_.end()) {
+      sqlite3_stmt* stmt = nullptr;
+      if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) sqlite_fail(db_, "prepare");
+      it = transactions_.emplace(sql, stmt).first;
+    }
+    if (sqlite3_step(it->second) != SQLITE_DONE) {
+      const std::string m = sqlite3_errmsg(db_);
+      sqlite3_reset(it->second);
+      throw Error("database", "", m);
+    }
+    sqlite3_reset(it->second);
+  }
+
   std::string path_;
   sqlite3* db_ = nullptr;
   std::map<std::string, std::unique_ptr<SqliteCursor>> statements_;  // prepared once, reused
+  std::map<std::string, sqlite3_stmt*> transactions_;                // BEGIN, COMMIT (run())
   std::unique_ptr<Checkpointer> checkpointer_;
   bool wal_ = false;  // the file is in WAL mode (a temporary or in-memory database is not)
 };
