@@ -7,6 +7,15 @@
 // shared by several server processes (db.h): the methods and their SQL are the same for both, and
 // versioned migrations (one list per dialect) are applied at open. A narrow interface: the HTTP
 // layer and the CLI call these methods, nothing else touches SQL.
+//
+// Threads: the methods that write run one at a time on one connection (guard()). The methods that
+// only read run on read-only connections of their own (up to kReaders, opened when first needed), so
+// a session lookup or a score's loads never wait for a batch of saves inside its transaction, nor for
+// each other: they read the last committed state (SQLite's WAL, PostgreSQL's READ COMMITTED; a read
+// of several statements takes one snapshot). A read made by a thread that holds guard() — a write
+// method reading, as inside its transaction — stays on the writing connection and sees its own
+// writes. An SQLite ":memory:" database (the tests) has no second connection: every method runs on
+// its one connection, one at a time, as before.
 #pragma once
 
 #include <atomic>
