@@ -639,12 +639,16 @@ std::shared_ptr<const Json> App::explain_cached(Cached& entry, const std::string
 void App::save_batched(PendingSave& job) {
   std::unique_lock<std::mutex> q(save_mutex_);
   save_queue_.push_back(&job);
-  while (!job.done) {
-    if (writing_) {
-      saves_written_.wait(q);  // the writer of the current batch wakes everyone when it is done
-      continue;
-    }
-    writing_ = true;  // this thread writes the queue, its own save with it
+  if (writing_) {
+    // Woken once: when a batch has written this save, or to write the queue (the writer before
+    // hands over). Waking every waiting thread at the end of each batch woke those still queued
+    // for nothing, one context switch each.
+    job.wake.wait(q, [&] { return job.done || job.lead; });
+  } else {
+    writing_ = true;
+  }
+  if (!job.done) {
+    // This thread writes the queue, its own save with it.
     std::vector<PendingSave*> batch;
     batch.swap(save_queue_);
     q.unlock();
@@ -656,9 +660,18 @@ void App::save_batched(PendingSave& job) {
       }
     }
     q.lock();
-    for (PendingSave* p : batch) p->done = true;
-    writing_ = false;
-    saves_written_.notify_all();
+    // Notified under the lock: a waiting thread returns (and its job, with `wake`, ends) only
+    // once it has the lock again.
+    for (PendingSave* p : batch) {
+      p->done = true;
+      if (p != &job) p->wake.notify_one();
+    }
+    if (save_queue_.empty()) {
+      writing_ = false;
+    } else {
+      save_queue_.front()->lead = true;  // writing_ stays set: the writer's turn passes
+      save_queue_.front()->wake.notify_one();
+    }
   }
   if (job.save.error) std::rethrow_exception(job.save.error);
 }
@@ -734,7 +747,7 @@ void App::write_batch(std::vector<PendingSave*>& batch) {
     }
     if (entry.result) {  // result and live are always set together (score_once)
       for (const auto& module : modules) {
-        for (const auto& mid : rescore_module(crosswalk_, entry.parsed, module, *entry.result)) {
+        for (const auto& mid : rescore_module(crosswalk_, entry.parsed, module, *entry.result, &scorers_)) {
           entry.live[mid] = live_module(entry.result->modules.at(mid));
           ++entry.versions[mid];
         }

@@ -248,19 +248,20 @@ class App {
   bool sync_file_allowed(const User& user, const std::string& sha);
   // Answer saves are written together (group commit): a save joins the queue; the first one that
   // finds no batch being written writes the whole queue in one transaction, applies it to the cached
-  // assessments (each module a batch touched rescored once) and wakes the others. Saves to one
-  // assessment keep their order.
+  // assessments (each module a batch touched rescored once), wakes the saves it wrote and hands the
+  // writing over to the first save queued meanwhile. Saves to one assessment keep their order.
   struct PendingSave {
     Store::AnswerSave save;
     const AssessmentRow* row = nullptr;       // the assessment, as the handler loaded it (required)
     std::shared_ptr<const std::string> live;  // the assessment's live summary after the batch, as JSON
-    bool done = false;                        // under save_mutex_
+    bool done = false;                        // under save_mutex_, as the two below
+    bool lead = false;                        // the thread of this save is to write the queue next
+    std::condition_variable wake;             // notified when done or lead is set
   };
   // Returns when `job` is written (or failed: then its error is rethrown).
   void save_batched(PendingSave& job);
   void write_batch(std::vector<PendingSave*>& batch);
   std::mutex save_mutex_;
-  std::condition_variable saves_written_;
   std::vector<PendingSave*> save_queue_;
   bool writing_ = false;  // a thread is writing a batch (under save_mutex_)
   std::shared_ptr<Cached> cached(const AssessmentRow& a);
@@ -294,6 +295,9 @@ class App {
   std::mutex cache_mutex_;
   std::atomic<std::uint64_t> entries_built_{0};
   std::map<std::int64_t, std::shared_ptr<Cached>> cache_;
+  // The compiled scorers a batch rescores its modules with: used by the thread writing a batch only
+  // (one at a time, save_batched). After library_, whose questionnaires they read.
+  ModuleScorers scorers_;
 
   // Login throttling (under the write lock: every attempt is a POST): attempts per key
   // ("address …", "name …"); after kFreeAttempts the next attempt waits 1, 2, 4 … seconds (capped);

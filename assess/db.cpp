@@ -167,18 +167,27 @@ class Checkpointer {
 
 class SqliteDatabase final : public Database {
  public:
-  explicit SqliteDatabase(const std::string& path) : path_(path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        nullptr) != SQLITE_OK) {
+  // `read_only`: a reader beside the connection that writes (open_reader): no pragmas to set (the
+  // journal mode is the file's), no checkpoints, and the caller serialises its use.
+  explicit SqliteDatabase(const std::string& path, bool read_only = false) : path_(path) {
+    const int flags = read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
       std::string m = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
       db_ = nullptr;
       throw Error(path, "", "cannot open database: " + m, ErrorKind::kNotFound);
     }
     sqlite3_busy_timeout(db_, 5000);
+    if (read_only) return;
     exec("PRAGMA foreign_keys = ON");
     if (path != ":memory:") {
       exec("PRAGMA journal_mode = WAL");
+      {
+        Cursor& mode = prepare("PRAGMA journal_mode");
+        wal_ = mode.step() && mode.text(0) == "wal";
+        mode.reset();
+      }
       // WAL + NORMAL: a commit survives a crash of the process (SIGKILL); power loss may lose the
       // last commits before a checkpoint.
       exec("PRAGMA synchronous = NORMAL");
@@ -191,6 +200,7 @@ class SqliteDatabase final : public Database {
   ~SqliteDatabase() override {
     checkpointer_.reset();  // before the connection: the last one to close checkpoints what is left
     statements_.clear();
+    for (auto& [sql, stmt] : transactions_) sqlite3_finalize(stmt);
     sqlite3_close(db_);
   }
   SqliteDatabase(const SqliteDatabase&) = delete;
@@ -210,9 +220,17 @@ class SqliteDatabase final : public Database {
       throw Error("database", "", m);
     }
   }
-  void begin() override { exec("BEGIN IMMEDIATE"); }
-  void commit() override { exec("COMMIT"); }
+  // Prepared once like the Store's statements (sqlite3_exec parsed them again for every batch).
+  void begin() override { run("BEGIN IMMEDIATE"); }
+  void begin_read() override { run("BEGIN"); }
+  void commit() override { run("COMMIT"); }
   void rollback() noexcept override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
+  std::unique_ptr<Database> open_reader() const override {
+    // A ":memory:" or temporary ("") database is private to its connection, and neither is in WAL
+    // mode, where readers do not wait for the writer (nor the writer for them).
+    if (!wal_) return nullptr;
+    return std::make_unique<SqliteDatabase>(path_, true);
+  }
   int schema_version() override {
     Cursor& c = prepare("PRAGMA user_version");
     c.step();
@@ -247,10 +265,28 @@ class SqliteDatabase final : public Database {
   }
 
  private:
+  // One cached statement without parameters or rows, failing as exec() does.
+  void run(const std::string& sql) {
+    auto it = transactions_.find(sql);
+    if (it == transactions_.end()) {
+      sqlite3_stmt* stmt = nullptr;
+      if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) sqlite_fail(db_, "prepare");
+      it = transactions_.emplace(sql, stmt).first;
+    }
+    if (sqlite3_step(it->second) != SQLITE_DONE) {
+      const std::string m = sqlite3_errmsg(db_);
+      sqlite3_reset(it->second);
+      throw Error("database", "", m);
+    }
+    sqlite3_reset(it->second);
+  }
+
   std::string path_;
   sqlite3* db_ = nullptr;
   std::map<std::string, std::unique_ptr<SqliteCursor>> statements_;  // prepared once, reused
+  std::map<std::string, sqlite3_stmt*> transactions_;                // BEGIN, COMMIT (run())
   std::unique_ptr<Checkpointer> checkpointer_;
+  bool wal_ = false;  // the file is in WAL mode (a temporary or in-memory database is not)
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -528,8 +564,14 @@ class PostgresDatabase final : public Database {
     PQclear(r);
   }
   void begin() override { exec("BEGIN"); }
+  void begin_read() override { exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"); }
   void commit() override { exec("COMMIT"); }
   void rollback() noexcept override { PQclear(PQexec(conn_, "ROLLBACK")); }
+  std::unique_ptr<Database> open_reader() const override {
+    auto reader = std::make_unique<PostgresDatabase>(url_);
+    reader->exec("SET default_transaction_read_only = on");
+    return reader;
+  }
   int schema_version() override {
     exec("CREATE TABLE IF NOT EXISTS assess_schema(version INTEGER NOT NULL)");
     Cursor& c = prepare("SELECT max(version) FROM assess_schema");

@@ -60,11 +60,19 @@ class Database {
   virtual void exec(const std::string& sql) = 0;
   // A write transaction: SQLite's BEGIN IMMEDIATE, PostgreSQL's BEGIN.
   virtual void begin() = 0;
+  // A read transaction: the statements until commit() or rollback() read one snapshot (SQLite's
+  // BEGIN, which takes its snapshot at the first read; PostgreSQL's REPEATABLE READ, READ ONLY).
+  virtual void begin_read() = 0;
   virtual void commit() = 0;
   virtual void rollback() noexcept = 0;
   // The schema version (SQLite's user_version; PostgreSQL's one-row table assess_schema).
   virtual int schema_version() = 0;
   virtual void set_schema_version(int version) = 0;
+  // A second connection to the same database that only reads (SQLite: the file opened read-only,
+  // which in WAL mode reads the last committed state while this connection writes; PostgreSQL: a
+  // connection whose transactions are read-only), with its own statement cache. Null when there
+  // can be none: an SQLite ":memory:" database lives in this connection only.
+  virtual std::unique_ptr<Database> open_reader() const = 0;
   // A consistent copy of the whole database in `path`: SQLite's online backup API, or pg_dump's
   // custom format for PostgreSQL.
   virtual void backup_to(const std::string& path) = 0;

@@ -1,5 +1,8 @@
 #include "server.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -24,6 +27,18 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 namespace {
+
+// Slow work (reports, scores with their gap search, imports, password hashing) runs at a lower
+// scheduling priority than the saves and the connections' threads: when the cores are busy, a
+// 20–40 ms report then waits for them instead of the saves waiting for it. Once per thread of the
+// slow pools (Linux: a thread's own nice value).
+void lower_priority() {
+  static thread_local const bool lowered = [] {
+    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 5);
+    return true;
+  }();
+  (void)lowered;
+}
 
 class Session;
 
@@ -147,7 +162,8 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& pool = work == App::Work::kPassword ? shared_.password_workers
                  : work == App::Work::kSave   ? shared_.writers
                                               : shared_.workers;
-    net::post(pool, [self = shared_from_this(), request] {
+    net::post(pool, [self = shared_from_this(), request, work] {
+      if (work != App::Work::kSave) lower_priority();
       auto response = std::make_shared<HttpResponse>();
       bool failed = false;
       try {

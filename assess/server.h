@@ -5,9 +5,10 @@
 // route table (App::work_of) says: quick ones (a save, a list, a static file) on the I/O thread
 // itself, with no thread hop; slow ones (reports, scores with their gap search, imports, evidence
 // files) on a worker pool; password routes (login, password change, invite accept, new users) on
-// their own small pool, so Argon2 hashing never delays a page view. Over-long bodies get 413 before
-// they are read; at the connection cap the connection idle longest (waiting for a header) is closed
-// to make room, and only when none is idle does a new one get 503. Beast stays in this one
+// their own small pool, so Argon2 hashing never delays a page view; the threads of both pools run
+// at a lower priority (nice 5), so that on busy cores the saves go first. Over-long bodies get 413
+// before they are read; at the connection cap the connection idle longest (waiting for a header) is
+// closed to make room, and only when none is idle does a new one get 503. Beast stays in this one
 // translation unit.
 #pragma once
 

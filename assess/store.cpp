@@ -607,6 +607,126 @@ Store::Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
 
 Store::~Store() = default;
 
+Store::Guard::Guard(const Store& store) : store_(store) {
+  store_.mutex_.lock();
+  if (store_.writer_depth_++ == 0) store_.writer_.store(std::this_thread::get_id());
+}
+
+Store::Guard::~Guard() {
+  if (--store_.writer_depth_ == 0) store_.writer_.store(std::thread::id());
+  store_.mutex_.unlock();
+}
+
+// One read-only connection of the pool. `owner` and `depth` change under readers_mutex_; only the
+// owning thread uses the connection and `snapshot`.
+struct Store::Reader {
+  explicit Reader(std::unique_ptr<Database> d) : db(std::move(d)) {}
+  std::unique_ptr<Database> db;
+  std::thread::id owner;
+  int depth = 0;          // Readings of the owner on it (a method calling another)
+  bool snapshot = false;  // a read transaction is open
+};
+
+// Where a method that only reads runs its statements: on the connection that writes when this
+// thread holds it (a read inside a write method sees the write) or when there are no readers
+// (":memory:"), else on a read-only connection of the pool — the one this thread already uses, a
+// free one, or a new one while there are fewer than kReaders. It waits only when all are in use.
+class Store::Reading {
+ public:
+  explicit Reading(const Store& store) : store_(store) {
+    const std::thread::id me = std::this_thread::get_id();
+    if (store.writer_.load() != me) {
+      std::unique_lock<std::mutex> lock(store.readers_mutex_);
+      reader_ = take(me, lock);
+      if (reader_) {
+        reader_->owner = me;
+        ++reader_->depth;
+        db_ = reader_->db.get();
+        return;
+      }
+    }
+    guard_.emplace(store);
+    db_ = store.db_.get();
+  }
+  ~Reading() {
+    if (began_) {
+      db_->rollback();  // nothing was written: the end of the snapshot
+      reader_->snapshot = false;
+    }
+    if (!reader_) return;
+    {
+      const std::lock_guard<std::mutex> lock(store_.readers_mutex_);
+      if (--reader_->depth > 0) return;
+      reader_->owner = std::thread::id();
+    }
+    store_.reader_free_.notify_one();
+  }
+  Reading(const Reading&) = delete;
+  Reading& operator=(const Reading&) = delete;
+  Reading(Reading&&) = delete;
+  Reading& operator=(Reading&&) = delete;
+
+  Database& db() const { return *db_; }
+  // The statements from here to the end of the outermost Reading read one state of the database (a
+  // method of several statements). On the connection that writes, the lock already keeps this
+  // process's writers out (and a write method's own transaction is the snapshot).
+  void snapshot() const {
+    if (!reader_ || reader_->snapshot) return;
+    db_->begin_read();
+    reader_->snapshot = true;
+    began_ = true;
+  }
+
+ private:
+  // The reader this thread is to use, or null for the connection that writes.
+  Reader* take(std::thread::id me, std::unique_lock<std::mutex>& lock) const {
+    auto& readers = store_.readers_;
+    for (auto& r : readers) {
+      if (r->depth > 0 && r->owner == me) return r.get();
+    }
+    while (store_.readers_possible_) {
+      for (auto& r : readers) {
+        if (r->depth == 0) return r.get();
+      }
+      if (readers.size() < kReaders) {
+        std::unique_ptr<Database> db;
+        try {
+          db = store_.db_->open_reader();
+        } catch (const std::exception&) {
+          // Refused (PostgreSQL's connection limit): wait for one of those open, or read on the
+          // connection that writes when there is none.
+          if (readers.empty()) return nullptr;
+          store_.reader_free_.wait(lock);
+          continue;
+        }
+        if (!db) {
+          store_.readers_possible_ = false;
+          return nullptr;
+        }
+        readers.push_back(std::make_unique<Reader>(std::move(db)));
+        return readers.back().get();
+      }
+      store_.reader_free_.wait(lock);
+    }
+    return nullptr;
+  }
+
+  const Store& store_;
+  std::optional<Guard> guard_;  // when reading on the connection that writes
+  Reader* reader_ = nullptr;
+  Database* db_ = nullptr;
+  mutable bool began_ = false;
+};
+
+Store::Reading Store::reading() const {
+  return Reading(*this);
+}
+
+std::size_t Store::readers_opened() const {
+  const std::lock_guard<std::mutex> lock(readers_mutex_);
+  return readers_.size();
+}
+
 bool Store::shared() const {
   return db_->postgres();
 }
@@ -811,15 +931,15 @@ void Store::set_password_hash(std::int64_t user_id, const std::string& hash, con
 }
 
 std::optional<std::pair<User, std::string>> Store::credentials(const std::string& name) {
-  const auto lock = guard();
-  Statement s(*db_, std::string("SELECT ") + kUserColumns + ", password_hash FROM users WHERE name = ?");
+  const auto read = reading();
+  Statement s(read.db(), std::string("SELECT ") + kUserColumns + ", password_hash FROM users WHERE name = ?");
   s.bind(1, name);
   if (!s.step()) return std::nullopt;
   return std::make_pair(read_user(s, 0), s.text(6));
 }
 
 std::optional<User> Store::check_password(const std::string& name, const std::string& password) {
-  const auto lock = guard();
+  // No lock while the hash is checked (about 0.5 s): credentials() reads the row.
   auto found = credentials(name);
   if (!found) {
     // Spend the same time as a real check, so response times do not reveal which names exist.
@@ -832,24 +952,24 @@ std::optional<User> Store::check_password(const std::string& name, const std::st
 }
 
 std::optional<User> Store::find_user(const std::string& name) {
-  const auto lock = guard();
-  Statement s(*db_, std::string("SELECT ") + kUserColumns + " FROM users WHERE name = ?");
+  const auto read = reading();
+  Statement s(read.db(), std::string("SELECT ") + kUserColumns + " FROM users WHERE name = ?");
   s.bind(1, name);
   if (!s.step()) return std::nullopt;
   return read_user(s, 0);
 }
 
 std::optional<User> Store::user(std::int64_t id) {
-  const auto lock = guard();
-  Statement s(*db_, std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?");
+  const auto read = reading();
+  Statement s(read.db(), std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_user(s, 0);
 }
 
 std::vector<User> Store::users() {
-  const auto lock = guard();
-  Statement s(*db_, std::string("SELECT ") + kUserColumns + " FROM users ORDER BY name");
+  const auto read = reading();
+  Statement s(read.db(), std::string("SELECT ") + kUserColumns + " FROM users ORDER BY name");
   std::vector<User> out;
   while (s.step()) out.push_back(read_user(s, 0));
   return out;
@@ -907,8 +1027,8 @@ void Store::log_event(const std::string& at, std::optional<std::int64_t> user_id
 }
 
 Json Store::events(int limit) {
-  const auto lock = guard();
-  Statement s(*db_,
+  const auto read = reading();
+  Statement s(read.db(),
               "SELECT e.at, e.user_id, coalesce(u.name, ''), e.role, e.action, e.target, e.detail FROM events e "
               "LEFT JOIN users u ON u.id = e.user_id ORDER BY e.id DESC LIMIT ?");
   s.bind(1, static_cast<std::int64_t>(limit));
@@ -926,8 +1046,8 @@ Json Store::events(int limit) {
 }
 
 std::int64_t Store::user_count() {
-  const auto lock = guard();
-  Statement s(*db_, "SELECT count(*) FROM users");
+  const auto read = reading();
+  Statement s(read.db(), "SELECT count(*) FROM users");
   s.step();
   return s.integer(0);
 }
@@ -943,9 +1063,9 @@ Session Store::create_session(const User& user, std::int64_t now, std::int64_t l
 }
 
 std::optional<Session> Store::find_session(const std::string& token, std::int64_t now) {
-  const auto lock = guard();
+  const auto read = reading();
   Statement s(
-      *db_,
+      read.db(),
       "SELECT s.csrf, u.id, u.name, u.role, u.enterprise_id, u.disabled, u.must_change_password FROM sessions s "
       "JOIN users u ON u.id = s.user_id WHERE s.token = ? AND s.expires_at >= ? AND u.disabled = 0");
   s.bind(1, sha256_hex(token)).bind(2, now);
@@ -990,23 +1110,23 @@ constexpr const char* kEnterpriseColumns =
 }  // namespace
 
 std::optional<EnterpriseRow> Store::enterprise(std::int64_t id) {
-  const auto lock = guard();
-  Statement s(*db_, (std::string(kEnterpriseColumns) + " WHERE id = ?").c_str());
+  const auto read = reading();
+  Statement s(read.db(), (std::string(kEnterpriseColumns) + " WHERE id = ?").c_str());
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_enterprise(s);
 }
 
 std::optional<EnterpriseRow> Store::enterprise_by_uscc(const std::string& uscc) {
-  const auto lock = guard();
-  Statement s(*db_, (std::string(kEnterpriseColumns) + " WHERE uscc = ?").c_str());
+  const auto read = reading();
+  Statement s(read.db(), (std::string(kEnterpriseColumns) + " WHERE uscc = ?").c_str());
   s.bind(1, uscc);
   if (!s.step()) return std::nullopt;
   return read_enterprise(s);
 }
 
 std::vector<EnterpriseRow> Store::enterprises(const std::string& search, int limit, int offset) {
-  const auto lock = guard();
+  const auto read = reading();
   // Parameterised LIKE with the user's text escaped, so % and _ match themselves.
   std::string pattern = "%";
   for (char c : search) {
@@ -1020,7 +1140,7 @@ std::vector<EnterpriseRow> Store::enterprises(const std::string& search, int lim
       search.empty()    ? " WHERE ?1 = '%%'"
       : db_->postgres() ? " WHERE name ILIKE ?1 ESCAPE '\\' OR uscc ILIKE ?1 ESCAPE '\\' OR region ILIKE ?1 ESCAPE '\\'"
                         : " WHERE name LIKE ?1 ESCAPE '\\' OR uscc LIKE ?1 ESCAPE '\\' OR region LIKE ?1 ESCAPE '\\'";
-  Statement s(*db_, std::string(kEnterpriseColumns) + where + " ORDER BY name, id LIMIT ?2 OFFSET ?3");
+  Statement s(read.db(), std::string(kEnterpriseColumns) + where + " ORDER BY name, id LIMIT ?2 OFFSET ?3");
   s.bind(1, pattern).bind(2, static_cast<std::int64_t>(limit)).bind(3, static_cast<std::int64_t>(offset));
   std::vector<EnterpriseRow> out;
   while (s.step()) out.push_back(read_enterprise(s));
@@ -1045,16 +1165,16 @@ AssessmentRow Store::add_assessment(const AssessmentRow& a) {
 }
 
 std::optional<AssessmentRow> Store::assessment(std::int64_t id) {
-  const auto lock = guard();
-  Statement s(*db_, (std::string(kAssessmentColumns) + " WHERE id = ?").c_str());
+  const auto read = reading();
+  Statement s(read.db(), (std::string(kAssessmentColumns) + " WHERE id = ?").c_str());
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_assessment(s);
 }
 
 std::vector<AssessmentRow> Store::assessments_of(std::int64_t enterprise_id) {
-  const auto lock = guard();
-  Statement s(*db_, (std::string(kAssessmentColumns) + " WHERE enterprise_id = ? ORDER BY id").c_str());
+  const auto read = reading();
+  Statement s(read.db(), (std::string(kAssessmentColumns) + " WHERE enterprise_id = ? ORDER BY id").c_str());
   s.bind(1, enterprise_id);
   std::vector<AssessmentRow> out;
   while (s.step()) out.push_back(read_assessment(s));
@@ -1100,8 +1220,9 @@ void Store::audit_row(std::int64_t assessment_id, const std::string& module, con
 }
 
 Json Store::answers(std::int64_t assessment_id) {
-  const auto lock = guard();
-  Statement s(*db_, "SELECT module, question, answer FROM answers WHERE assessment_id = ? ORDER BY module, question");
+  const auto read = reading();
+  Statement s(read.db(),
+              "SELECT module, question, answer FROM answers WHERE assessment_id = ? ORDER BY module, question");
   s.bind(1, assessment_id);
   Json out = Json::object();
   while (s.step()) out[s.text(0)][s.text(1)] = Json::parse(s.text(2));
@@ -1109,9 +1230,9 @@ Json Store::answers(std::int64_t assessment_id) {
 }
 
 Store::AssessmentState Store::state(std::int64_t assessment_id) {
-  const auto lock = guard();
+  const auto read = reading();
   // One statement, so one snapshot on both databases: the version belongs to exactly these answers.
-  Statement s(*db_,
+  Statement s(read.db(),
               "SELECT a.version, a.projects, x.module, x.question, x.answer FROM assessments a "
               "LEFT JOIN answers x ON x.assessment_id = a.id WHERE a.id = ? ORDER BY x.module, x.question");
   s.bind(1, assessment_id);
@@ -1131,8 +1252,8 @@ Store::AssessmentState Store::state(std::int64_t assessment_id) {
 }
 
 Json Store::answer(std::int64_t assessment_id, const std::string& module, const std::string& question) {
-  const auto lock = guard();
-  Statement s(*db_, "SELECT answer FROM answers WHERE assessment_id = ? AND module = ? AND question = ?");
+  const auto read = reading();
+  Statement s(read.db(), "SELECT answer FROM answers WHERE assessment_id = ? AND module = ? AND question = ?");
   s.bind(1, assessment_id).bind(2, module).bind(3, question);
   return s.step() ? Json::parse(s.text(0)) : Json();
 }
@@ -1265,9 +1386,9 @@ void Store::copy_answers(std::int64_t from_assessment, std::int64_t to_assessmen
 }
 
 Json Store::audit(std::int64_t assessment_id, int limit) {
-  const auto lock = guard();
+  const auto read = reading();
   Statement s(
-      *db_,
+      read.db(),
       "SELECT a.at, coalesce(u.name, a.user_name), a.module, a.question, a.old, a.new, a.user_id, a.role FROM audit a "
       "LEFT JOIN users u ON u.id = a.user_id "
       "WHERE a.assessment_id = ? ORDER BY a.id DESC LIMIT ?");
@@ -1287,8 +1408,8 @@ Json Store::audit(std::int64_t assessment_id, int limit) {
 }
 
 Json Store::projects(std::int64_t assessment_id) {
-  const auto lock = guard();
-  Statement s(*db_, "SELECT projects FROM assessments WHERE id = ?");
+  const auto read = reading();
+  Statement s(read.db(), "SELECT projects FROM assessments WHERE id = ?");
   s.bind(1, assessment_id);
   return s.step() ? Json::parse(s.text(0)) : Json::array();
 }
@@ -1324,8 +1445,8 @@ EvidenceRow Store::add_evidence(const EvidenceRow& e) {
 }
 
 std::vector<EvidenceRow> Store::evidence(std::int64_t assessment_id) {
-  const auto lock = guard();
-  Statement s(*db_,
+  const auto read = reading();
+  Statement s(read.db(),
               "SELECT id, assessment_id, module, question, sha256, size, mime, name FROM evidence WHERE assessment_id "
               "= ? ORDER BY id");
   s.bind(1, assessment_id);
@@ -1337,9 +1458,9 @@ std::vector<EvidenceRow> Store::evidence(std::int64_t assessment_id) {
 }
 
 std::vector<std::pair<std::int64_t, std::string>> Store::evidence_owners(const std::string& sha256) {
-  const auto lock = guard();
+  const auto read = reading();
   Statement s(
-      *db_,
+      read.db(),
       "SELECT a.enterprise_id, e.mime FROM evidence e JOIN assessments a ON a.id = e.assessment_id WHERE e.sha256 = ?");
   s.bind(1, sha256);
   std::vector<std::pair<std::int64_t, std::string>> out;
@@ -1363,8 +1484,8 @@ std::string Store::create_invite(std::int64_t enterprise_id, std::optional<std::
 }
 
 std::optional<std::int64_t> Store::invite_enterprise(const std::string& token, std::int64_t now) {
-  const auto lock = guard();
-  Statement s(*db_, "SELECT enterprise_id FROM invites WHERE token = ? AND used_by IS NULL AND expires_at >= ?");
+  const auto read = reading();
+  Statement s(read.db(), "SELECT enterprise_id FROM invites WHERE token = ? AND used_by IS NULL AND expires_at >= ?");
   s.bind(1, token).bind(2, now);
   if (!s.step()) return std::nullopt;
   return s.integer(0);
@@ -1389,8 +1510,8 @@ User Store::accept_invite(const std::string& token, const std::string& name, con
 }
 
 std::vector<Store::InviteRow> Store::open_invites(std::int64_t enterprise_id, std::int64_t now) {
-  const auto lock = guard();
-  Statement s(*db_,
+  const auto read = reading();
+  Statement s(read.db(),
               "SELECT token, expires_at FROM invites WHERE enterprise_id = ? AND used_by IS NULL AND expires_at >= ? "
               "ORDER BY expires_at DESC, rowid DESC");
   s.bind(1, enterprise_id).bind(2, now);
@@ -1578,13 +1699,13 @@ void Store::save_facts(const BureauRecord& r, std::int64_t round, bool latest) {
 }
 
 bool Store::has_bureau_records() {
-  const auto lock = guard();
-  Statement s(*db_, "SELECT EXISTS (SELECT 1 FROM bureau_facts WHERE latest = 1)");
+  const auto read = reading();
+  Statement s(read.db(), "SELECT EXISTS (SELECT 1 FROM bureau_facts WHERE latest = 1)");
   return s.step() && s.integer(0) != 0;
 }
 
 std::size_t Store::bureau_rows(const FactQuery& query, const FactRowVisitor& visit) {
-  const auto lock = guard();
+  const auto read = reading();
   return bureau_rows_in(0, query, visit);
 }
 
@@ -1686,7 +1807,9 @@ void read_typed(Statement& s, int col, const FactColumn& column, logic::Typed& v
 }  // namespace
 
 std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRowVisitor& visit) {
-  const auto lock = guard();
+  const auto conn = reading();
+  const bool count_left_out = query.count_left_out && !(query.region.empty() && query.regions_any.empty());
+  if (count_left_out) conn.snapshot();  // the rows and the count of all: one state of the table
   const auto& columns = fact_columns();
   // The columns read (the query's, or all); the others stay null.
   std::vector<std::size_t> read;
@@ -1702,7 +1825,7 @@ std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRo
          " FROM bureau_facts f WHERE ";
   const FactsWhere where = facts_where(year, query, db_->postgres());
   sql += where.rows + where.filters + (query.any_order ? "" : " ORDER BY f.uscc");
-  Statement s(*db_, sql);
+  Statement s(conn.db(), sql);
   s.stream();
   where.bind(s);
   std::vector<logic::Typed> values(columns.size(), logic::Typed::null());
@@ -1727,15 +1850,16 @@ std::size_t Store::bureau_rows_in(int year, const FactQuery& query, const FactRo
     visit(row);
     ++visited;
   }
-  if (!query.count_left_out || (query.region.empty() && query.regions_any.empty())) return 0;
-  Statement all(*db_, "SELECT count(*) FROM bureau_facts f WHERE " + where.which);
+  if (!count_left_out) return 0;
+  Statement all(conn.db(), "SELECT count(*) FROM bureau_facts f WHERE " + where.which);
   all.step();
   return static_cast<std::size_t>(all.integer(0)) - visited;
 }
 
 void Store::dashboard_groups(int year, const DashboardLadders& ladders, const FactQuery& query,
                              const DashboardGroupVisitor& visit) {
-  const auto lock = guard();
+  const auto read = reading();
+  read.snapshot();  // the typed groups and the untyped rows: one state of the table
   const bool pg = db_->postgres();
   const DashboardColumns dash(ladders);
   if (!pg || !dash.typed) {
@@ -1785,7 +1909,7 @@ void Store::dashboard_groups(int year, const DashboardLadders& ladders, const Fa
                           projects_value + ") FILTER (WHERE " + projects_in + ") FROM bureau_facts f WHERE " +
                           where.which + " AND f.typed = 1" + where.filters + " GROUP BY " + keys;
   {
-    Statement s(*db_, sql);
+    Statement s(read.db(), sql);
     where.bind(s);
     std::vector<logic::Typed> values(columns.size(), logic::Typed::null());
     std::vector<std::vector<std::string_view>> lists(columns.size());
@@ -1807,7 +1931,7 @@ void Store::dashboard_groups(int year, const DashboardLadders& ladders, const Fa
   }
   // The rows whose facts do not fit the typed columns, one by one from their JSON (a partial index
   // holds them: migration 13).
-  Statement u(*db_,
+  Statement u(read.db(),
               "SELECT r.facts FROM bureau_facts f JOIN bureau_records r ON r.uscc = f.uscc AND r.round = f.round "
               "WHERE " +
                   where.which + " AND f.typed = 0" + where.filters + " ORDER BY f.uscc");
@@ -1824,13 +1948,13 @@ void Store::dashboard_groups(int year, const DashboardLadders& ladders, const Fa
 
 PeerCounts Store::peer_counts(const std::string& module, const std::string& division, const std::string& size_class,
                               std::int64_t total_q, const std::string& except_uscc) {
-  const auto lock = guard();
+  const auto read = reading();
   PeerCounts out;
   const std::string column = total_column(module);
   if (column.empty()) {
     // A module without a summary column: read the records (none of the shipped modules).
     Statement s(
-        *db_,
+        read.db(),
         "SELECT r.uscc, r.facts FROM bureau_records r JOIN bureau_facts f ON f.uscc = r.uscc AND f.round = r.round "
         "WHERE f.latest = 1 AND f.division = ? AND f.size_class = ?");
     s.bind(1, division).bind(2, size_class);
@@ -1847,9 +1971,9 @@ PeerCounts Store::peer_counts(const std::string& module, const std::string& divi
   // An index range (latest, division, size_class, total): the whole group, those below, those equal.
   const std::string where =
       " FROM bureau_facts WHERE latest = 1 AND division = ? AND size_class = ? AND " + column + " IS NOT NULL";
-  Statement s(*db_, "SELECT (SELECT count(*)" + where + "), (SELECT count(*)" + where + " AND " + column +
-                        " < ?), (SELECT count(*)" + where + " AND " + column + " = ?), (SELECT " + column +
-                        " FROM bureau_facts WHERE latest = 1 AND uscc = ? AND division = ? AND size_class = ?)");
+  Statement s(read.db(), "SELECT (SELECT count(*)" + where + "), (SELECT count(*)" + where + " AND " + column +
+                             " < ?), (SELECT count(*)" + where + " AND " + column + " = ?), (SELECT " + column +
+                             " FROM bureau_facts WHERE latest = 1 AND uscc = ? AND division = ? AND size_class = ?)");
   s.bind(1, division).bind(2, size_class).bind(3, division).bind(4, size_class).bind(5, total_q);
   s.bind(6, division).bind(7, size_class).bind(8, total_q).bind(9, except_uscc).bind(10, division).bind(11, size_class);
   if (!s.step()) return out;
@@ -1918,8 +2042,8 @@ Store::ImportCounts Store::save_assessment_record(const BureauRecord& record, co
 }
 
 Json Store::bureau_history(const std::string& uscc) {
-  const auto lock = guard();
-  Statement s(*db_,
+  const auto read = reading();
+  Statement s(read.db(),
               std::string("SELECT r.round, r.name, r.region, r.facts, r.source, r.imported_at, r.origin, r.as_of, ") +
                   kRoundYear +
                   ", (SELECT f.latest FROM bureau_facts f WHERE f.uscc = r.uscc AND f.round = r.round)"
@@ -1945,15 +2069,16 @@ Json Store::bureau_history(const std::string& uscc) {
 }
 
 std::vector<int> Store::bureau_years() {
-  const auto lock = guard();
-  Statement s(*db_, std::string("SELECT DISTINCT ") + kRoundYear + " AS y FROM bureau_records r ORDER BY y");
+  const auto read = reading();
+  Statement s(read.db(), std::string("SELECT DISTINCT ") + kRoundYear + " AS y FROM bureau_records r ORDER BY y");
   std::vector<int> out;
   while (s.step()) out.push_back(static_cast<int>(s.integer(0)));
   return out;
 }
 
 std::map<std::string, Json> Store::bureau_origins(const std::vector<std::string>& usccs, int year) {
-  const auto lock = guard();
+  const auto read = reading();
+  read.snapshot();  // every USCC's origin as of one moment
   std::map<std::string, Json> out;
   // The round bureau_rows_in(year) reads: the last by (year, round), of that year or before.
   const std::string sql = std::string(
@@ -1962,7 +2087,7 @@ std::map<std::string, Json> Store::bureau_origins(const std::vector<std::string>
                           (year > 0 ? std::string(" AND ") + kRoundYear + " <= " + std::to_string(year) : "") +
                           " ORDER BY " + kRoundYear + " DESC, r.round DESC LIMIT 1";
   for (const auto& uscc : usccs) {
-    Statement s(*db_, sql);
+    Statement s(read.db(), sql);
     s.bind(1, uscc);
     if (!s.step()) continue;
     Json origin = Json::parse(s.text(0));
@@ -1977,10 +2102,10 @@ std::map<std::string, Json> Store::bureau_origins(const std::vector<std::string>
 }
 
 Json Store::bureau_candidates() {
-  const auto lock = guard();
+  const auto read = reading();
   // The latest round of every enterprise (by year, then round: the flag bureau_rows() reads), as
   // ranking candidates.
-  Statement s(*db_,
+  Statement s(read.db(),
               "SELECT b.uscc, b.name, b.facts FROM bureau_records b JOIN bureau_facts f ON f.uscc = b.uscc AND f.round "
               "= b.round WHERE f.latest = 1 ORDER BY b.uscc");
   Json out = Json::array();
@@ -1989,8 +2114,8 @@ Json Store::bureau_candidates() {
 }
 
 std::optional<Store::LoginAttempts> Store::login_attempts(const std::string& key) {
-  const auto lock = guard();
-  Statement s(*db_, "SELECT count, next_allowed, last FROM login_attempts WHERE key = ?");
+  const auto read = reading();
+  Statement s(read.db(), "SELECT count, next_allowed, last FROM login_attempts WHERE key = ?");
   s.bind(1, key);
   if (!s.step()) return std::nullopt;
   return LoginAttempts{static_cast<int>(s.integer(0)), s.integer(1), s.integer(2)};
@@ -2106,14 +2231,14 @@ std::optional<std::int64_t> local_id(Database& db, const std::string& node, cons
 }  // namespace
 
 std::string Store::node_id() {
-  const auto lock = guard();
-  Statement s(*db_, "SELECT id FROM sync_node");
+  const auto read = reading();
+  Statement s(read.db(), "SELECT id FROM sync_node");
   return s.step() ? s.text(0) : std::string();
 }
 
 std::optional<std::int64_t> Store::assessment_by_global_id(const std::string& gid) {
-  const auto lock = guard();
-  return local_id(*db_, node_id(), "assessments", gid);
+  const auto read = reading();
+  return local_id(read.db(), node_id(), "assessments", gid);
 }
 
 std::string Store::create_machine_token(std::int64_t user_id, const std::string& name, const std::string& now) {
@@ -2125,8 +2250,8 @@ std::string Store::create_machine_token(std::int64_t user_id, const std::string&
 }
 
 std::vector<Store::MachineToken> Store::machine_tokens(std::int64_t user_id) {
-  const auto lock = guard();
-  Statement s(*db_,
+  const auto read = reading();
+  Statement s(read.db(),
               "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM machine_tokens WHERE user_id = ? "
               "ORDER BY id DESC");
   s.bind(1, user_id);
@@ -2516,8 +2641,8 @@ Json Store::sync_apply(const Json& batch, bool mirror, const std::string& now) {
 }
 
 Store::SyncCursor Store::sync_cursor(const std::string& server, const std::string& direction) {
-  const auto lock = guard();
-  Statement s(*db_, "SELECT cursor FROM sync_cursors WHERE server = ? AND direction = ?");
+  const auto read = reading();
+  Statement s(read.db(), "SELECT cursor FROM sync_cursors WHERE server = ? AND direction = ?");
   s.bind(1, server).bind(2, direction);
   if (!s.step()) return {};
   return cursor_from(Json::parse(s.text(0)), "/" + direction);
@@ -2532,8 +2657,8 @@ void Store::set_sync_cursor(const std::string& server, const std::string& direct
 }
 
 Json Store::sync_conflicts(bool open_only, std::optional<std::int64_t> only_enterprise, int limit) {
-  const auto lock = guard();
-  Statement s(*db_,
+  const auto read = reading();
+  Statement s(read.db(),
               "SELECT c.id, c.assessment_id, a.enterprise_id, e.name, c.module, c.question, c.kept, c.kept_at, "
               "c.kept_by, c.incoming, c.incoming_at, c.incoming_by, c.resolved_at, c.resolved_by, c.resolution, "
               "c.created_at FROM sync_conflicts c JOIN assessments a ON a.id = c.assessment_id JOIN enterprises e ON "
@@ -2561,9 +2686,10 @@ Json Store::sync_conflicts(bool open_only, std::optional<std::int64_t> only_ente
 }
 
 std::optional<std::int64_t> Store::conflict_enterprise(std::int64_t id) {
-  const auto lock = guard();
+  const auto read = reading();
   Statement s(
-      *db_, "SELECT a.enterprise_id FROM sync_conflicts c JOIN assessments a ON a.id = c.assessment_id WHERE c.id = ?");
+      read.db(),
+      "SELECT a.enterprise_id FROM sync_conflicts c JOIN assessments a ON a.id = c.assessment_id WHERE c.id = ?");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return s.integer(0);

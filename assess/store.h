@@ -7,8 +7,19 @@
 // shared by several server processes (db.h): the methods and their SQL are the same for both, and
 // versioned migrations (one list per dialect) are applied at open. A narrow interface: the HTTP
 // layer and the CLI call these methods, nothing else touches SQL.
+//
+// Threads: the methods that write run one at a time on one connection (guard()). The methods that
+// only read run on read-only connections of their own (up to kReaders, opened when first needed), so
+// a session lookup or a score's loads never wait for a batch of saves inside its transaction, nor for
+// each other: they read the last committed state (SQLite's WAL, PostgreSQL's READ COMMITTED; a read
+// of several statements takes one snapshot). A read made by a thread that holds guard() — a write
+// method reading, as inside its transaction — stays on the writing connection and sees its own
+// writes. An SQLite ":memory:" database (the tests) has no second connection: every method runs on
+// its one connection, one at a time, as before.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <map>
@@ -18,6 +29,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "scoring/dashboard.h"
@@ -357,14 +369,33 @@ class Store {
   // PostgreSQL), safe while the server runs.
   void backup_to(const std::string& path);
 
-  // The connection, for tests that look at stored rows directly. Hold guard() while using it.
+  // The lock of the connection that writes: a method that writes holds it, so that its statements
+  // (a transaction) never interleave with another's on that connection and its cached statements. A
+  // thread may take it again (a method calling another); while a thread holds it, the methods that
+  // only read use that connection too, so that they see what the thread wrote and has not committed.
+  class Guard {
+   public:
+    explicit Guard(const Store& store);
+    ~Guard();
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+    Guard(Guard&&) = delete;
+    Guard& operator=(Guard&&) = delete;
+
+   private:
+    const Store& store_;
+  };
+  [[nodiscard]] Guard guard() const { return Guard(*this); }
+  // The connection that writes, for tests that look at stored rows directly. Hold guard() while using it.
   Database& database() { return *db_; }
-  // Every public method holds this lock: one connection and its cached statements serve several
-  // threads of the server, and a method's statements (a transaction) never interleave with another's.
-  std::unique_lock<std::recursive_mutex> guard() const { return std::unique_lock<std::recursive_mutex>(mutex_); }
+  // How many read-only connections the methods that only read have opened (0 for ":memory:").
+  std::size_t readers_opened() const;
 
  private:
+  class Reading;
+  struct Reader;
   explicit Store(std::unique_ptr<Database> db);
+  [[nodiscard]] Reading reading() const;
   void migrate();
   void save_facts(const BureauRecord& record, std::int64_t round, bool latest);
   void audit_row(std::int64_t assessment_id, const std::string& module, const std::string& question, const Json& old,
@@ -373,6 +404,15 @@ class Store {
   void save_one(AnswerSave& save);
   std::unique_ptr<Database> db_;
   mutable std::recursive_mutex mutex_;
+  mutable std::atomic<std::thread::id> writer_{};  // the thread holding mutex_, if any
+  mutable int writer_depth_ = 0;                   // how many Guards that thread holds
+  // Read-only connections (Database::open_reader), opened when first needed, up to kReaders; each
+  // serves one thread at a time. Declared after db_: closed before it.
+  static constexpr std::size_t kReaders = 4;
+  mutable bool readers_possible_ = true;  // false once open_reader() gave none (":memory:")
+  mutable std::mutex readers_mutex_;
+  mutable std::condition_variable reader_free_;
+  mutable std::vector<std::unique_ptr<Reader>> readers_;
 };
 
 // A random token of `bytes` bytes as hex (libsodium's randombytes).

@@ -5,6 +5,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "random_answers.h"
 #include "scoring/code_list.h"
 #include "scoring/explain.h"
 #include "scoring/profile.h"
@@ -181,6 +182,9 @@ TEST_CASE(
   };
 
   assess::AssessmentResult rescored = assess::score_assessment(crosswalk, parsed);
+  // The same edits rescored through compiled scorers (scorer.h), as the server's saves are.
+  assess::AssessmentResult compiled = rescored;
+  assess::ModuleScorers scorers;
   int compared = 0, with_errors = 0;
   for (int edit = 1; edit <= 3000; ++edit) {
     const std::string module = modules[pick(modules.size())];
@@ -203,6 +207,9 @@ TEST_CASE(
     }
     assess::set_answer(parsed, module, key, value);
     assess::rescore_module(crosswalk, parsed, module, rescored);
+    assess::rescore_module(crosswalk, parsed, module, compiled, &scorers);
+    for (const auto& [id, m] : rescored.modules)
+      REQUIRE(assess_test::difference(compiled.modules.at(id).result, m.result) == "");
     if (edit % 30 == 0) {
       const auto whole = explained(assess::score_assessment(library, crosswalk, doc, "assessment"));
       const auto incremental = explained(assess::score_assessment(crosswalk, parsed));
@@ -210,6 +217,7 @@ TEST_CASE(
       if (!whole["errors"].empty()) ++with_errors;
       REQUIRE(whole.dump() == incremental.dump());
       REQUIRE(whole.dump() == explained(rescored).dump());  // only the modules the edit reaches were rescored
+      REQUIRE(whole.dump() == explained(compiled).dump());
     }
   }
   CHECK(compared == 100);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <sstream>
 #include <string>
@@ -587,6 +588,62 @@ TEST_CASE("a second connection to the database sees every change, each raising t
   CHECK(attempts->last == 1000);
   second->forget_login_attempts("name zhang");
   CHECK_FALSE(first->login_attempts("name zhang"));
+}
+
+TEST_CASE("a read goes on beside an open write transaction: it sees the committed state, the writer its own") {
+  // An SQLite file (WAL) or the PostgreSQL database of ASSESS_TEST_DATABASE: the store reads on
+  // connections of their own while its writer is inside a transaction (a batch of saves).
+  TempDir dir;
+  std::unique_ptr<Store> store =
+      assess::testing::testing_postgres() ? assess::testing::open_test_store() : Store::open(dir.file("read.db"));
+  const auto e = store->add_enterprise(enterprise_named("甲"));
+  const auto a = store->add_assessment(assessment_of(e.id));
+  const std::string module = "sme-digital-2024", question = "q05_information_systems";
+  store->save_answer(a.id, module, question, "most", std::nullopt, "2026-05-01T10:00:00Z");
+  const std::int64_t committed = store->assessment(a.id)->version;
+  {
+    // This thread writes, as save_answers() does, and holds the transaction open.
+    const auto lock = store->guard();
+    assess::Database& db = store->database();
+    db.begin();
+    assess::Cursor& answer = db.prepare("UPDATE answers SET answer = ? WHERE assessment_id = ? AND question = ?");
+    answer.bind_text(1, "\"all\"");
+    answer.bind_int(2, a.id);
+    answer.bind_text(3, question);
+    while (answer.step()) {
+    }
+    answer.reset();
+    assess::Cursor& version = db.prepare("UPDATE assessments SET version = version + 1 WHERE id = ?");
+    version.bind_int(1, a.id);
+    while (version.step()) {
+    }
+    version.reset();
+    // Its own reads see its write.
+    CHECK(store->answer(a.id, module, question) == "all");
+    CHECK(store->assessment(a.id)->version == committed + 1);
+    // Another thread's reads do not wait for the commit: they read the state before the transaction.
+    auto read = std::async(std::launch::async, [&] {
+      return std::make_tuple(store->answer(a.id, module, question), store->assessment(a.id)->version,
+                             store->state(a.id).version, store->answers(a.id)[module][question]);
+    });
+    // Not a measure of time: a read that waited for this transaction would wait forever, and the
+    // commit below lets it go before the check fails.
+    const bool finished = read.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+    db.commit();
+    REQUIRE(finished);
+    CHECK(read.get() == std::make_tuple(Json("most"), committed, committed, Json("most")));
+  }
+  // After the commit, a read on any thread sees it.
+  CHECK(store->answer(a.id, module, question) == "all");
+  CHECK(std::async(std::launch::async, [&] { return store->assessment(a.id)->version; }).get() == committed + 1);
+  CHECK(store->readers_opened() >= 1);
+}
+
+TEST_CASE("an in-memory database has no second connection: its reads use the one connection") {
+  auto store = Store::open(":memory:");
+  const auto e = store->add_enterprise(enterprise_named("甲"));
+  CHECK(std::async(std::launch::async, [&] { return store->enterprise(e.id)->name; }).get() == "甲");
+  CHECK(store->readers_opened() == 0);
 }
 
 TEST_CASE("enterprise search ignores ASCII case and takes % and _ literally on both databases") {

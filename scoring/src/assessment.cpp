@@ -280,9 +280,11 @@ std::vector<Error> assessment_errors(const ParsedAssessment& assessment, const s
 
 // One module: its own answers, what the crosswalk fills in from modules scored before it, the score.
 // Only modules before `id` in `order` are read, as when every module is scored in turn.
+// With `scorers`, through the module's Scorer into `storage` (a result whose memory to reuse).
 ModuleResult score_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment,
                           const std::vector<std::string>& order, const std::string& id,
-                          const std::map<std::string, ModuleResult>& scored) {
+                          const std::map<std::string, ModuleResult>& scored, ModuleScorers* scorers = nullptr,
+                          ScoreResult storage = {}) {
   const auto position = std::find(order.begin(), order.end(), id);
   const std::string& file = assessment.file;
   const ParsedModule& parsed = assessment.modules.at(id);
@@ -336,7 +338,12 @@ ModuleResult score_module(const Crosswalk& crosswalk, const ParsedAssessment& as
       }
     }
   }
-  mr.result = score(q, mr.answers);
+  if (scorers) {
+    mr.result = std::move(storage);
+    scorers->score(q, mr.answers, mr.result);
+  } else {
+    mr.result = score(q, mr.answers);
+  }
   return mr;
 }
 
@@ -353,8 +360,14 @@ AssessmentResult score_assessment(const Crosswalk& crosswalk, const ParsedAssess
   return out;
 }
 
+void ModuleScorers::score(const Questionnaire& q, const AnswerSet& answers, ScoreResult& out) {
+  auto it = scorers_.find(&q);
+  if (it == scorers_.end()) it = scorers_.emplace(&q, Scorer(q)).first;
+  it->second.score(answers, out);
+}
+
 std::vector<std::string> rescore_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment,
-                                        const std::string& module, AssessmentResult& result) {
+                                        const std::string& module, AssessmentResult& result, ModuleScorers* scorers) {
   // The order depends only on the crosswalk and the modules present: the same modules, the same order.
   const bool same_modules = result.modules.size() == assessment.modules.size() &&
                             std::all_of(assessment.modules.begin(), assessment.modules.end(),
@@ -367,7 +380,10 @@ std::vector<std::string> rescore_module(const Crosswalk& crosswalk, const Parsed
   for (const auto& id : result.order) {
     if (!dirty.count(id)) continue;
     rescored.push_back(id);
-    result.modules.insert_or_assign(id, score_module(crosswalk, assessment, result.order, id, result.modules));
+    // Only the modules before `id` are read: its own old result lends its storage.
+    ScoreResult storage = scorers ? std::move(result.modules.at(id).result) : ScoreResult{};
+    result.modules.insert_or_assign(
+        id, score_module(crosswalk, assessment, result.order, id, result.modules, scorers, std::move(storage)));
     for (const auto& link : crosswalk.links) {
       if (link.from.module != id) continue;
       for (const auto& to : link.to) dirty.insert(to.module);

@@ -16,6 +16,7 @@
 #include "scoring/error.h"
 #include "scoring/questionnaire.h"
 #include "scoring/score.h"
+#include "scoring/scorer.h"
 
 namespace assess {
 
@@ -128,11 +129,26 @@ void set_answer(ParsedAssessment& assessment, const std::string& module, const s
 // Applies the crosswalk and scores every module, in dependency order.
 [[nodiscard]] AssessmentResult score_assessment(const Crosswalk& crosswalk, const ParsedAssessment& assessment);
 
+// The compiled Scorer (scorer.h) of each questionnaire met, made on first use and kept: what scores
+// modules again and again (a server's saves) keeps, so that a module is scored through its Scorer,
+// with the result's storage reused, instead of by the reference score() (the same result, bit for
+// bit). Not thread-safe, like a Scorer: one per thread. The questionnaires must outlive it.
+class ModuleScorers {
+ public:
+  // `out = score(q, answers)`, through q's Scorer and into out's storage.
+  void score(const Questionnaire& q, const AnswerSet& answers, ScoreResult& out);
+
+ private:
+  std::map<const Questionnaire*, Scorer> scorers_;
+};
+
 // After one module's own answers changed (set_answer), rescores that module and every module a
 // crosswalk link carries its facts into, transitively, and keeps the others: `result` becomes what
 // score_assessment(crosswalk, assessment) gives, for the cost of the modules reached. `result` must
 // be a score of the same assessment (the same modules). Returns the modules rescored, in order.
+// With `scorers`, the modules are scored through them (the same result).
 std::vector<std::string> rescore_module(const Crosswalk& crosswalk, const ParsedAssessment& assessment,
-                                        const std::string& module, AssessmentResult& result);
+                                        const std::string& module, AssessmentResult& result,
+                                        ModuleScorers* scorers = nullptr);
 
 }  // namespace assess
