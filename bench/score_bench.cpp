@@ -66,6 +66,14 @@ int sme_figure(double seconds, bool reference = true, bool random_only = false) 
     });
     std::printf("SME digital level 2024, score (parsed demo answers, %zu questions): %10.0f assessments/s per core\n",
                 sme.questions.size(), sme_scored);
+    // Parsing the same answers from JSON: what the Scorer no longer converts per score (each
+    // number's exact 64-bit form, Answer::value64) is worked out here, once per answer.
+    const double sme_parsed_rate = rate(seconds / 4, [&](long long) {
+      const ParsedAnswers p = parse_answers(sme, sme_answers, "demo-answers.json");
+      sink = sink + p.set.answers[0].number;
+    });
+    std::printf("SME digital level 2024, parse_answers (demo answers as JSON):  %10.0f answer sets/s per core\n",
+                sme_parsed_rate);
   }
   // The same answers through a Scorer (scorer.h): compiled once, scored into a result kept between calls.
   Scorer scorer(sme);

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scoring/error.h"
@@ -411,4 +412,65 @@ TEST_CASE("an answer saved with an option's former id reads as the corrected opt
   assess::ParsedAnswers unknown = assess::parse_answers(
       q, assess::Json{{"questionnaire", q.id}, {"answers", {{"mat_level", "l2_invented"}}}}, "saved.json");
   CHECK_FALSE(unknown.errors.empty());
+}
+
+TEST_CASE("a selection keeps its options in the order given, inside the answer or beyond it") {
+  SUBCASE("up to kInline options, and more: every index kept, in order") {
+    assess::Selection s;
+    std::vector<int> expected;
+    for (int i = 0; i < 20; ++i) {
+      s.push_back(19 - i);
+      expected.push_back(19 - i);
+    }
+    CHECK(s.size() == 20);
+    CHECK(s == expected);
+    CHECK(s[0] == 19);
+    CHECK(s[19] == 0);
+    CHECK(s.to_vector() == expected);
+  }
+  SUBCASE("copies and moves hold the same options; a moved-from selection is empty") {
+    for (const int n : {3, 20}) {  // inline and on the heap
+      assess::Selection s;
+      for (int i = 0; i < n; ++i) s.push_back(i * 2);
+      const assess::Selection copy = s;  // NOLINT(performance-unnecessary-copy-initialization): the copy is tested
+      CHECK(copy == s);
+      assess::Selection moved = std::move(s);
+      CHECK(moved == copy);
+      CHECK(s.empty());  // NOLINT(bugprone-use-after-move): moved-from state is specified
+      s = {7};
+      CHECK(s == std::vector<int>{7});
+      moved = s;
+      CHECK(moved == std::vector<int>{7});
+    }
+  }
+  SUBCASE("assigning fewer options than before keeps only those") {
+    assess::Selection s;
+    for (int i = 0; i < 20; ++i) s.push_back(i);
+    const std::vector<int> two = {4, 1};
+    s.assign(two.begin(), two.end());
+    CHECK(s == two);
+    CHECK_FALSE(s == std::vector<int>{4, 1, 2});
+  }
+}
+
+TEST_CASE("a number's exact 64-bit form is worked out when the answer is parsed") {
+  const Questionnaire& q = definition();
+  // 93.1 is 931/10 as typed; 2500 is whole; a choice's option id is outside the arithmetic.
+  const assess::Answer decimal = assess::parse_answer(q, index_of("staff"), 93.1, "form", "/staff");
+  CHECK(decimal.value64.kind == assess::exact::Value::Kind::kNumber);
+  CHECK(decimal.value64.num == 931);
+  CHECK(decimal.value64.den == 10);
+  CHECK_FALSE(decimal.value64.outside);
+  const assess::Answer whole = assess::parse_answer(q, index_of("staff"), 2500, "form", "/staff");
+  CHECK(whole.value64.num == 2500);
+  CHECK(whole.value64.den == 1);
+  const assess::Answer choice = assess::parse_answer(q, index_of("q_single"), "b", "form", "/q_single");
+  CHECK(choice.value64.outside);
+  const assess::Answer na = assess::parse_answer(q, index_of("q_na"), Json{{"na", true}}, "form", "/q_na");
+  CHECK(na.value64.kind == assess::exact::Value::Kind::kNull);
+  // set_value keeps the two together when a value changes (the gap search's what-if moves).
+  assess::Answer changed = whole;
+  changed.set_value(0.25);
+  CHECK(changed.value64.num == 1);
+  CHECK(changed.value64.den == 4);
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
@@ -43,6 +44,32 @@ TEST_CASE("exact arithmetic: (93.1 − 95) ÷ 95 is −0.02 and 4843.1 × 100 ÷
       *exact::div(*exact::mul(*exact::from_double(4843.1), exact::Rational::integer(100)), *exact::from_double(48431));
   CHECK(share.to_string() == "10");
   CHECK_FALSE(exact::div(share, exact::Rational::integer(0)));
+}
+
+TEST_CASE("a rational is kept in lowest terms: the common factor std::gcd finds is divided out") {
+  // Operands below 2^32 (Euclid on 32-bit divisions), wider ones (binary gcd) and the edges between.
+  std::mt19937_64 rng(13);
+  const std::vector<std::uint64_t> edges = {
+      1, 2, 10, 0xFFFFFFFFu, 0x100000000u, 0x100000001u, std::uint64_t{std::numeric_limits<std::int64_t>::max()}};
+  for (int i = 0; i < 20000; ++i) {
+    // Within ±(2^63 − 1), denominator > 0.
+    std::uint64_t a = std::max<std::uint64_t>(rng() >> (1 + rng() % 63), 1);
+    std::uint64_t b = std::max<std::uint64_t>(rng() >> (1 + rng() % 63), 1);
+    if (i % 3 == 0) {  // a common factor of up to 20 bits, products below and above 2^32
+      const std::uint64_t common = 1 + rng() % (1u << 20);
+      a = common * (1 + rng() % (std::uint64_t{1} << (rng() % 40)));
+      b = common * (1 + rng() % (std::uint64_t{1} << (rng() % 40)));
+    }
+    if (i < static_cast<int>(edges.size() * edges.size())) {
+      a = edges[static_cast<std::size_t>(i) % edges.size()];
+      b = edges[static_cast<std::size_t>(i) / edges.size()];
+    }
+    const std::uint64_t g = std::gcd(a, b);
+    const auto r = exact::Rational::make(static_cast<exact::Int>(a), static_cast<exact::Int>(b));
+    REQUIRE(r);
+    CHECK(r->num() == static_cast<exact::Int>(a / g));
+    CHECK(r->den() == static_cast<exact::Int>(b / g));
+  }
 }
 
 TEST_CASE("exact expressions: the arithmetic subset of JsonLogic, null where an input is missing") {

@@ -114,7 +114,7 @@ void parse_value(const Question& question, const Json& v, Answer& out, const std
       if (question.format == "uscc") {
         UsccCheck check = check_uscc(v.get<std::string>());
         if (!check.valid) fail("unified social credit code " + v.dump() + ": " + check.error);
-        out.value = check.normalized;  // stored normalised: upper-case, half-width, no separators
+        out.set_value(check.normalized);  // stored normalised: upper-case, half-width, no separators
         out.present = true;
         return;
       }
@@ -127,7 +127,7 @@ void parse_value(const Question& question, const Json& v, Answer& out, const std
         fail("expected a date as \"YYYY-MM-DD\", got " + v.dump());
       break;
   }
-  out.value = v;
+  out.set_value(v);
   out.present = true;
 }
 

@@ -21,10 +21,24 @@ bool fits64(Int v) {
   return v <= kMax64 && v >= -kMax64;
 }
 
-// Binary gcd (Stein): shifts and subtractions instead of a division per step. gcd(0, b) = b.
+// gcd(0, b) = b. Operands below 2^32 (typed figures and the denominators of decimals: the usual
+// case) by Euclid's algorithm on 32-bit divisions, which current processors do in a few cycles and
+// which takes few steps when one operand is much smaller (a decimal's 10^k); wider ones by binary
+// gcd (Stein): shifts and subtractions instead of a 64-bit division per step. Measured in the
+// Scorer's random SME answer sets, where each division of decimals takes a gcd or two (issue 13).
 std::uint64_t gcd64(std::uint64_t a, std::uint64_t b) {
   if (a == 0) return b;
   if (b == 0) return a;
+  if (((a | b) >> 32) == 0) {
+    auto x = static_cast<std::uint32_t>(a);
+    auto y = static_cast<std::uint32_t>(b);
+    while (y != 0) {
+      const std::uint32_t rest = x % y;
+      x = y;
+      y = rest;
+    }
+    return x;
+  }
   const int shift = __builtin_ctzll(a | b);
   a >>= __builtin_ctzll(a);
   do {

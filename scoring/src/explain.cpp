@@ -172,7 +172,7 @@ Json explain_score(const Questionnaire& q, const AnswerSet& answers, const Score
       item["points"] = number(qr.points);
       item["max"] = number(qr.max);
       item["weight"] = number(question.weight);
-      std::vector<int> chosen = a.selected;
+      std::vector<int> chosen = a.selected.to_vector();
       if (question.type == QuestionType::kBand) chosen = qr.band >= 0 ? std::vector<int>{qr.band} : std::vector<int>{};
       item["chosen"] = option_list(question, qr.answered ? chosen : std::vector<int>{}, lang, words);
       if (question.type == QuestionType::kBand && qr.answered) item["value"] = number(qr.value);

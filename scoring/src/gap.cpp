@@ -56,8 +56,8 @@ void set_selection(const Question& question, Answer& a, const std::vector<int>& 
     a.what_if_band = to[0];
     return;
   }
-  a.selected = to;
-  a.value = selection_value(question, to);
+  a.selected.assign(to.begin(), to.end());
+  a.set_value(selection_value(question, to));
 }
 
 }  // namespace
@@ -428,7 +428,7 @@ class Search {
       if (question.type == QuestionType::kBand) {
         if (r.answered && r.band >= 0) imp.from = {r.band};
       } else if (original_.answers[static_cast<std::size_t>(m.question)].present) {
-        imp.from = original_.answers[static_cast<std::size_t>(m.question)].selected;
+        imp.from = original_.answers[static_cast<std::size_t>(m.question)].selected.to_vector();
       }
       imp.to = m.to;
       imp.steps = m.steps;

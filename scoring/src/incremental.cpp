@@ -162,7 +162,7 @@ void IncrementalScore::select(int qi, std::span<const int> options) {
     a.what_if_band = options[0];
   } else {
     a.selected.assign(options.begin(), options.end());
-    if (read_by_rule_[static_cast<std::size_t>(qi)]) a.value = selection_value(question, options);
+    if (read_by_rule_[static_cast<std::size_t>(qi)]) a.set_value(selection_value(question, options));
   }
   update(qi);
 }
@@ -176,7 +176,10 @@ void IncrementalScore::reset(int qi) {
   a.selected.assign(from.selected.begin(), from.selected.end());
   a.number = from.number;
   a.what_if_band = from.what_if_band;
-  if (read_by_rule_[i] || value_changed_[i]) a.value = from.value;
+  if (read_by_rule_[i] || value_changed_[i]) {
+    a.value = from.value;
+    a.value64 = from.value64;
+  }
   value_changed_[i] = 0;
   update(qi);
 }

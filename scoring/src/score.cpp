@@ -239,7 +239,7 @@ bool detail::score_question(const Questionnaire& q, const AnswerSet& answers, Sc
   out.answered = a.present;
   out.value = a.number;
   int derived = -1;  // the option of a band decided here rather than by the answer
-  std::span<const int> selected(a.selected);
+  std::span<const int> selected(a.selected.data(), a.selected.size());
   if (question.type == QuestionType::kBand && a.what_if_band >= 0) {
     // Gap search and what-if: the band is forced, whatever the facts behind it.
     out.answered = true;

@@ -17,28 +17,11 @@ bool fits64(exact::Int v) {
   return v <= kMax64 && v >= -kMax64;
 }
 
-// exact::Value64::of for an answer: the usual figures (whole numbers) read in place, the rest by
-// Value64::of itself.
+// What a computed value's 64-bit program reads for an answer: its exact form, worked out when its
+// value was set (Answer::value64); null when absent or not applicable, as the lookups give.
 exact::Value64 value64_of(const Answer& a) {
   if (!a.present || a.not_applicable) return exact::Value64{};
-  const Json& v = a.value;
-  exact::Value64 out;
-  if (v.is_number_unsigned()) {
-    const auto u = v.get<std::uint64_t>();
-    if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      out.kind = exact::Value::Kind::kNumber;
-      out.num = static_cast<std::int64_t>(u);
-      return out;
-    }
-  } else if (v.is_number_integer()) {
-    const auto i = v.get<std::int64_t>();
-    if (i != std::numeric_limits<std::int64_t>::min()) {
-      out.kind = exact::Value::Kind::kNumber;
-      out.num = i;
-      return out;
-    }
-  }
-  return exact::Value64::of(&v);
+  return a.value64;
 }
 
 // Rational::to_double of a 64-bit rational, in place: the same conversion (both through long double).
@@ -305,7 +288,8 @@ void Scorer::score(const AnswerSet& answers, ScoreResult& r) {
   detail::AnswerScope scope(answers, r.computed, r.questions);
 
   // Computed values (score_computed). The exact rules run as flat programs over 64-bit values
-  // converted once here rather than per var (exact::Program); a slot holds what score_computed's
+  // (exact::Program), each answer's worked out when it was parsed (Answer::value64) and copied into
+  // its slot here, so nothing is converted per var or per score; a slot holds what score_computed's
   // lookups give: an answer when given and applicable (computed values read answers whatever their
   // visibility), a computed value exactly when it has an exact form, else as its JSON value. A rule
   // reads only computed values before its own (the loader orders them); clearing them keeps a value
