@@ -152,8 +152,12 @@ std::string Phrase::in(const std::string& lang, const Words& words) const {
     return it == texts.end() ? std::string() : it->second.in(lang);
   }
   std::map<std::string, std::string> values = params;
+  // A parameter both worded and a text: the catalogue's word when it has the key, else the text.
+  for (const auto& [name, inner] : worded) {
+    if (words.texts.contains(inner)) values.emplace(name, words(inner));
+  }
   for (const auto& [name, text] : texts) values.emplace(name, text.in(lang));
-  for (const auto& [name, inner] : worded) values.emplace(name, words(inner));
+  for (const auto& [name, inner] : worded) values.emplace(name, words(inner));  // a key the words lack: itself
   if (!items.empty()) {
     std::string joined;
     const std::string sep = words(joiner);
