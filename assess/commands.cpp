@@ -1452,7 +1452,7 @@ int cmd_dashboard(const std::vector<std::string>& args, std::ostream& out, std::
     } else {
       candidates = load_candidates(candidates_file);
     }
-    const Catalogue catalogue = load_catalogue_dir(policies_dir(dir));
+    Catalogue catalogue = load_catalogue_dir(policies_dir(dir));
     check_dashboard_ladders(catalogue.dashboard, Library::load_dir(questionnaires_dir("")));
     const std::vector<DashboardTarget> targets = dashboard_targets(catalogue);
     const DashboardLadders& ladders = catalogue.dashboard;

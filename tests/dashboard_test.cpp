@@ -650,20 +650,28 @@ namespace {
 
 const std::string kLadders = ASSESS_SOURCE_DIR "/tests/data/dashboard-ladders";
 
-// The shipped questionnaires and the made-up one of tests/data/extension.
+// The shipped questionnaires, the made-up one of tests/data/extension and the five-level one of
+// tests/data/dashboard-ladders/five.
 const assess::Library& library_with_made_up() {
   static const assess::Library library = [] {
     assess::Library l = assess::Library::load_dir(ASSESS_SOURCE_DIR "/questionnaires");
     l.add(assess::load_questionnaire_file(ASSESS_SOURCE_DIR
                                           "/tests/data/extension/questionnaires/made-up-energy/made-up-energy.json"));
+    l.add(assess::load_questionnaire_file(kLadders + "/five/made-up-rungs.json"));
     return l;
   }();
   return library;
 }
 
+// A ladders file of the fixture, checked against the library (which takes the levels' names).
+assess::DashboardLadders checked_ladders(const std::string& file) {
+  assess::DashboardLadders ladders = assess::load_dashboard_ladders(assess::read_json_file(file), file);
+  assess::check_dashboard_ladders(ladders, library_with_made_up());
+  return ladders;
+}
+
 const assess::DashboardLadders& made_up_ladders() {
-  static const assess::DashboardLadders ladders = assess::load_dashboard_ladders(
-      assess::read_json_file(kLadders + "/made-up/dashboard.json"), kLadders + "/made-up/dashboard.json");
+  static const assess::DashboardLadders ladders = checked_ladders(kLadders + "/made-up/dashboard.json");
   return ladders;
 }
 
@@ -691,7 +699,13 @@ TEST_CASE(
     CHECK(l.sme_classes[i].document == "xishan-2025-equipment");
     CHECK(l.sme_classes[i].cite == "二、（二）5");
   }
-  CHECK_NOTHROW(assess::check_dashboard_ladders(l, library_with_made_up()));
+  assess::DashboardLadders checked = l;
+  CHECK_NOTHROW(assess::check_dashboard_ladders(checked, library_with_made_up()));
+  // The levels' names, taken from the questionnaires.
+  REQUIRE(checked.smart_factory.names.size() == 4);
+  CHECK(checked.smart_factory.names[1].zh == "先进级");
+  REQUIRE(checked.sme_digital.names.size() == 4);
+  CHECK(checked.sme_digital.names[0].en == "Level 1");
   // Typed columns exist for both shipped ladders: the store counts them in SQL.
   const assess::DashboardColumns columns(l);
   CHECK(columns.typed);
@@ -700,20 +714,22 @@ TEST_CASE(
                                                         "results.smart-factory-2025.level", "profile.sme_quality_tier",
                                                         "results.sme-digital-2024", "results.sme-digital-2024.level",
                                                         "profile.digital_rd_tools", "profile.green_factory_level"});
-  // Each rung of each ladder has its words in the shipped catalogues ("srv_dash_tier_<k>", "srv_dash_sme_level_<k>").
-  for (std::size_t k = 1; k <= l.smart_factory.levels.size(); ++k) {
-    CHECK(zh_words()("srv_dash_tier_" + std::to_string(k)) != "srv_dash_tier_" + std::to_string(k));
-    CHECK(en_words()("srv_dash_tier_" + std::to_string(k)) != "srv_dash_tier_" + std::to_string(k));
+  // The shipped catalogues word each rung of the two shipped ladders by its level
+  // ("srv_dash_level_<module>.<level>"): the dashboard's words for them predate the questionnaires'
+  // names (基础级 but "basic", not "Basic"; 一级（初始级）, not 一级).
+  for (const assess::DashboardLadder* ladder : {&l.smart_factory, &l.sme_digital}) {
+    for (const auto& level : ladder->levels) {
+      const std::string key = "srv_dash_level_" + ladder->module + "." + level;
+      CHECK_MESSAGE(zh_words().texts.contains(key), key);
+      CHECK_MESSAGE(en_words().texts.contains(key), key);
+    }
   }
-  for (std::size_t k = 1; k <= l.sme_digital.levels.size(); ++k) {
-    CHECK(zh_words()("srv_dash_sme_level_" + std::to_string(k)) != "srv_dash_sme_level_" + std::to_string(k));
-    CHECK(en_words()("srv_dash_sme_level_" + std::to_string(k)) != "srv_dash_sme_level_" + std::to_string(k));
-  }
+  CHECK(zh_words()("srv_dash_level_smart-factory-2025.SF1") == "基础级");
+  CHECK(zh_words()("srv_dash_level_sme-digital-2024.L1") == "一级（初始级）");
 }
 
 TEST_CASE("a made-up third questionnaire as both ladders gives the figures worked by hand (README of the fixture)") {
   const assess::DashboardLadders& ladders = made_up_ladders();
-  CHECK_NOTHROW(assess::check_dashboard_ladders(ladders, library_with_made_up()));
   CHECK_FALSE(assess::DashboardColumns(ladders).typed);  // made-up-energy has no typed column
   const auto cs = made_up_candidates();
   assess::DashboardOptions options;
@@ -732,11 +748,12 @@ TEST_CASE("a made-up third questionnaire as both ladders gives the figures worke
   const auto& e2 = figure(d, "sf_tier_share/E2");
   CHECK(*e2.numerator == 2);
   CHECK(*e2.value == 50);
-  // The formula names the ladder's module; the top level has nothing above it ("_top"); level k is
-  // worded as the k-th smart-factory tier ("srv_dash_tier_2").
+  // The formula names the ladder's module; the top level has nothing above it ("_top"); the rung is
+  // worded by the level's name in made-up-energy (成熟 / Mature): the catalogues have no key for it.
   CHECK(e2.formula.in("en", en_words()) ==
-        "above-size firms whose made-up-energy self-check reaches advanced ÷ above-size firms with that self-check "
+        "above-size firms whose made-up-energy self-check reaches Mature ÷ above-size firms with that self-check "
         "(indicative)");
+  CHECK(e2.title.in("zh-CN", zh_words()) == "规上工业企业中成熟智能工厂占比");
   for (const auto& f : d.figures) CHECK(f.id.rfind("sf_tier_share/SF", 0) != 0);
   // SME level by class: innovative at E1 or higher 2 of 3 assessed (c4 has no made-up-energy result).
   const auto& inn = figure(d, "sme_level_by_class/innovative/E1");
@@ -775,6 +792,81 @@ TEST_CASE("a made-up third questionnaire as both ladders gives the figures worke
   CHECK(*only.value == 100);
 }
 
+TEST_CASE("a five-level ladder is worded by its questionnaire's level names, with no catalogue key (fixture five/)") {
+  const assess::DashboardLadders ladders = checked_ladders(kLadders + "/five/dashboard.json");
+  // No catalogue has words for made-up-rungs' levels.
+  for (const auto& level : ladders.smart_factory.levels) {
+    CHECK_FALSE(zh_words().texts.contains("srv_dash_level_made-up-rungs." + level));
+    CHECK_FALSE(en_words().texts.contains("srv_dash_level_made-up-rungs." + level));
+  }
+  assess::DashboardOptions options;
+  options.min_group = 1;
+  options.tier_basis = assess::TierBasis::kAssessed;
+  const auto d = assess::dashboard(
+      assess::candidates_from_json(assess::read_json_file(kLadders + "/five/candidates.json"), "candidates.json"),
+      ladders, shipped_targets(), "320205", options);
+  const assess::Json zh = assess::dashboard_to_json(d, "zh-CN", zh_words());
+  const assess::Json en = assess::dashboard_to_json(d, "en", en_words());
+  const auto json_figure = [](const assess::Json& j, const std::string& id) {
+    for (const auto& f : j["figures"]) {
+      if (f["id"] == id) return f;
+    }
+    FAIL("no figure " << id);
+    return assess::Json();
+  };
+  // One figure per level; the 规上 firms with the self-check are d1–d5 (README of the fixture):
+  // at R1 or higher d1 d2 d3 d4, R2 and R3 d2 d3 d4, R4 d3 d4, R5 d3.
+  struct Rung {
+    const char* level;
+    const char* zh;
+    const char* en;
+    int at_or_above;
+  };
+  const Rung rungs[] = {{"R1", "萌芽级", "Sprout", 4},
+                        {"R2", "成长级", "Sapling", 3},
+                        {"R3", "壮大级", "Young tree", 3},
+                        {"R4", "成熟级", "Grown tree", 2}};
+  for (const Rung& r : rungs) {
+    INFO("level ", r.level);
+    const std::string id = std::string("sf_tier_share/") + r.level;
+    CHECK(figure(d, id).denominator == 5);
+    CHECK(*figure(d, id).numerator == r.at_or_above);
+    CHECK(json_figure(zh, id)["title"] == std::string("规上工业企业中") + r.zh + "及以上智能工厂占比");
+    CHECK(json_figure(en, id)["title"] ==
+          std::string("share of above-size firms at the ") + r.en + " smart-factory tier or higher");
+    CHECK(json_figure(en, id)["formula"] == std::string("above-size firms whose made-up-rungs self-check reaches ") +
+                                                r.en +
+                                                " or higher ÷ above-size firms with that self-check (indicative)");
+  }
+  // The fifth, the top, has nothing above it: 1 of 5 = 20 %.
+  CHECK(*figure(d, "sf_tier_share/R5").value == 20);
+  CHECK(json_figure(zh, "sf_tier_share/R5")["title"] == "规上工业企业中参天级智能工厂占比");
+  CHECK(json_figure(en, "sf_tier_share/R5")["title"] == "share of above-size firms at the Old oak smart-factory tier");
+  // SME pairs: innovative at R2 (higher classes included: d1 d2 d3 d5 d6, at R2 or higher d2 d3 d6 = 3 of 5),
+  // little giants at R5 (d3 d6, d3 there: 1 of 2). zh names the rung, en the level's id.
+  const auto& innovative = figure(d, "sme_level_by_class/innovative/R2");
+  CHECK(innovative.denominator == 5);
+  CHECK(*innovative.numerator == 3);
+  CHECK(innovative.breakdown ==
+        assess::Json{{"below_R1", 1}, {"R1", 1}, {"R2", 1}, {"R3", 1}, {"R4", 0}, {"R5", 1}, {"not_assessed", 0}});
+  CHECK(json_figure(zh, "sme_level_by_class/innovative/R2")["title"] ==
+        "创新型中小企业（含更高层级）中数字化水平达到成长级及以上的占比");
+  CHECK(json_figure(en, "sme_level_by_class/innovative/R2")["title"] ==
+        "share of innovative SMEs (higher rungs included) at SME digital level R2 or higher");
+  CHECK(*figure(d, "sme_level_by_class/little_giant/R5").value == 50);
+  CHECK(json_figure(zh, "sme_level_by_class/little_giant/R5")["formula"] ==
+        "专精特新“小巨人”企业中 made-up-rungs 评测达到参天级及以上的企业数 ÷ 其中已完成评测的企业数");
+}
+
+TEST_CASE("a ladder whose names were not taken shows each rung's catalogue key") {
+  // Loaded without check_dashboard_ladders(): a catalogue key the words lack reads as itself (text.h).
+  const assess::DashboardLadders ladders = assess::load_dashboard_ladders(
+      assess::read_json_file(kLadders + "/five/dashboard.json"), kLadders + "/five/dashboard.json");
+  const auto d = assess::dashboard({}, ladders, {}, "320205");
+  CHECK(figure(d, "sf_tier_share/R1").title.in("en", en_words()) ==
+        "share of above-size firms at the srv_dash_level_made-up-rungs.R1 smart-factory tier or higher");
+}
+
 TEST_CASE("a ladder not configured has no figure; its targets are listed as not measured") {
   assess::DashboardLadders ladders = shipped_ladders();
   ladders.smart_factory = {};
@@ -806,7 +898,7 @@ TEST_CASE("every malformed dashboard ladders file fails with its one expected me
     REQUIRE_FALSE(expected.empty());
     std::string actual = "(loaded without error)";
     try {
-      const auto catalogue = assess::load_catalogue_dir(kLadders + "/malformed/" + name);
+      auto catalogue = assess::load_catalogue_dir(kLadders + "/malformed/" + name);
       assess::check_dashboard_ladders(catalogue.dashboard, library_with_made_up());
     } catch (const assess::Error& e) {
       actual = e.what();

@@ -363,7 +363,7 @@ TEST_CASE("every server word the code asks for is in the shipped catalogues") {
         ++keys;
         const std::string what = entry.path().filename().string() + " asks for " + key;
         if (key.back() == '_') {
-          // A key completed in code ("srv_dash_tier_" + "2", "srv_cli_flag_" + a flag id): the
+          // A key completed in code ("srv_dash_level_" + "<module>.<level>", "srv_cli_flag_" + a flag id): the
           // catalogue must hold keys that begin with it.
           bool some = false;
           for (const auto& item : zh.items()) some = some || item.key().rfind(key, 0) == 0;
@@ -463,6 +463,8 @@ TEST_CASE("a made-up questionnaire named as the dashboard's ladders: the server'
   CHECK(figures["sme_level_by_class/provincial_zjtx/E2"]["suppressed"] == true);
   CHECK(figures.count("sf_tier_share/E1") == 1);
   CHECK(figures.count("sf_tier_share/E2") == 1);
+  // The rung is worded by made-up-energy's own level name (E2: "Mature"): no catalogue has a key for it.
+  CHECK(figures["sf_tier_share/E2"]["title"] == "share of above-size firms at the Mature smart-factory tier");
   CHECK(figures.count("sf_tier_share/SF1") == 0);
   CHECK(figures.count("sme_level_by_class/innovative/L1") == 0);
   // The drill-down counts each enterprise alone: five in the numerator, r4 left out unassessed, r5

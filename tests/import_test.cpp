@@ -588,6 +588,52 @@ TEST_CASE("the template in English reads back without a problem") {
         "uscc");
 }
 
+// --- issue 12 item 3: the identity columns are the profile's ------------------------------------
+
+namespace {
+std::vector<std::string> column_ids(const assess::Library& lib) {
+  std::vector<std::string> out;
+  for (const auto& c : assess::import_columns(lib, shipped_criteria(), shipped_ladders())) out.push_back(c.id);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("the template opens with the USCC and the profile's identity questions, in the profile's order") {
+  // profile.json marks name, uscc, region, industry, last_year, employees and revenue_last_year
+  // "identity": the USCC (the import's key) comes first, then the others as the profile asks them.
+  const auto ids = column_ids(library());
+  REQUIRE(ids.size() > 7);
+  CHECK(std::vector<std::string>(ids.begin(), ids.begin() + 7) ==
+        std::vector<std::string>{"uscc", "name", "region", "industry", "last_year", "employees", "revenue_last_year"});
+}
+
+TEST_CASE("a profile question marked identity becomes a template column and is imported, with no code change") {
+  const std::string file = ASSESS_SOURCE_DIR "/questionnaires/profile/profile.json";
+  assess::Json profile = assess::read_json_file(file);
+  // A made-up identity fact, asked last in the profile's first section (identity).
+  profile["sections"][0]["questions"].push_back({{"id", "legal_representative"},
+                                                 {"identity", true},
+                                                 {"example", "王五"},
+                                                 {"type", "text"},
+                                                 {"title", {{"zh-CN", "法定代表人"}, {"en", "Legal representative"}}}});
+  assess::Library lib = library();
+  lib.add(assess::load_questionnaire(profile, file));
+  const auto ids = column_ids(lib);
+  REQUIRE(ids.size() > 8);
+  CHECK(std::vector<std::string>(ids.begin(), ids.begin() + 8) ==
+        std::vector<std::string>{"uscc", "name", "region", "industry", "last_year", "employees", "revenue_last_year",
+                                 "legal_representative"});
+  const auto rows =
+      assess::import_template(lib, shipped_criteria(), shipped_ladders(), "en", assess::testing::en_words());
+  CHECK(rows[0][7] == "Legal representative");
+  CHECK(rows[1][7] == "王五");
+  const auto r =
+      assess::import_table("uscc,name,法定代表人\n91320205MA1Y8KQ38L,甲,王五\n", "r.csv", lib, "en", shipped());
+  REQUIRE(r.issues.empty());
+  REQUIRE(r.candidates.size() == 1);
+  CHECK(r.candidates[0].facts["profile"]["legal_representative"] == "王五");
+}
+
 // --- issue 12 item 3: the example row comes from the definitions ---------------------------------
 
 namespace {

@@ -516,6 +516,31 @@ TEST_CASE("at_most, next_year and example are read, checked, and left out of the
   }
 }
 
+TEST_CASE("identity is read, checked, and left out of the content hash") {
+  Json d = Json::parse(kFigures);
+  d["questions"][0]["identity"] = true;
+  d["questions"][1]["identity"] = false;
+  const Questionnaire q = assess::load_questionnaire(d, "inline.json");
+  CHECK(q.questions[0].identity);
+  CHECK_FALSE(q.questions[1].identity);
+  CHECK_FALSE(q.questions[2].identity);  // without the field
+  CHECK(q.content_hash == define(kFigures).content_hash);
+  d["questions"][0]["identity"] = "yes";
+  CHECK(load_error(d.dump()) == "inline.json:/questions/0: \"identity\" must be true or false");
+}
+
+TEST_CASE("the shipped profile marks its identity and size facts, the import template's first columns") {
+  const Questionnaire profile =
+      assess::load_questionnaire_file(ASSESS_SOURCE_DIR "/questionnaires/profile/profile.json");
+  std::vector<std::string> marked;
+  for (const auto& question : profile.questions) {
+    if (question.identity) marked.push_back(question.id);
+  }
+  // In the profile's order (the name is asked before the USCC).
+  CHECK(marked ==
+        std::vector<std::string>{"name", "uscc", "region", "industry", "last_year", "employees", "revenue_last_year"});
+}
+
 TEST_CASE("the shipped definitions mark the part-of checks and the year-bound answers their titles state") {
   const fs::path root = fs::path(ASSESS_SOURCE_DIR) / "questionnaires";
   const Questionnaire sme = assess::load_questionnaire_file((root / "sme-digital-2024/sme-digital-2024.json").string());

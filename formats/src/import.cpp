@@ -452,10 +452,15 @@ std::vector<TemplateColumn> import_columns(const Library& library, const std::ve
                                            const DashboardLadders& ladders) {
   const Questionnaire* profile = library.find("profile");
   if (!profile) throw Error("import template", "", "the template needs the profile questionnaire");
-  std::vector<std::string> ids = {"uscc", "name", "region", "industry", "last_year", "employees", "revenue_last_year"};
+  // The USCC (the import's key), then the profile's identity and size questions ("identity": true),
+  // in the profile's order.
+  std::vector<std::string> ids = {"uscc"};
   auto add = [&](const std::string& id) {
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
   };
+  for (const auto& q : profile->questions) {
+    if (q.identity) add(q.id);
+  }
   std::vector<std::string> paths = dashboard_fact_paths(ladders);  // facts the dashboard reads (dashboard.h)
   for (const auto& c : criteria) {
     for (const auto& p : criteria_paths(c)) paths.push_back(p);

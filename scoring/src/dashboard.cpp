@@ -84,6 +84,15 @@ Phrase say(std::string key, std::map<std::string, std::string> params = {},
   return Phrase{std::move(key), std::move(params), {}, {}, {}, std::move(worded)};
 }
 
+// `phrase` with its parameter `name` the rung of level k (1-based) of `ladder`: the catalogue's
+// "srv_dash_level_<module>.<level>" when it has the key, else the level's name in the questionnaire
+// (text.h Phrase: a parameter both worded and a text).
+Phrase with_rung(Phrase phrase, const std::string& name, const DashboardLadder& ladder, std::size_t k) {
+  phrase.worded[name] = "srv_dash_level_" + ladder.module + "." + ladder.levels[k - 1];
+  if (k <= ladder.names.size()) phrase.texts[name] = ladder.names[k - 1];
+  return phrase;
+}
+
 // Policy targets name SME classes with their own ids; the profile's sme_quality_tier options differ.
 std::string class_of_target(const std::string& recognition) {
   if (recognition == "innovative_sme" || recognition == "innovative") return "innovative";
@@ -264,8 +273,8 @@ DashboardLadders load_dashboard_ladders(const Json& document, const std::string&
   return out;
 }
 
-void check_dashboard_ladders(const DashboardLadders& ladders, const Library& library) {
-  for (const DashboardLadder* l : {&ladders.smart_factory, &ladders.sme_digital}) {
+void check_dashboard_ladders(DashboardLadders& ladders, const Library& library) {
+  for (DashboardLadder* l : {&ladders.smart_factory, &ladders.sme_digital}) {
     if (l->module.empty()) continue;
     const Questionnaire* q = library.find(l->module);
     if (q == nullptr) throw Error(ladders.file, l->pointer + "/module", "no questionnaire \"" + l->module + "\"");
@@ -275,6 +284,8 @@ void check_dashboard_ladders(const DashboardLadders& ladders, const Library& lib
       throw Error(ladders.file, l->pointer + "/levels",
                   "must be the levels of \"" + l->module + "\" in order: " + (ids.empty() ? "(none)" : joined(ids)));
     }
+    l->names.clear();
+    for (const auto& level : q->levels) l->names.push_back(level.name);
   }
 }
 
@@ -535,12 +546,13 @@ Dashboard DashboardTally::result() const {
     for (std::size_t k = 1; k <= n; ++k) {
       // The top tier has nothing above it: "at 领航级", not "at 领航级 or higher".
       const std::string top = k == n ? "_top" : "";
-      const std::map<std::string, std::string> tier = {{"tier", "srv_dash_tier_" + std::to_string(k)}};
-      Figure f =
-          share("sf_tier_share/" + levels[k - 1], "sf_tier_share", say("srv_dash_sf_share" + top, {}, tier),
-                recognised ? say("srv_dash_sf_recognised" + top, {}, tier)
-                           : say("srv_dash_sf_assessed" + top, {{"module", {ladders_.smart_factory.module}}}, tier),
-                at_least[k], known, above_ - known, min_group);
+      const DashboardLadder& ladder = ladders_.smart_factory;
+      Figure f = share("sf_tier_share/" + levels[k - 1], "sf_tier_share",
+                       with_rung(say("srv_dash_sf_share" + top), "tier", ladder, k),
+                       with_rung(recognised ? say("srv_dash_sf_recognised" + top)
+                                            : say("srv_dash_sf_assessed" + top, {{"module", {ladder.module}}}),
+                                 "tier", ladder, k),
+                       at_least[k], known, above_ - known, min_group);
       if (!f.suppressed) f.breakdown = {{"at_or_above", at_least[k]}, {"basis", to_string(options.tier_basis)}};
       d.figures.push_back(std::move(f));
     }
@@ -551,22 +563,23 @@ Dashboard DashboardTally::result() const {
     const auto& [cls, level] = sme_pairs_[i];
     const SmeCount& s = sme_[i];
     const int class_rank = s.class_rank;
-    const int need = s.need;
+    const auto need = static_cast<std::size_t>(s.need);  // the pair's level, 1-based
     const std::size_t members = s.members;
     const std::size_t known = s.known;
     const std::vector<std::size_t>& by_level = s.by_level;
     // 小巨人 is the top rung.
     const bool wider = options.sme_class_includes_higher && class_rank < static_cast<int>(kSmeClasses.size()) - 1;
     const std::string higher = wider ? "_wider" : "";
-    // {level} is the level's id, {level_name} its name ("srv_dash_sme_level_<k>"): each language takes
-    // the one it writes.
-    const std::map<std::string, std::string> names = {{"class", "srv_dash_sme_class_" + std::to_string(class_rank)},
-                                                      {"level_name", "srv_dash_sme_level_" + std::to_string(need)}};
-    Figure f = share(
-        "sme_level_by_class/" + cls + "/" + level, "sme_level_by_class",
-        say("srv_dash_sme_share" + higher, {{"level", {level}}}, names),
-        say("srv_dash_sme_formula" + higher, {{"level", {level}}, {"module", {ladders_.sme_digital.module}}}, names),
-        s.yes, known, members - known, min_group);
+    // {level} is the level's id, {level_name} its rung's words (with_rung): each language takes the
+    // one it writes.
+    const DashboardLadder& ladder = ladders_.sme_digital;
+    const std::map<std::string, std::string> names = {{"class", "srv_dash_sme_class_" + std::to_string(class_rank)}};
+    Figure f =
+        share("sme_level_by_class/" + cls + "/" + level, "sme_level_by_class",
+              with_rung(say("srv_dash_sme_share" + higher, {{"level", {level}}}, names), "level_name", ladder, need),
+              with_rung(say("srv_dash_sme_formula" + higher, {{"level", {level}}, {"module", {ladder.module}}}, names),
+                        "level_name", ladder, need),
+              s.yes, known, members - known, min_group);
     if (!f.suppressed) {
       // By level of the ladder: "below_<first level>", each level, and those not assessed.
       const std::vector<std::string>& levels = ladders_.sme_digital.levels;

@@ -152,8 +152,12 @@ std::string Phrase::in(const std::string& lang, const Words& words) const {
     return it == texts.end() ? std::string() : it->second.in(lang);
   }
   std::map<std::string, std::string> values = params;
+  // A parameter both worded and a text: the catalogue's word when it has the key, else the text.
+  for (const auto& [name, inner] : worded) {
+    if (words.texts.contains(inner)) values.emplace(name, words(inner));
+  }
   for (const auto& [name, text] : texts) values.emplace(name, text.in(lang));
-  for (const auto& [name, inner] : worded) values.emplace(name, words(inner));
+  for (const auto& [name, inner] : worded) values.emplace(name, words(inner));  // a key the words lack: itself
   if (!items.empty()) {
     std::string joined;
     const std::string sep = words(joiner);
@@ -401,7 +405,7 @@ class Loader {
     if (auto qs = node.find("questions"); qs != node.end() && qs->is_array()) {
       for (auto& q : *qs) {
         if (!q.is_object()) continue;
-        for (const char* key : {"at_most", "next_year", "example"}) q.erase(key);
+        for (const char* key : {"at_most", "next_year", "example", "identity"}) q.erase(key);
       }
     }
     if (auto ss = node.find("sections"); ss != node.end() && ss->is_array()) {
@@ -696,7 +700,7 @@ class Loader {
                   "max",        "unit",        "max_length",     "required",
                   "visible_if", "required_if", "not_applicable", "value_from",
                   "evidence",   "tags",        "points",         "format",
-                  "at_most",    "next_year",   "example"});
+                  "at_most",    "next_year",   "example",        "identity"});
     if (q_.questions.size() >= limits_.max_questions) {
       r.fail("more than " + std::to_string(limits_.max_questions) + " questions", ErrorKind::kLimit);
     }
@@ -825,6 +829,7 @@ class Loader {
       }
     }
     if (auto ex = r.find("example")) question.example = ex->string();
+    if (auto ident = r.find("identity")) question.identity = ident->boolean();
     question.best_ = best_points(question);
     q_.question_ids_[question.id] = index;
     q_.questions.push_back(std::move(question));

@@ -82,9 +82,10 @@ struct ImportResult {
                                         const std::string& lang, const std::vector<Words>& languages,
                                         const std::function<void(std::size_t done, std::size_t total)>& progress = {});
 
-// The columns of the import template: the identity and size columns, then every fact a criteria
-// file in `criteria` or a dashboard figure reads (profile questions and module results), each once;
-// computed facts (size class, 规上) stand for the answers they are computed from.
+// The columns of the import template: the identity and size columns (the USCC, then the profile's
+// questions marked "identity", in its order), then every fact a criteria file in `criteria` or a
+// dashboard figure reads (profile questions and module results), each once; computed facts (size
+// class, 规上) stand for the answers they are computed from.
 struct TemplateColumn {
   std::string id;
   std::string example;

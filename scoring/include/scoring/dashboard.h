@@ -14,8 +14,10 @@
 // (policies/facts/dashboard.json, policy.h DashboardLadders), passed to every function here: a new
 // questionnaire is a change of that file. The figures' ids and breakdowns name the ladders' level ids
 // ("sf_tier_share/<level>", "sme_level_by_class/<class>/<level>", breakdown "below_<first level>",
-// "<level>", …); the rungs' words are the catalogue's "srv_dash_tier_<k>" and "srv_dash_sme_level_<k>",
-// by position on the ladder.
+// "<level>", …). A rung is worded by its level: the catalogue's "srv_dash_level_<module>.<level>" when
+// the catalogue has that key (the shipped ladders' words, "基础级", "一级（初始级）"), else the level's
+// name in the questionnaire (DashboardLadder::names): a ladder of any length, or a new questionnaire,
+// needs no catalogue key.
 #pragma once
 
 #include <cstddef>
@@ -46,8 +48,9 @@ struct DashboardTarget {
 [[nodiscard]] std::vector<DashboardTarget> dashboard_targets(const Catalogue& catalogue);
 
 // Checks the ladders against the questionnaires: each configured module is one of them and its level
-// ids, in order, are the ladder's. Throws Error `<file>:<pointer>: <message>`.
-void check_dashboard_ladders(const DashboardLadders& ladders, const Library& library);
+// ids, in order, are the ladder's; then takes the levels' names (DashboardLadder::names), which word
+// the rungs. Throws Error `<file>:<pointer>: <message>`.
+void check_dashboard_ladders(DashboardLadders& ladders, const Library& library);
 
 // What "at tier X" means for the smart-factory shares: the tier the enterprise has been recognised at
 // (profile.smart_factory_tier: 基础级 is self-assessed by design, 先进级 and up are recognised by the

@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>  // JSON values are read through pointers and references only
 #include <optional>
 #include <string>
 #include <vector>

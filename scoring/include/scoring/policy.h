@@ -180,6 +180,10 @@ struct DashboardLadder {
   std::string module;               // questionnaire id; "" = the ladder is not configured (no figures)
   std::vector<std::string> levels;  // its level ids, lowest first
   std::string pointer;              // where it is written in the file
+  // The levels' names in the questionnaire, in the same order: taken by check_dashboard_ladders()
+  // (empty until then). A rung is worded by the catalogue's "srv_dash_level_<module>.<level>" when
+  // the catalogue has it, else by this name (dashboard.h).
+  std::vector<Text> names;
 };
 
 struct SmeClassLevel {

@@ -115,6 +115,9 @@ struct Question {
   // "+1" is a year and moves on by the years passed; any other value is the question it moves to.
   std::optional<std::string> next_year;
   std::string example;  // an example answer as a spreadsheet cell ("" none)
+  // The profile's identity and size facts: the bureau's import template always has their columns,
+  // after the USCC (the import's key), in the profile's order.
+  bool identity = false;
 
   [[nodiscard]] bool scored() const {
     return type == QuestionType::kSingle || type == QuestionType::kMulti || type == QuestionType::kBand ||

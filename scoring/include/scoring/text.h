@@ -42,8 +42,11 @@ struct Words {
 // and its parameters, or (key "") a text given as is — a definition's own words in texts["text"].
 // A parameter in `params` reads the same in every language (a figure: "150万"); one in `texts` is a
 // definition's text in its languages (a rule's title); one in `worded` is itself a catalogue key
-// ("{tier}" → "srv_dash_tier_2"). `items`, each worded, joined by the words of `joiner`, fill the
-// parameter "{items}". So a third language is a catalogue: its words, or theirs by fallback.
+// ("{class}" → "srv_dash_sme_class_2"). A parameter in both `worded` and `texts` reads the catalogue's
+// word when the words have its key, else the definition's text (a dashboard rung: the catalogue's
+// "srv_dash_level_<module>.<level>", else the level's name). `items`, each worded, joined by the
+// words of `joiner`, fill the parameter "{items}". So a third language is a catalogue: its words, or
+// theirs by fallback.
 struct Phrase {
   std::string key;
   std::map<std::string, std::string> params{};
