@@ -22,13 +22,6 @@ using assess::detail::Mustache;
 
 const std::string kSource = ASSESS_SOURCE_DIR;
 
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // The view as the renderer handed it to mstch before: numbers as text, null as "".
 mstch::node to_mstch(const Json& j) {
   switch (j.type()) {
@@ -148,7 +141,7 @@ TEST_CASE("the report's Mustache subset renders every case as libmstch does") {
 }
 
 TEST_CASE("the shipped report template lays out the demo as libmstch did, byte for byte") {
-  const std::string page = read(kSource + "/templates/report.html");
+  const std::string page = assess::testing::read_bytes(kSource + "/templates/report.html");
   const Mustache parsed(page, "report.html");
   assess::Library library = assess::Library::load_dir(kSource + "/questionnaires");
   assess::Crosswalk crosswalk = assess::load_crosswalk(

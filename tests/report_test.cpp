@@ -14,13 +14,6 @@ namespace {
 
 const std::string kSource = ASSESS_SOURCE_DIR;
 
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 struct Env {
   assess::Library library = assess::Library::load_dir(kSource + "/questionnaires");
   assess::Crosswalk crosswalk = assess::load_crosswalk(
@@ -52,7 +45,7 @@ struct Env {
 
 TEST_CASE("no template loads anything from outside the file") {
   for (const auto& entry : std::filesystem::directory_iterator(kSource + "/templates")) {
-    const std::string text = read(entry.path().string());
+    const std::string text = assess::testing::read_bytes(entry.path().string());
     INFO(entry.path().string());
     CHECK(text.find("http://") == std::string::npos);
     CHECK(text.find("https://") == std::string::npos);
@@ -193,7 +186,7 @@ TEST_CASE("golden reports match byte for byte") {
       }
       INFO("golden file: " << golden << " (regenerate with ASSESS_UPDATE_GOLDEN=1 and review the diff)");
       REQUIRE(std::filesystem::exists(golden));
-      CHECK(html == read(golden));
+      CHECK(html == assess::testing::read_bytes(golden));
     }
   }
 }

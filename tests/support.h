@@ -4,12 +4,22 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "scoring/answers.h"
 #include "scoring/questionnaire.h"
 
 namespace assess::testing {
+
+// A file's bytes as they are (golden files, templates).
+inline std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 // Expectations are written to this precision (hand arithmetic on published decimals).
 constexpr double kTolerance = 1e-9;
