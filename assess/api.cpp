@@ -616,22 +616,23 @@ std::shared_ptr<const GapResult> App::gap_cached(Cached& entry, const std::strin
 std::shared_ptr<const Json> App::explain_cached(Cached& entry, const std::string& module, std::uint64_t version,
                                                 const ModuleResult& m, const std::string& view_key,
                                                 const std::string& lang, const Words& words) {
-  const std::string key = module + "\n" + view_key;
   {
     std::lock_guard<std::mutex> lock(entry.mutex);
-    auto it = entry.explained.find(key);
-    if (it != entry.explained.end() && it->second.first == version) return it->second.second;
+    auto it = entry.explained.find(module);
+    if (entry.explained_in == view_key && it != entry.explained.end() && it->second.first == version) {
+      return it->second.second;
+    }
   }
   auto explained = std::make_shared<const Json>(explain_score(*m.questionnaire, m.answers, m.result, lang, words));
   std::lock_guard<std::mutex> lock(entry.mutex);
   if (entry.versions[module] == version) {
     // Kept for one catalogue at a time (about 1.8 MB for the demo's four modules): a reader in
     // another language replaces them rather than doubling what the entry holds.
-    for (auto it = entry.explained.begin(); it != entry.explained.end();) {
-      const bool other_language = it->first.substr(it->first.find('\n') + 1) != view_key;
-      it = other_language ? entry.explained.erase(it) : std::next(it);
+    if (entry.explained_in != view_key) {
+      entry.explained.clear();
+      entry.explained_in = view_key;
     }
-    entry.explained[key] = {version, explained};
+    entry.explained[module] = {version, explained};
   }
   return explained;
 }

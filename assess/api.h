@@ -222,9 +222,10 @@ class App {
     // The gap plan of each module to its next level, shared by GET score and GET report, with the
     // module's version when it was searched.
     std::map<std::string, std::pair<std::uint64_t, std::shared_ptr<const GapResult>>> gaps;
-    // The explanation of each module's score by "module\n<catalogue tag>", shared the same way; of
-    // one catalogue at a time (the last asked).
+    // The explanation of each module's score, shared the same way, in the catalogue `explained_in`
+    // only (the last asked).
     std::map<std::string, std::pair<std::uint64_t, std::shared_ptr<const Json>>> explained;
+    std::string explained_in;
   };
   // A copy of the cached result with the module versions it belongs to.
   struct Snapshot {
