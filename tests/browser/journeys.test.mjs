@@ -96,6 +96,12 @@ async function newPage(lang, options = {}) {
     };
   });
   const page = await context.newPage();
+  // Logging out answers late, as from a busy server: a step that follows a logout must wait for the
+  // login page itself (a wait that a fast answer hid failed in CI).
+  await page.route('**/api/logout', async (r) => {
+    await new Promise((ok) => setTimeout(ok, 300));
+    await r.continue();
+  });
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
   page.on('console', (m) => {
@@ -134,9 +140,11 @@ async function login(page, name, password) {
   await page.getByRole('button', { name: w.login, exact: true }).click();
 }
 
+// Waits for the login page's own heading: the users page has a "User name" field too, so waiting for
+// that label let a slow logout leave the next login typing into the users page (CI, stop 24).
 async function logout(page) {
   await page.getByRole('button', { name: W[page.lang].logout }).click();
-  await page.getByLabel(W[page.lang].name, { exact: true }).waitFor();
+  await page.getByRole('heading', { level: 1, name: W[page.lang].login, exact: true }).waitFor();
 }
 
 async function changePassword(page, current, next) {
