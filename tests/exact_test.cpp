@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -69,6 +70,44 @@ TEST_CASE("a rational is kept in lowest terms: the common factor std::gcd finds 
     REQUIRE(r);
     CHECK(r->num() == static_cast<exact::Int>(a / g));
     CHECK(r->den() == static_cast<exact::Int>(b / g));
+  }
+}
+
+TEST_CASE("a quotient becomes the double that rounding through long double gives, next to midpoints too") {
+  // The reference: num ÷ den in long double (64-bit significand), then rounded to double.
+  const auto reference = [](std::int64_t num, std::int64_t den) {
+    return static_cast<double>(static_cast<long double>(num) / static_cast<long double>(den));
+  };
+  std::mt19937_64 rng(21);
+  int near_midpoints = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const std::int64_t den = (i % 7 == 0) ? 1 + static_cast<std::int64_t>(rng() % 4000)  // across 2048 too
+                                          : 2 + static_cast<std::int64_t>(rng() % 2046);
+    std::int64_t num = 0;
+    if (i % 2 == 0) {
+      num = static_cast<std::int64_t>(rng() >> (11 + rng() % 52));  // any size below 2^53, and above
+      if (i % 10 == 0) num = static_cast<std::int64_t>(rng() >> 1);
+    } else {
+      // Next to a midpoint m between two doubles: num = round(m × den) + {−1, 0, 1}, the quotients
+      // the double rounding could catch if den were large.
+      const double q = std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 60));
+      const long double m = static_cast<long double>(q) + static_cast<long double>(std::nextafter(q, 1e300) - q) / 2;
+      const long double target = m * static_cast<long double>(den);
+      if (!(target < 9.0e18L)) continue;
+      num = static_cast<std::int64_t>(std::llround(target)) + static_cast<std::int64_t>(rng() % 3) - 1;
+      ++near_midpoints;
+    }
+    if (rng() % 2 == 0) num = -num;
+    INFO(num, " / ", den);
+    const double fast = exact::quotient_to_double(num, den);
+    const double slow = reference(num, den);
+    REQUIRE(std::bit_cast<std::uint64_t>(fast) == std::bit_cast<std::uint64_t>(slow));  // the same bits
+  }
+  CHECK(near_midpoints > 90000);
+  // A whole number, the largest included.
+  for (const std::int64_t n :
+       {std::int64_t{0}, std::int64_t{1}, std::int64_t{-7}, std::numeric_limits<std::int64_t>::max()}) {
+    CHECK(exact::quotient_to_double(n, 1) == reference(n, 1));
   }
 }
 
@@ -280,33 +319,39 @@ TEST_CASE("exact rules evaluated over converted slots equal the lookup form, 64-
   for (const char* name : {"sme-digital-2024", "smart-factory-2025", "cmmm"}) {
     for (const auto& c : shipped(name).computed) rules.push_back(c.expr.source());
   }
-  for (const char* text : {
-           R"({"+": [{"var": "x"}, {"var": "y"}, 0.25]})",
-           R"({"-": [{"var": "x"}]})",
-           R"({"-": [{"var": "x"}, {"var": "y"}]})",
-           R"({"*": [{"var": "x"}, {"var": "y"}, {"var": "z"}]})",
-           R"({"/": [{"var": "x"}, {"var": "y"}]})",
-           R"({"min": [{"var": "x"}, {"var": "y"}, 3]})",
-           R"({"max": [{"var": "x"}, {"var": "y"}, -1.5]})",
-           R"({"<": [{"var": "x"}, {"var": "y"}, {"var": "z"}]})",
-           R"({"<=": [0, {"var": "x"}, 10]})",
-           R"({">": [{"var": "x"}, {"var": "y"}]})",
-           R"({">=": [{"var": "x"}, {"var": "z"}]})",
-           R"({"==": [{"var": "x"}, {"var": "y"}]})",
-           R"({"!=": [{"var": "x"}, null]})",
-           R"({"===": [{"var": "x"}, {"var": "y"}]})",
-           R"({"!==": [{"var": "x"}, true]})",
-           R"({"!": [{"var": "x"}]})",
-           R"({"!!": [{"var": "z"}]})",
-           R"({"and": [{"var": "x"}, {"var": "y"}, {"var": "z"}]})",
-           R"({"or": [{"var": "x"}, {"var": "y"}]})",
-           R"({"if": [{"var": "x"}, {"var": "y"}, {"var": "z"}, 7]})",
-           R"({"if": [{"var": "x"}, {"var": "y"}]})",
-           R"({"+": [{"var": ["x", 2.5]}, {"var": ["y", 100000000000000000]}]})",
-           R"({"*": [{"var": "x"}, {"var": "x"}, {"var": "y"}, {"var": "y"}]})",
-           R"({"/": [{"-": [{"*": [{"var": "x"}, {"var": "y"}]}, {"*": [{"var": "y"}, {"var": "z"}]}]},
+  for (
+      const char* text : {
+          R"({"+": [{"var": "x"}, {"var": "y"}, 0.25]})",
+          R"({"-": [{"var": "x"}]})",
+          R"({"-": [{"var": "x"}, {"var": "y"}]})",
+          R"({"*": [{"var": "x"}, {"var": "y"}, {"var": "z"}]})",
+          R"({"/": [{"var": "x"}, {"var": "y"}]})",
+          R"({"min": [{"var": "x"}, {"var": "y"}, 3]})",
+          R"({"max": [{"var": "x"}, {"var": "y"}, -1.5]})",
+          R"({"<": [{"var": "x"}, {"var": "y"}, {"var": "z"}]})",
+          R"({"<=": [0, {"var": "x"}, 10]})",
+          R"({">": [{"var": "x"}, {"var": "y"}]})",
+          R"({">=": [{"var": "x"}, {"var": "z"}]})",
+          R"({"==": [{"var": "x"}, {"var": "y"}]})",
+          R"({"!=": [{"var": "x"}, null]})",
+          R"({"===": [{"var": "x"}, {"var": "y"}]})",
+          R"({"!==": [{"var": "x"}, true]})",
+          R"({"!": [{"var": "x"}]})",
+          R"({"!!": [{"var": "z"}]})",
+          R"({"and": [{"var": "x"}, {"var": "y"}, {"var": "z"}]})",
+          R"({"or": [{"var": "x"}, {"var": "y"}]})",
+          R"({"if": [{"var": "x"}, {"var": "y"}, {"var": "z"}, 7]})",
+          R"({"if": [{"var": "x"}, {"var": "y"}]})",
+          R"({"+": [{"var": ["x", 2.5]}, {"var": ["y", 100000000000000000]}]})",
+          R"({"*": [{"var": "x"}, {"var": "x"}, {"var": "y"}, {"var": "y"}]})",
+          R"({"/": [{"-": [{"*": [{"var": "x"}, {"var": "y"}]}, {"*": [{"var": "y"}, {"var": "z"}]}]},
                      {"*": [{"var": "z"}, {"var": "x"}]}]})",
-       }) {
+          // Chains whose unreduced steps leave 64 bits while their values in lowest terms do not (the
+          // program then reduces the operands and goes on), and sums over different denominators.
+          R"({"*": [{"/": [{"var": "x"}, {"var": "y"}]}, {"var": "y"}, {"var": "y"}, {"/": [1, {"var": "y"}]}]})",
+          R"({"+": [{"/": [{"var": "x"}, {"var": "y"}]}, {"/": [{"var": "z"}, {"var": "y"}]}, {"/": [1, {"var": "z"}]}]})",
+          R"({"-": [{"*": [{"/": [{"var": "x"}, 3]}, {"/": [{"var": "y"}, 7]}, 21]}, {"*": [{"var": "x"}, {"var": "y"}]}]})",
+      }) {
     rules.push_back(Json::parse(text));
   }
   const std::vector<Json> values = {nullptr,

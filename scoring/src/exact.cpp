@@ -122,8 +122,7 @@ std::optional<Rational> Rational::make(Int num, Int den) {
 double Rational::to_double() const {
   // Both conversions to long double are exact below 2^64: the 64-bit one avoids libgcc's call.
   if (fits64(num_) && fits64(den_)) {
-    return static_cast<double>(static_cast<long double>(static_cast<std::int64_t>(num_)) /
-                               static_cast<long double>(static_cast<std::int64_t>(den_)));
+    return quotient_to_double(static_cast<std::int64_t>(num_), static_cast<std::int64_t>(den_));
   }
   return static_cast<double>(static_cast<long double>(num_) / static_cast<long double>(den_));
 }
@@ -1388,6 +1387,106 @@ struct Program::Builder {
   }
 };
 
+namespace {
+
+// The program's arithmetic leaves its results unreduced (den > 0, both within ±(2^63 − 1)) and takes
+// one gcd when the rule returns: a product of two decimals no longer takes two gcds to cross-cancel,
+// and a rule of several steps reduces once. Comparisons and truthiness read any num/den alike.
+// When a result would leave 64 bits, the operands are reduced and the reducing operation decides,
+// so the program gives up only where the reduced arithmetic would (and the tree evaluation then
+// decides in 128 bits, as before).
+//
+// Results are written into their register field by field and read back field by field: copying a
+// value just written as a whole (a 16-byte load over separate 8-, 4- and 2-byte stores) cannot be
+// served from the store buffer and stalled the program on every step. The helpers are inlined so
+// that a result stays in registers instead of passing through memory on its way.
+struct Fraction {
+  std::int64_t num = 0;
+  std::int64_t den = 1;
+};
+
+[[gnu::always_inline]] inline Fraction lowest(std::int64_t num, std::int64_t den) {
+  if (den == 1) return {num, 1};
+  const std::uint64_t m = magnitude(num);
+  const auto d = static_cast<std::uint64_t>(den);
+  const std::uint64_t g = gcd64(m, d);
+  if (g <= 1) return {num, den};
+  if (((m | d) >> 32) == 0) {  // 32-bit divisions, as gcd64 took
+    const auto g32 = static_cast<std::uint32_t>(g);
+    const auto n = static_cast<std::int64_t>(static_cast<std::uint32_t>(m) / g32);
+    return {num < 0 ? -n : n, static_cast<std::int64_t>(static_cast<std::uint32_t>(d) / g32)};
+  }
+  return {num / static_cast<std::int64_t>(g), den / static_cast<std::int64_t>(g)};
+}
+
+Small number_of(Fraction f) {
+  Small s;
+  s.kind = Value::Kind::kNumber;
+  s.num = f.num;
+  s.den = f.den;
+  return s;
+}
+
+void put_number(Small& d, Fraction f) {
+  d.kind = Value::Kind::kNumber;
+  d.boolean = false;
+  d.outside = false;
+  d.num = f.num;
+  d.den = f.den;
+}
+
+void put_value(Small& d, const Small& s) {
+  d.kind = s.kind;
+  d.boolean = s.boolean;
+  d.outside = s.outside;
+  d.num = s.num;
+  d.den = s.den;
+}
+
+bool in_range(std::int64_t v) {
+  return v != std::numeric_limits<std::int64_t>::min();
+}
+
+// a + b; false: it leaves 64 bits even in lowest terms (small_add gives up).
+[[gnu::always_inline]] inline bool lazy_add(Fraction a, Fraction b, Fraction& out) {
+  std::int64_t num = 0;
+  std::int64_t den = a.den;
+  bool overflow = false;
+  if (a.den == b.den) {
+    overflow = __builtin_add_overflow(a.num, b.num, &num);
+  } else {
+    std::int64_t x = 0;
+    std::int64_t y = 0;
+    overflow = __builtin_mul_overflow(a.num, b.den, &x) || __builtin_mul_overflow(b.num, a.den, &y) ||
+               __builtin_add_overflow(x, y, &num) || __builtin_mul_overflow(a.den, b.den, &den);
+  }
+  if (overflow || !in_range(num) || !in_range(den)) {
+    Small r;
+    if (!small_add(number_of(lowest(a.num, a.den)), number_of(lowest(b.num, b.den)), r)) return false;
+    out = {r.num, r.den};
+    return true;
+  }
+  out = {num, num == 0 ? 1 : den};
+  return true;
+}
+
+// a × b; false: it leaves 64 bits even in lowest terms (small_mul gives up).
+[[gnu::always_inline]] inline bool lazy_mul(Fraction a, Fraction b, Fraction& out) {
+  std::int64_t num = 0;
+  std::int64_t den = 0;
+  if (__builtin_mul_overflow(a.num, b.num, &num) || __builtin_mul_overflow(a.den, b.den, &den) || !in_range(num) ||
+      !in_range(den)) {
+    Small r;
+    if (!small_mul(number_of(lowest(a.num, a.den)), number_of(lowest(b.num, b.den)), r)) return false;
+    out = {r.num, r.den};
+    return true;
+  }
+  out = {num, num == 0 ? 1 : den};
+  return true;
+}
+
+}  // namespace
+
 bool Program::run(const Value64* slots, Value64* registers, Value64& out) const {
   const Value64* const base[3] = {registers, slots, constants_.data()};
   const auto at = [&base](std::uint32_t operand) -> const Value64& { return base[operand & 3u][operand >> 2]; };
@@ -1407,26 +1506,32 @@ bool Program::run(const Value64* slots, Value64* registers, Value64& out) const 
     };
     switch (in.op) {
       case POp::kMove:
-        registers[in.dst] = a;
+        put_value(registers[in.dst], a);
         break;
       case POp::kMoveNumber:
         if (a.kind != Value::Kind::kNumber) return false;
-        registers[in.dst] = a;
+        put_value(registers[in.dst], a);
         break;
       case POp::kVarDefault:
         if (a.kind == Value::Kind::kNull) {
           const Value64& d = at(in.b);
           if (d.outside) return false;
-          registers[in.dst] = d;
+          put_value(registers[in.dst], d);
         } else {
-          registers[in.dst] = a;
+          put_value(registers[in.dst], a);
         }
         break;
       case POp::kJump:
         pc = in.dst;
         break;
       case POp::kReturn:
-        out = a;
+        if (a.kind == Value::Kind::kNumber) {
+          put_number(out, lowest(a.num, a.den));
+        } else {
+          put_number(out, Fraction{});
+          out.kind = a.kind;
+          out.boolean = a.boolean;
+        }
         return true;
       case POp::kJumpIfTruthy:
         if (small_truthy(a)) pc = in.dst;
@@ -1476,30 +1581,27 @@ bool Program::run(const Value64* slots, Value64* registers, Value64& out) const 
       case POp::kAdd:
       case POp::kMul:
       case POp::kSub: {
-        Value64 b = at(in.b);
+        const Value64& b = at(in.b);
         if (b.outside || a.kind != Value::Kind::kNumber || b.kind != Value::Kind::kNumber) return false;
-        Small next;
-        if (in.op == POp::kSub) b.num = -b.num;
-        if (!(in.op == POp::kMul ? small_mul(a, b, next) : small_add(a, b, next))) return false;
-        registers[in.dst] = next;
+        const Fraction x{a.num, a.den};
+        const Fraction y{in.op == POp::kSub ? -b.num : b.num, b.den};
+        Fraction next;
+        if (!(in.op == POp::kMul ? lazy_mul(x, y, next) : lazy_add(x, y, next))) return false;
+        put_number(registers[in.dst], next);
         break;
       }
       case POp::kNeg: {
         if (a.kind != Value::Kind::kNumber) return false;
-        Small negated = a;
-        negated.num = -a.num;
-        registers[in.dst] = negated;
+        put_number(registers[in.dst], Fraction{-a.num, a.den});
         break;
       }
       case POp::kDiv: {
         const Value64& b = at(in.b);
         if (b.outside || a.kind != Value::Kind::kNumber || b.kind != Value::Kind::kNumber || b.num == 0) return false;
-        Small inverse = b;
-        inverse.num = b.num < 0 ? -b.den : b.den;
-        inverse.den = b.num < 0 ? -b.num : b.num;
-        Small next;
-        if (!small_mul(a, inverse, next)) return false;
-        registers[in.dst] = next;
+        const Fraction inverse{b.num < 0 ? -b.den : b.den, b.num < 0 ? -b.num : b.num};
+        Fraction next;
+        if (!lazy_mul(Fraction{a.num, a.den}, inverse, next)) return false;
+        put_number(registers[in.dst], next);
         break;
       }
       case POp::kMin:
@@ -1507,7 +1609,7 @@ bool Program::run(const Value64* slots, Value64* registers, Value64& out) const 
         const Value64& x = at(in.b);
         if (x.outside || x.kind != Value::Kind::kNumber) return false;
         const int c = small_compare(x, a);
-        if ((in.op == POp::kMin && c < 0) || (in.op == POp::kMax && c > 0)) registers[in.dst] = x;
+        if ((in.op == POp::kMin && c < 0) || (in.op == POp::kMax && c > 0)) put_value(registers[in.dst], x);
         break;
       }
     }

@@ -24,9 +24,9 @@ exact::Value64 value64_of(const Answer& a) {
   return a.value64;
 }
 
-// Rational::to_double of a 64-bit rational, in place: the same conversion (both through long double).
+// Rational::to_double of a 64-bit rational, in place: the same conversion.
 double to_double(const exact::Value64& v) {
-  return static_cast<double>(static_cast<long double>(v.num) / static_cast<long double>(v.den));
+  return exact::quotient_to_double(v.num, v.den);
 }
 
 // A JSON number or null set without destroying and rebuilding the value when it is already one.
@@ -310,13 +310,20 @@ void Scorer::score(const AnswerSet& answers, ScoreResult& r) {
         if (v.kind == exact::Value::Kind::kNumber) {
           set_number(r.computed[ci], to_double(v));
           r.computed_exact[ci] = v.rational();
-          values[n + ci] = v;
+          // Field by field, not as a whole: v was just written field by field (see the note on
+          // store forwarding above Program::run in exact.cpp).
+          values[n + ci].kind = v.kind;
+          values[n + ci].boolean = false;
+          values[n + ci].outside = false;
+          values[n + ci].num = v.num;
+          values[n + ci].den = v.den;
           if (slots_ready) p.slots[n + ci] = exact::Slot::of(*r.computed_exact[ci]);
           continue;
         }
         if (v.kind == exact::Value::Kind::kNull) {
+          // values[n + ci] is null already, and so is p.slots[n + ci] when filled.
           set_null(r.computed[ci]);
-          done = true;
+          continue;
         }
       } else {
         if (!slots_ready) {

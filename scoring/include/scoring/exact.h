@@ -28,6 +28,21 @@ namespace assess::exact {
 __extension__ typedef __int128 Int;
 __extension__ typedef unsigned __int128 UInt;
 
+// num ÷ den (den > 0) as the nearest double, as Rational::to_double gives it: through long double,
+// whose rounding followed by the rounding to double is the reference. When |num| < 2^53 and
+// den < 2048 both are exact doubles and one correctly rounded division gives the same bits (the
+// quotient is then at least 2^(e−53)/den away from any midpoint m = k·2^(e−53) between two doubles,
+// where 2^e ≤ |num/den|, which is more than the half unit in the last place of a long double,
+// 2^(e−64): the long double rounding cannot land on a midpoint, so rounding twice equals rounding
+// once); a whole number needs no division at all. tests/exact_test.cpp compares both ways on
+// quotients next to midpoints.
+[[nodiscard]] inline double quotient_to_double(std::int64_t num, std::int64_t den) {
+  if (den == 1) return static_cast<double>(num);
+  constexpr std::int64_t kExact = std::int64_t{1} << 53;
+  if (den < 2048 && num < kExact && num > -kExact) return static_cast<double>(num) / static_cast<double>(den);
+  return static_cast<double>(static_cast<long double>(num) / static_cast<long double>(den));
+}
+
 class Rational {
  public:
   Rational() = default;
@@ -103,8 +118,10 @@ struct Value64 {
 // A rule compiled to a flat sequence of instructions over 64-bit values: operands are slots,
 // constants or registers (one per inner node), `if`/`and`/`or` are jumps, nothing is allocated or
 // copied per evaluation. It computes what the 64-bit tree evaluation computes and gives up (false)
-// in the same cases — a value outside 64 bits, a non-number operand to arithmetic, a division by
-// zero — and then Expr::evaluate decides. See Expr::program().
+// on a value outside 64 bits, a non-number operand to arithmetic or a division by zero, and then
+// Expr::evaluate decides. Its steps leave fractions unreduced and the result is reduced once, when
+// the rule returns; a step whose figures would leave 64 bits reduces its operands first and then
+// decides as the tree evaluation's reducing step does. See Expr::program().
 class Program {
  public:
   // `slots` indexed by slot number, absent ones as null; `registers` holds at least
