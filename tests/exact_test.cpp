@@ -11,6 +11,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "random_answers.h"
@@ -104,10 +105,50 @@ TEST_CASE("a quotient becomes the double that rounding through long double gives
     REQUIRE(std::bit_cast<std::uint64_t>(fast) == std::bit_cast<std::uint64_t>(slow));  // the same bits
   }
   CHECK(near_midpoints > 90000);
+  // Just above the bound the two ways part: with den = 2051 one division rounds these to the other
+  // neighbour (found by exact search; why 2048 is where the shortcut has to stop).
+  for (const std::int64_t n : {std::int64_t{1099511628127}, std::int64_t{1099511628184}}) {
+    for (const std::int64_t num : {n, -n}) {
+      INFO(num);
+      const double one_division = static_cast<double>(num) / 2051.0;
+      CHECK(std::bit_cast<std::uint64_t>(one_division) != std::bit_cast<std::uint64_t>(reference(num, 2051)));
+      CHECK(std::bit_cast<std::uint64_t>(exact::quotient_to_double(num, 2051)) ==
+            std::bit_cast<std::uint64_t>(reference(num, 2051)));
+    }
+  }
   // A whole number, the largest included.
   for (const std::int64_t n :
        {std::int64_t{0}, std::int64_t{1}, std::int64_t{-7}, std::numeric_limits<std::int64_t>::max()}) {
     CHECK(exact::quotient_to_double(n, 1) == reference(n, 1));
+  }
+}
+
+TEST_CASE("a program whose unreduced step leaves 64 bits reduces its operands and goes on") {
+  // x ÷ y × y × y × (1 ÷ y) with y = 99,999,999,999.99 = 9999999999999/100: the third factor's
+  // unreduced product (10^15 × 10^13) leaves 64 bits while its value, y, does not. The program
+  // reduces the operands, carries on and returns x exactly, as the tree evaluation does.
+  std::vector<std::string> names;
+  const auto expr = exact::Expr::compile(
+      Json::parse(
+          R"({"*": [{"/": [{"var": "x"}, {"var": "y"}]}, {"var": "y"}, {"var": "y"}, {"/": [1, {"var": "y"}]}]})"),
+      [&](const std::string& name) {
+        const auto it = std::find(names.begin(), names.end(), name);
+        if (it != names.end()) return static_cast<int>(it - names.begin());
+        names.push_back(name);
+        return static_cast<int>(names.size() - 1);
+      });
+  REQUIRE(expr);
+  for (const auto& [x, num, den] :
+       {std::tuple{Json(1), 1, 1}, std::tuple{Json(93.1), 931, 10}, std::tuple{Json(-7), -7, 1}}) {
+    const Json y = 99999999999.99;
+    std::vector<exact::Value64> slots = {exact::Value64::of(&x), exact::Value64::of(&y)};
+    std::vector<exact::Value64> registers(expr->program().registers());
+    exact::Value64 out;
+    INFO(x.dump());
+    REQUIRE(expr->program().run(slots.data(), registers.data(), out));
+    CHECK(out.kind == exact::Value::Kind::kNumber);
+    CHECK(out.num == num);
+    CHECK(out.den == den);
   }
 }
 

@@ -1528,9 +1528,11 @@ bool Program::run(const Value64* slots, Value64* registers, Value64& out) const 
         if (a.kind == Value::Kind::kNumber) {
           put_number(out, lowest(a.num, a.den));
         } else {
+          const Value::Kind kind = a.kind;  // read before writing: `out` may be the register `a` is
+          const bool boolean = a.boolean;
           put_number(out, Fraction{});
-          out.kind = a.kind;
-          out.boolean = a.boolean;
+          out.kind = kind;
+          out.boolean = boolean;
         }
         return true;
       case POp::kJumpIfTruthy:

@@ -180,8 +180,9 @@ test('bureau workspace: import, ranking, dashboard, accessibility', { timeout: 1
 
   // (3) dashboard
   await page.locator('#bureau-tab-dashboard').click();
-  await page.getByLabel('地区代码').fill('320205');
-  await page.getByLabel('地区代码').press('Enter');
+  // Exactly: the ranking form's "地区代码（可选）" contains these words too.
+  await page.getByLabel('地区代码', { exact: true }).fill('320205');
+  await page.getByLabel('地区代码', { exact: true }).press('Enter');
   await page.locator('#b-figures > li').first().waitFor();
   const figures = await page.locator('#b-figures > li').count();
   assert.ok(figures >= 1, 'the dashboard shows figures');

@@ -332,6 +332,8 @@ for (const lang of ['zh-CN', 'en']) {
     assert.equal(await page.locator('#pw-error').textContent(), w.mismatch);
     // Nothing else opens before the change: the list link leads back here.
     await page.getByRole('link', { name: w.enterprises, exact: true }).click();
+    // The same page drawn again, empty (the old one still holds the typed password).
+    await page.waitForFunction(() => document.getElementById('pw-new')?.value === '');
     await page.getByRole('heading', { level: 1, name: w.change }).waitFor();
     await changePassword(page, srv.oneTime, adminPw);
     await page.getByRole('heading', { level: 1, name: w.enterprises, exact: true }).waitFor();
@@ -420,7 +422,10 @@ for (const lang of ['zh-CN', 'en']) {
 
     // The enterprise and an SME assessment.
     await page.getByRole('link', { name: w.newEnt }).click();
-    await page.getByLabel(w.entName).fill(enterprise);
+    // The new page's own heading first: the list's search field is labelled "Search enterprises
+    // (name, …)", which a loose "Name" would also find.
+    await page.getByRole('heading', { level: 1, name: w.newEnt, exact: true }).waitFor();
+    await page.getByLabel(w.entName, { exact: true }).fill(enterprise);
     await page.getByRole('button', { name: w.createEnt }).click();
     await page.getByRole('heading', { level: 1, name: enterprise }).waitFor();
     for (const box of await page.locator('fieldset.modules input[type=checkbox]').all()) {
@@ -607,7 +612,8 @@ for (const lang of ['zh-CN', 'en']) {
 
     // A new enterprise: region picked province → city → district by name, industry by name.
     await page.getByRole('link', { name: w.newEnt }).click();
-    await page.getByLabel(w.entName).fill(x.firm);
+    await page.getByRole('heading', { level: 1, name: w.newEnt, exact: true }).waitFor();
+    await page.getByLabel(w.entName, { exact: true }).fill(x.firm);
     await page.getByLabel(x.province, { exact: true }).selectOption({ label: regionLabel('320000', lang) });
     await page.getByLabel(x.city, { exact: true }).selectOption({ label: regionLabel('320200', lang) });
     await page.getByLabel(x.district, { exact: true }).selectOption({ label: regionLabel('320205', lang) });

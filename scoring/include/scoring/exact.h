@@ -30,12 +30,15 @@ __extension__ typedef unsigned __int128 UInt;
 
 // num ÷ den (den > 0) as the nearest double, as Rational::to_double gives it: through long double,
 // whose rounding followed by the rounding to double is the reference. When |num| < 2^53 and
-// den < 2048 both are exact doubles and one correctly rounded division gives the same bits (the
-// quotient is then at least 2^(e−53)/den away from any midpoint m = k·2^(e−53) between two doubles,
-// where 2^e ≤ |num/den|, which is more than the half unit in the last place of a long double,
-// 2^(e−64): the long double rounding cannot land on a midpoint, so rounding twice equals rounding
-// once); a whole number needs no division at all. tests/exact_test.cpp compares both ways on
-// quotients next to midpoints.
+// 2 ≤ den < 2048, both are exact doubles and one correctly rounded division gives the same bits.
+// Why: let x = num/den with 2^e ≤ |x| < 2^(e+1); then |x| < 2^52, so e < 53. The midpoints between
+// neighbouring doubles there are m = k·2^(e−53), k odd, and x − m = (num·2^(53−e) − k·den)·2^(e−53)/den,
+// a whole number times 2^(e−53)/den: either x = m (then both ways round the same tie to even) or
+// |x − m| ≥ 2^(e−53)/den > 2^(e−64), the half unit in the last place of a long double in that
+// binade. So the long double rounding never lands on a midpoint it did not start from, and rounding
+// twice gives what rounding once gives (rounding keeps order, so the binades next door do not
+// matter). den = 2051 already has counterexamples. A whole number needs no division at all.
+// tests/exact_test.cpp compares both ways next to midpoints and on those counterexamples.
 [[nodiscard]] inline double quotient_to_double(std::int64_t num, std::int64_t den) {
   if (den == 1) return static_cast<double>(num);
   constexpr std::int64_t kExact = std::int64_t{1} << 53;
@@ -99,7 +102,8 @@ struct Slot {
 };
 
 // A value of the 64-bit evaluation: null, a boolean, or a rational whose numerator and denominator
-// fit in 64 bits (within ±(2^63 − 1)), in lowest terms, denominator > 0. `outside`: anything else
+// fit in 64 bits (within ±(2^63 − 1)), in lowest terms (a Program's registers in between need not
+// be), denominator > 0. `outside`: anything else
 // (a string, a list, a wider number), which makes an evaluation that reads it give up.
 struct Value64 {
   Value::Kind kind = Value::Kind::kNull;
