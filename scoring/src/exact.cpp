@@ -1447,6 +1447,15 @@ bool in_range(std::int64_t v) {
   return v != std::numeric_limits<std::int64_t>::min();
 }
 
+// The reducing operation (small_add, small_mul) on a and b in lowest terms: where a step's unreduced
+// figures leave 64 bits.
+bool in_lowest_terms(bool (*op)(const Small&, const Small&, Small&), Fraction a, Fraction b, Fraction& out) {
+  Small r;
+  if (!op(number_of(lowest(a.num, a.den)), number_of(lowest(b.num, b.den)), r)) return false;
+  out = {r.num, r.den};
+  return true;
+}
+
 // a + b; false: it leaves 64 bits even in lowest terms (small_add gives up).
 [[gnu::always_inline]] inline bool lazy_add(Fraction a, Fraction b, Fraction& out) {
   std::int64_t num = 0;
@@ -1460,12 +1469,7 @@ bool in_range(std::int64_t v) {
     overflow = __builtin_mul_overflow(a.num, b.den, &x) || __builtin_mul_overflow(b.num, a.den, &y) ||
                __builtin_add_overflow(x, y, &num) || __builtin_mul_overflow(a.den, b.den, &den);
   }
-  if (overflow || !in_range(num) || !in_range(den)) {
-    Small r;
-    if (!small_add(number_of(lowest(a.num, a.den)), number_of(lowest(b.num, b.den)), r)) return false;
-    out = {r.num, r.den};
-    return true;
-  }
+  if (overflow || !in_range(num) || !in_range(den)) return in_lowest_terms(small_add, a, b, out);
   out = {num, num == 0 ? 1 : den};
   return true;
 }
@@ -1476,10 +1480,7 @@ bool in_range(std::int64_t v) {
   std::int64_t den = 0;
   if (__builtin_mul_overflow(a.num, b.num, &num) || __builtin_mul_overflow(a.den, b.den, &den) || !in_range(num) ||
       !in_range(den)) {
-    Small r;
-    if (!small_mul(number_of(lowest(a.num, a.den)), number_of(lowest(b.num, b.den)), r)) return false;
-    out = {r.num, r.den};
-    return true;
+    return in_lowest_terms(small_mul, a, b, out);
   }
   out = {num, num == 0 ? 1 : den};
   return true;

@@ -423,9 +423,9 @@ for (const lang of ['zh-CN', 'en']) {
     // The enterprise and an SME assessment.
     await page.getByRole('link', { name: w.newEnt }).click();
     // The new page's own heading first: the list's search field is labelled "Search enterprises
-    // (name, …)", which a loose "Name" would also find.
+    // (name, …)", which "Name" also finds (not exactly: the label reads "Name *").
     await page.getByRole('heading', { level: 1, name: w.newEnt, exact: true }).waitFor();
-    await page.getByLabel(w.entName, { exact: true }).fill(enterprise);
+    await page.getByLabel(w.entName).fill(enterprise);
     await page.getByRole('button', { name: w.createEnt }).click();
     await page.getByRole('heading', { level: 1, name: enterprise }).waitFor();
     for (const box of await page.locator('fieldset.modules input[type=checkbox]').all()) {
@@ -613,7 +613,7 @@ for (const lang of ['zh-CN', 'en']) {
     // A new enterprise: region picked province → city → district by name, industry by name.
     await page.getByRole('link', { name: w.newEnt }).click();
     await page.getByRole('heading', { level: 1, name: w.newEnt, exact: true }).waitFor();
-    await page.getByLabel(w.entName, { exact: true }).fill(x.firm);
+    await page.getByLabel(w.entName).fill(x.firm);
     await page.getByLabel(x.province, { exact: true }).selectOption({ label: regionLabel('320000', lang) });
     await page.getByLabel(x.city, { exact: true }).selectOption({ label: regionLabel('320200', lang) });
     await page.getByLabel(x.district, { exact: true }).selectOption({ label: regionLabel('320205', lang) });
