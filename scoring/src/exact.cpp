@@ -1396,10 +1396,10 @@ namespace {
 // so the program gives up only where the reduced arithmetic would (and the tree evaluation then
 // decides in 128 bits, as before).
 //
-// Results are written into their register field by field and read back field by field: copying a
-// value just written as a whole (a 16-byte load over separate 8-, 4- and 2-byte stores) cannot be
-// served from the store buffer and stalled the program on every step. The helpers are inlined so
-// that a result stays in registers instead of passing through memory on its way.
+// Results are written into their register field by field and copied field by field
+// (assign_fields in exact.h): copied as a whole, a value just written stalled the program on every
+// step. The helpers are inlined so that a result stays in registers instead of passing through
+// memory on its way.
 struct Fraction {
   std::int64_t num = 0;
   std::int64_t den = 1;
@@ -1433,14 +1433,6 @@ void put_number(Small& d, Fraction f) {
   d.outside = false;
   d.num = f.num;
   d.den = f.den;
-}
-
-void put_value(Small& d, const Small& s) {
-  d.kind = s.kind;
-  d.boolean = s.boolean;
-  d.outside = s.outside;
-  d.num = s.num;
-  d.den = s.den;
 }
 
 bool in_range(std::int64_t v) {
@@ -1507,19 +1499,19 @@ bool Program::run(const Value64* slots, Value64* registers, Value64& out) const 
     };
     switch (in.op) {
       case POp::kMove:
-        put_value(registers[in.dst], a);
+        assign_fields(registers[in.dst], a);
         break;
       case POp::kMoveNumber:
         if (a.kind != Value::Kind::kNumber) return false;
-        put_value(registers[in.dst], a);
+        assign_fields(registers[in.dst], a);
         break;
       case POp::kVarDefault:
         if (a.kind == Value::Kind::kNull) {
           const Value64& d = at(in.b);
           if (d.outside) return false;
-          put_value(registers[in.dst], d);
+          assign_fields(registers[in.dst], d);
         } else {
-          put_value(registers[in.dst], a);
+          assign_fields(registers[in.dst], a);
         }
         break;
       case POp::kJump:
@@ -1612,7 +1604,7 @@ bool Program::run(const Value64* slots, Value64* registers, Value64& out) const 
         const Value64& x = at(in.b);
         if (x.outside || x.kind != Value::Kind::kNumber) return false;
         const int c = small_compare(x, a);
-        if ((in.op == POp::kMin && c < 0) || (in.op == POp::kMax && c > 0)) put_value(registers[in.dst], x);
+        if ((in.op == POp::kMin && c < 0) || (in.op == POp::kMax && c > 0)) assign_fields(registers[in.dst], x);
         break;
       }
     }

@@ -24,11 +24,6 @@ exact::Value64 value64_of(const Answer& a) {
   return a.value64;
 }
 
-// Rational::to_double of a 64-bit rational, in place: the same conversion.
-double to_double(const exact::Value64& v) {
-  return exact::quotient_to_double(v.num, v.den);
-}
-
 // A JSON number or null set without destroying and rebuilding the value when it is already one.
 void set_number(Json& j, double value) {
   if (j.is_number_float())
@@ -308,15 +303,9 @@ void Scorer::score(const AnswerSet& answers, ScoreResult& r) {
       exact::Value64 v;
       if (comp.exact->program().run(values.data(), p.registers.data(), v)) {
         if (v.kind == exact::Value::Kind::kNumber) {
-          set_number(r.computed[ci], to_double(v));
+          set_number(r.computed[ci], exact::quotient_to_double(v.num, v.den));  // Rational::to_double's
           r.computed_exact[ci] = v.rational();
-          // Field by field, not as a whole: v was just written field by field (see the note on
-          // store forwarding above Program::run in exact.cpp).
-          values[n + ci].kind = v.kind;
-          values[n + ci].boolean = false;
-          values[n + ci].outside = false;
-          values[n + ci].num = v.num;
-          values[n + ci].den = v.den;
+          exact::assign_fields(values[n + ci], v);  // v was just written by the program
           if (slots_ready) p.slots[n + ci] = exact::Slot::of(*r.computed_exact[ci]);
           continue;
         }

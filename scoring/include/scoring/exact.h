@@ -103,8 +103,8 @@ struct Slot {
 
 // A value of the 64-bit evaluation: null, a boolean, or a rational whose numerator and denominator
 // fit in 64 bits (within ±(2^63 − 1)), in lowest terms (a Program's registers in between need not
-// be), denominator > 0. `outside`: anything else
-// (a string, a list, a wider number), which makes an evaluation that reads it give up.
+// be), denominator > 0. `outside`: anything else (a string, a list, a wider number), which makes an
+// evaluation that reads it give up.
 struct Value64 {
   Value::Kind kind = Value::Kind::kNull;
   bool boolean = false;
@@ -118,6 +118,18 @@ struct Value64 {
   // The number as a Rational (kind kNumber): already in lowest terms, no gcd taken.
   [[nodiscard]] Rational rational() const { return Rational::lowest_terms(num, den); }
 };
+
+// `to = from` field by field. A value just written field by field and then copied as a whole is
+// read back by a 16-byte load over separate 8-, 4- and 2-byte stores, which the processor cannot
+// serve from its store buffer: the copy waits for the stores to reach the cache (Program::run and
+// the Scorer copy values they have just computed).
+inline void assign_fields(Value64& to, const Value64& from) {
+  to.kind = from.kind;
+  to.boolean = from.boolean;
+  to.outside = from.outside;
+  to.num = from.num;
+  to.den = from.den;
+}
 
 // A rule compiled to a flat sequence of instructions over 64-bit values: operands are slots,
 // constants or registers (one per inner node), `if`/`and`/`or` are jumps, nothing is allocated or
